@@ -1,0 +1,42 @@
+// What a handler sees. Which fields are valid depends on the command's mode:
+//  kShard:       rb, db, db_index, shard, slice() -- on the owning shard's thread. conn is null:
+//                a shard handler never touches connection state.
+//  kConnection:  rb, db_index, conn -- on the connection's thread.
+//  kMulti:       rb, db_index, conn, Done() -- on the connection's thread; shard work goes through
+//                a Transaction. The context and rb stay valid until Done() is called.
+#pragma once
+
+#include <functional>
+
+#include "protocol/reply_builder.h"
+#include "server/command_registry.h"
+#include "shard/db_slice.h"
+#include "shard/shard.h"
+
+namespace shoal {
+
+class Connection;
+
+class CommandContext {
+ public:
+  protocol::ReplyBuilder* rb = nullptr;
+  DbIndex db_index = 0;
+  Shard* shard = nullptr;
+  Connection* conn = nullptr;
+  const CommandId* cid = nullptr;
+
+  DbSlice& slice() { return shard->db_slice(); }
+
+  // kMulti only: the command is complete; the connection moves on. Call exactly once. A kMulti
+  // command whose keys all live on one shard is run like a kShard one (shard set, conn null);
+  // Done() is then a no-op.
+  void Done() {
+    if (!done_) return;
+    auto d = std::move(done_);
+    done_ = nullptr;
+    d();
+  }
+  std::function<void()> done_;
+};
+
+}  // namespace shoal

@@ -1,0 +1,104 @@
+#include "server/command_registry.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace shoal {
+
+namespace {
+std::string Lower(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+}  // namespace
+
+CommandRegistry& CommandRegistry::Add(CommandId c) {
+  c.name = Lower(c.name);
+  c.index = static_cast<uint32_t>(commands_.size());
+  index_.emplace_back(c.name, c.index);
+  std::sort(index_.begin(), index_.end());
+  commands_.push_back(std::move(c));
+  return *this;
+}
+
+const CommandId* CommandRegistry::Find(std::string_view name) const {
+  if (name.size() > 32) return nullptr;
+  char buf[32];
+  for (size_t i = 0; i < name.size(); ++i)
+    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  std::string_view lname(buf, name.size());
+  auto it = std::lower_bound(index_.begin(), index_.end(), lname,
+                             [](const auto& e, std::string_view n) { return e.first < n; });
+  if (it == index_.end() || it->first != lname) return nullptr;
+  return &commands_[it->second];
+}
+
+bool CommandRegistry::KeyPositions(const CommandId& c, ArgSlice args, std::vector<uint32_t>* out) {
+  out->clear();
+  if (c.first_key <= 0) return true;
+  int argc = static_cast<int>(args.size());
+  int last = c.last_key >= 0 ? c.last_key : argc + c.last_key;
+  if (c.first_key >= argc) return (c.flags & cmd_flag::kNoMandatoryKeys) != 0;
+  if (last >= argc) return false;
+  int step = c.step > 0 ? c.step : 1;
+  // MSET-style commands need whole groups of `step` arguments.
+  if (c.last_key < 0 && ((argc - c.first_key) % step) != 0) return false;
+  for (int i = c.first_key; i <= last; i += step) out->push_back(static_cast<uint32_t>(i));
+  return true;
+}
+
+std::vector<std::string_view> FlagNames(uint32_t f) {
+  static constexpr std::pair<uint32_t, std::string_view> kNames[] = {
+      {cmd_flag::kWrite, "write"},
+      {cmd_flag::kReadOnly, "readonly"},
+      {cmd_flag::kDenyOom, "denyoom"},
+      {cmd_flag::kAdmin, "admin"},
+      {cmd_flag::kPubSub, "pubsub"},
+      {cmd_flag::kNoScript, "noscript"},
+      {cmd_flag::kBlocking, "blocking"},
+      {cmd_flag::kLoading, "loading"},
+      {cmd_flag::kStale, "stale"},
+      {cmd_flag::kSkipMonitor, "skip_monitor"},
+      {cmd_flag::kSkipSlowlog, "skip_slowlog"},
+      {cmd_flag::kFast, "fast"},
+      {cmd_flag::kNoAuth, "no_auth"},
+      {cmd_flag::kMayReplicate, "may_replicate"},
+      {cmd_flag::kNoMandatoryKeys, "no_mandatory_keys"},
+      {cmd_flag::kAllowBusy, "allow_busy"},
+  };
+  std::vector<std::string_view> out;
+  for (const auto& [bit, name] : kNames)
+    if (f & bit) out.push_back(name);
+  return out;
+}
+
+std::vector<std::string_view> AclNames(uint64_t a) {
+  static constexpr std::pair<uint64_t, std::string_view> kNames[] = {
+      {acl_cat::kKeyspace, "@keyspace"},   {acl_cat::kRead, "@read"},
+      {acl_cat::kWrite, "@write"},         {acl_cat::kSet, "@set"},
+      {acl_cat::kSortedSet, "@sortedset"}, {acl_cat::kList, "@list"},
+      {acl_cat::kHash, "@hash"},           {acl_cat::kString, "@string"},
+      {acl_cat::kBitmap, "@bitmap"},       {acl_cat::kHyperLogLog, "@hyperloglog"},
+      {acl_cat::kGeo, "@geo"},             {acl_cat::kStream, "@stream"},
+      {acl_cat::kPubSub, "@pubsub"},       {acl_cat::kAdmin, "@admin"},
+      {acl_cat::kFast, "@fast"},           {acl_cat::kSlow, "@slow"},
+      {acl_cat::kBlocking, "@blocking"},   {acl_cat::kDangerous, "@dangerous"},
+      {acl_cat::kConnection, "@connection"}, {acl_cat::kTransaction, "@transaction"},
+      {acl_cat::kScripting, "@scripting"},
+  };
+  std::vector<std::string_view> out;
+  for (const auto& [bit, name] : kNames)
+    if (a & bit) out.push_back(name);
+  return out;
+}
+
+void RegisterAllCommands(CommandRegistry& r) {
+  RegisterConnectionFamily(r);
+  RegisterServerFamily(r);
+  RegisterGenericFamily(r);
+  RegisterStringFamily(r);
+  RegisterBitopsFamily(r);
+}
+
+}  // namespace shoal

@@ -1,0 +1,125 @@
+// The command table: one CommandId per command (name, signed arity, flags, key positions, ACL
+// categories, execution mode, handler). Existence and arity are checked once, centrally, by the
+// connection before routing; keys come only from the table (KeyPositions).
+//
+// Execution modes:
+//  kConnection: runs on the connection's thread; touches no shard data (PING, SELECT, CLIENT...).
+//  kShard:      single-key (or keyless data) command; the whole handler runs on the owning shard.
+//  kMulti:      coordinator runs on the connection's thread and reaches shards through a
+//               Transaction; asynchronous: it must call ctx.Done() exactly once.
+// Families register in RegisterAllCommands (server/commands/register.cc); no self-registration.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shoal {
+
+class CommandContext;
+using ArgSlice = std::span<const std::string_view>;  // args[0] is the command name
+
+namespace cmd_flag {
+enum : uint32_t {
+  kWrite = 1 << 0,
+  kReadOnly = 1 << 1,
+  kDenyOom = 1 << 2,
+  kAdmin = 1 << 3,
+  kPubSub = 1 << 4,
+  kNoScript = 1 << 5,
+  kBlocking = 1 << 6,
+  kLoading = 1 << 7,
+  kStale = 1 << 8,
+  kSkipMonitor = 1 << 9,
+  kSkipSlowlog = 1 << 10,
+  kFast = 1 << 11,
+  kNoAuth = 1 << 12,
+  kMayReplicate = 1 << 13,
+  kSentinel = 1 << 14,
+  kOnlySentinel = 1 << 15,
+  kNoMandatoryKeys = 1 << 16,
+  kAllowBusy = 1 << 17,
+};
+}  // namespace cmd_flag
+
+namespace acl_cat {
+enum : uint64_t {
+  kKeyspace = 1 << 0,
+  kRead = 1 << 1,
+  kWrite = 1 << 2,
+  kSet = 1 << 3,
+  kSortedSet = 1 << 4,
+  kList = 1 << 5,
+  kHash = 1 << 6,
+  kString = 1 << 7,
+  kBitmap = 1 << 8,
+  kHyperLogLog = 1 << 9,
+  kGeo = 1 << 10,
+  kStream = 1 << 11,
+  kPubSub = 1 << 12,
+  kAdmin = 1 << 13,
+  kFast = 1 << 14,
+  kSlow = 1 << 15,
+  kBlocking = 1 << 16,
+  kDangerous = 1 << 17,
+  kConnection = 1 << 18,
+  kTransaction = 1 << 19,
+  kScripting = 1 << 20,
+};
+}  // namespace acl_cat
+
+enum class CmdMode : uint8_t { kConnection, kShard, kMulti };
+
+using CmdHandler = void (*)(ArgSlice args, CommandContext& ctx);
+
+struct CommandId {
+  std::string name;  // lower case
+  int arity = 0;     // -N: at least N
+  uint32_t flags = 0;
+  int first_key = 0;  // 0: no keys
+  int last_key = 0;   // negative: counted from the end (-1 = last argument)
+  int step = 0;
+  uint64_t acl = 0;
+  CmdMode mode = CmdMode::kConnection;
+  CmdHandler handler = nullptr;
+  const char* group = "generic";  // COMMAND DOCS
+  const char* summary = "";
+  const char* since = "1.0.0";
+  std::vector<CommandId> subcommands;  // COMMAND INFO/DOCS only; dispatch is in the handler
+  uint32_t index = 0;                  // dense id for per-command stats
+};
+
+class CommandRegistry {
+ public:
+  // Adds a command; `c.index` is assigned here.
+  CommandRegistry& Add(CommandId c);
+  const CommandId* Find(std::string_view name) const;  // case-insensitive
+  const std::vector<CommandId>& all() const { return commands_; }
+  size_t size() const { return commands_.size(); }
+
+  // Argument positions of the keys of this invocation, from the table alone. False when the
+  // arguments cannot hold the declared keys (the caller answers the arity error).
+  static bool KeyPositions(const CommandId& c, ArgSlice args, std::vector<uint32_t>* out);
+
+ private:
+  std::vector<CommandId> commands_;
+  std::vector<std::pair<std::string, uint32_t>> index_;  // sorted by name
+};
+
+// Builds the whole table (called once at startup).
+void RegisterAllCommands(CommandRegistry& registry);
+
+// Families, one file each under server/commands/.
+void RegisterConnectionFamily(CommandRegistry& r);
+void RegisterServerFamily(CommandRegistry& r);
+void RegisterGenericFamily(CommandRegistry& r);
+void RegisterStringFamily(CommandRegistry& r);
+void RegisterBitopsFamily(CommandRegistry& r);
+
+// Flag/ACL names as COMMAND INFO prints them.
+std::vector<std::string_view> FlagNames(uint32_t flags);
+std::vector<std::string_view> AclNames(uint64_t acl);
+
+}  // namespace shoal

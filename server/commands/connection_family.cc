@@ -1,0 +1,398 @@
+// Connection commands: PING ECHO QUIT SELECT HELLO RESET CLIENT. They run on the connection's
+// thread and touch only connection state (CLIENT LIST/KILL visit every thread's connections).
+#include <cctype>
+#include <memory>
+#include <algorithm>
+
+#include "server/command_context.h"
+#include "server/connection.h"
+#include "server/error_strings.h"
+#include "server/server_state.h"
+#include "server/transaction.h"
+#include "shard/shard_set.h"
+
+namespace shoal {
+
+namespace {
+
+bool EqNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  return true;
+}
+
+std::string Upper(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return r;
+}
+
+void CmdPing(ArgSlice args, CommandContext& ctx) {
+  if (args.size() > 2) return ctx.rb->Error("ERR wrong number of arguments for 'ping' command");
+  if (args.size() == 1) return ctx.rb->Simple("PONG");
+  ctx.rb->Bulk(args[1]);
+}
+
+void CmdEcho(ArgSlice args, CommandContext& ctx) { ctx.rb->Bulk(args[1]); }
+
+void CmdQuit(ArgSlice, CommandContext& ctx) {
+  ctx.rb->Ok();
+  ctx.conn->CloseAfterReply();
+}
+
+void CmdSelect(ArgSlice args, CommandContext& ctx) {
+  int64_t idx;
+  if (!protocol::ParseInt64(args[1], &idx)) return ctx.rb->Error(errors::kNotInteger);
+  if (idx < 0 || idx >= Server().config.databases.load())
+    return ctx.rb->Error(errors::kDbIndexRange);
+  ctx.conn->db = static_cast<DbIndex>(idx);
+  ctx.rb->Ok();
+}
+
+void HelloReply(CommandContext& ctx) {
+  auto& rb = *ctx.rb;
+  rb.Map(7);
+  rb.Bulk("server");
+  rb.Bulk("redis");
+  rb.Bulk("version");
+  rb.Bulk("7.0.15");
+  rb.Bulk("proto");
+  rb.Integer(ctx.conn->resp);
+  rb.Bulk("id");
+  rb.Integer(static_cast<int64_t>(ctx.conn->id()));
+  rb.Bulk("mode");
+  rb.Bulk("standalone");
+  rb.Bulk("role");
+  rb.Bulk("master");
+  rb.Bulk("modules");
+  rb.Array(0);
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+void CmdHello(ArgSlice args, CommandContext& ctx) {
+  int64_t ver = 0;
+  size_t j = 1;
+  if (args.size() >= 2) {
+    if (!protocol::ParseInt64(args[1], &ver))
+      return ctx.rb->Error("ERR Protocol version is not an integer or out of range");
+    ++j;
+    if (ver < 2 || ver > 3) return ctx.rb->Error(errors::kNoProto);
+  }
+  std::string_view setname;
+  bool has_setname = false;
+  for (; j < args.size(); ++j) {
+    size_t more = args.size() - j - 1;
+    if (EqNoCase(args[j], "auth") && more >= 2) {
+      // Authentication arrives with the security work; with no users configured the default
+      // user accepts any password only if it is "nopass", which is Redis's default too.
+      j += 2;
+    } else if (EqNoCase(args[j], "setname") && more >= 1) {
+      setname = args[++j];
+      has_setname = true;
+    } else {
+      return ctx.rb->Error("ERR Syntax error in HELLO option '" + std::string(args[j]) + "'");
+    }
+  }
+  if (has_setname) {
+    for (char c : setname) {
+      if (c < '!' || c > '~')
+        return ctx.rb->Error("ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    ctx.conn->name = std::string(setname);
+  }
+  if (ver != 0) {
+    ctx.conn->resp = static_cast<int>(ver);
+    ctx.rb->set_resp(static_cast<int>(ver));
+  }
+  HelloReply(ctx);
+}
+
+void CmdReset(ArgSlice, CommandContext& ctx) {
+  ctx.conn->ResetState();
+  ctx.rb->set_resp(2);
+  ctx.rb->Simple("RESET");
+}
+
+// Applies `fn` to the connections of every thread, then `then` on this thread.
+void ForAllConnections(std::function<void(Connection*)> fn, std::function<void()> then) {
+  auto tx = Transaction::CreateAll();
+  tx->Control(
+      [fn = std::move(fn)](Shard&) {
+        for (Connection* c : Connection::ThreadConnections()) fn(c);
+      },
+      std::move(then));
+}
+
+void ClientList(ArgSlice args, CommandContext& ctx) {
+  // CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]
+  std::vector<uint64_t> ids;
+  bool filter_type_none = false;
+  for (size_t j = 2; j < args.size(); ++j) {
+    if (EqNoCase(args[j], "type") && j + 1 < args.size()) {
+      std::string_view t = args[++j];
+      if (EqNoCase(t, "normal")) {
+      } else if (EqNoCase(t, "master") || EqNoCase(t, "replica") || EqNoCase(t, "slave") ||
+                 EqNoCase(t, "pubsub")) {
+        filter_type_none = true;
+      } else {
+        ctx.rb->Error("ERR Unknown client type '" + std::string(t) + "'");
+        return ctx.Done();
+      }
+    } else if (EqNoCase(args[j], "id") && j + 1 < args.size()) {
+      for (++j; j < args.size(); ++j) {
+        int64_t id;
+        if (!protocol::ParseInt64(args[j], &id) || id <= 0) {
+          ctx.rb->Error("ERR Invalid client ID");
+          return ctx.Done();
+        }
+        ids.push_back(static_cast<uint64_t>(id));
+      }
+    } else {
+      ctx.rb->Error(errors::kSyntax);
+      return ctx.Done();
+    }
+  }
+  unsigned n = Server().shards->size();
+  auto per_thread = std::make_shared<std::vector<std::vector<std::pair<uint64_t, std::string>>>>(n);
+  CommandContext* c = &ctx;
+  ForAllConnections(
+      [per_thread, ids, filter_type_none](Connection* conn) {
+        if (filter_type_none) return;
+        if (!ids.empty() && std::find(ids.begin(), ids.end(), conn->id()) == ids.end()) return;
+        (*per_thread)[conn->home()->id()].emplace_back(conn->id(), conn->Info());
+      },
+      [per_thread, c] {
+        std::vector<std::pair<uint64_t, std::string>> all;
+        for (auto& v : *per_thread)
+          for (auto& l : v) all.push_back(std::move(l));
+        std::sort(all.begin(), all.end());
+        std::string out;
+        for (auto& [id, line] : all) {
+          out += line;
+          out += '\n';
+        }
+        c->rb->Verbatim(out);
+        c->Done();
+      });
+}
+
+struct KillFilter {
+  bool old_style = false;
+  std::string addr, laddr;
+  int64_t id = 0;
+  bool has_id = false;
+  bool skipme = true;
+  bool type_none = false;  // TYPE master/replica/pubsub: no such clients here
+  std::string user;
+  bool has_user = false;
+  int64_t maxage = 0;
+};
+
+void ClientKill(ArgSlice args, CommandContext& ctx) {
+  KillFilter f;
+  if (args.size() == 3) {
+    f.old_style = true;
+    f.addr = args[2];
+    f.skipme = false;
+  } else if (args.size() > 3 && (args.size() - 2) % 2 == 0) {
+    for (size_t j = 2; j + 1 < args.size(); j += 2) {
+      std::string_view opt = args[j], val = args[j + 1];
+      if (EqNoCase(opt, "id")) {
+        if (!protocol::ParseInt64(val, &f.id) || f.id <= 0) {
+          ctx.rb->Error("ERR client-id should be greater than 0");
+          return ctx.Done();
+        }
+        f.has_id = true;
+      } else if (EqNoCase(opt, "addr")) {
+        f.addr = val;
+      } else if (EqNoCase(opt, "laddr")) {
+        f.laddr = val;
+      } else if (EqNoCase(opt, "type")) {
+        if (EqNoCase(val, "normal")) {
+        } else if (EqNoCase(val, "master") || EqNoCase(val, "replica") ||
+                   EqNoCase(val, "slave") || EqNoCase(val, "pubsub")) {
+          f.type_none = true;
+        } else {
+          ctx.rb->Error("ERR Unknown client type '" + std::string(val) + "'");
+          return ctx.Done();
+        }
+      } else if (EqNoCase(opt, "user")) {
+        f.user = val;
+        f.has_user = true;
+      } else if (EqNoCase(opt, "skipme")) {
+        if (EqNoCase(val, "yes")) f.skipme = true;
+        else if (EqNoCase(val, "no")) f.skipme = false;
+        else {
+          ctx.rb->Error(errors::kSyntax);
+          return ctx.Done();
+        }
+      } else if (EqNoCase(opt, "maxage")) {
+        if (!protocol::ParseInt64(val, &f.maxage)) {
+          ctx.rb->Error(errors::kNotInteger);
+          return ctx.Done();
+        }
+      } else {
+        ctx.rb->Error(errors::kSyntax);
+        return ctx.Done();
+      }
+    }
+  } else {
+    ctx.rb->Error(errors::kSyntax);
+    return ctx.Done();
+  }
+  auto killed = std::make_shared<std::atomic<int64_t>>(0);
+  uint64_t me = ctx.conn->id();
+  Connection* self = ctx.conn;
+  CommandContext* c = &ctx;
+  ForAllConnections(
+      [f, killed, me](Connection* conn) {
+        if (f.type_none) return;
+        if (f.has_id && conn->id() != static_cast<uint64_t>(f.id)) return;
+        if (!f.addr.empty() && conn->addr() != f.addr) return;
+        if (!f.laddr.empty() && conn->laddr() != f.laddr) return;
+        if (f.has_user && f.user != "default") return;
+        if (f.skipme && conn->id() == me) return;
+        killed->fetch_add(1);
+        if (conn->id() == me) {
+          conn->CloseAfterReply();
+        } else {
+          conn->Close();
+        }
+      },
+      [f, killed, c, self] {
+        (void)self;
+        if (f.old_style) {
+          if (killed->load() == 0) c->rb->Error(errors::kNoSuchClient);
+          else c->rb->Ok();
+        } else {
+          c->rb->Integer(killed->load());
+        }
+        c->Done();
+      });
+}
+
+void CmdClient(ArgSlice args, CommandContext& ctx) {
+  std::string_view sub = args[1];
+  auto arity_err = [&] {
+    ctx.rb->Error("ERR wrong number of arguments for 'client|" + std::string(
+        [&] { std::string l(sub); for (char& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch))); return l; }()) + "' command");
+    ctx.Done();
+  };
+  Connection* conn = ctx.conn;
+  if (EqNoCase(sub, "id")) {
+    if (args.size() != 2) return arity_err();
+    ctx.rb->Integer(static_cast<int64_t>(conn->id()));
+  } else if (EqNoCase(sub, "getname")) {
+    if (args.size() != 2) return arity_err();
+    if (conn->name.empty()) ctx.rb->Null();
+    else ctx.rb->Bulk(conn->name);
+  } else if (EqNoCase(sub, "setname")) {
+    if (args.size() != 3) return arity_err();
+    for (char ch : args[2]) {
+      if (ch < '!' || ch > '~') {
+        ctx.rb->Error("ERR Client names cannot contain spaces, newlines or special characters.");
+        return ctx.Done();
+      }
+    }
+    conn->name = std::string(args[2]);
+    ctx.rb->Ok();
+  } else if (EqNoCase(sub, "info")) {
+    if (args.size() != 2) return arity_err();
+    ctx.rb->Verbatim(conn->Info() + "\n");
+  } else if (EqNoCase(sub, "list")) {
+    return ClientList(args, ctx);
+  } else if (EqNoCase(sub, "kill")) {
+    if (args.size() < 3) return arity_err();
+    return ClientKill(args, ctx);
+  } else if (EqNoCase(sub, "no-evict")) {
+    if (args.size() != 3) return arity_err();
+    if (EqNoCase(args[2], "on")) conn->no_evict = true;
+    else if (EqNoCase(args[2], "off")) conn->no_evict = false;
+    else {
+      ctx.rb->Error(errors::kSyntax);
+      return ctx.Done();
+    }
+    ctx.rb->Ok();
+  } else if (EqNoCase(sub, "reply")) {
+    if (args.size() != 3) return arity_err();
+    if (EqNoCase(args[2], "on")) {
+      conn->reply_mode = Connection::ReplyMode::kOn;
+      ctx.rb->Ok();
+    } else if (EqNoCase(args[2], "off")) {
+      conn->reply_mode = Connection::ReplyMode::kOff;
+    } else if (EqNoCase(args[2], "skip")) {
+      if (conn->reply_mode != Connection::ReplyMode::kOff) conn->SkipNextReply();
+    } else {
+      ctx.rb->Error(errors::kSyntax);
+    }
+  } else if (EqNoCase(sub, "help")) {
+    static const char* kHelp[] = {
+        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GETNAME", "    Return the name of the current connection.",
+        "ID", "    Return the ID of the current connection.",
+        "INFO", "    Return information about the current client connection.",
+        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]",
+        "    Kill connections. Options are:",
+        "    * ADDR (<ip:port>|<unixsocket>:0)", "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)", "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
+        "    * USER <username>", "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
+        "    * ID <client-id>", "      Kill connections by client id.",
+        "    * MAXAGE <maxage>", "      Kill connections older than the specified age.",
+        "LIST [options ...]", "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
+        "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
+        "SETNAME <name>", "    Assign the name <name> to the current connection.",
+        "HELP", "    Print this help.",
+    };
+    ctx.rb->Array(std::size(kHelp));
+    for (const char* l : kHelp) ctx.rb->Simple(l);
+  } else {
+    ctx.rb->Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try " +
+                  Upper(args[0]) + " HELP.");
+  }
+  ctx.Done();
+}
+
+}  // namespace
+
+void RegisterConnectionFamily(CommandRegistry& r) {
+  using namespace cmd_flag;
+  constexpr uint64_t kConnAcl = acl_cat::kConnection;
+  auto add = [&](const char* name, int arity, uint32_t flags, uint64_t acl, CmdMode mode,
+                 CmdHandler h, const char* summary, const char* since) {
+    CommandId c;
+    c.name = name;
+    c.arity = arity;
+    c.flags = flags;
+    c.acl = acl;
+    c.mode = mode;
+    c.handler = h;
+    c.group = "connection";
+    c.summary = summary;
+    c.since = since;
+    r.Add(std::move(c));
+  };
+  add("ping", -1, kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdPing,
+      "Ping the server", "1.0.0");
+  add("echo", 2, kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdEcho,
+      "Echo the given string", "1.0.0");
+  add("quit", -1, kAllowBusy | kNoAuth | kFast | kLoading | kStale, kConnAcl | acl_cat::kFast,
+      CmdMode::kConnection, CmdQuit, "Close the connection", "1.0.0");
+  add("select", 2, kLoading | kStale | kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection,
+      CmdSelect, "Change the selected database for the current connection", "1.0.0");
+  add("hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+      kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdHello, "Handshake with Redis",
+      "6.0.0");
+  add("reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+      kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdReset, "Reset the connection",
+      "6.2.0");
+  add("client", -2, kLoading | kStale, kConnAcl | acl_cat::kSlow, CmdMode::kMulti, CmdClient,
+      "A container for client connection commands", "2.4.0");
+}
+
+}  // namespace shoal

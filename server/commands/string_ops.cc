@@ -1,0 +1,4 @@
+#include "server/string_util.h"
+namespace shoal {
+void RegisterMoreStringCommands(CommandRegistry&) {}
+}  // namespace shoal

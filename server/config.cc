@@ -1,0 +1,330 @@
+#include "server/config.h"
+
+#include <cctype>
+#include <climits>
+#include <functional>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/reply_builder.h"
+#include "shard/glob.h"
+#include "shard/shard.h"
+
+namespace shoal {
+
+namespace {
+
+enum class Kind { kInt, kMemory, kEnum, kBindList, kString };
+
+struct Param {
+  const char* name;
+  Kind kind;
+  bool mutable_;
+  int64_t min, max;
+  std::vector<const char*> enum_names;
+  std::atomic<int64_t> Config::*ival;
+  std::string Config::*sval;
+};
+
+const std::vector<Param>& Params() {
+  static const std::vector<Param> kParams = {
+      {"port", Kind::kInt, false, 0, 65535, {}, &Config::port, nullptr},
+      {"databases", Kind::kInt, false, 1, INT_MAX, {}, &Config::databases, nullptr},
+      {"shards", Kind::kInt, false, 0, 1024, {}, &Config::shards, nullptr},
+      {"hz", Kind::kInt, true, 0, INT_MAX, {}, &Config::hz, nullptr},
+      {"proto-max-bulk-len", Kind::kMemory, true, 1024 * 1024, LLONG_MAX, {},
+       &Config::proto_max_bulk_len, nullptr},
+      {"client-query-buffer-limit", Kind::kMemory, true, 1024 * 1024, LONG_MAX, {},
+       &Config::client_query_buffer_limit, nullptr},
+      {"loglevel", Kind::kEnum, true, 0, 3, {"debug", "verbose", "notice", "warning"},
+       &Config::loglevel, nullptr},
+      {"tcp-backlog", Kind::kInt, false, 0, INT_MAX, {}, &Config::tcp_backlog, nullptr},
+      {"tcp-keepalive", Kind::kInt, true, 0, INT_MAX, {}, &Config::tcp_keepalive, nullptr},
+      {"maxclients", Kind::kInt, true, 1, INT_MAX, {}, &Config::maxclients, nullptr},
+      {"bind", Kind::kBindList, false, 0, 0, {}, nullptr, nullptr},
+      {"logfile", Kind::kString, false, 0, 0, {}, nullptr, &Config::logfile},
+  };
+  return kParams;
+}
+
+const Param* FindParam(std::string_view name) {
+  for (const auto& p : Params()) {
+    if (name.size() != std::string_view(p.name).size()) continue;
+    bool eq = true;
+    for (size_t i = 0; i < name.size() && eq; ++i)
+      eq = std::tolower(static_cast<unsigned char>(name[i])) == p.name[i];
+    if (eq) return &p;
+  }
+  return nullptr;
+}
+
+// Parses `value` for p; returns "" or the reason (Redis's wording).
+std::string ParseValue(const Param& p, std::string_view value, int64_t* out) {
+  switch (p.kind) {
+    case Kind::kInt: {
+      int64_t v;
+      if (!protocol::ParseInt64(value, &v)) return "argument couldn't be parsed into an integer";
+      if (v < p.min || v > p.max)
+        return "argument must be between " + std::to_string(p.min) + " and " +
+               std::to_string(p.max) + " inclusive";
+      *out = v;
+      return "";
+    }
+    case Kind::kMemory: {
+      int64_t v;
+      if (!ParseMemory(value, &v)) return "argument must be a memory value";
+      if (v < p.min || v > p.max)
+        return "argument must be between " + std::to_string(p.min) + " and " +
+               std::to_string(p.max) + " inclusive";
+      *out = v;
+      return "";
+    }
+    case Kind::kEnum: {
+      for (size_t i = 0; i < p.enum_names.size(); ++i) {
+        std::string_view n = p.enum_names[i];
+        bool eq = n.size() == value.size();
+        for (size_t j = 0; eq && j < n.size(); ++j)
+          eq = std::tolower(static_cast<unsigned char>(value[j])) == n[j];
+        if (eq) {
+          *out = static_cast<int64_t>(i);
+          return "";
+        }
+      }
+      std::string msg = "argument(s) must be one of the following: ";
+      for (size_t i = 0; i < p.enum_names.size(); ++i) {
+        if (i) msg += ", ";
+        msg += p.enum_names[i];
+      }
+      return msg;
+    }
+    default:
+      return "";
+  }
+}
+
+std::string FormatValue(const Config& c, const Param& p) {
+  switch (p.kind) {
+    case Kind::kInt:
+    case Kind::kMemory:
+      return std::to_string((c.*p.ival).load());
+    case Kind::kEnum:
+      return p.enum_names[(c.*p.ival).load()];
+    case Kind::kBindList: {
+      std::string s;
+      for (const auto& b : c.bind) {
+        if (!s.empty()) s += ' ';
+        s += b;
+      }
+      return s;
+    }
+    case Kind::kString:
+      return c.*p.sval;
+  }
+  return "";
+}
+
+// Splits a config line like Redis's sdssplitargs (quotes, escapes). False on unbalanced quotes.
+bool SplitLine(std::string_view line, std::vector<std::string>* out) {
+  out->clear();
+  size_t i = 0;
+  while (true) {
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    if (i >= line.size()) return true;
+    std::string cur;
+    bool inq = false, insq = false, done = false;
+    while (!done) {
+      if (inq) {
+        if (i >= line.size()) return false;
+        if (line[i] == '\\' && i + 3 < line.size() && line[i + 1] == 'x' &&
+            std::isxdigit(static_cast<unsigned char>(line[i + 2])) &&
+            std::isxdigit(static_cast<unsigned char>(line[i + 3]))) {
+          cur += static_cast<char>(std::stoi(std::string(line.substr(i + 2, 2)), nullptr, 16));
+          i += 3;
+        } else if (line[i] == '\\' && i + 1 < line.size()) {
+          ++i;
+          char c = line[i];
+          cur += c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c == 'b' ? '\b'
+                 : c == 'a' ? '\a' : c;
+        } else if (line[i] == '"') {
+          if (i + 1 < line.size() && !std::isspace(static_cast<unsigned char>(line[i + 1])))
+            return false;
+          done = true;
+        } else {
+          cur += line[i];
+        }
+      } else if (insq) {
+        if (i >= line.size()) return false;
+        if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '\'') {
+          ++i;
+          cur += '\'';
+        } else if (line[i] == '\'') {
+          if (i + 1 < line.size() && !std::isspace(static_cast<unsigned char>(line[i + 1])))
+            return false;
+          done = true;
+        } else {
+          cur += line[i];
+        }
+      } else {
+        if (i >= line.size()) {
+          done = true;
+          break;
+        }
+        char c = line[i];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') {
+          done = true;
+        } else if (c == '"') {
+          inq = true;
+        } else if (c == '\'') {
+          insq = true;
+        } else {
+          cur += c;
+        }
+      }
+      if (i < line.size()) ++i;
+    }
+    out->push_back(std::move(cur));
+  }
+}
+
+}  // namespace
+
+Config::Config() = default;
+
+bool ParseMemory(std::string_view s, int64_t* out) {
+  size_t i = 0;
+  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || (i == 0 && s[i] == '-')))
+    ++i;
+  std::string_view num = s.substr(0, i);
+  std::string unit;
+  for (char c : s.substr(i)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  int64_t mul;
+  if (unit.empty() || unit == "b") mul = 1;
+  else if (unit == "k") mul = 1000;
+  else if (unit == "kb") mul = 1024;
+  else if (unit == "m") mul = 1000LL * 1000;
+  else if (unit == "mb") mul = 1024LL * 1024;
+  else if (unit == "g") mul = 1000LL * 1000 * 1000;
+  else if (unit == "gb") mul = 1024LL * 1024 * 1024;
+  else return false;
+  int64_t v;
+  if (!protocol::ParseInt64(num, &v) || v < 0) return false;
+  if (v > LLONG_MAX / mul) return false;
+  *out = v * mul;
+  return true;
+}
+
+bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>& args,
+                          std::string* err) {
+  const Param* p = FindParam(name);
+  if (p == nullptr) {
+    *err = "Bad directive or wrong number of arguments";
+    return false;
+  }
+  if (p->kind == Kind::kBindList) {
+    if (args.empty()) {
+      *err = "Bad directive or wrong number of arguments";
+      return false;
+    }
+    bind = args;
+    return true;
+  }
+  if (args.size() != 1) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  if (p->kind == Kind::kString) {
+    this->*p->sval = args[0];
+    return true;
+  }
+  int64_t v;
+  std::string why = ParseValue(*p, args[0], &v);
+  if (!why.empty()) {
+    *err = why;
+    return false;
+  }
+  (this->*p->ival).store(v);
+  OnChange(p->name);
+  return true;
+}
+
+bool Config::LoadText(std::string_view text, std::string* err) {
+  size_t line_no = 0, pos = 0;
+  std::vector<std::string> argv;
+  while (pos <= text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front())))
+      line.remove_prefix(1);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())))
+      line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') {
+      if (nl == text.size()) break;
+      continue;
+    }
+    std::string why;
+    if (!SplitLine(line, &argv)) {
+      why = "Unbalanced quotes in configuration line";
+    } else if (!argv.empty()) {
+      std::vector<std::string> rest(argv.begin() + 1, argv.end());
+      ApplyStartup(argv[0], rest, &why);
+    }
+    if (!why.empty()) {
+      *err = "Reading the configuration file, at line " + std::to_string(line_no) + "\n>>> '" +
+             std::string(line) + "'\n" + why;
+      return false;
+    }
+    if (nl == text.size()) break;
+  }
+  return true;
+}
+
+std::vector<std::pair<std::string, std::string>> Config::Get(std::string_view pattern) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& p : Params()) {
+    if (GlobMatch(pattern, p.name, true)) out.emplace_back(p.name, FormatValue(*this, p));
+  }
+  return out;
+}
+
+std::string Config::Set(const std::vector<std::pair<std::string_view, std::string_view>>& pairs) {
+  // Validate everything first, then store: each parameter is one atomic, so concurrent CONFIG
+  // SETs need no lock (they interleave per parameter, as Redis's are serialized per call).
+  std::vector<std::pair<const Param*, int64_t>> parsed;
+  std::set<const Param*> seen;
+  for (const auto& [name, value] : pairs) {
+    const Param* p = FindParam(name);
+    if (p == nullptr)
+      return "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(name) +
+             "'";
+    auto fail = [&](std::string_view why) {
+      return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) +
+             "') - " + std::string(why);
+    };
+    if (!seen.insert(p).second) return fail("duplicate parameter");
+    if (!p->mutable_) return fail("can't set immutable config");
+    int64_t v;
+    std::string why = ParseValue(*p, value, &v);
+    if (!why.empty()) return fail(why);
+    parsed.emplace_back(p, v);
+  }
+  for (const auto& [p, v] : parsed) {
+    (this->*p->ival).store(v);
+    OnChange(p->name);
+  }
+  return "";
+}
+
+void Config::OnChange(std::string_view name) {
+  if (name == "hz") ShardSettings::hz.store(static_cast<int>(hz.load()));
+  if (name == "loglevel") {
+    static constexpr spdlog::level::level_enum kLevels[] = {
+        spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn};
+    spdlog::set_level(kLevels[loglevel.load()]);
+  }
+}
+
+}  // namespace shoal

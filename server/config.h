@@ -1,0 +1,54 @@
+// Configuration: redis.conf syntax (file and --name value arguments), CONFIG GET/SET.
+// Each parameter is a row of the table in config.cc with its name, type, limits, mutability and
+// storage. Values are atomics: readable from any thread without a lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace shoal {
+
+enum class LogLevel : int { kDebug = 0, kVerbose = 1, kNotice = 2, kWarning = 3 };
+
+class Config {
+ public:
+  Config();
+
+  std::atomic<int64_t> port{6379};
+  std::atomic<int64_t> databases{16};
+  std::atomic<int64_t> shards{0};  // 0: one per usable CPU
+  std::atomic<int64_t> hz{10};
+  std::atomic<int64_t> proto_max_bulk_len{512LL * 1024 * 1024};
+  std::atomic<int64_t> client_query_buffer_limit{1024LL * 1024 * 1024};
+  std::atomic<int64_t> loglevel{static_cast<int>(LogLevel::kNotice)};
+  std::atomic<int64_t> tcp_backlog{511};
+  std::atomic<int64_t> tcp_keepalive{300};
+  std::atomic<int64_t> maxclients{10000};
+
+  // Strings are written only before the threads start (immutable parameters).
+  std::vector<std::string> bind{"127.0.0.1"};
+  std::string logfile;
+
+  // Parses a whole redis.conf text. On error returns false and fills `err` with Redis's
+  // "FATAL CONFIG FILE ERROR" report body.
+  bool LoadText(std::string_view text, std::string* err);
+  // One directive: name and its arguments, at startup (immutable ones allowed).
+  bool ApplyStartup(std::string_view name, const std::vector<std::string>& args, std::string* err);
+
+  // CONFIG GET: name/value pairs matching the glob pattern.
+  std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
+  // CONFIG SET name value [name value ...], all or nothing. Returns "" or the error reply.
+  std::string Set(const std::vector<std::pair<std::string_view, std::string_view>>& pairs);
+
+  // Called after a successful set of a parameter (e.g. to push hz to the shards).
+  void OnChange(std::string_view name);
+};
+
+// "1gb" -> 1073741824 like Redis memtoull; false when not a memory value.
+bool ParseMemory(std::string_view s, int64_t* out);
+
+}  // namespace shoal

@@ -1,0 +1,478 @@
+#include "server/connection.h"
+
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <spdlog/spdlog.h>
+
+#include "server/error_strings.h"
+#include "server/server_state.h"
+#include "shard/shard_set.h"
+
+namespace shoal {
+
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr uint32_t kMaxBatch = 1024;
+
+thread_local std::map<uint64_t, Connection*> tl_connections;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Endpoint(const boost::asio::ip::tcp::endpoint& ep) {
+  auto a = ep.address();
+  if (a.is_v6()) return "[" + a.to_string() + "]:" + std::to_string(ep.port());
+  return a.to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+Connection::Connection(boost::asio::ip::tcp::socket socket, Shard* home)
+    : socket_(std::move(socket)), home_(home),
+      id_(Server().next_client_id.fetch_add(1, std::memory_order_relaxed)) {
+  boost::system::error_code ec;
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) addr_ = Endpoint(remote);
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) laddr_ = Endpoint(local);
+  fd_ = socket_.native_handle();
+  socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+  if (Server().config.tcp_keepalive.load() > 0)
+    socket_.set_option(boost::asio::socket_base::keep_alive(true), ec);
+  created_ms_ = last_ms_ = NowMs();
+  rbuf_.resize(kReadChunk);
+  batches_.resize(Server().shards->size());
+  for (auto& b : batches_) {
+    b.conn = this;
+    b.fn = &Connection::RunBatch;
+  }
+  protocol::ParserLimits limits;
+  limits.max_bulk_len = Server().config.proto_max_bulk_len.load();
+  parser_.set_limits(limits);
+}
+
+Connection::~Connection() = default;
+
+std::vector<Connection*> Connection::ThreadConnections() {
+  std::vector<Connection*> out;
+  out.reserve(tl_connections.size());
+  for (auto& [id, c] : tl_connections) out.push_back(c);
+  return out;
+}
+
+void Connection::Start() {
+  tl_connections[id_] = this;
+  auto& ts = *Server().thread_stats[home_->id()];
+  Bump(ts.connections_received);
+  Bump(ts.connected_clients);
+  ReadMore();
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  tl_connections.erase(id_);
+  auto& ts = *Server().thread_stats[home_->id()];
+  ts.connected_clients.store(ts.connected_clients.load(std::memory_order_relaxed) - 1,
+                             std::memory_order_relaxed);
+  boost::system::error_code ec;
+  socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+void Connection::ResetState() {
+  db = 0;
+  resp = 2;
+  name.clear();
+  reply_mode = ReplyMode::kOn;
+  skip_next_reply_ = false;
+  no_evict = false;
+}
+
+std::string Connection::Info() const {
+  int64_t now = NowMs();
+  std::string flags = "N";
+  size_t qbuf = rend_ - rpos_;
+  std::string s;
+  s.reserve(320);
+  s += "id=" + std::to_string(id_);
+  s += " addr=" + addr_;
+  s += " laddr=" + laddr_;
+  s += " fd=" + std::to_string(fd_);
+  s += " name=" + name;
+  s += " age=" + std::to_string((now - created_ms_) / 1000);
+  s += " idle=" + std::to_string((now - last_ms_) / 1000);
+  s += " flags=" + flags;
+  s += " db=" + std::to_string(db);
+  s += " sub=0 psub=0 ssub=0 multi=-1";
+  s += " qbuf=" + std::to_string(qbuf);
+  s += " qbuf-free=" + std::to_string(rbuf_.size() - rend_);
+  s += " argv-mem=0 multi-mem=0";
+  s += " rbs=" + std::to_string(rbuf_.size());
+  s += " rbp=" + std::to_string(rend_);
+  s += " obl=0 oll=0 omem=0";
+  s += " tot-mem=" + std::to_string(rbuf_.capacity() + out_buf_.capacity() + sizeof(*this));
+  s += " events=r";
+  s += " cmd=" + last_cmd_;
+  s += " user=default redir=-1";
+  s += " resp=" + std::to_string(resp);
+  return s;
+}
+
+void Connection::ReadMore() {
+  if (closed_) return;
+  // Keep unconsumed bytes at the front; the parser's progress is relative to rpos_.
+  if (rpos_ > 0) {
+    std::memmove(rbuf_.data(), rbuf_.data() + rpos_, rend_ - rpos_);
+    rend_ -= rpos_;
+    rpos_ = 0;
+  }
+  int64_t limit = Server().config.client_query_buffer_limit.load(std::memory_order_relaxed);
+  if (static_cast<int64_t>(rend_) >= limit) {
+    spdlog::warn("Closing client that reached max query buffer length: id={} addr={}", id_,
+                 addr_);
+    Bump(Server().thread_stats[home_->id()]->query_buffer_limit_disconnects);
+    Close();
+    return;
+  }
+  size_t want = rend_ + kReadChunk;
+  size_t hint = parser_.bytes_needed_hint();
+  if (hint > want) want = std::min<size_t>(hint, static_cast<size_t>(limit));
+  if (rbuf_.size() < want) rbuf_.resize(std::max(want, rbuf_.size() * 2));
+  // Never read past the limit: a client cannot make us buffer more than it allows (+1 chunk).
+  size_t room = rbuf_.size() - rend_;
+  reading_ = true;
+  socket_.async_read_some(boost::asio::buffer(rbuf_.data() + rend_, room),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      size_t n) { self->OnRead(ec, n); });
+}
+
+void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
+  reading_ = false;
+  if (ec || closed_) {
+    Close();
+    return;
+  }
+  rend_ += n;
+  Bump(Server().thread_stats[home_->id()]->net_input_bytes, n);
+  last_ms_ = NowMs();
+  Process();
+}
+
+void Connection::Process() {
+  npending_ = 0;
+  chain_direct_ = true;
+  ContinueBatch();
+}
+
+void Connection::ContinueBatch() {
+  in_continue_ = true;
+  home_->db_slice().SetNow(NowMs());
+  while (!closed_ && !waiting_multi_ && barrier_ < 0 && !close_after_write_ &&
+         proto_error_.empty() && npending_ < kMaxBatch) {
+    std::string_view input(rbuf_.data() + rpos_, rend_ - rpos_);
+    auto res = parser_.Parse(input);
+    if (res == protocol::RequestParser::Result::kNeedMore) break;
+    if (res == protocol::RequestParser::Result::kError) {
+      proto_error_ = std::string(parser_.error());
+      rpos_ = rend_;
+      Bump(Server().thread_stats[home_->id()]->protocol_errors);
+      break;
+    }
+    const auto& args = parser_.args();
+    if (args.empty()) {
+      rpos_ += parser_.consumed();
+      parser_.Reset();
+      continue;
+    }
+    if (pending_.size() <= npending_) pending_.emplace_back();
+    uint32_t i = npending_++;
+    PendingCmd& pc = pending_[i];
+    pc.args.assign(args.begin(), args.end());
+    pc.owned.clear();
+    const char* lo = rbuf_.data();
+    const char* hi = lo + rbuf_.size();
+    if (!args.empty() && (args[0].data() < lo || args[0].data() >= hi)) {
+      // Inline command: its args live in the parser; copy them.
+      for (auto a : args) pc.owned.emplace_back(a);
+      for (size_t k = 0; k < args.size(); ++k) pc.args[k] = pc.owned[k];
+    }
+    rpos_ += parser_.consumed();
+    parser_.Reset();
+    if (!Route(i)) break;
+  }
+  in_continue_ = false;
+  SendBatches();
+  if (outstanding_ == 0 && !waiting_multi_ && barrier_ < 0) FinishBatch();
+  UpdateInflight();
+}
+
+std::string* Connection::ReplyTarget(PendingCmd& pc) {
+  if (pc.discard) {
+    discard_buf_.clear();
+    return &discard_buf_;
+  }
+  if (chain_direct_) {
+    pc.direct = true;
+    return &out_buf_;
+  }
+  pc.direct = false;
+  return &pc.reply;
+}
+
+void Connection::RejectCommand(PendingCmd& pc, std::string_view msg) {
+  protocol::ReplyBuilder rb(ReplyTarget(pc), pc.resp);
+  rb.Error(msg);
+  auto& ts = *Server().thread_stats[home_->id()];
+  Bump(ts.rejected_calls);
+  Bump(ts.error_replies);
+}
+
+bool Connection::Route(uint32_t i) {
+  PendingCmd& pc = pending_[i];
+  pc.reply.clear();
+  pc.direct = false;
+  pc.db = db;
+  pc.resp = resp;
+  pc.discard = reply_mode == ReplyMode::kOff || skip_next_reply_;
+  skip_next_reply_ = false;
+  const CommandId* cid = Server().registry.Find(pc.args[0]);
+  pc.cid = cid;
+  if (cid == nullptr) {
+    std::string args;
+    for (size_t k = 1; k < pc.args.size() && args.size() < 128; ++k) {
+      size_t room = 128 - args.size();
+      args += "'";
+      args += pc.args[k].substr(0, room);
+      args += "' ";
+    }
+    std::string msg = "ERR unknown command '";
+    msg += pc.args[0].substr(0, 128);
+    msg += "', with args beginning with: " + args;
+    RejectCommand(pc, msg);
+    return true;
+  }
+  int argc = static_cast<int>(pc.args.size());
+  static thread_local std::vector<uint32_t> keys;
+  if ((cid->arity > 0 && argc != cid->arity) || (argc < -cid->arity) ||
+      !CommandRegistry::KeyPositions(*cid, pc.args, &keys)) {
+    RejectCommand(pc, "ERR wrong number of arguments for '" + cid->name + "' command");
+    return true;
+  }
+  last_cmd_ = cid->name;
+  switch (cid->mode) {
+    case CmdMode::kConnection:
+      ExecuteConnCmd(pc);
+      return !close_after_write_;
+    case CmdMode::kShard:
+    case CmdMode::kMulti: {
+      ShardSet& set = *Server().shards;
+      int64_t target = -1;
+      if (cid->mode == CmdMode::kShard) {
+        target = keys.empty() ? home_->id() : set.ShardOf(pc.args[keys[0]]);
+      } else if (!keys.empty()) {
+        // A multi-key command whose keys share one shard runs there like a single-key one.
+        target = set.ShardOf(pc.args[keys[0]]);
+        for (size_t k = 1; k < keys.size() && target >= 0; ++k)
+          if (set.ShardOf(pc.args[keys[k]]) != target) target = -1;
+      }
+      if (target >= 0) {
+        if (target == home_->id() && home_->CanRunInline() && batches_[target].cmds.empty()) {
+          ExecuteOnShard(pc, home_, ReplyTarget(pc));
+          return true;
+        }
+        Batch& b = batches_[target];
+        if (b.cmds.empty()) ++unsent_;
+        b.cmds.push_back(i);
+        pc.direct = false;  // executed on another thread: replies into its own slot
+        chain_direct_ = false;
+        return true;
+      }
+      if (unsent_ > 0 || outstanding_ > 0) {
+        barrier_ = i;
+        chain_direct_ = false;
+        return false;
+      }
+      RunMulti(i);
+      return !waiting_multi_;
+    }
+  }
+  return true;
+}
+
+void Connection::ExecuteOnShard(PendingCmd& pc, Shard* shard, std::string* out) {
+  size_t before = out->size();
+  protocol::ReplyBuilder rb(out, pc.resp);
+  CommandContext ctx;
+  ctx.rb = &rb;
+  ctx.db_index = pc.db;
+  ctx.shard = shard;
+  ctx.cid = pc.cid;
+  int64_t t0 = NowUs();
+  pc.cid->handler(pc.args, ctx);
+  int64_t dt = NowUs() - t0;
+  CmdStat& st = Server().cmd_stats[shard->id()][pc.cid->index];
+  Bump(st.calls);
+  Bump(st.usec, dt);
+  if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
+}
+
+void Connection::ExecuteConnCmd(PendingCmd& pc) {
+  std::string* out = ReplyTarget(pc);
+  size_t before = out->size();
+  protocol::ReplyBuilder rb(out, pc.resp);
+  CommandContext ctx;
+  ctx.rb = &rb;
+  ctx.db_index = pc.db;
+  ctx.conn = this;
+  ctx.cid = pc.cid;
+  int64_t t0 = NowUs();
+  pc.cid->handler(pc.args, ctx);
+  CmdStat& st = Server().cmd_stats[home_->id()][pc.cid->index];
+  Bump(st.calls);
+  Bump(st.usec, NowUs() - t0);
+  if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
+}
+
+void Connection::RunMulti(uint32_t i) {
+  PendingCmd& pc = pending_[i];
+  std::string* out = ReplyTarget(pc);
+  multi_rb_ = protocol::ReplyBuilder(out, pc.resp);
+  multi_ctx_ = CommandContext();
+  multi_ctx_.rb = &multi_rb_;
+  multi_ctx_.db_index = pc.db;
+  multi_ctx_.conn = this;
+  multi_ctx_.cid = pc.cid;
+  waiting_multi_ = true;
+  int64_t t0 = NowUs();
+  size_t before = out->size();
+  multi_ctx_.done_ = [this, i, t0, out, before] {
+    PendingCmd& p = pending_[i];
+    CmdStat& st = Server().cmd_stats[home_->id()][p.cid->index];
+    Bump(st.calls);
+    Bump(st.usec, NowUs() - t0);
+    if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
+    waiting_multi_ = false;
+    if (!in_continue_) {
+      ContinueBatch();
+    }
+  };
+  UpdateInflight();
+  pc.cid->handler(pc.args, multi_ctx_);
+}
+
+void Connection::SendBatches() {
+  if (unsent_ == 0) return;
+  for (uint32_t s = 0; s < batches_.size(); ++s) {
+    Batch& b = batches_[s];
+    if (b.cmds.empty() || b.fn != &Connection::RunBatch) continue;
+    b.deferrable = true;
+    ++outstanding_;
+    Server().shards->shard(s)->Send(&b);
+  }
+  unsent_ = 0;
+  UpdateInflight();
+}
+
+void Connection::RunBatch(ShardMsg* m, Shard* s) {
+  Batch* b = static_cast<Batch*>(m);
+  Connection* c = b->conn;
+  for (uint32_t idx : b->cmds) c->ExecuteOnShard(c->pending_[idx], s, &c->pending_[idx].reply);
+  b->fn = &Connection::RunBatchDone;
+  b->deferrable = false;
+  c->home_->Send(b);
+}
+
+void Connection::RunBatchDone(ShardMsg* m, Shard*) {
+  Batch* b = static_cast<Batch*>(m);
+  b->cmds.clear();
+  b->fn = &Connection::RunBatch;
+  b->conn->OnBatchDone();
+}
+
+void Connection::OnBatchDone() {
+  --outstanding_;
+  if (outstanding_ > 0) return;
+  if (barrier_ >= 0) {
+    uint32_t i = static_cast<uint32_t>(barrier_);
+    barrier_ = -1;
+    if (!closed_) {
+      in_continue_ = true;
+      RunMulti(i);
+      in_continue_ = false;
+      if (waiting_multi_) {
+        UpdateInflight();
+        return;
+      }
+    }
+  }
+  ContinueBatch();
+}
+
+void Connection::FinishBatch() {
+  for (uint32_t i = 0; i < npending_; ++i) {
+    PendingCmd& pc = pending_[i];
+    if (!pc.direct && !pc.discard) out_buf_.append(pc.reply);
+  }
+  auto& ts = *Server().thread_stats[home_->id()];
+  Bump(ts.commands_processed, npending_);
+  npending_ = 0;
+  chain_direct_ = true;
+  if (!proto_error_.empty()) {
+    protocol::ReplyBuilder rb(&out_buf_, resp);
+    rb.Error("ERR " + proto_error_);
+    proto_error_.clear();
+    close_after_write_ = true;
+  }
+  if (closed_) return;
+  if (out_buf_.empty()) {
+    if (close_after_write_) {
+      Close();
+    } else {
+      ReadMore();
+    }
+    return;
+  }
+  Write();
+}
+
+void Connection::Write() {
+  writing_ = true;
+  Bump(Server().thread_stats[home_->id()]->net_output_bytes, out_buf_.size());
+  boost::asio::async_write(socket_, boost::asio::buffer(out_buf_),
+                           [self = shared_from_this()](const boost::system::error_code& ec,
+                                                       size_t) {
+                             self->writing_ = false;
+                             self->out_buf_.clear();
+                             if (ec || self->close_after_write_) {
+                               self->Close();
+                               return;
+                             }
+                             if (self->closed_) return;
+                             // More complete commands may already be buffered.
+                             self->Process();
+                           });
+}
+
+void Connection::UpdateInflight() {
+  if (outstanding_ > 0 || waiting_multi_ || barrier_ >= 0) {
+    if (!inflight_self_) inflight_self_ = shared_from_this();
+  } else if (inflight_self_) {
+    // Drop the self-reference last: this may destroy *this.
+    auto keep = std::move(inflight_self_);
+  }
+}
+
+}  // namespace shoal

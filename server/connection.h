@@ -1,0 +1,134 @@
+// Connection: one client socket, living on one shard thread (its "home") for its whole life.
+//
+// Data path: read -> parse every complete command in the buffer -> route each one:
+//   kConnection commands run at once; kShard commands run inline when their shard is the home
+//   shard and may run inline, else they are appended to that shard's batch message (one message
+//   and one wake-up per shard per read); kMulti commands are barriers: earlier commands finish,
+//   then the coordinator runs (asynchronously).
+// Replies are produced in request order: while no earlier command of the batch is in flight they
+// go straight to the output buffer, else into the command's slot; the whole batch is written
+// with one write.
+//
+// Threading: every member is touched on the home thread only, except PendingCmd entries that a
+// shard executes while their batch message is with it (the home thread does not touch them then;
+// the queue hand-off orders the accesses).
+// Lifetime: owned by shared_ptrs held by pending asio handlers and, while commands are in flight
+// at other shards, by inflight_self_.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/request_parser.h"
+#include "server/command_context.h"
+#include "shard/shard.h"
+
+namespace shoal {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  enum class ReplyMode { kOn, kOff, kSkip };
+
+  Connection(boost::asio::ip::tcp::socket socket, Shard* home);
+  ~Connection();
+  void Start();
+
+  // --- client state, home thread only ---
+  uint64_t id() const { return id_; }
+  Shard* home() const { return home_; }
+  DbIndex db = 0;
+  int resp = 2;
+  std::string name;
+  ReplyMode reply_mode = ReplyMode::kOn;
+  bool no_evict = false;
+  std::string_view addr() const { return addr_; }
+  std::string_view laddr() const { return laddr_; }
+
+  // One CLIENT LIST line (no trailing newline).
+  std::string Info() const;
+  // Closes now (home thread). Commands in flight finish and are dropped.
+  void Close();
+  // Closes after the current batch's replies are written (QUIT, CLIENT KILL of oneself).
+  void CloseAfterReply() { close_after_write_ = true; }
+  // CLIENT REPLY SKIP: the next command's reply is dropped.
+  void SkipNextReply() { skip_next_reply_ = true; }
+  // Clears per-connection state (RESET).
+  void ResetState();
+
+  // Connections living on the calling thread, by id.
+  static std::vector<Connection*> ThreadConnections();
+
+ private:
+  struct PendingCmd {
+    std::vector<std::string_view> args;
+    std::vector<std::string> owned;  // inline-command args (the parser's storage is reused)
+    const CommandId* cid = nullptr;
+    DbIndex db = 0;
+    int resp = 2;
+    bool direct = false;   // reply went straight to out_buf_
+    bool discard = false;  // CLIENT REPLY OFF/SKIP
+    std::string reply;
+  };
+  struct Batch : ShardMsg {
+    Connection* conn = nullptr;
+    std::vector<uint32_t> cmds;
+  };
+
+  void ReadMore();
+  void OnRead(const boost::system::error_code& ec, size_t n);
+  void Process();
+  void ContinueBatch();
+  bool Route(uint32_t i);  // false: stop parsing (waiting on a barrier)
+  void RunMulti(uint32_t i);
+  void ExecuteOnShard(PendingCmd& pc, Shard* shard, std::string* out);
+  void ExecuteConnCmd(PendingCmd& pc);
+  std::string* ReplyTarget(PendingCmd& pc);
+  void RejectCommand(PendingCmd& pc, std::string_view msg);
+  void SendBatches();
+  void OnBatchDone();
+  void FinishBatch();
+  void Write();
+  void UpdateInflight();
+  static void RunBatch(ShardMsg* m, Shard* s);
+  static void RunBatchDone(ShardMsg* m, Shard* s);
+
+  boost::asio::ip::tcp::socket socket_;
+  Shard* home_;
+  uint64_t id_;
+  std::string addr_, laddr_;
+  int fd_ = -1;
+  int64_t created_ms_ = 0;
+  int64_t last_ms_ = 0;
+  std::string last_cmd_ = "NULL";
+
+  std::vector<char> rbuf_;
+  size_t rpos_ = 0, rend_ = 0;
+  protocol::RequestParser parser_;
+  std::string out_buf_;
+  std::string discard_buf_;
+
+  std::vector<PendingCmd> pending_;
+  uint32_t npending_ = 0;
+  std::vector<Batch> batches_;  // one per shard
+  uint32_t unsent_ = 0;         // batches with commands not yet sent
+  uint32_t outstanding_ = 0;    // batches at shards
+  bool chain_direct_ = true;
+  int64_t barrier_ = -1;  // index of a kMulti command waiting for outstanding_ == 0
+  bool waiting_multi_ = false;
+  bool in_continue_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closed_ = false;
+  bool close_after_write_ = false;
+  bool skip_next_reply_ = false;
+  std::string proto_error_;
+  CommandContext multi_ctx_;
+  protocol::ReplyBuilder multi_rb_{nullptr};
+  std::shared_ptr<Connection> inflight_self_;
+};
+
+}  // namespace shoal

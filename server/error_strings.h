@@ -1,0 +1,37 @@
+// Every error reply Shoal sends, byte-identical to Redis 7.0 (without the leading '-').
+#pragma once
+
+namespace shoal::errors {
+
+inline constexpr char kSyntax[] = "ERR syntax error";
+inline constexpr char kWrongType[] =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr char kNotInteger[] = "ERR value is not an integer or out of range";
+inline constexpr char kNotFloat[] = "ERR value is not a valid float";
+inline constexpr char kOverflow[] = "ERR increment or decrement would overflow";
+inline constexpr char kNanOrInf[] = "ERR increment would produce NaN or Infinity";
+inline constexpr char kNoSuchKey[] = "ERR no such key";
+inline constexpr char kDbIndexRange[] = "ERR DB index is out of range";
+inline constexpr char kSameObject[] = "ERR source and destination objects are the same";
+inline constexpr char kNxXxGtLt[] =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr char kGtLt[] = "ERR GT and LT options at the same time are not compatible";
+inline constexpr char kBitOffset[] = "ERR bit offset is not an integer or out of range";
+inline constexpr char kBitValue[] = "ERR bit is not an integer or out of range";
+inline constexpr char kOffsetRange[] = "ERR offset is out of range";
+inline constexpr char kStringTooBig[] =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr char kInvalidCursor[] = "ERR invalid cursor";
+inline constexpr char kNoProto[] = "NOPROTO unsupported protocol version";
+inline constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of range";
+inline constexpr char kPositiveCount[] = "ERR value is out of range, must be positive";
+inline constexpr char kNoSuchClient[] = "ERR No such client";
+inline constexpr char kLfuNotSelected[] =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+    "that when switching between policies at runtime LRU and LFU data will take some time to "
+    "adjust.";
+inline constexpr char kLruNotSelected[] =
+    "ERR An LRU maxmemory policy is selected, access frequency not tracked. Please note that "
+    "when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+}  // namespace shoal::errors

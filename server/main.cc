@@ -1,0 +1,261 @@
+// shoal-server: redis-server-style command line, config, logging, listener, signals.
+#include <sched.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mimalloc.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sstream>
+
+#include "server/connection.h"
+#include "server/server_state.h"
+#include "shard/shard_set.h"
+
+namespace shoal {
+
+ServerState& Server() {
+  static ServerState* state = new ServerState();  // lives until exit; shard threads use it
+  return *state;
+}
+
+namespace {
+
+constexpr char kVersion[] = "7.0.15";
+
+// CPUs this process may use: affinity mask, capped by a cgroup v2/v1 CPU quota.
+unsigned UsableCpus() {
+  unsigned n = std::thread::hardware_concurrency();
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) n = CPU_COUNT(&set);
+  double quota = 0;
+  std::ifstream v2("/sys/fs/cgroup/cpu.max");
+  std::string q, p;
+  if (v2 >> q >> p) {
+    if (q != "max") quota = std::stod(q) / std::stod(p);
+  } else {
+    std::ifstream fq("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), fp("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+    long lq = -1, lp = 0;
+    if ((fq >> lq) && (fp >> lp) && lq > 0 && lp > 0) quota = static_cast<double>(lq) / lp;
+  }
+  if (quota > 0) n = std::min<unsigned>(n, static_cast<unsigned>(std::ceil(quota)));
+  return n == 0 ? 1 : n;
+}
+
+[[noreturn]] void FatalConfig(const std::string& body) {
+  std::fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Shoal %s) ***\n%s\n", kVersion,
+               body.c_str());
+  std::exit(1);
+}
+
+void Usage() {
+  std::fprintf(stderr,
+               "Usage: ./shoal-server [/path/to/shoal.conf] [options]\n"
+               "       ./shoal-server - (read config from stdin)\n"
+               "       ./shoal-server -v or --version\n"
+               "       ./shoal-server -h or --help\n\n"
+               "Examples:\n"
+               "       ./shoal-server (run the server with default conf)\n"
+               "       ./shoal-server /etc/shoal/6379.conf\n"
+               "       ./shoal-server --port 7777 --shards 4\n"
+               "       ./shoal-server /etc/myshoal.conf --loglevel verbose\n");
+}
+
+void ParseCommandLine(int argc, char** argv) {
+  ServerState& st = Server();
+  std::string text;
+  int i = 1;
+  if (i < argc && argv[i][0] != '-') {
+    st.config_file = argv[i++];
+    std::ifstream f(st.config_file);
+    if (!f) {
+      std::fprintf(stderr, "Fatal error, can't open config file '%s': %s\n",
+                   st.config_file.c_str(), std::strerror(errno));
+      std::exit(1);
+    }
+    std::stringstream ss;
+    ss << f.rdbuf();
+    text = ss.str() + "\n";
+  } else if (i < argc && std::string_view(argv[i]) == "-") {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    text = ss.str() + "\n";
+    ++i;
+  }
+  // "--name a b --other c" become config lines appended after the file, as redis-server does.
+  for (; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a.substr(0, 2) == "--" && a.size() > 2) {
+      text += "\n" + std::string(a.substr(2));
+    } else {
+      text += " \"";
+      for (char c : a) {
+        if (c == '"' || c == '\\') text += '\\';
+        text += c;
+      }
+      text += "\"";
+    }
+  }
+  std::string err;
+  if (!st.config.LoadText(text, &err)) FatalConfig(err);
+}
+
+void SetupLogging() {
+  const Config& c = Server().config;
+  std::shared_ptr<spdlog::logger> logger;
+  if (c.logfile.empty()) {
+    logger = std::make_shared<spdlog::logger>("shoal",
+                                              std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  } else {
+    logger = std::make_shared<spdlog::logger>(
+        "shoal", std::make_shared<spdlog::sinks::basic_file_sink_mt>(c.logfile));
+  }
+  logger->set_pattern(std::to_string(getpid()) + ":M %d %b %Y %H:%M:%S.%e %L %v");
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  Server().config.OnChange("loglevel");
+}
+
+class Listener {
+ public:
+  explicit Listener(ShardSet* shards) : shards_(shards) {}
+
+  bool Listen(const std::string& addr, int port) {
+    Shard* s0 = shards_->shard(0);
+    boost::system::error_code ec;
+    auto ip = boost::asio::ip::make_address(addr, ec);
+    if (ec) {
+      spdlog::warn("Invalid bind address '{}'", addr);
+      return false;
+    }
+    auto acc = std::make_unique<boost::asio::ip::tcp::acceptor>(s0->io());
+    boost::asio::ip::tcp::endpoint ep(ip, static_cast<unsigned short>(port));
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(boost::asio::socket_base::reuse_address(true), ec);
+    if (!ec && ip.is_v6()) acc->set_option(boost::asio::ip::v6_only(true), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(static_cast<int>(Server().config.tcp_backlog.load()), ec);
+    if (ec) {
+      spdlog::warn("Warning: Could not create server TCP listening socket {}:{}: {}", addr, port,
+                   ec.message());
+      return false;
+    }
+    if (Server().tcp_port == 0) Server().tcp_port = acc->local_endpoint().port();
+    acceptors_.push_back(std::move(acc));
+    Accept(acceptors_.back().get());
+    return true;
+  }
+
+  void Close() {
+    for (auto& a : acceptors_) {
+      boost::system::error_code ec;
+      a->close(ec);
+    }
+  }
+
+ private:
+  // Accepts on shard 0's thread straight into the next shard's io_context (round robin), then
+  // starts the connection on that shard's thread.
+  void Accept(boost::asio::ip::tcp::acceptor* acc) {
+    Shard* target = shards_->shard(next_++ % shards_->size());
+    acc->async_accept(target->io(), [this, acc, target](const boost::system::error_code& ec,
+                                                        boost::asio::ip::tcp::socket sock) {
+      if (ec == boost::asio::error::operation_aborted) return;
+      if (!ec) {
+        auto conn = std::make_shared<Connection>(std::move(sock), target);
+        boost::asio::post(target->io(), [conn] { conn->Start(); });
+      }
+      Accept(acc);
+    });
+  }
+
+  ShardSet* shards_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  unsigned next_ = 0;
+};
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "-v" || a == "--version") {
+      std::printf("Shoal server v=%s (Redis %s compatible) malloc=mimalloc-%d bits=64\n", "0.1.0",
+                  kVersion, mi_version());
+      return 0;
+    }
+    if (a == "-h" || a == "--help") {
+      Usage();
+      return 0;
+    }
+  }
+  ServerState& st = Server();
+  st.executable = argv[0];
+  ParseCommandLine(argc, argv);
+  SetupLogging();
+  signal(SIGPIPE, SIG_IGN);
+
+  unsigned nshards = static_cast<unsigned>(st.config.shards.load());
+  if (nshards == 0) nshards = UsableCpus();
+  st.config.shards.store(nshards);
+  auto ndb = static_cast<unsigned>(st.config.databases.load());
+  RegisterAllCommands(st.registry);
+  st.shards = std::make_unique<ShardSet>(nshards, ndb);
+  for (unsigned i = 0; i < nshards; ++i) {
+    st.cmd_stats.emplace_back(new CmdStat[st.registry.size()]);
+    st.thread_stats.push_back(std::make_unique<ThreadStats>());
+  }
+  st.start_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+
+  Listener listener(st.shards.get());
+  bool any = false;
+  for (const auto& b : st.config.bind) {
+    std::string addr = b;
+    if (!addr.empty() && addr[0] == '-') addr = addr.substr(1);  // "-::1": optional address
+    if (addr == "*") addr = "0.0.0.0";
+    any |= listener.Listen(addr, static_cast<int>(st.config.port.load()));
+  }
+  if (!any) {
+    spdlog::error("Failed listening on port {} (tcp), aborting.", st.config.port.load());
+    return 1;
+  }
+
+  Shard* s0 = st.shards->shard(0);
+  boost::asio::signal_set signals(s0->io(), SIGINT, SIGTERM);
+  auto shutdown = [&] {
+    if (st.shutting_down.exchange(true)) return;
+    boost::asio::post(s0->io(), [&] {
+      spdlog::warn("Received shutdown request, scheduling shutdown...");
+      listener.Close();
+      boost::system::error_code ec;
+      signals.cancel(ec);
+      st.shards->Stop();
+    });
+  };
+  st.request_shutdown = shutdown;
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) shutdown();
+  });
+
+  spdlog::info("Shoal 0.1.0 (Redis {} compatible) started, pid={}, {} shard(s)", kVersion,
+               getpid(), nshards);
+  spdlog::info("Ready to accept connections tcp on port {}", st.tcp_port);
+  st.shards->Start([](Shard*) {});
+  st.shards->Join();
+  spdlog::warn("Shoal is now ready to exit, bye bye...");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace shoal
+
+int main(int argc, char** argv) { return shoal::Main(argc, argv); }

@@ -1,0 +1,55 @@
+#include "server/multi_key.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "server/server_state.h"
+#include "shard/shard_set.h"
+
+namespace shoal {
+
+const std::vector<uint32_t>& KeysByShard::For(uint32_t shard_id) const {
+  static const std::vector<uint32_t> kEmpty;
+  auto it = std::lower_bound(shards.begin(), shards.end(), shard_id);
+  if (it == shards.end() || *it != shard_id) return kEmpty;
+  return positions[it - shards.begin()];
+}
+
+KeysByShard GroupKeys(ArgSlice args, const std::vector<uint32_t>& positions) {
+  KeysByShard g;
+  std::vector<std::pair<uint32_t, uint32_t>> owned;  // (shard, position)
+  owned.reserve(positions.size());
+  for (uint32_t p : positions) owned.emplace_back(Server().shards->ShardOf(args[p]), p);
+  std::stable_sort(owned.begin(), owned.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [s, p] : owned) {
+    if (g.shards.empty() || g.shards.back() != s) {
+      g.shards.push_back(s);
+      g.positions.emplace_back();
+    }
+    g.positions.back().push_back(p);
+  }
+  return g;
+}
+
+std::vector<uint32_t> KeyPositionsOf(const CommandContext& ctx, ArgSlice args) {
+  std::vector<uint32_t> pos;
+  CommandRegistry::KeyPositions(*ctx.cid, args, &pos);
+  return pos;
+}
+
+void RunOnKeyShards(CommandContext& ctx, ArgSlice args, const std::vector<uint32_t>& positions,
+                    bool write, std::function<void(Shard&, const std::vector<uint32_t>&)> fn,
+                    std::function<void()> then) {
+  if (ctx.shard != nullptr) {
+    fn(*ctx.shard, positions);
+    then();
+    return;
+  }
+  auto groups = std::make_shared<KeysByShard>(GroupKeys(args, positions));
+  auto tx = Transaction::Create(groups->shards);
+  tx->Execute([groups, fn = std::move(fn)](Shard& s) { fn(s, groups->For(s.id())); }, write,
+              std::move(then));
+}
+
+}  // namespace shoal

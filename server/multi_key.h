@@ -1,0 +1,31 @@
+// Helpers for commands whose keys may live on several shards.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "server/command_context.h"
+#include "server/transaction.h"
+
+namespace shoal {
+
+// The keys of a multi-key command grouped by owning shard. `positions` are argument indexes.
+struct KeysByShard {
+  std::vector<uint32_t> shards;                  // distinct shard ids, sorted
+  std::vector<std::vector<uint32_t>> positions;  // positions[i]: arg indexes owned by shards[i]
+  const std::vector<uint32_t>& For(uint32_t shard_id) const;
+};
+KeysByShard GroupKeys(ArgSlice args, const std::vector<uint32_t>& positions);
+
+// Runs fn(shard, arg positions owned by it) on every shard owning some of the keys, atomically and
+// isolated (armed first when `write` and more than one shard), then `then` on the coordinator
+// thread. When the command was routed to its only shard (ctx.shard set), both run inline.
+// fn runs on shard threads: it writes results only into per-key slots it owns.
+void RunOnKeyShards(CommandContext& ctx, ArgSlice args, const std::vector<uint32_t>& positions,
+                    bool write, std::function<void(Shard&, const std::vector<uint32_t>&)> fn,
+                    std::function<void()> then);
+
+// All key positions of this invocation from the command table.
+std::vector<uint32_t> KeyPositionsOf(const CommandContext& ctx, ArgSlice args);
+
+}  // namespace shoal

@@ -1,0 +1,64 @@
+// Process-wide state: config, command table, shards, global counters. Built in main before the
+// shard threads start; immutable after that except for atomics and the config (whose setters are
+// safe from any thread).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/command_registry.h"
+#include "server/config.h"
+
+namespace shoal {
+
+class ShardSet;
+
+// Per-command counters; one array per shard thread, written by that thread only.
+struct CmdStat {
+  std::atomic<uint64_t> calls{0};
+  std::atomic<uint64_t> usec{0};
+  std::atomic<uint64_t> rejected{0};
+  std::atomic<uint64_t> failed{0};
+};
+
+inline void Bump(std::atomic<uint64_t>& c, uint64_t by = 1) {
+  c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+}
+
+// Per-thread connection counters, written by the owning thread.
+struct ThreadStats {
+  std::atomic<uint64_t> connections_received{0};
+  std::atomic<uint64_t> connected_clients{0};
+  std::atomic<uint64_t> commands_processed{0};
+  std::atomic<uint64_t> net_input_bytes{0};
+  std::atomic<uint64_t> net_output_bytes{0};
+  std::atomic<uint64_t> rejected_calls{0};
+  std::atomic<uint64_t> failed_calls{0};
+  std::atomic<uint64_t> protocol_errors{0};
+  std::atomic<uint64_t> error_replies{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> query_buffer_limit_disconnects{0};
+};
+
+struct ServerState {
+  Config config;
+  CommandRegistry registry;
+  std::unique_ptr<ShardSet> shards;
+  std::vector<std::unique_ptr<CmdStat[]>> cmd_stats;     // [shard][command index]
+  std::vector<std::unique_ptr<ThreadStats>> thread_stats;  // [shard]
+  std::atomic<uint64_t> next_client_id{1};
+  int64_t start_time_ms = 0;
+  std::string executable;
+  std::string config_file;
+  int tcp_port = 0;
+  std::function<void()> request_shutdown;  // any thread
+  std::atomic<bool> shutting_down{false};
+};
+
+ServerState& Server();
+
+}  // namespace shoal

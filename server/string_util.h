@@ -1,0 +1,38 @@
+// Shared pieces of the string commands (SET's option parsing and the write itself), used by the
+// string and bitmap families. Shard-side functions run on the owning shard's thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "server/command_context.h"
+
+namespace shoal {
+
+struct SetParams {
+  enum class Cond { kNone, kNx, kXx };
+  Cond cond = Cond::kNone;
+  bool get = false;
+  bool keepttl = false;
+  int64_t expire_at_ms = 0;  // absolute unix ms; 0: no expiry
+};
+
+// Parses SET-style options from args[first...]. Returns "" or the error reply.
+std::string ParseSetOptions(ArgSlice args, size_t first, bool allow_get, int64_t now_ms,
+                            std::string_view cmd_name, SetParams* p);
+
+// Converts a relative/absolute expire argument like Redis; returns false on "invalid expire time".
+bool ExpireToAbsoluteMs(int64_t v, bool seconds, bool absolute, int64_t now_ms, int64_t* out);
+
+// SET semantics with conditions and GET; writes the reply.
+void SetString(CommandContext& ctx, std::string_view key, std::string_view value,
+               const SetParams& p);
+
+// Stores key=value (replacing any type), honouring p.keepttl and p.expire_at_ms. No reply.
+void PutString(DbSlice& slice, DbIndex db, std::string_view key, std::string_view value,
+               const SetParams& p);
+
+// Remaining string commands live in string_ops.cc.
+void RegisterMoreStringCommands(CommandRegistry& r);
+
+}  // namespace shoal

@@ -1,0 +1,147 @@
+// DashTable: a shard's key table. Extendible hashing over fixed-size segments (the design of
+// Dragonfly's dashtable, written for Shoal):
+//  - A directory of 2^global_depth segment pointers, indexed by the top bits of the 64-bit hash.
+//  - A segment holds 64 buckets of 8 slots plus 4 stash buckets (544 slots, 4.3 KB). An entry
+//    lives in its home bucket (low 6 hash bits), the next bucket, or a stash bucket.
+//  - A full segment splits in two (only its own <= 544 entries move); the directory doubles when
+//    needed (a pointer copy). There is never a whole-table rehash, so the longest stall is bounded
+//    by one split plus one directory doubling.
+//  - Entries never move except when their segment splits, and a split keeps their home bucket, so
+//    a cursor made of (segment hash prefix, home bucket) visits every entry that stays in the
+//    table for the whole traversal at least once, while the table grows (see Traverse).
+// A slot is 8 bytes: a 48-bit Entry pointer plus tag bits (hash fingerprint, "displaced" and
+// "has expiry"), so lookups compare fingerprints without touching the entry.
+//
+// Threading: owned by one shard; every call on that shard's thread only.
+// Invalidation: Slot* returned by Find/Insert stay valid until the next Insert (which may split);
+// Erase and value replacement through the slot never move other entries.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "shard/entry.h"
+
+namespace shoal {
+
+class DashTable {
+ public:
+  static constexpr unsigned kBucketBits = 6;
+  static constexpr unsigned kBuckets = 1u << kBucketBits;
+  static constexpr unsigned kStashBuckets = 4;
+  static constexpr unsigned kSlotsPerBucket = 8;
+  static constexpr unsigned kMaxDepth = 32;
+
+  // One table slot: tagged entry pointer; 0 means empty.
+  struct Slot {
+    uint64_t v = 0;
+    static constexpr uint64_t kPtrMask = (uint64_t{1} << 48) - 1;
+    static constexpr uint64_t kExpireBit = uint64_t{1} << 63;
+    static constexpr uint64_t kDisplacedBit = uint64_t{1} << 62;
+    Entry* entry() const { return reinterpret_cast<Entry*>(v & kPtrMask); }
+    bool empty() const { return v == 0; }
+    bool has_expire() const { return v & kExpireBit; }
+    // Replaces the entry (same key), refreshing the expiry bit from it.
+    void Set(Entry* e) {
+      v = (v & ~(kPtrMask | kExpireBit)) | reinterpret_cast<uint64_t>(e) |
+          (e->has_expire() ? kExpireBit : 0);
+    }
+  };
+
+  DashTable();
+  ~DashTable();
+  DashTable(const DashTable&) = delete;
+  DashTable& operator=(const DashTable&) = delete;
+
+  Slot* Find(std::string_view key, uint64_t hash);
+  // The key must not be present. Returns the slot now holding e.
+  Slot* Insert(Entry* e, uint64_t hash);
+  // Empties the slot; the caller frees the entry.
+  void Erase(Slot* s);
+  // Frees every entry and returns to an empty table.
+  void Clear();
+
+  size_t size() const { return size_; }
+  size_t segments() const { return segment_count_; }
+  unsigned global_depth() const { return global_depth_; }
+  // Bytes of table structure (directory + segments), not counting entries.
+  size_t TableBytes() const;
+
+  // Visits the entries whose home is the bucket named by `cursor` (0 = start) in one segment, and
+  // returns the next cursor, 0 when the traversal is complete. fn(Slot*) may Erase that slot or
+  // Set it, but must not Insert. Guarantee: an entry present from the first to the last call is
+  // visited at least once; it may be visited twice if its segment split meanwhile.
+  template <typename Fn>
+  uint64_t Traverse(uint64_t cursor, Fn&& fn);
+
+  // A uniformly chosen segment's random non-empty slot, or nullptr when empty.
+  Slot* RandomSlot(uint64_t rnd);
+
+ private:
+  struct Segment;
+  Segment* SegmentFor(uint64_t hash) const {
+    return dir_[global_depth_ == 0 ? 0 : hash >> (64 - global_depth_)];
+  }
+  bool TryInsert(Segment* seg, Entry* e, uint64_t hash, Slot** out);
+  void Split(Segment* seg, uint64_t hash);
+  Segment* SegmentForPrefix(uint32_t prefix) const {
+    return dir_[global_depth_ == 0 ? 0 : prefix >> (32 - global_depth_)];
+  }
+  // Home bucket of the slot at (bucket b, slot) of seg.
+  unsigned HomeOf(const Segment* seg, unsigned b, const Slot& s) const;
+  // Visits slots with home bucket `home` in seg.
+  template <typename Fn>
+  void VisitHome(Segment* seg, unsigned home, Fn&& fn);
+
+  std::vector<Segment*> dir_;
+  unsigned global_depth_ = 0;
+  size_t size_ = 0;
+  size_t segment_count_ = 0;
+};
+
+struct DashTable::Segment {
+  uint32_t local_depth = 0;
+  uint32_t size = 0;
+  uint64_t stash_mask = 0;  // bit h: an entry with home bucket h may sit in the stash
+  Slot buckets[kBuckets + kStashBuckets][kSlotsPerBucket];
+};
+
+inline uint64_t FingerprintBits(uint64_t hash) {
+  return ((hash >> DashTable::kBucketBits) & 0x3FFF) << 48;
+}
+
+template <typename Fn>
+void DashTable::VisitHome(Segment* seg, unsigned home, Fn&& fn) {
+  for (auto& s : seg->buckets[home]) {
+    if (!s.empty() && !(s.v & Slot::kDisplacedBit)) fn(&s);
+  }
+  unsigned next = (home + 1) & (kBuckets - 1);
+  for (auto& s : seg->buckets[next]) {
+    if (!s.empty() && (s.v & Slot::kDisplacedBit)) fn(&s);
+  }
+  if (seg->stash_mask & (uint64_t{1} << home)) {
+    for (unsigned b = kBuckets; b < kBuckets + kStashBuckets; ++b) {
+      for (auto& s : seg->buckets[b]) {
+        if (!s.empty() && HomeOf(seg, b, s) == home) fn(&s);
+      }
+    }
+  }
+}
+
+template <typename Fn>
+uint64_t DashTable::Traverse(uint64_t cursor, Fn&& fn) {
+  uint32_t prefix = static_cast<uint32_t>(cursor >> kBucketBits);
+  unsigned home = cursor & (kBuckets - 1);
+  Segment* seg = SegmentForPrefix(prefix);
+  uint64_t span = uint64_t{1} << (32 - seg->local_depth);
+  uint64_t start = prefix & ~(span - 1);
+  if (seg->size != 0) VisitHome(seg, home, fn);
+  if (++home < kBuckets) return (start << kBucketBits) | home;
+  uint64_t next = start + span;
+  if (next >= (uint64_t{1} << 32)) return 0;
+  return next << kBucketBits;
+}
+
+}  // namespace shoal

@@ -1,0 +1,190 @@
+#include "shard/db_slice.h"
+
+#include <chrono>
+
+#include "shard/hash.h"
+
+namespace shoal {
+
+namespace {
+int64_t MonotonicUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+DbSlice::DbSlice(uint32_t shard_id, unsigned num_dbs) : shard_id_(shard_id) {
+  for (unsigned i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Db>());
+}
+
+DbSlice::~DbSlice() = default;
+
+bool DbSlice::ExpireIfNeeded(DbIndex db, Slot* slot) {
+  if (!slot->has_expire()) return false;
+  if (slot->entry()->expire_ms() > now_ms_) return false;
+  Delete(db, slot);
+  ShardStats::Inc(stats_.expired_keys);
+  return true;
+}
+
+DbSlice::Slot* DbSlice::Find(DbIndex db, std::string_view key) {
+  Slot* s = dbs_[db]->table.Find(key, HashKey(key));
+  if (s == nullptr || ExpireIfNeeded(db, s)) return nullptr;
+  return s;
+}
+
+DbSlice::Slot* DbSlice::FindAndTouch(DbIndex db, std::string_view key) {
+  Slot* s = Find(db, key);
+  if (s == nullptr) {
+    ShardStats::Inc(stats_.keyspace_misses);
+    return nullptr;
+  }
+  ShardStats::Inc(stats_.keyspace_hits);
+  s->entry()->set_lru(lru_clock_);
+  return s;
+}
+
+DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
+  Db& d = *dbs_[db];
+  if (e->has_expire()) ++d.expires;
+  entry_bytes_ += e->MallocSize();
+  return d.table.Insert(e, HashKey(e->key()));
+}
+
+void DbSlice::Replace(DbIndex db, Slot* slot, Entry* e) {
+  Entry* old = slot->entry();
+  if (old != e) {
+    Db& d = *dbs_[db];
+    d.expires += static_cast<size_t>(e->has_expire()) - static_cast<size_t>(old->has_expire());
+    entry_bytes_ += e->MallocSize();
+    entry_bytes_ -= old->MallocSize();
+    Entry::Free(old);
+  }
+  slot->Set(e);
+}
+
+void DbSlice::SetExpire(DbIndex db, Slot* slot, int64_t expire_ms) {
+  Entry* old = slot->entry();
+  Db& d = *dbs_[db];
+  bool had = old->has_expire();
+  size_t before = old->MallocSize();
+  Entry* e = Entry::WithExpire(old, expire_ms);  // may free old
+  d.expires += static_cast<size_t>(e->has_expire()) - static_cast<size_t>(had);
+  entry_bytes_ += e->MallocSize();
+  entry_bytes_ -= before;
+  slot->Set(e);
+}
+
+Entry* DbSlice::Detach(DbIndex db, Slot* slot) {
+  Entry* e = slot->entry();
+  Db& d = *dbs_[db];
+  d.expires -= e->has_expire();
+  entry_bytes_ -= e->MallocSize();
+  d.table.Erase(slot);
+  return e;
+}
+
+void DbSlice::Delete(DbIndex db, Slot* slot) { Entry::Free(Detach(db, slot)); }
+
+bool DbSlice::DeleteKey(DbIndex db, std::string_view key) {
+  Slot* s = Find(db, key);
+  if (s == nullptr) return false;
+  Delete(db, s);
+  return true;
+}
+
+void DbSlice::FlushDb(DbIndex db) {
+  Db& d = *dbs_[db];
+  size_t bytes = 0;
+  // Walk once to keep the byte counter exact, then drop everything.
+  uint64_t cursor = 0;
+  do {
+    cursor = d.table.Traverse(cursor, [&](Slot* s) { bytes += s->entry()->MallocSize(); });
+  } while (cursor != 0);
+  entry_bytes_ -= bytes;
+  d.table.Clear();
+  d.expires = 0;
+  d.avg_ttl = 0;
+  d.expire_cursor = 0;
+}
+
+void DbSlice::FlushAll() {
+  for (DbIndex i = 0; i < dbs_.size(); ++i) FlushDb(i);
+}
+
+uint64_t DbSlice::ScanStep(DbIndex db, uint64_t cursor,
+                           const std::function<void(const Entry*)>& fn) {
+  Db& d = *dbs_[db];
+  // Collect expired slots first: erasing during the visit is allowed, but deleting here keeps
+  // the callback's view simple.
+  return d.table.Traverse(cursor, [&](Slot* s) {
+    if (s->has_expire() && s->entry()->expire_ms() <= now_ms_) {
+      Delete(db, s);
+      ShardStats::Inc(stats_.expired_keys);
+      return;
+    }
+    fn(s->entry());
+  });
+}
+
+const Entry* DbSlice::RandomEntry(DbIndex db, uint64_t rnd) {
+  Db& d = *dbs_[db];
+  // Bounded retries so a db full of expired keys cannot loop forever (Redis does the same).
+  for (int i = 0; i < 100 && d.table.size() > 0; ++i) {
+    Slot* s = d.table.RandomSlot(rnd);
+    if (s == nullptr) return nullptr;
+    if (s->has_expire() && s->entry()->expire_ms() <= now_ms_) {
+      Delete(db, s);
+      ShardStats::Inc(stats_.expired_keys);
+      rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+      continue;
+    }
+    return s->entry();
+  }
+  return nullptr;
+}
+
+bool DbSlice::ActiveExpire(int64_t budget_us) {
+  ShardStats::Inc(stats_.expire_cycles);
+  int64_t deadline = MonotonicUs() + budget_us;
+  size_t checked = 0, expired = 0;
+  for (unsigned n = 0; n < dbs_.size(); ++n) {
+    DbIndex db = (expire_db_ + n) % dbs_.size();
+    Db& d = *dbs_[db];
+    if (d.expires == 0) continue;
+    unsigned steps = 0;
+    int64_t ttl_sum = 0, ttl_n = 0;
+    do {
+      d.expire_cursor = d.table.Traverse(d.expire_cursor, [&](Slot* s) {
+        if (!s->has_expire()) return;
+        ++checked;
+        int64_t when = s->entry()->expire_ms();
+        if (when <= now_ms_) {
+          Delete(db, s);
+          ShardStats::Inc(stats_.expired_keys);
+          ++expired;
+        } else {
+          ttl_sum += when - now_ms_;
+          ++ttl_n;
+        }
+      });
+      if ((++steps & 63) == 0 && MonotonicUs() >= deadline) {
+        expire_db_ = db;
+        if (ttl_n) d.avg_ttl = (d.avg_ttl / 50) * 49 + (ttl_sum / ttl_n) / 50;
+        return checked > 0 && expired * 10 > checked;
+      }
+    } while (d.expire_cursor != 0 && d.expires > 0);
+    if (ttl_n) d.avg_ttl = ttl_sum / ttl_n;
+    if (d.expires == 0) d.avg_ttl = 0;
+  }
+  return false;
+}
+
+size_t DbSlice::UsedBytes() const {
+  size_t table = 0;
+  for (const auto& d : dbs_) table += d->table.TableBytes();
+  return entry_bytes_ + table;
+}
+
+}  // namespace shoal

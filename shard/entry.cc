@@ -1,0 +1,261 @@
+#include "shard/entry.h"
+
+#include <mimalloc.h>
+
+#include <cstring>
+
+#include "protocol/reply_builder.h"
+
+namespace shoal {
+
+namespace {
+
+constexpr size_t kHeader = 5;
+
+size_t VarintLen(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+size_t PutVarint(uint8_t* p, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    p[n++] = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  p[n++] = static_cast<uint8_t>(v);
+  return n;
+}
+
+size_t GetVarint(const uint8_t* p, uint64_t* v) {
+  uint64_t r = 0;
+  size_t n = 0;
+  int shift = 0;
+  while (p[n] & 0x80) {
+    r |= uint64_t{p[n] & 0x7Fu} << shift;
+    shift += 7;
+    ++n;
+  }
+  r |= uint64_t{p[n]} << shift;
+  *v = r;
+  return n + 1;
+}
+
+// Allocates a block and writes header, key and expiry; returns the block and the value offset.
+uint8_t* AllocEntry(std::string_view key, ObjType type, ObjEnc enc, int64_t expire_ms,
+                    uint32_t lru, size_t value_size, size_t* value_off) {
+  size_t klen_size = VarintLen(key.size());
+  size_t off = kHeader + klen_size + key.size() + (expire_ms ? 8 : 0);
+  auto* b = static_cast<uint8_t*>(mi_malloc(off + value_size));
+  b[0] = static_cast<uint8_t>(static_cast<uint8_t>(type) | (static_cast<uint8_t>(enc) << 4));
+  b[1] = expire_ms ? 1 : 0;
+  b[2] = lru & 0xFF;
+  b[3] = (lru >> 8) & 0xFF;
+  b[4] = (lru >> 16) & 0xFF;
+  PutVarint(b + kHeader, key.size());
+  if (!key.empty()) std::memcpy(b + kHeader + klen_size, key.data(), key.size());
+  if (expire_ms) std::memcpy(b + kHeader + klen_size + key.size(), &expire_ms, 8);
+  *value_off = off;
+  return b;
+}
+
+Entry* NewEmbStr(std::string_view key, std::string_view value, int64_t expire_ms, uint32_t lru) {
+  size_t off;
+  size_t vl = VarintLen(value.size());
+  uint8_t* b =
+      AllocEntry(key, ObjType::kString, ObjEnc::kEmbStr, expire_ms, lru, vl + value.size(), &off);
+  PutVarint(b + off, value.size());
+  if (!value.empty()) std::memcpy(b + off + vl, value.data(), value.size());
+  return reinterpret_cast<Entry*>(b);
+}
+
+}  // namespace
+
+const char* TypeName(ObjType t) {
+  switch (t) {
+    case ObjType::kString: return "string";
+    case ObjType::kList: return "list";
+    case ObjType::kSet: return "set";
+    case ObjType::kZSet: return "zset";
+    case ObjType::kHash: return "hash";
+  }
+  return "none";
+}
+
+const char* EncodingName(ObjEnc e) {
+  switch (e) {
+    case ObjEnc::kRaw: return "raw";
+    case ObjEnc::kInt: return "int";
+    case ObjEnc::kHashTable: return "hashtable";
+    case ObjEnc::kIntSet: return "intset";
+    case ObjEnc::kSkipList: return "skiplist";
+    case ObjEnc::kEmbStr: return "embstr";
+    case ObjEnc::kQuickList: return "quicklist";
+    case ObjEnc::kListPack: return "listpack";
+  }
+  return "unknown";
+}
+
+RawStr* NewRawStr(std::string_view value, size_t cap) {
+  if (cap < value.size()) cap = value.size();
+  auto* r = static_cast<RawStr*>(mi_malloc(sizeof(RawStr) + cap));
+  r->len = value.size();
+  r->cap = mi_usable_size(r) - sizeof(RawStr);
+  if (!value.empty()) std::memcpy(r->data(), value.data(), value.size());
+  return r;
+}
+
+RawStr* GrowRawStr(RawStr* r, size_t need) {
+  if (need <= r->cap) return r;
+  constexpr size_t kMaxPrealloc = 1024 * 1024;
+  size_t cap = need < kMaxPrealloc ? need * 2 : need + kMaxPrealloc;
+  auto* nr = static_cast<RawStr*>(mi_realloc(r, sizeof(RawStr) + cap));
+  nr->cap = mi_usable_size(nr) - sizeof(RawStr);
+  return nr;
+}
+
+void FreeRawStr(RawStr* r) { mi_free(r); }
+
+Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t expire_ms,
+                        uint32_t lru) {
+  int64_t iv;
+  if (value.size() <= 20 && protocol::ParseInt64(value, &iv)) {
+    return NewInt(key, iv, expire_ms, lru);
+  }
+  if (value.size() <= kEmbStrLimit) return NewEmbStr(key, value, expire_ms, lru);
+  return NewRaw(key, value, value.size(), expire_ms, lru);
+}
+
+Entry* Entry::NewInt(std::string_view key, int64_t value, int64_t expire_ms, uint32_t lru) {
+  size_t off;
+  uint8_t* b = AllocEntry(key, ObjType::kString, ObjEnc::kInt, expire_ms, lru, 8, &off);
+  std::memcpy(b + off, &value, 8);
+  return reinterpret_cast<Entry*>(b);
+}
+
+Entry* Entry::NewRaw(std::string_view key, std::string_view value, size_t cap, int64_t expire_ms,
+                     uint32_t lru) {
+  size_t off;
+  uint8_t* b = AllocEntry(key, ObjType::kString, ObjEnc::kRaw, expire_ms, lru, 8, &off);
+  RawStr* r = NewRawStr(value, cap);
+  std::memcpy(b + off, &r, 8);
+  return reinterpret_cast<Entry*>(b);
+}
+
+Entry* Entry::WithExpire(Entry* e, int64_t expire_ms) {
+  if (!e->has_expire() && expire_ms == 0) return e;
+  if (e->has_expire() && expire_ms != 0) {
+    std::memcpy(e->bytes() + e->KeyEnd(), &expire_ms, 8);
+    return e;
+  }
+  size_t voff = e->ValueOffset();
+  size_t total = mi_usable_size(e);
+  // The value occupies [voff, end of meaningful bytes); compute its size exactly.
+  size_t vsize;
+  switch (e->enc()) {
+    case ObjEnc::kEmbStr: {
+      uint64_t len;
+      size_t n = GetVarint(e->bytes() + voff, &len);
+      vsize = n + len;
+      break;
+    }
+    default:
+      vsize = 8;
+  }
+  (void)total;
+  size_t off;
+  uint8_t* b = AllocEntry(e->key(), e->type(), e->enc(), expire_ms, e->lru(), vsize, &off);
+  std::memcpy(b + off, e->bytes() + voff, vsize);
+  mi_free(e);  // value pointers (raw/objects) moved to the new block
+  return reinterpret_cast<Entry*>(b);
+}
+
+Entry* Entry::Clone(const Entry* e, std::string_view new_key, int64_t expire_ms) {
+  switch (e->enc()) {
+    case ObjEnc::kInt:
+      return NewInt(new_key, e->int_value(), expire_ms, e->lru());
+    case ObjEnc::kEmbStr:
+      return NewEmbStr(new_key, e->str_value(), expire_ms, e->lru());
+    case ObjEnc::kRaw:
+      return NewRaw(new_key, e->str_value(), e->str_value().size(), expire_ms, e->lru());
+    default:
+      return nullptr;  // collection types arrive with their own clone functions
+  }
+}
+
+void Entry::Free(Entry* e) {
+  if (e->enc() == ObjEnc::kRaw) FreeRawStr(e->raw());
+  mi_free(e);
+}
+
+size_t Entry::KeyEnd() const {
+  uint64_t klen;
+  size_t n = GetVarint(bytes() + kHeader, &klen);
+  return kHeader + n + klen;
+}
+
+size_t Entry::ValueOffset() const { return KeyEnd() + (has_expire() ? 8 : 0); }
+
+std::string_view Entry::key() const {
+  uint64_t klen;
+  size_t n = GetVarint(bytes() + kHeader, &klen);
+  return {reinterpret_cast<const char*>(bytes() + kHeader + n), klen};
+}
+
+int64_t Entry::expire_ms() const {
+  if (!has_expire()) return 0;
+  int64_t v;
+  std::memcpy(&v, bytes() + KeyEnd(), 8);
+  return v;
+}
+
+int64_t Entry::int_value() const {
+  int64_t v;
+  std::memcpy(&v, bytes() + ValueOffset(), 8);
+  return v;
+}
+
+RawStr* Entry::raw() const {
+  RawStr* r;
+  std::memcpy(&r, bytes() + ValueOffset(), 8);
+  return r;
+}
+
+void Entry::set_raw(RawStr* r) { std::memcpy(bytes() + ValueOffset(), &r, 8); }
+
+void* Entry::object() const {
+  void* p;
+  std::memcpy(&p, bytes() + ValueOffset(), 8);
+  return p;
+}
+
+std::string_view Entry::str_value() const {
+  if (enc() == ObjEnc::kRaw) {
+    RawStr* r = raw();
+    return {r->data(), r->len};
+  }
+  size_t off = ValueOffset();
+  uint64_t len;
+  size_t n = GetVarint(bytes() + off, &len);
+  return {reinterpret_cast<const char*>(bytes() + off + n), len};
+}
+
+std::string_view Entry::StringBytes(char* scratch) const {
+  if (enc() == ObjEnc::kInt) {
+    size_t n = protocol::FormatInt64(int_value(), scratch);
+    return {scratch, n};
+  }
+  return str_value();
+}
+
+size_t Entry::MallocSize() const {
+  size_t s = mi_usable_size(this);
+  if (enc() == ObjEnc::kRaw) s += mi_usable_size(raw());
+  return s;
+}
+
+}  // namespace shoal

@@ -1,0 +1,137 @@
+#include "shard/shard.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+
+namespace shoal {
+
+namespace {
+thread_local Shard* tl_current_shard = nullptr;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+struct Shard::Impl {
+  explicit Impl(boost::asio::io_context& io) : wake(io), expire_timer(io), guard(io.get_executor()) {}
+  boost::asio::posix::stream_descriptor wake;
+  boost::asio::steady_timer expire_timer;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;
+};
+
+Shard::Shard(uint32_t id, unsigned num_dbs)
+    : id_(id), io_(std::make_unique<boost::asio::io_context>(1)), db_slice_(id, num_dbs) {
+  event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  impl_ = std::make_unique<Impl>(*io_);
+  impl_->wake.assign(event_fd_);
+}
+
+Shard::~Shard() {
+  impl_.reset();  // closes the eventfd through the descriptor
+  io_.reset();
+}
+
+Shard* Shard::Current() { return tl_current_shard; }
+
+void Shard::Notify() {
+  if (!wake_pending_.exchange(true, std::memory_order_acq_rel)) {
+    uint64_t one = 1;
+    ssize_t r = write(event_fd_, &one, sizeof(one));
+    (void)r;  // EAGAIN only if the counter is saturated, which still wakes the reader
+  }
+}
+
+void Shard::ArmWakeup() {
+  impl_->wake.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                         [this](const boost::system::error_code& ec) {
+                           if (ec) return;
+                           uint64_t v;
+                           ssize_t r = read(event_fd_, &v, sizeof(v));
+                           (void)r;
+                           Drain();
+                           ArmWakeup();
+                         });
+}
+
+void Shard::Drain() {
+  // Clear the flag before popping: a Push that lands after this store re-arms the eventfd.
+  wake_pending_.store(false, std::memory_order_seq_cst);
+  db_slice_.SetNow(NowMs());
+  int64_t n = 0;
+  while (MpscNode* node = queue_.Pop()) {
+    Dispatch(static_cast<ShardMsg*>(node));
+    ++n;
+  }
+  messages_.store(messages_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+void Shard::Dispatch(ShardMsg* m) {
+  if (m->deferrable && (parked_by_ != nullptr || !backlog_.empty())) {
+    backlog_.push_back(m);
+    return;
+  }
+  m->fn(m, this);
+}
+
+void Shard::Unpark() {
+  parked_by_ = nullptr;
+  while (parked_by_ == nullptr && !backlog_.empty()) {
+    ShardMsg* m = backlog_.front();
+    backlog_.pop_front();
+    m->fn(m, this);
+  }
+}
+
+void Shard::ScheduleExpire(int delay_ms) {
+  impl_->expire_timer.expires_after(std::chrono::milliseconds(delay_ms));
+  impl_->expire_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    int hz = ShardSettings::hz.load(std::memory_order_relaxed);
+    if (hz < 1) hz = 1;
+    int period_ms = 1000 / hz;
+    if (parked_by_ != nullptr) {  // a transaction owns the data right now; try again soon
+      ScheduleExpire(1);
+      return;
+    }
+    db_slice_.SetNow(NowMs());
+    // At most 1 ms per slice; when it keeps finding many expired keys, continue after 1 ms so
+    // the loop still serves clients in between (never a long stall).
+    bool more = db_slice_.ActiveExpire(1000);
+    ScheduleExpire(more ? 1 : period_ms);
+  });
+}
+
+void Shard::Start(std::function<void()> on_start) {
+  thread_ = std::thread([this, on_start = std::move(on_start)] {
+    tl_current_shard = this;
+    if (on_start) on_start();
+    ArmWakeup();
+    ScheduleExpire(100);
+    io_->run();
+    tl_current_shard = nullptr;
+  });
+}
+
+void Shard::Stop() {
+  boost::asio::post(*io_, [this] {
+    impl_->expire_timer.cancel();
+    impl_->wake.cancel();
+    impl_->guard.reset();
+    io_->stop();
+  });
+}
+
+void Shard::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace shoal

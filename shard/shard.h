@@ -1,0 +1,103 @@
+// Shard: one thread, one boost::asio::io_context (concurrency hint 1), one partition of the
+// keyspace (DbSlice), and one inbound lock-free MPSC queue woken through an eventfd.
+//
+// Messages (ShardMsg) are intrusive nodes owned by their sender; the shard runs msg->fn on its
+// thread. A multi-shard transaction may *park* a shard: from then on deferrable messages (those
+// that touch data) wait in a local backlog, in arrival order, until the transaction unparks the
+// shard; non-deferrable ones (transaction hops, completions, control) run at once. The shard
+// thread never blocks and takes no lock.
+//
+// Shutdown order: ShardSet::Stop stops every io_context, then joins; DbSlice is destroyed last.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "shard/db_slice.h"
+#include "shard/mpsc_queue.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace shoal {
+
+class Shard;
+
+// Settings the shards read on their own threads; written by CONFIG SET on any thread.
+struct ShardSettings {
+  static inline std::atomic<int> hz{10};  // active expiry runs hz times per second
+};
+
+struct ShardMsg : MpscNode {
+  using Fn = void (*)(ShardMsg* self, Shard* shard);
+  Fn fn = nullptr;
+  bool deferrable = true;
+};
+
+class Shard {
+ public:
+  Shard(uint32_t id, unsigned num_dbs);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  uint32_t id() const { return id_; }
+  boost::asio::io_context& io() { return *io_; }
+  DbSlice& db_slice() { return db_slice_; }
+
+  // Any thread: enqueue and wake the shard.
+  void Send(ShardMsg* m) {
+    queue_.Push(m);
+    Notify();
+  }
+  // Any thread: enqueue without waking (the caller calls Notify afterwards; used by the
+  // transaction sequencer to keep its critical section free of syscalls).
+  void Enqueue(ShardMsg* m) { queue_.Push(m); }
+  void Notify();
+
+  // --- Shard thread only ---
+  // True when a command may run inline on this thread right now (not parked, nothing deferred).
+  bool CanRunInline() const { return parked_by_ == nullptr && backlog_.empty(); }
+  void Park(const void* owner) { parked_by_ = owner; }
+  // Unparks and replays deferred messages until empty or parked again.
+  void Unpark();
+  bool parked() const { return parked_by_ != nullptr; }
+  // Runs a message as if it had arrived through the queue (honours parking).
+  void Dispatch(ShardMsg* m);
+
+  // Starts the thread: it runs on_start (e.g. thread-local setup), then the io_context loop.
+  void Start(std::function<void()> on_start);
+  // Any thread: asks the loop to stop. Join waits for the thread.
+  void Stop();
+  void Join();
+
+  // The shard whose thread is calling, or nullptr on other threads.
+  static Shard* Current();
+
+  int64_t busy_messages() const { return messages_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Impl;
+  void ArmWakeup();
+  void Drain();
+  void ScheduleExpire(int delay_ms);
+
+  uint32_t id_;
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::unique_ptr<Impl> impl_;
+  DbSlice db_slice_;
+  MpscQueue queue_;
+  alignas(64) std::atomic<bool> wake_pending_{false};
+  int event_fd_ = -1;
+  const void* parked_by_ = nullptr;
+  std::deque<ShardMsg*> backlog_;
+  std::thread thread_;
+  std::atomic<int64_t> messages_{0};
+};
+
+}  // namespace shoal

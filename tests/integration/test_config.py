@@ -1,0 +1,121 @@
+"""Startup configuration: redis.conf-syntax file as first argument, command-line
+options, and rejection of unknown/invalid options."""
+
+import time
+
+from conftest import free_port
+
+
+def write_conf(path, text):
+    path.write_text(text)
+    return str(path)
+
+
+def test_config_file_is_applied(spawn_server):
+    port = free_port()
+    conf = write_conf(spawn_server.tmp_path / "shoal.conf", """\
+# Shoal test configuration
+# (comments and blank lines are ignored)
+
+port %d
+databases 8
+maxmemory-policy "allkeys-lru"
+   hz 15
+MAXMEMORY 2mb
+timeout '300'
+""" % port)
+    h = spawn_server(conf=conf, pass_port=False, port=port)
+    cl = h.client()
+    try:
+        assert cl("CONFIG", "GET", "port") == [b"port", str(port).encode()]
+        assert cl("CONFIG", "GET", "databases") == [b"databases", b"8"]
+        assert cl("CONFIG", "GET", "maxmemory-policy") == [b"maxmemory-policy", b"allkeys-lru"]
+        assert cl("CONFIG", "GET", "hz") == [b"hz", b"15"]
+        assert cl("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"2097152"]
+        assert cl("CONFIG", "GET", "timeout") == [b"timeout", b"300"]
+        assert cl("SELECT", "7") == "OK"
+        assert cl("SELECT", "8") == "ERR DB index is out of range"
+        assert cl("SET", "k", "v") == "OK"
+        assert cl("GET", "k") == b"v"
+    finally:
+        cl.close()
+
+
+def test_command_line_overrides_config_file(spawn_server):
+    port = free_port()
+    conf = write_conf(spawn_server.tmp_path / "override.conf",
+                      "port %d\ndatabases 8\nhz 15\n" % port)
+    h = spawn_server("--databases", "6", conf=conf, pass_port=False, port=port)
+    cl = h.client()
+    try:
+        assert cl("CONFIG", "GET", "databases") == [b"databases", b"6"]
+        assert cl("CONFIG", "GET", "hz") == [b"hz", b"15"]
+        assert cl("SELECT", "5") == "OK"
+        assert cl("SELECT", "6") == "ERR DB index is out of range"
+    finally:
+        cl.close()
+
+
+def test_command_line_options(spawn_server):
+    h = spawn_server("--hz", "20", "--maxmemory-policy", "volatile-lru", "--timeout", "0")
+    cl = h.client()
+    try:
+        assert cl("CONFIG", "GET", "hz") == [b"hz", b"20"]
+        assert cl("CONFIG", "GET", "maxmemory-policy") == [b"maxmemory-policy", b"volatile-lru"]
+        assert cl("CONFIG", "GET", "port") == [b"port", str(h.port).encode()]
+    finally:
+        cl.close()
+
+
+def _expect_startup_failure(spawn_server, **kw):
+    h = spawn_server(wait=False, **kw)
+    t0 = time.time()
+    rc = h.wait_exit(5)
+    if rc is None:
+        h.proc.kill()
+        h.proc.wait(timeout=10)
+        raise AssertionError("server with a bad configuration kept running for 5s")
+    assert rc != 0, "server with a bad configuration exited with code 0"
+    assert time.time() - t0 < 5
+    return rc
+
+
+def test_unknown_option_in_config_file_fails(spawn_server):
+    port = free_port()
+    conf = write_conf(spawn_server.tmp_path / "bad.conf",
+                      "port %d\nnosuchoption yes\n" % port)
+    _expect_startup_failure(spawn_server, conf=conf, pass_port=False, port=port)
+
+
+def test_invalid_value_in_config_file_fails(spawn_server):
+    port = free_port()
+    conf = write_conf(spawn_server.tmp_path / "badval.conf",
+                      "port %d\ndatabases notanumber\n" % port)
+    _expect_startup_failure(spawn_server, conf=conf, pass_port=False, port=port)
+
+
+def test_unknown_option_on_command_line_fails(spawn_server):
+    h = spawn_server("--nosuchoption", "yes", wait=False)
+    rc = h.wait_exit(5)
+    if rc is None:
+        h.proc.kill()
+        h.proc.wait(timeout=10)
+        raise AssertionError("server with an unknown option kept running for 5s")
+    assert rc != 0
+
+
+def test_missing_config_file_fails(spawn_server):
+    missing = str(spawn_server.tmp_path / "does-not-exist.conf")
+    _expect_startup_failure(spawn_server, conf=missing)
+
+
+def test_spawned_server_is_independent(server, spawn_server, c):
+    h = spawn_server()
+    cl = h.client()
+    try:
+        assert cl("SET", "only-here", "1") == "OK"
+        assert c("EXISTS", "only-here") == 0
+        assert cl("DBSIZE") == 1
+    finally:
+        cl.close()
+    assert h.port != server.port
