@@ -103,7 +103,8 @@ void ReplyBuilder::Bulk(std::string_view s) {
   size_t n = FormatUint64(s.size(), header + 1);
   header[n + 1] = '\r';
   header[n + 2] = '\n';
-  out_->reserve(out_->size() + n + 3 + s.size() + 2);
+  const size_t total = n + 3 + s.size() + 2;
+  if (out_->capacity() - out_->size() < total) out_->reserve(out_->size() + total);
   out_->append(header, n + 3);
   out_->append(s);
   out_->append("\r\n", 2);

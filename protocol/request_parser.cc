@@ -39,6 +39,7 @@ RequestParser::Result RequestParser::Parse(std::string_view buf) {
   if (state_ == State::kError) return Result::kError;
   consumed_ = 0;
   args_.clear();
+  has_owned_args_ = false;
   if (state_ == State::kStart) {
     if (args_.capacity() > kMaxRetainedArgs) {
       args_ = std::vector<std::string_view>();
@@ -127,19 +128,31 @@ bool RequestParser::SplitInline(std::string_view line) {
       const char c = at(p);
       if (in_double) {
         if (c == '\\' && at(p + 1) == 'x' && IsHexDigit(at(p + 2)) && IsHexDigit(at(p + 3))) {
-          unescaped_.push_back(static_cast<char>(HexDigitToInt(at(p + 2)) * 16 +
-                                                 HexDigitToInt(at(p + 3))));
+          unescaped_.push_back(
+              static_cast<char>(HexDigitToInt(at(p + 2)) * 16 + HexDigitToInt(at(p + 3))));
           p += 3;
         } else if (c == '\\' && at(p + 1) != '\0') {
           ++p;
           char unescaped;
           switch (*p) {
-            case 'n': unescaped = '\n'; break;
-            case 'r': unescaped = '\r'; break;
-            case 't': unescaped = '\t'; break;
-            case 'b': unescaped = '\b'; break;
-            case 'a': unescaped = '\a'; break;
-            default: unescaped = *p; break;
+            case 'n':
+              unescaped = '\n';
+              break;
+            case 'r':
+              unescaped = '\r';
+              break;
+            case 't':
+              unescaped = '\t';
+              break;
+            case 'b':
+              unescaped = '\b';
+              break;
+            case 'a':
+              unescaped = '\a';
+              break;
+            default:
+              unescaped = *p;
+              break;
           }
           unescaped_.push_back(unescaped);
         } else if (c == '"') {
@@ -189,6 +202,7 @@ bool RequestParser::SplitInline(std::string_view line) {
       if (p < end) ++p;
     }
     if (copying) {
+      has_owned_args_ = true;
       args_.emplace_back(unescaped_.data() + copy_start, unescaped_.size() - copy_start);
     } else {
       args_.emplace_back(token_start, static_cast<size_t>(token_end - token_start));
@@ -279,6 +293,7 @@ RequestParser::Result RequestParser::CompleteCommand(std::string_view buf, size_
 
 RequestParser::Result RequestParser::Fail(std::string_view message) {
   ClearProgress();
+  has_owned_args_ = false;
   spans_.clear();
   args_.clear();
   consumed_ = 0;
@@ -304,6 +319,7 @@ void RequestParser::ClearProgress() {
 
 void RequestParser::Reset() {
   ClearProgress();
+  has_owned_args_ = false;
   spans_.clear();
   args_.clear();
   consumed_ = 0;

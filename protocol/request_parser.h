@@ -48,6 +48,10 @@ class RequestParser {
   Result Parse(std::string_view buf);
 
   const std::vector<std::string_view>& args() const { return args_; }
+  // True when at least one of args() lives in the parser's own storage rather than in buf (only
+  // inline commands with quoted arguments). Such args die on the next Parse/Reset call; callers
+  // that keep args past that must copy them. Any arg may be affected, not only args()[0].
+  bool has_owned_args() const { return has_owned_args_; }
   size_t consumed() const { return consumed_; }
   std::string_view error() const { return error_; }
 
@@ -60,11 +64,11 @@ class RequestParser {
 
  private:
   enum class State : uint8_t {
-    kStart,          // nothing parsed of the current command
-    kInline,         // looking for the inline line's '\n'
-    kMultibulkLen,   // looking for the "*<count>\r" line
-    kBulkLen,        // looking for a "$<len>\r" line at pos_
-    kBulkPayload,    // waiting for bulk_len_ + 2 bytes at pos_
+    kStart,         // nothing parsed of the current command
+    kInline,        // looking for the inline line's '\n'
+    kMultibulkLen,  // looking for the "*<count>\r" line
+    kBulkLen,       // looking for a "$<len>\r" line at pos_
+    kBulkPayload,   // waiting for bulk_len_ + 2 bytes at pos_
     kError,
   };
 
@@ -90,6 +94,7 @@ class RequestParser {
   int64_t multibulk_left_ = 0;
   int64_t bulk_len_ = 0;
   size_t consumed_ = 0;
+  bool has_owned_args_ = false;
   std::vector<ArgSpan> spans_;
   std::vector<std::string_view> args_;
   std::string unescaped_;

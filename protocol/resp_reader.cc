@@ -12,21 +12,36 @@ namespace {
 
 const char* TypeName(RespValue::Type type) {
   switch (type) {
-    case RespValue::Type::kSimple: return "simple";
-    case RespValue::Type::kError: return "error";
-    case RespValue::Type::kInteger: return "int";
-    case RespValue::Type::kBulk: return "bulk";
-    case RespValue::Type::kNull: return "null";
-    case RespValue::Type::kNullArray: return "nullarray";
-    case RespValue::Type::kArray: return "array";
-    case RespValue::Type::kMap: return "map";
-    case RespValue::Type::kSet: return "set";
-    case RespValue::Type::kPush: return "push";
-    case RespValue::Type::kDouble: return "double";
-    case RespValue::Type::kBool: return "bool";
-    case RespValue::Type::kVerbatim: return "verbatim";
-    case RespValue::Type::kBigNumber: return "bignum";
-    case RespValue::Type::kBlobError: return "bloberror";
+    case RespValue::Type::kSimple:
+      return "simple";
+    case RespValue::Type::kError:
+      return "error";
+    case RespValue::Type::kInteger:
+      return "int";
+    case RespValue::Type::kBulk:
+      return "bulk";
+    case RespValue::Type::kNull:
+      return "null";
+    case RespValue::Type::kNullArray:
+      return "nullarray";
+    case RespValue::Type::kArray:
+      return "array";
+    case RespValue::Type::kMap:
+      return "map";
+    case RespValue::Type::kSet:
+      return "set";
+    case RespValue::Type::kPush:
+      return "push";
+    case RespValue::Type::kDouble:
+      return "double";
+    case RespValue::Type::kBool:
+      return "bool";
+    case RespValue::Type::kVerbatim:
+      return "verbatim";
+    case RespValue::Type::kBigNumber:
+      return "bignum";
+    case RespValue::Type::kBlobError:
+      return "bloberror";
   }
   return "?";
 }

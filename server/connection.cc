@@ -202,10 +202,8 @@ void Connection::ContinueBatch() {
     PendingCmd& pc = pending_[i];
     pc.args.assign(args.begin(), args.end());
     pc.owned.clear();
-    const char* lo = rbuf_.data();
-    const char* hi = lo + rbuf_.size();
-    if (!args.empty() && (args[0].data() < lo || args[0].data() >= hi)) {
-      // Inline command: its args live in the parser; copy them.
+    if (parser_.has_owned_args()) {
+      // Some inline args live in the parser's storage, reused by the next Parse: copy them.
       for (auto a : args) pc.owned.emplace_back(a);
       for (size_t k = 0; k < args.size(); ++k) pc.args[k] = pc.owned[k];
     }

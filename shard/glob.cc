@@ -7,7 +7,8 @@ namespace shoal {
 namespace {
 
 // Recursion depth is bounded by the number of '*' in the pattern; consecutive stars collapse.
-bool Match(const char* p, size_t plen, const char* s, size_t slen, bool nocase, int nesting) {
+bool Match(const char* p, size_t plen, const char* s, size_t slen, bool nocase, int nesting,
+           bool* skip_longer) {
   if (nesting > 1000) return false;  // Redis guards deep patterns the same way
   auto fold = [nocase](char c) {
     return nocase ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : c;
@@ -21,10 +22,14 @@ bool Match(const char* p, size_t plen, const char* s, size_t slen, bool nocase, 
         }
         if (plen == 1) return true;
         while (slen) {
-          if (Match(p + 1, plen - 1, s, slen, nocase, nesting + 1)) return true;
+          if (Match(p + 1, plen - 1, s, slen, nocase, nesting + 1, skip_longer)) return true;
+          if (*skip_longer) return false;
           ++s;
           --slen;
         }
+        // The rest of the pattern matches nowhere in the rest of the string, so no earlier '*'
+        // can help by matching more: stop the whole search (keeps matching polynomial).
+        *skip_longer = true;
         return false;
       case '?':
         ++s;
@@ -101,7 +106,8 @@ bool Match(const char* p, size_t plen, const char* s, size_t slen, bool nocase, 
 }  // namespace
 
 bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase) {
-  return Match(pattern.data(), pattern.size(), str.data(), str.size(), nocase, 0);
+  bool skip_longer = false;
+  return Match(pattern.data(), pattern.size(), str.data(), str.size(), nocase, 0, &skip_longer);
 }
 
 }  // namespace shoal

@@ -45,8 +45,6 @@ std::string_view HashTag(std::string_view key) {
   return key.substr(open + 1, close - open - 1);
 }
 
-uint16_t KeySlot(std::string_view key) {
-  return Crc16(HashTag(key)) & (kNumKeySlots - 1);
-}
+uint16_t KeySlot(std::string_view key) { return Crc16(HashTag(key)) & (kNumKeySlots - 1); }
 
 }  // namespace shoal

@@ -1,4 +1,920 @@
-#include "server/command_registry.h"
+// Keyspace commands (Redis db.c / expire.c / object.c semantics): DEL UNLINK EXISTS TOUCH TYPE
+// RENAME RENAMENX COPY MOVE KEYS SCAN RANDOMKEY EXPIRE* PEXPIRE* TTL PTTL EXPIRETIME PEXPIRETIME
+// PERSIST OBJECT DBSIZE FLUSHDB FLUSHALL.
+//
+// Single-key commands are kShard. Commands over several keys are kMulti and reach the shards
+// through RunOnKeyShards or a Transaction; keyspace-wide ones (KEYS, SCAN, RANDOMKEY, DBSIZE,
+// FLUSH*) fan out to every shard (or, for SCAN, to the one shard its cursor names).
+//
+// Lookups follow Redis's flavours so the LRU clock and the hit/miss counters move the same way:
+//   LookupRead        lookupKeyRead                      (touches, counts)
+//   LookupReadNoTouch lookupKeyReadWithFlags(NOTOUCH)    (counts only)
+//   LookupWrite       lookupKeyWrite                     (touches, does not count)
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/command_context.h"
+#include "server/error_strings.h"
+#include "server/multi_key.h"
+#include "server/server_state.h"
+#include "server/transaction.h"
+#include "shard/glob.h"
+#include "shard/shard_set.h"
+
 namespace shoal {
-void RegisterGenericFamily(CommandRegistry&) {}
+
+namespace {
+
+using protocol::ReplyBuilder;
+using Slot = DbSlice::Slot;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+bool EqNoCase(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != lower[i]) return false;
+  return true;
+}
+
+std::string Lower(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+Slot* LookupRead(DbSlice& slice, DbIndex db, std::string_view key) {
+  return slice.FindAndTouch(db, key);
+}
+
+Slot* LookupReadNoTouch(DbSlice& slice, DbIndex db, std::string_view key) {
+  Slot* s = slice.Find(db, key);
+  ShardStats::Inc(s ? slice.stats().keyspace_hits : slice.stats().keyspace_misses);
+  return s;
+}
+
+Slot* LookupWrite(DbSlice& slice, DbIndex db, std::string_view key) {
+  Slot* s = slice.Find(db, key);
+  if (s != nullptr) s->entry()->set_lru(slice.lru_clock());
+  return s;
+}
+
+// getIntFromObjectOrReply: a string2ll integer within int range. Returns "" or the error reply.
+std::string ParseIntArg(std::string_view s, int* out) {
+  int64_t v;
+  if (!protocol::ParseInt64(s, &v)) return errors::kNotInteger;
+  if (v < INT_MIN || v > INT_MAX)
+    return "ERR value is out of range, value must between -2147483648 and 2147483647";
+  *out = static_cast<int>(v);
+  return "";
+}
+
+unsigned NumDbs() { return static_cast<unsigned>(Server().config.databases.load()); }
+
+// A per-thread generator for RANDOMKEY.
+uint64_t Rand64() {
+  thread_local std::mt19937_64 rng(
+      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+      std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  return rng();
+}
+
+// A shard-independent copy of one key's value, to move it to another shard's table (RENAME,
+// COPY across shards): shard functions copy it out on the source shard and build a new entry on
+// the destination shard. Each type adds its own plain copy here; within one shard use
+// Entry::Clone instead.
+struct ValueCopy {
+  ObjType type = ObjType::kString;
+  ObjEnc enc = ObjEnc::kEmbStr;
+  int64_t int_value = 0;  // strings, enc kInt
+  std::string str;        // strings, enc kEmbStr / kRaw
+  int64_t expire_ms = 0;  // absolute unix ms, 0: none
+  uint32_t lru = 0;
+
+  static bool Supported(const Entry* e) { return e->type() == ObjType::kString; }
+
+  // Copies e; false when its type has no cross-shard copy (yet).
+  bool From(const Entry* e) {
+    type = e->type();
+    enc = e->enc();
+    expire_ms = e->expire_ms();
+    lru = e->lru();
+    switch (type) {
+      case ObjType::kString:
+        if (enc == ObjEnc::kInt) int_value = e->int_value();
+        else str.assign(e->str_value());
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // A new entry named `key` holding this value, keeping the encoding.
+  Entry* Make(std::string_view key) const {
+    switch (type) {
+      case ObjType::kString:
+        if (enc == ObjEnc::kInt) return Entry::NewInt(key, int_value, expire_ms, lru);
+        if (enc == ObjEnc::kRaw) return Entry::NewRaw(key, str, str.size(), expire_ms, lru);
+        return Entry::NewString(key, str, expire_ms, lru);
+      default:
+        return nullptr;
+    }
+  }
+};
+
+// Stores e under its key in db, replacing whatever is there.
+void Store(DbSlice& slice, DbIndex db, Entry* e) {
+  Slot* s = slice.Find(db, e->key());
+  if (s != nullptr) slice.Replace(db, s, e);
+  else slice.Add(db, e);
+}
+
+// Positions 1..argc-1 (DEL, EXISTS, ...).
+std::vector<uint32_t> AllArgs(ArgSlice args) {
+  std::vector<uint32_t> pos;
+  for (uint32_t i = 1; i < args.size(); ++i) pos.push_back(i);
+  return pos;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DEL / UNLINK / EXISTS / TOUCH: per-key results summed on the coordinator.
+
+enum class CountOp { kDel, kExists, kTouch };
+
+void CountKeys(ArgSlice args, CommandContext& ctx, CountOp op) {
+  auto hits = std::make_shared<std::vector<uint8_t>>(args.size(), 0);
+  DbIndex db = ctx.db_index;
+  CommandContext* c = &ctx;
+  RunOnKeyShards(
+      ctx, args, AllArgs(args), /*write=*/op == CountOp::kDel,
+      [hits, args, db, op](Shard& shard, const std::vector<uint32_t>& mine) {
+        DbSlice& slice = shard.db_slice();
+        for (uint32_t p : mine) {
+          bool hit = false;
+          switch (op) {
+            case CountOp::kDel: hit = slice.DeleteKey(db, args[p]); break;
+            case CountOp::kExists: hit = LookupReadNoTouch(slice, db, args[p]) != nullptr; break;
+            case CountOp::kTouch: hit = LookupRead(slice, db, args[p]) != nullptr; break;
+          }
+          (*hits)[p] = hit;
+        }
+      },
+      [hits, c] {
+        int64_t n = 0;
+        for (uint8_t h : *hits) n += h;
+        c->rb->Integer(n);
+        c->Done();
+      });
+}
+
+void CmdDel(ArgSlice args, CommandContext& ctx) { CountKeys(args, ctx, CountOp::kDel); }
+void CmdExists(ArgSlice args, CommandContext& ctx) { CountKeys(args, ctx, CountOp::kExists); }
+void CmdTouch(ArgSlice args, CommandContext& ctx) { CountKeys(args, ctx, CountOp::kTouch); }
+
+// ---- TYPE key ----
+void CmdType(ArgSlice args, CommandContext& ctx) {
+  Slot* s = LookupReadNoTouch(ctx.slice(), ctx.db_index, args[1]);
+  ctx.rb->Simple(s == nullptr ? "none" : TypeName(s->entry()->type()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// RENAME / RENAMENX
+
+void RenameReply(CommandContext& ctx, bool nx, bool src_missing, bool dst_blocked) {
+  if (src_missing) ctx.rb->Error(errors::kNoSuchKey);
+  else if (dst_blocked) ctx.rb->Integer(0);
+  else if (nx) ctx.rb->Integer(1);
+  else ctx.rb->Ok();
+}
+
+void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
+  std::string_view src = args[1], dst = args[2];
+  DbIndex db = ctx.db_index;
+  if (ctx.shard != nullptr) {  // both keys on this shard
+    DbSlice& slice = ctx.slice();
+    Slot* s = LookupWrite(slice, db, src);
+    if (s == nullptr) return ctx.rb->Error(errors::kNoSuchKey);
+    if (src == dst) return nx ? ctx.rb->Integer(0) : ctx.rb->Ok();
+    Slot* d = LookupWrite(slice, db, dst);
+    if (d != nullptr && nx) return ctx.rb->Integer(0);
+    // Re-find the source: the destination lookup may have expired (erased) an entry.
+    s = slice.Find(db, src);
+    Entry* old = slice.Detach(db, s);
+    Entry* e = Entry::Clone(old, dst, old->expire_ms());
+    Entry::Free(old);
+    Store(slice, db, e);
+    return RenameReply(ctx, nx, false, false);
+  }
+
+  // Keys on two shards: arm both; hop 1 takes the source out (RENAMENX only copies it, as the
+  // destination's existence is not known yet) and checks the destination; hop 2 writes.
+  struct State {
+    uint32_t src_shard = 0, dst_shard = 0;
+    bool src_missing = false;
+    bool dst_exists = false;
+    bool unsupported = false;
+    ValueCopy value;
+  };
+  auto st = std::make_shared<State>();
+  st->src_shard = Server().shards->ShardOf(src);
+  st->dst_shard = Server().shards->ShardOf(dst);
+  CommandContext* c = &ctx;
+  auto tx = Transaction::Create({st->src_shard, st->dst_shard});
+  tx->Arm([tx, st, args, db, nx, c] {
+    tx->Hop(
+        [st, args, db, nx](Shard& shard) {
+          DbSlice& slice = shard.db_slice();
+          if (shard.id() == st->src_shard) {
+            Slot* s = LookupWrite(slice, db, args[1]);
+            if (s == nullptr) {
+              st->src_missing = true;
+              return;
+            }
+            if (!ValueCopy::Supported(s->entry())) {
+              st->unsupported = true;
+              return;
+            }
+            st->value.From(s->entry());
+            if (!nx) slice.Delete(db, s);
+          } else if (nx) {
+            st->dst_exists = LookupWrite(slice, db, args[2]) != nullptr;
+          }
+        },
+        /*conclude=*/false, [tx, st, args, db, nx, c] {
+          bool ok = !st->src_missing && !st->unsupported && !(nx && st->dst_exists);
+          tx->Hop(
+              [st, args, db, nx, ok](Shard& shard) {
+                if (!ok) return;
+                DbSlice& slice = shard.db_slice();
+                if (shard.id() == st->src_shard) {
+                  if (nx) slice.DeleteKey(db, args[1]);
+                } else {
+                  Store(slice, db, st->value.Make(args[2]));
+                }
+              },
+              /*conclude=*/true, [st, nx, c] {
+                if (st->unsupported) {
+                  c->rb->Error("ERR RENAME of this type across shards is not supported");
+                } else {
+                  RenameReply(*c, nx, st->src_missing, nx && st->dst_exists);
+                }
+                c->Done();
+              });
+        });
+  });
+}
+
+void CmdRename(ArgSlice args, CommandContext& ctx) { RenameGeneric(args, ctx, false); }
+void CmdRenamenx(ArgSlice args, CommandContext& ctx) { RenameGeneric(args, ctx, true); }
+
+// ---------------------------------------------------------------------------------------------
+// COPY source destination [DB destination-db] [REPLACE]
+
+void CmdCopy(ArgSlice args, CommandContext& ctx) {
+  DbIndex src_db = ctx.db_index;
+  DbIndex dst_db = src_db;
+  bool replace = false;
+  for (size_t j = 3; j < args.size(); ++j) {
+    size_t additional = args.size() - j - 1;
+    if (EqNoCase(args[j], "replace")) {
+      replace = true;
+    } else if (EqNoCase(args[j], "db") && additional >= 1) {
+      int id;
+      if (std::string err = ParseIntArg(args[j + 1], &id); !err.empty()) {
+        ctx.rb->Error(err);
+        return ctx.Done();
+      }
+      if (id < 0 || static_cast<unsigned>(id) >= NumDbs()) {
+        ctx.rb->Error(errors::kDbIndexRange);
+        return ctx.Done();
+      }
+      dst_db = static_cast<DbIndex>(id);
+      ++j;
+    } else {
+      ctx.rb->Error(errors::kSyntax);
+      return ctx.Done();
+    }
+  }
+  std::string_view src = args[1], dst = args[2];
+  if (src_db == dst_db && src == dst) {
+    ctx.rb->Error(errors::kSameObject);
+    return ctx.Done();
+  }
+
+  if (ctx.shard != nullptr) {  // both keys on this shard
+    DbSlice& slice = ctx.slice();
+    Slot* s = LookupRead(slice, src_db, src);
+    if (s == nullptr) return ctx.rb->Integer(0);
+    Slot* d = LookupWrite(slice, dst_db, dst);
+    if (d != nullptr && !replace) return ctx.rb->Integer(0);
+    s = slice.Find(src_db, src);  // the destination lookup may have erased an expired entry
+    const Entry* o = s->entry();
+    Entry* e = Entry::Clone(o, dst, o->expire_ms());
+    e->set_lru(slice.lru_clock());
+    Store(slice, dst_db, e);
+    return ctx.rb->Integer(1);
+  }
+
+  // Two shards: arm; hop 1 copies the source and checks the destination; hop 2 writes.
+  struct State {
+    uint32_t src_shard = 0, dst_shard = 0;
+    bool src_missing = false;
+    bool dst_exists = false;
+    bool unsupported = false;
+    ValueCopy value;
+  };
+  auto st = std::make_shared<State>();
+  st->src_shard = Server().shards->ShardOf(src);
+  st->dst_shard = Server().shards->ShardOf(dst);
+  CommandContext* c = &ctx;
+  auto tx = Transaction::Create({st->src_shard, st->dst_shard});
+  tx->Arm([tx, st, args, src_db, dst_db, replace, c] {
+    tx->Hop(
+        [st, args, src_db, dst_db](Shard& shard) {
+          DbSlice& slice = shard.db_slice();
+          if (shard.id() == st->src_shard) {
+            Slot* s = LookupRead(slice, src_db, args[1]);
+            if (s == nullptr) st->src_missing = true;
+            else if (!st->value.From(s->entry())) st->unsupported = true;
+          } else {
+            st->dst_exists = LookupWrite(slice, dst_db, args[2]) != nullptr;
+          }
+        },
+        /*conclude=*/false, [tx, st, args, dst_db, replace, c] {
+          bool ok = !st->src_missing && !st->unsupported && (replace || !st->dst_exists);
+          tx->Hop(
+              [st, args, dst_db, ok](Shard& shard) {
+                if (!ok || shard.id() != st->dst_shard) return;
+                DbSlice& slice = shard.db_slice();
+                st->value.lru = slice.lru_clock();
+                Store(slice, dst_db, st->value.Make(args[2]));
+              },
+              /*conclude=*/true, [st, ok, c] {
+                if (st->unsupported) {
+                  c->rb->Error("ERR COPY of this type across shards is not supported");
+                } else {
+                  c->rb->Integer(ok ? 1 : 0);
+                }
+                c->Done();
+              });
+        });
+  });
+}
+
+// ---- MOVE key db ---- (same shard, another db)
+void CmdMove(ArgSlice args, CommandContext& ctx) {
+  int id;
+  if (std::string err = ParseIntArg(args[2], &id); !err.empty()) return ctx.rb->Error(err);
+  DbSlice& slice = ctx.slice();
+  if (id < 0 || static_cast<unsigned>(id) >= slice.num_dbs())
+    return ctx.rb->Error(errors::kDbIndexRange);
+  DbIndex src_db = ctx.db_index, dst_db = static_cast<DbIndex>(id);
+  if (src_db == dst_db) return ctx.rb->Error(errors::kSameObject);
+  if (LookupWrite(slice, src_db, args[1]) == nullptr) return ctx.rb->Integer(0);
+  if (LookupWrite(slice, dst_db, args[1]) != nullptr) return ctx.rb->Integer(0);
+  Slot* s = slice.Find(src_db, args[1]);
+  Entry* e = slice.Detach(src_db, s);  // same key, same expiry: the entry moves as is
+  slice.Add(dst_db, e);
+  ctx.rb->Integer(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// KEYS pattern
+
+void CmdKeys(ArgSlice args, CommandContext& ctx) {
+  auto per_shard = std::make_shared<std::vector<std::vector<std::string>>>(
+      Server().shards->size());
+  std::string pattern(args[1]);
+  bool all = pattern == "*";
+  DbIndex db = ctx.db_index;
+  CommandContext* c = &ctx;
+  Transaction::CreateAll()->Execute(
+      [per_shard, pattern, all, db](Shard& shard) {
+        auto& out = (*per_shard)[shard.id()];
+        DbSlice& slice = shard.db_slice();
+        uint64_t cursor = 0;
+        do {
+          cursor = slice.ScanStep(db, cursor, [&](const Entry* e) {
+            std::string_view k = e->key();
+            if (all || GlobMatch(pattern, k)) out.emplace_back(k);
+          });
+        } while (cursor != 0);
+      },
+      /*write=*/false,
+      [per_shard, c] {
+        size_t n = 0;
+        for (const auto& v : *per_shard) n += v.size();
+        c->rb->Array(n);
+        for (const auto& v : *per_shard)
+          for (const auto& k : v) c->rb->Bulk(k);
+        c->Done();
+      });
+}
+
+// ---------------------------------------------------------------------------------------------
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+//
+// Cursor = (table cursor << kShardBits) | shard index. Shards are visited in order, each through
+// its own one-shard read hop (a consistent cut of that shard). A call walks the shard its cursor
+// names until it has examined ~COUNT entries; when that shard's table is done with fewer, it goes
+// on to the next shard's start (so a small or empty db is covered in one call, and the last
+// reply carries cursor 0, as in Redis). DashTable::Traverse guarantees that a key present for the
+// whole iteration is returned at least once.
+
+constexpr unsigned kShardBits = 10;
+constexpr uint64_t kShardMask = (uint64_t{1} << kShardBits) - 1;
+
+// parseScanCursorOrReply: strtoul over the whole argument.
+bool ParseScanCursor(std::string_view arg, uint64_t* out) {
+  std::string s(arg);
+  if (!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long v = std::strtoul(s.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *out = v;
+  return true;
+}
+
+struct ScanState {
+  // Request.
+  DbIndex db = 0;
+  uint64_t count = 10;
+  std::string pattern;
+  bool use_pattern = false;
+  std::string type;  // lower case
+  bool use_type = false;
+  uint32_t nshards = 0;
+  CommandContext* ctx = nullptr;
+  // Progress.
+  uint64_t seen = 0;       // entries examined (before filtering), like Redis's COUNT
+  uint64_t steps_left = 0;  // table steps still allowed (10 * COUNT, as Redis's maxiterations)
+  std::vector<std::string> keys;
+};
+
+void ScanReply(const std::shared_ptr<ScanState>& st, uint64_t next) {
+  CommandContext* c = st->ctx;
+  char buf[protocol::kInt64BufSize];
+  size_t len = protocol::FormatInt64(static_cast<int64_t>(next), buf);
+  c->rb->Array(2);
+  c->rb->Bulk(std::string_view(buf, len));
+  c->rb->Array(st->keys.size());
+  for (const auto& k : st->keys) c->rb->Bulk(k);
+  c->Done();
+}
+
+// One hop: scans shard `shard_id` from `table_cursor`, then replies or moves to the next shard.
+void ScanShard(std::shared_ptr<ScanState> st, uint32_t shard_id, uint64_t table_cursor) {
+  auto next = std::make_shared<uint64_t>(0);
+  Transaction::Create({shard_id})->Execute(
+      [st, next, table_cursor](Shard& shard) {
+        DbSlice& slice = shard.db_slice();
+        uint64_t cur = table_cursor;
+        if (slice.DbSize(st->db) == 0) {  // nothing to walk
+          *next = 0;
+          return;
+        }
+        do {
+          cur = slice.ScanStep(st->db, cur, [&](const Entry* e) {
+            ++st->seen;
+            std::string_view k = e->key();
+            if (st->use_pattern && !GlobMatch(st->pattern, k)) return;
+            if (st->use_type && st->type != TypeName(e->type())) return;
+            st->keys.emplace_back(k);
+          });
+        } while (cur != 0 && --st->steps_left > 0 && st->seen < st->count);
+        *next = cur;
+      },
+      /*write=*/false,
+      [st, next, shard_id] {
+        if (*next != 0) return ScanReply(st, (*next << kShardBits) | shard_id);
+        if (shard_id + 1 >= st->nshards) return ScanReply(st, 0);
+        if (st->seen >= st->count || st->steps_left == 0) return ScanReply(st, shard_id + 1);
+        ScanShard(st, shard_id + 1, 0);
+      });
+}
+
+void CmdScan(ArgSlice args, CommandContext& ctx) {
+  uint64_t cursor;
+  if (!ParseScanCursor(args[1], &cursor)) {
+    ctx.rb->Error(errors::kInvalidCursor);
+    return ctx.Done();
+  }
+  auto st = std::make_shared<ScanState>();
+  int64_t count = 10;
+  for (size_t i = 2; i < args.size();) {
+    size_t j = args.size() - i;
+    if (EqNoCase(args[i], "count") && j >= 2) {
+      if (!protocol::ParseInt64(args[i + 1], &count)) {
+        ctx.rb->Error(errors::kNotInteger);
+        return ctx.Done();
+      }
+      if (count < 1) {
+        ctx.rb->Error(errors::kSyntax);
+        return ctx.Done();
+      }
+      i += 2;
+    } else if (EqNoCase(args[i], "match") && j >= 2) {
+      st->pattern.assign(args[i + 1]);
+      st->use_pattern = st->pattern != "*";
+      i += 2;
+    } else if (EqNoCase(args[i], "type") && j >= 2) {
+      st->type = Lower(args[i + 1]);
+      st->use_type = true;
+      i += 2;
+    } else {
+      ctx.rb->Error(errors::kSyntax);
+      return ctx.Done();
+    }
+  }
+  st->db = ctx.db_index;
+  st->count = static_cast<uint64_t>(count);
+  st->steps_left = count > (int64_t{1} << 40) ? UINT64_MAX : st->count * 10;
+  st->nshards = Server().shards->size();
+  st->ctx = &ctx;
+  uint32_t shard_id = static_cast<uint32_t>(cursor & kShardMask);
+  if (shard_id >= st->nshards) return ScanReply(st, 0);  // not a cursor we made: done
+  ScanShard(std::move(st), shard_id, cursor >> kShardBits);
+}
+
+// ---- RANDOMKEY ----: every shard offers a random key and its size; one is picked by size.
+
+// A random live key of db. DashTable::RandomSlot returns the first entry after a random bucket,
+// which never yields an entry that shares its bucket with an earlier one; so probe random
+// table positions (one home bucket each, like Redis picking a random non-empty bucket) and pick
+// uniformly within the bucket, falling back to RandomEntry.
+bool RandomKeyOf(DbSlice& slice, DbIndex db, std::string* out) {
+  if (slice.DbSize(db) == 0) return false;
+  std::vector<const Entry*> found;
+  for (int probe = 0; probe < 64 && slice.DbSize(db) > 0; ++probe) {
+    uint64_t r = Rand64();
+    uint64_t cursor = ((r >> 32) << DashTable::kBucketBits) | (r & (DashTable::kBuckets - 1));
+    found.clear();
+    slice.ScanStep(db, cursor, [&](const Entry* e) { found.push_back(e); });
+    if (!found.empty()) {
+      out->assign(found[Rand64() % found.size()]->key());
+      return true;
+    }
+  }
+  const Entry* e = slice.RandomEntry(db, Rand64());
+  if (e == nullptr) return false;
+  out->assign(e->key());
+  return true;
+}
+
+void CmdRandomkey(ArgSlice, CommandContext& ctx) {
+  struct Pick {
+    bool found = false;
+    std::string key;
+    size_t size = 0;
+  };
+  auto picks = std::make_shared<std::vector<Pick>>(Server().shards->size());
+  DbIndex db = ctx.db_index;
+  CommandContext* c = &ctx;
+  Transaction::CreateAll()->Execute(
+      [picks, db](Shard& shard) {
+        DbSlice& slice = shard.db_slice();
+        Pick& p = (*picks)[shard.id()];
+        p.found = RandomKeyOf(slice, db, &p.key);
+        p.size = std::max<size_t>(slice.DbSize(db), 1);
+      },
+      /*write=*/false,
+      [picks, c] {
+        uint64_t total = 0;
+        for (const auto& p : *picks)
+          if (p.found) total += p.size;
+        if (total == 0) {
+          c->rb->Null();
+          return c->Done();
+        }
+        uint64_t r = Rand64() % total;
+        for (const auto& p : *picks) {
+          if (!p.found) continue;
+          if (r < p.size) {
+            c->rb->Bulk(p.key);
+            break;
+          }
+          r -= p.size;
+        }
+        c->Done();
+      });
+}
+
+// ---------------------------------------------------------------------------------------------
+// EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT key time [NX|XX|GT|LT]
+
+enum ExpireFlag : unsigned { kExpNx = 1, kExpXx = 2, kExpGt = 4, kExpLt = 8 };
+
+void ExpireGeneric(ArgSlice args, CommandContext& ctx, bool seconds, bool absolute) {
+  unsigned flags = 0;
+  for (size_t j = 3; j < args.size(); ++j) {
+    std::string_view o = args[j];
+    if (EqNoCase(o, "nx")) flags |= kExpNx;
+    else if (EqNoCase(o, "xx")) flags |= kExpXx;
+    else if (EqNoCase(o, "gt")) flags |= kExpGt;
+    else if (EqNoCase(o, "lt")) flags |= kExpLt;
+    else return ctx.rb->Error("ERR Unsupported option " + std::string(o));
+  }
+  if ((flags & kExpNx) && (flags & (kExpXx | kExpGt | kExpLt)))
+    return ctx.rb->Error(errors::kNxXxGtLt);
+  if ((flags & kExpGt) && (flags & kExpLt)) return ctx.rb->Error(errors::kGtLt);
+
+  int64_t when;
+  if (!protocol::ParseInt64(args[2], &when)) return ctx.rb->Error(errors::kNotInteger);
+  DbSlice& slice = ctx.slice();
+  std::string bad = "ERR invalid expire time in '" + ctx.cid->name + "' command";
+  if (seconds) {
+    if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) return ctx.rb->Error(bad);
+    when *= 1000;
+  }
+  int64_t base = absolute ? 0 : slice.now_ms();
+  if (when > LLONG_MAX - base) return ctx.rb->Error(bad);
+  when += base;
+
+  Slot* s = LookupWrite(slice, ctx.db_index, args[1]);
+  if (s == nullptr) return ctx.rb->Integer(0);
+  if (flags) {
+    int64_t cur = s->entry()->has_expire() ? s->entry()->expire_ms() : -1;
+    if ((flags & kExpNx) && cur != -1) return ctx.rb->Integer(0);
+    if ((flags & kExpXx) && cur == -1) return ctx.rb->Integer(0);
+    if ((flags & kExpGt) && (when <= cur || cur == -1)) return ctx.rb->Integer(0);
+    if ((flags & kExpLt) && cur != -1 && when >= cur) return ctx.rb->Integer(0);
+  }
+  if (when <= slice.now_ms()) {
+    slice.Delete(ctx.db_index, s);
+  } else {
+    slice.SetExpire(ctx.db_index, s, when);
+  }
+  ctx.rb->Integer(1);
+}
+
+void CmdExpire(ArgSlice a, CommandContext& c) { ExpireGeneric(a, c, true, false); }
+void CmdPexpire(ArgSlice a, CommandContext& c) { ExpireGeneric(a, c, false, false); }
+void CmdExpireat(ArgSlice a, CommandContext& c) { ExpireGeneric(a, c, true, true); }
+void CmdPexpireat(ArgSlice a, CommandContext& c) { ExpireGeneric(a, c, false, true); }
+
+// ---- TTL / PTTL / EXPIRETIME / PEXPIRETIME key ----
+void TtlGeneric(ArgSlice args, CommandContext& ctx, bool ms, bool abs) {
+  DbSlice& slice = ctx.slice();
+  Slot* s = LookupReadNoTouch(slice, ctx.db_index, args[1]);
+  if (s == nullptr) return ctx.rb->Integer(-2);
+  if (!s->entry()->has_expire()) return ctx.rb->Integer(-1);
+  int64_t expire = s->entry()->expire_ms();
+  int64_t ttl = abs ? expire : expire - slice.now_ms();
+  if (ttl < 0) ttl = 0;
+  ctx.rb->Integer(ms ? ttl : (ttl + 500) / 1000);
+}
+
+void CmdTtl(ArgSlice a, CommandContext& c) { TtlGeneric(a, c, false, false); }
+void CmdPttl(ArgSlice a, CommandContext& c) { TtlGeneric(a, c, true, false); }
+void CmdExpiretime(ArgSlice a, CommandContext& c) { TtlGeneric(a, c, false, true); }
+void CmdPexpiretime(ArgSlice a, CommandContext& c) { TtlGeneric(a, c, true, true); }
+
+// ---- PERSIST key ----
+void CmdPersist(ArgSlice args, CommandContext& ctx) {
+  DbSlice& slice = ctx.slice();
+  Slot* s = LookupWrite(slice, ctx.db_index, args[1]);
+  if (s == nullptr || !s->entry()->has_expire()) return ctx.rb->Integer(0);
+  slice.SetExpire(ctx.db_index, s, 0);
+  ctx.rb->Integer(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key, OBJECT HELP
+//
+// One table entry (key at argument 2, optional so that OBJECT HELP routes); the subcommand and
+// its arity are checked here, with Redis's container-command errors.
+
+constexpr int64_t kSharedRefcount = INT_MAX;  // OBJ_SHARED_REFCOUNT
+constexpr int64_t kSharedIntegers = 10000;    // OBJ_SHARED_INTEGERS
+constexpr int64_t kLruResolutionMs = 1000;
+
+void CmdObject(ArgSlice args, CommandContext& ctx) {
+  std::string sub = Lower(args[1]);
+  bool keyed = sub == "encoding" || sub == "freq" || sub == "idletime" || sub == "refcount";
+  if (!keyed && sub != "help") {
+    std::string msg = "ERR unknown subcommand '";
+    msg.append(args[1].substr(0, 128));
+    msg += "'. Try OBJECT HELP.";
+    return ctx.rb->Error(msg);
+  }
+  if (args.size() != (keyed ? 3u : 2u))
+    return ctx.rb->Error("ERR wrong number of arguments for 'object|" + sub + "' command");
+  if (sub == "help") {
+    static constexpr const char* kHelp[] = {
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Prints this help.",
+    };
+    ctx.rb->Array(std::size(kHelp));
+    for (const char* line : kHelp) ctx.rb->Simple(line);
+    return;
+  }
+  DbSlice& slice = ctx.slice();
+  Slot* s = LookupReadNoTouch(slice, ctx.db_index, args[2]);
+  if (s == nullptr) return ctx.rb->Null();
+  const Entry* e = s->entry();
+  if (sub == "encoding") return ctx.rb->Bulk(EncodingName(e->enc()));
+  if (sub == "freq") return ctx.rb->Error(errors::kLfuNotSelected);  // no LFU policy exists
+  if (sub == "idletime") {
+    // estimateObjectIdleTime, in seconds.
+    uint64_t clock = slice.lru_clock(), lru = e->lru();
+    uint64_t idle_ms = clock >= lru ? (clock - lru) * kLruResolutionMs
+                                    : (clock + (kLruClockMax - lru)) * kLruResolutionMs;
+    return ctx.rb->Integer(static_cast<int64_t>(idle_ms / 1000));
+  }
+  // refcount: Redis shares the integer objects 0..9999.
+  bool shared = e->type() == ObjType::kString && e->enc() == ObjEnc::kInt &&
+                e->int_value() >= 0 && e->int_value() < kSharedIntegers;
+  ctx.rb->Integer(shared ? kSharedRefcount : 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// DBSIZE, FLUSHDB [ASYNC|SYNC], FLUSHALL [ASYNC|SYNC]
+
+void CmdDbsize(ArgSlice, CommandContext& ctx) {
+  auto sizes = std::make_shared<std::vector<size_t>>(Server().shards->size(), 0);
+  DbIndex db = ctx.db_index;
+  CommandContext* c = &ctx;
+  Transaction::CreateAll()->Execute(
+      [sizes, db](Shard& shard) { (*sizes)[shard.id()] = shard.db_slice().DbSize(db); },
+      /*write=*/false,
+      [sizes, c] {
+        int64_t n = 0;
+        for (size_t v : *sizes) n += static_cast<int64_t>(v);
+        c->rb->Integer(n);
+        c->Done();
+      });
+}
+
+// getFlushCommandFlags. ASYNC is accepted and, for now, flushes synchronously.
+bool ParseFlushFlags(ArgSlice args) {
+  if (args.size() == 1) return true;
+  return args.size() == 2 && (EqNoCase(args[1], "sync") || EqNoCase(args[1], "async"));
+}
+
+void FlushGeneric(ArgSlice args, CommandContext& ctx, bool all) {
+  if (!ParseFlushFlags(args)) {
+    ctx.rb->Error(errors::kSyntax);
+    return ctx.Done();
+  }
+  DbIndex db = ctx.db_index;
+  CommandContext* c = &ctx;
+  Transaction::CreateAll()->Execute(
+      [db, all](Shard& shard) {
+        if (all) shard.db_slice().FlushAll();
+        else shard.db_slice().FlushDb(db);
+      },
+      /*write=*/true,
+      [c] {
+        c->rb->Ok();
+        c->Done();
+      });
+}
+
+void CmdFlushdb(ArgSlice args, CommandContext& ctx) { FlushGeneric(args, ctx, false); }
+void CmdFlushall(ArgSlice args, CommandContext& ctx) { FlushGeneric(args, ctx, true); }
+
+}  // namespace
+
+void RegisterGenericFamily(CommandRegistry& r) {
+  using namespace cmd_flag;
+  constexpr uint64_t kKsRead = acl_cat::kKeyspace | acl_cat::kRead;
+  constexpr uint64_t kKsWrite = acl_cat::kKeyspace | acl_cat::kWrite;
+  constexpr uint64_t kFastAcl = acl_cat::kFast;
+  constexpr uint64_t kSlowAcl = acl_cat::kSlow;
+  auto make = [](const char* name, int arity, uint32_t flags, int first, int last, int step,
+                 uint64_t acl, CmdMode mode, CmdHandler h, const char* summary,
+                 const char* since) {
+    CommandId c;
+    c.name = name;
+    c.arity = arity;
+    c.flags = flags;
+    c.first_key = first;
+    c.last_key = last;
+    c.step = step;
+    c.acl = acl;
+    c.mode = mode;
+    c.handler = h;
+    c.group = "generic";
+    c.summary = summary;
+    c.since = since;
+    return c;
+  };
+  auto add = [&](auto&&... a) { r.Add(make(a...)); };
+  constexpr CmdMode kShard = CmdMode::kShard;
+  constexpr CmdMode kMulti = CmdMode::kMulti;
+
+  add("del", -2, kWrite, 1, -1, 1, kKsWrite | kSlowAcl, kMulti, CmdDel, "Delete a key", "1.0.0");
+  add("unlink", -2, kWrite | kFast, 1, -1, 1, kKsWrite | kFastAcl, kMulti, CmdDel,
+      "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non "
+      "blocking.",
+      "4.0.0");
+  add("exists", -2, kReadOnly | kFast, 1, -1, 1, kKsRead | kFastAcl, kMulti, CmdExists,
+      "Determine if a key exists", "1.0.0");
+  add("touch", -2, kReadOnly | kFast, 1, -1, 1, kKsRead | kFastAcl, kMulti, CmdTouch,
+      "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+      "3.2.1");
+  add("type", 2, kReadOnly | kFast, 1, 1, 1, kKsRead | kFastAcl, kShard, CmdType,
+      "Determine the type stored at key", "1.0.0");
+  add("rename", 3, kWrite, 1, 2, 1, kKsWrite | kSlowAcl, kMulti, CmdRename, "Rename a key",
+      "1.0.0");
+  add("renamenx", 3, kWrite | kFast, 1, 2, 1, kKsWrite | kFastAcl, kMulti, CmdRenamenx,
+      "Rename a key, only if the new key does not exist", "1.0.0");
+  add("copy", -3, kWrite | kDenyOom, 1, 2, 1, kKsWrite | kSlowAcl, kMulti, CmdCopy, "Copy a key",
+      "6.2.0");
+  add("move", 3, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdMove,
+      "Move a key to another database", "1.0.0");
+  add("keys", 2, kReadOnly, 0, 0, 0, kKsRead | kSlowAcl | acl_cat::kDangerous, kMulti, CmdKeys,
+      "Find all keys matching the given pattern", "1.0.0");
+  add("scan", -2, kReadOnly, 0, 0, 0, kKsRead | kSlowAcl, kMulti, CmdScan,
+      "Incrementally iterate the keys space", "2.8.0");
+  add("randomkey", 1, kReadOnly, 0, 0, 0, kKsRead | kSlowAcl, kMulti, CmdRandomkey,
+      "Return a random key from the keyspace", "1.0.0");
+  add("expire", -3, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdExpire,
+      "Set a key's time to live in seconds", "1.0.0");
+  add("pexpire", -3, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdPexpire,
+      "Set a key's time to live in milliseconds", "2.6.0");
+  add("expireat", -3, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdExpireat,
+      "Set the expiration for a key as a UNIX timestamp", "1.2.0");
+  add("pexpireat", -3, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdPexpireat,
+      "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0");
+  add("ttl", 2, kReadOnly | kFast, 1, 1, 1, kKsRead | kFastAcl, kShard, CmdTtl,
+      "Get the time to live for a key in seconds", "1.0.0");
+  add("pttl", 2, kReadOnly | kFast, 1, 1, 1, kKsRead | kFastAcl, kShard, CmdPttl,
+      "Get the time to live for a key in milliseconds", "2.6.0");
+  add("expiretime", 2, kReadOnly | kFast, 1, 1, 1, kKsRead | kFastAcl, kShard, CmdExpiretime,
+      "Get the expiration Unix timestamp for a key", "7.0.0");
+  add("pexpiretime", 2, kReadOnly | kFast, 1, 1, 1, kKsRead | kFastAcl, kShard, CmdPexpiretime,
+      "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0");
+  add("persist", 2, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdPersist,
+      "Remove the expiration from a key", "2.2.0");
+
+  // OBJECT: routed by its key (argument 2); OBJECT HELP has none, hence kNoMandatoryKeys.
+  // Redis shows the container itself with no flags and keys 0 0 0; its subcommands carry the
+  // real ones (listed below for COMMAND INFO/DOCS).
+  CommandId object = make("object", -2, kNoMandatoryKeys, 2, 2, 1, kSlowAcl, kShard, CmdObject,
+                          "A container for object introspection commands", "2.2.3");
+  constexpr uint64_t kObjAcl = kKsRead | kSlowAcl;
+  object.subcommands.push_back(make("object|encoding", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
+                                    CmdObject,
+                                    "Inspect the internal encoding of a Redis object", "2.2.3"));
+  object.subcommands.push_back(make("object|freq", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
+                                    CmdObject,
+                                    "Get the logarithmic access frequency counter of a Redis "
+                                    "object",
+                                    "4.0.0"));
+  object.subcommands.push_back(make("object|help", 2, kLoading | kStale, 0, 0, 0,
+                                    acl_cat::kKeyspace | kSlowAcl, kShard, CmdObject,
+                                    "Show helpful text about the different subcommands",
+                                    "6.2.0"));
+  object.subcommands.push_back(make("object|idletime", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
+                                    CmdObject,
+                                    "Get the time since a Redis object was last accessed",
+                                    "2.2.3"));
+  object.subcommands.push_back(make("object|refcount", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
+                                    CmdObject,
+                                    "Get the number of references to the value of the key",
+                                    "2.2.3"));
+  r.Add(std::move(object));
+
+  // Keyspace-wide server commands.
+  auto add_server = [&](const char* name, int arity, uint32_t flags, uint64_t acl, CmdHandler h,
+                        const char* summary) {
+    CommandId c = make(name, arity, flags, 0, 0, 0, acl, kMulti, h, summary, "1.0.0");
+    c.group = "server";
+    r.Add(std::move(c));
+  };
+  add_server("dbsize", 1, kReadOnly | kFast, kKsRead | kFastAcl, CmdDbsize,
+             "Return the number of keys in the selected database");
+  add_server("flushdb", -1, kWrite, kKsWrite | kSlowAcl | acl_cat::kDangerous, CmdFlushdb,
+             "Remove all keys from the current database");
+  add_server("flushall", -1, kWrite, kKsWrite | kSlowAcl | acl_cat::kDangerous, CmdFlushall,
+             "Remove all keys from all databases");
+}
+
 }  // namespace shoal

@@ -1,4 +1,622 @@
-#include "server/command_registry.h"
+// Server commands: INFO CONFIG COMMAND TIME SHUTDOWN DEBUG. They run on the connection's thread;
+// the ones that need per-shard numbers visit the shards with a control hop.
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cctype>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <mimalloc.h>
+#include <spdlog/spdlog.h>
+
+#include "server/command_context.h"
+#include "server/connection.h"
+#include "server/error_strings.h"
+#include "server/server_state.h"
+#include "server/transaction.h"
+#include "shard/glob.h"
+#include "shard/shard_set.h"
+
 namespace shoal {
-void RegisterServerFamily(CommandRegistry&) {}
+
+namespace {
+
+bool EqNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  return true;
+}
+
+std::string Lower(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+uint64_t Load(const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); }
+
+// Redis's bytesToHuman.
+std::string Human(double n) {
+  char buf[64];
+  if (n < 1024) std::snprintf(buf, sizeof(buf), "%" PRIu64 "B", static_cast<uint64_t>(n));
+  else if (n < 1024.0 * 1024) std::snprintf(buf, sizeof(buf), "%.2fK", n / 1024);
+  else if (n < 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof(buf), "%.2fM", n / (1024 * 1024));
+  else if (n < 1024.0 * 1024 * 1024 * 1024)
+    std::snprintf(buf, sizeof(buf), "%.2fG", n / (1024.0 * 1024 * 1024));
+  else std::snprintf(buf, sizeof(buf), "%.2fT", n / (1024.0 * 1024 * 1024 * 1024));
+  return buf;
+}
+
+size_t ProcessRss() {
+  std::ifstream f("/proc/self/statm");
+  size_t pages = 0, rss = 0;
+  f >> pages >> rss;
+  return rss * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// What INFO needs from each shard thread, collected by a control hop.
+struct ShardSnapshot {
+  std::vector<std::array<int64_t, 3>> dbs;  // keys, expires, avg_ttl
+  size_t used_bytes = 0;
+  uint64_t expired = 0, hits = 0, misses = 0, clients = 0;
+};
+
+void AppendServer(std::string& s) {
+  const ServerState& st = Server();
+  struct utsname u;
+  uname(&u);
+  int64_t now_us = NowUs();
+  int64_t uptime = (now_us / 1000 - st.start_time_ms) / 1000;
+  s += "# Server\r\n";
+  s += "redis_version:7.0.15\r\n";
+  s += "shoal_version:0.1.0\r\n";
+  s += "redis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\n";
+  s += "redis_mode:standalone\r\n";
+  s += std::string("os:") + u.sysname + " " + u.release + " " + u.machine + "\r\n";
+  s += "arch_bits:64\r\n";
+  s += "monotonic_clock:POSIX clock_gettime\r\n";
+  s += "multiplexing_api:epoll\r\n";
+  s += "atomicvar_api:c11-builtin\r\n";
+  s += "gcc_version:" + std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+       std::to_string(__GNUC_PATCHLEVEL__) + "\r\n";
+  s += "process_id:" + std::to_string(getpid()) + "\r\n";
+  s += "process_supervised:no\r\n";
+  s += "tcp_port:" + std::to_string(st.tcp_port) + "\r\n";
+  s += "server_time_usec:" + std::to_string(now_us) + "\r\n";
+  s += "uptime_in_seconds:" + std::to_string(uptime) + "\r\n";
+  s += "uptime_in_days:" + std::to_string(uptime / 86400) + "\r\n";
+  s += "hz:" + std::to_string(st.config.hz.load()) + "\r\n";
+  s += "configured_hz:" + std::to_string(st.config.hz.load()) + "\r\n";
+  s += "lru_clock:" + std::to_string(LruClockFromMs(now_us / 1000)) + "\r\n";
+  s += "executable:" + st.executable + "\r\n";
+  s += "config_file:" + st.config_file + "\r\n";
+  s += "shards:" + std::to_string(st.shards->size()) + "\r\n";
+  s += "io_threads_active:0\r\n";
+}
+
+void AppendClients(std::string& s, const std::vector<ShardSnapshot>& snaps) {
+  uint64_t clients = 0;
+  for (const auto& sn : snaps) clients += sn.clients;
+  s += "# Clients\r\n";
+  s += "connected_clients:" + std::to_string(clients) + "\r\n";
+  s += "cluster_connections:0\r\n";
+  s += "maxclients:" + std::to_string(Server().config.maxclients.load()) + "\r\n";
+  s += "blocked_clients:0\r\ntracking_clients:0\r\n";
+}
+
+void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
+  size_t dataset = 0;
+  for (const auto& sn : snaps) dataset += sn.used_bytes;
+  size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
+  mi_process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
+  size_t real_rss = ProcessRss();
+  size_t used = std::max(commit, dataset);
+  s += "# Memory\r\n";
+  s += "used_memory:" + std::to_string(used) + "\r\n";
+  s += "used_memory_human:" + Human(static_cast<double>(used)) + "\r\n";
+  s += "used_memory_rss:" + std::to_string(real_rss) + "\r\n";
+  s += "used_memory_rss_human:" + Human(static_cast<double>(real_rss)) + "\r\n";
+  s += "used_memory_peak:" + std::to_string(peak_commit) + "\r\n";
+  s += "used_memory_peak_human:" + Human(static_cast<double>(peak_commit)) + "\r\n";
+  s += "used_memory_dataset:" + std::to_string(dataset) + "\r\n";
+  s += "used_memory_overhead:" + std::to_string(used > dataset ? used - dataset : 0) + "\r\n";
+  s += "maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n";
+  char ratio[32];
+  std::snprintf(ratio, sizeof(ratio), "%.2f",
+                used ? static_cast<double>(real_rss) / static_cast<double>(used) : 0.0);
+  s += std::string("mem_fragmentation_ratio:") + ratio + "\r\n";
+  s += "mem_allocator:mimalloc-" + std::to_string(mi_version()) + "\r\n";
+}
+
+void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
+  uint64_t conns = 0, cmds = 0, in = 0, out = 0, rejected = 0, errs = 0, qbl = 0;
+  for (const auto& ts : Server().thread_stats) {
+    conns += Load(ts->connections_received);
+    cmds += Load(ts->commands_processed);
+    in += Load(ts->net_input_bytes);
+    out += Load(ts->net_output_bytes);
+    rejected += Load(ts->rejected_connections);
+    qbl += Load(ts->query_buffer_limit_disconnects);
+  }
+  uint64_t failed = 0;
+  for (unsigned sh = 0; sh < Server().cmd_stats.size(); ++sh)
+    for (size_t c = 0; c < Server().registry.size(); ++c) {
+      const CmdStat& cs = Server().cmd_stats[sh][c];
+      failed += Load(cs.failed) + Load(cs.rejected);
+    }
+  errs = failed;
+  for (const auto& ts : Server().thread_stats) errs += Load(ts->rejected_calls);
+  uint64_t expired = 0, hits = 0, misses = 0;
+  for (const auto& sn : snaps) {
+    expired += sn.expired;
+    hits += sn.hits;
+    misses += sn.misses;
+  }
+  s += "# Stats\r\n";
+  s += "total_connections_received:" + std::to_string(conns) + "\r\n";
+  s += "total_commands_processed:" + std::to_string(cmds) + "\r\n";
+  s += "total_net_input_bytes:" + std::to_string(in) + "\r\n";
+  s += "total_net_output_bytes:" + std::to_string(out) + "\r\n";
+  s += "rejected_connections:" + std::to_string(rejected) + "\r\n";
+  s += "expired_keys:" + std::to_string(expired) + "\r\n";
+  s += "evicted_keys:0\r\n";
+  s += "keyspace_hits:" + std::to_string(hits) + "\r\n";
+  s += "keyspace_misses:" + std::to_string(misses) + "\r\n";
+  s += "total_error_replies:" + std::to_string(errs) + "\r\n";
+  s += "client_query_buffer_limit_disconnections:" + std::to_string(qbl) + "\r\n";
+}
+
+void AppendCpu(std::string& s) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  char buf[256];
+  std::snprintf(buf, sizeof(buf),
+                "# CPU\r\nused_cpu_sys:%ld.%06ld\r\nused_cpu_user:%ld.%06ld\r\n"
+                "used_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\n",
+                static_cast<long>(ru.ru_stime.tv_sec), static_cast<long>(ru.ru_stime.tv_usec),
+                static_cast<long>(ru.ru_utime.tv_sec), static_cast<long>(ru.ru_utime.tv_usec));
+  s += buf;
+}
+
+void AppendKeyspace(std::string& s, const std::vector<ShardSnapshot>& snaps) {
+  s += "# Keyspace\r\n";
+  unsigned ndb = static_cast<unsigned>(Server().config.databases.load());
+  for (unsigned db = 0; db < ndb; ++db) {
+    int64_t keys = 0, expires = 0, ttl_sum = 0, ttl_n = 0;
+    for (const auto& sn : snaps) {
+      keys += sn.dbs[db][0];
+      expires += sn.dbs[db][1];
+      if (sn.dbs[db][2] > 0) {
+        ttl_sum += sn.dbs[db][2];
+        ++ttl_n;
+      }
+    }
+    if (keys == 0) continue;
+    s += "db" + std::to_string(db) + ":keys=" + std::to_string(keys) +
+         ",expires=" + std::to_string(expires) +
+         ",avg_ttl=" + std::to_string(ttl_n ? ttl_sum / ttl_n : 0) + "\r\n";
+  }
+}
+
+void AppendCommandStats(std::string& s) {
+  s += "# Commandstats\r\n";
+  const auto& all = Server().registry.all();
+  for (const auto& c : all) {
+    uint64_t calls = 0, usec = 0, rejected = 0, failed = 0;
+    for (const auto& per : Server().cmd_stats) {
+      calls += Load(per[c.index].calls);
+      usec += Load(per[c.index].usec);
+      rejected += Load(per[c.index].rejected);
+      failed += Load(per[c.index].failed);
+    }
+    if (calls == 0 && rejected == 0 && failed == 0) continue;
+    char buf[256];
+    std::snprintf(buf, sizeof(buf),
+                  "cmdstat_%s:calls=%" PRIu64 ",usec=%" PRIu64 ",usec_per_call=%.2f"
+                  ",rejected_calls=%" PRIu64 ",failed_calls=%" PRIu64 "\r\n",
+                  c.name.c_str(), calls, usec, calls ? static_cast<double>(usec) / calls : 0.0,
+                  rejected, failed);
+    s += buf;
+  }
+}
+
+void CmdInfo(ArgSlice args, CommandContext& ctx) {
+  std::vector<std::string> sections;
+  for (size_t i = 1; i < args.size(); ++i) sections.push_back(Lower(args[i]));
+  bool all = false, everything = false, dflt = sections.empty();
+  for (const auto& sec : sections) {
+    if (sec == "all") all = true;
+    if (sec == "everything") everything = true;
+    if (sec == "default") dflt = true;
+  }
+  auto want = [&](std::string_view name, bool in_default) {
+    if (everything) return true;
+    if (all && name != "commandstats") return true;
+    if (all && name == "commandstats") return true;
+    if (dflt && in_default) return true;
+    return std::find(sections.begin(), sections.end(), name) != sections.end();
+  };
+  unsigned n = Server().shards->size();
+  auto snaps = std::make_shared<std::vector<ShardSnapshot>>(n);
+  unsigned ndb = static_cast<unsigned>(Server().config.databases.load());
+  CommandContext* c = &ctx;
+  auto tx = Transaction::CreateAll();
+  tx->Control(
+      [snaps, ndb](Shard& shard) {
+        ShardSnapshot& sn = (*snaps)[shard.id()];
+        DbSlice& slice = shard.db_slice();
+        for (DbIndex db = 0; db < ndb; ++db)
+          sn.dbs.push_back({static_cast<int64_t>(slice.DbSize(db)),
+                            static_cast<int64_t>(slice.ExpiresCount(db)), slice.AvgTtl(db)});
+        sn.used_bytes = slice.UsedBytes();
+        sn.expired = Load(slice.stats().expired_keys);
+        sn.hits = Load(slice.stats().keyspace_hits);
+        sn.misses = Load(slice.stats().keyspace_misses);
+        sn.clients = Connection::ThreadConnections().size();
+      },
+      [snaps, c, want] {
+        std::string s;
+        auto sep = [&] {
+          if (!s.empty()) s += "\r\n";
+        };
+        if (want("server", true)) { sep(); AppendServer(s); }
+        if (want("clients", true)) { sep(); AppendClients(s, *snaps); }
+        if (want("memory", true)) { sep(); AppendMemory(s, *snaps); }
+        if (want("stats", true)) { sep(); AppendStats(s, *snaps); }
+        if (want("cpu", true)) { sep(); AppendCpu(s); }
+        if (want("commandstats", false)) { sep(); AppendCommandStats(s); }
+        if (want("keyspace", true)) { sep(); AppendKeyspace(s, *snaps); }
+        c->rb->Verbatim(s);
+        c->Done();
+      });
+}
+
+// ---- CONFIG ----
+void CmdConfig(ArgSlice args, CommandContext& ctx) {
+  std::string_view sub = args[1];
+  auto& rb = *ctx.rb;
+  auto arity = [&](const char* name) {
+    rb.Error(std::string("ERR wrong number of arguments for 'config|") + name + "' command");
+  };
+  if (EqNoCase(sub, "get")) {
+    if (args.size() < 3) return arity("get");
+    std::vector<std::pair<std::string, std::string>> out;
+    for (size_t i = 2; i < args.size(); ++i) {
+      for (auto& kv : Server().config.Get(args[i])) {
+        bool dup = false;
+        for (const auto& o : out) dup |= o.first == kv.first;
+        if (!dup) out.push_back(std::move(kv));
+      }
+    }
+    rb.Map(out.size());
+    for (const auto& [k, v] : out) {
+      rb.Bulk(k);
+      rb.Bulk(v);
+    }
+  } else if (EqNoCase(sub, "set")) {
+    if (args.size() < 4 || (args.size() % 2) != 0) return arity("set");
+    std::vector<std::pair<std::string_view, std::string_view>> pairs;
+    for (size_t i = 2; i + 1 < args.size(); i += 2) pairs.emplace_back(args[i], args[i + 1]);
+    std::string err = Server().config.Set(pairs);
+    if (!err.empty()) return rb.Error(err);
+    rb.Ok();
+  } else if (EqNoCase(sub, "resetstat")) {
+    if (args.size() != 2) return arity("resetstat");
+    CommandContext* c = &ctx;
+    auto tx = Transaction::CreateAll();
+    tx->Control(
+        [](Shard& shard) {
+          auto& ts = *Server().thread_stats[shard.id()];
+          for (auto* a : {&ts.connections_received, &ts.commands_processed, &ts.net_input_bytes,
+                          &ts.net_output_bytes, &ts.rejected_calls, &ts.failed_calls,
+                          &ts.protocol_errors, &ts.error_replies, &ts.rejected_connections,
+                          &ts.query_buffer_limit_disconnects})
+            a->store(0, std::memory_order_relaxed);
+          CmdStat* cs = Server().cmd_stats[shard.id()].get();
+          for (size_t i = 0; i < Server().registry.size(); ++i) {
+            cs[i].calls.store(0, std::memory_order_relaxed);
+            cs[i].usec.store(0, std::memory_order_relaxed);
+            cs[i].rejected.store(0, std::memory_order_relaxed);
+            cs[i].failed.store(0, std::memory_order_relaxed);
+          }
+          auto& ss = shard.db_slice().stats();
+          for (auto* a : {&ss.expired_keys, &ss.keyspace_hits, &ss.keyspace_misses})
+            a->store(0, std::memory_order_relaxed);
+        },
+        [c] {
+          c->rb->Ok();
+          c->Done();
+        });
+    return;
+  } else if (EqNoCase(sub, "help")) {
+    static const char* kHelp[] = {
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "HELP",
+        "    Print this help.",
+    };
+    rb.Array(std::size(kHelp));
+    for (const char* l : kHelp) rb.Simple(l);
+  } else {
+    rb.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try CONFIG HELP.");
+  }
+  ctx.Done();
+}
+
+// ---- COMMAND ----
+void ReplyCommandInfo(protocol::ReplyBuilder& rb, const CommandId& c) {
+  rb.Array(10);
+  rb.Bulk(c.name);
+  rb.Integer(c.arity);
+  auto flags = FlagNames(c.flags);
+  rb.Set(flags.size());
+  for (auto f : flags) rb.Simple(f);
+  rb.Integer(c.first_key);
+  rb.Integer(c.last_key);
+  rb.Integer(c.step);
+  auto acl = AclNames(c.acl);
+  rb.Set(acl.size());
+  for (auto a : acl) rb.Simple(a);
+  rb.Set(0);    // tips
+  rb.Array(0);  // key specs: not described yet (first/last/step above are exact)
+  rb.Array(c.subcommands.size());
+  for (const auto& sc : c.subcommands) ReplyCommandInfo(rb, sc);
+}
+
+void ReplyCommandDocs(protocol::ReplyBuilder& rb, const CommandId& c) {
+  rb.Bulk(c.name);
+  rb.Map(3);
+  rb.Bulk("summary");
+  rb.Bulk(c.summary);
+  rb.Bulk("since");
+  rb.Bulk(c.since);
+  rb.Bulk("group");
+  rb.Bulk(c.group);
+}
+
+void CmdCommand(ArgSlice args, CommandContext& ctx) {
+  auto& rb = *ctx.rb;
+  const auto& reg = Server().registry;
+  if (args.size() == 1) {
+    rb.Array(reg.size());
+    for (const auto& c : reg.all()) ReplyCommandInfo(rb, c);
+    return;
+  }
+  std::string_view sub = args[1];
+  if (EqNoCase(sub, "count")) {
+    if (args.size() != 2)
+      return rb.Error("ERR wrong number of arguments for 'command|count' command");
+    rb.Integer(static_cast<int64_t>(reg.size()));
+  } else if (EqNoCase(sub, "info")) {
+    if (args.size() == 2) {
+      rb.Array(reg.size());
+      for (const auto& c : reg.all()) ReplyCommandInfo(rb, c);
+      return;
+    }
+    rb.Array(args.size() - 2);
+    for (size_t i = 2; i < args.size(); ++i) {
+      const CommandId* c = reg.Find(args[i]);
+      if (c == nullptr) rb.NullArray();
+      else ReplyCommandInfo(rb, *c);
+    }
+  } else if (EqNoCase(sub, "docs")) {
+    std::vector<const CommandId*> list;
+    if (args.size() == 2) {
+      for (const auto& c : reg.all()) list.push_back(&c);
+    } else {
+      for (size_t i = 2; i < args.size(); ++i)
+        if (const CommandId* c = reg.Find(args[i])) list.push_back(c);
+    }
+    rb.Map(list.size());
+    for (const CommandId* c : list) ReplyCommandDocs(rb, *c);
+  } else if (EqNoCase(sub, "list")) {
+    std::string pattern;
+    std::string aclcat;
+    bool filter_module = false;
+    if (args.size() == 5 && EqNoCase(args[2], "filterby")) {
+      if (EqNoCase(args[3], "pattern")) pattern = args[4];
+      else if (EqNoCase(args[3], "aclcat")) aclcat = "@" + Lower(args[4]);
+      else if (EqNoCase(args[3], "module")) filter_module = true;
+      else return rb.Error(errors::kSyntax);
+    } else if (args.size() != 2) {
+      return rb.Error(errors::kSyntax);
+    }
+    std::vector<std::string_view> names;
+    for (const auto& c : reg.all()) {
+      if (filter_module) continue;
+      if (!pattern.empty() && !GlobMatch(pattern, c.name, true)) continue;
+      if (!aclcat.empty()) {
+        auto cats = AclNames(c.acl);
+        if (std::find(cats.begin(), cats.end(), aclcat) == cats.end()) continue;
+      }
+      names.push_back(c.name);
+    }
+    rb.Array(names.size());
+    for (auto n : names) rb.Bulk(n);
+  } else if (EqNoCase(sub, "getkeys") || EqNoCase(sub, "getkeysandflags")) {
+    bool with_flags = EqNoCase(sub, "getkeysandflags");
+    if (args.size() < 3)
+      return rb.Error(std::string("ERR wrong number of arguments for 'command|") +
+                      (with_flags ? "getkeysandflags" : "getkeys") + "' command");
+    const CommandId* c = reg.Find(args[2]);
+    if (c == nullptr) return rb.Error("ERR Invalid command specified");
+    ArgSlice inner = args.subspan(2);
+    int argc = static_cast<int>(inner.size());
+    std::vector<uint32_t> pos;
+    if ((c->arity > 0 && argc != c->arity) || argc < -c->arity ||
+        !CommandRegistry::KeyPositions(*c, inner, &pos))
+      return rb.Error("ERR Invalid number of arguments specified for command");
+    if (pos.empty()) return rb.Error("ERR The command has no key arguments");
+    rb.Array(pos.size());
+    for (uint32_t p : pos) {
+      if (with_flags) {
+        rb.Array(2);
+        rb.Bulk(inner[p]);
+        bool write = c->flags & cmd_flag::kWrite;
+        rb.Set(write ? 2 : 1);
+        rb.Simple(write ? "RW" : "RO");
+        if (write) rb.Simple("update");
+      } else {
+        rb.Bulk(inner[p]);
+      }
+    }
+  } else if (EqNoCase(sub, "help")) {
+    static const char* kHelp[] = {
+        "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "(no subcommand)",
+        "    Return details about all Redis commands.",
+        "COUNT",
+        "    Return the total number of commands in this Redis server.",
+        "LIST",
+        "    Return a list of all commands in this Redis server.",
+        "INFO [<command-name> ...]",
+        "    Return details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "GETKEYS <full-command>",
+        "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full Redis command.",
+        "HELP",
+        "    Print this help.",
+    };
+    rb.Array(std::size(kHelp));
+    for (const char* l : kHelp) rb.Simple(l);
+  } else {
+    rb.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) +
+             "'. Try COMMAND HELP.");
+  }
+}
+
+void CmdTime(ArgSlice, CommandContext& ctx) {
+  int64_t us = NowUs();
+  ctx.rb->Array(2);
+  ctx.rb->Bulk(std::to_string(us / 1000000));
+  ctx.rb->Bulk(std::to_string(us % 1000000));
+}
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
+void CmdShutdown(ArgSlice args, CommandContext& ctx) {
+  bool save = false, abort = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (EqNoCase(args[i], "nosave")) {
+    } else if (EqNoCase(args[i], "save")) {
+      save = true;
+    } else if (EqNoCase(args[i], "now") || EqNoCase(args[i], "force")) {
+    } else if (EqNoCase(args[i], "abort")) {
+      abort = true;
+    } else {
+      return ctx.rb->Error(errors::kSyntax);
+    }
+  }
+  if (abort) {
+    if (args.size() != 2) return ctx.rb->Error(errors::kSyntax);
+    return ctx.rb->Error("ERR No shutdown in progress.");
+  }
+  if (save) {
+    // Persistence is not built yet: a save cannot succeed, so refuse like a failed save does.
+    spdlog::warn("Error trying to save the DB, can't exit.");
+    return ctx.rb->Error("ERR Errors trying to SHUTDOWN. Check logs.");
+  }
+  spdlog::warn("User requested shutdown...");
+  ctx.conn->Close();
+  if (Server().request_shutdown) Server().request_shutdown();
+}
+
+// DEBUG SLEEP waits on a timer: the shard thread keeps serving (it never blocks), only this
+// client waits, which is what tests use it for.
+void CmdDebug(ArgSlice args, CommandContext& ctx) {
+  std::string_view sub = args[1];
+  if (EqNoCase(sub, "sleep") && args.size() == 3) {
+    double secs;
+    if (!protocol::ParseDouble(args[2], &secs)) {
+      ctx.rb->Error(errors::kNotFloat);
+      return ctx.Done();
+    }
+    auto timer = std::make_shared<boost::asio::steady_timer>(ctx.conn->home()->io());
+    timer->expires_after(std::chrono::microseconds(static_cast<int64_t>(secs * 1e6)));
+    CommandContext* c = &ctx;
+    timer->async_wait([timer, c](const boost::system::error_code&) {
+      c->rb->Ok();
+      c->Done();
+    });
+    return;
+  }
+  if (EqNoCase(sub, "log") && args.size() == 3) {
+    spdlog::warn("DEBUG LOG: {}", args[2]);
+    ctx.rb->Ok();
+  } else if (EqNoCase(sub, "help") && args.size() == 2) {
+    static const char* kHelp[] = {
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "LOG <message>",
+        "    Write <message> to the server log.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+        "HELP",
+        "    Print this help.",
+    };
+    ctx.rb->Array(std::size(kHelp));
+    for (const char* l : kHelp) ctx.rb->Simple(l);
+  } else {
+    ctx.rb->Error("ERR unknown subcommand or wrong number of arguments for '" +
+                  std::string(sub.substr(0, 128)) + "'. Try DEBUG HELP.");
+  }
+  ctx.Done();
+}
+
+}  // namespace
+
+void RegisterServerFamily(CommandRegistry& r) {
+  using namespace cmd_flag;
+  auto add = [&](const char* name, int arity, uint32_t flags, uint64_t acl, CmdMode mode,
+                 CmdHandler h, const char* summary, const char* since) {
+    CommandId c;
+    c.name = name;
+    c.arity = arity;
+    c.flags = flags;
+    c.acl = acl;
+    c.mode = mode;
+    c.handler = h;
+    c.group = "server";
+    c.summary = summary;
+    c.since = since;
+    r.Add(std::move(c));
+  };
+  add("info", -1, kLoading | kStale, acl_cat::kSlow | acl_cat::kDangerous, CmdMode::kMulti,
+      CmdInfo, "Get information and statistics about the server", "1.0.0");
+  add("config", -2, 0, acl_cat::kSlow, CmdMode::kMulti, CmdConfig,
+      "A container for server configuration commands", "2.0.0");
+  add("command", -1, kLoading | kStale, acl_cat::kSlow | acl_cat::kConnection,
+      CmdMode::kConnection, CmdCommand, "Get array of Redis command details", "2.8.13");
+  add("time", 1, kLoading | kStale | kFast, acl_cat::kFast, CmdMode::kConnection, CmdTime,
+      "Return the current server time", "2.6.0");
+  add("shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMandatoryKeys | kAllowBusy,
+      acl_cat::kAdmin | acl_cat::kSlow | acl_cat::kDangerous, CmdMode::kConnection, CmdShutdown,
+      "Synchronously save the dataset to disk and then shut down the server", "1.0.0");
+  add("debug", -2, kAdmin | kNoScript | kLoading | kStale,
+      acl_cat::kAdmin | acl_cat::kSlow | acl_cat::kDangerous, CmdMode::kMulti, CmdDebug,
+      "A container for debugging commands", "1.0.0");
+}
+
 }  // namespace shoal

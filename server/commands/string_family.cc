@@ -131,8 +131,8 @@ void CmdMsetnx(ArgSlice args, CommandContext& ctx) { MsetGeneric(args, ctx, true
 
 void RegisterStringFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  constexpr uint64_t kRead = acl_cat::kRead | acl_cat::kString;
-  constexpr uint64_t kWrite = acl_cat::kWrite | acl_cat::kString;
+  constexpr uint64_t kReadAcl = acl_cat::kRead | acl_cat::kString;
+  constexpr uint64_t kWriteAcl = acl_cat::kWrite | acl_cat::kString;
   auto add = [&](const char* name, int arity, uint32_t flags, int first, int last, int step,
                  uint64_t acl, CmdMode mode, CmdHandler h, const char* summary,
                  const char* since) {
@@ -151,15 +151,15 @@ void RegisterStringFamily(CommandRegistry& r) {
     c.since = since;
     r.Add(std::move(c));
   };
-  add("get", 2, kReadOnly | kFast, 1, 1, 1, kRead | acl_cat::kFast, CmdMode::kShard, CmdGet,
+  add("get", 2, kReadOnly | kFast, 1, 1, 1, kReadAcl | acl_cat::kFast, CmdMode::kShard, CmdGet,
       "Get the value of a key", "1.0.0");
-  add("set", -3, kWrite | kDenyOom, 1, 1, 1, kWrite | acl_cat::kSlow, CmdMode::kShard, CmdSet,
+  add("set", -3, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard, CmdSet,
       "Set the string value of a key", "1.0.0");
-  add("mget", -2, kReadOnly | kFast, 1, -1, 1, kRead | acl_cat::kFast, CmdMode::kMulti, CmdMget,
+  add("mget", -2, kReadOnly | kFast, 1, -1, 1, kReadAcl | acl_cat::kFast, CmdMode::kMulti, CmdMget,
       "Get the values of all the given keys", "1.0.0");
-  add("mset", -3, kWrite | kDenyOom, 1, -1, 2, kWrite | acl_cat::kSlow, CmdMode::kMulti, CmdMset,
+  add("mset", -3, kWrite | kDenyOom, 1, -1, 2, kWriteAcl | acl_cat::kSlow, CmdMode::kMulti, CmdMset,
       "Set multiple keys to multiple values", "1.0.1");
-  add("msetnx", -3, kWrite | kDenyOom, 1, -1, 2, kWrite | acl_cat::kSlow, CmdMode::kMulti,
+  add("msetnx", -3, kWrite | kDenyOom, 1, -1, 2, kWriteAcl | acl_cat::kSlow, CmdMode::kMulti,
       CmdMsetnx, "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1");
   RegisterMoreStringCommands(r);
 }

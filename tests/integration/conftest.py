@@ -298,7 +298,7 @@ def raw(server):
             rc = RawConn(server.host, server.port)
             try:
                 rc.send(data)
-                out = rc.recv_until(terminator=terminator, nbytes=nbytes, idle=idle)
+                out = rc.recv_until(terminator=terminator, nbytes=nbytes, idle=idle, first=5.0)
                 self.closed = rc.closed
                 return out
             finally:

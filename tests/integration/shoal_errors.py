@@ -29,6 +29,11 @@ def invalid_expire(cmd):
     return "ERR invalid expire time in '%s' command" % cmd
 
 
+def unsupported_option(opt):
+    """EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT with an unknown flag (echoed as given)."""
+    return "ERR Unsupported option %s" % opt
+
+
 SYNTAX = "ERR syntax error"
 NOT_INTEGER = "ERR value is not an integer or out of range"
 NOT_FLOAT = "ERR value is not a valid float"

@@ -207,12 +207,14 @@ class RawConn:
     def send(self, data):
         self.sock.sendall(data)
 
-    def recv_until(self, terminator=None, nbytes=None, idle=0.5, total=10.0):
-        """Read until `terminator` is at the end / `nbytes` read / EOF / idle timeout."""
+    def recv_until(self, terminator=None, nbytes=None, idle=0.5, total=10.0, first=None):
+        """Read until `terminator` is at the end / `nbytes` read / EOF / idle timeout.
+        `first`: how long to wait for the first byte (defaults to `idle`)."""
         out = b""
         deadline = time.time() + total
         while time.time() < deadline:
-            self.sock.settimeout(idle)
+            wait = idle if (out or first is None) else first
+            self.sock.settimeout(max(0.01, min(wait, deadline - time.time())))
             try:
                 chunk = self.sock.recv(1 << 16)
             except socket.timeout:

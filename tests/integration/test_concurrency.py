@@ -76,25 +76,33 @@ def test_mset_mget_atomic(server, c):
     w = Workers(server)
 
     def writer(wid):
+        # odd writers list the keys in reverse order: a server that locks
+        # shards in argument order would deadlock here
+        order = KEYS if wid % 2 == 0 else KEYS[::-1]
+
         def fn(cl, n):
             val = "w%d:%d" % (wid, n)
             a = []
-            for k in KEYS:
+            for k in order:
                 a += [k, val]
             reply = cl("MSET", *a)
             assert reply == "OK", reply
         return fn
 
-    def reader(cl, n):
-        vals = cl("MGET", *KEYS)
-        assert isinstance(vals, list) and len(vals) == len(KEYS), vals
-        assert None not in vals, "MGET saw a missing key: %r" % vals
-        assert len(set(vals)) == 1, "MGET saw a torn MSET: %r" % vals
+    def reader(rid):
+        order = KEYS if rid % 2 == 0 else KEYS[::-1]
+
+        def fn(cl, n):
+            vals = cl("MGET", *order)
+            assert isinstance(vals, list) and len(vals) == len(KEYS), vals
+            assert None not in vals, "MGET saw a missing key: %r" % vals
+            assert len(set(vals)) == 1, "MGET saw a torn MSET: %r" % vals
+        return fn
 
     for i in range(4):
         w.add("writer%d" % i, writer(i))
     for i in range(4):
-        w.add("reader%d" % i, reader)
+        w.add("reader%d" % i, reader(i))
     w.run()
     final = c("MGET", *KEYS)
     assert len(set(final)) == 1 and final[0] != b"init"

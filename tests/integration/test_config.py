@@ -3,6 +3,7 @@ options, and rejection of unknown/invalid options."""
 
 import time
 
+import shoal_errors as E
 from conftest import free_port
 
 
@@ -34,7 +35,7 @@ timeout '300'
         assert cl("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"2097152"]
         assert cl("CONFIG", "GET", "timeout") == [b"timeout", b"300"]
         assert cl("SELECT", "7") == "OK"
-        assert cl("SELECT", "8") == "ERR DB index is out of range"
+        assert cl("SELECT", "8") == E.DB_OUT_OF_RANGE
         assert cl("SET", "k", "v") == "OK"
         assert cl("GET", "k") == b"v"
     finally:
@@ -51,7 +52,7 @@ def test_command_line_overrides_config_file(spawn_server):
         assert cl("CONFIG", "GET", "databases") == [b"databases", b"6"]
         assert cl("CONFIG", "GET", "hz") == [b"hz", b"15"]
         assert cl("SELECT", "5") == "OK"
-        assert cl("SELECT", "6") == "ERR DB index is out of range"
+        assert cl("SELECT", "6") == E.DB_OUT_OF_RANGE
     finally:
         cl.close()
 

@@ -357,12 +357,13 @@ def test_scan_while_inserting(c, new_client):
     cursor = b"0"
     seen = set()
     added = 0
-    for step in range(100000):
+    for step in range(50000):
         cursor, keys = c("SCAN", cursor, "COUNT", "10")
         seen.update(keys)
-        # grow the keyspace while iterating (forces rehashing/resizing)
-        writer.pipeline([("SET", "new:%d" % (added + j), "v") for j in range(20)])
-        added += 20
+        # grow the keyspace while iterating (forces rehashing/resizing): 4000 new keys
+        if added < 4000:
+            writer.pipeline([("SET", "new:%d" % (added + j), "v") for j in range(20)])
+            added += 20
         if cursor == b"0":
             break
     else:
@@ -512,7 +513,7 @@ def test_expire_option_errors(c, cmd):
     assert c(cmd, "a", "100", "NX", "GT") == E.EXPIRE_NX_XX
     assert c(cmd, "a", "100", "NX", "LT") == E.EXPIRE_NX_XX
     assert c(cmd, "a", "100", "GT", "LT") == E.EXPIRE_GT_LT
-    assert c(cmd, "a", "100", "FOO") == "ERR Unsupported option FOO"
+    assert c(cmd, "a", "100", "FOO") == E.unsupported_option("FOO")
     assert c(cmd, "a", "abc") == E.NOT_INTEGER
     assert c(cmd, "a", "1.5") == E.NOT_INTEGER
     assert c(cmd, "a") == E.arity(cmd.lower())

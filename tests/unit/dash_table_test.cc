@@ -1,1 +1,146 @@
 #include <catch2/catch.hpp>
+
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "shard/dash_table.h"
+#include "shard/hash.h"
+
+using namespace shoal;
+
+namespace {
+
+Entry* Make(const std::string& k, const std::string& v = "v", int64_t exp = 0) {
+  return Entry::NewString(k, v, exp, 0);
+}
+
+std::string Key(uint64_t i) { return "key:" + std::to_string(i); }
+
+std::unordered_set<std::string> FullTraverse(DashTable& t) {
+  std::unordered_set<std::string> seen;
+  uint64_t c = 0;
+  do {
+    c = t.Traverse(c, [&](DashTable::Slot* s) { seen.insert(std::string(s->entry()->key())); });
+  } while (c != 0);
+  return seen;
+}
+
+}  // namespace
+
+TEST_CASE("DashTable insert, find and erase agree with a reference map", "[dash_table]") {
+  for (uint64_t seed : {1u, 2u, 3u, 42u}) {
+    DashTable t;
+    std::unordered_map<std::string, std::string> ref;
+    std::mt19937_64 rng(seed);
+    for (int op = 0; op < 60000; ++op) {
+      std::string k = Key(rng() % 20000);
+      uint64_t h = HashKey(k);
+      int what = rng() % 3;
+      DashTable::Slot* s = t.Find(k, h);
+      REQUIRE((s != nullptr) == (ref.count(k) == 1));
+      if (what < 2) {
+        std::string v = std::to_string(op);
+        if (s == nullptr) {
+          DashTable::Slot* ns = t.Insert(Make(k, v), h);
+          REQUIRE(ns->entry()->key() == k);
+        } else {
+          Entry* old = s->entry();
+          s->Set(Make(k, v));
+          Entry::Free(old);
+        }
+        ref[k] = v;
+      } else if (s != nullptr) {
+        Entry* e = s->entry();
+        t.Erase(s);
+        Entry::Free(e);
+        ref.erase(k);
+      }
+      REQUIRE(t.size() == ref.size());
+    }
+    char buf[32];
+    for (const auto& [k, v] : ref) {
+      DashTable::Slot* s = t.Find(k, HashKey(k));
+      REQUIRE(s != nullptr);
+      REQUIRE(s->entry()->StringBytes(buf) == v);
+    }
+    REQUIRE(FullTraverse(t).size() == ref.size());
+  }
+}
+
+TEST_CASE("DashTable grows by splitting segments and keeps every key", "[dash_table]") {
+  DashTable t;
+  const uint64_t n = 200000;
+  for (uint64_t i = 0; i < n; ++i) t.Insert(Make(Key(i)), HashKey(Key(i)));
+  REQUIRE(t.size() == n);
+  REQUIRE(t.segments() > 1);
+  REQUIRE(t.global_depth() >= 8);
+  for (uint64_t i = 0; i < n; ++i) REQUIRE(t.Find(Key(i), HashKey(Key(i))) != nullptr);
+  REQUIRE(t.Find("missing", HashKey("missing")) == nullptr);
+  // Load factor after growth stays reasonable (memory per key).
+  double slots = static_cast<double>(t.segments()) * 68 * 8;
+  REQUIRE(static_cast<double>(n) / slots > 0.5);
+}
+
+TEST_CASE("DashTable traversal returns every key present throughout, while growing",
+          "[dash_table]") {
+  DashTable t;
+  const uint64_t base = 30000;
+  for (uint64_t i = 0; i < base; ++i) t.Insert(Make(Key(i)), HashKey(Key(i)));
+  std::unordered_set<std::string> seen;
+  uint64_t c = 0, extra = base;
+  int steps = 0;
+  do {
+    c = t.Traverse(c, [&](DashTable::Slot* s) { seen.insert(std::string(s->entry()->key())); });
+    // Grow by 20 keys per step: many splits and directory doublings during the walk.
+    for (int j = 0; j < 20; ++j, ++extra) t.Insert(Make(Key(extra)), HashKey(Key(extra)));
+    ++steps;
+  } while (c != 0);
+  REQUIRE(steps > 100);
+  for (uint64_t i = 0; i < base; ++i) REQUIRE(seen.count(Key(i)) == 1);
+}
+
+TEST_CASE("DashTable traversal tolerates erasing the visited slot", "[dash_table]") {
+  DashTable t;
+  for (uint64_t i = 0; i < 5000; ++i) t.Insert(Make(Key(i)), HashKey(Key(i)));
+  uint64_t c = 0;
+  do {
+    c = t.Traverse(c, [&](DashTable::Slot* s) {
+      Entry* e = s->entry();
+      t.Erase(s);
+      Entry::Free(e);
+    });
+  } while (c != 0);
+  REQUIRE(t.size() == 0);
+  REQUIRE(FullTraverse(t).empty());
+}
+
+TEST_CASE("DashTable slot tags track the expiry bit", "[dash_table]") {
+  DashTable t;
+  DashTable::Slot* s = t.Insert(Make("a", "1", 12345), HashKey("a"));
+  REQUIRE(s->has_expire());
+  Entry* old = s->entry();
+  s->Set(Make("a", "1", 0));
+  Entry::Free(old);
+  REQUIRE_FALSE(s->has_expire());
+  REQUIRE(t.Find("a", HashKey("a")) == s);
+}
+
+TEST_CASE("DashTable Clear and RandomSlot", "[dash_table]") {
+  DashTable t;
+  REQUIRE(t.RandomSlot(7) == nullptr);
+  for (uint64_t i = 0; i < 3000; ++i) t.Insert(Make(Key(i)), HashKey(Key(i)));
+  std::unordered_set<std::string> got;
+  for (uint64_t r = 0; r < 200; ++r) {
+    DashTable::Slot* s = t.RandomSlot(r * 0x9E3779B97F4A7C15ull);
+    REQUIRE(s != nullptr);
+    got.insert(std::string(s->entry()->key()));
+  }
+  REQUIRE(got.size() > 20);
+  t.Clear();
+  REQUIRE(t.size() == 0);
+  REQUIRE(t.Find(Key(1), HashKey(Key(1))) == nullptr);
+  t.Insert(Make("again"), HashKey("again"));
+  REQUIRE(t.size() == 1);
+}

@@ -1,1 +1,94 @@
 #include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+
+#include "shard/entry.h"
+
+using namespace shoal;
+
+TEST_CASE("Entry picks Redis's string encodings", "[entry]") {
+  char buf[32];
+  Entry* e = Entry::NewString("k", "12345", 0, 0);
+  REQUIRE(e->enc() == ObjEnc::kInt);
+  REQUIRE(e->int_value() == 12345);
+  REQUIRE(e->StringBytes(buf) == "12345");
+  Entry::Free(e);
+  for (std::string v : {"0123", "+1", " 1", "1 ", "-0", "99999999999999999999", ""}) {
+    e = Entry::NewString("k", v, 0, 0);
+    INFO(v);
+    REQUIRE(e->enc() == ObjEnc::kEmbStr);
+    REQUIRE(e->StringBytes(buf) == v);
+    Entry::Free(e);
+  }
+  e = Entry::NewString("k", "-9223372036854775808", 0, 0);
+  REQUIRE(e->enc() == ObjEnc::kInt);
+  REQUIRE(e->StringBytes(buf) == "-9223372036854775808");
+  Entry::Free(e);
+  e = Entry::NewString("k", std::string(44, 'x'), 0, 0);
+  REQUIRE(e->enc() == ObjEnc::kEmbStr);
+  Entry::Free(e);
+  e = Entry::NewString("k", std::string(45, 'x'), 0, 0);
+  REQUIRE(e->enc() == ObjEnc::kRaw);
+  REQUIRE(e->str_value() == std::string(45, 'x'));
+  Entry::Free(e);
+}
+
+TEST_CASE("Entry keeps key, value, expiry and LRU bits apart", "[entry]") {
+  std::string key(300, 'k');  // multi-byte varint length
+  std::string val(200, 'v');
+  Entry* e = Entry::NewString(key, val, 1700000000123, 0xABCDEF);
+  REQUIRE(e->key() == key);
+  REQUIRE(e->str_value() == val);
+  REQUIRE(e->has_expire());
+  REQUIRE(e->expire_ms() == 1700000000123);
+  REQUIRE(e->lru() == 0xABCDEF);
+  e->set_lru(0x123456);
+  REQUIRE(e->lru() == 0x123456);
+  REQUIRE(e->str_value() == val);
+  e = Entry::WithExpire(e, 0);
+  REQUIRE_FALSE(e->has_expire());
+  REQUIRE(e->expire_ms() == 0);
+  REQUIRE(e->key() == key);
+  REQUIRE(e->str_value() == val);
+  REQUIRE(e->lru() == 0x123456);
+  e = Entry::WithExpire(e, 42);
+  REQUIRE(e->expire_ms() == 42);
+  e = Entry::WithExpire(e, 43);  // in place
+  REQUIRE(e->expire_ms() == 43);
+  REQUIRE(e->str_value() == val);
+  Entry::Free(e);
+}
+
+TEST_CASE("Entry small strings take one small block", "[entry]") {
+  // 16-byte key + 32-byte value: header 5 + 1 + 16 + 1 + 32 = 55 bytes -> a 56-byte block.
+  Entry* e = Entry::NewString("key:000000012345", std::string(32, 'x'), 0, 0);
+  REQUIRE(e->MallocSize() <= 64);
+  Entry::Free(e);
+}
+
+TEST_CASE("Entry raw strings grow greedily and clone deeply", "[entry]") {
+  Entry* e = Entry::NewRaw("k", "abc", 3, 0, 0);
+  REQUIRE(e->enc() == ObjEnc::kRaw);
+  RawStr* r = GrowRawStr(e->raw(), 100);
+  REQUIRE(r->cap >= 100);
+  std::memcpy(r->data() + r->len, "def", 3);
+  r->len += 3;
+  e->set_raw(r);
+  REQUIRE(e->str_value() == "abcdef");
+  Entry* c = Entry::Clone(e, "other", 99);
+  REQUIRE(c->key() == "other");
+  REQUIRE(c->str_value() == "abcdef");
+  REQUIRE(c->expire_ms() == 99);
+  REQUIRE(c->raw() != e->raw());
+  Entry::Free(e);
+  Entry::Free(c);
+}
+
+TEST_CASE("Entry type and encoding names are Redis's", "[entry]") {
+  REQUIRE(std::string(TypeName(ObjType::kString)) == "string");
+  REQUIRE(std::string(TypeName(ObjType::kZSet)) == "zset");
+  REQUIRE(std::string(EncodingName(ObjEnc::kEmbStr)) == "embstr");
+  REQUIRE(std::string(EncodingName(ObjEnc::kListPack)) == "listpack");
+  REQUIRE(std::string(EncodingName(ObjEnc::kQuickList)) == "quicklist");
+}

@@ -120,8 +120,8 @@ std::vector<ReplyCase> ReplyCases() {
   c.push_back({"error newlines", [](ReplyBuilder& rb) { rb.Error("\r\nERR a\r\nb\nc\r\n"); },
                "-ERR a  b c\r\n", "-ERR a  b c\r\n", Str(Type::kError, "ERR a  b c"),
                Str(Type::kError, "ERR a  b c")});
-  c.push_back({"error dash", [](ReplyBuilder& rb) { rb.Error("-WRONGTYPE x"); },
-               "-WRONGTYPE x\r\n", "-WRONGTYPE x\r\n", Str(Type::kError, "WRONGTYPE x"),
+  c.push_back({"error dash", [](ReplyBuilder& rb) { rb.Error("-WRONGTYPE x"); }, "-WRONGTYPE x\r\n",
+               "-WRONGTYPE x\r\n", Str(Type::kError, "WRONGTYPE x"),
                Str(Type::kError, "WRONGTYPE x")});
   c.push_back({"integer", [](ReplyBuilder& rb) { rb.Integer(42); }, ":42\r\n", ":42\r\n", Int(42),
                Int(42)});
@@ -135,8 +135,8 @@ std::vector<ReplyCase> ReplyCases() {
                "$5\r\nhello\r\n", Str(Type::kBulk, "hello"), Str(Type::kBulk, "hello")});
   c.push_back({"bulk empty", [](ReplyBuilder& rb) { rb.Bulk(""); }, "$0\r\n\r\n", "$0\r\n\r\n",
                Str(Type::kBulk, ""), Str(Type::kBulk, "")});
-  c.push_back({"bulk binary", [](ReplyBuilder& rb) { rb.Bulk("a\r\n\0b"s); },
-               "$5\r\na\r\n\0b\r\n"s, "$5\r\na\r\n\0b\r\n"s, Str(Type::kBulk, "a\r\n\0b"s),
+  c.push_back({"bulk binary", [](ReplyBuilder& rb) { rb.Bulk("a\r\n\0b"s); }, "$5\r\na\r\n\0b\r\n"s,
+               "$5\r\na\r\n\0b\r\n"s, Str(Type::kBulk, "a\r\n\0b"s),
                Str(Type::kBulk, "a\r\n\0b"s)});
   c.push_back({"null", [](ReplyBuilder& rb) { rb.Null(); }, "$-1\r\n", "_\r\n", Of(Type::kNull),
                Of(Type::kNull)});
@@ -187,10 +187,10 @@ std::vector<ReplyCase> ReplyCases() {
                },
                "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n",
                ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n",
-               Agg(Type::kArray, {Str(Type::kBulk, "message"), Str(Type::kBulk, "ch"),
-                                  Str(Type::kBulk, "hi")}),
-               Agg(Type::kPush, {Str(Type::kBulk, "message"), Str(Type::kBulk, "ch"),
-                                 Str(Type::kBulk, "hi")})});
+               Agg(Type::kArray,
+                   {Str(Type::kBulk, "message"), Str(Type::kBulk, "ch"), Str(Type::kBulk, "hi")}),
+               Agg(Type::kPush,
+                   {Str(Type::kBulk, "message"), Str(Type::kBulk, "ch"), Str(Type::kBulk, "hi")})});
   // Doubles as Redis 7.0.15 ZSCORE sends them.
   c.push_back({"double", [](ReplyBuilder& rb) { rb.Double(1.1); }, "$18\r\n1.1000000000000001\r\n",
                ",1.1000000000000001\r\n", Str(Type::kBulk, "1.1000000000000001"),
@@ -203,27 +203,29 @@ std::vector<ReplyCase> ReplyCases() {
                ",-inf\r\n", Str(Type::kBulk, "-inf"), Dbl(-kInf, "-inf")});
   c.push_back({"bool true", [](ReplyBuilder& rb) { rb.Bool(true); }, ":1\r\n", "#t\r\n", Int(1),
                Bool(true)});
-  c.push_back({"bool false", [](ReplyBuilder& rb) { rb.Bool(false); }, ":0\r\n", "#f\r\n",
-               Int(0), Bool(false)});
+  c.push_back({"bool false", [](ReplyBuilder& rb) { rb.Bool(false); }, ":0\r\n", "#f\r\n", Int(0),
+               Bool(false)});
   c.push_back({"verbatim", [](ReplyBuilder& rb) { rb.Verbatim("a\r\nb"); }, "$4\r\na\r\nb\r\n",
                "=8\r\ntxt:a\r\nb\r\n", Str(Type::kBulk, "a\r\nb"), Verb("txt", "a\r\nb")});
   c.push_back({"verbatim short type", [](ReplyBuilder& rb) { rb.Verbatim("x", "md"); },
                "$1\r\nx\r\n", "=5\r\nmd :x\r\n", Str(Type::kBulk, "x"), Verb("md ", "x")});
   c.push_back({"verbatim long type", [](ReplyBuilder& rb) { rb.Verbatim("", "markdown"); },
                "$0\r\n\r\n", "=4\r\nmar:\r\n", Str(Type::kBulk, ""), Verb("mar", "")});
-  c.push_back({"big number",
-               [](ReplyBuilder& rb) { rb.BigNumber("-3492890328409238509324850943850943825024385"); },
-               "$44\r\n-3492890328409238509324850943850943825024385\r\n",
-               "(-3492890328409238509324850943850943825024385\r\n",
-               Str(Type::kBulk, "-3492890328409238509324850943850943825024385"),
-               Str(Type::kBigNumber, "-3492890328409238509324850943850943825024385")});
-  c.push_back({"bulk array",
-               [](ReplyBuilder& rb) { rb.BulkArray({"a", "", "ccc"}); },
-               "*3\r\n$1\r\na\r\n$0\r\n\r\n$3\r\nccc\r\n", "*3\r\n$1\r\na\r\n$0\r\n\r\n$3\r\nccc\r\n",
-               Agg(Type::kArray,
-                   {Str(Type::kBulk, "a"), Str(Type::kBulk, ""), Str(Type::kBulk, "ccc")}),
-               Agg(Type::kArray,
-                   {Str(Type::kBulk, "a"), Str(Type::kBulk, ""), Str(Type::kBulk, "ccc")})});
+  c.push_back(
+      {"big number",
+       [](ReplyBuilder& rb) { rb.BigNumber("-3492890328409238509324850943850943825024385"); },
+       "$44\r\n-3492890328409238509324850943850943825024385\r\n",
+       "(-3492890328409238509324850943850943825024385\r\n",
+       Str(Type::kBulk, "-3492890328409238509324850943850943825024385"),
+       Str(Type::kBigNumber, "-3492890328409238509324850943850943825024385")});
+  c.push_back(
+      {"bulk array",
+       [](ReplyBuilder& rb) {
+         rb.BulkArray({"a", "", "ccc"});
+       },
+       "*3\r\n$1\r\na\r\n$0\r\n\r\n$3\r\nccc\r\n", "*3\r\n$1\r\na\r\n$0\r\n\r\n$3\r\nccc\r\n",
+       Agg(Type::kArray, {Str(Type::kBulk, "a"), Str(Type::kBulk, ""), Str(Type::kBulk, "ccc")}),
+       Agg(Type::kArray, {Str(Type::kBulk, "a"), Str(Type::kBulk, ""), Str(Type::kBulk, "ccc")})});
   return c;
 }
 
@@ -256,8 +258,8 @@ TEST_CASE("ReplyBuilder appends and switches protocol", "[reply_builder]") {
 }
 
 TEST_CASE("Integer and bulk lengths match std::to_string", "[reply_builder]") {
-  std::vector<int64_t> values = {0, 1, -1, 9, 10, -10, 99, 100, INT64_MAX, INT64_MIN,
-                                 INT64_MAX - 1, INT64_MIN + 1};
+  std::vector<int64_t> values = {
+      0, 1, -1, 9, 10, -10, 99, 100, INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1};
   for (int64_t p = 1, i = 0; i < 18; ++i, p *= 10) {
     for (int64_t v : {p - 1, p, p + 1, -p + 1, -p, -p - 1}) values.push_back(v);
   }
@@ -291,10 +293,29 @@ TEST_CASE("ParseInt64 has string2ll semantics", "[numbers]") {
   CHECK(ParseInt64("-9223372036854775808", &v));
   CHECK(v == INT64_MIN);
   CHECK(ParseInt64("123", nullptr));
-  for (const char* bad : {"", "-", "-0", "+1", "+0", " 1", "1 ", "01", "00", "-01", "1a", "a1",
-                          "0x10", "1.0", "1e3", "9223372036854775808", "-9223372036854775809",
-                          "18446744073709551615", "18446744073709551616", "99999999999999999999",
-                          "000000000000000000001", "--1", "1-"}) {
+  for (const char* bad : {"",
+                          "-",
+                          "-0",
+                          "+1",
+                          "+0",
+                          " 1",
+                          "1 ",
+                          "01",
+                          "00",
+                          "-01",
+                          "1a",
+                          "a1",
+                          "0x10",
+                          "1.0",
+                          "1e3",
+                          "9223372036854775808",
+                          "-9223372036854775809",
+                          "18446744073709551615",
+                          "18446744073709551616",
+                          "99999999999999999999",
+                          "000000000000000000001",
+                          "--1",
+                          "1-"}) {
     INFO("'" << bad << "'");
     v = 7;
     CHECK_FALSE(ParseInt64(bad, &v));
@@ -451,8 +472,8 @@ TEST_CASE("ParseDouble has string2d semantics", "[numbers]") {
   CHECK(v == 16);
   CHECK(ParseDouble("1E3", &v));
   CHECK(v == 1000);
-  for (const char* bad : {"", " 1", "1 ", "\n1", "nan", "-nan", "NAN", "1e309", "-1e309",
-                          "1e-400", "abc", "1.5x", "e5", ".", "-", "1,5", "1..2"}) {
+  for (const char* bad : {"", " 1", "1 ", "\n1", "nan", "-nan", "NAN", "1e309", "-1e309", "1e-400",
+                          "abc", "1.5x", "e5", ".", "-", "1,5", "1..2"}) {
     INFO("'" << bad << "'");
     v = 7;
     CHECK_FALSE(ParseDouble(bad, &v));
@@ -501,7 +522,8 @@ TEST_CASE("RespReader reads every RESP3 type at every split", "[resp_reader]") {
       {"(3492890328409238509324850943850943825024385\r\n",
        Str(Type::kBigNumber, "3492890328409238509324850943850943825024385")},
       {"!21\r\nSYNTAX invalid syntax\r\n", Str(Type::kBlobError, "SYNTAX invalid syntax")},
-      {"*2\r\n:1\r\n*1\r\n+x\r\n", Agg(Type::kArray, {Int(1), Agg(Type::kArray, {Str(Type::kSimple, "x")})})},
+      {"*2\r\n:1\r\n*1\r\n+x\r\n",
+       Agg(Type::kArray, {Int(1), Agg(Type::kArray, {Str(Type::kSimple, "x")})})},
       {"%1\r\n+k\r\n:2\r\n", Agg(Type::kMap, {Str(Type::kSimple, "k"), Int(2)})},
       {"%0\r\n", Agg(Type::kMap, {})},
       {"~2\r\n#t\r\n_\r\n", Agg(Type::kSet, {Bool(true), Of(Type::kNull)})},
@@ -532,11 +554,15 @@ TEST_CASE("RespReader parses a real Redis 7.0 HELLO 3 reply", "[resp_reader]") {
 }
 
 TEST_CASE("RespReader rejects malformed input", "[resp_reader]") {
-  for (const std::string bad :
-       {"?x\r\n", ":abc\r\n", ":+1\r\n", ":1\n", "+a\rb\r\n", "+a\nb\r\n", "$3\r\nabcXY",
-        "$3\r\nabc\rX", "$-2\r\n", "$x\r\n", "#x\r\n", "#\r\n", "_x\r\n", ",abc\r\n", ",\r\n",
-        "(12a\r\n", "(\r\n", "(-\r\n", "=3\r\nabc\r\n", "=4\r\nabcd\r\n", "%-1\r\n", "~-1\r\n",
-        "*-2\r\n", "$?\r\n", "*?\r\n", "!-1\r\n", "*1\r\n$1\r\nab\r\n"}) {
+  for (const std::string bad : {"?x\r\n",        ":abc\r\n",       ":+1\r\n",
+                                ":1\n",          "+a\rb\r\n",      "+a\nb\r\n",
+                                "$3\r\nabcXY",   "$3\r\nabc\rX",   "$-2\r\n",
+                                "$x\r\n",        "#x\r\n",         "#\r\n",
+                                "_x\r\n",        ",abc\r\n",       ",\r\n",
+                                "(12a\r\n",      "(\r\n",          "(-\r\n",
+                                "=3\r\nabc\r\n", "=4\r\nabcd\r\n", "%-1\r\n",
+                                "~-1\r\n",       "*-2\r\n",        "$?\r\n",
+                                "*?\r\n",        "!-1\r\n",        "*1\r\n$1\r\nab\r\n"}) {
     INFO(bad);
     RespReader reader;
     RespValue v;
@@ -569,12 +595,24 @@ TEST_CASE("A random reply tree round trips at every split", "[reply_builder][res
     ReplyBuilder rb(&out, resp);
     std::function<void(int)> emit = [&](int depth) {
       switch (depth > 3 ? rng() % 6 : rng() % 10) {
-        case 0: rb.Integer(static_cast<int64_t>(rng()) - (1LL << 31)); break;
-        case 1: rb.Bulk(std::string(rng() % 20, static_cast<char>(rng()))); break;
-        case 2: rb.Double(static_cast<double>(rng()) / 7.0); break;
-        case 3: rb.Bool(rng() % 2); break;
-        case 4: rb.Null(); break;
-        case 5: rb.Verbatim("v" + std::to_string(rng())); break;
+        case 0:
+          rb.Integer(static_cast<int64_t>(rng()) - (1LL << 31));
+          break;
+        case 1:
+          rb.Bulk(std::string(rng() % 20, static_cast<char>(rng())));
+          break;
+        case 2:
+          rb.Double(static_cast<double>(rng()) / 7.0);
+          break;
+        case 3:
+          rb.Bool(rng() % 2);
+          break;
+        case 4:
+          rb.Null();
+          break;
+        case 5:
+          rb.Verbatim("v" + std::to_string(rng()));
+          break;
         case 6: {
           size_t n = rng() % 4;
           rb.Array(n);

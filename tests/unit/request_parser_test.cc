@@ -155,14 +155,14 @@ std::vector<Case> Corpus() {
                Commands({{"SET", "key", "value"}})});
   c.push_back({"binary bulk", "*2\r\n$4\r\nECHO\r\n$6\r\na\r\nb\0c\r\n"s,
                Commands({{"ECHO", "a\r\nb\0c"s}})});
-  c.push_back({"bulk of CRLFs", "*2\r\n$1\r\n\r\r\n$4\r\n\r\n\r\n\r\n",
-               Commands({{"\r", "\r\n\r\n"}})});
+  c.push_back(
+      {"bulk of CRLFs", "*2\r\n$1\r\n\r\r\n$4\r\n\r\n\r\n\r\n", Commands({{"\r", "\r\n\r\n"}})});
   c.push_back({"empty bulk", "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n", Commands({{"ECHO", ""}})});
   c.push_back({"star zero", "*0\r\n", Commands({{}})});
   c.push_back({"star minus one", "*-1\r\n", Commands({{}})});
   c.push_back({"star minus five", "*-5\r\n", Commands({{}})});
-  c.push_back({"bulk looks like header", "*2\r\n$2\r\n*1\r\n$2\r\n$3\r\n",
-               Commands({{"*1", "$3"}})});
+  c.push_back(
+      {"bulk looks like header", "*2\r\n$2\r\n*1\r\n$2\r\n$3\r\n", Commands({{"*1", "$3"}})});
   c.push_back({"high bytes", "*1\r\n$3\r\n\xff\x80\x00\r\n"s, Commands({{"\xff\x80\x00"s}})});
   // Redis skips the two bytes after a bulk payload and the byte after a header's '\r' without
   // looking at them.
@@ -174,20 +174,17 @@ std::vector<Case> Corpus() {
   c.push_back({"inline lf", "PING\n", Commands({{"PING"}})});
   c.push_back({"inline args", "SET k v\r\n", Commands({{"SET", "k", "v"}})});
   c.push_back({"inline blanks", "  set   k\t v  \r\n", Commands({{"set", "k", "v"}})});
-  c.push_back({"inline empty lines", "\r\n\n   \t\r\nPING\n",
-               Commands({{}, {}, {}, {"PING"}})});
+  c.push_back({"inline empty lines", "\r\n\n   \t\r\nPING\n", Commands({{}, {}, {}, {"PING"}})});
   c.push_back({"inline not star", "$3\r\n", Commands({{"$3"}})});
-  c.push_back({"inline double quotes", "SET \"a b\" 'c d'\r\n",
-               Commands({{"SET", "a b", "c d"}})});
-  c.push_back({"inline escapes",
-               "ECHO \"\\x41\\x4a\\x4A\\xZZ\\x4\\n\\r\\t\\b\\a\\\"\\\\\\q\"\r\n",
+  c.push_back({"inline double quotes", "SET \"a b\" 'c d'\r\n", Commands({{"SET", "a b", "c d"}})});
+  c.push_back({"inline escapes", "ECHO \"\\x41\\x4a\\x4A\\xZZ\\x4\\n\\r\\t\\b\\a\\\"\\\\\\q\"\r\n",
                Commands({{"ECHO", "AJJxZZx4\n\r\t\b\a\"\\q"}})});
   c.push_back({"inline hex zero and ff", "ECHO \"\\x00\\xff\"\n", Commands({{"ECHO", "\0\xff"s}})});
   c.push_back({"inline single quote escapes", "ECHO 'it\\'s' 'a\\nb'\r\n",
                Commands({{"ECHO", "it's", "a\\nb"}})});
   c.push_back({"inline empty quotes", "ECHO \"\" ''\r\n", Commands({{"ECHO", "", ""}})});
-  c.push_back({"inline quote mid token", "ECHO a\"b c\" d'e f'\r\n",
-               Commands({{"ECHO", "ab c", "de f"}})});
+  c.push_back(
+      {"inline quote mid token", "ECHO a\"b c\" d'e f'\r\n", Commands({{"ECHO", "ab c", "de f"}})});
   c.push_back({"inline quote then tab", "ECHO \"x\"\ty\r\n", Commands({{"ECHO", "x", "y"}})});
   // The closing quote may be followed by any isspace() byte, \v and \f included.
   c.push_back({"inline quote then vt", "ECHO 'x'\v\r\n", Commands({{"ECHO", "x"}})});
@@ -203,8 +200,8 @@ std::vector<Case> Corpus() {
   c.push_back({"pipeline mixed",
                "PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nECHO \"x y\"\n*0\r\n\r\nGET k\r\n",
                Commands({{"PING"}, {"ECHO", "hi"}, {"ECHO", "x y"}, {}, {}, {"GET", "k"}})});
-  c.push_back({"pipeline partial tail", "PING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk",
-               Commands({{"PING"}}, 18)});
+  c.push_back(
+      {"pipeline partial tail", "PING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk", Commands({{"PING"}}, 18)});
   // --- incomplete input ---
   c.push_back({"partial inline", "PING", Commands({}, 4)});
   c.push_back({"only star", "*", Commands({}, 1)});
@@ -220,22 +217,23 @@ std::vector<Case> Corpus() {
   const std::string kUnbalanced = "Protocol error: unbalanced quotes in request";
   for (const char* count : {"+1", "01", "", " 1", "1 ", "-0", "abc", "2147483648",
                             "9223372036854775808", "1x", "0x1", "1.0"}) {
-    c.push_back({"bad count '"s + count + "'", "*"s + count + "\r\n$4\r\nPING\r\n",
-                 Error({}, kBadCount)});
+    c.push_back(
+        {"bad count '"s + count + "'", "*"s + count + "\r\n$4\r\nPING\r\n", Error({}, kBadCount)});
   }
   c.push_back({"count spans lf", "*1\n$3\r\nfoo\r\n", Error({}, kBadCount)});
-  for (const char* len : {"+4", "04", "-1", "-2", "", " 4", "4 ", "536870913", "4x",
-                          "99999999999999999999"}) {
-    c.push_back({"bad bulk len '"s + len + "'", "*1\r\n$"s + len + "\r\nPING\r\n",
-                 Error({}, kBadBulk)});
+  for (const char* len :
+       {"+4", "04", "-1", "-2", "", " 4", "4 ", "536870913", "4x", "99999999999999999999"}) {
+    c.push_back(
+        {"bad bulk len '"s + len + "'", "*1\r\n$"s + len + "\r\nPING\r\n", Error({}, kBadBulk)});
   }
-  c.push_back({"expected dollar x", "*1\r\nx\r\n", Error({}, "Protocol error: expected '$', got 'x'")});
+  c.push_back(
+      {"expected dollar x", "*1\r\nx\r\n", Error({}, "Protocol error: expected '$', got 'x'")});
   c.push_back({"expected dollar colon", "*2\r\n$1\r\nx\r\n:1\r\n",
                Error({}, "Protocol error: expected '$', got ':'")});
-  c.push_back({"expected dollar cr", "*1\r\n\r\r\n",
-               Error({}, "Protocol error: expected '$', got ' '")});
-  c.push_back({"expected dollar lf", "*1\r\n\n\r\n",
-               Error({}, "Protocol error: expected '$', got ' '")});
+  c.push_back(
+      {"expected dollar cr", "*1\r\n\r\r\n", Error({}, "Protocol error: expected '$', got ' '")});
+  c.push_back(
+      {"expected dollar lf", "*1\r\n\n\r\n", Error({}, "Protocol error: expected '$', got ' '")});
   c.push_back({"expected dollar star", "*2\r\n$1\r\na\r\n*1\r\n",
                Error({}, "Protocol error: expected '$', got '*'")});
   c.push_back({"unbalanced double", "PING \"a\r\n", Error({}, kUnbalanced)});
@@ -339,6 +337,7 @@ TEST_CASE("Args view into the caller's buffer", "[request_parser]") {
   REQUIRE(p.args().size() == 2);
   CHECK(p.args()[0].data() == buf.data() + 8);
   CHECK(p.args()[1].data() == buf.data() + 17);
+  CHECK_FALSE(p.has_owned_args());
 
   buf = "SET plain \"quoted\"\r\n";
   REQUIRE(p.Parse(buf) == Result::kCommand);
@@ -347,6 +346,15 @@ TEST_CASE("Args view into the caller's buffer", "[request_parser]") {
   CHECK(p.args()[1].data() == buf.data() + 4);
   CHECK(p.args()[2] == "quoted");
   CHECK((p.args()[2].data() < buf.data() || p.args()[2].data() >= buf.data() + buf.size()));
+  CHECK(p.has_owned_args());
+
+  buf = "SET plain words\r\n";
+  REQUIRE(p.Parse(buf) == Result::kCommand);
+  CHECK_FALSE(p.has_owned_args());
+  for (std::string_view a : p.args()) {
+    CHECK(a.data() >= buf.data());
+    CHECK(a.data() + a.size() <= buf.data() + buf.size());
+  }
 }
 
 TEST_CASE("Errors are sticky until Reset", "[request_parser]") {
@@ -525,8 +533,7 @@ TEST_CASE("NUL-blocked lines wait for the size limit", "[request_parser]") {
   CHECK(FeedWhole("*1\0\r\n"s + std::string(k - 4, 'x')) ==
         Error({}, "Protocol error: too big mbulk count string"));
   // A NUL inside a bulk payload is just data.
-  CheckAllSplits("nul payload", "*2\r\n$1\r\n\0\r\n$2\r\n\0\0\r\n"s,
-                 Commands({{"\0"s, "\0\0"s}}));
+  CheckAllSplits("nul payload", "*2\r\n$1\r\n\0\r\n$2\r\n\0\0\r\n"s, Commands({{"\0"s, "\0\0"s}}));
 }
 
 TEST_CASE("Random commands round trip in both encodings", "[request_parser]") {
@@ -569,8 +576,7 @@ TEST_CASE("Random commands round trip in both encodings", "[request_parser]") {
   REQUIRE(Feed(stream, EveryByte(stream.size())) == expected);
 }
 
-TEST_CASE("A 1M-argument MSET arriving in 16KB reads parses in linear time",
-          "[request_parser]") {
+TEST_CASE("A 1M-argument MSET arriving in 16KB reads parses in linear time", "[request_parser]") {
   const size_t kArgs = 1'000'001;  // MSET + 500000 key/value pairs
   std::string stream = "*" + std::to_string(kArgs) + "\r\n$4\r\nMSET\r\n";
   for (size_t i = 1; i < kArgs; ++i) {
