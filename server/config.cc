@@ -25,7 +25,23 @@ struct Param {
   std::vector<const char*> enum_names;
   std::atomic<int64_t> Config::*ival;
   std::string Config::*sval;
+  // Values that parse but that Shoal cannot honour yet (the feature belongs to a later issue):
+  // returns the reason, or nullptr when the value is fine.
+  const char* (*unsupported)(int64_t v, std::string_view s) = nullptr;
 };
+
+const char* OnlyZero(int64_t v, std::string_view) {
+  return v == 0 ? nullptr : "eviction is not supported yet: maxmemory must be 0";
+}
+const char* OnlyNoEviction(int64_t v, std::string_view) {
+  return v == 7 ? nullptr : "eviction is not supported yet: the only policy is noeviction";
+}
+const char* OnlyNo(int64_t v, std::string_view) {
+  return v == 0 ? nullptr : "persistence is not supported yet: appendonly must be no";
+}
+const char* OnlyEmpty(int64_t, std::string_view s) {
+  return s.empty() ? nullptr : "persistence is not supported yet: save must be \"\"";
+}
 
 const std::vector<Param>& Params() {
   static const std::vector<Param> kParams = {
@@ -44,6 +60,16 @@ const std::vector<Param>& Params() {
       {"maxclients", Kind::kInt, true, 1, INT_MAX, {}, &Config::maxclients, nullptr},
       {"bind", Kind::kBindList, false, 0, 0, {}, nullptr, nullptr},
       {"logfile", Kind::kString, false, 0, 0, {}, nullptr, &Config::logfile},
+      {"timeout", Kind::kInt, true, 0, INT_MAX, {}, &Config::timeout, nullptr},
+      {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, &Config::maxmemory, nullptr,
+       OnlyZero},
+      {"maxmemory-policy", Kind::kEnum, true, 0, 7,
+       {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+        "allkeys-lfu", "allkeys-random", "noeviction"},
+       &Config::maxmemory_policy, nullptr, OnlyNoEviction},
+      {"appendonly", Kind::kEnum, true, 0, 1, {"no", "yes"}, &Config::appendonly, nullptr,
+       OnlyNo},
+      {"save", Kind::kString, true, 0, 0, {}, nullptr, &Config::save, OnlyEmpty},
   };
   return kParams;
 }
@@ -234,11 +260,19 @@ bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>&
     return false;
   }
   if (p->kind == Kind::kString) {
+    if (p->unsupported != nullptr) {
+      if (const char* why = p->unsupported(0, args[0])) {
+        *err = why;
+        return false;
+      }
+    }
     this->*p->sval = args[0];
     return true;
   }
   int64_t v;
   std::string why = ParseValue(*p, args[0], &v);
+  if (why.empty() && p->unsupported != nullptr && p->unsupported(v, args[0]) != nullptr)
+    why = p->unsupported(v, args[0]);
   if (!why.empty()) {
     *err = why;
     return false;
@@ -306,13 +340,15 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
     };
     if (!seen.insert(p).second) return fail("duplicate parameter");
     if (!p->mutable_) return fail("can't set immutable config");
-    int64_t v;
-    std::string why = ParseValue(*p, value, &v);
+    int64_t v = 0;
+    std::string why = p->kind == Kind::kString ? "" : ParseValue(*p, value, &v);
+    if (why.empty() && p->unsupported != nullptr && p->unsupported(v, value) != nullptr)
+      why = p->unsupported(v, value);
     if (!why.empty()) return fail(why);
     parsed.emplace_back(p, v);
   }
   for (const auto& [p, v] : parsed) {
-    (this->*p->ival).store(v);
+    if (p->kind != Kind::kString) (this->*p->ival).store(v);  // the only mutable string is save ""
     OnChange(p->name);
   }
   return "";

@@ -28,10 +28,15 @@ class Config {
   std::atomic<int64_t> tcp_backlog{511};
   std::atomic<int64_t> tcp_keepalive{300};
   std::atomic<int64_t> maxclients{10000};
+  std::atomic<int64_t> timeout{0};           // idle client timeout, seconds (0: never)
+  std::atomic<int64_t> maxmemory{0};         // only 0 until eviction exists
+  std::atomic<int64_t> maxmemory_policy{7};  // index into the policy names; only noeviction
+  std::atomic<int64_t> appendonly{0};        // no AOF yet: only "no"
 
   // Strings are written only before the threads start (immutable parameters).
   std::vector<std::string> bind{"127.0.0.1"};
   std::string logfile;
+  std::string save;  // no RDB yet: only "" (no save points)
 
   // Parses a whole redis.conf text. On error returns false and fills `err` with Redis's
   // "FATAL CONFIG FILE ERROR" report body.

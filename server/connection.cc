@@ -1,5 +1,6 @@
 #include "server/connection.h"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <cstring>
@@ -70,6 +71,36 @@ std::vector<Connection*> Connection::ThreadConnections() {
   out.reserve(tl_connections.size());
   for (auto& [id, c] : tl_connections) out.push_back(c);
   return out;
+}
+
+namespace {
+void ArmIdleSweep(boost::asio::steady_timer* timer) {
+  timer->expires_after(std::chrono::seconds(1));
+  timer->async_wait([timer](const boost::system::error_code& ec) {
+    if (ec) return;
+    int64_t timeout_s = Server().config.timeout.load(std::memory_order_relaxed);
+    if (timeout_s > 0) {
+      int64_t now = NowMs();
+      for (Connection* c : Connection::ThreadConnections()) {
+        if (c->IdleMs(now) > timeout_s * 1000) c->Close();
+      }
+    }
+    ArmIdleSweep(timer);
+  });
+}
+}  // namespace
+
+void Connection::StartIdleSweep(Shard* shard) {
+  // One timer per shard thread, living as long as the thread's io_context runs.
+  thread_local std::unique_ptr<boost::asio::steady_timer> timer;
+  timer = std::make_unique<boost::asio::steady_timer>(shard->io());
+  ArmIdleSweep(timer.get());
+}
+
+int64_t Connection::IdleMs(int64_t now) const {
+  // A client waiting for its own commands is not idle.
+  if (outstanding_ > 0 || waiting_multi_ || barrier_ >= 0 || writing_) return 0;
+  return now - last_ms_;
 }
 
 void Connection::Start() {
@@ -236,6 +267,7 @@ void Connection::RejectCommand(PendingCmd& pc, std::string_view msg) {
   auto& ts = *Server().thread_stats[home_->id()];
   Bump(ts.rejected_calls);
   Bump(ts.error_replies);
+  if (pc.cid != nullptr) Bump(Server().cmd_stats[home_->id()][pc.cid->index].rejected);
 }
 
 bool Connection::Route(uint32_t i) {
@@ -244,10 +276,17 @@ bool Connection::Route(uint32_t i) {
   pc.direct = false;
   pc.db = db;
   pc.resp = resp;
-  pc.discard = reply_mode == ReplyMode::kOff || skip_next_reply_;
-  skip_next_reply_ = false;
   const CommandId* cid = Server().registry.Find(pc.args[0]);
   pc.cid = cid;
+  // CLIENT REPLY and RESET decide about their own reply (Redis checks the flag when the reply
+  // is added, after they changed it).
+  bool own_reply = cid != nullptr && pc.args.size() >= 2 &&
+                   ((cid->name == "client" && pc.args[1].size() == 5 &&
+                     (pc.args[1][0] | 0x20) == 'r' && (pc.args[1][1] | 0x20) == 'e' &&
+                     (pc.args[1][2] | 0x20) == 'p'));
+  if (cid != nullptr && cid->name == "reset") own_reply = true;
+  pc.discard = !own_reply && (reply_mode == ReplyMode::kOff || skip_next_reply_);
+  if (!own_reply) skip_next_reply_ = false;
   if (cid == nullptr) {
     std::string args;
     for (size_t k = 1; k < pc.args.size() && args.size() < 128; ++k) {

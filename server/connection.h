@@ -48,6 +48,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string_view addr() const { return addr_; }
   std::string_view laddr() const { return laddr_; }
 
+  // Milliseconds since the last input, 0 while commands are in flight.
+  int64_t IdleMs(int64_t now_ms) const;
   // One CLIENT LIST line (no trailing newline).
   std::string Info() const;
   // Closes now (home thread). Commands in flight finish and are dropped.
@@ -61,6 +63,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Connections living on the calling thread, by id.
   static std::vector<Connection*> ThreadConnections();
+  // Starts this thread's once-a-second sweep that closes clients idle for longer than the
+  // `timeout` config (when non-zero). Call on the shard's thread.
+  static void StartIdleSweep(Shard* shard);
 
  private:
   struct PendingCmd {

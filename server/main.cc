@@ -249,7 +249,7 @@ int Main(int argc, char** argv) {
   spdlog::info("Shoal 0.1.0 (Redis {} compatible) started, pid={}, {} shard(s)", kVersion,
                getpid(), nshards);
   spdlog::info("Ready to accept connections tcp on port {}", st.tcp_port);
-  st.shards->Start([](Shard*) {});
+  st.shards->Start([](Shard* shard) { Connection::StartIdleSweep(shard); });
   st.shards->Join();
   spdlog::warn("Shoal is now ready to exit, bye bye...");
   spdlog::default_logger()->flush();

@@ -32,7 +32,10 @@ bool ExpireToAbsoluteMs(int64_t v, bool seconds, bool absolute, int64_t now_ms, 
 
 std::string ParseSetOptions(ArgSlice args, size_t first, bool allow_get, int64_t now_ms,
                             std::string_view cmd_name, SetParams* p) {
-  bool have_expire = false;
+  // Like Redis's parseExtendedStringArgumentsOrReply: all option syntax first (a repeated EX/PX
+  // overrides the earlier one), then the expire value.
+  enum { kNone, kEx, kPx, kExAt, kPxAt } unit = kNone;
+  std::string_view expire_arg;
   for (size_t j = first; j < args.size(); ++j) {
     std::string_view a = args[j];
     bool has_next = j + 1 < args.size();
@@ -42,21 +45,33 @@ std::string ParseSetOptions(ArgSlice args, size_t first, bool allow_get, int64_t
       p->cond = SetParams::Cond::kXx;
     } else if (EqNoCase(a, "get") && allow_get) {
       p->get = true;
-    } else if (EqNoCase(a, "keepttl") && !have_expire) {
+    } else if (EqNoCase(a, "keepttl") && unit == kNone) {
       p->keepttl = true;
-    } else if ((EqNoCase(a, "ex") || EqNoCase(a, "px") || EqNoCase(a, "exat") ||
-                EqNoCase(a, "pxat")) &&
-               !p->keepttl && !have_expire && has_next) {
-      bool seconds = EqNoCase(a, "ex") || EqNoCase(a, "exat");
-      bool absolute = EqNoCase(a, "exat") || EqNoCase(a, "pxat");
-      int64_t v;
-      if (!protocol::ParseInt64(args[++j], &v)) return errors::kNotInteger;
-      if (!ExpireToAbsoluteMs(v, seconds, absolute, now_ms, &p->expire_at_ms))
-        return "ERR invalid expire time in '" + std::string(cmd_name) + "' command";
-      have_expire = true;
+    } else if (EqNoCase(a, "ex") && !p->keepttl && (unit == kNone || unit == kEx) && has_next) {
+      unit = kEx;
+      expire_arg = args[++j];
+    } else if (EqNoCase(a, "px") && !p->keepttl && (unit == kNone || unit == kPx) && has_next) {
+      unit = kPx;
+      expire_arg = args[++j];
+    } else if (EqNoCase(a, "exat") && !p->keepttl && (unit == kNone || unit == kExAt) &&
+               has_next) {
+      unit = kExAt;
+      expire_arg = args[++j];
+    } else if (EqNoCase(a, "pxat") && !p->keepttl && (unit == kNone || unit == kPxAt) &&
+               has_next) {
+      unit = kPxAt;
+      expire_arg = args[++j];
     } else {
       return errors::kSyntax;
     }
+  }
+  if (unit != kNone) {
+    int64_t v;
+    if (!protocol::ParseInt64(expire_arg, &v)) return errors::kNotInteger;
+    bool seconds = unit == kEx || unit == kExAt;
+    bool absolute = unit == kExAt || unit == kPxAt;
+    if (!ExpireToAbsoluteMs(v, seconds, absolute, now_ms, &p->expire_at_ms))
+      return "ERR invalid expire time in '" + std::string(cmd_name) + "' command";
   }
   return "";
 }

@@ -154,7 +154,7 @@ void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   for (unsigned sh = 0; sh < Server().cmd_stats.size(); ++sh)
     for (size_t c = 0; c < Server().registry.size(); ++c) {
       const CmdStat& cs = Server().cmd_stats[sh][c];
-      failed += Load(cs.failed) + Load(cs.rejected);
+      failed += Load(cs.failed);
     }
   errs = failed;
   for (const auto& ts : Server().thread_stats) errs += Load(ts->rejected_calls);
@@ -241,10 +241,10 @@ void CmdInfo(ArgSlice args, CommandContext& ctx) {
     if (sec == "everything") everything = true;
     if (sec == "default") dflt = true;
   }
-  auto want = [&](std::string_view name, bool in_default) {
-    if (everything) return true;
-    if (all && name != "commandstats") return true;
-    if (all && name == "commandstats") return true;
+  // Decided here, by value: the reply is built after the hop, when args are gone.
+  auto want = [sections, all, everything, dflt](std::string_view name, bool in_default) {
+    if (everything || (all && name != "commandstats") || (all && name == "commandstats"))
+      return true;
     if (dflt && in_default) return true;
     return std::find(sections.begin(), sections.end(), name) != sections.end();
   };
@@ -284,11 +284,19 @@ void CmdInfo(ArgSlice args, CommandContext& ctx) {
 }
 
 // ---- CONFIG ----
+// Returns true when the reply will come later (RESETSTAT visits the shards).
+bool ConfigImpl(ArgSlice args, CommandContext& ctx);
+
 void CmdConfig(ArgSlice args, CommandContext& ctx) {
+  if (!ConfigImpl(args, ctx)) ctx.Done();
+}
+
+bool ConfigImpl(ArgSlice args, CommandContext& ctx) {
   std::string_view sub = args[1];
   auto& rb = *ctx.rb;
   auto arity = [&](const char* name) {
     rb.Error(std::string("ERR wrong number of arguments for 'config|") + name + "' command");
+    return false;
   };
   if (EqNoCase(sub, "get")) {
     if (args.size() < 3) return arity("get");
@@ -310,7 +318,10 @@ void CmdConfig(ArgSlice args, CommandContext& ctx) {
     std::vector<std::pair<std::string_view, std::string_view>> pairs;
     for (size_t i = 2; i + 1 < args.size(); i += 2) pairs.emplace_back(args[i], args[i + 1]);
     std::string err = Server().config.Set(pairs);
-    if (!err.empty()) return rb.Error(err);
+    if (!err.empty()) {
+      rb.Error(err);
+      return false;
+    }
     rb.Ok();
   } else if (EqNoCase(sub, "resetstat")) {
     if (args.size() != 2) return arity("resetstat");
@@ -339,7 +350,7 @@ void CmdConfig(ArgSlice args, CommandContext& ctx) {
           c->rb->Ok();
           c->Done();
         });
-    return;
+    return true;
   } else if (EqNoCase(sub, "help")) {
     static const char* kHelp[] = {
         "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -357,7 +368,7 @@ void CmdConfig(ArgSlice args, CommandContext& ctx) {
   } else {
     rb.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try CONFIG HELP.");
   }
-  ctx.Done();
+  return false;
 }
 
 // ---- COMMAND ----
@@ -452,7 +463,7 @@ void CmdCommand(ArgSlice args, CommandContext& ctx) {
     for (auto n : names) rb.Bulk(n);
   } else if (EqNoCase(sub, "getkeys") || EqNoCase(sub, "getkeysandflags")) {
     bool with_flags = EqNoCase(sub, "getkeysandflags");
-    if (args.size() < 3)
+    if (args.size() < 4)
       return rb.Error(std::string("ERR wrong number of arguments for 'command|") +
                       (with_flags ? "getkeysandflags" : "getkeys") + "' command");
     const CommandId* c = reg.Find(args[2]);

@@ -375,10 +375,10 @@ def test_config_set_roundtrip(c):
     try:
         assert c("CONFIG", "SET", "hz", "20") == "OK"
         assert c("CONFIG", "GET", "hz") == [b"hz", b"20"]
-        assert c("CONFIG", "SET", "maxmemory-policy", "allkeys-lru") == "OK"
-        assert c("CONFIG", "GET", "maxmemory-policy") == [b"maxmemory-policy", b"allkeys-lru"]
-        assert c("CONFIG", "SET", "MAXMEMORY-POLICY", "volatile-ttl") == "OK"
-        assert c("CONFIG", "GET", "maxmemory-policy") == [b"maxmemory-policy", b"volatile-ttl"]
+        assert c("CONFIG", "SET", "tcp-keepalive", "60") == "OK"
+        assert c("CONFIG", "GET", "tcp-keepalive") == [b"tcp-keepalive", b"60"]
+        assert c("CONFIG", "SET", "TCP-KEEPALIVE", "120") == "OK"
+        assert c("CONFIG", "GET", "tcp-keepalive") == [b"tcp-keepalive", b"120"]
         assert c("CONFIG", "SET", "timeout", "300") == "OK"
         assert c("CONFIG", "GET", "timeout") == [b"timeout", b"300"]
         assert c("CONFIG", "SET", "loglevel", "notice") == "OK"
@@ -389,23 +389,38 @@ def test_config_set_roundtrip(c):
         assert c("CONFIG", "GET", "timeout") == [b"timeout", b"0"]
     finally:
         c("CONFIG", "SET", "hz", "10")
-        c("CONFIG", "SET", "maxmemory-policy", "noeviction")
+        c("CONFIG", "SET", "tcp-keepalive", "300")
         c("CONFIG", "SET", "timeout", "0")
         c("CONFIG", "SET", "loglevel", "warning")
     assert c("CONFIG", "GET", "hz") == [b"hz", b"10"]
 
 
 def test_config_set_memory_units(c):
+    name = "client-query-buffer-limit"
     try:
-        assert c("CONFIG", "SET", "maxmemory", "10mb") == "OK"
-        assert c("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"10485760"]
-        assert c("CONFIG", "SET", "maxmemory", "1gb") == "OK"
-        assert c("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"1073741824"]
-        assert c("CONFIG", "SET", "maxmemory", "2k") == "OK"
-        assert c("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"2000"]
+        assert c("CONFIG", "SET", name, "10mb") == "OK"
+        assert c("CONFIG", "GET", name) == [name.encode(), b"10485760"]
+        assert c("CONFIG", "SET", name, "1gb") == "OK"
+        assert c("CONFIG", "GET", name) == [name.encode(), b"1073741824"]
+        assert c("CONFIG", "SET", name, "2000k") == "OK"
+        assert c("CONFIG", "GET", name) == [name.encode(), b"2000000"]
     finally:
-        c("CONFIG", "SET", "maxmemory", "0")
-    assert c("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"0"]
+        c("CONFIG", "SET", name, "1gb")
+    assert c("CONFIG", "GET", name) == [name.encode(), b"1073741824"]
+
+
+def test_config_eviction_settings_are_honest(server, c):
+    """Eviction arrives with cache mode: until then Shoal reports maxmemory 0 / noeviction (true:
+    it never evicts) and refuses settings it could not honour instead of answering OK."""
+    assert c("CONFIG", "SET", "maxmemory", "0") == "OK"
+    assert c("CONFIG", "SET", "maxmemory-policy", "noeviction") == "OK"
+    if server.is_shoal:
+        err = c("CONFIG", "SET", "maxmemory", "10mb")
+        assert isinstance(err, Err) and "not supported" in str(err)
+        err = c("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+        assert isinstance(err, Err) and "not supported" in str(err)
+        assert c("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"0"]
+        assert c("CONFIG", "GET", "maxmemory-policy") == [b"maxmemory-policy", b"noeviction"]
 
 
 def test_config_set_errors(c):
