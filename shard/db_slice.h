@@ -90,6 +90,7 @@ class DbSlice {
 
   // Swaps the contents of two dbs (SWAPDB later) is not needed yet.
 
+  size_t SegmentCount(DbIndex db) const { return dbs_[db]->table.segments(); }
   // Bytes held by entries and table structure of this shard.
   size_t UsedBytes() const;
 
