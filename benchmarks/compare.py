@@ -495,11 +495,12 @@ def main():
     else:
         gen = RedisBenchmarkLoad(a.redis_benchmark, a.clients, a.data_size, a.keyspace)
 
-    # SIGTERM/SIGHUP -> same path as Ctrl-C, so the finally block stops the servers.
+    # SIGINT (even when inherited as ignored, e.g. from a background job), SIGTERM and
+    # SIGHUP all take the Ctrl-C path, so the finally block below stops the servers.
     def on_signal(signum, frame):
         raise KeyboardInterrupt("signal %d" % signum)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
 
     started = time.time()
     workdir = tempfile.mkdtemp(prefix="shoal-compare-")

@@ -1,3 +1,4 @@
+#include "server/ascii.h"
 #include "server/command_registry.h"
 
 #include <algorithm>
@@ -6,11 +7,6 @@
 namespace shoal {
 
 namespace {
-std::string Lower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
 }  // namespace
 
 CommandRegistry& CommandRegistry::Add(CommandId c) {
@@ -91,6 +87,25 @@ std::vector<std::string_view> AclNames(uint64_t a) {
   for (const auto& [bit, name] : kNames)
     if (a & bit) out.push_back(name);
   return out;
+}
+
+CommandId MakeCommand(const char* group, const char* name, int arity, uint32_t flags,
+                      int first_key, int last_key, int step, uint64_t acl, CmdMode mode,
+                      CmdHandler handler, const char* summary, const char* since) {
+  CommandId c;
+  c.name = name;
+  c.arity = arity;
+  c.flags = flags;
+  c.first_key = first_key;
+  c.last_key = last_key;
+  c.step = step;
+  c.acl = acl;
+  c.mode = mode;
+  c.handler = handler;
+  c.group = group;
+  c.summary = summary;
+  c.since = since;
+  return c;
 }
 
 void RegisterAllCommands(CommandRegistry& r) {

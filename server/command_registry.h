@@ -108,6 +108,11 @@ class CommandRegistry {
   std::vector<std::pair<std::string, uint32_t>> index_;  // sorted by name
 };
 
+// Builds one table entry; family files call it from their RegisterXFamily.
+CommandId MakeCommand(const char* group, const char* name, int arity, uint32_t flags,
+                      int first_key, int last_key, int step, uint64_t acl, CmdMode mode,
+                      CmdHandler handler, const char* summary, const char* since);
+
 // Builds the whole table (called once at startup).
 void RegisterAllCommands(CommandRegistry& registry);
 

@@ -1,19 +1,17 @@
+#include "server/ascii.h"
 #include "server/string_util.h"
 
 #include <cctype>
 #include <climits>
 
+#include <cstring>
+
 #include "server/error_strings.h"
+#include "server/server_state.h"
 
 namespace shoal {
 
 namespace {
-bool EqNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  return true;
-}
 }  // namespace
 
 bool ExpireToAbsoluteMs(int64_t v, bool seconds, bool absolute, int64_t now_ms, int64_t* out) {
@@ -112,6 +110,83 @@ void SetString(CommandContext& ctx, std::string_view key, std::string_view value
   } else {
     ctx.rb->Null();
   }
+}
+
+// lookupKeyWrite: a live key, its access clock touched, hit/miss counters left alone.
+DbSlice::Slot* FindForWrite(DbSlice& slice, DbIndex db, std::string_view key) {
+  DbSlice::Slot* s = slice.Find(db, key);
+  if (s != nullptr) s->entry()->set_lru(slice.lru_clock());
+  return s;
+}
+
+// checkStringLength: false when size + append exceeds proto-max-bulk-len (or overflows).
+bool StringLengthOk(uint64_t size, uint64_t append) {
+  uint64_t max = static_cast<uint64_t>(Server().config.proto_max_bulk_len.load());
+  return append <= max && size <= max - append;
+}
+
+// Capacity sds's greedy growth gives a string that must hold `need` bytes (sdsMakeRoomFor).
+namespace {
+size_t GreedyCapacity(size_t need) {
+  constexpr size_t kMaxPrealloc = 1024 * 1024;
+  return need < kMaxPrealloc ? need * 2 : need + kMaxPrealloc;
+}
+}  // namespace
+
+// dbUnshareStringValue + sdsgrowzero: makes the string in `slot` raw-encoded and at least
+// `min_len` bytes long (growth zero filled), and returns it for in-place writes. The TTL is kept.
+// A raw entry with enough capacity is written in place; otherwise the entry is replaced by a new
+// raw one (growing greedily), so DbSlice's byte accounting always sees the size change.
+RawStr* UnshareRawString(DbSlice& slice, DbIndex db, DbSlice::Slot* slot, size_t min_len) {
+  Entry* e = slot->entry();
+  if (e->enc() == ObjEnc::kRaw && e->raw()->cap >= min_len) {
+    RawStr* r = e->raw();
+    if (min_len > r->len) {
+      std::memset(r->data() + r->len, 0, min_len - r->len);
+      r->len = min_len;
+    }
+    slice.Replace(db, slot, e);
+    return r;
+  }
+  char buf[32];
+  std::string_view cur = e->StringBytes(buf);
+  size_t cap = min_len > cur.size() ? GreedyCapacity(min_len) : cur.size();
+  Entry* ne = Entry::NewRaw(e->key(), cur, cap, e->expire_ms(), e->lru());
+  RawStr* r = ne->raw();
+  if (min_len > r->len) {
+    std::memset(r->data() + r->len, 0, min_len - r->len);
+    r->len = min_len;
+  }
+  slice.Replace(db, slot, ne);  // frees e (and `cur` with it, no longer used)
+  return r;
+}
+
+// createObject(OBJ_STRING, sdsnewlen(NULL, len)) + dbAdd: a new raw string of `len` zero bytes.
+RawStr* AddZeroedRawString(DbSlice& slice, DbIndex db, std::string_view key, size_t len) {
+  Entry* e = Entry::NewRaw(key, std::string_view(), len, 0, slice.lru_clock());
+  RawStr* r = e->raw();
+  if (len > 0) std::memset(r->data(), 0, len);
+  r->len = len;
+  slice.Add(db, e);
+  return r;
+}
+
+// Option keywords are compared as C strings by Redis (strcasecmp / opt[2] == '\0'): an argument
+// matches up to its first NUL byte.
+std::string_view CStr(std::string_view s) {
+  size_t nul = s.find('\0');
+  return nul == std::string_view::npos ? s : s.substr(0, nul);
+}
+
+bool EqNoCaseC(std::string_view arg, std::string_view lower) {
+  arg = CStr(arg);
+  if (arg.size() != lower.size()) return false;
+  for (size_t i = 0; i < arg.size(); ++i) {
+    char c = arg[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace shoal

@@ -32,6 +32,20 @@ void SetString(CommandContext& ctx, std::string_view key, std::string_view value
 void PutString(DbSlice& slice, DbIndex db, std::string_view key, std::string_view value,
                const SetParams& p);
 
+// lookupKeyWrite: a live key with its access clock touched (hit/miss counters left alone).
+DbSlice::Slot* FindForWrite(DbSlice& slice, DbIndex db, std::string_view key);
+// checkStringLength: false when size + append exceeds proto-max-bulk-len (or overflows).
+bool StringLengthOk(uint64_t size, uint64_t append);
+// dbUnshareStringValue + sdsgrowzero: makes the string in `slot` raw and at least `min_len`
+// bytes (zero filled), keeping the TTL; returns it for in-place writes.
+RawStr* UnshareRawString(DbSlice& slice, DbIndex db, DbSlice::Slot* slot, size_t min_len);
+// A new raw string of `len` zero bytes under `key` (which must be absent).
+RawStr* AddZeroedRawString(DbSlice& slice, DbIndex db, std::string_view key, size_t len);
+// Redis compares option keywords as C strings: an argument counts up to its first NUL byte.
+std::string_view CStr(std::string_view s);
+// Case-insensitive keyword match with CStr semantics; `lower` is lower case.
+bool EqNoCaseC(std::string_view arg, std::string_view lower);
+
 // Remaining string commands live in string_ops.cc.
 void RegisterMoreStringCommands(CommandRegistry& r);
 

@@ -156,16 +156,17 @@ void DashTable::Split(Segment* seg, uint64_t hash) {
 
 DashTable::Slot* DashTable::RandomSlot(uint64_t rnd) {
   if (size_ == 0) return nullptr;
+  constexpr unsigned kSlots = (kBuckets + kStashBuckets) * kSlotsPerBucket;
   size_t start = rnd % dir_.size();
+  unsigned first = static_cast<unsigned>((rnd >> 24) % kSlots);
   for (size_t i = 0; i < dir_.size(); ++i) {
     Segment* seg = dir_[(start + i) % dir_.size()];
     if (seg->size == 0) continue;
-    unsigned first = (rnd >> 20) % (kBuckets + kStashBuckets);
-    for (unsigned j = 0; j < kBuckets + kStashBuckets; ++j) {
-      auto& bucket = seg->buckets[(first + j) % (kBuckets + kStashBuckets)];
-      for (auto& s : bucket) {
-        if (!s.empty()) return &s;
-      }
+    // The first occupied slot at or after a random position: every entry can be chosen.
+    Slot* slots = &seg->buckets[0][0];
+    for (unsigned j = 0; j < kSlots; ++j) {
+      Slot* s = &slots[(first + j) % kSlots];
+      if (!s->empty()) return s;
     }
   }
   return nullptr;

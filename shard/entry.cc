@@ -63,7 +63,10 @@ uint8_t* AllocEntry(std::string_view key, ObjType type, ObjEnc enc, int64_t expi
   return b;
 }
 
-Entry* NewEmbStr(std::string_view key, std::string_view value, int64_t expire_ms, uint32_t lru) {
+}  // namespace
+
+Entry* Entry::NewEmbStr(std::string_view key, std::string_view value, int64_t expire_ms,
+                        uint32_t lru) {
   size_t off;
   size_t vl = VarintLen(value.size());
   uint8_t* b =
@@ -72,8 +75,6 @@ Entry* NewEmbStr(std::string_view key, std::string_view value, int64_t expire_ms
   if (!value.empty()) std::memcpy(b + off + vl, value.data(), value.size());
   return reinterpret_cast<Entry*>(b);
 }
-
-}  // namespace
 
 const char* TypeName(ObjType t) {
   switch (t) {

@@ -53,6 +53,10 @@ class Entry {
   static Entry* NewString(std::string_view key, std::string_view value, int64_t expire_ms,
                           uint32_t lru);
   static Entry* NewInt(std::string_view key, int64_t value, int64_t expire_ms, uint32_t lru);
+  // An embstr whatever the bytes (INCRBYFLOAT's result stays a string even if it looks like an
+  // integer, as in Redis). Use for values up to kEmbStrLimit bytes.
+  static Entry* NewEmbStr(std::string_view key, std::string_view value, int64_t expire_ms,
+                          uint32_t lru);
   // Raw-encoded string with at least `cap` capacity (for APPEND/SETRANGE/SETBIT).
   static Entry* NewRaw(std::string_view key, std::string_view value, size_t cap,
                        int64_t expire_ms, uint32_t lru);

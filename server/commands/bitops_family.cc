@@ -16,13 +16,6 @@
 
 namespace shoal {
 
-// Defined in string_ops.cc (candidates for string_util.h).
-DbSlice::Slot* FindForWrite(DbSlice& slice, DbIndex db, std::string_view key);
-RawStr* UnshareRawString(DbSlice& slice, DbIndex db, DbSlice::Slot* slot, size_t min_len);
-RawStr* AddZeroedRawString(DbSlice& slice, DbIndex db, std::string_view key, size_t len);
-std::string_view CStr(std::string_view s);
-bool EqNoCaseC(std::string_view arg, std::string_view lower);
-
 namespace {
 
 using Slot = DbSlice::Slot;
@@ -643,24 +636,7 @@ void RegisterBitopsFamily(CommandRegistry& r) {
   using namespace cmd_flag;
   constexpr uint64_t kRead = acl_cat::kRead | acl_cat::kBitmap;
   constexpr uint64_t kWriteAcl = acl_cat::kWrite | acl_cat::kBitmap;
-  auto add = [&](const char* name, int arity, uint32_t flags, int first, int last, int step,
-                 uint64_t acl, CmdMode mode, CmdHandler h, const char* summary,
-                 const char* since) {
-    CommandId c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.first_key = first;
-    c.last_key = last;
-    c.step = step;
-    c.acl = acl;
-    c.mode = mode;
-    c.handler = h;
-    c.group = "bitmap";
-    c.summary = summary;
-    c.since = since;
-    r.Add(std::move(c));
-  };
+  auto add = [&](auto&&... a) { r.Add(MakeCommand("bitmap", a...)); };
   add("setbit", 4, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard,
       CmdSetbit, "Sets or clears the bit at offset in the string value stored at key", "2.2.0");
   add("getbit", 3, kReadOnly | kFast, 1, 1, 1, kRead | acl_cat::kFast, CmdMode::kShard, CmdGetbit,

@@ -4,6 +4,7 @@
 #include <memory>
 #include <algorithm>
 
+#include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_strings.h"
@@ -15,18 +16,7 @@ namespace shoal {
 
 namespace {
 
-bool EqNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  return true;
-}
 
-std::string Upper(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return r;
-}
 
 void CmdPing(ArgSlice args, CommandContext& ctx) {
   if (args.size() > 2) return ctx.rb->Error("ERR wrong number of arguments for 'ping' command");
@@ -365,17 +355,7 @@ void RegisterConnectionFamily(CommandRegistry& r) {
   constexpr uint64_t kConnAcl = acl_cat::kConnection;
   auto add = [&](const char* name, int arity, uint32_t flags, uint64_t acl, CmdMode mode,
                  CmdHandler h, const char* summary, const char* since) {
-    CommandId c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.acl = acl;
-    c.mode = mode;
-    c.handler = h;
-    c.group = "connection";
-    c.summary = summary;
-    c.since = since;
-    r.Add(std::move(c));
+    r.Add(MakeCommand("connection", name, arity, flags, 0, 0, 0, acl, mode, h, summary, since));
   };
   add("ping", -1, kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdPing,
       "Ping the server", "1.0.0");

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
@@ -42,18 +43,7 @@ using Slot = DbSlice::Slot;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-bool EqNoCase(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != lower[i]) return false;
-  return true;
-}
 
-std::string Lower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
 
 Slot* LookupRead(DbSlice& slice, DbIndex db, std::string_view key) {
   return slice.FindAndTouch(db, key);
@@ -807,25 +797,7 @@ void RegisterGenericFamily(CommandRegistry& r) {
   constexpr uint64_t kKsWrite = acl_cat::kKeyspace | acl_cat::kWrite;
   constexpr uint64_t kFastAcl = acl_cat::kFast;
   constexpr uint64_t kSlowAcl = acl_cat::kSlow;
-  auto make = [](const char* name, int arity, uint32_t flags, int first, int last, int step,
-                 uint64_t acl, CmdMode mode, CmdHandler h, const char* summary,
-                 const char* since) {
-    CommandId c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.first_key = first;
-    c.last_key = last;
-    c.step = step;
-    c.acl = acl;
-    c.mode = mode;
-    c.handler = h;
-    c.group = "generic";
-    c.summary = summary;
-    c.since = since;
-    return c;
-  };
-  auto add = [&](auto&&... a) { r.Add(make(a...)); };
+  auto add = [&](auto&&... a) { r.Add(MakeCommand("generic", a...)); };
   constexpr CmdMode kShard = CmdMode::kShard;
   constexpr CmdMode kMulti = CmdMode::kMulti;
 
@@ -877,26 +849,26 @@ void RegisterGenericFamily(CommandRegistry& r) {
   // OBJECT: routed by its key (argument 2); OBJECT HELP has none, hence kNoMandatoryKeys.
   // Redis shows the container itself with no flags and keys 0 0 0; its subcommands carry the
   // real ones (listed below for COMMAND INFO/DOCS).
-  CommandId object = make("object", -2, kNoMandatoryKeys, 2, 2, 1, kSlowAcl, kShard, CmdObject,
+  CommandId object = MakeCommand("generic", "object", -2, kNoMandatoryKeys, 2, 2, 1, kSlowAcl, kShard, CmdObject,
                           "A container for object introspection commands", "2.2.3");
   constexpr uint64_t kObjAcl = kKsRead | kSlowAcl;
-  object.subcommands.push_back(make("object|encoding", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
+  object.subcommands.push_back(MakeCommand("generic", "object|encoding", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
                                     CmdObject,
                                     "Inspect the internal encoding of a Redis object", "2.2.3"));
-  object.subcommands.push_back(make("object|freq", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
+  object.subcommands.push_back(MakeCommand("generic", "object|freq", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
                                     CmdObject,
                                     "Get the logarithmic access frequency counter of a Redis "
                                     "object",
                                     "4.0.0"));
-  object.subcommands.push_back(make("object|help", 2, kLoading | kStale, 0, 0, 0,
+  object.subcommands.push_back(MakeCommand("generic", "object|help", 2, kLoading | kStale, 0, 0, 0,
                                     acl_cat::kKeyspace | kSlowAcl, kShard, CmdObject,
                                     "Show helpful text about the different subcommands",
                                     "6.2.0"));
-  object.subcommands.push_back(make("object|idletime", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
+  object.subcommands.push_back(MakeCommand("generic", "object|idletime", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
                                     CmdObject,
                                     "Get the time since a Redis object was last accessed",
                                     "2.2.3"));
-  object.subcommands.push_back(make("object|refcount", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
+  object.subcommands.push_back(MakeCommand("generic", "object|refcount", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
                                     CmdObject,
                                     "Get the number of references to the value of the key",
                                     "2.2.3"));
@@ -905,7 +877,7 @@ void RegisterGenericFamily(CommandRegistry& r) {
   // Keyspace-wide server commands.
   auto add_server = [&](const char* name, int arity, uint32_t flags, uint64_t acl, CmdHandler h,
                         const char* summary) {
-    CommandId c = make(name, arity, flags, 0, 0, 0, acl, kMulti, h, summary, "1.0.0");
+    CommandId c = MakeCommand("generic", name, arity, flags, 0, 0, 0, acl, kMulti, h, summary, "1.0.0");
     c.group = "server";
     r.Add(std::move(c));
   };

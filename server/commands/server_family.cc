@@ -14,6 +14,7 @@
 #include <mimalloc.h>
 #include <spdlog/spdlog.h>
 
+#include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_strings.h"
@@ -26,18 +27,7 @@ namespace shoal {
 
 namespace {
 
-bool EqNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  return true;
-}
 
-std::string Lower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
 
 int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -602,17 +592,7 @@ void RegisterServerFamily(CommandRegistry& r) {
   using namespace cmd_flag;
   auto add = [&](const char* name, int arity, uint32_t flags, uint64_t acl, CmdMode mode,
                  CmdHandler h, const char* summary, const char* since) {
-    CommandId c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.acl = acl;
-    c.mode = mode;
-    c.handler = h;
-    c.group = "server";
-    c.summary = summary;
-    c.since = since;
-    r.Add(std::move(c));
+    r.Add(MakeCommand("server", name, arity, flags, 0, 0, 0, acl, mode, h, summary, since));
   };
   add("info", -1, kLoading | kStale, acl_cat::kSlow | acl_cat::kDangerous, CmdMode::kMulti,
       CmdInfo, "Get information and statistics about the server", "1.0.0");

@@ -133,24 +133,7 @@ void RegisterStringFamily(CommandRegistry& r) {
   using namespace cmd_flag;
   constexpr uint64_t kReadAcl = acl_cat::kRead | acl_cat::kString;
   constexpr uint64_t kWriteAcl = acl_cat::kWrite | acl_cat::kString;
-  auto add = [&](const char* name, int arity, uint32_t flags, int first, int last, int step,
-                 uint64_t acl, CmdMode mode, CmdHandler h, const char* summary,
-                 const char* since) {
-    CommandId c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.first_key = first;
-    c.last_key = last;
-    c.step = step;
-    c.acl = acl;
-    c.mode = mode;
-    c.handler = h;
-    c.group = "string";
-    c.summary = summary;
-    c.since = since;
-    r.Add(std::move(c));
-  };
+  auto add = [&](auto&&... a) { r.Add(MakeCommand("string", a...)); };
   add("get", 2, kReadOnly | kFast, 1, 1, 1, kReadAcl | acl_cat::kFast, CmdMode::kShard, CmdGet,
       "Get the value of a key", "1.0.0");
   add("set", -3, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard, CmdSet,

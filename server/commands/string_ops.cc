@@ -16,83 +16,6 @@
 
 namespace shoal {
 
-// ---- Helpers shared with bitops_family.cc (declared there; candidates for string_util.h) ----
-
-// lookupKeyWrite: a live key, its access clock touched, hit/miss counters left alone.
-DbSlice::Slot* FindForWrite(DbSlice& slice, DbIndex db, std::string_view key) {
-  DbSlice::Slot* s = slice.Find(db, key);
-  if (s != nullptr) s->entry()->set_lru(slice.lru_clock());
-  return s;
-}
-
-// checkStringLength: false when size + append exceeds proto-max-bulk-len (or overflows).
-bool StringLengthOk(uint64_t size, uint64_t append) {
-  uint64_t max = static_cast<uint64_t>(Server().config.proto_max_bulk_len.load());
-  return append <= max && size <= max - append;
-}
-
-// Capacity sds's greedy growth gives a string that must hold `need` bytes (sdsMakeRoomFor).
-static size_t GreedyCapacity(size_t need) {
-  constexpr size_t kMaxPrealloc = 1024 * 1024;
-  return need < kMaxPrealloc ? need * 2 : need + kMaxPrealloc;
-}
-
-// dbUnshareStringValue + sdsgrowzero: makes the string in `slot` raw-encoded and at least
-// `min_len` bytes long (growth zero filled), and returns it for in-place writes. The TTL is kept.
-// A raw entry with enough capacity is written in place; otherwise the entry is replaced by a new
-// raw one (growing greedily), so DbSlice's byte accounting always sees the size change.
-RawStr* UnshareRawString(DbSlice& slice, DbIndex db, DbSlice::Slot* slot, size_t min_len) {
-  Entry* e = slot->entry();
-  if (e->enc() == ObjEnc::kRaw && e->raw()->cap >= min_len) {
-    RawStr* r = e->raw();
-    if (min_len > r->len) {
-      std::memset(r->data() + r->len, 0, min_len - r->len);
-      r->len = min_len;
-    }
-    slice.Replace(db, slot, e);
-    return r;
-  }
-  char buf[32];
-  std::string_view cur = e->StringBytes(buf);
-  size_t cap = min_len > cur.size() ? GreedyCapacity(min_len) : cur.size();
-  Entry* ne = Entry::NewRaw(e->key(), cur, cap, e->expire_ms(), e->lru());
-  RawStr* r = ne->raw();
-  if (min_len > r->len) {
-    std::memset(r->data() + r->len, 0, min_len - r->len);
-    r->len = min_len;
-  }
-  slice.Replace(db, slot, ne);  // frees e (and `cur` with it, no longer used)
-  return r;
-}
-
-// createObject(OBJ_STRING, sdsnewlen(NULL, len)) + dbAdd: a new raw string of `len` zero bytes.
-RawStr* AddZeroedRawString(DbSlice& slice, DbIndex db, std::string_view key, size_t len) {
-  Entry* e = Entry::NewRaw(key, std::string_view(), len, 0, slice.lru_clock());
-  RawStr* r = e->raw();
-  if (len > 0) std::memset(r->data(), 0, len);
-  r->len = len;
-  slice.Add(db, e);
-  return r;
-}
-
-// Option keywords are compared as C strings by Redis (strcasecmp / opt[2] == '\0'): an argument
-// matches up to its first NUL byte.
-std::string_view CStr(std::string_view s) {
-  size_t nul = s.find('\0');
-  return nul == std::string_view::npos ? s : s.substr(0, nul);
-}
-
-bool EqNoCaseC(std::string_view arg, std::string_view lower) {
-  arg = CStr(arg);
-  if (arg.size() != lower.size()) return false;
-  for (size_t i = 0; i < arg.size(); ++i) {
-    char c = arg[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
 namespace {
 
 using protocol::ReplyBuilder;
@@ -114,19 +37,10 @@ std::string InvalidExpireTime(const CommandContext& ctx) {
 bool IsString(const Entry* e) { return e->type() == ObjType::kString; }
 
 // createStringObject: embstr up to 44 bytes, raw above, never int (INCRBYFLOAT's result).
-// Entry::NewString would pick "int" for an integer-looking value and there is no public embstr
-// constructor, so such a value is built from a same-length non-integer string whose first byte
-// is then rewritten in place (same length, same layout).
 Entry* NewPlainString(std::string_view key, std::string_view value, int64_t expire_ms,
                       uint32_t lru) {
-  int64_t iv;
-  if (value.empty() || value.size() > 20 || !protocol::ParseInt64(value, &iv))
-    return Entry::NewString(key, value, expire_ms, lru);
-  std::string tmp(value);
-  tmp[0] = 'x';
-  Entry* e = Entry::NewString(key, tmp, expire_ms, lru);
-  const_cast<char*>(e->str_value().data())[0] = value[0];
-  return e;
+  if (value.size() <= kEmbStrLimit) return Entry::NewEmbStr(key, value, expire_ms, lru);
+  return Entry::NewRaw(key, value, value.size(), expire_ms, lru);
 }
 
 // ---- SETNX key value ----
@@ -542,24 +456,7 @@ void RegisterMoreStringCommands(CommandRegistry& r) {
   using namespace cmd_flag;
   constexpr uint64_t kRead = acl_cat::kRead | acl_cat::kString;
   constexpr uint64_t kWriteAcl = acl_cat::kWrite | acl_cat::kString;
-  auto add = [&](const char* name, int arity, uint32_t flags, int first, int last, int step,
-                 uint64_t acl, CmdMode mode, CmdHandler h, const char* summary,
-                 const char* since) {
-    CommandId c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.first_key = first;
-    c.last_key = last;
-    c.step = step;
-    c.acl = acl;
-    c.mode = mode;
-    c.handler = h;
-    c.group = "string";
-    c.summary = summary;
-    c.since = since;
-    r.Add(std::move(c));
-  };
+  auto add = [&](auto&&... a) { r.Add(MakeCommand("string", a...)); };
   constexpr uint64_t kFastAcl = acl_cat::kFast;
   constexpr uint64_t kSlowAcl = acl_cat::kSlow;
   add("setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
