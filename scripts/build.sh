@@ -13,6 +13,6 @@ case "$kind" in
   *) echo "unknown build kind: $kind" >&2; exit 2 ;;
 esac
 jobs="${SHOAL_JOBS:-$(nproc)}"
-cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
-ninja -C "$dir" -j "$jobs" "$@"
+cmake -S . -B "$dir" -G Ninja "${args[@]}" >&2
+ninja -C "$dir" -j "$jobs" "$@" >&2
 echo "$dir"

@@ -74,8 +74,10 @@ void CmdHello(ArgSlice args, CommandContext& ctx) {
   for (; j < args.size(); ++j) {
     size_t more = args.size() - j - 1;
     if (EqNoCase(args[j], "auth") && more >= 2) {
-      // Authentication arrives with the security work; with no users configured the default
-      // user accepts any password only if it is "nopass", which is Redis's default too.
+      // No ACL users exist yet: like Redis with its default configuration, the only user is
+      // "default" with nopass, which accepts any password; any other user name fails.
+      if (args[j + 1] != "default")
+        return ctx.rb->Error("WRONGPASS invalid username-password pair or user is disabled.");
       j += 2;
     } else if (EqNoCase(args[j], "setname") && more >= 1) {
       setname = args[++j];
