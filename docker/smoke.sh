@@ -152,8 +152,8 @@ if podman healthcheck run "$CTR" >/dev/null 2>&1; then
 else
   fail "HEALTHCHECK failed: $(podman healthcheck run "$CTR" 2>&1)"
 fi
-podman exec "$CTR" bash -x /usr/local/bin/shoal-healthcheck 2>&1 | grep -qx "+ p=$PORT" \
-  || fail "the health check does not use port $PORT"
+trace=$(podman exec "$CTR" bash -x /usr/local/bin/shoal-healthcheck 2>&1) || true
+grep -qx "+ p=$PORT" <<<"$trace" || fail "the health check does not use port $PORT: $trace"
 closed=$(free_port)
 if podman exec -e SHOAL_HEALTHCHECK_PORT="$closed" "$CTR" /usr/local/bin/shoal-healthcheck >/dev/null 2>&1; then
   fail "the health check passes against a closed port ($closed)"
