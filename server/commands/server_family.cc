@@ -109,19 +109,28 @@ void AppendClients(std::string& s, const std::vector<ShardSnapshot>& snaps) {
 void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   size_t dataset = 0;
   for (const auto& sn : snaps) dataset += sn.used_bytes;
-  size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
-  mi_process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
   size_t real_rss = ProcessRss();
-  size_t used = std::max(commit, dataset);
+  // Like Redis's used_memory, the bytes the server holds rather than what the allocator has
+  // mapped: what the shards account for (entries, out-of-line strings, tables) plus the memory
+  // the server had at startup. Client buffers are not counted yet (cache mode will).
+  size_t startup = Server().startup_memory;
+  size_t used = startup + dataset;
   s += "# Memory\r\n";
   s += "used_memory:" + std::to_string(used) + "\r\n";
   s += "used_memory_human:" + Human(static_cast<double>(used)) + "\r\n";
   s += "used_memory_rss:" + std::to_string(real_rss) + "\r\n";
   s += "used_memory_rss_human:" + Human(static_cast<double>(real_rss)) + "\r\n";
-  s += "used_memory_peak:" + std::to_string(peak_commit) + "\r\n";
-  s += "used_memory_peak_human:" + Human(static_cast<double>(peak_commit)) + "\r\n";
+  // Peak as sampled by INFO calls (a per-shard cron sample arrives with cache mode).
+  static std::atomic<size_t> peak{0};
+  size_t p = peak.load(std::memory_order_relaxed);
+  while (used > p && !peak.compare_exchange_weak(p, used)) {
+  }
+  p = std::max(p, used);
+  s += "used_memory_peak:" + std::to_string(p) + "\r\n";
+  s += "used_memory_peak_human:" + Human(static_cast<double>(p)) + "\r\n";
   s += "used_memory_dataset:" + std::to_string(dataset) + "\r\n";
-  s += "used_memory_overhead:" + std::to_string(used > dataset ? used - dataset : 0) + "\r\n";
+  s += "used_memory_overhead:" + std::to_string(startup) + "\r\n";
+  s += "used_memory_startup:" + std::to_string(startup) + "\r\n";
   s += "maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n";
   char ratio[32];
   std::snprintf(ratio, sizeof(ratio), "%.2f",
