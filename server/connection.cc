@@ -311,7 +311,7 @@ bool Connection::Route(uint32_t i) {
   last_cmd_ = cid->name;
   switch (cid->mode) {
     case CmdMode::kConnection:
-      ExecuteConnCmd(pc);
+      Execute(pc, nullptr, this, ReplyTarget(pc));
       return !close_after_write_;
     case CmdMode::kShard:
     case CmdMode::kMulti: {
@@ -327,7 +327,7 @@ bool Connection::Route(uint32_t i) {
       }
       if (target >= 0) {
         if (target == home_->id() && home_->CanRunInline() && batches_[target].cmds.empty()) {
-          ExecuteOnShard(pc, home_, ReplyTarget(pc));
+          Execute(pc, home_, nullptr, ReplyTarget(pc));
           return true;
         }
         Batch& b = batches_[target];
@@ -349,38 +349,30 @@ bool Connection::Route(uint32_t i) {
   return true;
 }
 
-void Connection::ExecuteOnShard(PendingCmd& pc, Shard* shard, std::string* out) {
+namespace {
+// Counts one finished call in the calling thread's per-command stats; a reply that starts with
+// '-' at `before` is a failed call.
+void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::string* out,
+                size_t before) {
+  CmdStat& st = Server().cmd_stats[thread][cid->index];
+  Bump(st.calls);
+  Bump(st.usec, NowUs() - t0);
+  if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
+}
+}  // namespace
+
+void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::string* out) {
   size_t before = out->size();
   protocol::ReplyBuilder rb(out, pc.resp);
   CommandContext ctx;
   ctx.rb = &rb;
   ctx.db_index = pc.db;
   ctx.shard = shard;
+  ctx.conn = conn;
   ctx.cid = pc.cid;
   int64_t t0 = NowUs();
   pc.cid->handler(pc.args, ctx);
-  int64_t dt = NowUs() - t0;
-  CmdStat& st = Server().cmd_stats[shard->id()][pc.cid->index];
-  Bump(st.calls);
-  Bump(st.usec, dt);
-  if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
-}
-
-void Connection::ExecuteConnCmd(PendingCmd& pc) {
-  std::string* out = ReplyTarget(pc);
-  size_t before = out->size();
-  protocol::ReplyBuilder rb(out, pc.resp);
-  CommandContext ctx;
-  ctx.rb = &rb;
-  ctx.db_index = pc.db;
-  ctx.conn = this;
-  ctx.cid = pc.cid;
-  int64_t t0 = NowUs();
-  pc.cid->handler(pc.args, ctx);
-  CmdStat& st = Server().cmd_stats[home_->id()][pc.cid->index];
-  Bump(st.calls);
-  Bump(st.usec, NowUs() - t0);
-  if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
+  RecordCall(shard != nullptr ? shard->id() : home_->id(), pc.cid, t0, out, before);
 }
 
 void Connection::RunMulti(uint32_t i) {
@@ -396,11 +388,7 @@ void Connection::RunMulti(uint32_t i) {
   int64_t t0 = NowUs();
   size_t before = out->size();
   multi_ctx_.done_ = [this, i, t0, out, before] {
-    PendingCmd& p = pending_[i];
-    CmdStat& st = Server().cmd_stats[home_->id()][p.cid->index];
-    Bump(st.calls);
-    Bump(st.usec, NowUs() - t0);
-    if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
+    RecordCall(home_->id(), pending_[i].cid, t0, out, before);
     waiting_multi_ = false;
     if (!in_continue_) {
       ContinueBatch();
@@ -426,7 +414,7 @@ void Connection::SendBatches() {
 void Connection::RunBatch(ShardMsg* m, Shard* s) {
   Batch* b = static_cast<Batch*>(m);
   Connection* c = b->conn;
-  for (uint32_t idx : b->cmds) c->ExecuteOnShard(c->pending_[idx], s, &c->pending_[idx].reply);
+  for (uint32_t idx : b->cmds) c->Execute(c->pending_[idx], s, nullptr, &c->pending_[idx].reply);
   b->fn = &Connection::RunBatchDone;
   b->deferrable = false;
   c->home_->Send(b);

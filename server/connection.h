@@ -89,8 +89,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ContinueBatch();
   bool Route(uint32_t i);  // false: stop parsing (waiting on a barrier)
   void RunMulti(uint32_t i);
-  void ExecuteOnShard(PendingCmd& pc, Shard* shard, std::string* out);
-  void ExecuteConnCmd(PendingCmd& pc);
+  // Runs a kShard command on `shard` (conn null) or a kConnection one (shard null, conn this),
+  // replying into `out`, and records its stats on the running thread.
+  void Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::string* out);
   std::string* ReplyTarget(PendingCmd& pc);
   void RejectCommand(PendingCmd& pc, std::string_view msg);
   void SendBatches();
