@@ -1,13 +1,13 @@
-#include "server/ascii.h"
 #include "server/command_registry.h"
 
 #include <algorithm>
 #include <cctype>
 
+#include "server/ascii.h"
+
 namespace shoal {
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 CommandRegistry& CommandRegistry::Add(CommandId c) {
   c.name = Lower(c.name);
@@ -71,16 +71,26 @@ std::vector<std::string_view> FlagNames(uint32_t f) {
 
 std::vector<std::string_view> AclNames(uint64_t a) {
   static constexpr std::pair<uint64_t, std::string_view> kNames[] = {
-      {acl_cat::kKeyspace, "@keyspace"},   {acl_cat::kRead, "@read"},
-      {acl_cat::kWrite, "@write"},         {acl_cat::kSet, "@set"},
-      {acl_cat::kSortedSet, "@sortedset"}, {acl_cat::kList, "@list"},
-      {acl_cat::kHash, "@hash"},           {acl_cat::kString, "@string"},
-      {acl_cat::kBitmap, "@bitmap"},       {acl_cat::kHyperLogLog, "@hyperloglog"},
-      {acl_cat::kGeo, "@geo"},             {acl_cat::kStream, "@stream"},
-      {acl_cat::kPubSub, "@pubsub"},       {acl_cat::kAdmin, "@admin"},
-      {acl_cat::kFast, "@fast"},           {acl_cat::kSlow, "@slow"},
-      {acl_cat::kBlocking, "@blocking"},   {acl_cat::kDangerous, "@dangerous"},
-      {acl_cat::kConnection, "@connection"}, {acl_cat::kTransaction, "@transaction"},
+      {acl_cat::kKeyspace, "@keyspace"},
+      {acl_cat::kRead, "@read"},
+      {acl_cat::kWrite, "@write"},
+      {acl_cat::kSet, "@set"},
+      {acl_cat::kSortedSet, "@sortedset"},
+      {acl_cat::kList, "@list"},
+      {acl_cat::kHash, "@hash"},
+      {acl_cat::kString, "@string"},
+      {acl_cat::kBitmap, "@bitmap"},
+      {acl_cat::kHyperLogLog, "@hyperloglog"},
+      {acl_cat::kGeo, "@geo"},
+      {acl_cat::kStream, "@stream"},
+      {acl_cat::kPubSub, "@pubsub"},
+      {acl_cat::kAdmin, "@admin"},
+      {acl_cat::kFast, "@fast"},
+      {acl_cat::kSlow, "@slow"},
+      {acl_cat::kBlocking, "@blocking"},
+      {acl_cat::kDangerous, "@dangerous"},
+      {acl_cat::kConnection, "@connection"},
+      {acl_cat::kTransaction, "@transaction"},
       {acl_cat::kScripting, "@scripting"},
   };
   std::vector<std::string_view> out;
@@ -89,9 +99,9 @@ std::vector<std::string_view> AclNames(uint64_t a) {
   return out;
 }
 
-CommandId MakeCommand(const char* group, const char* name, int arity, uint32_t flags,
-                      int first_key, int last_key, int step, uint64_t acl, CmdMode mode,
-                      CmdHandler handler, const char* summary, const char* since) {
+CommandId MakeCommand(const char* group, const char* name, int arity, uint32_t flags, int first_key,
+                      int last_key, int step, uint64_t acl, CmdMode mode, CmdHandler handler,
+                      const char* summary, const char* since) {
   CommandId c;
   c.name = name;
   c.arity = arity;

@@ -109,9 +109,9 @@ class CommandRegistry {
 };
 
 // Builds one table entry; family files call it from their RegisterXFamily.
-CommandId MakeCommand(const char* group, const char* name, int arity, uint32_t flags,
-                      int first_key, int last_key, int step, uint64_t acl, CmdMode mode,
-                      CmdHandler handler, const char* summary, const char* since);
+CommandId MakeCommand(const char* group, const char* name, int arity, uint32_t flags, int first_key,
+                      int last_key, int step, uint64_t acl, CmdMode mode, CmdHandler handler,
+                      const char* summary, const char* since);
 
 // Builds the whole table (called once at startup).
 void RegisterAllCommands(CommandRegistry& registry);

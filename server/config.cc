@@ -1,11 +1,11 @@
 #include "server/config.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cctype>
 #include <climits>
 #include <functional>
 #include <set>
-
-#include <spdlog/spdlog.h>
 
 #include "protocol/reply_builder.h"
 #include "shard/glob.h"
@@ -49,26 +49,48 @@ const std::vector<Param>& Params() {
       {"databases", Kind::kInt, false, 1, INT_MAX, {}, &Config::databases, nullptr},
       {"shards", Kind::kInt, false, 0, 1024, {}, &Config::shards, nullptr},
       {"hz", Kind::kInt, true, 0, INT_MAX, {}, &Config::hz, nullptr},
-      {"proto-max-bulk-len", Kind::kMemory, true, 1024 * 1024, LLONG_MAX, {},
-       &Config::proto_max_bulk_len, nullptr},
-      {"client-query-buffer-limit", Kind::kMemory, true, 1024 * 1024, LONG_MAX, {},
-       &Config::client_query_buffer_limit, nullptr},
-      {"loglevel", Kind::kEnum, true, 0, 3, {"debug", "verbose", "notice", "warning"},
-       &Config::loglevel, nullptr},
+      {"proto-max-bulk-len",
+       Kind::kMemory,
+       true,
+       1024 * 1024,
+       LLONG_MAX,
+       {},
+       &Config::proto_max_bulk_len,
+       nullptr},
+      {"client-query-buffer-limit",
+       Kind::kMemory,
+       true,
+       1024 * 1024,
+       LONG_MAX,
+       {},
+       &Config::client_query_buffer_limit,
+       nullptr},
+      {"loglevel",
+       Kind::kEnum,
+       true,
+       0,
+       3,
+       {"debug", "verbose", "notice", "warning"},
+       &Config::loglevel,
+       nullptr},
       {"tcp-backlog", Kind::kInt, false, 0, INT_MAX, {}, &Config::tcp_backlog, nullptr},
       {"tcp-keepalive", Kind::kInt, true, 0, INT_MAX, {}, &Config::tcp_keepalive, nullptr},
       {"maxclients", Kind::kInt, true, 1, INT_MAX, {}, &Config::maxclients, nullptr},
       {"bind", Kind::kBindList, false, 0, 0, {}, nullptr, nullptr},
       {"logfile", Kind::kString, false, 0, 0, {}, nullptr, &Config::logfile},
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, &Config::timeout, nullptr},
-      {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, &Config::maxmemory, nullptr,
-       OnlyZero},
-      {"maxmemory-policy", Kind::kEnum, true, 0, 7,
+      {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, &Config::maxmemory, nullptr, OnlyZero},
+      {"maxmemory-policy",
+       Kind::kEnum,
+       true,
+       0,
+       7,
        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
         "allkeys-lfu", "allkeys-random", "noeviction"},
-       &Config::maxmemory_policy, nullptr, OnlyNoEviction},
-      {"appendonly", Kind::kEnum, true, 0, 1, {"no", "yes"}, &Config::appendonly, nullptr,
-       OnlyNo},
+       &Config::maxmemory_policy,
+       nullptr,
+       OnlyNoEviction},
+      {"appendonly", Kind::kEnum, true, 0, 1, {"no", "yes"}, &Config::appendonly, nullptr, OnlyNo},
       {"save", Kind::kString, true, 0, 0, {}, nullptr, &Config::save, OnlyEmpty},
   };
   return kParams;
@@ -170,8 +192,12 @@ bool SplitLine(std::string_view line, std::vector<std::string>* out) {
         } else if (line[i] == '\\' && i + 1 < line.size()) {
           ++i;
           char c = line[i];
-          cur += c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c == 'b' ? '\b'
-                 : c == 'a' ? '\a' : c;
+          cur += c == 'n'   ? '\n'
+                 : c == 'r' ? '\r'
+                 : c == 't' ? '\t'
+                 : c == 'b' ? '\b'
+                 : c == 'a' ? '\a'
+                            : c;
         } else if (line[i] == '"') {
           if (i + 1 < line.size() && !std::isspace(static_cast<unsigned char>(line[i + 1])))
             return false;
@@ -219,20 +245,29 @@ Config::Config() = default;
 
 bool ParseMemory(std::string_view s, int64_t* out) {
   size_t i = 0;
-  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || (i == 0 && s[i] == '-')))
+  while (i < s.size() &&
+         (std::isdigit(static_cast<unsigned char>(s[i])) || (i == 0 && s[i] == '-')))
     ++i;
   std::string_view num = s.substr(0, i);
   std::string unit;
   for (char c : s.substr(i)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   int64_t mul;
-  if (unit.empty() || unit == "b") mul = 1;
-  else if (unit == "k") mul = 1000;
-  else if (unit == "kb") mul = 1024;
-  else if (unit == "m") mul = 1000LL * 1000;
-  else if (unit == "mb") mul = 1024LL * 1024;
-  else if (unit == "g") mul = 1000LL * 1000 * 1000;
-  else if (unit == "gb") mul = 1024LL * 1024 * 1024;
-  else return false;
+  if (unit.empty() || unit == "b")
+    mul = 1;
+  else if (unit == "k")
+    mul = 1000;
+  else if (unit == "kb")
+    mul = 1024;
+  else if (unit == "m")
+    mul = 1000LL * 1000;
+  else if (unit == "mb")
+    mul = 1024LL * 1024;
+  else if (unit == "g")
+    mul = 1000LL * 1000 * 1000;
+  else if (unit == "gb")
+    mul = 1024LL * 1024 * 1024;
+  else
+    return false;
   int64_t v;
   if (!protocol::ParseInt64(num, &v) || v < 0) return false;
   if (v > LLONG_MAX / mul) return false;
@@ -335,8 +370,8 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
       return "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(name) +
              "'";
     auto fail = [&](std::string_view why) {
-      return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) +
-             "') - " + std::string(why);
+      return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " +
+             std::string(why);
     };
     if (!seen.insert(p).second) return fail("duplicate parameter");
     if (!p->mutable_) return fail("can't set immutable config");

@@ -1,11 +1,12 @@
 #include "server/connection.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <cstring>
 #include <map>
-#include <spdlog/spdlog.h>
 
 #include "server/error_strings.h"
 #include "server/server_state.h"
@@ -41,7 +42,8 @@ std::string Endpoint(const boost::asio::ip::tcp::endpoint& ep) {
 }  // namespace
 
 Connection::Connection(boost::asio::ip::tcp::socket socket, Shard* home)
-    : socket_(std::move(socket)), home_(home),
+    : socket_(std::move(socket)),
+      home_(home),
       id_(Server().next_client_id.fetch_add(1, std::memory_order_relaxed)) {
   boost::system::error_code ec;
   auto remote = socket_.remote_endpoint(ec);
@@ -172,8 +174,7 @@ void Connection::ReadMore() {
   }
   int64_t limit = Server().config.client_query_buffer_limit.load(std::memory_order_relaxed);
   if (static_cast<int64_t>(rend_) >= limit) {
-    spdlog::warn("Closing client that reached max query buffer length: id={} addr={}", id_,
-                 addr_);
+    spdlog::warn("Closing client that reached max query buffer length: id={} addr={}", id_, addr_);
     Bump(Server().thread_stats[home_->id()]->query_buffer_limit_disconnects);
     Close();
     return;
@@ -280,10 +281,10 @@ bool Connection::Route(uint32_t i) {
   pc.cid = cid;
   // CLIENT REPLY and RESET decide about their own reply (Redis checks the flag when the reply
   // is added, after they changed it).
-  bool own_reply = cid != nullptr && pc.args.size() >= 2 &&
-                   ((cid->name == "client" && pc.args[1].size() == 5 &&
-                     (pc.args[1][0] | 0x20) == 'r' && (pc.args[1][1] | 0x20) == 'e' &&
-                     (pc.args[1][2] | 0x20) == 'p'));
+  bool own_reply =
+      cid != nullptr && pc.args.size() >= 2 &&
+      ((cid->name == "client" && pc.args[1].size() == 5 && (pc.args[1][0] | 0x20) == 'r' &&
+        (pc.args[1][1] | 0x20) == 'e' && (pc.args[1][2] | 0x20) == 'p'));
   if (cid != nullptr && cid->name == "reset") own_reply = true;
   pc.discard = !own_reply && (reply_mode == ReplyMode::kOff || skip_next_reply_);
   if (!own_reply) skip_next_reply_ = false;
@@ -476,19 +477,19 @@ void Connection::FinishBatch() {
 void Connection::Write() {
   writing_ = true;
   Bump(Server().thread_stats[home_->id()]->net_output_bytes, out_buf_.size());
-  boost::asio::async_write(socket_, boost::asio::buffer(out_buf_),
-                           [self = shared_from_this()](const boost::system::error_code& ec,
-                                                       size_t) {
-                             self->writing_ = false;
-                             self->out_buf_.clear();
-                             if (ec || self->close_after_write_) {
-                               self->Close();
-                               return;
-                             }
-                             if (self->closed_) return;
-                             // More complete commands may already be buffered.
-                             self->Process();
-                           });
+  boost::asio::async_write(
+      socket_, boost::asio::buffer(out_buf_),
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+        self->writing_ = false;
+        self->out_buf_.clear();
+        if (ec || self->close_after_write_) {
+          self->Close();
+          return;
+        }
+        if (self->closed_) return;
+        // More complete commands may already be buffered.
+        self->Process();
+      });
 }
 
 void Connection::UpdateInflight() {

@@ -1,5 +1,9 @@
 // shoal-server: redis-server-style command line, config, logging, listener, signals.
+#include <mimalloc.h>
 #include <sched.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -9,10 +13,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <mimalloc.h>
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <sstream>
 
 #include "server/connection.h"
@@ -41,7 +41,8 @@ unsigned UsableCpus() {
   if (v2 >> q >> p) {
     if (q != "max") quota = std::stod(q) / std::stod(p);
   } else {
-    std::ifstream fq("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), fp("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+    std::ifstream fq("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
+        fp("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
     long lq = -1, lp = 0;
     if ((fq >> lq) && (fp >> lp) && lq > 0 && lp > 0) quota = static_cast<double>(lq) / lp;
   }
@@ -76,8 +77,8 @@ void ParseCommandLine(int argc, char** argv) {
     st.config_file = argv[i++];
     std::ifstream f(st.config_file);
     if (!f) {
-      std::fprintf(stderr, "Fatal error, can't open config file '%s': %s\n",
-                   st.config_file.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "Fatal error, can't open config file '%s': %s\n", st.config_file.c_str(),
+                   std::strerror(errno));
       std::exit(1);
     }
     std::stringstream ss;
@@ -197,7 +198,11 @@ int Main(int argc, char** argv) {
     }
   }
   ServerState& st = Server();
-  st.executable = argv[0];
+  {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    st.executable = n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]);
+  }
   ParseCommandLine(argc, argv);
   SetupLogging();
   signal(SIGPIPE, SIG_IGN);
@@ -254,8 +259,8 @@ int Main(int argc, char** argv) {
     if (!ec) shutdown();
   });
 
-  spdlog::info("Shoal 0.1.0 (Redis {} compatible) started, pid={}, {} shard(s)", kVersion,
-               getpid(), nshards);
+  spdlog::info("Shoal 0.1.0 (Redis {} compatible) started, pid={}, {} shard(s)", kVersion, getpid(),
+               nshards);
   spdlog::info("Ready to accept connections tcp on port {}", st.tcp_port);
   st.shards->Start([](Shard* shard) { Connection::StartIdleSweep(shard); });
   st.shards->Join();

@@ -48,7 +48,7 @@ struct ServerState {
   Config config;
   CommandRegistry registry;
   std::unique_ptr<ShardSet> shards;
-  std::vector<std::unique_ptr<CmdStat[]>> cmd_stats;     // [shard][command index]
+  std::vector<std::unique_ptr<CmdStat[]>> cmd_stats;       // [shard][command index]
   std::vector<std::unique_ptr<ThreadStats>> thread_stats;  // [shard]
   std::atomic<uint64_t> next_client_id{1};
   int64_t start_time_ms = 0;

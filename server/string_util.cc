@@ -1,18 +1,16 @@
-#include "server/ascii.h"
 #include "server/string_util.h"
 
 #include <cctype>
 #include <climits>
-
 #include <cstring>
 
+#include "server/ascii.h"
 #include "server/error_strings.h"
 #include "server/server_state.h"
 
 namespace shoal {
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 bool ExpireToAbsoluteMs(int64_t v, bool seconds, bool absolute, int64_t now_ms, int64_t* out) {
   if (v <= 0) return false;
@@ -51,12 +49,10 @@ std::string ParseSetOptions(ArgSlice args, size_t first, bool allow_get, int64_t
     } else if (EqNoCase(a, "px") && !p->keepttl && (unit == kNone || unit == kPx) && has_next) {
       unit = kPx;
       expire_arg = args[++j];
-    } else if (EqNoCase(a, "exat") && !p->keepttl && (unit == kNone || unit == kExAt) &&
-               has_next) {
+    } else if (EqNoCase(a, "exat") && !p->keepttl && (unit == kNone || unit == kExAt) && has_next) {
       unit = kExAt;
       expire_arg = args[++j];
-    } else if (EqNoCase(a, "pxat") && !p->keepttl && (unit == kNone || unit == kPxAt) &&
-               has_next) {
+    } else if (EqNoCase(a, "pxat") && !p->keepttl && (unit == kNone || unit == kPxAt) && has_next) {
       unit = kPxAt;
       expire_arg = args[++j];
     } else {
@@ -103,8 +99,10 @@ void SetString(CommandContext& ctx, std::string_view key, std::string_view value
               (p.cond == SetParams::Cond::kXx && s == nullptr));
   if (ok) PutString(slice, ctx.db_index, key, value, p);
   if (p.get) {
-    if (had_old) ctx.rb->Bulk(old);
-    else ctx.rb->Null();
+    if (had_old)
+      ctx.rb->Bulk(old);
+    else
+      ctx.rb->Null();
   } else if (ok) {
     ctx.rb->Ok();
   } else {

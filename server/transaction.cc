@@ -20,7 +20,9 @@ std::shared_ptr<Transaction> Transaction::CreateAll() {
 }
 
 Transaction::Transaction(std::vector<uint32_t> shards)
-    : shards_(std::move(shards)), msgs_(shards_.size()), set_(Server().shards.get()),
+    : shards_(std::move(shards)),
+      msgs_(shards_.size()),
+      set_(Server().shards.get()),
       coordinator_(Shard::Current()) {
   for (auto& m : msgs_) m.tx = this;
   done_msg_.tx = this;

@@ -33,7 +33,9 @@ struct ShardStats {
 
 // Redis's 24-bit LRU clock in seconds (LRU_CLOCK_RESOLUTION 1000 ms).
 inline constexpr uint32_t kLruClockMax = (1u << 24) - 1;
-inline uint32_t LruClockFromMs(int64_t ms) { return static_cast<uint32_t>(ms / 1000) & kLruClockMax; }
+inline uint32_t LruClockFromMs(int64_t ms) {
+  return static_cast<uint32_t>(ms / 1000) & kLruClockMax;
+}
 
 class DbSlice {
  public:

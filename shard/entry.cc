@@ -46,8 +46,8 @@ size_t GetVarint(const uint8_t* p, uint64_t* v) {
 }
 
 // Allocates a block and writes header, key and expiry; returns the block and the value offset.
-uint8_t* AllocEntry(std::string_view key, ObjType type, ObjEnc enc, int64_t expire_ms,
-                    uint32_t lru, size_t value_size, size_t* value_off) {
+uint8_t* AllocEntry(std::string_view key, ObjType type, ObjEnc enc, int64_t expire_ms, uint32_t lru,
+                    size_t value_size, size_t* value_off) {
   size_t klen_size = VarintLen(key.size());
   size_t off = kHeader + klen_size + key.size() + (expire_ms ? 8 : 0);
   auto* b = static_cast<uint8_t*>(mi_malloc(off + value_size));
@@ -78,25 +78,38 @@ Entry* Entry::NewEmbStr(std::string_view key, std::string_view value, int64_t ex
 
 const char* TypeName(ObjType t) {
   switch (t) {
-    case ObjType::kString: return "string";
-    case ObjType::kList: return "list";
-    case ObjType::kSet: return "set";
-    case ObjType::kZSet: return "zset";
-    case ObjType::kHash: return "hash";
+    case ObjType::kString:
+      return "string";
+    case ObjType::kList:
+      return "list";
+    case ObjType::kSet:
+      return "set";
+    case ObjType::kZSet:
+      return "zset";
+    case ObjType::kHash:
+      return "hash";
   }
   return "none";
 }
 
 const char* EncodingName(ObjEnc e) {
   switch (e) {
-    case ObjEnc::kRaw: return "raw";
-    case ObjEnc::kInt: return "int";
-    case ObjEnc::kHashTable: return "hashtable";
-    case ObjEnc::kIntSet: return "intset";
-    case ObjEnc::kSkipList: return "skiplist";
-    case ObjEnc::kEmbStr: return "embstr";
-    case ObjEnc::kQuickList: return "quicklist";
-    case ObjEnc::kListPack: return "listpack";
+    case ObjEnc::kRaw:
+      return "raw";
+    case ObjEnc::kInt:
+      return "int";
+    case ObjEnc::kHashTable:
+      return "hashtable";
+    case ObjEnc::kIntSet:
+      return "intset";
+    case ObjEnc::kSkipList:
+      return "skiplist";
+    case ObjEnc::kEmbStr:
+      return "embstr";
+    case ObjEnc::kQuickList:
+      return "quicklist";
+    case ObjEnc::kListPack:
+      return "listpack";
   }
   return "unknown";
 }

@@ -35,7 +35,7 @@ enum class ObjEnc : uint8_t {
 // Redis creates embstr for strings up to this length (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 inline constexpr size_t kEmbStrLimit = 44;
 
-const char* TypeName(ObjType t);    // "string", "list", ...
+const char* TypeName(ObjType t);     // "string", "list", ...
 const char* EncodingName(ObjEnc e);  // "raw", "int", "embstr", ...
 
 struct RawStr {
@@ -58,8 +58,8 @@ class Entry {
   static Entry* NewEmbStr(std::string_view key, std::string_view value, int64_t expire_ms,
                           uint32_t lru);
   // Raw-encoded string with at least `cap` capacity (for APPEND/SETRANGE/SETBIT).
-  static Entry* NewRaw(std::string_view key, std::string_view value, size_t cap,
-                       int64_t expire_ms, uint32_t lru);
+  static Entry* NewRaw(std::string_view key, std::string_view value, size_t cap, int64_t expire_ms,
+                       uint32_t lru);
   // Same key and value, new expiry (0 removes it). Frees `e`.
   static Entry* WithExpire(Entry* e, int64_t expire_ms);
   // A copy with another key (RENAME/COPY/MOVE); deep-copies the value.
@@ -83,10 +83,10 @@ class Entry {
   }
 
   // Strings.
-  int64_t int_value() const;             // enc() == kInt
-  std::string_view str_value() const;    // enc() == kEmbStr or kRaw
-  RawStr* raw() const;                   // enc() == kRaw
-  void set_raw(RawStr* r);               // enc() == kRaw
+  int64_t int_value() const;           // enc() == kInt
+  std::string_view str_value() const;  // enc() == kEmbStr or kRaw
+  RawStr* raw() const;                 // enc() == kRaw
+  void set_raw(RawStr* r);             // enc() == kRaw
   // Any string encoding as bytes; ints are printed into `scratch` (>= 21 bytes).
   std::string_view StringBytes(char* scratch) const;
 

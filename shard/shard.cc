@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 
@@ -22,7 +22,8 @@ int64_t NowMs() {
 }  // namespace
 
 struct Shard::Impl {
-  explicit Impl(boost::asio::io_context& io) : wake(io), expire_timer(io), guard(io.get_executor()) {}
+  explicit Impl(boost::asio::io_context& io)
+      : wake(io), expire_timer(io), guard(io.get_executor()) {}
   boost::asio::posix::stream_descriptor wake;
   boost::asio::steady_timer expire_timer;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard;

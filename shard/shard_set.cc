@@ -24,8 +24,10 @@ void ShardSet::SequencedSend(ShardMsg* const* msgs, const uint32_t* ids, size_t 
   unsigned spins = 0;
   while (seq_lock_.exchange(true, std::memory_order_acquire)) {
     while (seq_lock_.load(std::memory_order_relaxed)) {
-      if (++spins > 64) std::this_thread::yield();  // holder was preempted
-      else CpuRelax();
+      if (++spins > 64)
+        std::this_thread::yield();  // holder was preempted
+      else
+        CpuRelax();
     }
   }
   for (size_t i = 0; i < n; ++i) shards_[ids[i]]->Enqueue(msgs[i]);

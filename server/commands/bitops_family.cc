@@ -125,9 +125,12 @@ void CmdGetbit(ArgSlice args, CommandContext& ctx) {
 
 // Parses BIT|BYTE; false on anything else.
 bool ParseBitByte(std::string_view arg, bool* isbit) {
-  if (EqNoCaseC(arg, "bit")) *isbit = true;
-  else if (EqNoCaseC(arg, "byte")) *isbit = false;
-  else return false;
+  if (EqNoCaseC(arg, "bit"))
+    *isbit = true;
+  else if (EqNoCaseC(arg, "byte"))
+    *isbit = false;
+  else
+    return false;
   return true;
 }
 
@@ -304,8 +307,10 @@ void StoreBitopResult(DbSlice& slice, DbIndex db, std::string_view key, const st
     return;
   }
   Entry* e = Entry::NewRaw(key, res, res.size(), 0, slice.lru_clock());
-  if (s == nullptr) slice.Add(db, e);
-  else slice.Replace(db, s, e);
+  if (s == nullptr)
+    slice.Add(db, e);
+  else
+    slice.Replace(db, s, e);
 }
 
 // Reads the sources owned by `shard` among `positions` into st.
@@ -333,10 +338,14 @@ bool AnyWrongType(const BitopState& st) {
 void CmdBitop(ArgSlice args, CommandContext& ctx) {
   std::string_view opname = CStr(args[1]);
   BitOp op;
-  if (EqNoCaseC(opname, "and")) op = BitOp::kAnd;
-  else if (EqNoCaseC(opname, "or")) op = BitOp::kOr;
-  else if (EqNoCaseC(opname, "xor")) op = BitOp::kXor;
-  else if (EqNoCaseC(opname, "not")) op = BitOp::kNot;
+  if (EqNoCaseC(opname, "and"))
+    op = BitOp::kAnd;
+  else if (EqNoCaseC(opname, "or"))
+    op = BitOp::kOr;
+  else if (EqNoCaseC(opname, "xor"))
+    op = BitOp::kXor;
+  else if (EqNoCaseC(opname, "not"))
+    op = BitOp::kNot;
   else {
     ctx.rb->Error(errors::kSyntax);
     return ctx.Done();
@@ -373,7 +382,8 @@ void CmdBitop(ArgSlice args, CommandContext& ctx) {
         [groups, st, args, db](Shard& shard) {
           ReadBitopSources(shard.db_slice(), db, args, groups->For(shard.id()), *st);
         },
-        false, [tx, st, args, db, c, op, dest_shard] {
+        false,
+        [tx, st, args, db, c, op, dest_shard] {
           bool wrong = AnyWrongType(*st);
           if (!wrong) {
             st->result = ComputeBitop(op, st->src);
@@ -384,9 +394,12 @@ void CmdBitop(ArgSlice args, CommandContext& ctx) {
                 if (wrong || shard.id() != dest_shard) return;
                 StoreBitopResult(shard.db_slice(), db, args[2], st->result);
               },
-              true, [st, c, wrong] {
-                if (wrong) c->rb->Error(errors::kWrongType);
-                else c->rb->Integer(static_cast<int64_t>(st->result.size()));
+              true,
+              [st, c, wrong] {
+                if (wrong)
+                  c->rb->Error(errors::kWrongType);
+                else
+                  c->rb->Integer(static_cast<int64_t>(st->result.size()));
                 c->Done();
               });
         });
@@ -473,14 +486,15 @@ int CheckSignedOverflow(int64_t value, int64_t incr, uint64_t bits, Overflow owt
     uint64_t c = static_cast<uint64_t>(value) + static_cast<uint64_t>(incr);
     if (bits < 64) {
       uint64_t mask = ~uint64_t{0} << bits;
-      if (c & msb) c |= mask;
-      else c &= ~mask;
+      if (c & msb)
+        c |= mask;
+      else
+        c &= ~mask;
     }
     *limit = static_cast<int64_t>(c);
     return 1;
   };
-  if (value > max || (bits != 64 && incr > maxincr) ||
-      (value >= 0 && incr > 0 && incr > maxincr)) {
+  if (value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr)) {
     if (owtype == Overflow::kWrap) return wrap();
     if (owtype == Overflow::kSat) *limit = max;
     return 1;
@@ -496,9 +510,12 @@ int CheckSignedOverflow(int64_t value, int64_t incr, uint64_t bits, Overflow owt
 // getBitfieldTypeFromArgument: i1..i64 or u1..u63 (case-sensitive prefix).
 bool ParseBitfieldType(std::string_view arg, bool* sign, int* bits) {
   if (arg.empty()) return false;
-  if (arg[0] == 'i') *sign = true;
-  else if (arg[0] == 'u') *sign = false;
-  else return false;
+  if (arg[0] == 'i')
+    *sign = true;
+  else if (arg[0] == 'u')
+    *sign = false;
+  else
+    return false;
   int64_t v;
   if (!protocol::ParseInt64(CStr(arg.substr(1)), &v) || v < 1 || (*sign && v > 64) ||
       (!*sign && v > 63))
@@ -527,10 +544,14 @@ void BitfieldGeneric(ArgSlice args, CommandContext& ctx, bool readonly_cmd) {
       opcode = BfOp::kIncrby;
     } else if (EqNoCaseC(subcmd, "overflow") && remargs >= 1) {
       std::string_view name = args[++j];
-      if (EqNoCaseC(name, "wrap")) owtype = Overflow::kWrap;
-      else if (EqNoCaseC(name, "sat")) owtype = Overflow::kSat;
-      else if (EqNoCaseC(name, "fail")) owtype = Overflow::kFail;
-      else return ctx.rb->Error(kBitfieldOverflow);
+      if (EqNoCaseC(name, "wrap"))
+        owtype = Overflow::kWrap;
+      else if (EqNoCaseC(name, "sat"))
+        owtype = Overflow::kSat;
+      else if (EqNoCaseC(name, "fail"))
+        owtype = Overflow::kFail;
+      else
+        return ctx.rb->Error(kBitfieldOverflow);
       continue;
     } else {
       return ctx.rb->Error(errors::kSyntax);
@@ -541,8 +562,7 @@ void BitfieldGeneric(ArgSlice args, CommandContext& ctx, bool readonly_cmd) {
       return ctx.rb->Error(errors::kBitOffset);
     if (opcode != BfOp::kGet) {
       readonly = false;
-      if (highest_write_offset < bitoffset + bits - 1)
-        highest_write_offset = bitoffset + bits - 1;
+      if (highest_write_offset < bitoffset + bits - 1) highest_write_offset = bitoffset + bits - 1;
       if (!protocol::ParseInt64(args[j + 3], &i64)) return ctx.rb->Error(errors::kNotInteger);
     }
     ops.push_back({bitoffset, i64, opcode, owtype, bits, sign});
@@ -619,7 +639,8 @@ void BitfieldGeneric(ArgSlice args, CommandContext& ctx, bool readonly_cmd) {
       uint8_t buf[9] = {};
       uint64_t byte = op.offset >> 3;
       for (uint64_t i = 0; i < 9 && byte + i < src.size(); ++i) buf[i] = Bytes(src)[byte + i];
-      if (op.sign) ctx.rb->Integer(GetSignedBitfield(buf, op.offset - byte * 8, op.bits));
+      if (op.sign)
+        ctx.rb->Integer(GetSignedBitfield(buf, op.offset - byte * 8, op.bits));
       else
         ctx.rb->Integer(
             static_cast<int64_t>(GetUnsignedBitfield(buf, op.offset - byte * 8, op.bits)));

@@ -1,8 +1,8 @@
 // Connection commands: PING ECHO QUIT SELECT HELLO RESET CLIENT. They run on the connection's
 // thread and touch only connection state (CLIENT LIST/KILL visit every thread's connections).
+#include <algorithm>
 #include <cctype>
 #include <memory>
-#include <algorithm>
 
 #include "server/ascii.h"
 #include "server/command_context.h"
@@ -15,8 +15,6 @@
 namespace shoal {
 
 namespace {
-
-
 
 void CmdPing(ArgSlice args, CommandContext& ctx) {
   if (args.size() > 2) return ctx.rb->Error("ERR wrong number of arguments for 'ping' command");
@@ -89,7 +87,8 @@ void CmdHello(ArgSlice args, CommandContext& ctx) {
   if (has_setname) {
     for (char c : setname) {
       if (c < '!' || c > '~')
-        return ctx.rb->Error("ERR Client names cannot contain spaces, newlines or special characters.");
+        return ctx.rb->Error(
+            "ERR Client names cannot contain spaces, newlines or special characters.");
     }
     ctx.conn->name = std::string(setname);
   }
@@ -202,8 +201,8 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
         f.laddr = val;
       } else if (EqNoCase(opt, "type")) {
         if (EqNoCase(val, "normal")) {
-        } else if (EqNoCase(val, "master") || EqNoCase(val, "replica") ||
-                   EqNoCase(val, "slave") || EqNoCase(val, "pubsub")) {
+        } else if (EqNoCase(val, "master") || EqNoCase(val, "replica") || EqNoCase(val, "slave") ||
+                   EqNoCase(val, "pubsub")) {
           f.type_none = true;
         } else {
           ctx.rb->Error("ERR Unknown client type '" + std::string(val) + "'");
@@ -213,8 +212,10 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
         f.user = val;
         f.has_user = true;
       } else if (EqNoCase(opt, "skipme")) {
-        if (EqNoCase(val, "yes")) f.skipme = true;
-        else if (EqNoCase(val, "no")) f.skipme = false;
+        if (EqNoCase(val, "yes"))
+          f.skipme = true;
+        else if (EqNoCase(val, "no"))
+          f.skipme = false;
         else {
           ctx.rb->Error(errors::kSyntax);
           return ctx.Done();
@@ -255,8 +256,10 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
       [f, killed, c, self] {
         (void)self;
         if (f.old_style) {
-          if (killed->load() == 0) c->rb->Error(errors::kNoSuchClient);
-          else c->rb->Ok();
+          if (killed->load() == 0)
+            c->rb->Error(errors::kNoSuchClient);
+          else
+            c->rb->Ok();
         } else {
           c->rb->Integer(killed->load());
         }
@@ -267,8 +270,13 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
 void CmdClient(ArgSlice args, CommandContext& ctx) {
   std::string_view sub = args[1];
   auto arity_err = [&] {
-    ctx.rb->Error("ERR wrong number of arguments for 'client|" + std::string(
-        [&] { std::string l(sub); for (char& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch))); return l; }()) + "' command");
+    ctx.rb->Error("ERR wrong number of arguments for 'client|" + std::string([&] {
+                    std::string l(sub);
+                    for (char& ch : l)
+                      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                    return l;
+                  }()) +
+                  "' command");
     ctx.Done();
   };
   Connection* conn = ctx.conn;
@@ -277,8 +285,10 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
     ctx.rb->Integer(static_cast<int64_t>(conn->id()));
   } else if (EqNoCase(sub, "getname")) {
     if (args.size() != 2) return arity_err();
-    if (conn->name.empty()) ctx.rb->Null();
-    else ctx.rb->Bulk(conn->name);
+    if (conn->name.empty())
+      ctx.rb->Null();
+    else
+      ctx.rb->Bulk(conn->name);
   } else if (EqNoCase(sub, "setname")) {
     if (args.size() != 3) return arity_err();
     for (char ch : args[2]) {
@@ -299,8 +309,10 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
     return ClientKill(args, ctx);
   } else if (EqNoCase(sub, "no-evict")) {
     if (args.size() != 3) return arity_err();
-    if (EqNoCase(args[2], "on")) conn->no_evict = true;
-    else if (EqNoCase(args[2], "off")) conn->no_evict = false;
+    if (EqNoCase(args[2], "on"))
+      conn->no_evict = true;
+    else if (EqNoCase(args[2], "off"))
+      conn->no_evict = false;
     else {
       ctx.rb->Error(errors::kSyntax);
       return ctx.Done();
@@ -321,25 +333,42 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
   } else if (EqNoCase(sub, "help")) {
     static const char* kHelp[] = {
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "GETNAME", "    Return the name of the current connection.",
-        "ID", "    Return the ID of the current connection.",
-        "INFO", "    Return information about the current client connection.",
-        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+        "GETNAME",
+        "    Return the name of the current connection.",
+        "ID",
+        "    Return the ID of the current connection.",
+        "INFO",
+        "    Return information about the current client connection.",
+        "KILL <ip:port>",
+        "    Kill connection made from <ip:port>.",
         "KILL <option> <value> [<option> <value> [...]]",
         "    Kill connections. Options are:",
-        "    * ADDR (<ip:port>|<unixsocket>:0)", "      Kill connections made from the specified address",
-        "    * LADDR (<ip:port>|<unixsocket>:0)", "      Kill connections made to specified local address",
-        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
-        "    * USER <username>", "      Kill connections authenticated by <username>.",
-        "    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
-        "    * ID <client-id>", "      Kill connections by client id.",
-        "    * MAXAGE <maxage>", "      Kill connections older than the specified age.",
-        "LIST [options ...]", "    Return information about client connections. Options:",
-        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
-        "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
-        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
-        "SETNAME <name>", "    Assign the name <name> to the current connection.",
-        "HELP", "    Print this help.",
+        "    * ADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Kill connections by type.",
+        "    * USER <username>",
+        "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)",
+        "      Skip killing current connection (default: yes).",
+        "    * ID <client-id>",
+        "      Kill connections by client id.",
+        "    * MAXAGE <maxage>",
+        "      Kill connections older than the specified age.",
+        "LIST [options ...]",
+        "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Return clients of specified type.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
+        "REPLY (ON|OFF|SKIP)",
+        "    Control the replies sent to the current connection.",
+        "SETNAME <name>",
+        "    Assign the name <name> to the current connection.",
+        "HELP",
+        "    Print this help.",
     };
     ctx.rb->Array(std::size(kHelp));
     for (const char* l : kHelp) ctx.rb->Simple(l);
@@ -368,11 +397,9 @@ void RegisterConnectionFamily(CommandRegistry& r) {
   add("select", 2, kLoading | kStale | kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection,
       CmdSelect, "Change the selected database for the current connection", "1.0.0");
   add("hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
-      kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdHello, "Handshake with Redis",
-      "6.0.0");
+      kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdHello, "Handshake with Redis", "6.0.0");
   add("reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
-      kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdReset, "Reset the connection",
-      "6.2.0");
+      kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdReset, "Reset the connection", "6.2.0");
   add("client", -2, kLoading | kStale, kConnAcl | acl_cat::kSlow, CmdMode::kMulti, CmdClient,
       "A container for client connection commands", "2.4.0");
 }

@@ -43,8 +43,6 @@ using Slot = DbSlice::Slot;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-
-
 Slot* LookupRead(DbSlice& slice, DbIndex db, std::string_view key) {
   return slice.FindAndTouch(db, key);
 }
@@ -103,8 +101,10 @@ struct ValueCopy {
     lru = e->lru();
     switch (type) {
       case ObjType::kString:
-        if (enc == ObjEnc::kInt) int_value = e->int_value();
-        else str.assign(e->str_value());
+        if (enc == ObjEnc::kInt)
+          int_value = e->int_value();
+        else
+          str.assign(e->str_value());
         return true;
       default:
         return false;
@@ -127,8 +127,10 @@ struct ValueCopy {
 // Stores e under its key in db, replacing whatever is there.
 void Store(DbSlice& slice, DbIndex db, Entry* e) {
   Slot* s = slice.Find(db, e->key());
-  if (s != nullptr) slice.Replace(db, s, e);
-  else slice.Add(db, e);
+  if (s != nullptr)
+    slice.Replace(db, s, e);
+  else
+    slice.Add(db, e);
 }
 
 // Positions 1..argc-1 (DEL, EXISTS, ...).
@@ -154,9 +156,15 @@ void CountKeys(ArgSlice args, CommandContext& ctx, CountOp op) {
         for (uint32_t p : mine) {
           bool hit = false;
           switch (op) {
-            case CountOp::kDel: hit = slice.DeleteKey(db, args[p]); break;
-            case CountOp::kExists: hit = LookupReadNoTouch(slice, db, args[p]) != nullptr; break;
-            case CountOp::kTouch: hit = LookupRead(slice, db, args[p]) != nullptr; break;
+            case CountOp::kDel:
+              hit = slice.DeleteKey(db, args[p]);
+              break;
+            case CountOp::kExists:
+              hit = LookupReadNoTouch(slice, db, args[p]) != nullptr;
+              break;
+            case CountOp::kTouch:
+              hit = LookupRead(slice, db, args[p]) != nullptr;
+              break;
           }
           (*hits)[p] = hit;
         }
@@ -183,10 +191,14 @@ void CmdType(ArgSlice args, CommandContext& ctx) {
 // RENAME / RENAMENX
 
 void RenameReply(CommandContext& ctx, bool nx, bool src_missing, bool dst_blocked) {
-  if (src_missing) ctx.rb->Error(errors::kNoSuchKey);
-  else if (dst_blocked) ctx.rb->Integer(0);
-  else if (nx) ctx.rb->Integer(1);
-  else ctx.rb->Ok();
+  if (src_missing)
+    ctx.rb->Error(errors::kNoSuchKey);
+  else if (dst_blocked)
+    ctx.rb->Integer(0);
+  else if (nx)
+    ctx.rb->Integer(1);
+  else
+    ctx.rb->Ok();
 }
 
 void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
@@ -242,7 +254,8 @@ void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
             st->dst_exists = LookupWrite(slice, db, args[2]) != nullptr;
           }
         },
-        /*conclude=*/false, [tx, st, args, db, nx, c] {
+        /*conclude=*/false,
+        [tx, st, args, db, nx, c] {
           bool ok = !st->src_missing && !st->unsupported && !(nx && st->dst_exists);
           tx->Hop(
               [st, args, db, nx, ok](Shard& shard) {
@@ -254,7 +267,8 @@ void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
                   Store(slice, db, st->value.Make(args[2]));
                 }
               },
-              /*conclude=*/true, [st, nx, c] {
+              /*conclude=*/true,
+              [st, nx, c] {
                 if (st->unsupported) {
                   c->rb->Error("ERR RENAME of this type across shards is not supported");
                 } else {
@@ -336,13 +350,16 @@ void CmdCopy(ArgSlice args, CommandContext& ctx) {
           DbSlice& slice = shard.db_slice();
           if (shard.id() == st->src_shard) {
             Slot* s = LookupRead(slice, src_db, args[1]);
-            if (s == nullptr) st->src_missing = true;
-            else if (!st->value.From(s->entry())) st->unsupported = true;
+            if (s == nullptr)
+              st->src_missing = true;
+            else if (!st->value.From(s->entry()))
+              st->unsupported = true;
           } else {
             st->dst_exists = LookupWrite(slice, dst_db, args[2]) != nullptr;
           }
         },
-        /*conclude=*/false, [tx, st, args, dst_db, replace, c] {
+        /*conclude=*/false,
+        [tx, st, args, dst_db, replace, c] {
           bool ok = !st->src_missing && !st->unsupported && (replace || !st->dst_exists);
           tx->Hop(
               [st, args, dst_db, ok](Shard& shard) {
@@ -351,7 +368,8 @@ void CmdCopy(ArgSlice args, CommandContext& ctx) {
                 st->value.lru = slice.lru_clock();
                 Store(slice, dst_db, st->value.Make(args[2]));
               },
-              /*conclude=*/true, [st, ok, c] {
+              /*conclude=*/true,
+              [st, ok, c] {
                 if (st->unsupported) {
                   c->rb->Error("ERR COPY of this type across shards is not supported");
                 } else {
@@ -384,8 +402,7 @@ void CmdMove(ArgSlice args, CommandContext& ctx) {
 // KEYS pattern
 
 void CmdKeys(ArgSlice args, CommandContext& ctx) {
-  auto per_shard = std::make_shared<std::vector<std::vector<std::string>>>(
-      Server().shards->size());
+  auto per_shard = std::make_shared<std::vector<std::vector<std::string>>>(Server().shards->size());
   std::string pattern(args[1]);
   bool all = pattern == "*";
   DbIndex db = ctx.db_index;
@@ -449,7 +466,7 @@ struct ScanState {
   uint32_t nshards = 0;
   CommandContext* ctx = nullptr;
   // Progress.
-  uint64_t seen = 0;       // entries examined (before filtering), like Redis's COUNT
+  uint64_t seen = 0;        // entries examined (before filtering), like Redis's COUNT
   uint64_t steps_left = 0;  // table steps still allowed (10 * COUNT, as Redis's maxiterations)
   std::vector<std::string> keys;
 };
@@ -468,32 +485,33 @@ void ScanReply(const std::shared_ptr<ScanState>& st, uint64_t next) {
 // One hop: scans shard `shard_id` from `table_cursor`, then replies or moves to the next shard.
 void ScanShard(std::shared_ptr<ScanState> st, uint32_t shard_id, uint64_t table_cursor) {
   auto next = std::make_shared<uint64_t>(0);
-  Transaction::Create({shard_id})->Execute(
-      [st, next, table_cursor](Shard& shard) {
-        DbSlice& slice = shard.db_slice();
-        uint64_t cur = table_cursor;
-        if (slice.DbSize(st->db) == 0) {  // nothing to walk
-          *next = 0;
-          return;
-        }
-        do {
-          cur = slice.ScanStep(st->db, cur, [&](const Entry* e) {
-            ++st->seen;
-            std::string_view k = e->key();
-            if (st->use_pattern && !GlobMatch(st->pattern, k)) return;
-            if (st->use_type && st->type != TypeName(e->type())) return;
-            st->keys.emplace_back(k);
+  Transaction::Create({shard_id})
+      ->Execute(
+          [st, next, table_cursor](Shard& shard) {
+            DbSlice& slice = shard.db_slice();
+            uint64_t cur = table_cursor;
+            if (slice.DbSize(st->db) == 0) {  // nothing to walk
+              *next = 0;
+              return;
+            }
+            do {
+              cur = slice.ScanStep(st->db, cur, [&](const Entry* e) {
+                ++st->seen;
+                std::string_view k = e->key();
+                if (st->use_pattern && !GlobMatch(st->pattern, k)) return;
+                if (st->use_type && st->type != TypeName(e->type())) return;
+                st->keys.emplace_back(k);
+              });
+            } while (cur != 0 && --st->steps_left > 0 && st->seen < st->count);
+            *next = cur;
+          },
+          /*write=*/false,
+          [st, next, shard_id] {
+            if (*next != 0) return ScanReply(st, (*next << kShardBits) | shard_id);
+            if (shard_id + 1 >= st->nshards) return ScanReply(st, 0);
+            if (st->seen >= st->count || st->steps_left == 0) return ScanReply(st, shard_id + 1);
+            ScanShard(st, shard_id + 1, 0);
           });
-        } while (cur != 0 && --st->steps_left > 0 && st->seen < st->count);
-        *next = cur;
-      },
-      /*write=*/false,
-      [st, next, shard_id] {
-        if (*next != 0) return ScanReply(st, (*next << kShardBits) | shard_id);
-        if (shard_id + 1 >= st->nshards) return ScanReply(st, 0);
-        if (st->seen >= st->count || st->steps_left == 0) return ScanReply(st, shard_id + 1);
-        ScanShard(st, shard_id + 1, 0);
-      });
 }
 
 void CmdScan(ArgSlice args, CommandContext& ctx) {
@@ -611,11 +629,16 @@ void ExpireGeneric(ArgSlice args, CommandContext& ctx, bool seconds, bool absolu
   unsigned flags = 0;
   for (size_t j = 3; j < args.size(); ++j) {
     std::string_view o = args[j];
-    if (EqNoCase(o, "nx")) flags |= kExpNx;
-    else if (EqNoCase(o, "xx")) flags |= kExpXx;
-    else if (EqNoCase(o, "gt")) flags |= kExpGt;
-    else if (EqNoCase(o, "lt")) flags |= kExpLt;
-    else return ctx.rb->Error("ERR Unsupported option " + std::string(o));
+    if (EqNoCase(o, "nx"))
+      flags |= kExpNx;
+    else if (EqNoCase(o, "xx"))
+      flags |= kExpXx;
+    else if (EqNoCase(o, "gt"))
+      flags |= kExpGt;
+    else if (EqNoCase(o, "lt"))
+      flags |= kExpLt;
+    else
+      return ctx.rb->Error("ERR Unsupported option " + std::string(o));
   }
   if ((flags & kExpNx) && (flags & (kExpXx | kExpGt | kExpLt)))
     return ctx.rb->Error(errors::kNxXxGtLt);
@@ -738,8 +761,8 @@ void CmdObject(ArgSlice args, CommandContext& ctx) {
     return ctx.rb->Integer(static_cast<int64_t>(idle_ms / 1000));
   }
   // refcount: Redis shares the integer objects 0..9999.
-  bool shared = e->type() == ObjType::kString && e->enc() == ObjEnc::kInt &&
-                e->int_value() >= 0 && e->int_value() < kSharedIntegers;
+  bool shared = e->type() == ObjType::kString && e->enc() == ObjEnc::kInt && e->int_value() >= 0 &&
+                e->int_value() < kSharedIntegers;
   ctx.rb->Integer(shared ? kSharedRefcount : 1);
 }
 
@@ -776,8 +799,10 @@ void FlushGeneric(ArgSlice args, CommandContext& ctx, bool all) {
   CommandContext* c = &ctx;
   Transaction::CreateAll()->Execute(
       [db, all](Shard& shard) {
-        if (all) shard.db_slice().FlushAll();
-        else shard.db_slice().FlushDb(db);
+        if (all)
+          shard.db_slice().FlushAll();
+        else
+          shard.db_slice().FlushDb(db);
       },
       /*write=*/true,
       [c] {
@@ -849,35 +874,34 @@ void RegisterGenericFamily(CommandRegistry& r) {
   // OBJECT: routed by its key (argument 2); OBJECT HELP has none, hence kNoMandatoryKeys.
   // Redis shows the container itself with no flags and keys 0 0 0; its subcommands carry the
   // real ones (listed below for COMMAND INFO/DOCS).
-  CommandId object = MakeCommand("generic", "object", -2, kNoMandatoryKeys, 2, 2, 1, kSlowAcl, kShard, CmdObject,
-                          "A container for object introspection commands", "2.2.3");
+  CommandId object =
+      MakeCommand("generic", "object", -2, kNoMandatoryKeys, 2, 2, 1, kSlowAcl, kShard, CmdObject,
+                  "A container for object introspection commands", "2.2.3");
   constexpr uint64_t kObjAcl = kKsRead | kSlowAcl;
-  object.subcommands.push_back(MakeCommand("generic", "object|encoding", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
-                                    CmdObject,
-                                    "Inspect the internal encoding of a Redis object", "2.2.3"));
-  object.subcommands.push_back(MakeCommand("generic", "object|freq", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
-                                    CmdObject,
-                                    "Get the logarithmic access frequency counter of a Redis "
-                                    "object",
-                                    "4.0.0"));
-  object.subcommands.push_back(MakeCommand("generic", "object|help", 2, kLoading | kStale, 0, 0, 0,
-                                    acl_cat::kKeyspace | kSlowAcl, kShard, CmdObject,
-                                    "Show helpful text about the different subcommands",
-                                    "6.2.0"));
-  object.subcommands.push_back(MakeCommand("generic", "object|idletime", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
-                                    CmdObject,
-                                    "Get the time since a Redis object was last accessed",
-                                    "2.2.3"));
-  object.subcommands.push_back(MakeCommand("generic", "object|refcount", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard,
-                                    CmdObject,
-                                    "Get the number of references to the value of the key",
-                                    "2.2.3"));
+  object.subcommands.push_back(
+      MakeCommand("generic", "object|encoding", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard, CmdObject,
+                  "Inspect the internal encoding of a Redis object", "2.2.3"));
+  object.subcommands.push_back(
+      MakeCommand("generic", "object|freq", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard, CmdObject,
+                  "Get the logarithmic access frequency counter of a Redis "
+                  "object",
+                  "4.0.0"));
+  object.subcommands.push_back(MakeCommand(
+      "generic", "object|help", 2, kLoading | kStale, 0, 0, 0, acl_cat::kKeyspace | kSlowAcl,
+      kShard, CmdObject, "Show helpful text about the different subcommands", "6.2.0"));
+  object.subcommands.push_back(
+      MakeCommand("generic", "object|idletime", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard, CmdObject,
+                  "Get the time since a Redis object was last accessed", "2.2.3"));
+  object.subcommands.push_back(
+      MakeCommand("generic", "object|refcount", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard, CmdObject,
+                  "Get the number of references to the value of the key", "2.2.3"));
   r.Add(std::move(object));
 
   // Keyspace-wide server commands.
   auto add_server = [&](const char* name, int arity, uint32_t flags, uint64_t acl, CmdHandler h,
                         const char* summary) {
-    CommandId c = MakeCommand("generic", name, arity, flags, 0, 0, 0, acl, kMulti, h, summary, "1.0.0");
+    CommandId c =
+        MakeCommand("generic", name, arity, flags, 0, 0, 0, acl, kMulti, h, summary, "1.0.0");
     c.group = "server";
     r.Add(std::move(c));
   };

@@ -1,18 +1,18 @@
 // Server commands: INFO CONFIG COMMAND TIME SHUTDOWN DEBUG. They run on the connection's thread;
 // the ones that need per-shard numbers visit the shards with a control hop.
+#include <mimalloc.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <boost/asio/steady_timer.hpp>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <mimalloc.h>
-#include <spdlog/spdlog.h>
 
 #include "server/ascii.h"
 #include "server/command_context.h"
@@ -27,8 +27,6 @@ namespace shoal {
 
 namespace {
 
-
-
 int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -40,12 +38,16 @@ uint64_t Load(const std::atomic<uint64_t>& a) { return a.load(std::memory_order_
 // Redis's bytesToHuman.
 std::string Human(double n) {
   char buf[64];
-  if (n < 1024) std::snprintf(buf, sizeof(buf), "%" PRIu64 "B", static_cast<uint64_t>(n));
-  else if (n < 1024.0 * 1024) std::snprintf(buf, sizeof(buf), "%.2fK", n / 1024);
-  else if (n < 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof(buf), "%.2fM", n / (1024 * 1024));
+  if (n < 1024)
+    std::snprintf(buf, sizeof(buf), "%" PRIu64 "B", static_cast<uint64_t>(n));
+  else if (n < 1024.0 * 1024)
+    std::snprintf(buf, sizeof(buf), "%.2fK", n / 1024);
+  else if (n < 1024.0 * 1024 * 1024)
+    std::snprintf(buf, sizeof(buf), "%.2fM", n / (1024 * 1024));
   else if (n < 1024.0 * 1024 * 1024 * 1024)
     std::snprintf(buf, sizeof(buf), "%.2fG", n / (1024.0 * 1024 * 1024));
-  else std::snprintf(buf, sizeof(buf), "%.2fT", n / (1024.0 * 1024 * 1024 * 1024));
+  else
+    std::snprintf(buf, sizeof(buf), "%.2fT", n / (1024.0 * 1024 * 1024 * 1024));
   return buf;
 }
 
@@ -140,7 +142,7 @@ void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
 }
 
 void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
-  uint64_t conns = 0, cmds = 0, in = 0, out = 0, rejected = 0, errs = 0, qbl = 0;
+  uint64_t conns = 0, cmds = 0, in = 0, out = 0, rejected = 0, errs = 0, qbl = 0, proto = 0;
   for (const auto& ts : Server().thread_stats) {
     conns += Load(ts->connections_received);
     cmds += Load(ts->commands_processed);
@@ -148,6 +150,7 @@ void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
     out += Load(ts->net_output_bytes);
     rejected += Load(ts->rejected_connections);
     qbl += Load(ts->query_buffer_limit_disconnects);
+    proto += Load(ts->protocol_errors);
   }
   uint64_t failed = 0;
   for (unsigned sh = 0; sh < Server().cmd_stats.size(); ++sh)
@@ -175,6 +178,7 @@ void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   s += "keyspace_misses:" + std::to_string(misses) + "\r\n";
   s += "total_error_replies:" + std::to_string(errs) + "\r\n";
   s += "client_query_buffer_limit_disconnections:" + std::to_string(qbl) + "\r\n";
+  s += "protocol_errors:" + std::to_string(proto) + "\r\n";
 }
 
 void AppendCpu(std::string& s) {
@@ -223,7 +227,8 @@ void AppendCommandStats(std::string& s) {
     if (calls == 0 && rejected == 0 && failed == 0) continue;
     char buf[256];
     std::snprintf(buf, sizeof(buf),
-                  "cmdstat_%s:calls=%" PRIu64 ",usec=%" PRIu64 ",usec_per_call=%.2f"
+                  "cmdstat_%s:calls=%" PRIu64 ",usec=%" PRIu64
+                  ",usec_per_call=%.2f"
                   ",rejected_calls=%" PRIu64 ",failed_calls=%" PRIu64 "\r\n",
                   c.name.c_str(), calls, usec, calls ? static_cast<double>(usec) / calls : 0.0,
                   rejected, failed);
@@ -270,13 +275,34 @@ void CmdInfo(ArgSlice args, CommandContext& ctx) {
         auto sep = [&] {
           if (!s.empty()) s += "\r\n";
         };
-        if (want("server", true)) { sep(); AppendServer(s); }
-        if (want("clients", true)) { sep(); AppendClients(s, *snaps); }
-        if (want("memory", true)) { sep(); AppendMemory(s, *snaps); }
-        if (want("stats", true)) { sep(); AppendStats(s, *snaps); }
-        if (want("cpu", true)) { sep(); AppendCpu(s); }
-        if (want("commandstats", false)) { sep(); AppendCommandStats(s); }
-        if (want("keyspace", true)) { sep(); AppendKeyspace(s, *snaps); }
+        if (want("server", true)) {
+          sep();
+          AppendServer(s);
+        }
+        if (want("clients", true)) {
+          sep();
+          AppendClients(s, *snaps);
+        }
+        if (want("memory", true)) {
+          sep();
+          AppendMemory(s, *snaps);
+        }
+        if (want("stats", true)) {
+          sep();
+          AppendStats(s, *snaps);
+        }
+        if (want("cpu", true)) {
+          sep();
+          AppendCpu(s);
+        }
+        if (want("commandstats", false)) {
+          sep();
+          AppendCommandStats(s);
+        }
+        if (want("keyspace", true)) {
+          sep();
+          AppendKeyspace(s, *snaps);
+        }
         c->rb->Verbatim(s);
         c->Done();
       });
@@ -329,10 +355,10 @@ bool ConfigImpl(ArgSlice args, CommandContext& ctx) {
     tx->Control(
         [](Shard& shard) {
           auto& ts = *Server().thread_stats[shard.id()];
-          for (auto* a : {&ts.connections_received, &ts.commands_processed, &ts.net_input_bytes,
-                          &ts.net_output_bytes, &ts.rejected_calls, &ts.failed_calls,
-                          &ts.protocol_errors, &ts.error_replies, &ts.rejected_connections,
-                          &ts.query_buffer_limit_disconnects})
+          for (auto* a :
+               {&ts.connections_received, &ts.commands_processed, &ts.net_input_bytes,
+                &ts.net_output_bytes, &ts.rejected_calls, &ts.failed_calls, &ts.protocol_errors,
+                &ts.error_replies, &ts.rejected_connections, &ts.query_buffer_limit_disconnects})
             a->store(0, std::memory_order_relaxed);
           CmdStat* cs = Server().cmd_stats[shard.id()].get();
           for (size_t i = 0; i < Server().registry.size(); ++i) {
@@ -423,8 +449,10 @@ void CmdCommand(ArgSlice args, CommandContext& ctx) {
     rb.Array(args.size() - 2);
     for (size_t i = 2; i < args.size(); ++i) {
       const CommandId* c = reg.Find(args[i]);
-      if (c == nullptr) rb.NullArray();
-      else ReplyCommandInfo(rb, *c);
+      if (c == nullptr)
+        rb.NullArray();
+      else
+        ReplyCommandInfo(rb, *c);
     }
   } else if (EqNoCase(sub, "docs")) {
     std::vector<const CommandId*> list;
@@ -441,10 +469,14 @@ void CmdCommand(ArgSlice args, CommandContext& ctx) {
     std::string aclcat;
     bool filter_module = false;
     if (args.size() == 5 && EqNoCase(args[2], "filterby")) {
-      if (EqNoCase(args[3], "pattern")) pattern = args[4];
-      else if (EqNoCase(args[3], "aclcat")) aclcat = "@" + Lower(args[4]);
-      else if (EqNoCase(args[3], "module")) filter_module = true;
-      else return rb.Error(errors::kSyntax);
+      if (EqNoCase(args[3], "pattern"))
+        pattern = args[4];
+      else if (EqNoCase(args[3], "aclcat"))
+        aclcat = "@" + Lower(args[4]);
+      else if (EqNoCase(args[3], "module"))
+        filter_module = true;
+      else
+        return rb.Error(errors::kSyntax);
     } else if (args.size() != 2) {
       return rb.Error(errors::kSyntax);
     }
@@ -514,8 +546,7 @@ void CmdCommand(ArgSlice args, CommandContext& ctx) {
     rb.Array(std::size(kHelp));
     for (const char* l : kHelp) rb.Simple(l);
   } else {
-    rb.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) +
-             "'. Try COMMAND HELP.");
+    rb.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try COMMAND HELP.");
   }
 }
 
@@ -603,12 +634,12 @@ void RegisterServerFamily(CommandRegistry& r) {
                  CmdHandler h, const char* summary, const char* since) {
     r.Add(MakeCommand("server", name, arity, flags, 0, 0, 0, acl, mode, h, summary, since));
   };
-  add("info", -1, kLoading | kStale, acl_cat::kSlow | acl_cat::kDangerous, CmdMode::kMulti,
-      CmdInfo, "Get information and statistics about the server", "1.0.0");
+  add("info", -1, kLoading | kStale, acl_cat::kSlow | acl_cat::kDangerous, CmdMode::kMulti, CmdInfo,
+      "Get information and statistics about the server", "1.0.0");
   add("config", -2, 0, acl_cat::kSlow, CmdMode::kMulti, CmdConfig,
       "A container for server configuration commands", "2.0.0");
-  add("command", -1, kLoading | kStale, acl_cat::kSlow | acl_cat::kConnection,
-      CmdMode::kConnection, CmdCommand, "Get array of Redis command details", "2.8.13");
+  add("command", -1, kLoading | kStale, acl_cat::kSlow | acl_cat::kConnection, CmdMode::kConnection,
+      CmdCommand, "Get array of Redis command details", "2.8.13");
   add("time", 1, kLoading | kStale | kFast, acl_cat::kFast, CmdMode::kConnection, CmdTime,
       "Return the current server time", "2.6.0");
   add("shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMandatoryKeys | kAllowBusy,

@@ -61,8 +61,10 @@ void CmdMget(ArgSlice args, CommandContext& ctx) {
       [st, c, n = args.size()] {
         c->rb->Array(n - 1);
         for (size_t i = 1; i < n; ++i) {
-          if (st->present[i]) c->rb->Bulk(st->values[i]);
-          else c->rb->Null();
+          if (st->present[i])
+            c->rb->Bulk(st->values[i]);
+          else
+            c->rb->Null();
         }
         c->Done();
       });
@@ -108,7 +110,8 @@ void MsetGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
           for (uint32_t p : groups->For(shard.id()))
             if (shard.db_slice().Find(db, args[p]) != nullptr) any_exists->store(true);
         },
-        false, [tx, groups, any_exists, args, db, c] {
+        false,
+        [tx, groups, any_exists, args, db, c] {
           bool exists = any_exists->load();
           tx->Hop(
               [groups, exists, args, db](Shard& shard) {
@@ -116,7 +119,8 @@ void MsetGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
                 for (uint32_t p : groups->For(shard.id()))
                   PutString(shard.db_slice(), db, args[p], args[p + 1], SetParams{});
               },
-              true, [c, exists] {
+              true,
+              [c, exists] {
                 c->rb->Integer(exists ? 0 : 1);
                 c->Done();
               });

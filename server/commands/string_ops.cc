@@ -28,7 +28,8 @@ constexpr char kLcsLenAndIdx[] =
 constexpr char kLcsTooLong[] = "ERR String too long for LCS";
 constexpr char kLcsExceedsBulkLen[] =
     "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
-constexpr char kLcsNoMemory[] = "ERR Insufficient memory, failed allocating transient memory for LCS";
+constexpr char kLcsNoMemory[] =
+    "ERR Insufficient memory, failed allocating transient memory for LCS";
 
 std::string InvalidExpireTime(const CommandContext& ctx) {
   return "ERR invalid expire time in '" + ctx.cid->name + "' command";
@@ -115,13 +116,11 @@ void CmdGetex(ArgSlice args, CommandContext& ctx) {
       flags |= kPx;
       expire = args[++j];
       have_expire = true;
-    } else if (EqNoCaseC(opt, "exat") && !(flags & (kPersist | kEx | kPx | kPxat)) &&
-               has_next) {
+    } else if (EqNoCaseC(opt, "exat") && !(flags & (kPersist | kEx | kPx | kPxat)) && has_next) {
       flags |= kExat;
       expire = args[++j];
       have_expire = true;
-    } else if (EqNoCaseC(opt, "pxat") && !(flags & (kPersist | kEx | kExat | kPx)) &&
-               has_next) {
+    } else if (EqNoCaseC(opt, "pxat") && !(flags & (kPersist | kEx | kExat | kPx)) && has_next) {
       flags |= kPxat;
       expire = args[++j];
       have_expire = true;
@@ -385,8 +384,10 @@ void LcsReply(ArgSlice args, ReplyBuilder& rb, const std::string& a, const std::
       j--;
     } else {
       uint32_t l1 = at(i - 1, j), l2 = at(i, j - 1);
-      if (l1 > l2) i--;
-      else j--;
+      if (l1 > l2)
+        i--;
+      else
+        j--;
       if (arange_start != alen) emit_range = true;
     }
     uint32_t match_len = arange_end - arange_start + 1;
@@ -444,8 +445,10 @@ void CmdLcs(ArgSlice args, CommandContext& ctx) {
         }
       },
       [st, args, c] {
-        if (st->wrong_type[1] || st->wrong_type[2]) c->rb->Error(kLcsNotStrings);
-        else LcsReply(args, *c->rb, st->value[1], st->value[2]);
+        if (st->wrong_type[1] || st->wrong_type[2])
+          c->rb->Error(kLcsNotStrings);
+        else
+          LcsReply(args, *c->rb, st->value[1], st->value[2]);
         c->Done();
       });
 }
@@ -475,23 +478,22 @@ void RegisterMoreStringCommands(CommandRegistry& r) {
       CmdAppend, "Append a value to a key", "2.0.0");
   add("strlen", 2, kReadOnly | kFast, 1, 1, 1, kRead | kFastAcl, CmdMode::kShard, CmdStrlen,
       "Get the length of the value stored in a key", "2.2.0");
-  add("incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
-      CmdIncr, "Increment the integer value of a key by one", "1.0.0");
-  add("decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
-      CmdDecr, "Decrement the integer value of a key by one", "1.0.0");
+  add("incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard, CmdIncr,
+      "Increment the integer value of a key by one", "1.0.0");
+  add("decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard, CmdDecr,
+      "Decrement the integer value of a key by one", "1.0.0");
   add("incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
       CmdIncrby, "Increment the integer value of a key by the given amount", "1.0.0");
   add("decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
       CmdDecrby, "Decrement the integer value of a key by the given number", "1.0.0");
-  add("incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl,
-      CmdMode::kShard, CmdIncrbyfloat, "Increment the float value of a key by the given amount",
-      "2.6.0");
+  add("incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
+      CmdIncrbyfloat, "Increment the float value of a key by the given amount", "2.6.0");
   add("getrange", 4, kReadOnly, 1, 1, 1, kRead | kSlowAcl, CmdMode::kShard, CmdGetrange,
       "Get a substring of the string stored at a key", "2.4.0");
   add("substr", 4, kReadOnly, 1, 1, 1, kRead | kSlowAcl, CmdMode::kShard, CmdGetrange,
       "Get a substring of the string stored at a key", "1.0.0");
-  add("setrange", 4, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | kSlowAcl, CmdMode::kShard,
-      CmdSetrange, "Overwrite part of a string at key starting at the specified offset", "2.2.0");
+  add("setrange", 4, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | kSlowAcl, CmdMode::kShard, CmdSetrange,
+      "Overwrite part of a string at key starting at the specified offset", "2.2.0");
   add("lcs", -3, kReadOnly, 1, 2, 1, kRead | kSlowAcl, CmdMode::kMulti, CmdLcs,
       "Find longest common substring", "7.0.0");
 }

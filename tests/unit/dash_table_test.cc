@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
+#include "shard/dash_table.h"
 
+#include <catch2/catch.hpp>
 #include <random>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "shard/dash_table.h"
 #include "shard/hash.h"
 
 using namespace shoal;

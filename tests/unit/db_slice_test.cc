@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <string>
-
 #include "shard/db_slice.h"
+
+#include <catch2/catch.hpp>
+#include <string>
 
 using namespace shoal;
 
@@ -29,8 +28,7 @@ TEST_CASE("DbSlice active expiry reclaims keys nobody touches", "[db_slice]") {
     s.Add(i % 2, Entry::NewString("k" + std::to_string(i), "v", i % 4 == 0 ? 6000 : 0, 0));
   REQUIRE(s.ExpiresCount(0) + s.ExpiresCount(1) == 5000);
   s.SetNow(7000);
-  for (int i = 0; i < 1000 && s.ExpiresCount(0) + s.ExpiresCount(1) > 0; ++i)
-    s.ActiveExpire(1000);
+  for (int i = 0; i < 1000 && s.ExpiresCount(0) + s.ExpiresCount(1) > 0; ++i) s.ActiveExpire(1000);
   REQUIRE(s.ExpiresCount(0) + s.ExpiresCount(1) == 0);
   REQUIRE(s.DbSize(0) + s.DbSize(1) == 15000);
 }

@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "shard/entry.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <string>
-
-#include "shard/entry.h"
 
 using namespace shoal;
 

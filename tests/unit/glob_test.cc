@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "shard/glob.h"
+
+#include <catch2/catch.hpp>
 
 using shoal::GlobMatch;
 
@@ -36,6 +36,6 @@ TEST_CASE("Glob survives pathological patterns", "[glob]") {
   std::string p;
   for (int i = 0; i < 30; ++i) p += "a*";
   p += "b";
-  CHECK_FALSE(GlobMatch(p, s));  // polynomial thanks to the skip-longer-matches cut
+  CHECK_FALSE(GlobMatch(p, s));   // polynomial thanks to the skip-longer-matches cut
   CHECK(GlobMatch("[abc", "a"));  // unterminated class
 }
