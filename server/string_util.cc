@@ -72,10 +72,15 @@ std::string ParseSetOptions(ArgSlice args, size_t first, bool allow_get, int64_t
 
 void PutString(DbSlice& slice, DbIndex db, std::string_view key, std::string_view value,
                const SetParams& p) {
-  DbSlice::Slot* s = slice.Find(db, key);
+  PutStringAt(slice, db, slice.Find(db, key), key, value, p);
+}
+
+void PutStringAt(DbSlice& slice, DbIndex db, DbSlice::Slot* s, std::string_view key,
+                 std::string_view value, const SetParams& p) {
   int64_t expire = p.expire_at_ms;
   if (s != nullptr && p.keepttl) expire = s->entry()->expire_ms();
-  Entry* e = Entry::NewString(key, value, expire, slice.lru_clock());
+  Entry* e = Entry::NewString(key, value, expire, slice.lru_clock(),
+                              s != nullptr ? s->entry() : nullptr);
   if (s == nullptr) {
     slice.Add(db, e);
   } else {
@@ -97,7 +102,7 @@ void SetString(CommandContext& ctx, std::string_view key, std::string_view value
   }
   bool ok = !((p.cond == SetParams::Cond::kNx && s != nullptr) ||
               (p.cond == SetParams::Cond::kXx && s == nullptr));
-  if (ok) PutString(slice, ctx.db_index, key, value, p);
+  if (ok) PutStringAt(slice, ctx.db_index, s, key, value, p);  // s is still valid: no insert since
   if (p.get) {
     if (had_old)
       ctx.rb->Bulk(old);

@@ -31,6 +31,9 @@ void SetString(CommandContext& ctx, std::string_view key, std::string_view value
 // Stores key=value (replacing any type), honouring p.keepttl and p.expire_at_ms. No reply.
 void PutString(DbSlice& slice, DbIndex db, std::string_view key, std::string_view value,
                const SetParams& p);
+// The same when the caller already looked the key up: `s` is its live slot or nullptr.
+void PutStringAt(DbSlice& slice, DbIndex db, DbSlice::Slot* s, std::string_view key,
+                 std::string_view value, const SetParams& p);
 
 // lookupKeyWrite: a live key with its access clock touched (hit/miss counters left alone).
 DbSlice::Slot* FindForWrite(DbSlice& slice, DbIndex db, std::string_view key);

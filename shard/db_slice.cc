@@ -54,9 +54,10 @@ DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
 
 void DbSlice::Replace(DbIndex db, Slot* slot, Entry* e) {
   Entry* old = slot->entry();
+  Db& d = *dbs_[db];
+  // The slot's tag still holds the old expiry bit, also when `e` reused the old block.
+  d.expires += static_cast<size_t>(e->has_expire()) - static_cast<size_t>(slot->has_expire());
   if (old != e) {
-    Db& d = *dbs_[db];
-    d.expires += static_cast<size_t>(e->has_expire()) - static_cast<size_t>(old->has_expire());
     entry_bytes_ += e->MallocSize();
     entry_bytes_ -= old->MallocSize();
     Entry::Free(old);

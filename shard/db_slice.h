@@ -60,7 +60,9 @@ class DbSlice {
 
   // Adds a new key (must be absent). Returns its slot (valid until the next Add).
   Slot* Add(DbIndex db, Entry* e);
-  // Puts `e` (same key) in place of the slot's entry, freeing the old one unless it is `e`.
+  // Puts `e` (same key) in place of the slot's entry, freeing the old one unless it is `e`
+  // (an entry rewritten in its own block, e.g. Entry::NewString with `reuse`; its out-of-line
+  // size must not have changed).
   void Replace(DbIndex db, Slot* slot, Entry* e);
   // Sets or clears (0) the expiry of the entry in slot.
   void SetExpire(DbIndex db, Slot* slot, int64_t expire_ms);

@@ -45,19 +45,24 @@ size_t GetVarint(const uint8_t* p, uint64_t* v) {
   return n + 1;
 }
 
-// Allocates a block and writes header, key and expiry; returns the block and the value offset.
+// Allocates a block (or reuses `reuse` when it is big enough) and writes header, key and expiry;
+// returns the block and the value offset.
 uint8_t* AllocEntry(std::string_view key, ObjType type, ObjEnc enc, int64_t expire_ms, uint32_t lru,
-                    size_t value_size, size_t* value_off) {
+                    size_t value_size, size_t* value_off, Entry* reuse = nullptr) {
   size_t klen_size = VarintLen(key.size());
   size_t off = kHeader + klen_size + key.size() + (expire_ms ? 8 : 0);
-  auto* b = static_cast<uint8_t*>(mi_malloc(off + value_size));
+  size_t need = off + value_size;
+  uint8_t* b = reuse != nullptr && mi_usable_size(reuse) >= need
+                   ? reinterpret_cast<uint8_t*>(reuse)
+                   : static_cast<uint8_t*>(mi_malloc(need));
   b[0] = static_cast<uint8_t>(static_cast<uint8_t>(type) | (static_cast<uint8_t>(enc) << 4));
   b[1] = expire_ms ? 1 : 0;
   b[2] = lru & 0xFF;
   b[3] = (lru >> 8) & 0xFF;
   b[4] = (lru >> 16) & 0xFF;
   PutVarint(b + kHeader, key.size());
-  if (!key.empty()) std::memcpy(b + kHeader + klen_size, key.data(), key.size());
+  // memmove: when reusing, `key` may be the block's own key bytes.
+  if (!key.empty()) std::memmove(b + kHeader + klen_size, key.data(), key.size());
   if (expire_ms) std::memcpy(b + kHeader + klen_size + key.size(), &expire_ms, 8);
   *value_off = off;
   return b;
@@ -66,11 +71,11 @@ uint8_t* AllocEntry(std::string_view key, ObjType type, ObjEnc enc, int64_t expi
 }  // namespace
 
 Entry* Entry::NewEmbStr(std::string_view key, std::string_view value, int64_t expire_ms,
-                        uint32_t lru) {
+                        uint32_t lru, Entry* reuse) {
   size_t off;
   size_t vl = VarintLen(value.size());
-  uint8_t* b =
-      AllocEntry(key, ObjType::kString, ObjEnc::kEmbStr, expire_ms, lru, vl + value.size(), &off);
+  uint8_t* b = AllocEntry(key, ObjType::kString, ObjEnc::kEmbStr, expire_ms, lru,
+                          vl + value.size(), &off, reuse);
   PutVarint(b + off, value.size());
   if (!value.empty()) std::memcpy(b + off + vl, value.data(), value.size());
   return reinterpret_cast<Entry*>(b);
@@ -135,18 +140,23 @@ RawStr* GrowRawStr(RawStr* r, size_t need) {
 void FreeRawStr(RawStr* r) { mi_free(r); }
 
 Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t expire_ms,
-                        uint32_t lru) {
+                        uint32_t lru, Entry* reuse) {
+  // Only a plain inline string block may be overwritten: it owns nothing out of line.
+  if (reuse != nullptr &&
+      (reuse->type() != ObjType::kString || reuse->enc() == ObjEnc::kRaw))
+    reuse = nullptr;
   int64_t iv;
   if (value.size() <= 20 && protocol::ParseInt64(value, &iv)) {
-    return NewInt(key, iv, expire_ms, lru);
+    return NewInt(key, iv, expire_ms, lru, reuse);
   }
-  if (value.size() <= kEmbStrLimit) return NewEmbStr(key, value, expire_ms, lru);
+  if (value.size() <= kEmbStrLimit) return NewEmbStr(key, value, expire_ms, lru, reuse);
   return NewRaw(key, value, value.size(), expire_ms, lru);
 }
 
-Entry* Entry::NewInt(std::string_view key, int64_t value, int64_t expire_ms, uint32_t lru) {
+Entry* Entry::NewInt(std::string_view key, int64_t value, int64_t expire_ms, uint32_t lru,
+                     Entry* reuse) {
   size_t off;
-  uint8_t* b = AllocEntry(key, ObjType::kString, ObjEnc::kInt, expire_ms, lru, 8, &off);
+  uint8_t* b = AllocEntry(key, ObjType::kString, ObjEnc::kInt, expire_ms, lru, 8, &off, reuse);
   std::memcpy(b + off, &value, 8);
   return reinterpret_cast<Entry*>(b);
 }

@@ -50,13 +50,16 @@ class Entry {
 
   // A string entry choosing Redis's encoding: int when the value is a canonical int64 of at most
   // 20 chars, embstr up to 44 bytes, raw above. expire_ms == 0 means no expiry.
+  // `reuse`: an inline string entry (int/embstr) being replaced; when its block is big enough
+  // it is overwritten and returned instead of allocating (the caller must not free it then).
   static Entry* NewString(std::string_view key, std::string_view value, int64_t expire_ms,
-                          uint32_t lru);
-  static Entry* NewInt(std::string_view key, int64_t value, int64_t expire_ms, uint32_t lru);
+                          uint32_t lru, Entry* reuse = nullptr);
+  static Entry* NewInt(std::string_view key, int64_t value, int64_t expire_ms, uint32_t lru,
+                       Entry* reuse = nullptr);
   // An embstr whatever the bytes (INCRBYFLOAT's result stays a string even if it looks like an
   // integer, as in Redis). Use for values up to kEmbStrLimit bytes.
   static Entry* NewEmbStr(std::string_view key, std::string_view value, int64_t expire_ms,
-                          uint32_t lru);
+                          uint32_t lru, Entry* reuse = nullptr);
   // Raw-encoded string with at least `cap` capacity (for APPEND/SETRANGE/SETBIT).
   static Entry* NewRaw(std::string_view key, std::string_view value, size_t cap, int64_t expire_ms,
                        uint32_t lru);

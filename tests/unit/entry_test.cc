@@ -91,3 +91,28 @@ TEST_CASE("Entry type and encoding names are Redis's", "[entry]") {
   REQUIRE(std::string(EncodingName(ObjEnc::kListPack)) == "listpack");
   REQUIRE(std::string(EncodingName(ObjEnc::kQuickList)) == "quicklist");
 }
+
+TEST_CASE("Entry::NewString reuses an inline block that is big enough", "[entry]") {
+  char buf[32];
+  Entry* e = Entry::NewString("key", std::string(30, 'a'), 0, 0);
+  Entry* same = Entry::NewString("key", "hello", 777, 5, e);  // smaller, with an expiry
+  REQUIRE(same == e);
+  REQUIRE(same->key() == "key");
+  REQUIRE(same->StringBytes(buf) == "hello");
+  REQUIRE(same->expire_ms() == 777);
+  REQUIRE(same->lru() == 5);
+  Entry* as_int = Entry::NewString("key", "12345", 0, 0, same);
+  REQUIRE(as_int == same);
+  REQUIRE(as_int->enc() == ObjEnc::kInt);
+  REQUIRE(as_int->StringBytes(buf) == "12345");
+  Entry* bigger = Entry::NewString("key", std::string(44, 'b'), 0, 0, as_int);
+  REQUIRE(bigger != as_int);  // did not fit: a new block, the caller frees the old one
+  REQUIRE(bigger->str_value() == std::string(44, 'b'));
+  Entry::Free(as_int);
+  Entry* raw = Entry::NewString("key", std::string(100, 'r'), 0, 0);
+  Entry* not_reused = Entry::NewString("key", "x", 0, 0, raw);  // raw owns a block: never reused
+  REQUIRE(not_reused != raw);
+  Entry::Free(raw);
+  Entry::Free(not_reused);
+  Entry::Free(bigger);
+}
