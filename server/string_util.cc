@@ -79,8 +79,8 @@ void PutStringAt(DbSlice& slice, DbIndex db, DbSlice::Slot* s, std::string_view 
                  std::string_view value, const SetParams& p) {
   int64_t expire = p.expire_at_ms;
   if (s != nullptr && p.keepttl) expire = s->entry()->expire_ms();
-  Entry* e = Entry::NewString(key, value, expire, slice.lru_clock(),
-                              s != nullptr ? s->entry() : nullptr);
+  Entry* e =
+      Entry::NewString(key, value, expire, slice.lru_clock(), s != nullptr ? s->entry() : nullptr);
   if (s == nullptr) {
     slice.Add(db, e);
   } else {

@@ -74,8 +74,8 @@ Entry* Entry::NewEmbStr(std::string_view key, std::string_view value, int64_t ex
                         uint32_t lru, Entry* reuse) {
   size_t off;
   size_t vl = VarintLen(value.size());
-  uint8_t* b = AllocEntry(key, ObjType::kString, ObjEnc::kEmbStr, expire_ms, lru,
-                          vl + value.size(), &off, reuse);
+  uint8_t* b = AllocEntry(key, ObjType::kString, ObjEnc::kEmbStr, expire_ms, lru, vl + value.size(),
+                          &off, reuse);
   PutVarint(b + off, value.size());
   if (!value.empty()) std::memcpy(b + off + vl, value.data(), value.size());
   return reinterpret_cast<Entry*>(b);
@@ -142,8 +142,7 @@ void FreeRawStr(RawStr* r) { mi_free(r); }
 Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t expire_ms,
                         uint32_t lru, Entry* reuse) {
   // Only a plain inline string block may be overwritten: it owns nothing out of line.
-  if (reuse != nullptr &&
-      (reuse->type() != ObjType::kString || reuse->enc() == ObjEnc::kRaw))
+  if (reuse != nullptr && (reuse->type() != ObjType::kString || reuse->enc() == ObjEnc::kRaw))
     reuse = nullptr;
   int64_t iv;
   if (value.size() <= 20 && protocol::ParseInt64(value, &iv)) {
