@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 
+#include "server/ascii.h"
 #include "server/error_strings.h"
 #include "server/server_state.h"
 #include "shard/shard_set.h"
@@ -279,15 +280,17 @@ bool Connection::Route(uint32_t i) {
   pc.resp = resp;
   const CommandId* cid = Server().registry.Find(pc.args[0]);
   pc.cid = cid;
-  // CLIENT REPLY and RESET decide about their own reply (Redis checks the flag when the reply
-  // is added, after they changed it).
-  bool own_reply =
-      cid != nullptr && pc.args.size() >= 2 &&
-      ((cid->name == "client" && pc.args[1].size() == 5 && (pc.args[1][0] | 0x20) == 'r' &&
-        (pc.args[1][1] | 0x20) == 'e' && (pc.args[1][2] | 0x20) == 'p'));
-  if (cid != nullptr && cid->name == "reset") own_reply = true;
-  pc.discard = !own_reply && (reply_mode == ReplyMode::kOff || skip_next_reply_);
-  if (!own_reply) skip_next_reply_ = false;
+  pc.discard = false;
+  if (reply_mode != ReplyMode::kOn || skip_next_reply_) {
+    // Replies are being suppressed (rare). CLIENT REPLY and RESET still decide about their own
+    // reply: Redis checks the flag when the reply is added, after they changed it.
+    bool own_reply =
+        cid != nullptr &&
+        ((cid->name == "client" && pc.args.size() >= 2 && EqNoCase(pc.args[1], "reply")) ||
+         cid->name == "reset");
+    pc.discard = !own_reply;
+    if (!own_reply) skip_next_reply_ = false;
+  }
   if (cid == nullptr) {
     std::string args;
     for (size_t k = 1; k < pc.args.size() && args.size() < 128; ++k) {

@@ -134,6 +134,24 @@ bool ParseBitByte(std::string_view arg, bool* isbit) {
   return true;
 }
 
+// BITCOUNT/BITPOS range rules: negative indexes count from the end of `totlen` (bytes, or bits
+// when isbit), then clamp; in BIT mode the range becomes bytes plus masks of the bits outside it
+// in the first and last byte.
+void ClampBitRange(int64_t totlen, bool isbit, int64_t* start, int64_t* end,
+                   uint8_t* first_byte_neg_mask, uint8_t* last_byte_neg_mask) {
+  if (*start < 0) *start = totlen + *start;
+  if (*end < 0) *end = totlen + *end;
+  if (*start < 0) *start = 0;
+  if (*end < 0) *end = 0;
+  if (*end >= totlen) *end = totlen - 1;
+  if (isbit && *start <= *end) {
+    *first_byte_neg_mask = static_cast<uint8_t>(~((1 << (8 - (*start & 7))) - 1) & 0xFF);
+    *last_byte_neg_mask = static_cast<uint8_t>((1 << (7 - (*end & 7))) - 1);
+    *start >>= 3;
+    *end >>= 3;
+  }
+}
+
 // ---- BITCOUNT key [start end [BYTE|BIT]] ----
 void CmdBitcount(ArgSlice args, CommandContext& ctx) {
   Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
@@ -154,17 +172,7 @@ void CmdBitcount(ArgSlice args, CommandContext& ctx) {
     if (start < 0 && end < 0 && start > end) return ctx.rb->Integer(0);
     if (argc == 5 && !ParseBitByte(args[4], &isbit)) return ctx.rb->Error(errors::kSyntax);
     if (isbit) totlen <<= 3;
-    if (start < 0) start = totlen + start;
-    if (end < 0) end = totlen + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= totlen) end = totlen - 1;
-    if (isbit && start <= end) {
-      first_byte_neg_mask = static_cast<uint8_t>(~((1 << (8 - (start & 7))) - 1) & 0xFF);
-      last_byte_neg_mask = static_cast<uint8_t>((1 << (7 - (end & 7))) - 1);
-      start >>= 3;
-      end >>= 3;
-    }
+    ClampBitRange(totlen, isbit, &start, &end, &first_byte_neg_mask, &last_byte_neg_mask);
   } else if (argc == 2) {
     start = 0;
     end = strlen - 1;
@@ -210,17 +218,7 @@ void CmdBitpos(ArgSlice args, CommandContext& ctx) {
       end = isbit ? (totlen << 3) + 7 : totlen - 1;
     }
     if (isbit) totlen <<= 3;
-    if (start < 0) start = totlen + start;
-    if (end < 0) end = totlen + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= totlen) end = totlen - 1;
-    if (isbit && start <= end) {
-      first_byte_neg_mask = static_cast<uint8_t>(~((1 << (8 - (start & 7))) - 1) & 0xFF);
-      last_byte_neg_mask = static_cast<uint8_t>((1 << (7 - (end & 7))) - 1);
-      start >>= 3;
-      end >>= 3;
-    }
+    ClampBitRange(totlen, isbit, &start, &end, &first_byte_neg_mask, &last_byte_neg_mask);
   } else if (argc == 3) {
     start = 0;
     end = strlen - 1;

@@ -201,6 +201,18 @@ void RenameReply(CommandContext& ctx, bool nx, bool src_missing, bool dst_blocke
     ctx.rb->Ok();
 }
 
+// RENAME/RENAMENX/COPY between two shards: what hop 1 learns on the source and destination
+// shards and hands to hop 2.
+struct CrossShardMove {
+  CrossShardMove(std::string_view src, std::string_view dst)
+      : src_shard(Server().shards->ShardOf(src)), dst_shard(Server().shards->ShardOf(dst)) {}
+  uint32_t src_shard, dst_shard;
+  bool src_missing = false;
+  bool dst_exists = false;
+  bool unsupported = false;
+  ValueCopy value;
+};
+
 void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
   std::string_view src = args[1], dst = args[2];
   DbIndex db = ctx.db_index;
@@ -222,16 +234,7 @@ void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
 
   // Keys on two shards: arm both; hop 1 takes the source out (RENAMENX only copies it, as the
   // destination's existence is not known yet) and checks the destination; hop 2 writes.
-  struct State {
-    uint32_t src_shard = 0, dst_shard = 0;
-    bool src_missing = false;
-    bool dst_exists = false;
-    bool unsupported = false;
-    ValueCopy value;
-  };
-  auto st = std::make_shared<State>();
-  st->src_shard = Server().shards->ShardOf(src);
-  st->dst_shard = Server().shards->ShardOf(dst);
+  auto st = std::make_shared<CrossShardMove>(src, dst);
   CommandContext* c = &ctx;
   auto tx = Transaction::Create({st->src_shard, st->dst_shard});
   tx->Arm([tx, st, args, db, nx, c] {
@@ -332,16 +335,7 @@ void CmdCopy(ArgSlice args, CommandContext& ctx) {
   }
 
   // Two shards: arm; hop 1 copies the source and checks the destination; hop 2 writes.
-  struct State {
-    uint32_t src_shard = 0, dst_shard = 0;
-    bool src_missing = false;
-    bool dst_exists = false;
-    bool unsupported = false;
-    ValueCopy value;
-  };
-  auto st = std::make_shared<State>();
-  st->src_shard = Server().shards->ShardOf(src);
-  st->dst_shard = Server().shards->ShardOf(dst);
+  auto st = std::make_shared<CrossShardMove>(src, dst);
   CommandContext* c = &ctx;
   auto tx = Transaction::Create({st->src_shard, st->dst_shard});
   tx->Arm([tx, st, args, src_db, dst_db, replace, c] {
