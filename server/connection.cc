@@ -11,6 +11,7 @@
 #include "server/ascii.h"
 #include "server/error_strings.h"
 #include "server/server_state.h"
+#include "shard/clock.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
@@ -21,18 +22,6 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr uint32_t kMaxBatch = 1024;
 
 thread_local std::map<uint64_t, Connection*> tl_connections;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Endpoint(const boost::asio::ip::tcp::endpoint& ep) {
   auto a = ep.address();
@@ -55,7 +44,7 @@ Connection::Connection(boost::asio::ip::tcp::socket socket, Shard* home)
   socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
   if (Server().config.tcp_keepalive.load() > 0)
     socket_.set_option(boost::asio::socket_base::keep_alive(true), ec);
-  created_ms_ = last_ms_ = NowMs();
+  created_ms_ = last_ms_ = UnixMs();
   rbuf_.resize(kReadChunk);
   batches_.resize(Server().shards->size());
   for (auto& b : batches_) {
@@ -83,7 +72,7 @@ void ArmIdleSweep(boost::asio::steady_timer* timer) {
     if (ec) return;
     int64_t timeout_s = Server().config.timeout.load(std::memory_order_relaxed);
     if (timeout_s > 0) {
-      int64_t now = NowMs();
+      int64_t now = UnixMs();
       for (Connection* c : Connection::ThreadConnections()) {
         if (c->IdleMs(now) > timeout_s * 1000) c->Close();
       }
@@ -136,7 +125,7 @@ void Connection::ResetState() {
 }
 
 std::string Connection::Info() const {
-  int64_t now = NowMs();
+  int64_t now = UnixMs();
   std::string flags = "N";
   size_t qbuf = rend_ - rpos_;
   std::string s;
@@ -200,7 +189,7 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   }
   rend_ += n;
   Bump(Server().thread_stats[home_->id()]->net_input_bytes, n);
-  last_ms_ = NowMs();
+  last_ms_ = UnixMs();
   Process();
 }
 
@@ -212,7 +201,7 @@ void Connection::Process() {
 
 void Connection::ContinueBatch() {
   in_continue_ = true;
-  home_->db_slice().SetNow(NowMs());
+  home_->db_slice().SetNow(UnixMs());
   while (!closed_ && !waiting_multi_ && barrier_ < 0 && !close_after_write_ &&
          proto_error_.empty() && npending_ < kMaxBatch) {
     std::string_view input(rbuf_.data() + rpos_, rend_ - rpos_);
@@ -360,7 +349,7 @@ void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::st
                 size_t before) {
   CmdStat& st = Server().cmd_stats[thread][cid->index];
   Bump(st.calls);
-  Bump(st.usec, NowUs() - t0);
+  Bump(st.usec, MonotonicUs() - t0);
   if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
 }
 }  // namespace
@@ -374,7 +363,7 @@ void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::st
   ctx.shard = shard;
   ctx.conn = conn;
   ctx.cid = pc.cid;
-  int64_t t0 = NowUs();
+  int64_t t0 = MonotonicUs();
   pc.cid->handler(pc.args, ctx);
   RecordCall(shard != nullptr ? shard->id() : home_->id(), pc.cid, t0, out, before);
 }
@@ -389,7 +378,7 @@ void Connection::RunMulti(uint32_t i) {
   multi_ctx_.conn = this;
   multi_ctx_.cid = pc.cid;
   waiting_multi_ = true;
-  int64_t t0 = NowUs();
+  int64_t t0 = MonotonicUs();
   size_t before = out->size();
   multi_ctx_.done_ = [this, i, t0, out, before] {
     RecordCall(home_->id(), pending_[i].cid, t0, out, before);

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "server/connection.h"
+#include "shard/clock.h"
 #include "server/server_state.h"
 #include "shard/shard_set.h"
 
@@ -217,9 +218,7 @@ int Main(int argc, char** argv) {
     st.cmd_stats.emplace_back(new CmdStat[st.registry.size()]);
     st.thread_stats.push_back(std::make_unique<ThreadStats>());
   }
-  st.start_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+  st.start_time_ms = UnixMs();
 
   {
     // Resident memory once set up (libraries, shard tables, buffers): the baseline that INFO's

@@ -1,18 +1,9 @@
 #include "shard/db_slice.h"
 
-#include <chrono>
-
+#include "shard/clock.h"
 #include "shard/hash.h"
 
 namespace shoal {
-
-namespace {
-int64_t MonotonicUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 DbSlice::DbSlice(uint32_t shard_id, unsigned num_dbs) : shard_id_(shard_id) {
   for (unsigned i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Db>());

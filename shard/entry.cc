@@ -176,7 +176,6 @@ Entry* Entry::WithExpire(Entry* e, int64_t expire_ms) {
     return e;
   }
   size_t voff = e->ValueOffset();
-  size_t total = mi_usable_size(e);
   // The value occupies [voff, end of meaningful bytes); compute its size exactly.
   size_t vsize;
   switch (e->enc()) {
@@ -189,7 +188,6 @@ Entry* Entry::WithExpire(Entry* e, int64_t expire_ms) {
     default:
       vsize = 8;
   }
-  (void)total;
   size_t off;
   uint8_t* b = AllocEntry(e->key(), e->type(), e->enc(), expire_ms, e->lru(), vsize, &off);
   std::memcpy(b + off, e->bytes() + voff, vsize);

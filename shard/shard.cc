@@ -9,16 +9,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 
+#include "shard/clock.h"
+
 namespace shoal {
 
 namespace {
 thread_local Shard* tl_current_shard = nullptr;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 }  // namespace
 
 struct Shard::Impl {
@@ -66,7 +63,7 @@ void Shard::ArmWakeup() {
 void Shard::Drain() {
   // Clear the flag before popping: a Push that lands after this store re-arms the eventfd.
   wake_pending_.store(false, std::memory_order_seq_cst);
-  db_slice_.SetNow(NowMs());
+  db_slice_.SetNow(UnixMs());
   int64_t n = 0;
   while (MpscNode* node = queue_.Pop()) {
     Dispatch(static_cast<ShardMsg*>(node));
@@ -103,7 +100,7 @@ void Shard::ScheduleExpire(int delay_ms) {
       ScheduleExpire(1);
       return;
     }
-    db_slice_.SetNow(NowMs());
+    db_slice_.SetNow(UnixMs());
     // At most 1 ms per slice; when it keeps finding many expired keys, continue after 1 ms so
     // the loop still serves clients in between (never a long stall).
     bool more = db_slice_.ActiveExpire(1000);

@@ -20,18 +20,13 @@
 #include "server/error_strings.h"
 #include "server/server_state.h"
 #include "server/transaction.h"
+#include "shard/clock.h"
 #include "shard/glob.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
 
 namespace {
-
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 uint64_t Load(const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); }
 
@@ -69,7 +64,7 @@ void AppendServer(std::string& s) {
   const ServerState& st = Server();
   struct utsname u;
   uname(&u);
-  int64_t now_us = NowUs();
+  int64_t now_us = UnixUs();
   int64_t uptime = (now_us / 1000 - st.start_time_ms) / 1000;
   s += "# Server\r\n";
   s += "redis_version:7.0.15\r\n";
@@ -551,7 +546,7 @@ void CmdCommand(ArgSlice args, CommandContext& ctx) {
 }
 
 void CmdTime(ArgSlice, CommandContext& ctx) {
-  int64_t us = NowUs();
+  int64_t us = UnixUs();
   ctx.rb->Array(2);
   ctx.rb->Bulk(std::to_string(us / 1000000));
   ctx.rb->Bulk(std::to_string(us % 1000000));
