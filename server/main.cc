@@ -16,8 +16,8 @@
 #include <sstream>
 
 #include "server/connection.h"
-#include "shard/clock.h"
 #include "server/server_state.h"
+#include "shard/clock.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
