@@ -124,6 +124,11 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterGenericFamily(r);
   RegisterStringFamily(r);
   RegisterBitopsFamily(r);
+  RegisterListFamily(r);
+  RegisterHashFamily(r);
+  RegisterSetFamily(r);
+  RegisterZSetFamily(r);
+  RegisterSortFamily(r);
 }
 
 }  // namespace shoal

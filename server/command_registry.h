@@ -122,6 +122,11 @@ void RegisterServerFamily(CommandRegistry& r);
 void RegisterGenericFamily(CommandRegistry& r);
 void RegisterStringFamily(CommandRegistry& r);
 void RegisterBitopsFamily(CommandRegistry& r);
+void RegisterListFamily(CommandRegistry& r);
+void RegisterHashFamily(CommandRegistry& r);
+void RegisterSetFamily(CommandRegistry& r);
+void RegisterZSetFamily(CommandRegistry& r);
+void RegisterSortFamily(CommandRegistry& r);  // SORT, SORT_RO
 
 // Flag/ACL names as COMMAND INFO prints them.
 std::vector<std::string_view> FlagNames(uint32_t flags);

@@ -92,6 +92,18 @@ const std::vector<Param>& Params() {
        OnlyNoEviction},
       {"appendonly", Kind::kEnum, true, 0, 1, {"no", "yes"}, &Config::appendonly, nullptr, OnlyNo},
       {"save", Kind::kString, true, 0, 0, {}, nullptr, &Config::save, OnlyEmpty},
+      // Collection encodings; the *-ziplist-* rows are Redis's aliases of the same settings.
+      {"hash-max-listpack-entries", Kind::kInt, true, 0, LONG_MAX, {}, &Config::hash_max_listpack_entries, nullptr},
+      {"hash-max-ziplist-entries", Kind::kInt, true, 0, LONG_MAX, {}, &Config::hash_max_listpack_entries, nullptr},
+      {"hash-max-listpack-value", Kind::kMemory, true, 0, LONG_MAX, {}, &Config::hash_max_listpack_value, nullptr},
+      {"hash-max-ziplist-value", Kind::kMemory, true, 0, LONG_MAX, {}, &Config::hash_max_listpack_value, nullptr},
+      {"set-max-intset-entries", Kind::kInt, true, 0, LONG_MAX, {}, &Config::set_max_intset_entries, nullptr},
+      {"zset-max-listpack-entries", Kind::kInt, true, 0, LONG_MAX, {}, &Config::zset_max_listpack_entries, nullptr},
+      {"zset-max-ziplist-entries", Kind::kInt, true, 0, LONG_MAX, {}, &Config::zset_max_listpack_entries, nullptr},
+      {"zset-max-listpack-value", Kind::kMemory, true, 0, LONG_MAX, {}, &Config::zset_max_listpack_value, nullptr},
+      {"zset-max-ziplist-value", Kind::kMemory, true, 0, LONG_MAX, {}, &Config::zset_max_listpack_value, nullptr},
+      {"list-max-listpack-size", Kind::kInt, true, INT_MIN, INT_MAX, {}, &Config::list_max_listpack_size, nullptr},
+      {"list-max-ziplist-size", Kind::kInt, true, INT_MIN, INT_MAX, {}, &Config::list_max_listpack_size, nullptr},
   };
   return kParams;
 }
@@ -391,6 +403,12 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
 
 void Config::OnChange(std::string_view name) {
   if (name == "hz") ShardSettings::hz.store(static_cast<int>(hz.load()));
+  ShardSettings::hash_max_listpack_entries.store(hash_max_listpack_entries.load());
+  ShardSettings::hash_max_listpack_value.store(hash_max_listpack_value.load());
+  ShardSettings::set_max_intset_entries.store(set_max_intset_entries.load());
+  ShardSettings::zset_max_listpack_entries.store(zset_max_listpack_entries.load());
+  ShardSettings::zset_max_listpack_value.store(zset_max_listpack_value.load());
+  ShardSettings::list_max_listpack_size.store(list_max_listpack_size.load());
   if (name == "loglevel") {
     static constexpr spdlog::level::level_enum kLevels[] = {
         spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn};

@@ -32,6 +32,13 @@ class Config {
   std::atomic<int64_t> maxmemory{0};         // only 0 until eviction exists
   std::atomic<int64_t> maxmemory_policy{7};  // index into the policy names; only noeviction
   std::atomic<int64_t> appendonly{0};        // no AOF yet: only "no"
+  // Collection encoding thresholds (pushed to ShardSettings on change).
+  std::atomic<int64_t> hash_max_listpack_entries{512};
+  std::atomic<int64_t> hash_max_listpack_value{64};
+  std::atomic<int64_t> set_max_intset_entries{512};
+  std::atomic<int64_t> zset_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_value{64};
+  std::atomic<int64_t> list_max_listpack_size{-2};
 
   // Strings are written only before the threads start (immutable parameters).
   std::vector<std::string> bind{"127.0.0.1"};

@@ -312,8 +312,9 @@ bool Connection::Route(uint32_t i) {
       int64_t target = -1;
       if (cid->mode == CmdMode::kShard) {
         target = keys.empty() ? home_->id() : set.ShardOf(pc.args[keys[0]]);
-      } else if (!keys.empty()) {
-        // A multi-key command whose keys share one shard runs there like a single-key one.
+      } else if (!keys.empty() && !(cid->flags & cmd_flag::kBlocking)) {
+        // A multi-key command whose keys share one shard runs there like a single-key one
+        // (not a blocking one: it may have to wait, which only the coordinator path can do).
         target = set.ShardOf(pc.args[keys[0]]);
         for (size_t k = 1; k < keys.size() && target >= 0; ++k)
           if (set.ShardOf(pc.args[keys[k]]) != target) target = -1;
@@ -366,6 +367,7 @@ void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::st
   int64_t t0 = MonotonicUs();
   pc.cid->handler(pc.args, ctx);
   RecordCall(shard != nullptr ? shard->id() : home_->id(), pc.cid, t0, out, before);
+  if (shard != nullptr) shard->ServeBlocked();  // Redis serves blocked clients after each command
 }
 
 void Connection::RunMulti(uint32_t i) {

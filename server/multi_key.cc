@@ -52,4 +52,52 @@ void RunOnKeyShards(CommandContext& ctx, ArgSlice args, const std::vector<uint32
               std::move(then));
 }
 
+namespace {
+struct PhaseRun {
+  std::vector<Phase> phases;
+  std::vector<KeysByShard> groups;
+  std::shared_ptr<Transaction> tx;
+  std::function<void()> then;
+  size_t next = 0;
+  static void Step(const std::shared_ptr<PhaseRun>& run) {
+    size_t i = run->next++;
+    bool last = run->next == run->phases.size();
+    run->tx->Hop(
+        [run, i](Shard& s) {
+          const auto& mine = run->groups[i].For(s.id());
+          if (!mine.empty()) run->phases[i].fn(s, mine);
+        },
+        last,
+        [run, last] {
+          if (last) {
+            auto then = std::move(run->then);
+            run->tx.reset();
+            then();
+          } else {
+            Step(run);
+          }
+        });
+  }
+};
+}  // namespace
+
+void RunPhases(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
+               std::function<void()> then) {
+  if (ctx.shard != nullptr) {
+    for (auto& p : phases) p.fn(*ctx.shard, p.positions);
+    then();
+    return;
+  }
+  auto run = std::make_shared<PhaseRun>();
+  std::vector<uint32_t> all;
+  for (auto& p : phases) {
+    run->groups.push_back(GroupKeys(args, p.positions));
+    all.insert(all.end(), p.positions.begin(), p.positions.end());
+  }
+  run->phases = std::move(phases);
+  run->then = std::move(then);
+  run->tx = Transaction::Create(GroupKeys(args, all).shards);
+  run->tx->Arm([run] { PhaseRun::Step(run); });
+}
+
 }  // namespace shoal

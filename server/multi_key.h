@@ -25,6 +25,19 @@ void RunOnKeyShards(CommandContext& ctx, ArgSlice args, const std::vector<uint32
                     bool write, std::function<void(Shard&, const std::vector<uint32_t>&)> fn,
                     std::function<void()> then);
 
+// A write whose steps must run in order on different shards (SMOVE: take from the source, then
+// add to the destination; SINTERSTORE: read the sources, then store). One armed transaction over
+// every shard owning any key of any phase; phase i runs its fn on each shard owning some of its
+// positions (one hop per phase, in order; fn gets the positions that shard owns), then `then` runs
+// on the coordinator thread. Later phases read earlier phases' results from captured state.
+// When the command was routed to its only shard (ctx.shard set) everything runs inline.
+struct Phase {
+  std::vector<uint32_t> positions;
+  std::function<void(Shard&, const std::vector<uint32_t>& mine)> fn;
+};
+void RunPhases(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
+               std::function<void()> then);
+
 // All key positions of this invocation from the command table.
 std::vector<uint32_t> KeyPositionsOf(const CommandContext& ctx, ArgSlice args);
 

@@ -40,6 +40,8 @@ DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
   Db& d = *dbs_[db];
   if (e->has_expire()) ++d.expires;
   entry_bytes_ += e->MallocSize();
+  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet)
+    blocking_.SignalReady(db, e->key());
   return d.table.Insert(e, HashKey(e->key()));
 }
 
@@ -54,6 +56,8 @@ void DbSlice::Replace(DbIndex db, Slot* slot, Entry* e) {
     Entry::Free(old);
   }
   slot->Set(e);
+  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet)
+    blocking_.SignalReady(db, e->key());
 }
 
 void DbSlice::SetExpire(DbIndex db, Slot* slot, int64_t expire_ms) {

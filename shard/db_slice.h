@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shard/blocking.h"
 #include "shard/dash_table.h"
 
 namespace shoal {
@@ -99,6 +100,8 @@ class DbSlice {
   size_t UsedBytes() const;
 
   ShardStats& stats() { return stats_; }
+  // Clients blocked on this shard's keys (Add/Replace signal it when a list or zset appears).
+  BlockingController& blocking() { return blocking_; }
   uint32_t shard_id() const { return shard_id_; }
 
  private:
@@ -117,6 +120,7 @@ class DbSlice {
   unsigned expire_db_ = 0;  // where the active cycle resumes
   size_t entry_bytes_ = 0;
   ShardStats stats_;
+  BlockingController blocking_;
 };
 
 }  // namespace shoal

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "protocol/reply_builder.h"
+#include "shard/object.h"
 
 namespace shoal {
 
@@ -160,6 +161,14 @@ Entry* Entry::NewInt(std::string_view key, int64_t value, int64_t expire_ms, uin
   return reinterpret_cast<Entry*>(b);
 }
 
+Entry* Entry::NewObject(std::string_view key, ObjType type, ObjEnc enc, void* obj,
+                        int64_t expire_ms, uint32_t lru) {
+  size_t off;
+  uint8_t* b = AllocEntry(key, type, enc, expire_ms, lru, 8, &off);
+  std::memcpy(b + off, &obj, 8);
+  return reinterpret_cast<Entry*>(b);
+}
+
 Entry* Entry::NewRaw(std::string_view key, std::string_view value, size_t cap, int64_t expire_ms,
                      uint32_t lru) {
   size_t off;
@@ -204,12 +213,17 @@ Entry* Entry::Clone(const Entry* e, std::string_view new_key, int64_t expire_ms)
     case ObjEnc::kRaw:
       return NewRaw(new_key, e->str_value(), e->str_value().size(), expire_ms, e->lru());
     default:
-      return nullptr;  // collection types arrive with their own clone functions
+      return NewObject(new_key, e->type(), e->enc(), CloneObject(e->type(), e->enc(), e->object()),
+                       expire_ms, e->lru());
   }
 }
 
 void Entry::Free(Entry* e) {
-  if (e->enc() == ObjEnc::kRaw) FreeRawStr(e->raw());
+  if (e->enc() == ObjEnc::kRaw) {
+    FreeRawStr(e->raw());
+  } else if (e->type() != ObjType::kString) {
+    FreeObject(e->type(), e->enc(), e->object());
+  }
   mi_free(e);
 }
 
@@ -254,6 +268,11 @@ void* Entry::object() const {
   return p;
 }
 
+void Entry::set_object(void* obj, ObjEnc enc) {
+  std::memcpy(bytes() + ValueOffset(), &obj, 8);
+  bytes()[0] = static_cast<uint8_t>((bytes()[0] & 0xF) | (static_cast<uint8_t>(enc) << 4));
+}
+
 std::string_view Entry::str_value() const {
   if (enc() == ObjEnc::kRaw) {
     RawStr* r = raw();
@@ -276,6 +295,12 @@ std::string_view Entry::StringBytes(char* scratch) const {
 size_t Entry::MallocSize() const {
   size_t s = mi_usable_size(this);
   if (enc() == ObjEnc::kRaw) s += mi_usable_size(raw());
+  return s;
+}
+
+size_t Entry::TotalMallocSize() const {
+  size_t s = MallocSize();
+  if (type() != ObjType::kString) s += ObjectMallocSize(type(), enc(), object());
   return s;
 }
 

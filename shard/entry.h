@@ -4,7 +4,7 @@
 //
 // value by encoding: kInt -> 8-byte int64; kEmbStr -> varint len + bytes; kRaw -> pointer to a
 // RawStr (separate block with spare capacity, for strings that grow: APPEND, SETRANGE, SETBIT);
-// collection types (later) -> pointer to their object.
+// collection types -> pointer to their object (shard/object.h says which structure per encoding).
 //
 // A 16-byte key with a 32-byte value takes 55 bytes, one 56-byte mimalloc block.
 // Threading: an Entry belongs to the shard whose table holds it; only that shard's thread reads or
@@ -63,9 +63,12 @@ class Entry {
   // Raw-encoded string with at least `cap` capacity (for APPEND/SETRANGE/SETBIT).
   static Entry* NewRaw(std::string_view key, std::string_view value, size_t cap, int64_t expire_ms,
                        uint32_t lru);
+  // A collection entry owning `obj` (see shard/object.h for the structure behind each encoding).
+  static Entry* NewObject(std::string_view key, ObjType type, ObjEnc enc, void* obj,
+                          int64_t expire_ms, uint32_t lru);
   // Same key and value, new expiry (0 removes it). Frees `e`.
   static Entry* WithExpire(Entry* e, int64_t expire_ms);
-  // A copy with another key (RENAME/COPY/MOVE); deep-copies the value.
+  // A copy with another key (RENAME/COPY/MOVE); deep-copies the value (any type).
   static Entry* Clone(const Entry* e, std::string_view new_key, int64_t expire_ms);
   static void Free(Entry* e);
 
@@ -95,9 +98,15 @@ class Entry {
 
   // Other types: the value object pointer.
   void* object() const;
+  // Swaps in another object (after a mutation moved it, or an encoding conversion). The old object
+  // is not freed: the caller owns it.
+  void set_object(void* obj, ObjEnc enc);
 
-  // Bytes this entry holds on the heap (block plus out-of-line string).
+  // Bytes of the entry block plus its out-of-line string (collection objects are not counted
+  // here: they change size in place; see ObjectMallocSize).
   size_t MallocSize() const;
+  // The whole cost, the collection object included (MEMORY USAGE, DEBUG).
+  size_t TotalMallocSize() const;
 
  private:
   static constexpr uint8_t kFlagExpire = 1;

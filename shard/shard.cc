@@ -78,14 +78,17 @@ void Shard::Dispatch(ShardMsg* m) {
     return;
   }
   m->fn(m, this);
+  ServeBlocked();
 }
 
 void Shard::Unpark() {
   parked_by_ = nullptr;
+  ServeBlocked();  // keys the transaction made ready are served before any later command
   while (parked_by_ == nullptr && !backlog_.empty()) {
     ShardMsg* m = backlog_.front();
     backlog_.pop_front();
     m->fn(m, this);
+    ServeBlocked();
   }
 }
 

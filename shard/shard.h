@@ -31,6 +31,15 @@ class Shard;
 // Settings the shards read on their own threads; written by CONFIG SET on any thread.
 struct ShardSettings {
   static inline std::atomic<int> hz{10};  // active expiry runs hz times per second
+  // Collection encoding thresholds (Redis's config names; CONFIG SET takes effect for the next
+  // write that checks them, as in Redis).
+  static inline std::atomic<int64_t> hash_max_listpack_entries{512};
+  static inline std::atomic<int64_t> hash_max_listpack_value{64};
+  static inline std::atomic<int64_t> set_max_intset_entries{512};
+  static inline std::atomic<int64_t> zset_max_listpack_entries{128};
+  static inline std::atomic<int64_t> zset_max_listpack_value{64};
+  static inline std::atomic<int64_t> list_max_listpack_size{-2};
+  static int64_t Get(const std::atomic<int64_t>& v) { return v.load(std::memory_order_relaxed); }
 };
 
 struct ShardMsg : MpscNode {
@@ -69,6 +78,12 @@ class Shard {
   bool parked() const { return parked_by_ != nullptr; }
   // Runs a message as if it had arrived through the queue (honours parking).
   void Dispatch(ShardMsg* m);
+  // Serves clients blocked on keys that became ready (call after each command; no-op while
+  // parked or when nothing is ready).
+  void ServeBlocked() {
+    if (parked_by_ == nullptr && db_slice_.blocking().HasReady())
+      db_slice_.blocking().ServeReady(*this);
+  }
 
   // Starts the thread: it runs on_start (e.g. thread-local setup), then the io_context loop.
   void Start(std::function<void()> on_start);

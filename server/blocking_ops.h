@@ -1,0 +1,52 @@
+// Blocking pops for the list and sorted-set families: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP,
+// BZPOPMIN, BZPOPMAX, BZMPOP. The family file parses its arguments and describes the pop; this
+// runs it: at once when a key has data, else blocks the client until a key gets data (any shard),
+// the timeout passes, or the client disconnects. Per-shard waiter queues: shard/blocking.h.
+//
+// Immediate path (one atomic, isolated multi-shard transaction): every shard owning a key reports
+// its keys' state; the first key in `keys` order that exists decides (WRONGTYPE, or pop from it);
+// when none exists the waiter is registered on every shard in the same transaction, so no push can
+// slip in between the check and the registration.
+// Woken path: the shard where a key became ready pops (after Claim, so exactly once) and posts the
+// result to the connection's thread. BLMOVE's push to a destination on another shard follows as a
+// message to that shard before the reply is sent.
+//
+// Threading: RunBlockingPop on the connection's thread (kMulti handler). `pop`, `check_dst` and
+// `push` run on shard threads and write only into the command's own captured state; `reply` and
+// `timeout_reply` run on the connection's thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "server/command_context.h"
+
+namespace shoal {
+
+struct BlockingPop {
+  ObjType type = ObjType::kList;  // the keys must hold this type (WRONGTYPE otherwise)
+  std::vector<uint32_t> keys;     // argument positions of the keys, in the order to try
+  int64_t timeout_ms = 0;         // 0: block forever
+  int64_t dst = -1;               // BLMOVE/BRPOPLPUSH: argument position of the destination
+  // On the shard owning `key`, which holds a non-empty value of `type`: pop what the command
+  // takes and keep it in captured state (delete the key when it becomes empty).
+  std::function<void(Shard& shard, DbIndex db, std::string_view key)> pop;
+  // BLMOVE: on the destination's shard before popping (immediate path only): false when the
+  // destination holds another type (the command then answers WRONGTYPE and pops nothing).
+  std::function<bool(Shard& shard, DbIndex db)> check_dst;
+  // BLMOVE: on the destination's shard after the pop: push the element.
+  std::function<void(Shard& shard, DbIndex db)> push;
+  // Connection thread, after a pop: the command's reply.
+  std::function<void(protocol::ReplyBuilder& rb)> reply;
+  // Connection thread, on timeout (BLPOP: null array; BLMOVE: null bulk; RESP3 null either way).
+  std::function<void(protocol::ReplyBuilder& rb)> timeout_reply;
+};
+
+// Runs op for the kMulti command in ctx (keys may span shards); calls ctx.Done() exactly once.
+// The connection never runs a kBlocking command through the single-shard shortcut, so ctx.conn is
+// always set here.
+void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op);
+
+}  // namespace shoal

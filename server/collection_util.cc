@@ -1,0 +1,58 @@
+#include "server/collection_util.h"
+
+#include <climits>
+#include <random>
+
+#include "server/error_strings.h"
+#include "server/string_util.h"
+#include "shard/clock.h"
+
+namespace shoal {
+
+DbSlice::Slot* FindTypedQuiet(DbSlice& slice, DbIndex db, std::string_view key, ObjType type,
+                              bool* wrong_type) {
+  DbSlice::Slot* s = slice.FindAndTouch(db, key);
+  *wrong_type = s != nullptr && s->entry()->type() != type;
+  return *wrong_type ? nullptr : s;
+}
+
+DbSlice::Slot* FindTyped(CommandContext& ctx, std::string_view key, ObjType type,
+                         bool* wrong_type) {
+  DbSlice::Slot* s = FindTypedQuiet(ctx.slice(), ctx.db_index, key, type, wrong_type);
+  if (*wrong_type) ctx.rb->Error(errors::kWrongType);
+  return s;
+}
+
+DbSlice::Slot* AddObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type,
+                         ObjEnc enc, void* obj) {
+  return slice.Add(db, Entry::NewObject(key, type, enc, obj, 0, slice.lru_clock()));
+}
+
+DbSlice::Slot* PutObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type,
+                         ObjEnc enc, void* obj) {
+  Entry* e = Entry::NewObject(key, type, enc, obj, 0, slice.lru_clock());
+  DbSlice::Slot* s = slice.Find(db, key);
+  if (s == nullptr) return slice.Add(db, e);
+  slice.Replace(db, s, e);
+  return s;
+}
+
+std::string ParseBlockTimeout(std::string_view arg, int64_t* timeout_ms) {
+  long double secs;
+  if (!protocol::ParseLongDouble(arg, &secs)) return errors::kTimeoutNotFloat;
+  long double ms = secs * 1000.0L;
+  if (ms < 0) return "ERR timeout is negative";
+  // Redis truncates to whole milliseconds; a positive timeout below 1 ms means "forever" there too.
+  if (ms >= static_cast<long double>(LLONG_MAX - UnixMs())) return "ERR timeout is out of range";
+  *timeout_ms = static_cast<int64_t>(ms);
+  return "";
+}
+
+bool ParseLong(std::string_view s, int64_t* out) { return protocol::ParseInt64(s, out); }
+
+uint64_t RandomU64() {
+  static thread_local std::mt19937_64 gen(std::random_device{}());
+  return gen();
+}
+
+}  // namespace shoal

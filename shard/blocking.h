@@ -1,0 +1,83 @@
+// Blocking: the per-shard side of BLPOP/BRPOP/BLMOVE/BLMPOP/BZPOPMIN/BZPOPMAX/BZMPOP.
+//
+// A blocked command is one Waiter, shared by every shard owning one of its keys; each such shard
+// queues it under (db, key) in arrival order. When a key of a blockable type is added to the
+// keyspace (DbSlice::Add/Replace: LPUSH creating a list, ZADD, LMOVE's destination, RENAME...), the
+// shard marks it ready; right after the command that did it (before any later command on that
+// shard) ServeReady walks the key's queue first-come first-served and lets waiters Claim() and
+// Serve() while the key still holds data of their type. Claim is an atomic state change, so a
+// waiter registered on several shards, or racing its own timeout or disconnect, is served at most
+// once; a served/cancelled waiter left on other shards' queues is skipped and is removed by an
+// Unregister message from its connection.
+//
+// Threading: a controller belongs to its shard (DbSlice); every method on that shard's thread.
+// Waiter::state is the only field touched from several threads.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "shard/entry.h"
+
+namespace shoal {
+
+class Shard;
+using DbIndex = uint32_t;
+
+class Waiter {
+ public:
+  enum State : int { kWaiting = 0, kServed = 1, kCancelled = 2 };
+  explicit Waiter(ObjType type) : type_(type) {}
+  virtual ~Waiter() = default;
+
+  ObjType type() const { return type_; }
+  bool waiting() const { return state_.load(std::memory_order_acquire) == kWaiting; }
+  // kWaiting -> kServed; true for exactly one caller among Claim and Cancel.
+  bool Claim() { return Transition(kServed); }
+  // kWaiting -> kCancelled (timeout, disconnect).
+  bool Cancel() { return Transition(kCancelled); }
+
+  // After a successful Claim, on the shard owning `key`, which holds a non-empty value of type().
+  virtual void Serve(Shard& shard, DbIndex db, std::string_view key) = 0;
+
+ private:
+  bool Transition(State to) {
+    int expected = kWaiting;
+    return state_.compare_exchange_strong(expected, to, std::memory_order_acq_rel);
+  }
+  ObjType type_;
+  std::atomic<int> state_{kWaiting};
+};
+
+class BlockingController {
+ public:
+  void Register(DbIndex db, std::string_view key, std::shared_ptr<Waiter> w);
+  void Unregister(DbIndex db, std::string_view key, const Waiter* w);
+  // A value of a blockable type was stored under key. Cheap when nobody waits on this shard.
+  void SignalReady(DbIndex db, std::string_view key) {
+    if (!waiting_.empty()) MarkReady(db, key);
+  }
+  bool HasReady() const { return !ready_.empty(); }
+  // Serves the waiters of every ready key (and of keys made ready while serving).
+  void ServeReady(Shard& shard);
+  // Keys with at least one waiter (INFO blocked_keys-style figures, tests).
+  size_t waited_keys() const { return waiting_.size(); }
+  // FLUSHALL/FLUSHDB keep waiters (Redis keeps blocked clients blocked); nothing to do.
+
+ private:
+  struct KeyHash {
+    size_t operator()(const std::pair<DbIndex, std::string>& k) const;
+  };
+  using Queue = std::deque<std::shared_ptr<Waiter>>;
+  void MarkReady(DbIndex db, std::string_view key);
+  std::unordered_map<std::pair<DbIndex, std::string>, Queue, KeyHash> waiting_;
+  std::vector<std::pair<DbIndex, std::string>> ready_;
+};
+
+}  // namespace shoal

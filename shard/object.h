@@ -1,0 +1,22 @@
+// The structures behind collection values, by (type, encoding):
+//   list  quicklist  -> QuickList*       (shard/quicklist.h)
+//   hash  listpack   -> listpack bytes   (shard/listpack.h: field, value, field, value ...)
+//   hash  hashtable  -> StrMap*          (shard/str_map.h: field -> value)
+//   set   intset     -> intset bytes     (shard/intset.h)
+//   set   hashtable  -> StrMap*          (members, no values)
+//   zset  listpack   -> listpack bytes   (member, score, member, score ... in score order)
+//   zset  skiplist   -> ZSet*            (shard/zset.h: member -> score plus an ordered index)
+// Entry calls these three to free, copy and measure a value whatever its structure.
+#pragma once
+
+#include <cstddef>
+
+#include "shard/entry.h"
+
+namespace shoal {
+
+void FreeObject(ObjType type, ObjEnc enc, void* obj);
+void* CloneObject(ObjType type, ObjEnc enc, const void* obj);
+size_t ObjectMallocSize(ObjType type, ObjEnc enc, const void* obj);
+
+}  // namespace shoal

@@ -1,0 +1,60 @@
+// StrMap: a hash table of distinct byte-string keys, each with a byte-string value (empty for
+// sets). The large encoding of hashes ("hashtable") and sets; sorted sets use it for
+// member -> score (8-byte values).
+//
+// Chained buckets like Redis's dict, power-of-two bucket count, grown at load factor 1 and shrunk
+// below 10%. One mi_malloc node per element: [next][varint klen][key][varint vlen][value].
+// Scan uses Redis's reverse-binary cursor, so an element present for a whole scan is returned at
+// least once even when the table resizes between calls. Random() is uniform over buckets (like
+// dictGetRandomKey), good enough for SRANDMEMBER/SPOP/HRANDFIELD.
+// Views returned (keys, values) stay valid until the next mutation of the map.
+// Threading: owned by one shard; no internal synchronisation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+namespace shoal {
+
+class StrMap {
+ public:
+  using Visit = std::function<void(std::string_view key, std::string_view value)>;
+
+  StrMap();
+  ~StrMap();
+  StrMap(const StrMap& other);  // deep copy
+  StrMap& operator=(const StrMap&) = delete;
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  // Inserts or overwrites; true when the key was new.
+  bool Set(std::string_view key, std::string_view value = {});
+  // Inserts only when absent; true when added.
+  bool Add(std::string_view key, std::string_view value = {});
+  bool Erase(std::string_view key);
+  bool Contains(std::string_view key) const;
+  // The value of key; false when absent.
+  bool Find(std::string_view key, std::string_view* value) const;
+  // A random element (the map must not be empty); rnd is a random 64-bit number.
+  void Random(uint64_t rnd, std::string_view* key, std::string_view* value) const;
+  // Every element once, in table order.
+  void ForEach(const Visit& fn) const;
+  // One SCAN step (one bucket of the smaller table and its expansions); returns the next cursor,
+  // 0 when the scan is complete.
+  uint64_t Scan(uint64_t cursor, const Visit& fn) const;
+  // Heap bytes: bucket array plus nodes.
+  size_t MallocSize() const;
+
+ private:
+  struct Node;
+  Node** buckets_ = nullptr;
+  size_t mask_ = 0;  // bucket count - 1 (bucket count 0 while empty: buckets_ null)
+  size_t size_ = 0;
+  void Resize(size_t buckets);
+  Node** FindLink(std::string_view key, uint64_t hash) const;
+};
+
+}  // namespace shoal
