@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "protocol/reply_builder.h"
 #include "server/ascii.h"
 
 namespace shoal {
@@ -32,7 +33,7 @@ const CommandId* CommandRegistry::Find(std::string_view name) const {
 
 bool CommandRegistry::KeyPositions(const CommandId& c, ArgSlice args, std::vector<uint32_t>* out) {
   out->clear();
-  if (c.first_key <= 0) return true;
+  if (c.first_key <= 0) return c.getkeys == nullptr || c.getkeys(args, out);
   int argc = static_cast<int>(args.size());
   int last = c.last_key >= 0 ? c.last_key : argc + c.last_key;
   if (c.first_key >= argc) return (c.flags & cmd_flag::kNoMandatoryKeys) != 0;
@@ -41,7 +42,15 @@ bool CommandRegistry::KeyPositions(const CommandId& c, ArgSlice args, std::vecto
   // MSET-style commands need whole groups of `step` arguments.
   if (c.last_key < 0 && ((argc - c.first_key) % step) != 0) return false;
   for (int i = c.first_key; i <= last; i += step) out->push_back(static_cast<uint32_t>(i));
-  return true;
+  return c.getkeys == nullptr || c.getkeys(args, out);
+}
+
+void NumKeysPositions(ArgSlice args, size_t numkeys_pos, std::vector<uint32_t>* out) {
+  if (numkeys_pos >= args.size()) return;
+  int64_t n;
+  if (!protocol::ParseInt64(args[numkeys_pos], &n) || n <= 0) return;
+  if (static_cast<uint64_t>(n) > args.size() - numkeys_pos - 1) return;
+  for (int64_t i = 1; i <= n; ++i) out->push_back(static_cast<uint32_t>(numkeys_pos + i));
 }
 
 std::vector<std::string_view> FlagNames(uint32_t f) {

@@ -73,6 +73,11 @@ enum : uint64_t {
 enum class CmdMode : uint8_t { kConnection, kShard, kMulti };
 
 using CmdHandler = void (*)(ArgSlice args, CommandContext& ctx);
+// Keys of commands whose key positions depend on the arguments (numkeys, SORT ... STORE): appends
+// the positions to `out` (first/last/step keys are added before). Returns false when the arguments
+// cannot hold the keys (answered as an arity error); a bad numkeys the command reports itself
+// should return true with the keys it can find.
+using GetKeysFn = bool (*)(ArgSlice args, std::vector<uint32_t>* out);
 
 struct CommandId {
   std::string name;  // lower case
@@ -87,6 +92,7 @@ struct CommandId {
   const char* group = "generic";  // COMMAND DOCS
   const char* summary = "";
   const char* since = "1.0.0";
+  GetKeysFn getkeys = nullptr;         // extra keys beyond first/last/step (Redis's getkeys_proc)
   std::vector<CommandId> subcommands;  // COMMAND INFO/DOCS only; dispatch is in the handler
   uint32_t index = 0;                  // dense id for per-command stats
 };
@@ -112,6 +118,11 @@ class CommandRegistry {
 CommandId MakeCommand(const char* group, const char* name, int arity, uint32_t flags, int first_key,
                       int last_key, int step, uint64_t acl, CmdMode mode, CmdHandler handler,
                       const char* summary, const char* since);
+
+// For getkeys functions: the `numkeys` keys that follow args[numkeys_pos]. A numkeys that is not
+// a positive integer or exceeds the remaining arguments adds nothing (the command replies its own
+// error).
+void NumKeysPositions(ArgSlice args, size_t numkeys_pos, std::vector<uint32_t>* out);
 
 // Builds the whole table (called once at startup).
 void RegisterAllCommands(CommandRegistry& registry);
