@@ -9,13 +9,15 @@
 // slip in between the check and the registration.
 // Woken path: the shard where a key became ready pops (after Claim, so exactly once) and posts the
 // result to the connection's thread. BLMOVE's push to a destination on another shard follows as a
-// message to that shard before the reply is sent.
+// message to that shard before the reply is sent (the element is briefly in neither list; it is
+// acknowledged to nobody until pushed).
 //
 // Threading: RunBlockingPop on the connection's thread (kMulti handler). `pop`, `check_dst` and
 // `push` run on shard threads and write only into the command's own captured state; `reply` and
 // `timeout_reply` run on the connection's thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -36,13 +38,21 @@ struct BlockingPop {
   // BLMOVE: on the destination's shard before popping (immediate path only): false when the
   // destination holds another type (the command then answers WRONGTYPE and pops nothing).
   std::function<bool(Shard& shard, DbIndex db)> check_dst;
-  // BLMOVE: on the destination's shard after the pop: push the element.
-  std::function<void(Shard& shard, DbIndex db)> push;
+  // BLMOVE: on the destination's shard after the pop: push the element. Returns false, pushing
+  // nothing, when the destination holds another type (possible only when the client was woken
+  // and the destination is on another shard; see restore).
+  std::function<bool(Shard& shard, DbIndex db)> push;
+  // BLMOVE: on the source's shard, puts the popped element back where it was popped from, when
+  // push found a destination of the wrong type (the client then gets WRONGTYPE; nothing is lost).
+  std::function<void(Shard& shard, DbIndex db, std::string_view key)> restore;
   // Connection thread, after a pop: the command's reply.
   std::function<void(protocol::ReplyBuilder& rb)> reply;
   // Connection thread, on timeout (BLPOP: null array; BLMOVE: null bulk; RESP3 null either way).
   std::function<void(protocol::ReplyBuilder& rb)> timeout_reply;
 };
+
+// Clients waiting in a blocking command right now (INFO blocked_clients).
+extern std::atomic<int64_t> g_blocked_clients;
 
 // Runs op for the kMulti command in ctx (keys may span shards); calls ctx.Done() exactly once.
 // The connection never runs a kBlocking command through the single-shard shortcut, so ctx.conn is

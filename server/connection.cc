@@ -113,6 +113,10 @@ void Connection::Close() {
   boost::system::error_code ec;
   socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
+  if (on_close_blocked_) {
+    auto cancel = std::move(on_close_blocked_);
+    cancel();
+  }
 }
 
 void Connection::ResetState() {

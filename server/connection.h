@@ -18,6 +18,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -54,6 +55,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string Info() const;
   // Closes now (home thread). Commands in flight finish and are dropped.
   void Close();
+  bool closed() const { return closed_; }
+  // A blocking command waiting for data sets how to cancel it if the client disconnects
+  // (nullptr when it stops waiting).
+  void SetBlocked(std::function<void()> on_close) { on_close_blocked_ = std::move(on_close); }
+  bool blocked() const { return static_cast<bool>(on_close_blocked_); }
   // Closes after the current batch's replies are written (QUIT, CLIENT KILL of oneself).
   void CloseAfterReply() { close_after_write_ = true; }
   // CLIENT REPLY SKIP: the next command's reply is dropped.
@@ -135,6 +141,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   CommandContext multi_ctx_;
   protocol::ReplyBuilder multi_rb_{nullptr};
   std::shared_ptr<Connection> inflight_self_;
+  std::function<void()> on_close_blocked_;
 };
 
 }  // namespace shoal

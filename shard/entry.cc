@@ -184,24 +184,23 @@ Entry* Entry::WithExpire(Entry* e, int64_t expire_ms) {
     std::memcpy(e->bytes() + e->KeyEnd(), &expire_ms, 8);
     return e;
   }
-  size_t voff = e->ValueOffset();
-  // The value occupies [voff, end of meaningful bytes); compute its size exactly.
-  size_t vsize;
-  switch (e->enc()) {
-    case ObjEnc::kEmbStr: {
-      uint64_t len;
-      size_t n = GetVarint(e->bytes() + voff, &len);
-      vsize = n + len;
-      break;
-    }
-    default:
-      vsize = 8;
-  }
+  return Rekey(e, e->key(), expire_ms);
+}
+
+Entry* Entry::Rekey(Entry* e, std::string_view new_key, int64_t expire_ms) {
+  size_t vsize = e->ValueSize();
   size_t off;
-  uint8_t* b = AllocEntry(e->key(), e->type(), e->enc(), expire_ms, e->lru(), vsize, &off);
-  std::memcpy(b + off, e->bytes() + voff, vsize);
+  uint8_t* b = AllocEntry(new_key, e->type(), e->enc(), expire_ms, e->lru(), vsize, &off);
+  std::memcpy(b + off, e->bytes() + e->ValueOffset(), vsize);
   mi_free(e);  // value pointers (raw/objects) moved to the new block
   return reinterpret_cast<Entry*>(b);
+}
+
+size_t Entry::ValueSize() const {
+  if (enc() != ObjEnc::kEmbStr) return 8;  // int64, or a pointer
+  uint64_t len;
+  size_t n = GetVarint(bytes() + ValueOffset(), &len);
+  return n + len;
 }
 
 Entry* Entry::Clone(const Entry* e, std::string_view new_key, int64_t expire_ms) {

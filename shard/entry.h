@@ -68,7 +68,10 @@ class Entry {
                           int64_t expire_ms, uint32_t lru);
   // Same key and value, new expiry (0 removes it). Frees `e`.
   static Entry* WithExpire(Entry* e, int64_t expire_ms);
-  // A copy with another key (RENAME/COPY/MOVE); deep-copies the value (any type).
+  // The same value under another key and expiry (RENAME): the value (inline bytes, or the
+  // out-of-line string/object pointer) moves to a new block and `e`'s block is freed.
+  static Entry* Rekey(Entry* e, std::string_view new_key, int64_t expire_ms);
+  // A copy with another key (COPY, RENAMENX across shards); deep-copies the value (any type).
   static Entry* Clone(const Entry* e, std::string_view new_key, int64_t expire_ms);
   static void Free(Entry* e);
 
@@ -114,6 +117,7 @@ class Entry {
   uint8_t* bytes() { return reinterpret_cast<uint8_t*>(this); }
   size_t KeyEnd() const;
   size_t ValueOffset() const;
+  size_t ValueSize() const;
 };
 
 RawStr* NewRawStr(std::string_view value, size_t cap);

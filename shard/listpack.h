@@ -3,7 +3,7 @@
 // quicklist node use it.
 //
 // Layout: [u32 total bytes][u32 element count][entries ...][0xFF]
-// Entry:  [encoding byte(s) + payload][backlen: the entry's size, 1..5 bytes, read backwards]
+// Entry:  [encoding byte(s) + payload][backlen: their size, 1..5 bytes, read backwards]
 // Encodings (first byte): 0xxxxxxx 7-bit uint; 10xxxxxx string up to 63 bytes; 110xxxxx +1 byte
 // 13-bit int; 1110xxxx +1 byte string up to 4095; 0xF0 + u32 len string; 0xF1/0xF2/0xF3/0xF4
 // int16/int24/int32/int64. A string that is a canonical int64 (as Redis's string2ll accepts, at

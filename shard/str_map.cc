@@ -1,9 +1,279 @@
-// Placeholder: the data-structure helper replaces this file.
+// StrMap: chained hash table with one mi_malloc node per element, resized in one step, scanned
+// with Redis's reverse-binary cursor.
 #include "shard/str_map.h"
 
+#include <mimalloc.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "shard/hash.h"
+
 namespace shoal {
+
+namespace {
+
+constexpr size_t kMinBuckets = 4;
+
+size_t VarintSize(size_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+uint8_t* PutVarint(uint8_t* p, size_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<uint8_t>(v);
+  return p;
+}
+
+const uint8_t* GetVarint(const uint8_t* p, size_t* v) {
+  size_t r = 0;
+  unsigned shift = 0;
+  while (*p & 0x80) {
+    r |= size_t{*p++ & 0x7Fu} << shift;
+    shift += 7;
+  }
+  *v = r | size_t{*p++} << shift;
+  return p;
+}
+
+// SplitMix64: turns the caller's one random number into as many as Random needs.
+uint64_t NextRandom(uint64_t* state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+uint64_t ReverseBits(uint64_t v) {
+  v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
+  v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
+  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0Full) | ((v & 0x0F0F0F0F0F0F0F0Full) << 4);
+  return __builtin_bswap64(v);
+}
+
+}  // namespace
+
+struct StrMap::Node {
+  Node* next;
+
+  uint8_t* data() { return reinterpret_cast<uint8_t*>(this + 1); }
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this + 1); }
+
+  std::string_view key() const {
+    size_t len;
+    const uint8_t* p = GetVarint(data(), &len);
+    return std::string_view(reinterpret_cast<const char*>(p), len);
+  }
+
+  std::string_view value() const {
+    const std::string_view k = key();
+    size_t len;
+    const uint8_t* p = GetVarint(reinterpret_cast<const uint8_t*>(k.data() + k.size()), &len);
+    return std::string_view(reinterpret_cast<const char*>(p), len);
+  }
+
+  // Bytes in use: header, both varints and both strings.
+  size_t Size() const {
+    const std::string_view v = value();
+    return static_cast<size_t>(reinterpret_cast<const uint8_t*>(v.data() + v.size()) -
+                               reinterpret_cast<const uint8_t*>(this));
+  }
+};
+
 StrMap::StrMap() = default;
-StrMap::~StrMap() = default;
-StrMap::StrMap(const StrMap&) {}
-size_t StrMap::MallocSize() const { return 0; }
+
+StrMap::~StrMap() {
+  if (buckets_ == nullptr) return;
+  for (size_t b = 0; b <= mask_; ++b) {
+    for (Node* n = buckets_[b]; n != nullptr;) {
+      Node* next = n->next;
+      mi_free(n);
+      n = next;
+    }
+  }
+  mi_free(buckets_);
+}
+
+StrMap::StrMap(const StrMap& other) : mask_(other.mask_), size_(other.size_) {
+  if (other.buckets_ == nullptr) return;
+  buckets_ = static_cast<Node**>(mi_calloc(mask_ + 1, sizeof(Node*)));
+  for (size_t b = 0; b <= mask_; ++b) {
+    Node** link = &buckets_[b];
+    for (const Node* n = other.buckets_[b]; n != nullptr; n = n->next) {
+      const size_t size = n->Size();
+      auto* copy = static_cast<Node*>(mi_malloc(size));
+      std::memcpy(copy, n, size);
+      node_bytes_ += mi_usable_size(copy);
+      *link = copy;
+      link = &copy->next;
+    }
+    *link = nullptr;
+  }
+}
+
+StrMap::Node* StrMap::NewNode(std::string_view key, std::string_view value) {
+  const size_t size =
+      sizeof(Node) + VarintSize(key.size()) + key.size() + VarintSize(value.size()) + value.size();
+  auto* n = static_cast<Node*>(mi_malloc(size));
+  n->next = nullptr;
+  uint8_t* p = PutVarint(n->data(), key.size());
+  if (!key.empty()) std::memcpy(p, key.data(), key.size());
+  p = PutVarint(p + key.size(), value.size());
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
+  node_bytes_ += mi_usable_size(n);
+  return n;
+}
+
+void StrMap::FreeNode(Node* node) {
+  node_bytes_ -= mi_usable_size(node);
+  mi_free(node);
+}
+
+void StrMap::Resize(size_t buckets) {
+  if (buckets == mask_ + 1 && buckets_ != nullptr) return;
+  auto* table = static_cast<Node**>(mi_calloc(buckets, sizeof(Node*)));
+  const size_t mask = buckets - 1;
+  if (buckets_ != nullptr) {
+    for (size_t b = 0; b <= mask_; ++b) {
+      for (Node* n = buckets_[b]; n != nullptr;) {
+        Node* next = n->next;
+        Node** head = &table[HashKey(n->key()) & mask];
+        n->next = *head;
+        *head = n;
+        n = next;
+      }
+    }
+    mi_free(buckets_);
+  }
+  buckets_ = table;
+  mask_ = mask;
+}
+
+StrMap::Node** StrMap::FindLink(std::string_view key, uint64_t hash) const {
+  Node** link = &buckets_[hash & mask_];
+  for (; *link != nullptr; link = &(*link)->next) {
+    if ((*link)->key() == key) break;
+  }
+  return link;
+}
+
+void StrMap::Insert(std::string_view key, std::string_view value, uint64_t hash) {
+  if (buckets_ == nullptr) {
+    Resize(kMinBuckets);
+  } else if (size_ > mask_) {
+    Resize((mask_ + 1) * 2);
+  }
+  Node** head = &buckets_[hash & mask_];
+  Node* n = NewNode(key, value);
+  n->next = *head;
+  *head = n;
+  ++size_;
+}
+
+bool StrMap::Set(std::string_view key, std::string_view value) {
+  const uint64_t hash = HashKey(key);
+  if (buckets_ != nullptr) {
+    Node** link = FindLink(key, hash);
+    if (Node* old = *link; old != nullptr) {
+      const std::string_view v = old->value();
+      if (v.size() == value.size()) {
+        // Same length: same layout, so the bytes are overwritten in place.
+        if (!value.empty()) std::memmove(const_cast<char*>(v.data()), value.data(), value.size());
+        return false;
+      }
+      Node* n = NewNode(key, value);
+      n->next = old->next;
+      *link = n;
+      FreeNode(old);
+      return false;
+    }
+  }
+  Insert(key, value, hash);
+  return true;
+}
+
+bool StrMap::Add(std::string_view key, std::string_view value) {
+  const uint64_t hash = HashKey(key);
+  if (buckets_ != nullptr && *FindLink(key, hash) != nullptr) return false;
+  Insert(key, value, hash);
+  return true;
+}
+
+bool StrMap::Erase(std::string_view key) {
+  if (buckets_ == nullptr) return false;
+  Node** link = FindLink(key, HashKey(key));
+  Node* n = *link;
+  if (n == nullptr) return false;
+  *link = n->next;
+  FreeNode(n);
+  --size_;
+  if (size_ == 0) {
+    mi_free(buckets_);
+    buckets_ = nullptr;
+    mask_ = 0;
+  } else if (mask_ + 1 > kMinBuckets && size_ * 10 < mask_ + 1) {
+    // As Redis's dictResize: the smallest power of two holding every element.
+    Resize(std::max(kMinBuckets, std::bit_ceil(size_)));
+  }
+  return true;
+}
+
+bool StrMap::Contains(std::string_view key) const {
+  return buckets_ != nullptr && *FindLink(key, HashKey(key)) != nullptr;
+}
+
+bool StrMap::Find(std::string_view key, std::string_view* value) const {
+  if (buckets_ == nullptr) return false;
+  const Node* n = *FindLink(key, HashKey(key));
+  if (n == nullptr) return false;
+  *value = n->value();
+  return true;
+}
+
+void StrMap::Random(uint64_t rnd, std::string_view* key, std::string_view* value) const {
+  uint64_t state = rnd;
+  const Node* head;
+  do {
+    head = buckets_[NextRandom(&state) & mask_];
+  } while (head == nullptr);
+  size_t len = 0;
+  for (const Node* n = head; n != nullptr; n = n->next) ++len;
+  for (uint64_t i = NextRandom(&state) % len; i > 0; --i) head = head->next;
+  *key = head->key();
+  *value = head->value();
+}
+
+void StrMap::ForEach(const Visit& fn) const {
+  if (buckets_ == nullptr) return;
+  for (size_t b = 0; b <= mask_; ++b) {
+    for (const Node* n = buckets_[b]; n != nullptr; n = n->next) fn(n->key(), n->value());
+  }
+}
+
+uint64_t StrMap::Scan(uint64_t cursor, const Visit& fn) const {
+  if (buckets_ == nullptr) return 0;
+  for (const Node* n = buckets_[cursor & mask_]; n != nullptr; n = n->next) {
+    fn(n->key(), n->value());
+  }
+  // Increment the reversed cursor: the bits above the mask are set so the carry propagates
+  // into the bits that a larger table would use, which keeps resizes between calls safe.
+  cursor |= ~static_cast<uint64_t>(mask_);
+  cursor = ReverseBits(cursor);
+  ++cursor;
+  return ReverseBits(cursor);
+}
+
+size_t StrMap::MallocSize() const {
+  return node_bytes_ + (buckets_ != nullptr ? mi_usable_size(buckets_) : 0);
+}
+
 }  // namespace shoal

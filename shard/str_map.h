@@ -53,8 +53,13 @@ class StrMap {
   Node** buckets_ = nullptr;
   size_t mask_ = 0;  // bucket count - 1 (bucket count 0 while empty: buckets_ null)
   size_t size_ = 0;
+  size_t node_bytes_ = 0;  // mi_usable_size of every node, so MallocSize is O(1)
   void Resize(size_t buckets);
   Node** FindLink(std::string_view key, uint64_t hash) const;
+  // Adds a node for a key known to be absent, growing the table first when it is full.
+  void Insert(std::string_view key, std::string_view value, uint64_t hash);
+  Node* NewNode(std::string_view key, std::string_view value);
+  void FreeNode(Node* node);
 };
 
 }  // namespace shoal

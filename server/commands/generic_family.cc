@@ -79,48 +79,24 @@ uint64_t Rand64() {
   return rng();
 }
 
-// A shard-independent copy of one key's value, to move it to another shard's table (RENAME,
-// COPY across shards): shard functions copy it out on the source shard and build a new entry on
-// the destination shard. Each type adds its own plain copy here; within one shard use
-// Entry::Clone instead.
+// A key's value in transit between shards (RENAME, COPY across shards): an entry detached from,
+// or cloned on, the source shard and re-keyed on the destination shard. (mimalloc lets the
+// destination's thread free blocks the source's thread allocated.)
 struct ValueCopy {
-  ObjType type = ObjType::kString;
-  ObjEnc enc = ObjEnc::kEmbStr;
-  int64_t int_value = 0;  // strings, enc kInt
-  std::string str;        // strings, enc kEmbStr / kRaw
-  int64_t expire_ms = 0;  // absolute unix ms, 0: none
-  uint32_t lru = 0;
-
-  static bool Supported(const Entry* e) { return e->type() == ObjType::kString; }
-
-  // Copies e; false when its type has no cross-shard copy (yet).
-  bool From(const Entry* e) {
-    type = e->type();
-    enc = e->enc();
-    expire_ms = e->expire_ms();
-    lru = e->lru();
-    switch (type) {
-      case ObjType::kString:
-        if (enc == ObjEnc::kInt)
-          int_value = e->int_value();
-        else
-          str.assign(e->str_value());
-        return true;
-      default:
-        return false;
-    }
+  Entry* e = nullptr;
+  ValueCopy() = default;
+  ValueCopy(const ValueCopy&) = delete;
+  ValueCopy& operator=(const ValueCopy&) = delete;
+  ~ValueCopy() {
+    if (e != nullptr) Entry::Free(e);
   }
-
-  // A new entry named `key` holding this value, keeping the encoding.
-  Entry* Make(std::string_view key) const {
-    switch (type) {
-      case ObjType::kString:
-        if (enc == ObjEnc::kInt) return Entry::NewInt(key, int_value, expire_ms, lru);
-        if (enc == ObjEnc::kRaw) return Entry::NewRaw(key, str, str.size(), expire_ms, lru);
-        return Entry::NewString(key, str, expire_ms, lru);
-      default:
-        return nullptr;
-    }
+  void CopyOf(const Entry* src) { e = Entry::Clone(src, src->key(), src->expire_ms()); }
+  void Take(Entry* detached) { e = detached; }
+  // The value as a new entry named `key` (keeping its expiry); the copy is consumed.
+  Entry* Make(std::string_view key) {
+    Entry* r = Entry::Rekey(e, key, e->expire_ms());
+    e = nullptr;
+    return r;
   }
 };
 
@@ -209,7 +185,6 @@ struct CrossShardMove {
   uint32_t src_shard, dst_shard;
   bool src_missing = false;
   bool dst_exists = false;
-  bool unsupported = false;
   ValueCopy value;
 };
 
@@ -226,9 +201,7 @@ void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
     // Re-find the source: the destination lookup may have expired (erased) an entry.
     s = slice.Find(db, src);
     Entry* old = slice.Detach(db, s);
-    Entry* e = Entry::Clone(old, dst, old->expire_ms());
-    Entry::Free(old);
-    Store(slice, db, e);
+    Store(slice, db, Entry::Rekey(old, dst, old->expire_ms()));
     return RenameReply(ctx, nx, false, false);
   }
 
@@ -247,19 +220,17 @@ void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
               st->src_missing = true;
               return;
             }
-            if (!ValueCopy::Supported(s->entry())) {
-              st->unsupported = true;
-              return;
-            }
-            st->value.From(s->entry());
-            if (!nx) slice.Delete(db, s);
+            if (nx)
+              st->value.CopyOf(s->entry());  // the destination may exist: decide in hop 2
+            else
+              st->value.Take(slice.Detach(db, s));
           } else if (nx) {
             st->dst_exists = LookupWrite(slice, db, args[2]) != nullptr;
           }
         },
         /*conclude=*/false,
         [tx, st, args, db, nx, c] {
-          bool ok = !st->src_missing && !st->unsupported && !(nx && st->dst_exists);
+          bool ok = !st->src_missing && !(nx && st->dst_exists);
           tx->Hop(
               [st, args, db, nx, ok](Shard& shard) {
                 if (!ok) return;
@@ -272,11 +243,7 @@ void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
               },
               /*conclude=*/true,
               [st, nx, c] {
-                if (st->unsupported) {
-                  c->rb->Error("ERR RENAME of this type across shards is not supported");
-                } else {
-                  RenameReply(*c, nx, st->src_missing, nx && st->dst_exists);
-                }
+                RenameReply(*c, nx, st->src_missing, nx && st->dst_exists);
                 c->Done();
               });
         });
@@ -346,29 +313,26 @@ void CmdCopy(ArgSlice args, CommandContext& ctx) {
             Slot* s = LookupRead(slice, src_db, args[1]);
             if (s == nullptr)
               st->src_missing = true;
-            else if (!st->value.From(s->entry()))
-              st->unsupported = true;
+            else
+              st->value.CopyOf(s->entry());
           } else {
             st->dst_exists = LookupWrite(slice, dst_db, args[2]) != nullptr;
           }
         },
         /*conclude=*/false,
         [tx, st, args, dst_db, replace, c] {
-          bool ok = !st->src_missing && !st->unsupported && (replace || !st->dst_exists);
+          bool ok = !st->src_missing && (replace || !st->dst_exists);
           tx->Hop(
               [st, args, dst_db, ok](Shard& shard) {
                 if (!ok || shard.id() != st->dst_shard) return;
                 DbSlice& slice = shard.db_slice();
-                st->value.lru = slice.lru_clock();
-                Store(slice, dst_db, st->value.Make(args[2]));
+                Entry* e = st->value.Make(args[2]);
+                e->set_lru(slice.lru_clock());
+                Store(slice, dst_db, e);
               },
               /*conclude=*/true,
-              [st, ok, c] {
-                if (st->unsupported) {
-                  c->rb->Error("ERR COPY of this type across shards is not supported");
-                } else {
-                  c->rb->Integer(ok ? 1 : 0);
-                }
+              [ok, c] {
+                c->rb->Integer(ok ? 1 : 0);
                 c->Done();
               });
         });

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "server/ascii.h"
+#include "server/blocking_ops.h"
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_strings.h"
@@ -100,7 +101,8 @@ void AppendClients(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   s += "connected_clients:" + std::to_string(clients) + "\r\n";
   s += "cluster_connections:0\r\n";
   s += "maxclients:" + std::to_string(Server().config.maxclients.load()) + "\r\n";
-  s += "blocked_clients:0\r\ntracking_clients:0\r\n";
+  s += "blocked_clients:" + std::to_string(g_blocked_clients.load(std::memory_order_relaxed)) +
+       "\r\ntracking_clients:0\r\n";
 }
 
 void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
