@@ -47,7 +47,8 @@ struct BlockingPop {
   std::function<void(Shard& shard, DbIndex db, std::string_view key)> restore;
   // Connection thread, after a pop: the command's reply.
   std::function<void(protocol::ReplyBuilder& rb)> reply;
-  // Connection thread, on timeout (BLPOP: null array; BLMOVE: null bulk; RESP3 null either way).
+  // Connection thread, on timeout (Redis 7.0 answers a null array for every blocking pop, BLMOVE
+  // included; RESP3 null).
   std::function<void(protocol::ReplyBuilder& rb)> timeout_reply;
 };
 

@@ -5,6 +5,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstring>
 #include <map>
 
@@ -156,6 +159,26 @@ std::string Connection::Info() const {
   s += " user=default redir=-1";
   s += " resp=" + std::to_string(resp);
   return s;
+}
+
+void Connection::SetBlocked(std::function<void()> on_close) {
+  on_close_blocked_ = std::move(on_close);
+  if (on_close_blocked_ && !reading_) WatchForClose();
+}
+
+void Connection::WatchForClose() {
+  socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       if (ec || self->closed_ || !self->blocked()) return;
+                       char c;
+                       ssize_t n = recv(self->fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+                       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+                         self->Close();
+                       } else if (n < 0) {
+                         self->WatchForClose();
+                       }
+                       // n > 0: the next command is waiting; it is read after this one ends.
+                     });
 }
 
 void Connection::ReadMore() {

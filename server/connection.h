@@ -58,7 +58,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed() const { return closed_; }
   // A blocking command waiting for data sets how to cancel it if the client disconnects
   // (nullptr when it stops waiting).
-  void SetBlocked(std::function<void()> on_close) { on_close_blocked_ = std::move(on_close); }
+  // While blocked, the socket is watched for EOF (no command is read until the command ends).
+  void SetBlocked(std::function<void()> on_close);
   bool blocked() const { return static_cast<bool>(on_close_blocked_); }
   // Closes after the current batch's replies are written (QUIT, CLIENT KILL of oneself).
   void CloseAfterReply() { close_after_write_ = true; }
@@ -90,6 +91,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   void ReadMore();
+  void WatchForClose();
   void OnRead(const boost::system::error_code& ec, size_t n);
   void Process();
   void ContinueBatch();

@@ -1,6 +1,719 @@
-// Placeholder: replaced by the list family's implementation.
-#include "server/command_registry.h"
+// Lists: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM LPOS
+// LMOVE RPOPLPUSH LMPOP and the blocking BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP (Redis 7.0 t_list.c
+// semantics). Every list is a QuickList (OBJECT ENCODING "quicklist").
+//
+// Single-key commands are kShard. LMOVE/RPOPLPUSH and LMPOP are kMulti: their keys may live on
+// several shards, so they run as ordered phases of one armed transaction (RunPhases), checking in
+// Redis's order before anything is popped. The blocking commands describe their pop to
+// RunBlockingPop (server/blocking_ops.h), which runs it at once or when a key gets data.
+#include <algorithm>
+#include <climits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/blocking_ops.h"
+#include "server/collection_util.h"
+#include "server/command_context.h"
+#include "server/error_strings.h"
+#include "server/multi_key.h"
+#include "server/string_util.h"
+#include "shard/quicklist.h"
 
 namespace shoal {
-void RegisterListFamily(CommandRegistry&) {}
+
+namespace {
+
+using protocol::ReplyBuilder;
+using Slot = DbSlice::Slot;
+using End = QuickList::End;
+
+constexpr char kIndexOutOfRange[] = "ERR index out of range";
+constexpr char kRankZero[] =
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use "
+    "negative to start from the end of the list";
+constexpr char kCountNegative[] = "ERR COUNT can't be negative";
+constexpr char kMaxlenNegative[] = "ERR MAXLEN can't be negative";
+constexpr char kNumkeysPositive[] = "ERR numkeys should be greater than 0";
+constexpr char kCountPositive[] = "ERR count should be greater than 0";
+
+// What the first phase of a multi-shard command found under a key.
+enum class KeyState : uint8_t { kMissing, kWrongType, kList };
+
+QuickList* ListOf(Slot* s) { return static_cast<QuickList*>(s->entry()->object()); }
+
+// A new, empty list with the node size configured now (Redis fixes it when it creates the list).
+QuickList* NewList() {
+  int64_t fill = ShardSettings::Get(ShardSettings::list_max_listpack_size);
+  return new QuickList(static_cast<int>(std::clamp<int64_t>(fill, INT_MIN, INT_MAX)));
+}
+
+// lookupKeyWrite + checkType: the list's slot, or nullptr when missing or of another type.
+Slot* FindListForWrite(DbSlice& slice, DbIndex db, std::string_view key, bool* wrong_type) {
+  Slot* s = FindForWrite(slice, db, key);
+  *wrong_type = s != nullptr && s->entry()->type() != ObjType::kList;
+  return *wrong_type ? nullptr : s;
+}
+
+// getLongFromObjectOrReply: replies "value is not an integer or out of range" on failure.
+bool ParseLongOr(std::string_view arg, int64_t* out, ReplyBuilder* rb) {
+  if (ParseLong(arg, out)) return true;
+  rb->Error(errors::kNotInteger);
+  return false;
+}
+
+// getRangeLongFromObjectOrReply with a message: `msg` for a non-integer or a value out of range.
+bool ParseRange(std::string_view arg, int64_t min, int64_t* out, const char* msg,
+                ReplyBuilder* rb) {
+  if (ParseLong(arg, out) && *out >= min) return true;
+  rb->Error(msg);
+  return false;
+}
+
+// getListPositionFromObjectOrReply: LEFT -> head, RIGHT -> tail.
+bool ParseEnd(std::string_view arg, End* end) {
+  if (EqNoCaseC(arg, "left")) {
+    *end = End::kHead;
+  } else if (EqNoCaseC(arg, "right")) {
+    *end = End::kTail;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Pushes values one by one at `end` of the list in `s`, creating it when s is null. Returns the
+// new length.
+size_t PushAll(DbSlice& slice, DbIndex db, std::string_view key, Slot* s, ArgSlice values,
+               End end) {
+  if (s != nullptr) {
+    QuickList* ql = ListOf(s);
+    for (std::string_view v : values) ql->Push(end, v);
+    return ql->Size();
+  }
+  QuickList* ql = NewList();
+  for (std::string_view v : values) ql->Push(end, v);
+  AddObject(slice, db, key, ObjType::kList, ObjEnc::kQuickList, ql);
+  return ql->Size();
+}
+
+void PushOne(DbSlice& slice, DbIndex db, std::string_view key, Slot* s, std::string_view value,
+             End end) {
+  PushAll(slice, db, key, s, ArgSlice(&value, 1), end);
+}
+
+// Copies (and removes) up to `count` elements from `end` of the list in s, in pop order; deletes
+// the key when the list becomes empty.
+void PopRange(DbSlice& slice, DbIndex db, Slot* s, End end, int64_t count,
+              std::vector<std::string>* out) {
+  QuickList* ql = ListOf(s);
+  int64_t n = std::min<int64_t>(count, static_cast<int64_t>(ql->Size()));
+  char buf[32];
+  out->reserve(n);
+  auto it = end == End::kHead ? ql->Begin() : ql->Last();
+  for (int64_t i = 0; i < n; ++i) {
+    out->emplace_back(it.Get(buf));
+    end == End::kHead ? it.Next() : it.Prev();
+  }
+  ql->DeleteRange(end == End::kHead ? 0 : -n, n);
+  if (ql->Empty()) slice.Delete(db, s);
+}
+
+void ReplyStrings(ReplyBuilder* rb, const std::vector<std::string>& items) {
+  rb->Array(items.size());
+  for (const std::string& s : items) rb->Bulk(s);
+}
+
+// Errors of kMulti commands before any shard work: the reply, then the command is done.
+void FailMulti(CommandContext& ctx, std::string_view msg) {
+  ctx.rb->Error(msg);
+  ctx.Done();
+}
+
+// ---- LPUSH / RPUSH / LPUSHX / RPUSHX key element [element ...] ----
+void PushGeneric(ArgSlice args, CommandContext& ctx, End end, bool only_existing) {
+  bool wrong;
+  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  if (wrong) return ctx.rb->Error(errors::kWrongType);
+  if (s == nullptr && only_existing) return ctx.rb->Integer(0);
+  size_t len = PushAll(ctx.slice(), ctx.db_index, args[1], s, args.subspan(2), end);
+  ctx.rb->Integer(static_cast<int64_t>(len));
+}
+
+void CmdLpush(ArgSlice args, CommandContext& ctx) { PushGeneric(args, ctx, End::kHead, false); }
+void CmdRpush(ArgSlice args, CommandContext& ctx) { PushGeneric(args, ctx, End::kTail, false); }
+void CmdLpushx(ArgSlice args, CommandContext& ctx) { PushGeneric(args, ctx, End::kHead, true); }
+void CmdRpushx(ArgSlice args, CommandContext& ctx) { PushGeneric(args, ctx, End::kTail, true); }
+
+// ---- LPOP / RPOP key [count] ----
+void PopGeneric(ArgSlice args, CommandContext& ctx, End end) {
+  if (args.size() > 3) {
+    return ctx.rb->Error("ERR wrong number of arguments for '" + ctx.cid->name + "' command");
+  }
+  const bool has_count = args.size() == 3;
+  int64_t count = 0;
+  if (has_count && !ParseRange(args[2], 0, &count, errors::kPositiveCount, ctx.rb)) return;
+  bool wrong;
+  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  if (wrong) return ctx.rb->Error(errors::kWrongType);
+  if (s == nullptr) return has_count ? ctx.rb->NullArray() : ctx.rb->Null();
+  if (has_count && count == 0) return ctx.rb->Array(0);
+  QuickList* ql = ListOf(s);
+  char buf[32];
+  if (!has_count) {
+    ctx.rb->Bulk((end == End::kHead ? ql->Begin() : ql->Last()).Get(buf));
+    ql->Pop(end, nullptr);
+  } else {
+    int64_t n = std::min<int64_t>(count, static_cast<int64_t>(ql->Size()));
+    ctx.rb->Array(n);
+    auto it = end == End::kHead ? ql->Begin() : ql->Last();
+    for (int64_t i = 0; i < n; ++i) {
+      ctx.rb->Bulk(it.Get(buf));
+      end == End::kHead ? it.Next() : it.Prev();
+    }
+    ql->DeleteRange(end == End::kHead ? 0 : -n, n);
+  }
+  if (ql->Empty()) ctx.slice().Delete(ctx.db_index, s);
+}
+
+void CmdLpop(ArgSlice args, CommandContext& ctx) { PopGeneric(args, ctx, End::kHead); }
+void CmdRpop(ArgSlice args, CommandContext& ctx) { PopGeneric(args, ctx, End::kTail); }
+
+// ---- LLEN key ----
+void CmdLlen(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* s = FindTyped(ctx, args[1], ObjType::kList, &wrong);
+  if (wrong) return;
+  ctx.rb->Integer(s == nullptr ? 0 : static_cast<int64_t>(ListOf(s)->Size()));
+}
+
+// ---- LRANGE key start stop ----
+void CmdLrange(ArgSlice args, CommandContext& ctx) {
+  int64_t start, end;
+  if (!ParseLongOr(args[2], &start, ctx.rb) || !ParseLongOr(args[3], &end, ctx.rb)) return;
+  bool wrong;
+  Slot* s = FindTyped(ctx, args[1], ObjType::kList, &wrong);
+  if (wrong) return;
+  if (s == nullptr) return ctx.rb->Array(0);
+  const QuickList* ql = ListOf(s);
+  const int64_t len = static_cast<int64_t>(ql->Size());
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return ctx.rb->Array(0);
+  if (end >= len) end = len - 1;
+  const int64_t n = end - start + 1;
+  ctx.rb->Array(n);
+  char buf[32];
+  auto it = ql->At(start);
+  for (int64_t i = 0; i < n; ++i, it.Next()) ctx.rb->Bulk(it.Get(buf));
+}
+
+// ---- LINDEX key index ----
+void CmdLindex(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* s = FindTyped(ctx, args[1], ObjType::kList, &wrong);
+  if (wrong) return;
+  if (s == nullptr) return ctx.rb->Null();
+  int64_t index;
+  if (!ParseLongOr(args[2], &index, ctx.rb)) return;
+  auto it = ListOf(s)->At(index);
+  if (!it.Valid()) return ctx.rb->Null();
+  char buf[32];
+  ctx.rb->Bulk(it.Get(buf));
+}
+
+// ---- LSET key index element ----
+void CmdLset(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  if (wrong) return ctx.rb->Error(errors::kWrongType);
+  if (s == nullptr) return ctx.rb->Error(errors::kNoSuchKey);
+  int64_t index;
+  if (!ParseLongOr(args[2], &index, ctx.rb)) return;
+  if (!ListOf(s)->Replace(index, args[3])) return ctx.rb->Error(kIndexOutOfRange);
+  ctx.rb->Ok();
+}
+
+// ---- LINSERT key BEFORE|AFTER pivot element ----
+void CmdLinsert(ArgSlice args, CommandContext& ctx) {
+  bool after;
+  if (EqNoCaseC(args[2], "after")) {
+    after = true;
+  } else if (EqNoCaseC(args[2], "before")) {
+    after = false;
+  } else {
+    return ctx.rb->Error(errors::kSyntax);
+  }
+  bool wrong;
+  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  if (wrong) return ctx.rb->Error(errors::kWrongType);
+  if (s == nullptr) return ctx.rb->Integer(0);
+  QuickList* ql = ListOf(s);
+  for (auto it = ql->Begin(); it.Valid(); it.Next()) {
+    if (it.Equals(args[3])) {
+      ql->InsertAt(it, args[4], after);
+      return ctx.rb->Integer(static_cast<int64_t>(ql->Size()));
+    }
+  }
+  ctx.rb->Integer(-1);
+}
+
+// ---- LREM key count element ----
+void CmdLrem(ArgSlice args, CommandContext& ctx) {
+  int64_t count;
+  if (!ParseLongOr(args[2], &count, ctx.rb)) return;
+  bool wrong;
+  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  if (wrong) return ctx.rb->Error(errors::kWrongType);
+  if (s == nullptr) return ctx.rb->Integer(0);
+  QuickList* ql = ListOf(s);
+  const bool forward = count >= 0;
+  // Redis negates a negative count; LONG_MIN stays "remove every match", as here.
+  const uint64_t limit = forward ? static_cast<uint64_t>(count) : 0 - static_cast<uint64_t>(count);
+  uint64_t removed = 0;
+  auto it = forward ? ql->Begin() : ql->Last();
+  while (it.Valid()) {
+    if (it.Equals(args[3])) {
+      ql->DeleteAt(it, forward);
+      if (++removed == limit) break;
+    } else {
+      forward ? it.Next() : it.Prev();
+    }
+  }
+  if (ql->Empty()) ctx.slice().Delete(ctx.db_index, s);
+  ctx.rb->Integer(static_cast<int64_t>(removed));
+}
+
+// ---- LTRIM key start stop ----
+void CmdLtrim(ArgSlice args, CommandContext& ctx) {
+  int64_t start, end;
+  if (!ParseLongOr(args[2], &start, ctx.rb) || !ParseLongOr(args[3], &end, ctx.rb)) return;
+  bool wrong;
+  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  if (wrong) return ctx.rb->Error(errors::kWrongType);
+  if (s == nullptr) return ctx.rb->Ok();
+  QuickList* ql = ListOf(s);
+  const int64_t len = static_cast<int64_t>(ql->Size());
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  int64_t ltrim, rtrim;
+  if (start > end || start >= len) {
+    ltrim = len;
+    rtrim = 0;
+  } else {
+    if (end >= len) end = len - 1;
+    ltrim = start;
+    rtrim = len - end - 1;
+  }
+  ql->DeleteRange(0, ltrim);
+  ql->DeleteRange(-rtrim, rtrim);
+  if (ql->Empty()) ctx.slice().Delete(ctx.db_index, s);
+  ctx.rb->Ok();
+}
+
+// ---- LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len] ----
+void CmdLpos(ArgSlice args, CommandContext& ctx) {
+  int64_t rank = 1, count = -1, maxlen = 0;
+  for (size_t j = 3; j < args.size(); ++j) {
+    const bool more = j + 1 < args.size();
+    if (EqNoCaseC(args[j], "rank") && more) {
+      if (!ParseLongOr(args[++j], &rank, ctx.rb)) return;
+      if (rank == 0) return ctx.rb->Error(kRankZero);
+    } else if (EqNoCaseC(args[j], "count") && more) {
+      if (!ParseRange(args[++j], 0, &count, kCountNegative, ctx.rb)) return;
+    } else if (EqNoCaseC(args[j], "maxlen") && more) {
+      if (!ParseRange(args[++j], 0, &maxlen, kMaxlenNegative, ctx.rb)) return;
+    } else {
+      return ctx.rb->Error(errors::kSyntax);
+    }
+  }
+  // A negative rank searches from the tail. Redis negates it in a long, so LONG_MIN stays
+  // negative and then matches from the first hit on: the wrapping arithmetic below keeps that.
+  const bool from_head = rank > 0;
+  if (rank < 0) rank = static_cast<int64_t>(0 - static_cast<uint64_t>(rank));
+  Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
+  if (s == nullptr) return count != -1 ? ctx.rb->Array(0) : ctx.rb->Null();
+  if (s->entry()->type() != ObjType::kList) return ctx.rb->Error(errors::kWrongType);
+  const QuickList* ql = ListOf(s);
+  const int64_t len = static_cast<int64_t>(ql->Size());
+  std::vector<int64_t> found;
+  int64_t matches = 0;
+  int64_t index = 0;
+  for (auto it = from_head ? ql->Begin() : ql->Last();
+       it.Valid() && (maxlen == 0 || index < maxlen); ++index) {
+    if (it.Equals(args[2])) {
+      ++matches;
+      if (matches >= rank) {
+        found.push_back(from_head ? index : len - index - 1);
+        if (count == -1) break;
+        const int64_t taken =
+            static_cast<int64_t>(static_cast<uint64_t>(matches) - static_cast<uint64_t>(rank) + 1);
+        if (count != 0 && taken >= count) break;
+      }
+    }
+    from_head ? it.Next() : it.Prev();
+  }
+  if (count != -1) {
+    ctx.rb->Array(found.size());
+    for (int64_t i : found) ctx.rb->Integer(i);
+  } else if (found.empty()) {
+    ctx.rb->Null();
+  } else {
+    ctx.rb->Integer(found[0]);
+  }
+}
+
+// ---- LMOVE source destination LEFT|RIGHT LEFT|RIGHT, RPOPLPUSH source destination ----
+//
+// Phases (one armed transaction when the keys span shards): 1) on both keys' shards, the state of
+// the source and whether the destination holds another type; 2) on the source's shard, the pop
+// (or, for source == destination, the rotation in place, which keeps the key and its TTL);
+// 3) on the destination's shard, the push.
+struct MoveState {
+  KeyState src = KeyState::kMissing;
+  bool dst_wrong = false;
+  bool popped = false;
+  std::string value;
+};
+
+// Pops from `from` of the source list in slot s and, when the source is also the destination,
+// pushes back at `to` in place. Otherwise deletes the source when it becomes empty.
+void MovePop(DbSlice& slice, DbIndex db, Slot* s, bool same_key, End from, End to,
+             std::string* value) {
+  QuickList* ql = ListOf(s);
+  ql->Pop(from, value);
+  if (same_key)
+    ql->Push(to, *value);
+  else if (ql->Empty())
+    slice.Delete(db, s);
+}
+
+void MoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to) {
+  auto st = std::make_shared<MoveState>();
+  const DbIndex db = ctx.db_index;
+  const bool same_key = args[1] == args[2];
+  CommandContext* c = &ctx;
+  std::vector<Phase> phases;
+  phases.push_back({{1, 2}, [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+                      DbSlice& slice = shard.db_slice();
+                      for (uint32_t p : mine) {
+                        Slot* s = FindForWrite(slice, db, args[p]);
+                        bool wrong = s != nullptr && s->entry()->type() != ObjType::kList;
+                        if (p == 1) {
+                          st->src = s == nullptr ? KeyState::kMissing
+                                    : wrong      ? KeyState::kWrongType
+                                                 : KeyState::kList;
+                        } else {
+                          st->dst_wrong = wrong;
+                        }
+                      }
+                    }});
+  phases.push_back(
+      {{1}, [st, args, db, same_key, from, to](Shard& shard, const std::vector<uint32_t>&) {
+         if (st->src != KeyState::kList || st->dst_wrong) return;
+         DbSlice& slice = shard.db_slice();
+         Slot* s = slice.Find(db, args[1]);
+         if (s == nullptr) {  // expired between the phases
+           st->src = KeyState::kMissing;
+           return;
+         }
+         MovePop(slice, db, s, same_key, from, to, &st->value);
+         st->popped = true;
+       }});
+  phases.push_back({{2}, [st, args, db, same_key, to](Shard& shard, const std::vector<uint32_t>&) {
+                      if (!st->popped || same_key) return;
+                      DbSlice& slice = shard.db_slice();
+                      PushOne(slice, db, args[2], slice.Find(db, args[2]), st->value, to);
+                    }});
+  RunPhases(ctx, args, std::move(phases), [st, c] {
+    if (st->src == KeyState::kMissing)
+      c->rb->Null();
+    else if (!st->popped)
+      c->rb->Error(errors::kWrongType);
+    else
+      c->rb->Bulk(st->value);
+    c->Done();
+  });
+}
+
+void CmdLmove(ArgSlice args, CommandContext& ctx) {
+  End from, to;
+  if (!ParseEnd(args[3], &from) || !ParseEnd(args[4], &to)) return FailMulti(ctx, errors::kSyntax);
+  MoveGeneric(args, ctx, from, to);
+}
+
+void CmdRpoplpush(ArgSlice args, CommandContext& ctx) {
+  MoveGeneric(args, ctx, End::kTail, End::kHead);
+}
+
+// ---- LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] (and BLMPOP's arguments) ----
+struct MpopArgs {
+  std::vector<uint32_t> keys;  // argument positions
+  End end = End::kHead;
+  int64_t count = 1;
+};
+
+// lmpopGenericCommand's parsing; numkeys is at args[numkeys_pos]. Replies the error on failure.
+bool ParseMpop(ArgSlice args, size_t numkeys_pos, MpopArgs* out, ReplyBuilder* rb) {
+  int64_t numkeys;
+  if (!ParseRange(args[numkeys_pos], 1, &numkeys, kNumkeysPositive, rb)) return false;
+  const uint64_t where = numkeys_pos + static_cast<uint64_t>(numkeys) + 1;
+  if (where >= args.size()) {
+    rb->Error(errors::kSyntax);
+    return false;
+  }
+  if (!ParseEnd(args[where], &out->end)) {
+    rb->Error(errors::kSyntax);
+    return false;
+  }
+  bool has_count = false;
+  for (size_t j = where + 1; j < args.size(); ++j) {
+    if (!has_count && EqNoCaseC(args[j], "count") && j + 1 < args.size()) {
+      if (!ParseRange(args[++j], 1, &out->count, kCountPositive, rb)) return false;
+      has_count = true;
+    } else {
+      rb->Error(errors::kSyntax);
+      return false;
+    }
+  }
+  for (uint64_t p = numkeys_pos + 1; p < where; ++p) out->keys.push_back(static_cast<uint32_t>(p));
+  return true;
+}
+
+bool LmpopKeys(ArgSlice args, std::vector<uint32_t>* out) {
+  NumKeysPositions(args, 1, out);
+  return true;
+}
+
+bool BlmpopKeys(ArgSlice args, std::vector<uint32_t>* out) {
+  NumKeysPositions(args, 2, out);
+  return true;
+}
+
+// The reply of LMPOP/BLMPOP: [key, [elements...]].
+void ReplyKeyAndElements(ReplyBuilder* rb, std::string_view key,
+                         const std::vector<std::string>& items) {
+  rb->Array(2);
+  rb->Bulk(key);
+  ReplyStrings(rb, items);
+}
+
+// The position of the first key in `keys` that exists (whatever its type); 0 when none does.
+uint32_t FirstExisting(const std::vector<KeyState>& state, const std::vector<uint32_t>& keys) {
+  for (uint32_t p : keys)
+    if (state[p] != KeyState::kMissing) return p;
+  return 0;
+}
+
+// Phases: 1) on every key's shard, each key's state; 2) the first existing key in argument order
+// decides: WRONGTYPE, or its shard pops.
+void CmdLmpop(ArgSlice args, CommandContext& ctx) {
+  auto mp = std::make_shared<MpopArgs>();
+  if (!ParseMpop(args, 1, mp.get(), ctx.rb)) return ctx.Done();
+  struct State {
+    std::vector<KeyState> keys;  // per argument position
+    int64_t chosen = -1;
+    std::vector<std::string> items;
+  };
+  auto st = std::make_shared<State>();
+  st->keys.assign(args.size(), KeyState::kMissing);
+  const DbIndex db = ctx.db_index;
+  CommandContext* c = &ctx;
+  std::vector<Phase> phases;
+  phases.push_back({mp->keys, [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+                      for (uint32_t p : mine) {
+                        Slot* s = FindForWrite(shard.db_slice(), db, args[p]);
+                        if (s == nullptr) continue;
+                        st->keys[p] = s->entry()->type() == ObjType::kList ? KeyState::kList
+                                                                           : KeyState::kWrongType;
+                      }
+                    }});
+  phases.push_back({mp->keys, [st, mp, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+                      const uint32_t first = FirstExisting(st->keys, mp->keys);
+                      if (first == 0 || st->keys[first] != KeyState::kList) return;
+                      if (std::find(mine.begin(), mine.end(), first) == mine.end()) return;
+                      DbSlice& slice = shard.db_slice();
+                      Slot* s = slice.Find(db, args[first]);
+                      if (s == nullptr) return;  // expired between the phases: nothing popped
+                      PopRange(slice, db, s, mp->end, mp->count, &st->items);
+                      st->chosen = first;
+                    }});
+  RunPhases(ctx, args, std::move(phases), [st, mp, args, c] {
+    if (st->chosen >= 0) {
+      ReplyKeyAndElements(c->rb, args[st->chosen], st->items);
+    } else if (uint32_t first = FirstExisting(st->keys, mp->keys);
+               first != 0 && st->keys[first] == KeyState::kWrongType) {
+      c->rb->Error(errors::kWrongType);
+    } else {
+      c->rb->NullArray();
+    }
+    c->Done();
+  });
+}
+
+// ---- Blocking: BLPOP/BRPOP key [key ...] timeout, BLMPOP timeout numkeys ..., BLMOVE,
+// BRPOPLPUSH ----
+struct PopResult {
+  std::string key;
+  std::vector<std::string> items;
+};
+
+void BlockingPopGeneric(ArgSlice args, CommandContext& ctx, End end) {
+  BlockingPop op;
+  std::string err = ParseBlockTimeout(args.back(), &op.timeout_ms);
+  if (!err.empty()) return FailMulti(ctx, err);
+  for (uint32_t p = 1; p + 1 < args.size(); ++p) op.keys.push_back(p);
+  auto res = std::make_shared<PopResult>();
+  op.pop = [res, end](Shard& shard, DbIndex db, std::string_view key) {
+    DbSlice& slice = shard.db_slice();
+    res->key = key;
+    PopRange(slice, db, FindForWrite(slice, db, key), end, 1, &res->items);
+  };
+  op.reply = [res](ReplyBuilder& rb) {
+    rb.Array(2);
+    rb.Bulk(res->key);
+    rb.Bulk(res->items[0]);
+  };
+  op.timeout_reply = [](ReplyBuilder& rb) { rb.NullArray(); };
+  RunBlockingPop(ctx, args, std::move(op));
+}
+
+void CmdBlpop(ArgSlice args, CommandContext& ctx) { BlockingPopGeneric(args, ctx, End::kHead); }
+void CmdBrpop(ArgSlice args, CommandContext& ctx) { BlockingPopGeneric(args, ctx, End::kTail); }
+
+void CmdBlmpop(ArgSlice args, CommandContext& ctx) {
+  auto mp = std::make_shared<MpopArgs>();
+  if (!ParseMpop(args, 2, mp.get(), ctx.rb)) return ctx.Done();
+  BlockingPop op;
+  std::string err = ParseBlockTimeout(args[1], &op.timeout_ms);
+  if (!err.empty()) return FailMulti(ctx, err);
+  op.keys = mp->keys;
+  auto res = std::make_shared<PopResult>();
+  op.pop = [res, mp](Shard& shard, DbIndex db, std::string_view key) {
+    DbSlice& slice = shard.db_slice();
+    res->key = key;
+    PopRange(slice, db, FindForWrite(slice, db, key), mp->end, mp->count, &res->items);
+  };
+  op.reply = [res](ReplyBuilder& rb) { ReplyKeyAndElements(&rb, res->key, res->items); };
+  op.timeout_reply = [](ReplyBuilder& rb) { rb.NullArray(); };
+  RunBlockingPop(ctx, args, std::move(op));
+}
+
+void BlockingMoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to,
+                         std::string_view timeout) {
+  BlockingPop op;
+  std::string err = ParseBlockTimeout(timeout, &op.timeout_ms);
+  if (!err.empty()) return FailMulti(ctx, err);
+  op.keys = {1};
+  op.dst = 2;
+  const bool same_key = args[1] == args[2];
+  auto value = std::make_shared<std::string>();
+  std::string_view dst = args[2];
+  op.check_dst = [dst](Shard& shard, DbIndex db) {
+    Slot* s = shard.db_slice().Find(db, dst);
+    return s == nullptr || s->entry()->type() == ObjType::kList;
+  };
+  op.pop = [value, same_key, from, to](Shard& shard, DbIndex db, std::string_view key) {
+    DbSlice& slice = shard.db_slice();
+    MovePop(slice, db, FindForWrite(slice, db, key), same_key, from, to, value.get());
+  };
+  op.push = [value, same_key, dst, to](Shard& shard, DbIndex db) {
+    if (same_key) return true;
+    DbSlice& slice = shard.db_slice();
+    bool wrong;
+    Slot* s = FindListForWrite(slice, db, dst, &wrong);
+    if (wrong) return false;
+    PushOne(slice, db, dst, s, *value, to);
+    return true;
+  };
+  op.restore = [value, from](Shard& shard, DbIndex db, std::string_view key) {
+    DbSlice& slice = shard.db_slice();
+    bool wrong;
+    Slot* s = FindListForWrite(slice, db, key, &wrong);
+    if (!wrong) PushOne(slice, db, key, s, *value, from);
+  };
+  op.reply = [value](ReplyBuilder& rb) { rb.Bulk(*value); };
+  // Redis 7.0 answers every timed-out list pop, BLMOVE included, with a null array.
+  op.timeout_reply = [](ReplyBuilder& rb) { rb.NullArray(); };
+  RunBlockingPop(ctx, args, std::move(op));
+}
+
+void CmdBlmove(ArgSlice args, CommandContext& ctx) {
+  End from, to;
+  if (!ParseEnd(args[3], &from) || !ParseEnd(args[4], &to)) return FailMulti(ctx, errors::kSyntax);
+  BlockingMoveGeneric(args, ctx, from, to, args[5]);
+}
+
+void CmdBrpoplpush(ArgSlice args, CommandContext& ctx) {
+  BlockingMoveGeneric(args, ctx, End::kTail, End::kHead, args[3]);
+}
+
+}  // namespace
+
+void RegisterListFamily(CommandRegistry& r) {
+  using namespace cmd_flag;
+  constexpr uint64_t kReadAcl = acl_cat::kRead | acl_cat::kList;
+  constexpr uint64_t kWriteAcl = acl_cat::kWrite | acl_cat::kList;
+  constexpr uint64_t kBlockAcl = kWriteAcl | acl_cat::kSlow | acl_cat::kBlocking;
+  auto add = [&](auto&&... a) { r.Add(MakeCommand("list", a...)); };
+  auto add_keys = [&](GetKeysFn getkeys, auto&&... a) {
+    CommandId c = MakeCommand("list", a...);
+    c.getkeys = getkeys;
+    r.Add(std::move(c));
+  };
+  add("lpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard,
+      CmdLpush, "Prepend one or multiple elements to a list", "1.0.0");
+  add("rpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard,
+      CmdRpush, "Append one or multiple elements to a list", "1.0.0");
+  add("lpushx", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard,
+      CmdLpushx, "Prepend an element to a list, only if the list exists", "2.2.0");
+  add("rpushx", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard,
+      CmdRpushx, "Append an element to a list, only if the list exists", "2.2.0");
+  add("lpop", -2, kWrite | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard, CmdLpop,
+      "Remove and get the first elements in a list", "1.0.0");
+  add("rpop", -2, kWrite | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard, CmdRpop,
+      "Remove and get the last elements in a list", "1.0.0");
+  add("llen", 2, kReadOnly | kFast, 1, 1, 1, kReadAcl | acl_cat::kFast, CmdMode::kShard, CmdLlen,
+      "Get the length of a list", "1.0.0");
+  add("lrange", 4, kReadOnly, 1, 1, 1, kReadAcl | acl_cat::kSlow, CmdMode::kShard, CmdLrange,
+      "Get a range of elements from a list", "1.0.0");
+  add("lindex", 3, kReadOnly, 1, 1, 1, kReadAcl | acl_cat::kSlow, CmdMode::kShard, CmdLindex,
+      "Get an element from a list by its index", "1.0.0");
+  add("lset", 4, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard, CmdLset,
+      "Set the value of an element in a list by its index", "1.0.0");
+  add("linsert", 5, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard,
+      CmdLinsert, "Insert an element before or after another element in a list", "2.2.0");
+  add("lrem", 4, kWrite, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard, CmdLrem,
+      "Remove elements from a list", "1.0.0");
+  add("ltrim", 4, kWrite, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard, CmdLtrim,
+      "Trim a list to the specified range", "1.0.0");
+  add("lpos", -3, kReadOnly, 1, 1, 1, kReadAcl | acl_cat::kSlow, CmdMode::kShard, CmdLpos,
+      "Return the index of matching elements on a list", "6.0.6");
+  add("lmove", 5, kWrite | kDenyOom, 1, 2, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kMulti, CmdLmove,
+      "Pop an element from a list, push it to another list and return it", "6.2.0");
+  add("rpoplpush", 3, kWrite | kDenyOom, 1, 2, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kMulti,
+      CmdRpoplpush, "Remove the last element in a list, prepend it to another list and return it",
+      "1.2.0");
+  add_keys(LmpopKeys, "lmpop", -4, kWrite, 0, 0, 0, kWriteAcl | acl_cat::kSlow, CmdMode::kMulti,
+           CmdLmpop, "Pop elements from a list", "7.0.0");
+  add("blpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, kBlockAcl, CmdMode::kMulti, CmdBlpop,
+      "Remove and get the first element in a list, or block until one is available", "2.0.0");
+  add("brpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, kBlockAcl, CmdMode::kMulti, CmdBrpop,
+      "Remove and get the last element in a list, or block until one is available", "2.0.0");
+  add("blmove", 6, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, kBlockAcl, CmdMode::kMulti,
+      CmdBlmove,
+      "Pop an element from a list, push it to another list and return it; or block until one is "
+      "available",
+      "6.2.0");
+  add("brpoplpush", 4, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, kBlockAcl,
+      CmdMode::kMulti, CmdBrpoplpush,
+      "Pop an element from a list, push it to another list and return it; or block until one is "
+      "available",
+      "2.2.0");
+  add_keys(BlmpopKeys, "blmpop", -5, kWrite | kBlocking, 0, 0, 0, kBlockAcl, CmdMode::kMulti,
+           CmdBlmpop, "Pop elements from a list, or block until one is available", "7.0.0");
+}
+
 }  // namespace shoal

@@ -399,6 +399,7 @@ void ReplyCommandInfo(protocol::ReplyBuilder& rb, const CommandId& c) {
   rb.Bulk(c.name);
   rb.Integer(c.arity);
   auto flags = FlagNames(c.flags);
+  if (c.getkeys != nullptr) flags.push_back("movablekeys");  // keys depend on the arguments
   rb.Set(flags.size());
   for (auto f : flags) rb.Simple(f);
   rb.Integer(c.first_key);

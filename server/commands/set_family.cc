@@ -1,6 +1,952 @@
-// Placeholder: replaced by the set family's implementation.
-#include "server/command_registry.h"
+// Sets: SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SPOP SRANDMEMBER SMOVE SINTER SINTERCARD
+// SUNION SDIFF SINTERSTORE SUNIONSTORE SDIFFSTORE SSCAN (Redis 7.0 t_set.c semantics).
+//
+// A set is an intset while every member is an integer (string2ll rules) and it holds at most
+// set-max-intset-entries members, else a StrMap with empty values; it never converts back, except
+// where Redis builds a fresh set (STORE results, SPOP rebuilding the remainder).
+//
+// Single-key commands are kShard. The multi-key ones are kMulti: reads (SINTER, SUNION, SDIFF,
+// SINTERCARD) clone every source on its shard in one atomic read hop and compute on the
+// coordinator; STORE and SMOVE are ordered writes through RunPhases. When all keys share one
+// shard the command runs there directly on the live objects, with no copy.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "server/collection_util.h"
+#include "server/command_context.h"
+#include "server/error_strings.h"
+#include "server/multi_key.h"
+#include "server/string_util.h"
+#include "shard/glob.h"
+#include "shard/intset.h"
+#include "shard/object.h"
+#include "shard/str_map.h"
 
 namespace shoal {
-void RegisterSetFamily(CommandRegistry&) {}
+
+namespace {
+
+using protocol::ReplyBuilder;
+using Slot = DbSlice::Slot;
+
+constexpr char kSrandCountRange[] =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+constexpr char kNumKeysPositive[] = "ERR numkeys should be greater than 0";
+constexpr char kTooManyKeys[] = "ERR Number of keys can't be greater than number of args";
+constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
+
+// Redis caps the setting at 2^30 because of intset internals.
+size_t MaxIntsetEntries() {
+  int64_t v = ShardSettings::Get(ShardSettings::set_max_intset_entries);
+  return static_cast<size_t>(std::clamp<int64_t>(v, 0, int64_t{1} << 30));
+}
+
+// ---- Set values ----
+
+// One member while iterating: intset members come with their integer, so checks against another
+// intset skip the parse.
+struct Member {
+  std::string_view str;
+  int64_t ll = 0;
+  bool is_int = false;
+};
+
+// A read-only view of a set value; obj == nullptr stands for a missing key (an empty set).
+struct SetRef {
+  ObjEnc enc = ObjEnc::kIntSet;
+  const void* obj = nullptr;
+
+  const uint8_t* is() const { return static_cast<const uint8_t*>(obj); }
+  const StrMap* map() const { return static_cast<const StrMap*>(obj); }
+  size_t Size() const {
+    if (obj == nullptr) return 0;
+    return enc == ObjEnc::kIntSet ? intset::Length(is()) : map()->size();
+  }
+  bool Contains(const Member& m) const {
+    if (obj == nullptr) return false;
+    if (enc != ObjEnc::kIntSet) return map()->Contains(m.str);
+    int64_t v = m.ll;
+    return (m.is_int || protocol::ParseInt64(m.str, &v)) && intset::Contains(is(), v);
+  }
+  bool Contains(std::string_view s) const { return Contains(Member{s}); }
+};
+
+SetRef RefOf(const Entry* e) { return {e->enc(), e->object()}; }
+
+// Calls f(const Member&) for every member until f returns false.
+template <class F>
+void ForEachMember(const SetRef& s, F&& f) {
+  if (s.obj == nullptr) return;
+  if (s.enc == ObjEnc::kIntSet) {
+    char buf[protocol::kInt64BufSize];
+    for (uint32_t i = 0, n = intset::Length(s.is()); i < n; ++i) {
+      Member m;
+      m.ll = intset::Get(s.is(), i);
+      m.is_int = true;
+      m.str = std::string_view(buf, protocol::FormatInt64(m.ll, buf));
+      if (!f(m)) return;
+    }
+    return;
+  }
+  // Scan steps rather than ForEach so that the walk can stop early (SINTERCARD LIMIT); on a table
+  // that does not change, the steps visit every bucket exactly once.
+  bool go = true;
+  const StrMap::Visit visit = [&](std::string_view k, std::string_view) {
+    if (go) go = f(Member{k});
+  };
+  uint64_t cursor = 0;
+  do {
+    cursor = s.map()->Scan(cursor, visit);
+  } while (cursor != 0 && go);
+}
+
+void ReplyInt(ReplyBuilder* rb, int64_t v) {
+  char buf[protocol::kInt64BufSize];
+  rb->Bulk(std::string_view(buf, protocol::FormatInt64(v, buf)));
+}
+
+// A set value being built or changed; the setters keep enc/obj current through conversions.
+struct SetObj {
+  ObjEnc enc = ObjEnc::kIntSet;
+  void* obj = nullptr;
+
+  uint8_t* is() const { return static_cast<uint8_t*>(obj); }
+  StrMap* map() const { return static_cast<StrMap*>(obj); }
+  SetRef ref() const { return {enc, obj}; }
+  size_t Size() const { return ref().Size(); }
+
+  static SetObj Of(const Entry* e) { return {e->enc(), e->object()}; }
+  // setTypeCreate: the encoding a new set takes for its first member.
+  static SetObj For(std::string_view first) {
+    int64_t v;
+    if (protocol::ParseInt64(first, &v)) return {ObjEnc::kIntSet, intset::New()};
+    return {ObjEnc::kHashTable, new StrMap()};
+  }
+  static SetObj EmptyIntset() { return {ObjEnc::kIntSet, intset::New()}; }
+
+  void ConvertToMap() {
+    auto* map = new StrMap();
+    char buf[protocol::kInt64BufSize];
+    for (uint32_t i = 0, n = intset::Length(is()); i < n; ++i)
+      map->Add(std::string_view(buf, protocol::FormatInt64(intset::Get(is(), i), buf)));
+    intset::Free(is());
+    obj = map;
+    enc = ObjEnc::kHashTable;
+  }
+
+  bool AddInt(int64_t v, std::string_view str) {
+    if (enc == ObjEnc::kIntSet) {
+      bool added;
+      obj = intset::Add(is(), v, &added);
+      if (added && intset::Length(is()) > MaxIntsetEntries()) ConvertToMap();
+      return added;
+    }
+    return map()->Add(str);
+  }
+  // setTypeAdd: true when the member was new.
+  bool Add(const Member& m) {
+    if (enc == ObjEnc::kIntSet) {
+      int64_t v = m.ll;
+      if (m.is_int || protocol::ParseInt64(m.str, &v)) return AddInt(v, m.str);
+      ConvertToMap();
+    }
+    return map()->Add(m.str);
+  }
+  bool Add(std::string_view s) { return Add(Member{s}); }
+  // setTypeRemove: true when the member was there.
+  bool Remove(std::string_view s) {
+    if (enc != ObjEnc::kIntSet) return map()->Erase(s);
+    int64_t v;
+    if (!protocol::ParseInt64(s, &v)) return false;
+    bool removed;
+    obj = intset::Remove(is(), v, &removed);
+    return removed;
+  }
+  void Free() {
+    FreeObject(ObjType::kSet, enc, obj);
+    obj = nullptr;
+  }
+};
+
+// Stores a changed value back into its entry (mutations and conversions may move it).
+void StoreBack(Entry* e, const SetObj& so) {
+  if (so.obj != e->object() || so.enc != e->enc()) e->set_object(so.obj, so.enc);
+}
+
+// Stores back, or deletes the key when the set became empty (Redis never keeps empty sets).
+void StoreOrDelete(DbSlice& slice, DbIndex db, Slot* s, const SetObj& so) {
+  StoreBack(s->entry(), so);
+  if (so.Size() == 0) slice.Delete(db, s);
+}
+
+// lookupKeyWrite + checkType: the set's slot, nullptr when missing or (WRONGTYPE replied) not a
+// set. Writes do not count keyspace hits or misses, as in Redis.
+Slot* FindSetForWrite(CommandContext& ctx, std::string_view key, bool* wrong_type) {
+  Slot* s = FindForWrite(ctx.slice(), ctx.db_index, key);
+  *wrong_type = s != nullptr && s->entry()->type() != ObjType::kSet;
+  if (*wrong_type) {
+    ctx.rb->Error(errors::kWrongType);
+    return nullptr;
+  }
+  return s;
+}
+
+// ---- SADD key member [member ...] ----
+void CmdSadd(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* s = FindSetForWrite(ctx, args[1], &wrong);
+  if (wrong) return;
+  int64_t added = 0;
+  if (s == nullptr) {
+    SetObj so = SetObj::For(args[2]);
+    for (size_t i = 2; i < args.size(); ++i) added += so.Add(args[i]);
+    AddObject(ctx.slice(), ctx.db_index, args[1], ObjType::kSet, so.enc, so.obj);
+  } else {
+    SetObj so = SetObj::Of(s->entry());
+    for (size_t i = 2; i < args.size(); ++i) added += so.Add(args[i]);
+    StoreBack(s->entry(), so);
+  }
+  ctx.rb->Integer(added);
+}
+
+// ---- SREM key member [member ...] ----
+void CmdSrem(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* s = FindSetForWrite(ctx, args[1], &wrong);
+  if (wrong) return;
+  if (s == nullptr) return ctx.rb->Integer(0);
+  SetObj so = SetObj::Of(s->entry());
+  int64_t removed = 0;
+  for (size_t i = 2; i < args.size() && so.Size() > 0; ++i) removed += so.Remove(args[i]);
+  StoreOrDelete(ctx.slice(), ctx.db_index, s, so);
+  ctx.rb->Integer(removed);
+}
+
+// ---- SMEMBERS key ----
+void CmdSmembers(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* s = FindTyped(ctx, args[1], ObjType::kSet, &wrong);
+  if (wrong) return;
+  if (s == nullptr) return ctx.rb->Set(0);
+  SetRef ref = RefOf(s->entry());
+  ctx.rb->Set(ref.Size());
+  ForEachMember(ref, [&](const Member& m) {
+    ctx.rb->Bulk(m.str);
+    return true;
+  });
+}
+
+// ---- SISMEMBER key member ----
+void CmdSismember(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* s = FindTyped(ctx, args[1], ObjType::kSet, &wrong);
+  if (wrong) return;
+  ctx.rb->Integer(s != nullptr && RefOf(s->entry()).Contains(args[2]) ? 1 : 0);
+}
+
+// ---- SMISMEMBER key member [member ...] ----
+void CmdSmismember(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* s = FindTyped(ctx, args[1], ObjType::kSet, &wrong);
+  if (wrong) return;
+  SetRef ref = s != nullptr ? RefOf(s->entry()) : SetRef{};
+  ctx.rb->Array(args.size() - 2);
+  for (size_t i = 2; i < args.size(); ++i) ctx.rb->Integer(ref.Contains(args[i]) ? 1 : 0);
+}
+
+// ---- SCARD key ----
+void CmdScard(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* s = FindTyped(ctx, args[1], ObjType::kSet, &wrong);
+  if (wrong) return;
+  ctx.rb->Integer(s != nullptr ? static_cast<int64_t>(RefOf(s->entry()).Size()) : 0);
+}
+
+// ---- Random members (SPOP, SRANDMEMBER) ----
+
+// Uniform access to one encoding's members, so the sampling algorithms are written once.
+struct IntsetMembers {
+  const uint8_t* is;
+  size_t size() const { return intset::Length(is); }
+  int64_t Random() const { return intset::Get(is, RandomU64() % intset::Length(is)); }
+  template <class F>
+  void ForEach(F&& f) const {
+    for (uint32_t i = 0, n = intset::Length(is); i < n; ++i) f(intset::Get(is, i));
+  }
+};
+
+struct MapMembers {
+  const StrMap* map;
+  size_t size() const { return map->size(); }
+  std::string_view Random() const {
+    std::string_view k, v;
+    map->Random(RandomU64(), &k, &v);
+    return k;
+  }
+  template <class F>
+  void ForEach(F&& f) const {
+    map->ForEach([&](std::string_view k, std::string_view) { f(k); });
+  }
+};
+
+void ReplyMember(ReplyBuilder* rb, int64_t v) { ReplyInt(rb, v); }
+void ReplyMember(ReplyBuilder* rb, std::string_view m) { rb->Bulk(m); }
+
+// SRANDMEMBER with a count, after the count == 0 case. Redis's cases: repeats allowed (negative
+// count) or a single member: independent draws; count >= size: the whole set; count close to the
+// size: drop random members from a copy of all; otherwise draw until `count` distinct.
+template <class M>
+void RandomMembers(const M& m, uint64_t count, bool unique, ReplyBuilder* rb) {
+  using Item = decltype(m.Random());
+  const size_t size = m.size();
+  if (!unique || count == 1) {
+    rb->Array(count);
+    for (uint64_t i = 0; i < count; ++i) ReplyMember(rb, m.Random());
+    return;
+  }
+  if (count >= size) {
+    rb->Array(size);
+    m.ForEach([&](Item v) { ReplyMember(rb, v); });
+    return;
+  }
+  if (count * 3 > size) {
+    std::vector<Item> items;
+    items.reserve(size);
+    m.ForEach([&](Item v) { items.push_back(v); });
+    while (items.size() > count) {
+      size_t i = RandomU64() % items.size();
+      items[i] = items.back();
+      items.pop_back();
+    }
+    rb->Array(count);
+    for (const Item& v : items) ReplyMember(rb, v);
+    return;
+  }
+  std::unordered_set<Item> picked;
+  picked.reserve(count);
+  while (picked.size() < count) picked.insert(m.Random());
+  rb->Array(count);
+  for (const Item& v : picked) ReplyMember(rb, v);
+}
+
+// Removes one random member from a non-empty set and replies it.
+void PopRandom(SetObj* so, ReplyBuilder* rb) {
+  if (so->enc == ObjEnc::kIntSet) {
+    int64_t v = IntsetMembers{so->is()}.Random();
+    ReplyInt(rb, v);
+    bool removed;
+    so->obj = intset::Remove(so->is(), v, &removed);
+    return;
+  }
+  // Erase reads the key before it frees the node holding it.
+  std::string_view k = MapMembers{so->map()}.Random();
+  rb->Bulk(k);
+  so->map()->Erase(k);
+}
+
+// Moves one random member of a non-empty set into *keep, which is created for the first one as
+// setTypeCreate would (so a remainder of integers becomes an intset again).
+void MoveRandom(SetObj* so, SetObj* keep) {
+  if (so->enc == ObjEnc::kIntSet) {
+    int64_t v = IntsetMembers{so->is()}.Random();
+    if (keep->obj == nullptr) *keep = SetObj::EmptyIntset();
+    char buf[protocol::kInt64BufSize];
+    keep->AddInt(v, std::string_view(buf, protocol::FormatInt64(v, buf)));
+    bool removed;
+    so->obj = intset::Remove(so->is(), v, &removed);
+    return;
+  }
+  std::string_view k = MapMembers{so->map()}.Random();
+  if (keep->obj == nullptr) *keep = SetObj::For(k);
+  keep->Add(k);
+  so->map()->Erase(k);
+}
+
+// ---- SPOP key [count] ----
+void SpopWithCount(ArgSlice args, CommandContext& ctx) {
+  int64_t n;
+  if (!protocol::ParseInt64(args[2], &n) || n < 0) return ctx.rb->Error(errors::kPositiveCount);
+  bool wrong;
+  Slot* s = FindSetForWrite(ctx, args[1], &wrong);
+  if (wrong) return;
+  if (s == nullptr || n == 0) return ctx.rb->Set(0);
+  const uint64_t count = static_cast<uint64_t>(n);
+  Entry* e = s->entry();
+  SetObj so = SetObj::Of(e);
+  const size_t size = so.Size();
+  if (count >= size) {
+    ctx.rb->Set(size);
+    ForEachMember(so.ref(), [&](const Member& m) {
+      ctx.rb->Bulk(m.str);
+      return true;
+    });
+    ctx.slice().Delete(ctx.db_index, s);
+    return;
+  }
+  const uint64_t remaining = size - count;
+  if (remaining * 5 > count) {
+    // Few members asked for: pop them one by one.
+    ctx.rb->Set(count);
+    for (uint64_t i = 0; i < count; ++i) PopRandom(&so, ctx.rb);
+    StoreBack(e, so);
+    return;
+  }
+  // Most of the set asked for: move the few that stay into a new set (which takes the encoding a
+  // fresh set would, as in Redis) and reply with what is left in the old one.
+  SetObj keep;
+  for (uint64_t i = 0; i < remaining; ++i) MoveRandom(&so, &keep);
+  ctx.rb->Set(count);
+  ForEachMember(so.ref(), [&](const Member& m) {
+    ctx.rb->Bulk(m.str);
+    return true;
+  });
+  so.Free();
+  e->set_object(keep.obj, keep.enc);
+}
+
+void CmdSpop(ArgSlice args, CommandContext& ctx) {
+  if (args.size() == 3) return SpopWithCount(args, ctx);
+  if (args.size() > 3) return ctx.rb->Error(errors::kSyntax);
+  bool wrong;
+  Slot* s = FindSetForWrite(ctx, args[1], &wrong);
+  if (wrong) return;
+  if (s == nullptr) return ctx.rb->Null();
+  SetObj so = SetObj::Of(s->entry());
+  PopRandom(&so, ctx.rb);
+  StoreOrDelete(ctx.slice(), ctx.db_index, s, so);
+}
+
+// ---- SRANDMEMBER key [count] ----
+void CmdSrandmember(ArgSlice args, CommandContext& ctx) {
+  if (args.size() > 3) return ctx.rb->Error(errors::kSyntax);
+  int64_t n = 0;
+  if (args.size() == 3) {
+    if (!protocol::ParseInt64(args[2], &n)) return ctx.rb->Error(errors::kNotInteger);
+    if (n == INT64_MIN) return ctx.rb->Error(kSrandCountRange);
+  }
+  bool wrong;
+  Slot* s = FindTyped(ctx, args[1], ObjType::kSet, &wrong);
+  if (wrong) return;
+  if (args.size() == 2) {
+    if (s == nullptr) return ctx.rb->Null();
+    SetRef ref = RefOf(s->entry());
+    if (ref.enc == ObjEnc::kIntSet) return ReplyInt(ctx.rb, IntsetMembers{ref.is()}.Random());
+    return ctx.rb->Bulk(MapMembers{ref.map()}.Random());
+  }
+  if (s == nullptr || n == 0) return ctx.rb->Array(0);
+  const bool unique = n > 0;
+  const uint64_t count = unique ? static_cast<uint64_t>(n) : static_cast<uint64_t>(-n);
+  SetRef ref = RefOf(s->entry());
+  if (ref.enc == ObjEnc::kIntSet)
+    return RandomMembers(IntsetMembers{ref.is()}, count, unique, ctx.rb);
+  RandomMembers(MapMembers{ref.map()}, count, unique, ctx.rb);
+}
+
+// ---- SMOVE source destination member ----
+
+struct SmoveState {
+  bool src_exists = false;
+  bool src_wrong = false;
+  bool dst_wrong = false;
+  bool has_member = false;
+};
+
+// Looks at the source (position 1) or the destination (position 2).
+void SmoveCheck(DbSlice& slice, DbIndex db, ArgSlice args, uint32_t pos, SmoveState* st) {
+  Slot* s = FindForWrite(slice, db, args[pos]);
+  bool wrong = s != nullptr && s->entry()->type() != ObjType::kSet;
+  if (pos == 2) {
+    st->dst_wrong = wrong;
+    return;
+  }
+  st->src_exists = s != nullptr;
+  st->src_wrong = wrong;
+  st->has_member = s != nullptr && !wrong && RefOf(s->entry()).Contains(args[3]);
+}
+
+bool SmoveMoves(const SmoveState& st, ArgSlice args) {
+  return st.src_exists && !st.src_wrong && !st.dst_wrong && st.has_member && args[1] != args[2];
+}
+
+// Redis's order of checks: a missing source answers 0 before any type check; moving to the same
+// set only tells whether the member is there.
+void SmoveReply(const SmoveState& st, ReplyBuilder* rb) {
+  if (!st.src_exists) return rb->Integer(0);
+  if (st.src_wrong || st.dst_wrong) return rb->Error(errors::kWrongType);
+  rb->Integer(st.has_member ? 1 : 0);
+}
+
+// Removes the member from the source (position 1) or adds it to the destination (position 2).
+void SmoveApply(DbSlice& slice, DbIndex db, ArgSlice args, uint32_t pos) {
+  std::string_view member = args[3];
+  Slot* s = slice.Find(db, args[pos]);
+  if (pos == 1) {
+    if (s == nullptr) return;  // expired since the check (time moves between hops)
+    SetObj so = SetObj::Of(s->entry());
+    so.Remove(member);
+    StoreOrDelete(slice, db, s, so);
+    return;
+  }
+  if (s == nullptr) {
+    SetObj so = SetObj::For(member);
+    so.Add(member);
+    AddObject(slice, db, args[2], ObjType::kSet, so.enc, so.obj);
+    return;
+  }
+  SetObj so = SetObj::Of(s->entry());
+  so.Add(member);
+  StoreBack(s->entry(), so);
+}
+
+void CmdSmove(ArgSlice args, CommandContext& ctx) {
+  const DbIndex db = ctx.db_index;
+  if (ctx.shard != nullptr) {
+    SmoveState st;
+    SmoveCheck(ctx.slice(), db, args, 1, &st);
+    SmoveCheck(ctx.slice(), db, args, 2, &st);
+    if (SmoveMoves(st, args)) {
+      SmoveApply(ctx.slice(), db, args, 1);
+      SmoveApply(ctx.slice(), db, args, 2);
+    }
+    SmoveReply(st, ctx.rb);
+    return ctx.Done();
+  }
+  // Source and destination on different shards: check both, then remove and add in one hop.
+  auto st = std::make_shared<SmoveState>();
+  std::vector<Phase> phases(2);
+  phases[0].positions = {1, 2};
+  phases[0].fn = [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+    for (uint32_t p : mine) SmoveCheck(shard.db_slice(), db, args, p, st.get());
+  };
+  phases[1].positions = {1, 2};
+  phases[1].fn = [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+    if (!SmoveMoves(*st, args)) return;
+    for (uint32_t p : mine) SmoveApply(shard.db_slice(), db, args, p);
+  };
+  CommandContext* c = &ctx;
+  RunPhases(ctx, args, std::move(phases), [st, c] {
+    SmoveReply(*st, c->rb);
+    c->Done();
+  });
+}
+
+// ---- SINTER, SUNION, SDIFF, SINTERCARD and the STORE variants ----
+
+enum class SetOp : uint8_t { kUnion, kDiff, kInter };
+
+// The sources of a set operation, one per key in argument order. On a single shard they are the
+// live objects; across shards, clones this struct owns.
+struct Sources {
+  std::vector<SetRef> sets;
+  std::vector<char> wrong;  // per source: the key holds another type
+  bool owned = false;
+
+  Sources() = default;
+  Sources(const Sources&) = delete;
+  Sources& operator=(const Sources&) = delete;
+  ~Sources() {
+    if (!owned) return;
+    for (SetRef& r : sets)
+      if (r.obj != nullptr) FreeObject(ObjType::kSet, r.enc, const_cast<void*>(r.obj));
+  }
+  bool AnyWrong() const { return std::find(wrong.begin(), wrong.end(), 1) != wrong.end(); }
+};
+
+// Reads source i (key args[pos]) on the shard owning it; `clone` across shards.
+void ReadSource(DbSlice& slice, DbIndex db, std::string_view key, bool clone, size_t i,
+                Sources* src) {
+  bool wrong;
+  Slot* s = FindTypedQuiet(slice, db, key, ObjType::kSet, &wrong);
+  src->wrong[i] = wrong;
+  if (s == nullptr) return;
+  SetRef r = RefOf(s->entry());
+  if (clone) r.obj = CloneObject(ObjType::kSet, r.enc, r.obj);
+  src->sets[i] = r;
+}
+
+// Calls f(member) for each member of the intersection until f returns false. Smallest set first,
+// checking the others, as Redis does.
+template <class F>
+void ForEachInInter(std::vector<SetRef> sets, F&& f) {
+  for (const SetRef& r : sets)
+    if (r.obj == nullptr) return;  // intersection with an empty set
+  std::stable_sort(sets.begin(), sets.end(),
+                   [](const SetRef& a, const SetRef& b) { return a.Size() < b.Size(); });
+  ForEachMember(sets[0], [&](const Member& m) {
+    for (size_t j = 1; j < sets.size(); ++j)
+      if (!sets[j].Contains(m)) return true;
+    return f(m);
+  });
+}
+
+// SUNION/SDIFF (and the STORE of SINTER): the result as a new set built member by member, so it
+// takes the encoding Redis's setTypeAdd sequence gives it. `first_repeats`: a later source is the
+// first key again (SDIFF is then empty).
+SetObj BuildSetOp(SetOp op, std::vector<SetRef> sets, bool first_repeats) {
+  SetObj out = SetObj::EmptyIntset();
+  auto add = [&](const Member& m) {
+    out.Add(m);
+    return true;
+  };
+  if (op == SetOp::kInter) {
+    ForEachInInter(std::move(sets), add);
+    return out;
+  }
+  if (op == SetOp::kUnion) {
+    for (const SetRef& r : sets) ForEachMember(r, add);
+    return out;
+  }
+  if (sets[0].obj == nullptr || first_repeats) return out;
+  // Redis picks the cheaper of: (1) each member of the first set not in any other; (2) add the
+  // first set, remove the others. They differ in the encoding of the result, so choose the same.
+  uint64_t work_one = 0, work_two = 0;
+  for (const SetRef& r : sets) {
+    if (r.obj == nullptr) continue;
+    work_one += sets[0].Size();
+    work_two += r.Size();
+  }
+  if (work_one / 2 <= work_two) {
+    // Larger sets first: a member is more likely to be found early.
+    std::stable_sort(sets.begin() + 1, sets.end(),
+                     [](const SetRef& a, const SetRef& b) { return a.Size() > b.Size(); });
+    ForEachMember(sets[0], [&](const Member& m) {
+      for (size_t j = 1; j < sets.size(); ++j)
+        if (sets[j].Contains(m)) return true;
+      out.Add(m);
+      return true;
+    });
+    return out;
+  }
+  ForEachMember(sets[0], add);
+  for (size_t j = 1; j < sets.size() && out.Size() > 0; ++j) {
+    ForEachMember(sets[j], [&](const Member& m) {
+      out.Remove(m.str);
+      return out.Size() > 0;
+    });
+  }
+  return out;
+}
+
+// The reply of SINTER/SUNION/SDIFF/SINTERCARD (limit: SINTERCARD's LIMIT, 0 = none).
+void ReplySetOp(SetOp op, bool card, uint64_t limit, const Sources& src, bool first_repeats,
+                ReplyBuilder* rb) {
+  if (src.AnyWrong()) return rb->Error(errors::kWrongType);
+  if (card) {
+    uint64_t n = 0;
+    ForEachInInter(src.sets, [&](const Member&) { return ++n != limit; });
+    return rb->Integer(static_cast<int64_t>(n));
+  }
+  if (op == SetOp::kInter) {
+    // Members are written as found; the count is known only at the end.
+    std::string body;
+    ReplyBuilder body_rb(&body, rb->resp());
+    size_t n = 0;
+    ForEachInInter(src.sets, [&](const Member& m) {
+      body_rb.Bulk(m.str);
+      ++n;
+      return true;
+    });
+    rb->Set(n);
+    rb->out()->append(body);
+    return;
+  }
+  SetObj result = BuildSetOp(op, src.sets, first_repeats);
+  rb->Set(result.Size());
+  ForEachMember(result.ref(), [&](const Member& m) {
+    rb->Bulk(m.str);
+    return true;
+  });
+  result.Free();
+}
+
+// Computes the STORE result on the destination's shard and stores it (an empty result deletes
+// the destination). Returns the result's size.
+int64_t StoreSetOp(SetOp op, const Sources& src, bool first_repeats, DbSlice& slice, DbIndex db,
+                   std::string_view dst) {
+  SetObj result = BuildSetOp(op, src.sets, first_repeats);
+  const size_t size = result.Size();
+  if (size == 0) {
+    result.Free();
+    slice.DeleteKey(db, dst);
+    return 0;
+  }
+  PutObject(slice, db, dst, ObjType::kSet, result.enc, result.obj);
+  return static_cast<int64_t>(size);
+}
+
+// Whether a key after the first names the first key again.
+bool FirstRepeats(ArgSlice args, const std::vector<uint32_t>& pos) {
+  for (size_t i = 1; i < pos.size(); ++i)
+    if (args[pos[i]] == args[pos[0]]) return true;
+  return false;
+}
+
+// The read commands: keys at `pos`.
+void SetOpRead(ArgSlice args, CommandContext& ctx, SetOp op, std::vector<uint32_t> pos, bool card,
+               uint64_t limit) {
+  const DbIndex db = ctx.db_index;
+  const bool first_repeats = FirstRepeats(args, pos);
+  if (ctx.shard != nullptr) {
+    Sources src;
+    src.sets.resize(pos.size());
+    src.wrong.resize(pos.size());
+    for (size_t i = 0; i < pos.size(); ++i) {
+      ReadSource(ctx.slice(), db, args[pos[i]], /*clone=*/false, i, &src);
+      if (src.wrong[i]) break;  // Redis stops at the first wrong type
+    }
+    ReplySetOp(op, card, limit, src, first_repeats, ctx.rb);
+    return ctx.Done();
+  }
+  auto src = std::make_shared<Sources>();
+  src->sets.resize(pos.size());
+  src->wrong.resize(pos.size());
+  src->owned = true;
+  const uint32_t first = pos[0];  // the keys are consecutive arguments
+  CommandContext* c = &ctx;
+  RunOnKeyShards(
+      ctx, args, pos, /*write=*/false,
+      [src, first, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+        for (uint32_t p : mine)
+          ReadSource(shard.db_slice(), db, args[p], /*clone=*/true, p - first, src.get());
+      },
+      [src, c, op, card, limit, first_repeats] {
+        ReplySetOp(op, card, limit, *src, first_repeats, c->rb);
+        c->Done();
+      });
+}
+
+// The STORE commands: destination args[1], sources args[2...].
+void SetOpStore(ArgSlice args, CommandContext& ctx, SetOp op) {
+  const DbIndex db = ctx.db_index;
+  std::vector<uint32_t> pos;
+  for (uint32_t i = 2; i < args.size(); ++i) pos.push_back(i);
+  const bool first_repeats = FirstRepeats(args, pos);
+  if (ctx.shard != nullptr) {
+    Sources src;
+    src.sets.resize(pos.size());
+    src.wrong.resize(pos.size());
+    for (size_t i = 0; i < pos.size(); ++i) {
+      ReadSource(ctx.slice(), db, args[pos[i]], /*clone=*/false, i, &src);
+      if (src.wrong[i]) {
+        ctx.rb->Error(errors::kWrongType);
+        return ctx.Done();
+      }
+    }
+    ctx.rb->Integer(StoreSetOp(op, src, first_repeats, ctx.slice(), db, args[1]));
+    return ctx.Done();
+  }
+  // Read the sources (cloned), then build and store the result on the destination's shard, all
+  // in one armed transaction.
+  struct State {
+    Sources src;
+    int64_t stored = 0;
+  };
+  auto st = std::make_shared<State>();
+  st->src.owned = true;
+  st->src.sets.resize(pos.size());
+  st->src.wrong.resize(pos.size());
+  std::vector<Phase> phases(2);
+  phases[0].positions = pos;
+  phases[0].fn = [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+    for (uint32_t p : mine)
+      ReadSource(shard.db_slice(), db, args[p], /*clone=*/true, p - 2, &st->src);
+  };
+  phases[1].positions = {1};
+  phases[1].fn = [st, args, db, op, first_repeats](Shard& shard, const std::vector<uint32_t>&) {
+    if (st->src.AnyWrong()) return;
+    st->stored = StoreSetOp(op, st->src, first_repeats, shard.db_slice(), db, args[1]);
+  };
+  CommandContext* c = &ctx;
+  RunPhases(ctx, args, std::move(phases), [st, c] {
+    if (st->src.AnyWrong()) {
+      c->rb->Error(errors::kWrongType);
+    } else {
+      c->rb->Integer(st->stored);
+    }
+    c->Done();
+  });
+}
+
+std::vector<uint32_t> PositionsFrom(ArgSlice args, uint32_t first) {
+  std::vector<uint32_t> pos;
+  for (uint32_t i = first; i < args.size(); ++i) pos.push_back(i);
+  return pos;
+}
+
+void CmdSinter(ArgSlice args, CommandContext& ctx) {
+  SetOpRead(args, ctx, SetOp::kInter, PositionsFrom(args, 1), false, 0);
+}
+void CmdSunion(ArgSlice args, CommandContext& ctx) {
+  SetOpRead(args, ctx, SetOp::kUnion, PositionsFrom(args, 1), false, 0);
+}
+void CmdSdiff(ArgSlice args, CommandContext& ctx) {
+  SetOpRead(args, ctx, SetOp::kDiff, PositionsFrom(args, 1), false, 0);
+}
+void CmdSinterstore(ArgSlice args, CommandContext& ctx) { SetOpStore(args, ctx, SetOp::kInter); }
+void CmdSunionstore(ArgSlice args, CommandContext& ctx) { SetOpStore(args, ctx, SetOp::kUnion); }
+void CmdSdiffstore(ArgSlice args, CommandContext& ctx) { SetOpStore(args, ctx, SetOp::kDiff); }
+
+// ---- SINTERCARD numkeys key [key ...] [LIMIT limit] ----
+void CmdSintercard(ArgSlice args, CommandContext& ctx) {
+  auto fail = [&](std::string_view msg) {
+    ctx.rb->Error(msg);
+    ctx.Done();
+  };
+  int64_t numkeys;
+  if (!protocol::ParseInt64(args[1], &numkeys) || numkeys < 1) return fail(kNumKeysPositive);
+  if (static_cast<uint64_t>(numkeys) > args.size() - 2) return fail(kTooManyKeys);
+  int64_t limit = 0;
+  for (size_t i = 2 + static_cast<size_t>(numkeys); i < args.size(); ++i) {
+    if (EqNoCaseC(args[i], "limit") && i + 1 < args.size()) {
+      ++i;
+      if (!protocol::ParseInt64(args[i], &limit) || limit < 0) return fail(kLimitNegative);
+    } else {
+      return fail(errors::kSyntax);
+    }
+  }
+  std::vector<uint32_t> pos;
+  for (uint32_t i = 0; i < numkeys; ++i) pos.push_back(2 + i);
+  SetOpRead(args, ctx, SetOp::kInter, std::move(pos), true, static_cast<uint64_t>(limit));
+}
+
+bool SintercardKeys(ArgSlice args, std::vector<uint32_t>* out) {
+  NumKeysPositions(args, 1, out);
+  return true;
+}
+
+// ---- SSCAN key cursor [MATCH pattern] [COUNT count] ----
+
+// parseScanCursorOrReply: strtoul over the whole argument (so "-1" wraps and "" is 0, as in
+// Redis).
+bool ParseScanCursor(std::string_view arg, uint64_t* out) {
+  std::string s(arg);
+  if (!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long v = std::strtoul(s.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *out = v;
+  return true;
+}
+
+void CmdSscan(ArgSlice args, CommandContext& ctx) {
+  uint64_t cursor;
+  if (!ParseScanCursor(args[2], &cursor)) return ctx.rb->Error(errors::kInvalidCursor);
+  bool wrong;
+  Slot* s = FindTyped(ctx, args[1], ObjType::kSet, &wrong);
+  if (wrong) return;
+  if (s == nullptr) {
+    // Redis answers an empty scan before it looks at the options.
+    ctx.rb->Array(2);
+    ctx.rb->Bulk("0");
+    return ctx.rb->Array(0);
+  }
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;
+  for (size_t i = 3; i < args.size(); i += 2) {
+    const bool has_value = i + 1 < args.size();
+    if (EqNoCaseC(args[i], "count") && has_value) {
+      if (!protocol::ParseInt64(args[i + 1], &count)) return ctx.rb->Error(errors::kNotInteger);
+      if (count < 1) return ctx.rb->Error(errors::kSyntax);
+    } else if (EqNoCaseC(args[i], "match") && has_value) {
+      pattern = args[i + 1];
+      use_pattern = pattern != "*";
+    } else {
+      return ctx.rb->Error(errors::kSyntax);
+    }
+  }
+  SetRef ref = RefOf(s->entry());
+  std::vector<std::string_view> found;
+  std::string ints;  // intset members, printed back to back (views are taken once it is final)
+  std::vector<uint32_t> ends;
+  if (ref.enc == ObjEnc::kIntSet) {
+    // An intset is returned whole, with cursor 0, whatever the cursor and COUNT.
+    ForEachMember(ref, [&](const Member& m) {
+      if (!use_pattern || GlobMatch(pattern, m.str)) {
+        ints.append(m.str);
+        ends.push_back(static_cast<uint32_t>(ints.size()));
+      }
+      return true;
+    });
+    uint32_t start = 0;
+    for (uint32_t end : ends) {
+      found.emplace_back(ints.data() + start, end - start);
+      start = end;
+    }
+    cursor = 0;
+  } else {
+    uint64_t steps = count > (int64_t{1} << 40) ? UINT64_MAX : static_cast<uint64_t>(count) * 10;
+    size_t seen = 0;
+    const StrMap::Visit visit = [&](std::string_view k, std::string_view) {
+      ++seen;
+      if (!use_pattern || GlobMatch(pattern, k)) found.push_back(k);
+    };
+    do {
+      cursor = ref.map()->Scan(cursor, visit);
+    } while (cursor != 0 && steps-- > 0 && seen < static_cast<uint64_t>(count));
+  }
+  char buf[protocol::kInt64BufSize];
+  ctx.rb->Array(2);
+  ctx.rb->Bulk(std::string_view(buf, protocol::FormatInt64(static_cast<int64_t>(cursor), buf)));
+  ctx.rb->Array(found.size());
+  for (std::string_view m : found) ctx.rb->Bulk(m);
+}
+
+}  // namespace
+
+void RegisterSetFamily(CommandRegistry& r) {
+  using namespace cmd_flag;
+  constexpr uint64_t kRead = acl_cat::kRead | acl_cat::kSet;
+  constexpr uint64_t kWrite = acl_cat::kWrite | acl_cat::kSet;
+  constexpr uint64_t kFastAcl = acl_cat::kFast;
+  constexpr uint64_t kSlowAcl = acl_cat::kSlow;
+  auto add = [&](auto&&... a) { r.Add(MakeCommand("set", a...)); };
+  add("sadd", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWrite | kFastAcl, CmdMode::kShard, CmdSadd,
+      "Add one or more members to a set", "1.0.0");
+  add("srem", -3, kWrite | kFast, 1, 1, 1, kWrite | kFastAcl, CmdMode::kShard, CmdSrem,
+      "Remove one or more members from a set", "1.0.0");
+  add("smembers", 2, kReadOnly, 1, 1, 1, kRead | kSlowAcl, CmdMode::kShard, CmdSmembers,
+      "Get all the members in a set", "1.0.0");
+  add("sismember", 3, kReadOnly | kFast, 1, 1, 1, kRead | kFastAcl, CmdMode::kShard, CmdSismember,
+      "Determine if a given value is a member of a set", "1.0.0");
+  add("smismember", -3, kReadOnly | kFast, 1, 1, 1, kRead | kFastAcl, CmdMode::kShard,
+      CmdSmismember, "Returns the membership associated with the given elements for a set",
+      "6.2.0");
+  add("scard", 2, kReadOnly | kFast, 1, 1, 1, kRead | kFastAcl, CmdMode::kShard, CmdScard,
+      "Get the number of members in a set", "1.0.0");
+  add("spop", -2, kWrite | kFast, 1, 1, 1, kWrite | kFastAcl, CmdMode::kShard, CmdSpop,
+      "Remove and return one or multiple random members from a set", "1.0.0");
+  add("srandmember", -2, kReadOnly, 1, 1, 1, kRead | kSlowAcl, CmdMode::kShard, CmdSrandmember,
+      "Get one or multiple random members from a set", "1.0.0");
+  add("smove", 4, kWrite | kFast, 1, 2, 1, kWrite | kFastAcl, CmdMode::kMulti, CmdSmove,
+      "Move a member from one set to another", "1.0.0");
+  add("sinter", -2, kReadOnly, 1, -1, 1, kRead | kSlowAcl, CmdMode::kMulti, CmdSinter,
+      "Intersect multiple sets", "1.0.0");
+  CommandId sintercard = MakeCommand(
+      "set", "sintercard", -3, kReadOnly, 0, 0, 0, kRead | kSlowAcl, CmdMode::kMulti, CmdSintercard,
+      "Intersect multiple sets and return the cardinality of the result", "7.0.0");
+  sintercard.getkeys = SintercardKeys;
+  r.Add(std::move(sintercard));
+  add("sunion", -2, kReadOnly, 1, -1, 1, kRead | kSlowAcl, CmdMode::kMulti, CmdSunion,
+      "Add multiple sets", "1.0.0");
+  add("sdiff", -2, kReadOnly, 1, -1, 1, kRead | kSlowAcl, CmdMode::kMulti, CmdSdiff,
+      "Subtract multiple sets", "1.0.0");
+  add("sinterstore", -3, kWrite | kDenyOom, 1, -1, 1, kWrite | kSlowAcl, CmdMode::kMulti,
+      CmdSinterstore, "Intersect multiple sets and store the resulting set in a key", "1.0.0");
+  add("sunionstore", -3, kWrite | kDenyOom, 1, -1, 1, kWrite | kSlowAcl, CmdMode::kMulti,
+      CmdSunionstore, "Add multiple sets and store the resulting set in a key", "1.0.0");
+  add("sdiffstore", -3, kWrite | kDenyOom, 1, -1, 1, kWrite | kSlowAcl, CmdMode::kMulti,
+      CmdSdiffstore, "Subtract multiple sets and store the resulting set in a key", "1.0.0");
+  add("sscan", -3, kReadOnly, 1, 1, 1, kRead | kSlowAcl, CmdMode::kShard, CmdSscan,
+      "Incrementally iterate Set elements", "2.8.0");
+}
+
 }  // namespace shoal

@@ -1,6 +1,1434 @@
-// Placeholder: replaced by the zset family's implementation.
-#include "server/command_registry.h"
+// Sorted sets: ZADD ZINCRBY ZREM ZCARD ZCOUNT ZLEXCOUNT ZSCORE ZMSCORE ZRANK ZREVRANK, the ZRANGE
+// family and ZRANGESTORE, ZREMRANGEBY*, ZPOPMIN/ZPOPMAX/ZMPOP and their blocking forms,
+// ZRANDMEMBER, ZUNION/ZINTER/ZDIFF (+STORE), ZINTERCARD and ZSCAN (Redis 7.0 t_zset.c semantics).
+//
+// Values are a listpack while they stay within zset-max-listpack-entries/-value, a ZSet
+// (shard/zset.h) beyond; they convert exactly when Redis converts and never back, except that the
+// STORE commands pick the encoding of the result as Redis does. Single-key commands run on the
+// key's shard (kShard). Multi-key ones are kMulti: reads through RunOnKeyShards, writes through
+// RunPhases (read the sources, then write the destination; ZMPOP: inspect, then pop from the first
+// existing key), blocking pops through RunBlockingPop. Shard functions copy what they read into
+// the command's own state; nothing points into shard data after a hop.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "server/blocking_ops.h"
+#include "server/collection_util.h"
+#include "server/command_context.h"
+#include "server/error_strings.h"
+#include "server/multi_key.h"
+#include "server/string_util.h"
+#include "shard/glob.h"
+#include "shard/intset.h"
+#include "shard/listpack.h"
+#include "shard/str_map.h"
+#include "shard/zset.h"
 
 namespace shoal {
-void RegisterZSetFamily(CommandRegistry&) {}
+
+namespace {
+
+using protocol::ReplyBuilder;
+using Slot = DbSlice::Slot;
+
+constexpr char kMinMaxNotFloat[] = "ERR min or max is not a float";
+constexpr char kMinMaxNotLex[] = "ERR min or max not valid string range item";
+constexpr char kNan[] = "ERR resulting score is not a number (NaN)";
+constexpr char kXxNx[] = "ERR XX and NX options at the same time are not compatible";
+constexpr char kGtLtNx[] = "ERR GT, LT, and/or NX options at the same time are not compatible";
+constexpr char kIncrPair[] = "ERR INCR option supports a single increment-element pair";
+constexpr char kLimitRank[] =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+constexpr char kScoresLex[] =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+constexpr char kWeightNotFloat[] = "ERR weight value is not a float";
+constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
+constexpr char kNumkeys[] = "ERR numkeys should be greater than 0";
+constexpr char kCount[] = "ERR count should be greater than 0";
+
+// A member and its score copied out of a shard.
+using Element = std::pair<std::string, double>;
+
+void FailMulti(CommandContext& ctx, std::string_view msg) {
+  ctx.rb->Error(msg);
+  ctx.Done();
+}
+
+int64_t MaxListpackEntries() {
+  return ShardSettings::Get(ShardSettings::zset_max_listpack_entries);
+}
+int64_t MaxListpackValue() { return ShardSettings::Get(ShardSettings::zset_max_listpack_value); }
+
+// lookupKeyWrite + checkType: the live zset slot, nullptr when missing or of another type (then
+// WRONGTYPE is replied and *wrong set).
+Slot* FindZForWrite(CommandContext& ctx, std::string_view key, bool* wrong) {
+  Slot* s = FindForWrite(ctx.slice(), ctx.db_index, key);
+  *wrong = s != nullptr && s->entry()->type() != ObjType::kZSet;
+  if (*wrong) {
+    ctx.rb->Error(errors::kWrongType);
+    return nullptr;
+  }
+  return s;
+}
+
+// A value that may hold these elements (count, longest member) is a listpack in Redis.
+bool FitsListpack(size_t count, size_t max_len) {
+  return static_cast<int64_t>(count) <= MaxListpackEntries() &&
+         static_cast<int64_t>(max_len) <= MaxListpackValue();
+}
+
+bool ElementLess(const Element& a, const Element& b) {
+  return a.second < b.second || (a.second == b.second && CompareMembers(a.first, b.first) < 0);
+}
+
+// A new sorted-set value holding `elems` (sorted by ElementLess, members distinct), in the
+// encoding Redis gives a STORE result (zsetConvertToListpackIfNeeded).
+std::pair<ObjEnc, void*> BuildValue(const std::vector<Element>& elems) {
+  size_t max_len = 0;
+  for (const auto& e : elems) max_len = std::max(max_len, e.first.size());
+  if (FitsListpack(elems.size(), max_len)) {
+    uint8_t* lp = lp::New();
+    char buf[zlp::kScoreBufSize];
+    for (const auto& e : elems) {
+      lp = lp::Append(lp, e.first);
+      lp = lp::Append(lp, zlp::EncodeScore(e.second, buf));
+    }
+    return {ObjEnc::kListPack, lp};
+  }
+  auto* zs = new ZSet();
+  for (const auto& e : elems) zs->Insert(e.first, e.second);
+  return {ObjEnc::kSkipList, zs};
+}
+
+// Stores elems under key (replacing the key and its TTL), or deletes the key when elems is empty.
+void StoreResult(DbSlice& slice, DbIndex db, std::string_view key, std::vector<Element>* elems) {
+  if (elems->empty()) {
+    slice.DeleteKey(db, key);
+    return;
+  }
+  std::sort(elems->begin(), elems->end(), ElementLess);
+  auto [enc, obj] = BuildValue(*elems);
+  PutObject(slice, db, key, ObjType::kZSet, enc, obj);
+}
+
+// ---- range arguments ----
+
+// zslParseRange: strtod over the argument as a C string, "(" making the end exclusive; NaN and
+// trailing bytes refused (leading spaces, hex and "inf" are accepted, as strtod takes them).
+bool ParseScoreBound(std::string_view arg, double* v, bool* ex) {
+  std::string s(arg);
+  const char* p = s.c_str();
+  *ex = *p == '(';
+  if (*ex) ++p;
+  char* end = nullptr;
+  *v = std::strtod(p, &end);
+  return *end == '\0' && !std::isnan(*v);
+}
+
+bool ParseScoreRange(std::string_view min, std::string_view max, ZScoreRange* r) {
+  return ParseScoreBound(min, &r->min, &r->minex) && ParseScoreBound(max, &r->max, &r->maxex);
+}
+
+// zslParseLexRangeItem: "-" / "+" alone (up to a NUL, as a C string), or "(" / "[" + bytes.
+bool ParseLexBound(std::string_view arg, ZLexRange::Kind* kind, std::string_view* v, bool* ex) {
+  if (arg.empty()) return false;
+  switch (arg[0]) {
+    case '+':
+    case '-':
+      if (arg.size() > 1 && arg[1] != '\0') return false;
+      *kind = arg[0] == '+' ? ZLexRange::kPlusInf : ZLexRange::kMinusInf;
+      *ex = true;
+      return true;
+    case '(':
+    case '[':
+      *kind = ZLexRange::kValue;
+      *ex = arg[0] == '(';
+      *v = arg.substr(1);
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool ParseLexRange(std::string_view min, std::string_view max, ZLexRange* r) {
+  return ParseLexBound(min, &r->min_kind, &r->min, &r->minex) &&
+         ParseLexBound(max, &r->max_kind, &r->max, &r->maxex);
+}
+
+// Redis clamps rank ranges this way (start/end may be negative, counted from the end). False
+// when the range is empty; else [*first, *first + *count) in ascending ranks from the range's
+// start in walk order.
+bool ClampRanks(int64_t llen, int64_t start, int64_t end, int64_t* first, int64_t* count) {
+  if (start < 0) start += llen;
+  if (end < 0) end += llen;
+  if (start < 0) start = 0;
+  if (start > end || start >= llen) return false;
+  if (end >= llen) end = llen - 1;
+  *first = start;
+  *count = end - start + 1;
+  return true;
+}
+
+// ---- ZADD / ZINCRBY ----
+
+enum AddFlag : int { kIncr = 1, kNx = 2, kXx = 4, kGt = 8, kLt = 16, kCh = 32 };
+enum AddOut : int { kNop = 1, kAdded = 2, kUpdated = 4, kNanOut = 8 };
+
+// zsetAdd on the value in e: adds or updates member under the NX/XX/GT/LT/INCR rules, converting a
+// listpack that would outgrow its limits. Returns AddOut bits; *newscore gets the resulting score
+// when the element was added or updated.
+int ZsetAdd(Entry* e, double score, std::string_view member, int flags, double* newscore) {
+  const bool incr = flags & kIncr, nx = flags & kNx, xx = flags & kXx, gt = flags & kGt,
+             lt = flags & kLt;
+  if (e->enc() == ObjEnc::kListPack) {
+    auto* lp = static_cast<uint8_t*>(e->object());
+    double cur;
+    if (uint8_t* eptr = zlp::Find(lp, member, &cur)) {
+      if (nx) return kNop;
+      if (incr) {
+        score += cur;
+        if (std::isnan(score)) return kNanOut;
+      }
+      if ((lt && score >= cur) || (gt && score <= cur)) return kNop;
+      *newscore = score;
+      if (score == cur) return 0;
+      lp = zlp::Delete(lp, eptr);
+      e->set_object(zlp::Insert(lp, member, score), ObjEnc::kListPack);
+      return kUpdated;
+    }
+    if (xx) return kNop;
+    if (static_cast<int64_t>(zlp::Length(lp)) + 1 <= MaxListpackEntries() &&
+        static_cast<int64_t>(member.size()) <= MaxListpackValue()) {
+      e->set_object(zlp::Insert(lp, member, score), ObjEnc::kListPack);
+      *newscore = score;
+      return kAdded;
+    }
+    e->set_object(zlp::ToZSet(lp), ObjEnc::kSkipList);
+    lp::Free(lp);
+  }
+  auto* zs = static_cast<ZSet*>(e->object());
+  if (const ZSet::Node* n = zs->Find(member)) {
+    if (nx) return kNop;
+    double cur = n->score();
+    if (incr) {
+      score += cur;
+      if (std::isnan(score)) return kNanOut;
+    }
+    if ((lt && score >= cur) || (gt && score <= cur)) return kNop;
+    *newscore = score;
+    if (score == cur) return 0;
+    zs->UpdateScore(n, score);
+    return kUpdated;
+  }
+  if (xx) return kNop;
+  zs->Insert(member, score);
+  *newscore = score;
+  return kAdded;
+}
+
+// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]; ZINCRBY shares it.
+void ZaddGeneric(ArgSlice args, CommandContext& ctx, int flags) {
+  size_t idx = 2;
+  for (; idx < args.size(); ++idx) {
+    std::string_view o = args[idx];
+    if (EqNoCaseC(o, "nx"))
+      flags |= kNx;
+    else if (EqNoCaseC(o, "xx"))
+      flags |= kXx;
+    else if (EqNoCaseC(o, "ch"))
+      flags |= kCh;
+    else if (EqNoCaseC(o, "incr"))
+      flags |= kIncr;
+    else if (EqNoCaseC(o, "gt"))
+      flags |= kGt;
+    else if (EqNoCaseC(o, "lt"))
+      flags |= kLt;
+    else
+      break;
+  }
+  size_t elements = args.size() - idx;
+  if (elements % 2 != 0 || elements == 0) return ctx.rb->Error(errors::kSyntax);
+  elements /= 2;
+  const bool incr = flags & kIncr, nx = flags & kNx, xx = flags & kXx, gt = flags & kGt,
+             lt = flags & kLt;
+  if (nx && xx) return ctx.rb->Error(kXxNx);
+  if ((gt && nx) || (lt && nx) || (gt && lt)) return ctx.rb->Error(kGtLtNx);
+  if (incr && elements > 1) return ctx.rb->Error(kIncrPair);
+  // Every score is checked before anything changes.
+  double inline_scores[8];
+  std::vector<double> heap_scores;
+  double* scores = inline_scores;
+  if (elements > std::size(inline_scores)) {
+    heap_scores.resize(elements);
+    scores = heap_scores.data();
+  }
+  for (size_t j = 0; j < elements; ++j)
+    if (!protocol::ParseDouble(args[idx + 2 * j], &scores[j]))
+      return ctx.rb->Error(errors::kNotFloat);
+
+  bool wrong;
+  Slot* slot = FindZForWrite(ctx, args[1], &wrong);
+  if (wrong) return;
+  int64_t added = 0, updated = 0, processed = 0;
+  double score = 0;
+  if (slot == nullptr && !xx) {
+    // Redis 7.0 sizes a new key by its first member only; later members convert it if needed.
+    std::string_view first = args[idx + 1];
+    bool listpack =
+        MaxListpackEntries() != 0 && static_cast<int64_t>(first.size()) <= MaxListpackValue();
+    slot = AddObject(ctx.slice(), ctx.db_index, args[1], ObjType::kZSet,
+                     listpack ? ObjEnc::kListPack : ObjEnc::kSkipList,
+                     listpack ? static_cast<void*>(lp::New()) : new ZSet());
+  }
+  if (slot != nullptr) {
+    for (size_t j = 0; j < elements; ++j) {
+      double newscore = 0;
+      int out = ZsetAdd(slot->entry(), scores[j], args[idx + 2 * j + 1], flags, &newscore);
+      if (out & kNanOut) return ctx.rb->Error(kNan);
+      if (out & kAdded) ++added;
+      if (out & kUpdated) ++updated;
+      if (!(out & kNop)) ++processed;
+      score = newscore;
+    }
+  }
+  if (incr) {
+    if (processed)
+      ctx.rb->Double(score);
+    else
+      ctx.rb->Null();
+  } else {
+    ctx.rb->Integer((flags & kCh) ? added + updated : added);
+  }
+}
+
+void CmdZadd(ArgSlice args, CommandContext& ctx) { ZaddGeneric(args, ctx, 0); }
+void CmdZincrby(ArgSlice args, CommandContext& ctx) { ZaddGeneric(args, ctx, kIncr); }
+
+// ---- ZREM key member [member ...] ----
+void CmdZrem(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* slot = FindZForWrite(ctx, args[1], &wrong);
+  if (slot == nullptr) {
+    if (!wrong) ctx.rb->Integer(0);
+    return;
+  }
+  Entry* e = slot->entry();
+  int64_t deleted = 0;
+  for (size_t j = 2; j < args.size(); ++j) {
+    if (e->enc() == ObjEnc::kListPack) {
+      auto* lp = static_cast<uint8_t*>(e->object());
+      double cur;
+      if (uint8_t* eptr = zlp::Find(lp, args[j], &cur)) {
+        e->set_object(zlp::Delete(lp, eptr), ObjEnc::kListPack);
+        ++deleted;
+      }
+    } else if (static_cast<ZSet*>(e->object())->Erase(args[j])) {
+      ++deleted;
+    }
+    if (ZView(e).size() == 0) {
+      ctx.slice().Delete(ctx.db_index, slot);
+      break;
+    }
+  }
+  ctx.rb->Integer(deleted);
+}
+
+// ---- ZCARD / ZSCORE / ZMSCORE / ZRANK / ZREVRANK / ZCOUNT / ZLEXCOUNT ----
+void CmdZcard(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* slot = FindTyped(ctx, args[1], ObjType::kZSet, &wrong);
+  if (wrong) return;
+  ctx.rb->Integer(slot == nullptr ? 0 : static_cast<int64_t>(ZView(slot->entry()).size()));
+}
+
+void CmdZscore(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* slot = FindTyped(ctx, args[1], ObjType::kZSet, &wrong);
+  if (wrong) return;
+  double score;
+  if (slot == nullptr || !ZView(slot->entry()).Score(args[2], &score)) return ctx.rb->Null();
+  ctx.rb->Double(score);
+}
+
+void CmdZmscore(ArgSlice args, CommandContext& ctx) {
+  bool wrong;
+  Slot* slot = FindTyped(ctx, args[1], ObjType::kZSet, &wrong);
+  if (wrong) return;
+  ctx.rb->Array(args.size() - 2);
+  for (size_t j = 2; j < args.size(); ++j) {
+    double score;
+    if (slot == nullptr || !ZView(slot->entry()).Score(args[j], &score))
+      ctx.rb->Null();
+    else
+      ctx.rb->Double(score);
+  }
+}
+
+void RankGeneric(ArgSlice args, CommandContext& ctx, bool reverse) {
+  bool wrong;
+  Slot* slot = FindTyped(ctx, args[1], ObjType::kZSet, &wrong);
+  if (wrong) return;
+  if (slot == nullptr) return ctx.rb->Null();
+  ZView v(slot->entry());
+  size_t rank;
+  if (!v.Rank(args[2], &rank)) return ctx.rb->Null();
+  ctx.rb->Integer(static_cast<int64_t>(reverse ? v.size() - 1 - rank : rank));
+}
+
+void CmdZrank(ArgSlice args, CommandContext& ctx) { RankGeneric(args, ctx, false); }
+void CmdZrevrank(ArgSlice args, CommandContext& ctx) { RankGeneric(args, ctx, true); }
+
+void CmdZcount(ArgSlice args, CommandContext& ctx) {
+  ZScoreRange r;
+  if (!ParseScoreRange(args[2], args[3], &r)) return ctx.rb->Error(kMinMaxNotFloat);
+  bool wrong;
+  Slot* slot = FindTyped(ctx, args[1], ObjType::kZSet, &wrong);
+  if (wrong) return;
+  ctx.rb->Integer(slot == nullptr ? 0 : static_cast<int64_t>(ZView(slot->entry()).Count(r)));
+}
+
+void CmdZlexcount(ArgSlice args, CommandContext& ctx) {
+  ZLexRange r;
+  if (!ParseLexRange(args[2], args[3], &r)) return ctx.rb->Error(kMinMaxNotLex);
+  bool wrong;
+  Slot* slot = FindTyped(ctx, args[1], ObjType::kZSet, &wrong);
+  if (wrong) return;
+  ctx.rb->Integer(slot == nullptr ? 0 : static_cast<int64_t>(ZView(slot->entry()).Count(r)));
+}
+
+// ---- ZRANGE family ----
+
+struct RangeReq {
+  enum Type { kAuto, kRank, kScore, kLex };
+  Type type = kAuto;
+  int dir = 0;  // 0: not given yet, 1: forward, -1: reverse
+  bool withscores = false;
+  int64_t offset = 0;
+  int64_t limit = -1;
+  int64_t start = 0;
+  int64_t end = 0;
+  ZScoreRange score;
+  ZLexRange lex;
+};
+
+// zrangeGenericCommand's argument parsing: options after <key> <min> <max>, then the range.
+// Returns "" or the error reply.
+std::string ParseRangeArgs(ArgSlice args, size_t key_idx, bool store, RangeReq* r) {
+  for (size_t j = key_idx + 3; j < args.size(); ++j) {
+    size_t left = args.size() - j - 1;
+    std::string_view o = args[j];
+    if (!store && EqNoCaseC(o, "withscores")) {
+      r->withscores = true;
+    } else if (EqNoCaseC(o, "limit") && left >= 2) {
+      if (!ParseLong(args[j + 1], &r->offset) || !ParseLong(args[j + 2], &r->limit))
+        return errors::kNotInteger;
+      j += 2;
+    } else if (r->dir == 0 && EqNoCaseC(o, "rev")) {
+      r->dir = -1;
+    } else if (r->type == RangeReq::kAuto && EqNoCaseC(o, "bylex")) {
+      r->type = RangeReq::kLex;
+    } else if (r->type == RangeReq::kAuto && EqNoCaseC(o, "byscore")) {
+      r->type = RangeReq::kScore;
+    } else {
+      return errors::kSyntax;
+    }
+  }
+  if (r->dir == 0) r->dir = 1;
+  if (r->type == RangeReq::kAuto) r->type = RangeReq::kRank;
+  if (r->limit != -1 && r->type == RangeReq::kRank) return kLimitRank;
+  if (r->withscores && r->type == RangeReq::kLex) return kScoresLex;
+  size_t minidx = key_idx + 1, maxidx = key_idx + 2;
+  if (r->dir < 0 && r->type != RangeReq::kRank) std::swap(minidx, maxidx);
+  switch (r->type) {
+    case RangeReq::kScore:
+      if (!ParseScoreRange(args[minidx], args[maxidx], &r->score)) return kMinMaxNotFloat;
+      break;
+    case RangeReq::kLex:
+      if (!ParseLexRange(args[minidx], args[maxidx], &r->lex)) return kMinMaxNotLex;
+      break;
+    default:
+      if (!ParseLong(args[minidx], &r->start) || !ParseLong(args[maxidx], &r->end))
+        return errors::kNotInteger;
+  }
+  return "";
+}
+
+// Calls fn(iter) on every element of the range, in reply order; returns how many. Score and lex
+// ranges start where Redis starts them, skip `offset` elements and stop at the first element out
+// of range or after `limit` (negative: no limit).
+template <typename Fn>
+size_t WalkRange(const ZView& v, const RangeReq& r, Fn&& fn) {
+  const bool rev = r.dir < 0;
+  auto step = [rev](ZIter& it) {
+    if (rev)
+      it.Prev();
+    else
+      it.Next();
+  };
+  if (r.type == RangeReq::kRank) {
+    int64_t llen = static_cast<int64_t>(v.size()), first, count;
+    if (!ClampRanks(llen, r.start, r.end, &first, &count)) return 0;
+    ZIter it = v.AtRank(static_cast<size_t>(rev ? llen - 1 - first : first));
+    for (int64_t i = 0; i < count; ++i, step(it)) fn(it);
+    return static_cast<size_t>(count);
+  }
+  // Redis's `while (ln && offset--)` never ends early for a negative offset: nothing is left.
+  if (r.offset < 0) return 0;
+  const bool by_score = r.type == RangeReq::kScore;
+  ZIter it = by_score ? (rev ? v.LastIn(r.score) : v.FirstIn(r.score))
+                      : (rev ? v.LastIn(r.lex) : v.FirstIn(r.lex));
+  for (int64_t skip = r.offset; it.valid() && skip > 0; --skip) step(it);
+  size_t n = 0;
+  for (int64_t limit = r.limit; it.valid() && limit != 0; --limit, step(it)) {
+    bool in = by_score ? (rev ? r.score.GteMin(it.score()) : r.score.LteMax(it.score()))
+                       : (rev ? r.lex.GteMin(it.member()) : r.lex.LteMax(it.member()));
+    if (!in) break;
+    fn(it);
+    ++n;
+  }
+  return n;
+}
+
+// Array header for n elements, with or without scores (RESP3: [member, score] pairs).
+void ElementsHeader(ReplyBuilder* rb, size_t n, bool withscores) {
+  rb->Array(withscores && rb->resp() == 2 ? 2 * n : n);
+}
+
+void ElementReply(ReplyBuilder* rb, std::string_view member, double score, bool withscores) {
+  if (withscores && rb->resp() > 2) rb->Array(2);
+  rb->Bulk(member);
+  if (withscores) rb->Double(score);
+}
+
+void ReplyElements(ReplyBuilder* rb, const std::vector<Element>& elems, bool withscores) {
+  ElementsHeader(rb, elems.size(), withscores);
+  for (const auto& e : elems) ElementReply(rb, e.first, e.second, withscores);
+}
+
+void RangeGeneric(ArgSlice args, CommandContext& ctx, RangeReq::Type type, int dir) {
+  RangeReq r;
+  r.type = type;
+  r.dir = dir;
+  std::string err = ParseRangeArgs(args, 1, /*store=*/false, &r);
+  if (!err.empty()) return ctx.rb->Error(err);
+  bool wrong;
+  Slot* slot = FindTyped(ctx, args[1], ObjType::kZSet, &wrong);
+  if (wrong) return;
+  if (slot == nullptr) return ctx.rb->Array(0);
+  ZView v(slot->entry());
+  size_t n;
+  if (r.type == RangeReq::kRank) {
+    int64_t first, count;
+    n = ClampRanks(static_cast<int64_t>(v.size()), r.start, r.end, &first, &count) ? count : 0;
+  } else {
+    n = WalkRange(v, r, [](const ZIter&) {});
+  }
+  ReplyBuilder* rb = ctx.rb;
+  const bool ws = r.withscores;
+  ElementsHeader(rb, n, ws);
+  WalkRange(v, r, [rb, ws](const ZIter& it) { ElementReply(rb, it.member(), it.score(), ws); });
+}
+
+void CmdZrange(ArgSlice args, CommandContext& ctx) { RangeGeneric(args, ctx, RangeReq::kAuto, 0); }
+void CmdZrevrange(ArgSlice args, CommandContext& ctx) {
+  RangeGeneric(args, ctx, RangeReq::kRank, -1);
+}
+void CmdZrangebyscore(ArgSlice args, CommandContext& ctx) {
+  RangeGeneric(args, ctx, RangeReq::kScore, 1);
+}
+void CmdZrevrangebyscore(ArgSlice args, CommandContext& ctx) {
+  RangeGeneric(args, ctx, RangeReq::kScore, -1);
+}
+void CmdZrangebylex(ArgSlice args, CommandContext& ctx) {
+  RangeGeneric(args, ctx, RangeReq::kLex, 1);
+}
+void CmdZrevrangebylex(ArgSlice args, CommandContext& ctx) {
+  RangeGeneric(args, ctx, RangeReq::kLex, -1);
+}
+
+// ---- ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count] ----
+void CmdZrangestore(ArgSlice args, CommandContext& ctx) {
+  auto r = std::make_shared<RangeReq>();
+  std::string err = ParseRangeArgs(args, 2, /*store=*/true, r.get());
+  if (!err.empty()) return FailMulti(ctx, err);
+  struct State {
+    bool wrong = false;
+    std::vector<Element> elems;
+  };
+  auto st = std::make_shared<State>();
+  const DbIndex db = ctx.db_index;
+  CommandContext* c = &ctx;
+  std::vector<Phase> phases;
+  phases.push_back({{2}, [st, r, args, db](Shard& shard, const std::vector<uint32_t>&) {
+                      bool wrong;
+                      Slot* s =
+                          FindTypedQuiet(shard.db_slice(), db, args[2], ObjType::kZSet, &wrong);
+                      st->wrong = wrong;
+                      if (s == nullptr) return;
+                      WalkRange(ZView(s->entry()), *r, [&st](const ZIter& it) {
+                        st->elems.emplace_back(std::string(it.member()), it.score());
+                      });
+                    }});
+  phases.push_back({{1}, [st, r, args, db](Shard& shard, const std::vector<uint32_t>&) {
+                      if (st->wrong) return;
+                      // Redis fills the destination with zsetAdd, starting from a listpack unless
+                      // a rank range is known to be too long: elements added while it was still
+                      // a listpack lost the sign of a -0 score there.
+                      auto& elems = st->elems;
+                      int64_t entries = MaxListpackEntries(), value = MaxListpackValue();
+                      bool as_listpack = r->type != RangeReq::kRank ||
+                                         static_cast<int64_t>(elems.size()) <= entries;
+                      for (size_t i = 0; as_listpack && i < elems.size(); ++i) {
+                        if (static_cast<int64_t>(i) + 1 > entries ||
+                            static_cast<int64_t>(elems[i].first.size()) > value)
+                          break;
+                        if (elems[i].second == 0) elems[i].second = 0.0;
+                      }
+                      StoreResult(shard.db_slice(), db, args[1], &elems);
+                    }});
+  RunPhases(ctx, args, std::move(phases), [st, c] {
+    if (st->wrong)
+      c->rb->Error(errors::kWrongType);
+    else
+      c->rb->Integer(static_cast<int64_t>(st->elems.size()));
+    c->Done();
+  });
+}
+
+// ---- ZREMRANGEBYRANK / ZREMRANGEBYSCORE / ZREMRANGEBYLEX key min max ----
+void RemRangeGeneric(ArgSlice args, CommandContext& ctx, RangeReq::Type type) {
+  RangeReq r;
+  r.type = type;
+  if (type == RangeReq::kRank) {
+    if (!ParseLong(args[2], &r.start) || !ParseLong(args[3], &r.end))
+      return ctx.rb->Error(errors::kNotInteger);
+  } else if (type == RangeReq::kScore) {
+    if (!ParseScoreRange(args[2], args[3], &r.score)) return ctx.rb->Error(kMinMaxNotFloat);
+  } else if (!ParseLexRange(args[2], args[3], &r.lex)) {
+    return ctx.rb->Error(kMinMaxNotLex);
+  }
+  bool wrong;
+  Slot* slot = FindZForWrite(ctx, args[1], &wrong);
+  if (slot == nullptr) {
+    if (!wrong) ctx.rb->Integer(0);
+    return;
+  }
+  Entry* e = slot->entry();
+  ZView v(e);
+  size_t deleted = 0;
+  if (type == RangeReq::kRank) {
+    int64_t first, count;
+    if (!ClampRanks(static_cast<int64_t>(v.size()), r.start, r.end, &first, &count))
+      return ctx.rb->Integer(0);
+    deleted = static_cast<size_t>(count);
+    if (v.listpack())
+      e->set_object(zlp::DeleteRanks(v.lp(), first, deleted), ObjEnc::kListPack);
+    else
+      static_cast<ZSet*>(e->object())->EraseRanks(first, first + count - 1);
+  } else if (v.listpack()) {
+    size_t start;
+    if (type == RangeReq::kScore)
+      zlp::FindRange(v.lp(), r.score, &start, &deleted);
+    else
+      zlp::FindRange(v.lp(), r.lex, &start, &deleted);
+    e->set_object(zlp::DeleteRanks(v.lp(), start, deleted), ObjEnc::kListPack);
+  } else {
+    auto* zs = static_cast<ZSet*>(e->object());
+    deleted = type == RangeReq::kScore ? zs->EraseRange(r.score) : zs->EraseRange(r.lex);
+  }
+  if (ZView(e).size() == 0) ctx.slice().Delete(ctx.db_index, slot);
+  ctx.rb->Integer(static_cast<int64_t>(deleted));
+}
+
+void CmdZremrangebyrank(ArgSlice args, CommandContext& ctx) {
+  RemRangeGeneric(args, ctx, RangeReq::kRank);
+}
+void CmdZremrangebyscore(ArgSlice args, CommandContext& ctx) {
+  RemRangeGeneric(args, ctx, RangeReq::kScore);
+}
+void CmdZremrangebylex(ArgSlice args, CommandContext& ctx) {
+  RemRangeGeneric(args, ctx, RangeReq::kLex);
+}
+
+// ---- pops ----
+
+// Pops up to `count` elements from the lowest (or highest) end of the zset in slot, calling
+// fn(member, score) on each in pop order before it is removed; deletes the key when it empties.
+template <typename Fn>
+size_t PopElements(DbSlice& slice, DbIndex db, Slot* slot, bool max, size_t count, Fn&& fn) {
+  Entry* e = slot->entry();
+  ZView v(e);
+  size_t size = v.size();
+  size_t n = std::min(count, size);
+  ZIter it = v.AtRank(max ? size - 1 : 0);
+  for (size_t i = 0; i < n; ++i) {
+    fn(it.member(), it.score());
+    if (max)
+      it.Prev();
+    else
+      it.Next();
+  }
+  size_t first = max ? size - n : 0;
+  if (n == size) {
+    slice.Delete(db, slot);
+  } else if (v.listpack()) {
+    e->set_object(zlp::DeleteRanks(v.lp(), first, n), ObjEnc::kListPack);
+  } else {
+    static_cast<ZSet*>(e->object())->EraseRanks(first, first + n - 1);
+  }
+  return n;
+}
+
+void CopyPop(DbSlice& slice, DbIndex db, Slot* slot, bool max, size_t count,
+             std::vector<Element>* out) {
+  PopElements(slice, db, slot, max, count,
+              [out](std::string_view m, double s) { out->emplace_back(std::string(m), s); });
+}
+
+// ZPOPMIN / ZPOPMAX key [count]
+void PopGeneric(ArgSlice args, CommandContext& ctx, bool max) {
+  if (args.size() > 3) return ctx.rb->Error(errors::kSyntax);
+  int64_t count = -1;  // not given: one element, flat reply
+  if (args.size() == 3 && (!ParseLong(args[2], &count) || count < 0))
+    return ctx.rb->Error(errors::kPositiveCount);
+  bool wrong;
+  Slot* slot = FindZForWrite(ctx, args[1], &wrong);
+  if (wrong) return;
+  if (slot == nullptr || count == 0) return ctx.rb->Array(0);
+  ReplyBuilder* rb = ctx.rb;
+  const bool nested = rb->resp() > 2 && count != -1;
+  size_t want = count == -1 ? 1 : static_cast<size_t>(count);
+  size_t n = std::min(want, ZView(slot->entry()).size());
+  rb->Array(nested ? n : 2 * n);
+  PopElements(ctx.slice(), ctx.db_index, slot, max, want,
+              [rb, nested](std::string_view m, double s) {
+                if (nested) rb->Array(2);
+                rb->Bulk(m);
+                rb->Double(s);
+              });
+}
+
+void CmdZpopmin(ArgSlice args, CommandContext& ctx) { PopGeneric(args, ctx, false); }
+void CmdZpopmax(ArgSlice args, CommandContext& ctx) { PopGeneric(args, ctx, true); }
+
+// ZMPOP/BZMPOP arguments after the timeout: numkeys key [key ...] MIN|MAX [COUNT count].
+struct MpopArgs {
+  std::vector<uint32_t> keys;
+  bool max = false;
+  size_t count = 1;
+};
+
+// zmpopGenericCommand's parsing; "" or the error reply.
+std::string ParseMpop(ArgSlice args, size_t numkeys_idx, MpopArgs* m) {
+  int64_t numkeys;
+  if (!ParseLong(args[numkeys_idx], &numkeys) || numkeys < 1) return kNumkeys;
+  if (static_cast<uint64_t>(numkeys) >= args.size() - numkeys_idx) return errors::kSyntax;
+  size_t where = numkeys_idx + static_cast<size_t>(numkeys) + 1;
+  if (EqNoCaseC(args[where], "min"))
+    m->max = false;
+  else if (EqNoCaseC(args[where], "max"))
+    m->max = true;
+  else
+    return errors::kSyntax;
+  bool have_count = false;
+  for (size_t j = where + 1; j < args.size(); ++j) {
+    if (!have_count && EqNoCaseC(args[j], "count") && j + 1 < args.size()) {
+      int64_t c;
+      if (!ParseLong(args[++j], &c) || c < 1) return kCount;
+      m->count = static_cast<size_t>(c);
+      have_count = true;
+    } else {
+      return errors::kSyntax;
+    }
+  }
+  for (size_t p = numkeys_idx + 1; p < where; ++p) m->keys.push_back(static_cast<uint32_t>(p));
+  return "";
+}
+
+// [key, [[member, score], ...]] (both protocols).
+void ReplyKeyElements(ReplyBuilder* rb, std::string_view key, const std::vector<Element>& elems) {
+  rb->Array(2);
+  rb->Bulk(key);
+  rb->Array(elems.size());
+  for (const auto& e : elems) {
+    rb->Array(2);
+    rb->Bulk(e.first);
+    rb->Double(e.second);
+  }
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]. Phases: 1) every key's state on its shard;
+// 2) the first existing key in argument order decides: WRONGTYPE, or its shard pops.
+void CmdZmpop(ArgSlice args, CommandContext& ctx) {
+  auto mp = std::make_shared<MpopArgs>();
+  std::string err = ParseMpop(args, 1, mp.get());
+  if (!err.empty()) return FailMulti(ctx, err);
+  enum : uint8_t { kMissing, kZSet, kWrong };
+  struct State {
+    std::vector<uint8_t> keys;  // per argument position, written by the key's shard
+    int64_t chosen = -1;
+    std::vector<Element> elems;
+  };
+  auto st = std::make_shared<State>();
+  st->keys.assign(args.size(), kMissing);
+  auto first_existing = [st, mp]() -> uint32_t {
+    for (uint32_t p : mp->keys)
+      if (st->keys[p] != kMissing) return p;
+    return 0;
+  };
+  const DbIndex db = ctx.db_index;
+  CommandContext* c = &ctx;
+  std::vector<Phase> phases;
+  phases.push_back({mp->keys, [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+                      for (uint32_t p : mine) {
+                        Slot* s = FindForWrite(shard.db_slice(), db, args[p]);
+                        if (s != nullptr)
+                          st->keys[p] = s->entry()->type() == ObjType::kZSet ? kZSet : kWrong;
+                      }
+                    }});
+  phases.push_back({mp->keys, [st, mp, args, db, first_existing](
+                                  Shard& shard, const std::vector<uint32_t>& mine) {
+                      uint32_t first = first_existing();
+                      if (first == 0 || st->keys[first] != kZSet) return;
+                      if (std::find(mine.begin(), mine.end(), first) == mine.end()) return;
+                      DbSlice& slice = shard.db_slice();
+                      Slot* s = slice.Find(db, args[first]);
+                      if (s == nullptr) return;
+                      CopyPop(slice, db, s, mp->max, mp->count, &st->elems);
+                      st->chosen = first;
+                    }});
+  RunPhases(ctx, args, std::move(phases), [st, args, c, first_existing] {
+    uint32_t first = first_existing();
+    if (st->chosen >= 0)
+      ReplyKeyElements(c->rb, args[st->chosen], st->elems);
+    else if (first != 0 && st->keys[first] == kWrong)
+      c->rb->Error(errors::kWrongType);
+    else
+      c->rb->NullArray();
+    c->Done();
+  });
+}
+
+struct PopResult {
+  std::string key;
+  std::vector<Element> elems;
+};
+
+// BZPOPMIN / BZPOPMAX key [key ...] timeout
+void BlockingPopGeneric(ArgSlice args, CommandContext& ctx, bool max) {
+  BlockingPop op;
+  op.type = ObjType::kZSet;
+  std::string err = ParseBlockTimeout(args.back(), &op.timeout_ms);
+  if (!err.empty()) return FailMulti(ctx, err);
+  for (uint32_t p = 1; p + 1 < args.size(); ++p) op.keys.push_back(p);
+  auto res = std::make_shared<PopResult>();
+  op.pop = [res, max](Shard& shard, DbIndex db, std::string_view key) {
+    DbSlice& slice = shard.db_slice();
+    res->key = key;
+    CopyPop(slice, db, FindForWrite(slice, db, key), max, 1, &res->elems);
+  };
+  op.reply = [res](ReplyBuilder& rb) {
+    rb.Array(3);
+    rb.Bulk(res->key);
+    rb.Bulk(res->elems[0].first);
+    rb.Double(res->elems[0].second);
+  };
+  op.timeout_reply = [](ReplyBuilder& rb) { rb.NullArray(); };
+  RunBlockingPop(ctx, args, std::move(op));
+}
+
+void CmdBzpopmin(ArgSlice args, CommandContext& ctx) { BlockingPopGeneric(args, ctx, false); }
+void CmdBzpopmax(ArgSlice args, CommandContext& ctx) { BlockingPopGeneric(args, ctx, true); }
+
+// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]: the timeout is checked after the
+// other arguments, as in Redis.
+void CmdBzmpop(ArgSlice args, CommandContext& ctx) {
+  auto mp = std::make_shared<MpopArgs>();
+  std::string err = ParseMpop(args, 2, mp.get());
+  if (!err.empty()) return FailMulti(ctx, err);
+  BlockingPop op;
+  op.type = ObjType::kZSet;
+  err = ParseBlockTimeout(args[1], &op.timeout_ms);
+  if (!err.empty()) return FailMulti(ctx, err);
+  op.keys = mp->keys;
+  auto res = std::make_shared<PopResult>();
+  op.pop = [res, mp](Shard& shard, DbIndex db, std::string_view key) {
+    DbSlice& slice = shard.db_slice();
+    res->key = key;
+    CopyPop(slice, db, FindForWrite(slice, db, key), mp->max, mp->count, &res->elems);
+  };
+  op.reply = [res](ReplyBuilder& rb) { ReplyKeyElements(&rb, res->key, res->elems); };
+  op.timeout_reply = [](ReplyBuilder& rb) { rb.NullArray(); };
+  RunBlockingPop(ctx, args, std::move(op));
+}
+
+// ---- ZRANDMEMBER key [count [WITHSCORES]] ----
+void RandomWithCount(CommandContext& ctx, std::string_view key, int64_t l, bool withscores) {
+  bool wrong;
+  Slot* slot = FindTyped(ctx, key, ObjType::kZSet, &wrong);
+  if (wrong) return;
+  ReplyBuilder* rb = ctx.rb;
+  if (slot == nullptr || l == 0) return rb->Array(0);
+  ZView v(slot->entry());
+  const size_t size = v.size();
+  const bool unique = l > 0;
+  const uint64_t count = unique ? static_cast<uint64_t>(l) : static_cast<uint64_t>(-l);
+  auto emit = [rb, withscores](const ZIter& it) {
+    ElementReply(rb, it.member(), it.score(), withscores);
+  };
+  // Repetitions allowed (or a single element): independent uniform picks.
+  if (!unique || count == 1) {
+    ElementsHeader(rb, count, withscores);
+    for (uint64_t i = 0; i < count; ++i) emit(v.AtRank(RandomU64() % size));
+    return;
+  }
+  // The whole set, in Redis's iteration order (from the highest rank down).
+  if (count >= size) {
+    ElementsHeader(rb, size, withscores);
+    for (ZIter it = v.AtRank(size - 1); it.valid(); it.Prev()) emit(it);
+    return;
+  }
+  // Distinct ranks: a partial Fisher-Yates shuffle when many are wanted, else rejection.
+  std::vector<size_t> ranks;
+  ranks.reserve(count);
+  if (count * 3 > size) {
+    std::vector<size_t> all(size);
+    for (size_t i = 0; i < size; ++i) all[i] = i;
+    for (size_t i = 0; i < count; ++i) {
+      size_t j = i + RandomU64() % (size - i);
+      std::swap(all[i], all[j]);
+      ranks.push_back(all[i]);
+    }
+  } else {
+    std::unordered_set<size_t> seen;
+    while (ranks.size() < count) {
+      size_t r = RandomU64() % size;
+      if (seen.insert(r).second) ranks.push_back(r);
+    }
+  }
+  // A listpack answers in its own order, as Redis's lpRandomPairsUnique does.
+  if (v.listpack()) std::sort(ranks.begin(), ranks.end());
+  ElementsHeader(rb, count, withscores);
+  for (size_t r : ranks) emit(v.AtRank(r));
+}
+
+void CmdZrandmember(ArgSlice args, CommandContext& ctx) {
+  if (args.size() >= 3) {
+    int64_t l;
+    if (!ParseLong(args[2], &l)) return ctx.rb->Error(errors::kNotInteger);
+    if (l == INT64_MIN)
+      return ctx.rb->Error(
+          "ERR value is out of range, value must between -9223372036854775807 and "
+          "9223372036854775807");
+    bool withscores = false;
+    if (args.size() > 4 || (args.size() == 4 && !EqNoCaseC(args[3], "withscores")))
+      return ctx.rb->Error(errors::kSyntax);
+    if (args.size() == 4) {
+      withscores = true;
+      if (l < -INT64_MAX / 2 || l > INT64_MAX / 2)
+        return ctx.rb->Error("ERR value is out of range");
+    }
+    return RandomWithCount(ctx, args[1], l, withscores);
+  }
+  bool wrong;
+  Slot* slot = FindTyped(ctx, args[1], ObjType::kZSet, &wrong);
+  if (wrong) return;
+  if (slot == nullptr) return ctx.rb->Null();
+  ZView v(slot->entry());
+  ctx.rb->Bulk(v.AtRank(RandomU64() % v.size()).member());
+}
+
+// ---- ZSCAN key cursor [MATCH pattern] [COUNT count] ----
+
+// parseScanCursorOrReply: strtoul over the argument as a C string (so "-1" wraps), no leading
+// space.
+bool ParseScanCursor(std::string_view arg, uint64_t* cursor) {
+  std::string s(arg);
+  if (!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long v = std::strtoul(s.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *cursor = v;
+  return true;
+}
+
+// How a listpack stores a score (Redis keeps double2ll integers as integers, the rest as %.17g):
+// ZSCAN shows that stored form.
+std::string ListpackScoreString(double score) {
+  if (score >= -4611686018427387904.0 && score <= 4611686018427387904.0) {
+    auto v = static_cast<int64_t>(score);
+    if (static_cast<double>(v) == score) return std::to_string(v);
+  }
+  return protocol::FormatDouble(score);
+}
+
+void CmdZscan(ArgSlice args, CommandContext& ctx) {
+  uint64_t cursor;
+  if (!ParseScanCursor(args[2], &cursor)) return ctx.rb->Error(errors::kInvalidCursor);
+  bool wrong;
+  Slot* slot = FindTyped(ctx, args[1], ObjType::kZSet, &wrong);
+  if (wrong) return;
+  ReplyBuilder* rb = ctx.rb;
+  if (slot == nullptr) {
+    rb->Array(2);
+    rb->Bulk("0");
+    return rb->Array(0);
+  }
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;
+  for (size_t i = 3; i < args.size();) {
+    size_t left = args.size() - i;
+    if (EqNoCaseC(args[i], "count") && left >= 2) {
+      if (!ParseLong(args[i + 1], &count)) return rb->Error(errors::kNotInteger);
+      if (count < 1) return rb->Error(errors::kSyntax);
+      i += 2;
+    } else if (EqNoCaseC(args[i], "match") && left >= 2) {
+      pattern = args[i + 1];
+      use_pattern = !(pattern.size() == 1 && pattern[0] == '*');
+      i += 2;
+    } else {
+      return rb->Error(errors::kSyntax);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> out;  // member, score as text
+  auto take = [&](std::string_view member, std::string score) {
+    if (use_pattern && !GlobMatch(pattern, member)) return;
+    out.emplace_back(std::string(member), std::move(score));
+  };
+  ZView v(slot->entry());
+  uint64_t next = 0;
+  if (v.listpack()) {
+    // A listpack is small: Redis returns all of it at once.
+    for (ZIter it = v.First(); it.valid(); it.Next())
+      take(it.member(), ListpackScoreString(it.score()));
+  } else {
+    std::vector<const ZSet::Node*> nodes;
+    const ZSet* zs = v.zs();
+    int64_t iterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
+    next = cursor;
+    do {
+      next = zs->Scan(next, [&nodes](const ZSet::Node* n) { nodes.push_back(n); });
+    } while (next != 0 && iterations-- > 0 && static_cast<int64_t>(nodes.size()) < count);
+    for (const ZSet::Node* n : nodes) take(n->member(), protocol::FormatDouble(n->score()));
+  }
+  rb->Array(2);
+  rb->Bulk(std::to_string(next));
+  rb->Array(out.size() * 2);
+  for (const auto& [m, score] : out) {
+    rb->Bulk(m);
+    rb->Bulk(score);
+  }
+}
+
+// ---- ZUNION / ZINTER / ZDIFF [+STORE], ZINTERCARD ----
+
+enum class SetOp { kUnion, kInter, kDiff };
+enum class Aggregate { kSum, kMin, kMax };
+
+struct SetOpArgs {
+  SetOp op = SetOp::kUnion;
+  bool store = false;
+  bool card_only = false;
+  std::vector<uint32_t> keys;  // source positions, in argument order
+  std::vector<double> weights;
+  Aggregate aggregate = Aggregate::kSum;
+  bool withscores = false;
+  int64_t limit = 0;
+  std::string option_error;  // reported after WRONGTYPE, as Redis parses options after lookups
+};
+
+// zunionInterDiffGenericCommand's numkeys and option parsing. Returns "" or an error to report at
+// once (numkeys); option errors go to a->option_error.
+std::string ParseSetOp(ArgSlice args, size_t numkeys_idx, CommandContext& ctx, SetOpArgs* a) {
+  int64_t setnum;
+  if (!ParseLong(args[numkeys_idx], &setnum)) return errors::kNotInteger;
+  if (setnum < 1) return "ERR at least 1 input key is needed for '" + ctx.cid->name + "' command";
+  if (setnum > static_cast<int64_t>(args.size() - numkeys_idx - 1)) return errors::kSyntax;
+  size_t j = numkeys_idx + 1;
+  for (int64_t i = 0; i < setnum; ++i, ++j) a->keys.push_back(static_cast<uint32_t>(j));
+  a->weights.assign(static_cast<size_t>(setnum), 1.0);
+  const bool diff = a->op == SetOp::kDiff;
+  while (j < args.size()) {
+    size_t remaining = args.size() - j;
+    std::string_view o = args[j];
+    if (!diff && !a->card_only && remaining >= static_cast<size_t>(setnum) + 1 &&
+        EqNoCaseC(o, "weights")) {
+      ++j;
+      for (int64_t i = 0; i < setnum; ++i, ++j) {
+        if (!protocol::ParseDouble(args[j], &a->weights[i])) {
+          a->option_error = kWeightNotFloat;
+          return "";
+        }
+      }
+    } else if (!diff && !a->card_only && remaining >= 2 && EqNoCaseC(o, "aggregate")) {
+      std::string_view v = args[j + 1];
+      if (EqNoCaseC(v, "sum")) {
+        a->aggregate = Aggregate::kSum;
+      } else if (EqNoCaseC(v, "min")) {
+        a->aggregate = Aggregate::kMin;
+      } else if (EqNoCaseC(v, "max")) {
+        a->aggregate = Aggregate::kMax;
+      } else {
+        a->option_error = errors::kSyntax;
+        return "";
+      }
+      j += 2;
+    } else if (!a->store && !a->card_only && EqNoCaseC(o, "withscores")) {
+      a->withscores = true;
+      ++j;
+    } else if (a->card_only && remaining >= 2 && EqNoCaseC(o, "limit")) {
+      if (!ParseLong(args[j + 1], &a->limit) || a->limit < 0) {
+        a->option_error = kLimitNegative;
+        return "";
+      }
+      j += 2;
+    } else {
+      a->option_error = errors::kSyntax;
+      return "";
+    }
+  }
+  return "";
+}
+
+// One source copied out of its shard: a sorted set, or a set (every score 1).
+struct Source {
+  enum : uint8_t { kMissing, kPresent, kWrong };
+  uint8_t state = kMissing;
+  std::vector<Element> elems;
+};
+
+void ReadSource(DbSlice& slice, DbIndex db, std::string_view key, bool for_write, Source* src) {
+  Slot* s = for_write ? FindForWrite(slice, db, key) : slice.FindAndTouch(db, key);
+  if (s == nullptr) return;
+  const Entry* e = s->entry();
+  if (e->type() == ObjType::kZSet) {
+    src->state = Source::kPresent;
+    ZView v(e);
+    src->elems.reserve(v.size());
+    for (ZIter it = v.First(); it.valid(); it.Next())
+      src->elems.emplace_back(std::string(it.member()), it.score());
+  } else if (e->type() == ObjType::kSet) {
+    src->state = Source::kPresent;
+    if (e->enc() == ObjEnc::kIntSet) {
+      const auto* is = static_cast<const uint8_t*>(e->object());
+      uint32_t n = intset::Length(is);
+      src->elems.reserve(n);
+      for (uint32_t i = 0; i < n; ++i)
+        src->elems.emplace_back(std::to_string(intset::Get(is, i)), 1.0);
+    } else {
+      const auto* map = static_cast<const StrMap*>(e->object());
+      src->elems.reserve(map->size());
+      map->ForEach([src](std::string_view m, std::string_view) {
+        src->elems.emplace_back(std::string(m), 1.0);
+      });
+    }
+  } else {
+    src->state = Source::kWrong;
+  }
+}
+
+void AggregateInto(double* target, double val, Aggregate agg) {
+  switch (agg) {
+    case Aggregate::kSum:
+      *target += val;
+      // +inf + -inf is NaN: Redis makes it 0.
+      if (std::isnan(*target)) *target = 0.0;
+      break;
+    case Aggregate::kMin:
+      *target = val < *target ? val : *target;
+      break;
+    case Aggregate::kMax:
+      *target = val > *target ? val : *target;
+      break;
+  }
+}
+
+// The operation over the copied sources: the result sorted by (score, member), or with
+// card_only just its cardinality (stopping at a->limit when set).
+void ComputeSetOp(const SetOpArgs& a, const std::vector<Source>& src, std::vector<Element>* out,
+                  int64_t* card) {
+  std::vector<size_t> order(src.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Smallest first, as Redis sorts the inputs (DIFF keeps the first set first).
+  if (a.op != SetOp::kDiff) {
+    std::stable_sort(order.begin(), order.end(), [&src](size_t x, size_t y) {
+      return src[x].elems.size() < src[y].elems.size();
+    });
+  }
+  auto weighted = [](double w, double s) {
+    double v = w * s;
+    return std::isnan(v) ? 0.0 : v;
+  };
+  if (a.op == SetOp::kUnion) {
+    std::unordered_map<std::string_view, double> acc;
+    std::vector<std::string_view> members;
+    for (size_t i : order) {
+      for (const auto& [m, s] : src[i].elems) {
+        double score = weighted(a.weights[i], s);
+        auto [it, inserted] = acc.try_emplace(m, score);
+        if (inserted)
+          members.push_back(m);
+        else
+          AggregateInto(&it->second, score, a.aggregate);
+      }
+    }
+    out->reserve(members.size());
+    for (std::string_view m : members) out->emplace_back(std::string(m), acc[m]);
+  } else if (a.op == SetOp::kInter) {
+    const Source& first = src[order[0]];
+    if (!first.elems.empty()) {
+      std::vector<std::unordered_map<std::string_view, double>> maps(order.size());
+      for (size_t k = 1; k < order.size(); ++k) {
+        maps[k].reserve(src[order[k]].elems.size());
+        for (const auto& [m, s] : src[order[k]].elems) maps[k].emplace(m, s);
+      }
+      for (const auto& [m, s] : first.elems) {
+        double score = weighted(a.weights[order[0]], s);
+        size_t k = 1;
+        for (; k < order.size(); ++k) {
+          auto it = maps[k].find(m);
+          if (it == maps[k].end()) break;
+          AggregateInto(&score, it->second * a.weights[order[k]], a.aggregate);
+        }
+        if (k != order.size()) continue;
+        if (a.card_only) {
+          ++*card;
+          if (a.limit != 0 && *card >= a.limit) break;
+        } else {
+          out->emplace_back(m, score);
+        }
+      }
+    }
+  } else {
+    std::unordered_set<std::string_view> others;
+    for (size_t k = 1; k < src.size(); ++k)
+      for (const auto& e : src[k].elems) others.insert(e.first);
+    for (const auto& e : src[0].elems)
+      if (others.count(e.first) == 0) out->push_back(e);
+  }
+  if (!a.card_only) std::sort(out->begin(), out->end(), ElementLess);
+}
+
+struct SetOpState {
+  SetOpArgs args;
+  std::vector<Source> src;
+  std::vector<Element> result;
+  int64_t card = 0;
+  bool wrong = false;
+  // WRONGTYPE (any source) wins over option errors, which win over the result.
+  bool Failed() const { return wrong || !args.option_error.empty(); }
+};
+
+void CollectSources(const std::shared_ptr<SetOpState>& st, ArgSlice args, DbIndex db, Shard& shard,
+                    const std::vector<uint32_t>& mine) {
+  uint32_t first_key = st->args.keys.front();
+  for (uint32_t p : mine) {
+    if (p < first_key) continue;  // the destination of a STORE command
+    Source& s = st->src[p - first_key];
+    ReadSource(shard.db_slice(), db, args[p], st->args.store, &s);
+  }
+}
+
+void SetOpGeneric(ArgSlice args, CommandContext& ctx, SetOp op, bool store, bool card_only) {
+  auto st = std::make_shared<SetOpState>();
+  st->args.op = op;
+  st->args.store = store;
+  st->args.card_only = card_only;
+  std::string err = ParseSetOp(args, store ? 2 : 1, ctx, &st->args);
+  if (!err.empty()) return FailMulti(ctx, err);
+  st->src.resize(st->args.keys.size());
+  const DbIndex db = ctx.db_index;
+  CommandContext* c = &ctx;
+  auto settle = [st] {
+    for (const Source& s : st->src) st->wrong |= s.state == Source::kWrong;
+    if (!st->Failed()) ComputeSetOp(st->args, st->src, &st->result, &st->card);
+  };
+  auto reply_error = [st, c] {
+    c->rb->Error(st->wrong ? std::string(errors::kWrongType) : st->args.option_error);
+  };
+  if (!store) {
+    RunOnKeyShards(
+        ctx, args, st->args.keys, /*write=*/false,
+        [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+          CollectSources(st, args, db, shard, mine);
+        },
+        [st, c, settle, reply_error] {
+          settle();
+          if (st->Failed())
+            reply_error();
+          else if (st->args.card_only)
+            c->rb->Integer(st->card);
+          else
+            ReplyElements(c->rb, st->result, st->args.withscores);
+          c->Done();
+        });
+    return;
+  }
+  std::vector<Phase> phases;
+  phases.push_back({st->args.keys, [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+                      CollectSources(st, args, db, shard, mine);
+                    }});
+  phases.push_back({{1}, [st, args, db, settle](Shard& shard, const std::vector<uint32_t>&) {
+                      settle();
+                      if (!st->Failed()) StoreResult(shard.db_slice(), db, args[1], &st->result);
+                    }});
+  RunPhases(ctx, args, std::move(phases), [st, c, reply_error] {
+    if (st->Failed())
+      reply_error();
+    else
+      c->rb->Integer(static_cast<int64_t>(st->result.size()));
+    c->Done();
+  });
+}
+
+void CmdZunion(ArgSlice args, CommandContext& ctx) {
+  SetOpGeneric(args, ctx, SetOp::kUnion, false, false);
+}
+void CmdZinter(ArgSlice args, CommandContext& ctx) {
+  SetOpGeneric(args, ctx, SetOp::kInter, false, false);
+}
+void CmdZdiff(ArgSlice args, CommandContext& ctx) {
+  SetOpGeneric(args, ctx, SetOp::kDiff, false, false);
+}
+void CmdZunionstore(ArgSlice args, CommandContext& ctx) {
+  SetOpGeneric(args, ctx, SetOp::kUnion, true, false);
+}
+void CmdZinterstore(ArgSlice args, CommandContext& ctx) {
+  SetOpGeneric(args, ctx, SetOp::kInter, true, false);
+}
+void CmdZdiffstore(ArgSlice args, CommandContext& ctx) {
+  SetOpGeneric(args, ctx, SetOp::kDiff, true, false);
+}
+void CmdZintercard(ArgSlice args, CommandContext& ctx) {
+  SetOpGeneric(args, ctx, SetOp::kInter, false, true);
+}
+
+// ---- key positions of the numkeys commands ----
+bool NumKeysAt1(ArgSlice args, std::vector<uint32_t>* out) {
+  NumKeysPositions(args, 1, out);
+  return true;
+}
+bool NumKeysAt2(ArgSlice args, std::vector<uint32_t>* out) {
+  NumKeysPositions(args, 2, out);
+  return true;
+}
+
+}  // namespace
+
+void RegisterZSetFamily(CommandRegistry& r) {
+  using namespace cmd_flag;
+  constexpr uint64_t kReadAcl = acl_cat::kRead | acl_cat::kSortedSet;
+  constexpr uint64_t kWriteAcl = acl_cat::kWrite | acl_cat::kSortedSet;
+  constexpr uint64_t kBlockAcl = kWriteAcl | acl_cat::kBlocking;
+  auto add = [&](auto&&... a) { r.Add(MakeCommand("sorted-set", a...)); };
+  auto add_keys = [&](GetKeysFn getkeys, auto&&... a) {
+    CommandId c = MakeCommand("sorted-set", a...);
+    c.getkeys = getkeys;
+    r.Add(std::move(c));
+  };
+  const uint64_t kFastRead = kReadAcl | acl_cat::kFast, kSlowRead = kReadAcl | acl_cat::kSlow;
+  const uint64_t kFastWrite = kWriteAcl | acl_cat::kFast, kSlowWrite = kWriteAcl | acl_cat::kSlow;
+  add("zadd", -4, kWrite | kDenyOom | kFast, 1, 1, 1, kFastWrite, CmdMode::kShard, CmdZadd,
+      "Add one or more members to a sorted set, or update its score if it already exists", "1.2.0");
+  add("zincrby", 4, kWrite | kDenyOom | kFast, 1, 1, 1, kFastWrite, CmdMode::kShard, CmdZincrby,
+      "Increment the score of a member in a sorted set", "1.2.0");
+  add("zrem", -3, kWrite | kFast, 1, 1, 1, kFastWrite, CmdMode::kShard, CmdZrem,
+      "Remove one or more members from a sorted set", "1.2.0");
+  add("zcard", 2, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZcard,
+      "Get the number of members in a sorted set", "1.2.0");
+  add("zcount", 4, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZcount,
+      "Count the members in a sorted set with scores within the given values", "2.0.0");
+  add("zlexcount", 4, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZlexcount,
+      "Count the number of members in a sorted set between a given lexicographical range", "2.8.9");
+  add("zscore", 3, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZscore,
+      "Get the score associated with the given member in a sorted set", "1.2.0");
+  add("zmscore", -3, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZmscore,
+      "Get the score associated with the given members in a sorted set", "6.2.0");
+  add("zrank", 3, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZrank,
+      "Determine the index of a member in a sorted set", "2.0.0");
+  add("zrevrank", 3, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZrevrank,
+      "Determine the index of a member in a sorted set, with scores ordered from high to low",
+      "2.0.0");
+  add("zrange", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrange,
+      "Return a range of members in a sorted set", "1.2.0");
+  add("zrangebyscore", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrangebyscore,
+      "Return a range of members in a sorted set, by score", "1.0.5");
+  add("zrevrangebyscore", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrevrangebyscore,
+      "Return a range of members in a sorted set, by score, with scores ordered from high to low",
+      "2.2.0");
+  add("zrangebylex", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrangebylex,
+      "Return a range of members in a sorted set, by lexicographical range", "2.8.9");
+  add("zrevrangebylex", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrevrangebylex,
+      "Return a range of members in a sorted set, by lexicographical range, ordered from higher "
+      "to lower strings.",
+      "2.8.9");
+  add("zrevrange", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrevrange,
+      "Return a range of members in a sorted set, by index, with scores ordered from high to low",
+      "1.2.0");
+  add("zrangestore", -5, kWrite | kDenyOom, 1, 2, 1, kSlowWrite, CmdMode::kMulti, CmdZrangestore,
+      "Store a range of members from sorted set into another key", "6.2.0");
+  add("zremrangebyrank", 4, kWrite, 1, 1, 1, kSlowWrite, CmdMode::kShard, CmdZremrangebyrank,
+      "Remove all members in a sorted set within the given indexes", "2.0.0");
+  add("zremrangebyscore", 4, kWrite, 1, 1, 1, kSlowWrite, CmdMode::kShard, CmdZremrangebyscore,
+      "Remove all members in a sorted set within the given scores", "1.2.0");
+  add("zremrangebylex", 4, kWrite, 1, 1, 1, kSlowWrite, CmdMode::kShard, CmdZremrangebylex,
+      "Remove all members in a sorted set between the given lexicographical range", "2.8.9");
+  add("zpopmin", -2, kWrite | kFast, 1, 1, 1, kFastWrite, CmdMode::kShard, CmdZpopmin,
+      "Remove and return members with the lowest scores in a sorted set", "5.0.0");
+  add("zpopmax", -2, kWrite | kFast, 1, 1, 1, kFastWrite, CmdMode::kShard, CmdZpopmax,
+      "Remove and return members with the highest scores in a sorted set", "5.0.0");
+  add_keys(NumKeysAt1, "zmpop", -4, kWrite, 0, 0, 0, kSlowWrite, CmdMode::kMulti, CmdZmpop,
+           "Remove and return members with scores in a sorted set", "7.0.0");
+  add("bzpopmin", -3, kWrite | kNoScript | kBlocking | kFast, 1, -2, 1, kBlockAcl | acl_cat::kFast,
+      CmdMode::kMulti, CmdBzpopmin,
+      "Remove and return the member with the lowest score from one or more sorted sets, or block "
+      "until one is available",
+      "5.0.0");
+  add("bzpopmax", -3, kWrite | kNoScript | kBlocking | kFast, 1, -2, 1, kBlockAcl | acl_cat::kFast,
+      CmdMode::kMulti, CmdBzpopmax,
+      "Remove and return the member with the highest score from one or more sorted sets, or block "
+      "until one is available",
+      "5.0.0");
+  add_keys(NumKeysAt2, "bzmpop", -5, kWrite | kBlocking, 0, 0, 0, kBlockAcl | acl_cat::kSlow,
+           CmdMode::kMulti, CmdBzmpop,
+           "Remove and return members with scores in a sorted set or block until one is available",
+           "7.0.0");
+  add("zrandmember", -2, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrandmember,
+      "Get one or multiple random elements from a sorted set", "6.2.0");
+  add_keys(NumKeysAt1, "zunion", -3, kReadOnly, 0, 0, 0, kSlowRead, CmdMode::kMulti, CmdZunion,
+           "Add multiple sorted sets", "6.2.0");
+  add_keys(NumKeysAt1, "zinter", -3, kReadOnly, 0, 0, 0, kSlowRead, CmdMode::kMulti, CmdZinter,
+           "Intersect multiple sorted sets", "6.2.0");
+  add_keys(NumKeysAt1, "zdiff", -3, kReadOnly, 0, 0, 0, kSlowRead, CmdMode::kMulti, CmdZdiff,
+           "Subtract multiple sorted sets", "6.2.0");
+  add_keys(NumKeysAt2, "zunionstore", -4, kWrite | kDenyOom, 1, 1, 1, kSlowWrite, CmdMode::kMulti,
+           CmdZunionstore,
+           "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0");
+  add_keys(NumKeysAt2, "zinterstore", -4, kWrite | kDenyOom, 1, 1, 1, kSlowWrite, CmdMode::kMulti,
+           CmdZinterstore,
+           "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+           "2.0.0");
+  add_keys(NumKeysAt2, "zdiffstore", -4, kWrite | kDenyOom, 1, 1, 1, kSlowWrite, CmdMode::kMulti,
+           CmdZdiffstore,
+           "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+           "6.2.0");
+  add_keys(NumKeysAt1, "zintercard", -3, kReadOnly, 0, 0, 0, kSlowRead, CmdMode::kMulti,
+           CmdZintercard, "Intersect multiple sorted sets and return the cardinality of the result",
+           "7.0.0");
+  add("zscan", -3, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZscan,
+      "Incrementally iterate sorted sets elements and associated scores", "2.8.0");
+}
+
 }  // namespace shoal
