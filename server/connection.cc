@@ -228,7 +228,7 @@ void Connection::Process() {
 
 void Connection::ContinueBatch() {
   in_continue_ = true;
-  home_->db_slice().SetNow(UnixMs());
+  if (!home_->parked()) home_->db_slice().SetNow(UnixMs());  // parked: a transaction's clock
   while (!closed_ && !waiting_multi_ && barrier_ < 0 && !close_after_write_ &&
          proto_error_.empty() && npending_ < kMaxBatch) {
     std::string_view input(rbuf_.data() + rpos_, rend_ - rpos_);

@@ -63,7 +63,9 @@ void Shard::ArmWakeup() {
 void Shard::Drain() {
   // Clear the flag before popping: a Push that lands after this store re-arms the eventfd.
   wake_pending_.store(false, std::memory_order_seq_cst);
-  db_slice_.SetNow(UnixMs());
+  // While parked, the clock stays where the armed transaction found it: no key may expire between
+  // two of its hops.
+  if (parked_by_ == nullptr) db_slice_.SetNow(UnixMs());
   int64_t n = 0;
   while (MpscNode* node = queue_.Pop()) {
     Dispatch(static_cast<ShardMsg*>(node));
@@ -83,6 +85,7 @@ void Shard::Dispatch(ShardMsg* m) {
 
 void Shard::Unpark() {
   parked_by_ = nullptr;
+  db_slice_.SetNow(UnixMs());
   ServeBlocked();  // keys the transaction made ready are served before any later command
   while (parked_by_ == nullptr && !backlog_.empty()) {
     ShardMsg* m = backlog_.front();

@@ -36,13 +36,6 @@ START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers",
-        "collections: needs list/hash/set/zset types (not in the first Shoal milestone)",
-    )
-
-
 # --------------------------------------------------------------------------
 # Server processes
 # --------------------------------------------------------------------------

@@ -74,7 +74,6 @@ def test_type_bytes(raw):
     assert raw(b"SET t 1\r\nTYPE t\r\nTYPE nokey\r\n") == b"+OK\r\n+string\r\n+none\r\n"
 
 
-@pytest.mark.collections
 def test_type_collections(c):
     assert c("RPUSH", "l", "a") == 1
     assert c("HSET", "h", "f", "v") == 1
@@ -340,7 +339,6 @@ def test_scan_type_string(c):
     assert scan_all(c, "TYPE", "nosuchtype") == []
 
 
-@pytest.mark.collections
 def test_scan_type_collections(c):
     c.pipeline([("SET", "s:%d" % i, "v") for i in range(50)] +
                [("RPUSH", "l:%d" % i, "v") for i in range(50)] +

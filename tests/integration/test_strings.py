@@ -651,7 +651,6 @@ STRING_COMMANDS_ON_LIST = [
 ]
 
 
-@pytest.mark.collections
 @pytest.mark.parametrize("cmd", STRING_COMMANDS_ON_LIST, ids=lambda t: " ".join(t))
 def test_wrongtype(c, cmd):
     assert c("RPUSH", "l", "a", "b") == 2
@@ -661,7 +660,6 @@ def test_wrongtype(c, cmd):
     assert c("EXISTS", "dest") == 0
 
 
-@pytest.mark.collections
 def test_wrongtype_non_string_commands_accept_any_type(c):
     assert c("RPUSH", "l", "a") == 1
     assert c("MGET", "l", "nokey") == [None, None]
@@ -678,7 +676,6 @@ def test_wrongtype_non_string_commands_accept_any_type(c):
     assert c("LCS", "l4", "l") == E.LCS_NOT_STRING
 
 
-@pytest.mark.collections
 def test_wrongtype_bytes(raw):
     assert raw(b"RPUSH l a\r\nGET l\r\n") == (
         b":1\r\n-WRONGTYPE Operation against a key holding the wrong kind of value\r\n")
