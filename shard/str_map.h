@@ -34,6 +34,7 @@ class StrMap {
   bool Set(std::string_view key, std::string_view value = {});
   // Inserts only when absent; true when added.
   bool Add(std::string_view key, std::string_view value = {});
+  // `key` may be a view into this map (e.g. from Random): it is compared before the node is freed.
   bool Erase(std::string_view key);
   bool Contains(std::string_view key) const;
   // The value of key; false when absent.

@@ -522,11 +522,14 @@ void RegisterSortFamily(CommandRegistry& r) {
                                "Sort the elements in a list, set or sorted set", "1.0.0");
   sort.getkeys = SortKeys;
   r.Add(std::move(sort));
-  // SORT_RO has no STORE: its only key is the sorted one, so it runs on that key's shard.
-  r.Add(MakeCommand("generic", "sort_ro", -2, kReadOnly, 1, 1, 1, acl_cat::kRead | kAcl,
-                    CmdMode::kShard, CmdSortRo,
-                    "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
-                    "7.0.0"));
+  // SORT_RO has no STORE: its only key is the sorted one, so it runs on that key's shard. Redis
+  // still gives it a getkeys procedure (adding nothing), which COMMAND INFO shows as movablekeys.
+  CommandId sort_ro = MakeCommand(
+      "generic", "sort_ro", -2, kReadOnly, 1, 1, 1, acl_cat::kRead | kAcl, CmdMode::kShard,
+      CmdSortRo, "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+      "7.0.0");
+  sort_ro.getkeys = [](ArgSlice, std::vector<uint32_t>*) { return true; };
+  r.Add(std::move(sort_ro));
 }
 
 }  // namespace shoal

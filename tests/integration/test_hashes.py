@@ -6,8 +6,6 @@ import pytest
 
 import shoal_errors as E
 
-pytestmark = pytest.mark.collections
-
 HASH_NOT_INTEGER = "ERR hash value is not an integer"
 HASH_NOT_FLOAT = "ERR hash value is not a float"
 INCR_NAN_INF = "ERR value is NaN or Infinity"
