@@ -1,9 +1,749 @@
-// Placeholder: the sorted-set helper replaces this file.
+// Sorted sets: the skiplist + member hash (ZSet), the listpack encoding (zlp) and the read
+// interface over both (ZIter, ZView). See zset.h for the layouts.
 #include "shard/zset.h"
 
+#include <mimalloc.h>
+
+#include <charconv>
+#include <cstring>
+#include <random>
+
+#include "protocol/reply_builder.h"
+#include "shard/hash.h"
+#include "shard/listpack.h"
+
 namespace shoal {
-ZSet::ZSet() = default;
-ZSet::~ZSet() = default;
-ZSet::ZSet(const ZSet&) {}
-size_t ZSet::MallocSize() const { return 0; }
+
+namespace {
+
+// A process-wide random seed, so members cannot be crafted to collide in every server.
+uint64_t MemberSeed() {
+  static const uint64_t seed = (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+  return seed;
+}
+
+uint64_t HashMember(std::string_view m) { return HashKey(m, MemberSeed()); }
+
+// Level distribution of Redis (p = 1/4, at most 32): each further level needs two zero bits.
+int RandomLevel() {
+  static thread_local uint64_t state = (uint64_t{std::random_device{}()} << 32) | 1;
+  state ^= state >> 12;
+  state ^= state << 25;
+  state ^= state >> 27;
+  uint64_t r = state * 0x2545F4914F6CDD1Dull;
+  int level = 1;
+  while (level < 32 && (r & 3) == 0) {
+    ++level;
+    r >>= 2;
+  }
+  return level;
+}
+
+// sdscmplex's order of range ends: "-" below everything, "+" above everything.
+int LexCmp(ZLexRange::Kind ka, std::string_view a, ZLexRange::Kind kb, std::string_view b) {
+  if (ka == kb && ka != ZLexRange::kValue) return 0;
+  if (ka == ZLexRange::kMinusInf || kb == ZLexRange::kPlusInf) return -1;
+  if (ka == ZLexRange::kPlusInf || kb == ZLexRange::kMinusInf) return 1;
+  return CompareMembers(a, b);
+}
+
+}  // namespace
+
+int CompareMembers(std::string_view a, std::string_view b) {
+  size_t n = a.size() < b.size() ? a.size() : b.size();
+  int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
+  if (c != 0) return c;
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+bool ZLexRange::GteMin(std::string_view v) const {
+  int c = LexCmp(kValue, v, min_kind, min);
+  return minex ? c > 0 : c >= 0;
+}
+
+bool ZLexRange::LteMax(std::string_view v) const {
+  int c = LexCmp(kValue, v, max_kind, max);
+  return maxex ? c < 0 : c <= 0;
+}
+
+bool ZLexRange::Empty() const {
+  int c = LexCmp(min_kind, min, max_kind, max);
+  return c > 0 || (c == 0 && (minex || maxex));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZSet
+
+ZSet::Level* ZSet::Node::levels() {
+  return reinterpret_cast<Level*>(reinterpret_cast<char*>(this) + sizeof(Node));
+}
+const ZSet::Level* ZSet::Node::levels() const {
+  return reinterpret_cast<const Level*>(reinterpret_cast<const char*>(this) + sizeof(Node));
+}
+std::string_view ZSet::Node::member() const {
+  return {reinterpret_cast<const char*>(levels() + level_), len_};
+}
+const ZSet::Node* ZSet::Node::next() const { return levels()[0].forward; }
+
+ZSet::Node* ZSet::NewNode(int level, std::string_view member, double score, uint64_t hash) {
+  size_t bytes = sizeof(Node) + sizeof(Level) * level + member.size();
+  auto* n = static_cast<Node*>(mi_malloc(bytes));
+  n->score_ = score;
+  n->backward_ = nullptr;
+  n->chain_ = nullptr;
+  n->len_ = static_cast<uint32_t>(member.size());
+  n->level_ = static_cast<uint32_t>(level);
+  n->hash24_ = static_cast<uint32_t>(hash >> 40);
+  for (int i = 0; i < level; ++i) n->levels()[i] = Level{nullptr, 0};
+  if (!member.empty()) std::memcpy(n->levels() + level, member.data(), member.size());
+  return n;
+}
+
+ZSet::ZSet() : header_(NewNode(kMaxLevel, {}, 0, 0)) {}
+
+ZSet::~ZSet() {
+  Node* n = header_levels()[0].forward;
+  while (n != nullptr) {
+    Node* next = n->levels()[0].forward;
+    mi_free(n);
+    n = next;
+  }
+  mi_free(header_);
+  mi_free(buckets_);
+}
+
+ZSet::ZSet(const ZSet& other) : ZSet() {
+  for (const Node* n = other.First(); n != nullptr; n = n->next()) Insert(n->member(), n->score());
+}
+
+ZSet::Level* ZSet::header_levels() const { return header_->levels(); }
+
+size_t ZSet::MallocSize() const {
+  return sizeof(ZSet) + mi_usable_size(header_) + node_bytes_ +
+         (buckets_ != nullptr ? mi_usable_size(buckets_) : 0);
+}
+
+bool ZSet::Less(const Node* n, double score, std::string_view member) {
+  return n->score_ < score || (n->score_ == score && CompareMembers(n->member(), member) < 0);
+}
+
+void ZSet::FindPath(double score, std::string_view member, Node** update, size_t* rank) const {
+  Node* x = header_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    if (rank != nullptr) rank[i] = i == level_ - 1 ? 0 : rank[i + 1];
+    Node* f;
+    while ((f = x->levels()[i].forward) != nullptr && Less(f, score, member)) {
+      if (rank != nullptr) rank[i] += x->levels()[i].span;
+      x = f;
+    }
+    update[i] = x;
+  }
+}
+
+void ZSet::Link(Node* x, Node** update, const size_t* rank_in) {
+  size_t rank[kMaxLevel];
+  std::memcpy(rank, rank_in, sizeof(size_t) * level_);
+  int level = static_cast<int>(x->level_);
+  if (level > level_) {
+    for (int i = level_; i < level; ++i) {
+      rank[i] = 0;
+      update[i] = header_;
+      header_levels()[i].span = length_;
+    }
+    level_ = level;
+  }
+  for (int i = 0; i < level; ++i) {
+    Level& ul = update[i]->levels()[i];
+    x->levels()[i].forward = ul.forward;
+    ul.forward = x;
+    x->levels()[i].span = ul.span - (rank[0] - rank[i]);
+    ul.span = (rank[0] - rank[i]) + 1;
+  }
+  for (int i = level; i < level_; ++i) update[i]->levels()[i].span++;
+  x->backward_ = update[0] == header_ ? nullptr : update[0];
+  Node* next = x->levels()[0].forward;
+  if (next != nullptr)
+    next->backward_ = x;
+  else
+    tail_ = x;
+  ++length_;
+}
+
+void ZSet::Unlink(Node* x, Node** update) {
+  for (int i = 0; i < level_; ++i) {
+    Level& ul = update[i]->levels()[i];
+    if (ul.forward == x) {
+      ul.span += x->levels()[i].span - 1;
+      ul.forward = x->levels()[i].forward;
+    } else {
+      ul.span -= 1;
+    }
+  }
+  Node* next = x->levels()[0].forward;
+  if (next != nullptr)
+    next->backward_ = x->backward_;
+  else
+    tail_ = x->backward_;
+  while (level_ > 1 && header_levels()[level_ - 1].forward == nullptr) --level_;
+  --length_;
+}
+
+size_t ZSet::BucketOfNode(const Node* n) const {
+  if (bits_ <= 24) return n->hash24_ >> (24 - bits_);
+  return BucketOf(HashMember(n->member()));
+}
+
+void ZSet::Rehash(unsigned bits) {
+  Node** old = buckets_;
+  size_t old_count = old == nullptr ? 0 : size_t{1} << bits_;
+  buckets_ = static_cast<Node**>(mi_calloc(size_t{1} << bits, sizeof(Node*)));
+  bits_ = bits;
+  for (size_t b = 0; b < old_count; ++b) {
+    Node* n = old[b];
+    while (n != nullptr) {
+      Node* next = n->chain_;
+      Node*& head = buckets_[BucketOfNode(n)];
+      n->chain_ = head;
+      head = n;
+      n = next;
+    }
+  }
+  mi_free(old);
+}
+
+void ZSet::ChainInsert(Node* n, uint64_t hash) {
+  // Load factor at most 1, like Redis's dict; 2^32 buckets at most keeps cursors in 32 bits.
+  if (buckets_ == nullptr)
+    Rehash(2);
+  else if (length_ > (size_t{1} << bits_) && bits_ < 32)
+    Rehash(bits_ + 1);
+  Node*& head = buckets_[BucketOf(hash)];
+  n->chain_ = head;
+  head = n;
+}
+
+void ZSet::ChainRemove(Node* n) {
+  Node** link = &buckets_[BucketOfNode(n)];
+  while (*link != n) link = &(*link)->chain_;
+  *link = n->chain_;
+}
+
+void ZSet::FreeNode(Node* n) {
+  node_bytes_ -= mi_usable_size(n);
+  mi_free(n);
+}
+
+const ZSet::Node* ZSet::Find(std::string_view member) const {
+  if (buckets_ == nullptr) return nullptr;
+  uint64_t h = HashMember(member);
+  uint32_t tag = static_cast<uint32_t>(h >> 40);
+  for (const Node* n = buckets_[BucketOf(h)]; n != nullptr; n = n->chain_) {
+    if (n->hash24_ == tag && n->member() == member) return n;
+  }
+  return nullptr;
+}
+
+void ZSet::Insert(std::string_view member, double score) {
+  uint64_t h = HashMember(member);
+  Node* update[kMaxLevel];
+  size_t rank[kMaxLevel];
+  FindPath(score, member, update, rank);
+  Node* x = NewNode(RandomLevel(), member, score, h);
+  node_bytes_ += mi_usable_size(x);
+  Link(x, update, rank);
+  ChainInsert(x, h);
+}
+
+void ZSet::UpdateScore(const Node* node, double score) {
+  Node* x = const_cast<Node*>(node);
+  Node* next = x->levels()[0].forward;
+  // Redis's shortcut: the node keeps its place when the new score still sits strictly between
+  // its neighbours' scores.
+  if ((x->backward_ == nullptr || x->backward_->score_ < score) &&
+      (next == nullptr || next->score_ > score)) {
+    x->score_ = score;
+    return;
+  }
+  Node* update[kMaxLevel];
+  size_t rank[kMaxLevel];
+  FindPath(x->score_, x->member(), update, nullptr);
+  Unlink(x, update);
+  x->score_ = score;
+  FindPath(score, x->member(), update, rank);
+  Link(x, update, rank);
+}
+
+void ZSet::EraseNode(const Node* node) {
+  Node* x = const_cast<Node*>(node);
+  Node* update[kMaxLevel];
+  FindPath(x->score_, x->member(), update, nullptr);
+  Unlink(x, update);
+  ChainRemove(x);
+  FreeNode(x);
+  // Shrink below 1/8 full (grow happens above 1/1), so a table never flips back and forth.
+  if (bits_ > 2 && length_ * 8 < (size_t{1} << bits_)) {
+    unsigned bits = 2;
+    while ((size_t{1} << bits) < length_ * 2) ++bits;
+    Rehash(bits);
+  }
+}
+
+bool ZSet::Erase(std::string_view member) {
+  const Node* n = Find(member);
+  if (n == nullptr) return false;
+  EraseNode(n);
+  return true;
+}
+
+const ZSet::Node* ZSet::AtRank(size_t rank0) const {
+  if (rank0 >= length_) return nullptr;
+  size_t rank = rank0 + 1;
+  size_t traversed = 0;
+  const Node* x = header_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    while (x->levels()[i].forward != nullptr && traversed + x->levels()[i].span <= rank) {
+      traversed += x->levels()[i].span;
+      x = x->levels()[i].forward;
+    }
+    if (traversed == rank) return x;
+  }
+  return nullptr;
+}
+
+size_t ZSet::RankOf(const Node* node) const {
+  size_t rank = 0;
+  const Node* x = header_;
+  double score = node->score_;
+  std::string_view member = node->member();
+  for (int i = level_ - 1; i >= 0; --i) {
+    const Node* f;
+    while (
+        (f = x->levels()[i].forward) != nullptr &&
+        (f->score_ < score || (f->score_ == score && CompareMembers(f->member(), member) <= 0))) {
+      rank += x->levels()[i].span;
+      x = f;
+    }
+    if (x == node) return rank - 1;
+  }
+  return rank - 1;
+}
+
+const ZSet::Node* ZSet::FirstIn(const ZScoreRange& r) const {
+  if (r.Empty() || tail_ == nullptr || !r.GteMin(tail_->score_) || !r.LteMax(First()->score_))
+    return nullptr;
+  const Node* x = header_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    const Node* f;
+    while ((f = x->levels()[i].forward) != nullptr && !r.GteMin(f->score_)) x = f;
+  }
+  x = x->levels()[0].forward;
+  return r.LteMax(x->score_) ? x : nullptr;
+}
+
+const ZSet::Node* ZSet::LastIn(const ZScoreRange& r) const {
+  if (r.Empty() || tail_ == nullptr || !r.GteMin(tail_->score_) || !r.LteMax(First()->score_))
+    return nullptr;
+  const Node* x = header_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    const Node* f;
+    while ((f = x->levels()[i].forward) != nullptr && r.LteMax(f->score_)) x = f;
+  }
+  return r.GteMin(x->score_) ? x : nullptr;
+}
+
+const ZSet::Node* ZSet::FirstIn(const ZLexRange& r) const {
+  if (r.Empty() || tail_ == nullptr || !r.GteMin(tail_->member()) || !r.LteMax(First()->member()))
+    return nullptr;
+  const Node* x = header_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    const Node* f;
+    while ((f = x->levels()[i].forward) != nullptr && !r.GteMin(f->member())) x = f;
+  }
+  x = x->levels()[0].forward;
+  return r.LteMax(x->member()) ? x : nullptr;
+}
+
+const ZSet::Node* ZSet::LastIn(const ZLexRange& r) const {
+  if (r.Empty() || tail_ == nullptr || !r.GteMin(tail_->member()) || !r.LteMax(First()->member()))
+    return nullptr;
+  const Node* x = header_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    const Node* f;
+    while ((f = x->levels()[i].forward) != nullptr && r.LteMax(f->member())) x = f;
+  }
+  return r.GteMin(x->member()) ? x : nullptr;
+}
+
+template <typename Pred>
+size_t ZSet::EraseWhile(Node* x, Node** update, Pred in_range) {
+  size_t removed = 0;
+  while (x != nullptr && in_range(x)) {
+    Node* next = x->levels()[0].forward;
+    Unlink(x, update);
+    ChainRemove(x);
+    FreeNode(x);
+    ++removed;
+    x = next;
+  }
+  if (bits_ > 2 && length_ * 8 < (size_t{1} << bits_)) {
+    unsigned bits = 2;
+    while ((size_t{1} << bits) < length_ * 2) ++bits;
+    Rehash(bits);
+  }
+  return removed;
+}
+
+size_t ZSet::EraseRanks(size_t start0, size_t end0) {
+  Node* update[kMaxLevel];
+  size_t start = start0 + 1;
+  size_t traversed = 0;
+  Node* x = header_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    while (x->levels()[i].forward != nullptr && traversed + x->levels()[i].span < start) {
+      traversed += x->levels()[i].span;
+      x = x->levels()[i].forward;
+    }
+    update[i] = x;
+  }
+  size_t count = end0 - start0 + 1;
+  return EraseWhile(x->levels()[0].forward, update, [&count](const Node*) { return count-- > 0; });
+}
+
+size_t ZSet::EraseRange(const ZScoreRange& r) {
+  Node* update[kMaxLevel];
+  Node* x = header_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    Node* f;
+    while ((f = x->levels()[i].forward) != nullptr && !r.GteMin(f->score_)) x = f;
+    update[i] = x;
+  }
+  return EraseWhile(x->levels()[0].forward, update,
+                    [&r](const Node* n) { return r.LteMax(n->score_); });
+}
+
+size_t ZSet::EraseRange(const ZLexRange& r) {
+  Node* update[kMaxLevel];
+  Node* x = header_;
+  for (int i = level_ - 1; i >= 0; --i) {
+    Node* f;
+    while ((f = x->levels()[i].forward) != nullptr && !r.GteMin(f->member())) x = f;
+    update[i] = x;
+  }
+  return EraseWhile(x->levels()[0].forward, update,
+                    [&r](const Node* n) { return r.LteMax(n->member()); });
+}
+
+uint64_t ZSet::Scan(uint64_t cursor, const std::function<void(const Node*)>& fn) const {
+  if (buckets_ == nullptr) return 0;
+  // The cursor is the 32-bit hash prefix where the next bucket starts; bucket b of 2^bits covers
+  // the prefixes [b << (32 - bits), (b + 1) << (32 - bits)).
+  uint64_t b = (cursor & 0xFFFFFFFFull) >> (32 - bits_);
+  for (const Node* n = buckets_[b]; n != nullptr; n = n->chain_) fn(n);
+  ++b;
+  if (b == (uint64_t{1} << bits_)) return 0;
+  return b << (32 - bits_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// zlp
+
+namespace zlp {
+
+namespace {
+
+std::string_view MemberAt(const uint8_t* eptr, char* scratch) { return lp::Get(eptr).Str(scratch); }
+
+// Predicates of a range on one (member, score) pair.
+bool GteMin(const ZScoreRange& r, const uint8_t*, const uint8_t* sptr) {
+  return r.GteMin(ScoreAt(sptr));
+}
+bool LteMax(const ZScoreRange& r, const uint8_t*, const uint8_t* sptr) {
+  return r.LteMax(ScoreAt(sptr));
+}
+bool GteMin(const ZLexRange& r, const uint8_t* eptr, const uint8_t*) {
+  char buf[24];
+  return r.GteMin(MemberAt(eptr, buf));
+}
+bool LteMax(const ZLexRange& r, const uint8_t* eptr, const uint8_t*) {
+  char buf[24];
+  return r.LteMax(MemberAt(eptr, buf));
+}
+
+// zzlIsInRange / zzlIsInLexRange: the range can hold elements of this listpack.
+template <typename R>
+bool MayHold(uint8_t* lp, const R& r) {
+  if (r.Empty()) return false;
+  uint8_t* last = lp::Last(lp);
+  if (last == nullptr) return false;
+  if (!GteMin(r, lp::Prev(lp, last), last)) return false;
+  uint8_t* first = lp::First(lp);
+  return LteMax(r, first, lp::Next(lp, first));
+}
+
+template <typename R>
+void FindRangeT(uint8_t* lp, const R& r, size_t* start, size_t* count) {
+  *start = 0;
+  *count = 0;
+  if (!MayHold(lp, r)) return;
+  size_t idx = 0;
+  uint8_t* eptr = lp::First(lp);
+  while (eptr != nullptr) {
+    uint8_t* sptr = lp::Next(lp, eptr);
+    if (GteMin(r, eptr, sptr)) {
+      *start = idx;
+      while (eptr != nullptr && LteMax(r, eptr, lp::Next(lp, eptr))) {
+        ++*count;
+        eptr = lp::Next(lp, lp::Next(lp, eptr));
+      }
+      return;
+    }
+    eptr = lp::Next(lp, sptr);
+    ++idx;
+  }
+}
+
+// zzlLastInRange / zzlLastInLexRange: from the tail, the first pair within max, if within min.
+template <typename R>
+uint8_t* LastInT(uint8_t* lp, const R& r) {
+  if (!MayHold(lp, r)) return nullptr;
+  uint8_t* sptr = lp::Last(lp);
+  while (sptr != nullptr) {
+    uint8_t* eptr = lp::Prev(lp, sptr);
+    if (LteMax(r, eptr, sptr)) return GteMin(r, eptr, sptr) ? eptr : nullptr;
+    sptr = lp::Prev(lp, eptr);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+uint32_t Length(const uint8_t* lp) { return lp::Length(lp) / 2; }
+
+double ScoreAt(const uint8_t* sptr) {
+  lp::Elem e = lp::Get(sptr);
+  if (e.is_int) return static_cast<double>(e.ival);
+  double d = 0;
+  std::from_chars(e.sval.data(), e.sval.data() + e.sval.size(), d);
+  return d;
+}
+
+std::string_view EncodeScore(double score, char* buf) {
+  // double2ll's range: [-LLONG_MAX/2, LLONG_MAX/2] as doubles.
+  if (score >= -4611686018427387904.0 && score <= 4611686018427387904.0) {
+    auto v = static_cast<int64_t>(score);
+    if (static_cast<double>(v) == score) return {buf, protocol::FormatInt64(v, buf)};
+  }
+  auto res = std::to_chars(buf, buf + kScoreBufSize, score);
+  return {buf, static_cast<size_t>(res.ptr - buf)};
+}
+
+uint8_t* Find(uint8_t* lp, std::string_view member, double* score) {
+  uint8_t* eptr = lp::First(lp);
+  while (eptr != nullptr) {
+    uint8_t* sptr = lp::Next(lp, eptr);
+    if (lp::Eq(eptr, member)) {
+      *score = ScoreAt(sptr);
+      return eptr;
+    }
+    eptr = lp::Next(lp, sptr);
+  }
+  return nullptr;
+}
+
+uint8_t* Insert(uint8_t* lp, std::string_view member, double score) {
+  char sbuf[kScoreBufSize];
+  std::string_view s = EncodeScore(score, sbuf);
+  char mbuf[24];
+  uint8_t* eptr = lp::First(lp);
+  while (eptr != nullptr) {
+    uint8_t* sptr = lp::Next(lp, eptr);
+    double cur = ScoreAt(sptr);
+    if (cur > score || (cur == score && CompareMembers(MemberAt(eptr, mbuf), member) > 0)) {
+      uint8_t* m = nullptr;
+      lp = lp::Insert(lp, eptr, member, /*before=*/true, &m);
+      return lp::Insert(lp, m, s, /*before=*/false, nullptr);
+    }
+    eptr = lp::Next(lp, sptr);
+  }
+  lp = lp::Append(lp, member);
+  return lp::Append(lp, s);
+}
+
+uint8_t* Delete(uint8_t* lp, uint8_t* eptr) {
+  uint8_t* sptr = nullptr;
+  lp = lp::Delete(lp, eptr, &sptr);
+  return lp::Delete(lp, sptr, nullptr);
+}
+
+uint8_t* DeleteRanks(uint8_t* lp, size_t start, size_t count) {
+  return lp::DeleteRange(lp, static_cast<int64_t>(2 * start), static_cast<uint32_t>(2 * count));
+}
+
+void FindRange(uint8_t* lp, const ZScoreRange& r, size_t* start, size_t* count) {
+  FindRangeT(lp, r, start, count);
+}
+void FindRange(uint8_t* lp, const ZLexRange& r, size_t* start, size_t* count) {
+  FindRangeT(lp, r, start, count);
+}
+
+ZSet* ToZSet(const uint8_t* lp_in) {
+  auto* lp = const_cast<uint8_t*>(lp_in);
+  auto* zs = new ZSet();
+  char buf[24];
+  for (uint8_t* eptr = lp::First(lp); eptr != nullptr;) {
+    uint8_t* sptr = lp::Next(lp, eptr);
+    zs->Insert(MemberAt(eptr, buf), ScoreAt(sptr));
+    eptr = lp::Next(lp, sptr);
+  }
+  return zs;
+}
+
+uint8_t* FromZSet(const ZSet& zs) {
+  uint8_t* lp = lp::New();
+  char buf[kScoreBufSize];
+  for (const ZSet::Node* n = zs.First(); n != nullptr; n = n->next()) {
+    lp = lp::Append(lp, n->member());
+    lp = lp::Append(lp, EncodeScore(n->score(), buf));
+  }
+  return lp;
+}
+
+}  // namespace zlp
+
+// ---------------------------------------------------------------------------------------------
+// ZIter / ZView
+
+ZIter::ZIter(uint8_t* lp, uint8_t* eptr) : lp_(lp), eptr_(eptr) { Load(); }
+
+ZIter::ZIter(const ZSet::Node* node) : node_(node) { Load(); }
+
+ZIter::ZIter(const ZIter& o) : lp_(o.lp_), eptr_(o.eptr_), node_(o.node_) { Load(); }
+
+ZIter& ZIter::operator=(const ZIter& o) {
+  lp_ = o.lp_;
+  eptr_ = o.eptr_;
+  node_ = o.node_;
+  Load();
+  return *this;
+}
+
+void ZIter::Load() {
+  if (node_ != nullptr) {
+    member_ = node_->member();
+    score_ = node_->score();
+  } else if (eptr_ != nullptr) {
+    member_ = lp::Get(eptr_).Str(buf_);
+    score_ = zlp::ScoreAt(lp::Next(lp_, eptr_));
+  }
+}
+
+std::string_view ZIter::member() const { return member_; }
+double ZIter::score() const { return score_; }
+
+void ZIter::Next() {
+  if (node_ != nullptr) {
+    node_ = node_->next();
+  } else {
+    eptr_ = lp::Next(lp_, lp::Next(lp_, eptr_));
+  }
+  Load();
+}
+
+void ZIter::Prev() {
+  if (node_ != nullptr) {
+    node_ = node_->prev();
+  } else {
+    uint8_t* sptr = lp::Prev(lp_, eptr_);
+    eptr_ = sptr == nullptr ? nullptr : lp::Prev(lp_, sptr);
+  }
+  Load();
+}
+
+size_t ZView::size() const { return listpack() ? zlp::Length(lp()) : zs()->size(); }
+
+bool ZView::Score(std::string_view member, double* score) const {
+  if (listpack()) return zlp::Find(lp(), member, score) != nullptr;
+  const ZSet::Node* n = zs()->Find(member);
+  if (n == nullptr) return false;
+  *score = n->score();
+  return true;
+}
+
+bool ZView::Rank(std::string_view member, size_t* rank) const {
+  if (listpack()) {
+    size_t r = 0;
+    uint8_t* l = lp();
+    for (uint8_t* eptr = lp::First(l); eptr != nullptr; eptr = lp::Next(l, lp::Next(l, eptr))) {
+      if (lp::Eq(eptr, member)) {
+        *rank = r;
+        return true;
+      }
+      ++r;
+    }
+    return false;
+  }
+  const ZSet::Node* n = zs()->Find(member);
+  if (n == nullptr) return false;
+  *rank = zs()->RankOf(n);
+  return true;
+}
+
+ZIter ZView::AtRank(size_t rank) const {
+  if (rank >= size()) return ZIter();
+  if (listpack()) return ZIter(lp(), lp::Seek(lp(), static_cast<int64_t>(2 * rank)));
+  return ZIter(zs()->AtRank(rank));
+}
+
+ZIter ZView::FirstIn(const ZScoreRange& r) const {
+  if (!listpack()) return ZIter(zs()->FirstIn(r));
+  size_t start, count;
+  zlp::FindRange(lp(), r, &start, &count);
+  return count == 0 ? ZIter() : AtRank(start);
+}
+
+ZIter ZView::FirstIn(const ZLexRange& r) const {
+  if (!listpack()) return ZIter(zs()->FirstIn(r));
+  size_t start, count;
+  zlp::FindRange(lp(), r, &start, &count);
+  return count == 0 ? ZIter() : AtRank(start);
+}
+
+ZIter ZView::LastIn(const ZScoreRange& r) const {
+  if (!listpack()) return ZIter(zs()->LastIn(r));
+  return ZIter(lp(), zlp::LastInT(lp(), r));
+}
+
+ZIter ZView::LastIn(const ZLexRange& r) const {
+  if (!listpack()) return ZIter(zs()->LastIn(r));
+  return ZIter(lp(), zlp::LastInT(lp(), r));
+}
+
+namespace {
+// ZCOUNT/ZLEXCOUNT on a skiplist: from the first element in range to the end, less what follows
+// the last element in range.
+template <typename R>
+size_t CountT(const ZSet& zs, const R& r) {
+  const ZSet::Node* first = zs.FirstIn(r);
+  if (first == nullptr) return 0;
+  size_t count = zs.size() - zs.RankOf(first);
+  const ZSet::Node* last = zs.LastIn(r);
+  if (last != nullptr) count -= zs.size() - zs.RankOf(last) - 1;
+  return count;
+}
+}  // namespace
+
+size_t ZView::Count(const ZScoreRange& r) const {
+  if (!listpack()) return CountT(*zs(), r);
+  size_t start, count;
+  zlp::FindRange(lp(), r, &start, &count);
+  return count;
+}
+
+size_t ZView::Count(const ZLexRange& r) const {
+  if (!listpack()) return CountT(*zs(), r);
+  size_t start, count;
+  zlp::FindRange(lp(), r, &start, &count);
+  return count;
+}
+
 }  // namespace shoal

@@ -110,14 +110,15 @@ std::pair<ObjEnc, void*> BuildValue(const std::vector<Element>& elems) {
   return {ObjEnc::kSkipList, zs};
 }
 
-// Stores elems under key (replacing the key and its TTL), or deletes the key when elems is empty.
-void StoreResult(DbSlice& slice, DbIndex db, std::string_view key, std::vector<Element>* elems) {
-  if (elems->empty()) {
+// Stores elems (sorted by ElementLess) under key, replacing the key and its TTL, or deletes the
+// key when elems is empty.
+void StoreResult(DbSlice& slice, DbIndex db, std::string_view key,
+                 const std::vector<Element>& elems) {
+  if (elems.empty()) {
     slice.DeleteKey(db, key);
     return;
   }
-  std::sort(elems->begin(), elems->end(), ElementLess);
-  auto [enc, obj] = BuildValue(*elems);
+  auto [enc, obj] = BuildValue(elems);
   PutObject(slice, db, key, ObjType::kZSet, enc, obj);
 }
 
@@ -165,9 +166,8 @@ bool ParseLexRange(std::string_view min, std::string_view max, ZLexRange* r) {
          ParseLexBound(max, &r->max_kind, &r->max, &r->maxex);
 }
 
-// Redis clamps rank ranges this way (start/end may be negative, counted from the end). False
-// when the range is empty; else [*first, *first + *count) in ascending ranks from the range's
-// start in walk order.
+// Redis's clamping of a rank range (negative ranks count from the end): false when it is empty,
+// else it is the *count ranks from *first (counted from the walk's starting end).
 bool ClampRanks(int64_t llen, int64_t start, int64_t end, int64_t* first, int64_t* count) {
   if (start < 0) start += llen;
   if (end < 0) end += llen;
@@ -594,7 +594,8 @@ void CmdZrangestore(ArgSlice args, CommandContext& ctx) {
                           break;
                         if (elems[i].second == 0) elems[i].second = 0.0;
                       }
-                      StoreResult(shard.db_slice(), db, args[1], &elems);
+                      if (r->dir < 0) std::reverse(elems.begin(), elems.end());
+                      StoreResult(shard.db_slice(), db, args[1], elems);
                     }});
   RunPhases(ctx, args, std::move(phases), [st, c] {
     if (st->wrong)
@@ -641,7 +642,7 @@ void RemRangeGeneric(ArgSlice args, CommandContext& ctx, RangeReq::Type type) {
       zlp::FindRange(v.lp(), r.score, &start, &deleted);
     else
       zlp::FindRange(v.lp(), r.lex, &start, &deleted);
-    e->set_object(zlp::DeleteRanks(v.lp(), start, deleted), ObjEnc::kListPack);
+    if (deleted > 0) e->set_object(zlp::DeleteRanks(v.lp(), start, deleted), ObjEnc::kListPack);
   } else {
     auto* zs = static_cast<ZSet*>(e->object());
     deleted = type == RangeReq::kScore ? zs->EraseRange(r.score) : zs->EraseRange(r.lex);
@@ -732,7 +733,7 @@ struct MpopArgs {
 std::string ParseMpop(ArgSlice args, size_t numkeys_idx, MpopArgs* m) {
   int64_t numkeys;
   if (!ParseLong(args[numkeys_idx], &numkeys) || numkeys < 1) return kNumkeys;
-  if (static_cast<uint64_t>(numkeys) >= args.size() - numkeys_idx) return errors::kSyntax;
+  if (static_cast<uint64_t>(numkeys) >= args.size() - numkeys_idx - 1) return errors::kSyntax;
   size_t where = numkeys_idx + static_cast<size_t>(numkeys) + 1;
   if (EqNoCaseC(args[where], "min"))
     m->max = false;
@@ -1282,7 +1283,7 @@ void SetOpGeneric(ArgSlice args, CommandContext& ctx, SetOp op, bool store, bool
                     }});
   phases.push_back({{1}, [st, args, db, settle](Shard& shard, const std::vector<uint32_t>&) {
                       settle();
-                      if (!st->Failed()) StoreResult(shard.db_slice(), db, args[1], &st->result);
+                      if (!st->Failed()) StoreResult(shard.db_slice(), db, args[1], st->result);
                     }});
   RunPhases(ctx, args, std::move(phases), [st, c, reply_error] {
     if (st->Failed())
