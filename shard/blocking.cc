@@ -19,8 +19,7 @@ void BlockingController::Unregister(DbIndex db, std::string_view key, const Wait
   auto it = waiting_.find({db, std::string(key)});
   if (it == waiting_.end()) return;
   Queue& q = it->second;
-  q.erase(std::remove_if(q.begin(), q.end(), [w](const auto& p) { return p.get() == w; }),
-          q.end());
+  q.erase(std::remove_if(q.begin(), q.end(), [w](const auto& p) { return p.get() == w; }), q.end());
   if (q.empty()) waiting_.erase(it);
 }
 

@@ -1,10 +1,9 @@
 #include "shard/entry.h"
 
-#include <mimalloc.h>
-
 #include <cstring>
 
 #include "protocol/reply_builder.h"
+#include "shard/alloc.h"
 #include "shard/object.h"
 
 namespace shoal {
@@ -53,9 +52,9 @@ uint8_t* AllocEntry(std::string_view key, ObjType type, ObjEnc enc, int64_t expi
   size_t klen_size = VarintLen(key.size());
   size_t off = kHeader + klen_size + key.size() + (expire_ms ? 8 : 0);
   size_t need = off + value_size;
-  uint8_t* b = reuse != nullptr && mi_usable_size(reuse) >= need
+  uint8_t* b = reuse != nullptr && mem::UsableSize(reuse) >= need
                    ? reinterpret_cast<uint8_t*>(reuse)
-                   : static_cast<uint8_t*>(mi_malloc(need));
+                   : static_cast<uint8_t*>(mem::Malloc(need));
   b[0] = static_cast<uint8_t>(static_cast<uint8_t>(type) | (static_cast<uint8_t>(enc) << 4));
   b[1] = expire_ms ? 1 : 0;
   b[2] = lru & 0xFF;
@@ -122,9 +121,9 @@ const char* EncodingName(ObjEnc e) {
 
 RawStr* NewRawStr(std::string_view value, size_t cap) {
   if (cap < value.size()) cap = value.size();
-  auto* r = static_cast<RawStr*>(mi_malloc(sizeof(RawStr) + cap));
+  auto* r = static_cast<RawStr*>(mem::Malloc(sizeof(RawStr) + cap));
   r->len = value.size();
-  r->cap = mi_usable_size(r) - sizeof(RawStr);
+  r->cap = mem::UsableSize(r) - sizeof(RawStr);
   if (!value.empty()) std::memcpy(r->data(), value.data(), value.size());
   return r;
 }
@@ -133,12 +132,12 @@ RawStr* GrowRawStr(RawStr* r, size_t need) {
   if (need <= r->cap) return r;
   constexpr size_t kMaxPrealloc = 1024 * 1024;
   size_t cap = need < kMaxPrealloc ? need * 2 : need + kMaxPrealloc;
-  auto* nr = static_cast<RawStr*>(mi_realloc(r, sizeof(RawStr) + cap));
-  nr->cap = mi_usable_size(nr) - sizeof(RawStr);
+  auto* nr = static_cast<RawStr*>(mem::Realloc(r, sizeof(RawStr) + cap));
+  nr->cap = mem::UsableSize(nr) - sizeof(RawStr);
   return nr;
 }
 
-void FreeRawStr(RawStr* r) { mi_free(r); }
+void FreeRawStr(RawStr* r) { mem::Free(r); }
 
 Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t expire_ms,
                         uint32_t lru, Entry* reuse) {
@@ -192,7 +191,7 @@ Entry* Entry::Rekey(Entry* e, std::string_view new_key, int64_t expire_ms) {
   size_t off;
   uint8_t* b = AllocEntry(new_key, e->type(), e->enc(), expire_ms, e->lru(), vsize, &off);
   std::memcpy(b + off, e->bytes() + e->ValueOffset(), vsize);
-  mi_free(e);  // value pointers (raw/objects) moved to the new block
+  mem::Free(e);  // value pointers (raw/objects) moved to the new block
   return reinterpret_cast<Entry*>(b);
 }
 
@@ -223,7 +222,7 @@ void Entry::Free(Entry* e) {
   } else if (e->type() != ObjType::kString) {
     FreeObject(e->type(), e->enc(), e->object());
   }
-  mi_free(e);
+  mem::Free(e);
 }
 
 size_t Entry::KeyEnd() const {
@@ -292,8 +291,8 @@ std::string_view Entry::StringBytes(char* scratch) const {
 }
 
 size_t Entry::MallocSize() const {
-  size_t s = mi_usable_size(this);
-  if (enc() == ObjEnc::kRaw) s += mi_usable_size(raw());
+  size_t s = mem::UsableSize(this);
+  if (enc() == ObjEnc::kRaw) s += mem::UsableSize(raw());
   return s;
 }
 

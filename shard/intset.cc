@@ -1,9 +1,9 @@
 // Intset: sorted int64 array in the narrowest of three widths, with binary search and upgrades.
 #include "shard/intset.h"
 
-#include <mimalloc.h>
-
 #include <cstring>
+
+#include "shard/alloc.h"
 
 namespace shoal::intset {
 
@@ -91,7 +91,7 @@ bool Search(const uint8_t* is, int64_t v, uint32_t* pos) {
 }
 
 uint8_t* Resize(uint8_t* is, uint32_t width, uint32_t len) {
-  return static_cast<uint8_t*>(mi_realloc(is, kHeaderSize + size_t{width} * len));
+  return static_cast<uint8_t*>(mem::Realloc(is, kHeaderSize + size_t{width} * len));
 }
 
 // Rewrites every member at the wider width and adds v, which is outside the old range (it needs
@@ -113,22 +113,22 @@ uint8_t* UpgradeAndAdd(uint8_t* is, int64_t v) {
 }  // namespace
 
 uint8_t* New() {
-  auto* is = static_cast<uint8_t*>(mi_malloc(kHeaderSize));
+  auto* is = static_cast<uint8_t*>(mem::Malloc(kHeaderSize));
   StoreU32(is, 2);
   SetLength(is, 0);
   return is;
 }
 
-void Free(uint8_t* is) { mi_free(is); }
+void Free(uint8_t* is) { mem::Free(is); }
 
 uint8_t* Clone(const uint8_t* is) {
   const size_t n = BlobLen(is);
-  auto* copy = static_cast<uint8_t*>(mi_malloc(n));
+  auto* copy = static_cast<uint8_t*>(mem::Malloc(n));
   std::memcpy(copy, is, n);
   return copy;
 }
 
-size_t MallocSize(const uint8_t* is) { return mi_usable_size(is); }
+size_t MallocSize(const uint8_t* is) { return mem::UsableSize(is); }
 uint32_t Length(const uint8_t* is) { return LoadU32(is + 4); }
 
 bool Contains(const uint8_t* is, int64_t v) {

@@ -2,12 +2,11 @@
 // listpack.h.
 #include "shard/listpack.h"
 
-#include <mimalloc.h>
-
 #include <cstring>
 #include <string>
 
 #include "protocol/reply_builder.h"
+#include "shard/alloc.h"
 
 namespace shoal::lp {
 
@@ -211,11 +210,11 @@ uint8_t* Splice(uint8_t* lp, size_t off, size_t old_size, const Pending* e, int 
   const size_t tail = total - off - old_size;
   const size_t new_total = total - old_size + new_size;
   if (new_size > old_size) {
-    lp = static_cast<uint8_t*>(mi_realloc(lp, new_total));
+    lp = static_cast<uint8_t*>(mem::Realloc(lp, new_total));
     std::memmove(lp + off + new_size, lp + off + old_size, tail);
   } else if (new_size < old_size) {
     std::memmove(lp + off + new_size, lp + off + old_size, tail);
-    lp = static_cast<uint8_t*>(mi_realloc(lp, new_total));
+    lp = static_cast<uint8_t*>(mem::Realloc(lp, new_total));
   }
   if (e != nullptr) e->Write(lp + off);
   SetBytes(lp, new_total);
@@ -257,23 +256,23 @@ std::string_view Elem::Str(char* scratch) const {
 }
 
 uint8_t* New() {
-  auto* lp = static_cast<uint8_t*>(mi_malloc(kHeaderSize + 1));
+  auto* lp = static_cast<uint8_t*>(mem::Malloc(kHeaderSize + 1));
   SetBytes(lp, kHeaderSize + 1);
   SetLength(lp, 0);
   lp[kHeaderSize] = kEof;
   return lp;
 }
 
-void Free(uint8_t* lp) { mi_free(lp); }
+void Free(uint8_t* lp) { mem::Free(lp); }
 
 uint8_t* Clone(const uint8_t* lp) {
   const size_t n = Bytes(lp);
-  auto* copy = static_cast<uint8_t*>(mi_malloc(n));
+  auto* copy = static_cast<uint8_t*>(mem::Malloc(n));
   std::memcpy(copy, lp, n);
   return copy;
 }
 
-size_t MallocSize(const uint8_t* lp) { return mi_usable_size(lp); }
+size_t MallocSize(const uint8_t* lp) { return mem::UsableSize(lp); }
 size_t Bytes(const uint8_t* lp) { return LoadU32(lp); }
 uint32_t Length(const uint8_t* lp) { return LoadU32(lp + 4); }
 
@@ -418,7 +417,7 @@ uint8_t* DeleteRange(uint8_t* lp, int64_t index, uint32_t count) {
   const size_t total = Bytes(lp);
   const size_t removed = static_cast<size_t>(end - start);
   std::memmove(start, end, total - off - removed);
-  lp = static_cast<uint8_t*>(mi_realloc(lp, total - removed));
+  lp = static_cast<uint8_t*>(mem::Realloc(lp, total - removed));
   SetBytes(lp, total - removed);
   SetLength(lp, Length(lp) - n);
   return lp;

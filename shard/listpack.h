@@ -37,11 +37,11 @@ struct Elem {
   std::string_view Str(char* scratch) const;
 };
 
-uint8_t* First(uint8_t* lp);                 // nullptr when empty
-uint8_t* Last(uint8_t* lp);                  // nullptr when empty
-uint8_t* Next(uint8_t* lp, uint8_t* p);      // nullptr after the last
-uint8_t* Prev(uint8_t* lp, uint8_t* p);      // nullptr before the first
-uint8_t* Seek(uint8_t* lp, int64_t index);   // negative counts from the end; nullptr out of range
+uint8_t* First(uint8_t* lp);                // nullptr when empty
+uint8_t* Last(uint8_t* lp);                 // nullptr when empty
+uint8_t* Next(uint8_t* lp, uint8_t* p);     // nullptr after the last
+uint8_t* Prev(uint8_t* lp, uint8_t* p);     // nullptr before the first
+uint8_t* Seek(uint8_t* lp, int64_t index);  // negative counts from the end; nullptr out of range
 Elem Get(const uint8_t* p);
 // True when the element's bytes equal s (an int element compares as its decimal digits).
 bool Eq(const uint8_t* p, std::string_view s);

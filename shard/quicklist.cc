@@ -1,10 +1,9 @@
 // QuickList implementation: node management (limits, split, merge) and positional operations.
 #include "shard/quicklist.h"
 
-#include <mimalloc.h>
-
 #include <algorithm>
 
+#include "shard/alloc.h"
 #include "shard/listpack.h"
 
 namespace shoal {
@@ -68,7 +67,7 @@ QuickList::QuickList(const QuickList& other) : count_(other.count_), fill_(other
 size_t QuickList::MallocSize() const {
   size_t s = sizeof(QuickList);
   for (const Node* n = head_; n != nullptr; n = n->next)
-    s += mi_usable_size(n) + lp::MallocSize(n->lp);
+    s += mem::UsableSize(n) + lp::MallocSize(n->lp);
   return s;
 }
 
@@ -89,7 +88,7 @@ bool QuickList::Validate() const {
 // ---- Node management ----
 
 QuickList::Node* QuickList::NewNode(uint8_t* lp) {
-  Node* n = static_cast<Node*>(mi_malloc(sizeof(Node)));
+  Node* n = static_cast<Node*>(mem::Malloc(sizeof(Node)));
   n->prev = n->next = nullptr;
   n->lp = lp;
   return n;
@@ -97,7 +96,7 @@ QuickList::Node* QuickList::NewNode(uint8_t* lp) {
 
 void QuickList::FreeNode(Node* n) {
   lp::Free(n->lp);
-  mi_free(n);
+  mem::Free(n);
 }
 
 void QuickList::LinkAfter(Node* n, Node* prev) {

@@ -2,12 +2,11 @@
 // with Redis's reverse-binary cursor.
 #include "shard/str_map.h"
 
-#include <mimalloc.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstring>
 
+#include "shard/alloc.h"
 #include "shard/hash.h"
 
 namespace shoal {
@@ -96,23 +95,23 @@ StrMap::~StrMap() {
   for (size_t b = 0; b <= mask_; ++b) {
     for (Node* n = buckets_[b]; n != nullptr;) {
       Node* next = n->next;
-      mi_free(n);
+      mem::Free(n);
       n = next;
     }
   }
-  mi_free(buckets_);
+  mem::Free(buckets_);
 }
 
 StrMap::StrMap(const StrMap& other) : mask_(other.mask_), size_(other.size_) {
   if (other.buckets_ == nullptr) return;
-  buckets_ = static_cast<Node**>(mi_calloc(mask_ + 1, sizeof(Node*)));
+  buckets_ = static_cast<Node**>(mem::Calloc(mask_ + 1, sizeof(Node*)));
   for (size_t b = 0; b <= mask_; ++b) {
     Node** link = &buckets_[b];
     for (const Node* n = other.buckets_[b]; n != nullptr; n = n->next) {
       const size_t size = n->Size();
-      auto* copy = static_cast<Node*>(mi_malloc(size));
+      auto* copy = static_cast<Node*>(mem::Malloc(size));
       std::memcpy(copy, n, size);
-      node_bytes_ += mi_usable_size(copy);
+      node_bytes_ += mem::UsableSize(copy);
       *link = copy;
       link = &copy->next;
     }
@@ -123,24 +122,24 @@ StrMap::StrMap(const StrMap& other) : mask_(other.mask_), size_(other.size_) {
 StrMap::Node* StrMap::NewNode(std::string_view key, std::string_view value) {
   const size_t size =
       sizeof(Node) + VarintSize(key.size()) + key.size() + VarintSize(value.size()) + value.size();
-  auto* n = static_cast<Node*>(mi_malloc(size));
+  auto* n = static_cast<Node*>(mem::Malloc(size));
   n->next = nullptr;
   uint8_t* p = PutVarint(n->data(), key.size());
   if (!key.empty()) std::memcpy(p, key.data(), key.size());
   p = PutVarint(p + key.size(), value.size());
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
-  node_bytes_ += mi_usable_size(n);
+  node_bytes_ += mem::UsableSize(n);
   return n;
 }
 
 void StrMap::FreeNode(Node* node) {
-  node_bytes_ -= mi_usable_size(node);
-  mi_free(node);
+  node_bytes_ -= mem::UsableSize(node);
+  mem::Free(node);
 }
 
 void StrMap::Resize(size_t buckets) {
   if (buckets == mask_ + 1 && buckets_ != nullptr) return;
-  auto* table = static_cast<Node**>(mi_calloc(buckets, sizeof(Node*)));
+  auto* table = static_cast<Node**>(mem::Calloc(buckets, sizeof(Node*)));
   const size_t mask = buckets - 1;
   if (buckets_ != nullptr) {
     for (size_t b = 0; b <= mask_; ++b) {
@@ -152,7 +151,7 @@ void StrMap::Resize(size_t buckets) {
         n = next;
       }
     }
-    mi_free(buckets_);
+    mem::Free(buckets_);
   }
   buckets_ = table;
   mask_ = mask;
@@ -217,7 +216,7 @@ bool StrMap::Erase(std::string_view key) {
   FreeNode(n);
   --size_;
   if (size_ == 0) {
-    mi_free(buckets_);
+    mem::Free(buckets_);
     buckets_ = nullptr;
     mask_ = 0;
   } else if (mask_ + 1 > kMinBuckets && size_ * 10 < mask_ + 1) {
@@ -273,7 +272,7 @@ uint64_t StrMap::Scan(uint64_t cursor, const Visit& fn) const {
 }
 
 size_t StrMap::MallocSize() const {
-  return node_bytes_ + (buckets_ != nullptr ? mi_usable_size(buckets_) : 0);
+  return node_bytes_ + (buckets_ != nullptr ? mem::UsableSize(buckets_) : 0);
 }
 
 }  // namespace shoal

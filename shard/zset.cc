@@ -2,13 +2,12 @@
 // interface over both (ZIter, ZView). See zset.h for the layouts.
 #include "shard/zset.h"
 
-#include <mimalloc.h>
-
 #include <charconv>
 #include <cstring>
 #include <random>
 
 #include "protocol/reply_builder.h"
+#include "shard/alloc.h"
 #include "shard/hash.h"
 #include "shard/listpack.h"
 
@@ -87,7 +86,7 @@ const ZSet::Node* ZSet::Node::next() const { return levels()[0].forward; }
 
 ZSet::Node* ZSet::NewNode(int level, std::string_view member, double score, uint64_t hash) {
   size_t bytes = sizeof(Node) + sizeof(Level) * level + member.size();
-  auto* n = static_cast<Node*>(mi_malloc(bytes));
+  auto* n = static_cast<Node*>(mem::Malloc(bytes));
   n->score_ = score;
   n->backward_ = nullptr;
   n->chain_ = nullptr;
@@ -105,11 +104,11 @@ ZSet::~ZSet() {
   Node* n = header_levels()[0].forward;
   while (n != nullptr) {
     Node* next = n->levels()[0].forward;
-    mi_free(n);
+    mem::Free(n);
     n = next;
   }
-  mi_free(header_);
-  mi_free(buckets_);
+  mem::Free(header_);
+  mem::Free(buckets_);
 }
 
 ZSet::ZSet(const ZSet& other) : ZSet() {
@@ -119,8 +118,8 @@ ZSet::ZSet(const ZSet& other) : ZSet() {
 ZSet::Level* ZSet::header_levels() const { return header_->levels(); }
 
 size_t ZSet::MallocSize() const {
-  return sizeof(ZSet) + mi_usable_size(header_) + node_bytes_ +
-         (buckets_ != nullptr ? mi_usable_size(buckets_) : 0);
+  return sizeof(ZSet) + mem::UsableSize(header_) + node_bytes_ +
+         (buckets_ != nullptr ? mem::UsableSize(buckets_) : 0);
 }
 
 bool ZSet::Less(const Node* n, double score, std::string_view member) {
@@ -196,7 +195,7 @@ size_t ZSet::BucketOfNode(const Node* n) const {
 void ZSet::Rehash(unsigned bits) {
   Node** old = buckets_;
   size_t old_count = old == nullptr ? 0 : size_t{1} << bits_;
-  buckets_ = static_cast<Node**>(mi_calloc(size_t{1} << bits, sizeof(Node*)));
+  buckets_ = static_cast<Node**>(mem::Calloc(size_t{1} << bits, sizeof(Node*)));
   bits_ = bits;
   for (size_t b = 0; b < old_count; ++b) {
     Node* n = old[b];
@@ -208,7 +207,7 @@ void ZSet::Rehash(unsigned bits) {
       n = next;
     }
   }
-  mi_free(old);
+  mem::Free(old);
 }
 
 void ZSet::ChainInsert(Node* n, uint64_t hash) {
@@ -229,8 +228,8 @@ void ZSet::ChainRemove(Node* n) {
 }
 
 void ZSet::FreeNode(Node* n) {
-  node_bytes_ -= mi_usable_size(n);
-  mi_free(n);
+  node_bytes_ -= mem::UsableSize(n);
+  mem::Free(n);
 }
 
 const ZSet::Node* ZSet::Find(std::string_view member) const {
@@ -249,7 +248,7 @@ void ZSet::Insert(std::string_view member, double score) {
   size_t rank[kMaxLevel];
   FindPath(score, member, update, rank);
   Node* x = NewNode(RandomLevel(), member, score, h);
-  node_bytes_ += mi_usable_size(x);
+  node_bytes_ += mem::UsableSize(x);
   Link(x, update, rank);
   ChainInsert(x, h);
 }

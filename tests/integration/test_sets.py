@@ -11,7 +11,6 @@ import pytest
 import shoal_errors as E
 from shoal_resp import RespClient
 
-pytestmark = pytest.mark.collections
 
 SINTERCARD_NUMKEYS = "ERR numkeys should be greater than 0"
 SINTERCARD_TOO_MANY = "ERR Number of keys can't be greater than number of args"

@@ -13,7 +13,6 @@ import pytest
 import shoal_errors as E
 from shoal_resp import RawConn, encode_command
 
-pytestmark = pytest.mark.collections
 
 XX_NX = "ERR XX and NX options at the same time are not compatible"
 GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible"
