@@ -132,6 +132,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
           });
       return;
     }
+    if (!op_.block) return tx_->Hop([](Shard&) {}, true, [self] { self->Finish(Outcome::kTimeout); });
     // Nothing to pop: wait on every key, registered while the shards are still armed.
     registered_ = true;
     tx_->Hop(
@@ -203,7 +204,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
         break;
       case Outcome::kTimeout:
       case Outcome::kDisconnected:
-        op_.timeout_reply(*ctx_->rb);
+        ctx_->rb->NullArray();
         break;
     }
     ctx_->Done();
@@ -226,6 +227,17 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
 }  // namespace
 
 void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op) {
+  if (ctx.shard != nullptr) {  // LMPOP/ZMPOP whose keys are all on this shard: no transaction
+    DbSlice& slice = ctx.slice();
+    for (uint32_t p : op.keys) {
+      DbSlice::Slot* s = slice.Find(ctx.db_index, args[p]);
+      if (s == nullptr) continue;
+      if (s->entry()->type() != op.type) return ctx.rb->Error(errors::kWrongType);
+      op.pop(*ctx.shard, ctx.db_index, args[p]);
+      return op.reply(*ctx.rb);
+    }
+    return ctx.rb->NullArray();
+  }
   std::make_shared<BlockedCmd>(ctx, args, std::move(op))->Start();
 }
 

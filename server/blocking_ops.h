@@ -31,6 +31,8 @@ struct BlockingPop {
   ObjType type = ObjType::kList;  // the keys must hold this type (WRONGTYPE otherwise)
   std::vector<uint32_t> keys;     // argument positions of the keys, in the order to try
   int64_t timeout_ms = 0;         // 0: block forever
+  // false: LMPOP/ZMPOP -- the same choice of key, but a null array instead of waiting.
+  bool block = true;
   int64_t dst = -1;               // BLMOVE/BRPOPLPUSH: argument position of the destination
   // On the shard owning `key`, which holds a non-empty value of `type`: pop what the command
   // takes and keep it in captured state (delete the key when it becomes empty).
@@ -47,17 +49,16 @@ struct BlockingPop {
   std::function<void(Shard& shard, DbIndex db, std::string_view key)> restore;
   // Connection thread, after a pop: the command's reply.
   std::function<void(protocol::ReplyBuilder& rb)> reply;
-  // Connection thread, on timeout (Redis 7.0 answers a null array for every blocking pop, BLMOVE
-  // included; RESP3 null).
-  std::function<void(protocol::ReplyBuilder& rb)> timeout_reply;
 };
 
 // Clients waiting in a blocking command right now (INFO blocked_clients).
 extern std::atomic<int64_t> g_blocked_clients;
 
 // Runs op for the kMulti command in ctx (keys may span shards); calls ctx.Done() exactly once.
-// The connection never runs a kBlocking command through the single-shard shortcut, so ctx.conn is
-// always set here.
+// On timeout the reply is a null array (Redis 7.0 answers that for every blocking pop, BLMOVE
+// included; RESP3 null). The connection never runs a kBlocking command through the single-shard
+// shortcut, so a blocking op always has ctx.conn; a non-blocking one (LMPOP, ZMPOP) may run on its
+// only shard (ctx.shard set), inline.
 void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op);
 
 }  // namespace shoal

@@ -1,10 +1,14 @@
 #include "server/collection_util.h"
 
+#include <cctype>
+#include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <random>
 
 #include "server/error_strings.h"
 #include "server/string_util.h"
+#include "shard/glob.h"
 #include "shard/clock.h"
 
 namespace shoal {
@@ -49,6 +53,48 @@ std::string ParseBlockTimeout(std::string_view arg, int64_t* timeout_ms) {
 }
 
 bool ParseLong(std::string_view s, int64_t* out) { return protocol::ParseInt64(s, out); }
+
+bool ParseScanCursor(std::string_view arg, uint64_t* out) {
+  std::string s(arg);
+  if (!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long v = std::strtoul(s.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *out = v;
+  return true;
+}
+
+bool ScanOptions::Matches(std::string_view s) const {
+  return !use_pattern || GlobMatch(pattern, s);
+}
+
+uint64_t ScanOptions::MaxSteps() const {
+  return count > INT64_MAX / 10 ? UINT64_MAX : static_cast<uint64_t>(count) * 10;
+}
+
+std::string ParseScanOptions(ArgSlice args, size_t first, ScanOptions* out) {
+  for (size_t i = first; i < args.size(); i += 2) {
+    bool has_value = i + 1 < args.size();
+    if (EqNoCaseC(args[i], "count") && has_value) {
+      if (!protocol::ParseInt64(args[i + 1], &out->count)) return errors::kNotInteger;
+      if (out->count < 1) return errors::kSyntax;
+    } else if (EqNoCaseC(args[i], "match") && has_value) {
+      out->pattern = args[i + 1];
+      out->use_pattern = out->pattern != "*";
+    } else {
+      return errors::kSyntax;
+    }
+  }
+  return "";
+}
+
+void ReplyScanHead(protocol::ReplyBuilder& rb, uint64_t cursor, size_t n) {
+  char buf[protocol::kInt64BufSize];
+  rb.Array(2);
+  rb.Bulk(std::string_view(buf, protocol::FormatInt64(static_cast<int64_t>(cursor), buf)));
+  rb.Array(n);
+}
 
 uint64_t RandomU64() {
   static thread_local std::mt19937_64 gen(std::random_device{}());

@@ -36,6 +36,24 @@ std::string ParseBlockTimeout(std::string_view arg, int64_t* timeout_ms);
 // positive" etc. are left to each command; this only parses a long).
 bool ParseLong(std::string_view s, int64_t* out);
 
+// parseScanCursorOrReply: strtoul over the whole argument as a C string (so "-1" wraps, as in
+// Redis); no leading space.
+bool ParseScanCursor(std::string_view arg, uint64_t* out);
+
+// HSCAN/SSCAN/ZSCAN: the [MATCH pattern] [COUNT count] options after the cursor.
+struct ScanOptions {
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;
+  bool Matches(std::string_view s) const;
+  // Redis's bound on table steps for one call: 10 * COUNT.
+  uint64_t MaxSteps() const;
+};
+// Parses args[first...]; returns "" or the error reply.
+std::string ParseScanOptions(ArgSlice args, size_t first, ScanOptions* out);
+// [cursor, [n items follow]]: the reply's head.
+void ReplyScanHead(protocol::ReplyBuilder& rb, uint64_t cursor, size_t n);
+
 // A random 64-bit number from the calling thread's generator.
 uint64_t RandomU64();
 

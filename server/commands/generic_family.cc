@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "server/ascii.h"
+#include "server/collection_util.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
@@ -401,17 +402,6 @@ void CmdKeys(ArgSlice args, CommandContext& ctx) {
 constexpr unsigned kShardBits = 10;
 constexpr uint64_t kShardMask = (uint64_t{1} << kShardBits) - 1;
 
-// parseScanCursorOrReply: strtoul over the whole argument.
-bool ParseScanCursor(std::string_view arg, uint64_t* out) {
-  std::string s(arg);
-  if (!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long v = std::strtoul(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *out = v;
-  return true;
-}
 
 struct ScanState {
   // Request.

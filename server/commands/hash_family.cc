@@ -448,17 +448,6 @@ void CmdHrandfield(ArgSlice args, CommandContext& ctx) {
 
 // ---- HSCAN key cursor [MATCH pattern] [COUNT count] ----
 
-// parseScanCursorOrReply: strtoul over the whole argument (as a C string), no leading space.
-bool ParseScanCursor(std::string_view arg, uint64_t* out) {
-  std::string s(arg);
-  if (!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long v = std::strtoul(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *out = v;
-  return true;
-}
 
 void CmdHscan(ArgSlice args, CommandContext& ctx) {
   uint64_t cursor;
@@ -466,39 +455,18 @@ void CmdHscan(ArgSlice args, CommandContext& ctx) {
   bool wrong;
   Entry* e = LookupRead(ctx, args[1], &wrong);
   if (wrong) return;
-  if (e == nullptr) {
-    ctx.rb->Array(2);
-    ctx.rb->Bulk("0");
-    return ctx.rb->Array(0);
-  }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < args.size(); i += 2) {
-    bool has_value = i + 1 < args.size();
-    if (EqNoCaseC(args[i], "count") && has_value) {
-      if (!protocol::ParseInt64(args[i + 1], &count)) return ctx.rb->Error(errors::kNotInteger);
-      if (count < 1) return ctx.rb->Error(errors::kSyntax);
-    } else if (EqNoCaseC(args[i], "match") && has_value) {
-      pattern = args[i + 1];
-      use_pattern = pattern != "*";
-    } else {
-      return ctx.rb->Error(errors::kSyntax);
-    }
-  }
-
-  auto matches = [&](std::string_view field) { return !use_pattern || GlobMatch(pattern, field); };
+  if (e == nullptr) return ReplyScanHead(*ctx.rb, 0, 0);
+  ScanOptions opt;
+  if (std::string err = ParseScanOptions(args, 3, &opt); !err.empty()) return ctx.rb->Error(err);
   ReplyBuilder* rb = ctx.rb;
   if (IsListpack(e)) {
     // A listpack hash is small: it is returned whole, with cursor 0, as in Redis. Two passes
     // (count, then reply) keep listpack integers in stack scratch.
     size_t n = 0;
-    ForEachPair(e, [&](std::string_view f, std::string_view) { n += matches(f); });
-    rb->Array(2);
-    rb->Bulk("0");
-    rb->Array(n * 2);
+    ForEachPair(e, [&](std::string_view f, std::string_view) { n += opt.Matches(f); });
+    ReplyScanHead(*rb, 0, n * 2);
     ForEachPair(e, [&](std::string_view f, std::string_view v) {
-      if (!matches(f)) return;
+      if (!opt.Matches(f)) return;
       rb->Bulk(f);
       rb->Bulk(v);
     });
@@ -508,18 +476,15 @@ void CmdHscan(ArgSlice args, CommandContext& ctx) {
   // COUNT table steps; MATCH filters afterwards. The views stay valid: nothing mutates the hash
   // while the handler runs.
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
-  uint64_t max_steps = count > INT64_MAX / 10 ? UINT64_MAX : static_cast<uint64_t>(count) * 10;
+  uint64_t max_steps = opt.MaxSteps();
   const StrMap* map = Map(e);
   uint64_t next = cursor;
   do {
     next = map->Scan(
         next, [&pairs](std::string_view f, std::string_view v) { pairs.emplace_back(f, v); });
-  } while (next != 0 && max_steps-- > 0 && pairs.size() * 2 < static_cast<uint64_t>(count));
-  std::erase_if(pairs, [&](const auto& p) { return !matches(p.first); });
-  char buf[protocol::kInt64BufSize];
-  rb->Array(2);
-  rb->Bulk(std::string_view(buf, protocol::FormatInt64(static_cast<int64_t>(next), buf)));
-  rb->Array(pairs.size() * 2);
+  } while (next != 0 && max_steps-- > 0 && pairs.size() * 2 < static_cast<uint64_t>(opt.count));
+  std::erase_if(pairs, [&](const auto& p) { return !opt.Matches(p.first); });
+  ReplyScanHead(*rb, next, pairs.size() * 2);
   for (const auto& [f, v] : pairs) {
     rb->Bulk(f);
     rb->Bulk(v);

@@ -500,59 +500,6 @@ void ReplyKeyAndElements(ReplyBuilder* rb, std::string_view key,
   ReplyStrings(rb, items);
 }
 
-// The position of the first key in `keys` that exists (whatever its type); 0 when none does.
-uint32_t FirstExisting(const std::vector<KeyState>& state, const std::vector<uint32_t>& keys) {
-  for (uint32_t p : keys)
-    if (state[p] != KeyState::kMissing) return p;
-  return 0;
-}
-
-// Phases: 1) on every key's shard, each key's state; 2) the first existing key in argument order
-// decides: WRONGTYPE, or its shard pops.
-void CmdLmpop(ArgSlice args, CommandContext& ctx) {
-  auto mp = std::make_shared<MpopArgs>();
-  if (!ParseMpop(args, 1, mp.get(), ctx.rb)) return ctx.Done();
-  struct State {
-    std::vector<KeyState> keys;  // per argument position
-    int64_t chosen = -1;
-    std::vector<std::string> items;
-  };
-  auto st = std::make_shared<State>();
-  st->keys.assign(args.size(), KeyState::kMissing);
-  const DbIndex db = ctx.db_index;
-  CommandContext* c = &ctx;
-  std::vector<Phase> phases;
-  phases.push_back({mp->keys, [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
-                      for (uint32_t p : mine) {
-                        Slot* s = FindForWrite(shard.db_slice(), db, args[p]);
-                        if (s == nullptr) continue;
-                        st->keys[p] = s->entry()->type() == ObjType::kList ? KeyState::kList
-                                                                           : KeyState::kWrongType;
-                      }
-                    }});
-  phases.push_back({mp->keys, [st, mp, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
-                      const uint32_t first = FirstExisting(st->keys, mp->keys);
-                      if (first == 0 || st->keys[first] != KeyState::kList) return;
-                      if (std::find(mine.begin(), mine.end(), first) == mine.end()) return;
-                      DbSlice& slice = shard.db_slice();
-                      Slot* s = slice.Find(db, args[first]);
-                      if (s == nullptr) return;  // expired between the phases: nothing popped
-                      PopRange(slice, db, s, mp->end, mp->count, &st->items);
-                      st->chosen = first;
-                    }});
-  RunPhases(ctx, args, std::move(phases), [st, mp, args, c] {
-    if (st->chosen >= 0) {
-      ReplyKeyAndElements(c->rb, args[st->chosen], st->items);
-    } else if (uint32_t first = FirstExisting(st->keys, mp->keys);
-               first != 0 && st->keys[first] == KeyState::kWrongType) {
-      c->rb->Error(errors::kWrongType);
-    } else {
-      c->rb->NullArray();
-    }
-    c->Done();
-  });
-}
-
 // ---- Blocking: BLPOP/BRPOP key [key ...] timeout, BLMPOP timeout numkeys ..., BLMOVE,
 // BRPOPLPUSH ----
 struct PopResult {
@@ -576,19 +523,23 @@ void BlockingPopGeneric(ArgSlice args, CommandContext& ctx, End end) {
     rb.Bulk(res->key);
     rb.Bulk(res->items[0]);
   };
-  op.timeout_reply = [](ReplyBuilder& rb) { rb.NullArray(); };
   RunBlockingPop(ctx, args, std::move(op));
 }
 
 void CmdBlpop(ArgSlice args, CommandContext& ctx) { BlockingPopGeneric(args, ctx, End::kHead); }
 void CmdBrpop(ArgSlice args, CommandContext& ctx) { BlockingPopGeneric(args, ctx, End::kTail); }
 
-void CmdBlmpop(ArgSlice args, CommandContext& ctx) {
+// LMPOP numkeys ... / BLMPOP timeout numkeys ...: the first existing key in argument order
+// decides (WRONGTYPE, or pop from it); BLMPOP waits when none exists, LMPOP answers nil.
+void MpopGeneric(ArgSlice args, CommandContext& ctx, bool blocking) {
   auto mp = std::make_shared<MpopArgs>();
-  if (!ParseMpop(args, 2, mp.get(), ctx.rb)) return ctx.Done();
+  if (!ParseMpop(args, blocking ? 2 : 1, mp.get(), ctx.rb)) return ctx.Done();
   BlockingPop op;
-  std::string err = ParseBlockTimeout(args[1], &op.timeout_ms);
-  if (!err.empty()) return FailMulti(ctx, err);
+  op.block = blocking;
+  if (blocking) {
+    std::string err = ParseBlockTimeout(args[1], &op.timeout_ms);
+    if (!err.empty()) return FailMulti(ctx, err);
+  }
   op.keys = mp->keys;
   auto res = std::make_shared<PopResult>();
   op.pop = [res, mp](Shard& shard, DbIndex db, std::string_view key) {
@@ -597,9 +548,11 @@ void CmdBlmpop(ArgSlice args, CommandContext& ctx) {
     PopRange(slice, db, FindForWrite(slice, db, key), mp->end, mp->count, &res->items);
   };
   op.reply = [res](ReplyBuilder& rb) { ReplyKeyAndElements(&rb, res->key, res->items); };
-  op.timeout_reply = [](ReplyBuilder& rb) { rb.NullArray(); };
   RunBlockingPop(ctx, args, std::move(op));
 }
+
+void CmdLmpop(ArgSlice args, CommandContext& ctx) { MpopGeneric(args, ctx, false); }
+void CmdBlmpop(ArgSlice args, CommandContext& ctx) { MpopGeneric(args, ctx, true); }
 
 void BlockingMoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to,
                          std::string_view timeout) {
@@ -636,7 +589,6 @@ void BlockingMoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to,
   };
   op.reply = [value](ReplyBuilder& rb) { rb.Bulk(*value); };
   // Redis 7.0 answers every timed-out list pop, BLMOVE included, with a null array.
-  op.timeout_reply = [](ReplyBuilder& rb) { rb.NullArray(); };
   RunBlockingPop(ctx, args, std::move(op));
 }
 

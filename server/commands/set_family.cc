@@ -823,18 +823,6 @@ bool SintercardKeys(ArgSlice args, std::vector<uint32_t>* out) {
 
 // ---- SSCAN key cursor [MATCH pattern] [COUNT count] ----
 
-// parseScanCursorOrReply: strtoul over the whole argument (so "-1" wraps and "" is 0, as in
-// Redis).
-bool ParseScanCursor(std::string_view arg, uint64_t* out) {
-  std::string s(arg);
-  if (!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long v = std::strtoul(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *out = v;
-  return true;
-}
 
 void CmdSscan(ArgSlice args, CommandContext& ctx) {
   uint64_t cursor;
@@ -842,27 +830,10 @@ void CmdSscan(ArgSlice args, CommandContext& ctx) {
   bool wrong;
   Slot* s = FindTyped(ctx, args[1], ObjType::kSet, &wrong);
   if (wrong) return;
-  if (s == nullptr) {
-    // Redis answers an empty scan before it looks at the options.
-    ctx.rb->Array(2);
-    ctx.rb->Bulk("0");
-    return ctx.rb->Array(0);
-  }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < args.size(); i += 2) {
-    const bool has_value = i + 1 < args.size();
-    if (EqNoCaseC(args[i], "count") && has_value) {
-      if (!protocol::ParseInt64(args[i + 1], &count)) return ctx.rb->Error(errors::kNotInteger);
-      if (count < 1) return ctx.rb->Error(errors::kSyntax);
-    } else if (EqNoCaseC(args[i], "match") && has_value) {
-      pattern = args[i + 1];
-      use_pattern = pattern != "*";
-    } else {
-      return ctx.rb->Error(errors::kSyntax);
-    }
-  }
+  // Redis answers an empty scan before it looks at the options.
+  if (s == nullptr) return ReplyScanHead(*ctx.rb, 0, 0);
+  ScanOptions opt;
+  if (std::string err = ParseScanOptions(args, 3, &opt); !err.empty()) return ctx.rb->Error(err);
   SetRef ref = RefOf(s->entry());
   std::vector<std::string_view> found;
   std::string ints;  // intset members, printed back to back (views are taken once it is final)
@@ -870,7 +841,7 @@ void CmdSscan(ArgSlice args, CommandContext& ctx) {
   if (ref.enc == ObjEnc::kIntSet) {
     // An intset is returned whole, with cursor 0, whatever the cursor and COUNT.
     ForEachMember(ref, [&](const Member& m) {
-      if (!use_pattern || GlobMatch(pattern, m.str)) {
+      if (opt.Matches(m.str)) {
         ints.append(m.str);
         ends.push_back(static_cast<uint32_t>(ints.size()));
       }
@@ -883,20 +854,17 @@ void CmdSscan(ArgSlice args, CommandContext& ctx) {
     }
     cursor = 0;
   } else {
-    uint64_t steps = count > (int64_t{1} << 40) ? UINT64_MAX : static_cast<uint64_t>(count) * 10;
+    uint64_t steps = opt.MaxSteps();
     size_t seen = 0;
     const StrMap::Visit visit = [&](std::string_view k, std::string_view) {
       ++seen;
-      if (!use_pattern || GlobMatch(pattern, k)) found.push_back(k);
+      if (opt.Matches(k)) found.push_back(k);
     };
     do {
       cursor = ref.map()->Scan(cursor, visit);
-    } while (cursor != 0 && steps-- > 0 && seen < static_cast<uint64_t>(count));
+    } while (cursor != 0 && steps-- > 0 && seen < static_cast<uint64_t>(opt.count));
   }
-  char buf[protocol::kInt64BufSize];
-  ctx.rb->Array(2);
-  ctx.rb->Bulk(std::string_view(buf, protocol::FormatInt64(static_cast<int64_t>(cursor), buf)));
-  ctx.rb->Array(found.size());
+  ReplyScanHead(*ctx.rb, cursor, found.size());
   for (std::string_view m : found) ctx.rb->Bulk(m);
 }
 

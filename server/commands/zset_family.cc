@@ -768,57 +768,6 @@ void ReplyKeyElements(ReplyBuilder* rb, std::string_view key, const std::vector<
   }
 }
 
-// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]. Phases: 1) every key's state on its shard;
-// 2) the first existing key in argument order decides: WRONGTYPE, or its shard pops.
-void CmdZmpop(ArgSlice args, CommandContext& ctx) {
-  auto mp = std::make_shared<MpopArgs>();
-  std::string err = ParseMpop(args, 1, mp.get());
-  if (!err.empty()) return FailMulti(ctx, err);
-  enum : uint8_t { kMissing, kZSet, kWrong };
-  struct State {
-    std::vector<uint8_t> keys;  // per argument position, written by the key's shard
-    int64_t chosen = -1;
-    std::vector<Element> elems;
-  };
-  auto st = std::make_shared<State>();
-  st->keys.assign(args.size(), kMissing);
-  auto first_existing = [st, mp]() -> uint32_t {
-    for (uint32_t p : mp->keys)
-      if (st->keys[p] != kMissing) return p;
-    return 0;
-  };
-  const DbIndex db = ctx.db_index;
-  CommandContext* c = &ctx;
-  std::vector<Phase> phases;
-  phases.push_back({mp->keys, [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
-                      for (uint32_t p : mine) {
-                        Slot* s = FindForWrite(shard.db_slice(), db, args[p]);
-                        if (s != nullptr)
-                          st->keys[p] = s->entry()->type() == ObjType::kZSet ? kZSet : kWrong;
-                      }
-                    }});
-  phases.push_back({mp->keys, [st, mp, args, db, first_existing](
-                                  Shard& shard, const std::vector<uint32_t>& mine) {
-                      uint32_t first = first_existing();
-                      if (first == 0 || st->keys[first] != kZSet) return;
-                      if (std::find(mine.begin(), mine.end(), first) == mine.end()) return;
-                      DbSlice& slice = shard.db_slice();
-                      Slot* s = slice.Find(db, args[first]);
-                      if (s == nullptr) return;
-                      CopyPop(slice, db, s, mp->max, mp->count, &st->elems);
-                      st->chosen = first;
-                    }});
-  RunPhases(ctx, args, std::move(phases), [st, args, c, first_existing] {
-    uint32_t first = first_existing();
-    if (st->chosen >= 0)
-      ReplyKeyElements(c->rb, args[st->chosen], st->elems);
-    else if (first != 0 && st->keys[first] == kWrong)
-      c->rb->Error(errors::kWrongType);
-    else
-      c->rb->NullArray();
-    c->Done();
-  });
-}
 
 struct PopResult {
   std::string key;
@@ -844,23 +793,26 @@ void BlockingPopGeneric(ArgSlice args, CommandContext& ctx, bool max) {
     rb.Bulk(res->elems[0].first);
     rb.Double(res->elems[0].second);
   };
-  op.timeout_reply = [](ReplyBuilder& rb) { rb.NullArray(); };
   RunBlockingPop(ctx, args, std::move(op));
 }
 
 void CmdBzpopmin(ArgSlice args, CommandContext& ctx) { BlockingPopGeneric(args, ctx, false); }
 void CmdBzpopmax(ArgSlice args, CommandContext& ctx) { BlockingPopGeneric(args, ctx, true); }
 
-// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]: the timeout is checked after the
-// other arguments, as in Redis.
-void CmdBzmpop(ArgSlice args, CommandContext& ctx) {
+// ZMPOP numkeys ... / BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]: the first
+// existing key in argument order decides (WRONGTYPE, or pop from it); BZMPOP waits when none
+// exists, ZMPOP answers nil. BZMPOP's timeout is checked after the other arguments, as in Redis.
+void MpopGeneric(ArgSlice args, CommandContext& ctx, bool blocking) {
   auto mp = std::make_shared<MpopArgs>();
-  std::string err = ParseMpop(args, 2, mp.get());
+  std::string err = ParseMpop(args, blocking ? 2 : 1, mp.get());
   if (!err.empty()) return FailMulti(ctx, err);
   BlockingPop op;
   op.type = ObjType::kZSet;
-  err = ParseBlockTimeout(args[1], &op.timeout_ms);
-  if (!err.empty()) return FailMulti(ctx, err);
+  op.block = blocking;
+  if (blocking) {
+    err = ParseBlockTimeout(args[1], &op.timeout_ms);
+    if (!err.empty()) return FailMulti(ctx, err);
+  }
   op.keys = mp->keys;
   auto res = std::make_shared<PopResult>();
   op.pop = [res, mp](Shard& shard, DbIndex db, std::string_view key) {
@@ -869,9 +821,11 @@ void CmdBzmpop(ArgSlice args, CommandContext& ctx) {
     CopyPop(slice, db, FindForWrite(slice, db, key), mp->max, mp->count, &res->elems);
   };
   op.reply = [res](ReplyBuilder& rb) { ReplyKeyElements(&rb, res->key, res->elems); };
-  op.timeout_reply = [](ReplyBuilder& rb) { rb.NullArray(); };
   RunBlockingPop(ctx, args, std::move(op));
 }
+
+void CmdZmpop(ArgSlice args, CommandContext& ctx) { MpopGeneric(args, ctx, false); }
+void CmdBzmpop(ArgSlice args, CommandContext& ctx) { MpopGeneric(args, ctx, true); }
 
 // ---- ZRANDMEMBER key [count [WITHSCORES]] ----
 void RandomWithCount(CommandContext& ctx, std::string_view key, int64_t l, bool withscores) {
@@ -951,18 +905,6 @@ void CmdZrandmember(ArgSlice args, CommandContext& ctx) {
 
 // ---- ZSCAN key cursor [MATCH pattern] [COUNT count] ----
 
-// parseScanCursorOrReply: strtoul over the argument as a C string (so "-1" wraps), no leading
-// space.
-bool ParseScanCursor(std::string_view arg, uint64_t* cursor) {
-  std::string s(arg);
-  if (!s.empty() && std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long v = std::strtoul(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
 
 // How a listpack stores a score (Redis keeps double2ll integers as integers, the rest as %.17g):
 // ZSCAN shows that stored form.
@@ -981,31 +923,12 @@ void CmdZscan(ArgSlice args, CommandContext& ctx) {
   Slot* slot = FindTyped(ctx, args[1], ObjType::kZSet, &wrong);
   if (wrong) return;
   ReplyBuilder* rb = ctx.rb;
-  if (slot == nullptr) {
-    rb->Array(2);
-    rb->Bulk("0");
-    return rb->Array(0);
-  }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < args.size();) {
-    size_t left = args.size() - i;
-    if (EqNoCaseC(args[i], "count") && left >= 2) {
-      if (!ParseLong(args[i + 1], &count)) return rb->Error(errors::kNotInteger);
-      if (count < 1) return rb->Error(errors::kSyntax);
-      i += 2;
-    } else if (EqNoCaseC(args[i], "match") && left >= 2) {
-      pattern = args[i + 1];
-      use_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-      i += 2;
-    } else {
-      return rb->Error(errors::kSyntax);
-    }
-  }
+  if (slot == nullptr) return ReplyScanHead(*rb, 0, 0);
+  ScanOptions opt;
+  if (std::string err = ParseScanOptions(args, 3, &opt); !err.empty()) return rb->Error(err);
   std::vector<std::pair<std::string, std::string>> out;  // member, score as text
   auto take = [&](std::string_view member, std::string score) {
-    if (use_pattern && !GlobMatch(pattern, member)) return;
+    if (!opt.Matches(member)) return;
     out.emplace_back(std::string(member), std::move(score));
   };
   ZView v(slot->entry());
@@ -1017,16 +940,14 @@ void CmdZscan(ArgSlice args, CommandContext& ctx) {
   } else {
     std::vector<const ZSet::Node*> nodes;
     const ZSet* zs = v.zs();
-    int64_t iterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
+    uint64_t steps = opt.MaxSteps();
     next = cursor;
     do {
       next = zs->Scan(next, [&nodes](const ZSet::Node* n) { nodes.push_back(n); });
-    } while (next != 0 && iterations-- > 0 && static_cast<int64_t>(nodes.size()) < count);
+    } while (next != 0 && steps-- > 0 && static_cast<int64_t>(nodes.size()) < opt.count);
     for (const ZSet::Node* n : nodes) take(n->member(), protocol::FormatDouble(n->score()));
   }
-  rb->Array(2);
-  rb->Bulk(std::to_string(next));
-  rb->Array(out.size() * 2);
+  ReplyScanHead(*rb, next, out.size() * 2);
   for (const auto& [m, score] : out) {
     rb->Bulk(m);
     rb->Bulk(score);
