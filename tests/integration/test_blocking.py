@@ -8,7 +8,6 @@ Names without a common {tag} land on different Shoal shards; {t} names share one
 import threading
 import time
 
-import pytest
 
 from shoal_resp import Err, RespClient
 

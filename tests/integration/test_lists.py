@@ -12,6 +12,7 @@ import threading
 import pytest
 
 import shoal_errors as E
+from shoal_keys import SHARDS, shard_of
 
 INDEX_OUT_OF_RANGE = "ERR index out of range"
 POSITIVE = "ERR value is out of range, must be positive"
@@ -24,27 +25,6 @@ COUNT_POSITIVE = "ERR count should be greater than 0"
 TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
 TIMEOUT_NEGATIVE = "ERR timeout is negative"
 
-SHARDS = 4
-
-
-def _crc16(data):
-    crc = 0
-    for b in data:
-        crc ^= b << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
-
-
-def shard_of(key):
-    k = key.encode()
-    s = k.find(b"{")
-    if s >= 0:
-        e = k.find(b"}", s + 1)
-        if e > s + 1:
-            k = k[s + 1:e]
-    return (_crc16(k) % 16384) % SHARDS
 
 
 def spread(n, prefix="k"):

@@ -9,6 +9,7 @@ import time
 import pytest
 
 import shoal_errors as E
+from shoal_keys import key_slot
 from shoal_resp import RespClient
 
 
@@ -20,32 +21,12 @@ SRAND_RANGE = ("ERR value is out of range, value must between -92233720368547758
                "9223372036854775807")
 
 
-def _crc16(data):
-    crc = 0
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return crc
-
-
-def _slot(key):
-    k = key.encode()
-    s = k.find(b"{")
-    if s >= 0:
-        e = k.find(b"}", s + 1)
-        if e > s + 1:
-            k = k[s + 1:e]
-    return _crc16(k) % 16384
-
-
 # Keys on four different shards of a 4-shard server (slot mod 4 = 3, 0, 1, 2), and keys sharing
 # one shard through a hash tag.
 SPREAD = ["a", "b", "c", "d"]
 SAME = ["{t}a", "{t}b", "{t}c", "{t}d"]
-assert len({_slot(k) % 4 for k in SPREAD}) == 4
-assert len({_slot(k) % 4 for k in SAME}) == 1
+assert len({key_slot(k) % 4 for k in SPREAD}) == 4
+assert len({key_slot(k) % 4 for k in SAME}) == 1
 
 LAYOUTS = pytest.mark.parametrize("keys", [SPREAD, SAME], ids=["shards", "oneshard"])
 
@@ -691,7 +672,7 @@ def test_smove_atomic_across_shards(server, c):
     """SMOVE moves members back and forth between two sets on different shards while readers
     check, each with one atomic command over both sets, that every member is in exactly one."""
     src, dst = "{a}x", "{b}y"
-    assert _slot(src) % 4 != _slot(dst) % 4
+    assert key_slot(src) % 4 != key_slot(dst) % 4
     tokens = ["t%d" % i for i in range(8)]
     assert c("SADD", src, *tokens) == 8
     stop = threading.Event()

@@ -11,6 +11,7 @@ import random
 import pytest
 
 import shoal_errors as E
+from shoal_keys import shard_of
 
 SCORE_ERROR = "ERR One or more scores can't be converted into double"
 BY_DENIED = ("ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may "
@@ -18,27 +19,6 @@ BY_DENIED = ("ERR BY option of SORT denied in Cluster mode when keys formed by t
 GET_DENIED = ("ERR GET option of SORT denied in Cluster mode when keys formed by the pattern "
               "may be in different slots.")
 
-SHARDS = 4  # what conftest starts Shoal with (SHOAL_ARGS may change it; see shard_count)
-
-
-def _crc16(data):
-    crc = 0
-    for b in data:
-        crc ^= b << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
-
-
-def shard_of(key, shards=SHARDS):
-    k = key.encode()
-    s = k.find(b"{")
-    if s >= 0:
-        e = k.find(b"}", s + 1)
-        if e > s + 1:
-            k = k[s + 1:e]
-    return (_crc16(k) % 16384) % shards
 
 
 def other_shard_key(key, prefix="dst"):

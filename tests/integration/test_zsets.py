@@ -11,6 +11,7 @@ import math
 import pytest
 
 import shoal_errors as E
+from shoal_keys import key_slot
 from shoal_resp import RawConn, encode_command
 
 
@@ -39,31 +40,11 @@ def at_least_one(cmd):
     return "ERR at least 1 input key is needed for '%s' command" % cmd
 
 
-def _crc16(data):
-    crc = 0
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return crc
-
-
-def _slot(key):
-    k = key.encode()
-    s = k.find(b"{")
-    if s >= 0:
-        e = k.find(b"}", s + 1)
-        if e > s + 1:
-            k = k[s + 1:e]
-    return _crc16(k) % 16384
-
-
 # Keys on four different shards of a 4-shard server, and four keys sharing one shard.
 SPREAD = ["a", "b", "c", "d"]
 SAME = ["{t}a", "{t}b", "{t}c", "{t}d"]
-assert len({_slot(k) % 4 for k in SPREAD}) == 4
-assert len({_slot(k) % 4 for k in SAME}) == 1
+assert len({key_slot(k) % 4 for k in SPREAD}) == 4
+assert len({key_slot(k) % 4 for k in SAME}) == 1
 LAYOUTS = pytest.mark.parametrize("keys", [SPREAD, SAME], ids=["shards", "oneshard"])
 
 
