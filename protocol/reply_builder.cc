@@ -150,7 +150,8 @@ void ReplyBuilder::Set(size_t n) { AggregateHeader(resp_ >= 3 ? '~' : '*', n); }
 void ReplyBuilder::Push(size_t n) { AggregateHeader(resp_ >= 3 ? '>' : '*', n); }
 
 void ReplyBuilder::Double(double d) {
-  std::string repr = FormatDouble(d);
+  char buf[kDoubleBufSize];
+  std::string_view repr(buf, FormatDouble(d, buf));
   if (resp_ >= 3) {
     out_->push_back(',');
     out_->append(repr);
@@ -230,12 +231,18 @@ std::string FormatLongDouble(long double v) {
   return std::string(buf, len);
 }
 
+size_t FormatDouble(double v, char* buf) {
+  if (std::isinf(v)) {
+    std::memcpy(buf, v > 0 ? "inf" : "-inf", v > 0 ? 3 : 4);
+    return v > 0 ? 3 : 4;
+  }
+  int written = std::snprintf(buf, kDoubleBufSize, "%.17g", v);
+  return written < 0 ? 0 : static_cast<size_t>(written);
+}
+
 std::string FormatDouble(double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[64];
-  int written = std::snprintf(buf, sizeof(buf), "%.17g", v);
-  if (written < 0) return std::string();
-  return std::string(buf, static_cast<size_t>(written));
+  char buf[kDoubleBufSize];
+  return std::string(buf, FormatDouble(v, buf));
 }
 
 bool ParseInt64(std::string_view s, int64_t* v) {

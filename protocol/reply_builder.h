@@ -58,6 +58,9 @@ size_t FormatInt64(int64_t v, char* buf);
 std::string FormatLongDouble(long double v);
 // What addReplyDouble writes: "%.17g", or "inf"/"-inf".
 std::string FormatDouble(double v);
+// The same into buf (at least kDoubleBufSize bytes, no NUL); returns the length. No allocation.
+inline constexpr size_t kDoubleBufSize = 32;
+size_t FormatDouble(double v, char* buf);
 // string2ll: optional '-', no '+', no leading zeros (except "0"), no spaces, no "-0",
 // at most 20 bytes, range checked.
 bool ParseInt64(std::string_view s, int64_t* v);
