@@ -26,7 +26,12 @@ inline uint64_t R32(const unsigned char* p) {
 }
 }  // namespace hash_internal
 
-inline uint64_t HashKey(std::string_view key, uint64_t seed = 0) {
+// Chosen at random when the process starts: tables keyed by client data (the key table, hash and
+// set members) hash with it, so nobody can precompute keys that collide (hash flooding).
+// (Defined in shard/hash.cc.)
+extern const uint64_t kProcessHashSeed;
+
+inline uint64_t HashKey(std::string_view key, uint64_t seed = kProcessHashSeed) {
   using hash_internal::Mum;
   using hash_internal::R32;
   using hash_internal::R64;
