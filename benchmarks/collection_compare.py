@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Collections: Shoal vs Redis 7.0 side by side (memory per element and throughput).
 
-Memory (one server at a time, empty at start; bytes per element from the VmRSS delta):
+Memory (a fresh server per dataset, one at a time; bytes per element from the VmRSS delta):
   * 100k hashes of 10 fields    (HSET h:N f0 v.. f9 v..; 8-byte values)
   * 100k sets of 10 integers    (SADD s:N 10 ints)
   * 10k sorted sets of 100 members (ZADD z:N 100 score/member pairs, 10-byte members)
@@ -12,8 +12,8 @@ Throughput: redis-benchmark's built-in LPUSH, LPOP, HSET, SADD, ZADD tests and a
 CPU-second (utime+stime from /proc, as compare.py), since on a small shared machine the load
 generator competes with the server for cores.
 
-  /usr/bin/python3 benchmarks/collections.py --quick     # smoke run, < 1 minute
-  /usr/bin/python3 benchmarks/collections.py --out collections.md
+  /usr/bin/python3 benchmarks/collection_compare.py --quick     # smoke run, < 1 minute
+  /usr/bin/python3 benchmarks/collection_compare.py --out collection_results.md
 """
 
 import argparse
@@ -70,16 +70,17 @@ def datasets(scale):
 
 
 def memory_row(server, commands, elements):
-    c = Client(server.port)
+    """Loads one dataset into a freshly started server; bytes per element from the RSS delta."""
+    server.start()
     try:
-        c.call("FLUSHALL")
+        time.sleep(0.3)
+        rss0 = rss_bytes(server.pid)
+        send_all(server.port, commands)
+        time.sleep(0.5)
+        rss1 = rss_bytes(server.pid)
+        server.check_alive()
     finally:
-        c.close()
-    time.sleep(0.3)
-    rss0 = rss_bytes(server.pid)
-    send_all(server.port, commands)
-    time.sleep(0.5)
-    rss1 = rss_bytes(server.pid)
+        server.stop()
     return (rss1 - rss0) / elements
 
 
@@ -113,6 +114,7 @@ def main():
     ap.add_argument("--redis-benchmark",
                     default=shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--out", help="also write the tables as markdown to this file")
     a = ap.parse_args()
     scale = 0.1 if a.quick else 1.0
@@ -135,8 +137,6 @@ def main():
     servers = [redis, shoal]
     md = []
     try:
-        for s in servers:
-            s.start()
         if not a.skip_memory:
             rows = []
             for name, commands, elements, unit in datasets(scale):
@@ -150,7 +150,8 @@ def main():
                 "element", shoal.name))
             md.append(markdown_table(["dataset", "shoal B/elem", "redis B/elem", "shoal/redis"],
                                      rows))
-        for s in servers:
+        for s in servers if not a.skip_throughput else []:
+            s.start()
             c = Client(s.port)
             try:
                 c.call("FLUSHALL")
@@ -159,7 +160,7 @@ def main():
             finally:
                 c.close()
         rows = []
-        for pipeline in pipelines:
+        for pipeline in pipelines if not a.skip_throughput else []:
             n = a.requests * (5 if pipeline > 1 else 1)
             for name, targs in BENCH_TESTS:
                 runs = {shoal.name: [], redis.name: []}
@@ -175,10 +176,11 @@ def main():
                 so, ro = agg[shoal.name], agg[redis.name]
                 rows.append([name, str(pipeline), "%.0f" % so[0], "%.0f" % ro[0],
                              "%.2f" % (so[0] / ro[0]), "%.2f" % (so[1] / ro[1])])
-        md.append("\nThroughput (redis-benchmark, %d clients), %s vs redis-server 7.0:\n"
-                  % (a.clients, shoal.name))
-        md.append(markdown_table(["test", "P", "shoal ops/s", "redis ops/s", "ops/s ratio",
-                                  "ops per CPU-s ratio"], rows))
+        if rows:
+            md.append("\nThroughput (redis-benchmark, %d clients), %s vs redis-server 7.0:\n"
+                      % (a.clients, shoal.name))
+            md.append(markdown_table(["test", "P", "shoal ops/s", "redis ops/s", "ops/s ratio",
+                                      "ops per CPU-s ratio"], rows))
     finally:
         for s in servers:
             s.stop()
