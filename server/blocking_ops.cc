@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "server/connection.h"
@@ -146,9 +147,12 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
         true, [self] { self->Block(); });
   }
 
-  // After registration. A shard may already have served the waiter (its Finish is queued or done).
+  // After registration. A shard may already have served the waiter; its Finish was deferred to
+  // here (see Finish).
   void Block() {
     tx_.reset();
+    tx_done_ = true;
+    if (deferred_) return Finish(*deferred_);
     if (!waiting()) return;
     if (ctx_->conn->closed()) {
       if (Cancel()) Finish(Outcome::kDisconnected);
@@ -177,6 +181,12 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
 
   // Connection thread: reply, clean up the other shards' queues, release the connection.
   void Finish(Outcome o) {
+    if (registered_ && !tx_done_) {
+      // Served while the registering transaction still runs on other shards, which read the
+      // arguments: they live in the connection's buffer until Done(), so finish after it ends.
+      deferred_ = o;
+      return;
+    }
     tx_.reset();
     if (blocked_) {
       blocked_ = false;
@@ -221,6 +231,8 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
   std::shared_ptr<Transaction> tx_;
   std::unique_ptr<boost::asio::steady_timer> timer_;
   bool registered_ = false;  // queued on the shards' controllers (coordinator thread only)
+  bool tx_done_ = false;     // the registering transaction has ended on every shard
+  std::optional<Outcome> deferred_;
   bool blocked_ = false;     // counted, timer and disconnect hook set
 };
 
