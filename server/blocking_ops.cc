@@ -95,7 +95,8 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
           DbSlice& slice = s.db_slice();
           for (uint32_t p : self->groups_.For(s.id())) {
             if (static_cast<int64_t>(p) == self->op_.dst) {
-              if (self->op_.check_dst && !self->op_.check_dst(s, self->db_)) self->dst_wrong_ = true;
+              if (self->op_.check_dst && !self->op_.check_dst(s, self->db_))
+                self->dst_wrong_ = true;
               // The destination may also be a source (BLMOVE k k): fall through to inspect it.
               bool is_source = false;
               for (uint32_t k : self->op_.keys) is_source |= k == p;
@@ -122,7 +123,8 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
           [self, p, src_shard](Shard& s) {
             if (s.id() == src_shard) self->op_.pop(s, self->db_, self->args_[p]);
           },
-          op_.dst < 0, [self] {
+          op_.dst < 0,
+          [self] {
             if (self->op_.dst < 0) return self->Finish(Outcome::kPopped);
             uint32_t dst_shard = Server().shards->ShardOf(self->args_[self->op_.dst]);
             self->tx_->Hop(
@@ -133,7 +135,8 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
           });
       return;
     }
-    if (!op_.block) return tx_->Hop([](Shard&) {}, true, [self] { self->Finish(Outcome::kTimeout); });
+    if (!op_.block)
+      return tx_->Hop([](Shard&) {}, true, [self] { self->Finish(Outcome::kTimeout); });
     // Nothing to pop: wait on every key, registered while the shards are still armed.
     registered_ = true;
     tx_->Hop(
@@ -233,7 +236,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
   bool registered_ = false;  // queued on the shards' controllers (coordinator thread only)
   bool tx_done_ = false;     // the registering transaction has ended on every shard
   std::optional<Outcome> deferred_;
-  bool blocked_ = false;     // counted, timer and disconnect hook set
+  bool blocked_ = false;  // counted, timer and disconnect hook set
 };
 
 }  // namespace

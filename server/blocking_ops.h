@@ -33,7 +33,7 @@ struct BlockingPop {
   int64_t timeout_ms = 0;         // 0: block forever
   // false: LMPOP/ZMPOP -- the same choice of key, but a null array instead of waiting.
   bool block = true;
-  int64_t dst = -1;               // BLMOVE/BRPOPLPUSH: argument position of the destination
+  int64_t dst = -1;  // BLMOVE/BRPOPLPUSH: argument position of the destination
   // On the shard owning `key`, which holds a non-empty value of `type`: pop what the command
   // takes and keep it in captured state (delete the key when it becomes empty).
   std::function<void(Shard& shard, DbIndex db, std::string_view key)> pop;

@@ -8,8 +8,8 @@
 
 #include "server/error_strings.h"
 #include "server/string_util.h"
-#include "shard/glob.h"
 #include "shard/clock.h"
+#include "shard/glob.h"
 
 namespace shoal {
 
@@ -27,13 +27,13 @@ DbSlice::Slot* FindTyped(CommandContext& ctx, std::string_view key, ObjType type
   return s;
 }
 
-DbSlice::Slot* AddObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type,
-                         ObjEnc enc, void* obj) {
+DbSlice::Slot* AddObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type, ObjEnc enc,
+                         void* obj) {
   return slice.Add(db, Entry::NewObject(key, type, enc, obj, 0, slice.lru_clock()));
 }
 
-DbSlice::Slot* PutObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type,
-                         ObjEnc enc, void* obj) {
+DbSlice::Slot* PutObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type, ObjEnc enc,
+                         void* obj) {
   Entry* e = Entry::NewObject(key, type, enc, obj, 0, slice.lru_clock());
   DbSlice::Slot* s = slice.Find(db, key);
   if (s == nullptr) return slice.Add(db, e);

@@ -14,19 +14,18 @@ namespace shoal {
 // lookupKeyRead/lookupKeyWrite + checkType: the live slot of key, or nullptr when the key is
 // missing (nothing replied) or holds another type (WRONGTYPE replied, *wrong_type set).
 // Touches the access clock and hit/miss counters like a read command.
-DbSlice::Slot* FindTyped(CommandContext& ctx, std::string_view key, ObjType type,
-                         bool* wrong_type);
+DbSlice::Slot* FindTyped(CommandContext& ctx, std::string_view key, ObjType type, bool* wrong_type);
 // Same without replying (for shard parts of multi-shard commands).
 DbSlice::Slot* FindTypedQuiet(DbSlice& slice, DbIndex db, std::string_view key, ObjType type,
                               bool* wrong_type);
 
 // Adds a new collection entry (the key must be absent) owning obj; returns its slot.
-DbSlice::Slot* AddObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type,
-                         ObjEnc enc, void* obj);
+DbSlice::Slot* AddObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type, ObjEnc enc,
+                         void* obj);
 // Stores a collection under key, replacing whatever is there (and its TTL), as the STORE variants
 // and COPY do. Returns the slot.
-DbSlice::Slot* PutObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type,
-                         ObjEnc enc, void* obj);
+DbSlice::Slot* PutObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type, ObjEnc enc,
+                         void* obj);
 
 // Redis's getTimeoutFromObjectOrReply for blocking commands: seconds as a double, >= 0.
 // Returns "" and *timeout_ms (0 = forever) or the error reply.

@@ -1,13 +1,12 @@
 #include "server/connection.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <chrono>
-#include <sys/socket.h>
-
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
 

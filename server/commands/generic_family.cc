@@ -402,7 +402,6 @@ void CmdKeys(ArgSlice args, CommandContext& ctx) {
 constexpr unsigned kShardBits = 10;
 constexpr uint64_t kShardMask = (uint64_t{1} << kShardBits) - 1;
 
-
 struct ScanState {
   // Request.
   DbIndex db = 0;

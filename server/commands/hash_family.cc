@@ -448,7 +448,6 @@ void CmdHrandfield(ArgSlice args, CommandContext& ctx) {
 
 // ---- HSCAN key cursor [MATCH pattern] [COUNT count] ----
 
-
 void CmdHscan(ArgSlice args, CommandContext& ctx) {
   uint64_t cursor;
   if (!ParseScanCursor(args[2], &cursor)) return ctx.rb->Error(errors::kInvalidCursor);

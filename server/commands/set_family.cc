@@ -823,7 +823,6 @@ bool SintercardKeys(ArgSlice args, std::vector<uint32_t>* out) {
 
 // ---- SSCAN key cursor [MATCH pattern] [COUNT count] ----
 
-
 void CmdSscan(ArgSlice args, CommandContext& ctx) {
   uint64_t cursor;
   if (!ParseScanCursor(args[2], &cursor)) return ctx.rb->Error(errors::kInvalidCursor);

@@ -768,7 +768,6 @@ void ReplyKeyElements(ReplyBuilder* rb, std::string_view key, const std::vector<
   }
 }
 
-
 struct PopResult {
   std::string key;
   std::vector<Element> elems;
@@ -904,7 +903,6 @@ void CmdZrandmember(ArgSlice args, CommandContext& ctx) {
 }
 
 // ---- ZSCAN key cursor [MATCH pattern] [COUNT count] ----
-
 
 // How a listpack stores a score (Redis keeps double2ll integers as integers, the rest as %.17g):
 // ZSCAN shows that stored form.

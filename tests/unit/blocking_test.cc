@@ -111,8 +111,8 @@ TEST_CASE("blocking: unregister and other dbs", "[blocking]") {
   REQUIRE_FALSE(bc.HasReady());
   bc.Unregister(1, "k", w.get());
   REQUIRE(bc.waited_keys() == 0);
-  shard.db_slice().Add(1, Entry::NewObject("k", ObjType::kList, ObjEnc::kQuickList,
-                                           new QuickList, 0, 0));
+  shard.db_slice().Add(
+      1, Entry::NewObject("k", ObjType::kList, ObjEnc::kQuickList, new QuickList, 0, 0));
   shard.ServeBlocked();
   REQUIRE(log.empty());
 }
