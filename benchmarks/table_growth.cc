@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "shard/alloc.h"
 #include "shard/db_slice.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10'000'000;
   size_t vlen = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 32;
   shoal::DbSlice slice(0, 1);
+  shoal::mem::SetThreadCounter(slice.heap_counter());  // as a shard thread does
   slice.SetNow(1);
   std::string value(vlen, 'x');
   char key[32];

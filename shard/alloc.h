@@ -2,9 +2,16 @@
 // skiplists). mimalloc in normal builds. Sanitizer builds define SHOAL_SYSTEM_MALLOC and get the C
 // library's allocator instead, so ASan sees every block's bounds and lifetime (it cannot see
 // inside mimalloc's pages).
+//
+// Every call also keeps the calling thread's byte counter (usable sizes allocated minus freed):
+// a shard thread counts into its DbSlice, so a shard knows the bytes its data holds. A block freed
+// on another thread than the one that allocated it (RENAME/COPY across shards) moves its bytes
+// between two counters; the sum over all counters stays exact.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 
 #ifdef SHOAL_SYSTEM_MALLOC
 #include <malloc.h>
@@ -16,18 +23,56 @@
 
 namespace shoal::mem {
 
+// The calling thread's counter; null on threads that never set one (they count into Unowned()).
+inline thread_local std::atomic<int64_t>* tl_counter = nullptr;
+// Bytes counted by threads without a counter of their own (startup, tests).
+inline std::atomic<int64_t> g_unowned{0};
+
+// The calling thread counts into `c` from now on (one writing thread per counter).
+inline void SetThreadCounter(std::atomic<int64_t>* c) { tl_counter = c; }
+inline int64_t Unowned() { return g_unowned.load(std::memory_order_relaxed); }
+
 #ifdef SHOAL_SYSTEM_MALLOC
-inline void* Malloc(size_t n) { return std::malloc(n); }
-inline void* Calloc(size_t count, size_t size) { return std::calloc(count, size); }
-inline void* Realloc(void* p, size_t n) { return std::realloc(p, n); }
-inline void Free(void* p) { std::free(p); }
 inline size_t UsableSize(const void* p) { return malloc_usable_size(const_cast<void*>(p)); }
 #else
-inline void* Malloc(size_t n) { return mi_malloc(n); }
-inline void* Calloc(size_t count, size_t size) { return mi_calloc(count, size); }
-inline void* Realloc(void* p, size_t n) { return mi_realloc(p, n); }
-inline void Free(void* p) { mi_free(p); }
 inline size_t UsableSize(const void* p) { return mi_usable_size(p); }
 #endif
+
+inline void Count(int64_t delta) {
+  if (std::atomic<int64_t>* c = tl_counter)
+    c->store(c->load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  else
+    g_unowned.fetch_add(delta, std::memory_order_relaxed);
+}
+
+inline void* Counted(void* p) {
+  if (p != nullptr) Count(static_cast<int64_t>(UsableSize(p)));
+  return p;
+}
+
+#ifdef SHOAL_SYSTEM_MALLOC
+inline void* Malloc(size_t n) { return Counted(std::malloc(n)); }
+inline void* Calloc(size_t count, size_t size) { return Counted(std::calloc(count, size)); }
+inline void* RawRealloc(void* p, size_t n) { return std::realloc(p, n); }
+inline void RawFree(void* p) { std::free(p); }
+#else
+inline void* Malloc(size_t n) { return Counted(mi_malloc(n)); }
+inline void* Calloc(size_t count, size_t size) { return Counted(mi_calloc(count, size)); }
+inline void* RawRealloc(void* p, size_t n) { return mi_realloc(p, n); }
+inline void RawFree(void* p) { mi_free(p); }
+#endif
+
+inline void* Realloc(void* p, size_t n) {
+  int64_t before = p != nullptr ? static_cast<int64_t>(UsableSize(p)) : 0;
+  void* np = RawRealloc(p, n);
+  if (np != nullptr) Count(static_cast<int64_t>(UsableSize(np)) - before);
+  return np;
+}
+
+inline void Free(void* p) {
+  if (p == nullptr) return;
+  Count(-static_cast<int64_t>(UsableSize(p)));
+  RawFree(p);
+}
 
 }  // namespace shoal::mem

@@ -41,7 +41,6 @@ DbSlice::Slot* DbSlice::FindAndTouch(DbIndex db, std::string_view key) {
 DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
   Db& d = *dbs_[db];
   if (e->has_expire()) ++d.expires;
-  entry_bytes_ += e->MallocSize();
   if (e->type() == ObjType::kList || e->type() == ObjType::kZSet)
     blocking_.SignalReady(db, e->key());
   return d.table.Insert(e, HashKey(e->key()));
@@ -52,11 +51,7 @@ void DbSlice::Replace(DbIndex db, Slot* slot, Entry* e) {
   Db& d = *dbs_[db];
   // The slot's tag still holds the old expiry bit, also when `e` reused the old block.
   d.expires += static_cast<size_t>(e->has_expire()) - static_cast<size_t>(slot->has_expire());
-  if (old != e) {
-    entry_bytes_ += e->MallocSize();
-    entry_bytes_ -= old->MallocSize();
-    Entry::Free(old);
-  }
+  if (old != e) Entry::Free(old);
   slot->Set(e);
   if (e->type() == ObjType::kList || e->type() == ObjType::kZSet)
     blocking_.SignalReady(db, e->key());
@@ -66,11 +61,8 @@ void DbSlice::SetExpire(DbIndex db, Slot* slot, int64_t expire_ms) {
   Entry* old = slot->entry();
   Db& d = *dbs_[db];
   bool had = old->has_expire();
-  size_t before = old->MallocSize();
   Entry* e = Entry::WithExpire(old, expire_ms);  // may free old
   d.expires += static_cast<size_t>(e->has_expire()) - static_cast<size_t>(had);
-  entry_bytes_ += e->MallocSize();
-  entry_bytes_ -= before;
   slot->Set(e);
 }
 
@@ -78,7 +70,6 @@ Entry* DbSlice::Detach(DbIndex db, Slot* slot) {
   Entry* e = slot->entry();
   Db& d = *dbs_[db];
   d.expires -= e->has_expire();
-  entry_bytes_ -= e->MallocSize();
   d.table.Erase(slot);
   return e;
 }
@@ -94,13 +85,6 @@ bool DbSlice::DeleteKey(DbIndex db, std::string_view key) {
 
 void DbSlice::FlushDb(DbIndex db) {
   Db& d = *dbs_[db];
-  size_t bytes = 0;
-  // Walk once to keep the byte counter exact, then drop everything.
-  uint64_t cursor = 0;
-  do {
-    cursor = d.table.Traverse(cursor, [&](Slot* s) { bytes += s->entry()->MallocSize(); });
-  } while (cursor != 0);
-  entry_bytes_ -= bytes;
   d.table.Clear();
   d.expires = 0;
   d.avg_ttl = 0;
@@ -182,7 +166,8 @@ bool DbSlice::ActiveExpire(int64_t budget_us) {
 size_t DbSlice::UsedBytes() const {
   size_t table = 0;
   for (const auto& d : dbs_) table += d->table.TableBytes();
-  return entry_bytes_ + table;
+  int64_t heap = heap_bytes_.load(std::memory_order_relaxed);
+  return table + static_cast<size_t>(heap > 0 ? heap : 0);
 }
 
 }  // namespace shoal

@@ -96,8 +96,12 @@ class DbSlice {
   // Swaps the contents of two dbs (SWAPDB later) is not needed yet.
 
   size_t SegmentCount(DbIndex db) const { return dbs_[db]->table.segments(); }
-  // Bytes held by entries and table structure of this shard.
+  // Bytes held by this shard's data: its heap counter (entries, strings, collection structures)
+  // plus the tables. Blocks moved across shards (RENAME/COPY) count where they were freed, so
+  // one shard's figure can drift by what crossed; the sum over shards is exact.
   size_t UsedBytes() const;
+  // The counter the owning shard thread registers with mem::SetThreadCounter.
+  std::atomic<int64_t>* heap_counter() { return &heap_bytes_; }
 
   ShardStats& stats() { return stats_; }
   // Clients blocked on this shard's keys (Add/Replace signal it when a list or zset appears).
@@ -118,7 +122,9 @@ class DbSlice {
   uint32_t lru_clock_ = 0;
   std::vector<std::unique_ptr<Db>> dbs_;
   unsigned expire_db_ = 0;  // where the active cycle resumes
-  size_t entry_bytes_ = 0;
+  // Heap bytes of this shard's data (entries, strings, collections): the shard thread's
+  // shard/alloc.h counter. Written by the shard thread only; read by INFO from any thread.
+  std::atomic<int64_t> heap_bytes_{0};
   ShardStats stats_;
   BlockingController blocking_;
 };

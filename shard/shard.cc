@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 
+#include "shard/alloc.h"
 #include "shard/clock.h"
 
 namespace shoal {
@@ -117,6 +118,7 @@ void Shard::ScheduleExpire(int delay_ms) {
 void Shard::Start(std::function<void()> on_start) {
   thread_ = std::thread([this, on_start = std::move(on_start)] {
     tl_current_shard = this;
+    mem::SetThreadCounter(db_slice_.heap_counter());  // this thread's allocations are our data
     if (on_start) on_start();
     ArmWakeup();
     ScheduleExpire(100);

@@ -110,8 +110,9 @@ void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   for (const auto& sn : snaps) dataset += sn.used_bytes;
   size_t real_rss = ProcessRss();
   // Like Redis's used_memory, the bytes the server holds rather than what the allocator has
-  // mapped: what the shards account for (entries, out-of-line strings, tables) plus the memory
-  // the server had at startup. Client buffers are not counted yet (cache mode will).
+  // mapped: what the shards account for (their heap counters: entries, strings, collection
+  // structures; plus the key tables) and the memory the server had at startup. Client buffers
+  // are not counted yet (cache mode will).
   size_t startup = Server().startup_memory;
   size_t used = startup + dataset;
   s += "# Memory\r\n";

@@ -153,3 +153,29 @@ def test_flushall_frees_collections(c):
     assert c.call("DBSIZE") == 250
     assert c.call("FLUSHALL") == "OK"
     assert c.call("DBSIZE") == 0
+
+
+def used_memory(c):
+    info = c.call("INFO", "memory").decode()
+    return int(info.split("used_memory:")[1].split("\r\n")[0])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_used_memory_counts_collections(c, kind):
+    before = used_memory(c)
+    for i in range(20):
+        if kind == "list":
+            c.call("RPUSH", "mem%d" % i, *["element-%06d" % j for j in range(5000)])
+        elif kind == "hash":
+            c.call("HSET", "mem%d" % i, *[x for j in range(5000)
+                                           for x in ("field-%06d" % j, "value-%06d" % j)])
+        elif kind == "set":
+            c.call("SADD", "mem%d" % i, *["member-%06d" % j for j in range(5000)])
+        elif kind == "intset":
+            c.call("SADD", "mem%d" % i, *[str(j) for j in range(5000)])
+        else:
+            c.call("ZADD", "mem%d" % i, *[x for j in range(5000) for x in (str(j), "m-%06d" % j)])
+    grown = used_memory(c) - before
+    assert grown > 20 * 5000 * 2, grown  # at least 2 bytes per element, whatever the encoding
+    c.call("FLUSHALL")
+    assert used_memory(c) - before < grown / 10
