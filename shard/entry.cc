@@ -5,45 +5,13 @@
 #include "protocol/reply_builder.h"
 #include "shard/alloc.h"
 #include "shard/object.h"
+#include "shard/varint.h"
 
 namespace shoal {
 
 namespace {
 
 constexpr size_t kHeader = 5;
-
-size_t VarintLen(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-size_t PutVarint(uint8_t* p, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    p[n++] = static_cast<uint8_t>(v | 0x80);
-    v >>= 7;
-  }
-  p[n++] = static_cast<uint8_t>(v);
-  return n;
-}
-
-size_t GetVarint(const uint8_t* p, uint64_t* v) {
-  uint64_t r = 0;
-  size_t n = 0;
-  int shift = 0;
-  while (p[n] & 0x80) {
-    r |= uint64_t{p[n] & 0x7Fu} << shift;
-    shift += 7;
-    ++n;
-  }
-  r |= uint64_t{p[n]} << shift;
-  *v = r;
-  return n + 1;
-}
 
 // Allocates a block (or reuses `reuse` when it is big enough) and writes header, key and expiry;
 // returns the block and the value offset.

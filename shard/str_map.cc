@@ -8,41 +8,13 @@
 
 #include "shard/alloc.h"
 #include "shard/hash.h"
+#include "shard/varint.h"
 
 namespace shoal {
 
 namespace {
 
 constexpr size_t kMinBuckets = 4;
-
-size_t VarintSize(size_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-uint8_t* PutVarint(uint8_t* p, size_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<uint8_t>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<uint8_t>(v);
-  return p;
-}
-
-const uint8_t* GetVarint(const uint8_t* p, size_t* v) {
-  size_t r = 0;
-  unsigned shift = 0;
-  while (*p & 0x80) {
-    r |= size_t{*p++ & 0x7Fu} << shift;
-    shift += 7;
-  }
-  *v = r | size_t{*p++} << shift;
-  return p;
-}
 
 // SplitMix64: turns the caller's one random number into as many as Random needs.
 uint64_t NextRandom(uint64_t* state) {
@@ -68,15 +40,16 @@ struct StrMap::Node {
   const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this + 1); }
 
   std::string_view key() const {
-    size_t len;
-    const uint8_t* p = GetVarint(data(), &len);
+    uint64_t len;
+    const uint8_t* p = data() + GetVarint(data(), &len);
     return std::string_view(reinterpret_cast<const char*>(p), len);
   }
 
   std::string_view value() const {
     const std::string_view k = key();
-    size_t len;
-    const uint8_t* p = GetVarint(reinterpret_cast<const uint8_t*>(k.data() + k.size()), &len);
+    const auto* end = reinterpret_cast<const uint8_t*>(k.data() + k.size());
+    uint64_t len;
+    const uint8_t* p = end + GetVarint(end, &len);
     return std::string_view(reinterpret_cast<const char*>(p), len);
   }
 
@@ -121,12 +94,13 @@ StrMap::StrMap(const StrMap& other) : mask_(other.mask_), size_(other.size_) {
 
 StrMap::Node* StrMap::NewNode(std::string_view key, std::string_view value) {
   const size_t size =
-      sizeof(Node) + VarintSize(key.size()) + key.size() + VarintSize(value.size()) + value.size();
+      sizeof(Node) + VarintLen(key.size()) + key.size() + VarintLen(value.size()) + value.size();
   auto* n = static_cast<Node*>(mem::Malloc(size));
   n->next = nullptr;
-  uint8_t* p = PutVarint(n->data(), key.size());
+  uint8_t* p = n->data() + PutVarint(n->data(), key.size());
   if (!key.empty()) std::memcpy(p, key.data(), key.size());
-  p = PutVarint(p + key.size(), value.size());
+  p += key.size();
+  p += PutVarint(p, value.size());
   if (!value.empty()) std::memcpy(p, value.data(), value.size());
   node_bytes_ += mem::UsableSize(n);
   return n;
