@@ -27,6 +27,11 @@ DbSlice::Slot* FindTyped(CommandContext& ctx, std::string_view key, ObjType type
   return s;
 }
 
+void FailMulti(CommandContext& ctx, std::string_view msg) {
+  ctx.rb->Error(msg);
+  ctx.Done();
+}
+
 DbSlice::Slot* AddObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type, ObjEnc enc,
                          void* obj) {
   return slice.Add(db, Entry::NewObject(key, type, enc, obj, 0, slice.lru_clock()));

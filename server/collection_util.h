@@ -19,6 +19,9 @@ DbSlice::Slot* FindTyped(CommandContext& ctx, std::string_view key, ObjType type
 DbSlice::Slot* FindTypedQuiet(DbSlice& slice, DbIndex db, std::string_view key, ObjType type,
                               bool* wrong_type);
 
+// Errors of kMulti commands before any shard work: the reply, then the command is done.
+void FailMulti(CommandContext& ctx, std::string_view msg);
+
 // Adds a new collection entry (the key must be absent) owning obj; returns its slot.
 DbSlice::Slot* AddObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type, ObjEnc enc,
                          void* obj);

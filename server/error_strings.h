@@ -25,6 +25,14 @@ inline constexpr char kInvalidCursor[] = "ERR invalid cursor";
 inline constexpr char kNoProto[] = "NOPROTO unsupported protocol version";
 inline constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of range";
 inline constexpr char kPositiveCount[] = "ERR value is out of range, must be positive";
+// Collections: numkeys, COUNT and LIMIT arguments, negative-count random picks.
+inline constexpr char kNumkeysPositive[] = "ERR numkeys should be greater than 0";
+inline constexpr char kTooManyKeys[] = "ERR Number of keys can't be greater than number of args";
+inline constexpr char kCountGreaterThanZero[] = "ERR count should be greater than 0";
+inline constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
+inline constexpr char kRandomCountRange[] =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
 inline constexpr char kNoSuchClient[] = "ERR No such client";
 inline constexpr char kLfuNotSelected[] =
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "

@@ -34,9 +34,6 @@ using Slot = DbSlice::Slot;
 constexpr char kHashNotInteger[] = "ERR hash value is not an integer";
 constexpr char kHashNotFloat[] = "ERR hash value is not a float";
 constexpr char kIncrNanOrInf[] = "ERR value is NaN or Infinity";
-constexpr char kCountRange[] =
-    "ERR value is out of range, value must between -9223372036854775807 and "
-    "9223372036854775807";
 constexpr char kOutOfRange[] = "ERR value is out of range";
 
 // Redis refuses to grow a listpack past 1 GB (LISTPACK_MAX_SAFETY_SIZE) and converts instead.
@@ -419,7 +416,7 @@ void CmdHrandfield(ArgSlice args, CommandContext& ctx) {
   if (args.size() >= 3) {
     int64_t l;
     if (!protocol::ParseInt64(args[2], &l)) return ctx.rb->Error(errors::kNotInteger);
-    if (l == INT64_MIN) return ctx.rb->Error(kCountRange);
+    if (l == INT64_MIN) return ctx.rb->Error(errors::kRandomCountRange);
     bool withvalues = false;
     if (args.size() > 4 || (args.size() == 4 && !EqNoCaseC(args[3], "withvalues")))
       return ctx.rb->Error(errors::kSyntax);

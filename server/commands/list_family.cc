@@ -34,8 +34,6 @@ constexpr char kRankZero[] =
     "negative to start from the end of the list";
 constexpr char kCountNegative[] = "ERR COUNT can't be negative";
 constexpr char kMaxlenNegative[] = "ERR MAXLEN can't be negative";
-constexpr char kNumkeysPositive[] = "ERR numkeys should be greater than 0";
-constexpr char kCountPositive[] = "ERR count should be greater than 0";
 
 // What the first phase of a multi-shard command found under a key.
 enum class KeyState : uint8_t { kMissing, kWrongType, kList };
@@ -122,12 +120,6 @@ void PopRange(DbSlice& slice, DbIndex db, Slot* s, End end, int64_t count,
 void ReplyStrings(ReplyBuilder* rb, const std::vector<std::string>& items) {
   rb->Array(items.size());
   for (const std::string& s : items) rb->Bulk(s);
-}
-
-// Errors of kMulti commands before any shard work: the reply, then the command is done.
-void FailMulti(CommandContext& ctx, std::string_view msg) {
-  ctx.rb->Error(msg);
-  ctx.Done();
 }
 
 // ---- LPUSH / RPUSH / LPUSHX / RPUSHX key element [element ...] ----
@@ -458,7 +450,7 @@ struct MpopArgs {
 // lmpopGenericCommand's parsing; numkeys is at args[numkeys_pos]. Replies the error on failure.
 bool ParseMpop(ArgSlice args, size_t numkeys_pos, MpopArgs* out, ReplyBuilder* rb) {
   int64_t numkeys;
-  if (!ParseRange(args[numkeys_pos], 1, &numkeys, kNumkeysPositive, rb)) return false;
+  if (!ParseRange(args[numkeys_pos], 1, &numkeys, errors::kNumkeysPositive, rb)) return false;
   const uint64_t where = numkeys_pos + static_cast<uint64_t>(numkeys) + 1;
   if (where >= args.size()) {
     rb->Error(errors::kSyntax);
@@ -471,7 +463,7 @@ bool ParseMpop(ArgSlice args, size_t numkeys_pos, MpopArgs* out, ReplyBuilder* r
   bool has_count = false;
   for (size_t j = where + 1; j < args.size(); ++j) {
     if (!has_count && EqNoCaseC(args[j], "count") && j + 1 < args.size()) {
-      if (!ParseRange(args[++j], 1, &out->count, kCountPositive, rb)) return false;
+      if (!ParseRange(args[++j], 1, &out->count, errors::kCountGreaterThanZero, rb)) return false;
       has_count = true;
     } else {
       rb->Error(errors::kSyntax);

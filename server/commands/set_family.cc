@@ -35,13 +35,6 @@ namespace {
 using protocol::ReplyBuilder;
 using Slot = DbSlice::Slot;
 
-constexpr char kSrandCountRange[] =
-    "ERR value is out of range, value must between -9223372036854775807 and "
-    "9223372036854775807";
-constexpr char kNumKeysPositive[] = "ERR numkeys should be greater than 0";
-constexpr char kTooManyKeys[] = "ERR Number of keys can't be greater than number of args";
-constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
-
 // Redis caps the setting at 2^30 because of intset internals.
 size_t MaxIntsetEntries() {
   int64_t v = ShardSettings::Get(ShardSettings::set_max_intset_entries);
@@ -429,7 +422,7 @@ void CmdSrandmember(ArgSlice args, CommandContext& ctx) {
   int64_t n = 0;
   if (args.size() == 3) {
     if (!protocol::ParseInt64(args[2], &n)) return ctx.rb->Error(errors::kNotInteger);
-    if (n == INT64_MIN) return ctx.rb->Error(kSrandCountRange);
+    if (n == INT64_MIN) return ctx.rb->Error(errors::kRandomCountRange);
   }
   bool wrong;
   Slot* s = FindTyped(ctx, args[1], ObjType::kSet, &wrong);
@@ -735,8 +728,7 @@ void SetOpStore(ArgSlice args, CommandContext& ctx, SetOp op) {
     for (size_t i = 0; i < pos.size(); ++i) {
       ReadSource(ctx.slice(), db, args[pos[i]], /*clone=*/false, i, &src);
       if (src.wrong[i]) {
-        ctx.rb->Error(errors::kWrongType);
-        return ctx.Done();
+        return FailMulti(ctx, errors::kWrongType);
       }
     }
     ctx.rb->Integer(StoreSetOp(op, src, first_repeats, ctx.slice(), db, args[1]));
@@ -795,18 +787,16 @@ void CmdSdiffstore(ArgSlice args, CommandContext& ctx) { SetOpStore(args, ctx, S
 
 // ---- SINTERCARD numkeys key [key ...] [LIMIT limit] ----
 void CmdSintercard(ArgSlice args, CommandContext& ctx) {
-  auto fail = [&](std::string_view msg) {
-    ctx.rb->Error(msg);
-    ctx.Done();
-  };
+  auto fail = [&](std::string_view msg) { FailMulti(ctx, msg); };
   int64_t numkeys;
-  if (!protocol::ParseInt64(args[1], &numkeys) || numkeys < 1) return fail(kNumKeysPositive);
-  if (static_cast<uint64_t>(numkeys) > args.size() - 2) return fail(kTooManyKeys);
+  if (!protocol::ParseInt64(args[1], &numkeys) || numkeys < 1)
+    return fail(errors::kNumkeysPositive);
+  if (static_cast<uint64_t>(numkeys) > args.size() - 2) return fail(errors::kTooManyKeys);
   int64_t limit = 0;
   for (size_t i = 2 + static_cast<size_t>(numkeys); i < args.size(); ++i) {
     if (EqNoCaseC(args[i], "limit") && i + 1 < args.size()) {
       ++i;
-      if (!protocol::ParseInt64(args[i], &limit) || limit < 0) return fail(kLimitNegative);
+      if (!protocol::ParseInt64(args[i], &limit) || limit < 0) return fail(errors::kLimitNegative);
     } else {
       return fail(errors::kSyntax);
     }

@@ -449,20 +449,14 @@ struct StoreState {
 void SortGeneric(ArgSlice args, CommandContext& ctx, bool readonly) {
   SortOptions o;
   std::string err = ParseSort(args, readonly, &o);
-  if (!err.empty()) {
-    ctx.rb->Error(err);
-    return ctx.Done();
-  }
+  if (!err.empty()) return FailMulti(ctx, err);
   DbIndex db = ctx.db_index;
   if (o.store_pos == 0) {
     // The sorted key is the only key, so the connection runs the command on its shard
     // (ctx.shard set) and the reply is written straight from the shard's data.
     Sorter sorter(ctx.slice(), db, o);
     err = sorter.Run(args[1], /*store=*/false);
-    if (!err.empty()) {
-      ctx.rb->Error(err);
-      return ctx.Done();
-    }
+    if (!err.empty()) return FailMulti(ctx, err);
     ReplyBuilder* rb = ctx.rb;
     rb->Array(static_cast<size_t>(sorter.OutputLen()));
     sorter.Output([rb](std::string_view v, bool found) {

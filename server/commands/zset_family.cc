@@ -52,17 +52,9 @@ constexpr char kLimitRank[] =
 constexpr char kScoresLex[] =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 constexpr char kWeightNotFloat[] = "ERR weight value is not a float";
-constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
-constexpr char kNumkeys[] = "ERR numkeys should be greater than 0";
-constexpr char kCount[] = "ERR count should be greater than 0";
 
 // A member and its score copied out of a shard.
 using Element = std::pair<std::string, double>;
-
-void FailMulti(CommandContext& ctx, std::string_view msg) {
-  ctx.rb->Error(msg);
-  ctx.Done();
-}
 
 int64_t MaxListpackEntries() {
   return ShardSettings::Get(ShardSettings::zset_max_listpack_entries);
@@ -732,7 +724,7 @@ struct MpopArgs {
 // zmpopGenericCommand's parsing; "" or the error reply.
 std::string ParseMpop(ArgSlice args, size_t numkeys_idx, MpopArgs* m) {
   int64_t numkeys;
-  if (!ParseLong(args[numkeys_idx], &numkeys) || numkeys < 1) return kNumkeys;
+  if (!ParseLong(args[numkeys_idx], &numkeys) || numkeys < 1) return errors::kNumkeysPositive;
   if (static_cast<uint64_t>(numkeys) >= args.size() - numkeys_idx - 1) return errors::kSyntax;
   size_t where = numkeys_idx + static_cast<size_t>(numkeys) + 1;
   if (EqNoCaseC(args[where], "min"))
@@ -745,7 +737,7 @@ std::string ParseMpop(ArgSlice args, size_t numkeys_idx, MpopArgs* m) {
   for (size_t j = where + 1; j < args.size(); ++j) {
     if (!have_count && EqNoCaseC(args[j], "count") && j + 1 < args.size()) {
       int64_t c;
-      if (!ParseLong(args[++j], &c) || c < 1) return kCount;
+      if (!ParseLong(args[++j], &c) || c < 1) return errors::kCountGreaterThanZero;
       m->count = static_cast<size_t>(c);
       have_count = true;
     } else {
@@ -880,10 +872,7 @@ void CmdZrandmember(ArgSlice args, CommandContext& ctx) {
   if (args.size() >= 3) {
     int64_t l;
     if (!ParseLong(args[2], &l)) return ctx.rb->Error(errors::kNotInteger);
-    if (l == INT64_MIN)
-      return ctx.rb->Error(
-          "ERR value is out of range, value must between -9223372036854775807 and "
-          "9223372036854775807");
+    if (l == INT64_MIN) return ctx.rb->Error(errors::kRandomCountRange);
     bool withscores = false;
     if (args.size() > 4 || (args.size() == 4 && !EqNoCaseC(args[3], "withscores")))
       return ctx.rb->Error(errors::kSyntax);
@@ -1010,7 +999,7 @@ std::string ParseSetOp(ArgSlice args, size_t numkeys_idx, CommandContext& ctx, S
       ++j;
     } else if (a->card_only && remaining >= 2 && EqNoCaseC(o, "limit")) {
       if (!ParseLong(args[j + 1], &a->limit) || a->limit < 0) {
-        a->option_error = kLimitNegative;
+        a->option_error = errors::kLimitNegative;
         return "";
       }
       j += 2;
