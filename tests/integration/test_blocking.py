@@ -8,10 +8,10 @@ Names without a common {tag} land on different Shoal shards; {t} names share one
 import threading
 import time
 
-
+import shoal_errors as E
 from shoal_resp import Err, RespClient
 
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+WRONGTYPE = E.WRONGTYPE
 
 
 def blocked_clients(c):
