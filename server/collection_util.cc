@@ -34,12 +34,12 @@ void FailMulti(CommandContext& ctx, std::string_view msg) {
 
 DbSlice::Slot* AddObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type, ObjEnc enc,
                          void* obj) {
-  return slice.Add(db, Entry::NewObject(key, type, enc, obj, 0, slice.lru_clock()));
+  return slice.Add(db, Entry::NewObject(key, type, enc, obj, 0, slice.access_stamp()));
 }
 
 DbSlice::Slot* PutObject(DbSlice& slice, DbIndex db, std::string_view key, ObjType type, ObjEnc enc,
                          void* obj) {
-  Entry* e = Entry::NewObject(key, type, enc, obj, 0, slice.lru_clock());
+  Entry* e = Entry::NewObject(key, type, enc, obj, 0, slice.access_stamp());
   DbSlice::Slot* s = slice.Find(db, key);
   if (s == nullptr) return slice.Add(db, e);
   slice.Replace(db, s, e);

@@ -138,6 +138,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterSetFamily(r);
   RegisterZSetFamily(r);
   RegisterSortFamily(r);
+  RegisterMemoryFamily(r);
 }
 
 }  // namespace shoal

@@ -138,6 +138,7 @@ void RegisterHashFamily(CommandRegistry& r);
 void RegisterSetFamily(CommandRegistry& r);
 void RegisterZSetFamily(CommandRegistry& r);
 void RegisterSortFamily(CommandRegistry& r);  // SORT, SORT_RO
+void RegisterMemoryFamily(CommandRegistry& r);
 
 // Flag/ACL names as COMMAND INFO prints them.
 std::vector<std::string_view> FlagNames(uint32_t flags);

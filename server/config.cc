@@ -4,10 +4,12 @@
 
 #include <cctype>
 #include <climits>
+#include <fstream>
 #include <functional>
 #include <set>
 
 #include "protocol/reply_builder.h"
+#include "shard/evict.h"
 #include "shard/glob.h"
 #include "shard/shard.h"
 
@@ -15,7 +17,7 @@ namespace shoal {
 
 namespace {
 
-enum class Kind { kInt, kMemory, kEnum, kBindList, kString };
+enum class Kind { kInt, kMemory, kEnum, kBool, kBindList, kString };
 
 struct Param {
   const char* name;
@@ -30,12 +32,6 @@ struct Param {
   const char* (*unsupported)(int64_t v, std::string_view s) = nullptr;
 };
 
-const char* OnlyZero(int64_t v, std::string_view) {
-  return v == 0 ? nullptr : "eviction is not supported yet: maxmemory must be 0";
-}
-const char* OnlyNoEviction(int64_t v, std::string_view) {
-  return v == 7 ? nullptr : "eviction is not supported yet: the only policy is noeviction";
-}
 const char* OnlyNo(int64_t v, std::string_view) {
   return v == 0 ? nullptr : "persistence is not supported yet: appendonly must be no";
 }
@@ -79,7 +75,7 @@ const std::vector<Param>& Params() {
       {"bind", Kind::kBindList, false, 0, 0, {}, nullptr, nullptr},
       {"logfile", Kind::kString, false, 0, 0, {}, nullptr, &Config::logfile},
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, &Config::timeout, nullptr},
-      {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, &Config::maxmemory, nullptr, OnlyZero},
+      {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, &Config::maxmemory, nullptr},
       {"maxmemory-policy",
        Kind::kEnum,
        true,
@@ -88,8 +84,51 @@ const std::vector<Param>& Params() {
        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
         "allkeys-lfu", "allkeys-random", "noeviction"},
        &Config::maxmemory_policy,
-       nullptr,
-       OnlyNoEviction},
+       nullptr},
+      {"maxmemory-samples", Kind::kInt, true, 1, INT_MAX, {}, &Config::maxmemory_samples, nullptr},
+      {"maxmemory-eviction-tenacity",
+       Kind::kInt,
+       true,
+       0,
+       100,
+       {},
+       &Config::maxmemory_eviction_tenacity,
+       nullptr},
+      {"lfu-log-factor", Kind::kInt, true, 0, INT_MAX, {}, &Config::lfu_log_factor, nullptr},
+      {"lfu-decay-time", Kind::kInt, true, 0, INT_MAX, {}, &Config::lfu_decay_time, nullptr},
+      {"lazyfree-lazy-eviction",
+       Kind::kBool,
+       true,
+       0,
+       1,
+       {},
+       &Config::lazyfree_lazy_eviction,
+       nullptr},
+      {"lazyfree-lazy-expire", Kind::kBool, true, 0, 1, {}, &Config::lazyfree_lazy_expire, nullptr},
+      {"lazyfree-lazy-server-del",
+       Kind::kBool,
+       true,
+       0,
+       1,
+       {},
+       &Config::lazyfree_lazy_server_del,
+       nullptr},
+      {"lazyfree-lazy-user-del",
+       Kind::kBool,
+       true,
+       0,
+       1,
+       {},
+       &Config::lazyfree_lazy_user_del,
+       nullptr},
+      {"lazyfree-lazy-user-flush",
+       Kind::kBool,
+       true,
+       0,
+       1,
+       {},
+       &Config::lazyfree_lazy_user_flush,
+       nullptr},
       {"appendonly", Kind::kEnum, true, 0, 1, {"no", "yes"}, &Config::appendonly, nullptr, OnlyNo},
       {"save", Kind::kString, true, 0, 0, {}, nullptr, &Config::save, OnlyEmpty},
       // Collection encodings; the *-ziplist-* rows are Redis's aliases of the same settings.
@@ -217,6 +256,13 @@ std::string ParseValue(const Param& p, std::string_view value, int64_t* out) {
       *out = v;
       return "";
     }
+    case Kind::kBool: {
+      std::string v;
+      for (char ch : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (v != "yes" && v != "no") return "argument must be 'yes' or 'no'";
+      *out = v == "yes";
+      return "";
+    }
     case Kind::kEnum: {
       for (size_t i = 0; i < p.enum_names.size(); ++i) {
         std::string_view n = p.enum_names[i];
@@ -247,6 +293,8 @@ std::string FormatValue(const Config& c, const Param& p) {
       return std::to_string((c.*p.ival).load());
     case Kind::kEnum:
       return p.enum_names[(c.*p.ival).load()];
+    case Kind::kBool:
+      return (c.*p.ival).load() ? "yes" : "no";
     case Kind::kBindList: {
       std::string s;
       for (const auto& b : c.bind) {
@@ -331,6 +379,57 @@ bool SplitLine(std::string_view line, std::vector<std::string>* out) {
 }  // namespace
 
 Config::Config() = default;
+
+int64_t CgroupMemoryLimit() {
+  // cgroup v2: the process's own group (from /proc/self/cgroup, "0::/path"), then the root.
+  std::string path;
+  {
+    std::ifstream cg("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(cg, line))
+      if (line.rfind("0::", 0) == 0) path = line.substr(3);
+  }
+  for (const std::string& dir : {"/sys/fs/cgroup" + path, std::string("/sys/fs/cgroup")}) {
+    std::ifstream f(dir + "/memory.max");
+    std::string v;
+    if (f >> v) {
+      if (v == "max") return 0;
+      return std::stoll(v);
+    }
+  }
+  std::ifstream v1("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  int64_t limit = 0;
+  // v1 reports "no limit" as a huge page-rounded number.
+  if ((v1 >> limit) && limit > 0 && limit < (int64_t{1} << 62)) return limit;
+  return 0;
+}
+
+void WarnAboutMaxmemory(int64_t maxmemory, bool at_startup) {
+  if (at_startup && maxmemory > 0 && maxmemory < 1024 * 1024)
+    spdlog::warn(
+        "WARNING: You specified a maxmemory value that is less than 1MB (current value is {} "
+        "bytes). Are you sure this is what you really want?",
+        maxmemory);
+  int64_t used = memory_budget::Used();
+  if (!at_startup && maxmemory > 0 && used > maxmemory)
+    spdlog::warn(
+        "WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the current "
+        "memory usage ({}). This will result in key eviction and/or the inability to accept new "
+        "write commands depending on the maxmemory-policy.",
+        maxmemory, used);
+  int64_t limit = CgroupMemoryLimit();
+  if (limit == 0) return;
+  if (maxmemory == 0)
+    spdlog::warn(
+        "WARNING: the cgroup memory limit is {} bytes and maxmemory is 0 (no limit): the data can "
+        "grow past the limit and the kernel will kill the server. Set maxmemory below it.",
+        limit);
+  else if (maxmemory > limit)
+    spdlog::warn(
+        "WARNING: maxmemory ({} bytes) is above the cgroup memory limit ({} bytes): the kernel "
+        "will kill the server before eviction starts. Set maxmemory below the limit.",
+        maxmemory, limit);
+}
 
 bool ParseMemory(std::string_view s, int64_t* out) {
   size_t i = 0;
@@ -474,6 +573,7 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
   for (const auto& [p, v] : parsed) {
     if (p->kind != Kind::kString) (this->*p->ival).store(v);  // the only mutable string is save ""
     OnChange(p->name);
+    if (p->ival == &Config::maxmemory) WarnAboutMaxmemory(v, /*at_startup=*/false);
   }
   return "";
 }
@@ -486,6 +586,17 @@ void Config::OnChange(std::string_view name) {
   ShardSettings::zset_max_listpack_entries.store(zset_max_listpack_entries.load());
   ShardSettings::zset_max_listpack_value.store(zset_max_listpack_value.load());
   ShardSettings::list_max_listpack_size.store(list_max_listpack_size.load());
+  ShardSettings::maxmemory_policy.store(maxmemory_policy.load());
+  ShardSettings::maxmemory_samples.store(maxmemory_samples.load());
+  ShardSettings::maxmemory_eviction_tenacity.store(maxmemory_eviction_tenacity.load());
+  ShardSettings::lfu_log_factor.store(lfu_log_factor.load());
+  ShardSettings::lfu_decay_time.store(lfu_decay_time.load());
+  ShardSettings::lazyfree_lazy_eviction.store(lazyfree_lazy_eviction.load());
+  ShardSettings::lazyfree_lazy_expire.store(lazyfree_lazy_expire.load());
+  ShardSettings::lazyfree_lazy_server_del.store(lazyfree_lazy_server_del.load());
+  ShardSettings::lazyfree_lazy_user_del.store(lazyfree_lazy_user_del.load());
+  ShardSettings::lazyfree_lazy_user_flush.store(lazyfree_lazy_user_flush.load());
+  if (name == "maxmemory") memory_budget::maxmemory.store(maxmemory.load());
   if (name == "loglevel") {
     static constexpr spdlog::level::level_enum kLevels[] = {
         spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn};

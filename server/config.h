@@ -28,10 +28,20 @@ class Config {
   std::atomic<int64_t> tcp_backlog{511};
   std::atomic<int64_t> tcp_keepalive{300};
   std::atomic<int64_t> maxclients{10000};
-  std::atomic<int64_t> timeout{0};           // idle client timeout, seconds (0: never)
-  std::atomic<int64_t> maxmemory{0};         // only 0 until eviction exists
-  std::atomic<int64_t> maxmemory_policy{7};  // index into the policy names; only noeviction
-  std::atomic<int64_t> appendonly{0};        // no AOF yet: only "no"
+  std::atomic<int64_t> timeout{0};  // idle client timeout, seconds (0: never)
+  // Cache mode (pushed to ShardSettings on change; shard/evict.h uses them).
+  std::atomic<int64_t> maxmemory{0};         // bytes; 0: no limit
+  std::atomic<int64_t> maxmemory_policy{7};  // index into the policy names (EvictPolicy)
+  std::atomic<int64_t> maxmemory_samples{5};
+  std::atomic<int64_t> maxmemory_eviction_tenacity{10};
+  std::atomic<int64_t> lfu_log_factor{10};
+  std::atomic<int64_t> lfu_decay_time{1};
+  std::atomic<int64_t> lazyfree_lazy_eviction{0};
+  std::atomic<int64_t> lazyfree_lazy_expire{0};
+  std::atomic<int64_t> lazyfree_lazy_server_del{0};
+  std::atomic<int64_t> lazyfree_lazy_user_del{0};
+  std::atomic<int64_t> lazyfree_lazy_user_flush{0};
+  std::atomic<int64_t> appendonly{0};  // no AOF yet: only "no"
   // Collection encoding thresholds (pushed to ShardSettings on change).
   std::atomic<int64_t> hash_max_listpack_entries{512};
   std::atomic<int64_t> hash_max_listpack_value{64};
@@ -59,6 +69,13 @@ class Config {
   // Called after a successful set of a parameter (e.g. to push hz to the shards).
   void OnChange(std::string_view name);
 };
+
+// The memory limit of this process's cgroup (v2 memory.max or v1 memory.limit_in_bytes), or 0
+// when there is none.
+int64_t CgroupMemoryLimit();
+// Logs what a maxmemory value means against the cgroup limit and the current usage (startup and
+// CONFIG SET).
+void WarnAboutMaxmemory(int64_t maxmemory, bool at_startup);
 
 // "1gb" -> 1073741824 like Redis memtoull; false when not a memory value.
 bool ParseMemory(std::string_view s, int64_t* out);

@@ -14,6 +14,7 @@
 #include "server/error_strings.h"
 #include "server/server_state.h"
 #include "shard/clock.h"
+#include "shard/evict.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
@@ -384,6 +385,17 @@ void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::st
 void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::string* out) {
   size_t before = out->size();
   protocol::ReplyBuilder rb(out, pc.resp);
+  // Cache mode: make room before the command, as Redis does before each one; a write that may
+  // grow memory is refused when there is no room to make.
+  if (shard != nullptr && !shard->evictor().BeforeCommand() &&
+      (pc.cid->flags & cmd_flag::kDenyOom)) {
+    rb.Error(errors::kOom);
+    auto& ts = *Server().thread_stats[shard->id()];
+    Bump(ts.rejected_calls);
+    Bump(ts.error_replies);
+    Bump(Server().cmd_stats[shard->id()][pc.cid->index].rejected);
+    return;
+  }
   CommandContext ctx;
   ctx.rb = &rb;
   ctx.db_index = pc.db;
@@ -393,11 +405,16 @@ void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::st
   int64_t t0 = MonotonicUs();
   pc.cid->handler(pc.args, ctx);
   RecordCall(shard != nullptr ? shard->id() : home_->id(), pc.cid, t0, out, before);
-  if (shard != nullptr) shard->ServeBlocked();  // Redis serves blocked clients after each command
+  if (shard != nullptr) {
+    shard->ServeBlocked();  // Redis serves blocked clients after each command
+    shard->evictor().AfterMessage();
+  }
 }
 
 void Connection::RunMulti(uint32_t i) {
   PendingCmd& pc = pending_[i];
+  if ((pc.cid->flags & cmd_flag::kDenyOom) && memory_budget::RejectWrites())
+    return RejectCommand(pc, errors::kOom);
   std::string* out = ReplyTarget(pc);
   multi_rb_ = protocol::ReplyBuilder(out, pc.resp);
   multi_ctx_ = CommandContext();

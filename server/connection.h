@@ -68,6 +68,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Clears per-connection state (RESET).
   void ResetState();
 
+  // Bytes held by this client's query and reply buffers (INFO mem_clients_normal). The replies
+  // of a batch at other shards are being written there, so they count only when none is out.
+  size_t BufferBytes() const {
+    size_t n = rbuf_.capacity() + out_buf_.capacity();
+    if (outstanding_ == 0)
+      for (const PendingCmd& pc : pending_) n += pc.reply.capacity();
+    return n;
+  }
+
   // Connections living on the calling thread, by id.
   static std::vector<Connection*> ThreadConnections();
   // Starts this thread's once-a-second sweep that closes clients idle for longer than the

@@ -38,8 +38,9 @@ inline constexpr char kLfuNotSelected[] =
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
     "that when switching between policies at runtime LRU and LFU data will take some time to "
     "adjust.";
-inline constexpr char kLruNotSelected[] =
-    "ERR An LRU maxmemory policy is selected, access frequency not tracked. Please note that "
-    "when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+inline constexpr char kLfuSelected[] =
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+inline constexpr char kOom[] = "OOM command not allowed when used memory > 'maxmemory'.";
 
 }  // namespace shoal::errors

@@ -1,4 +1,5 @@
 // shoal-server: redis-server-style command line, config, logging, listener, signals.
+#include <malloc.h>
 #include <mimalloc.h>
 #include <sched.h>
 #include <spdlog/sinks/basic_file_sink.h>
@@ -18,6 +19,8 @@
 #include "server/connection.h"
 #include "server/server_state.h"
 #include "shard/clock.h"
+#include "shard/evict.h"
+#include "shard/lazyfree.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
@@ -30,6 +33,20 @@ ServerState& Server() {
 namespace {
 
 constexpr char kVersion[] = "7.0.15";
+
+// Bytes allocated on this (main) thread's heap so far: mimalloc's default heap, plus the C
+// library's heap for whatever did not go through mimalloc (all of it in sanitizer builds).
+size_t StartupHeapBytes() {
+  size_t bytes = 0;
+  mi_heap_visit_blocks(
+      mi_heap_get_default(), /*visit_blocks=*/false,
+      [](const mi_heap_t*, const mi_heap_area_t* area, void*, size_t, void* arg) {
+        *static_cast<size_t*>(arg) += area->used * area->block_size;
+        return true;
+      },
+      &bytes);
+  return bytes + mallinfo2().uordblks;
+}
 
 // CPUs this process may use: affinity mask, capped by a cgroup v2/v1 CPU quota.
 unsigned UsableCpus() {
@@ -220,13 +237,18 @@ int Main(int argc, char** argv) {
   }
   st.start_time_ms = UnixMs();
 
+  // Like Redis's used_memory_startup: the heap the server holds once set up (command table,
+  // config, shard structures), not the resident size of code and libraries. The shards' key
+  // tables are counted by the shards already.
+  size_t tables = 0;
+  for (unsigned i = 0; i < nshards; ++i) tables += st.shards->shard(i)->db_slice().UsedBytes();
+  size_t heap = StartupHeapBytes();
+  st.startup_memory = heap > tables ? heap - tables : 0;
   {
-    // Resident memory once set up (libraries, shard tables, buffers): the baseline that INFO's
-    // used_memory adds the shards' accounted bytes to.
-    std::ifstream statm("/proc/self/statm");
-    size_t pages = 0, resident = 0;
-    statm >> pages >> resident;
-    st.startup_memory = resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    std::vector<Shard*> shards;
+    for (unsigned i = 0; i < nshards; ++i) shards.push_back(st.shards->shard(i));
+    memory_budget::Init(shards.data(), nshards, static_cast<int64_t>(st.startup_memory));
+    WarnAboutMaxmemory(st.config.maxmemory.load(), /*at_startup=*/true);
   }
   Listener listener(st.shards.get());
   bool any = false;
@@ -261,8 +283,10 @@ int Main(int argc, char** argv) {
   spdlog::info("Shoal 0.1.0 (Redis {} compatible) started, pid={}, {} shard(s)", kVersion, getpid(),
                nshards);
   spdlog::info("Ready to accept connections tcp on port {}", st.tcp_port);
+  lazyfree::Start();
   st.shards->Start([](Shard* shard) { Connection::StartIdleSweep(shard); });
   st.shards->Join();
+  lazyfree::Stop();  // frees what is queued while the shards' counters still exist
   spdlog::warn("Shoal is now ready to exit, bye bye...");
   spdlog::default_logger()->flush();
   return 0;

@@ -52,7 +52,7 @@ struct ServerState {
   std::vector<std::unique_ptr<ThreadStats>> thread_stats;  // [shard]
   std::atomic<uint64_t> next_client_id{1};
   int64_t start_time_ms = 0;
-  size_t startup_memory = 0;  // resident bytes once the server was set up
+  size_t startup_memory = 0;  // heap bytes once the server was set up (used_memory_startup)
   std::string executable;
   std::string config_file;
   int tcp_port = 0;

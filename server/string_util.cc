@@ -79,8 +79,8 @@ void PutStringAt(DbSlice& slice, DbIndex db, DbSlice::Slot* s, std::string_view 
                  std::string_view value, const SetParams& p) {
   int64_t expire = p.expire_at_ms;
   if (s != nullptr && p.keepttl) expire = s->entry()->expire_ms();
-  Entry* e =
-      Entry::NewString(key, value, expire, slice.lru_clock(), s != nullptr ? s->entry() : nullptr);
+  Entry* e = Entry::NewString(key, value, expire, slice.access_stamp(),
+                              s != nullptr ? s->entry() : nullptr);
   if (s == nullptr) {
     slice.Add(db, e);
   } else {
@@ -118,7 +118,7 @@ void SetString(CommandContext& ctx, std::string_view key, std::string_view value
 // lookupKeyWrite: a live key, its access clock touched, hit/miss counters left alone.
 DbSlice::Slot* FindForWrite(DbSlice& slice, DbIndex db, std::string_view key) {
   DbSlice::Slot* s = slice.Find(db, key);
-  if (s != nullptr) s->entry()->set_lru(slice.lru_clock());
+  if (s != nullptr) slice.Touch(s->entry());
   return s;
 }
 
@@ -166,7 +166,7 @@ RawStr* UnshareRawString(DbSlice& slice, DbIndex db, DbSlice::Slot* slot, size_t
 
 // createObject(OBJ_STRING, sdsnewlen(NULL, len)) + dbAdd: a new raw string of `len` zero bytes.
 RawStr* AddZeroedRawString(DbSlice& slice, DbIndex db, std::string_view key, size_t len) {
-  Entry* e = Entry::NewRaw(key, std::string_view(), len, 0, slice.lru_clock());
+  Entry* e = Entry::NewRaw(key, std::string_view(), len, 0, slice.access_stamp());
   RawStr* r = e->raw();
   if (len > 0) std::memset(r->data(), 0, len);
   r->len = len;

@@ -3,10 +3,13 @@
 // library's allocator instead, so ASan sees every block's bounds and lifetime (it cannot see
 // inside mimalloc's pages).
 //
+// A shard thread allocates from a mimalloc heap of its own (CreateThreadHeap), apart from the
+// thread's connection buffers; blocks freed by other threads go back to the heap that owns them.
+//
 // Every call also keeps the calling thread's byte counter (usable sizes allocated minus freed):
-// a shard thread counts into its DbSlice, so a shard knows the bytes its data holds. A block freed
-// on another thread than the one that allocated it (RENAME/COPY across shards) moves its bytes
-// between two counters; the sum over all counters stays exact.
+// a shard thread counts into its DbSlice, so a shard knows the bytes its data holds. A value that
+// moves to another shard (RENAME/COPY across shards) hands its bytes over with Count; the
+// lazyfree thread counts into the owning shard's lazy counter.
 #pragma once
 
 #include <atomic>
@@ -33,6 +36,23 @@ inline void SetThreadCounter(std::atomic<int64_t>* c) { tl_counter = c; }
 inline int64_t Unowned() { return g_unowned.load(std::memory_order_relaxed); }
 
 #ifdef SHOAL_SYSTEM_MALLOC
+inline void CreateThreadHeap() {}
+inline void CollectThreadHeap(bool) { malloc_trim(0); }
+#else
+// The calling thread's shard-data heap; null on other threads (they use their default heap).
+inline thread_local mi_heap_t* tl_heap = nullptr;
+// Gives the calling (shard) thread its own heap for shard data. mimalloc deletes it, moving any
+// live blocks to the thread's default heap, when the thread ends.
+inline void CreateThreadHeap() { tl_heap = mi_heap_new(); }
+// Returns the calling thread's free pages to the OS (MEMORY PURGE); `force` also collects pages
+// held for reuse. Call on each shard thread.
+inline void CollectThreadHeap(bool force) {
+  if (tl_heap != nullptr) mi_heap_collect(tl_heap, force);
+  mi_collect(force);
+}
+#endif
+
+#ifdef SHOAL_SYSTEM_MALLOC
 inline size_t UsableSize(const void* p) { return malloc_usable_size(const_cast<void*>(p)); }
 #else
 inline size_t UsableSize(const void* p) { return mi_usable_size(p); }
@@ -56,9 +76,16 @@ inline void* Calloc(size_t count, size_t size) { return Counted(std::calloc(coun
 inline void* RawRealloc(void* p, size_t n) { return std::realloc(p, n); }
 inline void RawFree(void* p) { std::free(p); }
 #else
-inline void* Malloc(size_t n) { return Counted(mi_malloc(n)); }
-inline void* Calloc(size_t count, size_t size) { return Counted(mi_calloc(count, size)); }
-inline void* RawRealloc(void* p, size_t n) { return mi_realloc(p, n); }
+inline void* Malloc(size_t n) {
+  return Counted(tl_heap != nullptr ? mi_heap_malloc(tl_heap, n) : mi_malloc(n));
+}
+inline void* Calloc(size_t count, size_t size) {
+  return Counted(tl_heap != nullptr ? mi_heap_calloc(tl_heap, count, size)
+                                    : mi_calloc(count, size));
+}
+inline void* RawRealloc(void* p, size_t n) {
+  return tl_heap != nullptr ? mi_heap_realloc(tl_heap, p, n) : mi_realloc(p, n);
+}
 inline void RawFree(void* p) { mi_free(p); }
 #endif
 

@@ -2,10 +2,13 @@
 
 #include "shard/clock.h"
 #include "shard/hash.h"
+#include "shard/lazyfree.h"
+#include "shard/shard.h"
 
 namespace shoal {
 
-DbSlice::DbSlice(uint32_t shard_id, unsigned num_dbs) : shard_id_(shard_id) {
+DbSlice::DbSlice(uint32_t shard_id, unsigned num_dbs)
+    : shard_id_(shard_id), rng_(0x9E3779B97F4A7C15ull * (shard_id + 1)) {
   for (unsigned i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Db>());
 }
 
@@ -13,16 +16,23 @@ DbSlice::DbSlice(uint32_t shard_id, unsigned num_dbs) : shard_id_(shard_id) {
 // must see nothing left).
 DbSlice::~DbSlice() { FlushAll(); }
 
+void DbSlice::SetNow(int64_t now_ms) {
+  now_ms_ = now_ms;
+  lru_clock_ = LruClockFromMs(now_ms);
+  lfu_ = IsLfu(static_cast<EvictPolicy>(ShardSettings::Get(ShardSettings::maxmemory_policy)));
+  access_stamp_ = lfu_ ? LfuField(LfuMinutes(now_ms), kLfuInitVal) : lru_clock_;
+}
+
 bool DbSlice::ExpireIfNeeded(DbIndex db, Slot* slot) {
   if (!slot->has_expire()) return false;
   if (slot->entry()->expire_ms() > now_ms_) return false;
-  Delete(db, slot);
+  Delete(db, slot, ShardSettings::Get(ShardSettings::lazyfree_lazy_expire) != 0);
   ShardStats::Inc(stats_.expired_keys);
   return true;
 }
 
 DbSlice::Slot* DbSlice::Find(DbIndex db, std::string_view key) {
-  Slot* s = dbs_[db]->table.Find(key, HashKey(key));
+  Slot* s = dbs_[db]->table->Find(key, HashKey(key));
   if (s == nullptr || ExpireIfNeeded(db, s)) return nullptr;
   return s;
 }
@@ -34,8 +44,18 @@ DbSlice::Slot* DbSlice::FindAndTouch(DbIndex db, std::string_view key) {
     return nullptr;
   }
   ShardStats::Inc(stats_.keyspace_hits);
-  s->entry()->set_lru(lru_clock_);
+  Touch(s->entry());
   return s;
+}
+
+void DbSlice::Touch(Entry* e) {
+  if (lfu_) {
+    double uniform = static_cast<double>(NextRandom() >> 11) * 0x1.0p-53;
+    e->set_lru(LfuTouched(e->lru(), now_ms_, ShardSettings::Get(ShardSettings::lfu_decay_time),
+                          ShardSettings::Get(ShardSettings::lfu_log_factor), uniform));
+  } else {
+    e->set_lru(lru_clock_);
+  }
 }
 
 DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
@@ -43,7 +63,7 @@ DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
   if (e->has_expire()) ++d.expires;
   if (e->type() == ObjType::kList || e->type() == ObjType::kZSet)
     blocking_.SignalReady(db, e->key());
-  return d.table.Insert(e, HashKey(e->key()));
+  return d.table->Insert(e, HashKey(e->key()));
 }
 
 void DbSlice::Replace(DbIndex db, Slot* slot, Entry* e) {
@@ -51,7 +71,10 @@ void DbSlice::Replace(DbIndex db, Slot* slot, Entry* e) {
   Db& d = *dbs_[db];
   // The slot's tag still holds the old expiry bit, also when `e` reused the old block.
   d.expires += static_cast<size_t>(e->has_expire()) - static_cast<size_t>(slot->has_expire());
-  if (old != e) Entry::Free(old);
+  if (old != e) {
+    if (lfu_) e->set_lru(old->lru());
+    FreeEntry(old, LazyServerDel());
+  }
   slot->Set(e);
   if (e->type() == ObjType::kList || e->type() == ObjType::kZSet)
     blocking_.SignalReady(db, e->key());
@@ -70,29 +93,42 @@ Entry* DbSlice::Detach(DbIndex db, Slot* slot) {
   Entry* e = slot->entry();
   Db& d = *dbs_[db];
   d.expires -= e->has_expire();
-  d.table.Erase(slot);
+  d.table->Erase(slot);
   return e;
 }
 
-void DbSlice::Delete(DbIndex db, Slot* slot) { Entry::Free(Detach(db, slot)); }
+bool DbSlice::LazyServerDel() {
+  return ShardSettings::Get(ShardSettings::lazyfree_lazy_server_del) != 0;
+}
 
-bool DbSlice::DeleteKey(DbIndex db, std::string_view key) {
+bool DbSlice::FreeEntry(Entry* e, bool lazy) {
+  return lazyfree::FreeEntry(e, lazy, &lazy_freed_bytes_);
+}
+
+void DbSlice::Delete(DbIndex db, Slot* slot, bool lazy) { FreeEntry(Detach(db, slot), lazy); }
+
+bool DbSlice::DeleteKey(DbIndex db, std::string_view key, bool lazy) {
   Slot* s = Find(db, key);
   if (s == nullptr) return false;
-  Delete(db, s);
+  Delete(db, s, lazy);
   return true;
 }
 
-void DbSlice::FlushDb(DbIndex db) {
+void DbSlice::FlushDb(DbIndex db, bool lazy) {
   Db& d = *dbs_[db];
-  d.table.Clear();
+  if (lazy && d.table->size() > 0) {
+    lazyfree::FreeTable(d.table.release(), &lazy_freed_bytes_);
+    d.table = std::make_unique<DashTable>();
+  } else {
+    d.table->Clear();
+  }
   d.expires = 0;
   d.avg_ttl = 0;
   d.expire_cursor = 0;
 }
 
-void DbSlice::FlushAll() {
-  for (DbIndex i = 0; i < dbs_.size(); ++i) FlushDb(i);
+void DbSlice::FlushAll(bool lazy) {
+  for (DbIndex i = 0; i < dbs_.size(); ++i) FlushDb(i, lazy);
 }
 
 uint64_t DbSlice::ScanStep(DbIndex db, uint64_t cursor,
@@ -100,9 +136,9 @@ uint64_t DbSlice::ScanStep(DbIndex db, uint64_t cursor,
   Db& d = *dbs_[db];
   // Collect expired slots first: erasing during the visit is allowed, but deleting here keeps
   // the callback's view simple.
-  return d.table.Traverse(cursor, [&](Slot* s) {
+  return d.table->Traverse(cursor, [&](Slot* s) {
     if (s->has_expire() && s->entry()->expire_ms() <= now_ms_) {
-      Delete(db, s);
+      Delete(db, s, ShardSettings::Get(ShardSettings::lazyfree_lazy_expire) != 0);
       ShardStats::Inc(stats_.expired_keys);
       return;
     }
@@ -113,11 +149,11 @@ uint64_t DbSlice::ScanStep(DbIndex db, uint64_t cursor,
 const Entry* DbSlice::RandomEntry(DbIndex db, uint64_t rnd) {
   Db& d = *dbs_[db];
   // Bounded retries so a db full of expired keys cannot loop forever (Redis does the same).
-  for (int i = 0; i < 100 && d.table.size() > 0; ++i) {
-    Slot* s = d.table.RandomSlot(rnd);
+  for (int i = 0; i < 100 && d.table->size() > 0; ++i) {
+    Slot* s = d.table->RandomSlot(rnd);
     if (s == nullptr) return nullptr;
     if (s->has_expire() && s->entry()->expire_ms() <= now_ms_) {
-      Delete(db, s);
+      Delete(db, s, ShardSettings::Get(ShardSettings::lazyfree_lazy_expire) != 0);
       ShardStats::Inc(stats_.expired_keys);
       rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
       continue;
@@ -131,6 +167,7 @@ bool DbSlice::ActiveExpire(int64_t budget_us) {
   ShardStats::Inc(stats_.expire_cycles);
   int64_t deadline = MonotonicUs() + budget_us;
   size_t checked = 0, expired = 0;
+  bool lazy_expire = ShardSettings::Get(ShardSettings::lazyfree_lazy_expire) != 0;
   for (unsigned n = 0; n < dbs_.size(); ++n) {
     DbIndex db = (expire_db_ + n) % dbs_.size();
     Db& d = *dbs_[db];
@@ -138,12 +175,12 @@ bool DbSlice::ActiveExpire(int64_t budget_us) {
     unsigned steps = 0;
     int64_t ttl_sum = 0, ttl_n = 0;
     do {
-      d.expire_cursor = d.table.Traverse(d.expire_cursor, [&](Slot* s) {
+      d.expire_cursor = d.table->Traverse(d.expire_cursor, [&](Slot* s) {
         if (!s->has_expire()) return;
         ++checked;
         int64_t when = s->entry()->expire_ms();
         if (when <= now_ms_) {
-          Delete(db, s);
+          Delete(db, s, lazy_expire);
           ShardStats::Inc(stats_.expired_keys);
           ++expired;
         } else {
@@ -165,8 +202,9 @@ bool DbSlice::ActiveExpire(int64_t budget_us) {
 
 size_t DbSlice::UsedBytes() const {
   size_t table = 0;
-  for (const auto& d : dbs_) table += d->table.TableBytes();
-  int64_t heap = heap_bytes_.load(std::memory_order_relaxed);
+  for (const auto& d : dbs_) table += d->table->TableBytes();
+  int64_t heap = heap_bytes_.load(std::memory_order_relaxed) +
+                 lazy_freed_bytes_.load(std::memory_order_relaxed);
   return table + static_cast<size_t>(heap > 0 ? heap : 0);
 }
 

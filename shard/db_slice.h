@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shard/access.h"
 #include "shard/blocking.h"
 #include "shard/dash_table.h"
 
@@ -26,17 +27,12 @@ struct ShardStats {
   std::atomic<uint64_t> keyspace_hits{0};
   std::atomic<uint64_t> keyspace_misses{0};
   std::atomic<uint64_t> expire_cycles{0};
+  std::atomic<uint64_t> evicted_keys{0};
 
   static void Inc(std::atomic<uint64_t>& c, uint64_t by = 1) {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
   }
 };
-
-// Redis's 24-bit LRU clock in seconds (LRU_CLOCK_RESOLUTION 1000 ms).
-inline constexpr uint32_t kLruClockMax = (1u << 24) - 1;
-inline uint32_t LruClockFromMs(int64_t ms) {
-  return static_cast<uint32_t>(ms / 1000) & kLruClockMax;
-}
 
 class DbSlice {
  public:
@@ -46,36 +42,48 @@ class DbSlice {
   ~DbSlice();
 
   // The time commands see; set once per batch of commands (Redis caches it per command call).
-  void SetNow(int64_t now_ms) {
-    now_ms_ = now_ms;
-    lru_clock_ = LruClockFromMs(now_ms);
-  }
+  // Also reads maxmemory-policy, which decides how access fields are kept (shard/access.h).
+  void SetNow(int64_t now_ms);
   int64_t now_ms() const { return now_ms_; }
+  // The access field of a key created now: the LRU clock, or the LFU start (now, counter 5).
+  uint32_t access_stamp() const { return access_stamp_; }
   uint32_t lru_clock() const { return lru_clock_; }
+  bool lfu() const { return lfu_; }
 
   // Finds a live key; an expired one is deleted on the way (lazy expiry) and reported missing.
-  // Does not touch the access clock or the hit/miss counters.
+  // Does not touch the access field or the hit/miss counters.
   Slot* Find(DbIndex db, std::string_view key);
-  // Find for commands that read or write the key: updates the LRU clock and hit/miss counters.
+  // Find for commands that read or write the key: records the access (LRU clock or LFU counter)
+  // and counts a hit or miss.
   Slot* FindAndTouch(DbIndex db, std::string_view key);
+  // Records an access to e (the LRU clock, or an LFU increment).
+  void Touch(Entry* e);
 
   // Adds a new key (must be absent). Returns its slot (valid until the next Add).
   Slot* Add(DbIndex db, Entry* e);
   // Puts `e` (same key) in place of the slot's entry, freeing the old one unless it is `e`
   // (an entry rewritten in its own block, e.g. Entry::NewString with `reuse`; its out-of-line
-  // size must not have changed).
+  // size must not have changed). The old value is a server delete (lazyfree-lazy-server-del);
+  // under an LFU policy the key keeps its counter, as Redis's overwrite does.
   void Replace(DbIndex db, Slot* slot, Entry* e);
   // Sets or clears (0) the expiry of the entry in slot.
   void SetExpire(DbIndex db, Slot* slot, int64_t expire_ms);
-  // Removes and frees the entry.
-  void Delete(DbIndex db, Slot* slot);
-  bool DeleteKey(DbIndex db, std::string_view key);
+  // Removes and frees the entry; `lazy` frees a big value on the lazyfree thread. Without `lazy`,
+  // a delete made by the server for a command (a STORE emptying its destination, a collection
+  // left empty) follows lazyfree-lazy-server-del, as Redis's dbDelete.
+  void Delete(DbIndex db, Slot* slot, bool lazy);
+  void Delete(DbIndex db, Slot* slot) { Delete(db, slot, LazyServerDel()); }
+  bool DeleteKey(DbIndex db, std::string_view key, bool lazy);
+  bool DeleteKey(DbIndex db, std::string_view key) { return DeleteKey(db, key, LazyServerDel()); }
+  // Frees an entry no table holds any more (lazily when `lazy` and it is big: returns true then).
+  bool FreeEntry(Entry* e, bool lazy);
   // Removes the entry from the table without freeing it (the caller owns it).
   Entry* Detach(DbIndex db, Slot* slot);
 
-  void FlushDb(DbIndex db);
-  void FlushAll();
-  size_t DbSize(DbIndex db) const { return dbs_[db]->table.size(); }
+  // `lazy`: the old table and its entries are freed on the lazyfree thread (FLUSHALL ASYNC).
+  void FlushDb(DbIndex db, bool lazy = false);
+  void FlushAll(bool lazy = false);
+  size_t DbSize(DbIndex db) const { return dbs_[db]->table->size(); }
   size_t ExpiresCount(DbIndex db) const { return dbs_[db]->expires; }
   unsigned num_dbs() const { return static_cast<unsigned>(dbs_.size()); }
   // Sum of ttl over keys with expiry is not tracked exactly; Redis reports a running estimate.
@@ -95,13 +103,25 @@ class DbSlice {
 
   // Swaps the contents of two dbs (SWAPDB later) is not needed yet.
 
-  size_t SegmentCount(DbIndex db) const { return dbs_[db]->table.segments(); }
+  size_t SegmentCount(DbIndex db) const { return dbs_[db]->table->segments(); }
+  // Bytes of db's key table structure (directory + segments), entries not included.
+  size_t TableBytes(DbIndex db) const { return dbs_[db]->table->TableBytes(); }
+  // The key table itself, for the evictor's sampling (shard/evict.h) only.
+  DashTable& table(DbIndex db) { return *dbs_[db]->table; }
   // Bytes held by this shard's data: its heap counter (entries, strings, collection structures)
-  // plus the tables. Blocks moved across shards (RENAME/COPY) count where they were freed, so
-  // one shard's figure can drift by what crossed; the sum over shards is exact.
+  // plus the tables, less what the lazyfree thread freed. Values moved across shards
+  // (RENAME/COPY) hand their bytes over (estimated for big collections, so a shard's figure may
+  // drift by that estimate's error); the sum over shards is exact.
   size_t UsedBytes() const;
   // The counter the owning shard thread registers with mem::SetThreadCounter.
   std::atomic<int64_t>* heap_counter() { return &heap_bytes_; }
+  // A random number from the shard's generator (LFU increments, eviction sampling).
+  uint64_t NextRandom() {
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    return rng_;
+  }
 
   ShardStats& stats() { return stats_; }
   // Clients blocked on this shard's keys (Add/Replace signal it when a list or zset appears).
@@ -110,21 +130,27 @@ class DbSlice {
 
  private:
   struct Db {
-    DashTable table;
+    std::unique_ptr<DashTable> table = std::make_unique<DashTable>();
     size_t expires = 0;
     int64_t avg_ttl = 0;
     uint64_t expire_cursor = 0;
   };
   bool ExpireIfNeeded(DbIndex db, Slot* slot);
+  static bool LazyServerDel();
 
   uint32_t shard_id_;
   int64_t now_ms_ = 0;
   uint32_t lru_clock_ = 0;
+  uint32_t access_stamp_ = 0;
+  bool lfu_ = false;
+  uint64_t rng_;
   std::vector<std::unique_ptr<Db>> dbs_;
   unsigned expire_db_ = 0;  // where the active cycle resumes
   // Heap bytes of this shard's data (entries, strings, collections): the shard thread's
   // shard/alloc.h counter. Written by the shard thread only; read by INFO from any thread.
   std::atomic<int64_t> heap_bytes_{0};
+  // What the lazyfree thread freed of this shard's data (negative; written by that thread only).
+  std::atomic<int64_t> lazy_freed_bytes_{0};
   ShardStats stats_;
   BlockingController blocking_;
 };

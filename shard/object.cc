@@ -70,4 +70,32 @@ size_t ObjectMallocSize(ObjType, ObjEnc enc, const void* obj) {
   }
 }
 
+size_t ObjectMallocSizeSampled(ObjType type, ObjEnc enc, const void* obj, size_t samples) {
+  // StrMap and ZSet keep their node bytes as they change, so their exact size is O(1) already and
+  // beats any sample; a quicklist must walk its nodes, hence the estimate (as Redis's
+  // objectComputeSize: per-element average of the first nodes times the element count).
+  if (samples == 0 || enc != ObjEnc::kQuickList) return ObjectMallocSize(type, enc, obj);
+  const auto* ql = static_cast<const QuickList*>(obj);
+  size_t elems = 0;
+  size_t bytes = ql->HeadNodesBytes(samples, &elems);
+  size_t total = sizeof(QuickList);
+  if (elems > 0)
+    total += static_cast<size_t>(static_cast<double>(bytes) / static_cast<double>(elems) *
+                                 static_cast<double>(ql->Size()));
+  return total;
+}
+
+size_t ObjectFreeEffort(ObjType, ObjEnc enc, const void* obj) {
+  switch (enc) {
+    case ObjEnc::kQuickList:
+      return static_cast<const QuickList*>(obj)->NodeCount();
+    case ObjEnc::kHashTable:
+      return static_cast<const StrMap*>(obj)->size();
+    case ObjEnc::kSkipList:
+      return static_cast<const ZSet*>(obj)->size();
+    default:
+      return 1;
+  }
+}
+
 }  // namespace shoal

@@ -6,7 +6,7 @@
 //   set   hashtable  -> StrMap*          (members, no values)
 //   zset  listpack   -> listpack bytes   (member, score, member, score ... in score order)
 //   zset  skiplist   -> ZSet*            (shard/zset.h: member -> score plus an ordered index)
-// Entry calls these three to free, copy and measure a value whatever its structure.
+// Entry calls these to free, copy and measure a value whatever its structure.
 #pragma once
 
 #include <cstddef>
@@ -18,5 +18,12 @@ namespace shoal {
 void FreeObject(ObjType type, ObjEnc enc, void* obj);
 void* CloneObject(ObjType type, ObjEnc enc, const void* obj);
 size_t ObjectMallocSize(ObjType type, ObjEnc enc, const void* obj);
+// MEMORY USAGE's estimate, O(samples): exact for single-block encodings and for hashtables and
+// skiplists (they keep their node bytes); a quicklist extrapolates its first `samples` nodes to
+// all of them, as Redis does (0: every node, i.e. ObjectMallocSize).
+size_t ObjectMallocSizeSampled(ObjType type, ObjEnc enc, const void* obj, size_t samples);
+// How many heap blocks freeing the value touches (Redis's lazyfreeGetFreeEffort): 1 for
+// single-block encodings, about the element or node count for the others. O(1).
+size_t ObjectFreeEffort(ObjType type, ObjEnc enc, const void* obj);
 
 }  // namespace shoal

@@ -71,6 +71,16 @@ size_t QuickList::MallocSize() const {
   return s;
 }
 
+size_t QuickList::HeadNodesBytes(size_t nodes, size_t* elems) const {
+  size_t bytes = 0;
+  *elems = 0;
+  for (const Node* n = head_; n != nullptr && nodes > 0; n = n->next, --nodes) {
+    bytes += mem::UsableSize(n) + lp::MallocSize(n->lp);
+    *elems += lp::Length(n->lp);
+  }
+  return bytes;
+}
+
 bool QuickList::Validate() const {
   size_t elems = 0;
   uint32_t nodes = 0;

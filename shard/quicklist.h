@@ -45,6 +45,9 @@ class QuickList {
   size_t NodeCount() const { return nodes_; }
   // Heap bytes: this object, its nodes and their listpacks (walks the nodes).
   size_t MallocSize() const;
+  // Sampling for MEMORY USAGE: heap bytes (node + listpack) of the first `nodes` nodes from the
+  // head, with their element count in *elems. O(nodes).
+  size_t HeadNodesBytes(size_t nodes, size_t* elems) const;
   // Structure check (unit tests): links, counts, no empty node, every node holding more than one
   // element within the fill's limit. Walks everything.
   bool Validate() const;

@@ -82,6 +82,7 @@ void Shard::Dispatch(ShardMsg* m) {
   }
   m->fn(m, this);
   ServeBlocked();
+  evictor_.AfterMessage();
 }
 
 void Shard::Unpark() {
@@ -93,6 +94,7 @@ void Shard::Unpark() {
     backlog_.pop_front();
     m->fn(m, this);
     ServeBlocked();
+    evictor_.AfterMessage();
   }
 }
 
@@ -111,6 +113,7 @@ void Shard::ScheduleExpire(int delay_ms) {
     // At most 1 ms per slice; when it keeps finding many expired keys, continue after 1 ms so
     // the loop still serves clients in between (never a long stall).
     bool more = db_slice_.ActiveExpire(1000);
+    evictor_.Tick();
     ScheduleExpire(more ? 1 : period_ms);
   });
 }
@@ -118,6 +121,7 @@ void Shard::ScheduleExpire(int delay_ms) {
 void Shard::Start(std::function<void()> on_start) {
   thread_ = std::thread([this, on_start = std::move(on_start)] {
     tl_current_shard = this;
+    mem::CreateThreadHeap();
     mem::SetThreadCounter(db_slice_.heap_counter());  // this thread's allocations are our data
     if (on_start) on_start();
     ArmWakeup();

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "shard/db_slice.h"
+#include "shard/evict.h"
 #include "shard/mpsc_queue.h"
 
 namespace boost::asio {
@@ -39,6 +40,17 @@ struct ShardSettings {
   static inline std::atomic<int64_t> zset_max_listpack_entries{128};
   static inline std::atomic<int64_t> zset_max_listpack_value{64};
   static inline std::atomic<int64_t> list_max_listpack_size{-2};
+  // Cache mode (Redis's names; shard/evict.h, which also holds maxmemory).
+  static inline std::atomic<int64_t> maxmemory_policy{7};  // EvictPolicy
+  static inline std::atomic<int64_t> maxmemory_samples{5};
+  static inline std::atomic<int64_t> maxmemory_eviction_tenacity{10};
+  static inline std::atomic<int64_t> lfu_log_factor{10};
+  static inline std::atomic<int64_t> lfu_decay_time{1};
+  static inline std::atomic<int64_t> lazyfree_lazy_eviction{0};
+  static inline std::atomic<int64_t> lazyfree_lazy_expire{0};
+  static inline std::atomic<int64_t> lazyfree_lazy_server_del{0};
+  static inline std::atomic<int64_t> lazyfree_lazy_user_del{0};
+  static inline std::atomic<int64_t> lazyfree_lazy_user_flush{0};
   static int64_t Get(const std::atomic<int64_t>& v) { return v.load(std::memory_order_relaxed); }
 };
 
@@ -58,6 +70,8 @@ class Shard {
   uint32_t id() const { return id_; }
   boost::asio::io_context& io() { return *io_; }
   DbSlice& db_slice() { return db_slice_; }
+  // Shard thread only: cache mode's eviction for this shard's partition.
+  Evictor& evictor() { return evictor_; }
 
   // Any thread: enqueue and wake the shard.
   void Send(ShardMsg* m) {
@@ -106,6 +120,7 @@ class Shard {
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<Impl> impl_;
   DbSlice db_slice_;
+  Evictor evictor_{this, &db_slice_};
   MpscQueue queue_;
   alignas(64) std::atomic<bool> wake_pending_{false};
   int event_fd_ = -1;

@@ -304,7 +304,7 @@ void StoreBitopResult(DbSlice& slice, DbIndex db, std::string_view key, const st
     if (s != nullptr) slice.Delete(db, s);
     return;
   }
-  Entry* e = Entry::NewRaw(key, res, res.size(), 0, slice.lru_clock());
+  Entry* e = Entry::NewRaw(key, res, res.size(), 0, slice.access_stamp());
   if (s == nullptr)
     slice.Add(db, e);
   else

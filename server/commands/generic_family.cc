@@ -31,7 +31,9 @@
 #include "server/multi_key.h"
 #include "server/server_state.h"
 #include "server/transaction.h"
+#include "shard/alloc.h"
 #include "shard/glob.h"
+#include "shard/object.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
@@ -56,7 +58,7 @@ Slot* LookupReadNoTouch(DbSlice& slice, DbIndex db, std::string_view key) {
 
 Slot* LookupWrite(DbSlice& slice, DbIndex db, std::string_view key) {
   Slot* s = slice.Find(db, key);
-  if (s != nullptr) s->entry()->set_lru(slice.lru_clock());
+  if (s != nullptr) slice.Touch(s->entry());
   return s;
 }
 
@@ -85,16 +87,30 @@ uint64_t Rand64() {
 // destination's thread free blocks the source's thread allocated.)
 struct ValueCopy {
   Entry* e = nullptr;
+  // The entry's heap bytes, handed from the source shard's byte counter to the destination's with
+  // the entry (sampled for big collections), so each shard's figure stays its own for eviction.
+  int64_t bytes = 0;
   ValueCopy() = default;
   ValueCopy(const ValueCopy&) = delete;
   ValueCopy& operator=(const ValueCopy&) = delete;
   ~ValueCopy() {
-    if (e != nullptr) Entry::Free(e);
+    if (e == nullptr) return;
+    mem::Count(bytes);
+    Entry::Free(e);
   }
-  void CopyOf(const Entry* src) { e = Entry::Clone(src, src->key(), src->expire_ms()); }
-  void Take(Entry* detached) { e = detached; }
-  // The value as a new entry named `key` (keeping its expiry); the copy is consumed.
+  // On the source shard.
+  void CopyOf(const Entry* src) { Take(Entry::Clone(src, src->key(), src->expire_ms())); }
+  void Take(Entry* detached) {
+    e = detached;
+    bytes = static_cast<int64_t>(e->MallocSize());
+    if (e->type() != ObjType::kString)
+      bytes += static_cast<int64_t>(ObjectMallocSizeSampled(e->type(), e->enc(), e->object(), 5));
+    mem::Count(-bytes);
+  }
+  // On the destination shard: the value as a new entry named `key` (keeping its expiry); the copy
+  // is consumed.
   Entry* Make(std::string_view key) {
+    mem::Count(bytes);
     Entry* r = Entry::Rekey(e, key, e->expire_ms());
     e = nullptr;
     return r;
@@ -120,21 +136,25 @@ std::vector<uint32_t> AllArgs(ArgSlice args) {
 // ---------------------------------------------------------------------------------------------
 // DEL / UNLINK / EXISTS / TOUCH: per-key results summed on the coordinator.
 
-enum class CountOp { kDel, kExists, kTouch };
+enum class CountOp { kDel, kUnlink, kExists, kTouch };
 
 void CountKeys(ArgSlice args, CommandContext& ctx, CountOp op) {
   auto hits = std::make_shared<std::vector<uint8_t>>(args.size(), 0);
   DbIndex db = ctx.db_index;
   CommandContext* c = &ctx;
   RunOnKeyShards(
-      ctx, args, AllArgs(args), /*write=*/op == CountOp::kDel,
+      ctx, args, AllArgs(args), /*write=*/op == CountOp::kDel || op == CountOp::kUnlink,
       [hits, args, db, op](Shard& shard, const std::vector<uint32_t>& mine) {
         DbSlice& slice = shard.db_slice();
+        // UNLINK frees big values in the background; DEL too with lazyfree-lazy-user-del.
+        bool lazy = op == CountOp::kUnlink ||
+                    ShardSettings::Get(ShardSettings::lazyfree_lazy_user_del) != 0;
         for (uint32_t p : mine) {
           bool hit = false;
           switch (op) {
             case CountOp::kDel:
-              hit = slice.DeleteKey(db, args[p]);
+            case CountOp::kUnlink:
+              hit = slice.DeleteKey(db, args[p], lazy);
               break;
             case CountOp::kExists:
               hit = LookupReadNoTouch(slice, db, args[p]) != nullptr;
@@ -155,6 +175,7 @@ void CountKeys(ArgSlice args, CommandContext& ctx, CountOp op) {
 }
 
 void CmdDel(ArgSlice args, CommandContext& ctx) { CountKeys(args, ctx, CountOp::kDel); }
+void CmdUnlink(ArgSlice args, CommandContext& ctx) { CountKeys(args, ctx, CountOp::kUnlink); }
 void CmdExists(ArgSlice args, CommandContext& ctx) { CountKeys(args, ctx, CountOp::kExists); }
 void CmdTouch(ArgSlice args, CommandContext& ctx) { CountKeys(args, ctx, CountOp::kTouch); }
 
@@ -297,7 +318,7 @@ void CmdCopy(ArgSlice args, CommandContext& ctx) {
     s = slice.Find(src_db, src);  // the destination lookup may have erased an expired entry
     const Entry* o = s->entry();
     Entry* e = Entry::Clone(o, dst, o->expire_ms());
-    e->set_lru(slice.lru_clock());
+    e->set_lru(slice.access_stamp());
     Store(slice, dst_db, e);
     return ctx.rb->Integer(1);
   }
@@ -328,7 +349,7 @@ void CmdCopy(ArgSlice args, CommandContext& ctx) {
                 if (!ok || shard.id() != st->dst_shard) return;
                 DbSlice& slice = shard.db_slice();
                 Entry* e = st->value.Make(args[2]);
-                e->set_lru(slice.lru_clock());
+                e->set_lru(slice.access_stamp());
                 Store(slice, dst_db, e);
               },
               /*conclude=*/true,
@@ -659,7 +680,6 @@ void CmdPersist(ArgSlice args, CommandContext& ctx) {
 
 constexpr int64_t kSharedRefcount = INT_MAX;  // OBJ_SHARED_REFCOUNT
 constexpr int64_t kSharedIntegers = 10000;    // OBJ_SHARED_INTEGERS
-constexpr int64_t kLruResolutionMs = 1000;
 
 void CmdObject(ArgSlice args, CommandContext& ctx) {
   std::string sub = Lower(args[1]);
@@ -699,13 +719,14 @@ void CmdObject(ArgSlice args, CommandContext& ctx) {
   if (s == nullptr) return ctx.rb->Null();
   const Entry* e = s->entry();
   if (sub == "encoding") return ctx.rb->Bulk(EncodingName(e->enc()));
-  if (sub == "freq") return ctx.rb->Error(errors::kLfuNotSelected);  // no LFU policy exists
+  if (sub == "freq") {
+    if (!slice.lfu()) return ctx.rb->Error(errors::kLfuNotSelected);
+    return ctx.rb->Integer(
+        LfuDecayed(e->lru(), slice.now_ms(), ShardSettings::Get(ShardSettings::lfu_decay_time)));
+  }
   if (sub == "idletime") {
-    // estimateObjectIdleTime, in seconds.
-    uint64_t clock = slice.lru_clock(), lru = e->lru();
-    uint64_t idle_ms = clock >= lru ? (clock - lru) * kLruResolutionMs
-                                    : (clock + (kLruClockMax - lru)) * kLruResolutionMs;
-    return ctx.rb->Integer(static_cast<int64_t>(idle_ms / 1000));
+    if (slice.lfu()) return ctx.rb->Error(errors::kLfuSelected);
+    return ctx.rb->Integer(static_cast<int64_t>(LruIdleMs(e->lru(), slice.lru_clock()) / 1000));
   }
   // refcount: Redis shares the integer objects 0..9999.
   bool shared = e->type() == ObjType::kString && e->enc() == ObjEnc::kInt && e->int_value() >= 0 &&
@@ -731,25 +752,34 @@ void CmdDbsize(ArgSlice, CommandContext& ctx) {
       });
 }
 
-// getFlushCommandFlags. ASYNC is accepted and, for now, flushes synchronously.
-bool ParseFlushFlags(ArgSlice args) {
+// getFlushCommandFlags: false on a syntax error; *lazy for ASYNC, or by
+// lazyfree-lazy-user-flush when neither word is given.
+bool ParseFlushFlags(ArgSlice args, bool* lazy) {
+  *lazy = ShardSettings::Get(ShardSettings::lazyfree_lazy_user_flush) != 0;
   if (args.size() == 1) return true;
-  return args.size() == 2 && (EqNoCase(args[1], "sync") || EqNoCase(args[1], "async"));
+  if (args.size() != 2) return false;
+  if (EqNoCase(args[1], "sync")) {
+    *lazy = false;
+    return true;
+  }
+  *lazy = true;
+  return EqNoCase(args[1], "async");
 }
 
 void FlushGeneric(ArgSlice args, CommandContext& ctx, bool all) {
-  if (!ParseFlushFlags(args)) {
+  bool lazy;
+  if (!ParseFlushFlags(args, &lazy)) {
     ctx.rb->Error(errors::kSyntax);
     return ctx.Done();
   }
   DbIndex db = ctx.db_index;
   CommandContext* c = &ctx;
   Transaction::CreateAll()->Execute(
-      [db, all](Shard& shard) {
+      [db, all, lazy](Shard& shard) {
         if (all)
-          shard.db_slice().FlushAll();
+          shard.db_slice().FlushAll(lazy);
         else
-          shard.db_slice().FlushDb(db);
+          shard.db_slice().FlushDb(db, lazy);
       },
       /*write=*/true,
       [c] {
@@ -774,7 +804,7 @@ void RegisterGenericFamily(CommandRegistry& r) {
   constexpr CmdMode kMulti = CmdMode::kMulti;
 
   add("del", -2, kWrite, 1, -1, 1, kKsWrite | kSlowAcl, kMulti, CmdDel, "Delete a key", "1.0.0");
-  add("unlink", -2, kWrite | kFast, 1, -1, 1, kKsWrite | kFastAcl, kMulti, CmdDel,
+  add("unlink", -2, kWrite | kFast, 1, -1, 1, kKsWrite | kFastAcl, kMulti, CmdUnlink,
       "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non "
       "blocking.",
       "4.0.0");

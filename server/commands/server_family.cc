@@ -1,6 +1,5 @@
 // Server commands: INFO CONFIG COMMAND TIME SHUTDOWN DEBUG. They run on the connection's thread;
 // the ones that need per-shard numbers visit the shards with a control hop.
-#include <mimalloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -11,18 +10,19 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
 #include "server/ascii.h"
 #include "server/blocking_ops.h"
 #include "server/command_context.h"
+#include "server/commands/memory_family.h"
 #include "server/connection.h"
 #include "server/error_strings.h"
 #include "server/server_state.h"
 #include "server/transaction.h"
 #include "shard/clock.h"
 #include "shard/glob.h"
+#include "shard/lazyfree.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
@@ -47,18 +47,11 @@ std::string Human(double n) {
   return buf;
 }
 
-size_t ProcessRss() {
-  std::ifstream f("/proc/self/statm");
-  size_t pages = 0, rss = 0;
-  f >> pages >> rss;
-  return rss * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
-
 // What INFO needs from each shard thread, collected by a control hop.
 struct ShardSnapshot {
   std::vector<std::array<int64_t, 3>> dbs;  // keys, expires, avg_ttl
-  size_t used_bytes = 0;
-  uint64_t expired = 0, hits = 0, misses = 0, clients = 0;
+  ShardMemory mem;
+  uint64_t expired = 0, evicted = 0, hits = 0, misses = 0, clients = 0;
 };
 
 void AppendServer(std::string& s) {
@@ -106,37 +99,70 @@ void AppendClients(std::string& s, const std::vector<ShardSnapshot>& snaps) {
 }
 
 void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
-  size_t dataset = 0;
-  for (const auto& sn : snaps) dataset += sn.used_bytes;
-  size_t real_rss = ProcessRss();
-  // Like Redis's used_memory, the bytes the server holds rather than what the allocator has
-  // mapped: what the shards account for (their heap counters: entries, strings, collection
-  // structures; plus the key tables) and the memory the server had at startup. Client buffers
-  // are not counted yet (cache mode will).
-  size_t startup = Server().startup_memory;
-  size_t used = startup + dataset;
+  std::vector<ShardMemory> shards;
+  shards.reserve(snaps.size());
+  for (const auto& sn : snaps) shards.push_back(sn.mem);
+  MemoryOverview m = SummarizeMemory(shards);
+  const Config& cfg = Server().config;
+  size_t maxmemory = static_cast<size_t>(cfg.maxmemory.load());
+  size_t system =
+      static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  auto line = [&s](const char* name, const std::string& v) {
+    s += name;
+    s += ':';
+    s += v;
+    s += "\r\n";
+  };
+  auto num = [&line](const char* name, int64_t v) { line(name, std::to_string(v)); };
+  auto bytes = [&num](const char* name, size_t v) { num(name, static_cast<int64_t>(v)); };
+  auto fmt = [](const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), f, v);
+    return std::string(buf);
+  };
   s += "# Memory\r\n";
-  s += "used_memory:" + std::to_string(used) + "\r\n";
-  s += "used_memory_human:" + Human(static_cast<double>(used)) + "\r\n";
-  s += "used_memory_rss:" + std::to_string(real_rss) + "\r\n";
-  s += "used_memory_rss_human:" + Human(static_cast<double>(real_rss)) + "\r\n";
-  // Peak as sampled by INFO calls (a per-shard cron sample arrives with cache mode).
-  static std::atomic<size_t> peak{0};
-  size_t p = peak.load(std::memory_order_relaxed);
-  while (used > p && !peak.compare_exchange_weak(p, used)) {
-  }
-  p = std::max(p, used);
-  s += "used_memory_peak:" + std::to_string(p) + "\r\n";
-  s += "used_memory_peak_human:" + Human(static_cast<double>(p)) + "\r\n";
-  s += "used_memory_dataset:" + std::to_string(dataset) + "\r\n";
-  s += "used_memory_overhead:" + std::to_string(startup) + "\r\n";
-  s += "used_memory_startup:" + std::to_string(startup) + "\r\n";
-  s += "maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n";
-  char ratio[32];
-  std::snprintf(ratio, sizeof(ratio), "%.2f",
-                used ? static_cast<double>(real_rss) / static_cast<double>(used) : 0.0);
-  s += std::string("mem_fragmentation_ratio:") + ratio + "\r\n";
-  s += "mem_allocator:mimalloc-" + std::to_string(mi_version()) + "\r\n";
+  bytes("used_memory", m.used);
+  line("used_memory_human", Human(static_cast<double>(m.used)));
+  bytes("used_memory_rss", m.rss);
+  line("used_memory_rss_human", Human(static_cast<double>(m.rss)));
+  bytes("used_memory_peak", m.peak);
+  line("used_memory_peak_human", Human(static_cast<double>(m.peak)));
+  line("used_memory_peak_perc", fmt("%.2f%%", m.peak_perc));
+  bytes("used_memory_overhead", m.overhead);
+  bytes("used_memory_startup", m.startup);
+  bytes("used_memory_dataset", m.dataset);
+  line("used_memory_dataset_perc", fmt("%.2f%%", m.dataset_perc));
+  bytes("allocator_allocated", m.allocator_allocated);
+  bytes("allocator_active", m.allocator_active);
+  bytes("allocator_resident", m.allocator_resident);
+  bytes("total_system_memory", system);
+  line("total_system_memory_human", Human(static_cast<double>(system)));
+  // No scripting engine: its memory and counters are zero.
+  s += "used_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_lua_human:0B\r\n"
+       "used_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\n"
+       "number_of_libraries:0\r\nused_memory_vm_functions:0\r\nused_memory_vm_total:0\r\n"
+       "used_memory_vm_total_human:0B\r\nused_memory_functions:0\r\nused_memory_scripts:0\r\n"
+       "used_memory_scripts_human:0B\r\n";
+  bytes("maxmemory", maxmemory);
+  line("maxmemory_human", Human(static_cast<double>(maxmemory)));
+  line("maxmemory_policy", cfg.Get("maxmemory-policy").at(0).second);
+  line("allocator_frag_ratio", fmt("%.2f", m.allocator_frag));
+  num("allocator_frag_bytes", m.allocator_frag_bytes);
+  line("allocator_rss_ratio", fmt("%.2f", m.allocator_rss));
+  num("allocator_rss_bytes", m.allocator_rss_bytes);
+  line("rss_overhead_ratio", fmt("%.2f", m.rss_overhead));
+  num("rss_overhead_bytes", m.rss_overhead_bytes);
+  line("mem_fragmentation_ratio", fmt("%.2f", m.total_frag));
+  num("mem_fragmentation_bytes", m.total_frag_bytes);
+  // The eviction budget counts startup memory and data; client buffers are reported apart.
+  bytes("mem_not_counted_for_evict", m.clients_normal);
+  s += "mem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\n";
+  bytes("mem_clients_normal", m.clients_normal);
+  s += "mem_cluster_links:0\r\nmem_aof_buffer:0\r\n";
+  line("mem_allocator", AllocatorName());
+  s += "active_defrag_running:0\r\n";
+  num("lazyfree_pending_objects", static_cast<int64_t>(lazyfree::PendingObjects()));
+  num("lazyfreed_objects", static_cast<int64_t>(lazyfree::FreedObjects()));
 }
 
 void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
@@ -158,9 +184,10 @@ void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
     }
   errs = failed;
   for (const auto& ts : Server().thread_stats) errs += Load(ts->rejected_calls);
-  uint64_t expired = 0, hits = 0, misses = 0;
+  uint64_t expired = 0, evicted = 0, hits = 0, misses = 0;
   for (const auto& sn : snaps) {
     expired += sn.expired;
+    evicted += sn.evicted;
     hits += sn.hits;
     misses += sn.misses;
   }
@@ -171,7 +198,7 @@ void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   s += "total_net_output_bytes:" + std::to_string(out) + "\r\n";
   s += "rejected_connections:" + std::to_string(rejected) + "\r\n";
   s += "expired_keys:" + std::to_string(expired) + "\r\n";
-  s += "evicted_keys:0\r\n";
+  s += "evicted_keys:" + std::to_string(evicted) + "\r\n";
   s += "keyspace_hits:" + std::to_string(hits) + "\r\n";
   s += "keyspace_misses:" + std::to_string(misses) + "\r\n";
   s += "total_error_replies:" + std::to_string(errs) + "\r\n";
@@ -262,8 +289,9 @@ void CmdInfo(ArgSlice args, CommandContext& ctx) {
         for (DbIndex db = 0; db < ndb; ++db)
           sn.dbs.push_back({static_cast<int64_t>(slice.DbSize(db)),
                             static_cast<int64_t>(slice.ExpiresCount(db)), slice.AvgTtl(db)});
-        sn.used_bytes = slice.UsedBytes();
+        sn.mem.Collect(shard, ndb);
         sn.expired = Load(slice.stats().expired_keys);
+        sn.evicted = Load(slice.stats().evicted_keys);
         sn.hits = Load(slice.stats().keyspace_hits);
         sn.misses = Load(slice.stats().keyspace_misses);
         sn.clients = Connection::ThreadConnections().size();
@@ -366,7 +394,8 @@ bool ConfigImpl(ArgSlice args, CommandContext& ctx) {
             cs[i].failed.store(0, std::memory_order_relaxed);
           }
           auto& ss = shard.db_slice().stats();
-          for (auto* a : {&ss.expired_keys, &ss.keyspace_hits, &ss.keyspace_misses})
+          for (auto* a :
+               {&ss.expired_keys, &ss.evicted_keys, &ss.keyspace_hits, &ss.keyspace_misses})
             a->store(0, std::memory_order_relaxed);
         },
         [c] {

@@ -48,7 +48,7 @@ Entry* NewPlainString(std::string_view key, std::string_view value, int64_t expi
 void CmdSetnx(ArgSlice args, CommandContext& ctx) {
   DbSlice& slice = ctx.slice();
   if (FindForWrite(slice, ctx.db_index, args[1]) != nullptr) return ctx.rb->Integer(0);
-  slice.Add(ctx.db_index, Entry::NewString(args[1], args[2], 0, slice.lru_clock()));
+  slice.Add(ctx.db_index, Entry::NewString(args[1], args[2], 0, slice.access_stamp()));
   ctx.rb->Integer(1);
 }
 
@@ -158,7 +158,7 @@ void CmdAppend(ArgSlice args, CommandContext& ctx) {
   std::string_view val = args[2];
   Slot* s = FindForWrite(slice, ctx.db_index, args[1]);
   if (s == nullptr) {
-    slice.Add(ctx.db_index, Entry::NewString(args[1], val, 0, slice.lru_clock()));
+    slice.Add(ctx.db_index, Entry::NewString(args[1], val, 0, slice.access_stamp()));
     return ctx.rb->Integer(static_cast<int64_t>(val.size()));
   }
   if (!IsString(s->entry())) return ctx.rb->Error(errors::kWrongType);
@@ -201,7 +201,7 @@ void IncrDecr(CommandContext& ctx, std::string_view key, int64_t incr) {
     Entry* e = s->entry();
     slice.Replace(ctx.db_index, s, Entry::NewInt(key, value, e->expire_ms(), e->lru()));
   } else {
-    slice.Add(ctx.db_index, Entry::NewInt(key, value, 0, slice.lru_clock()));
+    slice.Add(ctx.db_index, Entry::NewInt(key, value, 0, slice.access_stamp()));
   }
   ctx.rb->Integer(value);
 }
@@ -245,7 +245,7 @@ void CmdIncrbyfloat(ArgSlice args, CommandContext& ctx) {
     Entry* e = s->entry();
     slice.Replace(ctx.db_index, s, NewPlainString(args[1], out, e->expire_ms(), e->lru()));
   } else {
-    slice.Add(ctx.db_index, NewPlainString(args[1], out, 0, slice.lru_clock()));
+    slice.Add(ctx.db_index, NewPlainString(args[1], out, 0, slice.access_stamp()));
   }
   ctx.rb->Bulk(out);
 }

@@ -409,18 +409,18 @@ def test_config_set_memory_units(c):
     assert c("CONFIG", "GET", name) == [name.encode(), b"1073741824"]
 
 
-def test_config_eviction_settings_are_honest(server, c):
-    """Eviction arrives with cache mode: until then Shoal reports maxmemory 0 / noeviction (true:
-    it never evicts) and refuses settings it could not honour instead of answering OK."""
-    assert c("CONFIG", "SET", "maxmemory", "0") == "OK"
-    assert c("CONFIG", "SET", "maxmemory-policy", "noeviction") == "OK"
-    if server.is_shoal:
-        err = c("CONFIG", "SET", "maxmemory", "10mb")
-        assert isinstance(err, Err) and "not supported" in str(err)
-        err = c("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
-        assert isinstance(err, Err) and "not supported" in str(err)
-        assert c("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"0"]
-        assert c("CONFIG", "GET", "maxmemory-policy") == [b"maxmemory-policy", b"noeviction"]
+def test_config_eviction_settings_round_trip(c):
+    try:
+        assert c("CONFIG", "SET", "maxmemory", "4gb") == "OK"
+        assert c("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"4294967296"]
+        for policy in E.MAXMEMORY_POLICY_CHOICES.split(", "):
+            assert c("CONFIG", "SET", "maxmemory-policy", policy) == "OK"
+            assert c("CONFIG", "GET", "maxmemory-policy") == [b"maxmemory-policy",
+                                                              policy.encode()]
+    finally:
+        assert c("CONFIG", "SET", "maxmemory", "0") == "OK"
+        assert c("CONFIG", "SET", "maxmemory-policy", "noeviction") == "OK"
+    assert c("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"0"]
 
 
 def test_config_set_errors(c):
