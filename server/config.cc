@@ -380,55 +380,61 @@ bool SplitLine(std::string_view line, std::vector<std::string>* out) {
 
 Config::Config() = default;
 
-int64_t CgroupMemoryLimit() {
+int64_t CgroupMemoryLimit(const std::string& sys_root, const std::string& self_cgroup) {
   // cgroup v2: the process's own group (from /proc/self/cgroup, "0::/path"), then the root.
   std::string path;
   {
-    std::ifstream cg("/proc/self/cgroup");
+    std::ifstream cg(self_cgroup);
     std::string line;
     while (std::getline(cg, line))
       if (line.rfind("0::", 0) == 0) path = line.substr(3);
   }
-  for (const std::string& dir : {"/sys/fs/cgroup" + path, std::string("/sys/fs/cgroup")}) {
+  for (const std::string& dir : {sys_root + path, sys_root}) {
     std::ifstream f(dir + "/memory.max");
     std::string v;
     if (f >> v) {
-      if (v == "max") return 0;
-      return std::stoll(v);
+      int64_t limit;
+      return v != "max" && protocol::ParseInt64(v, &limit) && limit > 0 ? limit : 0;
     }
   }
-  std::ifstream v1("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  std::ifstream v1(sys_root + "/memory/memory.limit_in_bytes");
   int64_t limit = 0;
   // v1 reports "no limit" as a huge page-rounded number.
   if ((v1 >> limit) && limit > 0 && limit < (int64_t{1} << 62)) return limit;
   return 0;
 }
 
-void WarnAboutMaxmemory(int64_t maxmemory, bool at_startup) {
+std::vector<std::string> MaxmemoryWarnings(int64_t maxmemory, int64_t used, int64_t cgroup_limit,
+                                           bool at_startup) {
+  std::vector<std::string> out;
   if (at_startup && maxmemory > 0 && maxmemory < 1024 * 1024)
-    spdlog::warn(
+    out.push_back(fmt::format(
         "WARNING: You specified a maxmemory value that is less than 1MB (current value is {} "
         "bytes). Are you sure this is what you really want?",
-        maxmemory);
-  int64_t used = memory_budget::Used();
+        maxmemory));
   if (!at_startup && maxmemory > 0 && used > maxmemory)
-    spdlog::warn(
+    out.push_back(fmt::format(
         "WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the current "
         "memory usage ({}). This will result in key eviction and/or the inability to accept new "
         "write commands depending on the maxmemory-policy.",
-        maxmemory, used);
-  int64_t limit = CgroupMemoryLimit();
-  if (limit == 0) return;
-  if (maxmemory == 0)
-    spdlog::warn(
+        maxmemory, used));
+  if (cgroup_limit > 0 && maxmemory == 0)
+    out.push_back(fmt::format(
         "WARNING: the cgroup memory limit is {} bytes and maxmemory is 0 (no limit): the data can "
         "grow past the limit and the kernel will kill the server. Set maxmemory below it.",
-        limit);
-  else if (maxmemory > limit)
-    spdlog::warn(
+        cgroup_limit));
+  else if (cgroup_limit > 0 && maxmemory > cgroup_limit)
+    out.push_back(fmt::format(
         "WARNING: maxmemory ({} bytes) is above the cgroup memory limit ({} bytes): the kernel "
         "will kill the server before eviction starts. Set maxmemory below the limit.",
-        maxmemory, limit);
+        maxmemory, cgroup_limit));
+  return out;
+}
+
+void WarnAboutMaxmemory(int64_t maxmemory, bool at_startup) {
+  for (const std::string& w :
+       MaxmemoryWarnings(maxmemory, memory_budget::Used(), CgroupMemoryLimit(), at_startup))
+    spdlog::warn("{}", w);
 }
 
 bool ParseMemory(std::string_view s, int64_t* out) {

@@ -70,11 +70,16 @@ class Config {
   void OnChange(std::string_view name);
 };
 
-// The memory limit of this process's cgroup (v2 memory.max or v1 memory.limit_in_bytes), or 0
-// when there is none.
-int64_t CgroupMemoryLimit();
-// Logs what a maxmemory value means against the cgroup limit and the current usage (startup and
-// CONFIG SET).
+// The memory limit of this process's cgroup (v2 memory.max of its own group or the root, else v1
+// memory.limit_in_bytes), or 0 when there is none. The paths are parameters for the tests.
+int64_t CgroupMemoryLimit(const std::string& sys_root = "/sys/fs/cgroup",
+                          const std::string& self_cgroup = "/proc/self/cgroup");
+// The warnings a maxmemory value deserves against the used memory and the cgroup limit (0: none):
+// below 1MB at startup (Redis's), below the used memory on CONFIG SET (Redis's), and no
+// maxmemory or one above the cgroup limit (the kernel would kill the server before eviction).
+std::vector<std::string> MaxmemoryWarnings(int64_t maxmemory, int64_t used, int64_t cgroup_limit,
+                                           bool at_startup);
+// Logs MaxmemoryWarnings for this process (startup and CONFIG SET maxmemory).
 void WarnAboutMaxmemory(int64_t maxmemory, bool at_startup);
 
 // "1gb" -> 1073741824 like Redis memtoull; false when not a memory value.

@@ -18,12 +18,16 @@ using Slot = DashTable::Slot;
 constexpr uint64_t kCursorMask = (uint64_t{1} << (32 + DashTable::kBucketBits)) - 1;
 
 // An eviction request to one shard; one per shard, reused: `requested` says it is in flight.
+// `help`: evict even below the fair share, for a shard that has nothing it may evict.
 struct EvictRequest : ShardMsg {
   std::atomic<bool> requested{false};
+  std::atomic<bool> help{false};
 };
 
 struct alignas(64) Cell {
   std::atomic<int64_t> bytes{0};  // the shard's last published bytes
+  // Its last eviction found no key it may evict (volatile-* without TTL keys, or empty).
+  std::atomic<bool> stuck{false};
   Shard* shard = nullptr;
   EvictRequest request;
 };
@@ -32,8 +36,6 @@ std::unique_ptr<Cell[]> g_cells;
 unsigned g_shards = 0;
 int64_t g_baseline = 0;
 alignas(64) std::atomic<int64_t> g_total{0};
-// A shard above its share found nothing it may evict (volatile-* without TTL keys).
-std::atomic<bool> g_failing{false};
 
 EvictPolicy Policy() {
   return static_cast<EvictPolicy>(ShardSettings::Get(ShardSettings::maxmemory_policy));
@@ -49,13 +51,25 @@ int64_t Slack(int64_t max) {
 // Clears the flag first: the node is out of the queue now, and the eviction may ask for a
 // continuation with the same node.
 void RunRequest(ShardMsg* m, Shard* shard) {
-  static_cast<EvictRequest*>(m)->requested.store(false, std::memory_order_release);
-  shard->evictor().Tick();
+  auto* r = static_cast<EvictRequest*>(m);
+  r->requested.store(false, std::memory_order_release);
+  shard->evictor().Tick(r->help.exchange(false, std::memory_order_acq_rel));
 }
 
-void Request(Cell& c) {
+void Request(Cell& c, bool help = false) {
+  if (help) c.request.help.store(true, std::memory_order_release);
   if (c.request.requested.exchange(true, std::memory_order_acq_rel)) return;
   c.shard->Send(&c.request);
+}
+
+// True when every shard holding data is stuck (nothing anywhere may be evicted).
+bool AllStuck() {
+  for (unsigned i = 0; i < g_shards; ++i) {
+    if (g_cells[i].bytes.load(std::memory_order_relaxed) > 0 &&
+        !g_cells[i].stuck.load(std::memory_order_relaxed))
+      return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -88,7 +102,7 @@ bool RejectWrites() {
   int64_t share = (max - g_baseline) / std::max<int64_t>(1, g_shards);
   for (unsigned i = 0; i < g_shards; ++i)
     if (g_cells[i].bytes.load(std::memory_order_relaxed) > share) Request(g_cells[i]);
-  return g_failing.load(std::memory_order_relaxed);
+  return AllStuck();
 }
 
 }  // namespace memory_budget
@@ -132,23 +146,41 @@ bool Evictor::Check(int64_t max) {
     RequestOthers(share);
     return true;
   }
-  bool ok = Evict(std::min(own - share, used - max));
-  g_failing.store(!ok, std::memory_order_relaxed);
-  return ok;
+  if (Evict(std::min(own - share, used - max))) return true;
+  return AskForHelp();
 }
 
-void Evictor::Tick() {
+bool Evictor::AskForHelp() {
+  // Redis evicts from the whole keyspace: when this partition has nothing left it may evict, the
+  // other shards evict for it (below their share if need be) and the command runs. Only when no
+  // shard may evict anything is it refused.
+  bool any = false;
+  for (unsigned i = 0; i < g_shards; ++i) {
+    if (i == shard_->id() || g_cells[i].bytes.load(std::memory_order_relaxed) == 0) continue;
+    any |= !g_cells[i].stuck.load(std::memory_order_relaxed);
+    Request(g_cells[i], /*help=*/true);  // a stuck shard re-checks: it may have keys again
+  }
+  return any;
+}
+
+void Evictor::Tick(bool help) {
   int64_t max = memory_budget::maxmemory.load(std::memory_order_relaxed);
   if (g_cells == nullptr || max == 0 || shard_->parked()) return;
   Publish();
   int64_t used = g_baseline + g_total.load(std::memory_order_relaxed);
   if (used <= max) {
-    g_failing.store(false, std::memory_order_relaxed);
+    g_cells[shard_->id()].stuck.store(false, std::memory_order_relaxed);
     return;
   }
   if (Policy() == EvictPolicy::kNoEviction) return;
   int64_t share = Share(max);
-  if (published_ > share) g_failing.store(!Evict(std::min(published_ - share, used - max)));
+  if (published_ > share) {
+    Evict(std::min(published_ - share, used - max));
+  } else if (help) {
+    // For a stuck shard: this shard's part of the excess (the others help too).
+    int64_t helpers = std::max<int64_t>(1, g_shards - 1);
+    Evict(std::min(published_, std::max(Slack(max), (used - max + helpers - 1) / helpers)));
+  }
 }
 
 bool Evictor::Evict(int64_t need) {
@@ -169,6 +201,7 @@ bool Evictor::Evict(int64_t need) {
     }
   }
   Publish();
+  g_cells[shard_->id()].stuck.store(!ok, std::memory_order_relaxed);
   return ok;
 }
 

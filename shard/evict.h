@@ -10,8 +10,11 @@
 // total is within maxmemory: a hot shard is not starved by cold ones. When the total is over,
 // only shards above their share evict, each from its own partition: the shard about to run a
 // command evicts itself when it is above its share; otherwise it asks the shards above their
-// share to evict (one message each, deduplicated) and its command goes ahead. Every shard also
-// checks on its cron tick, so memory written by multi-shard transactions is reclaimed too.
+// share to evict (one message each, deduplicated) and its command goes ahead. A shard above its
+// share with nothing it may evict (volatile-* without TTL keys) asks the others to evict for it,
+// below their share if need be, as Redis evicts from the whole keyspace; a denyoom command gets
+// OOM only when no shard may evict anything. Every shard also checks on its cron tick, so memory
+// written by multi-shard transactions is reclaimed too.
 //
 // Choice of victims. Redis's approximation: each round samples maxmemory-samples keys per
 // database into a pool of the 16 best candidates (highest idle time, lowest LFU counter, nearest
@@ -52,7 +55,7 @@ void Init(Shard* const* shards, unsigned n, int64_t baseline);
 int64_t Used();
 int64_t Baseline();
 // True when a denyoom command must get the OOM error before running anywhere: used memory is over
-// maxmemory and either the policy is noeviction or a shard above its share could not evict.
+// maxmemory and either the policy is noeviction or no shard may evict anything.
 // Also asks the shards above their share to evict. For commands coordinated across shards.
 bool RejectWrites();
 
@@ -70,8 +73,9 @@ class Evictor {
     return max == 0 || Check(max);
   }
   // Cron tick and eviction requests from other shards: evicts if this shard is above its share
-  // while the total is over.
-  void Tick();
+  // while the total is over, or (`help`) its part of the excess for a shard that has nothing left
+  // it may evict.
+  void Tick(bool help = false);
   // Publishes this shard's bytes to the process-wide total now.
   void Publish();
   // After each message the shard ran (batches, transaction hops): publishes when the bytes moved
@@ -106,6 +110,8 @@ class Evictor {
   int64_t OwnBytes() const;
   int64_t Share(int64_t max) const;
   void RequestOthers(int64_t share);
+  // When this shard may evict nothing: asks the others to evict for it; false when none can.
+  bool AskForHelp();
 
   Shard* shard_;
   DbSlice* slice_;

@@ -199,6 +199,7 @@ void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   s += "rejected_connections:" + std::to_string(rejected) + "\r\n";
   s += "expired_keys:" + std::to_string(expired) + "\r\n";
   s += "evicted_keys:" + std::to_string(evicted) + "\r\n";
+  s += "evicted_clients:0\r\n";  // no maxmemory-clients: clients are never evicted
   s += "keyspace_hits:" + std::to_string(hits) + "\r\n";
   s += "keyspace_misses:" + std::to_string(misses) + "\r\n";
   s += "total_error_replies:" + std::to_string(errs) + "\r\n";

@@ -616,9 +616,10 @@ def test_lower_maxmemory_at_run_time_evicts(mc, policy):
     assert 0 < len(left) <= len(keys) - 3 * MB // (16 * KB)
     assert evicted(c) - ev0 == len(keys) - len(left)
     assert {shard_of(k) for k in left} == set(range(SHARDS))
-    # writes still work, within the new limit
+    # writes still work, within the new limit (about half of what the ~1 MB of TTL keys left
+    # can make room for: volatile-ttl may evict only those)
     set_config(c, "maxmemory", str(limit))
-    assert fill(c, keys_on_shards("after", 25), 10 * KB) == ["OK"] * 100
+    assert fill(c, keys_on_shards("after", 12), 10 * KB) == ["OK"] * 48
     assert wait_counted_at_most(c, limit) <= limit
 
 

@@ -59,11 +59,14 @@ struct EvictFixture {
     memory_budget::Init(&p, 1, 0);
     ShardSettings::maxmemory_samples.store(5);
     ShardSettings::lazyfree_lazy_eviction.store(0);
+    // No time limit: a slow (sanitizer) build must not stop a check half way.
+    ShardSettings::maxmemory_eviction_tenacity.store(100);
   }
   ~EvictFixture() {
     memory_budget::maxmemory.store(0);
     ShardSettings::maxmemory_policy.store(static_cast<int64_t>(EvictPolicy::kNoEviction));
     ShardSettings::maxmemory_samples.store(5);
+    ShardSettings::maxmemory_eviction_tenacity.store(10);
     slice.FlushAll();
     mem::SetThreadCounter(nullptr);
   }
@@ -74,11 +77,19 @@ struct EvictFixture {
   void Add(const std::string& key, int64_t expire_ms, DbIndex db = 0) {
     slice.Add(db, Entry::NewString(key, std::string(100, 'v'), expire_ms, slice.access_stamp()));
   }
-  // Sets maxmemory so that about `keys` keys of those added must go, and runs one check.
-  bool Squeeze(size_t keys) {
+  // Sets maxmemory `bytes` below the current use and runs one check.
+  bool Squeeze(size_t bytes) {
     size_t used = slice.UsedBytes();
-    memory_budget::maxmemory.store(static_cast<int64_t>(used - keys * 150));
+    memory_budget::maxmemory.store(static_cast<int64_t>(used - bytes));
     return shard.evictor().BeforeCommand();
+  }
+  // Bytes one key added by Add costs with this allocator.
+  size_t KeyBytes() {
+    size_t before = slice.UsedBytes();
+    Add("probe", 0, 1);
+    size_t after = slice.UsedBytes();
+    slice.DeleteKey(1, "probe", false);
+    return after - before;
   }
   bool Has(const std::string& key, DbIndex db = 0) { return slice.Find(db, key) != nullptr; }
 };
@@ -90,7 +101,7 @@ TEST_CASE("noeviction refuses and deletes nothing", "[evict]") {
   f.slice.SetNow(1000000);
   f.Policy(EvictPolicy::kNoEviction);
   for (int i = 0; i < 100; ++i) f.Add("k" + std::to_string(i), 0);
-  REQUIRE_FALSE(f.Squeeze(10));
+  REQUIRE_FALSE(f.Squeeze(10 * f.KeyBytes()));
   REQUIRE(f.slice.DbSize(0) == 100);
   REQUIRE(f.slice.stats().evicted_keys.load() == 0);
 }
@@ -103,12 +114,13 @@ TEST_CASE("volatile policies never evict keys without a TTL", "[evict]") {
     f.Policy(p);
     for (int i = 0; i < 300; ++i) f.Add("p" + std::to_string(i), 0);
     for (int i = 0; i < 100; ++i) f.Add("t" + std::to_string(i), 5000000 + i);
-    REQUIRE(f.Squeeze(50));
+    size_t key = f.KeyBytes();
+    REQUIRE(f.Squeeze(50 * key));
     for (int i = 0; i < 300; ++i) REQUIRE(f.Has("p" + std::to_string(i)));
     REQUIRE(f.slice.ExpiresCount(0) < 100);
     REQUIRE(f.slice.stats().evicted_keys.load() == 100 - f.slice.ExpiresCount(0));
     // More than the TTL keys hold: they all go, then the check fails (OOM for writes).
-    REQUIRE_FALSE(f.Squeeze(200));
+    REQUIRE_FALSE(f.Squeeze(200 * key));
     REQUIRE(f.slice.ExpiresCount(0) == 0);
     REQUIRE(f.slice.DbSize(0) == 300);
   }
@@ -120,7 +132,7 @@ TEST_CASE("volatile-ttl with samples covering every key evicts nearest expiries 
   f.Policy(EvictPolicy::kVolatileTtl);
   ShardSettings::maxmemory_samples.store(10000);
   for (int i = 0; i < 400; ++i) f.Add("t" + std::to_string(i), 2000000 + 1000 * i);
-  REQUIRE(f.Squeeze(100));
+  REQUIRE(f.Squeeze(100 * f.KeyBytes()));
   size_t left = f.slice.DbSize(0);
   REQUIRE(left < 400);
   // Survivors are exactly the longest TTLs.
@@ -135,7 +147,7 @@ TEST_CASE("allkeys-lru keeps recently read keys", "[evict]") {
   for (int i = 0; i < 400; ++i) f.Add("k" + std::to_string(i), 0, i % 2);
   f.slice.SetNow(1010000);  // 10 s later: read every fourth key
   for (int i = 0; i < 400; i += 4) REQUIRE(f.slice.FindAndTouch(i % 2, "k" + std::to_string(i)));
-  REQUIRE(f.Squeeze(250));
+  REQUIRE(f.Squeeze(250 * f.KeyBytes()));
   REQUIRE(f.slice.DbSize(0) + f.slice.DbSize(1) < 400);
   for (int i = 0; i < 400; i += 4) REQUIRE(f.Has("k" + std::to_string(i), i % 2));
 }
@@ -148,7 +160,7 @@ TEST_CASE("allkeys-lfu keeps frequently read keys", "[evict]") {
   for (int i = 0; i < 400; ++i) f.Add("k" + std::to_string(i), 0);
   for (int n = 0; n < 20; ++n)
     for (int i = 0; i < 400; i += 5) f.slice.FindAndTouch(0, "k" + std::to_string(i));
-  REQUIRE(f.Squeeze(250));
+  REQUIRE(f.Squeeze(250 * f.KeyBytes()));
   REQUIRE(f.slice.DbSize(0) < 400);
   for (int i = 0; i < 400; i += 5) REQUIRE(f.Has("k" + std::to_string(i)));
 }
@@ -158,9 +170,10 @@ TEST_CASE("allkeys-random frees enough and counts evictions", "[evict]") {
   f.Policy(EvictPolicy::kAllKeysRandom);
   f.slice.SetNow(1000000);
   for (int i = 0; i < 1000; ++i) f.Add("k" + std::to_string(i), 0, i % 2);
+  size_t key = f.KeyBytes();
   size_t before = f.slice.UsedBytes();
-  REQUIRE(f.Squeeze(300));
-  REQUIRE(f.slice.UsedBytes() <= before - 300 * 150);
+  REQUIRE(f.Squeeze(300 * key));
+  REQUIRE(f.slice.UsedBytes() <= before - 300 * key);
   size_t left = f.slice.DbSize(0) + f.slice.DbSize(1);
   REQUIRE(f.slice.stats().evicted_keys.load() == 1000 - left);
   // Under the limit again: nothing more goes.

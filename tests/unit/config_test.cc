@@ -1,0 +1,108 @@
+// Config helpers of cache mode: memory units, the cgroup memory limit (read from fake cgroup
+// trees) and the maxmemory warnings.
+#include "server/config.h"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+using namespace shoal;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A scratch directory, removed at the end of the test.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/shoal-cgroup-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  void Write(const std::string& rel, const std::string& text) const {
+    fs::create_directories((path / rel).parent_path());
+    std::ofstream(path / rel) << text;
+  }
+  std::string Str(const std::string& rel = "") const { return (path / rel).string(); }
+};
+
+}  // namespace
+
+TEST_CASE("ParseMemory reads Redis's units", "[config]") {
+  int64_t v;
+  REQUIRE(ParseMemory("100", &v));
+  REQUIRE(v == 100);
+  REQUIRE(ParseMemory("1k", &v));
+  REQUIRE(v == 1000);
+  REQUIRE(ParseMemory("1kb", &v));
+  REQUIRE(v == 1024);
+  REQUIRE(ParseMemory("4GB", &v));
+  REQUIRE(v == 4LL << 30);
+  REQUIRE(ParseMemory("3mb", &v));
+  REQUIRE(v == 3LL << 20);
+  REQUIRE_FALSE(ParseMemory("1xb", &v));
+  REQUIRE_FALSE(ParseMemory("-1", &v));
+  REQUIRE_FALSE(ParseMemory("99999999999gb", &v));
+}
+
+TEST_CASE("CgroupMemoryLimit reads cgroup v2 and v1 trees", "[config]") {
+  SECTION("v2: the process's own group wins") {
+    TempDir d;
+    d.Write("self", "0::/docker/abc\n");
+    d.Write("root/docker/abc/memory.max", "536870912\n");
+    d.Write("root/memory.max", "max\n");
+    REQUIRE(CgroupMemoryLimit(d.Str("root"), d.Str("self")) == 536870912);
+  }
+  SECTION("v2: 'max' means no limit") {
+    TempDir d;
+    d.Write("self", "0::/\n");
+    d.Write("root/memory.max", "max\n");
+    REQUIRE(CgroupMemoryLimit(d.Str("root"), d.Str("self")) == 0);
+  }
+  SECTION("v2: the root file when the group has none") {
+    TempDir d;
+    d.Write("self", "0::/gone\n");
+    d.Write("root/memory.max", "1073741824\n");
+    REQUIRE(CgroupMemoryLimit(d.Str("root"), d.Str("self")) == 1073741824);
+  }
+  SECTION("v1: a real limit, and the huge 'unlimited' value") {
+    TempDir d;
+    d.Write("self", "4:memory:/x\n");
+    d.Write("root/memory/memory.limit_in_bytes", "268435456\n");
+    REQUIRE(CgroupMemoryLimit(d.Str("root"), d.Str("self")) == 268435456);
+    d.Write("root/memory/memory.limit_in_bytes", "9223372036854771712\n");
+    REQUIRE(CgroupMemoryLimit(d.Str("root"), d.Str("self")) == 0);
+  }
+  SECTION("no cgroup files at all") {
+    TempDir d;
+    REQUIRE(CgroupMemoryLimit(d.Str("root"), d.Str("self")) == 0);
+  }
+}
+
+TEST_CASE("maxmemory warnings", "[config]") {
+  constexpr int64_t kMb = 1 << 20;
+  // Nothing to say: a limit below the cgroup's and above the usage.
+  REQUIRE(MaxmemoryWarnings(100 * kMb, 10 * kMb, 200 * kMb, true).empty());
+  REQUIRE(MaxmemoryWarnings(0, 10 * kMb, 0, true).empty());
+
+  auto w = MaxmemoryWarnings(0, 10 * kMb, 512 * kMb, true);
+  REQUIRE(w.size() == 1);
+  REQUIRE(w[0].find("cgroup memory limit is 536870912 bytes and maxmemory is 0") !=
+          std::string::npos);
+
+  w = MaxmemoryWarnings(1024 * kMb, 10 * kMb, 512 * kMb, false);
+  REQUIRE(w.size() == 1);
+  REQUIRE(w[0].find("above the cgroup memory limit") != std::string::npos);
+
+  w = MaxmemoryWarnings(1000, 0, 0, true);
+  REQUIRE(w.size() == 1);
+  REQUIRE(w[0].find("less than 1MB (current value is 1000 bytes)") != std::string::npos);
+
+  w = MaxmemoryWarnings(5 * kMb, 10 * kMb, 0, false);
+  REQUIRE(w.size() == 1);
+  REQUIRE(w[0].find("is smaller than the current memory usage (10485760)") != std::string::npos);
+  // At startup the usage is not known yet: no such warning.
+  REQUIRE(MaxmemoryWarnings(5 * kMb, 10 * kMb, 0, true).empty());
+}
