@@ -10,6 +10,7 @@ namespace shoal {
 DbSlice::DbSlice(uint32_t shard_id, unsigned num_dbs)
     : shard_id_(shard_id), rng_(0x9E3779B97F4A7C15ull * (shard_id + 1)) {
   for (unsigned i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Db>());
+  RecountTables();
 }
 
 // Frees every entry: the process may live on after the shards stop (tests, and leak checkers
@@ -63,7 +64,10 @@ DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
   if (e->has_expire()) ++d.expires;
   if (e->type() == ObjType::kList || e->type() == ObjType::kZSet)
     blocking_.SignalReady(db, e->key());
-  return d.table->Insert(e, HashKey(e->key()));
+  size_t segments = d.table->segments();
+  Slot* slot = d.table->Insert(e, HashKey(e->key()));
+  if (d.table->segments() != segments) RecountTables();  // a segment split
+  return slot;
 }
 
 void DbSlice::Replace(DbIndex db, Slot* slot, Entry* e) {
@@ -122,6 +126,7 @@ void DbSlice::FlushDb(DbIndex db, bool lazy) {
   } else {
     d.table->Clear();
   }
+  RecountTables();
   d.expires = 0;
   d.avg_ttl = 0;
   d.expire_cursor = 0;
@@ -200,9 +205,14 @@ bool DbSlice::ActiveExpire(int64_t budget_us) {
   return false;
 }
 
+void DbSlice::RecountTables() {
+  size_t bytes = 0;
+  for (const auto& d : dbs_) bytes += d->table->TableBytes();
+  table_bytes_ = bytes;
+}
+
 size_t DbSlice::UsedBytes() const {
-  size_t table = 0;
-  for (const auto& d : dbs_) table += d->table->TableBytes();
+  size_t table = table_bytes_;
   int64_t heap = heap_bytes_.load(std::memory_order_relaxed) +
                  lazy_freed_bytes_.load(std::memory_order_relaxed);
   return table + static_cast<size_t>(heap > 0 ? heap : 0);

@@ -136,6 +136,8 @@ class DbSlice {
     uint64_t expire_cursor = 0;
   };
   bool ExpireIfNeeded(DbIndex db, Slot* slot);
+  // Recomputes table_bytes_ (after a segment split or a flush).
+  void RecountTables();
   static bool LazyServerDel();
 
   uint32_t shard_id_;
@@ -149,6 +151,7 @@ class DbSlice {
   // Heap bytes of this shard's data (entries, strings, collections): the shard thread's
   // shard/alloc.h counter. Written by the shard thread only; read by INFO from any thread.
   std::atomic<int64_t> heap_bytes_{0};
+  size_t table_bytes_ = 0;  // Σ TableBytes over the dbs, kept by Add and FlushDb
   // What the lazyfree thread freed of this shard's data (negative; written by that thread only).
   std::atomic<int64_t> lazy_freed_bytes_{0};
   ShardStats stats_;

@@ -36,6 +36,7 @@ std::unique_ptr<Cell[]> g_cells;
 unsigned g_shards = 0;
 int64_t g_baseline = 0;
 alignas(64) std::atomic<int64_t> g_total{0};
+std::atomic<int64_t> g_peak{0};  // highest Used() seen at a publish
 
 EvictPolicy Policy() {
   return static_cast<EvictPolicy>(ShardSettings::Get(ShardSettings::maxmemory_policy));
@@ -93,6 +94,7 @@ void Init(Shard* const* shards, unsigned n, int64_t baseline) {
 }
 
 int64_t Used() { return g_baseline + g_total.load(std::memory_order_relaxed); }
+int64_t Peak() { return g_peak.load(std::memory_order_relaxed); }
 int64_t Baseline() { return g_baseline; }
 
 bool RejectWrites() {
@@ -116,9 +118,13 @@ int64_t Evictor::Share(int64_t max) const {
 void Evictor::Publish() {
   if (g_cells == nullptr) return;  // unit tests: no budget
   int64_t own = OwnBytes();
-  g_total.fetch_add(own - published_, std::memory_order_relaxed);
+  int64_t used = g_baseline + g_total.fetch_add(own - published_, std::memory_order_relaxed) +
+                 (own - published_);
   g_cells[shard_->id()].bytes.store(own, std::memory_order_relaxed);
   published_ = own;
+  int64_t peak = g_peak.load(std::memory_order_relaxed);
+  while (used > peak && !g_peak.compare_exchange_weak(peak, used, std::memory_order_relaxed)) {
+  }
 }
 
 void Evictor::RequestOthers(int64_t share) {
@@ -164,9 +170,10 @@ bool Evictor::AskForHelp() {
 }
 
 void Evictor::Tick(bool help) {
+  if (g_cells == nullptr) return;
+  Publish();  // also samples the peak, like Redis's cron
   int64_t max = memory_budget::maxmemory.load(std::memory_order_relaxed);
-  if (g_cells == nullptr || max == 0 || shard_->parked()) return;
-  Publish();
+  if (max == 0 || shard_->parked()) return;
   int64_t used = g_baseline + g_total.load(std::memory_order_relaxed);
   if (used <= max) {
     g_cells[shard_->id()].stuck.store(false, std::memory_order_relaxed);
@@ -233,14 +240,30 @@ bool Evictor::Populate(EvictPolicy policy, uint32_t db) {
   bool is_volatile = IsVolatile(policy);
   if (t.size() == 0 || (is_volatile && slice_->ExpiresCount(db) == 0)) return false;
   if (volatile_cursor_.size() < slice_->num_dbs()) volatile_cursor_.resize(slice_->num_dbs(), 0);
-  auto want = static_cast<int64_t>(ShardSettings::Get(ShardSettings::maxmemory_samples));
-  int64_t found = 0;
+  auto want = static_cast<size_t>(ShardSettings::Get(ShardSettings::maxmemory_samples));
+  // First the slots (the table only: their expiry bits say which keys volatile-* may take), with
+  // a prefetch of each entry, so the entries' cache misses overlap instead of queueing.
+  sampled_.clear();
+  auto gather = [&](Slot* s) {
+    if (sampled_.size() >= want || (is_volatile && !s->has_expire())) return;
+    __builtin_prefetch(s->entry());
+    sampled_.push_back(s->entry());
+  };
+  // Consecutive buckets from a random one (as Redis's dictGetSomeKeys), or for volatile-* from
+  // where the last sample stopped; at most one full pass.
+  uint64_t start = is_volatile ? volatile_cursor_[db] : slice_->NextRandom() & kCursorMask;
+  uint64_t cur = start;
+  bool wrapped = false;
+  while (sampled_.size() < want && !(wrapped && cur >= start)) {
+    cur = t.Traverse(cur, gather);
+    wrapped |= cur == 0;
+  }
+  if (is_volatile) volatile_cursor_[db] = cur;
+
   int64_t now = slice_->now_ms();
   uint32_t clock = slice_->lru_clock();
   int64_t decay = ShardSettings::Get(ShardSettings::lfu_decay_time);
-  auto visit = [&](Slot* s) {
-    if (found >= want || (is_volatile && !s->has_expire())) return;
-    const Entry* e = s->entry();
+  for (const Entry* e : sampled_) {
     uint64_t score;
     switch (policy) {
       case EvictPolicy::kVolatileTtl:
@@ -255,25 +278,16 @@ bool Evictor::Populate(EvictPolicy policy, uint32_t db) {
         break;
     }
     Insert(score, db, e->lru(), e->key());
-    ++found;
-  };
-  // Consecutive buckets from a random one (as Redis's dictGetSomeKeys), or for volatile-* from
-  // where the last sample stopped; at most one full pass.
-  uint64_t start = is_volatile ? volatile_cursor_[db] : slice_->NextRandom() & kCursorMask;
-  uint64_t cur = start;
-  bool wrapped = false;
-  while (found < want && !(wrapped && cur >= start)) {
-    cur = t.Traverse(cur, visit);
-    wrapped |= cur == 0;
   }
-  if (is_volatile) volatile_cursor_[db] = cur;
-  return found > 0;
+  return !sampled_.empty();
 }
 
 void Evictor::Insert(uint64_t score, uint32_t db, uint32_t access, std::string_view key) {
   if (pool_n_ == kPoolSize && score <= pool_[0].score) return;
-  for (size_t i = 0; i < pool_n_; ++i)
-    if (pool_[i].db == db && pool_[i].key == key) return;  // already a candidate
+  for (size_t i = 0; i < pool_n_; ++i) {
+    const Candidate& c = pool_[i];
+    if (c.access == access && c.db == db && c.key == key) return;  // already a candidate
+  }
   size_t pos;
   if (pool_n_ < kPoolSize) {
     pos = pool_n_++;

@@ -43,6 +43,7 @@ namespace shoal {
 
 class Shard;
 class DbSlice;
+class Entry;
 
 namespace memory_budget {
 
@@ -54,6 +55,9 @@ void Init(Shard* const* shards, unsigned n, int64_t baseline);
 // Used memory as the budget sees it (baseline + published shard bytes).
 int64_t Used();
 int64_t Baseline();
+// The highest Used() seen when a shard published (every cron tick, and on every change beyond the
+// slack while maxmemory is set): INFO's used_memory_peak is at least this.
+int64_t Peak();
 // True when a denyoom command must get the OOM error before running anywhere: used memory is over
 // maxmemory and either the policy is noeviction or no shard may evict anything.
 // Also asks the shards above their share to evict. For commands coordinated across shards.
@@ -125,6 +129,7 @@ class Evictor {
   // volatile-* sample each database along one cursor, so every key with a TTL is seen within
   // one pass even when few keys have one.
   std::vector<uint64_t> volatile_cursor_;
+  std::vector<const Entry*> sampled_;  // Populate's scratch (keeps its capacity)
 };
 
 // Redis's evictionTimeLimitUs: 50 us per tenacity step up to 10, then +15% per step; 100: none.

@@ -23,6 +23,7 @@
 #include "server/server_state.h"
 #include "server/transaction.h"
 #include "shard/alloc.h"
+#include "shard/evict.h"
 #include "shard/object.h"
 #include "shard/shard_set.h"
 
@@ -105,7 +106,7 @@ MemoryOverview SummarizeMemory(const std::vector<ShardMemory>& shards) {
   size_t p = g_peak.load(std::memory_order_relaxed);
   while (m.used > p && !g_peak.compare_exchange_weak(p, m.used, std::memory_order_relaxed)) {
   }
-  m.peak = std::max(p, m.used);
+  m.peak = std::max({p, m.used, static_cast<size_t>(memory_budget::Peak())});
   m.overhead = m.startup + tables + m.clients_normal;
   m.dataset = m.used > m.overhead ? m.used - m.overhead : 0;
   size_t net = m.used > m.startup ? m.used - m.startup : 1;

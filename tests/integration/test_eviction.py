@@ -14,6 +14,7 @@ import time
 import pytest
 
 import shoal_errors as E
+from shoal_info import info
 from shoal_keys import SHARDS, shard_of
 from shoal_resp import Err, RespClient
 
@@ -68,17 +69,6 @@ def mc(server, c):
         assert cl("FLUSHALL") == "OK"
     finally:
         cl.close()
-
-
-def info(c, section):
-    text = c("INFO", section)
-    assert isinstance(text, bytes), text
-    out = {}
-    for line in text.decode().split("\r\n"):
-        if line and not line.startswith("#"):
-            k, _, v = line.partition(":")
-            out[k] = v
-    return out
 
 
 def info_sections(c):

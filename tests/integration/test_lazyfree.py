@@ -12,6 +12,7 @@ import time
 import pytest
 
 import shoal_errors as E
+from shoal_info import info
 from shoal_keys import SHARDS, shard_of
 from shoal_resp import Err
 
@@ -37,23 +38,12 @@ def lc(server, c):
         cl.close()
 
 
-def mem(c):
-    text = c("INFO", "memory")
-    assert isinstance(text, bytes), text
-    out = {}
-    for line in text.decode().split("\r\n"):
-        if line and not line.startswith("#"):
-            k, _, v = line.partition(":")
-            out[k] = v
-    return out
-
-
 def lazyfreed(c):
-    return int(mem(c)["lazyfreed_objects"])
+    return int(info(c, "memory")["lazyfreed_objects"])
 
 
 def pending(c):
-    return int(mem(c)["lazyfree_pending_objects"])
+    return int(info(c, "memory")["lazyfree_pending_objects"])
 
 
 def wait_for(fn, timeout=5.0):
@@ -181,7 +171,7 @@ def test_unlink_big_collections_disappear_at_once(lc):
 
 def test_lazyfreed_objects_counts_unlinked_big_values(lc):
     c = lc
-    m = mem(c)
+    m = info(c, "memory")
     assert m["lazyfree_pending_objects"].isdigit()
     assert m["lazyfreed_objects"].isdigit()
     base = lazyfreed(c)
@@ -319,18 +309,18 @@ def test_lazy_user_flush(lc):
 def test_used_memory_returns_after_flushall_async(lc):
     c = lc
     assert wait_for(lambda: pending(c) == 0)
-    base = int(mem(c)["used_memory"])
+    base = int(info(c, "memory")["used_memory"])
     for i in range(4):
         big_hash(c, "h%d" % i, 50000)
     fill_everywhere(c, "m", 1500, 10 * KB)
-    peak = int(mem(c)["used_memory"])
+    peak = int(info(c, "memory")["used_memory"])
     assert peak - base > 20 * MB
     assert c("FLUSHALL", "ASYNC") == "OK"
     assert c("DBSIZE") == 0
     # back within a tenth of the growth
     target = base + (peak - base) // 10
-    assert wait_for(lambda: int(mem(c)["used_memory"]) <= target, timeout=10), \
-        (base, peak, int(mem(c)["used_memory"]))
+    assert wait_for(lambda: int(info(c, "memory")["used_memory"]) <= target, timeout=10), \
+        (base, peak, int(info(c, "memory")["used_memory"]))
     assert wait_for(lambda: pending(c) == 0)
 
 
@@ -390,7 +380,7 @@ def test_lazy_eviction(lc):
     base = lazyfreed(c)
     big_hash(c, "{v}:a")
     big_hash(c, "{v}:b")
-    used = int(mem(c)["used_memory"])
+    used = int(info(c, "memory")["used_memory"])
     assert c("CONFIG", "SET", "maxmemory-policy", "allkeys-random",
              "maxmemory", str(used - 100 * KB)) == "OK"
     assert c("PING") == "PONG"

@@ -6,20 +6,8 @@ import time
 import pytest
 
 import shoal_errors as E
+from shoal_info import parse as info_fields
 from shoal_resp import ConnectionClosed, Err, RespClient
-
-
-def info_fields(text):
-    """Parse an INFO reply into {field: value}, checking the line format."""
-    assert isinstance(text, bytes)
-    out = {}
-    for line in text.split(b"\r\n"):
-        if not line or line.startswith(b"#"):
-            continue
-        assert b":" in line, "bad INFO line %r" % line
-        k, v = line.split(b":", 1)
-        out[k.decode()] = v.decode()
-    return out
 
 
 def info_sections(text):
