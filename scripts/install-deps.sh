@@ -6,9 +6,11 @@ set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config ccache
       libboost1.81-dev libabsl-dev libmimalloc-dev libspdlog-dev libfmt-dev catch2)
 if [[ "${1:-}" == "--test" ]]; then
-  # hiredis/redis-py are the real clients the tests use; redis-tools/redis-server are for the
-  # side-by-side benchmarks and for validating the integration suite against Redis 7.0.
-  pkgs+=(python3 python3-redis python3-pytest redis-tools)
+  # redis-py is the real client the tests use; redis-tools (redis-cli, redis-benchmark) and
+  # libhiredis-dev (benchmarks/zipf_cache) are for the side-by-side benchmarks. Debian's
+  # redis-server, for validating the suite against Redis 7.0 and as the benchmarks' reference, is
+  # left to install by hand: its package starts a service on port 6379.
+  pkgs+=(python3 python3-redis python3-pytest redis-tools libhiredis-dev)
 fi
 
 missing=()

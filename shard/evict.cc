@@ -111,12 +111,15 @@ bool RejectWrites() {
 
 int64_t Evictor::OwnBytes() const { return static_cast<int64_t>(slice_->UsedBytes()); }
 
+// False for shards the budget does not know (unit tests that run shards without Init).
+bool Evictor::Registered() const { return g_cells != nullptr && shard_->id() < g_shards; }
+
 int64_t Evictor::Share(int64_t max) const {
   return (max - g_baseline) / std::max<int64_t>(1, g_shards);
 }
 
 void Evictor::Publish() {
-  if (g_cells == nullptr) return;  // unit tests: no budget
+  if (!Registered()) return;
   int64_t own = OwnBytes();
   int64_t used = g_baseline + g_total.fetch_add(own - published_, std::memory_order_relaxed) +
                  (own - published_);
@@ -137,12 +140,12 @@ void Evictor::RequestOthers(int64_t share) {
 int64_t Evictor::PublishIfMoved(int64_t max) {
   int64_t own = OwnBytes();
   int64_t slack = Slack(max);
-  if (g_cells != nullptr && (own - published_ > slack || published_ - own > slack)) Publish();
+  if (own - published_ > slack || published_ - own > slack) Publish();
   return own;
 }
 
 bool Evictor::Check(int64_t max) {
-  if (g_cells == nullptr) return true;
+  if (!Registered()) return true;
   int64_t own = PublishIfMoved(max);
   int64_t used = g_baseline + g_total.load(std::memory_order_relaxed);
   if (used <= max) return true;
@@ -170,7 +173,7 @@ bool Evictor::AskForHelp() {
 }
 
 void Evictor::Tick(bool help) {
-  if (g_cells == nullptr) return;
+  if (!Registered()) return;
   Publish();  // also samples the peak, like Redis's cron
   int64_t max = memory_budget::maxmemory.load(std::memory_order_relaxed);
   if (max == 0 || shard_->parked()) return;

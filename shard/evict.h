@@ -112,6 +112,7 @@ class Evictor {
   void Insert(uint64_t score, uint32_t db, uint32_t access, std::string_view key);
   void Remove(uint32_t db, void* slot, int64_t* freed);
   int64_t OwnBytes() const;
+  bool Registered() const;
   int64_t Share(int64_t max) const;
   void RequestOthers(int64_t share);
   // When this shard may evict nothing: asks the others to evict for it; false when none can.
