@@ -567,6 +567,27 @@ def test_lru_lfu_keep_accessed_keys(mc, policy, ttl):
     assert n_evicted == gone + len(second) - len(existing(c, second))
 
 
+def test_one_hot_shard_may_use_most_of_the_budget(mc):
+    """All keys on one shard ({hot}): it may hold far more than maxmemory / shards while the
+    total fits (nothing is evicted), and when the total is over, eviction brings it back
+    within maxmemory from that shard's own keys."""
+    c = mc
+    ev0 = evicted(c)
+    limit = counted(c) + 8 * MB
+    set_config(c, "maxmemory-policy", "allkeys-lru", "maxmemory", str(limit))
+    hot = ["{hot}:%d" % i for i in range(500)]  # 5 MB: more than 8 MB / 4 shards
+    assert fill(c, hot, 10 * KB) == ["OK"] * len(hot)
+    assert evicted(c) == ev0
+    assert len(existing(c, hot)) == len(hot)
+    more = ["{hot}:more:%d" % i for i in range(500)]  # 5 MB more: over the limit
+    assert fill(c, more, 10 * KB) == ["OK"] * len(more)
+    assert wait_counted_at_most(c, limit) <= limit
+    stop_evicting(c)
+    assert evicted(c) > ev0
+    assert len(existing(c, hot)) + len(existing(c, more)) == len(hot) + len(more) - (
+        evicted(c) - ev0)
+
+
 @pytest.mark.parametrize("policy", ["allkeys-random", "volatile-random"])
 def test_random_policies_evict(mc, policy):
     c = mc
