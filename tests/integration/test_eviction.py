@@ -709,6 +709,85 @@ def test_sustained_write_load_stays_within_maxmemory(spawn_server):
         c.close()
 
 
+POLICIES = ["allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu",
+            "volatile-random", "volatile-ttl", "noeviction"]
+
+
+def chaos_command(rng):
+    """One random command over every type, across shards, big and small values."""
+    k, k2 = "ch:%d" % rng.randrange(1500), "ch:%d" % rng.randrange(1500)
+    n = rng.randrange(1, 200)
+    op = rng.randrange(14)
+    if op == 0:
+        cmd = ["SET", k, b"x" * rng.choice([10, 100, 1000, 20000])]
+        return cmd + (["EX", "100"] if rng.random() < 0.5 else [])
+    return [
+        None,
+        ["RPUSH", k] + [str(i) for i in range(n)],
+        ["HSET", k] + [x for i in range(n) for x in ("f%d" % i, "v" * rng.randrange(1, 80))],
+        ["SADD", k] + [str(rng.randrange(10**6)) for _ in range(n)],
+        ["ZADD", k] + [x for i in range(n) for x in (str(rng.random()), "m%d" % i)],
+        ["GET", k], ["RENAME", k, k2], ["COPY", k, k2, "REPLACE"], ["UNLINK", k, k2],
+        ["DEL", k], ["SUNIONSTORE", k2, k, k2], ["LMOVE", k, k2, "LEFT", "RIGHT"],
+        ["MSET", k, "a", k2, "b"], ["MEMORY", "USAGE", k],
+    ][op]
+
+
+def test_mixed_load_with_policy_changes_and_lazyfree(spawn_server):
+    """Random commands of every type from 4 clients while another switches the policy and the
+    limit every 0.2 s, with every lazyfree-lazy-* on: the server answers each command (a reply
+    or an error reply), and once the policy evicts again memory comes back within the limit."""
+    srv = spawn_server()
+    c = srv.client()
+    try:
+        base = counted(c)
+        for flag in ["eviction", "expire", "server-del", "user-del"]:
+            set_config(c, "lazyfree-lazy-" + flag, "yes")
+        set_config(c, "maxmemory-policy", "allkeys-lru", "maxmemory", str(base + 3 * MB))
+        stop = time.time() + 8
+        failures = []
+
+        def client(seed):
+            rng = random.Random(seed)
+            cl = RespClient(srv.host, srv.port)
+            try:
+                while time.time() < stop:
+                    cl(*chaos_command(rng))  # any reply, error replies included
+            except Exception as e:  # a lost connection or a malformed reply
+                failures.append(repr(e))
+            finally:
+                cl.close()
+
+        def switcher():
+            rng = random.Random(99)
+            cl = RespClient(srv.host, srv.port)
+            try:
+                while time.time() < stop:
+                    assert cl("CONFIG", "SET", "maxmemory-policy", rng.choice(POLICIES),
+                              "maxmemory", str(base + rng.choice([1, 2, 3, 6]) * MB)) == "OK"
+                    time.sleep(0.2)
+            except Exception as e:
+                failures.append(repr(e))
+            finally:
+                cl.close()
+
+        threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(4)]
+        threads.append(threading.Thread(target=switcher, daemon=True))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert not any(t.is_alive() for t in threads)
+        assert not failures, failures[:5]
+        limit = base + 2 * MB
+        set_config(c, "maxmemory-policy", "allkeys-lru", "maxmemory", str(limit))
+        assert wait_counted_at_most(c, limit) <= limit
+        assert c("SET", "after", "chaos") == "OK"
+        assert c("GET", "after") == b"chaos"
+    finally:
+        c.close()
+
+
 # ---------------------------------------------------------------- OBJECT FREQ / IDLETIME
 
 
