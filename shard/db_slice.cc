@@ -208,11 +208,11 @@ bool DbSlice::ActiveExpire(int64_t budget_us) {
 void DbSlice::RecountTables() {
   size_t bytes = 0;
   for (const auto& d : dbs_) bytes += d->table->TableBytes();
-  table_bytes_ = bytes;
+  table_bytes_.store(bytes, std::memory_order_relaxed);
 }
 
 size_t DbSlice::UsedBytes() const {
-  size_t table = table_bytes_;
+  size_t table = table_bytes_.load(std::memory_order_relaxed);
   int64_t heap = heap_bytes_.load(std::memory_order_relaxed) +
                  lazy_freed_bytes_.load(std::memory_order_relaxed);
   return table + static_cast<size_t>(heap > 0 ? heap : 0);

@@ -109,9 +109,9 @@ class DbSlice {
   // The key table itself, for the evictor's sampling (shard/evict.h) only.
   DashTable& table(DbIndex db) { return *dbs_[db]->table; }
   // Bytes held by this shard's data: its heap counter (entries, strings, collection structures)
-  // plus the tables, less what the lazyfree thread freed. Values moved across shards
-  // (RENAME/COPY) hand their bytes over (estimated for big collections, so a shard's figure may
-  // drift by that estimate's error); the sum over shards is exact.
+  // plus the tables, less what the lazyfree thread freed. Any thread may call it. Values moved
+  // across shards (RENAME/COPY) hand their bytes over (estimated for big collections, so a shard's
+  // figure may drift by that estimate's error); the sum over shards is exact.
   size_t UsedBytes() const;
   // The counter the owning shard thread registers with mem::SetThreadCounter.
   std::atomic<int64_t>* heap_counter() { return &heap_bytes_; }
@@ -151,7 +151,9 @@ class DbSlice {
   // Heap bytes of this shard's data (entries, strings, collections): the shard thread's
   // shard/alloc.h counter. Written by the shard thread only; read by INFO from any thread.
   std::atomic<int64_t> heap_bytes_{0};
-  size_t table_bytes_ = 0;  // Σ TableBytes over the dbs, kept by Add and FlushDb
+  // Σ TableBytes over the dbs, kept by Add and FlushDb; atomic like the counters, so that
+  // UsedBytes may be read from any thread (the eviction budget sums every shard's).
+  std::atomic<size_t> table_bytes_{0};
   // What the lazyfree thread freed of this shard's data (negative; written by that thread only).
   std::atomic<int64_t> lazy_freed_bytes_{0};
   ShardStats stats_;

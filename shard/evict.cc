@@ -43,8 +43,9 @@ EvictPolicy Policy() {
 }
 
 // How far a shard's bytes may move before it publishes them: small against its share, so the
-// total stays within a fraction of a percent of the truth.
+// total stays within a fraction of a percent of the truth; 64 KB while there is no limit.
 int64_t Slack(int64_t max) {
+  if (max == 0) return 64 * 1024;
   int64_t per_shard = (max - g_baseline) / std::max<int64_t>(1, g_shards);
   return std::clamp<int64_t>(per_shard / 256, 1024, 256 * 1024);
 }
@@ -61,6 +62,16 @@ void Request(Cell& c, bool help = false) {
   if (help) c.request.help.store(true, std::memory_order_release);
   if (c.request.requested.exchange(true, std::memory_order_acq_rel)) return;
   c.shard->Send(&c.request);
+}
+
+// Used memory from every shard's own counters rather than their last publishes: for the decision
+// to evict, which a stale total (a flush another shard has not published yet, a lazyfree job that
+// just finished) must not trigger.
+int64_t ExactUsed() {
+  int64_t used = g_baseline;
+  for (unsigned i = 0; i < g_shards; ++i)
+    used += static_cast<int64_t>(g_cells[i].shard->db_slice().UsedBytes());
+  return used;
 }
 
 // True when every shard holding data is stuck (nothing anywhere may be evicted).
@@ -99,7 +110,7 @@ int64_t Baseline() { return g_baseline; }
 
 bool RejectWrites() {
   int64_t max = maxmemory.load(std::memory_order_relaxed);
-  if (max == 0 || Used() <= max) return false;
+  if (max == 0 || Used() <= max || ExactUsed() <= max) return false;
   if (Policy() == EvictPolicy::kNoEviction) return true;
   int64_t share = (max - g_baseline) / std::max<int64_t>(1, g_shards);
   for (unsigned i = 0; i < g_shards; ++i)
@@ -148,7 +159,7 @@ bool Evictor::Check(int64_t max) {
   if (!Registered()) return true;
   int64_t own = PublishIfMoved(max);
   int64_t used = g_baseline + g_total.load(std::memory_order_relaxed);
-  if (used <= max) return true;
+  if (used <= max || (used = ExactUsed()) <= max) return true;
   if (Policy() == EvictPolicy::kNoEviction) return false;
   int64_t share = Share(max);
   if (own <= share) {
@@ -178,7 +189,7 @@ void Evictor::Tick(bool help) {
   int64_t max = memory_budget::maxmemory.load(std::memory_order_relaxed);
   if (max == 0 || shard_->parked()) return;
   int64_t used = g_baseline + g_total.load(std::memory_order_relaxed);
-  if (used <= max) {
+  if (used <= max || (used = ExactUsed()) <= max) {
     g_cells[shard_->id()].stuck.store(false, std::memory_order_relaxed);
     return;
   }

@@ -82,12 +82,11 @@ class Evictor {
   void Tick(bool help = false);
   // Publishes this shard's bytes to the process-wide total now.
   void Publish();
-  // After each message the shard ran (batches, transaction hops): publishes when the bytes moved
-  // by more than the slack, so the total follows multi-shard writes and deletes at once.
-  void AfterMessage() {
-    int64_t max = memory_budget::maxmemory.load(std::memory_order_relaxed);
-    if (max != 0) PublishIfMoved(max);
-  }
+  // After each message the shard ran (batches, transaction hops) and each command: publishes
+  // when the bytes moved by more than the slack, so the total follows multi-shard writes and
+  // deletes at once. Also while maxmemory is 0 (with a coarser slack): a limit set later starts
+  // from a total that is already fresh.
+  void AfterMessage() { PublishIfMoved(memory_budget::maxmemory.load(std::memory_order_relaxed)); }
 
  private:
   struct Candidate {
