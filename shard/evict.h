@@ -4,7 +4,8 @@
 // data bytes (DbSlice::UsedBytes: heap counters and key tables). Client buffers are reported
 // apart (INFO mem_not_counted_for_evict) and not counted. Each shard publishes its bytes into a
 // process-wide total whenever they moved by more than a small slack since the last publish, so
-// the total is one atomic load and is off by at most shards x slack.
+// the total is one atomic load and is off by at most shards x slack. It is only a filter: when it
+// says "over", the decision to evict sums every shard's exact counters.
 //
 // Fairness. A shard may hold more than its fair share ((maxmemory - baseline) / shards) while the
 // total is within maxmemory: a hot shard is not starved by cold ones. When the total is over,
