@@ -349,6 +349,9 @@ bool Connection::Route(uint32_t i) {
       if (target >= 0) {
         if (target == home_->id() && home_->CanRunInline() && batches_[target].cmds.empty()) {
           Execute(pc, home_, nullptr, ReplyTarget(pc));
+          // Commands run inline are no shard message: publish their memory change here (the
+          // shard does it after each message it runs).
+          home_->evictor().AfterMessage();
           return true;
         }
         Batch& b = batches_[target];
@@ -405,10 +408,7 @@ void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::st
   int64_t t0 = MonotonicUs();
   pc.cid->handler(pc.args, ctx);
   RecordCall(shard != nullptr ? shard->id() : home_->id(), pc.cid, t0, out, before);
-  if (shard != nullptr) {
-    shard->ServeBlocked();  // Redis serves blocked clients after each command
-    shard->evictor().AfterMessage();
-  }
+  if (shard != nullptr) shard->ServeBlocked();  // Redis serves blocked clients after each command
 }
 
 void Connection::RunMulti(uint32_t i) {
