@@ -21,26 +21,25 @@ std::atomic<int64_t> g_blocked_clients{0};
 
 namespace {
 
-// A closure run on another shard's thread (one allocation, freed after it runs).
-struct FnMsg : ShardMsg {
-  std::function<void(Shard&)> work;
-};
+// The pops and pushes edit values in place: they pass the write path's hook first.
+void Pop(const BlockingPop& op, Shard& shard, DbIndex db, std::string_view key) {
+  shard.db_slice().PreChange(db, key, WatchTable::Change::kWrite);
+  op.pop(shard, db, key);
+}
+void Push(const BlockingPop& op, Shard& shard, DbIndex db, std::string_view dst) {
+  DbSlice& slice = shard.db_slice();
+  if (slice.Find(db, dst) != nullptr) slice.PreChange(db, dst, WatchTable::Change::kWrite);
+  op.push(shard, db);
+}
 
 void PostTo(uint32_t shard_id, bool deferrable, std::function<void(Shard&)> work) {
-  auto* m = new FnMsg;
-  m->work = std::move(work);
-  m->deferrable = deferrable;
-  m->fn = [](ShardMsg* self, Shard* s) {
-    auto* fm = static_cast<FnMsg*>(self);
-    fm->work(*s);
-    delete fm;
-  };
-  Server().shards->shard(shard_id)->Send(m);
+  Server().shards->shard(shard_id)->Post(deferrable, std::move(work));
 }
 
 class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd> {
  public:
-  enum class Outcome { kPopped, kWrongType, kTimeout, kDisconnected };
+  // kRetry: woken for a BLMOVE whose destination is on another shard; nothing was popped.
+  enum class Outcome { kPopped, kWrongType, kTimeout, kDisconnected, kRetry, kNoBlockMove };
 
   BlockedCmd(CommandContext& ctx, ArgSlice args, BlockingPop op)
       : Waiter(op.type), ctx_(&ctx), args_(args), op_(std::move(op)), db_(ctx.db_index) {
@@ -53,7 +52,10 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
     if (op_.dst >= 0) pos.push_back(static_cast<uint32_t>(op_.dst));
     groups_ = GroupKeys(args_, pos);
     state_.assign(args_.size(), kMissing);
-    tx_ = Transaction::Create(groups_.shards);
+    dst_wrong_ = false;
+    tx_done_ = false;
+    deferred_.reset();
+    tx_ = Transaction::Create(*ctx_, groups_.shards);
     auto self = shared_from_this();
     tx_->Arm([self] { self->Inspect(); });
   }
@@ -61,27 +63,21 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
   // --- any shard thread, after Claim ---
   void Serve(Shard& shard, DbIndex db, std::string_view key) override {
     if (op_.dst < 0) {
-      op_.pop(shard, db, key);
+      Pop(op_, shard, db, key);
       return Complete(Outcome::kPopped);
     }
     uint32_t dst_shard = Server().shards->ShardOf(args_[op_.dst]);
     if (dst_shard == shard.id()) {
       if (op_.check_dst && !op_.check_dst(shard, db)) return Complete(Outcome::kWrongType);
-      op_.pop(shard, db, key);
-      op_.push(shard, db);
+      Pop(op_, shard, db, key);
+      Push(op_, shard, db, args_[op_.dst]);
       return Complete(Outcome::kPopped);
     }
-    op_.pop(shard, db, key);
-    auto self = shared_from_this();
-    uint32_t src_shard = shard.id();
-    std::string src(key);
-    PostTo(dst_shard, /*deferrable=*/true, [self, db, src_shard, src](Shard& d) {
-      if (self->op_.push(d, db)) return self->Complete(Outcome::kPopped);
-      PostTo(src_shard, /*deferrable=*/true, [self, db, src](Shard& s) {
-        self->op_.restore(s, db, src);
-        self->Complete(Outcome::kWrongType);
-      });
-    });
+    // The destination is on another shard: popping here and pushing there by a second message
+    // would leave the element in neither list for a while (visible to any reader, a snapshot, a
+    // replica). Instead the coordinator runs the immediate path again as one armed transaction on
+    // both shards; if another client took the element meanwhile, it waits again.
+    Complete(Outcome::kRetry);
   }
 
  private:
@@ -113,6 +109,10 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
   // On the coordinator: the first existing key in order decides, as Redis's loop over the keys.
   void Decide() {
     auto self = shared_from_this();
+    if (pending_abort_) {  // timed out or disconnected while retrying: take nothing
+      Outcome o = *pending_abort_;
+      return tx_->Hop([](Shard&) {}, true, [self, o] { self->Finish(o); });
+    }
     for (uint32_t p : op_.keys) {
       if (state_[p] == kMissing) continue;
       if (state_[p] == kWrong || dst_wrong_) {
@@ -121,7 +121,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
       uint32_t src_shard = Server().shards->ShardOf(args_[p]);
       tx_->Hop(
           [self, p, src_shard](Shard& s) {
-            if (s.id() == src_shard) self->op_.pop(s, self->db_, self->args_[p]);
+            if (s.id() == src_shard) Pop(self->op_, s, self->db_, self->args_[p]);
           },
           op_.dst < 0,
           [self] {
@@ -129,14 +129,20 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
             uint32_t dst_shard = Server().shards->ShardOf(self->args_[self->op_.dst]);
             self->tx_->Hop(
                 [self, dst_shard](Shard& s) {
-                  if (s.id() == dst_shard) self->op_.push(s, self->db_);
+                  if (s.id() == dst_shard)
+                    Push(self->op_, s, self->db_, self->args_[self->op_.dst]);
                 },
                 true, [self] { self->Finish(Outcome::kPopped); });
           });
       return;
     }
-    if (!op_.block)
-      return tx_->Hop([](Shard&) {}, true, [self] { self->Finish(Outcome::kTimeout); });
+    if (!op_.block || ctx_->deny_blocking) {
+      // Not allowed to block (inside EXEC): as a timeout, except that BLMOVE answers a null bulk
+      // there, as Redis does.
+      Outcome o = op_.block && op_.dst >= 0 ? Outcome::kNoBlockMove : Outcome::kTimeout;
+      return tx_->Hop([](Shard&) {}, true, [self, o] { self->Finish(o); });
+    }
+    if (retrying_) Rearm();  // waiting again: claimable once registered
     // Nothing to pop: wait on every key, registered while the shards are still armed.
     registered_ = true;
     tx_->Hop(
@@ -161,19 +167,25 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
       if (Cancel()) Finish(Outcome::kDisconnected);
       return;
     }
+    if (blocked_) return;  // waiting again after a retry: counted, timer and hook already set
     g_blocked_clients.fetch_add(1, std::memory_order_relaxed);
     blocked_ = true;
     auto self = shared_from_this();
-    ctx_->conn->SetBlocked([self] {
-      if (self->Cancel()) self->Finish(Outcome::kDisconnected);
-    });
+    ctx_->conn->SetBlocked([self] { self->Abort(Outcome::kDisconnected); });
     if (op_.timeout_ms > 0) {
       timer_ = std::make_unique<boost::asio::steady_timer>(home_->io());
       timer_->expires_after(std::chrono::milliseconds(op_.timeout_ms));
       timer_->async_wait([self](const boost::system::error_code& ec) {
-        if (!ec && self->Cancel()) self->Finish(Outcome::kTimeout);
+        if (!ec) self->Abort(Outcome::kTimeout);
       });
     }
+  }
+
+  // Connection thread: the timeout or a disconnect. While a retry runs the waiter is claimed;
+  // the retry then ends with this outcome instead of waiting again.
+  void Abort(Outcome o) {
+    if (Cancel()) return Finish(o);
+    if (retrying_ && !pending_abort_) pending_abort_ = o;
   }
 
   // Any shard thread: hands the outcome to the connection's thread.
@@ -191,12 +203,6 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
       return;
     }
     tx_.reset();
-    if (blocked_) {
-      blocked_ = false;
-      g_blocked_clients.fetch_sub(1, std::memory_order_relaxed);
-      if (timer_) timer_->cancel();
-      ctx_->conn->SetBlocked(nullptr);
-    }
     if (registered_) {
       registered_ = false;
       auto self = shared_from_this();
@@ -208,6 +214,24 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
         });
       }
     }
+    if (o == Outcome::kRetry) {
+      if (ctx_->conn->closed()) {
+        o = Outcome::kDisconnected;
+      } else if (pending_abort_) {
+        o = *pending_abort_;
+      } else {
+        // The Unregister messages above reach each shard before the new transaction's arm (one
+        // sender, FIFO queues), so the waiter is in no queue when it registers again.
+        retrying_ = true;
+        return Start();
+      }
+    }
+    if (blocked_) {
+      blocked_ = false;
+      g_blocked_clients.fetch_sub(1, std::memory_order_relaxed);
+      if (timer_) timer_->cancel();
+      ctx_->conn->SetBlocked(nullptr);
+    }
     switch (o) {
       case Outcome::kPopped:
         op_.reply(*ctx_->rb);
@@ -217,7 +241,11 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
         break;
       case Outcome::kTimeout:
       case Outcome::kDisconnected:
+      case Outcome::kRetry:
         ctx_->rb->NullArray();
+        break;
+      case Outcome::kNoBlockMove:
+        ctx_->rb->Null();
         break;
     }
     ctx_->Done();
@@ -237,20 +265,29 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
   bool tx_done_ = false;     // the registering transaction has ended on every shard
   std::optional<Outcome> deferred_;
   bool blocked_ = false;  // counted, timer and disconnect hook set
+  bool retrying_ = false;  // woken for a cross-shard BLMOVE: the immediate path runs again
+  std::optional<Outcome> pending_abort_;  // timeout/disconnect that came during a retry
 };
 
 }  // namespace
 
 void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op) {
-  if (ctx.shard != nullptr) {  // LMPOP/ZMPOP whose keys are all on this shard: no transaction
+  if (ctx.shard != nullptr) {
+    // Every key on this shard and no waiting: LMPOP/ZMPOP, or any pop inside EXEC (which does not
+    // block). The same choice of key as the transaction path below.
     DbSlice& slice = ctx.slice();
     for (uint32_t p : op.keys) {
       DbSlice::Slot* s = slice.Find(ctx.db_index, args[p]);
       if (s == nullptr) continue;
       if (s->entry()->type() != op.type) return ctx.rb->Error(errors::kWrongType);
-      op.pop(*ctx.shard, ctx.db_index, args[p]);
+      if (op.dst >= 0 && op.check_dst && !op.check_dst(*ctx.shard, ctx.db_index))
+        return ctx.rb->Error(errors::kWrongType);
+      Pop(op, *ctx.shard, ctx.db_index, args[p]);
+      if (op.dst >= 0) Push(op, *ctx.shard, ctx.db_index, args[op.dst]);
       return op.reply(*ctx.rb);
     }
+    // BLMOVE/BRPOPLPUSH that may not block answer a null bulk, the others a null array.
+    if (op.block && op.dst >= 0) return ctx.rb->Null();
     return ctx.rb->NullArray();
   }
   std::make_shared<BlockedCmd>(ctx, args, std::move(op))->Start();

@@ -8,9 +8,11 @@
 // when none exists the waiter is registered on every shard in the same transaction, so no push can
 // slip in between the check and the registration.
 // Woken path: the shard where a key became ready pops (after Claim, so exactly once) and posts the
-// result to the connection's thread. BLMOVE's push to a destination on another shard follows as a
-// message to that shard before the reply is sent (the element is briefly in neither list; it is
-// acknowledged to nobody until pushed).
+// result to the connection's thread. A BLMOVE whose destination is on another shard does not pop
+// there: the connection runs the immediate path again, one armed transaction over both shards, so
+// the element is never in neither list; if someone else took it meanwhile the client waits again
+// (its timeout keeps running). Inside EXEC (ctx.deny_blocking) nothing blocks: the command answers
+// as on timeout (BLMOVE/BRPOPLPUSH: a null bulk, as Redis).
 //
 // Threading: RunBlockingPop on the connection's thread (kMulti handler). `pop`, `check_dst` and
 // `push` run on shard threads and write only into the command's own captured state; `reply` and
@@ -40,13 +42,9 @@ struct BlockingPop {
   // BLMOVE: on the destination's shard before popping (immediate path only): false when the
   // destination holds another type (the command then answers WRONGTYPE and pops nothing).
   std::function<bool(Shard& shard, DbIndex db)> check_dst;
-  // BLMOVE: on the destination's shard after the pop: push the element. Returns false, pushing
-  // nothing, when the destination holds another type (possible only when the client was woken
-  // and the destination is on another shard; see restore).
+  // BLMOVE: on the destination's shard after the pop (checked by check_dst in the same armed
+  // transaction, or on the same shard): push the element.
   std::function<bool(Shard& shard, DbIndex db)> push;
-  // BLMOVE: on the source's shard, puts the popped element back where it was popped from, when
-  // push found a destination of the wrong type (the client then gets WRONGTYPE; nothing is lost).
-  std::function<void(Shard& shard, DbIndex db, std::string_view key)> restore;
   // Connection thread, after a pop: the command's reply.
   std::function<void(protocol::ReplyBuilder& rb)> reply;
 };

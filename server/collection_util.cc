@@ -1,6 +1,7 @@
 #include "server/collection_util.h"
 
 #include <cctype>
+#include <cmath>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -51,9 +52,10 @@ std::string ParseBlockTimeout(std::string_view arg, int64_t* timeout_ms) {
   if (!protocol::ParseLongDouble(arg, &secs)) return errors::kTimeoutNotFloat;
   long double ms = secs * 1000.0L;
   if (ms < 0) return "ERR timeout is negative";
-  // Redis truncates to whole milliseconds; a positive timeout below 1 ms means "forever" there too.
+  // Redis rounds up to whole milliseconds (ceill): any positive timeout, however small, is at
+  // least 1 ms; only 0 means "forever".
   if (ms >= static_cast<long double>(LLONG_MAX - UnixMs())) return "ERR timeout is out of range";
-  *timeout_ms = static_cast<int64_t>(ms);
+  *timeout_ms = static_cast<int64_t>(ceill(ms));
   return "";
 }
 

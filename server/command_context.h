@@ -16,6 +16,7 @@
 namespace shoal {
 
 class Connection;
+class Transaction;
 
 class CommandContext {
  public:
@@ -24,6 +25,11 @@ class CommandContext {
   Shard* shard = nullptr;
   Connection* conn = nullptr;
   const CommandId* cid = nullptr;
+  // The enclosing armed transaction when the command runs inside one (EXEC; later a script):
+  // Transaction::Create(ctx, ...) then joins it instead of arming on its own.
+  Transaction* tx = nullptr;
+  // Inside EXEC (later a script): a blocking command must not block; it answers as on timeout.
+  bool deny_blocking = false;
 
   DbSlice& slice() { return shard->db_slice(); }
 

@@ -70,6 +70,7 @@ std::vector<std::string_view> FlagNames(uint32_t f) {
       {cmd_flag::kNoAuth, "no_auth"},
       {cmd_flag::kMayReplicate, "may_replicate"},
       {cmd_flag::kNoMandatoryKeys, "no_mandatory_keys"},
+      {cmd_flag::kNoMulti, "no_multi"},
       {cmd_flag::kAllowBusy, "allow_busy"},
   };
   std::vector<std::string_view> out;
@@ -124,6 +125,11 @@ CommandId MakeCommand(const char* group, const char* name, int arity, uint32_t f
   c.group = group;
   c.summary = summary;
   c.since = since;
+  // Redis's processCommand runs these at once inside MULTI; every other command is queued.
+  static constexpr std::string_view kRunInMulti[] = {"multi", "exec", "discard",
+                                                     "watch", "quit", "reset"};
+  for (std::string_view n : kRunInMulti) c.runs_in_multi |= Lower(c.name) == n;
+  c.coordinator_only = Lower(c.name) == "watch";  // registers the connection's own state
   return c;
 }
 
@@ -139,6 +145,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterZSetFamily(r);
   RegisterSortFamily(r);
   RegisterMemoryFamily(r);
+  RegisterTransactionFamily(r);
 }
 
 }  // namespace shoal

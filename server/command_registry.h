@@ -7,7 +7,7 @@
 //  kShard:      single-key (or keyless data) command; the whole handler runs on the owning shard.
 //  kMulti:      coordinator runs on the connection's thread and reaches shards through a
 //               Transaction; asynchronous: it must call ctx.Done() exactly once.
-// Families register in RegisterAllCommands (server/commands/register.cc); no self-registration.
+// Families register in RegisterAllCommands (server/command_registry.cc); no self-registration.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +41,7 @@ enum : uint32_t {
   kOnlySentinel = 1 << 15,
   kNoMandatoryKeys = 1 << 16,
   kAllowBusy = 1 << 17,
+  kNoMulti = 1 << 18,
 };
 }  // namespace cmd_flag
 
@@ -95,6 +96,11 @@ struct CommandId {
   GetKeysFn getkeys = nullptr;         // extra keys beyond first/last/step (Redis's getkeys_proc)
   std::vector<CommandId> subcommands;  // COMMAND INFO/DOCS only; dispatch is in the handler
   uint32_t index = 0;                  // dense id for per-command stats
+  // kMulti commands that need their connection (WATCH): never run through the single-shard
+  // shortcut, which runs a command on its keys' shard without one.
+  bool coordinator_only = false;
+  // Runs at once inside MULTI instead of being queued (MULTI EXEC DISCARD WATCH QUIT RESET).
+  bool runs_in_multi = false;
 };
 
 class CommandRegistry {
@@ -139,6 +145,7 @@ void RegisterSetFamily(CommandRegistry& r);
 void RegisterZSetFamily(CommandRegistry& r);
 void RegisterSortFamily(CommandRegistry& r);  // SORT, SORT_RO
 void RegisterMemoryFamily(CommandRegistry& r);
+void RegisterTransactionFamily(CommandRegistry& r);  // MULTI EXEC DISCARD WATCH UNWATCH
 
 // Flag/ACL names as COMMAND INFO prints them.
 std::vector<std::string_view> FlagNames(uint32_t flags);

@@ -12,6 +12,7 @@
 
 #include "server/ascii.h"
 #include "server/error_strings.h"
+#include "server/multi_key.h"
 #include "server/server_state.h"
 #include "shard/clock.h"
 #include "shard/evict.h"
@@ -120,9 +121,41 @@ void Connection::Close() {
     auto cancel = std::move(on_close_blocked_);
     cancel();
   }
+  DiscardMulti();
+  Unwatch();
+}
+
+void Connection::Unwatch() {
+  if (watched.empty()) {
+    if (watch_state->Dirty()) watch_state = std::make_shared<WatchState>();
+    return;
+  }
+  ShardSet& set = *Server().shards;
+  std::vector<std::vector<std::pair<DbIndex, std::string>>> per_shard(set.size());
+  for (auto& k : watched) per_shard[set.ShardOf(k.second)].push_back(std::move(k));
+  for (uint32_t i = 0; i < per_shard.size(); ++i) {
+    if (per_shard[i].empty()) continue;
+    // The state travels with the message so its address cannot be reused before it is unlinked.
+    set.shard(i)->Post(/*deferrable=*/false,
+                       [st = watch_state, keys = std::move(per_shard[i])](Shard& sh) {
+                         for (const auto& [db, key] : keys)
+                           sh.db_slice().watches().Unregister(db, key, st.get());
+                       });
+  }
+  watched.clear();
+  watch_state = std::make_shared<WatchState>();
+}
+
+void Connection::DiscardMulti() {
+  multi.active = false;
+  multi.error = false;
+  multi.flags = 0;
+  multi.cmds.clear();
 }
 
 void Connection::ResetState() {
+  DiscardMulti();
+  Unwatch();
   db = 0;
   resp = 2;
   name.clear();
@@ -280,6 +313,7 @@ std::string* Connection::ReplyTarget(PendingCmd& pc) {
 }
 
 void Connection::RejectCommand(PendingCmd& pc, std::string_view msg) {
+  if (multi.active) multi.error = true;  // Redis's flagTransaction: EXEC will abort
   protocol::ReplyBuilder rb(ReplyTarget(pc), pc.resp);
   rb.Error(msg);
   auto& ts = *Server().thread_stats[home_->id()];
@@ -329,6 +363,10 @@ bool Connection::Route(uint32_t i) {
     return true;
   }
   last_cmd_ = cid->name;
+  if (multi.active && !cid->runs_in_multi) {
+    QueueCommand(pc);
+    return true;
+  }
   switch (cid->mode) {
     case CmdMode::kConnection:
       Execute(pc, nullptr, this, ReplyTarget(pc));
@@ -339,7 +377,7 @@ bool Connection::Route(uint32_t i) {
       int64_t target = -1;
       if (cid->mode == CmdMode::kShard) {
         target = keys.empty() ? home_->id() : set.ShardOf(pc.args[keys[0]]);
-      } else if (!keys.empty() && !(cid->flags & cmd_flag::kBlocking)) {
+      } else if (!keys.empty() && !(cid->flags & cmd_flag::kBlocking) && !cid->coordinator_only) {
         // A multi-key command whose keys share one shard runs there like a single-key one
         // (not a blocking one: it may have to wait, which only the coordinator path can do).
         target = set.ShardOf(pc.args[keys[0]]);
@@ -373,17 +411,19 @@ bool Connection::Route(uint32_t i) {
   return true;
 }
 
-namespace {
-// Counts one finished call in the calling thread's per-command stats; a reply that starts with
-// '-' at `before` is a failed call.
-void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::string* out,
-                size_t before) {
-  CmdStat& st = Server().cmd_stats[thread][cid->index];
-  Bump(st.calls);
-  Bump(st.usec, MonotonicUs() - t0);
-  if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
+void Connection::QueueCommand(PendingCmd& pc) {
+  if (pc.cid->flags & cmd_flag::kNoMulti)
+    return RejectCommand(pc, "ERR Command not allowed inside a transaction");
+  // Queuing may grow memory without bound: under OOM every command is refused, as in Redis.
+  if (memory_budget::RejectWrites()) return RejectCommand(pc, errors::kOom);
+  QueuedCmd q;
+  q.cid = pc.cid;
+  q.argv.assign(pc.args.begin(), pc.args.end());
+  multi.flags |= pc.cid->flags;
+  multi.cmds.push_back(std::move(q));
+  protocol::ReplyBuilder rb(ReplyTarget(pc), pc.resp);
+  rb.Simple("QUEUED");
 }
-}  // namespace
 
 void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::string* out) {
   size_t before = out->size();
@@ -406,7 +446,7 @@ void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::st
   ctx.conn = conn;
   ctx.cid = pc.cid;
   int64_t t0 = MonotonicUs();
-  pc.cid->handler(pc.args, ctx);
+  InvokeHandler(pc.args, ctx);
   RecordCall(shard != nullptr ? shard->id() : home_->id(), pc.cid, t0, out, before);
   if (shard != nullptr) shard->ServeBlocked();  // Redis serves blocked clients after each command
 }

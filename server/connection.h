@@ -27,6 +27,7 @@
 #include "protocol/request_parser.h"
 #include "server/command_context.h"
 #include "shard/shard.h"
+#include "shard/watch.h"
 
 namespace shoal {
 
@@ -65,8 +66,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void CloseAfterReply() { close_after_write_ = true; }
   // CLIENT REPLY SKIP: the next command's reply is dropped.
   void SkipNextReply() { skip_next_reply_ = true; }
-  // Clears per-connection state (RESET).
+  // Clears per-connection state (RESET): also discards a MULTI and unwatches.
   void ResetState();
+
+  // --- MULTI/EXEC/WATCH state (server/multi_exec.h), home thread only ---
+  struct QueuedCmd {
+    std::vector<std::string> argv;
+    const CommandId* cid = nullptr;
+  };
+  struct MultiState {
+    bool active = false;
+    bool error = false;  // a command failed to queue: EXEC answers EXECABORT (flagTransaction)
+    uint32_t flags = 0;  // the queued commands' flags, or-ed (EXEC's denyoom check)
+    std::vector<QueuedCmd> cmds;
+  };
+  MultiState multi;
+  // Keys this client WATCHes (db, key), and the flag their shards set when one changes.
+  std::vector<std::pair<DbIndex, std::string>> watched;
+  std::shared_ptr<WatchState> watch_state = std::make_shared<WatchState>();
+  // Drops every watch (the shards forget it by message) and starts a clean state.
+  void Unwatch();
+  // MULTI ends without running (DISCARD, EXEC's aborts, RESET, close).
+  void DiscardMulti();
 
   // Bytes held by this client's query and reply buffers (INFO mem_clients_normal). The replies
   // of a batch at other shards are being written there, so they count only when none is out.
@@ -111,6 +132,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::string* out);
   std::string* ReplyTarget(PendingCmd& pc);
   void RejectCommand(PendingCmd& pc, std::string_view msg);
+  // Inside MULTI: queues the command (+QUEUED) or refuses it (flagging the transaction).
+  void QueueCommand(PendingCmd& pc);
   void SendBatches();
   void OnBatchDone();
   void FinishBatch();

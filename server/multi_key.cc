@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "server/server_state.h"
+#include "shard/clock.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
@@ -32,6 +33,26 @@ KeysByShard GroupKeys(ArgSlice args, const std::vector<uint32_t>& positions) {
   return g;
 }
 
+void InvokeHandler(ArgSlice args, CommandContext& ctx) {
+  if (ctx.shard != nullptr && (ctx.cid->flags & cmd_flag::kWrite) && ctx.slice().watching()) {
+    std::vector<uint32_t> keys;
+    CommandRegistry::KeyPositions(*ctx.cid, args, &keys);
+    DbSlice& slice = ctx.slice();
+    for (uint32_t p : keys)
+      if (slice.Find(ctx.db_index, args[p]) != nullptr)
+        slice.PreChange(ctx.db_index, args[p], WatchTable::Change::kWrite);
+  }
+  ctx.cid->handler(args, ctx);
+}
+
+void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::string* out,
+                size_t before) {
+  CmdStat& st = Server().cmd_stats[thread][cid->index];
+  Bump(st.calls);
+  Bump(st.usec, MonotonicUs() - t0);
+  if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
+}
+
 std::vector<uint32_t> KeyPositionsOf(const CommandContext& ctx, ArgSlice args) {
   std::vector<uint32_t> pos;
   CommandRegistry::KeyPositions(*ctx.cid, args, &pos);
@@ -47,7 +68,7 @@ void RunOnKeyShards(CommandContext& ctx, ArgSlice args, const std::vector<uint32
     return;
   }
   auto groups = std::make_shared<KeysByShard>(GroupKeys(args, positions));
-  auto tx = Transaction::Create(groups->shards);
+  auto tx = Transaction::Create(ctx, groups->shards);
   tx->Execute([groups, fn = std::move(fn)](Shard& s) { fn(s, groups->For(s.id())); }, write,
               std::move(then));
 }
@@ -96,7 +117,7 @@ void RunPhases(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
   }
   run->phases = std::move(phases);
   run->then = std::move(then);
-  run->tx = Transaction::Create(GroupKeys(args, all).shards);
+  run->tx = Transaction::Create(ctx, GroupKeys(args, all).shards);
   run->tx->Arm([run] { PhaseRun::Step(run); });
 }
 

@@ -38,6 +38,15 @@ struct Phase {
 void RunPhases(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
                std::function<void()> then);
 
+// The dispatcher's one way to run a command's handler (connections, EXEC, later scripts). On the
+// owning shard (ctx.shard), a write command first passes the write path's hook for each of its
+// keys that exists (the value may be edited in place; DbSlice::PreChange).
+void InvokeHandler(ArgSlice args, CommandContext& ctx);
+// Counts one finished call in `thread`'s per-command stats; a reply that starts with '-' at
+// `before` in `out` is a failed call.
+void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::string* out,
+                size_t before);
+
 // All key positions of this invocation from the command table.
 std::vector<uint32_t> KeyPositionsOf(const CommandContext& ctx, ArgSlice args);
 

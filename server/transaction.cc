@@ -1,33 +1,118 @@
 #include "server/transaction.h"
 
-#include <algorithm>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cstdlib>
+
+#include "server/command_context.h"
 #include "server/server_state.h"
+#include "shard/clock.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
 
-std::shared_ptr<Transaction> Transaction::Create(std::vector<uint32_t> shards) {
+namespace {
+
+std::vector<uint32_t> Normalized(std::vector<uint32_t> shards) {
   std::sort(shards.begin(), shards.end());
   shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
-  return std::shared_ptr<Transaction>(new Transaction(std::move(shards)));
+  return shards;
 }
 
-std::shared_ptr<Transaction> Transaction::CreateAll() {
+std::vector<uint32_t> AllShards() {
   std::vector<uint32_t> all(Server().shards->size());
   for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
-  return Create(std::move(all));
+  return all;
 }
 
-Transaction::Transaction(std::vector<uint32_t> shards)
+// Invariant violations of the transaction protocol are bugs that would wedge shards or race on
+// their data: stop loudly rather than run on.
+[[noreturn]] void Violation(const char* what) {
+  spdlog::critical("transaction invariant violated: {}", what);
+  std::abort();
+}
+
+}  // namespace
+
+std::shared_ptr<Transaction> Transaction::Create(const CommandContext& ctx,
+                                                 std::vector<uint32_t> shards) {
+  shards = Normalized(std::move(shards));
+  if (ctx.shard != nullptr) {
+    for (uint32_t s : shards)
+      if (s != ctx.shard->id()) Violation("an inline command reached another shard");
+    return std::shared_ptr<Transaction>(
+        new Transaction(std::move(shards), Kind::kInline, nullptr, ctx.shard));
+  }
+  if (ctx.tx != nullptr) {
+    for (uint32_t s : shards)
+      if (!ctx.tx->Includes(s)) Violation("a joined transaction reached a shard not armed");
+    return std::shared_ptr<Transaction>(
+        new Transaction(std::move(shards), Kind::kJoined, ctx.tx, nullptr));
+  }
+  return CreateOwn(std::move(shards));
+}
+
+std::shared_ptr<Transaction> Transaction::CreateAll(const CommandContext& ctx) {
+  return Create(ctx, AllShards());
+}
+
+std::shared_ptr<Transaction> Transaction::CreateOwn(std::vector<uint32_t> shards) {
+  return std::shared_ptr<Transaction>(
+      new Transaction(Normalized(std::move(shards)), Kind::kOwn, nullptr, nullptr));
+}
+
+Transaction::Transaction(std::vector<uint32_t> shards, Kind kind, const Transaction* enclosing,
+                         Shard* inline_shard)
     : shards_(std::move(shards)),
       msgs_(shards_.size()),
       set_(Server().shards.get()),
-      coordinator_(Shard::Current()) {
+      coordinator_(Shard::Current()),
+      kind_(kind),
+      inline_shard_(inline_shard) {
+  if (coordinator_ == nullptr) Violation("transaction created off the shard threads");
+  switch (kind_) {
+    case Kind::kOwn:
+      now_ms_ = UnixMs();
+      break;
+    case Kind::kJoined:
+      now_ms_ = enclosing->now_ms_;
+      armed_ = true;  // the enclosing transaction holds the shards
+      break;
+    case Kind::kInline:
+      now_ms_ = inline_shard_->db_slice().now_ms();
+      break;
+  }
   for (auto& m : msgs_) m.tx = this;
   done_msg_.tx = this;
-  done_msg_.deferrable = false;
+  done_msg_.deferrable = false;  // completions never wait behind a backlog
   done_msg_.fn = &Transaction::RunDone;
+}
+
+namespace {
+struct UnparkMsg : ShardMsg {
+  const void* owner = nullptr;
+};
+}  // namespace
+
+Transaction::~Transaction() {
+  if (kind_ != Kind::kOwn || !armed_) return;
+  spdlog::critical("an armed transaction was dropped before concluding; unparking its shards");
+  for (uint32_t id : shards_) {
+    auto* m = new UnparkMsg;
+    m->owner = this;
+    m->deferrable = false;
+    m->fn = [](ShardMsg* self, Shard* s) {
+      auto* um = static_cast<UnparkMsg*>(self);
+      if (s->parked_by(um->owner)) s->Unpark();
+      delete um;
+    };
+    set_->shard(id)->Send(m);
+  }
+}
+
+bool Transaction::Includes(uint32_t shard) const {
+  return std::binary_search(shards_.begin(), shards_.end(), shard);
 }
 
 void Transaction::Send(bool sequenced, bool deferrable, ShardMsg::Fn fn) {
@@ -53,8 +138,13 @@ void Transaction::Send(bool sequenced, bool deferrable, ShardMsg::Fn fn) {
 }
 
 void Transaction::Execute(ShardFn fn, bool write, Then then) {
-  if (shards_.size() == 1 && coordinator_ != nullptr && shards_[0] == coordinator_->id() &&
-      coordinator_->CanRunInline()) {
+  if (kind_ == Kind::kInline || shards_.empty()) {
+    if (!shards_.empty()) fn(*inline_shard_);
+    then();
+    return;
+  }
+  if (kind_ == Kind::kJoined) return Hop(std::move(fn), true, std::move(then));
+  if (shards_.size() == 1 && shards_[0] == coordinator_->id() && coordinator_->CanRunInline()) {
     fn(*coordinator_);
     then();
     return;
@@ -73,17 +163,27 @@ void Transaction::Execute(ShardFn fn, bool write, Then then) {
 }
 
 void Transaction::Arm(Then then) {
+  if (kind_ != Kind::kOwn || shards_.empty()) return then();
   then_ = std::move(then);
   armed_ = true;
   Send(/*sequenced=*/true, /*deferrable=*/true, &Transaction::RunArm);
 }
 
 void Transaction::Hop(ShardFn fn, bool conclude, Then then) {
+  if (kind_ == Kind::kInline || shards_.empty()) {
+    if (!shards_.empty()) fn(*inline_shard_);
+    if (conclude) armed_ = false;
+    return then();
+  }
   fn_ = std::move(fn);
   then_ = std::move(then);
   conclude_ = conclude;
   // Armed hops bypass the backlog: the shards are parked waiting for exactly these messages.
   Send(/*sequenced=*/!armed_, /*deferrable=*/!armed_, &Transaction::RunHop);
+}
+
+void Transaction::ControlAll(ShardFn fn, Then then) {
+  CreateOwn(AllShards())->Control(std::move(fn), std::move(then));
 }
 
 void Transaction::Control(ShardFn fn, Then then) {
@@ -96,13 +196,15 @@ void Transaction::Control(ShardFn fn, Then then) {
 void Transaction::RunArm(ShardMsg* m, Shard* s) {
   Transaction* tx = static_cast<Msg*>(m)->tx;
   s->Park(tx);
+  s->db_slice().SetNow(tx->now_ms_);
   tx->ShardFinished(s, false);
 }
 
 void Transaction::RunHop(ShardMsg* m, Shard* s) {
   Transaction* tx = static_cast<Msg*>(m)->tx;
+  s->db_slice().SetNow(tx->now_ms_);  // one clock for the whole command on every shard
   tx->fn_(*s);
-  tx->ShardFinished(s, tx->armed_ && tx->conclude_);
+  tx->ShardFinished(s, tx->kind_ == Kind::kOwn && tx->armed_ && tx->conclude_);
 }
 
 void Transaction::ShardFinished(Shard* s, bool unpark) {
@@ -121,7 +223,7 @@ void Transaction::ShardFinished(Shard* s, bool unpark) {
 
 void Transaction::RunDone(ShardMsg* m, Shard*) {
   Transaction* tx = static_cast<Msg*>(m)->tx;
-  if (tx->conclude_) tx->armed_ = false;
+  if (tx->conclude_ && tx->kind_ == Kind::kOwn) tx->armed_ = false;
   Then then = std::move(tx->then_);
   tx->then_ = nullptr;
   auto keep = std::move(tx->self_);  // may be the last reference; dies after `then`

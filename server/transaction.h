@@ -14,10 +14,28 @@
 // among those it has dequeued, and that transaction's arm precedes every later one on every shard
 // it shares with them, so the wait-for relation follows the global order and has no cycle.
 //
-// Threading: created and driven on the coordinator thread (the connection's shard thread);
-// `then` callbacks run there. Shard functions run on their shard's thread and must copy out what
-// they need (no pointers into shard data survive a hop). Owned by a shared_ptr held by the
-// caller's callbacks; it must stay alive until the last `then` runs.
+// Composition: commands never build a transaction on their own; they ask for one with
+// Transaction::Create(ctx, shards), and what they get depends on where they run:
+//  - kOwn:    the command runs alone: a fresh transaction (arms, hops, concludes) as above.
+//  - kJoined: the command runs inside an enclosing armed transaction (ctx.tx: EXEC, later a
+//             script). Its shards must be among the enclosing one's. Arm is a no-op, hops are
+//             non-deferrable messages to the (already parked) shards, nothing concludes: the
+//             enclosing transaction does, once. So no arm is ever issued while shards are held.
+//  - kInline: the command already runs on its only shard (ctx.shard: the single-shard shortcut,
+//             or a command inside an EXEC on one shard): Arm and Hop run synchronously there.
+// The same straight-line code of a command (Arm, Hop, Hop(conclude)) thus serves all three.
+//
+// Time: a transaction takes one clock reading when created (or its enclosing one's) and every
+// hop sets its shard's clock to it, so one command sees one time on every shard (Redis caches
+// the time per command; fixed_time_expire).
+//
+// Guard: an armed kOwn transaction that is destroyed before concluding would wedge its shards;
+// the destructor unparks them (and logs the bug), so an armed transaction concludes on every path.
+//
+// Threading: created (only on a shard thread: Create checks) and driven on the coordinator thread
+// (the connection's shard thread); `then` callbacks run there. Shard functions run on their
+// shard's thread and must copy out what they need (no pointers into shard data survive a hop).
+// Owned by a shared_ptr held by the caller's callbacks; it must stay alive until the last `then`.
 #pragma once
 
 #include <atomic>
@@ -29,20 +47,28 @@
 
 namespace shoal {
 
+class CommandContext;
 class ShardSet;
 
 class Transaction : public std::enable_shared_from_this<Transaction> {
  public:
   using ShardFn = std::function<void(Shard& shard)>;
   using Then = std::function<void()>;
+  enum class Kind { kOwn, kJoined, kInline };
 
-  // `shards`: the shard ids involved (deduplicated and sorted here).
-  static std::shared_ptr<Transaction> Create(std::vector<uint32_t> shards);
+  // The transaction a command running in ctx uses for `shards` (deduplicated and sorted here).
+  static std::shared_ptr<Transaction> Create(const CommandContext& ctx, std::vector<uint32_t> shards);
   // All shards of the set.
-  static std::shared_ptr<Transaction> CreateAll();
+  static std::shared_ptr<Transaction> CreateAll(const CommandContext& ctx);
+  // A transaction of its own, outside any command context (EXEC itself, a woken blocked client).
+  static std::shared_ptr<Transaction> CreateOwn(std::vector<uint32_t> shards);
+  ~Transaction();
 
   const std::vector<uint32_t>& shards() const { return shards_; }
   bool multi_shard() const { return shards_.size() > 1; }
+  Kind kind() const { return kind_; }
+  int64_t now_ms() const { return now_ms_; }
+  bool Includes(uint32_t shard) const;
 
   // One-hop execution: for writes spanning shards, arms first; then runs fn on every shard,
   // concluding. `then` runs on the coordinator thread when all are done (possibly inline, before
@@ -54,14 +80,17 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   void Arm(Then then);
   void Hop(ShardFn fn, bool conclude, Then then);
 
-  // Non-deferrable visit of every shard thread, for per-thread state (clients, stats).
-  void Control(ShardFn fn, Then then);
+  // Non-deferrable visit of every shard thread, for per-thread state (clients, stats): touches no
+  // keyspace data, so it needs no transaction context and runs the same inside EXEC.
+  static void ControlAll(ShardFn fn, Then then);
 
  private:
   struct Msg : ShardMsg {
     Transaction* tx = nullptr;
   };
-  explicit Transaction(std::vector<uint32_t> shards);
+  Transaction(std::vector<uint32_t> shards, Kind kind, const Transaction* enclosing,
+              Shard* inline_shard);
+  void Control(ShardFn fn, Then then);
   void Send(bool sequenced, bool deferrable, ShardMsg::Fn fn);
   static void RunArm(ShardMsg* m, Shard* s);
   static void RunHop(ShardMsg* m, Shard* s);
@@ -72,6 +101,9 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   std::vector<Msg> msgs_;
   ShardSet* set_;
   Shard* coordinator_;
+  Kind kind_;
+  Shard* inline_shard_ = nullptr;  // kInline
+  int64_t now_ms_ = 0;
   Msg done_msg_;
   std::atomic<int> pending_{0};
   ShardFn fn_;

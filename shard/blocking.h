@@ -42,6 +42,9 @@ class Waiter {
   bool Claim() { return Transition(kServed); }
   // kWaiting -> kCancelled (timeout, disconnect).
   bool Cancel() { return Transition(kCancelled); }
+  // Served -> waiting again (a woken BLMOVE that retries). Only while the waiter is in no
+  // shard's queue: nothing can Claim it concurrently.
+  void Rearm() { state_.store(kWaiting, std::memory_order_release); }
 
   // After a successful Claim, on the shard owning `key`, which holds a non-empty value of type().
   virtual void Serve(Shard& shard, DbIndex db, std::string_view key) = 0;

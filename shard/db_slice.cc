@@ -59,7 +59,28 @@ void DbSlice::Touch(Entry* e) {
   }
 }
 
+DbSlice::Slot* DbSlice::FindMutable(DbIndex db, std::string_view key) {
+  Slot* s = Find(db, key);
+  if (s == nullptr) return nullptr;
+  Touch(s->entry());
+  PreChange(db, key, WatchTable::Change::kWrite);
+  return s;
+}
+
+bool DbSlice::KeyIsExpired(DbIndex db, std::string_view key) {
+  Slot* s = dbs_[db]->table->Find(key, HashKey(key));
+  return s != nullptr && s->has_expire() && s->entry()->expire_ms() <= now_ms_;
+}
+
+void DbSlice::PreFlush(DbIndex db) {
+  if (dbs_[db]->table->size() > 0) ++dirty_;
+  if (watches_.empty()) return;
+  DashTable& t = *dbs_[db]->table;
+  watches_.TouchDb(db, [&t](std::string_view k) { return t.Find(k, HashKey(k)) != nullptr; });
+}
+
 DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
+  PreChange(db, e->key(), WatchTable::Change::kWrite);
   Db& d = *dbs_[db];
   if (e->has_expire()) ++d.expires;
   if (e->type() == ObjType::kList || e->type() == ObjType::kZSet)
@@ -72,6 +93,7 @@ DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
 
 void DbSlice::Replace(DbIndex db, Slot* slot, Entry* e) {
   Entry* old = slot->entry();
+  PreChange(db, old->key(), WatchTable::Change::kWrite);
   Db& d = *dbs_[db];
   // The slot's tag still holds the old expiry bit, also when `e` reused the old block.
   d.expires += static_cast<size_t>(e->has_expire()) - static_cast<size_t>(slot->has_expire());
@@ -86,6 +108,7 @@ void DbSlice::Replace(DbIndex db, Slot* slot, Entry* e) {
 
 void DbSlice::SetExpire(DbIndex db, Slot* slot, int64_t expire_ms) {
   Entry* old = slot->entry();
+  PreChange(db, old->key(), WatchTable::Change::kWrite);
   Db& d = *dbs_[db];
   bool had = old->has_expire();
   Entry* e = Entry::WithExpire(old, expire_ms);  // may free old
@@ -95,6 +118,7 @@ void DbSlice::SetExpire(DbIndex db, Slot* slot, int64_t expire_ms) {
 
 Entry* DbSlice::Detach(DbIndex db, Slot* slot) {
   Entry* e = slot->entry();
+  PreChange(db, e->key(), WatchTable::Change::kDelete);
   Db& d = *dbs_[db];
   d.expires -= e->has_expire();
   d.table->Erase(slot);
@@ -119,6 +143,7 @@ bool DbSlice::DeleteKey(DbIndex db, std::string_view key, bool lazy) {
 }
 
 void DbSlice::FlushDb(DbIndex db, bool lazy) {
+  PreFlush(db);
   Db& d = *dbs_[db];
   if (lazy && d.table->size() > 0) {
     lazyfree::FreeTable(d.table.release(), &lazy_freed_bytes_);

@@ -16,6 +16,7 @@
 #include "shard/access.h"
 #include "shard/blocking.h"
 #include "shard/dash_table.h"
+#include "shard/watch.h"
 
 namespace shoal {
 
@@ -101,7 +102,29 @@ class DbSlice {
   // time while still finding many expired keys (the caller schedules the next slice sooner).
   bool ActiveExpire(int64_t budget_us);
 
-  // Swaps the contents of two dbs (SWAPDB later) is not needed yet.
+  // --- The write path ---
+  // Every change to a key of this shard passes PreChange right before it happens: the mutators
+  // above call it (Add, Replace, SetExpire, Detach and so Delete, lazy and active expiry,
+  // eviction), and the dispatcher calls it for each existing key of a write command before the
+  // command runs (in-place edits of a value: LPUSH onto a list, APPEND, HINCRBY ...). FlushDb calls
+  // PreFlush. This is where WATCH marks transactions dirty, the dirty counter counts, and where
+  // keyspace notifications, tracking invalidation, the snapshot's serialize-before-change and the
+  // journal will hang. Handlers never change an Entry found any other way.
+  void PreChange(DbIndex db, std::string_view key, WatchTable::Change change) {
+    ++dirty_;
+    if (!watches_.empty()) watches_.Touch(db, key, change);
+  }
+  void PreFlush(DbIndex db);
+  // lookupKeyWrite for a command that edits the value in place: the live slot (lazy expiry on the
+  // way), access clock touched, PreChange called. nullptr when missing.
+  Slot* FindMutable(DbIndex db, std::string_view key);
+  // Changes made to this shard's data since start (Redis's server.dirty, per shard).
+  uint64_t dirty() const { return dirty_; }
+  // Keys watched on this shard (WATCH), and whether any is.
+  WatchTable& watches() { return watches_; }
+  bool watching() const { return !watches_.empty(); }
+  // keyIsExpired: the key is present and past its TTL (not deleted here).
+  bool KeyIsExpired(DbIndex db, std::string_view key);
 
   size_t SegmentCount(DbIndex db) const { return dbs_[db]->table->segments(); }
   // Bytes of db's key table structure (directory + segments), entries not included.
@@ -158,6 +181,8 @@ class DbSlice {
   std::atomic<int64_t> lazy_freed_bytes_{0};
   ShardStats stats_;
   BlockingController blocking_;
+  WatchTable watches_;
+  uint64_t dirty_ = 0;
 };
 
 }  // namespace shoal

@@ -31,6 +31,10 @@ class MpscQueue {
     prev->next.store(n, std::memory_order_release);
   }
 
+  // Consumer thread only: nothing was pushed that Pop has not returned (a push still between its
+  // two steps counts as pushed, so the answer errs towards "not empty").
+  bool Empty() const { return tail_ == &stub_ && head_.load(std::memory_order_acquire) == &stub_; }
+
   // Consumer thread only.
   MpscNode* Pop() {
     MpscNode* tail = tail_;

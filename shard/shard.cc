@@ -42,11 +42,31 @@ Shard::~Shard() {
 Shard* Shard::Current() { return tl_current_shard; }
 
 void Shard::Notify() {
-  if (!wake_pending_.exchange(true, std::memory_order_acq_rel)) {
+  // seq_cst, paired with the fence in Drain: a store-then-load handshake on both sides (the
+  // link store then this flag here; the flag clear then the link loads there).
+  if (!wake_pending_.exchange(true, std::memory_order_seq_cst)) {
     uint64_t one = 1;
     ssize_t r = write(event_fd_, &one, sizeof(one));
     (void)r;  // EAGAIN only if the counter is saturated, which still wakes the reader
   }
+}
+
+namespace {
+struct FnMsg : ShardMsg {
+  std::function<void(Shard&)> work;
+};
+}  // namespace
+
+void Shard::Post(bool deferrable, std::function<void(Shard&)> work) {
+  auto* m = new FnMsg;
+  m->work = std::move(work);
+  m->deferrable = deferrable;
+  m->fn = [](ShardMsg* self, Shard* s) {
+    auto* fm = static_cast<FnMsg*>(self);
+    fm->work(*s);
+    delete fm;
+  };
+  Send(m);
 }
 
 void Shard::ArmWakeup() {
@@ -64,6 +84,7 @@ void Shard::ArmWakeup() {
 void Shard::Drain() {
   // Clear the flag before popping: a Push that lands after this store re-arms the eventfd.
   wake_pending_.store(false, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   // While parked, the clock stays where the armed transaction found it: no key may expire between
   // two of its hops.
   if (parked_by_ == nullptr) db_slice_.SetNow(UnixMs());

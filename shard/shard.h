@@ -82,14 +82,22 @@ class Shard {
   // transaction sequencer to keep its critical section free of syscalls).
   void Enqueue(ShardMsg* m) { queue_.Push(m); }
   void Notify();
+  // Any thread: runs `work` on this shard's thread (one allocated message, freed after it runs).
+  // Deferrable work waits while the shard is parked; non-deferrable runs at once.
+  void Post(bool deferrable, std::function<void(Shard&)> work);
 
   // --- Shard thread only ---
-  // True when a command may run inline on this thread right now (not parked, nothing deferred).
-  bool CanRunInline() const { return parked_by_ == nullptr && backlog_.empty(); }
+  // True when a command may run inline on this thread right now: not parked, nothing deferred,
+  // and no message waiting in the queue (a read hop queued here before must not be overtaken by
+  // an inline write: every cross-thread signal is ordered through the receiver's queue).
+  bool CanRunInline() const {
+    return parked_by_ == nullptr && backlog_.empty() && queue_.Empty();
+  }
   void Park(const void* owner) { parked_by_ = owner; }
   // Unparks and replays deferred messages until empty or parked again.
   void Unpark();
   bool parked() const { return parked_by_ != nullptr; }
+  bool parked_by(const void* owner) const { return parked_by_ == owner; }
   // Runs a message as if it had arrived through the queue (honours parking).
   void Dispatch(ShardMsg* m);
   // Serves clients blocked on keys that became ready (call after each command; no-op while

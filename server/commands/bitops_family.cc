@@ -360,20 +360,12 @@ void CmdBitop(ArgSlice args, CommandContext& ctx) {
   std::vector<uint32_t> pos;
   for (uint32_t i = 2; i < args.size(); ++i) pos.push_back(i);
 
-  if (ctx.shard != nullptr) {  // every key on this shard: run inline
-    DbSlice& slice = ctx.slice();
-    ReadBitopSources(slice, db, args, pos, *st);
-    if (AnyWrongType(*st)) return ctx.rb->Error(errors::kWrongType);
-    std::string res = ComputeBitop(op, st->src);
-    StoreBitopResult(slice, db, args[2], res);
-    return ctx.rb->Integer(static_cast<int64_t>(res.size()));
-  }
-
-  // Several shards: arm them, read the sources in one hop, compute here, write the destination
-  // in the concluding hop; no other command sees the keys in between.
+  // Arm the shards, read the sources in one hop, compute here, write the destination in the
+  // concluding hop; no other command sees the keys in between. (Keys on one shard: the same steps
+  // run inline there.)
   CommandContext* c = &ctx;
   auto groups = std::make_shared<KeysByShard>(GroupKeys(args, pos));
-  auto tx = Transaction::Create(groups->shards);
+  auto tx = Transaction::Create(ctx, groups->shards);
   uint32_t dest_shard = Server().shards->ShardOf(args[2]);
   tx->Arm([tx, groups, st, args, db, c, op, dest_shard] {
     tx->Hop(

@@ -107,8 +107,7 @@ void CmdReset(ArgSlice, CommandContext& ctx) {
 
 // Applies `fn` to the connections of every thread, then `then` on this thread.
 void ForAllConnections(std::function<void(Connection*)> fn, std::function<void()> then) {
-  auto tx = Transaction::CreateAll();
-  tx->Control(
+  Transaction::ControlAll(
       [fn = std::move(fn)](Shard&) {
         for (Connection* c : Connection::ThreadConnections()) fn(c);
       },

@@ -210,58 +210,43 @@ struct CrossShardMove {
   ValueCopy value;
 };
 
+// One code path for both keys on one shard (the transaction then runs inline there) and on two:
+// arm; hop 1 checks the destination and takes the source out (RENAMENX only copies it when the
+// destination's answer is on another shard); hop 2 writes.
 void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
-  std::string_view src = args[1], dst = args[2];
   DbIndex db = ctx.db_index;
-  if (ctx.shard != nullptr) {  // both keys on this shard
-    DbSlice& slice = ctx.slice();
-    Slot* s = LookupWrite(slice, db, src);
-    if (s == nullptr) return ctx.rb->Error(errors::kNoSuchKey);
-    if (src == dst) return nx ? ctx.rb->Integer(0) : ctx.rb->Ok();
-    Slot* d = LookupWrite(slice, db, dst);
-    if (d != nullptr && nx) return ctx.rb->Integer(0);
-    // Re-find the source: the destination lookup may have expired (erased) an entry.
-    s = slice.Find(db, src);
-    Entry* old = slice.Detach(db, s);
-    Store(slice, db, Entry::Rekey(old, dst, old->expire_ms()));
-    return RenameReply(ctx, nx, false, false);
-  }
-
-  // Keys on two shards: arm both; hop 1 takes the source out (RENAMENX only copies it, as the
-  // destination's existence is not known yet) and checks the destination; hop 2 writes.
-  auto st = std::make_shared<CrossShardMove>(src, dst);
+  auto st = std::make_shared<CrossShardMove>(args[1], args[2]);
+  bool same_key = args[1] == args[2];
   CommandContext* c = &ctx;
-  auto tx = Transaction::Create({st->src_shard, st->dst_shard});
-  tx->Arm([tx, st, args, db, nx, c] {
+  auto tx = Transaction::Create(ctx, {st->src_shard, st->dst_shard});
+  tx->Arm([tx, st, args, db, nx, c, same_key] {
     tx->Hop(
-        [st, args, db, nx](Shard& shard) {
+        [st, args, db, nx, same_key](Shard& shard) {
           DbSlice& slice = shard.db_slice();
-          if (shard.id() == st->src_shard) {
-            Slot* s = LookupWrite(slice, db, args[1]);
-            if (s == nullptr) {
-              st->src_missing = true;
-              return;
-            }
-            if (nx)
-              st->value.CopyOf(s->entry());  // the destination may exist: decide in hop 2
-            else
-              st->value.Take(slice.Detach(db, s));
-          } else if (nx) {
-            st->dst_exists = LookupWrite(slice, db, args[2]) != nullptr;
+          bool here_dst = shard.id() == st->dst_shard;
+          if (here_dst && nx) st->dst_exists = LookupWrite(slice, db, args[2]) != nullptr;
+          if (shard.id() != st->src_shard) return;
+          Slot* s = LookupWrite(slice, db, args[1]);
+          if (s == nullptr) {
+            st->src_missing = true;
+            return;
           }
+          if (same_key) return;  // nothing moves
+          if (nx && !here_dst)
+            st->value.CopyOf(s->entry());  // the destination may exist: decide in hop 2
+          else if (!(nx && st->dst_exists))
+            st->value.Take(slice.Detach(db, s));
         },
         /*conclude=*/false,
-        [tx, st, args, db, nx, c] {
-          bool ok = !st->src_missing && !(nx && st->dst_exists);
+        [tx, st, args, db, nx, c, same_key] {
+          bool ok = !st->src_missing && !(nx && st->dst_exists) && !same_key;
           tx->Hop(
               [st, args, db, nx, ok](Shard& shard) {
                 if (!ok) return;
                 DbSlice& slice = shard.db_slice();
-                if (shard.id() == st->src_shard) {
-                  if (nx) slice.DeleteKey(db, args[1]);
-                } else {
-                  Store(slice, db, st->value.Make(args[2]));
-                }
+                bool here_dst = shard.id() == st->dst_shard;
+                if (shard.id() == st->src_shard && nx && !here_dst) slice.DeleteKey(db, args[1]);
+                if (here_dst) Store(slice, db, st->value.Make(args[2]));
               },
               /*conclude=*/true,
               [st, nx, c] {
@@ -309,24 +294,11 @@ void CmdCopy(ArgSlice args, CommandContext& ctx) {
     return ctx.Done();
   }
 
-  if (ctx.shard != nullptr) {  // both keys on this shard
-    DbSlice& slice = ctx.slice();
-    Slot* s = LookupRead(slice, src_db, src);
-    if (s == nullptr) return ctx.rb->Integer(0);
-    Slot* d = LookupWrite(slice, dst_db, dst);
-    if (d != nullptr && !replace) return ctx.rb->Integer(0);
-    s = slice.Find(src_db, src);  // the destination lookup may have erased an expired entry
-    const Entry* o = s->entry();
-    Entry* e = Entry::Clone(o, dst, o->expire_ms());
-    e->set_lru(slice.access_stamp());
-    Store(slice, dst_db, e);
-    return ctx.rb->Integer(1);
-  }
-
-  // Two shards: arm; hop 1 copies the source and checks the destination; hop 2 writes.
+  // One path for one shard (run inline there) or two: arm; hop 1 copies the source and checks the
+  // destination; hop 2 writes.
   auto st = std::make_shared<CrossShardMove>(src, dst);
   CommandContext* c = &ctx;
-  auto tx = Transaction::Create({st->src_shard, st->dst_shard});
+  auto tx = Transaction::Create(ctx, {st->src_shard, st->dst_shard});
   tx->Arm([tx, st, args, src_db, dst_db, replace, c] {
     tx->Hop(
         [st, args, src_db, dst_db](Shard& shard) {
@@ -337,9 +309,9 @@ void CmdCopy(ArgSlice args, CommandContext& ctx) {
               st->src_missing = true;
             else
               st->value.CopyOf(s->entry());
-          } else {
-            st->dst_exists = LookupWrite(slice, dst_db, args[2]) != nullptr;
           }
+          if (shard.id() == st->dst_shard)
+            st->dst_exists = LookupWrite(slice, dst_db, args[2]) != nullptr;
         },
         /*conclude=*/false,
         [tx, st, args, dst_db, replace, c] {
@@ -387,7 +359,7 @@ void CmdKeys(ArgSlice args, CommandContext& ctx) {
   bool all = pattern == "*";
   DbIndex db = ctx.db_index;
   CommandContext* c = &ctx;
-  Transaction::CreateAll()->Execute(
+  Transaction::CreateAll(ctx)->Execute(
       [per_shard, pattern, all, db](Shard& shard) {
         auto& out = (*per_shard)[shard.id()];
         DbSlice& slice = shard.db_slice();
@@ -453,7 +425,7 @@ void ScanReply(const std::shared_ptr<ScanState>& st, uint64_t next) {
 // One hop: scans shard `shard_id` from `table_cursor`, then replies or moves to the next shard.
 void ScanShard(std::shared_ptr<ScanState> st, uint32_t shard_id, uint64_t table_cursor) {
   auto next = std::make_shared<uint64_t>(0);
-  Transaction::Create({shard_id})
+  Transaction::Create(*st->ctx, {shard_id})
       ->Execute(
           [st, next, table_cursor](Shard& shard) {
             DbSlice& slice = shard.db_slice();
@@ -559,7 +531,7 @@ void CmdRandomkey(ArgSlice, CommandContext& ctx) {
   auto picks = std::make_shared<std::vector<Pick>>(Server().shards->size());
   DbIndex db = ctx.db_index;
   CommandContext* c = &ctx;
-  Transaction::CreateAll()->Execute(
+  Transaction::CreateAll(ctx)->Execute(
       [picks, db](Shard& shard) {
         DbSlice& slice = shard.db_slice();
         Pick& p = (*picks)[shard.id()];
@@ -741,7 +713,7 @@ void CmdDbsize(ArgSlice, CommandContext& ctx) {
   auto sizes = std::make_shared<std::vector<size_t>>(Server().shards->size(), 0);
   DbIndex db = ctx.db_index;
   CommandContext* c = &ctx;
-  Transaction::CreateAll()->Execute(
+  Transaction::CreateAll(ctx)->Execute(
       [sizes, db](Shard& shard) { (*sizes)[shard.id()] = shard.db_slice().DbSize(db); },
       /*write=*/false,
       [sizes, c] {
@@ -774,7 +746,7 @@ void FlushGeneric(ArgSlice args, CommandContext& ctx, bool all) {
   }
   DbIndex db = ctx.db_index;
   CommandContext* c = &ctx;
-  Transaction::CreateAll()->Execute(
+  Transaction::CreateAll(ctx)->Execute(
       [db, all, lazy](Shard& shard) {
         if (all)
           shard.db_slice().FlushAll(lazy);

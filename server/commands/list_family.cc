@@ -411,13 +411,16 @@ void MoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to) {
            st->src = KeyState::kMissing;
            return;
          }
+         slice.PreChange(db, args[1], WatchTable::Change::kWrite);  // an in-place edit
          MovePop(slice, db, s, same_key, from, to, &st->value);
          st->popped = true;
        }});
   phases.push_back({{2}, [st, args, db, same_key, to](Shard& shard, const std::vector<uint32_t>&) {
                       if (!st->popped || same_key) return;
                       DbSlice& slice = shard.db_slice();
-                      PushOne(slice, db, args[2], slice.Find(db, args[2]), st->value, to);
+                      Slot* d = slice.Find(db, args[2]);
+                      if (d != nullptr) slice.PreChange(db, args[2], WatchTable::Change::kWrite);
+                      PushOne(slice, db, args[2], d, st->value, to);
                     }});
   RunPhases(ctx, args, std::move(phases), [st, c] {
     if (st->src == KeyState::kMissing)
@@ -572,12 +575,6 @@ void BlockingMoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to,
     if (wrong) return false;
     PushOne(slice, db, dst, s, *value, to);
     return true;
-  };
-  op.restore = [value, from](Shard& shard, DbIndex db, std::string_view key) {
-    DbSlice& slice = shard.db_slice();
-    bool wrong;
-    Slot* s = FindListForWrite(slice, db, key, &wrong);
-    if (!wrong) PushOne(slice, db, key, s, *value, from);
   };
   op.reply = [value](ReplyBuilder& rb) { rb.Bulk(*value); };
   // Redis 7.0 answers every timed-out list pop, BLMOVE included, with a null array.

@@ -127,7 +127,7 @@ void WithOverview(std::function<void(const MemoryOverview&)> then) {
   unsigned n = Server().shards->size();
   unsigned ndb = static_cast<unsigned>(Server().config.databases.load());
   auto shards = std::make_shared<std::vector<ShardMemory>>(n);
-  Transaction::CreateAll()->Control(
+  Transaction::ControlAll(
       [shards, ndb](Shard& shard) { (*shards)[shard.id()].Collect(shard, ndb); },
       [shards, then = std::move(then)] { then(SummarizeMemory(*shards)); });
 }
@@ -324,7 +324,7 @@ void CmdMemory(ArgSlice args, CommandContext& ctx) {
       c->Done();
     });
   } else if (sub == "purge") {
-    Transaction::CreateAll()->Control([](Shard&) { mem::CollectThreadHeap(true); },
+    Transaction::ControlAll([](Shard&) { mem::CollectThreadHeap(true); },
                                       [c] {
                                         c->rb->Ok();
                                         c->Done();

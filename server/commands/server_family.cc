@@ -282,8 +282,7 @@ void CmdInfo(ArgSlice args, CommandContext& ctx) {
   auto snaps = std::make_shared<std::vector<ShardSnapshot>>(n);
   unsigned ndb = static_cast<unsigned>(Server().config.databases.load());
   CommandContext* c = &ctx;
-  auto tx = Transaction::CreateAll();
-  tx->Control(
+  Transaction::ControlAll(
       [snaps, ndb](Shard& shard) {
         ShardSnapshot& sn = (*snaps)[shard.id()];
         DbSlice& slice = shard.db_slice();
@@ -378,8 +377,7 @@ bool ConfigImpl(ArgSlice args, CommandContext& ctx) {
   } else if (EqNoCase(sub, "resetstat")) {
     if (args.size() != 2) return arity("resetstat");
     CommandContext* c = &ctx;
-    auto tx = Transaction::CreateAll();
-    tx->Control(
+    Transaction::ControlAll(
         [](Shard& shard) {
           auto& ts = *Server().thread_stats[shard.id()];
           for (auto* a :
@@ -671,7 +669,7 @@ void RegisterServerFamily(CommandRegistry& r) {
       CmdCommand, "Get array of Redis command details", "2.8.13");
   add("time", 1, kLoading | kStale | kFast, acl_cat::kFast, CmdMode::kConnection, CmdTime,
       "Return the current server time", "2.6.0");
-  add("shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMandatoryKeys | kAllowBusy,
+  add("shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy,
       acl_cat::kAdmin | acl_cat::kSlow | acl_cat::kDangerous, CmdMode::kConnection, CmdShutdown,
       "Synchronously save the dataset to disk and then shut down the server", "1.0.0");
   add("debug", -2, kAdmin | kNoScript | kLoading | kStale,

@@ -480,6 +480,7 @@ void SmoveReply(const SmoveState& st, ReplyBuilder* rb) {
 void SmoveApply(DbSlice& slice, DbIndex db, ArgSlice args, uint32_t pos) {
   std::string_view member = args[3];
   Slot* s = slice.Find(db, args[pos]);
+  if (s != nullptr) slice.PreChange(db, args[pos], WatchTable::Change::kWrite);  // in-place edit
   if (pos == 1) {
     if (s == nullptr) return;  // expired since the check (time moves between hops)
     SetObj so = SetObj::Of(s->entry());
@@ -500,18 +501,8 @@ void SmoveApply(DbSlice& slice, DbIndex db, ArgSlice args, uint32_t pos) {
 
 void CmdSmove(ArgSlice args, CommandContext& ctx) {
   const DbIndex db = ctx.db_index;
-  if (ctx.shard != nullptr) {
-    SmoveState st;
-    SmoveCheck(ctx.slice(), db, args, 1, &st);
-    SmoveCheck(ctx.slice(), db, args, 2, &st);
-    if (SmoveMoves(st, args)) {
-      SmoveApply(ctx.slice(), db, args, 1);
-      SmoveApply(ctx.slice(), db, args, 2);
-    }
-    SmoveReply(st, ctx.rb);
-    return ctx.Done();
-  }
-  // Source and destination on different shards: check both, then remove and add in one hop.
+  // Check both keys, then remove and add in one hop (one shard or two: RunPhases runs the phases
+  // inline when both keys are on the command's shard).
   auto st = std::make_shared<SmoveState>();
   std::vector<Phase> phases(2);
   phases[0].positions = {1, 2};
@@ -862,13 +853,13 @@ void CmdSscan(ArgSlice args, CommandContext& ctx) {
 void RegisterSetFamily(CommandRegistry& r) {
   using namespace cmd_flag;
   constexpr uint64_t kRead = acl_cat::kRead | acl_cat::kSet;
-  constexpr uint64_t kWrite = acl_cat::kWrite | acl_cat::kSet;
+  constexpr uint64_t kWriteSet = acl_cat::kWrite | acl_cat::kSet;
   constexpr uint64_t kFastAcl = acl_cat::kFast;
   constexpr uint64_t kSlowAcl = acl_cat::kSlow;
   auto add = [&](auto&&... a) { r.Add(MakeCommand("set", a...)); };
-  add("sadd", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWrite | kFastAcl, CmdMode::kShard, CmdSadd,
+  add("sadd", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteSet | kFastAcl, CmdMode::kShard, CmdSadd,
       "Add one or more members to a set", "1.0.0");
-  add("srem", -3, kWrite | kFast, 1, 1, 1, kWrite | kFastAcl, CmdMode::kShard, CmdSrem,
+  add("srem", -3, kWrite | kFast, 1, 1, 1, kWriteSet | kFastAcl, CmdMode::kShard, CmdSrem,
       "Remove one or more members from a set", "1.0.0");
   add("smembers", 2, kReadOnly, 1, 1, 1, kRead | kSlowAcl, CmdMode::kShard, CmdSmembers,
       "Get all the members in a set", "1.0.0");
@@ -879,11 +870,11 @@ void RegisterSetFamily(CommandRegistry& r) {
       "6.2.0");
   add("scard", 2, kReadOnly | kFast, 1, 1, 1, kRead | kFastAcl, CmdMode::kShard, CmdScard,
       "Get the number of members in a set", "1.0.0");
-  add("spop", -2, kWrite | kFast, 1, 1, 1, kWrite | kFastAcl, CmdMode::kShard, CmdSpop,
+  add("spop", -2, kWrite | kFast, 1, 1, 1, kWriteSet | kFastAcl, CmdMode::kShard, CmdSpop,
       "Remove and return one or multiple random members from a set", "1.0.0");
   add("srandmember", -2, kReadOnly, 1, 1, 1, kRead | kSlowAcl, CmdMode::kShard, CmdSrandmember,
       "Get one or multiple random members from a set", "1.0.0");
-  add("smove", 4, kWrite | kFast, 1, 2, 1, kWrite | kFastAcl, CmdMode::kMulti, CmdSmove,
+  add("smove", 4, kWrite | kFast, 1, 2, 1, kWriteSet | kFastAcl, CmdMode::kMulti, CmdSmove,
       "Move a member from one set to another", "1.0.0");
   add("sinter", -2, kReadOnly, 1, -1, 1, kRead | kSlowAcl, CmdMode::kMulti, CmdSinter,
       "Intersect multiple sets", "1.0.0");
@@ -896,11 +887,11 @@ void RegisterSetFamily(CommandRegistry& r) {
       "Add multiple sets", "1.0.0");
   add("sdiff", -2, kReadOnly, 1, -1, 1, kRead | kSlowAcl, CmdMode::kMulti, CmdSdiff,
       "Subtract multiple sets", "1.0.0");
-  add("sinterstore", -3, kWrite | kDenyOom, 1, -1, 1, kWrite | kSlowAcl, CmdMode::kMulti,
+  add("sinterstore", -3, kWrite | kDenyOom, 1, -1, 1, kWriteSet | kSlowAcl, CmdMode::kMulti,
       CmdSinterstore, "Intersect multiple sets and store the resulting set in a key", "1.0.0");
-  add("sunionstore", -3, kWrite | kDenyOom, 1, -1, 1, kWrite | kSlowAcl, CmdMode::kMulti,
+  add("sunionstore", -3, kWrite | kDenyOom, 1, -1, 1, kWriteSet | kSlowAcl, CmdMode::kMulti,
       CmdSunionstore, "Add multiple sets and store the resulting set in a key", "1.0.0");
-  add("sdiffstore", -3, kWrite | kDenyOom, 1, -1, 1, kWrite | kSlowAcl, CmdMode::kMulti,
+  add("sdiffstore", -3, kWrite | kDenyOom, 1, -1, 1, kWriteSet | kSlowAcl, CmdMode::kMulti,
       CmdSdiffstore, "Subtract multiple sets and store the resulting set in a key", "1.0.0");
   add("sscan", -3, kReadOnly, 1, 1, 1, kRead | kSlowAcl, CmdMode::kShard, CmdSscan,
       "Incrementally iterate Set elements", "2.8.0");

@@ -94,16 +94,11 @@ void MsetGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
         });
     return;
   }
-  // MSETNX: check every key, then write only if none exists, all while the shards are armed.
+  // MSETNX: check every key, then write only if none exists, all while the shards are armed (on
+  // one shard the same steps run inline).
   auto any_exists = std::make_shared<std::atomic<bool>>(false);
-  if (ctx.shard != nullptr) {
-    for (uint32_t p : pos)
-      if (ctx.slice().Find(db, args[p]) != nullptr) return ctx.rb->Integer(0);
-    for (uint32_t p : pos) PutString(ctx.slice(), db, args[p], args[p + 1], SetParams{});
-    return ctx.rb->Integer(1);
-  }
   auto groups = std::make_shared<KeysByShard>(GroupKeys(args, pos));
-  auto tx = Transaction::Create(groups->shards);
+  auto tx = Transaction::Create(ctx, groups->shards);
   tx->Arm([tx, groups, any_exists, args, db, c] {
     tx->Hop(
         [groups, any_exists, args, db](Shard& shard) {

@@ -1,0 +1,369 @@
+// Transactions: MULTI EXEC DISCARD WATCH UNWATCH (Redis 7.0 multi.c semantics).
+//
+// MULTI puts the connection in queuing mode: every command but MULTI EXEC DISCARD WATCH QUIT
+// RESET is checked (existence, arity, no-multi, OOM) and queued by Connection::QueueCommand; a
+// refusal flags the transaction and EXEC then answers EXECABORT. EXEC runs the queue at once:
+//  - Each queued command is a step of one of three kinds: on a shard (a single-key command, or a
+//    multi-key one whose keys share a shard: it runs there with ctx.shard set), on the coordinator
+//    (a multi-shard or keyless data command: it runs as a joined part of the EXEC's transaction,
+//    ctx.tx), or on the connection (SELECT, PING ...).
+//  - Fast path: when every step is on the connection's own shard (or on the connection) and that
+//    shard may run inline, everything runs right there, synchronously: no message at all.
+//  - Otherwise one armed transaction over the union of the steps' shards and the watched keys'
+//    shards (every shard when a keyless data command is queued). Once armed, the watched keys are
+//    checked; then consecutive shard steps travel as one hop (one message per shard), coordinator
+//    steps join the transaction, connection steps run between hops; the last hop concludes.
+//  - One clock for the whole EXEC (the transaction's); blocking commands do not block
+//    (ctx.deny_blocking); clients blocked on keys the EXEC fills are served when each shard
+//    unparks, after the whole EXEC. Runtime errors are per command, no rollback.
+// WATCH registers the client's WatchState on each key's shard (shard/watch.h) in a sequenced read
+// hop, so every change ordered after it there marks the state dirty (DbSlice::PreChange).
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/command_context.h"
+#include "server/connection.h"
+#include "server/error_strings.h"
+#include "server/multi_key.h"
+#include "server/server_state.h"
+#include "server/transaction.h"
+#include "shard/clock.h"
+#include "shard/shard_set.h"
+
+namespace shoal {
+
+namespace {
+
+constexpr char kExecAbort[] = "EXECABORT Transaction discarded because of previous errors.";
+
+class ExecRun : public std::enable_shared_from_this<ExecRun> {
+ public:
+  enum class Where : uint8_t { kConnection, kShard, kCoordinator };
+  struct Step {
+    const CommandId* cid;
+    std::vector<std::string> argv;
+    std::vector<std::string_view> args;
+    Where where;
+    uint32_t shard = 0;  // kShard
+    std::string reply;
+    DbIndex db = 0;  // kShard: the db when its hop was sent
+    int resp = 2;
+    std::unique_ptr<CommandContext> ctx;        // kCoordinator: lives until its Done
+    std::unique_ptr<protocol::ReplyBuilder> rb;  // likewise
+  };
+
+  ExecRun(Connection* conn, CommandContext* exec_ctx) : conn_(conn), exec_ctx_(exec_ctx) {}
+
+  // Plans the steps and the shards; runs the fast path or arms.
+  void Start(std::vector<Connection::QueuedCmd> cmds) {
+    ShardSet& set = *Server().shards;
+    Shard* home = conn_->home();
+    std::vector<uint32_t> shards;
+    bool all_shards = false, any_coordinator = false;
+    std::vector<uint32_t> keys;
+    for (auto& q : cmds) {
+      Step st;
+      st.cid = q.cid;
+      st.argv = std::move(q.argv);
+      st.args.assign(st.argv.begin(), st.argv.end());
+      CommandRegistry::KeyPositions(*st.cid, st.args, &keys);
+      if (st.cid->mode == CmdMode::kConnection) {
+        st.where = Where::kConnection;
+      } else {
+        bool one_shard = st.cid->mode == CmdMode::kShard || (!keys.empty() && !st.cid->coordinator_only);
+        uint32_t target = keys.empty() ? home->id() : set.ShardOf(st.args[keys[0]]);
+        for (size_t k = 1; k < keys.size() && one_shard; ++k)
+          one_shard = set.ShardOf(st.args[keys[k]]) == target;
+        if (one_shard) {
+          st.where = Where::kShard;
+          st.shard = target;
+          shards.push_back(target);
+        } else {
+          st.where = Where::kCoordinator;
+          any_coordinator = true;
+          // A keyless data command, or one that forms keys from its arguments (SORT BY/GET),
+          // may reach any shard.
+          if (keys.empty() || st.cid->coordinator_only) all_shards = true;
+          for (uint32_t p : keys) shards.push_back(set.ShardOf(st.args[p]));
+        }
+      }
+      steps_.push_back(std::move(st));
+    }
+    for (const auto& w : conn_->watched) shards.push_back(set.ShardOf(w.second));
+    if (all_shards) {
+      shards.clear();
+      for (uint32_t i = 0; i < set.size(); ++i) shards.push_back(i);
+    }
+    bool only_home = true;
+    for (uint32_t s : shards) only_home &= s == home->id();
+    if (!any_coordinator && only_home && home->CanRunInline()) return RunInline(*home);
+    tx_ = Transaction::CreateOwn(std::move(shards));
+    auto self = shared_from_this();
+    tx_->Arm([self] { self->CheckWatched(); });
+  }
+
+ private:
+  // --- fast path: everything on the connection's own shard, synchronously ---
+  void RunInline(Shard& home) {
+    if (WatchedKeyExpiredHere(home) || conn_->watch_state->Dirty()) return Abort();
+    conn_->Unwatch();
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      Step& st = steps_[i];
+      if (st.where == Where::kConnection) {
+        RunOnConnection(st);
+      } else {
+        st.db = conn_->db;
+        st.resp = conn_->resp;
+        RunOnShard(st, home);
+      }
+    }
+    home.ServeBlocked();  // clients the EXEC woke are served after all of it
+    Reply();
+  }
+
+  // Redis's isWatchedKeyExpired, for the watched keys that live on `s` (their shard's thread).
+  bool WatchedKeyExpiredHere(Shard& s) {
+    ShardSet& set = *Server().shards;
+    DbSlice& slice = s.db_slice();
+    for (const auto& [db, key] : conn_->watched) {
+      if (set.ShardOf(key) != s.id()) continue;
+      if (slice.watches().WatchedFresh(db, key, conn_->watch_state.get()) &&
+          slice.KeyIsExpired(db, key))
+        return true;
+    }
+    return false;
+  }
+
+  // --- general path: one armed transaction ---
+  void CheckWatched() {
+    auto self = shared_from_this();
+    if (conn_->watched.empty()) return AfterWatchCheck();
+    std::vector<uint32_t> wshards;
+    for (const auto& w : conn_->watched) wshards.push_back(Server().shards->ShardOf(w.second));
+    CommandContext join;
+    join.tx = tx_.get();
+    auto check = Transaction::Create(join, std::move(wshards));
+    check->Hop([self](Shard& s) {
+      if (self->WatchedKeyExpiredHere(s)) self->watched_expired_.store(true);
+    },
+               false, [self, check] { self->AfterWatchCheck(); });
+  }
+
+  void AfterWatchCheck() {
+    auto self = shared_from_this();
+    if (watched_expired_.load() || conn_->watch_state->Dirty()) {
+      return tx_->Hop([](Shard&) {}, true, [self] { self->Abort(); });
+    }
+    conn_->Unwatch();
+    Next();
+  }
+
+  // Runs steps from next_ until one must wait; concludes after the last.
+  void Next() {
+    auto self = shared_from_this();
+    while (next_ < steps_.size()) {
+      Step& st = steps_[next_];
+      if (st.where == Where::kConnection) {
+        RunOnConnection(st);
+        ++next_;
+        continue;
+      }
+      if (st.where == Where::kCoordinator) return RunOnCoordinator(st);
+      // A run of consecutive shard steps: one hop, one message per shard involved.
+      size_t end = next_;
+      std::vector<uint32_t> hop_shards;
+      while (end < steps_.size() && steps_[end].where == Where::kShard) {
+        steps_[end].db = conn_->db;
+        steps_[end].resp = conn_->resp;
+        hop_shards.push_back(steps_[end].shard);
+        ++end;
+      }
+      size_t begin = next_;
+      next_ = end;
+      CommandContext join;
+      join.tx = tx_.get();
+      auto hop = Transaction::Create(join, std::move(hop_shards));
+      return hop->Hop(
+          [self, begin, end](Shard& s) {
+            for (size_t i = begin; i < end; ++i)
+              if (self->steps_[i].shard == s.id()) self->RunOnShard(self->steps_[i], s);
+          },
+          false, [self, hop] { self->Next(); });
+    }
+    tx_->Hop([](Shard&) {}, true, [self] { self->Reply(); });
+  }
+
+  void RunOnConnection(Step& st) {
+    CommandContext ctx;
+    protocol::ReplyBuilder rb(&st.reply, conn_->resp);
+    ctx.rb = &rb;
+    ctx.db_index = conn_->db;
+    ctx.conn = conn_;
+    ctx.cid = st.cid;
+    ctx.deny_blocking = true;
+    int64_t t0 = MonotonicUs();
+    InvokeHandler(st.args, ctx);
+    RecordCall(conn_->home()->id(), st.cid, t0, &st.reply, 0);
+  }
+
+  // On the step's shard thread; synchronous (a kMulti handler with ctx.shard set runs inline).
+  void RunOnShard(Step& st, Shard& s) {
+    CommandContext ctx;
+    protocol::ReplyBuilder rb(&st.reply, st.resp);
+    ctx.rb = &rb;
+    ctx.db_index = st.db;
+    ctx.shard = &s;
+    ctx.cid = st.cid;
+    ctx.deny_blocking = true;
+    int64_t t0 = MonotonicUs();
+    InvokeHandler(st.args, ctx);
+    RecordCall(s.id(), st.cid, t0, &st.reply, 0);
+  }
+
+  void RunOnCoordinator(Step& st) {
+    auto self = shared_from_this();
+    st.rb = std::make_unique<protocol::ReplyBuilder>(&st.reply, conn_->resp);
+    st.ctx = std::make_unique<CommandContext>();
+    CommandContext& ctx = *st.ctx;
+    ctx.rb = st.rb.get();
+    ctx.db_index = conn_->db;
+    ctx.conn = conn_;
+    ctx.cid = st.cid;
+    ctx.tx = tx_.get();
+    ctx.deny_blocking = true;
+    int64_t t0 = MonotonicUs();
+    const CommandId* cid = st.cid;
+    std::string* out = &st.reply;
+    ctx.done_ = [self, t0, cid, out] {
+      RecordCall(self->conn_->home()->id(), cid, t0, out, 0);
+      ++self->next_;
+      self->Next();
+    };
+    InvokeHandler(st.args, ctx);
+  }
+
+  void Abort() {
+    tx_.reset();
+    conn_->Unwatch();
+    exec_ctx_->rb->NullArray();
+    exec_ctx_->Done();
+  }
+
+  void Reply() {
+    tx_.reset();
+    protocol::ReplyBuilder& rb = *exec_ctx_->rb;
+    rb.Array(steps_.size());
+    for (const Step& st : steps_) rb.out()->append(st.reply);
+    exec_ctx_->Done();
+  }
+
+  Connection* conn_;
+  CommandContext* exec_ctx_;
+  std::vector<Step> steps_;
+  size_t next_ = 0;
+  std::shared_ptr<Transaction> tx_;
+  std::atomic<bool> watched_expired_{false};
+};
+
+void CmdMulti(ArgSlice, CommandContext& ctx) {
+  Connection& c = *ctx.conn;
+  if (c.multi.active) return ctx.rb->Error("ERR MULTI calls can not be nested");
+  c.multi.active = true;
+  ctx.rb->Ok();
+}
+
+void CmdDiscard(ArgSlice, CommandContext& ctx) {
+  Connection& c = *ctx.conn;
+  if (!c.multi.active) return ctx.rb->Error("ERR DISCARD without MULTI");
+  c.DiscardMulti();
+  c.Unwatch();
+  ctx.rb->Ok();
+}
+
+void CmdExec(ArgSlice, CommandContext& ctx) {
+  Connection& c = *ctx.conn;
+  if (!c.multi.active) {
+    ctx.rb->Error("ERR EXEC without MULTI");
+    return ctx.Done();
+  }
+  if (c.multi.error) {
+    c.DiscardMulti();
+    c.Unwatch();
+    ctx.rb->Error(kExecAbort);
+    return ctx.Done();
+  }
+  // The OOM check Redis makes before a denyoom command, made for the queued ones (rejectCommand
+  // on EXEC: execCommandAbort).
+  if ((c.multi.flags & cmd_flag::kDenyOom) && memory_budget::RejectWrites()) {
+    c.DiscardMulti();
+    c.Unwatch();
+    ctx.rb->Error(std::string("EXECABORT Transaction discarded because of: ") + errors::kOom);
+    Bump(Server().cmd_stats[c.home()->id()][ctx.cid->index].rejected);
+    return ctx.Done();
+  }
+  auto run = std::make_shared<ExecRun>(&c, &ctx);
+  std::vector<Connection::QueuedCmd> cmds = std::move(c.multi.cmds);
+  c.DiscardMulti();
+  run->Start(std::move(cmds));
+}
+
+void CmdWatch(ArgSlice args, CommandContext& ctx) {
+  Connection& c = *ctx.conn;
+  if (c.multi.active) {
+    ctx.rb->Error("ERR WATCH inside MULTI is not allowed");
+    return ctx.Done();
+  }
+  if (c.watch_state->Dirty()) {  // no point in watching more: EXEC will fail anyway
+    ctx.rb->Ok();
+    return ctx.Done();
+  }
+  std::vector<uint32_t> pos;
+  for (uint32_t i = 1; i < args.size(); ++i) {
+    bool known = false;
+    for (const auto& [db, key] : c.watched) known |= db == ctx.db_index && key == args[i];
+    for (uint32_t p : pos) known |= args[p] == args[i];
+    if (!known) pos.push_back(i);
+  }
+  for (uint32_t p : pos) c.watched.emplace_back(ctx.db_index, std::string(args[p]));
+  DbIndex db = ctx.db_index;
+  auto st = c.watch_state;
+  CommandContext* cp = &ctx;
+  RunOnKeyShards(
+      ctx, args, pos, /*write=*/false,
+      [args, db, st](Shard& s, const std::vector<uint32_t>& mine) {
+        DbSlice& slice = s.db_slice();
+        for (uint32_t p : mine) slice.watches().Register(db, args[p], st, slice.KeyIsExpired(db, args[p]));
+      },
+      [cp] {
+        cp->rb->Ok();
+        cp->Done();
+      });
+}
+
+void CmdUnwatch(ArgSlice, CommandContext& ctx) {
+  ctx.conn->Unwatch();
+  ctx.rb->Ok();
+}
+
+}  // namespace
+
+void RegisterTransactionFamily(CommandRegistry& r) {
+  using namespace cmd_flag;
+  constexpr uint32_t kFlags = kNoScript | kLoading | kStale | kFast | kAllowBusy;
+  constexpr uint64_t kAcl = acl_cat::kTransaction | acl_cat::kFast;
+  r.Add(MakeCommand("transactions", "multi", 1, kFlags, 0, 0, 0, kAcl, CmdMode::kConnection,
+                    CmdMulti, "Mark the start of a transaction block", "1.2.0"));
+  r.Add(MakeCommand("transactions", "exec", 1, kNoScript | kLoading | kStale | kSkipSlowlog, 0, 0, 0,
+                    acl_cat::kTransaction | acl_cat::kSlow, CmdMode::kMulti, CmdExec,
+                    "Execute all commands issued after MULTI", "1.2.0"));
+  r.Add(MakeCommand("transactions", "discard", 1, kFlags, 0, 0, 0, kAcl, CmdMode::kConnection,
+                    CmdDiscard, "Discard all commands issued after MULTI", "2.0.0"));
+  r.Add(MakeCommand("transactions", "watch", -2, kFlags, 1, -1, 1, kAcl, CmdMode::kMulti, CmdWatch,
+                    "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0"));
+  r.Add(MakeCommand("transactions", "unwatch", 1, kFlags, 0, 0, 0, kAcl, CmdMode::kConnection,
+                    CmdUnwatch, "Forget about all watched keys", "2.2.0"));
+}
+
+}  // namespace shoal
