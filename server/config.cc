@@ -220,6 +220,14 @@ const std::vector<Param>& Params() {
        {},
        &Config::list_max_listpack_size,
        nullptr},
+      {"list-compress-depth",
+       Kind::kInt,
+       true,
+       0,
+       INT_MAX,
+       {},
+       &Config::list_compress_depth,
+       nullptr},
   };
   return kParams;
 }

@@ -49,6 +49,8 @@ class Config {
   std::atomic<int64_t> zset_max_listpack_entries{128};
   std::atomic<int64_t> zset_max_listpack_value{64};
   std::atomic<int64_t> list_max_listpack_size{-2};
+  // Accepted and shown as Redis does, but quicklist nodes are never LZF-compressed.
+  std::atomic<int64_t> list_compress_depth{0};
 
   // Strings are written only before the threads start (immutable parameters).
   std::vector<std::string> bind{"127.0.0.1"};

@@ -75,7 +75,8 @@ StrMap::~StrMap() {
   mem::Free(buckets_);
 }
 
-StrMap::StrMap(const StrMap& other) : mask_(other.mask_), size_(other.size_) {
+StrMap::StrMap(const StrMap& other)
+    : mask_(other.mask_), size_(other.size_), max_chain_(other.max_chain_) {
   if (other.buckets_ == nullptr) return;
   buckets_ = static_cast<Node**>(mem::Calloc(mask_ + 1, sizeof(Node*)));
   for (size_t b = 0; b <= mask_; ++b) {
@@ -129,6 +130,12 @@ void StrMap::Resize(size_t buckets) {
   }
   buckets_ = table;
   mask_ = mask;
+  max_chain_ = 0;
+  for (size_t b = 0; b <= mask_; ++b) {
+    size_t len = 0;
+    for (const Node* n = buckets_[b]; n != nullptr; n = n->next) ++len;
+    max_chain_ = std::max(max_chain_, len);
+  }
 }
 
 StrMap::Node** StrMap::FindLink(std::string_view key, uint64_t hash) const {
@@ -150,6 +157,9 @@ void StrMap::Insert(std::string_view key, std::string_view value, uint64_t hash)
   n->next = *head;
   *head = n;
   ++size_;
+  size_t len = 0;
+  for (const Node* c = n; c != nullptr; c = c->next) ++len;
+  max_chain_ = std::max(max_chain_, len);
 }
 
 bool StrMap::Set(std::string_view key, std::string_view value) {
@@ -193,6 +203,7 @@ bool StrMap::Erase(std::string_view key) {
     mem::Free(buckets_);
     buckets_ = nullptr;
     mask_ = 0;
+    max_chain_ = 0;
   } else if (mask_ + 1 > kMinBuckets && size_ * 10 < mask_ + 1) {
     // As Redis's dictResize: the smallest power of two holding every element.
     Resize(std::max(kMinBuckets, std::bit_ceil(size_)));
@@ -214,15 +225,32 @@ bool StrMap::Find(std::string_view key, std::string_view* value) const {
 
 void StrMap::Random(uint64_t rnd, std::string_view* key, std::string_view* value) const {
   uint64_t state = rnd;
-  const Node* head;
-  do {
-    head = buckets_[NextRandom(&state) & mask_];
-  } while (head == nullptr);
-  size_t len = 0;
-  for (const Node* n = head; n != nullptr; n = n->next) ++len;
-  for (uint64_t i = NextRandom(&state) % len; i > 0; --i) head = head->next;
-  *key = head->key();
-  *value = head->value();
+  // Rejection sampling: a uniform (bucket, position < max_chain_) pair names each element with
+  // the same probability, 1 / (buckets * max_chain_); pairs past the end of a chain are drawn
+  // again. (A random non-empty bucket, then a random element of its chain, would favour elements
+  // in short chains.)
+  for (int probe = 0; probe < kRandomProbes; ++probe) {
+    const Node* n = buckets_[NextRandom(&state) & mask_];
+    for (uint64_t i = NextRandom(&state) % max_chain_; n != nullptr && i > 0; --i) n = n->next;
+    if (n != nullptr) {
+      *key = n->key();
+      *value = n->value();
+      return;
+    }
+  }
+  // Every probe missed (a table left sparse by erases, or a very long chain): an exact pick by
+  // index. Whether this walk runs does not depend on which element it returns, so the result
+  // stays uniform.
+  uint64_t i = NextRandom(&state) % size_;
+  for (size_t b = 0;; ++b) {
+    for (const Node* n = buckets_[b]; n != nullptr; n = n->next) {
+      if (i-- == 0) {
+        *key = n->key();
+        *value = n->value();
+        return;
+      }
+    }
+  }
 }
 
 void StrMap::ForEach(const Visit& fn) const {

@@ -5,8 +5,9 @@
 // Chained buckets like Redis's dict, power-of-two bucket count, grown at load factor 1 and shrunk
 // below 10%. One mi_malloc node per element: [next][varint klen][key][varint vlen][value].
 // Scan uses Redis's reverse-binary cursor, so an element present for a whole scan is returned at
-// least once even when the table resizes between calls. Random() is uniform over buckets (like
-// dictGetRandomKey), good enough for SRANDMEMBER/SPOP/HRANDFIELD.
+// least once even when the table resizes between calls. Random() is uniform over elements
+// (rejection sampling over (bucket, chain position) pairs, see Random), unlike Redis's
+// dictGetRandomKey, which favours elements in short chains.
 // Views returned (keys, values) stay valid until the next mutation of the map.
 // Threading: owned by one shard; no internal synchronisation.
 #pragma once
@@ -39,8 +40,12 @@ class StrMap {
   bool Contains(std::string_view key) const;
   // The value of key; false when absent.
   bool Find(std::string_view key, std::string_view* value) const;
-  // A random element (the map must not be empty); rnd is a random 64-bit number.
+  // A uniformly random element (the map must not be empty); rnd is a random 64-bit number, from
+  // which further numbers are derived. Expected O(buckets * longest chain / size) probes, at most
+  // kRandomProbes before an exact O(size + buckets) walk, so every element has probability
+  // exactly 1/size (up to the quality of rnd).
   void Random(uint64_t rnd, std::string_view* key, std::string_view* value) const;
+  static constexpr int kRandomProbes = 128;
   // Every element once, in table order.
   void ForEach(const Visit& fn) const;
   // One SCAN step (one bucket of the smaller table and its expansions); returns the next cursor,
@@ -55,6 +60,9 @@ class StrMap {
   size_t mask_ = 0;  // bucket count - 1 (bucket count 0 while empty: buckets_ null)
   size_t size_ = 0;
   size_t node_bytes_ = 0;  // mi_usable_size of every node, so MallocSize is O(1)
+  // An upper bound of the longest chain: exact after a resize, raised by inserts, never lowered
+  // by erases (a stale bound only costs Random more probes).
+  size_t max_chain_ = 0;
   void Resize(size_t buckets);
   Node** FindLink(std::string_view key, uint64_t hash) const;
   // Adds a node for a key known to be absent, growing the table first when it is full.

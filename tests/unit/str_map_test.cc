@@ -1,8 +1,9 @@
 // StrMap unit tests: random operations against std::unordered_map, scan completeness while the
-// table grows and shrinks between steps, Random coverage and deep copies.
+// table grows and shrinks between steps, Random coverage and uniformity, and deep copies.
 #include "shard/str_map.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -216,6 +217,69 @@ TEST_CASE("StrMap Random reaches every element and matches Find", "[strmap]") {
   m.Random(12345, &k1, &v1);
   m.Random(12345, &k2, &v2);
   REQUIRE(k1 == k2);
+}
+
+namespace {
+
+// Upper 1e-6 quantile of chi-square with df degrees of freedom (Wilson-Hilferty).
+double Chi2Critical(double df) {
+  const double a = 2.0 / (9.0 * df);
+  return df * std::pow(1.0 - a + 4.7534 * std::sqrt(a), 3);
+}
+
+// Chi-square statistic of `draws` Random picks against "every element equally likely".
+double RandomChi2(const StrMap& m, int draws, uint64_t seed) {
+  std::unordered_map<std::string, int> counts;
+  m.ForEach([&](std::string_view k, std::string_view) { counts[std::string(k)] = 0; });
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < draws; ++i) {
+    std::string_view k, v;
+    m.Random(rng(), &k, &v);
+    auto it = counts.find(std::string(k));
+    REQUIRE(it != counts.end());
+    ++it->second;
+  }
+  const double expected = static_cast<double>(draws) / static_cast<double>(m.size());
+  double chi2 = 0;
+  for (const auto& [k, n] : counts) chi2 += (n - expected) * (n - expected) / expected;
+  return chi2;
+}
+
+}  // namespace
+
+TEST_CASE("StrMap Random is uniform over elements, whatever the chain lengths", "[strmap]") {
+  auto fill = [](StrMap* m, int n) {
+    for (int i = 0; i < n; ++i) m->Set("k" + std::to_string(i));
+  };
+  SECTION("small table") {
+    StrMap m;
+    fill(&m, 12);
+    REQUIRE(RandomChi2(m, 12 * 500, 1) < Chi2Critical(11));
+  }
+  SECTION("dense table") {
+    StrMap m;
+    fill(&m, 700);
+    REQUIRE(RandomChi2(m, 700 * 40, 2) < Chi2Critical(699));
+  }
+  SECTION("full table (load factor 1, long chains)") {
+    StrMap m;
+    fill(&m, 1024);
+    REQUIRE(RandomChi2(m, 1024 * 40, 3) < Chi2Critical(1023));
+  }
+  SECTION("sparse table after erases (stale chain bound: the exact fallback walk runs too)") {
+    StrMap m;
+    fill(&m, 1000);
+    for (int i = 103; i < 1000; ++i) REQUIRE(m.Erase("k" + std::to_string(i)));
+    REQUIRE(m.size() == 103);
+    REQUIRE(RandomChi2(m, 103 * 100, 4) < Chi2Critical(102));
+  }
+  SECTION("one element") {
+    StrMap m;
+    fill(&m, 1);
+    std::string_view k, v;
+    m.Random(99, &k, &v);
+    REQUIRE(k == "k0");
+  }
 }
 
 TEST_CASE("StrMap copy constructor deep-copies", "[strmap]") {
