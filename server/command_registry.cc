@@ -8,10 +8,40 @@
 
 namespace shoal {
 
-namespace {}  // namespace
+namespace {
+
+void AttachMeta(CommandId& c) {
+  c.acl = ImplicitAcl(c.flags, c.acl);
+  c.key_specs = FindKeySpecs(c.name);
+  c.doc = FindCommandDoc(c.name);
+  c.legacy = LegacyRangeOf(c.key_specs);
+  if (c.legacy.movable) c.flags |= cmd_flag::kMovableKeys;
+  for (CommandId& sub : c.subcommands) AttachMeta(sub);
+}
+
+}  // namespace
+
+uint64_t ImplicitAcl(uint32_t flags, uint64_t acl) {
+  if (flags & cmd_flag::kWrite) acl |= acl_cat::kWrite;
+  if ((flags & cmd_flag::kReadOnly) && !(acl & acl_cat::kScripting)) acl |= acl_cat::kRead;
+  if (flags & cmd_flag::kAdmin) acl |= acl_cat::kAdmin | acl_cat::kDangerous;
+  if (flags & cmd_flag::kPubSub) acl |= acl_cat::kPubSub;
+  if (flags & cmd_flag::kFast) acl |= acl_cat::kFast;
+  if (flags & cmd_flag::kBlocking) acl |= acl_cat::kBlocking;
+  if (!(acl & acl_cat::kFast)) acl |= acl_cat::kSlow;
+  return acl;
+}
+
+bool CommandId::has_keys() const {
+  if (getkeys != nullptr) return true;
+  for (const KeySpec& s : key_specs)
+    if (!(s.flags & key_flag::kNotKey)) return true;
+  return false;
+}
 
 CommandRegistry& CommandRegistry::Add(CommandId c) {
   c.name = Lower(c.name);
+  AttachMeta(c);
   c.index = static_cast<uint32_t>(commands_.size());
   index_.emplace_back(c.name, c.index);
   std::sort(index_.begin(), index_.end());
@@ -31,8 +61,47 @@ const CommandId* CommandRegistry::Find(std::string_view name) const {
   return &commands_[it->second];
 }
 
-bool CommandRegistry::KeyPositions(const CommandId& c, ArgSlice args, std::vector<uint32_t>* out) {
+const CommandId* CommandRegistry::FindByFullName(std::string_view name) const {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return Find(name);
+  const CommandId* parent = Find(name.substr(0, bar));
+  if (parent == nullptr) return nullptr;
+  std::string full = Lower(name);
+  for (const CommandId& sub : parent->subcommands)
+    if (sub.name == full) return &sub;
+  return nullptr;
+}
+
+const CommandId* CommandRegistry::Lookup(ArgSlice args) const {
+  const CommandId* c = Find(args[0]);
+  if (c == nullptr || args.size() == 1 || c->subcommands.empty()) return c;
+  std::string full = c->name + "|" + Lower(args[1]);
+  for (const CommandId& sub : c->subcommands)
+    if (sub.name == full) return &sub;
+  return nullptr;
+}
+
+bool CommandRegistry::KeysWithFlags(const CommandId& c, ArgSlice args, std::vector<KeyRef>* out) {
   out->clear();
+  bool has_spec = false, variable = false;
+  for (const KeySpec& s : c.key_specs) {
+    has_spec |= !(s.flags & key_flag::kNotKey);
+    variable |= (s.flags & key_flag::kVariableFlags) != 0;
+  }
+  // Specs first when their flags hold for every invocation; else the command's own function.
+  if (has_spec && !variable && KeysFromSpecs(c.key_specs, c.arity, args, out)) return !out->empty();
+  std::string_view base = c.name.substr(0, c.name.find('|'));
+  if (KeyFlagsFn fn = FindKeyFlagsFn(base)) {
+    out->clear();
+    fn(args, out);
+  }
+  return !out->empty();
+}
+
+namespace {
+
+// Keys from one row's first/last/step and getkeys function.
+bool TableKeyPositions(const CommandId& c, ArgSlice args, std::vector<uint32_t>* out) {
   if (c.first_key <= 0) return c.getkeys == nullptr || c.getkeys(args, out);
   int argc = static_cast<int>(args.size());
   int last = c.last_key >= 0 ? c.last_key : argc + c.last_key;
@@ -43,6 +112,23 @@ bool CommandRegistry::KeyPositions(const CommandId& c, ArgSlice args, std::vecto
   if (c.last_key < 0 && ((argc - c.first_key) % step) != 0) return false;
   for (int i = c.first_key; i <= last; i += step) out->push_back(static_cast<uint32_t>(i));
   return c.getkeys == nullptr || c.getkeys(args, out);
+}
+
+}  // namespace
+
+bool CommandRegistry::KeyPositions(const CommandId& cmd, ArgSlice args,
+                                   std::vector<uint32_t>* out) {
+  out->clear();
+  if (cmd.subcommands.empty() || args.size() < 2) return TableKeyPositions(cmd, args, out);
+  // A container's keys are its subcommand's. An unknown subcommand, or one given too few
+  // arguments, has none: the handler replies that error under the subcommand's name.
+  for (const CommandId& sub : cmd.subcommands) {
+    std::string_view tail = std::string_view(sub.name).substr(sub.name.find('|') + 1);
+    if (!EqNoCase(args[1], tail)) continue;
+    if (!TableKeyPositions(sub, args, out)) out->clear();
+    break;
+  }
+  return true;
 }
 
 void NumKeysPositions(ArgSlice args, size_t numkeys_pos, std::vector<uint32_t>* out) {
@@ -68,9 +154,11 @@ std::vector<std::string_view> FlagNames(uint32_t f) {
       {cmd_flag::kSkipSlowlog, "skip_slowlog"},
       {cmd_flag::kFast, "fast"},
       {cmd_flag::kNoAuth, "no_auth"},
-      {cmd_flag::kMayReplicate, "may_replicate"},
+      // may_replicate, sentinel and only_sentinel are hidden, as in Redis.
       {cmd_flag::kNoMandatoryKeys, "no_mandatory_keys"},
+      {cmd_flag::kNoAsyncLoading, "no_async_loading"},
       {cmd_flag::kNoMulti, "no_multi"},
+      {cmd_flag::kMovableKeys, "movablekeys"},
       {cmd_flag::kAllowBusy, "allow_busy"},
   };
   std::vector<std::string_view> out;

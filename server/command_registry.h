@@ -7,7 +7,13 @@
 //  kShard:      single-key (or keyless data) command; the whole handler runs on the owning shard.
 //  kMulti:      coordinator runs on the connection's thread and reaches shards through a
 //               Transaction; asynchronous: it must call ctx.Done() exactly once.
-// Families register in RegisterAllCommands (server/command_registry.cc); no self-registration.
+// Families register in RegisterAllCommands (command_registry.cc); no self-registration.
+//
+// ACL categories: a row states only its data-type and extra categories (@string, @keyspace,
+// @dangerous...); Add derives the implicit ones from the flags as Redis's
+// setImplicitACLCategories does (write -> @write, readonly -> @read, admin -> @admin @dangerous,
+// pubsub -> @pubsub, fast -> @fast else @slow, blocking -> @blocking). Key specs and docs come
+// from server/command_meta.h, attached by Add too.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +21,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "server/command_meta.h"
 
 namespace shoal {
 
@@ -41,7 +49,9 @@ enum : uint32_t {
   kOnlySentinel = 1 << 15,
   kNoMandatoryKeys = 1 << 16,
   kAllowBusy = 1 << 17,
-  kNoMulti = 1 << 18,
+  kNoAsyncLoading = 1 << 18,
+  kNoMulti = 1 << 19,
+  kMovableKeys = 1 << 20,  // set by CommandRegistry::Add from the key specs
 };
 }  // namespace cmd_flag
 
@@ -101,19 +111,35 @@ struct CommandId {
   bool coordinator_only = false;
   // Runs at once inside MULTI instead of being queued (MULTI EXEC DISCARD WATCH QUIT RESET).
   bool runs_in_multi = false;
+  // Filled by CommandRegistry::Add (also for subcommands):
+  std::span<const KeySpec> key_specs;  // empty: no keys
+  const CommandDoc* doc = nullptr;     // complexity, history, tips, arguments
+  LegacyRange legacy;                  // first/last/step as COMMAND INFO prints them
+
+  bool has_keys() const;  // Redis's doesCommandHaveKeys
 };
 
 class CommandRegistry {
  public:
-  // Adds a command; `c.index` is assigned here.
+  // Adds a command; `c.index`, the implicit ACL categories, key specs and docs are set here.
   CommandRegistry& Add(CommandId c);
   const CommandId* Find(std::string_view name) const;  // case-insensitive
+  // "name" or "container|sub" (COMMAND INFO/DOCS), case-insensitive.
+  const CommandId* FindByFullName(std::string_view name) const;
+  // The command an invocation runs: the subcommand of a container when args has one
+  // (Redis's lookupCommand); nullptr when unknown.
+  const CommandId* Lookup(ArgSlice args) const;
   const std::vector<CommandId>& all() const { return commands_; }
   size_t size() const { return commands_.size(); }
 
   // Argument positions of the keys of this invocation, from the table alone. False when the
   // arguments cannot hold the declared keys (the caller answers the arity error).
   static bool KeyPositions(const CommandId& c, ArgSlice args, std::vector<uint32_t>* out);
+
+  // Keys and their access flags as COMMAND GETKEYS(ANDFLAGS) report them (Redis's
+  // getKeysFromCommandWithSpecs): from the key specs, or for commands whose specs are incomplete
+  // or have variable flags, from their key-flags function. False when no keys can be found.
+  static bool KeysWithFlags(const CommandId& c, ArgSlice args, std::vector<KeyRef>* out);
 
  private:
   std::vector<CommandId> commands_;
@@ -146,6 +172,9 @@ void RegisterZSetFamily(CommandRegistry& r);
 void RegisterSortFamily(CommandRegistry& r);  // SORT, SORT_RO
 void RegisterMemoryFamily(CommandRegistry& r);
 void RegisterTransactionFamily(CommandRegistry& r);  // MULTI EXEC DISCARD WATCH UNWATCH
+
+// The implicit ACL categories of these flags (see the top of this file).
+uint64_t ImplicitAcl(uint32_t flags, uint64_t acl);
 
 // Flag/ACL names as COMMAND INFO prints them.
 std::vector<std::string_view> FlagNames(uint32_t flags);

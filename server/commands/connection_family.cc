@@ -9,6 +9,7 @@
 #include "server/connection.h"
 #include "server/error_strings.h"
 #include "server/server_state.h"
+#include "server/subcommand_reply.h"
 #include "server/transaction.h"
 #include "shard/shard_set.h"
 
@@ -331,7 +332,6 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
     }
   } else if (EqNoCase(sub, "help")) {
     static const char* kHelp[] = {
-        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",
@@ -366,14 +366,10 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
         "    Control the replies sent to the current connection.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
-        "HELP",
-        "    Print this help.",
     };
-    ctx.rb->Array(std::size(kHelp));
-    for (const char* l : kHelp) ctx.rb->Simple(l);
+    ReplyHelp(*ctx.rb, args[0], kHelp);
   } else {
-    ctx.rb->Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try " +
-                  Upper(args[0]) + " HELP.");
+    ReplyUnknownSubcommand(*ctx.rb, args[0], sub);
   }
   ctx.Done();
 }
@@ -389,18 +385,38 @@ void RegisterConnectionFamily(CommandRegistry& r) {
   };
   add("ping", -1, kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdPing,
       "Ping the server", "1.0.0");
-  add("echo", 2, kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdEcho,
-      "Echo the given string", "1.0.0");
-  add("quit", -1, kAllowBusy | kNoAuth | kFast | kLoading | kStale, kConnAcl | acl_cat::kFast,
-      CmdMode::kConnection, CmdQuit, "Close the connection", "1.0.0");
+  add("echo", 2, kLoading | kStale | kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection,
+      CmdEcho, "Echo the given string", "1.0.0");
+  add("quit", -1, kAllowBusy | kNoScript | kNoAuth | kFast | kLoading | kStale,
+      kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdQuit, "Close the connection", "1.0.0");
   add("select", 2, kLoading | kStale | kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection,
       CmdSelect, "Change the selected database for the current connection", "1.0.0");
   add("hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
       kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdHello, "Handshake with Redis", "6.0.0");
   add("reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
       kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdReset, "Reset the connection", "6.2.0");
-  add("client", -2, kLoading | kStale, kConnAcl | acl_cat::kSlow, CmdMode::kMulti, CmdClient,
-      "A container for client connection commands", "2.4.0");
+  CommandId client =
+      MakeCommand("connection", "client", -2, 0, 0, 0, 0, acl_cat::kSlow, CmdMode::kMulti,
+                  CmdClient, "A container for client connection commands", "2.4.0");
+  // COMMAND INFO/DOCS only; CmdClient dispatches.
+  auto sub = [&](const char* name, int arity, uint32_t flags, const char* summary,
+                 const char* since) {
+    client.subcommands.push_back(MakeCommand("connection", name, arity, flags, 0, 0, 0, kConnAcl,
+                                             CmdMode::kMulti, CmdClient, summary, since));
+  };
+  constexpr uint32_t kSub = kNoScript | kLoading | kStale;
+  sub("client|getname", 2, kSub, "Get the current connection name", "2.6.9");
+  sub("client|help", 2, kLoading | kStale, "Show helpful text about the different subcommands",
+      "5.0.0");
+  sub("client|id", 2, kSub, "Returns the client ID for the current connection", "5.0.0");
+  sub("client|info", 2, kSub, "Returns information about the current client connection.", "6.2.0");
+  sub("client|kill", -3, kAdmin | kSub, "Kill the connection of a client", "2.4.0");
+  sub("client|list", -2, kAdmin | kSub, "Get the list of client connections", "2.4.0");
+  sub("client|no-evict", 3, kAdmin | kSub, "Set client eviction mode for the current connection",
+      "7.0.0");
+  sub("client|reply", 3, kSub, "Instruct the server whether to reply to commands", "3.2.0");
+  sub("client|setname", 3, kSub, "Set the current connection name", "2.6.9");
+  r.Add(std::move(client));
 }
 
 }  // namespace shoal

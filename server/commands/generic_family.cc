@@ -30,6 +30,7 @@
 #include "server/error_strings.h"
 #include "server/multi_key.h"
 #include "server/server_state.h"
+#include "server/subcommand_reply.h"
 #include "server/transaction.h"
 #include "shard/alloc.h"
 #include "shard/glob.h"
@@ -657,16 +658,12 @@ void CmdObject(ArgSlice args, CommandContext& ctx) {
   std::string sub = Lower(args[1]);
   bool keyed = sub == "encoding" || sub == "freq" || sub == "idletime" || sub == "refcount";
   if (!keyed && sub != "help") {
-    std::string msg = "ERR unknown subcommand '";
-    msg.append(args[1].substr(0, 128));
-    msg += "'. Try OBJECT HELP.";
-    return ctx.rb->Error(msg);
+    return ReplyUnknownSubcommand(*ctx.rb, args[0], args[1]);
   }
   if (args.size() != (keyed ? 3u : 2u))
     return ctx.rb->Error("ERR wrong number of arguments for 'object|" + sub + "' command");
   if (sub == "help") {
     static constexpr const char* kHelp[] = {
-        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
@@ -679,12 +676,8 @@ void CmdObject(ArgSlice args, CommandContext& ctx) {
         "REFCOUNT <key>",
         "    Return the number of references of the value associated with the specified",
         "    <key>.",
-        "HELP",
-        "    Prints this help.",
     };
-    ctx.rb->Array(std::size(kHelp));
-    for (const char* line : kHelp) ctx.rb->Simple(line);
-    return;
+    return ReplyHelp(*ctx.rb, args[0], kHelp);
   }
   DbSlice& slice = ctx.slice();
   Slot* s = LookupReadNoTouch(slice, ctx.db_index, args[2]);
@@ -820,12 +813,10 @@ void RegisterGenericFamily(CommandRegistry& r) {
   add("persist", 2, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdPersist,
       "Remove the expiration from a key", "2.2.0");
 
-  // OBJECT: routed by its key (argument 2); OBJECT HELP has none, hence kNoMandatoryKeys.
-  // Redis shows the container itself with no flags and keys 0 0 0; its subcommands carry the
-  // real ones (listed below for COMMAND INFO/DOCS).
-  CommandId object =
-      MakeCommand("generic", "object", -2, kNoMandatoryKeys, 2, 2, 1, kSlowAcl, kShard, CmdObject,
-                  "A container for object introspection commands", "2.2.3");
+  // OBJECT: the container has no flags and no keys, as in Redis; each invocation is routed by
+  // its subcommand's keys (KeyPositions), so OBJECT ENCODING k runs on k's shard.
+  CommandId object = MakeCommand("generic", "object", -2, 0, 0, 0, 0, kSlowAcl, kShard, CmdObject,
+                                 "A container for object introspection commands", "2.2.3");
   constexpr uint64_t kObjAcl = kKsRead | kSlowAcl;
   object.subcommands.push_back(
       MakeCommand("generic", "object|encoding", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard, CmdObject,

@@ -21,6 +21,7 @@
 #include "server/connection.h"
 #include "server/error_strings.h"
 #include "server/server_state.h"
+#include "server/subcommand_reply.h"
 #include "server/transaction.h"
 #include "shard/alloc.h"
 #include "shard/evict.h"
@@ -298,8 +299,7 @@ void CmdMemory(ArgSlice args, CommandContext& ctx) {
   static constexpr const char* kSubs[] = {"usage", "stats",        "doctor",
                                           "purge", "malloc-stats", "help"};
   if (std::find(std::begin(kSubs), std::end(kSubs), sub) == std::end(kSubs)) {
-    ctx.rb->Error("ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) +
-                  "'. Try MEMORY HELP.");
+    ReplyUnknownSubcommand(*ctx.rb, args[0], args[1]);
     return ctx.Done();
   }
   if (sub == "usage" ? args.size() < 3 : args.size() != 2) {
@@ -334,7 +334,6 @@ void CmdMemory(ArgSlice args, CommandContext& ctx) {
     ctx.Done();
   } else {
     static constexpr const char* kHelp[] = {
-        "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "DOCTOR",
         "    Return memory problems reports.",
         "MALLOC-STATS",
@@ -346,11 +345,8 @@ void CmdMemory(ArgSlice args, CommandContext& ctx) {
         "USAGE <key> [SAMPLES <count>]",
         "    Return memory in bytes used by <key> and its value. Nested values are",
         "    sampled up to <count> times (default: 5, 0 means sample all).",
-        "HELP",
-        "    Prints this help.",
     };
-    ctx.rb->Array(std::size(kHelp));
-    for (const char* line : kHelp) ctx.rb->Simple(line);
+    ReplyHelp(*ctx.rb, args[0], kHelp);
     ctx.Done();
   }
 }
@@ -369,10 +365,10 @@ void RegisterMemoryFamily(CommandRegistry& r) {
   using namespace cmd_flag;
   using CmdMode::kMulti;
   constexpr uint64_t kSlow = acl_cat::kSlow;
-  // Routed by the USAGE key (argument 2, optional so that the keyless subcommands route);
-  // COMMAND INFO/DOCS list the subcommands with their own flags and keys.
-  CommandId memory = MakeCommand("server", "memory", -2, kNoMandatoryKeys, 2, 2, 1, kSlow, kMulti,
-                                 CmdMemory, "A container for memory diagnostics commands", "4.0.0");
+  // The container has no flags and no keys; an invocation's keys are its subcommand's
+  // (KeyPositions), so MEMORY USAGE k finds k.
+  CommandId memory = MakeCommand("server", "memory", -2, 0, 0, 0, 0, kSlow, kMulti, CmdMemory,
+                                 "A container for memory diagnostics commands", "4.0.0");
   auto sub = [&](const char* name, int arity, uint32_t flags, int key, uint64_t acl,
                  const char* summary) {
     memory.subcommands.push_back(MakeCommand("server", name, arity, flags, key, key, key ? 1 : 0,

@@ -19,6 +19,7 @@
 #include "server/connection.h"
 #include "server/error_strings.h"
 #include "server/server_state.h"
+#include "server/subcommand_reply.h"
 #include "server/transaction.h"
 #include "shard/clock.h"
 #include "shard/glob.h"
@@ -404,54 +405,205 @@ bool ConfigImpl(ArgSlice args, CommandContext& ctx) {
     return true;
   } else if (EqNoCase(sub, "help")) {
     static const char* kHelp[] = {
-        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GET <pattern>",
         "    Return parameters matching the glob-like <pattern> and their values.",
         "SET <directive> <value>",
         "    Set the configuration <directive> to <value>.",
         "RESETSTAT",
         "    Reset statistics reported by the INFO command.",
-        "HELP",
-        "    Print this help.",
     };
-    rb.Array(std::size(kHelp));
-    for (const char* l : kHelp) rb.Simple(l);
+    ReplyHelp(rb, args[0], kHelp);
   } else {
-    rb.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try CONFIG HELP.");
+    ReplyUnknownSubcommand(rb, args[0], sub);
   }
   return false;
 }
 
 // ---- COMMAND ----
+// Redis's addReplyCommandInfo / addReplyCommandDocs and their helpers (server.c), field for field.
+void ReplyStatusSet(protocol::ReplyBuilder& rb, const std::vector<std::string_view>& names) {
+  rb.Set(names.size());
+  for (auto n : names) rb.Simple(n);
+}
+
+void ReplyKeySpecs(protocol::ReplyBuilder& rb, std::span<const KeySpec> specs) {
+  rb.Set(specs.size());
+  for (const KeySpec& ks : specs) {
+    rb.Map(ks.notes != nullptr ? 4 : 3);
+    if (ks.notes != nullptr) {
+      rb.Bulk("notes");
+      rb.Bulk(ks.notes);
+    }
+    rb.Bulk("flags");
+    ReplyStatusSet(rb, KeyFlagNames(ks.flags));
+    rb.Bulk("begin_search");
+    rb.Map(2);
+    rb.Bulk("type");
+    switch (ks.begin.type) {
+      case KeySpec::Begin::kIndex:
+        rb.Bulk("index");
+        rb.Bulk("spec");
+        rb.Map(1);
+        rb.Bulk("index");
+        rb.Integer(ks.begin.pos);
+        break;
+      case KeySpec::Begin::kKeyword:
+        rb.Bulk("keyword");
+        rb.Bulk("spec");
+        rb.Map(2);
+        rb.Bulk("keyword");
+        rb.Bulk(ks.begin.keyword);
+        rb.Bulk("startfrom");
+        rb.Integer(ks.begin.startfrom);
+        break;
+      case KeySpec::Begin::kUnknown:
+        rb.Bulk("unknown");
+        rb.Bulk("spec");
+        rb.Map(0);
+        break;
+    }
+    rb.Bulk("find_keys");
+    rb.Map(2);
+    rb.Bulk("type");
+    switch (ks.find.type) {
+      case KeySpec::Find::kRange:
+        rb.Bulk("range");
+        rb.Bulk("spec");
+        rb.Map(3);
+        rb.Bulk("lastkey");
+        rb.Integer(ks.find.lastkey);
+        rb.Bulk("keystep");
+        rb.Integer(ks.find.keystep);
+        rb.Bulk("limit");
+        rb.Integer(ks.find.limit);
+        break;
+      case KeySpec::Find::kKeynum:
+        rb.Bulk("keynum");
+        rb.Bulk("spec");
+        rb.Map(3);
+        rb.Bulk("keynumidx");
+        rb.Integer(ks.find.keynumidx);
+        rb.Bulk("firstkey");
+        rb.Integer(ks.find.firstkey);
+        rb.Bulk("keystep");
+        rb.Integer(ks.find.keystep);
+        break;
+      case KeySpec::Find::kUnknown:
+        rb.Bulk("unknown");
+        rb.Bulk("spec");
+        rb.Map(0);
+        break;
+    }
+  }
+}
+
 void ReplyCommandInfo(protocol::ReplyBuilder& rb, const CommandId& c) {
   rb.Array(10);
   rb.Bulk(c.name);
   rb.Integer(c.arity);
-  auto flags = FlagNames(c.flags);
-  if (c.getkeys != nullptr) flags.push_back("movablekeys");  // keys depend on the arguments
-  rb.Set(flags.size());
-  for (auto f : flags) rb.Simple(f);
-  rb.Integer(c.first_key);
-  rb.Integer(c.last_key);
-  rb.Integer(c.step);
-  auto acl = AclNames(c.acl);
-  rb.Set(acl.size());
-  for (auto a : acl) rb.Simple(a);
-  rb.Set(0);    // tips
-  rb.Array(0);  // key specs: not described yet (first/last/step above are exact)
+  ReplyStatusSet(rb, FlagNames(c.flags));
+  rb.Integer(c.legacy.first);
+  rb.Integer(c.legacy.last);
+  rb.Integer(c.legacy.step);
+  ReplyStatusSet(rb, AclNames(c.acl));
+  size_t ntips = c.doc != nullptr ? c.doc->tips.size() : 0;
+  rb.Set(ntips);
+  for (size_t i = 0; i < ntips; ++i) rb.Bulk(c.doc->tips[i]);
+  ReplyKeySpecs(rb, c.key_specs);
+  if (c.subcommands.empty()) return rb.Set(0);
   rb.Array(c.subcommands.size());
   for (const auto& sc : c.subcommands) ReplyCommandInfo(rb, sc);
 }
 
+void ReplyCommandArgs(protocol::ReplyBuilder& rb, const std::vector<CommandArg>& args) {
+  static constexpr std::string_view kTypes[] = {
+      "string", "integer", "double", "key", "pattern", "unix-time", "pure-token", "oneof", "block"};
+  rb.Array(args.size());
+  for (const CommandArg& a : args) {
+    bool nested = a.type == CommandArg::Type::kOneOf || a.type == CommandArg::Type::kBlock;
+    rb.Map(2 + (a.key_spec_index != -1) + (a.token != nullptr) + (a.summary != nullptr) +
+           (a.since != nullptr) + (a.deprecated_since != nullptr) + (a.flags != 0) + nested);
+    rb.Bulk("name");
+    rb.Bulk(a.name);
+    rb.Bulk("type");
+    rb.Bulk(kTypes[static_cast<size_t>(a.type)]);
+    auto opt = [&rb](std::string_view field, const char* v) {
+      if (v == nullptr) return;
+      rb.Bulk(field);
+      rb.Bulk(v);
+    };
+    if (a.key_spec_index != -1) {
+      rb.Bulk("key_spec_index");
+      rb.Integer(a.key_spec_index);
+    }
+    opt("token", a.token);
+    opt("summary", a.summary);
+    opt("since", a.since);
+    opt("deprecated_since", a.deprecated_since);
+    if (a.flags != 0) {
+      rb.Bulk("flags");
+      std::vector<std::string_view> names;
+      if (a.flags & arg_flag::kOptional) names.push_back("optional");
+      if (a.flags & arg_flag::kMultiple) names.push_back("multiple");
+      if (a.flags & arg_flag::kMultipleToken) names.push_back("multiple_token");
+      ReplyStatusSet(rb, names);
+    }
+    if (nested) {
+      rb.Bulk("arguments");
+      ReplyCommandArgs(rb, a.args);
+    }
+  }
+}
+
+// The value of one COMMAND DOCS entry (the caller writes the name).
 void ReplyCommandDocs(protocol::ReplyBuilder& rb, const CommandId& c) {
-  rb.Bulk(c.name);
-  rb.Map(3);
+  static const CommandDoc kNoDoc;
+  const CommandDoc& d = c.doc != nullptr ? *c.doc : kNoDoc;
+  rb.Map(3 + (d.complexity != nullptr) + (d.doc_flags != 0) + (d.deprecated_since != nullptr) +
+         (d.replaced_by != nullptr) + !d.history.empty() + !d.args.empty() +
+         !c.subcommands.empty());
   rb.Bulk("summary");
   rb.Bulk(c.summary);
   rb.Bulk("since");
   rb.Bulk(c.since);
   rb.Bulk("group");
   rb.Bulk(c.group);
+  auto opt = [&rb](std::string_view field, const char* v) {
+    if (v == nullptr) return;
+    rb.Bulk(field);
+    rb.Bulk(v);
+  };
+  opt("complexity", d.complexity);
+  if (d.doc_flags != 0) {
+    rb.Bulk("doc_flags");
+    std::vector<std::string_view> names;
+    if (d.doc_flags & doc_flag::kDocDeprecated) names.push_back("deprecated");
+    if (d.doc_flags & doc_flag::kDocSyscmd) names.push_back("syscmd");
+    ReplyStatusSet(rb, names);
+  }
+  opt("deprecated_since", d.deprecated_since);
+  opt("replaced_by", d.replaced_by);
+  if (!d.history.empty()) {
+    rb.Bulk("history");
+    rb.Set(d.history.size());
+    for (const auto& [since, change] : d.history) {
+      rb.Array(2);
+      rb.Bulk(since);
+      rb.Bulk(change);
+    }
+  }
+  if (!d.args.empty()) {
+    rb.Bulk("arguments");
+    ReplyCommandArgs(rb, d.args);
+  }
+  if (!c.subcommands.empty()) {
+    rb.Bulk("subcommands");
+    rb.Map(c.subcommands.size());
+    for (const auto& sc : c.subcommands) {
+      rb.Bulk(sc.name);
+      ReplyCommandDocs(rb, sc);
+    }
+  }
 }
 
 void CmdCommand(ArgSlice args, CommandContext& ctx) {
@@ -475,7 +627,7 @@ void CmdCommand(ArgSlice args, CommandContext& ctx) {
     }
     rb.Array(args.size() - 2);
     for (size_t i = 2; i < args.size(); ++i) {
-      const CommandId* c = reg.Find(args[i]);
+      const CommandId* c = reg.FindByFullName(args[i]);
       if (c == nullptr)
         rb.NullArray();
       else
@@ -487,10 +639,13 @@ void CmdCommand(ArgSlice args, CommandContext& ctx) {
       for (const auto& c : reg.all()) list.push_back(&c);
     } else {
       for (size_t i = 2; i < args.size(); ++i)
-        if (const CommandId* c = reg.Find(args[i])) list.push_back(c);
+        if (const CommandId* c = reg.FindByFullName(args[i])) list.push_back(c);
     }
     rb.Map(list.size());
-    for (const CommandId* c : list) ReplyCommandDocs(rb, *c);
+    for (const CommandId* c : list) {
+      rb.Bulk(c->name);
+      ReplyCommandDocs(rb, *c);
+    }
   } else if (EqNoCase(sub, "list")) {
     std::string pattern;
     std::string aclcat;
@@ -524,31 +679,31 @@ void CmdCommand(ArgSlice args, CommandContext& ctx) {
     if (args.size() < 4)
       return rb.Error(std::string("ERR wrong number of arguments for 'command|") +
                       (with_flags ? "getkeysandflags" : "getkeys") + "' command");
-    const CommandId* c = reg.Find(args[2]);
-    if (c == nullptr) return rb.Error("ERR Invalid command specified");
+    // Redis's getKeysSubcommandImpl, checks in its order.
     ArgSlice inner = args.subspan(2);
+    const CommandId* c = reg.Lookup(inner);
+    if (c == nullptr) return rb.Error("ERR Invalid command specified");
+    if (!c->has_keys()) return rb.Error("ERR The command has no key arguments");
     int argc = static_cast<int>(inner.size());
-    std::vector<uint32_t> pos;
-    if ((c->arity > 0 && argc != c->arity) || argc < -c->arity ||
-        !CommandRegistry::KeyPositions(*c, inner, &pos))
+    if ((c->arity > 0 && argc != c->arity) || argc < -c->arity)
       return rb.Error("ERR Invalid number of arguments specified for command");
-    if (pos.empty()) return rb.Error("ERR The command has no key arguments");
-    rb.Array(pos.size());
-    for (uint32_t p : pos) {
-      if (with_flags) {
-        rb.Array(2);
-        rb.Bulk(inner[p]);
-        bool write = c->flags & cmd_flag::kWrite;
-        rb.Set(write ? 2 : 1);
-        rb.Simple(write ? "RW" : "RO");
-        if (write) rb.Simple("update");
-      } else {
-        rb.Bulk(inner[p]);
+    std::vector<KeyRef> keys;
+    if (!CommandRegistry::KeysWithFlags(*c, inner, &keys)) {
+      if (c->flags & cmd_flag::kNoMandatoryKeys) return rb.Array(0);
+      return rb.Error("ERR Invalid arguments specified for command");
+    }
+    rb.Array(keys.size());
+    for (const KeyRef& k : keys) {
+      if (!with_flags) {
+        rb.Bulk(inner[k.pos]);
+        continue;
       }
+      rb.Array(2);
+      rb.Bulk(inner[k.pos]);
+      ReplyStatusSet(rb, KeyFlagNames(k.flags));
     }
   } else if (EqNoCase(sub, "help")) {
     static const char* kHelp[] = {
-        "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "(no subcommand)",
         "    Return details about all Redis commands.",
         "COUNT",
@@ -567,13 +722,10 @@ void CmdCommand(ArgSlice args, CommandContext& ctx) {
         "    Return the keys from a full Redis command.",
         "GETKEYSANDFLAGS <full-command>",
         "    Return the keys and the access flags from a full Redis command.",
-        "HELP",
-        "    Print this help.",
     };
-    rb.Array(std::size(kHelp));
-    for (const char* l : kHelp) rb.Simple(l);
+    ReplyHelp(rb, args[0], kHelp);
   } else {
-    rb.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try COMMAND HELP.");
+    ReplyUnknownSubcommand(rb, args[0], sub);
   }
 }
 
@@ -636,19 +788,14 @@ void CmdDebug(ArgSlice args, CommandContext& ctx) {
     ctx.rb->Ok();
   } else if (EqNoCase(sub, "help") && args.size() == 2) {
     static const char* kHelp[] = {
-        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "LOG <message>",
         "    Write <message> to the server log.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
-        "HELP",
-        "    Print this help.",
     };
-    ctx.rb->Array(std::size(kHelp));
-    for (const char* l : kHelp) ctx.rb->Simple(l);
+    ReplyHelp(*ctx.rb, args[0], kHelp);
   } else {
-    ctx.rb->Error("ERR unknown subcommand or wrong number of arguments for '" +
-                  std::string(sub.substr(0, 128)) + "'. Try DEBUG HELP.");
+    ReplySubcommandSyntaxError(*ctx.rb, args[0], sub);
   }
   ctx.Done();
 }
@@ -663,10 +810,42 @@ void RegisterServerFamily(CommandRegistry& r) {
   };
   add("info", -1, kLoading | kStale, acl_cat::kSlow | acl_cat::kDangerous, CmdMode::kMulti, CmdInfo,
       "Get information and statistics about the server", "1.0.0");
-  add("config", -2, 0, acl_cat::kSlow, CmdMode::kMulti, CmdConfig,
-      "A container for server configuration commands", "2.0.0");
-  add("command", -1, kLoading | kStale, acl_cat::kSlow | acl_cat::kConnection, CmdMode::kConnection,
-      CmdCommand, "Get array of Redis command details", "2.8.13");
+  // CONFIG and COMMAND list their subcommands for COMMAND INFO/DOCS; the handlers dispatch.
+  CommandId config =
+      MakeCommand("server", "config", -2, 0, 0, 0, 0, acl_cat::kSlow, CmdMode::kMulti, CmdConfig,
+                  "A container for server configuration commands", "2.0.0");
+  auto config_sub = [&](const char* name, int arity, uint32_t flags, const char* summary,
+                        const char* since) {
+    config.subcommands.push_back(MakeCommand("server", name, arity, flags, 0, 0, 0, 0,
+                                             CmdMode::kMulti, CmdConfig, summary, since));
+  };
+  constexpr uint32_t kConfigSub = kAdmin | kNoScript | kLoading | kStale;
+  config_sub("config|get", -3, kConfigSub, "Get the values of configuration parameters", "2.0.0");
+  config_sub("config|help", 2, kLoading | kStale,
+             "Show helpful text about the different subcommands", "5.0.0");
+  config_sub("config|resetstat", 2, kConfigSub, "Reset the stats returned by INFO", "2.0.0");
+  config_sub("config|set", -4, kConfigSub, "Set configuration parameters to the given values",
+             "2.0.0");
+  r.Add(std::move(config));
+  CommandId command = MakeCommand("server", "command", -1, kLoading | kStale, 0, 0, 0,
+                                  acl_cat::kSlow | acl_cat::kConnection, CmdMode::kConnection,
+                                  CmdCommand, "Get array of Redis command details", "2.8.13");
+  auto command_sub = [&](const char* name, int arity, const char* summary, const char* since) {
+    command.subcommands.push_back(MakeCommand("server", name, arity, kLoading | kStale, 0, 0, 0,
+                                              acl_cat::kConnection, CmdMode::kConnection,
+                                              CmdCommand, summary, since));
+  };
+  command_sub("command|count", 2, "Get total number of Redis commands", "2.8.13");
+  command_sub("command|docs", -2, "Get array of specific Redis command documentation", "7.0.0");
+  command_sub("command|getkeys", -4, "Extract keys given a full Redis command", "2.8.13");
+  command_sub("command|getkeysandflags", -4,
+              "Extract keys and access flags given a full Redis command", "7.0.0");
+  command_sub("command|help", 2, "Show helpful text about the different subcommands", "5.0.0");
+  command_sub("command|info", -2,
+              "Get array of specific Redis command details, or all when no argument is given.",
+              "2.8.13");
+  command_sub("command|list", -2, "Get an array of Redis command names", "7.0.0");
+  r.Add(std::move(command));
   add("time", 1, kLoading | kStale | kFast, acl_cat::kFast, CmdMode::kConnection, CmdTime,
       "Return the current server time", "2.6.0");
   add("shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy,
