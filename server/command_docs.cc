@@ -181,8 +181,10 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "decrement", .type = kInteger}}}},
     {"del", {.complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
+    {"discard", {.complexity = "O(N), when N is the number of queued commands"}},
     {"echo", {.complexity = "O(1)", .args = {
         {.name = "message", .type = kString}}}},
+    {"exec", {.complexity = "Depends on commands in the transaction"}},
     {"exists", {.complexity = "O(N) where N is the number of keys to check.", .history = {{"3.0.3", "Accepts multiple `key` arguments."}}, .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
     {"expire", {.complexity = "O(1)", .history = {{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}, .args = {
@@ -395,6 +397,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "key_value", .type = kBlock, .flags = kMultiple, .args = {
           {.name = "key", .type = kKey, .key_spec_index = 0},
           {.name = "value", .type = kString}}}}}},
+    {"multi", {.complexity = "O(1)"}},
     {"object", {.complexity = "Depends on subcommand."}},
     {"object|encoding", {.complexity = "O(1)", .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
@@ -583,6 +586,9 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"type", {.complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
     {"unlink", {.complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
+    {"unwatch", {.complexity = "O(1)"}},
+    {"watch", {.complexity = "O(1) for every key.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
     {"zadd", {.complexity = "O(log(N)) for each item added, where N is the number of elements in the sorted set.", .history = {{"2.4.0", "Accepts multiple elements."}, {"3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."}, {"6.2.0", "Added the `GT` and `LT` options."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},

@@ -249,6 +249,8 @@ const std::vector<KeySpecRow>& KeySpecTable() {
      {{kRO, Index(1), Range(0, 1, 0)}}},
     {"unlink",
      {{kRM | kDelete, Index(1), Range(-1, 1, 0)}}},
+    {"watch",
+     {{kRO, Index(1), Range(-1, 1, 0)}}},
     {"zadd",
      {{kRW | kUpdate, Index(1), Range(0, 1, 0)}}},
     {"zcard",

@@ -32,6 +32,7 @@ class Shard;
 // Settings the shards read on their own threads; written by CONFIG SET on any thread.
 struct ShardSettings {
   static inline std::atomic<int> hz{10};  // active expiry runs hz times per second
+  static inline std::atomic<int64_t> active_expire{1};  // DEBUG SET-ACTIVE-EXPIRE
   // Collection encoding thresholds (Redis's config names; CONFIG SET takes effect for the next
   // write that checks them, as in Redis).
   static inline std::atomic<int64_t> hash_max_listpack_entries{512};

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <cinttypes>
 #include <cstdio>
 #include <memory>
@@ -786,10 +787,17 @@ void CmdDebug(ArgSlice args, CommandContext& ctx) {
   if (EqNoCase(sub, "log") && args.size() == 3) {
     spdlog::warn("DEBUG LOG: {}", args[2]);
     ctx.rb->Ok();
+  } else if (EqNoCase(sub, "set-active-expire") && args.size() == 3) {
+    ShardSettings::active_expire.store(std::atoi(std::string(args[2]).c_str()) != 0 ? 1 : 0);
+    ctx.rb->Ok();
   } else if (EqNoCase(sub, "help") && args.size() == 2) {
     static const char* kHelp[] = {
         "LOG <message>",
         "    Write <message> to the server log.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not",
+        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        "    default.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
     };
