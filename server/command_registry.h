@@ -78,6 +78,10 @@ using CmdHandler = void (*)(ArgSlice args, CommandContext& ctx);
 // cannot hold the keys (answered as an arity error); a bad numkeys the command reports itself
 // should return true with the keys it can find.
 using GetKeysFn = bool (*)(ArgSlice args, std::vector<uint32_t>* out);
+// kMulti commands that read keys their key positions do not name (SORT's BY/GET patterns): true
+// when this invocation must run on the coordinator (a Transaction over the shards it reads) even
+// though its keys share one shard. Called by the router on the connection's thread.
+using CoordinateFn = bool (*)(ArgSlice args);
 
 struct CommandId {
   std::string name;  // lower case
@@ -93,6 +97,7 @@ struct CommandId {
   const char* summary = "";
   const char* since = "1.0.0";
   GetKeysFn getkeys = nullptr;         // extra keys beyond first/last/step (Redis's getkeys_proc)
+  CoordinateFn coordinate = nullptr;   // kMulti: see CoordinateFn
   std::vector<CommandId> subcommands;  // COMMAND INFO/DOCS only; dispatch is in the handler
   uint32_t index = 0;                  // dense id for per-command stats
 };
