@@ -692,12 +692,16 @@ class PatternSort {
     r->by_.Init(r->sorter_.size());
     for (size_t i = 0; i < r->sorter_.size(); ++i)
       r->by_.Add(static_cast<uint32_t>(i), by, r->sorter_.elem(i));
-    r->tx_->Hop([r](Shard& s) { r->by_.Run(s, r->db_); }, false,
-                [run] {
+    // Without GET keys to read or a list to store, nothing follows the sort: this hop concludes.
+    const auto& gets = r->sorter_.options().gets;
+    bool last = r->store_pos_ == 0 && std::none_of(gets.begin(), gets.end(), FormsKeys);
+    r->tx_->Hop([r](Shard& s) { r->by_.Run(s, r->db_); }, last,
+                [run, last] {
                   PatternSort* r = run.get();
                   // The ALPHA BY values stay views into by_, which lives as long as the sorter.
                   r->error_ = r->sorter_.Sort(
                       [r](size_t i, char*, std::string_view* v) { return r->by_.Get(i, v); });
+                  if (last) return Reply(run);
                   if (!r->error_.empty()) return Finish(run);
                   ReadGets(run);
                 });
