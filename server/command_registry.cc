@@ -217,7 +217,8 @@ CommandId MakeCommand(const char* group, const char* name, int arity, uint32_t f
   static constexpr std::string_view kRunInMulti[] = {"multi", "exec", "discard",
                                                      "watch", "quit", "reset"};
   for (std::string_view n : kRunInMulti) c.runs_in_multi |= Lower(c.name) == n;
-  c.coordinator_only = Lower(c.name) == "watch";  // registers the connection's own state
+  // WATCH registers the connection's own state: never through the single-shard shortcut.
+  if (Lower(c.name) == "watch") c.coordinate = [](ArgSlice) { return true; };
   return c;
 }
 

@@ -89,6 +89,10 @@ using CmdHandler = void (*)(ArgSlice args, CommandContext& ctx);
 // cannot hold the keys (answered as an arity error); a bad numkeys the command reports itself
 // should return true with the keys it can find.
 using GetKeysFn = bool (*)(ArgSlice args, std::vector<uint32_t>* out);
+// kMulti commands that read keys their key positions do not name (SORT's BY/GET patterns): true
+// when this invocation must run on the coordinator (a Transaction over the shards it reads) even
+// though its keys share one shard. Called by the router on the connection's thread.
+using CoordinateFn = bool (*)(ArgSlice args);
 
 struct CommandId {
   std::string name;  // lower case
@@ -104,11 +108,9 @@ struct CommandId {
   const char* summary = "";
   const char* since = "1.0.0";
   GetKeysFn getkeys = nullptr;         // extra keys beyond first/last/step (Redis's getkeys_proc)
+  CoordinateFn coordinate = nullptr;   // kMulti: see CoordinateFn
   std::vector<CommandId> subcommands;  // COMMAND INFO/DOCS only; dispatch is in the handler
   uint32_t index = 0;                  // dense id for per-command stats
-  // kMulti commands that need their connection (WATCH): never run through the single-shard
-  // shortcut, which runs a command on its keys' shard without one.
-  bool coordinator_only = false;
   // Runs at once inside MULTI instead of being queued (MULTI EXEC DISCARD WATCH QUIT RESET).
   bool runs_in_multi = false;
   // Filled by CommandRegistry::Add (also for subcommands):

@@ -377,9 +377,11 @@ bool Connection::Route(uint32_t i) {
       int64_t target = -1;
       if (cid->mode == CmdMode::kShard) {
         target = keys.empty() ? home_->id() : set.ShardOf(pc.args[keys[0]]);
-      } else if (!keys.empty() && !(cid->flags & cmd_flag::kBlocking) && !cid->coordinator_only) {
+      } else if (!keys.empty() && !(cid->flags & cmd_flag::kBlocking) &&
+                 (cid->coordinate == nullptr || !cid->coordinate(pc.args))) {
         // A multi-key command whose keys share one shard runs there like a single-key one
-        // (not a blocking one: it may have to wait, which only the coordinator path can do).
+        // (not a blocking one: it may have to wait, which only the coordinator path can do; nor
+        // one that reads keys on other shards than its own keys', as SORT's BY/GET patterns).
         target = set.ShardOf(pc.args[keys[0]]);
         for (size_t k = 1; k < keys.size() && target >= 0; ++k)
           if (set.ShardOf(pc.args[keys[k]]) != target) target = -1;

@@ -1,12 +1,18 @@
 // SORT and SORT_RO (Redis 7.0 sort.c semantics) on lists, sets and sorted sets: BY, LIMIT, GET
 // (#, key patterns, key->field hash patterns), ASC/DESC, ALPHA, STORE.
 //
-// Sharding: the keys a BY/GET pattern forms are read on the sorted key's shard, so a pattern is
-// accepted only when every key it can form lives there: always with one shard, otherwise when
-// the pattern's hash slot (Redis Cluster's patternHashSlot: a {tag} before any wildcard) maps to
-// the key's shard; anything else gets Redis's cluster-mode error. The STORE destination may live
-// elsewhere: it is a key of the command (SortKeys), and the store runs as a second phase
-// (RunPhases) on its shard with the list built by the first.
+// Sharding: a BY/GET pattern may form keys on any shard, as in a standalone Redis. Three ways to
+// run, chosen by where the keys live:
+//  - Local: every key the patterns form lives on the sorted key's shard (one shard, no pattern
+//    that forms keys, or a pattern whose {tag} maps there: Redis Cluster's patternHashSlot). The
+//    command runs on that shard and reads pattern keys there; a STORE destination on another
+//    shard is written by a second phase (RunPhases) with the list built by the first.
+//  - Across shards: otherwise SortNeedsAllShards tells the router to send the command to the
+//    coordinator, which runs it as one armed transaction over every shard (PatternSort): the
+//    sorted key's shard copies the elements out, every shard reads the BY keys it owns, the
+//    coordinator sorts, every shard reads the GET keys it owns for the LIMIT range, and the
+//    STORE destination's shard writes the result in the concluding hop. Every shard is parked
+//    from the arm to that hop, so no client observes or interleaves anything in between.
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -24,6 +30,7 @@
 #include "server/multi_key.h"
 #include "server/server_state.h"
 #include "server/string_util.h"
+#include "server/transaction.h"
 #include "shard/intset.h"
 #include "shard/key_slot.h"
 #include "shard/listpack.h"
@@ -40,12 +47,6 @@ using protocol::ReplyBuilder;
 using Slot = DbSlice::Slot;
 
 constexpr char kScoreError[] = "ERR One or more scores can't be converted into double";
-constexpr char kByDenied[] =
-    "ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may be in "
-    "different slots.";
-constexpr char kGetDenied[] =
-    "ERR GET option of SORT denied in Cluster mode when keys formed by the pattern may be in "
-    "different slots.";
 
 // Bytes an element printed as text may need (an int64 and its NUL).
 constexpr size_t kScratch = 24;
@@ -60,6 +61,60 @@ struct SortOptions {
   std::vector<std::string_view> gets;
   uint32_t store_pos = 0;  // argument index of the STORE key; 0: no STORE
 };
+
+// lookupKeyByPattern's "#": the element itself (Redis compares the C string).
+bool IsElementPattern(std::string_view p) {
+  return !p.empty() && p[0] == '#' && (p.size() == 1 || p[1] == '\0');
+}
+
+// Whether a GET/BY pattern forms keys: it has a '*' (Redis searches the C string) and is not "#".
+bool FormsKeys(std::string_view p) {
+  return !IsElementPattern(p) && CStr(p).find('*') != std::string_view::npos;
+}
+
+// lookupKeyByPattern's key: the pattern with its first '*' replaced by subst, and the hash field
+// after "->" (empty: the key's string value). False when the pattern forms no key. Redis searches
+// the C string for '*' and "->" but measures the pattern by its full length.
+bool FormPatternKey(std::string_view pattern, std::string_view subst, std::string* key,
+                    std::string_view* field) {
+  if (IsElementPattern(pattern)) return false;
+  std::string_view cpat = CStr(pattern);
+  size_t star = cpat.find('*');
+  if (star == std::string_view::npos) return false;
+  size_t arrow = cpat.find("->", star + 1);
+  *field = {};
+  if (arrow != std::string_view::npos && arrow + 2 < pattern.size() && pattern[arrow + 2] != '\0')
+    *field = pattern.substr(arrow + 2);
+  size_t postfix = pattern.size() - star - 1 - (field->empty() ? 0 : field->size() + 2);
+  key->assign(pattern.substr(0, star));
+  key->append(subst);
+  key->append(pattern.substr(star + 1, postfix));
+  return true;
+}
+
+// Reads what a formed key names on this shard: the key's string value, or with a field, the
+// hash field. False when missing or of another type. Integers are printed into scratch; other
+// views point into shard data (valid until the shard runs anything else).
+bool ReadPatternKey(DbSlice& slice, DbIndex db, std::string_view key, std::string_view field,
+                    char* scratch, std::string_view* out) {
+  Slot* s = slice.FindAndTouch(db, key);
+  if (s == nullptr) return false;
+  const Entry* e = s->entry();
+  if (field.empty()) {
+    if (e->type() != ObjType::kString) return false;
+    *out = e->StringBytes(scratch);
+    return true;
+  }
+  if (e->type() != ObjType::kHash) return false;
+  if (e->enc() != ObjEnc::kListPack)
+    return static_cast<const StrMap*>(e->object())->Find(field, out);
+  auto* lpp = static_cast<uint8_t*>(e->object());
+  uint8_t* p = lp::First(lpp);
+  if (p != nullptr) p = lp::Find(lpp, p, field, 1);
+  if (p == nullptr) return false;
+  *out = lp::Get(lp::Next(lpp, p)).Str(scratch);
+  return true;
+}
 
 // Redis Cluster's patternHashSlot: the slot of every key the pattern can form, or -1 when they
 // may hash anywhere (a wildcard or escape before a complete non-empty {tag}).
@@ -81,10 +136,10 @@ int PatternHashSlot(std::string_view p) {
   return Crc16(p) & (kNumKeySlots - 1);
 }
 
-// Whether the keys formed by pattern live on the shard of `key`.
+// Whether every key the pattern forms lives on the shard of `key`.
 bool PatternOnKeyShard(std::string_view pattern, std::string_view key) {
   const ShardSet& shards = *Server().shards;
-  if (shards.size() == 1) return true;
+  if (shards.size() == 1 || !FormsKeys(pattern)) return true;
   int slot = PatternHashSlot(pattern);
   return slot >= 0 && static_cast<uint32_t>(slot) % shards.size() == shards.ShardOf(key);
 }
@@ -113,18 +168,33 @@ std::string ParseSort(ArgSlice args, bool readonly, SortOptions* o) {
       if (CStr(p).find('*') == std::string_view::npos) {
         o->dontsort = true;
       } else {
-        if (!PatternOnKeyShard(p, args[1])) return kByDenied;
         o->by = p;
       }
     } else if (EqNoCaseC(a, "get") && left >= 1) {
-      std::string_view p = args[++j];
-      if (CStr(p) != "#" && !PatternOnKeyShard(p, args[1])) return kGetDenied;
-      o->gets.push_back(p);
+      o->gets.push_back(args[++j]);
     } else {
       return errors::kSyntax;
     }
   }
   return "";
+}
+
+// Whether the parsed command reads pattern keys that may live off the sorted key's shard.
+bool PatternsLeaveKeyShard(ArgSlice args, const SortOptions& o) {
+  if (!o.dontsort && !o.by.empty() && !PatternOnKeyShard(o.by, args[1])) return true;
+  for (std::string_view g : o.gets)
+    if (!PatternOnKeyShard(g, args[1])) return true;
+  return false;
+}
+
+// The command table's routing hook: true sends the command to the coordinator, which runs it
+// over every shard, even when its keys share one shard. Invalid options: false (the shard that
+// runs it replies the error).
+template <bool kReadOnly>
+bool SortNeedsAllShards(ArgSlice args) {
+  if (Server().shards->size() == 1) return false;
+  SortOptions o;
+  return ParseSort(args, kReadOnly, &o).empty() && PatternsLeaveKeyShard(args, o);
 }
 
 // sortGetKeys: the STORE destination (the last STORE wins, as in the parser). Arguments of LIMIT,
@@ -176,47 +246,65 @@ struct Item {
   double score = 0;
 };
 
-// The shard part of a sort, on the sorted key's shard (which also holds every key the BY/GET
-// patterns form). Views point into shard data or into `digits_`; they stay valid while the
-// command runs on this shard, which mutates nothing but the sorted-set conversion done before
-// collecting.
+// The sort itself, apart from where pattern keys are read: Collect runs on the sorted key's
+// shard; Sort and Output run there too or, across shards, on the coordinator with the pattern
+// values the shards read (passed in as functions).
+// Without `copy`, elements are views into shard data: valid while the command runs on that shard,
+// which mutates nothing but the sorted-set conversion done before collecting. With `copy`, the
+// Sorter owns copies of the elements (and of integers printed as text), which survive hops.
 class Sorter {
  public:
-  Sorter(DbSlice& slice, DbIndex db, const SortOptions& o) : slice_(slice), db_(db), o_(o) {}
+  Sorter(const SortOptions& o, bool copy) : o_(o), copy_(copy) {}
 
-  // Collects, scores and sorts the value under key; "" or the error reply. `store`: the result
-  // is stored (ALPHA compares bytes then, and BY nosort on a set sorts).
-  std::string Run(std::string_view key, bool store);
+  // Reads the value under key (WRONGTYPE: the error reply, else ""). `store`: the result is
+  // stored (ALPHA compares bytes then, and BY nosort on a set sorts).
+  std::string Collect(DbSlice& slice, DbIndex db, std::string_view key, bool store);
 
+  // After Collect: whether sorting reads BY values (a set sorted for STORE drops its BY nosort).
+  bool NeedsBy() const { return !o_.dontsort && !o_.by.empty(); }
+  const SortOptions& options() const { return o_; }
+  size_t size() const { return items_.size(); }
+  std::string_view elem(size_t i) const { return items_[i].elem; }
+
+  // Scores and sorts (nothing with BY nosort); "" or the error reply. by(i, scratch, &v) reads
+  // the BY value of item i in collection order, false when missing; a value printed into
+  // scratch is copied, others must stay valid until Output.
+  template <typename By>
+  std::string Sort(By&& by);
+
+  // The output range: items [start(), end()].
+  int64_t start() const { return start_; }
+  int64_t end() const { return end_; }
   // Number of reply items / stored elements.
   int64_t OutputLen() const {
     int64_t n = end_ - start_ + 1;
     return o_.gets.empty() ? n : n * static_cast<int64_t>(o_.gets.size());
   }
   // fn(value, found) for every output item in order (found = false: a GET that found nothing).
-  template <typename Fn>
-  void Output(Fn&& fn) {
+  // get(i, g, elem, scratch, &v) reads GET pattern g (one that is not "#") for output item i
+  // (item start() + i), whose element is elem; false when nothing is found.
+  template <typename Get, typename Fn>
+  void Output(Get&& get, Fn&& fn) const {
     char scratch[kScratch];
     for (int64_t j = start_; j <= end_; ++j) {
       std::string_view elem = items_[j].elem;
       if (o_.gets.empty()) fn(elem, true);
-      for (std::string_view g : o_.gets) {
+      for (size_t g = 0; g < o_.gets.size(); ++g) {
         std::string_view v;
-        bool found = Lookup(g, elem, scratch, &v);
-        fn(v, found);
+        if (IsElementPattern(o_.gets[g])) {
+          fn(elem, true);
+        } else {
+          bool found = get(static_cast<size_t>(j - start_), g, elem, scratch, &v);
+          fn(v, found);
+        }
       }
     }
   }
 
  private:
-  // lookupKeyByPattern: "#" is the element itself; otherwise the pattern's '*' is replaced by
-  // subst and the key read as a string or, with "->field" after the '*', as a hash field. False
-  // when the pattern has no '*' or the key/field is missing or of another type. Integers are
-  // printed into scratch.
-  bool Lookup(std::string_view pattern, std::string_view subst, char* scratch,
-              std::string_view* out);
-  // A view that outlives `scratch`: text printed there is copied into digits_.
+  // A view that outlives `scratch` (and, with copy_, the shard's data).
   std::string_view Keep(std::string_view v, const char* scratch) {
+    if (copy_) return owned_.emplace_back(v);
     if (v.data() != scratch) return v;
     auto& d = digits_.emplace_back();
     std::memcpy(d.data(), v.data(), v.size());
@@ -228,58 +316,18 @@ class Sorter {
   void CollectList(const QuickList& ql, int64_t len);
   void CollectSet(const Entry* e);
   void CollectZSet(const ZSet& zs, int64_t len);
-  // Scores every item (BY lookups, numeric parsing); false on a value that is not a number.
-  bool Score();
-  int Compare(const Item& a, const Item& b, bool store) const;
+  int Compare(const Item& a, const Item& b) const;
 
-  DbSlice& slice_;
-  DbIndex db_;
   SortOptions o_;
+  bool copy_;
+  bool store_ = false;
   std::vector<Item> items_;
   std::deque<std::array<char, kScratch>> digits_;
-  std::string key_buf_;
+  std::deque<std::string> owned_;
   std::string num_buf_;
   int64_t start_ = 0;
   int64_t end_ = -1;
 };
-
-bool Sorter::Lookup(std::string_view pattern, std::string_view subst, char* scratch,
-                    std::string_view* out) {
-  if (!pattern.empty() && pattern[0] == '#' && (pattern.size() == 1 || pattern[1] == '\0')) {
-    *out = subst;
-    return true;
-  }
-  // Redis searches the C string for '*' and "->" but measures the pattern by its full length.
-  std::string_view cpat = CStr(pattern);
-  size_t star = cpat.find('*');
-  if (star == std::string_view::npos) return false;
-  size_t arrow = cpat.find("->", star + 1);
-  std::string_view field;
-  if (arrow != std::string_view::npos && arrow + 2 < pattern.size() && pattern[arrow + 2] != '\0')
-    field = pattern.substr(arrow + 2);
-  size_t postfix = pattern.size() - star - 1 - (field.empty() ? 0 : field.size() + 2);
-  key_buf_.assign(pattern.substr(0, star));
-  key_buf_.append(subst);
-  key_buf_.append(pattern.substr(star + 1, postfix));
-
-  Slot* s = slice_.FindAndTouch(db_, key_buf_);
-  if (s == nullptr) return false;
-  const Entry* e = s->entry();
-  if (field.empty()) {
-    if (e->type() != ObjType::kString) return false;
-    *out = e->StringBytes(scratch);
-    return true;
-  }
-  if (e->type() != ObjType::kHash) return false;
-  if (e->enc() != ObjEnc::kListPack)
-    return static_cast<const StrMap*>(e->object())->Find(field, out);
-  auto* lpp = static_cast<uint8_t*>(e->object());
-  uint8_t* p = lp::First(lpp);
-  if (p != nullptr) p = lp::Find(lpp, p, field, 1);
-  if (p == nullptr) return false;
-  *out = lp::Get(lp::Next(lpp, p)).Str(scratch);
-  return true;
-}
 
 void Sorter::Range(int64_t len) {
   start_ = std::max<int64_t>(o_.limit_start, 0);
@@ -334,15 +382,14 @@ void Sorter::CollectSet(const Entry* e) {
   }
   const auto* map = static_cast<const StrMap*>(e->object());
   items_.reserve(map->size());
-  map->ForEach([this](std::string_view m, std::string_view) { items_.emplace_back(m); });
+  map->ForEach([this](std::string_view m, std::string_view) { Add(m, nullptr); });
 }
 
 // With BY nosort a sorted set keeps its score order (reversed by DESC), read from the LIMIT start.
 void Sorter::CollectZSet(const ZSet& zs, int64_t len) {
   if (!o_.dontsort) {
     items_.reserve(len);
-    for (const ZSet::Node* n = zs.First(); n != nullptr; n = n->next())
-      items_.emplace_back(n->member());
+    for (const ZSet::Node* n = zs.First(); n != nullptr; n = n->next()) Add(n->member(), nullptr);
     return;
   }
   int64_t n = end_ - start_ + 1;
@@ -350,7 +397,7 @@ void Sorter::CollectZSet(const ZSet& zs, int64_t len) {
     items_.reserve(n);
     const ZSet::Node* node = zs.AtRank(static_cast<size_t>(o_.desc ? len - start_ - 1 : start_));
     for (; n > 0 && node != nullptr; --n) {
-      items_.emplace_back(node->member());
+      Add(node->member(), nullptr);
       node = o_.desc ? node->prev() : node->next();
     }
   }
@@ -358,46 +405,9 @@ void Sorter::CollectZSet(const ZSet& zs, int64_t len) {
   start_ = 0;
 }
 
-bool Sorter::Score() {
-  bool ok = true;
-  char scratch[kScratch];
-  for (Item& it : items_) {
-    std::string_view byval = it.elem;
-    // A missing BY key leaves the item at score 0 (numeric) or first (ALPHA).
-    if (!o_.by.empty() && !Lookup(o_.by, it.elem, scratch, &byval)) continue;
-    if (o_.alpha) {
-      if (!o_.by.empty()) {
-        it.by = Keep(byval, scratch);
-        it.has_by = true;
-      }
-    } else if (!ParseSortScore(byval, &num_buf_, &it.score)) {
-      ok = false;
-    }
-  }
-  return ok;
-}
-
-int Sorter::Compare(const Item& a, const Item& b, bool store) const {
-  int cmp;
-  if (!o_.alpha) {
-    // Equal scores fall back to the elements' bytes so the order is deterministic.
-    if (a.score != b.score)
-      cmp = a.score > b.score ? 1 : -1;
-    else
-      cmp = CompareBinary(a.elem, b.elem);
-  } else if (!o_.by.empty()) {
-    if (!a.has_by || !b.has_by)
-      cmp = a.has_by == b.has_by ? 0 : (a.has_by ? 1 : -1);
-    else
-      cmp = store ? CompareBinary(a.by, b.by) : CompareCollate(a.by, b.by);
-  } else {
-    cmp = store ? CompareBinary(a.elem, b.elem) : CompareCollate(a.elem, b.elem);
-  }
-  return o_.desc ? -cmp : cmp;
-}
-
-std::string Sorter::Run(std::string_view key, bool store) {
-  Slot* s = slice_.FindAndTouch(db_, key);
+std::string Sorter::Collect(DbSlice& slice, DbIndex db, std::string_view key, bool store) {
+  store_ = store;
+  Slot* s = slice.FindAndTouch(db, key);
   Entry* e = s == nullptr ? nullptr : s->entry();
   ObjType type = e == nullptr ? ObjType::kList : e->type();
   if (type != ObjType::kList && type != ObjType::kSet && type != ObjType::kZSet)
@@ -430,13 +440,73 @@ std::string Sorter::Run(std::string_view key, bool store) {
     Range(static_cast<int64_t>(zs.size()));
     CollectZSet(zs, static_cast<int64_t>(zs.size()));
   }
-  if (o_.dontsort) return "";
-  if (!Score()) return kScoreError;
-  // glibc's qsort, which Redis uses, is a stable merge sort: ties (ALPHA BY) keep their order.
-  std::stable_sort(items_.begin(), items_.end(), [this, store](const Item& a, const Item& b) {
-    return Compare(a, b, store) < 0;
-  });
   return "";
+}
+
+template <typename By>
+std::string Sorter::Sort(By&& by) {
+  if (o_.dontsort) return "";
+  bool ok = true;
+  char scratch[kScratch];
+  for (size_t i = 0; i < items_.size(); ++i) {
+    Item& it = items_[i];
+    std::string_view byval = it.elem;
+    // A missing BY key leaves the item at score 0 (numeric) or first (ALPHA).
+    if (!o_.by.empty() && !by(i, scratch, &byval)) continue;
+    if (o_.alpha) {
+      if (!o_.by.empty()) {
+        it.by = byval.data() == scratch ? Keep(byval, scratch) : byval;
+        it.has_by = true;
+      }
+    } else if (!ParseSortScore(byval, &num_buf_, &it.score)) {
+      ok = false;
+    }
+  }
+  if (!ok) return kScoreError;
+  // glibc's qsort, which Redis uses, is a stable merge sort: ties (ALPHA BY) keep their order.
+  std::stable_sort(items_.begin(), items_.end(),
+                   [this](const Item& a, const Item& b) { return Compare(a, b) < 0; });
+  return "";
+}
+
+int Sorter::Compare(const Item& a, const Item& b) const {
+  int cmp;
+  if (!o_.alpha) {
+    // Equal scores fall back to the elements' bytes so the order is deterministic.
+    if (a.score != b.score)
+      cmp = a.score > b.score ? 1 : -1;
+    else
+      cmp = CompareBinary(a.elem, b.elem);
+  } else if (!o_.by.empty()) {
+    if (!a.has_by || !b.has_by)
+      cmp = a.has_by == b.has_by ? 0 : (a.has_by ? 1 : -1);
+    else
+      cmp = store_ ? CompareBinary(a.by, b.by) : CompareCollate(a.by, b.by);
+  } else {
+    cmp = store_ ? CompareBinary(a.elem, b.elem) : CompareCollate(a.elem, b.elem);
+  }
+  return o_.desc ? -cmp : cmp;
+}
+
+// Reads pattern keys on the shard itself (the local way): views into shard data, valid while
+// the command runs there.
+struct LocalLookup {
+  DbSlice& slice;
+  DbIndex db;
+  std::string key;
+  bool Read(std::string_view pattern, std::string_view elem, char* scratch, std::string_view* out) {
+    std::string_view field;
+    return FormPatternKey(pattern, elem, &key, &field) &&
+           ReadPatternKey(slice, db, key, field, scratch, out);
+  }
+};
+
+// Builds the sorted list on the calling shard.
+QuickList* BuildList(const Sorter& sorter, auto&& get) {
+  auto* ql =
+      new QuickList(static_cast<int>(ShardSettings::Get(ShardSettings::list_max_listpack_size)));
+  sorter.Output(get, [ql](std::string_view v, bool) { ql->Push(QuickList::End::kTail, v); });
+  return ql;
 }
 
 // What the first phase of SORT ... STORE hands to the second.
@@ -446,42 +516,54 @@ struct StoreState {
   int64_t len = 0;
 };
 
-void SortGeneric(ArgSlice args, CommandContext& ctx, bool readonly) {
-  SortOptions o;
-  std::string err = ParseSort(args, readonly, &o);
-  if (!err.empty()) return FailMulti(ctx, err);
+// The local way (see the file comment).
+void SortLocal(ArgSlice args, CommandContext& ctx, const SortOptions& o) {
   DbIndex db = ctx.db_index;
   if (o.store_pos == 0) {
     // The sorted key is the only key, so the connection runs the command on its shard
     // (ctx.shard set) and the reply is written straight from the shard's data.
-    Sorter sorter(ctx.slice(), db, o);
-    err = sorter.Run(args[1], /*store=*/false);
+    Sorter sorter(o, /*copy=*/false);
+    LocalLookup lookup{ctx.slice(), db, {}};
+    std::string err = sorter.Collect(ctx.slice(), db, args[1], /*store=*/false);
+    if (err.empty()) {
+      err = sorter.Sort([&](size_t i, char* scratch, std::string_view* v) {
+        return lookup.Read(o.by, sorter.elem(i), scratch, v);
+      });
+    }
     if (!err.empty()) return FailMulti(ctx, err);
     ReplyBuilder* rb = ctx.rb;
     rb->Array(static_cast<size_t>(sorter.OutputLen()));
-    sorter.Output([rb](std::string_view v, bool found) {
-      if (found)
-        rb->Bulk(v);
-      else
-        rb->Null();
-    });
+    sorter.Output([&](size_t, size_t g, std::string_view elem, char* scratch,
+                      std::string_view* v) { return lookup.Read(o.gets[g], elem, scratch, v); },
+                  [rb](std::string_view v, bool found) {
+                    if (found)
+                      rb->Bulk(v);
+                    else
+                      rb->Null();
+                  });
     return ctx.Done();
   }
 
   // STORE: sort and build the list on the source's shard, then store it on the destination's.
   auto st = std::make_shared<StoreState>();
   std::vector<Phase> phases;
-  phases.push_back(
-      Phase{{1}, [st, args, db, o](Shard& shard, const std::vector<uint32_t>&) {
-              Sorter sorter(shard.db_slice(), db, o);
-              st->error = sorter.Run(args[1], /*store=*/true);
-              if (!st->error.empty()) return;
-              st->len = sorter.OutputLen();
-              st->list = std::make_unique<QuickList>(
-                  static_cast<int>(ShardSettings::Get(ShardSettings::list_max_listpack_size)));
-              QuickList* ql = st->list.get();
-              sorter.Output([ql](std::string_view v, bool) { ql->Push(QuickList::End::kTail, v); });
-            }});
+  phases.push_back(Phase{
+      {1}, [st, args, db, o](Shard& shard, const std::vector<uint32_t>&) {
+        DbSlice& slice = shard.db_slice();
+        Sorter sorter(o, /*copy=*/false);
+        LocalLookup lookup{slice, db, {}};
+        st->error = sorter.Collect(slice, db, args[1], /*store=*/true);
+        if (st->error.empty()) {
+          st->error = sorter.Sort([&](size_t i, char* scratch, std::string_view* v) {
+            return lookup.Read(o.by, sorter.elem(i), scratch, v);
+          });
+        }
+        if (!st->error.empty()) return;
+        st->len = sorter.OutputLen();
+        st->list.reset(BuildList(
+            sorter, [&](size_t, size_t g, std::string_view elem, char* scratch,
+                        std::string_view* v) { return lookup.Read(o.gets[g], elem, scratch, v); }));
+      }});
   phases.push_back(Phase{
       {o.store_pos}, [st, args, db, dst = o.store_pos](Shard& shard, const std::vector<uint32_t>&) {
         if (!st->error.empty()) return;
@@ -502,6 +584,213 @@ void SortGeneric(ArgSlice args, CommandContext& ctx, bool readonly) {
   });
 }
 
+// The transaction of a SORT that reads pattern keys across shards: every shard. Kept in this one
+// place so that passing the CommandContext (a SORT inside MULTI/EXEC joins the enclosing
+// transaction) is a one-line change.
+std::shared_ptr<Transaction> SortTransaction(CommandContext& ctx) {
+  return Transaction::CreateAll(ctx);
+}
+
+// Pattern key reads of one hop, routed to the shards owning the keys. Built on the coordinator
+// between hops; during the hop each shard reads only its own list and writes only the slots in
+// it, so the shards never write the same memory.
+struct PatternReads {
+  struct Read {
+    uint32_t slot;
+    std::string_view field;  // a view into the command's arguments
+    std::string key;
+  };
+  std::vector<std::vector<Read>> by_shard;
+  std::vector<std::string> values;  // per slot: a copy of what was read
+  std::vector<uint8_t> found;       // per slot
+
+  void Init(size_t slots) {
+    by_shard.assign(Server().shards->size(), {});
+    values.assign(slots, {});
+    found.assign(slots, 0);
+  }
+  void Add(uint32_t slot, std::string_view pattern, std::string_view elem) {
+    Read r{slot, {}, {}};
+    if (!FormPatternKey(pattern, elem, &r.key, &r.field)) return;
+    by_shard[Server().shards->ShardOf(r.key)].push_back(std::move(r));
+  }
+  // On shard s (a hop).
+  void Run(Shard& s, DbIndex db) {
+    char scratch[kScratch];
+    for (const Read& r : by_shard[s.id()]) {
+      std::string_view v;
+      if (!ReadPatternKey(s.db_slice(), db, r.key, r.field, scratch, &v)) continue;
+      values[r.slot].assign(v);
+      found[r.slot] = 1;
+    }
+  }
+  bool Get(size_t slot, std::string_view* out) const {
+    if (!found[slot]) return false;
+    *out = values[slot];
+    return true;
+  }
+};
+
+// The across-shards way (see the file comment): state and steps, all on the coordinator thread
+// but for the hop functions. A hop function touches only its shard's data and the slots that
+// shard owns; nothing of a shard's data is kept across a hop (the Sorter copies the elements).
+class PatternSort {
+ public:
+  static void Start(ArgSlice args, CommandContext& ctx, const SortOptions& o) {
+    auto run = std::shared_ptr<PatternSort>(new PatternSort(args, ctx, o));
+    run->tx_ = SortTransaction(ctx);
+    run->tx_->Arm([run] { Collect(run); });
+  }
+
+  // The guard of the rule "an armed transaction concludes on every path": a step that ended
+  // without the concluding hop would leave every shard parked.
+  ~PatternSort() {
+    if (tx_ != nullptr) tx_->Hop([](Shard&) {}, true, [tx = tx_] {});
+  }
+
+ private:
+  using Run = std::shared_ptr<PatternSort>;
+
+  PatternSort(ArgSlice args, CommandContext& ctx, const SortOptions& o)
+      : args_(args),
+        ctx_(&ctx),
+        db_(ctx.db_index),
+        store_pos_(o.store_pos),
+        key_shard_(Server().shards->ShardOf(args[1])),
+        store_shard_(o.store_pos == 0 ? 0 : Server().shards->ShardOf(args[o.store_pos])),
+        sorter_(o, /*copy=*/true) {}
+
+  // Output's GET reader: the values hop 3 read.
+  auto GetFn() const {
+    return [this](size_t i, size_t g, std::string_view, char*, std::string_view* v) {
+      return gets_.Get(i * sorter_.options().gets.size() + g, v);
+    };
+  }
+
+  // Hop 1, on the sorted key's shard: copy the elements out; sort there when no BY key is read.
+  static void Collect(const Run& run) {
+    PatternSort* r = run.get();
+    r->tx_->Hop(
+        [r](Shard& s) {
+          if (s.id() != r->key_shard_) return;
+          r->error_ = r->sorter_.Collect(s.db_slice(), r->db_, r->args_[1], r->store_pos_ != 0);
+          if (r->error_.empty() && !r->sorter_.NeedsBy())
+            r->error_ = r->sorter_.Sort([](size_t, char*, std::string_view*) { return false; });
+        },
+        false,
+        [run] {
+          if (!run->error_.empty()) return Finish(run);
+          if (run->sorter_.NeedsBy()) return ReadBy(run);
+          ReadGets(run);
+        });
+  }
+
+  // Hop 2, on every shard: the BY values of the items whose BY key it owns; then the sort.
+  static void ReadBy(const Run& run) {
+    PatternSort* r = run.get();
+    std::string_view by = r->sorter_.options().by;
+    r->by_.Init(r->sorter_.size());
+    for (size_t i = 0; i < r->sorter_.size(); ++i)
+      r->by_.Add(static_cast<uint32_t>(i), by, r->sorter_.elem(i));
+    // Without GET keys to read or a list to store, nothing follows the sort: this hop concludes.
+    const auto& gets = r->sorter_.options().gets;
+    bool last = r->store_pos_ == 0 && std::none_of(gets.begin(), gets.end(), FormsKeys);
+    r->tx_->Hop([r](Shard& s) { r->by_.Run(s, r->db_); }, last,
+                [run, last] {
+                  PatternSort* r = run.get();
+                  // The ALPHA BY values stay views into by_, which lives as long as the sorter.
+                  r->error_ = r->sorter_.Sort(
+                      [r](size_t i, char*, std::string_view* v) { return r->by_.Get(i, v); });
+                  if (last) return Reply(run);
+                  if (!r->error_.empty()) return Finish(run);
+                  ReadGets(run);
+                });
+  }
+
+  // Hop 3, on every shard: the values of the GET keys it owns, for the output range only. It
+  // concludes when there is nothing to store.
+  static void ReadGets(const Run& run) {
+    PatternSort* r = run.get();
+    const auto& gets = r->sorter_.options().gets;
+    int64_t n = r->sorter_.end() - r->sorter_.start() + 1;
+    if (n <= 0 || std::none_of(gets.begin(), gets.end(), FormsKeys)) return Finish(run);
+    r->gets_.Init(static_cast<size_t>(n) * gets.size());
+    for (int64_t j = 0; j < n; ++j) {
+      std::string_view elem = r->sorter_.elem(static_cast<size_t>(r->sorter_.start() + j));
+      for (size_t g = 0; g < gets.size(); ++g)
+        r->gets_.Add(static_cast<uint32_t>(j * gets.size() + g), gets[g], elem);
+    }
+    if (r->store_pos_ != 0) {
+      r->tx_->Hop([r](Shard& s) { r->gets_.Run(s, r->db_); }, false, [run] { Finish(run); });
+    } else {
+      r->tx_->Hop([r](Shard& s) { r->gets_.Run(s, r->db_); }, true, [run] { Reply(run); });
+    }
+  }
+
+  // The concluding hop: the STORE destination's shard writes the result (unless an error came
+  // first); then the reply.
+  static void Finish(const Run& run) {
+    PatternSort* r = run.get();
+    r->tx_->Hop(
+        [r](Shard& s) {
+          if (r->store_pos_ == 0 || !r->error_.empty() || s.id() != r->store_shard_) return;
+          DbSlice& slice = s.db_slice();
+          std::string_view dst = r->args_[r->store_pos_];
+          if (r->sorter_.OutputLen() > 0) {
+            QuickList* ql = BuildList(r->sorter_, r->GetFn());
+            PutObject(slice, r->db_, dst, ObjType::kList, ObjEnc::kQuickList, ql);
+          } else {
+            slice.DeleteKey(r->db_, dst);
+          }
+        },
+        true, [run] { Reply(run); });
+  }
+
+  // After the concluding hop, on the coordinator.
+  static void Reply(const Run& run) {
+    PatternSort* r = run.get();
+    r->tx_.reset();  // concluded: the guard has nothing to do
+    ReplyBuilder* rb = r->ctx_->rb;
+    if (!r->error_.empty()) {
+      rb->Error(r->error_);
+    } else if (r->store_pos_ != 0) {
+      rb->Integer(r->sorter_.OutputLen());
+    } else {
+      rb->Array(static_cast<size_t>(r->sorter_.OutputLen()));
+      r->sorter_.Output(r->GetFn(), [rb](std::string_view v, bool found) {
+        if (found)
+          rb->Bulk(v);
+        else
+          rb->Null();
+      });
+    }
+    r->ctx_->Done();
+  }
+
+  ArgSlice args_;  // valid until ctx_->Done()
+  CommandContext* ctx_;
+  DbIndex db_;
+  uint32_t store_pos_;
+  uint32_t key_shard_;
+  uint32_t store_shard_;
+  Sorter sorter_;
+  std::string error_;
+  PatternReads by_;
+  PatternReads gets_;
+  std::shared_ptr<Transaction> tx_;
+};
+
+void SortGeneric(ArgSlice args, CommandContext& ctx, bool readonly) {
+  SortOptions o;
+  std::string err = ParseSort(args, readonly, &o);
+  if (!err.empty()) return FailMulti(ctx, err);
+  // The router sends a command here without a shard (the coordinator) when its patterns read
+  // keys off the sorted key's shard (SortNeedsAllShards).
+  if (ctx.shard == nullptr && (o.store_pos == 0 || PatternsLeaveKeyShard(args, o)))
+    return PatternSort::Start(args, ctx, o);
+  SortLocal(args, ctx, o);
+}
+
 void CmdSort(ArgSlice args, CommandContext& ctx) { SortGeneric(args, ctx, false); }
 void CmdSortRo(ArgSlice args, CommandContext& ctx) { SortGeneric(args, ctx, true); }
 
@@ -515,14 +804,17 @@ void RegisterSortFamily(CommandRegistry& r) {
                                acl_cat::kWrite | kAcl, CmdMode::kMulti, CmdSort,
                                "Sort the elements in a list, set or sorted set", "1.0.0");
   sort.getkeys = SortKeys;
+  sort.coordinate = SortNeedsAllShards<false>;
   r.Add(std::move(sort));
-  // SORT_RO has no STORE: its only key is the sorted one, so it runs on that key's shard. Redis
-  // still gives it a getkeys procedure (adding nothing), which COMMAND INFO shows as movablekeys.
+  // SORT_RO has no STORE: its only key is the sorted one, so it runs on that key's shard unless
+  // its patterns read keys elsewhere. Redis still gives it a getkeys procedure (adding nothing),
+  // which COMMAND INFO shows as movablekeys.
   CommandId sort_ro = MakeCommand(
-      "generic", "sort_ro", -2, kReadOnly, 1, 1, 1, acl_cat::kRead | kAcl, CmdMode::kShard,
+      "generic", "sort_ro", -2, kReadOnly, 1, 1, 1, acl_cat::kRead | kAcl, CmdMode::kMulti,
       CmdSortRo, "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
       "7.0.0");
   sort_ro.getkeys = [](ArgSlice, std::vector<uint32_t>*) { return true; };
+  sort_ro.coordinate = SortNeedsAllShards<true>;
   r.Add(std::move(sort_ro));
 }
 

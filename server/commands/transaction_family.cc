@@ -72,7 +72,9 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       if (st.cid->mode == CmdMode::kConnection) {
         st.where = Where::kConnection;
       } else {
-        bool one_shard = st.cid->mode == CmdMode::kShard || (!keys.empty() && !st.cid->coordinator_only);
+        // A command that may read keys beyond its own (SORT BY/GET patterns) coordinates.
+        bool coordinate = st.cid->coordinate != nullptr && st.cid->coordinate(st.args);
+        bool one_shard = st.cid->mode == CmdMode::kShard || (!keys.empty() && !coordinate);
         uint32_t target = keys.empty() ? home->id() : set.ShardOf(st.args[keys[0]]);
         for (size_t k = 1; k < keys.size() && one_shard; ++k)
           one_shard = set.ShardOf(st.args[keys[k]]) == target;
@@ -85,7 +87,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
           any_coordinator = true;
           // A keyless data command, or one that forms keys from its arguments (SORT BY/GET),
           // may reach any shard.
-          if (keys.empty() || st.cid->coordinator_only) all_shards = true;
+          if (keys.empty() || coordinate) all_shards = true;
           for (uint32_t p : keys) shards.push_back(set.ShardOf(st.args[p]));
         }
       }

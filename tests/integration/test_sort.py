@@ -1,23 +1,22 @@
 """SORT and SORT_RO on lists, sets and sorted sets: numeric and ALPHA order, ASC/DESC, LIMIT,
 BY (string keys, hash fields, nosort), GET (#, keys, hash fields), STORE (also to a key on
-another shard), errors, and Shoal's cluster-style restriction on BY/GET patterns.
+another shard), errors.
 
-BY/GET patterns use {t} hash tags so the keys they form live on the sorted key's shard. The
-tests of the "denied in Cluster mode" errors run on Shoal only (server.is_shoal): a standalone
-Redis accepts any pattern."""
+Most BY/GET patterns use {t} hash tags so the keys they form live on the sorted key's shard (the
+local way). The "across shards" section uses untagged keys: the sorted key, the BY keys, the GET
+keys, the hash-field keys and the STORE destination then spread over the shards, as a standalone
+Redis must not notice. It ends with a concurrency test: SORT BY sees the weights of one MSET."""
 
 import random
+import threading
+import time
 
 import pytest
 
 import shoal_errors as E
-from shoal_keys import shard_of
+from shoal_keys import SHARDS, shard_of
 
 SCORE_ERROR = "ERR One or more scores can't be converted into double"
-BY_DENIED = ("ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may "
-             "be in different slots.")
-GET_DENIED = ("ERR GET option of SORT denied in Cluster mode when keys formed by the pattern "
-              "may be in different slots.")
 
 
 
@@ -400,31 +399,365 @@ def test_sort_patterns_on_key_shard(c):
     assert c("SORT", "{u}l", "BY", "nosort", "GET", "#") == [b"1", b"2"]
 
 
-def test_sort_patterns_denied_across_shards(server, c):
-    """Shoal only: with several shards a BY/GET pattern whose keys may live on another shard
-    gets Redis Cluster's error (a standalone Redis accepts any pattern)."""
-    if not server.is_shoal:
-        pytest.skip("Redis in standalone mode accepts any BY/GET pattern")
-    shards = int(c("CONFIG", "GET", "shards")[1])
-    if shards == 1:
-        pytest.skip("with one shard every pattern is allowed")
+# ---------------------------------------------------------------- across shards
+
+
+def assert_spread(*keys):
+    """The names really land on several shards of a 4-shard Shoal (a fact about the names, so
+    it holds against any server)."""
+    assert len({shard_of(k, SHARDS) for k in keys}) >= min(3, len(keys)), keys
+
+
+SL = "sl"  # untagged: its BY/GET keys live on other shards
+SL_ELEMS = ["3", "1", "2", "10", "-5", "7"]
+# element -> (w_ weight, h_ field f, h_ field n)
+SL_DATA = {"3": ("30", "x3", "7"), "1": ("10", "x1", "9"), "2": ("20", "x2", "8"),
+           "10": ("5", "x10", "6"), "-5": ("0", "x-5", "11"), "7": ("-1", "x7", "12")}
+
+
+@pytest.fixture
+def spread(c):
+    """A list whose weights (w_*) and hashes (h_*) are spread over the shards."""
+    c("RPUSH", SL, *SL_ELEMS)
+    mset = []
+    for e, (w, f, n) in SL_DATA.items():
+        mset += ["w_" + e, w]
+        c("HSET", "h_" + e, "f", f, "n", n)
+    c("MSET", *mset)
+    assert_spread(SL, *["w_" + e for e in SL_ELEMS])
+    assert_spread(SL, *["h_" + e for e in SL_ELEMS])
+    return c
+
+
+def b(*xs):
+    return [None if x is None else x.encode() for x in xs]
+
+
+def test_sort_by_across_shards(spread):
+    c = spread
+    assert c("SORT", SL, "BY", "w_*") == b("7", "-5", "10", "1", "2", "3")
+    assert c("SORT", SL, "BY", "w_*", "DESC") == b("3", "2", "1", "10", "-5", "7")
+    assert c("SORT", SL, "BY", "w_*", "LIMIT", "1", "3") == b("-5", "10", "1")
+    assert c("SORT", SL, "BY", "w_*", "DESC", "LIMIT", "0", "2") == b("3", "2")
+    assert c("SORT", SL, "BY", "w_*", "LIMIT", "6", "1") == []
+    assert c("SORT", SL, "BY", "w_*", "LIMIT", "-3", "2") == b("7", "-5")
+    # ALPHA compares the weights as strings: "-1" "0" "10" "20" "30" "5"
+    assert c("SORT", SL, "BY", "w_*", "ALPHA") == b("7", "-5", "1", "2", "3", "10")
+    assert c("SORT", SL, "BY", "w_*", "ALPHA", "DESC", "LIMIT", "1", "2") == b("3", "2")
+    # hash fields on other shards
+    assert c("SORT", SL, "BY", "h_*->n") == b("10", "3", "2", "1", "-5", "7")
+    assert c("SORT", SL, "BY", "h_*->f", "ALPHA") == b("-5", "1", "10", "2", "3", "7")
+    assert c("SORT_RO", SL, "BY", "w_*", "DESC") == b("3", "2", "1", "10", "-5", "7")
+    # the list itself is untouched
+    assert c("LRANGE", SL, "0", "-1") == b(*SL_ELEMS)
+
+
+def test_sort_get_across_shards(spread):
+    c = spread
+    assert c("SORT", SL, "GET", "w_*") == b("0", "10", "20", "30", "-1", "5")
+    assert c("SORT", SL, "BY", "w_*", "GET", "#", "GET", "w_*", "GET", "h_*->f") == b(
+        "7", "-1", "x7", "-5", "0", "x-5", "10", "5", "x10", "1", "10", "x1", "2", "20", "x2",
+        "3", "30", "x3")
+    assert c("SORT", SL, "BY", "w_*", "DESC", "LIMIT", "1", "2", "GET", "h_*->n", "GET",
+             "#") == b("8", "2", "9", "1")
+    assert c("SORT", SL, "BY", "nosort", "GET", "h_*->f") == b("x3", "x1", "x2", "x10", "x-5",
+                                                                "x7")
+    assert c("SORT", SL, "BY", "nosort", "DESC", "LIMIT", "1", "2", "GET", "w_*") == b("0", "5")
+    assert c("SORT", SL, "ALPHA", "LIMIT", "0", "3", "GET", "#", "GET", "h_*->n") == b(
+        "-5", "11", "1", "9", "10", "6")
+    assert c("SORT_RO", SL, "BY", "h_*->n", "LIMIT", "0", "2", "GET", "w_*", "GET", "#") == b(
+        "5", "10", "30", "3")
+    # a tagged BY on the key's shard mixed with GET keys elsewhere
     c("RPUSH", "{u}l", "1", "2")
-    assert c("SORT", "{u}l", "BY", "w_*") == BY_DENIED
-    assert c("SORT", "{u}l", "GET", "w_*") == GET_DENIED
-    assert c("SORT", "{u}l", "GET", "#", "GET", "w_*->f") == GET_DENIED
-    assert c("SORT_RO", "{u}l", "BY", "{u*}w") == BY_DENIED  # wildcard inside the tag
-    assert c("SORT", "{u}l", "BY", "*{u}") == BY_DENIED  # wildcard before the tag
-    assert c("SORT", "{u}l", "BY", "{}{u}w_*") == BY_DENIED  # "{}" makes the whole key hash
-    assert c("SORT", "{u}l", "GET", "\\{u}*") == GET_DENIED  # escapes are not resolved
-    other = next(t for t in ("x%d" % i for i in range(100))
-                 if shard_of("{%s}" % t, shards) != shard_of("{u}", shards))
-    assert c("SORT", "{u}l", "BY", "{%s}w_*" % other) == BY_DENIED
-    assert c("SORT", "{u}l", "GET", "{%s}w_*" % other) == GET_DENIED
-    # the error is an option error: it comes before WRONGTYPE and before any STORE
-    c("SET", "{u}s", "x")
-    assert c("SORT", "{u}s", "BY", "w_*") == BY_DENIED
-    assert c("SORT", "{u}l", "BY", "w_*", "STORE", "{u}d") == BY_DENIED
-    assert c("EXISTS", "{u}d") == 0
-    # an earlier syntax error wins, a later one loses
-    assert c("SORT", "{u}l", "FOO", "BY", "w_*") == E.SYNTAX
-    assert c("SORT", "{u}l", "BY", "w_*", "FOO") == BY_DENIED
+    c("MSET", "{u}w_1", "2", "{u}w_2", "1")
+    assert c("SORT", "{u}l", "BY", "{u}w_*", "GET", "w_*", "GET", "h_*->f") == b(
+        "20", "x2", "10", "x1")
+
+
+def test_sort_get_across_shards_resp3(r3):
+    r3("RPUSH", "l", "2", "1")
+    r3("SET", "v_1", "one")
+    assert_spread("l", "v_1", "v_2")
+    assert r3("SORT", "l", "GET", "#", "GET", "v_*") == [b"1", b"one", b"2", None]
+
+
+def test_sort_compact_values_across_shards(c):
+    """Integer strings and listpack integers read on other shards come back as text; big hashes
+    (hashtable encoding) are read too."""
+    c("RPUSH", "l", "2", "1", "3")
+    c("SET", "v_1", "12345")
+    c("SET", "v_2", "-7")
+    c("SET", "v_3", "x" * 100)
+    c("HSET", "h_1", "f", "100")
+    c("HSET", "h_2", "f", "-100")
+    c("HSET", "h_3", "f", "-3", "k7", "7", "big", "y" * 100)  # a long value: hashtable
+    assert c("OBJECT", "ENCODING", "h_3") == b"hashtable"
+    assert_spread("l", "v_1", "v_2", "v_3", "h_1", "h_2", "h_3")
+    assert c("SORT", "l", "BY", "h_*->f", "GET", "v_*", "GET", "h_*->f", "GET", "h_*->k7") == [
+        b"-7", b"-100", None, b"x" * 100, b"-3", b"7", b"12345", b"100", None]
+    assert c("SORT", "l", "BY", "v_*", "ALPHA", "GET", "#") == [b"2", b"1", b"3"]
+
+
+def test_sort_missing_pattern_keys_across_shards(spread):
+    c = spread
+    # a missing BY key scores 0; equal scores are ordered by the elements' bytes
+    c("DEL", "w_7", "w_10")
+    assert c("SORT", SL, "BY", "w_*") == b("-5", "10", "7", "1", "2", "3")
+    assert c("SORT", SL, "BY", "w_*", "DESC") == b("3", "2", "1", "7", "10", "-5")
+    # ALPHA: a missing BY value sorts first
+    c("SET", "w_10", "5")
+    assert c("SORT", SL, "BY", "w_*", "ALPHA") == b("7", "-5", "1", "2", "3", "10")
+    # a BY pattern no key matches: all scores 0, so the elements' order
+    assert c("SORT", SL, "BY", "nokey_*") == b("-5", "1", "10", "2", "3", "7")
+    # missing GET keys and fields are nil
+    c("HDEL", "h_1", "f")
+    assert c("SORT", SL, "BY", "h_*->n", "GET", "w_*", "GET", "h_*->f", "GET", "nokey_*",
+             "GET", "h_*->nofield") == b("5", "x10", None, None, "30", "x3", None, None,
+                                         "20", "x2", None, None, "10", None, None, None,
+                                         "0", "x-5", None, None, None, "x7", None, None)
+
+
+def test_sort_wrong_type_pattern_keys_across_shards(spread):
+    c = spread
+    c("DEL", "w_2", "h_1", "w_7")
+    c("RPUSH", "w_2", "99")      # a list where BY/GET expect a string
+    c("SET", "h_1", "string")    # a string where a hash field is expected
+    c("SADD", "w_7", "-100")     # a set
+    # wrong-type BY keys count as missing (score 0)
+    assert c("SORT", SL, "BY", "w_*") == b("-5", "2", "7", "10", "1", "3")
+    assert c("SORT", SL, "BY", "h_*->n") == b("1", "10", "3", "2", "-5", "7")
+    assert c("SORT", SL, "BY", "w_*", "GET", "w_*", "GET", "h_*->f", "GET", "h_*") == b(
+        "0", "x-5", None, None, "x2", None, None, "x7", None, "5", "x10", None, "10", None,
+        "string", "30", "x3", None)
+    # a hash key asked for as a string (no "->") is nothing too
+    assert c("SORT", SL, "LIMIT", "0", "1", "GET", "h_*") == [None]
+
+
+def test_sort_errors_across_shards(spread):
+    c = spread
+    c("SET", "dst", "old")
+    assert_spread(SL, "dst", "w_1")
+    # a BY value that is not a number on another shard
+    c("SET", "w_1", "abc")
+    assert c("SORT", SL, "BY", "w_*") == SCORE_ERROR
+    assert c("SORT_RO", SL, "BY", "w_*", "GET", "h_*->f") == SCORE_ERROR
+    assert c("SORT", SL, "BY", "w_*", "STORE", "dst") == SCORE_ERROR
+    assert c("GET", "dst") == b"old"
+    # ALPHA and BY nosort never parse it
+    assert c("SORT", SL, "BY", "w_*", "ALPHA", "LIMIT", "0", "1") == b("7")
+    assert c("SORT", SL, "BY", "nosort", "GET", "w_*", "LIMIT", "0", "2") == b("30", "abc")
+    # the sorted key of another type
+    c("SET", "s_str", "x")
+    assert c("SORT", "s_str", "BY", "w_*") == E.WRONGTYPE
+    assert c("SORT_RO", "s_str", "GET", "w_*") == E.WRONGTYPE
+    assert c("SORT", "s_str", "BY", "w_*", "GET", "#", "STORE", "dst") == E.WRONGTYPE
+    assert c("GET", "dst") == b"old"
+    # option errors come first
+    assert c("SORT", "s_str", "BY", "w_*", "FOO") == E.SYNTAX
+    assert c("SORT", SL, "BY", "w_*", "LIMIT", "0", "x") == E.NOT_INTEGER
+    assert c("SORT_RO", SL, "GET", "w_*", "STORE", "dst") == E.SYNTAX
+    # a missing sorted key
+    assert c("SORT", "nokey", "BY", "w_*", "GET", "h_*->f") == []
+    assert c("SORT", "nokey", "BY", "w_*", "STORE", "dst") == 0
+    assert c("EXISTS", "dst") == 0
+
+
+def test_sort_store_across_shards(spread):
+    c = spread
+    for dst in ("dst", "dst2", "out"):
+        c("SET", dst, "old", "EX", "100")
+    assert_spread(SL, "dst", "dst2", "out")
+    assert c("SORT", SL, "BY", "w_*", "STORE", "dst") == 6
+    assert c("LRANGE", "dst", "0", "-1") == b("7", "-5", "10", "1", "2", "3")
+    assert c("TTL", "dst") == -1
+    assert c("SORT", SL, "BY", "h_*->n", "DESC", "GET", "#", "GET", "w_*", "GET", "nokey_*",
+             "STORE", "dst2") == 18
+    assert c("LRANGE", "dst2", "0", "-1") == b("7", "-1", "", "-5", "0", "", "1", "10", "",
+                                               "2", "20", "", "3", "30", "", "10", "5", "")
+    # ALPHA with STORE compares bytes (the same order here)
+    assert c("SORT", SL, "BY", "h_*->f", "ALPHA", "LIMIT", "1", "2", "GET", "h_*->f", "STORE",
+             "out") == 2
+    assert c("LRANGE", "out", "0", "-1") == b("x1", "x10")
+    # an empty result deletes the destination
+    assert c("SORT", SL, "BY", "w_*", "LIMIT", "10", "5", "GET", "w_*", "STORE", "dst") == 0
+    assert c("EXISTS", "dst") == 0
+    # storing into a key the patterns read: the values read are those before the store
+    assert c("SORT", SL, "BY", "w_*", "GET", "w_*", "STORE", "w_3") == 6
+    assert c("LRANGE", "w_3", "0", "-1") == b("-1", "0", "5", "10", "20", "30")
+    # w_3 is now a list: it counts as missing (score 0)
+    assert c("SORT", SL, "BY", "w_*") == b("7", "-5", "3", "10", "1", "2")
+    # sorting a list into itself
+    assert c("SORT", SL, "BY", "w_*", "DESC", "STORE", SL) == 6
+    # (DESC also reverses the elements' byte order between equal scores)
+    assert c("LRANGE", SL, "0", "-1") == b("2", "1", "10", "3", "-5", "7")
+
+
+def test_sort_sets_across_shards(c):
+    c("SADD", "ss", *SL_ELEMS)
+    assert c("OBJECT", "ENCODING", "ss") == b"intset"
+    mset = []
+    for e, (w, _, _) in SL_DATA.items():
+        mset += ["w_" + e, w]
+    c("MSET", *mset)
+    assert_spread("ss", *["w_" + e for e in SL_ELEMS])
+    assert c("SORT", "ss", "BY", "w_*") == b("7", "-5", "10", "1", "2", "3")
+    assert c("SORT", "ss", "BY", "w_*", "DESC", "LIMIT", "0", "3", "GET", "w_*") == b(
+        "30", "20", "10")
+    assert c("SORT", "ss", "GET", "#", "GET", "w_*", "LIMIT", "4", "2") == b("7", "-1", "10",
+                                                                             "5")
+    words = {"apple": "4", "pear": "1", "fig": "3", "kiwi": "2"}
+    c("SADD", "sh", *words)
+    c("SADD", "sh", "x" * 80)  # a long member: hashtable encoding
+    c("SREM", "sh", "x" * 80)
+    assert c("OBJECT", "ENCODING", "sh") == b"hashtable"
+    c("MSET", *[x for w, v in words.items() for x in ("wx_" + w, v)])
+    assert_spread("sh", *["wx_" + w for w in words])
+    assert c("SORT", "sh", "BY", "wx_*") == b("pear", "kiwi", "fig", "apple")
+    assert c("SORT_RO", "sh", "BY", "wx_*", "DESC", "GET", "wx_*", "GET", "#") == b(
+        "4", "apple", "3", "fig", "2", "kiwi", "1", "pear")
+    assert c("SORT", "sh", "ALPHA", "GET", "wx_*") == b("4", "3", "2", "1")
+    # stored, a set sorted BY nosort comes out in ALPHA order, GET values included
+    assert c("SORT", "sh", "BY", "nosort", "GET", "wx_*", "GET", "#", "STORE", "out") == 8
+    assert c("LRANGE", "out", "0", "-1") == b("4", "apple", "3", "fig", "2", "kiwi", "1", "pear")
+    # without STORE a set's nosort order is the table's: compare as sets
+    got = c("SORT", "sh", "BY", "nosort", "GET", "wx_*")
+    assert sorted(got) == b("1", "2", "3", "4")
+
+
+def test_sort_zsets_across_shards(c):
+    c("ZADD", "zs", "1", "a", "2", "b", "3", "c", "4", "d")
+    assert c("OBJECT", "ENCODING", "zs") == b"listpack"
+    c("MSET", "wz_a", "40", "wz_b", "10", "wz_c", "30", "wz_d", "20")
+    assert_spread("zs", "wz_a", "wz_b", "wz_c", "wz_d")
+    assert c("SORT", "zs", "BY", "wz_*") == b("b", "d", "c", "a")
+    # sorting converts a listpack sorted set to a skiplist for good, as Redis does
+    assert c("OBJECT", "ENCODING", "zs") == b"skiplist"
+    assert c("SORT", "zs", "BY", "wz_*", "DESC", "GET", "#", "GET", "wz_*") == b(
+        "a", "40", "c", "30", "d", "20", "b", "10")
+    assert c("SORT", "zs", "BY", "nosort", "GET", "wz_*") == b("40", "10", "30", "20")
+    assert c("SORT", "zs", "BY", "nosort", "DESC", "LIMIT", "1", "2", "GET", "#", "GET",
+             "wz_*") == b("c", "30", "b", "10")
+    assert c("SORT_RO", "zs", "BY", "wz_*", "ALPHA", "LIMIT", "0", "2") == b("b", "d")
+    assert c("SORT", "zs", "BY", "wz_*", "GET", "wz_*", "STORE", "dst") == 4
+    assert c("LRANGE", "dst", "0", "-1") == b("10", "20", "30", "40")
+
+
+def test_sort_databases_across_shards(c):
+    c("SELECT", "1")
+    c("RPUSH", "l", "1", "2")
+    c("MSET", "w_1", "2", "w_2", "1", "v_1", "one")
+    c("SELECT", "0")
+    c("MSET", "w_1", "1", "w_2", "2", "v_2", "two")
+    c("RPUSH", "l", "1", "2")
+    assert c("SORT", "l", "BY", "w_*", "GET", "v_*") == [None, b"two"]
+    c("SELECT", "1")
+    assert c("SORT", "l", "BY", "w_*", "GET", "v_*") == [None, b"one"]
+    assert c("SORT", "l", "BY", "w_*", "GET", "#", "STORE", "d") == 2
+    assert c("LRANGE", "d", "0", "-1") == [b"2", b"1"]
+    c("SELECT", "0")
+    assert c("EXISTS", "d") == 0
+
+
+def test_sort_pipelined_across_shards(spread):
+    """Replies keep request order and each SORT sees the writes sent before it."""
+    c = spread
+    replies = c.pipeline([
+        ("SET", "w_3", "-10"),
+        ("SORT", SL, "BY", "w_*", "LIMIT", "0", "1"),
+        ("SET", "w_1", "-20"),
+        ("SORT", SL, "BY", "w_*", "LIMIT", "0", "1", "GET", "w_*"),
+        ("SORT", SL, "BY", "w_*", "LIMIT", "0", "2", "STORE", "dst"),
+        ("LRANGE", "dst", "0", "-1"),
+        ("GET", "w_3"),
+    ])
+    assert replies == ["OK", b("3"), "OK", b("-20"), 2, b("1", "3"), b"-10"]
+
+
+def test_sort_many_across_shards(c):
+    rnd = random.Random(11)
+    n = 1500
+    weights = rnd.sample(range(-10**6, 10**6), n)
+    c("RPUSH", "big", *[str(i) for i in range(n)])
+    for k in range(0, n, 500):
+        c("MSET", *[x for i in range(k, min(n, k + 500)) for x in ("bw_%d" % i, str(weights[i]))])
+    order = sorted(range(n), key=lambda i: weights[i])
+    assert c("SORT", "big", "BY", "bw_*") == [str(i).encode() for i in order]
+    got = c("SORT", "big", "BY", "bw_*", "DESC", "LIMIT", "100", "50", "GET", "bw_*", "GET", "#")
+    expected = []
+    for i in order[::-1][100:150]:
+        expected += [str(weights[i]).encode(), str(i).encode()]
+    assert got == expected
+    assert c("SORT", "big", "BY", "bw_*", "GET", "bw_*", "STORE", "bigout") == n
+    assert c("LRANGE", "bigout", "0", "-1") == [str(weights[i]).encode() for i in order]
+
+
+def test_sort_by_sees_one_mset(server, c, new_client):
+    """One client rewrites weights on several shards with MSET (all change together: round k
+    rotates them), others run SORT BY (with GET, STORE, SORT_RO): each must see one round's
+    weights, sorted by them."""
+    n = 6
+    elems = ["e%d" % i for i in range(n)]
+    wkeys = ["cw_" + e for e in elems]
+    assert_spread("cl", *wkeys)
+
+    def weights(k):
+        # round k: element i weighs k * 100 + (i + k) % n; the order rotates every round
+        return [str(k * 100 + (i + k) % n) for i in range(n)]
+
+    c("RPUSH", "cl", *elems)
+    c("MSET", *[x for kv in zip(wkeys, weights(0)) for x in kv])
+    stop = threading.Event()
+    failures = []
+    counts = {}
+
+    def check(pairs, who):
+        # pairs: [(elem, weight)] as SORT returned them
+        ks = {int(w) // 100 for _, w in pairs}
+        assert len(ks) == 1, "%s saw weights of several MSETs: %r" % (who, pairs)
+        k = ks.pop()
+        expected = sorted(zip(elems, weights(k)), key=lambda p: int(p[1]))
+        assert [(e.decode(), w.decode()) for e, w in pairs] == expected, (who, pairs)
+
+    def writer(cl):
+        k = counts.get("writer", 0) + 1
+        counts["writer"] = k
+        assert cl("MSET", *[x for kv in zip(wkeys, weights(k)) for x in kv]) == "OK"
+
+    def reader(cl):
+        r = cl("SORT", "cl", "BY", "cw_*", "GET", "#", "GET", "cw_*")
+        check(list(zip(r[0::2], r[1::2])), "SORT")
+
+    def reader_ro(cl):
+        r = cl("SORT_RO", "cl", "BY", "cw_*", "DESC", "GET", "cw_*", "GET", "#")
+        check(list(zip(r[1::2], r[0::2]))[::-1], "SORT_RO")
+
+    def storer(cl):
+        assert cl("SORT", "cl", "BY", "cw_*", "GET", "#", "GET", "cw_*", "STORE", "cdst1") == 2 * n
+        r = cl("LRANGE", "cdst1", "0", "-1")
+        check(list(zip(r[0::2], r[1::2])), "SORT STORE")
+
+    def body(name, fn):
+        cl = new_client()
+        i = 0
+        try:
+            while not stop.is_set():
+                fn(cl)
+                i += 1
+        except Exception as e:  # noqa: BLE001 - reported below
+            failures.append("%s: %r" % (name, e))
+            stop.set()
+        counts[name + "_n"] = i
+
+    threads = [threading.Thread(target=body, args=(name, fn), daemon=True)
+               for name, fn in (("writer", writer), ("reader", reader), ("reader_ro", reader_ro),
+                                ("storer", storer))]
+    for t in threads:
+        t.start()
+    stop.wait(2.5)
+    stop.set()
+    for t in threads:
+        t.join(timeout=15)
+    assert not any(t.is_alive() for t in threads), "threads hung"
+    assert not failures, failures
+    for name in ("writer", "reader", "reader_ro", "storer"):
+        assert counts[name + "_n"] > 0, counts
