@@ -196,22 +196,69 @@ std::string Connection::Info() const {
 
 void Connection::SetBlocked(std::function<void()> on_close) {
   on_close_blocked_ = std::move(on_close);
-  if (on_close_blocked_ && !reading_) WatchForClose();
+  if (!on_close_blocked_) return;
+  FlushBeforeBlock();
+  if (!reading_) WatchForClose();
+}
+
+void Connection::FlushBeforeBlock() {
+  if (closed_ || early_writing_) return;
+  // The commands before the blocked one are complete; their replies go out now (Redis writes them
+  // before the client blocks), in order: the direct ones first, then the slots.
+  std::string buf;
+  buf.swap(out_buf_);
+  for (uint32_t k = 0; k < multi_index_ && k < npending_; ++k) {
+    PendingCmd& pc = pending_[k];
+    if (pc.direct || pc.discard) continue;
+    buf += pc.reply;
+    pc.reply.clear();
+    pc.direct = true;  // placed: FinishBatch skips it
+  }
+  if (buf.empty()) return;
+  early_buf_ = std::move(buf);
+  early_writing_ = true;
+  Bump(Server().thread_stats[home_->id()]->net_output_bytes, early_buf_.size());
+  boost::asio::async_write(
+      socket_, boost::asio::buffer(early_buf_),
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+        self->early_writing_ = false;
+        self->early_buf_.clear();
+        if (ec) return self->Close();
+        if (self->write_after_early_) {
+          self->write_after_early_ = false;
+          self->Write();
+        }
+      });
 }
 
 void Connection::WatchForClose() {
-  socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       if (ec || self->closed_ || !self->blocked()) return;
-                       char c;
-                       ssize_t n = recv(self->fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-                       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-                         self->Close();
-                       } else if (n < 0) {
-                         self->WatchForClose();
-                       }
-                       // n > 0: the next command is waiting; it is read after this one ends.
-                     });
+  // While a command blocks, keep reading (into a side buffer, as the blocked command's arguments
+  // live in rbuf_): EOF closes the connection and so cancels the command; bytes that arrive are
+  // kept for after it, bounded by the query buffer limit.
+  if (side_reading_ || closed_) return;
+  side_reading_ = true;
+  if (side_chunk_.empty()) side_chunk_.resize(4096);
+  socket_.async_read_some(
+      boost::asio::buffer(side_chunk_),
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+        self->side_reading_ = false;
+        if (self->closed_) return;
+        if (ec || n == 0) return self->Close();
+        self->side_in_.append(self->side_chunk_.data(), n);
+        Bump(Server().thread_stats[self->home_->id()]->net_input_bytes, n);
+        int64_t limit = Server().config.client_query_buffer_limit.load(std::memory_order_relaxed);
+        if (static_cast<int64_t>(self->side_in_.size() + self->rend_) >= limit) {
+          spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
+                       self->id_, self->addr_);
+          Bump(Server().thread_stats[self->home_->id()]->query_buffer_limit_disconnects);
+          return self->Close();
+        }
+        if (self->blocked()) return self->WatchForClose();
+        if (self->resume_read_) {
+          self->resume_read_ = false;
+          self->ReadMore();
+        }
+      });
 }
 
 void Connection::ReadMore() {
@@ -227,6 +274,18 @@ void Connection::ReadMore() {
     spdlog::warn("Closing client that reached max query buffer length: id={} addr={}", id_, addr_);
     Bump(Server().thread_stats[home_->id()]->query_buffer_limit_disconnects);
     Close();
+    return;
+  }
+  if (!side_in_.empty()) {  // bytes read while a command was blocked come first
+    if (rbuf_.size() < rend_ + side_in_.size()) rbuf_.resize(rend_ + side_in_.size() + kReadChunk);
+    std::memcpy(rbuf_.data() + rend_, side_in_.data(), side_in_.size());
+    rend_ += side_in_.size();
+    side_in_.clear();
+    last_ms_ = UnixMs();
+    return Process();
+  }
+  if (side_reading_) {  // the read started while a command was blocked serves as this one
+    resume_read_ = true;
     return;
   }
   size_t want = rend_ + kReadChunk;
@@ -465,6 +524,7 @@ void Connection::RunMulti(uint32_t i) {
   multi_ctx_.conn = this;
   multi_ctx_.cid = pc.cid;
   waiting_multi_ = true;
+  multi_index_ = i;
   int64_t t0 = MonotonicUs();
   size_t before = out->size();
   multi_ctx_.done_ = [this, i, t0, out, before] {
@@ -554,6 +614,10 @@ void Connection::FinishBatch() {
 }
 
 void Connection::Write() {
+  if (early_writing_) {  // replies flushed before a block are still being written
+    write_after_early_ = true;
+    return;
+  }
   writing_ = true;
   Bump(Server().thread_stats[home_->id()]->net_output_bytes, out_buf_.size());
   boost::asio::async_write(

@@ -58,8 +58,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close();
   bool closed() const { return closed_; }
   // A blocking command waiting for data sets how to cancel it if the client disconnects
-  // (nullptr when it stops waiting).
-  // While blocked, the socket is watched for EOF (no command is read until the command ends).
+  // (nullptr when it stops waiting). Blocking sends the replies of the commands before it at
+  // once; while blocked the socket keeps being read (into a side buffer, bounded by the query
+  // buffer limit) so a disconnect is seen; what arrives is parsed after the command ends.
   void SetBlocked(std::function<void()> on_close);
   bool blocked() const { return static_cast<bool>(on_close_blocked_); }
   // Closes after the current batch's replies are written (QUIT, CLIENT KILL of oneself).
@@ -122,6 +123,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void ReadMore();
   void WatchForClose();
+  void FlushBeforeBlock();
   void OnRead(const boost::system::error_code& ec, size_t n);
   void Process();
   void ContinueBatch();
@@ -172,6 +174,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool close_after_write_ = false;
   bool skip_next_reply_ = false;
   std::string proto_error_;
+  uint32_t multi_index_ = 0;  // the kMulti command running (RunMulti)
+  // While a command blocks: the side read (WatchForClose) and the early reply write.
+  std::vector<char> side_chunk_;
+  std::string side_in_;
+  bool side_reading_ = false;
+  bool resume_read_ = false;
+  std::string early_buf_;
+  bool early_writing_ = false;
+  bool write_after_early_ = false;
   CommandContext multi_ctx_;
   protocol::ReplyBuilder multi_rb_{nullptr};
   std::shared_ptr<Connection> inflight_self_;

@@ -258,7 +258,7 @@ def test_watch_by_own_write_aborts(x):
     ("RPUSH", "{t}l", "x"), ("LPOP", "{t}l"), ("SADD", "{t}s", "new"), ("SREM", "{t}s", "m"),
     ("HSET", "{t}h", "f", "2"), ("ZADD", "{t}z", "2", "n"), ("APPEND", "{t}str", "x"),
     ("INCR", "{t}n"), ("EXPIRE", "{t}str", "100"), ("PERSIST", "{t}px"), ("DEL", "{t}str"),
-    ("UNLINK", "{t}str"), ("SETRANGE", "{t}str", "0", "z"), ("SETBIT", "{t}str", "1", "1"),
+    ("UNLINK", "{t}str"), ("SETRANGE", "{t}str", "0", "z"), ("SETBIT", "{t}str", "0", "1"),
     ("LSET", "{t}l", "0", "y"), ("SPOP", "{t}s"), ("ZINCRBY", "{t}z", "1", "m"),
     ("HDEL", "{t}h", "f"), ("LMOVE", "{t}l", "{u}o", "LEFT", "LEFT"),
     ("RENAME", "{t}str", "{u}o"), ("MOVE", "{t}str", "1"), ("FLUSHDB",), ("FLUSHALL",),
