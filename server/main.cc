@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "server/connection.h"
+#include "server/listener.h"
 #include "server/server_state.h"
 #include "shard/clock.h"
 #include "shard/evict.h"
@@ -25,10 +26,6 @@
 
 namespace shoal {
 
-ServerState& Server() {
-  static ServerState* state = new ServerState();  // lives until exit; shard threads use it
-  return *state;
-}
 
 namespace {
 
@@ -142,63 +139,6 @@ void SetupLogging() {
   Server().config.OnChange("loglevel");
 }
 
-class Listener {
- public:
-  explicit Listener(ShardSet* shards) : shards_(shards) {}
-
-  bool Listen(const std::string& addr, int port) {
-    Shard* s0 = shards_->shard(0);
-    boost::system::error_code ec;
-    auto ip = boost::asio::ip::make_address(addr, ec);
-    if (ec) {
-      spdlog::warn("Invalid bind address '{}'", addr);
-      return false;
-    }
-    auto acc = std::make_unique<boost::asio::ip::tcp::acceptor>(s0->io());
-    boost::asio::ip::tcp::endpoint ep(ip, static_cast<unsigned short>(port));
-    acc->open(ep.protocol(), ec);
-    if (!ec) acc->set_option(boost::asio::socket_base::reuse_address(true), ec);
-    if (!ec && ip.is_v6()) acc->set_option(boost::asio::ip::v6_only(true), ec);
-    if (!ec) acc->bind(ep, ec);
-    if (!ec) acc->listen(static_cast<int>(Server().config.tcp_backlog.load()), ec);
-    if (ec) {
-      spdlog::warn("Warning: Could not create server TCP listening socket {}:{}: {}", addr, port,
-                   ec.message());
-      return false;
-    }
-    if (Server().tcp_port == 0) Server().tcp_port = acc->local_endpoint().port();
-    acceptors_.push_back(std::move(acc));
-    Accept(acceptors_.back().get());
-    return true;
-  }
-
-  void Close() {
-    for (auto& a : acceptors_) {
-      boost::system::error_code ec;
-      a->close(ec);
-    }
-  }
-
- private:
-  // Accepts on shard 0's thread straight into the next shard's io_context (round robin), then
-  // starts the connection on that shard's thread.
-  void Accept(boost::asio::ip::tcp::acceptor* acc) {
-    Shard* target = shards_->shard(next_++ % shards_->size());
-    acc->async_accept(target->io(), [this, acc, target](const boost::system::error_code& ec,
-                                                        boost::asio::ip::tcp::socket sock) {
-      if (ec == boost::asio::error::operation_aborted) return;
-      if (!ec) {
-        auto conn = std::make_shared<Connection>(std::move(sock), target);
-        boost::asio::post(target->io(), [conn] { conn->Start(); });
-      }
-      Accept(acc);
-    });
-  }
-
-  ShardSet* shards_;
-  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
-  unsigned next_ = 0;
-};
 
 }  // namespace
 
@@ -228,14 +168,7 @@ int Main(int argc, char** argv) {
   unsigned nshards = static_cast<unsigned>(st.config.shards.load());
   if (nshards == 0) nshards = UsableCpus();
   st.config.shards.store(nshards);
-  auto ndb = static_cast<unsigned>(st.config.databases.load());
-  RegisterAllCommands(st.registry);
-  st.shards = std::make_unique<ShardSet>(nshards, ndb);
-  for (unsigned i = 0; i < nshards; ++i) {
-    st.cmd_stats.emplace_back(new CmdStat[st.registry.size()]);
-    st.thread_stats.push_back(std::make_unique<ThreadStats>());
-  }
-  st.start_time_ms = UnixMs();
+  CreateShards(nshards);
 
   // Like Redis's used_memory_startup: the heap the server holds once set up (command table,
   // config, shard structures), not the resident size of code and libraries. The shards' key

@@ -62,4 +62,8 @@ struct ServerState {
 
 ServerState& Server();
 
+// Builds the command table, the shard set (not started) and the per-thread counters from the
+// config. Once, before the shards start (main, and the unit tests' in-process server).
+void CreateShards(unsigned nshards);
+
 }  // namespace shoal

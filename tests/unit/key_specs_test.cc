@@ -10,12 +10,6 @@
 #include "server/command_registry.h"
 #include "server/server_state.h"
 
-namespace shoal {
-// The command handlers reference the server's global state, which lives in main.cc; nothing
-// here runs a handler, so the registry only needs the symbol.
-ServerState& Server() { std::abort(); }
-}  // namespace shoal
-
 using namespace shoal;
 
 namespace {

@@ -1,0 +1,60 @@
+#include "server/listener.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+
+#include "server/connection.h"
+#include "server/server_state.h"
+#include "shard/shard_set.h"
+
+namespace shoal {
+
+bool Listener::Listen(const std::string& addr, int port) {
+  Shard* s0 = shards_->shard(0);
+  boost::system::error_code ec;
+  auto ip = boost::asio::ip::make_address(addr, ec);
+  if (ec) {
+    spdlog::warn("Invalid bind address '{}'", addr);
+    return false;
+  }
+  auto acc = std::make_unique<boost::asio::ip::tcp::acceptor>(s0->io());
+  boost::asio::ip::tcp::endpoint ep(ip, static_cast<unsigned short>(port));
+  acc->open(ep.protocol(), ec);
+  if (!ec) acc->set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (!ec && ip.is_v6()) acc->set_option(boost::asio::ip::v6_only(true), ec);
+  if (!ec) acc->bind(ep, ec);
+  if (!ec) acc->listen(static_cast<int>(Server().config.tcp_backlog.load()), ec);
+  if (ec) {
+    spdlog::warn("Warning: Could not create server TCP listening socket {}:{}: {}", addr, port,
+                 ec.message());
+    return false;
+  }
+  if (Server().tcp_port == 0) Server().tcp_port = acc->local_endpoint().port();
+  acceptors_.push_back(std::move(acc));
+  Accept(acceptors_.back().get());
+  return true;
+}
+
+void Listener::Close() {
+  for (auto& a : acceptors_) {
+    boost::system::error_code ec;
+    a->close(ec);
+  }
+}
+
+void Listener::Accept(boost::asio::ip::tcp::acceptor* acc) {
+  Shard* target = shards_->shard(next_++ % shards_->size());
+  acc->async_accept(target->io(), [this, acc, target](const boost::system::error_code& ec,
+                                                      boost::asio::ip::tcp::socket sock) {
+    if (ec == boost::asio::error::operation_aborted) return;
+    if (!ec) {
+      auto conn = std::make_shared<Connection>(std::move(sock), target);
+      boost::asio::post(target->io(), [conn] { conn->Start(); });
+    }
+    Accept(acc);
+  });
+}
+
+}  // namespace shoal

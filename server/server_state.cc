@@ -1,0 +1,25 @@
+#include "server/server_state.h"
+
+#include "shard/clock.h"
+#include "shard/shard_set.h"
+
+namespace shoal {
+
+ServerState& Server() {
+  static ServerState* state = new ServerState();  // lives until exit; shard threads use it
+  return *state;
+}
+
+void CreateShards(unsigned nshards) {
+  ServerState& st = Server();
+  auto ndb = static_cast<unsigned>(st.config.databases.load());
+  RegisterAllCommands(st.registry);
+  st.shards = std::make_unique<ShardSet>(nshards, ndb);
+  for (unsigned i = 0; i < nshards; ++i) {
+    st.cmd_stats.emplace_back(new CmdStat[st.registry.size()]);
+    st.thread_stats.push_back(std::make_unique<ThreadStats>());
+  }
+  st.start_time_ms = UnixMs();
+}
+
+}  // namespace shoal
