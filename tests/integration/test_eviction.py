@@ -16,7 +16,7 @@ import pytest
 import shoal_errors as E
 from shoal_info import info
 from shoal_keys import SHARDS, shard_of
-from shoal_resp import Err, RespClient
+from shoal_resp import RespClient
 
 KB = 1024
 MB = 1024 * 1024
@@ -153,12 +153,7 @@ def wait_counted_at_most(c, limit, timeout=5.0):
 
 
 def begin_multi(c):
-    """MULTI, or skip the test where the server has no transactions yet (Shoal before
-    MULTI/EXEC)."""
-    reply = c("MULTI")
-    if isinstance(reply, Err) and reply.startswith("ERR unknown command 'MULTI'"):
-        pytest.skip("MULTI/EXEC not implemented")
-    assert reply == "OK"
+    assert c("MULTI") == "OK"
 
 
 def stop_evicting(c):
