@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""MULTI/EXEC side by side: Shoal vs Redis 7.0.
+
+Each transaction is MULTI; SET k1 v; INCR k2; GET k3; EXEC, sent by several client processes,
+each pipelining a batch of transactions per write. Two cases:
+  * same shard:   k1 k2 k3 share a {tag} (one shard on Shoal: the EXEC runs as one message or
+                  inline);
+  * cross shard:  k1 k2 k3 live on different Shoal shards (one armed transaction over them).
+For each case and server the script reports transactions per second and transactions per server
+CPU-second (utime+stime from /proc, the figure that holds up on a small shared machine where the
+load generator competes for the cores), medians over alternating rounds (shoal, redis, ...).
+
+Only ever connects to 127.0.0.1; standard library only; every server is stopped at the end.
+
+  /usr/bin/python3 benchmarks/multi_compare.py --quick            # ~20 s
+  /usr/bin/python3 benchmarks/multi_compare.py --out /tmp/multi.md  # ~2 minutes
+"""
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402  (same folder: Client, Server, cpu_seconds, encode)
+
+REPO = compare.REPO
+
+
+def crc16(data):
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
+            crc &= 0xFFFF
+    return crc
+
+
+def shard_of(key, shards):
+    return (crc16(key.encode()) % 16384) % shards
+
+
+def keys_for(case, shards):
+    if case == "same shard":
+        return ["{t}k1", "{t}k2", "{t}k3"]
+    out, i = [], 0
+    want = min(3, shards)
+    while len(out) < 3:
+        k = "x%d" % i
+        used = {shard_of(o, shards) for o in out}
+        if shard_of(k, shards) not in used or len(used) >= want:
+            out.append(k)
+        i += 1
+    return out
+
+
+def worker(port, keys, batch, seconds, q):
+    c = compare.Client(port)
+    one = (compare.encode("MULTI") + compare.encode("SET", keys[0], "v" * 32) +
+           compare.encode("INCR", keys[1]) + compare.encode("GET", keys[2]) +
+           compare.encode("EXEC"))
+    payload = one * batch
+    done = 0
+    end = time.time() + seconds
+    while time.time() < end:
+        c.sock.sendall(payload)
+        for _ in range(batch):
+            for _ in range(4):
+                c.read_reply()  # +OK, +QUEUED x3
+            c.read_reply()      # the EXEC array
+        done += batch
+    c.close()
+    q.put(done)
+
+
+def run(server, keys, a):
+    q = multiprocessing.Queue()
+    cpu0 = compare.cpu_seconds(server.pid)
+    t0 = time.time()
+    procs = [multiprocessing.Process(target=worker, args=(server.port, keys, a.batch, a.seconds, q))
+             for _ in range(a.clients)]
+    for p in procs:
+        p.start()
+    total = sum(q.get() for _ in procs)
+    for p in procs:
+        p.join()
+    elapsed = time.time() - t0
+    cpu = compare.cpu_seconds(server.pid) - cpu0
+    server.check_alive()
+    return total / elapsed, total / cpu if cpu > 0 else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--shards", type=int, default=2)
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--batch", type=int, default=16, help="transactions per write (pipeline)")
+    ap.add_argument("--seconds", type=float, default=None)
+    ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--shoal", default=os.path.join(REPO, "build", "shoal-server"))
+    ap.add_argument("--redis-server", default=shutil.which("redis-server") or "/usr/bin/redis-server")
+    ap.add_argument("--out")
+    a = ap.parse_args()
+    a.seconds = a.seconds or (2.0 if a.quick else 5.0)
+    a.rounds = a.rounds or (1 if a.quick else 3)
+    work = tempfile.mkdtemp(prefix="multi-bench-")
+    shoal = compare.Server("shoal", lambda p: [a.shoal, "--port", str(p), "--bind", compare.HOST,
+                                               "--shards", str(a.shards), "--loglevel", "warning"],
+                           work)
+    redis = compare.Server("redis", lambda p: [a.redis_server, "--port", str(p), "--bind",
+                                               compare.HOST, "--save", "", "--appendonly", "no"],
+                           work)
+    rows = []
+    try:
+        shoal.start()
+        redis.start()
+        for case in ("same shard", "cross shard"):
+            keys = keys_for(case, a.shards)
+            res = {"shoal": [], "redis": []}
+            for _ in range(a.rounds):
+                for name, srv in (("shoal", shoal), ("redis", redis)):
+                    compare.Client(srv.port).call("FLUSHALL")
+                    res[name].append(run(srv, keys, a))
+                    compare.log("%s %s: %.0f tx/s, %.0f tx/CPU-s" % (case, name, *res[name][-1]))
+            med = {n: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
+                   for n, v in res.items()}
+            rows.append((case, med))
+    finally:
+        shoal.stop()
+        redis.stop()
+    lines = ["| EXEC of SET+INCR+GET | Shoal tx/s | Redis tx/s | ratio | Shoal tx/CPU-s | "
+             "Redis tx/CPU-s | ratio |", "|---|---|---|---|---|---|---|"]
+    for case, med in rows:
+        s, r = med["shoal"], med["redis"]
+        lines.append("| %s (%d shards) | %.0f | %.0f | **%.2f** | %.0f | %.0f | **%.2f** |" % (
+            case, a.shards, s[0], r[0], s[0] / r[0], s[1], r[1], s[1] / r[1]))
+    text = "\n".join(lines)
+    print(text)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
