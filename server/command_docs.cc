@@ -578,6 +578,9 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"sunionstore", {.complexity = "O(N) where N is the total number of elements in all given sets.", .args = {
         {.name = "destination", .type = kKey, .key_spec_index = 0},
         {.name = "key", .type = kKey, .key_spec_index = 1, .flags = kMultiple}}}},
+    {"swapdb", {.complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases.", .args = {
+        {.name = "index1", .type = kInteger},
+        {.name = "index2", .type = kInteger}}}},
     {"time", {.complexity = "O(1)", .tips = {"nondeterministic_output"}}},
     {"touch", {.complexity = "O(N) where N is the number of keys that will be touched.", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
