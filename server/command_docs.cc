@@ -143,6 +143,11 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "skip", .type = kPureToken, .token = "SKIP"}}}}}},
     {"client|setname", {.complexity = "O(1)", .args = {
         {.name = "connection-name", .type = kString}}}},
+    {"client|unblock", {.complexity = "O(log N) where N is the number of client connections", .args = {
+        {.name = "client-id", .type = kInteger},
+        {.name = "timeout_error", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "timeout", .type = kPureToken, .token = "TIMEOUT"},
+          {.name = "error", .type = kPureToken, .token = "ERROR"}}}}}},
     {"command", {.complexity = "O(N) where N is the total number of Redis commands", .tips = {"nondeterministic_output_order"}}},
     {"command|count", {.complexity = "O(1)"}},
     {"command|docs", {.complexity = "O(N) where N is the number of commands to look up", .tips = {"nondeterministic_output_order"}, .args = {

@@ -437,6 +437,29 @@ def test_swapdb_inside_multi_awakes_blocked_client(x, clients):
     assert x("LRANGE", "k", "0", "-1") == [b"v2"]
 
 
+def test_swapdb_wants_to_wake_but_the_key_already_expired(x, clients, no_active_expire):
+    w = clients()
+    assert x("SELECT", "1") == "OK"
+    assert x("RPUSH", "k", "hello") == 1
+    assert x("PEXPIRE", "k", "100") == 1
+    assert w("SELECT", "9") == "OK"
+    wid = w("CLIENT", "ID")
+    w.send("BRPOP", "k", "3")
+    wait_blocked(x, 1)
+    time.sleep(0.15)
+    assert x("SWAPDB", "1", "9") == "OK"
+    # The swap tries to serve it, but the key is expired: the client stays blocked.
+    assert "flags=b" in x("CLIENT", "LIST", "ID", str(wid)).decode()
+    assert blocked_clients(x) == 1
+    assert x("CLIENT", "UNBLOCK", str(wid)) == 1
+    assert w.read() is None
+    wait_blocked(x, 0)
+    assert x("SELECT", "9") == "OK"
+    assert x("EXISTS", "k") == 0
+    assert x("SELECT", "1") == "OK"
+    assert x("DBSIZE") == 0
+
+
 def test_swapdb_is_atomic_across_shards(srv, x):
     # Every reader sees either db's whole content, never one shard swapped and another not.
     keys = ["at:%d" % i for i in range(40)]
