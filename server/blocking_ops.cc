@@ -3,6 +3,7 @@
 #include "server/blocking_ops.h"
 
 #include <atomic>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
@@ -39,7 +40,16 @@ void PostTo(uint32_t shard_id, bool deferrable, std::function<void(Shard&)> work
 class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd> {
  public:
   // kRetry: woken for a BLMOVE whose destination is on another shard; nothing was popped.
-  enum class Outcome { kPopped, kWrongType, kTimeout, kDisconnected, kRetry, kNoBlockMove };
+  // kUnblocked: CLIENT UNBLOCK <id> ERROR.
+  enum class Outcome {
+    kPopped,
+    kWrongType,
+    kTimeout,
+    kDisconnected,
+    kUnblocked,
+    kRetry,
+    kNoBlockMove
+  };
 
   BlockedCmd(CommandContext& ctx, ArgSlice args, BlockingPop op)
       : Waiter(op.type), ctx_(&ctx), args_(args), op_(std::move(op)), db_(ctx.db_index) {
@@ -171,21 +181,46 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
     g_blocked_clients.fetch_add(1, std::memory_order_relaxed);
     blocked_ = true;
     auto self = shared_from_this();
-    ctx_->conn->SetBlocked([self] { self->Abort(Outcome::kDisconnected); });
+    ctx_->conn->SetBlocked([self](Connection::UnblockReason why) {
+      switch (why) {
+        case Connection::UnblockReason::kDisconnect:
+          return self->Abort(Outcome::kDisconnected, /*defer=*/false);
+        case Connection::UnblockReason::kTimeout:
+          return self->Abort(Outcome::kTimeout, /*defer=*/true);
+        case Connection::UnblockReason::kError:
+          return self->Abort(Outcome::kUnblocked, /*defer=*/true);
+      }
+      return false;
+    });
     if (op_.timeout_ms > 0) {
       timer_ = std::make_unique<boost::asio::steady_timer>(home_->io());
       timer_->expires_after(std::chrono::milliseconds(op_.timeout_ms));
       timer_->async_wait([self](const boost::system::error_code& ec) {
-        if (!ec) self->Abort(Outcome::kTimeout);
+        if (!ec) self->Abort(Outcome::kTimeout, /*defer=*/false);
       });
     }
   }
 
-  // Connection thread: the timeout or a disconnect. While a retry runs the waiter is claimed;
-  // the retry then ends with this outcome instead of waiting again.
-  void Abort(Outcome o) {
-    if (Cancel()) return Finish(o);
-    if (retrying_ && !pending_abort_) pending_abort_ = o;
+  // Connection thread: the timeout, a disconnect or CLIENT UNBLOCK; false when too late (a shard
+  // claimed the waiter and serves it). While a retry runs the waiter is claimed; the retry then
+  // ends with this outcome instead of waiting again. `defer`: CLIENT UNBLOCK decides within its
+  // visit of this thread, and the reply (and what the client sent meanwhile) follows from the
+  // thread's own loop, outside that visit.
+  bool Abort(Outcome o, bool defer) {
+    if (Cancel()) {
+      if (!defer) {
+        Finish(o);
+      } else {
+        auto self = shared_from_this();
+        boost::asio::post(home_->io(), [self, o] { self->Finish(o); });
+      }
+      return true;
+    }
+    if (retrying_ && !pending_abort_) {
+      pending_abort_ = o;
+      return true;
+    }
+    return false;
   }
 
   // Any shard thread: hands the outcome to the connection's thread.
@@ -239,6 +274,9 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
       case Outcome::kWrongType:
         ctx_->rb->Error(errors::kWrongType);
         break;
+      case Outcome::kUnblocked:
+        ctx_->rb->Error(errors::kUnblocked);
+        break;
       case Outcome::kTimeout:
       case Outcome::kDisconnected:
       case Outcome::kRetry:
@@ -264,9 +302,9 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
   bool registered_ = false;  // queued on the shards' controllers (coordinator thread only)
   bool tx_done_ = false;     // the registering transaction has ended on every shard
   std::optional<Outcome> deferred_;
-  bool blocked_ = false;  // counted, timer and disconnect hook set
+  bool blocked_ = false;   // counted, timer and cancel hook set
   bool retrying_ = false;  // woken for a cross-shard BLMOVE: the immediate path runs again
-  std::optional<Outcome> pending_abort_;  // timeout/disconnect that came during a retry
+  std::optional<Outcome> pending_abort_;  // timeout/disconnect/unblock that came during a retry
 };
 
 }  // namespace

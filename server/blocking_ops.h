@@ -1,7 +1,8 @@
 // Blocking pops for the list and sorted-set families: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP,
 // BZPOPMIN, BZPOPMAX, BZMPOP. The family file parses its arguments and describes the pop; this
 // runs it: at once when a key has data, else blocks the client until a key gets data (any shard),
-// the timeout passes, or the client disconnects. Per-shard waiter queues: shard/blocking.h.
+// the timeout passes, the client disconnects, or CLIENT UNBLOCK cancels it (answering as on
+// timeout, or with the UNBLOCKED error). Per-shard waiter queues: shard/blocking.h.
 //
 // Immediate path (one atomic, isolated multi-shard transaction): every shard owning a key reports
 // its keys' state; the first key in `keys` order that exists decides (WRONGTYPE, or pop from it);

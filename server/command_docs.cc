@@ -143,6 +143,11 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "skip", .type = kPureToken, .token = "SKIP"}}}}}},
     {"client|setname", {.complexity = "O(1)", .args = {
         {.name = "connection-name", .type = kString}}}},
+    {"client|unblock", {.complexity = "O(log N) where N is the number of client connections", .args = {
+        {.name = "client-id", .type = kInteger},
+        {.name = "timeout_error", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "timeout", .type = kPureToken, .token = "TIMEOUT"},
+          {.name = "error", .type = kPureToken, .token = "ERROR"}}}}}},
     {"command", {.complexity = "O(N) where N is the total number of Redis commands", .tips = {"nondeterministic_output_order"}}},
     {"command|count", {.complexity = "O(1)"}},
     {"command|docs", {.complexity = "O(N) where N is the number of commands to look up", .tips = {"nondeterministic_output_order"}, .args = {
@@ -578,6 +583,9 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"sunionstore", {.complexity = "O(N) where N is the total number of elements in all given sets.", .args = {
         {.name = "destination", .type = kKey, .key_spec_index = 0},
         {.name = "key", .type = kKey, .key_spec_index = 1, .flags = kMultiple}}}},
+    {"swapdb", {.complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases.", .args = {
+        {.name = "index1", .type = kInteger},
+        {.name = "index2", .type = kInteger}}}},
     {"time", {.complexity = "O(1)", .tips = {"nondeterministic_output"}}},
     {"touch", {.complexity = "O(N) where N is the number of keys that will be touched.", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},

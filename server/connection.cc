@@ -117,9 +117,9 @@ void Connection::Close() {
   boost::system::error_code ec;
   socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  if (on_close_blocked_) {
-    auto cancel = std::move(on_close_blocked_);
-    cancel();
+  if (cancel_blocked_) {
+    auto cancel = std::move(cancel_blocked_);
+    cancel(UnblockReason::kDisconnect);
   }
   DiscardMulti();
   Unwatch();
@@ -166,7 +166,7 @@ void Connection::ResetState() {
 
 std::string Connection::Info() const {
   int64_t now = UnixMs();
-  std::string flags = "N";
+  std::string flags = blocked() ? "b" : "N";
   size_t qbuf = rend_ - rpos_;
   std::string s;
   s.reserve(320);
@@ -194,11 +194,17 @@ std::string Connection::Info() const {
   return s;
 }
 
-void Connection::SetBlocked(std::function<void()> on_close) {
-  on_close_blocked_ = std::move(on_close);
-  if (!on_close_blocked_) return;
+void Connection::SetBlocked(std::function<bool(UnblockReason)> cancel) {
+  cancel_blocked_ = std::move(cancel);
+  if (!cancel_blocked_) return;
   FlushBeforeBlock();
   if (!reading_) WatchForClose();
+}
+
+bool Connection::Unblock(UnblockReason reason) {
+  if (!cancel_blocked_ || closed_) return false;
+  auto cancel = cancel_blocked_;  // the hook may clear cancel_blocked_ while it runs
+  return cancel(reason);
 }
 
 void Connection::FlushBeforeBlock() {

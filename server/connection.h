@@ -57,12 +57,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes now (home thread). Commands in flight finish and are dropped.
   void Close();
   bool closed() const { return closed_; }
-  // A blocking command waiting for data sets how to cancel it if the client disconnects
-  // (nullptr when it stops waiting). Blocking sends the replies of the commands before it at
-  // once; while blocked the socket keeps being read (into a side buffer, bounded by the query
-  // buffer limit) so a disconnect is seen; what arrives is parsed after the command ends.
-  void SetBlocked(std::function<void()> on_close);
-  bool blocked() const { return static_cast<bool>(on_close_blocked_); }
+  // Why a blocked command stops waiting without being served: the client disconnected, or
+  // CLIENT UNBLOCK asked it to answer as on timeout or with the UNBLOCKED error.
+  enum class UnblockReason { kDisconnect, kTimeout, kError };
+  // A blocking command waiting for data sets how to cancel it (nullptr when it stops waiting);
+  // the hook returns whether it did cancel (false when the command is being served already).
+  // Blocking sends the replies of the commands before it at once; while blocked the socket keeps
+  // being read (into a side buffer, bounded by the query buffer limit) so a disconnect is seen;
+  // what arrives is parsed after the command ends.
+  void SetBlocked(std::function<bool(UnblockReason)> cancel);
+  bool blocked() const { return static_cast<bool>(cancel_blocked_); }
+  // CLIENT UNBLOCK (home thread): cancels the blocked command for `reason` (kTimeout or kError);
+  // false when there is none to cancel.
+  bool Unblock(UnblockReason reason);
   // Closes after the current batch's replies are written (QUIT, CLIENT KILL of oneself).
   void CloseAfterReply() { close_after_write_ = true; }
   // CLIENT REPLY SKIP: the next command's reply is dropped.
@@ -186,7 +193,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   CommandContext multi_ctx_;
   protocol::ReplyBuilder multi_rb_{nullptr};
   std::shared_ptr<Connection> inflight_self_;
-  std::function<void()> on_close_blocked_;
+  std::function<bool(UnblockReason)> cancel_blocked_;
 };
 
 }  // namespace shoal

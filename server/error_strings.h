@@ -34,6 +34,11 @@ inline constexpr char kRandomCountRange[] =
     "ERR value is out of range, value must between -9223372036854775807 and "
     "9223372036854775807";
 inline constexpr char kNoSuchClient[] = "ERR No such client";
+inline constexpr char kUnblockReason[] = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+// The reply of a client unblocked by CLIENT UNBLOCK <id> ERROR.
+inline constexpr char kUnblocked[] = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+inline constexpr char kSwapdbFirst[] = "ERR invalid first DB index";
+inline constexpr char kSwapdbSecond[] = "ERR invalid second DB index";
 inline constexpr char kLfuNotSelected[] =
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
     "that when switching between policies at runtime LRU and LFU data will take some time to "

@@ -29,6 +29,12 @@ void BlockingController::MarkReady(DbIndex db, std::string_view key) {
   if (std::find(ready_.begin(), ready_.end(), k) == ready_.end()) ready_.push_back(std::move(k));
 }
 
+void BlockingController::SignalDbReady(DbIndex db,
+                                       absl::FunctionRef<bool(std::string_view)> holds_blockable) {
+  for (const auto& [k, q] : waiting_)
+    if (k.first == db && holds_blockable(k.second)) MarkReady(db, k.second);
+}
+
 void BlockingController::ServeReady(Shard& shard) {
   DbSlice& slice = shard.db_slice();
   while (!ready_.empty()) {

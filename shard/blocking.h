@@ -14,6 +14,8 @@
 // Waiter::state is the only field touched from several threads.
 #pragma once
 
+#include <absl/functional/function_ref.h>
+
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -66,6 +68,10 @@ class BlockingController {
   void SignalReady(DbIndex db, std::string_view key) {
     if (!waiting_.empty()) MarkReady(db, key);
   }
+  // SWAPDB replaced db's contents: marks ready every key waited on in db for which
+  // `holds_blockable(key)` (a value of a type clients block on is there now), as Redis's
+  // scanDatabaseForReadyKeys.
+  void SignalDbReady(DbIndex db, absl::FunctionRef<bool(std::string_view)> holds_blockable);
   bool HasReady() const { return !ready_.empty(); }
   // Serves the waiters of every ready key (and of keys made ready while serving).
   void ServeReady(Shard& shard);

@@ -79,6 +79,36 @@ void DbSlice::PreFlush(DbIndex db) {
   watches_.TouchDb(db, [&t](std::string_view k) { return t.Find(k, HashKey(k)) != nullptr; });
 }
 
+void DbSlice::PreSwap(DbIndex a, DbIndex b) {
+  if (dbs_[a]->table->size() > 0 || dbs_[b]->table->size() > 0) ++dirty_;
+  if (watches_.empty()) return;
+  // Raw table lookups: an expired key not yet deleted counts as there (and as expired), as in
+  // Redis's dictFind + keyIsExpired.
+  watches_.TouchSwap(a, b, [this](uint32_t db, std::string_view k) {
+    Slot* s = dbs_[db]->table->Find(k, HashKey(k));
+    if (s == nullptr) return WatchTable::Presence::kAbsent;
+    bool expired = s->has_expire() && s->entry()->expire_ms() <= now_ms_;
+    return expired ? WatchTable::Presence::kExpired : WatchTable::Presence::kLive;
+  });
+}
+
+void DbSlice::SwapDbs(DbIndex a, DbIndex b) {
+  if (a == b) return;
+  PreSwap(a, b);
+  std::swap(dbs_[a], dbs_[b]);
+  // Clients stay blocked on their db index; keys they wait on may exist there now (Redis's
+  // scanDatabaseForReadyKeys). An expired one is deleted when served, leaving them blocked.
+  for (DbIndex db : {a, b}) {
+    DashTable& t = *dbs_[db]->table;
+    blocking_.SignalDbReady(db, [&t](std::string_view k) {
+      Slot* s = t.Find(k, HashKey(k));
+      if (s == nullptr) return false;
+      ObjType type = s->entry()->type();
+      return type == ObjType::kList || type == ObjType::kZSet;
+    });
+  }
+}
+
 DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
   PreChange(db, e->key(), WatchTable::Change::kWrite);
   Db& d = *dbs_[db];

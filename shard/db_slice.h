@@ -84,6 +84,12 @@ class DbSlice {
   // `lazy`: the old table and its entries are freed on the lazyfree thread (FLUSHALL ASYNC).
   void FlushDb(DbIndex db, bool lazy = false);
   void FlushAll(bool lazy = false);
+  // SWAPDB: exchanges the contents of dbs a and b (tables, expiry count, avg_ttl, the active
+  // cycle's cursor). What clients watch or wait on stays with the db index (Redis's
+  // dbSwapDatabases): the watches are touched first (PreSwap), and afterwards every key a client
+  // waits on in either db that now holds a value is marked ready (served at the next
+  // ServeBlocked, as after any command).
+  void SwapDbs(DbIndex a, DbIndex b);
   size_t DbSize(DbIndex db) const { return dbs_[db]->table->size(); }
   size_t ExpiresCount(DbIndex db) const { return dbs_[db]->expires; }
   unsigned num_dbs() const { return static_cast<unsigned>(dbs_.size()); }
@@ -107,14 +113,16 @@ class DbSlice {
   // above call it (Add, Replace, SetExpire, Detach and so Delete, lazy and active expiry,
   // eviction), and the dispatcher calls it for each existing key of a write command before the
   // command runs (in-place edits of a value: LPUSH onto a list, APPEND, HINCRBY ...). FlushDb calls
-  // PreFlush. This is where WATCH marks transactions dirty, the dirty counter counts, and where
-  // keyspace notifications, tracking invalidation, the snapshot's serialize-before-change and the
-  // journal will hang. Handlers never change an Entry found any other way.
+  // PreFlush, SwapDbs PreSwap. This is where WATCH marks transactions dirty, the dirty counter
+  // counts, and where keyspace notifications, tracking invalidation, the snapshot's
+  // serialize-before-change and the journal will hang. Handlers never change an Entry found any
+  // other way.
   void PreChange(DbIndex db, std::string_view key, WatchTable::Change change) {
     ++dirty_;
     if (!watches_.empty()) watches_.Touch(db, key, change);
   }
   void PreFlush(DbIndex db);
+  void PreSwap(DbIndex a, DbIndex b);
   // lookupKeyWrite for a command that edits the value in place: the live slot (lazy expiry on the
   // way), access clock touched, PreChange called. nullptr when missing.
   Slot* FindMutable(DbIndex db, std::string_view key);

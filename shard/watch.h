@@ -13,6 +13,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/functional/function_ref.h>
 
 #include <atomic>
 #include <cstdint>
@@ -41,8 +42,8 @@ class WatchTable {
   void Unregister(uint32_t db, std::string_view key, const WatchState* st);
   // Pre-change hook for one key.
   void Touch(uint32_t db, std::string_view key, Change change);
-  // FLUSHDB/FLUSHALL (and SWAPDB later) of db: `present(key)` says whether the key exists in the
-  // db being emptied (Redis's touchAllWatchedKeysInDb with no replacement).
+  // FLUSHDB/FLUSHALL of db: `present(key)` says whether the key exists in the db being emptied
+  // (Redis's touchAllWatchedKeysInDb with no replacement).
   template <typename Present>
   void TouchDb(uint32_t db, Present present) {
     for (auto& [k, refs] : keys_) {
@@ -50,6 +51,18 @@ class WatchTable {
       for (Ref& r : refs) Mark(r, Change::kDelete);
     }
   }
+  // What a db's table holds under a key: nothing, a live key, or a key past its TTL that is still
+  // there (not deleted yet).
+  enum class Presence { kAbsent, kLive, kExpired };
+  using Probe = absl::FunctionRef<Presence(uint32_t db, std::string_view key)>;
+  // SWAPDB a b, called before the contents move (Redis's touchAllWatchedKeysInDb(a, b) and
+  // (b, a)): watches stay with the db index, so a key watched in one db sees that db's content
+  // replaced with the other's. It is touched when it exists in either, except that: a key watched
+  // while expired and replaced with nothing only loses its expired mark (its removal is no
+  // change), and keeps it when replaced with another expired key; a key absent when watched and
+  // replaced with an expired one becomes marked expired instead. `probe` reports the tables as
+  // they are before the swap, expired keys included.
+  void TouchSwap(uint32_t a, uint32_t b, Probe probe);
   // Whether any client watching (db, key) on this shard watched it while it was already expired.
   // For EXEC's isWatchedKeyExpired: callers check the key's expiry themselves.
   bool WatchedFresh(uint32_t db, std::string_view key, const WatchState* st) const;
@@ -64,7 +77,9 @@ class WatchTable {
   using Key = std::pair<uint32_t, std::string>;
   struct KeyHash {
     using is_transparent = void;
-    size_t operator()(const Key& k) const { return absl::HashOf(k.first, std::string_view(k.second)); }
+    size_t operator()(const Key& k) const {
+      return absl::HashOf(k.first, std::string_view(k.second));
+    }
     size_t operator()(const std::pair<uint32_t, std::string_view>& k) const {
       return absl::HashOf(k.first, k.second);
     }

@@ -1,6 +1,8 @@
 // Connection commands: PING ECHO QUIT SELECT HELLO RESET CLIENT. They run on the connection's
-// thread and touch only connection state (CLIENT LIST/KILL visit every thread's connections).
+// thread and touch only connection state (CLIENT LIST/KILL/UNBLOCK visit every thread's
+// connections).
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <memory>
 
@@ -267,6 +269,42 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
       });
 }
 
+// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: the target may live on any thread; the visit of its
+// thread cancels its blocked command there (Connection::Unblock), which then answers as on
+// timeout or with the UNBLOCKED error.
+void ClientUnblock(ArgSlice args, CommandContext& ctx) {
+  auto reason = Connection::UnblockReason::kTimeout;
+  if (args.size() == 4) {
+    if (EqNoCase(args[3], "timeout")) {
+      reason = Connection::UnblockReason::kTimeout;
+    } else if (EqNoCase(args[3], "error")) {
+      reason = Connection::UnblockReason::kError;
+    } else {
+      ctx.rb->Error(errors::kUnblockReason);
+      return ctx.Done();
+    }
+  }
+  int64_t id;
+  if (!protocol::ParseInt64(args[2], &id)) {
+    ctx.rb->Error(errors::kNotInteger);
+    return ctx.Done();
+  }
+  auto unblocked = std::make_shared<std::atomic<bool>>(false);
+  CommandContext* c = &ctx;
+  Transaction::ControlAll(
+      [id, reason, unblocked](Shard&) {
+        for (Connection* conn : Connection::ThreadConnections()) {
+          if (static_cast<int64_t>(conn->id()) != id) continue;
+          if (conn->Unblock(reason)) unblocked->store(true);
+          return;
+        }
+      },
+      [unblocked, c] {
+        c->rb->Integer(unblocked->load() ? 1 : 0);
+        c->Done();
+      });
+}
+
 void CmdClient(ArgSlice args, CommandContext& ctx) {
   std::string_view sub = args[1];
   auto arity_err = [&] {
@@ -307,6 +345,13 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
   } else if (EqNoCase(sub, "kill")) {
     if (args.size() < 3) return arity_err();
     return ClientKill(args, ctx);
+  } else if (EqNoCase(sub, "unblock")) {
+    if (args.size() < 3) return arity_err();
+    if (args.size() > 4) {
+      ReplySubcommandSyntaxError(*ctx.rb, args[0], sub);
+      return ctx.Done();
+    }
+    return ClientUnblock(args, ctx);
   } else if (EqNoCase(sub, "no-evict")) {
     if (args.size() != 3) return arity_err();
     if (EqNoCase(args[2], "on"))
@@ -366,6 +411,8 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
         "    Control the replies sent to the current connection.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
     };
     ReplyHelp(*ctx.rb, args[0], kHelp);
   } else {
@@ -416,6 +463,8 @@ void RegisterConnectionFamily(CommandRegistry& r) {
       "7.0.0");
   sub("client|reply", 3, kSub, "Instruct the server whether to reply to commands", "3.2.0");
   sub("client|setname", 3, kSub, "Set the current connection name", "2.6.9");
+  sub("client|unblock", -3, kAdmin | kSub,
+      "Unblock a client blocked in a blocking command from a different connection", "5.0.0");
   r.Add(std::move(client));
 }
 

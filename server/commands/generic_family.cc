@@ -1,6 +1,6 @@
 // Keyspace commands (Redis db.c / expire.c / object.c semantics): DEL UNLINK EXISTS TOUCH TYPE
 // RENAME RENAMENX COPY MOVE KEYS SCAN RANDOMKEY EXPIRE* PEXPIRE* TTL PTTL EXPIRETIME PEXPIRETIME
-// PERSIST OBJECT DBSIZE FLUSHDB FLUSHALL.
+// PERSIST OBJECT DBSIZE FLUSHDB FLUSHALL SWAPDB.
 //
 // Single-key commands are kShard. Commands over several keys are kMulti and reach the shards
 // through RunOnKeyShards or a Transaction; keyspace-wide ones (KEYS, SCAN, RANDOMKEY, DBSIZE,
@@ -756,6 +756,44 @@ void FlushGeneric(ArgSlice args, CommandContext& ctx, bool all) {
 void CmdFlushdb(ArgSlice args, CommandContext& ctx) { FlushGeneric(args, ctx, false); }
 void CmdFlushall(ArgSlice args, CommandContext& ctx) { FlushGeneric(args, ctx, true); }
 
+// ---------------------------------------------------------------------------------------------
+// SWAPDB index1 index2 (dbSwapDatabases). Every shard swaps its two tables in one armed
+// transaction: no client sees one shard swapped and another not. DbSlice::SwapDbs touches the
+// watches and marks keys that blocked clients wait on ready; they are served as each shard
+// unparks (inside EXEC: after the whole EXEC).
+
+void CmdSwapdb(ArgSlice args, CommandContext& ctx) {
+  int64_t a, b;
+  // getIntFromObjectOrReply: an int, or the command's own message.
+  if (!protocol::ParseInt64(args[1], &a) || a < INT_MIN || a > INT_MAX) {
+    ctx.rb->Error(errors::kSwapdbFirst);
+    return ctx.Done();
+  }
+  if (!protocol::ParseInt64(args[2], &b) || b < INT_MIN || b > INT_MAX) {
+    ctx.rb->Error(errors::kSwapdbSecond);
+    return ctx.Done();
+  }
+  int64_t n = NumDbs();
+  if (a < 0 || a >= n || b < 0 || b >= n) {
+    ctx.rb->Error(errors::kDbIndexRange);
+    return ctx.Done();
+  }
+  CommandContext* c = &ctx;
+  if (a == b) {
+    c->rb->Ok();
+    return c->Done();
+  }
+  auto tx = Transaction::CreateAll(ctx);
+  auto da = static_cast<DbIndex>(a), db = static_cast<DbIndex>(b);
+  tx->Arm([tx, c, da, db] {
+    tx->Hop([da, db](Shard& shard) { shard.db_slice().SwapDbs(da, db); }, /*conclude=*/true,
+            [c] {
+              c->rb->Ok();
+              c->Done();
+            });
+  });
+}
+
 }  // namespace
 
 void RegisterGenericFamily(CommandRegistry& r) {
@@ -851,6 +889,12 @@ void RegisterGenericFamily(CommandRegistry& r) {
              "Remove all keys from the current database");
   add_server("flushall", -1, kWrite, kKsWrite | kSlowAcl | acl_cat::kDangerous, CmdFlushall,
              "Remove all keys from all databases");
+  // Redis's flags and ACL categories: write fast, @keyspace @dangerous (@write @fast implied).
+  CommandId swapdb = MakeCommand("generic", "swapdb", 3, kWrite | kFast, 0, 0, 0,
+                                 acl_cat::kKeyspace | acl_cat::kDangerous, kMulti, CmdSwapdb,
+                                 "Swaps two Redis databases", "4.0.0");
+  swapdb.group = "server";
+  r.Add(std::move(swapdb));
 }
 
 }  // namespace shoal
