@@ -11,7 +11,7 @@
 #include "protocol/reply_builder.h"
 #include "shard/evict.h"
 #include "shard/glob.h"
-#include "shard/shard.h"
+#include "shard/settings.h"
 
 namespace shoal {
 
@@ -19,13 +19,31 @@ namespace {
 
 enum class Kind { kInt, kMemory, kEnum, kBool, kBindList, kString };
 
+// Where an integer parameter is stored: a Config member (read by the server layer only) or one of
+// the ShardSettings atomics (read by the shards; shard/settings.h is their one home).
+class IntRef {
+ public:
+  IntRef(std::nullptr_t) {}
+  IntRef(std::atomic<int64_t> Config::*member) : member_(member) {}
+  IntRef(std::atomic<int64_t>* shared) : shared_(shared) {}
+  std::atomic<int64_t>& Of(Config& c) const { return shared_ != nullptr ? *shared_ : c.*member_; }
+  const std::atomic<int64_t>& Of(const Config& c) const {
+    return shared_ != nullptr ? *shared_ : c.*member_;
+  }
+  bool Is(const std::atomic<int64_t>* shared) const { return shared_ == shared; }
+
+ private:
+  std::atomic<int64_t> Config::*member_ = nullptr;
+  std::atomic<int64_t>* shared_ = nullptr;
+};
+
 struct Param {
   const char* name;
   Kind kind;
   bool mutable_;
   int64_t min, max;
   std::vector<const char*> enum_names;
-  std::atomic<int64_t> Config::*ival;
+  IntRef ival;
   std::string Config::*sval;
   // Values that parse but that Shoal cannot honour yet (the feature belongs to a later issue):
   // returns the reason, or nullptr when the value is fine.
@@ -44,7 +62,7 @@ const std::vector<Param>& Params() {
       {"port", Kind::kInt, false, 0, 65535, {}, &Config::port, nullptr},
       {"databases", Kind::kInt, false, 1, INT_MAX, {}, &Config::databases, nullptr},
       {"shards", Kind::kInt, false, 0, 1024, {}, &Config::shards, nullptr},
-      {"hz", Kind::kInt, true, 0, INT_MAX, {}, &Config::hz, nullptr},
+      {"hz", Kind::kInt, true, 0, INT_MAX, {}, &ShardSettings::hz, nullptr},
       {"proto-max-bulk-len",
        Kind::kMemory,
        true,
@@ -75,7 +93,7 @@ const std::vector<Param>& Params() {
       {"bind", Kind::kBindList, false, 0, 0, {}, nullptr, nullptr},
       {"logfile", Kind::kString, false, 0, 0, {}, nullptr, &Config::logfile},
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, &Config::timeout, nullptr},
-      {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, &Config::maxmemory, nullptr},
+      {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, &ShardSettings::maxmemory, nullptr},
       {"maxmemory-policy",
        Kind::kEnum,
        true,
@@ -83,35 +101,49 @@ const std::vector<Param>& Params() {
        7,
        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
         "allkeys-lfu", "allkeys-random", "noeviction"},
-       &Config::maxmemory_policy,
+       &ShardSettings::maxmemory_policy,
        nullptr},
-      {"maxmemory-samples", Kind::kInt, true, 1, INT_MAX, {}, &Config::maxmemory_samples, nullptr},
+      {"maxmemory-samples",
+       Kind::kInt,
+       true,
+       1,
+       INT_MAX,
+       {},
+       &ShardSettings::maxmemory_samples,
+       nullptr},
       {"maxmemory-eviction-tenacity",
        Kind::kInt,
        true,
        0,
        100,
        {},
-       &Config::maxmemory_eviction_tenacity,
+       &ShardSettings::maxmemory_eviction_tenacity,
        nullptr},
-      {"lfu-log-factor", Kind::kInt, true, 0, INT_MAX, {}, &Config::lfu_log_factor, nullptr},
-      {"lfu-decay-time", Kind::kInt, true, 0, INT_MAX, {}, &Config::lfu_decay_time, nullptr},
+      {"lfu-log-factor", Kind::kInt, true, 0, INT_MAX, {}, &ShardSettings::lfu_log_factor, nullptr},
+      {"lfu-decay-time", Kind::kInt, true, 0, INT_MAX, {}, &ShardSettings::lfu_decay_time, nullptr},
       {"lazyfree-lazy-eviction",
        Kind::kBool,
        true,
        0,
        1,
        {},
-       &Config::lazyfree_lazy_eviction,
+       &ShardSettings::lazyfree_lazy_eviction,
        nullptr},
-      {"lazyfree-lazy-expire", Kind::kBool, true, 0, 1, {}, &Config::lazyfree_lazy_expire, nullptr},
+      {"lazyfree-lazy-expire",
+       Kind::kBool,
+       true,
+       0,
+       1,
+       {},
+       &ShardSettings::lazyfree_lazy_expire,
+       nullptr},
       {"lazyfree-lazy-server-del",
        Kind::kBool,
        true,
        0,
        1,
        {},
-       &Config::lazyfree_lazy_server_del,
+       &ShardSettings::lazyfree_lazy_server_del,
        nullptr},
       {"lazyfree-lazy-user-del",
        Kind::kBool,
@@ -119,7 +151,7 @@ const std::vector<Param>& Params() {
        0,
        1,
        {},
-       &Config::lazyfree_lazy_user_del,
+       &ShardSettings::lazyfree_lazy_user_del,
        nullptr},
       {"lazyfree-lazy-user-flush",
        Kind::kBool,
@@ -127,7 +159,7 @@ const std::vector<Param>& Params() {
        0,
        1,
        {},
-       &Config::lazyfree_lazy_user_flush,
+       &ShardSettings::lazyfree_lazy_user_flush,
        nullptr},
       {"appendonly", Kind::kEnum, true, 0, 1, {"no", "yes"}, &Config::appendonly, nullptr, OnlyNo},
       {"save", Kind::kString, true, 0, 0, {}, nullptr, &Config::save, OnlyEmpty},
@@ -138,7 +170,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::hash_max_listpack_entries,
+       &ShardSettings::hash_max_listpack_entries,
        nullptr},
       {"hash-max-ziplist-entries",
        Kind::kInt,
@@ -146,7 +178,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::hash_max_listpack_entries,
+       &ShardSettings::hash_max_listpack_entries,
        nullptr},
       {"hash-max-listpack-value",
        Kind::kMemory,
@@ -154,7 +186,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::hash_max_listpack_value,
+       &ShardSettings::hash_max_listpack_value,
        nullptr},
       {"hash-max-ziplist-value",
        Kind::kMemory,
@@ -162,7 +194,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::hash_max_listpack_value,
+       &ShardSettings::hash_max_listpack_value,
        nullptr},
       {"set-max-intset-entries",
        Kind::kInt,
@@ -170,7 +202,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::set_max_intset_entries,
+       &ShardSettings::set_max_intset_entries,
        nullptr},
       {"zset-max-listpack-entries",
        Kind::kInt,
@@ -178,7 +210,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::zset_max_listpack_entries,
+       &ShardSettings::zset_max_listpack_entries,
        nullptr},
       {"zset-max-ziplist-entries",
        Kind::kInt,
@@ -186,7 +218,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::zset_max_listpack_entries,
+       &ShardSettings::zset_max_listpack_entries,
        nullptr},
       {"zset-max-listpack-value",
        Kind::kMemory,
@@ -194,7 +226,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::zset_max_listpack_value,
+       &ShardSettings::zset_max_listpack_value,
        nullptr},
       {"zset-max-ziplist-value",
        Kind::kMemory,
@@ -202,7 +234,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::zset_max_listpack_value,
+       &ShardSettings::zset_max_listpack_value,
        nullptr},
       {"list-max-listpack-size",
        Kind::kInt,
@@ -210,7 +242,7 @@ const std::vector<Param>& Params() {
        INT_MIN,
        INT_MAX,
        {},
-       &Config::list_max_listpack_size,
+       &ShardSettings::list_max_listpack_size,
        nullptr},
       {"list-max-ziplist-size",
        Kind::kInt,
@@ -218,7 +250,7 @@ const std::vector<Param>& Params() {
        INT_MIN,
        INT_MAX,
        {},
-       &Config::list_max_listpack_size,
+       &ShardSettings::list_max_listpack_size,
        nullptr},
       {"list-compress-depth",
        Kind::kInt,
@@ -298,11 +330,11 @@ std::string FormatValue(const Config& c, const Param& p) {
   switch (p.kind) {
     case Kind::kInt:
     case Kind::kMemory:
-      return std::to_string((c.*p.ival).load());
+      return std::to_string(p.ival.Of(c).load());
     case Kind::kEnum:
-      return p.enum_names[(c.*p.ival).load()];
+      return p.enum_names[p.ival.Of(c).load()];
     case Kind::kBool:
-      return (c.*p.ival).load() ? "yes" : "no";
+      return p.ival.Of(c).load() ? "yes" : "no";
     case Kind::kBindList: {
       std::string s;
       for (const auto& b : c.bind) {
@@ -514,7 +546,7 @@ bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>&
     *err = why;
     return false;
   }
-  (this->*p->ival).store(v);
+  p->ival.Of(*this).store(v);
   OnChange(p->name);
   return true;
 }
@@ -585,32 +617,14 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
     parsed.emplace_back(p, v);
   }
   for (const auto& [p, v] : parsed) {
-    if (p->kind != Kind::kString) (this->*p->ival).store(v);  // the only mutable string is save ""
+    if (p->kind != Kind::kString) p->ival.Of(*this).store(v);  // the only mutable string is save ""
     OnChange(p->name);
-    if (p->ival == &Config::maxmemory) WarnAboutMaxmemory(v, /*at_startup=*/false);
+    if (p->ival.Is(&ShardSettings::maxmemory)) WarnAboutMaxmemory(v, /*at_startup=*/false);
   }
   return "";
 }
 
 void Config::OnChange(std::string_view name) {
-  if (name == "hz") ShardSettings::hz.store(static_cast<int>(hz.load()));
-  ShardSettings::hash_max_listpack_entries.store(hash_max_listpack_entries.load());
-  ShardSettings::hash_max_listpack_value.store(hash_max_listpack_value.load());
-  ShardSettings::set_max_intset_entries.store(set_max_intset_entries.load());
-  ShardSettings::zset_max_listpack_entries.store(zset_max_listpack_entries.load());
-  ShardSettings::zset_max_listpack_value.store(zset_max_listpack_value.load());
-  ShardSettings::list_max_listpack_size.store(list_max_listpack_size.load());
-  ShardSettings::maxmemory_policy.store(maxmemory_policy.load());
-  ShardSettings::maxmemory_samples.store(maxmemory_samples.load());
-  ShardSettings::maxmemory_eviction_tenacity.store(maxmemory_eviction_tenacity.load());
-  ShardSettings::lfu_log_factor.store(lfu_log_factor.load());
-  ShardSettings::lfu_decay_time.store(lfu_decay_time.load());
-  ShardSettings::lazyfree_lazy_eviction.store(lazyfree_lazy_eviction.load());
-  ShardSettings::lazyfree_lazy_expire.store(lazyfree_lazy_expire.load());
-  ShardSettings::lazyfree_lazy_server_del.store(lazyfree_lazy_server_del.load());
-  ShardSettings::lazyfree_lazy_user_del.store(lazyfree_lazy_user_del.load());
-  ShardSettings::lazyfree_lazy_user_flush.store(lazyfree_lazy_user_flush.load());
-  if (name == "maxmemory") memory_budget::maxmemory.store(maxmemory.load());
   if (name == "loglevel") {
     static constexpr spdlog::level::level_enum kLevels[] = {
         spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn};

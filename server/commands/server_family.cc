@@ -80,8 +80,8 @@ void AppendServer(std::string& s) {
   s += "server_time_usec:" + std::to_string(now_us) + "\r\n";
   s += "uptime_in_seconds:" + std::to_string(uptime) + "\r\n";
   s += "uptime_in_days:" + std::to_string(uptime / 86400) + "\r\n";
-  s += "hz:" + std::to_string(st.config.hz.load()) + "\r\n";
-  s += "configured_hz:" + std::to_string(st.config.hz.load()) + "\r\n";
+  s += "hz:" + std::to_string(ShardSettings::hz.load()) + "\r\n";
+  s += "configured_hz:" + std::to_string(ShardSettings::hz.load()) + "\r\n";
   s += "lru_clock:" + std::to_string(LruClockFromMs(now_us / 1000)) + "\r\n";
   s += "executable:" + st.executable + "\r\n";
   s += "config_file:" + st.config_file + "\r\n";
@@ -106,7 +106,7 @@ void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   for (const auto& sn : snaps) shards.push_back(sn.mem);
   MemoryOverview m = SummarizeMemory(shards);
   const Config& cfg = Server().config;
-  size_t maxmemory = static_cast<size_t>(cfg.maxmemory.load());
+  size_t maxmemory = static_cast<size_t>(ShardSettings::maxmemory.load());
   size_t system =
       static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
   auto line = [&s](const char* name, const std::string& v) {
