@@ -4,6 +4,7 @@
 #include <climits>
 #include <unordered_map>
 
+#include "base/numbers.h"
 #include "protocol/reply_builder.h"
 #include "server/ascii.h"
 
@@ -70,7 +71,7 @@ bool KeysFromSpecs(std::span<const KeySpec> specs, int arity, ArgSliceView args,
       if (spec.find.keynumidx >= argc || first + spec.find.keynumidx >= argc)
         return out->clear(), false;
       int64_t numkeys;
-      if (!protocol::ParseInt64(args[first + spec.find.keynumidx], &numkeys) || numkeys < 0 ||
+      if (!ParseInt64(args[first + spec.find.keynumidx], &numkeys) || numkeys < 0 ||
           numkeys > INT_MAX)
         return out->clear(), false;
       first += spec.find.firstkey;

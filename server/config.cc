@@ -8,6 +8,7 @@
 #include <functional>
 #include <set>
 
+#include "base/numbers.h"
 #include "protocol/reply_builder.h"
 #include "shard/evict.h"
 #include "shard/glob.h"
@@ -280,7 +281,7 @@ std::string ParseValue(const Param& p, std::string_view value, int64_t* out) {
   switch (p.kind) {
     case Kind::kInt: {
       int64_t v;
-      if (!protocol::ParseInt64(value, &v)) return "argument couldn't be parsed into an integer";
+      if (!ParseInt64(value, &v)) return "argument couldn't be parsed into an integer";
       if (v < p.min || v > p.max)
         return "argument must be between " + std::to_string(p.min) + " and " +
                std::to_string(p.max) + " inclusive";
@@ -434,7 +435,7 @@ int64_t CgroupMemoryLimit(const std::string& sys_root, const std::string& self_c
     std::string v;
     if (f >> v) {
       int64_t limit;
-      return v != "max" && protocol::ParseInt64(v, &limit) && limit > 0 ? limit : 0;
+      return v != "max" && ParseInt64(v, &limit) && limit > 0 ? limit : 0;
     }
   }
   std::ifstream v1(sys_root + "/memory/memory.limit_in_bytes");
@@ -503,7 +504,7 @@ bool ParseMemory(std::string_view s, int64_t* out) {
   else
     return false;
   int64_t v;
-  if (!protocol::ParseInt64(num, &v) || v < 0) return false;
+  if (!ParseInt64(num, &v) || v < 0) return false;
   if (v > LLONG_MAX / mul) return false;
   *out = v * mul;
   return true;

@@ -8,11 +8,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cctype>
 #include <chrono>
-#include <cstdlib>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
+#include "base/numbers.h"
 #include "server/ascii.h"
 #include "server/blocking_ops.h"
 #include "server/command_context.h"
@@ -771,7 +772,7 @@ void CmdDebug(ArgSlice args, CommandContext& ctx) {
   std::string_view sub = args[1];
   if (EqNoCase(sub, "sleep") && args.size() == 3) {
     double secs;
-    if (!protocol::ParseDouble(args[2], &secs)) {
+    if (!ParseDouble(args[2], &secs)) {
       ctx.rb->Error(errors::kNotFloat);
       return ctx.Done();
     }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "base/numbers.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
@@ -55,7 +56,7 @@ void CmdSetnx(ArgSlice args, CommandContext& ctx) {
 // ---- SETEX key seconds value / PSETEX key milliseconds value ----
 void SetexGeneric(ArgSlice args, CommandContext& ctx, bool seconds) {
   int64_t v;
-  if (!protocol::ParseInt64(args[2], &v)) return ctx.rb->Error(errors::kNotInteger);
+  if (!ParseInt64(args[2], &v)) return ctx.rb->Error(errors::kNotInteger);
   SetParams p;
   if (!ExpireToAbsoluteMs(v, seconds, /*absolute=*/false, ctx.slice().now_ms(), &p.expire_at_ms))
     return ctx.rb->Error(InvalidExpireTime(ctx));
@@ -135,7 +136,7 @@ void CmdGetex(ArgSlice args, CommandContext& ctx) {
   int64_t at = 0;
   if (have_expire) {
     int64_t v;
-    if (!protocol::ParseInt64(expire, &v)) return ctx.rb->Error(errors::kNotInteger);
+    if (!ParseInt64(expire, &v)) return ctx.rb->Error(errors::kNotInteger);
     bool seconds = flags & (kEx | kExat);
     bool absolute = flags & (kExat | kPxat);
     if (!ExpireToAbsoluteMs(v, seconds, absolute, slice.now_ms(), &at))
@@ -189,7 +190,7 @@ void IncrDecr(CommandContext& ctx, std::string_view key, int64_t incr) {
     if (!IsString(e)) return ctx.rb->Error(errors::kWrongType);
     if (e->enc() == ObjEnc::kInt) {
       value = e->int_value();
-    } else if (!protocol::ParseInt64(e->str_value(), &value)) {
+    } else if (!ParseInt64(e->str_value(), &value)) {
       return ctx.rb->Error(errors::kNotInteger);
     }
   }
@@ -211,13 +212,13 @@ void CmdDecr(ArgSlice args, CommandContext& ctx) { IncrDecr(ctx, args[1], -1); }
 
 void CmdIncrby(ArgSlice args, CommandContext& ctx) {
   int64_t incr;
-  if (!protocol::ParseInt64(args[2], &incr)) return ctx.rb->Error(errors::kNotInteger);
+  if (!ParseInt64(args[2], &incr)) return ctx.rb->Error(errors::kNotInteger);
   IncrDecr(ctx, args[1], incr);
 }
 
 void CmdDecrby(ArgSlice args, CommandContext& ctx) {
   int64_t incr;
-  if (!protocol::ParseInt64(args[2], &incr)) return ctx.rb->Error(errors::kNotInteger);
+  if (!ParseInt64(args[2], &incr)) return ctx.rb->Error(errors::kNotInteger);
   if (incr == INT64_MIN) return ctx.rb->Error(kDecrementOverflow);
   IncrDecr(ctx, args[1], -incr);
 }
@@ -232,15 +233,15 @@ void CmdIncrbyfloat(ArgSlice args, CommandContext& ctx) {
     if (!IsString(e)) return ctx.rb->Error(errors::kWrongType);
     if (e->enc() == ObjEnc::kInt) {
       value = static_cast<long double>(e->int_value());
-    } else if (!protocol::ParseLongDouble(e->str_value(), &value)) {
+    } else if (!ParseLongDouble(e->str_value(), &value)) {
       return ctx.rb->Error(errors::kNotFloat);
     }
   }
   long double incr;
-  if (!protocol::ParseLongDouble(args[2], &incr)) return ctx.rb->Error(errors::kNotFloat);
+  if (!ParseLongDouble(args[2], &incr)) return ctx.rb->Error(errors::kNotFloat);
   value += incr;
   if (std::isnan(value) || std::isinf(value)) return ctx.rb->Error(errors::kNanOrInf);
-  std::string out = protocol::FormatLongDouble(value);
+  std::string out = FormatLongDouble(value);
   if (s != nullptr) {
     Entry* e = s->entry();
     slice.Replace(ctx.db_index, s, NewPlainString(args[1], out, e->expire_ms(), e->lru()));
@@ -253,7 +254,7 @@ void CmdIncrbyfloat(ArgSlice args, CommandContext& ctx) {
 // ---- GETRANGE key start end (SUBSTR) ----
 void CmdGetrange(ArgSlice args, CommandContext& ctx) {
   int64_t start, end;
-  if (!protocol::ParseInt64(args[2], &start) || !protocol::ParseInt64(args[3], &end))
+  if (!ParseInt64(args[2], &start) || !ParseInt64(args[3], &end))
     return ctx.rb->Error(errors::kNotInteger);
   Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Bulk("");
@@ -274,7 +275,7 @@ void CmdGetrange(ArgSlice args, CommandContext& ctx) {
 // ---- SETRANGE key offset value ----
 void CmdSetrange(ArgSlice args, CommandContext& ctx) {
   int64_t offset;
-  if (!protocol::ParseInt64(args[2], &offset)) return ctx.rb->Error(errors::kNotInteger);
+  if (!ParseInt64(args[2], &offset)) return ctx.rb->Error(errors::kNotInteger);
   if (offset < 0) return ctx.rb->Error(errors::kOffsetRange);
   std::string_view val = args[3];
   DbSlice& slice = ctx.slice();
@@ -316,7 +317,7 @@ void LcsReply(ArgSlice args, ReplyBuilder& rb, const std::string& a, const std::
     } else if (EqNoCaseC(opt, "withmatchlen")) {
       withmatchlen = true;
     } else if (EqNoCaseC(opt, "minmatchlen") && moreargs) {
-      if (!protocol::ParseInt64(args[j + 1], &minmatchlen)) return rb.Error(errors::kNotInteger);
+      if (!ParseInt64(args[j + 1], &minmatchlen)) return rb.Error(errors::kNotInteger);
       if (minmatchlen < 0) minmatchlen = 0;
       ++j;
     } else {

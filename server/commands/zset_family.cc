@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/numbers.h"
 #include "server/blocking_ops.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
@@ -265,8 +266,7 @@ void ZaddGeneric(ArgSlice args, CommandContext& ctx, int flags) {
     scores = heap_scores.data();
   }
   for (size_t j = 0; j < elements; ++j)
-    if (!protocol::ParseDouble(args[idx + 2 * j], &scores[j]))
-      return ctx.rb->Error(errors::kNotFloat);
+    if (!ParseDouble(args[idx + 2 * j], &scores[j])) return ctx.rb->Error(errors::kNotFloat);
 
   bool wrong;
   Slot* slot = FindZForWrite(ctx, args[1], &wrong);
@@ -900,7 +900,7 @@ std::string ListpackScoreString(double score) {
     auto v = static_cast<int64_t>(score);
     if (static_cast<double>(v) == score) return std::to_string(v);
   }
-  return protocol::FormatDouble(score);
+  return FormatDouble(score);
 }
 
 void CmdZscan(ArgSlice args, CommandContext& ctx) {
@@ -932,7 +932,7 @@ void CmdZscan(ArgSlice args, CommandContext& ctx) {
     do {
       next = zs->Scan(next, [&nodes](const ZSet::Node* n) { nodes.push_back(n); });
     } while (next != 0 && steps-- > 0 && static_cast<int64_t>(nodes.size()) < opt.count);
-    for (const ZSet::Node* n : nodes) take(n->member(), protocol::FormatDouble(n->score()));
+    for (const ZSet::Node* n : nodes) take(n->member(), FormatDouble(n->score()));
   }
   ReplyScanHead(*rb, next, out.size() * 2);
   for (const auto& [m, score] : out) {
@@ -976,7 +976,7 @@ std::string ParseSetOp(ArgSlice args, size_t numkeys_idx, CommandContext& ctx, S
         EqNoCaseC(o, "weights")) {
       ++j;
       for (int64_t i = 0; i < setnum; ++i, ++j) {
-        if (!protocol::ParseDouble(args[j], &a->weights[i])) {
+        if (!ParseDouble(args[j], &a->weights[i])) {
           a->option_error = kWeightNotFloat;
           return "";
         }
