@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <climits>
-#include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
 #include "base/numbers.h"
-#include "protocol/reply_builder.h"
 #include "server/ascii.h"
 
 namespace shoal {
@@ -14,7 +13,7 @@ using namespace key_flag;
 
 std::span<const KeySpec> FindKeySpecs(std::string_view name) {
   static const auto* index = [] {
-    auto* m = new std::unordered_map<std::string_view, const KeySpecRow*>();
+    auto* m = new absl::flat_hash_map<std::string_view, const KeySpecRow*>();
     for (const auto& row : KeySpecTable()) m->emplace(row.name, &row);
     return m;
   }();
@@ -25,7 +24,7 @@ std::span<const KeySpec> FindKeySpecs(std::string_view name) {
 
 const CommandDoc* FindCommandDoc(std::string_view name) {
   static const auto* index = [] {
-    auto* m = new std::unordered_map<std::string_view, const CommandDoc*>();
+    auto* m = new absl::flat_hash_map<std::string_view, const CommandDoc*>();
     for (const auto& row : CommandDocTable()) m->emplace(row.name, &row.doc);
     return m;
   }();

@@ -4,7 +4,6 @@
 #include <cctype>
 
 #include "base/numbers.h"
-#include "protocol/reply_builder.h"
 #include "server/ascii.h"
 
 namespace shoal {

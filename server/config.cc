@@ -6,10 +6,10 @@
 #include <climits>
 #include <fstream>
 #include <functional>
-#include <set>
 
+#include "absl/container/flat_hash_set.h"
 #include "base/numbers.h"
-#include "protocol/reply_builder.h"
+#include "server/ascii.h"
 #include "shard/evict.h"
 #include "shard/glob.h"
 #include "shard/settings.h"
@@ -267,11 +267,7 @@ const std::vector<Param>& Params() {
 
 const Param* FindParam(std::string_view name) {
   for (const auto& p : Params()) {
-    if (name.size() != std::string_view(p.name).size()) continue;
-    bool eq = true;
-    for (size_t i = 0; i < name.size() && eq; ++i)
-      eq = std::tolower(static_cast<unsigned char>(name[i])) == p.name[i];
-    if (eq) return &p;
+    if (EqNoCase(name, p.name)) return &p;
   }
   return nullptr;
 }
@@ -298,8 +294,7 @@ std::string ParseValue(const Param& p, std::string_view value, int64_t* out) {
       return "";
     }
     case Kind::kBool: {
-      std::string v;
-      for (char ch : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      std::string v = Lower(value);
       if (v != "yes" && v != "no") return "argument must be 'yes' or 'no'";
       *out = v == "yes";
       return "";
@@ -307,10 +302,7 @@ std::string ParseValue(const Param& p, std::string_view value, int64_t* out) {
     case Kind::kEnum: {
       for (size_t i = 0; i < p.enum_names.size(); ++i) {
         std::string_view n = p.enum_names[i];
-        bool eq = n.size() == value.size();
-        for (size_t j = 0; eq && j < n.size(); ++j)
-          eq = std::tolower(static_cast<unsigned char>(value[j])) == n[j];
-        if (eq) {
+        if (EqNoCase(value, n)) {
           *out = static_cast<int64_t>(i);
           return "";
         }
@@ -484,8 +476,7 @@ bool ParseMemory(std::string_view s, int64_t* out) {
          (std::isdigit(static_cast<unsigned char>(s[i])) || (i == 0 && s[i] == '-')))
     ++i;
   std::string_view num = s.substr(0, i);
-  std::string unit;
-  for (char c : s.substr(i)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string unit = Lower(s.substr(i));
   int64_t mul;
   if (unit.empty() || unit == "b")
     mul = 1;
@@ -598,7 +589,7 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
   // Validate everything first, then store: each parameter is one atomic, so concurrent CONFIG
   // SETs need no lock (they interleave per parameter, as Redis's are serialized per call).
   std::vector<std::pair<const Param*, int64_t>> parsed;
-  std::set<const Param*> seen;
+  absl::flat_hash_set<const Param*> seen;
   for (const auto& [name, value] : pairs) {
     const Param* p = FindParam(name);
     if (p == nullptr)

@@ -12,10 +12,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "base/numbers.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
@@ -397,7 +397,7 @@ void HrandfieldWithCount(CommandContext& ctx, Entry* e, int64_t l, bool withvalu
   // CASE 4 (cheaper than listing the table).
   if (lpp == nullptr && count * 3 <= size) {
     const StrMap* map = Map(e);
-    std::unordered_set<std::string_view> seen;
+    absl::flat_hash_set<std::string_view> seen;
     Pick p;
     while (seen.size() < count) {
       map->Random(RandomU64(), &p.field, &p.value);

@@ -15,9 +15,9 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "base/numbers.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
@@ -323,7 +323,7 @@ void RandomMembers(const M& m, uint64_t count, bool unique, ReplyBuilder* rb) {
     for (const Item& v : items) ReplyMember(rb, v);
     return;
   }
-  std::unordered_set<Item> picked;
+  absl::flat_hash_set<Item> picked;
   picked.reserve(count);
   while (picked.size() < count) picked.insert(m.Random());
   rb->Array(count);
