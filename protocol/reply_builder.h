@@ -1,4 +1,4 @@
-// RESP2 / RESP3 reply serialization and Redis-identical number formatting/parsing helpers.
+// RESP2 / RESP3 reply serialization (numbers are written by base/numbers.h).
 #pragma once
 
 #include <cstddef>
@@ -46,29 +46,5 @@ class ReplyBuilder {
   std::string* out_;
   int resp_;
 };
-
-// Bytes FormatInt64 may write, including the trailing NUL.
-inline constexpr size_t kInt64BufSize = 21;
-
-// ll2string: writes the decimal form of v plus a NUL into buf (>= kInt64BufSize bytes) and
-// returns the length without the NUL.
-size_t FormatInt64(int64_t v, char* buf);
-// ld2string(..., LD_STR_HUMAN) as INCRBYFLOAT/HINCRBYFLOAT store it: "%.17Lf" with trailing
-// zeros (and a trailing '.') removed, "-0" turned into "0", "inf"/"-inf" for infinities.
-std::string FormatLongDouble(long double v);
-// What addReplyDouble writes: "%.17g", or "inf"/"-inf".
-std::string FormatDouble(double v);
-// The same into buf (at least kDoubleBufSize bytes, no NUL); returns the length. No allocation.
-inline constexpr size_t kDoubleBufSize = 32;
-size_t FormatDouble(double v, char* buf);
-// string2ll: optional '-', no '+', no leading zeros (except "0"), no spaces, no "-0",
-// at most 20 bytes, range checked.
-bool ParseInt64(std::string_view s, int64_t* v);
-// string2ld: strtold over the whole string; rejects empty, >= 5120 bytes, leading space,
-// trailing garbage, nan, overflow and underflow to zero. Accepts "inf", "+1", hex floats.
-bool ParseLongDouble(std::string_view s, long double* v);
-// string2d / getDoubleFromObject: strtod over the whole string; rejects empty, leading space,
-// trailing garbage, nan, overflow (e.g. "1e309") and underflow to zero. Accepts "inf", "+1".
-bool ParseDouble(std::string_view s, double* v);
 
 }  // namespace shoal::protocol

@@ -4,7 +4,7 @@
 #include <climits>
 #include <cstring>
 
-#include "protocol/reply_builder.h"
+#include "base/numbers.h"
 
 namespace shoal::protocol {
 namespace {

@@ -5,7 +5,7 @@
 #include <ostream>
 #include <utility>
 
-#include "protocol/reply_builder.h"
+#include "base/numbers.h"
 
 namespace shoal::protocol {
 namespace {

@@ -1,30 +1,25 @@
-// ASCII helpers for command and option names (Redis compares them case-insensitively).
+// ASCII helpers for command and option names (Redis compares them case-insensitively): thin
+// names over absl's ASCII functions, kept because every family calls them.
 #pragma once
 
-#include <cctype>
 #include <string>
 #include <string_view>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+
 namespace shoal {
 
-// True when `a` equals `lower` ignoring case; `lower` must be lower case.
+// Debian's abseil keeps its own absl::string_view (ABSL_OPTION_USE_STD_STRING_VIEW 0).
+inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
+
+// True when `a` equals `lower` ignoring ASCII case (`lower` is written in lower case by callers).
 inline bool EqNoCase(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != lower[i]) return false;
-  return true;
+  return absl::EqualsIgnoreCase(ToAbsl(a), ToAbsl(lower));
 }
 
-inline std::string Lower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
+inline std::string Lower(std::string_view s) { return absl::AsciiStrToLower(ToAbsl(s)); }
 
-inline std::string Upper(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return r;
-}
+inline std::string Upper(std::string_view s) { return absl::AsciiStrToUpper(ToAbsl(s)); }
 
 }  // namespace shoal

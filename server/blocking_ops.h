@@ -16,8 +16,8 @@
 // as on timeout (BLMOVE/BRPOPLPUSH: a null bulk, as Redis).
 //
 // Threading: RunBlockingPop on the connection's thread (kMulti handler). `pop`, `check_dst` and
-// `push` run on shard threads and write only into the command's own captured state; `reply` and
-// `timeout_reply` run on the connection's thread.
+// `push` run on shard threads and write only into the command's own captured state; `reply` (and
+// the timeout's null reply) runs on the connection's thread.
 #pragma once
 
 #include <atomic>

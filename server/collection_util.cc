@@ -1,12 +1,13 @@
 #include "server/collection_util.h"
 
 #include <cctype>
-#include <cmath>
 #include <cerrno>
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <random>
 
+#include "base/numbers.h"
 #include "server/error_strings.h"
 #include "server/string_util.h"
 #include "shard/clock.h"
@@ -49,7 +50,7 @@ DbSlice::Slot* PutObject(DbSlice& slice, DbIndex db, std::string_view key, ObjTy
 
 std::string ParseBlockTimeout(std::string_view arg, int64_t* timeout_ms) {
   long double secs;
-  if (!protocol::ParseLongDouble(arg, &secs)) return errors::kTimeoutNotFloat;
+  if (!ParseLongDouble(arg, &secs)) return errors::kTimeoutNotFloat;
   long double ms = secs * 1000.0L;
   if (ms < 0) return "ERR timeout is negative";
   // Redis rounds up to whole milliseconds (ceill): any positive timeout, however small, is at
@@ -59,7 +60,7 @@ std::string ParseBlockTimeout(std::string_view arg, int64_t* timeout_ms) {
   return "";
 }
 
-bool ParseLong(std::string_view s, int64_t* out) { return protocol::ParseInt64(s, out); }
+bool ParseLong(std::string_view s, int64_t* out) { return ParseInt64(s, out); }
 
 bool ParseScanCursor(std::string_view arg, uint64_t* out) {
   std::string s(arg);
@@ -84,7 +85,7 @@ std::string ParseScanOptions(ArgSlice args, size_t first, ScanOptions* out) {
   for (size_t i = first; i < args.size(); i += 2) {
     bool has_value = i + 1 < args.size();
     if (EqNoCaseC(args[i], "count") && has_value) {
-      if (!protocol::ParseInt64(args[i + 1], &out->count)) return errors::kNotInteger;
+      if (!ParseInt64(args[i + 1], &out->count)) return errors::kNotInteger;
       if (out->count < 1) return errors::kSyntax;
     } else if (EqNoCaseC(args[i], "match") && has_value) {
       out->pattern = args[i + 1];
@@ -97,9 +98,9 @@ std::string ParseScanOptions(ArgSlice args, size_t first, ScanOptions* out) {
 }
 
 void ReplyScanHead(protocol::ReplyBuilder& rb, uint64_t cursor, size_t n) {
-  char buf[protocol::kInt64BufSize];
+  char buf[kInt64BufSize];
   rb.Array(2);
-  rb.Bulk(std::string_view(buf, protocol::FormatInt64(static_cast<int64_t>(cursor), buf)));
+  rb.Bulk(std::string_view(buf, FormatInt64(static_cast<int64_t>(cursor), buf)));
   rb.Array(n);
 }
 

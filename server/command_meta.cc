@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <climits>
-#include <unordered_map>
 
-#include "protocol/reply_builder.h"
+#include "absl/container/flat_hash_map.h"
+#include "base/numbers.h"
 #include "server/ascii.h"
 
 namespace shoal {
@@ -13,7 +13,7 @@ using namespace key_flag;
 
 std::span<const KeySpec> FindKeySpecs(std::string_view name) {
   static const auto* index = [] {
-    auto* m = new std::unordered_map<std::string_view, const KeySpecRow*>();
+    auto* m = new absl::flat_hash_map<std::string_view, const KeySpecRow*>();
     for (const auto& row : KeySpecTable()) m->emplace(row.name, &row);
     return m;
   }();
@@ -24,7 +24,7 @@ std::span<const KeySpec> FindKeySpecs(std::string_view name) {
 
 const CommandDoc* FindCommandDoc(std::string_view name) {
   static const auto* index = [] {
-    auto* m = new std::unordered_map<std::string_view, const CommandDoc*>();
+    auto* m = new absl::flat_hash_map<std::string_view, const CommandDoc*>();
     for (const auto& row : CommandDocTable()) m->emplace(row.name, &row.doc);
     return m;
   }();
@@ -70,7 +70,7 @@ bool KeysFromSpecs(std::span<const KeySpec> specs, int arity, ArgSliceView args,
       if (spec.find.keynumidx >= argc || first + spec.find.keynumidx >= argc)
         return out->clear(), false;
       int64_t numkeys;
-      if (!protocol::ParseInt64(args[first + spec.find.keynumidx], &numkeys) || numkeys < 0 ||
+      if (!ParseInt64(args[first + spec.find.keynumidx], &numkeys) || numkeys < 0 ||
           numkeys > INT_MAX)
         return out->clear(), false;
       first += spec.find.firstkey;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "protocol/reply_builder.h"
+#include "base/numbers.h"
 #include "server/ascii.h"
 
 namespace shoal {
@@ -134,7 +134,7 @@ bool CommandRegistry::KeyPositions(const CommandId& cmd, ArgSlice args,
 void NumKeysPositions(ArgSlice args, size_t numkeys_pos, std::vector<uint32_t>* out) {
   if (numkeys_pos >= args.size()) return;
   int64_t n;
-  if (!protocol::ParseInt64(args[numkeys_pos], &n) || n <= 0) return;
+  if (!ParseInt64(args[numkeys_pos], &n) || n <= 0) return;
   if (static_cast<uint64_t>(n) > args.size() - numkeys_pos - 1) return;
   for (int64_t i = 1; i <= n; ++i) out->push_back(static_cast<uint32_t>(numkeys_pos + i));
 }

@@ -6,12 +6,13 @@
 #include <climits>
 #include <fstream>
 #include <functional>
-#include <set>
 
-#include "protocol/reply_builder.h"
+#include "absl/container/flat_hash_set.h"
+#include "base/numbers.h"
+#include "server/ascii.h"
 #include "shard/evict.h"
 #include "shard/glob.h"
-#include "shard/shard.h"
+#include "shard/settings.h"
 
 namespace shoal {
 
@@ -19,13 +20,31 @@ namespace {
 
 enum class Kind { kInt, kMemory, kEnum, kBool, kBindList, kString };
 
+// Where an integer parameter is stored: a Config member (read by the server layer only) or one of
+// the ShardSettings atomics (read by the shards; shard/settings.h is their one home).
+class IntRef {
+ public:
+  IntRef(std::nullptr_t) {}
+  IntRef(std::atomic<int64_t> Config::*member) : member_(member) {}
+  IntRef(std::atomic<int64_t>* shared) : shared_(shared) {}
+  std::atomic<int64_t>& Of(Config& c) const { return shared_ != nullptr ? *shared_ : c.*member_; }
+  const std::atomic<int64_t>& Of(const Config& c) const {
+    return shared_ != nullptr ? *shared_ : c.*member_;
+  }
+  bool Is(const std::atomic<int64_t>* shared) const { return shared_ == shared; }
+
+ private:
+  std::atomic<int64_t> Config::*member_ = nullptr;
+  std::atomic<int64_t>* shared_ = nullptr;
+};
+
 struct Param {
   const char* name;
   Kind kind;
   bool mutable_;
   int64_t min, max;
   std::vector<const char*> enum_names;
-  std::atomic<int64_t> Config::*ival;
+  IntRef ival;
   std::string Config::*sval;
   // Values that parse but that Shoal cannot honour yet (the feature belongs to a later issue):
   // returns the reason, or nullptr when the value is fine.
@@ -44,7 +63,7 @@ const std::vector<Param>& Params() {
       {"port", Kind::kInt, false, 0, 65535, {}, &Config::port, nullptr},
       {"databases", Kind::kInt, false, 1, INT_MAX, {}, &Config::databases, nullptr},
       {"shards", Kind::kInt, false, 0, 1024, {}, &Config::shards, nullptr},
-      {"hz", Kind::kInt, true, 0, INT_MAX, {}, &Config::hz, nullptr},
+      {"hz", Kind::kInt, true, 0, INT_MAX, {}, &ShardSettings::hz, nullptr},
       {"proto-max-bulk-len",
        Kind::kMemory,
        true,
@@ -75,7 +94,7 @@ const std::vector<Param>& Params() {
       {"bind", Kind::kBindList, false, 0, 0, {}, nullptr, nullptr},
       {"logfile", Kind::kString, false, 0, 0, {}, nullptr, &Config::logfile},
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, &Config::timeout, nullptr},
-      {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, &Config::maxmemory, nullptr},
+      {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, &ShardSettings::maxmemory, nullptr},
       {"maxmemory-policy",
        Kind::kEnum,
        true,
@@ -83,35 +102,49 @@ const std::vector<Param>& Params() {
        7,
        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
         "allkeys-lfu", "allkeys-random", "noeviction"},
-       &Config::maxmemory_policy,
+       &ShardSettings::maxmemory_policy,
        nullptr},
-      {"maxmemory-samples", Kind::kInt, true, 1, INT_MAX, {}, &Config::maxmemory_samples, nullptr},
+      {"maxmemory-samples",
+       Kind::kInt,
+       true,
+       1,
+       INT_MAX,
+       {},
+       &ShardSettings::maxmemory_samples,
+       nullptr},
       {"maxmemory-eviction-tenacity",
        Kind::kInt,
        true,
        0,
        100,
        {},
-       &Config::maxmemory_eviction_tenacity,
+       &ShardSettings::maxmemory_eviction_tenacity,
        nullptr},
-      {"lfu-log-factor", Kind::kInt, true, 0, INT_MAX, {}, &Config::lfu_log_factor, nullptr},
-      {"lfu-decay-time", Kind::kInt, true, 0, INT_MAX, {}, &Config::lfu_decay_time, nullptr},
+      {"lfu-log-factor", Kind::kInt, true, 0, INT_MAX, {}, &ShardSettings::lfu_log_factor, nullptr},
+      {"lfu-decay-time", Kind::kInt, true, 0, INT_MAX, {}, &ShardSettings::lfu_decay_time, nullptr},
       {"lazyfree-lazy-eviction",
        Kind::kBool,
        true,
        0,
        1,
        {},
-       &Config::lazyfree_lazy_eviction,
+       &ShardSettings::lazyfree_lazy_eviction,
        nullptr},
-      {"lazyfree-lazy-expire", Kind::kBool, true, 0, 1, {}, &Config::lazyfree_lazy_expire, nullptr},
+      {"lazyfree-lazy-expire",
+       Kind::kBool,
+       true,
+       0,
+       1,
+       {},
+       &ShardSettings::lazyfree_lazy_expire,
+       nullptr},
       {"lazyfree-lazy-server-del",
        Kind::kBool,
        true,
        0,
        1,
        {},
-       &Config::lazyfree_lazy_server_del,
+       &ShardSettings::lazyfree_lazy_server_del,
        nullptr},
       {"lazyfree-lazy-user-del",
        Kind::kBool,
@@ -119,7 +152,7 @@ const std::vector<Param>& Params() {
        0,
        1,
        {},
-       &Config::lazyfree_lazy_user_del,
+       &ShardSettings::lazyfree_lazy_user_del,
        nullptr},
       {"lazyfree-lazy-user-flush",
        Kind::kBool,
@@ -127,7 +160,7 @@ const std::vector<Param>& Params() {
        0,
        1,
        {},
-       &Config::lazyfree_lazy_user_flush,
+       &ShardSettings::lazyfree_lazy_user_flush,
        nullptr},
       {"appendonly", Kind::kEnum, true, 0, 1, {"no", "yes"}, &Config::appendonly, nullptr, OnlyNo},
       {"save", Kind::kString, true, 0, 0, {}, nullptr, &Config::save, OnlyEmpty},
@@ -138,7 +171,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::hash_max_listpack_entries,
+       &ShardSettings::hash_max_listpack_entries,
        nullptr},
       {"hash-max-ziplist-entries",
        Kind::kInt,
@@ -146,7 +179,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::hash_max_listpack_entries,
+       &ShardSettings::hash_max_listpack_entries,
        nullptr},
       {"hash-max-listpack-value",
        Kind::kMemory,
@@ -154,7 +187,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::hash_max_listpack_value,
+       &ShardSettings::hash_max_listpack_value,
        nullptr},
       {"hash-max-ziplist-value",
        Kind::kMemory,
@@ -162,7 +195,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::hash_max_listpack_value,
+       &ShardSettings::hash_max_listpack_value,
        nullptr},
       {"set-max-intset-entries",
        Kind::kInt,
@@ -170,7 +203,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::set_max_intset_entries,
+       &ShardSettings::set_max_intset_entries,
        nullptr},
       {"zset-max-listpack-entries",
        Kind::kInt,
@@ -178,7 +211,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::zset_max_listpack_entries,
+       &ShardSettings::zset_max_listpack_entries,
        nullptr},
       {"zset-max-ziplist-entries",
        Kind::kInt,
@@ -186,7 +219,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::zset_max_listpack_entries,
+       &ShardSettings::zset_max_listpack_entries,
        nullptr},
       {"zset-max-listpack-value",
        Kind::kMemory,
@@ -194,7 +227,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::zset_max_listpack_value,
+       &ShardSettings::zset_max_listpack_value,
        nullptr},
       {"zset-max-ziplist-value",
        Kind::kMemory,
@@ -202,7 +235,7 @@ const std::vector<Param>& Params() {
        0,
        LONG_MAX,
        {},
-       &Config::zset_max_listpack_value,
+       &ShardSettings::zset_max_listpack_value,
        nullptr},
       {"list-max-listpack-size",
        Kind::kInt,
@@ -210,7 +243,7 @@ const std::vector<Param>& Params() {
        INT_MIN,
        INT_MAX,
        {},
-       &Config::list_max_listpack_size,
+       &ShardSettings::list_max_listpack_size,
        nullptr},
       {"list-max-ziplist-size",
        Kind::kInt,
@@ -218,7 +251,7 @@ const std::vector<Param>& Params() {
        INT_MIN,
        INT_MAX,
        {},
-       &Config::list_max_listpack_size,
+       &ShardSettings::list_max_listpack_size,
        nullptr},
       {"list-compress-depth",
        Kind::kInt,
@@ -234,11 +267,7 @@ const std::vector<Param>& Params() {
 
 const Param* FindParam(std::string_view name) {
   for (const auto& p : Params()) {
-    if (name.size() != std::string_view(p.name).size()) continue;
-    bool eq = true;
-    for (size_t i = 0; i < name.size() && eq; ++i)
-      eq = std::tolower(static_cast<unsigned char>(name[i])) == p.name[i];
-    if (eq) return &p;
+    if (EqNoCase(name, p.name)) return &p;
   }
   return nullptr;
 }
@@ -248,7 +277,7 @@ std::string ParseValue(const Param& p, std::string_view value, int64_t* out) {
   switch (p.kind) {
     case Kind::kInt: {
       int64_t v;
-      if (!protocol::ParseInt64(value, &v)) return "argument couldn't be parsed into an integer";
+      if (!ParseInt64(value, &v)) return "argument couldn't be parsed into an integer";
       if (v < p.min || v > p.max)
         return "argument must be between " + std::to_string(p.min) + " and " +
                std::to_string(p.max) + " inclusive";
@@ -265,8 +294,7 @@ std::string ParseValue(const Param& p, std::string_view value, int64_t* out) {
       return "";
     }
     case Kind::kBool: {
-      std::string v;
-      for (char ch : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      std::string v = Lower(value);
       if (v != "yes" && v != "no") return "argument must be 'yes' or 'no'";
       *out = v == "yes";
       return "";
@@ -274,10 +302,7 @@ std::string ParseValue(const Param& p, std::string_view value, int64_t* out) {
     case Kind::kEnum: {
       for (size_t i = 0; i < p.enum_names.size(); ++i) {
         std::string_view n = p.enum_names[i];
-        bool eq = n.size() == value.size();
-        for (size_t j = 0; eq && j < n.size(); ++j)
-          eq = std::tolower(static_cast<unsigned char>(value[j])) == n[j];
-        if (eq) {
+        if (EqNoCase(value, n)) {
           *out = static_cast<int64_t>(i);
           return "";
         }
@@ -298,11 +323,11 @@ std::string FormatValue(const Config& c, const Param& p) {
   switch (p.kind) {
     case Kind::kInt:
     case Kind::kMemory:
-      return std::to_string((c.*p.ival).load());
+      return std::to_string(p.ival.Of(c).load());
     case Kind::kEnum:
-      return p.enum_names[(c.*p.ival).load()];
+      return p.enum_names[p.ival.Of(c).load()];
     case Kind::kBool:
-      return (c.*p.ival).load() ? "yes" : "no";
+      return p.ival.Of(c).load() ? "yes" : "no";
     case Kind::kBindList: {
       std::string s;
       for (const auto& b : c.bind) {
@@ -402,7 +427,7 @@ int64_t CgroupMemoryLimit(const std::string& sys_root, const std::string& self_c
     std::string v;
     if (f >> v) {
       int64_t limit;
-      return v != "max" && protocol::ParseInt64(v, &limit) && limit > 0 ? limit : 0;
+      return v != "max" && ParseInt64(v, &limit) && limit > 0 ? limit : 0;
     }
   }
   std::ifstream v1(sys_root + "/memory/memory.limit_in_bytes");
@@ -451,8 +476,7 @@ bool ParseMemory(std::string_view s, int64_t* out) {
          (std::isdigit(static_cast<unsigned char>(s[i])) || (i == 0 && s[i] == '-')))
     ++i;
   std::string_view num = s.substr(0, i);
-  std::string unit;
-  for (char c : s.substr(i)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string unit = Lower(s.substr(i));
   int64_t mul;
   if (unit.empty() || unit == "b")
     mul = 1;
@@ -471,7 +495,7 @@ bool ParseMemory(std::string_view s, int64_t* out) {
   else
     return false;
   int64_t v;
-  if (!protocol::ParseInt64(num, &v) || v < 0) return false;
+  if (!ParseInt64(num, &v) || v < 0) return false;
   if (v > LLONG_MAX / mul) return false;
   *out = v * mul;
   return true;
@@ -514,7 +538,7 @@ bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>&
     *err = why;
     return false;
   }
-  (this->*p->ival).store(v);
+  p->ival.Of(*this).store(v);
   OnChange(p->name);
   return true;
 }
@@ -565,7 +589,7 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
   // Validate everything first, then store: each parameter is one atomic, so concurrent CONFIG
   // SETs need no lock (they interleave per parameter, as Redis's are serialized per call).
   std::vector<std::pair<const Param*, int64_t>> parsed;
-  std::set<const Param*> seen;
+  absl::flat_hash_set<const Param*> seen;
   for (const auto& [name, value] : pairs) {
     const Param* p = FindParam(name);
     if (p == nullptr)
@@ -585,32 +609,14 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
     parsed.emplace_back(p, v);
   }
   for (const auto& [p, v] : parsed) {
-    if (p->kind != Kind::kString) (this->*p->ival).store(v);  // the only mutable string is save ""
+    if (p->kind != Kind::kString) p->ival.Of(*this).store(v);  // the only mutable string is save ""
     OnChange(p->name);
-    if (p->ival == &Config::maxmemory) WarnAboutMaxmemory(v, /*at_startup=*/false);
+    if (p->ival.Is(&ShardSettings::maxmemory)) WarnAboutMaxmemory(v, /*at_startup=*/false);
   }
   return "";
 }
 
 void Config::OnChange(std::string_view name) {
-  if (name == "hz") ShardSettings::hz.store(static_cast<int>(hz.load()));
-  ShardSettings::hash_max_listpack_entries.store(hash_max_listpack_entries.load());
-  ShardSettings::hash_max_listpack_value.store(hash_max_listpack_value.load());
-  ShardSettings::set_max_intset_entries.store(set_max_intset_entries.load());
-  ShardSettings::zset_max_listpack_entries.store(zset_max_listpack_entries.load());
-  ShardSettings::zset_max_listpack_value.store(zset_max_listpack_value.load());
-  ShardSettings::list_max_listpack_size.store(list_max_listpack_size.load());
-  ShardSettings::maxmemory_policy.store(maxmemory_policy.load());
-  ShardSettings::maxmemory_samples.store(maxmemory_samples.load());
-  ShardSettings::maxmemory_eviction_tenacity.store(maxmemory_eviction_tenacity.load());
-  ShardSettings::lfu_log_factor.store(lfu_log_factor.load());
-  ShardSettings::lfu_decay_time.store(lfu_decay_time.load());
-  ShardSettings::lazyfree_lazy_eviction.store(lazyfree_lazy_eviction.load());
-  ShardSettings::lazyfree_lazy_expire.store(lazyfree_lazy_expire.load());
-  ShardSettings::lazyfree_lazy_server_del.store(lazyfree_lazy_server_del.load());
-  ShardSettings::lazyfree_lazy_user_del.store(lazyfree_lazy_user_del.load());
-  ShardSettings::lazyfree_lazy_user_flush.store(lazyfree_lazy_user_flush.load());
-  if (name == "maxmemory") memory_budget::maxmemory.store(maxmemory.load());
   if (name == "loglevel") {
     static constexpr spdlog::level::level_enum kLevels[] = {
         spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn};

@@ -1,6 +1,8 @@
 // Configuration: redis.conf syntax (file and --name value arguments), CONFIG GET/SET.
 // Each parameter is a row of the table in config.cc with its name, type, limits, mutability and
-// storage. Values are atomics: readable from any thread without a lock.
+// storage. Values are atomics: readable from any thread without a lock. The settings the shards
+// read (hz, maxmemory*, lfu-*, lazyfree-*, encoding thresholds) are not members here: their one
+// home is ShardSettings (shard/settings.h), which the table points at.
 #pragma once
 
 #include <atomic>
@@ -21,34 +23,14 @@ class Config {
   std::atomic<int64_t> port{6379};
   std::atomic<int64_t> databases{16};
   std::atomic<int64_t> shards{0};  // 0: one per usable CPU
-  std::atomic<int64_t> hz{10};
   std::atomic<int64_t> proto_max_bulk_len{512LL * 1024 * 1024};
   std::atomic<int64_t> client_query_buffer_limit{1024LL * 1024 * 1024};
   std::atomic<int64_t> loglevel{static_cast<int>(LogLevel::kNotice)};
   std::atomic<int64_t> tcp_backlog{511};
   std::atomic<int64_t> tcp_keepalive{300};
   std::atomic<int64_t> maxclients{10000};
-  std::atomic<int64_t> timeout{0};  // idle client timeout, seconds (0: never)
-  // Cache mode (pushed to ShardSettings on change; shard/evict.h uses them).
-  std::atomic<int64_t> maxmemory{0};         // bytes; 0: no limit
-  std::atomic<int64_t> maxmemory_policy{7};  // index into the policy names (EvictPolicy)
-  std::atomic<int64_t> maxmemory_samples{5};
-  std::atomic<int64_t> maxmemory_eviction_tenacity{10};
-  std::atomic<int64_t> lfu_log_factor{10};
-  std::atomic<int64_t> lfu_decay_time{1};
-  std::atomic<int64_t> lazyfree_lazy_eviction{0};
-  std::atomic<int64_t> lazyfree_lazy_expire{0};
-  std::atomic<int64_t> lazyfree_lazy_server_del{0};
-  std::atomic<int64_t> lazyfree_lazy_user_del{0};
-  std::atomic<int64_t> lazyfree_lazy_user_flush{0};
+  std::atomic<int64_t> timeout{0};     // idle client timeout, seconds (0: never)
   std::atomic<int64_t> appendonly{0};  // no AOF yet: only "no"
-  // Collection encoding thresholds (pushed to ShardSettings on change).
-  std::atomic<int64_t> hash_max_listpack_entries{512};
-  std::atomic<int64_t> hash_max_listpack_value{64};
-  std::atomic<int64_t> set_max_intset_entries{512};
-  std::atomic<int64_t> zset_max_listpack_entries{128};
-  std::atomic<int64_t> zset_max_listpack_value{64};
-  std::atomic<int64_t> list_max_listpack_size{-2};
   // Accepted and shown as Redis does, but quicklist nodes are never LZF-compressed.
   std::atomic<int64_t> list_compress_depth{0};
 

@@ -181,7 +181,7 @@ int Main(int argc, char** argv) {
     std::vector<Shard*> shards;
     for (unsigned i = 0; i < nshards; ++i) shards.push_back(st.shards->shard(i));
     memory_budget::Init(shards.data(), nshards, static_cast<int64_t>(st.startup_memory));
-    WarnAboutMaxmemory(st.config.maxmemory.load(), /*at_startup=*/true);
+    WarnAboutMaxmemory(ShardSettings::maxmemory.load(), /*at_startup=*/true);
   }
   Listener listener(st.shards.get());
   bool any = false;

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstring>
 
+#include "base/numbers.h"
 #include "server/ascii.h"
 #include "server/error_strings.h"
 #include "server/server_state.h"
@@ -61,7 +62,7 @@ std::string ParseSetOptions(ArgSlice args, size_t first, bool allow_get, int64_t
   }
   if (unit != kNone) {
     int64_t v;
-    if (!protocol::ParseInt64(expire_arg, &v)) return errors::kNotInteger;
+    if (!ParseInt64(expire_arg, &v)) return errors::kNotInteger;
     bool seconds = unit == kEx || unit == kExAt;
     bool absolute = unit == kExAt || unit == kPxAt;
     if (!ExpireToAbsoluteMs(v, seconds, absolute, now_ms, &p->expire_at_ms))

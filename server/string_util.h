@@ -49,7 +49,4 @@ std::string_view CStr(std::string_view s);
 // Case-insensitive keyword match with CStr semantics; `lower` is lower case.
 bool EqNoCaseC(std::string_view arg, std::string_view lower);
 
-// Remaining string commands live in string_ops.cc.
-void RegisterMoreStringCommands(CommandRegistry& r);
-
 }  // namespace shoal

@@ -2,14 +2,9 @@
 
 #include <algorithm>
 
-#include "shard/hash.h"
 #include "shard/shard.h"
 
 namespace shoal {
-
-size_t BlockingController::KeyHash::operator()(const std::pair<DbIndex, std::string>& k) const {
-  return HashKey(k.second) ^ k.first;
-}
 
 void BlockingController::Register(DbIndex db, std::string_view key, std::shared_ptr<Waiter> w) {
   waiting_[{db, std::string(key)}].push_back(std::move(w));

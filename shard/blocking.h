@@ -22,9 +22,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "shard/entry.h"
 
 namespace shoal {
@@ -80,12 +81,9 @@ class BlockingController {
   // FLUSHALL/FLUSHDB keep waiters (Redis keeps blocked clients blocked); nothing to do.
 
  private:
-  struct KeyHash {
-    size_t operator()(const std::pair<DbIndex, std::string>& k) const;
-  };
   using Queue = std::deque<std::shared_ptr<Waiter>>;
   void MarkReady(DbIndex db, std::string_view key);
-  std::unordered_map<std::pair<DbIndex, std::string>, Queue, KeyHash> waiting_;
+  absl::flat_hash_map<std::pair<DbIndex, std::string>, Queue> waiting_;
   std::vector<std::pair<DbIndex, std::string>> ready_;
 };
 

@@ -3,7 +3,7 @@
 #include "shard/clock.h"
 #include "shard/hash.h"
 #include "shard/lazyfree.h"
-#include "shard/shard.h"
+#include "shard/settings.h"
 
 namespace shoal {
 

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "protocol/reply_builder.h"
+#include "base/numbers.h"
 #include "shard/alloc.h"
 #include "shard/object.h"
 #include "shard/varint.h"
@@ -113,7 +113,7 @@ Entry* Entry::NewString(std::string_view key, std::string_view value, int64_t ex
   if (reuse != nullptr && (reuse->type() != ObjType::kString || reuse->enc() == ObjEnc::kRaw))
     reuse = nullptr;
   int64_t iv;
-  if (value.size() <= 20 && protocol::ParseInt64(value, &iv)) {
+  if (value.size() <= 20 && ParseInt64(value, &iv)) {
     return NewInt(key, iv, expire_ms, lru, reuse);
   }
   if (value.size() <= kEmbStrLimit) return NewEmbStr(key, value, expire_ms, lru, reuse);
@@ -252,7 +252,7 @@ std::string_view Entry::str_value() const {
 
 std::string_view Entry::StringBytes(char* scratch) const {
   if (enc() == ObjEnc::kInt) {
-    size_t n = protocol::FormatInt64(int_value(), scratch);
+    size_t n = FormatInt64(int_value(), scratch);
     return {scratch, n};
   }
   return str_value();

@@ -6,7 +6,9 @@
 // RawStr (separate block with spare capacity, for strings that grow: APPEND, SETRANGE, SETBIT);
 // collection types -> pointer to their object (shard/object.h says which structure per encoding).
 //
-// A 16-byte key with a 32-byte value takes 55 bytes, one 56-byte mimalloc block.
+// A 16-byte key with a 32-byte value takes 55 bytes (5 header, 1 key length, 16 key, 1 value
+// length, 32 value), served from mimalloc's 64-byte size class (tests/unit/entry_test.cc checks
+// both figures; docs/ARCHITECTURE.md and docs/BENCHMARKS.md quote them).
 // Threading: an Entry belongs to the shard whose table holds it; only that shard's thread reads or
 // writes it. Any function returning a new Entry* may free the old one; callers re-store the
 // pointer in the table slot.

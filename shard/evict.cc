@@ -109,7 +109,7 @@ int64_t Peak() { return g_peak.load(std::memory_order_relaxed); }
 int64_t Baseline() { return g_baseline; }
 
 bool RejectWrites() {
-  int64_t max = maxmemory.load(std::memory_order_relaxed);
+  int64_t max = ShardSettings::Get(ShardSettings::maxmemory);
   if (max == 0 || Used() <= max || ExactUsed() <= max) return false;
   if (Policy() == EvictPolicy::kNoEviction) return true;
   int64_t share = (max - g_baseline) / std::max<int64_t>(1, g_shards);
@@ -186,7 +186,7 @@ bool Evictor::AskForHelp() {
 void Evictor::Tick(bool help) {
   if (!Registered()) return;
   Publish();  // also samples the peak, like Redis's cron
-  int64_t max = memory_budget::maxmemory.load(std::memory_order_relaxed);
+  int64_t max = ShardSettings::Get(ShardSettings::maxmemory);
   if (max == 0 || shard_->parked()) return;
   int64_t used = g_baseline + g_total.load(std::memory_order_relaxed);
   if (used <= max || (used = ExactUsed()) <= max) {

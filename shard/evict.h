@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "shard/access.h"
+#include "shard/settings.h"
 
 namespace shoal {
 
@@ -47,9 +48,6 @@ class DbSlice;
 class Entry;
 
 namespace memory_budget {
-
-// maxmemory in bytes (0: no limit); set by CONFIG SET / the config file.
-inline std::atomic<int64_t> maxmemory{0};
 
 // Before the shard threads start: the number of shards and the baseline (startup) bytes.
 void Init(Shard* const* shards, unsigned n, int64_t baseline);
@@ -74,7 +72,7 @@ class Evictor {
   // false when used memory is over maxmemory and it could not make room here: the caller refuses
   // a denyoom command with OOM. A no-op returning true while maxmemory is 0.
   bool BeforeCommand() {
-    int64_t max = memory_budget::maxmemory.load(std::memory_order_relaxed);
+    int64_t max = ShardSettings::Get(ShardSettings::maxmemory);
     return max == 0 || Check(max);
   }
   // Cron tick and eviction requests from other shards: evicts if this shard is above its share
@@ -87,7 +85,7 @@ class Evictor {
   // when the bytes moved by more than the slack, so the total follows multi-shard writes and
   // deletes at once. Also while maxmemory is 0 (with a coarser slack): a limit set later starts
   // from a total that is already fresh.
-  void AfterMessage() { PublishIfMoved(memory_budget::maxmemory.load(std::memory_order_relaxed)); }
+  void AfterMessage() { PublishIfMoved(ShardSettings::Get(ShardSettings::maxmemory)); }
 
  private:
   struct Candidate {

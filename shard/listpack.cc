@@ -5,7 +5,7 @@
 #include <cstring>
 #include <string>
 
-#include "protocol/reply_builder.h"
+#include "base/numbers.h"
 #include "shard/alloc.h"
 
 namespace shoal::lp {
@@ -183,7 +183,7 @@ void PrepareInt(int64_t v, Pending* e) {
 
 void Prepare(std::string_view s, Pending* e) {
   int64_t v;
-  if (protocol::ParseInt64(s, &v)) return PrepareInt(v, e);
+  if (ParseInt64(s, &v)) return PrepareInt(v, e);
   e->head = EncodeStrHeader(s.size(), e->buf);
   e->str = s;
   const size_t enc = e->head + s.size();
@@ -235,7 +235,7 @@ struct Needle {
   bool is_int;
   int64_t ival;
 
-  explicit Needle(std::string_view str) : s(str) { is_int = protocol::ParseInt64(str, &ival); }
+  explicit Needle(std::string_view str) : s(str) { is_int = ParseInt64(str, &ival); }
 
   // A stored string is never a canonical integer, so int/string pairs never match.
   bool Matches(const uint8_t* p) const {
@@ -252,7 +252,7 @@ struct Needle {
 
 std::string_view Elem::Str(char* scratch) const {
   if (!is_int) return sval;
-  return std::string_view(scratch, protocol::FormatInt64(ival, scratch));
+  return std::string_view(scratch, FormatInt64(ival, scratch));
 }
 
 uint8_t* New() {

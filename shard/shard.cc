@@ -123,7 +123,7 @@ void Shard::ScheduleExpire(int delay_ms) {
   impl_->expire_timer.expires_after(std::chrono::milliseconds(delay_ms));
   impl_->expire_timer.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    int hz = ShardSettings::hz.load(std::memory_order_relaxed);
+    int hz = static_cast<int>(ShardSettings::Get(ShardSettings::hz));
     if (hz < 1) hz = 1;
     int period_ms = 1000 / hz;
     if (parked_by_ != nullptr) {  // a transaction owns the data right now; try again soon

@@ -20,6 +20,7 @@
 #include "shard/db_slice.h"
 #include "shard/evict.h"
 #include "shard/mpsc_queue.h"
+#include "shard/settings.h"
 
 namespace boost::asio {
 class io_context;
@@ -28,32 +29,6 @@ class io_context;
 namespace shoal {
 
 class Shard;
-
-// Settings the shards read on their own threads; written by CONFIG SET on any thread.
-struct ShardSettings {
-  static inline std::atomic<int> hz{10};  // active expiry runs hz times per second
-  static inline std::atomic<int64_t> active_expire{1};  // DEBUG SET-ACTIVE-EXPIRE
-  // Collection encoding thresholds (Redis's config names; CONFIG SET takes effect for the next
-  // write that checks them, as in Redis).
-  static inline std::atomic<int64_t> hash_max_listpack_entries{512};
-  static inline std::atomic<int64_t> hash_max_listpack_value{64};
-  static inline std::atomic<int64_t> set_max_intset_entries{512};
-  static inline std::atomic<int64_t> zset_max_listpack_entries{128};
-  static inline std::atomic<int64_t> zset_max_listpack_value{64};
-  static inline std::atomic<int64_t> list_max_listpack_size{-2};
-  // Cache mode (Redis's names; shard/evict.h, which also holds maxmemory).
-  static inline std::atomic<int64_t> maxmemory_policy{7};  // EvictPolicy
-  static inline std::atomic<int64_t> maxmemory_samples{5};
-  static inline std::atomic<int64_t> maxmemory_eviction_tenacity{10};
-  static inline std::atomic<int64_t> lfu_log_factor{10};
-  static inline std::atomic<int64_t> lfu_decay_time{1};
-  static inline std::atomic<int64_t> lazyfree_lazy_eviction{0};
-  static inline std::atomic<int64_t> lazyfree_lazy_expire{0};
-  static inline std::atomic<int64_t> lazyfree_lazy_server_del{0};
-  static inline std::atomic<int64_t> lazyfree_lazy_user_del{0};
-  static inline std::atomic<int64_t> lazyfree_lazy_user_flush{0};
-  static int64_t Get(const std::atomic<int64_t>& v) { return v.load(std::memory_order_relaxed); }
-};
 
 struct ShardMsg : MpscNode {
   using Fn = void (*)(ShardMsg* self, Shard* shard);

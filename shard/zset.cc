@@ -6,7 +6,7 @@
 #include <cstring>
 #include <random>
 
-#include "protocol/reply_builder.h"
+#include "base/numbers.h"
 #include "shard/alloc.h"
 #include "shard/hash.h"
 #include "shard/listpack.h"
@@ -530,7 +530,7 @@ std::string_view EncodeScore(double score, char* buf) {
   // double2ll's range: [-LLONG_MAX/2, LLONG_MAX/2] as doubles.
   if (score >= -4611686018427387904.0 && score <= 4611686018427387904.0) {
     auto v = static_cast<int64_t>(score);
-    if (static_cast<double>(v) == score) return {buf, protocol::FormatInt64(v, buf)};
+    if (static_cast<double>(v) == score) return {buf, FormatInt64(v, buf)};
   }
   auto res = std::to_chars(buf, buf + kScoreBufSize, score);
   return {buf, static_cast<size_t>(res.ptr - buf)};

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/numbers.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
@@ -37,7 +38,7 @@ const uint8_t* Bytes(std::string_view s) { return reinterpret_cast<const uint8_t
 bool ParseBitOffset(std::string_view arg, bool hash, int bits, uint64_t* out) {
   bool usehash = !arg.empty() && arg[0] == '#' && hash && bits > 0;
   int64_t v;
-  if (!protocol::ParseInt64(arg.substr(usehash ? 1 : 0), &v)) return false;
+  if (!ParseInt64(arg.substr(usehash ? 1 : 0), &v)) return false;
   if (usehash) v = static_cast<int64_t>(static_cast<uint64_t>(v) * static_cast<uint64_t>(bits));
   if (v < 0 || (v >> 3) >= Server().config.proto_max_bulk_len.load()) return false;
   *out = static_cast<uint64_t>(v);
@@ -96,8 +97,7 @@ void CmdSetbit(ArgSlice args, CommandContext& ctx) {
   uint64_t bitoffset;
   if (!ParseBitOffset(args[2], false, 0, &bitoffset)) return ctx.rb->Error(errors::kBitOffset);
   int64_t on;
-  if (!protocol::ParseInt64(args[3], &on) || (on & ~int64_t{1}) != 0)
-    return ctx.rb->Error(errors::kBitValue);
+  if (!ParseInt64(args[3], &on) || (on & ~int64_t{1}) != 0) return ctx.rb->Error(errors::kBitValue);
   RawStr* r = LookupStringForBit(ctx, args[1], bitoffset);
   if (r == nullptr) return;
   size_t byte = static_cast<size_t>(bitoffset >> 3);
@@ -167,7 +167,7 @@ void CmdBitcount(ArgSlice args, CommandContext& ctx) {
   if (argc == 4 || argc == 5) {
     int64_t totlen = strlen;
     bool isbit = false;
-    if (!protocol::ParseInt64(args[2], &start) || !protocol::ParseInt64(args[3], &end))
+    if (!ParseInt64(args[2], &start) || !ParseInt64(args[3], &end))
       return ctx.rb->Error(errors::kNotInteger);
     if (start < 0 && end < 0 && start > end) return ctx.rb->Integer(0);
     if (argc == 5 && !ParseBitByte(args[4], &isbit)) return ctx.rb->Error(errors::kSyntax);
@@ -193,7 +193,7 @@ void CmdBitcount(ArgSlice args, CommandContext& ctx) {
 // ---- BITPOS key bit [start [end [BYTE|BIT]]] ----
 void CmdBitpos(ArgSlice args, CommandContext& ctx) {
   int64_t bit;
-  if (!protocol::ParseInt64(args[2], &bit)) return ctx.rb->Error(errors::kNotInteger);
+  if (!ParseInt64(args[2], &bit)) return ctx.rb->Error(errors::kNotInteger);
   if (bit != 0 && bit != 1) return ctx.rb->Error(kBitArgument);
   Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Integer(bit ? -1 : 0);
@@ -208,11 +208,11 @@ void CmdBitpos(ArgSlice args, CommandContext& ctx) {
   size_t argc = args.size();
   if (argc == 4 || argc == 5 || argc == 6) {
     bool isbit = false;
-    if (!protocol::ParseInt64(args[3], &start)) return ctx.rb->Error(errors::kNotInteger);
+    if (!ParseInt64(args[3], &start)) return ctx.rb->Error(errors::kNotInteger);
     if (argc == 6 && !ParseBitByte(args[5], &isbit)) return ctx.rb->Error(errors::kSyntax);
     int64_t totlen = strlen;
     if (argc >= 5) {
-      if (!protocol::ParseInt64(args[4], &end)) return ctx.rb->Error(errors::kNotInteger);
+      if (!ParseInt64(args[4], &end)) return ctx.rb->Error(errors::kNotInteger);
       end_given = true;
     } else {
       end = isbit ? (totlen << 3) + 7 : totlen - 1;
@@ -507,8 +507,7 @@ bool ParseBitfieldType(std::string_view arg, bool* sign, int* bits) {
   else
     return false;
   int64_t v;
-  if (!protocol::ParseInt64(CStr(arg.substr(1)), &v) || v < 1 || (*sign && v > 64) ||
-      (!*sign && v > 63))
+  if (!ParseInt64(CStr(arg.substr(1)), &v) || v < 1 || (*sign && v > 64) || (!*sign && v > 63))
     return false;
   *bits = static_cast<int>(v);
   return true;
@@ -553,7 +552,7 @@ void BitfieldGeneric(ArgSlice args, CommandContext& ctx, bool readonly_cmd) {
     if (opcode != BfOp::kGet) {
       readonly = false;
       if (highest_write_offset < bitoffset + bits - 1) highest_write_offset = bitoffset + bits - 1;
-      if (!protocol::ParseInt64(args[j + 3], &i64)) return ctx.rb->Error(errors::kNotInteger);
+      if (!ParseInt64(args[j + 3], &i64)) return ctx.rb->Error(errors::kNotInteger);
     }
     ops.push_back({bitoffset, i64, opcode, owtype, bits, sign});
     j += opcode == BfOp::kGet ? 2 : 3;

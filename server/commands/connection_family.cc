@@ -6,6 +6,7 @@
 #include <cctype>
 #include <memory>
 
+#include "base/numbers.h"
 #include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/connection.h"
@@ -34,7 +35,7 @@ void CmdQuit(ArgSlice, CommandContext& ctx) {
 
 void CmdSelect(ArgSlice args, CommandContext& ctx) {
   int64_t idx;
-  if (!protocol::ParseInt64(args[1], &idx)) return ctx.rb->Error(errors::kNotInteger);
+  if (!ParseInt64(args[1], &idx)) return ctx.rb->Error(errors::kNotInteger);
   if (idx < 0 || idx >= Server().config.databases.load())
     return ctx.rb->Error(errors::kDbIndexRange);
   ctx.conn->db = static_cast<DbIndex>(idx);
@@ -65,7 +66,7 @@ void CmdHello(ArgSlice args, CommandContext& ctx) {
   int64_t ver = 0;
   size_t j = 1;
   if (args.size() >= 2) {
-    if (!protocol::ParseInt64(args[1], &ver))
+    if (!ParseInt64(args[1], &ver))
       return ctx.rb->Error("ERR Protocol version is not an integer or out of range");
     ++j;
     if (ver < 2 || ver > 3) return ctx.rb->Error(errors::kNoProto);
@@ -135,7 +136,7 @@ void ClientList(ArgSlice args, CommandContext& ctx) {
     } else if (EqNoCase(args[j], "id") && j + 1 < args.size()) {
       for (++j; j < args.size(); ++j) {
         int64_t id;
-        if (!protocol::ParseInt64(args[j], &id) || id <= 0) {
+        if (!ParseInt64(args[j], &id) || id <= 0) {
           ctx.rb->Error("ERR Invalid client ID");
           return ctx.Done();
         }
@@ -192,7 +193,7 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
     for (size_t j = 2; j + 1 < args.size(); j += 2) {
       std::string_view opt = args[j], val = args[j + 1];
       if (EqNoCase(opt, "id")) {
-        if (!protocol::ParseInt64(val, &f.id) || f.id <= 0) {
+        if (!ParseInt64(val, &f.id) || f.id <= 0) {
           ctx.rb->Error("ERR client-id should be greater than 0");
           return ctx.Done();
         }
@@ -223,7 +224,7 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
           return ctx.Done();
         }
       } else if (EqNoCase(opt, "maxage")) {
-        if (!protocol::ParseInt64(val, &f.maxage)) {
+        if (!ParseInt64(val, &f.maxage)) {
           ctx.rb->Error(errors::kNotInteger);
           return ctx.Done();
         }

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/numbers.h"
 #include "server/ascii.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
@@ -66,7 +67,7 @@ Slot* LookupWrite(DbSlice& slice, DbIndex db, std::string_view key) {
 // getIntFromObjectOrReply: a string2ll integer within int range. Returns "" or the error reply.
 std::string ParseIntArg(std::string_view s, int* out) {
   int64_t v;
-  if (!protocol::ParseInt64(s, &v)) return errors::kNotInteger;
+  if (!ParseInt64(s, &v)) return errors::kNotInteger;
   if (v < INT_MIN || v > INT_MAX)
     return "ERR value is out of range, value must between -2147483648 and 2147483647";
   *out = static_cast<int>(v);
@@ -414,8 +415,8 @@ struct ScanState {
 
 void ScanReply(const std::shared_ptr<ScanState>& st, uint64_t next) {
   CommandContext* c = st->ctx;
-  char buf[protocol::kInt64BufSize];
-  size_t len = protocol::FormatInt64(static_cast<int64_t>(next), buf);
+  char buf[kInt64BufSize];
+  size_t len = FormatInt64(static_cast<int64_t>(next), buf);
   c->rb->Array(2);
   c->rb->Bulk(std::string_view(buf, len));
   c->rb->Array(st->keys.size());
@@ -466,7 +467,7 @@ void CmdScan(ArgSlice args, CommandContext& ctx) {
   for (size_t i = 2; i < args.size();) {
     size_t j = args.size() - i;
     if (EqNoCase(args[i], "count") && j >= 2) {
-      if (!protocol::ParseInt64(args[i + 1], &count)) {
+      if (!ParseInt64(args[i + 1], &count)) {
         ctx.rb->Error(errors::kNotInteger);
         return ctx.Done();
       }
@@ -586,7 +587,7 @@ void ExpireGeneric(ArgSlice args, CommandContext& ctx, bool seconds, bool absolu
   if ((flags & kExpGt) && (flags & kExpLt)) return ctx.rb->Error(errors::kGtLt);
 
   int64_t when;
-  if (!protocol::ParseInt64(args[2], &when)) return ctx.rb->Error(errors::kNotInteger);
+  if (!ParseInt64(args[2], &when)) return ctx.rb->Error(errors::kNotInteger);
   DbSlice& slice = ctx.slice();
   std::string bad = "ERR invalid expire time in '" + ctx.cid->name + "' command";
   if (seconds) {

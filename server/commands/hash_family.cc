@@ -12,10 +12,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "base/numbers.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
@@ -287,38 +288,38 @@ void CmdHgetall(ArgSlice args, CommandContext& ctx) { HgetallGeneric(args, ctx, 
 // ---- HINCRBY key field increment ----
 void CmdHincrby(ArgSlice args, CommandContext& ctx) {
   int64_t incr;
-  if (!protocol::ParseInt64(args[3], &incr)) return ctx.rb->Error(errors::kNotInteger);
+  if (!ParseInt64(args[3], &incr)) return ctx.rb->Error(errors::kNotInteger);
   Entry* e = LookupWriteOrCreate(ctx, args[1]);
   if (e == nullptr) return;
   char scratch[kScratch];
   std::string_view old;
   int64_t value = 0;
-  if (HashGet(e, args[2], scratch, &old) && !protocol::ParseInt64(old, &value))
+  if (HashGet(e, args[2], scratch, &old) && !ParseInt64(old, &value))
     return ctx.rb->Error(kHashNotInteger);
   if ((incr < 0 && value < 0 && incr < (INT64_MIN - value)) ||
       (incr > 0 && value > 0 && incr > (INT64_MAX - value)))
     return ctx.rb->Error(errors::kOverflow);
   value += incr;
-  char buf[protocol::kInt64BufSize];
-  HashSet(e, args[2], std::string_view(buf, protocol::FormatInt64(value, buf)));
+  char buf[kInt64BufSize];
+  HashSet(e, args[2], std::string_view(buf, FormatInt64(value, buf)));
   ctx.rb->Integer(value);
 }
 
 // ---- HINCRBYFLOAT key field increment ----
 void CmdHincrbyfloat(ArgSlice args, CommandContext& ctx) {
   long double incr;
-  if (!protocol::ParseLongDouble(args[3], &incr)) return ctx.rb->Error(errors::kNotFloat);
+  if (!ParseLongDouble(args[3], &incr)) return ctx.rb->Error(errors::kNotFloat);
   if (std::isnan(incr) || std::isinf(incr)) return ctx.rb->Error(kIncrNanOrInf);
   Entry* e = LookupWriteOrCreate(ctx, args[1]);
   if (e == nullptr) return;
   char scratch[kScratch];
   std::string_view old;
   long double value = 0;
-  if (HashGet(e, args[2], scratch, &old) && !protocol::ParseLongDouble(old, &value))
+  if (HashGet(e, args[2], scratch, &old) && !ParseLongDouble(old, &value))
     return ctx.rb->Error(kHashNotFloat);
   value += incr;
   if (std::isnan(value) || std::isinf(value)) return ctx.rb->Error(errors::kNanOrInf);
-  std::string out = protocol::FormatLongDouble(value);
+  std::string out = FormatLongDouble(value);
   HashSet(e, args[2], out);
   ctx.rb->Bulk(out);
 }
@@ -396,7 +397,7 @@ void HrandfieldWithCount(CommandContext& ctx, Entry* e, int64_t l, bool withvalu
   // CASE 4 (cheaper than listing the table).
   if (lpp == nullptr && count * 3 <= size) {
     const StrMap* map = Map(e);
-    std::unordered_set<std::string_view> seen;
+    absl::flat_hash_set<std::string_view> seen;
     Pick p;
     while (seen.size() < count) {
       map->Random(RandomU64(), &p.field, &p.value);
@@ -415,7 +416,7 @@ void HrandfieldWithCount(CommandContext& ctx, Entry* e, int64_t l, bool withvalu
 void CmdHrandfield(ArgSlice args, CommandContext& ctx) {
   if (args.size() >= 3) {
     int64_t l;
-    if (!protocol::ParseInt64(args[2], &l)) return ctx.rb->Error(errors::kNotInteger);
+    if (!ParseInt64(args[2], &l)) return ctx.rb->Error(errors::kNotInteger);
     if (l == INT64_MIN) return ctx.rb->Error(errors::kRandomCountRange);
     bool withvalues = false;
     if (args.size() > 4 || (args.size() == 4 && !EqNoCaseC(args[3], "withvalues")))

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "base/numbers.h"
 #include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/connection.h"
@@ -148,7 +149,7 @@ void MemoryUsage(ArgSlice args, CommandContext& ctx) {
   int64_t samples = kDefaultSamples;
   for (size_t j = 3; j < args.size(); ++j) {
     if (EqNoCase(args[j], "samples") && j + 1 < args.size()) {
-      if (!protocol::ParseInt64(args[j + 1], &samples)) return ctx.rb->Error(errors::kNotInteger);
+      if (!ParseInt64(args[j + 1], &samples)) return ctx.rb->Error(errors::kNotInteger);
       if (samples < 0) return ctx.rb->Error(errors::kSyntax);
       ++j;
     } else {

@@ -8,11 +8,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cctype>
 #include <chrono>
-#include <cstdlib>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
+#include "base/numbers.h"
 #include "server/ascii.h"
 #include "server/blocking_ops.h"
 #include "server/command_context.h"
@@ -67,25 +69,25 @@ void AppendServer(std::string& s) {
   s += "shoal_version:0.1.0\r\n";
   s += "redis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\n";
   s += "redis_mode:standalone\r\n";
-  s += std::string("os:") + u.sysname + " " + u.release + " " + u.machine + "\r\n";
+  absl::StrAppend(&s, "os:", u.sysname, " ", u.release, " ", u.machine, "\r\n");
   s += "arch_bits:64\r\n";
   s += "monotonic_clock:POSIX clock_gettime\r\n";
   s += "multiplexing_api:epoll\r\n";
   s += "atomicvar_api:c11-builtin\r\n";
-  s += "gcc_version:" + std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
-       std::to_string(__GNUC_PATCHLEVEL__) + "\r\n";
-  s += "process_id:" + std::to_string(getpid()) + "\r\n";
+  absl::StrAppend(&s, "gcc_version:", __GNUC__, ".", __GNUC_MINOR__, ".", __GNUC_PATCHLEVEL__,
+                  "\r\n");
+  absl::StrAppend(&s, "process_id:", getpid(), "\r\n");
   s += "process_supervised:no\r\n";
-  s += "tcp_port:" + std::to_string(st.tcp_port) + "\r\n";
-  s += "server_time_usec:" + std::to_string(now_us) + "\r\n";
-  s += "uptime_in_seconds:" + std::to_string(uptime) + "\r\n";
-  s += "uptime_in_days:" + std::to_string(uptime / 86400) + "\r\n";
-  s += "hz:" + std::to_string(st.config.hz.load()) + "\r\n";
-  s += "configured_hz:" + std::to_string(st.config.hz.load()) + "\r\n";
-  s += "lru_clock:" + std::to_string(LruClockFromMs(now_us / 1000)) + "\r\n";
+  absl::StrAppend(&s, "tcp_port:", st.tcp_port, "\r\n");
+  absl::StrAppend(&s, "server_time_usec:", now_us, "\r\n");
+  absl::StrAppend(&s, "uptime_in_seconds:", uptime, "\r\n");
+  absl::StrAppend(&s, "uptime_in_days:", uptime / 86400, "\r\n");
+  absl::StrAppend(&s, "hz:", ShardSettings::hz.load(), "\r\n");
+  absl::StrAppend(&s, "configured_hz:", ShardSettings::hz.load(), "\r\n");
+  absl::StrAppend(&s, "lru_clock:", LruClockFromMs(now_us / 1000), "\r\n");
   s += "executable:" + st.executable + "\r\n";
   s += "config_file:" + st.config_file + "\r\n";
-  s += "shards:" + std::to_string(st.shards->size()) + "\r\n";
+  absl::StrAppend(&s, "shards:", st.shards->size(), "\r\n");
   s += "io_threads_active:0\r\n";
 }
 
@@ -93,11 +95,11 @@ void AppendClients(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   uint64_t clients = 0;
   for (const auto& sn : snaps) clients += sn.clients;
   s += "# Clients\r\n";
-  s += "connected_clients:" + std::to_string(clients) + "\r\n";
+  absl::StrAppend(&s, "connected_clients:", clients, "\r\n");
   s += "cluster_connections:0\r\n";
-  s += "maxclients:" + std::to_string(Server().config.maxclients.load()) + "\r\n";
-  s += "blocked_clients:" + std::to_string(g_blocked_clients.load(std::memory_order_relaxed)) +
-       "\r\ntracking_clients:0\r\n";
+  absl::StrAppend(&s, "maxclients:", Server().config.maxclients.load(), "\r\n");
+  absl::StrAppend(&s, "blocked_clients:", g_blocked_clients.load(std::memory_order_relaxed),
+                  "\r\ntracking_clients:0\r\n");
 }
 
 void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
@@ -106,14 +108,11 @@ void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   for (const auto& sn : snaps) shards.push_back(sn.mem);
   MemoryOverview m = SummarizeMemory(shards);
   const Config& cfg = Server().config;
-  size_t maxmemory = static_cast<size_t>(cfg.maxmemory.load());
+  size_t maxmemory = static_cast<size_t>(ShardSettings::maxmemory.load());
   size_t system =
       static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
   auto line = [&s](const char* name, const std::string& v) {
-    s += name;
-    s += ':';
-    s += v;
-    s += "\r\n";
+    absl::StrAppend(&s, name, ":", v, "\r\n");
   };
   auto num = [&line](const char* name, int64_t v) { line(name, std::to_string(v)); };
   auto bytes = [&num](const char* name, size_t v) { num(name, static_cast<int64_t>(v)); };
@@ -194,19 +193,19 @@ void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
     misses += sn.misses;
   }
   s += "# Stats\r\n";
-  s += "total_connections_received:" + std::to_string(conns) + "\r\n";
-  s += "total_commands_processed:" + std::to_string(cmds) + "\r\n";
-  s += "total_net_input_bytes:" + std::to_string(in) + "\r\n";
-  s += "total_net_output_bytes:" + std::to_string(out) + "\r\n";
-  s += "rejected_connections:" + std::to_string(rejected) + "\r\n";
-  s += "expired_keys:" + std::to_string(expired) + "\r\n";
-  s += "evicted_keys:" + std::to_string(evicted) + "\r\n";
+  absl::StrAppend(&s, "total_connections_received:", conns, "\r\n");
+  absl::StrAppend(&s, "total_commands_processed:", cmds, "\r\n");
+  absl::StrAppend(&s, "total_net_input_bytes:", in, "\r\n");
+  absl::StrAppend(&s, "total_net_output_bytes:", out, "\r\n");
+  absl::StrAppend(&s, "rejected_connections:", rejected, "\r\n");
+  absl::StrAppend(&s, "expired_keys:", expired, "\r\n");
+  absl::StrAppend(&s, "evicted_keys:", evicted, "\r\n");
   s += "evicted_clients:0\r\n";  // no maxmemory-clients: clients are never evicted
-  s += "keyspace_hits:" + std::to_string(hits) + "\r\n";
-  s += "keyspace_misses:" + std::to_string(misses) + "\r\n";
-  s += "total_error_replies:" + std::to_string(errs) + "\r\n";
-  s += "client_query_buffer_limit_disconnections:" + std::to_string(qbl) + "\r\n";
-  s += "protocol_errors:" + std::to_string(proto) + "\r\n";
+  absl::StrAppend(&s, "keyspace_hits:", hits, "\r\n");
+  absl::StrAppend(&s, "keyspace_misses:", misses, "\r\n");
+  absl::StrAppend(&s, "total_error_replies:", errs, "\r\n");
+  absl::StrAppend(&s, "client_query_buffer_limit_disconnections:", qbl, "\r\n");
+  absl::StrAppend(&s, "protocol_errors:", proto, "\r\n");
 }
 
 void AppendCpu(std::string& s) {
@@ -235,9 +234,8 @@ void AppendKeyspace(std::string& s, const std::vector<ShardSnapshot>& snaps) {
       }
     }
     if (keys == 0) continue;
-    s += "db" + std::to_string(db) + ":keys=" + std::to_string(keys) +
-         ",expires=" + std::to_string(expires) +
-         ",avg_ttl=" + std::to_string(ttl_n ? ttl_sum / ttl_n : 0) + "\r\n";
+    absl::StrAppend(&s, "db", db, ":keys=", keys, ",expires=", expires,
+                    ",avg_ttl=", ttl_n ? ttl_sum / ttl_n : 0, "\r\n");
   }
 }
 
@@ -771,7 +769,7 @@ void CmdDebug(ArgSlice args, CommandContext& ctx) {
   std::string_view sub = args[1];
   if (EqNoCase(sub, "sleep") && args.size() == 3) {
     double secs;
-    if (!protocol::ParseDouble(args[2], &secs)) {
+    if (!ParseDouble(args[2], &secs)) {
       ctx.rb->Error(errors::kNotFloat);
       return ctx.Done();
     }

@@ -15,9 +15,10 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "base/numbers.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
@@ -66,7 +67,7 @@ struct SetRef {
     if (obj == nullptr) return false;
     if (enc != ObjEnc::kIntSet) return map()->Contains(m.str);
     int64_t v = m.ll;
-    return (m.is_int || protocol::ParseInt64(m.str, &v)) && intset::Contains(is(), v);
+    return (m.is_int || ParseInt64(m.str, &v)) && intset::Contains(is(), v);
   }
   bool Contains(std::string_view s) const { return Contains(Member{s}); }
 };
@@ -78,12 +79,12 @@ template <class F>
 void ForEachMember(const SetRef& s, F&& f) {
   if (s.obj == nullptr) return;
   if (s.enc == ObjEnc::kIntSet) {
-    char buf[protocol::kInt64BufSize];
+    char buf[kInt64BufSize];
     for (uint32_t i = 0, n = intset::Length(s.is()); i < n; ++i) {
       Member m;
       m.ll = intset::Get(s.is(), i);
       m.is_int = true;
-      m.str = std::string_view(buf, protocol::FormatInt64(m.ll, buf));
+      m.str = std::string_view(buf, FormatInt64(m.ll, buf));
       if (!f(m)) return;
     }
     return;
@@ -101,8 +102,8 @@ void ForEachMember(const SetRef& s, F&& f) {
 }
 
 void ReplyInt(ReplyBuilder* rb, int64_t v) {
-  char buf[protocol::kInt64BufSize];
-  rb->Bulk(std::string_view(buf, protocol::FormatInt64(v, buf)));
+  char buf[kInt64BufSize];
+  rb->Bulk(std::string_view(buf, FormatInt64(v, buf)));
 }
 
 // A set value being built or changed; the setters keep enc/obj current through conversions.
@@ -119,16 +120,16 @@ struct SetObj {
   // setTypeCreate: the encoding a new set takes for its first member.
   static SetObj For(std::string_view first) {
     int64_t v;
-    if (protocol::ParseInt64(first, &v)) return {ObjEnc::kIntSet, intset::New()};
+    if (ParseInt64(first, &v)) return {ObjEnc::kIntSet, intset::New()};
     return {ObjEnc::kHashTable, new StrMap()};
   }
   static SetObj EmptyIntset() { return {ObjEnc::kIntSet, intset::New()}; }
 
   void ConvertToMap() {
     auto* map = new StrMap();
-    char buf[protocol::kInt64BufSize];
+    char buf[kInt64BufSize];
     for (uint32_t i = 0, n = intset::Length(is()); i < n; ++i)
-      map->Add(std::string_view(buf, protocol::FormatInt64(intset::Get(is(), i), buf)));
+      map->Add(std::string_view(buf, FormatInt64(intset::Get(is(), i), buf)));
     intset::Free(is());
     obj = map;
     enc = ObjEnc::kHashTable;
@@ -147,7 +148,7 @@ struct SetObj {
   bool Add(const Member& m) {
     if (enc == ObjEnc::kIntSet) {
       int64_t v = m.ll;
-      if (m.is_int || protocol::ParseInt64(m.str, &v)) return AddInt(v, m.str);
+      if (m.is_int || ParseInt64(m.str, &v)) return AddInt(v, m.str);
       ConvertToMap();
     }
     return map()->Add(m.str);
@@ -157,7 +158,7 @@ struct SetObj {
   bool Remove(std::string_view s) {
     if (enc != ObjEnc::kIntSet) return map()->Erase(s);
     int64_t v;
-    if (!protocol::ParseInt64(s, &v)) return false;
+    if (!ParseInt64(s, &v)) return false;
     bool removed;
     obj = intset::Remove(is(), v, &removed);
     return removed;
@@ -322,7 +323,7 @@ void RandomMembers(const M& m, uint64_t count, bool unique, ReplyBuilder* rb) {
     for (const Item& v : items) ReplyMember(rb, v);
     return;
   }
-  std::unordered_set<Item> picked;
+  absl::flat_hash_set<Item> picked;
   picked.reserve(count);
   while (picked.size() < count) picked.insert(m.Random());
   rb->Array(count);
@@ -350,8 +351,8 @@ void MoveRandom(SetObj* so, SetObj* keep) {
   if (so->enc == ObjEnc::kIntSet) {
     int64_t v = IntsetMembers{so->is()}.Random();
     if (keep->obj == nullptr) *keep = SetObj::EmptyIntset();
-    char buf[protocol::kInt64BufSize];
-    keep->AddInt(v, std::string_view(buf, protocol::FormatInt64(v, buf)));
+    char buf[kInt64BufSize];
+    keep->AddInt(v, std::string_view(buf, FormatInt64(v, buf)));
     bool removed;
     so->obj = intset::Remove(so->is(), v, &removed);
     return;
@@ -365,7 +366,7 @@ void MoveRandom(SetObj* so, SetObj* keep) {
 // ---- SPOP key [count] ----
 void SpopWithCount(ArgSlice args, CommandContext& ctx) {
   int64_t n;
-  if (!protocol::ParseInt64(args[2], &n) || n < 0) return ctx.rb->Error(errors::kPositiveCount);
+  if (!ParseInt64(args[2], &n) || n < 0) return ctx.rb->Error(errors::kPositiveCount);
   bool wrong;
   Slot* s = FindSetForWrite(ctx, args[1], &wrong);
   if (wrong) return;
@@ -421,7 +422,7 @@ void CmdSrandmember(ArgSlice args, CommandContext& ctx) {
   if (args.size() > 3) return ctx.rb->Error(errors::kSyntax);
   int64_t n = 0;
   if (args.size() == 3) {
-    if (!protocol::ParseInt64(args[2], &n)) return ctx.rb->Error(errors::kNotInteger);
+    if (!ParseInt64(args[2], &n)) return ctx.rb->Error(errors::kNotInteger);
     if (n == INT64_MIN) return ctx.rb->Error(errors::kRandomCountRange);
   }
   bool wrong;
@@ -780,14 +781,13 @@ void CmdSdiffstore(ArgSlice args, CommandContext& ctx) { SetOpStore(args, ctx, S
 void CmdSintercard(ArgSlice args, CommandContext& ctx) {
   auto fail = [&](std::string_view msg) { FailMulti(ctx, msg); };
   int64_t numkeys;
-  if (!protocol::ParseInt64(args[1], &numkeys) || numkeys < 1)
-    return fail(errors::kNumkeysPositive);
+  if (!ParseInt64(args[1], &numkeys) || numkeys < 1) return fail(errors::kNumkeysPositive);
   if (static_cast<uint64_t>(numkeys) > args.size() - 2) return fail(errors::kTooManyKeys);
   int64_t limit = 0;
   for (size_t i = 2 + static_cast<size_t>(numkeys); i < args.size(); ++i) {
     if (EqNoCaseC(args[i], "limit") && i + 1 < args.size()) {
       ++i;
-      if (!protocol::ParseInt64(args[i], &limit) || limit < 0) return fail(errors::kLimitNegative);
+      if (!ParseInt64(args[i], &limit) || limit < 0) return fail(errors::kLimitNegative);
     } else {
       return fail(errors::kSyntax);
     }

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "base/numbers.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
@@ -156,8 +157,7 @@ std::string ParseSort(ArgSlice args, bool readonly, SortOptions* o) {
     } else if (EqNoCaseC(a, "alpha")) {
       o->alpha = true;
     } else if (EqNoCaseC(a, "limit") && left >= 2) {
-      if (!protocol::ParseInt64(args[j + 1], &o->limit_start) ||
-          !protocol::ParseInt64(args[j + 2], &o->limit_count))
+      if (!ParseInt64(args[j + 1], &o->limit_start) || !ParseInt64(args[j + 2], &o->limit_count))
         return errors::kNotInteger;
       j += 2;
     } else if (!readonly && EqNoCaseC(a, "store") && left >= 1) {
@@ -375,7 +375,7 @@ void Sorter::CollectSet(const Entry* e) {
     items_.reserve(n);
     char scratch[kScratch];
     for (uint32_t i = 0; i < n; ++i) {
-      size_t len = protocol::FormatInt64(intset::Get(is, i), scratch);
+      size_t len = FormatInt64(intset::Get(is, i), scratch);
       Add(std::string_view(scratch, len), scratch);
     }
     return;

@@ -17,11 +17,12 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "base/numbers.h"
 #include "server/blocking_ops.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
@@ -265,8 +266,7 @@ void ZaddGeneric(ArgSlice args, CommandContext& ctx, int flags) {
     scores = heap_scores.data();
   }
   for (size_t j = 0; j < elements; ++j)
-    if (!protocol::ParseDouble(args[idx + 2 * j], &scores[j]))
-      return ctx.rb->Error(errors::kNotFloat);
+    if (!ParseDouble(args[idx + 2 * j], &scores[j])) return ctx.rb->Error(errors::kNotFloat);
 
   bool wrong;
   Slot* slot = FindZForWrite(ctx, args[1], &wrong);
@@ -856,7 +856,7 @@ void RandomWithCount(CommandContext& ctx, std::string_view key, int64_t l, bool 
       ranks.push_back(all[i]);
     }
   } else {
-    std::unordered_set<size_t> seen;
+    absl::flat_hash_set<size_t> seen;
     while (ranks.size() < count) {
       size_t r = RandomU64() % size;
       if (seen.insert(r).second) ranks.push_back(r);
@@ -900,7 +900,7 @@ std::string ListpackScoreString(double score) {
     auto v = static_cast<int64_t>(score);
     if (static_cast<double>(v) == score) return std::to_string(v);
   }
-  return protocol::FormatDouble(score);
+  return FormatDouble(score);
 }
 
 void CmdZscan(ArgSlice args, CommandContext& ctx) {
@@ -932,7 +932,7 @@ void CmdZscan(ArgSlice args, CommandContext& ctx) {
     do {
       next = zs->Scan(next, [&nodes](const ZSet::Node* n) { nodes.push_back(n); });
     } while (next != 0 && steps-- > 0 && static_cast<int64_t>(nodes.size()) < opt.count);
-    for (const ZSet::Node* n : nodes) take(n->member(), protocol::FormatDouble(n->score()));
+    for (const ZSet::Node* n : nodes) take(n->member(), FormatDouble(n->score()));
   }
   ReplyScanHead(*rb, next, out.size() * 2);
   for (const auto& [m, score] : out) {
@@ -976,7 +976,7 @@ std::string ParseSetOp(ArgSlice args, size_t numkeys_idx, CommandContext& ctx, S
         EqNoCaseC(o, "weights")) {
       ++j;
       for (int64_t i = 0; i < setnum; ++i, ++j) {
-        if (!protocol::ParseDouble(args[j], &a->weights[i])) {
+        if (!ParseDouble(args[j], &a->weights[i])) {
           a->option_error = kWeightNotFloat;
           return "";
         }
@@ -1081,7 +1081,7 @@ void ComputeSetOp(const SetOpArgs& a, const std::vector<Source>& src, std::vecto
     return std::isnan(v) ? 0.0 : v;
   };
   if (a.op == SetOp::kUnion) {
-    std::unordered_map<std::string_view, double> acc;
+    absl::flat_hash_map<std::string_view, double> acc;
     std::vector<std::string_view> members;
     for (size_t i : order) {
       for (const auto& [m, s] : src[i].elems) {
@@ -1098,7 +1098,7 @@ void ComputeSetOp(const SetOpArgs& a, const std::vector<Source>& src, std::vecto
   } else if (a.op == SetOp::kInter) {
     const Source& first = src[order[0]];
     if (!first.elems.empty()) {
-      std::vector<std::unordered_map<std::string_view, double>> maps(order.size());
+      std::vector<absl::flat_hash_map<std::string_view, double>> maps(order.size());
       for (size_t k = 1; k < order.size(); ++k) {
         maps[k].reserve(src[order[k]].elems.size());
         for (const auto& [m, s] : src[order[k]].elems) maps[k].emplace(m, s);
@@ -1121,7 +1121,7 @@ void ComputeSetOp(const SetOpArgs& a, const std::vector<Source>& src, std::vecto
       }
     }
   } else {
-    std::unordered_set<std::string_view> others;
+    absl::flat_hash_set<std::string_view> others;
     for (size_t k = 1; k < src.size(); ++k)
       for (const auto& e : src[k].elems) others.insert(e.first);
     for (const auto& e : src[0].elems)

@@ -60,9 +60,15 @@ TEST_CASE("Entry keeps key, value, expiry and LRU bits apart", "[entry]") {
 }
 
 TEST_CASE("Entry small strings take one small block", "[entry]") {
-  // 16-byte key + 32-byte value: header 5 + 1 + 16 + 1 + 32 = 55 bytes -> a 56-byte block.
+  // 16-byte key + 32-byte value: header 5 + 1 + 16 + 1 + 32 = 55 bytes, which mimalloc serves
+  // from its 64-byte size class (the figure shard/entry.h and the docs quote).
   Entry* e = Entry::NewString("key:000000012345", std::string(32, 'x'), 0, 0);
+  REQUIRE(e->MallocSize() >= 55);
+#ifndef SHOAL_SYSTEM_MALLOC
+  REQUIRE(e->MallocSize() == 64);
+#else
   REQUIRE(e->MallocSize() <= 64);
+#endif
   Entry::Free(e);
 }
 

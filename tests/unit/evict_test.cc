@@ -63,7 +63,7 @@ struct EvictFixture {
     ShardSettings::maxmemory_eviction_tenacity.store(100);
   }
   ~EvictFixture() {
-    memory_budget::maxmemory.store(0);
+    ShardSettings::maxmemory.store(0);
     ShardSettings::maxmemory_policy.store(static_cast<int64_t>(EvictPolicy::kNoEviction));
     ShardSettings::maxmemory_samples.store(5);
     ShardSettings::maxmemory_eviction_tenacity.store(10);
@@ -80,7 +80,7 @@ struct EvictFixture {
   // Sets maxmemory `bytes` below the current use and runs one check.
   bool Squeeze(size_t bytes) {
     size_t used = slice.UsedBytes();
-    memory_budget::maxmemory.store(static_cast<int64_t>(used - bytes));
+    ShardSettings::maxmemory.store(static_cast<int64_t>(used - bytes));
     return shard.evictor().BeforeCommand();
   }
   // Bytes one key added by Add costs with this allocator.
@@ -185,6 +185,6 @@ TEST_CASE("an empty keyspace cannot make room", "[evict]") {
   EvictFixture f;
   f.Policy(EvictPolicy::kAllKeysLru);
   f.slice.SetNow(1000000);
-  memory_budget::maxmemory.store(1);
+  ShardSettings::maxmemory.store(1);
   REQUIRE_FALSE(f.shard.evictor().BeforeCommand());
 }

@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "protocol/reply_builder.h"
+#include "base/numbers.h"
 
 using namespace shoal;
 
 namespace {
 
 std::string ElemStr(const uint8_t* p) {
-  char buf[protocol::kInt64BufSize];
+  char buf[kInt64BufSize];
   return std::string(lp::Get(p).Str(buf));
 }
 

@@ -1,0 +1,41 @@
+// Settings the shards read on their own threads: the one home of each of them. The CONFIG table
+// (server/config.cc) points at these atomics, so CONFIG SET and the config file write them here
+// directly, from any thread; readers load them relaxed (a new value takes effect for the next
+// check that reads it, as in Redis). Settings only the server layer reads stay in server/Config.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "shard/access.h"
+
+namespace shoal {
+
+struct ShardSettings {
+  static inline std::atomic<int64_t> hz{10};            // active expiry runs hz times per second
+  static inline std::atomic<int64_t> active_expire{1};  // DEBUG SET-ACTIVE-EXPIRE
+  // Collection encoding thresholds (Redis's config names; CONFIG SET takes effect for the next
+  // write that checks them, as in Redis).
+  static inline std::atomic<int64_t> hash_max_listpack_entries{512};
+  static inline std::atomic<int64_t> hash_max_listpack_value{64};
+  static inline std::atomic<int64_t> set_max_intset_entries{512};
+  static inline std::atomic<int64_t> zset_max_listpack_entries{128};
+  static inline std::atomic<int64_t> zset_max_listpack_value{64};
+  static inline std::atomic<int64_t> list_max_listpack_size{-2};
+  // Cache mode (Redis's names; shard/evict.h).
+  static inline std::atomic<int64_t> maxmemory{0};  // bytes; 0: no limit
+  static inline std::atomic<int64_t> maxmemory_policy{
+      static_cast<int64_t>(EvictPolicy::kNoEviction)};
+  static inline std::atomic<int64_t> maxmemory_samples{5};
+  static inline std::atomic<int64_t> maxmemory_eviction_tenacity{10};
+  static inline std::atomic<int64_t> lfu_log_factor{10};
+  static inline std::atomic<int64_t> lfu_decay_time{1};
+  static inline std::atomic<int64_t> lazyfree_lazy_eviction{0};
+  static inline std::atomic<int64_t> lazyfree_lazy_expire{0};
+  static inline std::atomic<int64_t> lazyfree_lazy_server_del{0};
+  static inline std::atomic<int64_t> lazyfree_lazy_user_del{0};
+  static inline std::atomic<int64_t> lazyfree_lazy_user_flush{0};
+  static int64_t Get(const std::atomic<int64_t>& v) { return v.load(std::memory_order_relaxed); }
+};
+
+}  // namespace shoal
