@@ -286,7 +286,7 @@ void ClientUnblock(ArgSlice args, CommandContext& ctx) {
     }
   }
   int64_t id;
-  if (!protocol::ParseInt64(args[2], &id)) {
+  if (!ParseInt64(args[2], &id)) {
     ctx.rb->Error(errors::kNotInteger);
     return ctx.Done();
   }

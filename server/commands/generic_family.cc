@@ -766,11 +766,11 @@ void CmdFlushall(ArgSlice args, CommandContext& ctx) { FlushGeneric(args, ctx, t
 void CmdSwapdb(ArgSlice args, CommandContext& ctx) {
   int64_t a, b;
   // getIntFromObjectOrReply: an int, or the command's own message.
-  if (!protocol::ParseInt64(args[1], &a) || a < INT_MIN || a > INT_MAX) {
+  if (!ParseInt64(args[1], &a) || a < INT_MIN || a > INT_MAX) {
     ctx.rb->Error(errors::kSwapdbFirst);
     return ctx.Done();
   }
-  if (!protocol::ParseInt64(args[2], &b) || b < INT_MIN || b > INT_MAX) {
+  if (!ParseInt64(args[2], &b) || b < INT_MIN || b > INT_MAX) {
     ctx.rb->Error(errors::kSwapdbSecond);
     return ctx.Done();
   }

@@ -218,6 +218,8 @@ TEST_CASE("Every write command passes the write path's hook for the key it chang
     CHECK(Str(a->Run({"EXEC"})) == "(nil)");
   }
   // And a read changes nothing.
+  REQUIRE(Str(a->Run({"FLUSHALL"})) == "OK");
+  REQUIRE(Str(a->Run({"SET", "{w}s", "10"})) == "OK");
   REQUIRE(Str(a->Run({"WATCH", "{w}s"})) == "OK");
   REQUIRE(Str(b->Run({"GET", "{w}s"})) == "10");
   REQUIRE(Str(a->Run({"MULTI"})) == "OK");
