@@ -15,16 +15,16 @@
 
 namespace shoal {
 
-DbSlice::Slot* FindTypedQuiet(DbSlice& slice, DbIndex db, std::string_view key, ObjType type,
-                              bool* wrong_type) {
-  DbSlice::Slot* s = slice.FindAndTouch(db, key);
-  *wrong_type = s != nullptr && s->entry()->type() != type;
-  return *wrong_type ? nullptr : s;
-}
-
 DbSlice::Slot* FindTyped(CommandContext& ctx, std::string_view key, ObjType type,
                          bool* wrong_type) {
-  DbSlice::Slot* s = FindTypedQuiet(ctx.slice(), ctx.db_index, key, type, wrong_type);
+  DbSlice::Slot* s = ctx.slice().FindRead(ctx.db_index, key, type, wrong_type);
+  if (*wrong_type) ctx.rb->Error(errors::kWrongType);
+  return s;
+}
+
+DbSlice::Slot* FindTypedForWrite(CommandContext& ctx, std::string_view key, ObjType type,
+                                 bool* wrong_type) {
+  DbSlice::Slot* s = ctx.slice().FindWrite(ctx.db_index, key, type, wrong_type);
   if (*wrong_type) ctx.rb->Error(errors::kWrongType);
   return s;
 }

@@ -11,13 +11,12 @@
 
 namespace shoal {
 
-// lookupKeyRead/lookupKeyWrite + checkType: the live slot of key, or nullptr when the key is
-// missing (nothing replied) or holds another type (WRONGTYPE replied, *wrong_type set).
-// Touches the access clock and hit/miss counters like a read command.
+// DbSlice::FindRead / FindWrite with checkType, for a handler: the live slot of key, or nullptr
+// when the key is missing (nothing replied) or holds another type (WRONGTYPE replied,
+// *wrong_type set). Shard parts of multi-shard commands call DbSlice's typed lookups directly.
 DbSlice::Slot* FindTyped(CommandContext& ctx, std::string_view key, ObjType type, bool* wrong_type);
-// Same without replying (for shard parts of multi-shard commands).
-DbSlice::Slot* FindTypedQuiet(DbSlice& slice, DbIndex db, std::string_view key, ObjType type,
-                              bool* wrong_type);
+DbSlice::Slot* FindTypedForWrite(CommandContext& ctx, std::string_view key, ObjType type,
+                                 bool* wrong_type);
 
 // Errors of kMulti commands before any shard work: the reply, then the command is done.
 void FailMulti(CommandContext& ctx, std::string_view msg);

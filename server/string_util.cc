@@ -92,7 +92,7 @@ void PutStringAt(DbSlice& slice, DbIndex db, DbSlice::Slot* s, std::string_view 
 void SetString(CommandContext& ctx, std::string_view key, std::string_view value,
                const SetParams& p) {
   DbSlice& slice = ctx.slice();
-  DbSlice::Slot* s = slice.FindAndTouch(ctx.db_index, key);
+  DbSlice::Slot* s = slice.FindRead(ctx.db_index, key);
   std::string old;
   bool had_old = false;
   if (p.get && s != nullptr) {
@@ -114,13 +114,6 @@ void SetString(CommandContext& ctx, std::string_view key, std::string_view value
   } else {
     ctx.rb->Null();
   }
-}
-
-// lookupKeyWrite: a live key, its access clock touched, hit/miss counters left alone.
-DbSlice::Slot* FindForWrite(DbSlice& slice, DbIndex db, std::string_view key) {
-  DbSlice::Slot* s = slice.Find(db, key);
-  if (s != nullptr) slice.Touch(s->entry());
-  return s;
 }
 
 // checkStringLength: false when size + append exceeds proto-max-bulk-len (or overflows).

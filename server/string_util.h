@@ -35,8 +35,6 @@ void PutString(DbSlice& slice, DbIndex db, std::string_view key, std::string_vie
 void PutStringAt(DbSlice& slice, DbIndex db, DbSlice::Slot* s, std::string_view key,
                  std::string_view value, const SetParams& p);
 
-// lookupKeyWrite: a live key with its access clock touched (hit/miss counters left alone).
-DbSlice::Slot* FindForWrite(DbSlice& slice, DbIndex db, std::string_view key);
 // checkStringLength: false when size + append exceeds proto-max-bulk-len (or overflows).
 bool StringLengthOk(uint64_t size, uint64_t append);
 // dbUnshareStringValue + sdsgrowzero: makes the string in `slot` raw and at least `min_len`

@@ -38,7 +38,7 @@ DbSlice::Slot* DbSlice::Find(DbIndex db, std::string_view key) {
   return s;
 }
 
-DbSlice::Slot* DbSlice::FindAndTouch(DbIndex db, std::string_view key) {
+DbSlice::Slot* DbSlice::FindRead(DbIndex db, std::string_view key) {
   Slot* s = Find(db, key);
   if (s == nullptr) {
     ShardStats::Inc(stats_.keyspace_misses);
@@ -59,12 +59,24 @@ void DbSlice::Touch(Entry* e) {
   }
 }
 
-DbSlice::Slot* DbSlice::FindMutable(DbIndex db, std::string_view key) {
+DbSlice::Slot* DbSlice::FindWrite(DbIndex db, std::string_view key) {
   Slot* s = Find(db, key);
-  if (s == nullptr) return nullptr;
-  Touch(s->entry());
-  PreChange(db, key, WatchTable::Change::kWrite);
+  if (s != nullptr) Touch(s->entry());
   return s;
+}
+
+DbSlice::Slot* DbSlice::FindRead(DbIndex db, std::string_view key, ObjType type,
+                                 bool* wrong_type) {
+  Slot* s = FindRead(db, key);
+  *wrong_type = s != nullptr && s->entry()->type() != type;
+  return *wrong_type ? nullptr : s;
+}
+
+DbSlice::Slot* DbSlice::FindWrite(DbIndex db, std::string_view key, ObjType type,
+                                  bool* wrong_type) {
+  Slot* s = FindWrite(db, key);
+  *wrong_type = s != nullptr && s->entry()->type() != type;
+  return *wrong_type ? nullptr : s;
 }
 
 bool DbSlice::KeyIsExpired(DbIndex db, std::string_view key) {

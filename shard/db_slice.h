@@ -54,9 +54,15 @@ class DbSlice {
   // Finds a live key; an expired one is deleted on the way (lazy expiry) and reported missing.
   // Does not touch the access field or the hit/miss counters.
   Slot* Find(DbIndex db, std::string_view key);
-  // Find for commands that read or write the key: records the access (LRU clock or LFU counter)
-  // and counts a hit or miss.
-  Slot* FindAndTouch(DbIndex db, std::string_view key);
+  // The two lookups commands use (Redis's lookupKeyRead / lookupKeyWrite): a live key, its access
+  // recorded (LRU clock or LFU counter); the read lookup also counts a keyspace hit or miss.
+  // Changing what a write lookup found happens after the write path's hook has run for the key
+  // (PreChange below: the mutators call it, and the dispatcher calls it before a write command).
+  Slot* FindRead(DbIndex db, std::string_view key);
+  Slot* FindWrite(DbIndex db, std::string_view key);
+  // The same with checkType: nullptr, and *wrong_type set, when the key holds another type.
+  Slot* FindRead(DbIndex db, std::string_view key, ObjType type, bool* wrong_type);
+  Slot* FindWrite(DbIndex db, std::string_view key, ObjType type, bool* wrong_type);
   // Records an access to e (the LRU clock, or an LFU increment).
   void Touch(Entry* e);
 
@@ -123,9 +129,6 @@ class DbSlice {
   }
   void PreFlush(DbIndex db);
   void PreSwap(DbIndex a, DbIndex b);
-  // lookupKeyWrite for a command that edits the value in place: the live slot (lazy expiry on the
-  // way), access clock touched, PreChange called. nullptr when missing.
-  Slot* FindMutable(DbIndex db, std::string_view key);
   // Changes made to this shard's data since start (Redis's server.dirty, per shard).
   uint64_t dirty() const { return dirty_; }
   // Keys watched on this shard (WATCH), and whether any is.

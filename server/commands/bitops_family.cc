@@ -50,7 +50,7 @@ bool ParseBitOffset(std::string_view arg, bool hash, int bits, uint64_t* out) {
 RawStr* LookupStringForBit(CommandContext& ctx, std::string_view key, uint64_t maxbit) {
   size_t byte = static_cast<size_t>(maxbit >> 3);
   DbSlice& slice = ctx.slice();
-  Slot* s = FindForWrite(slice, ctx.db_index, key);
+  Slot* s = slice.FindWrite(ctx.db_index, key);
   if (s == nullptr) return AddZeroedRawString(slice, ctx.db_index, key, byte + 1);
   if (!IsString(s->entry())) {
     ctx.rb->Error(errors::kWrongType);
@@ -112,7 +112,7 @@ void CmdSetbit(ArgSlice args, CommandContext& ctx) {
 void CmdGetbit(ArgSlice args, CommandContext& ctx) {
   uint64_t bitoffset;
   if (!ParseBitOffset(args[2], false, 0, &bitoffset)) return ctx.rb->Error(errors::kBitOffset);
-  Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
+  Slot* s = ctx.slice().FindRead(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Integer(0);
   if (!IsString(s->entry())) return ctx.rb->Error(errors::kWrongType);
   char buf[32];
@@ -154,7 +154,7 @@ void ClampBitRange(int64_t totlen, bool isbit, int64_t* start, int64_t* end,
 
 // ---- BITCOUNT key [start end [BYTE|BIT]] ----
 void CmdBitcount(ArgSlice args, CommandContext& ctx) {
-  Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
+  Slot* s = ctx.slice().FindRead(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Integer(0);
   if (!IsString(s->entry())) return ctx.rb->Error(errors::kWrongType);
   char buf[32];
@@ -195,7 +195,7 @@ void CmdBitpos(ArgSlice args, CommandContext& ctx) {
   int64_t bit;
   if (!ParseInt64(args[2], &bit)) return ctx.rb->Error(errors::kNotInteger);
   if (bit != 0 && bit != 1) return ctx.rb->Error(kBitArgument);
-  Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
+  Slot* s = ctx.slice().FindRead(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Integer(bit ? -1 : 0);
   if (!IsString(s->entry())) return ctx.rb->Error(errors::kWrongType);
   char buf[32];
@@ -299,7 +299,7 @@ std::string ComputeBitop(BitOp op, const std::vector<std::string>& src) {
 
 // setKey (TTL dropped, raw encoding as createObject gives) or, for an empty result, dbDelete.
 void StoreBitopResult(DbSlice& slice, DbIndex db, std::string_view key, const std::string& res) {
-  Slot* s = FindForWrite(slice, db, key);
+  Slot* s = slice.FindWrite(db, key);
   if (res.empty()) {
     if (s != nullptr) slice.Delete(db, s);
     return;
@@ -317,7 +317,7 @@ void ReadBitopSources(DbSlice& slice, DbIndex db, ArgSlice args,
   char buf[32];
   for (uint32_t p : positions) {
     if (p < 3) continue;
-    Slot* s = slice.FindAndTouch(db, args[p]);
+    Slot* s = slice.FindRead(db, args[p]);
     if (s == nullptr) continue;
     if (!IsString(s->entry())) {
       st.wrong_type[p - 3] = 1;
@@ -563,7 +563,7 @@ void BitfieldGeneric(ArgSlice args, CommandContext& ctx, bool readonly_cmd) {
   std::string_view ro;
   char llbuf[32];
   if (readonly) {
-    Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
+    Slot* s = ctx.slice().FindRead(ctx.db_index, args[1]);
     if (s != nullptr) {
       if (!IsString(s->entry())) return ctx.rb->Error(errors::kWrongType);
       ro = s->entry()->StringBytes(llbuf);

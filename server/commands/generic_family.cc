@@ -7,9 +7,8 @@
 // FLUSH*) fan out to every shard (or, for SCAN, to the one shard its cursor names).
 //
 // Lookups follow Redis's flavours so the LRU clock and the hit/miss counters move the same way:
-//   LookupRead        lookupKeyRead                      (touches, counts)
-//   LookupReadNoTouch lookupKeyReadWithFlags(NOTOUCH)    (counts only)
-//   LookupWrite       lookupKeyWrite                     (touches, does not count)
+// DbSlice::FindRead (lookupKeyRead), DbSlice::FindWrite (lookupKeyWrite), and LookupReadNoTouch
+// below (lookupKeyReadWithFlags(NOTOUCH): counts only).
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -48,19 +47,9 @@ using Slot = DbSlice::Slot;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-Slot* LookupRead(DbSlice& slice, DbIndex db, std::string_view key) {
-  return slice.FindAndTouch(db, key);
-}
-
 Slot* LookupReadNoTouch(DbSlice& slice, DbIndex db, std::string_view key) {
   Slot* s = slice.Find(db, key);
   ShardStats::Inc(s ? slice.stats().keyspace_hits : slice.stats().keyspace_misses);
-  return s;
-}
-
-Slot* LookupWrite(DbSlice& slice, DbIndex db, std::string_view key) {
-  Slot* s = slice.Find(db, key);
-  if (s != nullptr) slice.Touch(s->entry());
   return s;
 }
 
@@ -162,7 +151,7 @@ void CountKeys(ArgSlice args, CommandContext& ctx, CountOp op) {
               hit = LookupReadNoTouch(slice, db, args[p]) != nullptr;
               break;
             case CountOp::kTouch:
-              hit = LookupRead(slice, db, args[p]) != nullptr;
+              hit = slice.FindRead(db, args[p]) != nullptr;
               break;
           }
           (*hits)[p] = hit;
@@ -226,9 +215,9 @@ void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
         [st, args, db, nx, same_key](Shard& shard) {
           DbSlice& slice = shard.db_slice();
           bool here_dst = shard.id() == st->dst_shard;
-          if (here_dst && nx) st->dst_exists = LookupWrite(slice, db, args[2]) != nullptr;
+          if (here_dst && nx) st->dst_exists = slice.FindWrite(db, args[2]) != nullptr;
           if (shard.id() != st->src_shard) return;
-          Slot* s = LookupWrite(slice, db, args[1]);
+          Slot* s = slice.FindWrite(db, args[1]);
           if (s == nullptr) {
             st->src_missing = true;
             return;
@@ -306,14 +295,14 @@ void CmdCopy(ArgSlice args, CommandContext& ctx) {
         [st, args, src_db, dst_db](Shard& shard) {
           DbSlice& slice = shard.db_slice();
           if (shard.id() == st->src_shard) {
-            Slot* s = LookupRead(slice, src_db, args[1]);
+            Slot* s = slice.FindRead(src_db, args[1]);
             if (s == nullptr)
               st->src_missing = true;
             else
               st->value.CopyOf(s->entry());
           }
           if (shard.id() == st->dst_shard)
-            st->dst_exists = LookupWrite(slice, dst_db, args[2]) != nullptr;
+            st->dst_exists = slice.FindWrite(dst_db, args[2]) != nullptr;
         },
         /*conclude=*/false,
         [tx, st, args, dst_db, replace, c] {
@@ -344,8 +333,8 @@ void CmdMove(ArgSlice args, CommandContext& ctx) {
     return ctx.rb->Error(errors::kDbIndexRange);
   DbIndex src_db = ctx.db_index, dst_db = static_cast<DbIndex>(id);
   if (src_db == dst_db) return ctx.rb->Error(errors::kSameObject);
-  if (LookupWrite(slice, src_db, args[1]) == nullptr) return ctx.rb->Integer(0);
-  if (LookupWrite(slice, dst_db, args[1]) != nullptr) return ctx.rb->Integer(0);
+  if (slice.FindWrite(src_db, args[1]) == nullptr) return ctx.rb->Integer(0);
+  if (slice.FindWrite(dst_db, args[1]) != nullptr) return ctx.rb->Integer(0);
   Slot* s = slice.Find(src_db, args[1]);
   Entry* e = slice.Detach(src_db, s);  // same key, same expiry: the entry moves as is
   slice.Add(dst_db, e);
@@ -598,7 +587,7 @@ void ExpireGeneric(ArgSlice args, CommandContext& ctx, bool seconds, bool absolu
   if (when > LLONG_MAX - base) return ctx.rb->Error(bad);
   when += base;
 
-  Slot* s = LookupWrite(slice, ctx.db_index, args[1]);
+  Slot* s = slice.FindWrite(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Integer(0);
   if (flags) {
     int64_t cur = s->entry()->has_expire() ? s->entry()->expire_ms() : -1;
@@ -640,7 +629,7 @@ void CmdPexpiretime(ArgSlice a, CommandContext& c) { TtlGeneric(a, c, true, true
 // ---- PERSIST key ----
 void CmdPersist(ArgSlice args, CommandContext& ctx) {
   DbSlice& slice = ctx.slice();
-  Slot* s = LookupWrite(slice, ctx.db_index, args[1]);
+  Slot* s = slice.FindWrite(ctx.db_index, args[1]);
   if (s == nullptr || !s->entry()->has_expire()) return ctx.rb->Integer(0);
   slice.SetExpire(ctx.db_index, s, 0);
   ctx.rb->Integer(1);

@@ -141,7 +141,7 @@ bool HashDelete(Entry* e, std::string_view field) {
 // WRONGTYPE replied) when the key holds another type. The caller stores at least one field.
 Entry* LookupWriteOrCreate(CommandContext& ctx, std::string_view key) {
   DbSlice& slice = ctx.slice();
-  Slot* s = FindForWrite(slice, ctx.db_index, key);
+  Slot* s = slice.FindWrite(ctx.db_index, key);
   if (s == nullptr) {
     s = AddObject(slice, ctx.db_index, key, ObjType::kHash, ObjEnc::kListPack, lp::New());
   } else if (s->entry()->type() != ObjType::kHash) {
@@ -218,7 +218,7 @@ void CmdHmget(ArgSlice args, CommandContext& ctx) {
 // ---- HDEL key field [field ...] ----
 void CmdHdel(ArgSlice args, CommandContext& ctx) {
   DbSlice& slice = ctx.slice();
-  Slot* s = FindForWrite(slice, ctx.db_index, args[1]);
+  Slot* s = slice.FindWrite(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Integer(0);
   Entry* e = s->entry();
   if (e->type() != ObjType::kHash) return ctx.rb->Error(errors::kWrongType);

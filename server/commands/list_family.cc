@@ -46,13 +46,6 @@ QuickList* NewList() {
   return new QuickList(static_cast<int>(std::clamp<int64_t>(fill, INT_MIN, INT_MAX)));
 }
 
-// lookupKeyWrite + checkType: the list's slot, or nullptr when missing or of another type.
-Slot* FindListForWrite(DbSlice& slice, DbIndex db, std::string_view key, bool* wrong_type) {
-  Slot* s = FindForWrite(slice, db, key);
-  *wrong_type = s != nullptr && s->entry()->type() != ObjType::kList;
-  return *wrong_type ? nullptr : s;
-}
-
 // getLongFromObjectOrReply: replies "value is not an integer or out of range" on failure.
 bool ParseLongOr(std::string_view arg, int64_t* out, ReplyBuilder* rb) {
   if (ParseLong(arg, out)) return true;
@@ -125,7 +118,7 @@ void ReplyStrings(ReplyBuilder* rb, const std::vector<std::string>& items) {
 // ---- LPUSH / RPUSH / LPUSHX / RPUSHX key element [element ...] ----
 void PushGeneric(ArgSlice args, CommandContext& ctx, End end, bool only_existing) {
   bool wrong;
-  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  Slot* s = ctx.slice().FindWrite(ctx.db_index, args[1], ObjType::kList, &wrong);
   if (wrong) return ctx.rb->Error(errors::kWrongType);
   if (s == nullptr && only_existing) return ctx.rb->Integer(0);
   size_t len = PushAll(ctx.slice(), ctx.db_index, args[1], s, args.subspan(2), end);
@@ -146,7 +139,7 @@ void PopGeneric(ArgSlice args, CommandContext& ctx, End end) {
   int64_t count = 0;
   if (has_count && !ParseRange(args[2], 0, &count, errors::kPositiveCount, ctx.rb)) return;
   bool wrong;
-  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  Slot* s = ctx.slice().FindWrite(ctx.db_index, args[1], ObjType::kList, &wrong);
   if (wrong) return ctx.rb->Error(errors::kWrongType);
   if (s == nullptr) return has_count ? ctx.rb->NullArray() : ctx.rb->Null();
   if (has_count && count == 0) return ctx.rb->Array(0);
@@ -218,7 +211,7 @@ void CmdLindex(ArgSlice args, CommandContext& ctx) {
 // ---- LSET key index element ----
 void CmdLset(ArgSlice args, CommandContext& ctx) {
   bool wrong;
-  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  Slot* s = ctx.slice().FindWrite(ctx.db_index, args[1], ObjType::kList, &wrong);
   if (wrong) return ctx.rb->Error(errors::kWrongType);
   if (s == nullptr) return ctx.rb->Error(errors::kNoSuchKey);
   int64_t index;
@@ -238,7 +231,7 @@ void CmdLinsert(ArgSlice args, CommandContext& ctx) {
     return ctx.rb->Error(errors::kSyntax);
   }
   bool wrong;
-  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  Slot* s = ctx.slice().FindWrite(ctx.db_index, args[1], ObjType::kList, &wrong);
   if (wrong) return ctx.rb->Error(errors::kWrongType);
   if (s == nullptr) return ctx.rb->Integer(0);
   QuickList* ql = ListOf(s);
@@ -256,7 +249,7 @@ void CmdLrem(ArgSlice args, CommandContext& ctx) {
   int64_t count;
   if (!ParseLongOr(args[2], &count, ctx.rb)) return;
   bool wrong;
-  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  Slot* s = ctx.slice().FindWrite(ctx.db_index, args[1], ObjType::kList, &wrong);
   if (wrong) return ctx.rb->Error(errors::kWrongType);
   if (s == nullptr) return ctx.rb->Integer(0);
   QuickList* ql = ListOf(s);
@@ -282,7 +275,7 @@ void CmdLtrim(ArgSlice args, CommandContext& ctx) {
   int64_t start, end;
   if (!ParseLongOr(args[2], &start, ctx.rb) || !ParseLongOr(args[3], &end, ctx.rb)) return;
   bool wrong;
-  Slot* s = FindListForWrite(ctx.slice(), ctx.db_index, args[1], &wrong);
+  Slot* s = ctx.slice().FindWrite(ctx.db_index, args[1], ObjType::kList, &wrong);
   if (wrong) return ctx.rb->Error(errors::kWrongType);
   if (s == nullptr) return ctx.rb->Ok();
   QuickList* ql = ListOf(s);
@@ -325,7 +318,7 @@ void CmdLpos(ArgSlice args, CommandContext& ctx) {
   // negative and then matches from the first hit on: the wrapping arithmetic below keeps that.
   const bool from_head = rank > 0;
   if (rank < 0) rank = static_cast<int64_t>(0 - static_cast<uint64_t>(rank));
-  Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
+  Slot* s = ctx.slice().FindRead(ctx.db_index, args[1]);
   if (s == nullptr) return count != -1 ? ctx.rb->Array(0) : ctx.rb->Null();
   if (s->entry()->type() != ObjType::kList) return ctx.rb->Error(errors::kWrongType);
   const QuickList* ql = ListOf(s);
@@ -391,7 +384,7 @@ void MoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to) {
   phases.push_back({{1, 2}, [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
                       DbSlice& slice = shard.db_slice();
                       for (uint32_t p : mine) {
-                        Slot* s = FindForWrite(slice, db, args[p]);
+                        Slot* s = slice.FindWrite(db, args[p]);
                         bool wrong = s != nullptr && s->entry()->type() != ObjType::kList;
                         if (p == 1) {
                           st->src = s == nullptr ? KeyState::kMissing
@@ -511,7 +504,7 @@ void BlockingPopGeneric(ArgSlice args, CommandContext& ctx, End end) {
   op.pop = [res, end](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
-    PopRange(slice, db, FindForWrite(slice, db, key), end, 1, &res->items);
+    PopRange(slice, db, slice.FindWrite(db, key), end, 1, &res->items);
   };
   op.reply = [res](ReplyBuilder& rb) {
     rb.Array(2);
@@ -540,7 +533,7 @@ void MpopGeneric(ArgSlice args, CommandContext& ctx, bool blocking) {
   op.pop = [res, mp](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
-    PopRange(slice, db, FindForWrite(slice, db, key), mp->end, mp->count, &res->items);
+    PopRange(slice, db, slice.FindWrite(db, key), mp->end, mp->count, &res->items);
   };
   op.reply = [res](ReplyBuilder& rb) { ReplyKeyAndElements(&rb, res->key, res->items); };
   RunBlockingPop(ctx, args, std::move(op));
@@ -565,13 +558,13 @@ void BlockingMoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to,
   };
   op.pop = [value, same_key, from, to](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
-    MovePop(slice, db, FindForWrite(slice, db, key), same_key, from, to, value.get());
+    MovePop(slice, db, slice.FindWrite(db, key), same_key, from, to, value.get());
   };
   op.push = [value, same_key, dst, to](Shard& shard, DbIndex db) {
     if (same_key) return true;
     DbSlice& slice = shard.db_slice();
     bool wrong;
-    Slot* s = FindListForWrite(slice, db, dst, &wrong);
+    Slot* s = slice.FindWrite(db, dst, ObjType::kList, &wrong);
     if (wrong) return false;
     PushOne(slice, db, dst, s, *value, to);
     return true;

@@ -180,22 +180,10 @@ void StoreOrDelete(DbSlice& slice, DbIndex db, Slot* s, const SetObj& so) {
   if (so.Size() == 0) slice.Delete(db, s);
 }
 
-// lookupKeyWrite + checkType: the set's slot, nullptr when missing or (WRONGTYPE replied) not a
-// set. Writes do not count keyspace hits or misses, as in Redis.
-Slot* FindSetForWrite(CommandContext& ctx, std::string_view key, bool* wrong_type) {
-  Slot* s = FindForWrite(ctx.slice(), ctx.db_index, key);
-  *wrong_type = s != nullptr && s->entry()->type() != ObjType::kSet;
-  if (*wrong_type) {
-    ctx.rb->Error(errors::kWrongType);
-    return nullptr;
-  }
-  return s;
-}
-
 // ---- SADD key member [member ...] ----
 void CmdSadd(ArgSlice args, CommandContext& ctx) {
   bool wrong;
-  Slot* s = FindSetForWrite(ctx, args[1], &wrong);
+  Slot* s = FindTypedForWrite(ctx, args[1], ObjType::kSet, &wrong);
   if (wrong) return;
   int64_t added = 0;
   if (s == nullptr) {
@@ -213,7 +201,7 @@ void CmdSadd(ArgSlice args, CommandContext& ctx) {
 // ---- SREM key member [member ...] ----
 void CmdSrem(ArgSlice args, CommandContext& ctx) {
   bool wrong;
-  Slot* s = FindSetForWrite(ctx, args[1], &wrong);
+  Slot* s = FindTypedForWrite(ctx, args[1], ObjType::kSet, &wrong);
   if (wrong) return;
   if (s == nullptr) return ctx.rb->Integer(0);
   SetObj so = SetObj::Of(s->entry());
@@ -368,7 +356,7 @@ void SpopWithCount(ArgSlice args, CommandContext& ctx) {
   int64_t n;
   if (!ParseInt64(args[2], &n) || n < 0) return ctx.rb->Error(errors::kPositiveCount);
   bool wrong;
-  Slot* s = FindSetForWrite(ctx, args[1], &wrong);
+  Slot* s = FindTypedForWrite(ctx, args[1], ObjType::kSet, &wrong);
   if (wrong) return;
   if (s == nullptr || n == 0) return ctx.rb->Set(0);
   const uint64_t count = static_cast<uint64_t>(n);
@@ -409,7 +397,7 @@ void CmdSpop(ArgSlice args, CommandContext& ctx) {
   if (args.size() == 3) return SpopWithCount(args, ctx);
   if (args.size() > 3) return ctx.rb->Error(errors::kSyntax);
   bool wrong;
-  Slot* s = FindSetForWrite(ctx, args[1], &wrong);
+  Slot* s = FindTypedForWrite(ctx, args[1], ObjType::kSet, &wrong);
   if (wrong) return;
   if (s == nullptr) return ctx.rb->Null();
   SetObj so = SetObj::Of(s->entry());
@@ -454,7 +442,7 @@ struct SmoveState {
 
 // Looks at the source (position 1) or the destination (position 2).
 void SmoveCheck(DbSlice& slice, DbIndex db, ArgSlice args, uint32_t pos, SmoveState* st) {
-  Slot* s = FindForWrite(slice, db, args[pos]);
+  Slot* s = slice.FindWrite(db, args[pos]);
   bool wrong = s != nullptr && s->entry()->type() != ObjType::kSet;
   if (pos == 2) {
     st->dst_wrong = wrong;
@@ -548,7 +536,7 @@ struct Sources {
 void ReadSource(DbSlice& slice, DbIndex db, std::string_view key, bool clone, size_t i,
                 Sources* src) {
   bool wrong;
-  Slot* s = FindTypedQuiet(slice, db, key, ObjType::kSet, &wrong);
+  Slot* s = slice.FindRead(db, key, ObjType::kSet, &wrong);
   src->wrong[i] = wrong;
   if (s == nullptr) return;
   SetRef r = RefOf(s->entry());

@@ -98,7 +98,7 @@ bool FormPatternKey(std::string_view pattern, std::string_view subst, std::strin
 // views point into shard data (valid until the shard runs anything else).
 bool ReadPatternKey(DbSlice& slice, DbIndex db, std::string_view key, std::string_view field,
                     char* scratch, std::string_view* out) {
-  Slot* s = slice.FindAndTouch(db, key);
+  Slot* s = slice.FindRead(db, key);
   if (s == nullptr) return false;
   const Entry* e = s->entry();
   if (field.empty()) {
@@ -407,7 +407,7 @@ void Sorter::CollectZSet(const ZSet& zs, int64_t len) {
 
 std::string Sorter::Collect(DbSlice& slice, DbIndex db, std::string_view key, bool store) {
   store_ = store;
-  Slot* s = slice.FindAndTouch(db, key);
+  Slot* s = slice.FindRead(db, key);
   Entry* e = s == nullptr ? nullptr : s->entry();
   ObjType type = e == nullptr ? ObjType::kList : e->type();
   if (type != ObjType::kList && type != ObjType::kSet && type != ObjType::kZSet)

@@ -26,7 +26,7 @@ using Slot = DbSlice::Slot;
 
 // ---- GET ----
 void CmdGet(ArgSlice args, CommandContext& ctx) {
-  Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
+  Slot* s = ctx.slice().FindRead(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Null();
   const Entry* e = s->entry();
   if (e->type() != ObjType::kString) return ctx.rb->Error(errors::kWrongType);
@@ -61,7 +61,7 @@ void CmdMget(ArgSlice args, CommandContext& ctx) {
         DbSlice& slice = shard.db_slice();
         char buf[32];
         for (uint32_t p : mine) {
-          Slot* s = slice.FindAndTouch(db, args[p]);
+          Slot* s = slice.FindRead(db, args[p]);
           if (s == nullptr || s->entry()->type() != ObjType::kString) continue;
           st->values[p] = s->entry()->StringBytes(buf);
           st->present[p] = 1;
@@ -161,7 +161,7 @@ Entry* NewPlainString(std::string_view key, std::string_view value, int64_t expi
 // ---- SETNX key value ----
 void CmdSetnx(ArgSlice args, CommandContext& ctx) {
   DbSlice& slice = ctx.slice();
-  if (FindForWrite(slice, ctx.db_index, args[1]) != nullptr) return ctx.rb->Integer(0);
+  if (slice.FindWrite(ctx.db_index, args[1]) != nullptr) return ctx.rb->Integer(0);
   slice.Add(ctx.db_index, Entry::NewString(args[1], args[2], 0, slice.access_stamp()));
   ctx.rb->Integer(1);
 }
@@ -197,14 +197,14 @@ bool ReplyGet(CommandContext& ctx, Slot* s) {
 // ---- GETSET key value ----
 void CmdGetset(ArgSlice args, CommandContext& ctx) {
   DbSlice& slice = ctx.slice();
-  if (!ReplyGet(ctx, slice.FindAndTouch(ctx.db_index, args[1]))) return;
+  if (!ReplyGet(ctx, slice.FindRead(ctx.db_index, args[1]))) return;
   PutString(slice, ctx.db_index, args[1], args[2], SetParams{});  // drops the TTL
 }
 
 // ---- GETDEL key ----
 void CmdGetdel(ArgSlice args, CommandContext& ctx) {
   DbSlice& slice = ctx.slice();
-  Slot* s = slice.FindAndTouch(ctx.db_index, args[1]);
+  Slot* s = slice.FindRead(ctx.db_index, args[1]);
   if (!ReplyGet(ctx, s) || s == nullptr) return;
   slice.Delete(ctx.db_index, s);
 }
@@ -243,7 +243,7 @@ void CmdGetex(ArgSlice args, CommandContext& ctx) {
     }
   }
   DbSlice& slice = ctx.slice();
-  Slot* s = slice.FindAndTouch(ctx.db_index, args[1]);
+  Slot* s = slice.FindRead(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Null();
   if (!IsString(s->entry())) return ctx.rb->Error(errors::kWrongType);
   int64_t at = 0;
@@ -270,7 +270,7 @@ void CmdGetex(ArgSlice args, CommandContext& ctx) {
 void CmdAppend(ArgSlice args, CommandContext& ctx) {
   DbSlice& slice = ctx.slice();
   std::string_view val = args[2];
-  Slot* s = FindForWrite(slice, ctx.db_index, args[1]);
+  Slot* s = slice.FindWrite(ctx.db_index, args[1]);
   if (s == nullptr) {
     slice.Add(ctx.db_index, Entry::NewString(args[1], val, 0, slice.access_stamp()));
     return ctx.rb->Integer(static_cast<int64_t>(val.size()));
@@ -286,7 +286,7 @@ void CmdAppend(ArgSlice args, CommandContext& ctx) {
 
 // ---- STRLEN key ----
 void CmdStrlen(ArgSlice args, CommandContext& ctx) {
-  Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
+  Slot* s = ctx.slice().FindRead(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Integer(0);
   if (!IsString(s->entry())) return ctx.rb->Error(errors::kWrongType);
   char buf[32];
@@ -296,7 +296,7 @@ void CmdStrlen(ArgSlice args, CommandContext& ctx) {
 // ---- INCR / DECR / INCRBY / DECRBY ----
 void IncrDecr(CommandContext& ctx, std::string_view key, int64_t incr) {
   DbSlice& slice = ctx.slice();
-  Slot* s = FindForWrite(slice, ctx.db_index, key);
+  Slot* s = slice.FindWrite(ctx.db_index, key);
   int64_t value = 0;
   if (s != nullptr) {
     const Entry* e = s->entry();
@@ -339,7 +339,7 @@ void CmdDecrby(ArgSlice args, CommandContext& ctx) {
 // ---- INCRBYFLOAT key increment ----
 void CmdIncrbyfloat(ArgSlice args, CommandContext& ctx) {
   DbSlice& slice = ctx.slice();
-  Slot* s = FindForWrite(slice, ctx.db_index, args[1]);
+  Slot* s = slice.FindWrite(ctx.db_index, args[1]);
   long double value = 0;
   if (s != nullptr) {
     const Entry* e = s->entry();
@@ -369,7 +369,7 @@ void CmdGetrange(ArgSlice args, CommandContext& ctx) {
   int64_t start, end;
   if (!ParseInt64(args[2], &start) || !ParseInt64(args[3], &end))
     return ctx.rb->Error(errors::kNotInteger);
-  Slot* s = ctx.slice().FindAndTouch(ctx.db_index, args[1]);
+  Slot* s = ctx.slice().FindRead(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Bulk("");
   if (!IsString(s->entry())) return ctx.rb->Error(errors::kWrongType);
   char buf[32];
@@ -392,7 +392,7 @@ void CmdSetrange(ArgSlice args, CommandContext& ctx) {
   if (offset < 0) return ctx.rb->Error(errors::kOffsetRange);
   std::string_view val = args[3];
   DbSlice& slice = ctx.slice();
-  Slot* s = FindForWrite(slice, ctx.db_index, args[1]);
+  Slot* s = slice.FindWrite(ctx.db_index, args[1]);
   RawStr* r;
   if (s == nullptr) {
     if (val.empty()) return ctx.rb->Integer(0);
@@ -549,7 +549,7 @@ void CmdLcs(ArgSlice args, CommandContext& ctx) {
         DbSlice& slice = shard.db_slice();
         char buf[32];
         for (uint32_t p : mine) {
-          Slot* s = slice.FindAndTouch(db, args[p]);
+          Slot* s = slice.FindRead(db, args[p]);
           if (s == nullptr) continue;
           if (!IsString(s->entry())) {
             st->wrong_type[p] = 1;

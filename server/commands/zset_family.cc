@@ -62,18 +62,6 @@ int64_t MaxListpackEntries() {
 }
 int64_t MaxListpackValue() { return ShardSettings::Get(ShardSettings::zset_max_listpack_value); }
 
-// lookupKeyWrite + checkType: the live zset slot, nullptr when missing or of another type (then
-// WRONGTYPE is replied and *wrong set).
-Slot* FindZForWrite(CommandContext& ctx, std::string_view key, bool* wrong) {
-  Slot* s = FindForWrite(ctx.slice(), ctx.db_index, key);
-  *wrong = s != nullptr && s->entry()->type() != ObjType::kZSet;
-  if (*wrong) {
-    ctx.rb->Error(errors::kWrongType);
-    return nullptr;
-  }
-  return s;
-}
-
 // A value that may hold these elements (count, longest member) is a listpack in Redis.
 bool FitsListpack(size_t count, size_t max_len) {
   return static_cast<int64_t>(count) <= MaxListpackEntries() &&
@@ -269,7 +257,7 @@ void ZaddGeneric(ArgSlice args, CommandContext& ctx, int flags) {
     if (!ParseDouble(args[idx + 2 * j], &scores[j])) return ctx.rb->Error(errors::kNotFloat);
 
   bool wrong;
-  Slot* slot = FindZForWrite(ctx, args[1], &wrong);
+  Slot* slot = FindTypedForWrite(ctx, args[1], ObjType::kZSet, &wrong);
   if (wrong) return;
   int64_t added = 0, updated = 0, processed = 0;
   double score = 0;
@@ -309,7 +297,7 @@ void CmdZincrby(ArgSlice args, CommandContext& ctx) { ZaddGeneric(args, ctx, kIn
 // ---- ZREM key member [member ...] ----
 void CmdZrem(ArgSlice args, CommandContext& ctx) {
   bool wrong;
-  Slot* slot = FindZForWrite(ctx, args[1], &wrong);
+  Slot* slot = FindTypedForWrite(ctx, args[1], ObjType::kZSet, &wrong);
   if (slot == nullptr) {
     if (!wrong) ctx.rb->Integer(0);
     return;
@@ -564,7 +552,7 @@ void CmdZrangestore(ArgSlice args, CommandContext& ctx) {
   phases.push_back({{2}, [st, r, args, db](Shard& shard, const std::vector<uint32_t>&) {
                       bool wrong;
                       Slot* s =
-                          FindTypedQuiet(shard.db_slice(), db, args[2], ObjType::kZSet, &wrong);
+                          shard.db_slice().FindRead(db, args[2], ObjType::kZSet, &wrong);
                       st->wrong = wrong;
                       if (s == nullptr) return;
                       WalkRange(ZView(s->entry()), *r, [&st](const ZIter& it) {
@@ -611,7 +599,7 @@ void RemRangeGeneric(ArgSlice args, CommandContext& ctx, RangeReq::Type type) {
     return ctx.rb->Error(kMinMaxNotLex);
   }
   bool wrong;
-  Slot* slot = FindZForWrite(ctx, args[1], &wrong);
+  Slot* slot = FindTypedForWrite(ctx, args[1], ObjType::kZSet, &wrong);
   if (slot == nullptr) {
     if (!wrong) ctx.rb->Integer(0);
     return;
@@ -695,7 +683,7 @@ void PopGeneric(ArgSlice args, CommandContext& ctx, bool max) {
   if (args.size() == 3 && (!ParseLong(args[2], &count) || count < 0))
     return ctx.rb->Error(errors::kPositiveCount);
   bool wrong;
-  Slot* slot = FindZForWrite(ctx, args[1], &wrong);
+  Slot* slot = FindTypedForWrite(ctx, args[1], ObjType::kZSet, &wrong);
   if (wrong) return;
   if (slot == nullptr || count == 0) return ctx.rb->Array(0);
   ReplyBuilder* rb = ctx.rb;
@@ -776,7 +764,7 @@ void BlockingPopGeneric(ArgSlice args, CommandContext& ctx, bool max) {
   op.pop = [res, max](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
-    CopyPop(slice, db, FindForWrite(slice, db, key), max, 1, &res->elems);
+    CopyPop(slice, db, slice.FindWrite(db, key), max, 1, &res->elems);
   };
   op.reply = [res](ReplyBuilder& rb) {
     rb.Array(3);
@@ -809,7 +797,7 @@ void MpopGeneric(ArgSlice args, CommandContext& ctx, bool blocking) {
   op.pop = [res, mp](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
-    CopyPop(slice, db, FindForWrite(slice, db, key), mp->max, mp->count, &res->elems);
+    CopyPop(slice, db, slice.FindWrite(db, key), mp->max, mp->count, &res->elems);
   };
   op.reply = [res](ReplyBuilder& rb) { ReplyKeyElements(&rb, res->key, res->elems); };
   RunBlockingPop(ctx, args, std::move(op));
@@ -1019,7 +1007,7 @@ struct Source {
 };
 
 void ReadSource(DbSlice& slice, DbIndex db, std::string_view key, bool for_write, Source* src) {
-  Slot* s = for_write ? FindForWrite(slice, db, key) : slice.FindAndTouch(db, key);
+  Slot* s = for_write ? slice.FindWrite(db, key) : slice.FindRead(db, key);
   if (s == nullptr) return;
   const Entry* e = s->entry();
   if (e->type() == ObjType::kZSet) {

@@ -146,7 +146,7 @@ TEST_CASE("allkeys-lru keeps recently read keys", "[evict]") {
   f.slice.SetNow(1000000);
   for (int i = 0; i < 400; ++i) f.Add("k" + std::to_string(i), 0, i % 2);
   f.slice.SetNow(1010000);  // 10 s later: read every fourth key
-  for (int i = 0; i < 400; i += 4) REQUIRE(f.slice.FindAndTouch(i % 2, "k" + std::to_string(i)));
+  for (int i = 0; i < 400; i += 4) REQUIRE(f.slice.FindRead(i % 2, "k" + std::to_string(i)));
   REQUIRE(f.Squeeze(250 * f.KeyBytes()));
   REQUIRE(f.slice.DbSize(0) + f.slice.DbSize(1) < 400);
   for (int i = 0; i < 400; i += 4) REQUIRE(f.Has("k" + std::to_string(i), i % 2));
@@ -159,7 +159,7 @@ TEST_CASE("allkeys-lfu keeps frequently read keys", "[evict]") {
   f.slice.SetNow(1000000);
   for (int i = 0; i < 400; ++i) f.Add("k" + std::to_string(i), 0);
   for (int n = 0; n < 20; ++n)
-    for (int i = 0; i < 400; i += 5) f.slice.FindAndTouch(0, "k" + std::to_string(i));
+    for (int i = 0; i < 400; i += 5) f.slice.FindRead(0, "k" + std::to_string(i));
   REQUIRE(f.Squeeze(250 * f.KeyBytes()));
   REQUIRE(f.slice.DbSize(0) < 400);
   for (int i = 0; i < 400; i += 5) REQUIRE(f.Has("k" + std::to_string(i)));
