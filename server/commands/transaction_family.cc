@@ -7,17 +7,20 @@
 //    multi-key one whose keys share a shard: it runs there with ctx.shard set), on the coordinator
 //    (a multi-shard or keyless data command: it runs as a joined part of the EXEC's transaction,
 //    ctx.tx), or on the connection (SELECT, PING ...).
-//  - Fast path: when every step is on the connection's own shard (or on the connection) and that
-//    shard may run inline, everything runs right there, synchronously: no message at all.
+//  - Fast paths: when every step is on the connection's own shard (or on the connection) and that
+//    shard may run inline, everything runs right there, synchronously: no message at all; when
+//    every step and watched key is on one other shard, the whole EXEC is one message there.
 //  - Otherwise one armed transaction over the union of the steps' shards and the watched keys'
 //    shards (every shard when a keyless data command is queued). Once armed, the watched keys are
 //    checked; then consecutive shard steps travel as one hop (one message per shard), coordinator
-//    steps join the transaction, connection steps run between hops; the last hop concludes.
+//    steps join the transaction, connection steps run between hops; the last hop (the last shard
+//    steps' hop, when they end the queue) concludes.
 //  - One clock for the whole EXEC (the transaction's); blocking commands do not block
 //    (ctx.deny_blocking); clients blocked on keys the EXEC fills are served when each shard
 //    unparks, after the whole EXEC. Runtime errors are per command, no rollback.
 // WATCH registers the client's WatchState on each key's shard (shard/watch.h) in a sequenced read
 // hop, so every change ordered after it there marks the state dirty (DbSlice::PreChange).
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -61,7 +64,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ShardSet& set = *Server().shards;
     Shard* home = conn_->home();
     std::vector<uint32_t> shards;
-    bool all_shards = false, any_coordinator = false;
+    bool all_shards = false, any_coordinator = false, any_connection = false;
     std::vector<uint32_t> keys;
     for (auto& q : cmds) {
       Step st;
@@ -71,6 +74,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       CommandRegistry::KeyPositions(*st.cid, st.args, &keys);
       if (st.cid->mode == CmdMode::kConnection) {
         st.where = Where::kConnection;
+        any_connection = true;
       } else {
         // A command that may read keys beyond its own (SORT BY/GET patterns) coordinates.
         bool coordinate = st.cid->coordinate != nullptr && st.cid->coordinate(st.args);
@@ -101,6 +105,9 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     bool only_home = true;
     for (uint32_t s : shards) only_home &= s == home->id();
     if (!any_coordinator && only_home && home->CanRunInline()) return RunInline(*home);
+    std::sort(shards.begin(), shards.end());
+    shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+    if (!any_coordinator && !any_connection && shards.size() == 1) return RunOnOneShard(shards[0]);
     tx_ = Transaction::CreateOwn(std::move(shards));
     auto self = shared_from_this();
     tx_->Arm([self] { self->CheckWatched(); });
@@ -123,6 +130,33 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     }
     home.ServeBlocked();  // clients the EXEC woke are served after all of it
     Reply();
+  }
+
+  // --- every step and watched key on one other shard: the whole EXEC is one message there ---
+  // (A single message is atomic on its shard: no arming needed.)
+  void RunOnOneShard(uint32_t shard) {
+    auto self = shared_from_this();
+    for (Step& st : steps_) {
+      st.db = conn_->db;
+      st.resp = conn_->resp;
+    }
+    auto watch = conn_->watch_state;
+    CommandContext none;
+    auto tx = Transaction::Create(none, {shard});
+    tx->Execute(
+        [self, watch](Shard& s) {
+          if (self->WatchedKeyExpiredHere(s) || watch->Dirty()) {
+            self->watched_expired_.store(true);
+            return;
+          }
+          for (Step& st : self->steps_) self->RunOnShard(st, s);
+        },
+        /*write=*/false,
+        [self, tx] {
+          self->conn_->Unwatch();
+          if (self->watched_expired_.load()) return self->Abort();
+          self->Reply();
+        });
   }
 
   // Redis's isWatchedKeyExpired, for the watched keys that live on `s` (their shard's thread).
@@ -184,15 +218,16 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       }
       size_t begin = next_;
       next_ = end;
+      auto fn = [self, begin, end](Shard& s) {
+        for (size_t i = begin; i < end; ++i)
+          if (self->steps_[i].shard == s.id()) self->RunOnShard(self->steps_[i], s);
+      };
+      // The last steps conclude the transaction in the same hop (one round trip less).
+      if (end == steps_.size()) return tx_->Hop(fn, true, [self] { self->Reply(); });
       CommandContext join;
       join.tx = tx_.get();
       auto hop = Transaction::Create(join, std::move(hop_shards));
-      return hop->Hop(
-          [self, begin, end](Shard& s) {
-            for (size_t i = begin; i < end; ++i)
-              if (self->steps_[i].shard == s.id()) self->RunOnShard(self->steps_[i], s);
-          },
-          false, [self, hop] { self->Next(); });
+      return hop->Hop(fn, false, [self, hop] { self->Next(); });
     }
     tx_->Hop([](Shard&) {}, true, [self] { self->Reply(); });
   }
