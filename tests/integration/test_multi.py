@@ -479,3 +479,14 @@ def test_redis_py_pipeline_transaction(srv):
     assert out == [True, 2, True, b"x"]
     with pytest.raises(redis.ResponseError):
         cl.pipeline().set(a, 1).lpush(a, "x").execute()
+
+
+def test_time_stands_still_inside_exec(x):
+    a, b = spread_keys("t", 2)
+    assert x("MULTI") == "OK"
+    assert x("SET", a, "v", "PX", "50") == "QUEUED"
+    assert x("SET", b, "v", "PX", "50") == "QUEUED"
+    assert x("DEBUG", "SLEEP", "0.2") == "QUEUED"
+    assert x("MGET", a, b) == "QUEUED"
+    assert x("EXEC") == ["OK", "OK", "OK", [b"v", b"v"]]
+    assert x("MGET", a, b) == [None, None]
