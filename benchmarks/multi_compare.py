@@ -26,23 +26,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tests", "integration"))
 import compare  # noqa: E402  (same folder: Client, Server, cpu_seconds, encode)
+from shoal_keys import shard_of  # noqa: E402  (Redis Cluster's key slot, Shoal's shard)
 
 REPO = compare.REPO
-
-
-def crc16(data):
-    crc = 0
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return crc
-
-
-def shard_of(key, shards):
-    return (crc16(key.encode()) % 16384) % shards
 
 
 def keys_for(case, shards):

@@ -300,6 +300,26 @@ def raw(server):
     return Raw()
 
 
+def sharded_server(shard_counts):
+    """A module-scoped fixture for a test file: the server under test started once per shard count
+    in `shard_counts` (Shoal), or once (Redis). Its handle has .shards (1 for Redis). Use as
+    `srv = conftest.sharded_server([1, 2, 4])` at module level."""
+    counts = list(shard_counts) if _is_shoal() else [None]
+
+    @pytest.fixture(scope="module", params=counts,
+                    ids=lambda n: "redis" if n is None else "shards%d" % n)
+    def fixture(request, tmp_path_factory):
+        extra = ("--shards", str(request.param)) if request.param else ()
+        h = _start(str(tmp_path_factory.mktemp("sharded")), extra=extra)
+        h.shards = request.param or 1
+        yield h
+        problem = h.stop()
+        if problem:
+            pytest.fail(problem, pytrace=False)
+
+    return fixture
+
+
 @pytest.fixture
 def spawn_server(tmp_path):
     """spawn_server(*extra_args, conf=None, pass_port=True, wait=True) -> ServerHandle.

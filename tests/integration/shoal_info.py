@@ -1,4 +1,6 @@
-"""INFO replies as dicts, for the tests that read INFO fields."""
+"""INFO replies as dicts, for the tests that read INFO fields, and waits on them."""
+
+import time
 
 
 def parse(text):
@@ -17,3 +19,18 @@ def parse(text):
 def info(c, section):
     """One INFO section of client `c` as {field: value}."""
     return parse(c("INFO", section))
+
+
+def blocked_clients(c):
+    """INFO clients' blocked_clients of client `c` (a RespClient)."""
+    return int(info(c, "clients")["blocked_clients"])
+
+
+def wait_blocked(c, n, timeout=5.0):
+    """Waits until exactly n clients are blocked (fails the test after `timeout` seconds)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if blocked_clients(c) == n:
+            return
+        time.sleep(0.005)
+    raise AssertionError("blocked_clients never reached %d (now %d)" % (n, blocked_clients(c)))

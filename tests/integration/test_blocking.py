@@ -10,25 +10,13 @@ import time
 
 import shoal_errors as E
 from shoal_resp import Err, RespClient
+from shoal_info import blocked_clients, wait_blocked
 
 WRONGTYPE = E.WRONGTYPE
 
 
-def blocked_clients(c):
-    info = c.call("INFO", "clients").decode()
-    for line in info.split("\r\n"):
-        if line.startswith("blocked_clients:"):
-            return int(line.split(":")[1])
-    raise AssertionError("no blocked_clients in INFO")
 
 
-def wait_blocked(c, n, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if blocked_clients(c) == n:
-            return
-        time.sleep(0.005)
-    raise AssertionError("blocked_clients never reached %d (now %d)" % (n, blocked_clients(c)))
 
 
 def start_blocking(cl, *args):

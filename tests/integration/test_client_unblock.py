@@ -9,24 +9,13 @@ import time
 import pytest
 
 from shoal_resp import Err
+from shoal_info import wait_blocked
 
 UNBLOCKED = Err("UNBLOCKED client unblocked via CLIENT UNBLOCK")
 
 
-def blocked_clients(c):
-    for line in c.call("INFO", "clients").decode().split("\r\n"):
-        if line.startswith("blocked_clients:"):
-            return int(line.split(":")[1])
-    raise AssertionError("no blocked_clients in INFO")
 
 
-def wait_blocked(c, n, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if blocked_clients(c) == n:
-            return
-        time.sleep(0.005)
-    raise AssertionError("blocked_clients never reached %d (now %d)" % (n, blocked_clients(c)))
 
 
 @pytest.mark.parametrize("pop", [("BLPOP", "l", "0"), ("BLMPOP", "0", "1", "l", "RIGHT")],

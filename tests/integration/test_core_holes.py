@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 
+from shoal_info import blocked_clients, info
 from shoal_keys import shard_of
 
 
@@ -27,13 +28,6 @@ def two_shards(prefix):
         if shard_of(b) != shard_of(a):
             return a, b
         i += 1
-
-
-def info_field(c, section, field):
-    for line in c("INFO", section).decode().split("\r\n"):
-        if line.startswith(field + ":"):
-            return int(line.split(":")[1])
-    raise AssertionError("no %s in INFO %s" % (field, section))
 
 
 def wait_for(pred, timeout=5.0):
@@ -49,18 +43,18 @@ def wait_for(pred, timeout=5.0):
 
 
 def test_blocked_client_that_sent_bytes_then_closed_loses_nothing(c, server):
-    base_clients = info_field(c, "clients", "connected_clients")
+    base_clients = int(info(c, "clients")["connected_clients"])
     for _ in range(5):
         s = socket.create_connection((server.host, server.port))
         s.sendall(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n")
-        assert wait_for(lambda: info_field(c, "clients", "blocked_clients") == 1)
+        assert wait_for(lambda: blocked_clients(c) == 1)
         s.sendall(b"P")  # any byte while blocked, then gone
         time.sleep(0.02)
         s.close()
-        assert wait_for(lambda: info_field(c, "clients", "blocked_clients") == 0)
+        assert wait_for(lambda: blocked_clients(c) == 0)
     assert c("RPUSH", "q", "x") == 1
     assert c("LLEN", "q") == 1
-    assert wait_for(lambda: info_field(c, "clients", "connected_clients") == base_clients)
+    assert wait_for(lambda: int(info(c, "clients")["connected_clients"]) == base_clients)
 
 
 def test_bytes_sent_while_blocked_run_after_the_block(rawconn):
@@ -113,7 +107,7 @@ def test_woken_cross_shard_blmove_to_wrong_type_pops_nothing(server, c):
     waiter = server.client()
     try:
         waiter.send("BLMOVE", src, dst, "LEFT", "RIGHT", "0")
-        assert wait_for(lambda: info_field(c, "clients", "blocked_clients") == 1)
+        assert wait_for(lambda: blocked_clients(c) == 1)
         assert c("SET", dst, "string") == "OK"
         assert c("RPUSH", src, "e1") == 1
         reply = waiter.read()

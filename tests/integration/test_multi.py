@@ -13,21 +13,10 @@ import redis
 
 import conftest
 from conftest import Err
+from shoal_info import wait_blocked
 from shoal_keys import shard_of
 
-SHARD_COUNTS = [1, 2, 4] if conftest._is_shoal() else [None]
-
-
-@pytest.fixture(scope="module", params=SHARD_COUNTS,
-                ids=lambda n: "redis" if n is None else "shards%d" % n)
-def srv(request, tmp_path_factory):
-    extra = ("--shards", str(request.param)) if request.param else ()
-    h = conftest._start(str(tmp_path_factory.mktemp("multi")), extra=extra)
-    h.shards = request.param or 1
-    yield h
-    problem = h.stop()
-    if problem:
-        pytest.fail(problem, pytrace=False)
+srv = conftest.sharded_server([1, 2, 4])
 
 
 @pytest.fixture
@@ -208,9 +197,7 @@ def test_clients_blocked_are_served_after_exec(srv, x):
     blocked = srv.client()
     try:
         blocked.send("BLPOP", q, "0")
-        deadline = time.time() + 5
-        while time.time() < deadline and b"blocked_clients:1" not in x("INFO", "clients"):
-            time.sleep(0.01)
+        wait_blocked(x, 1)
         assert x("MULTI") == "OK"
         assert x("RPUSH", q, "x") == "QUEUED"
         assert x("LPOP", q) == "QUEUED"

@@ -9,7 +9,6 @@ Redis must not notice. It ends with a concurrency test: SORT BY sees the weights
 
 import random
 import threading
-import time
 
 import pytest
 

@@ -12,20 +12,9 @@ import pytest
 import conftest
 from conftest import Err
 from shoal_keys import shard_of
+from shoal_info import blocked_clients, wait_blocked
 
-SHARD_COUNTS = [1, 4] if conftest._is_shoal() else [None]
-
-
-@pytest.fixture(scope="module", params=SHARD_COUNTS,
-                ids=lambda n: "redis" if n is None else "shards%d" % n)
-def srv(request, tmp_path_factory):
-    extra = ("--shards", str(request.param)) if request.param else ()
-    h = conftest._start(str(tmp_path_factory.mktemp("swapdb")), extra=extra)
-    h.shards = request.param or 1
-    yield h
-    problem = h.stop()
-    if problem:
-        pytest.fail(problem, pytrace=False)
+srv = conftest.sharded_server([1, 4])
 
 
 @pytest.fixture
@@ -67,20 +56,8 @@ def keyspace(cl):
     return out
 
 
-def blocked_clients(cl):
-    for line in cl("INFO", "clients").decode().split("\r\n"):
-        if line.startswith("blocked_clients:"):
-            return int(line.split(":")[1])
-    raise AssertionError("no blocked_clients in INFO")
 
 
-def wait_blocked(cl, n, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if blocked_clients(cl) == n:
-            return
-        time.sleep(0.005)
-    raise AssertionError("blocked_clients never reached %d (now %d)" % (n, blocked_clients(cl)))
 
 
 def exec_ping(cl):
