@@ -26,7 +26,6 @@
 
 namespace shoal {
 
-
 namespace {
 
 constexpr char kVersion[] = "7.0.15";
@@ -138,7 +137,6 @@ void SetupLogging() {
   spdlog::set_default_logger(logger);
   Server().config.OnChange("loglevel");
 }
-
 
 }  // namespace
 

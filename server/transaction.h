@@ -57,7 +57,8 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   enum class Kind { kOwn, kJoined, kInline };
 
   // The transaction a command running in ctx uses for `shards` (deduplicated and sorted here).
-  static std::shared_ptr<Transaction> Create(const CommandContext& ctx, std::vector<uint32_t> shards);
+  static std::shared_ptr<Transaction> Create(const CommandContext& ctx,
+                                             std::vector<uint32_t> shards);
   // All shards of the set.
   static std::shared_ptr<Transaction> CreateAll(const CommandContext& ctx);
   // A transaction of its own, outside any command context (EXEC itself, a woken blocked client).

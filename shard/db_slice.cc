@@ -65,8 +65,7 @@ DbSlice::Slot* DbSlice::FindWrite(DbIndex db, std::string_view key) {
   return s;
 }
 
-DbSlice::Slot* DbSlice::FindRead(DbIndex db, std::string_view key, ObjType type,
-                                 bool* wrong_type) {
+DbSlice::Slot* DbSlice::FindRead(DbIndex db, std::string_view key, ObjType type, bool* wrong_type) {
   Slot* s = FindRead(db, key);
   *wrong_type = s != nullptr && s->entry()->type() != type;
   return *wrong_type ? nullptr : s;

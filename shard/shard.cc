@@ -133,7 +133,8 @@ void Shard::ScheduleExpire(int delay_ms) {
     db_slice_.SetNow(UnixMs());
     // At most 1 ms per slice; when it keeps finding many expired keys, continue after 1 ms so
     // the loop still serves clients in between (never a long stall).
-    bool more = ShardSettings::Get(ShardSettings::active_expire) != 0 && db_slice_.ActiveExpire(1000);
+    bool more =
+        ShardSettings::Get(ShardSettings::active_expire) != 0 && db_slice_.ActiveExpire(1000);
     evictor_.Tick();
     ScheduleExpire(more ? 1 : period_ms);
   });

@@ -66,9 +66,7 @@ class Shard {
   // True when a command may run inline on this thread right now: not parked, nothing deferred,
   // and no message waiting in the queue (a read hop queued here before must not be overtaken by
   // an inline write: every cross-thread signal is ordered through the receiver's queue).
-  bool CanRunInline() const {
-    return parked_by_ == nullptr && backlog_.empty() && queue_.Empty();
-  }
+  bool CanRunInline() const { return parked_by_ == nullptr && backlog_.empty() && queue_.Empty(); }
   void Park(const void* owner) { parked_by_ = owner; }
   // Unparks and replays deferred messages until empty or parked again.
   void Unpark();

@@ -326,10 +326,10 @@ void CmdMemory(ArgSlice args, CommandContext& ctx) {
     });
   } else if (sub == "purge") {
     Transaction::ControlAll([](Shard&) { mem::CollectThreadHeap(true); },
-                                      [c] {
-                                        c->rb->Ok();
-                                        c->Done();
-                                      });
+                            [c] {
+                              c->rb->Ok();
+                              c->Done();
+                            });
   } else if (sub == "malloc-stats") {
     MallocStats(*ctx.rb);
     ctx.Done();

@@ -53,7 +53,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     std::string reply;
     DbIndex db = 0;  // kShard: the db when its hop was sent
     int resp = 2;
-    std::unique_ptr<CommandContext> ctx;        // kCoordinator: lives until its Done
+    std::unique_ptr<CommandContext> ctx;         // kCoordinator: lives until its Done
     std::unique_ptr<protocol::ReplyBuilder> rb;  // likewise
   };
 
@@ -181,10 +181,11 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     CommandContext join;
     join.tx = tx_.get();
     auto check = Transaction::Create(join, std::move(wshards));
-    check->Hop([self](Shard& s) {
-      if (self->WatchedKeyExpiredHere(s)) self->watched_expired_.store(true);
-    },
-               false, [self, check] { self->AfterWatchCheck(); });
+    check->Hop(
+        [self](Shard& s) {
+          if (self->WatchedKeyExpiredHere(s)) self->watched_expired_.store(true);
+        },
+        false, [self, check] { self->AfterWatchCheck(); });
   }
 
   void AfterWatchCheck() {
@@ -371,7 +372,8 @@ void CmdWatch(ArgSlice args, CommandContext& ctx) {
       ctx, args, pos, /*write=*/false,
       [args, db, st](Shard& s, const std::vector<uint32_t>& mine) {
         DbSlice& slice = s.db_slice();
-        for (uint32_t p : mine) slice.watches().Register(db, args[p], st, slice.KeyIsExpired(db, args[p]));
+        for (uint32_t p : mine)
+          slice.watches().Register(db, args[p], st, slice.KeyIsExpired(db, args[p]));
       },
       [cp] {
         cp->rb->Ok();
@@ -392,13 +394,14 @@ void RegisterTransactionFamily(CommandRegistry& r) {
   constexpr uint64_t kAcl = acl_cat::kTransaction | acl_cat::kFast;
   r.Add(MakeCommand("transactions", "multi", 1, kFlags, 0, 0, 0, kAcl, CmdMode::kConnection,
                     CmdMulti, "Mark the start of a transaction block", "1.2.0"));
-  r.Add(MakeCommand("transactions", "exec", 1, kNoScript | kLoading | kStale | kSkipSlowlog, 0, 0, 0,
-                    acl_cat::kTransaction | acl_cat::kSlow, CmdMode::kMulti, CmdExec,
+  r.Add(MakeCommand("transactions", "exec", 1, kNoScript | kLoading | kStale | kSkipSlowlog, 0, 0,
+                    0, acl_cat::kTransaction | acl_cat::kSlow, CmdMode::kMulti, CmdExec,
                     "Execute all commands issued after MULTI", "1.2.0"));
   r.Add(MakeCommand("transactions", "discard", 1, kFlags, 0, 0, 0, kAcl, CmdMode::kConnection,
                     CmdDiscard, "Discard all commands issued after MULTI", "2.0.0"));
   r.Add(MakeCommand("transactions", "watch", -2, kFlags, 1, -1, 1, kAcl, CmdMode::kMulti, CmdWatch,
-                    "Watch the given keys to determine execution of the MULTI/EXEC block", "2.2.0"));
+                    "Watch the given keys to determine execution of the MULTI/EXEC block",
+                    "2.2.0"));
   r.Add(MakeCommand("transactions", "unwatch", 1, kFlags, 0, 0, 0, kAcl, CmdMode::kConnection,
                     CmdUnwatch, "Forget about all watched keys", "2.2.0"));
 }

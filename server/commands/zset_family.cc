@@ -551,8 +551,7 @@ void CmdZrangestore(ArgSlice args, CommandContext& ctx) {
   std::vector<Phase> phases;
   phases.push_back({{2}, [st, r, args, db](Shard& shard, const std::vector<uint32_t>&) {
                       bool wrong;
-                      Slot* s =
-                          shard.db_slice().FindRead(db, args[2], ObjType::kZSet, &wrong);
+                      Slot* s = shard.db_slice().FindRead(db, args[2], ObjType::kZSet, &wrong);
                       st->wrong = wrong;
                       if (s == nullptr) return;
                       WalkRange(ZView(s->entry()), *r, [&st](const ZIter& it) {

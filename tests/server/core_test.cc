@@ -58,7 +58,8 @@ TEST_CASE("A joined transaction hops on parked shards and never concludes them",
   CHECK(inner->kind() == Transaction::Kind::kJoined);
   CHECK(parked_during == std::vector<int>{0, 1, 0, 1});
   // The inner "conclusion" left the shards parked: deferrable work waits.
-  CHECK_FALSE(ts.OnShardDeferred(1, [](Shard&) {}, 100));
+  CHECK_FALSE(ts.OnShardDeferred(
+      1, [](Shard&) {}, 100));
   OnCoordinator([&](std::function<void()> done) { outer->Hop([](Shard&) {}, true, done); });
   CHECK(ts.OnShardDeferred(1, [](Shard&) {}));
   CHECK(ts.OnShardDeferred(3, [](Shard&) {}));
@@ -76,9 +77,7 @@ TEST_CASE("An inline transaction runs its steps synchronously on its shard", "[t
     ctx.shard = &s;
     auto tx = Transaction::Create(ctx, {2});
     kind = tx->kind();
-    tx->Arm([&] {
-      tx->Hop([&](Shard&) { hop_at = order++; }, true, [&] { then_at = order++; });
-    });
+    tx->Arm([&] { tx->Hop([&](Shard&) { hop_at = order++; }, true, [&] { then_at = order++; }); });
     after = order++;
   });
   CHECK(kind == Transaction::Kind::kInline);
@@ -94,8 +93,9 @@ TEST_CASE("An armed transaction dropped before concluding unparks its shards", "
     tx = Transaction::CreateOwn({1, 2});
     tx->Arm(done);
   });
-  CHECK_FALSE(ts.OnShardDeferred(2, [](Shard&) {}, 100));  // parked
-  ts.OnShard(0, [&](Shard&) { tx.reset(); });               // the guard concludes
+  CHECK_FALSE(ts.OnShardDeferred(
+      2, [](Shard&) {}, 100));                 // parked
+  ts.OnShard(0, [&](Shard&) { tx.reset(); });  // the guard concludes
   CHECK(ts.OnShardDeferred(1, [](Shard&) {}));
   CHECK(ts.OnShardDeferred(2, [](Shard&) {}));
 }
@@ -151,38 +151,87 @@ std::vector<WriteCase> WriteCases() {
     return WriteCase{a, watch};
   };
   return {
-      w("del {w}s", "{w}s"), w("unlink {w}s", "{w}s"), w("rename {w}s {w}n", "{w}s"),
-      w("renamenx {w}s {w}n", "{w}n"), w("copy {w}s {w}n", "{w}n"), w("move {w}s 1", "{w}s"),
-      w("expire {w}s 100", "{w}s"), w("pexpire {w}s 100000", "{w}s"),
-      w("expireat {w}s 4000000000", "{w}s"), w("pexpireat {w}s 4000000000000", "{w}s"),
-      w("persist {w}t", "{w}t"), w("flushdb", "{w}s"), w("flushall", "{w}s"),
-      w("set {w}s v", "{w}s"), w("mset {w}s v {w}n v", "{w}s"), w("msetnx {w}n v", "{w}n"),
-      w("setnx {w}n v", "{w}n"), w("setex {w}s 100 v", "{w}s"), w("psetex {w}s 100000 v", "{w}s"),
-      w("getset {w}s v", "{w}s"), w("getdel {w}s", "{w}s"), w("getex {w}s EX 100", "{w}s"),
-      w("append {w}s x", "{w}s"), w("incr {w}s", "{w}s"), w("decr {w}s", "{w}s"),
-      w("incrby {w}s 2", "{w}s"), w("decrby {w}s 2", "{w}s"), w("incrbyfloat {w}s 1.5", "{w}s"),
-      w("setrange {w}s 0 x", "{w}s"), w("setbit {w}s 0 1", "{w}s"),
-      w("bitop or {w}n {w}s", "{w}n"), w("bitfield {w}s set u8 0 255", "{w}s"),
-      w("lpush {w}l x", "{w}l"), w("rpush {w}l x", "{w}l"), w("lpushx {w}l x", "{w}l"),
-      w("rpushx {w}l x", "{w}l"), w("lpop {w}l", "{w}l"), w("rpop {w}l", "{w}l"),
-      w("lset {w}l 0 x", "{w}l"), w("linsert {w}l before a x", "{w}l"), w("lrem {w}l 0 a", "{w}l"),
-      w("ltrim {w}l 1 -1", "{w}l"), w("lmove {w}l {w}n left left", "{w}l"),
-      w("rpoplpush {w}l {w}n", "{w}n"), w("lmpop 1 {w}l left", "{w}l"), w("blpop {w}l 0", "{w}l"),
-      w("brpop {w}l 0", "{w}l"), w("blmove {w}l {w}n left left 0", "{w}n"),
-      w("brpoplpush {w}l {w}n 0", "{w}l"), w("blmpop 0 1 {w}l left", "{w}l"),
-      w("hset {w}h f 2", "{w}h"), w("hsetnx {w}h g 1", "{w}h"), w("hmset {w}h f 3", "{w}h"),
-      w("hdel {w}h f", "{w}h"), w("hincrby {w}h f 1", "{w}h"), w("hincrbyfloat {w}h f 1.5", "{w}h"),
-      w("sadd {w}st c", "{w}st"), w("srem {w}st a", "{w}st"), w("spop {w}st", "{w}st"),
-      w("smove {w}st {w}n a", "{w}st"), w("sinterstore {w}n {w}st", "{w}n"),
-      w("sunionstore {w}n {w}st", "{w}n"), w("sdiffstore {w}n {w}st", "{w}n"),
-      w("zadd {w}z 3 c", "{w}z"), w("zincrby {w}z 1 a", "{w}z"), w("zrem {w}z a", "{w}z"),
-      w("zrangestore {w}n {w}z 0 -1", "{w}n"), w("zremrangebyrank {w}z 0 0", "{w}z"),
-      w("zremrangebyscore {w}z 1 1", "{w}z"), w("zremrangebylex {w}z - +", "{w}z"),
-      w("zpopmin {w}z", "{w}z"), w("zpopmax {w}z", "{w}z"), w("zmpop 1 {w}z min", "{w}z"),
-      w("bzpopmin {w}z 0", "{w}z"), w("bzpopmax {w}z 0", "{w}z"),
-      w("bzmpop 0 1 {w}z min", "{w}z"), w("zunionstore {w}n 1 {w}z", "{w}n"),
-      w("zinterstore {w}n 1 {w}z", "{w}n"), w("zdiffstore {w}n 1 {w}z", "{w}n"),
-      w("sort {w}l alpha store {w}n", "{w}n"), w("swapdb 0 1", "{w}s"),
+      w("del {w}s", "{w}s"),
+      w("unlink {w}s", "{w}s"),
+      w("rename {w}s {w}n", "{w}s"),
+      w("renamenx {w}s {w}n", "{w}n"),
+      w("copy {w}s {w}n", "{w}n"),
+      w("move {w}s 1", "{w}s"),
+      w("expire {w}s 100", "{w}s"),
+      w("pexpire {w}s 100000", "{w}s"),
+      w("expireat {w}s 4000000000", "{w}s"),
+      w("pexpireat {w}s 4000000000000", "{w}s"),
+      w("persist {w}t", "{w}t"),
+      w("flushdb", "{w}s"),
+      w("flushall", "{w}s"),
+      w("set {w}s v", "{w}s"),
+      w("mset {w}s v {w}n v", "{w}s"),
+      w("msetnx {w}n v", "{w}n"),
+      w("setnx {w}n v", "{w}n"),
+      w("setex {w}s 100 v", "{w}s"),
+      w("psetex {w}s 100000 v", "{w}s"),
+      w("getset {w}s v", "{w}s"),
+      w("getdel {w}s", "{w}s"),
+      w("getex {w}s EX 100", "{w}s"),
+      w("append {w}s x", "{w}s"),
+      w("incr {w}s", "{w}s"),
+      w("decr {w}s", "{w}s"),
+      w("incrby {w}s 2", "{w}s"),
+      w("decrby {w}s 2", "{w}s"),
+      w("incrbyfloat {w}s 1.5", "{w}s"),
+      w("setrange {w}s 0 x", "{w}s"),
+      w("setbit {w}s 0 1", "{w}s"),
+      w("bitop or {w}n {w}s", "{w}n"),
+      w("bitfield {w}s set u8 0 255", "{w}s"),
+      w("lpush {w}l x", "{w}l"),
+      w("rpush {w}l x", "{w}l"),
+      w("lpushx {w}l x", "{w}l"),
+      w("rpushx {w}l x", "{w}l"),
+      w("lpop {w}l", "{w}l"),
+      w("rpop {w}l", "{w}l"),
+      w("lset {w}l 0 x", "{w}l"),
+      w("linsert {w}l before a x", "{w}l"),
+      w("lrem {w}l 0 a", "{w}l"),
+      w("ltrim {w}l 1 -1", "{w}l"),
+      w("lmove {w}l {w}n left left", "{w}l"),
+      w("rpoplpush {w}l {w}n", "{w}n"),
+      w("lmpop 1 {w}l left", "{w}l"),
+      w("blpop {w}l 0", "{w}l"),
+      w("brpop {w}l 0", "{w}l"),
+      w("blmove {w}l {w}n left left 0", "{w}n"),
+      w("brpoplpush {w}l {w}n 0", "{w}l"),
+      w("blmpop 0 1 {w}l left", "{w}l"),
+      w("hset {w}h f 2", "{w}h"),
+      w("hsetnx {w}h g 1", "{w}h"),
+      w("hmset {w}h f 3", "{w}h"),
+      w("hdel {w}h f", "{w}h"),
+      w("hincrby {w}h f 1", "{w}h"),
+      w("hincrbyfloat {w}h f 1.5", "{w}h"),
+      w("sadd {w}st c", "{w}st"),
+      w("srem {w}st a", "{w}st"),
+      w("spop {w}st", "{w}st"),
+      w("smove {w}st {w}n a", "{w}st"),
+      w("sinterstore {w}n {w}st", "{w}n"),
+      w("sunionstore {w}n {w}st", "{w}n"),
+      w("sdiffstore {w}n {w}st", "{w}n"),
+      w("zadd {w}z 3 c", "{w}z"),
+      w("zincrby {w}z 1 a", "{w}z"),
+      w("zrem {w}z a", "{w}z"),
+      w("zrangestore {w}n {w}z 0 -1", "{w}n"),
+      w("zremrangebyrank {w}z 0 0", "{w}z"),
+      w("zremrangebyscore {w}z 1 1", "{w}z"),
+      w("zremrangebylex {w}z - +", "{w}z"),
+      w("zpopmin {w}z", "{w}z"),
+      w("zpopmax {w}z", "{w}z"),
+      w("zmpop 1 {w}z min", "{w}z"),
+      w("bzpopmin {w}z 0", "{w}z"),
+      w("bzpopmax {w}z 0", "{w}z"),
+      w("bzmpop 0 1 {w}z min", "{w}z"),
+      w("zunionstore {w}n 1 {w}z", "{w}n"),
+      w("zinterstore {w}n 1 {w}z", "{w}n"),
+      w("zdiffstore {w}n 1 {w}z", "{w}n"),
+      w("sort {w}l alpha store {w}n", "{w}n"),
+      w("swapdb 0 1", "{w}s"),
   };
 }
 
@@ -202,13 +251,12 @@ TEST_CASE("Every write command passes the write path's hook for the key it chang
     if (Server().registry.Find(wc.cmd[0]) == nullptr) continue;  // not in this build
     INFO(wc.cmd[0]);
     REQUIRE(Str(a->Run({"FLUSHALL"})) == "OK");
-    for (auto setup : std::vector<std::vector<std::string>>{
-             {"SET", "{w}s", "10"},
-             {"SET", "{w}t", "1", "EX", "100"},
-             {"RPUSH", "{w}l", "a", "b", "c"},
-             {"HSET", "{w}h", "f", "1"},
-             {"ZADD", "{w}z", "1", "a", "2", "b"},
-             {"SADD", "{w}st", "a", "b"}})
+    for (auto setup : std::vector<std::vector<std::string>>{{"SET", "{w}s", "10"},
+                                                            {"SET", "{w}t", "1", "EX", "100"},
+                                                            {"RPUSH", "{w}l", "a", "b", "c"},
+                                                            {"HSET", "{w}h", "f", "1"},
+                                                            {"ZADD", "{w}z", "1", "a", "2", "b"},
+                                                            {"SADD", "{w}st", "a", "b"}})
       REQUIRE(Str(a->Run(setup)).rfind("(error)", 0) != 0);
     REQUIRE(Str(a->Run({"WATCH", wc.watch})) == "OK");
     std::string reply = Str(b->Run(wc.cmd));
