@@ -13,6 +13,9 @@ case "$kind" in
   *) echo "unknown build kind: $kind" >&2; exit 2 ;;
 esac
 jobs="${SHOAL_JOBS:-$(nproc)}"
+# ccache (when installed) keys on paths relative to the checkout, so clones in other folders on
+# the same machine reuse each other's objects.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 cmake -S . -B "$dir" -G Ninja "${args[@]}" >&2
 ninja -C "$dir" -j "$jobs" "$@" >&2
 echo "$dir"
