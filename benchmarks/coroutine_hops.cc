@@ -80,9 +80,10 @@ int main(int argc, char** argv) {
     }
     io2.run();
     double co = Seconds(t0);
-    std::printf("round %d: %ld commands x %d hops: callbacks %.1f ns/command, coroutines %.1f "
-                "ns/command (%.2fx)\n",
-                round, done, hops, cb * 1e9 / commands, co * 1e9 / commands, co / cb);
+    std::printf(
+        "round %d: %ld commands x %d hops: callbacks %.1f ns/command, coroutines %.1f "
+        "ns/command (%.2fx)\n",
+        round, done, hops, cb * 1e9 / commands, co * 1e9 / commands, co / cb);
     if (done != commands || done2 != commands) return 1;
   }
   return 0;
