@@ -141,8 +141,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       st.resp = conn_->resp;
     }
     auto watch = conn_->watch_state;
-    CommandContext none;
-    auto tx = Transaction::Create(none, {shard});
+    auto tx = Transaction::CreateOwn({shard});
     tx->Execute(
         [self, watch](Shard& s) {
           if (self->WatchedKeyExpiredHere(s) || watch->Dirty()) {
