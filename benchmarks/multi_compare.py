@@ -123,13 +123,15 @@ def main():
     finally:
         shoal.stop()
         redis.stop()
-    lines = ["| EXEC of SET+INCR+GET | Shoal tx/s | Redis tx/s | ratio | Shoal tx/CPU-s | "
-             "Redis tx/CPU-s | ratio |", "|---|---|---|---|---|---|---|"]
+    header = ["EXEC of SET+INCR+GET", "Shoal tx/s", "Redis tx/s", "ratio", "Shoal tx/CPU-s",
+              "Redis tx/CPU-s", "ratio"]
+    table = []
     for case, med in rows:
         s, r = med["shoal"], med["redis"]
-        lines.append("| %s (%d shards) | %.0f | %.0f | **%.2f** | %.0f | %.0f | **%.2f** |" % (
-            case, a.shards, s[0], r[0], s[0] / r[0], s[1], r[1], s[1] / r[1]))
-    text = "\n".join(lines)
+        table.append(["%s (%d shards)" % (case, a.shards), "%.0f" % s[0], "%.0f" % r[0],
+                      "**%.2f**" % (s[0] / r[0]), "%.0f" % s[1], "%.0f" % r[1],
+                      "**%.2f**" % (s[1] / r[1])])
+    text = compare.markdown_table(header, table)
     print(text)
     if a.out:
         with open(a.out, "w") as f:
