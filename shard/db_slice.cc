@@ -133,8 +133,14 @@ DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
 }
 
 void DbSlice::Replace(DbIndex db, Slot* slot, Entry* e) {
+  PreChange(db, slot->entry()->key(), WatchTable::Change::kWrite);
+  ReplaceEntry(db, slot, e);
+}
+
+void DbSlice::Reencode(DbIndex db, Slot* slot, Entry* e) { ReplaceEntry(db, slot, e); }
+
+void DbSlice::ReplaceEntry(DbIndex db, Slot* slot, Entry* e) {
   Entry* old = slot->entry();
-  PreChange(db, old->key(), WatchTable::Change::kWrite);
   Db& d = *dbs_[db];
   // The slot's tag still holds the old expiry bit, also when `e` reused the old block.
   d.expires += static_cast<size_t>(e->has_expire()) - static_cast<size_t>(slot->has_expire());

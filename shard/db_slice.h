@@ -56,8 +56,8 @@ class DbSlice {
   Slot* Find(DbIndex db, std::string_view key);
   // The two lookups commands use (Redis's lookupKeyRead / lookupKeyWrite): a live key, its access
   // recorded (LRU clock or LFU counter); the read lookup also counts a keyspace hit or miss.
-  // Changing what a write lookup found happens after the write path's hook has run for the key
-  // (PreChange below: the mutators call it, and the dispatcher calls it before a write command).
+  // Changing what a write lookup found in place is announced with Modified (the write path,
+  // below); the mutators announce their own changes.
   Slot* FindRead(DbIndex db, std::string_view key);
   Slot* FindWrite(DbIndex db, std::string_view key);
   // The same with checkType: nullptr, and *wrong_type set, when the key holds another type.
@@ -73,6 +73,10 @@ class DbSlice {
   // size must not have changed). The old value is a server delete (lazyfree-lazy-server-del);
   // under an LFU policy the key keeps its counter, as Redis's overwrite does.
   void Replace(DbIndex db, Slot* slot, Entry* e);
+  // Replace for an `e` that holds the same value in another encoding or a bigger block (Redis's
+  // dbUnshareStringValue: an int or embstr string made raw for in-place edits). The value does not
+  // change, so nothing is signalled; the caller signals the edit it then makes (Modified).
+  void Reencode(DbIndex db, Slot* slot, Entry* e);
   // Sets or clears (0) the expiry of the entry in slot.
   void SetExpire(DbIndex db, Slot* slot, int64_t expire_ms);
   // Removes and frees the entry; `lazy` frees a big value on the lazyfree thread. Without `lazy`,
@@ -115,18 +119,35 @@ class DbSlice {
   bool ActiveExpire(int64_t budget_us);
 
   // --- The write path ---
-  // Every change to a key of this shard passes PreChange right before it happens: the mutators
-  // above call it (Add, Replace, SetExpire, Detach and so Delete, lazy and active expiry,
-  // eviction), and the dispatcher calls it for each existing key of a write command before the
-  // command runs (in-place edits of a value: LPUSH onto a list, APPEND, HINCRBY ...). FlushDb calls
-  // PreFlush, SwapDbs PreSwap. This is where WATCH marks transactions dirty, the dirty counter
-  // counts, and where keyspace notifications, tracking invalidation, the snapshot's
-  // serialize-before-change and the journal will hang. Handlers never change an Entry found any
-  // other way.
+  // Two signals, both right before the change they announce. They are where WATCH marks
+  // transactions dirty and the dirty counter counts; keyspace notifications, tracking
+  // invalidation, the snapshot's serialize-before-change and the journal will hang here too.
+  //
+  // PreChange: the structural hook. The mutators above call it for the key they change (Add,
+  // Replace, SetExpire, Detach and so Delete, lazy and active expiry, eviction); FlushDb calls
+  // PreFlush, SwapDbs PreSwap. Callers of the mutators never call it themselves.
+  //
+  // Modified: the in-place signal (Redis's signalModifiedKey + server.dirty). A handler that
+  // edits a value it found with FindWrite without going through a mutator (LPUSH onto a list,
+  // APPEND, HINCRBY, SADD of a new member ...) calls it right before the first edit that really
+  // changes something, once per key and command, and only then: a write that turns out to change
+  // nothing (SADD of a member already there, LREM of nothing, SET NX on an existing key) calls
+  // neither signal, so it does not abort a WATCHer's EXEC, as in Redis. A handler may look first
+  // (find that a member is absent) and signal before editing. `dirty_by` is what Redis adds to
+  // server.dirty (SADD: the members added); a count known only after the edits goes to
+  // AddDirty. Dirty may differ from Redis's by one where a command both edits a value and then
+  // deletes or replaces it through a mutator (SREM emptying a set, SPOP of the last member): both
+  // signals count. Handlers never change an Entry found any other way.
   void PreChange(DbIndex db, std::string_view key, WatchTable::Change change) {
     ++dirty_;
     if (!watches_.empty()) watches_.Touch(db, key, change);
   }
+  void Modified(DbIndex db, std::string_view key, uint64_t dirty_by = 1) {
+    dirty_ += dirty_by;
+    if (!watches_.empty()) watches_.Touch(db, key, WatchTable::Change::kWrite);
+  }
+  // Changes counted after the Modified signal that announced them (server.dirty += n).
+  void AddDirty(uint64_t n) { dirty_ += n; }
   void PreFlush(DbIndex db);
   void PreSwap(DbIndex a, DbIndex b);
   // Changes made to this shard's data since start (Redis's server.dirty, per shard).
@@ -170,6 +191,7 @@ class DbSlice {
     uint64_t expire_cursor = 0;
   };
   bool ExpireIfNeeded(DbIndex db, Slot* slot);
+  void ReplaceEntry(DbIndex db, Slot* slot, Entry* e);  // Replace without the signal
   // Recomputes table_bytes_ (after a segment split or a flush).
   void RecountTables();
   static bool LazyServerDel();
