@@ -133,7 +133,8 @@ size_t GreedyCapacity(size_t need) {
 // dbUnshareStringValue + sdsgrowzero: makes the string in `slot` raw-encoded and at least
 // `min_len` bytes long (growth zero filled), and returns it for in-place writes. The TTL is kept.
 // A raw entry with enough capacity is written in place; otherwise the entry is replaced by a new
-// raw one (growing greedily), so DbSlice's byte accounting always sees the size change.
+// raw one (growing greedily; DbSlice::Reencode). Signals nothing: the caller signals the key
+// (DbSlice::Modified) before, when it changes the string (growing it is a change).
 RawStr* UnshareRawString(DbSlice& slice, DbIndex db, DbSlice::Slot* slot, size_t min_len) {
   Entry* e = slot->entry();
   if (e->enc() == ObjEnc::kRaw && e->raw()->cap >= min_len) {
@@ -142,7 +143,6 @@ RawStr* UnshareRawString(DbSlice& slice, DbIndex db, DbSlice::Slot* slot, size_t
       std::memset(r->data() + r->len, 0, min_len - r->len);
       r->len = min_len;
     }
-    slice.Replace(db, slot, e);
     return r;
   }
   char buf[32];
@@ -154,7 +154,7 @@ RawStr* UnshareRawString(DbSlice& slice, DbIndex db, DbSlice::Slot* slot, size_t
     std::memset(r->data() + r->len, 0, min_len - r->len);
     r->len = min_len;
   }
-  slice.Replace(db, slot, ne);  // frees e (and `cur` with it, no longer used)
+  slice.Reencode(db, slot, ne);  // frees e (and `cur` with it, no longer used)
   return r;
 }
 

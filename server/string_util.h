@@ -38,7 +38,8 @@ void PutStringAt(DbSlice& slice, DbIndex db, DbSlice::Slot* s, std::string_view 
 // checkStringLength: false when size + append exceeds proto-max-bulk-len (or overflows).
 bool StringLengthOk(uint64_t size, uint64_t append);
 // dbUnshareStringValue + sdsgrowzero: makes the string in `slot` raw and at least `min_len`
-// bytes (zero filled), keeping the TTL; returns it for in-place writes.
+// bytes (zero filled), keeping the TTL; returns it for in-place writes. Signals nothing: the
+// caller calls DbSlice::Modified first when it changes the string (growing it included).
 RawStr* UnshareRawString(DbSlice& slice, DbIndex db, DbSlice::Slot* slot, size_t min_len);
 // A new raw string of `len` zero bytes under `key` (which must be absent).
 RawStr* AddZeroedRawString(DbSlice& slice, DbIndex db, std::string_view key, size_t len);

@@ -46,15 +46,27 @@ bool ParseBitOffset(std::string_view arg, bool hash, int bits, uint64_t* out) {
 }
 
 // lookupStringForBitCommand: the key's string made raw and long enough to address `maxbit`
-// (created zeroed when missing). Null after replying WRONGTYPE.
-RawStr* LookupStringForBit(CommandContext& ctx, std::string_view key, uint64_t maxbit) {
+// (created zeroed when missing). Null after replying WRONGTYPE. Creating or growing the string is
+// a change: the key is signalled then, and *signalled set (Redis's `dirty` out argument); the
+// caller signals before any other change it makes (DbSlice::Modified).
+RawStr* LookupStringForBit(CommandContext& ctx, std::string_view key, uint64_t maxbit,
+                           bool* signalled) {
   size_t byte = static_cast<size_t>(maxbit >> 3);
   DbSlice& slice = ctx.slice();
   Slot* s = slice.FindWrite(ctx.db_index, key);
-  if (s == nullptr) return AddZeroedRawString(slice, ctx.db_index, key, byte + 1);
+  *signalled = false;
+  if (s == nullptr) {
+    *signalled = true;
+    return AddZeroedRawString(slice, ctx.db_index, key, byte + 1);
+  }
   if (!IsString(s->entry())) {
     ctx.rb->Error(errors::kWrongType);
     return nullptr;
+  }
+  char buf[32];
+  if (s->entry()->StringBytes(buf).size() < byte + 1) {
+    slice.Modified(ctx.db_index, key);
+    *signalled = true;
   }
   return UnshareRawString(slice, ctx.db_index, s, byte + 1);
 }
@@ -98,12 +110,15 @@ void CmdSetbit(ArgSlice args, CommandContext& ctx) {
   if (!ParseBitOffset(args[2], false, 0, &bitoffset)) return ctx.rb->Error(errors::kBitOffset);
   int64_t on;
   if (!ParseInt64(args[3], &on) || (on & ~int64_t{1}) != 0) return ctx.rb->Error(errors::kBitValue);
-  RawStr* r = LookupStringForBit(ctx, args[1], bitoffset);
+  bool signalled;
+  RawStr* r = LookupStringForBit(ctx, args[1], bitoffset, &signalled);
   if (r == nullptr) return;
   size_t byte = static_cast<size_t>(bitoffset >> 3);
   int bit = 7 - static_cast<int>(bitoffset & 7);
   uint8_t* data = reinterpret_cast<uint8_t*>(r->data());
   int old = (data[byte] >> bit) & 1;
+  // Redis signals only a string created or grown, or a bit that really flips.
+  if (!signalled && old != on) ctx.slice().Modified(ctx.db_index, args[1]);
   data[byte] = static_cast<uint8_t>((data[byte] & ~(1 << bit)) | (static_cast<int>(on) << bit));
   ctx.rb->Integer(old);
 }
@@ -560,6 +575,7 @@ void BitfieldGeneric(ArgSlice args, CommandContext& ctx, bool readonly_cmd) {
 
   // The string the ops work on: raw and writable (write mode), or read-only bytes.
   RawStr* raw = nullptr;
+  bool grown = false;  // created or grown by the lookup, which signalled the key then
   std::string_view ro;
   char llbuf[32];
   if (readonly) {
@@ -570,9 +586,19 @@ void BitfieldGeneric(ArgSlice args, CommandContext& ctx, bool readonly_cmd) {
     }
   } else {
     if (readonly_cmd) return ctx.rb->Error(kBitfieldRo);
-    raw = LookupStringForBit(ctx, args[1], highest_write_offset);
+    raw = LookupStringForBit(ctx, args[1], highest_write_offset, &grown);
     if (raw == nullptr) return;
   }
+  // Redis counts a write as a change when the string was created or grown, or the field's value
+  // differs; the key is signalled before the first one (when the lookup has not already).
+  uint64_t changes = 0;
+  bool signalled = grown;
+  auto before_write = [&](bool differs) {
+    if (!grown && !differs) return;
+    ++changes;
+    if (!signalled) ctx.slice().Modified(ctx.db_index, args[1], 0);
+    signalled = true;
+  };
 
   ctx.rb->Array(ops.size());
   for (const BitfieldOp& op : ops) {
@@ -596,6 +622,7 @@ void BitfieldGeneric(ArgSlice args, CommandContext& ctx, bool readonly_cmd) {
         }
         if (!(overflow && op.owtype == Overflow::kFail)) {
           ctx.rb->Integer(retval);
+          before_write(oldval != newval);
           SetUnsignedBitfield(p, op.offset, op.bits, static_cast<uint64_t>(newval));
         } else {
           ctx.rb->Null();
@@ -617,6 +644,7 @@ void BitfieldGeneric(ArgSlice args, CommandContext& ctx, bool readonly_cmd) {
         }
         if (!(overflow && op.owtype == Overflow::kFail)) {
           ctx.rb->Integer(static_cast<int64_t>(retval));
+          before_write(oldval != newval);
           SetUnsignedBitfield(p, op.offset, op.bits, newval);
         } else {
           ctx.rb->Null();
@@ -635,6 +663,8 @@ void BitfieldGeneric(ArgSlice args, CommandContext& ctx, bool readonly_cmd) {
             static_cast<int64_t>(GetUnsignedBitfield(buf, op.offset - byte * 8, op.bits)));
     }
   }
+  // server.dirty += changes (a creation or growth was counted by its signal).
+  if (changes > 0) ctx.slice().AddDirty(grown ? changes - 1 : changes);
 }
 
 void CmdBitfield(ArgSlice args, CommandContext& ctx) { BitfieldGeneric(args, ctx, false); }

@@ -279,6 +279,7 @@ void CmdAppend(ArgSlice args, CommandContext& ctx) {
   char buf[32];
   size_t olen = s->entry()->StringBytes(buf).size();
   if (!StringLengthOk(olen, val.size())) return ctx.rb->Error(errors::kStringTooBig);
+  slice.Modified(ctx.db_index, args[1]);  // even for an empty value, as Redis
   RawStr* r = UnshareRawString(slice, ctx.db_index, s, olen + val.size());
   if (!val.empty()) std::memcpy(r->data() + olen, val.data(), val.size());
   ctx.rb->Integer(static_cast<int64_t>(r->len));
@@ -406,6 +407,7 @@ void CmdSetrange(ArgSlice args, CommandContext& ctx) {
     if (val.empty()) return ctx.rb->Integer(static_cast<int64_t>(olen));
     if (!StringLengthOk(static_cast<uint64_t>(offset), val.size()))
       return ctx.rb->Error(errors::kStringTooBig);
+    slice.Modified(ctx.db_index, args[1]);  // even when the bytes are the same, as Redis
     r = UnshareRawString(slice, ctx.db_index, s, static_cast<size_t>(offset) + val.size());
   }
   std::memcpy(r->data() + offset, val.data(), val.size());
