@@ -22,16 +22,6 @@ std::atomic<int64_t> g_blocked_clients{0};
 
 namespace {
 
-// The pops and pushes edit values in place: they pass the write path's hook first.
-void Pop(const BlockingPop& op, Shard& shard, DbIndex db, std::string_view key) {
-  shard.db_slice().PreChange(db, key, WatchTable::Change::kWrite);
-  op.pop(shard, db, key);
-}
-void Push(const BlockingPop& op, Shard& shard, DbIndex db, std::string_view dst) {
-  DbSlice& slice = shard.db_slice();
-  if (slice.Find(db, dst) != nullptr) slice.PreChange(db, dst, WatchTable::Change::kWrite);
-  op.push(shard, db);
-}
 
 void PostTo(uint32_t shard_id, bool deferrable, std::function<void(Shard&)> work) {
   Server().shards->shard(shard_id)->Post(deferrable, std::move(work));
@@ -73,14 +63,14 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
   // --- any shard thread, after Claim ---
   void Serve(Shard& shard, DbIndex db, std::string_view key) override {
     if (op_.dst < 0) {
-      Pop(op_, shard, db, key);
+      op_.pop(shard, db, key);
       return Complete(Outcome::kPopped);
     }
     uint32_t dst_shard = Server().shards->ShardOf(args_[op_.dst]);
     if (dst_shard == shard.id()) {
       if (op_.check_dst && !op_.check_dst(shard, db)) return Complete(Outcome::kWrongType);
-      Pop(op_, shard, db, key);
-      Push(op_, shard, db, args_[op_.dst]);
+      op_.pop(shard, db, key);
+      op_.push(shard, db);
       return Complete(Outcome::kPopped);
     }
     // The destination is on another shard: popping here and pushing there by a second message
@@ -131,7 +121,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
       uint32_t src_shard = Server().shards->ShardOf(args_[p]);
       tx_->Hop(
           [self, p, src_shard](Shard& s) {
-            if (s.id() == src_shard) Pop(self->op_, s, self->db_, self->args_[p]);
+            if (s.id() == src_shard) self->op_.pop(s, self->db_, self->args_[p]);
           },
           op_.dst < 0,
           [self] {
@@ -140,7 +130,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
             self->tx_->Hop(
                 [self, dst_shard](Shard& s) {
                   if (s.id() == dst_shard)
-                    Push(self->op_, s, self->db_, self->args_[self->op_.dst]);
+                    self->op_.push(s, self->db_);
                 },
                 true, [self] { self->Finish(Outcome::kPopped); });
           });
@@ -320,8 +310,8 @@ void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op) {
       if (s->entry()->type() != op.type) return ctx.rb->Error(errors::kWrongType);
       if (op.dst >= 0 && op.check_dst && !op.check_dst(*ctx.shard, ctx.db_index))
         return ctx.rb->Error(errors::kWrongType);
-      Pop(op, *ctx.shard, ctx.db_index, args[p]);
-      if (op.dst >= 0) Push(op, *ctx.shard, ctx.db_index, args[op.dst]);
+      op.pop(*ctx.shard, ctx.db_index, args[p]);
+      if (op.dst >= 0) op.push(*ctx.shard, ctx.db_index);
       return op.reply(*ctx.rb);
     }
     // BLMOVE/BRPOPLPUSH that may not block answer a null bulk, the others a null array.

@@ -38,7 +38,8 @@ struct BlockingPop {
   bool block = true;
   int64_t dst = -1;  // BLMOVE/BRPOPLPUSH: argument position of the destination
   // On the shard owning `key`, which holds a non-empty value of `type`: pop what the command
-  // takes and keep it in captured state (delete the key when it becomes empty).
+  // takes and keep it in captured state (delete the key when it becomes empty). It signals the
+  // key (DbSlice::Modified), as `push` signals the destination it changes.
   std::function<void(Shard& shard, DbIndex db, std::string_view key)> pop;
   // BLMOVE: on the destination's shard before popping (immediate path only): false when the
   // destination holds another type (the command then answers WRONGTYPE and pops nothing).

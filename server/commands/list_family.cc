@@ -74,10 +74,11 @@ bool ParseEnd(std::string_view arg, End* end) {
 }
 
 // Pushes values one by one at `end` of the list in `s`, creating it when s is null. Returns the
-// new length.
+// new length. Signals the key (every push changes it; dirty counts each element, as Redis).
 size_t PushAll(DbSlice& slice, DbIndex db, std::string_view key, Slot* s, ArgSlice values,
                End end) {
   if (s != nullptr) {
+    slice.Modified(db, key, values.size());
     QuickList* ql = ListOf(s);
     for (std::string_view v : values) ql->Push(end, v);
     return ql->Size();
@@ -85,6 +86,7 @@ size_t PushAll(DbSlice& slice, DbIndex db, std::string_view key, Slot* s, ArgSli
   QuickList* ql = NewList();
   for (std::string_view v : values) ql->Push(end, v);
   AddObject(slice, db, key, ObjType::kList, ObjEnc::kQuickList, ql);
+  slice.AddDirty(values.size() - 1);  // Add counted one
   return ql->Size();
 }
 
@@ -93,12 +95,13 @@ void PushOne(DbSlice& slice, DbIndex db, std::string_view key, Slot* s, std::str
   PushAll(slice, db, key, s, ArgSlice(&value, 1), end);
 }
 
-// Copies (and removes) up to `count` elements from `end` of the list in s, in pop order; deletes
-// the key when the list becomes empty.
+// Copies (and removes) up to `count` (> 0) elements from `end` of the non-empty list in s, in pop
+// order; deletes the key when the list becomes empty.
 void PopRange(DbSlice& slice, DbIndex db, Slot* s, End end, int64_t count,
               std::vector<std::string>* out) {
   QuickList* ql = ListOf(s);
   int64_t n = std::min<int64_t>(count, static_cast<int64_t>(ql->Size()));
+  slice.Modified(db, s->entry()->key(), static_cast<uint64_t>(n));
   char buf[32];
   out->reserve(n);
   auto it = end == End::kHead ? ql->Begin() : ql->Last();
@@ -145,6 +148,8 @@ void PopGeneric(ArgSlice args, CommandContext& ctx, End end) {
   if (has_count && count == 0) return ctx.rb->Array(0);
   QuickList* ql = ListOf(s);
   char buf[32];
+  ctx.slice().Modified(ctx.db_index, args[1],
+                       has_count ? std::min<uint64_t>(count, ql->Size()) : 1);
   if (!has_count) {
     ctx.rb->Bulk((end == End::kHead ? ql->Begin() : ql->Last()).Get(buf));
     ql->Pop(end, nullptr);
@@ -216,7 +221,10 @@ void CmdLset(ArgSlice args, CommandContext& ctx) {
   if (s == nullptr) return ctx.rb->Error(errors::kNoSuchKey);
   int64_t index;
   if (!ParseLongOr(args[2], &index, ctx.rb)) return;
-  if (!ListOf(s)->Replace(index, args[3])) return ctx.rb->Error(kIndexOutOfRange);
+  QuickList* ql = ListOf(s);
+  if (!ql->At(index).Valid()) return ctx.rb->Error(kIndexOutOfRange);
+  ctx.slice().Modified(ctx.db_index, args[1]);
+  ql->Replace(index, args[3]);
   ctx.rb->Ok();
 }
 
@@ -237,6 +245,7 @@ void CmdLinsert(ArgSlice args, CommandContext& ctx) {
   QuickList* ql = ListOf(s);
   for (auto it = ql->Begin(); it.Valid(); it.Next()) {
     if (it.Equals(args[3])) {
+      ctx.slice().Modified(ctx.db_index, args[1]);
       ql->InsertAt(it, args[4], after);
       return ctx.rb->Integer(static_cast<int64_t>(ql->Size()));
     }
@@ -260,12 +269,14 @@ void CmdLrem(ArgSlice args, CommandContext& ctx) {
   auto it = forward ? ql->Begin() : ql->Last();
   while (it.Valid()) {
     if (it.Equals(args[3])) {
+      if (removed == 0) ctx.slice().Modified(ctx.db_index, args[1]);
       ql->DeleteAt(it, forward);
       if (++removed == limit) break;
     } else {
       forward ? it.Next() : it.Prev();
     }
   }
+  if (removed > 1) ctx.slice().AddDirty(removed - 1);
   if (ql->Empty()) ctx.slice().Delete(ctx.db_index, s);
   ctx.rb->Integer(static_cast<int64_t>(removed));
 }
@@ -292,6 +303,8 @@ void CmdLtrim(ArgSlice args, CommandContext& ctx) {
     ltrim = start;
     rtrim = len - end - 1;
   }
+  // Redis signals LTRIM even when nothing is trimmed; dirty counts the trimmed elements.
+  ctx.slice().Modified(ctx.db_index, args[1], static_cast<uint64_t>(ltrim + rtrim));
   ql->DeleteRange(0, ltrim);
   ql->DeleteRange(-rtrim, rtrim);
   if (ql->Empty()) ctx.slice().Delete(ctx.db_index, s);
@@ -363,10 +376,11 @@ struct MoveState {
   std::string value;
 };
 
-// Pops from `from` of the source list in slot s and, when the source is also the destination,
-// pushes back at `to` in place. Otherwise deletes the source when it becomes empty.
+// Pops from `from` of the non-empty source list in slot s and, when the source is also the
+// destination, pushes back at `to` in place. Otherwise deletes the source when it becomes empty.
 void MovePop(DbSlice& slice, DbIndex db, Slot* s, bool same_key, End from, End to,
              std::string* value) {
+  slice.Modified(db, s->entry()->key());
   QuickList* ql = ListOf(s);
   ql->Pop(from, value);
   if (same_key)
@@ -404,7 +418,6 @@ void MoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to) {
            st->src = KeyState::kMissing;
            return;
          }
-         slice.PreChange(db, args[1], WatchTable::Change::kWrite);  // an in-place edit
          MovePop(slice, db, s, same_key, from, to, &st->value);
          st->popped = true;
        }});
@@ -412,7 +425,6 @@ void MoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to) {
                       if (!st->popped || same_key) return;
                       DbSlice& slice = shard.db_slice();
                       Slot* d = slice.Find(db, args[2]);
-                      if (d != nullptr) slice.PreChange(db, args[2], WatchTable::Change::kWrite);
                       PushOne(slice, db, args[2], d, st->value, to);
                     }});
   RunPhases(ctx, args, std::move(phases), [st, c] {
