@@ -137,11 +137,14 @@ bool HashDelete(Entry* e, std::string_view field) {
   return true;
 }
 
-// hashTypeLookupWriteOrCreate: the hash under key, created empty when missing; nullptr (and
-// WRONGTYPE replied) when the key holds another type. The caller stores at least one field.
-Entry* LookupWriteOrCreate(CommandContext& ctx, std::string_view key) {
+// hashTypeLookupWriteOrCreate: the hash under key, created empty when missing (*created set: the
+// creation signalled the key); nullptr (and WRONGTYPE replied) when the key holds another type.
+// The caller stores at least one field, and signals an existing key (DbSlice::Modified) before
+// changing it.
+Entry* LookupWriteOrCreate(CommandContext& ctx, std::string_view key, bool* created) {
   DbSlice& slice = ctx.slice();
   Slot* s = slice.FindWrite(ctx.db_index, key);
+  *created = s == nullptr;
   if (s == nullptr) {
     s = AddObject(slice, ctx.db_index, key, ObjType::kHash, ObjEnc::kListPack, lp::New());
   } else if (s->entry()->type() != ObjType::kHash) {
@@ -162,8 +165,15 @@ void HsetGeneric(ArgSlice args, CommandContext& ctx, bool hmset) {
   if (args.size() % 2 == 1) {
     return ctx.rb->Error("ERR wrong number of arguments for '" + ctx.cid->name + "' command");
   }
-  Entry* e = LookupWriteOrCreate(ctx, args[1]);
+  bool new_key;
+  Entry* e = LookupWriteOrCreate(ctx, args[1], &new_key);
   if (e == nullptr) return;
+  // Every pair counts as a change, as in Redis (even one that sets a field to its value).
+  const uint64_t pairs = (args.size() - 2) / 2;
+  if (new_key)
+    ctx.slice().AddDirty(pairs - 1);
+  else
+    ctx.slice().Modified(ctx.db_index, args[1], pairs);
   ConvertForArgs(e, args, 2);
   int64_t created = 0;
   for (size_t i = 2; i < args.size(); i += 2) created += HashSet(e, args[i], args[i + 1]);
@@ -176,13 +186,15 @@ void CmdHmset(ArgSlice args, CommandContext& ctx) { HsetGeneric(args, ctx, true)
 
 // ---- HSETNX key field value ----
 void CmdHsetnx(ArgSlice args, CommandContext& ctx) {
-  Entry* e = LookupWriteOrCreate(ctx, args[1]);
+  bool new_key;
+  Entry* e = LookupWriteOrCreate(ctx, args[1], &new_key);
   if (e == nullptr) return;
   char scratch[kScratch];
   std::string_view old;
   // Redis 7.0 checks for the field before the length conversion: an existing field leaves the
   // encoding alone whatever the value's length.
   if (HashGet(e, args[2], scratch, &old)) return ctx.rb->Integer(0);
+  if (!new_key) ctx.slice().Modified(ctx.db_index, args[1]);
   ConvertForArgs(e, args, 2);
   HashSet(e, args[2], args[3]);
   ctx.rb->Integer(1);
@@ -224,8 +236,15 @@ void CmdHdel(ArgSlice args, CommandContext& ctx) {
   if (e->type() != ObjType::kHash) return ctx.rb->Error(errors::kWrongType);
   int64_t deleted = 0;
   for (size_t i = 2; i < args.size(); ++i) {
+    // Signal before the first field that is really there goes.
+    if (deleted == 0) {
+      char scratch[kScratch];
+      std::string_view v;
+      if (!HashGet(e, args[i], scratch, &v)) continue;
+      slice.Modified(ctx.db_index, args[1]);
+    }
     if (!HashDelete(e, args[i])) continue;
-    ++deleted;
+    if (++deleted > 1) slice.AddDirty(1);
     if (HashLen(e) == 0) {
       slice.Delete(ctx.db_index, s);
       break;
@@ -289,7 +308,8 @@ void CmdHgetall(ArgSlice args, CommandContext& ctx) { HgetallGeneric(args, ctx, 
 void CmdHincrby(ArgSlice args, CommandContext& ctx) {
   int64_t incr;
   if (!ParseInt64(args[3], &incr)) return ctx.rb->Error(errors::kNotInteger);
-  Entry* e = LookupWriteOrCreate(ctx, args[1]);
+  bool new_key;
+  Entry* e = LookupWriteOrCreate(ctx, args[1], &new_key);
   if (e == nullptr) return;
   char scratch[kScratch];
   std::string_view old;
@@ -300,6 +320,7 @@ void CmdHincrby(ArgSlice args, CommandContext& ctx) {
       (incr > 0 && value > 0 && incr > (INT64_MAX - value)))
     return ctx.rb->Error(errors::kOverflow);
   value += incr;
+  if (!new_key) ctx.slice().Modified(ctx.db_index, args[1]);
   char buf[kInt64BufSize];
   HashSet(e, args[2], std::string_view(buf, FormatInt64(value, buf)));
   ctx.rb->Integer(value);
@@ -310,7 +331,8 @@ void CmdHincrbyfloat(ArgSlice args, CommandContext& ctx) {
   long double incr;
   if (!ParseLongDouble(args[3], &incr)) return ctx.rb->Error(errors::kNotFloat);
   if (std::isnan(incr) || std::isinf(incr)) return ctx.rb->Error(kIncrNanOrInf);
-  Entry* e = LookupWriteOrCreate(ctx, args[1]);
+  bool new_key;
+  Entry* e = LookupWriteOrCreate(ctx, args[1], &new_key);
   if (e == nullptr) return;
   char scratch[kScratch];
   std::string_view old;
@@ -320,6 +342,7 @@ void CmdHincrbyfloat(ArgSlice args, CommandContext& ctx) {
   value += incr;
   if (std::isnan(value) || std::isinf(value)) return ctx.rb->Error(errors::kNanOrInf);
   std::string out = FormatLongDouble(value);
+  if (!new_key) ctx.slice().Modified(ctx.db_index, args[1]);
   HashSet(e, args[2], out);
   ctx.rb->Bulk(out);
 }
