@@ -185,16 +185,24 @@ void CmdSadd(ArgSlice args, CommandContext& ctx) {
   bool wrong;
   Slot* s = FindTypedForWrite(ctx, args[1], ObjType::kSet, &wrong);
   if (wrong) return;
+  DbSlice& slice = ctx.slice();
   int64_t added = 0;
   if (s == nullptr) {
     SetObj so = SetObj::For(args[2]);
     for (size_t i = 2; i < args.size(); ++i) added += so.Add(args[i]);
-    AddObject(ctx.slice(), ctx.db_index, args[1], ObjType::kSet, so.enc, so.obj);
+    AddObject(slice, ctx.db_index, args[1], ObjType::kSet, so.enc, so.obj);
   } else {
     SetObj so = SetObj::Of(s->entry());
-    for (size_t i = 2; i < args.size(); ++i) added += so.Add(args[i]);
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (added == 0) {  // signal before the first member that is new
+        if (so.ref().Contains(args[i])) continue;
+        slice.Modified(ctx.db_index, args[1]);
+      }
+      added += so.Add(args[i]);
+    }
     StoreBack(s->entry(), so);
   }
+  if (added > 1) slice.AddDirty(added - 1);  // Redis: server.dirty += added
   ctx.rb->Integer(added);
 }
 
@@ -204,10 +212,18 @@ void CmdSrem(ArgSlice args, CommandContext& ctx) {
   Slot* s = FindTypedForWrite(ctx, args[1], ObjType::kSet, &wrong);
   if (wrong) return;
   if (s == nullptr) return ctx.rb->Integer(0);
+  DbSlice& slice = ctx.slice();
   SetObj so = SetObj::Of(s->entry());
   int64_t removed = 0;
-  for (size_t i = 2; i < args.size() && so.Size() > 0; ++i) removed += so.Remove(args[i]);
-  StoreOrDelete(ctx.slice(), ctx.db_index, s, so);
+  for (size_t i = 2; i < args.size() && so.Size() > 0; ++i) {
+    if (removed == 0) {  // signal before the first member that is there
+      if (!so.ref().Contains(args[i])) continue;
+      slice.Modified(ctx.db_index, args[1]);
+    }
+    removed += so.Remove(args[i]);
+  }
+  if (removed > 1) slice.AddDirty(removed - 1);
+  StoreOrDelete(slice, ctx.db_index, s, so);
   ctx.rb->Integer(removed);
 }
 
@@ -363,6 +379,7 @@ void SpopWithCount(ArgSlice args, CommandContext& ctx) {
   Entry* e = s->entry();
   SetObj so = SetObj::Of(e);
   const size_t size = so.Size();
+  ctx.slice().Modified(ctx.db_index, args[1]);
   if (count >= size) {
     ctx.rb->Set(size);
     ForEachMember(so.ref(), [&](const Member& m) {
@@ -400,6 +417,7 @@ void CmdSpop(ArgSlice args, CommandContext& ctx) {
   Slot* s = FindTypedForWrite(ctx, args[1], ObjType::kSet, &wrong);
   if (wrong) return;
   if (s == nullptr) return ctx.rb->Null();
+  ctx.slice().Modified(ctx.db_index, args[1]);
   SetObj so = SetObj::Of(s->entry());
   PopRandom(&so, ctx.rb);
   StoreOrDelete(ctx.slice(), ctx.db_index, s, so);
@@ -465,13 +483,14 @@ void SmoveReply(const SmoveState& st, ReplyBuilder* rb) {
   rb->Integer(st.has_member ? 1 : 0);
 }
 
-// Removes the member from the source (position 1) or adds it to the destination (position 2).
+// Removes the member from the source (position 1) or adds it to the destination (position 2). As
+// Redis, the destination is signalled only when the member is new there.
 void SmoveApply(DbSlice& slice, DbIndex db, ArgSlice args, uint32_t pos) {
   std::string_view member = args[3];
   Slot* s = slice.Find(db, args[pos]);
-  if (s != nullptr) slice.PreChange(db, args[pos], WatchTable::Change::kWrite);  // in-place edit
   if (pos == 1) {
     if (s == nullptr) return;  // expired since the check (time moves between hops)
+    slice.Modified(db, args[1]);
     SetObj so = SetObj::Of(s->entry());
     so.Remove(member);
     StoreOrDelete(slice, db, s, so);
@@ -484,6 +503,8 @@ void SmoveApply(DbSlice& slice, DbIndex db, ArgSlice args, uint32_t pos) {
     return;
   }
   SetObj so = SetObj::Of(s->entry());
+  if (so.ref().Contains(member)) return;
+  slice.Modified(db, args[2]);
   so.Add(member);
   StoreBack(s->entry(), so);
 }
