@@ -167,10 +167,14 @@ enum AddOut : int { kNop = 1, kAdded = 2, kUpdated = 4, kNanOut = 8 };
 
 // zsetAdd on the value in e: adds or updates member under the NX/XX/GT/LT/INCR rules, converting a
 // listpack that would outgrow its limits. Returns AddOut bits; *newscore gets the resulting score
-// when the element was added or updated.
-int ZsetAdd(Entry* e, double score, std::string_view member, int flags, double* newscore) {
+// when the element was added or updated. before_change() runs right before the value changes
+// (only when it does).
+template <typename BeforeChange>
+int ZsetAdd(Entry* e, double score, std::string_view member, int flags, double* newscore,
+            BeforeChange&& before_change) {
   const bool incr = flags & kIncr, nx = flags & kNx, xx = flags & kXx, gt = flags & kGt,
              lt = flags & kLt;
+  bool zs_new = false;  // converted just now, after before_change()
   if (e->enc() == ObjEnc::kListPack) {
     auto* lp = static_cast<uint8_t*>(e->object());
     double cur;
@@ -183,11 +187,13 @@ int ZsetAdd(Entry* e, double score, std::string_view member, int flags, double* 
       if ((lt && score >= cur) || (gt && score <= cur)) return kNop;
       *newscore = score;
       if (score == cur) return 0;
+      before_change();
       lp = zlp::Delete(lp, eptr);
       e->set_object(zlp::Insert(lp, member, score), ObjEnc::kListPack);
       return kUpdated;
     }
     if (xx) return kNop;
+    before_change();
     if (static_cast<int64_t>(zlp::Length(lp)) + 1 <= MaxListpackEntries() &&
         static_cast<int64_t>(member.size()) <= MaxListpackValue()) {
       e->set_object(zlp::Insert(lp, member, score), ObjEnc::kListPack);
@@ -196,6 +202,7 @@ int ZsetAdd(Entry* e, double score, std::string_view member, int flags, double* 
     }
     e->set_object(zlp::ToZSet(lp), ObjEnc::kSkipList);
     lp::Free(lp);
+    zs_new = true;
   }
   auto* zs = static_cast<ZSet*>(e->object());
   if (const ZSet::Node* n = zs->Find(member)) {
@@ -208,10 +215,12 @@ int ZsetAdd(Entry* e, double score, std::string_view member, int flags, double* 
     if ((lt && score >= cur) || (gt && score <= cur)) return kNop;
     *newscore = score;
     if (score == cur) return 0;
+    before_change();
     zs->UpdateScore(n, score);
     return kUpdated;
   }
   if (xx) return kNop;
+  if (!zs_new) before_change();
   zs->Insert(member, score);
   *newscore = score;
   return kAdded;
@@ -261,7 +270,15 @@ void ZaddGeneric(ArgSlice args, CommandContext& ctx, int flags) {
   if (wrong) return;
   int64_t added = 0, updated = 0, processed = 0;
   double score = 0;
-  if (slot == nullptr && !xx) {
+  DbSlice& slice = ctx.slice();
+  // Redis signals the key when an element was added or updated; a new key was signalled by Add.
+  bool signalled = slot == nullptr;
+  auto before_change = [&] {
+    if (!signalled) slice.Modified(ctx.db_index, args[1], 0);
+    signalled = true;
+  };
+  const bool created = slot == nullptr && !xx;
+  if (created) {
     // Redis 7.0 sizes a new key by its first member only; later members convert it if needed.
     std::string_view first = args[idx + 1];
     bool listpack =
@@ -273,7 +290,8 @@ void ZaddGeneric(ArgSlice args, CommandContext& ctx, int flags) {
   if (slot != nullptr) {
     for (size_t j = 0; j < elements; ++j) {
       double newscore = 0;
-      int out = ZsetAdd(slot->entry(), scores[j], args[idx + 2 * j + 1], flags, &newscore);
+      int out = ZsetAdd(slot->entry(), scores[j], args[idx + 2 * j + 1], flags, &newscore,
+                        before_change);
       if (out & kNanOut) return ctx.rb->Error(kNan);
       if (out & kAdded) ++added;
       if (out & kUpdated) ++updated;
@@ -281,6 +299,9 @@ void ZaddGeneric(ArgSlice args, CommandContext& ctx, int flags) {
       score = newscore;
     }
   }
+  // server.dirty += added + updated (Add counted one for a new key).
+  uint64_t changes = static_cast<uint64_t>(added + updated);
+  if (slot != nullptr && changes > 0) slice.AddDirty(created ? changes - 1 : changes);
   if (incr) {
     if (processed)
       ctx.rb->Double(score);
@@ -304,15 +325,22 @@ void CmdZrem(ArgSlice args, CommandContext& ctx) {
   }
   Entry* e = slot->entry();
   int64_t deleted = 0;
+  // Signals before the first member that is there goes (Redis: when any is deleted).
+  auto before_delete = [&] {
+    if (deleted == 0) ctx.slice().Modified(ctx.db_index, args[1]);
+  };
   for (size_t j = 2; j < args.size(); ++j) {
     if (e->enc() == ObjEnc::kListPack) {
       auto* lp = static_cast<uint8_t*>(e->object());
       double cur;
       if (uint8_t* eptr = zlp::Find(lp, args[j], &cur)) {
+        before_delete();
         e->set_object(zlp::Delete(lp, eptr), ObjEnc::kListPack);
         ++deleted;
       }
-    } else if (static_cast<ZSet*>(e->object())->Erase(args[j])) {
+    } else if (auto* zs = static_cast<ZSet*>(e->object()); zs->Find(args[j]) != nullptr) {
+      before_delete();
+      zs->Erase(args[j]);
       ++deleted;
     }
     if (ZView(e).size() == 0) {
@@ -320,6 +348,7 @@ void CmdZrem(ArgSlice args, CommandContext& ctx) {
       break;
     }
   }
+  if (deleted > 1) ctx.slice().AddDirty(static_cast<uint64_t>(deleted - 1));
   ctx.rb->Integer(deleted);
 }
 
@@ -611,6 +640,7 @@ void RemRangeGeneric(ArgSlice args, CommandContext& ctx, RangeReq::Type type) {
     if (!ClampRanks(static_cast<int64_t>(v.size()), r.start, r.end, &first, &count))
       return ctx.rb->Integer(0);
     deleted = static_cast<size_t>(count);
+    ctx.slice().Modified(ctx.db_index, args[1], deleted);
     if (v.listpack())
       e->set_object(zlp::DeleteRanks(v.lp(), first, deleted), ObjEnc::kListPack);
     else
@@ -621,10 +651,18 @@ void RemRangeGeneric(ArgSlice args, CommandContext& ctx, RangeReq::Type type) {
       zlp::FindRange(v.lp(), r.score, &start, &deleted);
     else
       zlp::FindRange(v.lp(), r.lex, &start, &deleted);
-    if (deleted > 0) e->set_object(zlp::DeleteRanks(v.lp(), start, deleted), ObjEnc::kListPack);
+    if (deleted > 0) {
+      ctx.slice().Modified(ctx.db_index, args[1], deleted);
+      e->set_object(zlp::DeleteRanks(v.lp(), start, deleted), ObjEnc::kListPack);
+    }
   } else {
     auto* zs = static_cast<ZSet*>(e->object());
-    deleted = type == RangeReq::kScore ? zs->EraseRange(r.score) : zs->EraseRange(r.lex);
+    bool any = (type == RangeReq::kScore ? zs->FirstIn(r.score) : zs->FirstIn(r.lex)) != nullptr;
+    if (any) {
+      ctx.slice().Modified(ctx.db_index, args[1], 0);
+      deleted = type == RangeReq::kScore ? zs->EraseRange(r.score) : zs->EraseRange(r.lex);
+      ctx.slice().AddDirty(deleted);
+    }
   }
   if (ZView(e).size() == 0) ctx.slice().Delete(ctx.db_index, slot);
   ctx.rb->Integer(static_cast<int64_t>(deleted));
@@ -642,7 +680,7 @@ void CmdZremrangebylex(ArgSlice args, CommandContext& ctx) {
 
 // ---- pops ----
 
-// Pops up to `count` elements from the lowest (or highest) end of the zset in slot, calling
+// Pops up to `count` (> 0) elements from the lowest (or highest) end of the zset in slot, calling
 // fn(member, score) on each in pop order before it is removed; deletes the key when it empties.
 template <typename Fn>
 size_t PopElements(DbSlice& slice, DbIndex db, Slot* slot, bool max, size_t count, Fn&& fn) {
@@ -650,6 +688,7 @@ size_t PopElements(DbSlice& slice, DbIndex db, Slot* slot, bool max, size_t coun
   ZView v(e);
   size_t size = v.size();
   size_t n = std::min(count, size);
+  slice.Modified(db, e->key(), n);
   ZIter it = v.AtRank(max ? size - 1 : 0);
   for (size_t i = 0; i < n; ++i) {
     fn(it.member(), it.score());
