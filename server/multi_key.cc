@@ -33,17 +33,7 @@ KeysByShard GroupKeys(ArgSlice args, const std::vector<uint32_t>& positions) {
   return g;
 }
 
-void InvokeHandler(ArgSlice args, CommandContext& ctx) {
-  if (ctx.shard != nullptr && (ctx.cid->flags & cmd_flag::kWrite) && ctx.slice().watching()) {
-    std::vector<uint32_t> keys;
-    CommandRegistry::KeyPositions(*ctx.cid, args, &keys);
-    DbSlice& slice = ctx.slice();
-    for (uint32_t p : keys)
-      if (slice.Find(ctx.db_index, args[p]) != nullptr)
-        slice.PreChange(ctx.db_index, args[p], WatchTable::Change::kWrite);
-  }
-  ctx.cid->handler(args, ctx);
-}
+void InvokeHandler(ArgSlice args, CommandContext& ctx) { ctx.cid->handler(args, ctx); }
 
 void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::string* out,
                 size_t before) {

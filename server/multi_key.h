@@ -38,9 +38,9 @@ struct Phase {
 void RunPhases(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
                std::function<void()> then);
 
-// The dispatcher's one way to run a command's handler (connections, EXEC, later scripts). On the
-// owning shard (ctx.shard), a write command first passes the write path's hook for each of its
-// keys that exists (the value may be edited in place; DbSlice::PreChange).
+// The dispatcher's one way to run a command's handler (connections, EXEC, later scripts). It adds
+// no write-path signal of its own: handlers signal exactly what they change (DbSlice::Modified
+// for in-place edits; the mutators for the rest).
 void InvokeHandler(ArgSlice args, CommandContext& ctx);
 // Counts one finished call in `thread`'s per-command stats; a reply that starts with '-' at
 // `before` in `out` is a failed call.

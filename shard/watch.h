@@ -1,8 +1,9 @@
 // WatchTable: one shard's part of WATCH (Redis multi.c): which clients watch which keys of this
 // shard's partition, and the marking of their transactions dirty when a watched key changes.
 //
-// A client's WATCH registers (db, key) -> its WatchState on the key's shard; DbSlice's pre-change
-// hook (DbSlice::PreChange / PreFlush) calls Touch / TouchDb here, which marks the states dirty.
+// A client's WATCH registers (db, key) -> its WatchState on the key's shard; DbSlice's write-path
+// signals (DbSlice::PreChange from the mutators, DbSlice::Modified from handlers editing a value
+// in place, PreFlush, PreSwap) call Touch / TouchDb / TouchSwap here, which mark the states dirty.
 // EXEC reads the flag after arming the watched keys' shards, so every change ordered before the
 // EXEC on those shards is seen, and none after it.
 //

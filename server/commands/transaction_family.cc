@@ -19,7 +19,9 @@
 //    (ctx.deny_blocking); clients blocked on keys the EXEC fills are served when each shard
 //    unparks, after the whole EXEC. Runtime errors are per command, no rollback.
 // WATCH registers the client's WatchState on each key's shard (shard/watch.h) in a sequenced read
-// hop, so every change ordered after it there marks the state dirty (DbSlice::PreChange).
+// hop, so every change ordered after it there marks the state dirty (DbSlice::PreChange for the
+// mutators, DbSlice::Modified for in-place edits: only real changes, as Redis's
+// signalModifiedKey).
 #include <algorithm>
 #include <atomic>
 #include <memory>
