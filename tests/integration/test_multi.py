@@ -269,6 +269,133 @@ def test_every_kind_of_change_aborts(x, other, change):
     assert x("EXEC") is None
 
 
+# Which writes count as changes for WATCH: exactly those where Redis 7.0 calls signalModifiedKey
+# (a write that ends up changing nothing leaves watchers alone), for every data type. The keys are
+# spread round-robin over the shards, so multi-key commands (SMOVE, LMOVE, RENAME, the STORE
+# variants...) run across shards; $n, $x and $h2 are missing.
+WRITE_KEYS = ["s", "t", "l", "h", "z", "st", "st2", "n", "x", "by"]
+WRITE_SETUP = [
+    ("SET", "$s", "10"), ("SET", "$t", "1", "EX", "100"), ("RPUSH", "$l", "a", "b", "c"),
+    ("HSET", "$h", "f", "1"), ("ZADD", "$z", "1", "a", "2", "b"), ("SADD", "$st", "a", "b"),
+    ("SADD", "$st2", "a"), ("SET", "$by", "1"),
+]
+# (command, watched key): the command changes nothing there, EXEC runs.
+NOOP_WRITES = [
+    # strings and bitmaps
+    ("SET $s v NX", "s"), ("SET $n v XX", "n"), ("SETNX $s v", "s"), ("MSETNX $n v $s v", "n"),
+    ("GETEX $s", "s"), ("GETEX $s PERSIST", "s"), ("GETDEL $n", "n"), ("SETRANGE $s 1 ''", "s"),
+    ("SETRANGE $n 1 ''", "n"), ("INCRBY $s x", "s"), ("INCR $l", "l"), ("APPEND $l x", "l"),
+    ("SETBIT $s 0 0", "s"), ("BITFIELD $s SET u8 0 49", "s"), ("BITFIELD $s GET u8 0", "s"),
+    ("BITFIELD $s OVERFLOW FAIL INCRBY u2 0 5", "s"), ("BITOP OR $n $x", "n"),
+    # keyspace
+    ("DEL $n", "n"), ("UNLINK $n", "n"), ("EXPIRE $n 100", "n"), ("EXPIRE $s 100 XX", "s"),
+    ("PEXPIRE $t 100000 NX", "t"), ("EXPIREAT $t 1 GT", "t"), ("PERSIST $s", "s"),
+    ("RENAME $s $s", "s"), ("RENAMENX $s $t", "s"), ("RENAMENX $s $t", "t"),
+    ("COPY $s $t", "t"), ("MOVE $n 1", "n"), ("FLUSHDB", "n"), ("SWAPDB 0 1", "n"),
+    # lists
+    ("LPUSHX $n x", "n"), ("RPUSHX $n x", "n"), ("LPUSH $s x", "s"), ("LPOP $n", "n"),
+    ("RPOP $l 0", "l"), ("LSET $l 10 x", "l"), ("LINSERT $l BEFORE zz x", "l"),
+    ("LREM $l 0 zz", "l"), ("LMOVE $n $l LEFT LEFT", "l"), ("LMOVE $l $h LEFT LEFT", "l"),
+    ("RPOPLPUSH $n $l", "l"), ("LMPOP 1 $n LEFT", "n"), ("BLPOP $n 0.01", "n"),
+    ("BLMOVE $n $l LEFT LEFT 0.01", "l"),
+    # hashes
+    ("HSETNX $h f 2", "h"), ("HDEL $h zz", "h"), ("HDEL $n f", "n"), ("HINCRBY $h f x", "h"),
+    ("HINCRBYFLOAT $h f x", "h"), ("HSET $s f 1", "s"),
+    # sets
+    ("SADD $st a", "st"), ("SADD $st b a b", "st"), ("SREM $st zz", "st"), ("SREM $n a", "n"),
+    ("SPOP $n", "n"), ("SPOP $st 0", "st"), ("SMOVE $st $n zz", "st"), ("SMOVE $st $n zz", "n"),
+    ("SMOVE $st $st a", "st"), ("SMOVE $st $st2 a", "st2"), ("SMOVE $st $s a", "st"),
+    ("SINTERSTORE $n $x", "n"), ("SUNIONSTORE $n $x", "n"), ("SDIFFSTORE $n $x", "n"),
+    # sorted sets
+    ("ZADD $z NX 5 a", "z"), ("ZADD $z XX 3 c", "z"), ("ZADD $z 1 a 2 b", "z"),
+    ("ZADD $z GT 0 a", "z"), ("ZADD $z LT 5 a", "z"), ("ZINCRBY $z 0 a", "z"),
+    ("ZREM $z zz", "z"), ("ZREM $n a", "n"), ("ZREMRANGEBYRANK $z 5 10", "z"),
+    ("ZREMRANGEBYSCORE $z 10 20", "z"), ("ZREMRANGEBYLEX $z [x [y", "z"), ("ZPOPMIN $n", "n"),
+    ("ZPOPMAX $z 0", "z"), ("ZMPOP 1 $n MIN", "n"), ("BZPOPMIN $n 0.01", "n"),
+    ("ZRANGESTORE $n $x 0 -1", "n"), ("ZUNIONSTORE $n 1 $x", "n"), ("SORT $x STORE $n", "n"),
+]
+# (command, watched key): the command changes the key, EXEC aborts. Several rewrite a value with
+# what it already held (Redis counts those as changes too).
+REAL_WRITES = [
+    ("SET $s 10", "s"), ("SET $n v NX", "n"), ("APPEND $s ''", "s"), ("SETRANGE $s 0 1", "s"),
+    ("SETBIT $s 0 1", "s"), ("SETBIT $s 100 0", "s"), ("BITFIELD $s SET u8 0 50", "s"),
+    ("INCRBY $s 0", "s"), ("EXPIRE $t 1000 GT", "t"), ("PERSIST $t", "t"),
+    ("RENAME $s $n", "n"), ("COPY $s $t REPLACE", "t"), ("BITOP OR $t $s", "t"),
+    ("RPUSH $l x", "l"), ("LPOP $l", "l"), ("LSET $l 0 a", "l"), ("LINSERT $l AFTER c x", "l"),
+    ("LREM $l 0 b", "l"), ("LTRIM $l 0 -1", "l"), ("LMOVE $l $l LEFT RIGHT", "l"),
+    ("LMOVE $l $n LEFT LEFT", "n"), ("BLMOVE $l $h2 LEFT LEFT 0.01", "l"),
+    ("HSET $h f 1", "h"), ("HSETNX $h g 1", "h"), ("HDEL $h zz f", "h"), ("HINCRBY $h f 0", "h"),
+    ("SADD $st a c", "st"), ("SREM $st zz a", "st"), ("SPOP $st", "st"),
+    ("SMOVE $st $st2 a", "st"), ("SMOVE $st $st2 b", "st2"), ("SINTERSTORE $st2 $st", "st2"),
+    ("ZADD $z 5 a", "z"), ("ZADD $z XX CH 5 a", "z"), ("ZINCRBY $z 1 a", "z"),
+    ("ZREM $z zz a", "z"), ("ZREMRANGEBYRANK $z 0 0", "z"), ("ZPOPMIN $z", "z"),
+    ("ZUNIONSTORE $n 1 $z", "n"), ("SORT $l ALPHA STORE $n", "n"), ("SINTERSTORE $st $x", "st"),
+]
+
+
+def _write_keys(tag):
+    return dict(zip(WRITE_KEYS + ["h2"], spread_keys("nw%s" % tag, len(WRITE_KEYS) + 1)))
+
+
+def _words(line, keys):
+    out = []
+    for w in line.split():
+        if w == "''":
+            w = ""
+        elif w.startswith("$"):
+            w = keys[w[1:]]
+        out.append(w)
+    return out
+
+
+def _watch_and_write(x, other, keys, line, watched):
+    for cmd in WRITE_SETUP:
+        assert not isinstance(x(*_words(" ".join(cmd), keys)), Err)
+    # A second watched key on another shard, left alone (but by keyspace-wide commands): the EXEC
+    # checks both shards.
+    wide = line.split()[0] in ("FLUSHDB", "SWAPDB")
+    assert x("WATCH", keys[watched], *([] if wide else [keys["by"]])) == "OK"
+    other(*_words(line, keys))  # an error reply is a no-op too
+    assert x("MULTI") == "OK"
+    assert x("PING") == "QUEUED"
+    return x("EXEC")
+
+
+@pytest.mark.parametrize("line,watched", NOOP_WRITES,
+                         ids=["%s~%s" % (c.split()[0], w) for c, w in NOOP_WRITES])
+def test_write_that_changes_nothing_does_not_abort(x, other, line, watched):
+    keys = _write_keys("a")
+    assert _watch_and_write(x, other, keys, line, watched) == ["PONG"]
+
+
+@pytest.mark.parametrize("line,watched", REAL_WRITES,
+                         ids=["%s~%s" % (c.split()[0], w) for c, w in REAL_WRITES])
+def test_write_that_changes_the_key_aborts(x, other, line, watched):
+    keys = _write_keys("b")
+    assert _watch_and_write(x, other, keys, line, watched) is None
+
+
+def test_noop_writes_inside_another_exec_do_not_abort(x, other):
+    """No-op writes on several shards, queued in another client's EXEC."""
+    keys = _write_keys("c")
+    for cmd in WRITE_SETUP:
+        x(*_words(" ".join(cmd), keys))
+    assert x("WATCH", keys["s"], keys["st"], keys["z"], keys["h"], keys["l"]) == "OK"
+    assert other("MULTI") == "OK"
+    for line in ("SET $s v NX", "SADD $st a", "ZADD $z NX 5 a", "HSETNX $h f 2",
+                 "LREM $l 0 zz", "SMOVE $st $st2 a"):
+        assert other(*_words(line, keys)) == "QUEUED"
+    assert other("EXEC") == [None, 0, 0, 0, 0, 1]
+    assert x("MULTI") == "OK"
+    assert x("PING") == "QUEUED"
+    assert x("EXEC") is None  # the SMOVE removed a from $st
+    assert x("WATCH", keys["st2"], keys["s"]) == "OK"
+    assert other("SMOVE", keys["st"], keys["st2"], "b") == 1  # $st2 gains b
+    assert x("MULTI") == "OK"
+    assert x("PING") == "QUEUED"
+    assert x("EXEC") is None
+
+
 def test_watch_missing_key_deleted_or_flushed_is_no_change(x, other):
     k, j = spread_keys("wm", 2)
     assert x("WATCH", k) == "OK"
