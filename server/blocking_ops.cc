@@ -22,7 +22,6 @@ std::atomic<int64_t> g_blocked_clients{0};
 
 namespace {
 
-
 void PostTo(uint32_t shard_id, bool deferrable, std::function<void(Shard&)> work) {
   Server().shards->shard(shard_id)->Post(deferrable, std::move(work));
 }
@@ -129,8 +128,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
             uint32_t dst_shard = Server().shards->ShardOf(self->args_[self->op_.dst]);
             self->tx_->Hop(
                 [self, dst_shard](Shard& s) {
-                  if (s.id() == dst_shard)
-                    self->op_.push(s, self->db_);
+                  if (s.id() == dst_shard) self->op_.push(s, self->db_);
                 },
                 true, [self] { self->Finish(Outcome::kPopped); });
           });

@@ -290,8 +290,8 @@ void ZaddGeneric(ArgSlice args, CommandContext& ctx, int flags) {
   if (slot != nullptr) {
     for (size_t j = 0; j < elements; ++j) {
       double newscore = 0;
-      int out = ZsetAdd(slot->entry(), scores[j], args[idx + 2 * j + 1], flags, &newscore,
-                        before_change);
+      int out =
+          ZsetAdd(slot->entry(), scores[j], args[idx + 2 * j + 1], flags, &newscore, before_change);
       if (out & kNanOut) return ctx.rb->Error(kNan);
       if (out & kAdded) ++added;
       if (out & kUpdated) ++updated;

@@ -154,11 +154,13 @@ WriteCase ParseCase(std::string line, std::string watch) {
 }
 
 // The keys every case starts from (after FLUSHALL); {w}n and {w}x are missing.
-const std::vector<std::vector<std::string>> kWriteSetup = {
-    {"SET", "{w}s", "10"},          {"SET", "{w}t", "1", "EX", "100"},
-    {"RPUSH", "{w}l", "a", "b", "c"}, {"HSET", "{w}h", "f", "1"},
-    {"ZADD", "{w}z", "1", "a", "2", "b"}, {"SADD", "{w}st", "a", "b"},
-    {"SADD", "{w}st2", "a"}};
+const std::vector<std::vector<std::string>> kWriteSetup = {{"SET", "{w}s", "10"},
+                                                           {"SET", "{w}t", "1", "EX", "100"},
+                                                           {"RPUSH", "{w}l", "a", "b", "c"},
+                                                           {"HSET", "{w}h", "f", "1"},
+                                                           {"ZADD", "{w}z", "1", "a", "2", "b"},
+                                                           {"SADD", "{w}st", "a", "b"},
+                                                           {"SADD", "{w}st2", "a"}};
 
 std::vector<WriteCase> WriteCases() {
   auto w = ParseCase;
