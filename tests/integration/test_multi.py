@@ -396,6 +396,30 @@ def test_noop_writes_inside_another_exec_do_not_abort(x, other):
     assert x("EXEC") is None
 
 
+@pytest.mark.parametrize("same_shard", [True, False], ids=["same-shard", "other-shard"])
+def test_blocked_move_served_later_touches_its_destination(srv, x, other, same_shard):
+    """A BLMOVE woken by a push elsewhere changes its destination: a watcher of it aborts."""
+    if same_shard:
+        src, dst, by = "{bm}src", "{bm}dst", "{bm}by"
+    else:
+        src, dst, by = spread_keys("bm", 3)
+    assert x("RPUSH", dst, "old") == 1
+    assert x("SET", by, "1") == "OK"
+    blocked = srv.client()
+    try:
+        blocked.send("BLMOVE", src, dst, "LEFT", "LEFT", "0")
+        wait_blocked(x, 1)
+        assert x("WATCH", dst, by) == "OK"
+        assert other("RPUSH", src, "v") == 1
+        assert blocked.read() == b"v"
+        assert x("MULTI") == "OK"
+        assert x("PING") == "QUEUED"
+        assert x("EXEC") is None
+        assert x("LRANGE", dst, "0", "-1") == [b"v", b"old"]
+    finally:
+        blocked.close()
+
+
 def test_watch_missing_key_deleted_or_flushed_is_no_change(x, other):
     k, j = spread_keys("wm", 2)
     assert x("WATCH", k) == "OK"
