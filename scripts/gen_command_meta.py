@@ -114,7 +114,9 @@ def main():
         if ks:
             body = ",\n     ".join(spec_code(s) for s in ks)
             specs_rows.append(f"    {{{lit(name)},\n     {{{body}}}}},")
-        fields = []
+        # COMMAND DOCS prints the group as Redis's commandGroupStr does ("sorted_set" -> "sorted-set").
+        fields = [f".summary = {lit(d['summary'])}", f".since = {lit(d['since'])}",
+                  f".group = {lit(d['group'].replace('_', '-'))}"]
         if d.get("complexity"):
             fields.append(f".complexity = {lit(d['complexity'])}")
         dfl = [{"DEPRECATED": "kDocDeprecated", "SYSCMD": "kDocSyscmd"}[f]
