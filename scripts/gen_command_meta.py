@@ -7,8 +7,9 @@ Reads src/commands/<name>.json at TAG (with `git show`, nothing is copied into t
 every command and subcommand Shoal registers, and prints our own C++ tables: the key specs
 (server/key_specs.cc) and the documentation that COMMAND INFO/DOCS show (server/command_docs.cc).
 The output is committed and reviewed like hand-written code; rerun this after adding commands,
-or edit the rows by hand. The command list is taken from the registration rows of
-server/commands/*.cc.
+or edit the rows by hand. The command list is taken from the registration rows
+({.name = "..."}) of server/commands/*.cc. Rows there carry only behaviour (arity, flags, mode,
+handler); summary, since and group come from here, first/last/step from the key specs.
 """
 
 import json
@@ -22,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def shoal_commands():
     names = set()
-    pat = re.compile(r'"([a-z_|-]+)",\s*-?[0-9]+,')
+    pat = re.compile(r'\.name = "([a-z_|-]+)"')
     for f in sorted(os.listdir(os.path.join(ROOT, "server/commands"))):
         if f.endswith(".cc"):
             names.update(pat.findall(open(os.path.join(ROOT, "server/commands", f)).read()))

@@ -4,10 +4,11 @@
 //   server/key_specs.cc     KeySpecTable()    one row per command that has keys
 //   server/command_docs.cc  CommandDocTable() summary, since, group, complexity, history, tips,
 //                                             argument tree
-// CommandRegistry::Add attaches both to each CommandId (key_specs, doc) once at startup, and
-// derives from the specs what COMMAND INFO prints as first/last/step and `movablekeys`, as Redis's
-// populateCommandLegacyRangeSpec does. Routing still uses the table's first/last/step/getkeys
-// (KeyPositions); tests/unit/key_specs_test.cc checks that both agree for every command.
+// CommandRegistry::Add attaches both to each CommandId (key_specs, doc, summary/since/group) once
+// at startup, and derives from the specs the legacy first/last/step and `movablekeys`, as Redis's
+// populateCommandLegacyRangeSpec does. That range is both what COMMAND INFO prints and what routing
+// uses (KeyPositions), with the command's getkeys function for keys beyond it (numkeys, SORT ...
+// STORE); tests/unit/key_specs_test.cc checks that routing names exactly the keys the specs do.
 // Everything here is immutable after startup and may be read from any thread.
 #pragma once
 
