@@ -123,10 +123,17 @@ struct CommandRow {
   std::vector<CommandRow> subcommands = {};
 };
 
-struct CommandId {
+// Cache-line aligned: the fields routing reads for every command (name to runs_in_multi) sit in
+// the entry's first two lines.
+struct alignas(64) CommandId {
   std::string name;  // lower case
   int arity = 0;     // -N: at least N
   uint32_t flags = 0;
+  // First key, last key (negative: counted from the end, -1 = last argument) and step, derived
+  // from the key specs by CommandRegistry::Add (0 0 0: none). COMMAND INFO prints them; routing
+  // (KeyPositions) reads them as plain ints on the hot path, beside arity and flags, then asks
+  // `getkeys` for the rest when the keys are movable.
+  LegacyRange legacy;
   uint64_t acl = 0;
   CmdMode mode = CmdMode::kConnection;
   CmdHandler handler = nullptr;
@@ -139,11 +146,7 @@ struct CommandId {
   // Filled by CommandRegistry::Add (also for subcommands):
   std::span<const KeySpec> key_specs;  // empty: no keys
   const CommandDoc* doc = nullptr;     // complexity, history, tips, arguments
-  // First key, last key (negative: counted from the end, -1 = last argument) and step, derived
-  // from the key specs (0 0 0: none). COMMAND INFO prints them; routing (KeyPositions) reads them
-  // as plain ints on the hot path, then asks `getkeys` for the rest when the keys are movable.
-  LegacyRange legacy;
-  const char* summary = "";  // COMMAND DOCS, from `doc`
+  const char* summary = "";            // COMMAND DOCS, from `doc`
   const char* since = "";
   const char* group = "";
 
