@@ -7,8 +7,9 @@ Reads src/commands/<name>.json at TAG (with `git show`, nothing is copied into t
 every command and subcommand Shoal registers, and prints our own C++ tables: the key specs
 (server/key_specs.cc) and the documentation that COMMAND INFO/DOCS show (server/command_docs.cc).
 The output is committed and reviewed like hand-written code; rerun this after adding commands,
-or edit the rows by hand. The command list is taken from the registration rows of
-server/commands/*.cc.
+or edit the rows by hand. The command list is taken from the registration rows
+({.name = "..."}) of server/commands/*.cc. Rows there carry only behaviour (arity, flags, mode,
+handler); summary, since and group come from here, first/last/step from the key specs.
 """
 
 import json
@@ -22,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def shoal_commands():
     names = set()
-    pat = re.compile(r'"([a-z_|-]+)",\s*-?[0-9]+,')
+    pat = re.compile(r'\.name = "([a-z_|-]+)"')
     for f in sorted(os.listdir(os.path.join(ROOT, "server/commands"))):
         if f.endswith(".cc"):
             names.update(pat.findall(open(os.path.join(ROOT, "server/commands", f)).read()))
@@ -114,7 +115,9 @@ def main():
         if ks:
             body = ",\n     ".join(spec_code(s) for s in ks)
             specs_rows.append(f"    {{{lit(name)},\n     {{{body}}}}},")
-        fields = []
+        # COMMAND DOCS prints the group as Redis's commandGroupStr does ("sorted_set" -> "sorted-set").
+        fields = [f".summary = {lit(d['summary'])}", f".since = {lit(d['since'])}",
+                  f".group = {lit(d['group'].replace('_', '-'))}"]
         if d.get("complexity"):
             fields.append(f".complexity = {lit(d['complexity'])}")
         dfl = [{"DEPRECATED": "kDocDeprecated", "SYSCMD": "kDocSyscmd"}[f]

@@ -12,10 +12,10 @@ using namespace doc_flag;
 // clang-format off
 const std::vector<CommandDocRow>& CommandDocTable() {
   static const std::vector<CommandDocRow> rows = {
-    {"append", {.complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", .args = {
+    {"append", {.summary = "Append a value to a key", .since = "2.0.0", .group = "string", .complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "value", .type = kString}}}},
-    {"bitcount", {.complexity = "O(N)", .history = {{"7.0.0", "Added the `BYTE|BIT` option."}}, .args = {
+    {"bitcount", {.summary = "Count set bits in a string", .since = "2.6.0", .group = "bitmap", .complexity = "O(N)", .history = {{"7.0.0", "Added the `BYTE|BIT` option."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "index", .type = kBlock, .flags = kOptional, .args = {
           {.name = "start", .type = kInteger},
@@ -23,7 +23,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "index_unit", .type = kOneOf, .since = "7.0.0", .flags = kOptional, .args = {
             {.name = "byte", .type = kPureToken, .token = "BYTE"},
             {.name = "bit", .type = kPureToken, .token = "BIT"}}}}}}}},
-    {"bitfield", {.complexity = "O(1) for each subcommand specified", .args = {
+    {"bitfield", {.summary = "Perform arbitrary bitfield integer operations on strings", .since = "3.2.0", .group = "bitmap", .complexity = "O(1) for each subcommand specified", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "operation", .type = kOneOf, .flags = kOptional | kMultiple, .args = {
           {.name = "encoding_offset", .type = kBlock, .token = "GET", .args = {
@@ -43,16 +43,16 @@ const std::vector<CommandDocRow>& CommandDocTable() {
                 {.name = "encoding", .type = kString},
                 {.name = "offset", .type = kInteger},
                 {.name = "increment", .type = kInteger}}}}}}}}}}}},
-    {"bitfield_ro", {.complexity = "O(1) for each subcommand specified", .args = {
+    {"bitfield_ro", {.summary = "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", .since = "6.0.0", .group = "bitmap", .complexity = "O(1) for each subcommand specified", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "encoding_offset", .type = kBlock, .token = "GET", .flags = kOptional | kMultiple | kMultipleToken, .args = {
           {.name = "encoding", .type = kString},
           {.name = "offset", .type = kInteger}}}}}},
-    {"bitop", {.complexity = "O(N)", .args = {
+    {"bitop", {.summary = "Perform bitwise operations between strings", .since = "2.6.0", .group = "bitmap", .complexity = "O(N)", .args = {
         {.name = "operation", .type = kString},
         {.name = "destkey", .type = kKey, .key_spec_index = 0},
         {.name = "key", .type = kKey, .key_spec_index = 1, .flags = kMultiple}}}},
-    {"bitpos", {.complexity = "O(N)", .history = {{"7.0.0", "Added the `BYTE|BIT` option."}}, .args = {
+    {"bitpos", {.summary = "Find first bit set or clear in a string", .since = "2.8.7", .group = "bitmap", .complexity = "O(N)", .history = {{"7.0.0", "Added the `BYTE|BIT` option."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "bit", .type = kInteger},
         {.name = "index", .type = kBlock, .flags = kOptional, .args = {
@@ -62,7 +62,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
             {.name = "index_unit", .type = kOneOf, .since = "7.0.0", .flags = kOptional, .args = {
               {.name = "byte", .type = kPureToken, .token = "BYTE"},
               {.name = "bit", .type = kPureToken, .token = "BIT"}}}}}}}}}},
-    {"blmove", {.complexity = "O(1)", .args = {
+    {"blmove", {.summary = "Pop an element from a list, push it to another list and return it; or block until one is available", .since = "6.2.0", .group = "list", .complexity = "O(1)", .args = {
         {.name = "source", .type = kKey, .key_spec_index = 0},
         {.name = "destination", .type = kKey, .key_spec_index = 1},
         {.name = "wherefrom", .type = kOneOf, .args = {
@@ -72,7 +72,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "left", .type = kPureToken, .token = "LEFT"},
           {.name = "right", .type = kPureToken, .token = "RIGHT"}}},
         {.name = "timeout", .type = kDouble}}}},
-    {"blmpop", {.complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned.", .args = {
+    {"blmpop", {.summary = "Pop elements from a list, or block until one is available", .since = "7.0.0", .group = "list", .complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned.", .args = {
         {.name = "timeout", .type = kDouble},
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
@@ -80,17 +80,17 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "left", .type = kPureToken, .token = "LEFT"},
           {.name = "right", .type = kPureToken, .token = "RIGHT"}}},
         {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}},
-    {"blpop", {.complexity = "O(N) where N is the number of provided keys.", .history = {{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}}, .args = {
+    {"blpop", {.summary = "Remove and get the first element in a list, or block until one is available", .since = "2.0.0", .group = "list", .complexity = "O(N) where N is the number of provided keys.", .history = {{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "timeout", .type = kDouble}}}},
-    {"brpop", {.complexity = "O(N) where N is the number of provided keys.", .history = {{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}}, .args = {
+    {"brpop", {.summary = "Remove and get the last element in a list, or block until one is available", .since = "2.0.0", .group = "list", .complexity = "O(N) where N is the number of provided keys.", .history = {{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "timeout", .type = kDouble}}}},
-    {"brpoplpush", {.complexity = "O(1)", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`BLMOVE` with the `RIGHT` and `LEFT` arguments", .history = {{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}}, .args = {
+    {"brpoplpush", {.summary = "Pop an element from a list, push it to another list and return it; or block until one is available", .since = "2.2.0", .group = "list", .complexity = "O(1)", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`BLMOVE` with the `RIGHT` and `LEFT` arguments", .history = {{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}}, .args = {
         {.name = "source", .type = kKey, .key_spec_index = 0},
         {.name = "destination", .type = kKey, .key_spec_index = 1},
         {.name = "timeout", .type = kDouble}}}},
-    {"bzmpop", {.complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", .args = {
+    {"bzmpop", {.summary = "Remove and return members with scores in a sorted set or block until one is available", .since = "7.0.0", .group = "sorted-set", .complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", .args = {
         {.name = "timeout", .type = kDouble},
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
@@ -98,18 +98,18 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "min", .type = kPureToken, .token = "MIN"},
           {.name = "max", .type = kPureToken, .token = "MAX"}}},
         {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}},
-    {"bzpopmax", {.complexity = "O(log(N)) with N being the number of elements in the sorted set.", .history = {{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}}, .args = {
+    {"bzpopmax", {.summary = "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", .since = "5.0.0", .group = "sorted-set", .complexity = "O(log(N)) with N being the number of elements in the sorted set.", .history = {{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "timeout", .type = kDouble}}}},
-    {"bzpopmin", {.complexity = "O(log(N)) with N being the number of elements in the sorted set.", .history = {{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}}, .args = {
+    {"bzpopmin", {.summary = "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", .since = "5.0.0", .group = "sorted-set", .complexity = "O(log(N)) with N being the number of elements in the sorted set.", .history = {{"6.0.0", "`timeout` is interpreted as a double instead of an integer."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "timeout", .type = kDouble}}}},
-    {"client", {.complexity = "Depends on subcommand."}},
-    {"client|getname", {.complexity = "O(1)"}},
-    {"client|help", {.complexity = "O(1)"}},
-    {"client|id", {.complexity = "O(1)"}},
-    {"client|info", {.complexity = "O(1)", .tips = {"nondeterministic_output"}}},
-    {"client|kill", {.complexity = "O(N) where N is the number of client connections", .history = {{"2.8.12", "Added new filter format."}, {"2.8.12", "`ID` option."}, {"3.2.0", "Added `master` type in for `TYPE` option."}, {"5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."}, {"6.2.0", "`LADDR` option."}}, .args = {
+    {"client", {.summary = "A container for client connection commands", .since = "2.4.0", .group = "connection", .complexity = "Depends on subcommand."}},
+    {"client|getname", {.summary = "Get the current connection name", .since = "2.6.9", .group = "connection", .complexity = "O(1)"}},
+    {"client|help", {.summary = "Show helpful text about the different subcommands", .since = "5.0.0", .group = "connection", .complexity = "O(1)"}},
+    {"client|id", {.summary = "Returns the client ID for the current connection", .since = "5.0.0", .group = "connection", .complexity = "O(1)"}},
+    {"client|info", {.summary = "Returns information about the current client connection.", .since = "6.2.0", .group = "connection", .complexity = "O(1)", .tips = {"nondeterministic_output"}}},
+    {"client|kill", {.summary = "Kill the connection of a client", .since = "2.4.0", .group = "connection", .complexity = "O(N) where N is the number of client connections", .history = {{"2.8.12", "Added new filter format."}, {"2.8.12", "`ID` option."}, {"3.2.0", "Added `master` type in for `TYPE` option."}, {"5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."}, {"6.2.0", "`LADDR` option."}}, .args = {
         {.name = "filter", .type = kOneOf, .args = {
           {.name = "ip:port", .type = kString, .deprecated_since = "2.8.12"},
           {.name = "new-format", .type = kOneOf, .flags = kMultiple, .args = {
@@ -124,7 +124,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
             {.name = "ip:port", .type = kString, .token = "ADDR", .flags = kOptional},
             {.name = "ip:port", .type = kString, .token = "LADDR", .since = "6.2.0", .flags = kOptional},
             {.name = "yes/no", .type = kString, .token = "SKIPME", .flags = kOptional}}}}}}}},
-    {"client|list", {.complexity = "O(N) where N is the number of client connections", .history = {{"2.8.12", "Added unique client `id` field."}, {"5.0.0", "Added optional `TYPE` filter."}, {"6.0.0", "Added `user` field."}, {"6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."}, {"7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."}, {"7.0.3", "Added `ssub` field."}}, .tips = {"nondeterministic_output"}, .args = {
+    {"client|list", {.summary = "Get the list of client connections", .since = "2.4.0", .group = "connection", .complexity = "O(N) where N is the number of client connections", .history = {{"2.8.12", "Added unique client `id` field."}, {"5.0.0", "Added optional `TYPE` filter."}, {"6.0.0", "Added `user` field."}, {"6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."}, {"7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."}, {"7.0.3", "Added `ssub` field."}}, .tips = {"nondeterministic_output"}, .args = {
         {.name = "normal_master_replica_pubsub", .type = kOneOf, .token = "TYPE", .since = "5.0.0", .flags = kOptional, .args = {
           {.name = "normal", .type = kPureToken, .token = "NORMAL"},
           {.name = "master", .type = kPureToken, .token = "MASTER"},
@@ -132,67 +132,67 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "pubsub", .type = kPureToken, .token = "PUBSUB"}}},
         {.name = "id", .type = kBlock, .token = "ID", .since = "6.2.0", .flags = kOptional, .args = {
           {.name = "client-id", .type = kInteger, .flags = kMultiple}}}}}},
-    {"client|no-evict", {.complexity = "O(1)", .args = {
+    {"client|no-evict", {.summary = "Set client eviction mode for the current connection", .since = "7.0.0", .group = "connection", .complexity = "O(1)", .args = {
         {.name = "enabled", .type = kOneOf, .args = {
           {.name = "on", .type = kPureToken, .token = "ON"},
           {.name = "off", .type = kPureToken, .token = "OFF"}}}}}},
-    {"client|reply", {.complexity = "O(1)", .args = {
+    {"client|reply", {.summary = "Instruct the server whether to reply to commands", .since = "3.2.0", .group = "connection", .complexity = "O(1)", .args = {
         {.name = "on_off_skip", .type = kOneOf, .args = {
           {.name = "on", .type = kPureToken, .token = "ON"},
           {.name = "off", .type = kPureToken, .token = "OFF"},
           {.name = "skip", .type = kPureToken, .token = "SKIP"}}}}}},
-    {"client|setname", {.complexity = "O(1)", .args = {
+    {"client|setname", {.summary = "Set the current connection name", .since = "2.6.9", .group = "connection", .complexity = "O(1)", .args = {
         {.name = "connection-name", .type = kString}}}},
-    {"client|unblock", {.complexity = "O(log N) where N is the number of client connections", .args = {
+    {"client|unblock", {.summary = "Unblock a client blocked in a blocking command from a different connection", .since = "5.0.0", .group = "connection", .complexity = "O(log N) where N is the number of client connections", .args = {
         {.name = "client-id", .type = kInteger},
         {.name = "timeout_error", .type = kOneOf, .flags = kOptional, .args = {
           {.name = "timeout", .type = kPureToken, .token = "TIMEOUT"},
           {.name = "error", .type = kPureToken, .token = "ERROR"}}}}}},
-    {"command", {.complexity = "O(N) where N is the total number of Redis commands", .tips = {"nondeterministic_output_order"}}},
-    {"command|count", {.complexity = "O(1)"}},
-    {"command|docs", {.complexity = "O(N) where N is the number of commands to look up", .tips = {"nondeterministic_output_order"}, .args = {
+    {"command", {.summary = "Get array of Redis command details", .since = "2.8.13", .group = "server", .complexity = "O(N) where N is the total number of Redis commands", .tips = {"nondeterministic_output_order"}}},
+    {"command|count", {.summary = "Get total number of Redis commands", .since = "2.8.13", .group = "server", .complexity = "O(1)"}},
+    {"command|docs", {.summary = "Get array of specific Redis command documentation", .since = "7.0.0", .group = "server", .complexity = "O(N) where N is the number of commands to look up", .tips = {"nondeterministic_output_order"}, .args = {
         {.name = "command-name", .type = kString, .flags = kOptional | kMultiple}}}},
-    {"command|getkeys", {.complexity = "O(N) where N is the number of arguments to the command"}},
-    {"command|getkeysandflags", {.complexity = "O(N) where N is the number of arguments to the command"}},
-    {"command|help", {.complexity = "O(1)"}},
-    {"command|info", {.complexity = "O(N) where N is the number of commands to look up", .history = {{"7.0.0", "Allowed to be called with no argument to get info on all commands."}}, .tips = {"nondeterministic_output_order"}, .args = {
+    {"command|getkeys", {.summary = "Extract keys given a full Redis command", .since = "2.8.13", .group = "server", .complexity = "O(N) where N is the number of arguments to the command"}},
+    {"command|getkeysandflags", {.summary = "Extract keys and access flags given a full Redis command", .since = "7.0.0", .group = "server", .complexity = "O(N) where N is the number of arguments to the command"}},
+    {"command|help", {.summary = "Show helpful text about the different subcommands", .since = "5.0.0", .group = "server", .complexity = "O(1)"}},
+    {"command|info", {.summary = "Get array of specific Redis command details, or all when no argument is given.", .since = "2.8.13", .group = "server", .complexity = "O(N) where N is the number of commands to look up", .history = {{"7.0.0", "Allowed to be called with no argument to get info on all commands."}}, .tips = {"nondeterministic_output_order"}, .args = {
         {.name = "command-name", .type = kString, .flags = kOptional | kMultiple}}}},
-    {"command|list", {.complexity = "O(N) where N is the total number of Redis commands", .tips = {"nondeterministic_output_order"}, .args = {
+    {"command|list", {.summary = "Get an array of Redis command names", .since = "7.0.0", .group = "server", .complexity = "O(N) where N is the total number of Redis commands", .tips = {"nondeterministic_output_order"}, .args = {
         {.name = "filterby", .type = kOneOf, .token = "FILTERBY", .flags = kOptional, .args = {
           {.name = "module-name", .type = kString, .token = "MODULE"},
           {.name = "category", .type = kString, .token = "ACLCAT"},
           {.name = "pattern", .type = kPattern, .token = "PATTERN"}}}}}},
-    {"config", {.complexity = "Depends on subcommand."}},
-    {"config|get", {.complexity = "O(N) when N is the number of configuration parameters provided", .history = {{"7.0.0", "Added the ability to pass multiple pattern parameters in one call"}}, .args = {
+    {"config", {.summary = "A container for server configuration commands", .since = "2.0.0", .group = "server", .complexity = "Depends on subcommand."}},
+    {"config|get", {.summary = "Get the values of configuration parameters", .since = "2.0.0", .group = "server", .complexity = "O(N) when N is the number of configuration parameters provided", .history = {{"7.0.0", "Added the ability to pass multiple pattern parameters in one call"}}, .args = {
         {.name = "parameter", .type = kBlock, .flags = kMultiple, .args = {
           {.name = "parameter", .type = kString}}}}}},
-    {"config|help", {.complexity = "O(1)"}},
-    {"config|resetstat", {.complexity = "O(1)"}},
-    {"config|set", {.complexity = "O(N) when N is the number of configuration parameters provided", .history = {{"7.0.0", "Added the ability to set multiple parameters in one call."}}, .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"}, .args = {
+    {"config|help", {.summary = "Show helpful text about the different subcommands", .since = "5.0.0", .group = "server", .complexity = "O(1)"}},
+    {"config|resetstat", {.summary = "Reset the stats returned by INFO", .since = "2.0.0", .group = "server", .complexity = "O(1)"}},
+    {"config|set", {.summary = "Set configuration parameters to the given values", .since = "2.0.0", .group = "server", .complexity = "O(N) when N is the number of configuration parameters provided", .history = {{"7.0.0", "Added the ability to set multiple parameters in one call."}}, .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"}, .args = {
         {.name = "parameter_value", .type = kBlock, .flags = kMultiple, .args = {
           {.name = "parameter", .type = kString},
           {.name = "value", .type = kString}}}}}},
-    {"copy", {.complexity = "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", .args = {
+    {"copy", {.summary = "Copy a key", .since = "6.2.0", .group = "generic", .complexity = "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", .args = {
         {.name = "source", .type = kKey, .key_spec_index = 0},
         {.name = "destination", .type = kKey, .key_spec_index = 1},
         {.name = "destination-db", .type = kInteger, .token = "DB", .flags = kOptional},
         {.name = "replace", .type = kPureToken, .token = "REPLACE", .flags = kOptional}}}},
-    {"dbsize", {.complexity = "O(1)", .tips = {"request_policy:all_shards", "response_policy:agg_sum"}}},
-    {"debug", {.complexity = "Depends on subcommand.", .doc_flags = kDocSyscmd}},
-    {"decr", {.complexity = "O(1)", .args = {
+    {"dbsize", {.summary = "Return the number of keys in the selected database", .since = "1.0.0", .group = "server", .complexity = "O(1)", .tips = {"request_policy:all_shards", "response_policy:agg_sum"}}},
+    {"debug", {.summary = "A container for debugging commands", .since = "1.0.0", .group = "server", .complexity = "Depends on subcommand.", .doc_flags = kDocSyscmd}},
+    {"decr", {.summary = "Decrement the integer value of a key by one", .since = "1.0.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"decrby", {.complexity = "O(1)", .args = {
+    {"decrby", {.summary = "Decrement the integer value of a key by the given number", .since = "1.0.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "decrement", .type = kInteger}}}},
-    {"del", {.complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
+    {"del", {.summary = "Delete a key", .since = "1.0.0", .group = "generic", .complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
-    {"discard", {.complexity = "O(N), when N is the number of queued commands"}},
-    {"echo", {.complexity = "O(1)", .args = {
+    {"discard", {.summary = "Discard all commands issued after MULTI", .since = "2.0.0", .group = "transactions", .complexity = "O(N), when N is the number of queued commands"}},
+    {"echo", {.summary = "Echo the given string", .since = "1.0.0", .group = "connection", .complexity = "O(1)", .args = {
         {.name = "message", .type = kString}}}},
-    {"exec", {.complexity = "Depends on commands in the transaction"}},
-    {"exists", {.complexity = "O(N) where N is the number of keys to check.", .history = {{"3.0.3", "Accepts multiple `key` arguments."}}, .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
+    {"exec", {.summary = "Execute all commands issued after MULTI", .since = "1.2.0", .group = "transactions", .complexity = "Depends on commands in the transaction"}},
+    {"exists", {.summary = "Determine if a key exists", .since = "1.0.0", .group = "generic", .complexity = "O(N) where N is the number of keys to check.", .history = {{"3.0.3", "Accepts multiple `key` arguments."}}, .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
-    {"expire", {.complexity = "O(1)", .history = {{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}, .args = {
+    {"expire", {.summary = "Set a key's time to live in seconds", .since = "1.0.0", .group = "generic", .complexity = "O(1)", .history = {{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "seconds", .type = kInteger},
         {.name = "condition", .type = kOneOf, .since = "7.0.0", .flags = kOptional, .args = {
@@ -200,7 +200,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "xx", .type = kPureToken, .token = "XX"},
           {.name = "gt", .type = kPureToken, .token = "GT"},
           {.name = "lt", .type = kPureToken, .token = "LT"}}}}}},
-    {"expireat", {.complexity = "O(1)", .history = {{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}, .args = {
+    {"expireat", {.summary = "Set the expiration for a key as a UNIX timestamp", .since = "1.2.0", .group = "generic", .complexity = "O(1)", .history = {{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "unix-time-seconds", .type = kUnixTime},
         {.name = "condition", .type = kOneOf, .since = "7.0.0", .flags = kOptional, .args = {
@@ -208,24 +208,24 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "xx", .type = kPureToken, .token = "XX"},
           {.name = "gt", .type = kPureToken, .token = "GT"},
           {.name = "lt", .type = kPureToken, .token = "LT"}}}}}},
-    {"expiretime", {.complexity = "O(1)", .args = {
+    {"expiretime", {.summary = "Get the expiration Unix timestamp for a key", .since = "7.0.0", .group = "generic", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"flushall", {.complexity = "O(N) where N is the total number of keys in all databases", .history = {{"4.0.0", "Added the `ASYNC` flushing mode modifier."}, {"6.2.0", "Added the `SYNC` flushing mode modifier."}}, .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
+    {"flushall", {.summary = "Remove all keys from all databases", .since = "1.0.0", .group = "server", .complexity = "O(N) where N is the total number of keys in all databases", .history = {{"4.0.0", "Added the `ASYNC` flushing mode modifier."}, {"6.2.0", "Added the `SYNC` flushing mode modifier."}}, .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
         {.name = "async", .type = kOneOf, .flags = kOptional, .args = {
           {.name = "async", .type = kPureToken, .token = "ASYNC", .since = "4.0.0"},
           {.name = "sync", .type = kPureToken, .token = "SYNC", .since = "6.2.0"}}}}}},
-    {"flushdb", {.complexity = "O(N) where N is the number of keys in the selected database", .history = {{"4.0.0", "Added the `ASYNC` flushing mode modifier."}, {"6.2.0", "Added the `SYNC` flushing mode modifier."}}, .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
+    {"flushdb", {.summary = "Remove all keys from the current database", .since = "1.0.0", .group = "server", .complexity = "O(N) where N is the number of keys in the selected database", .history = {{"4.0.0", "Added the `ASYNC` flushing mode modifier."}, {"6.2.0", "Added the `SYNC` flushing mode modifier."}}, .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
         {.name = "async", .type = kOneOf, .flags = kOptional, .args = {
           {.name = "async", .type = kPureToken, .token = "ASYNC", .since = "4.0.0"},
           {.name = "sync", .type = kPureToken, .token = "SYNC", .since = "6.2.0"}}}}}},
-    {"get", {.complexity = "O(1)", .args = {
+    {"get", {.summary = "Get the value of a key", .since = "1.0.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"getbit", {.complexity = "O(1)", .args = {
+    {"getbit", {.summary = "Returns the bit value at offset in the string value stored at key", .since = "2.2.0", .group = "bitmap", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "offset", .type = kInteger}}}},
-    {"getdel", {.complexity = "O(1)", .args = {
+    {"getdel", {.summary = "Get the value of a key and delete the key", .since = "6.2.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"getex", {.complexity = "O(1)", .args = {
+    {"getex", {.summary = "Get the value of a key and optionally set its expiration", .since = "6.2.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "expiration", .type = kOneOf, .flags = kOptional, .args = {
           {.name = "seconds", .type = kInteger, .token = "EX"},
@@ -233,107 +233,107 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "unix-time-seconds", .type = kUnixTime, .token = "EXAT"},
           {.name = "unix-time-milliseconds", .type = kUnixTime, .token = "PXAT"},
           {.name = "persist", .type = kPureToken, .token = "PERSIST"}}}}}},
-    {"getrange", {.complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", .args = {
+    {"getrange", {.summary = "Get a substring of the string stored at a key", .since = "2.4.0", .group = "string", .complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "start", .type = kInteger},
         {.name = "end", .type = kInteger}}}},
-    {"getset", {.complexity = "O(1)", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`SET` with the `!GET` argument", .args = {
+    {"getset", {.summary = "Set the string value of a key and return its old value", .since = "1.0.0", .group = "string", .complexity = "O(1)", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`SET` with the `!GET` argument", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "value", .type = kString}}}},
-    {"hdel", {.complexity = "O(N) where N is the number of fields to be removed.", .history = {{"2.4.0", "Accepts multiple `field` arguments."}}, .args = {
+    {"hdel", {.summary = "Delete one or more hash fields", .since = "2.0.0", .group = "hash", .complexity = "O(N) where N is the number of fields to be removed.", .history = {{"2.4.0", "Accepts multiple `field` arguments."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "field", .type = kString, .flags = kMultiple}}}},
-    {"hello", {.complexity = "O(1)", .history = {{"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."}}, .args = {
+    {"hello", {.summary = "Handshake with Redis", .since = "6.0.0", .group = "connection", .complexity = "O(1)", .history = {{"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."}}, .args = {
         {.name = "arguments", .type = kBlock, .flags = kOptional, .args = {
           {.name = "protover", .type = kInteger},
           {.name = "username_password", .type = kBlock, .token = "AUTH", .flags = kOptional, .args = {
             {.name = "username", .type = kString},
             {.name = "password", .type = kString}}},
           {.name = "clientname", .type = kString, .token = "SETNAME", .flags = kOptional}}}}}},
-    {"hexists", {.complexity = "O(1)", .args = {
+    {"hexists", {.summary = "Determine if a hash field exists", .since = "2.0.0", .group = "hash", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "field", .type = kString}}}},
-    {"hget", {.complexity = "O(1)", .args = {
+    {"hget", {.summary = "Get the value of a hash field", .since = "2.0.0", .group = "hash", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "field", .type = kString}}}},
-    {"hgetall", {.complexity = "O(N) where N is the size of the hash.", .tips = {"nondeterministic_output_order"}, .args = {
+    {"hgetall", {.summary = "Get all the fields and values in a hash", .since = "2.0.0", .group = "hash", .complexity = "O(N) where N is the size of the hash.", .tips = {"nondeterministic_output_order"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"hincrby", {.complexity = "O(1)", .args = {
+    {"hincrby", {.summary = "Increment the integer value of a hash field by the given number", .since = "2.0.0", .group = "hash", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "field", .type = kString},
         {.name = "increment", .type = kInteger}}}},
-    {"hincrbyfloat", {.complexity = "O(1)", .args = {
+    {"hincrbyfloat", {.summary = "Increment the float value of a hash field by the given amount", .since = "2.6.0", .group = "hash", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "field", .type = kString},
         {.name = "increment", .type = kDouble}}}},
-    {"hkeys", {.complexity = "O(N) where N is the size of the hash.", .tips = {"nondeterministic_output_order"}, .args = {
+    {"hkeys", {.summary = "Get all the fields in a hash", .since = "2.0.0", .group = "hash", .complexity = "O(N) where N is the size of the hash.", .tips = {"nondeterministic_output_order"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"hlen", {.complexity = "O(1)", .args = {
+    {"hlen", {.summary = "Get the number of fields in a hash", .since = "2.0.0", .group = "hash", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"hmget", {.complexity = "O(N) where N is the number of fields being requested.", .args = {
+    {"hmget", {.summary = "Get the values of all the given hash fields", .since = "2.0.0", .group = "hash", .complexity = "O(N) where N is the number of fields being requested.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "field", .type = kString, .flags = kMultiple}}}},
-    {"hmset", {.complexity = "O(N) where N is the number of fields being set.", .doc_flags = kDocDeprecated, .deprecated_since = "4.0.0", .replaced_by = "`HSET` with multiple field-value pairs", .args = {
+    {"hmset", {.summary = "Set multiple hash fields to multiple values", .since = "2.0.0", .group = "hash", .complexity = "O(N) where N is the number of fields being set.", .doc_flags = kDocDeprecated, .deprecated_since = "4.0.0", .replaced_by = "`HSET` with multiple field-value pairs", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "field_value", .type = kBlock, .flags = kMultiple, .args = {
           {.name = "field", .type = kString},
           {.name = "value", .type = kString}}}}}},
-    {"hrandfield", {.complexity = "O(N) where N is the number of fields returned", .tips = {"nondeterministic_output"}, .args = {
+    {"hrandfield", {.summary = "Get one or multiple random fields from a hash", .since = "6.2.0", .group = "hash", .complexity = "O(N) where N is the number of fields returned", .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "options", .type = kBlock, .flags = kOptional, .args = {
           {.name = "count", .type = kInteger},
           {.name = "withvalues", .type = kPureToken, .token = "WITHVALUES", .flags = kOptional}}}}}},
-    {"hscan", {.complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", .tips = {"nondeterministic_output"}, .args = {
+    {"hscan", {.summary = "Incrementally iterate hash fields and associated values", .since = "2.8.0", .group = "hash", .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "cursor", .type = kInteger},
         {.name = "pattern", .type = kPattern, .token = "MATCH", .flags = kOptional},
         {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}},
-    {"hset", {.complexity = "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", .history = {{"4.0.0", "Accepts multiple `field` and `value` arguments."}}, .args = {
+    {"hset", {.summary = "Set the string value of a hash field", .since = "2.0.0", .group = "hash", .complexity = "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", .history = {{"4.0.0", "Accepts multiple `field` and `value` arguments."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "field_value", .type = kBlock, .flags = kMultiple, .args = {
           {.name = "field", .type = kString},
           {.name = "value", .type = kString}}}}}},
-    {"hsetnx", {.complexity = "O(1)", .args = {
+    {"hsetnx", {.summary = "Set the value of a hash field, only if the field does not exist", .since = "2.0.0", .group = "hash", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "field", .type = kString},
         {.name = "value", .type = kString}}}},
-    {"hstrlen", {.complexity = "O(1)", .args = {
+    {"hstrlen", {.summary = "Get the length of the value of a hash field", .since = "3.2.0", .group = "hash", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "field", .type = kString}}}},
-    {"hvals", {.complexity = "O(N) where N is the size of the hash.", .tips = {"nondeterministic_output_order"}, .args = {
+    {"hvals", {.summary = "Get all the values in a hash", .since = "2.0.0", .group = "hash", .complexity = "O(N) where N is the size of the hash.", .tips = {"nondeterministic_output_order"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"incr", {.complexity = "O(1)", .args = {
+    {"incr", {.summary = "Increment the integer value of a key by one", .since = "1.0.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"incrby", {.complexity = "O(1)", .args = {
+    {"incrby", {.summary = "Increment the integer value of a key by the given amount", .since = "1.0.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "increment", .type = kInteger}}}},
-    {"incrbyfloat", {.complexity = "O(1)", .args = {
+    {"incrbyfloat", {.summary = "Increment the float value of a key by the given amount", .since = "2.6.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "increment", .type = kDouble}}}},
-    {"info", {.complexity = "O(1)", .history = {{"7.0.0", "Added support for taking multiple section arguments."}}, .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}, .args = {
+    {"info", {.summary = "Get information and statistics about the server", .since = "1.0.0", .group = "server", .complexity = "O(1)", .history = {{"7.0.0", "Added support for taking multiple section arguments."}}, .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}, .args = {
         {.name = "section", .type = kString, .flags = kOptional | kMultiple}}}},
-    {"keys", {.complexity = "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", .tips = {"request_policy:all_shards", "nondeterministic_output_order"}, .args = {
+    {"keys", {.summary = "Find all keys matching the given pattern", .since = "1.0.0", .group = "generic", .complexity = "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", .tips = {"request_policy:all_shards", "nondeterministic_output_order"}, .args = {
         {.name = "pattern", .type = kPattern}}}},
-    {"lcs", {.complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively", .args = {
+    {"lcs", {.summary = "Find longest common substring", .since = "7.0.0", .group = "string", .complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively", .args = {
         {.name = "key1", .type = kKey, .key_spec_index = 0},
         {.name = "key2", .type = kKey, .key_spec_index = 0},
         {.name = "len", .type = kPureToken, .token = "LEN", .flags = kOptional},
         {.name = "idx", .type = kPureToken, .token = "IDX", .flags = kOptional},
         {.name = "len", .type = kInteger, .token = "MINMATCHLEN", .flags = kOptional},
         {.name = "withmatchlen", .type = kPureToken, .token = "WITHMATCHLEN", .flags = kOptional}}}},
-    {"lindex", {.complexity = "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", .args = {
+    {"lindex", {.summary = "Get an element from a list by its index", .since = "1.0.0", .group = "list", .complexity = "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "index", .type = kInteger}}}},
-    {"linsert", {.complexity = "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", .args = {
+    {"linsert", {.summary = "Insert an element before or after another element in a list", .since = "2.2.0", .group = "list", .complexity = "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "where", .type = kOneOf, .args = {
           {.name = "before", .type = kPureToken, .token = "BEFORE"},
           {.name = "after", .type = kPureToken, .token = "AFTER"}}},
         {.name = "pivot", .type = kString},
         {.name = "element", .type = kString}}}},
-    {"llen", {.complexity = "O(1)", .args = {
+    {"llen", {.summary = "Get the length of a list", .since = "1.0.0", .group = "list", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"lmove", {.complexity = "O(1)", .args = {
+    {"lmove", {.summary = "Pop an element from a list, push it to another list and return it", .since = "6.2.0", .group = "list", .complexity = "O(1)", .args = {
         {.name = "source", .type = kKey, .key_spec_index = 0},
         {.name = "destination", .type = kKey, .key_spec_index = 1},
         {.name = "wherefrom", .type = kOneOf, .args = {
@@ -342,80 +342,80 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "whereto", .type = kOneOf, .args = {
           {.name = "left", .type = kPureToken, .token = "LEFT"},
           {.name = "right", .type = kPureToken, .token = "RIGHT"}}}}}},
-    {"lmpop", {.complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned.", .args = {
+    {"lmpop", {.summary = "Pop elements from a list", .since = "7.0.0", .group = "list", .complexity = "O(N+M) where N is the number of provided keys and M is the number of elements returned.", .args = {
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "where", .type = kOneOf, .args = {
           {.name = "left", .type = kPureToken, .token = "LEFT"},
           {.name = "right", .type = kPureToken, .token = "RIGHT"}}},
         {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}},
-    {"lpop", {.complexity = "O(N) where N is the number of elements returned", .history = {{"6.2.0", "Added the `count` argument."}}, .args = {
+    {"lpop", {.summary = "Remove and get the first elements in a list", .since = "1.0.0", .group = "list", .complexity = "O(N) where N is the number of elements returned", .history = {{"6.2.0", "Added the `count` argument."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "count", .type = kInteger, .since = "6.2.0", .flags = kOptional}}}},
-    {"lpos", {.complexity = "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", .args = {
+    {"lpos", {.summary = "Return the index of matching elements on a list", .since = "6.0.6", .group = "list", .complexity = "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "element", .type = kString},
         {.name = "rank", .type = kInteger, .token = "RANK", .flags = kOptional},
         {.name = "num-matches", .type = kInteger, .token = "COUNT", .flags = kOptional},
         {.name = "len", .type = kInteger, .token = "MAXLEN", .flags = kOptional}}}},
-    {"lpush", {.complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", .history = {{"2.4.0", "Accepts multiple `element` arguments."}}, .args = {
+    {"lpush", {.summary = "Prepend one or multiple elements to a list", .since = "1.0.0", .group = "list", .complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", .history = {{"2.4.0", "Accepts multiple `element` arguments."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "element", .type = kString, .flags = kMultiple}}}},
-    {"lpushx", {.complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", .history = {{"4.0.0", "Accepts multiple `element` arguments."}}, .args = {
+    {"lpushx", {.summary = "Prepend an element to a list, only if the list exists", .since = "2.2.0", .group = "list", .complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", .history = {{"4.0.0", "Accepts multiple `element` arguments."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "element", .type = kString, .flags = kMultiple}}}},
-    {"lrange", {.complexity = "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", .args = {
+    {"lrange", {.summary = "Get a range of elements from a list", .since = "1.0.0", .group = "list", .complexity = "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "start", .type = kInteger},
         {.name = "stop", .type = kInteger}}}},
-    {"lrem", {.complexity = "O(N+M) where N is the length of the list and M is the number of elements removed.", .args = {
+    {"lrem", {.summary = "Remove elements from a list", .since = "1.0.0", .group = "list", .complexity = "O(N+M) where N is the length of the list and M is the number of elements removed.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "count", .type = kInteger},
         {.name = "element", .type = kString}}}},
-    {"lset", {.complexity = "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", .args = {
+    {"lset", {.summary = "Set the value of an element in a list by its index", .since = "1.0.0", .group = "list", .complexity = "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "index", .type = kInteger},
         {.name = "element", .type = kString}}}},
-    {"ltrim", {.complexity = "O(N) where N is the number of elements to be removed by the operation.", .args = {
+    {"ltrim", {.summary = "Trim a list to the specified range", .since = "1.0.0", .group = "list", .complexity = "O(N) where N is the number of elements to be removed by the operation.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "start", .type = kInteger},
         {.name = "stop", .type = kInteger}}}},
-    {"memory", {.complexity = "Depends on subcommand."}},
-    {"memory|doctor", {.complexity = "O(1)", .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}}},
-    {"memory|help", {.complexity = "O(1)"}},
-    {"memory|malloc-stats", {.complexity = "Depends on how much memory is allocated, could be slow", .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}}},
-    {"memory|purge", {.complexity = "Depends on how much memory is allocated, could be slow", .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}}},
-    {"memory|stats", {.complexity = "O(1)", .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}}},
-    {"memory|usage", {.complexity = "O(N) where N is the number of samples.", .args = {
+    {"memory", {.summary = "A container for memory diagnostics commands", .since = "4.0.0", .group = "server", .complexity = "Depends on subcommand."}},
+    {"memory|doctor", {.summary = "Outputs memory problems report", .since = "4.0.0", .group = "server", .complexity = "O(1)", .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}}},
+    {"memory|help", {.summary = "Show helpful text about the different subcommands", .since = "4.0.0", .group = "server", .complexity = "O(1)"}},
+    {"memory|malloc-stats", {.summary = "Show allocator internal stats", .since = "4.0.0", .group = "server", .complexity = "Depends on how much memory is allocated, could be slow", .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}}},
+    {"memory|purge", {.summary = "Ask the allocator to release memory", .since = "4.0.0", .group = "server", .complexity = "Depends on how much memory is allocated, could be slow", .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}}},
+    {"memory|stats", {.summary = "Show memory usage details", .since = "4.0.0", .group = "server", .complexity = "O(1)", .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}}},
+    {"memory|usage", {.summary = "Estimate the memory usage of a key", .since = "4.0.0", .group = "server", .complexity = "O(N) where N is the number of samples.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "count", .type = kInteger, .token = "SAMPLES", .flags = kOptional}}}},
-    {"mget", {.complexity = "O(N) where N is the number of keys to retrieve.", .tips = {"request_policy:multi_shard"}, .args = {
+    {"mget", {.summary = "Get the values of all the given keys", .since = "1.0.0", .group = "string", .complexity = "O(N) where N is the number of keys to retrieve.", .tips = {"request_policy:multi_shard"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
-    {"move", {.complexity = "O(1)", .args = {
+    {"move", {.summary = "Move a key to another database", .since = "1.0.0", .group = "generic", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "db", .type = kInteger}}}},
-    {"mset", {.complexity = "O(N) where N is the number of keys to set.", .tips = {"request_policy:multi_shard", "response_policy:all_succeeded"}, .args = {
+    {"mset", {.summary = "Set multiple keys to multiple values", .since = "1.0.1", .group = "string", .complexity = "O(N) where N is the number of keys to set.", .tips = {"request_policy:multi_shard", "response_policy:all_succeeded"}, .args = {
         {.name = "key_value", .type = kBlock, .flags = kMultiple, .args = {
           {.name = "key", .type = kKey, .key_spec_index = 0},
           {.name = "value", .type = kString}}}}}},
-    {"msetnx", {.complexity = "O(N) where N is the number of keys to set.", .tips = {"request_policy:multi_shard", "response_policy:agg_min"}, .args = {
+    {"msetnx", {.summary = "Set multiple keys to multiple values, only if none of the keys exist", .since = "1.0.1", .group = "string", .complexity = "O(N) where N is the number of keys to set.", .tips = {"request_policy:multi_shard", "response_policy:agg_min"}, .args = {
         {.name = "key_value", .type = kBlock, .flags = kMultiple, .args = {
           {.name = "key", .type = kKey, .key_spec_index = 0},
           {.name = "value", .type = kString}}}}}},
-    {"multi", {.complexity = "O(1)"}},
-    {"object", {.complexity = "Depends on subcommand."}},
-    {"object|encoding", {.complexity = "O(1)", .tips = {"nondeterministic_output"}, .args = {
+    {"multi", {.summary = "Mark the start of a transaction block", .since = "1.2.0", .group = "transactions", .complexity = "O(1)"}},
+    {"object", {.summary = "A container for object introspection commands", .since = "2.2.3", .group = "generic", .complexity = "Depends on subcommand."}},
+    {"object|encoding", {.summary = "Inspect the internal encoding of a Redis object", .since = "2.2.3", .group = "generic", .complexity = "O(1)", .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"object|freq", {.complexity = "O(1)", .tips = {"nondeterministic_output"}, .args = {
+    {"object|freq", {.summary = "Get the logarithmic access frequency counter of a Redis object", .since = "4.0.0", .group = "generic", .complexity = "O(1)", .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"object|help", {.complexity = "O(1)"}},
-    {"object|idletime", {.complexity = "O(1)", .tips = {"nondeterministic_output"}, .args = {
+    {"object|help", {.summary = "Show helpful text about the different subcommands", .since = "6.2.0", .group = "generic", .complexity = "O(1)"}},
+    {"object|idletime", {.summary = "Get the time since a Redis object was last accessed", .since = "2.2.3", .group = "generic", .complexity = "O(1)", .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"object|refcount", {.complexity = "O(1)", .tips = {"nondeterministic_output"}, .args = {
+    {"object|refcount", {.summary = "Get the number of references to the value of the key", .since = "2.2.3", .group = "generic", .complexity = "O(1)", .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"persist", {.complexity = "O(1)", .args = {
+    {"persist", {.summary = "Remove the expiration from a key", .since = "2.2.0", .group = "generic", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"pexpire", {.complexity = "O(1)", .history = {{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}, .args = {
+    {"pexpire", {.summary = "Set a key's time to live in milliseconds", .since = "2.6.0", .group = "generic", .complexity = "O(1)", .history = {{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "milliseconds", .type = kInteger},
         {.name = "condition", .type = kOneOf, .since = "7.0.0", .flags = kOptional, .args = {
@@ -423,7 +423,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "xx", .type = kPureToken, .token = "XX"},
           {.name = "gt", .type = kPureToken, .token = "GT"},
           {.name = "lt", .type = kPureToken, .token = "LT"}}}}}},
-    {"pexpireat", {.complexity = "O(1)", .history = {{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}, .args = {
+    {"pexpireat", {.summary = "Set the expiration for a key as a UNIX timestamp specified in milliseconds", .since = "2.6.0", .group = "generic", .complexity = "O(1)", .history = {{"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "unix-time-milliseconds", .type = kUnixTime},
         {.name = "condition", .type = kOneOf, .since = "7.0.0", .flags = kOptional, .args = {
@@ -431,55 +431,55 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "xx", .type = kPureToken, .token = "XX"},
           {.name = "gt", .type = kPureToken, .token = "GT"},
           {.name = "lt", .type = kPureToken, .token = "LT"}}}}}},
-    {"pexpiretime", {.complexity = "O(1)", .args = {
+    {"pexpiretime", {.summary = "Get the expiration Unix timestamp for a key in milliseconds", .since = "7.0.0", .group = "generic", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"ping", {.complexity = "O(1)", .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
+    {"ping", {.summary = "Ping the server", .since = "1.0.0", .group = "connection", .complexity = "O(1)", .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
         {.name = "message", .type = kString, .flags = kOptional}}}},
-    {"psetex", {.complexity = "O(1)", .args = {
+    {"psetex", {.summary = "Set the value and expiration in milliseconds of a key", .since = "2.6.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "milliseconds", .type = kInteger},
         {.name = "value", .type = kString}}}},
-    {"pttl", {.complexity = "O(1)", .history = {{"2.8.0", "Added the -2 reply."}}, .tips = {"nondeterministic_output"}, .args = {
+    {"pttl", {.summary = "Get the time to live for a key in milliseconds", .since = "2.6.0", .group = "generic", .complexity = "O(1)", .history = {{"2.8.0", "Added the -2 reply."}}, .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"quit", {.complexity = "O(1)"}},
-    {"randomkey", {.complexity = "O(1)", .tips = {"request_policy:all_shards", "nondeterministic_output"}}},
-    {"rename", {.complexity = "O(1)", .args = {
+    {"quit", {.summary = "Close the connection", .since = "1.0.0", .group = "connection", .complexity = "O(1)"}},
+    {"randomkey", {.summary = "Return a random key from the keyspace", .since = "1.0.0", .group = "generic", .complexity = "O(1)", .tips = {"request_policy:all_shards", "nondeterministic_output"}}},
+    {"rename", {.summary = "Rename a key", .since = "1.0.0", .group = "generic", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "newkey", .type = kKey, .key_spec_index = 1}}}},
-    {"renamenx", {.complexity = "O(1)", .history = {{"3.2.0", "The command no longer returns an error when source and destination names are the same."}}, .args = {
+    {"renamenx", {.summary = "Rename a key, only if the new key does not exist", .since = "1.0.0", .group = "generic", .complexity = "O(1)", .history = {{"3.2.0", "The command no longer returns an error when source and destination names are the same."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "newkey", .type = kKey, .key_spec_index = 1}}}},
-    {"reset", {.complexity = "O(1)"}},
-    {"rpop", {.complexity = "O(N) where N is the number of elements returned", .history = {{"6.2.0", "Added the `count` argument."}}, .args = {
+    {"reset", {.summary = "Reset the connection", .since = "6.2.0", .group = "connection", .complexity = "O(1)"}},
+    {"rpop", {.summary = "Remove and get the last elements in a list", .since = "1.0.0", .group = "list", .complexity = "O(N) where N is the number of elements returned", .history = {{"6.2.0", "Added the `count` argument."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "count", .type = kInteger, .since = "6.2.0", .flags = kOptional}}}},
-    {"rpoplpush", {.complexity = "O(1)", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`LMOVE` with the `RIGHT` and `LEFT` arguments", .args = {
+    {"rpoplpush", {.summary = "Remove the last element in a list, prepend it to another list and return it", .since = "1.2.0", .group = "list", .complexity = "O(1)", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`LMOVE` with the `RIGHT` and `LEFT` arguments", .args = {
         {.name = "source", .type = kKey, .key_spec_index = 0},
         {.name = "destination", .type = kKey, .key_spec_index = 1}}}},
-    {"rpush", {.complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", .history = {{"2.4.0", "Accepts multiple `element` arguments."}}, .args = {
+    {"rpush", {.summary = "Append one or multiple elements to a list", .since = "1.0.0", .group = "list", .complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", .history = {{"2.4.0", "Accepts multiple `element` arguments."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "element", .type = kString, .flags = kMultiple}}}},
-    {"rpushx", {.complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", .history = {{"4.0.0", "Accepts multiple `element` arguments."}}, .args = {
+    {"rpushx", {.summary = "Append an element to a list, only if the list exists", .since = "2.2.0", .group = "list", .complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", .history = {{"4.0.0", "Accepts multiple `element` arguments."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "element", .type = kString, .flags = kMultiple}}}},
-    {"sadd", {.complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", .history = {{"2.4.0", "Accepts multiple `member` arguments."}}, .args = {
+    {"sadd", {.summary = "Add one or more members to a set", .since = "1.0.0", .group = "set", .complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", .history = {{"2.4.0", "Accepts multiple `member` arguments."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "member", .type = kString, .flags = kMultiple}}}},
-    {"scan", {.complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", .history = {{"6.0.0", "Added the `TYPE` subcommand."}}, .tips = {"nondeterministic_output", "request_policy:special"}, .args = {
+    {"scan", {.summary = "Incrementally iterate the keys space", .since = "2.8.0", .group = "generic", .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", .history = {{"6.0.0", "Added the `TYPE` subcommand."}}, .tips = {"nondeterministic_output", "request_policy:special"}, .args = {
         {.name = "cursor", .type = kInteger},
         {.name = "pattern", .type = kPattern, .token = "MATCH", .flags = kOptional},
         {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional},
         {.name = "type", .type = kString, .token = "TYPE", .since = "6.0.0", .flags = kOptional}}}},
-    {"scard", {.complexity = "O(1)", .args = {
+    {"scard", {.summary = "Get the number of members in a set", .since = "1.0.0", .group = "set", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"sdiff", {.complexity = "O(N) where N is the total number of elements in all given sets.", .tips = {"nondeterministic_output_order"}, .args = {
+    {"sdiff", {.summary = "Subtract multiple sets", .since = "1.0.0", .group = "set", .complexity = "O(N) where N is the total number of elements in all given sets.", .tips = {"nondeterministic_output_order"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
-    {"sdiffstore", {.complexity = "O(N) where N is the total number of elements in all given sets.", .args = {
+    {"sdiffstore", {.summary = "Subtract multiple sets and store the resulting set in a key", .since = "1.0.0", .group = "set", .complexity = "O(N) where N is the total number of elements in all given sets.", .args = {
         {.name = "destination", .type = kKey, .key_spec_index = 0},
         {.name = "key", .type = kKey, .key_spec_index = 1, .flags = kMultiple}}}},
-    {"select", {.complexity = "O(1)", .args = {
+    {"select", {.summary = "Change the selected database for the current connection", .since = "1.0.0", .group = "connection", .complexity = "O(1)", .args = {
         {.name = "index", .type = kInteger}}}},
-    {"set", {.complexity = "O(1)", .history = {{"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."}, {"6.0.0", "Added the `KEEPTTL` option."}, {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."}, {"7.0.0", "Allowed the `NX` and `GET` options to be used together."}}, .args = {
+    {"set", {.summary = "Set the string value of a key", .since = "1.0.0", .group = "string", .complexity = "O(1)", .history = {{"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."}, {"6.0.0", "Added the `KEEPTTL` option."}, {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."}, {"7.0.0", "Allowed the `NX` and `GET` options to be used together."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "value", .type = kString},
         {.name = "condition", .type = kOneOf, .since = "2.6.12", .flags = kOptional, .args = {
@@ -492,50 +492,50 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "unix-time-seconds", .type = kUnixTime, .token = "EXAT", .since = "6.2.0"},
           {.name = "unix-time-milliseconds", .type = kUnixTime, .token = "PXAT", .since = "6.2.0"},
           {.name = "keepttl", .type = kPureToken, .token = "KEEPTTL", .since = "6.0.0"}}}}}},
-    {"setbit", {.complexity = "O(1)", .args = {
+    {"setbit", {.summary = "Sets or clears the bit at offset in the string value stored at key", .since = "2.2.0", .group = "bitmap", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "offset", .type = kInteger},
         {.name = "value", .type = kInteger}}}},
-    {"setex", {.complexity = "O(1)", .args = {
+    {"setex", {.summary = "Set the value and expiration of a key", .since = "2.0.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "seconds", .type = kInteger},
         {.name = "value", .type = kString}}}},
-    {"setnx", {.complexity = "O(1)", .args = {
+    {"setnx", {.summary = "Set the value of a key, only if the key does not exist", .since = "1.0.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "value", .type = kString}}}},
-    {"setrange", {.complexity = "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", .args = {
+    {"setrange", {.summary = "Overwrite part of a string at key starting at the specified offset", .since = "2.2.0", .group = "string", .complexity = "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "offset", .type = kInteger},
         {.name = "value", .type = kString}}}},
-    {"shutdown", {.complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", .history = {{"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."}}, .args = {
+    {"shutdown", {.summary = "Synchronously save the dataset to disk and then shut down the server", .since = "1.0.0", .group = "server", .complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", .history = {{"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."}}, .args = {
         {.name = "nosave_save", .type = kOneOf, .flags = kOptional, .args = {
           {.name = "nosave", .type = kPureToken, .token = "NOSAVE"},
           {.name = "save", .type = kPureToken, .token = "SAVE"}}},
         {.name = "now", .type = kPureToken, .token = "NOW", .since = "7.0.0", .flags = kOptional},
         {.name = "force", .type = kPureToken, .token = "FORCE", .since = "7.0.0", .flags = kOptional},
         {.name = "abort", .type = kPureToken, .token = "ABORT", .since = "7.0.0", .flags = kOptional}}}},
-    {"sinter", {.complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", .tips = {"nondeterministic_output_order"}, .args = {
+    {"sinter", {.summary = "Intersect multiple sets", .since = "1.0.0", .group = "set", .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", .tips = {"nondeterministic_output_order"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
-    {"sintercard", {.complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", .args = {
+    {"sintercard", {.summary = "Intersect multiple sets and return the cardinality of the result", .since = "7.0.0", .group = "set", .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", .args = {
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "limit", .type = kInteger, .token = "LIMIT", .flags = kOptional}}}},
-    {"sinterstore", {.complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", .args = {
+    {"sinterstore", {.summary = "Intersect multiple sets and store the resulting set in a key", .since = "1.0.0", .group = "set", .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", .args = {
         {.name = "destination", .type = kKey, .key_spec_index = 0},
         {.name = "key", .type = kKey, .key_spec_index = 1, .flags = kMultiple}}}},
-    {"sismember", {.complexity = "O(1)", .args = {
+    {"sismember", {.summary = "Determine if a given value is a member of a set", .since = "1.0.0", .group = "set", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "member", .type = kString}}}},
-    {"smembers", {.complexity = "O(N) where N is the set cardinality.", .tips = {"nondeterministic_output_order"}, .args = {
+    {"smembers", {.summary = "Get all the members in a set", .since = "1.0.0", .group = "set", .complexity = "O(N) where N is the set cardinality.", .tips = {"nondeterministic_output_order"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"smismember", {.complexity = "O(N) where N is the number of elements being checked for membership", .args = {
+    {"smismember", {.summary = "Returns the membership associated with the given elements for a set", .since = "6.2.0", .group = "set", .complexity = "O(N) where N is the number of elements being checked for membership", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "member", .type = kString, .flags = kMultiple}}}},
-    {"smove", {.complexity = "O(1)", .args = {
+    {"smove", {.summary = "Move a member from one set to another", .since = "1.0.0", .group = "set", .complexity = "O(1)", .args = {
         {.name = "source", .type = kKey, .key_spec_index = 0},
         {.name = "destination", .type = kKey, .key_spec_index = 1},
         {.name = "member", .type = kString}}}},
-    {"sort", {.complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", .args = {
+    {"sort", {.summary = "Sort the elements in a list, set or sorted set", .since = "1.0.0", .group = "generic", .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "pattern", .type = kPattern, .key_spec_index = 1, .token = "BY", .flags = kOptional},
         {.name = "offset_count", .type = kBlock, .token = "LIMIT", .flags = kOptional, .args = {
@@ -547,7 +547,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "desc", .type = kPureToken, .token = "DESC"}}},
         {.name = "sorting", .type = kPureToken, .token = "ALPHA", .flags = kOptional},
         {.name = "destination", .type = kKey, .key_spec_index = 2, .token = "STORE", .flags = kOptional}}}},
-    {"sort_ro", {.complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", .args = {
+    {"sort_ro", {.summary = "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", .since = "7.0.0", .group = "generic", .complexity = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "pattern", .type = kPattern, .key_spec_index = 1, .token = "BY", .flags = kOptional},
         {.name = "offset_count", .type = kBlock, .token = "LIMIT", .flags = kOptional, .args = {
@@ -558,47 +558,47 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "asc", .type = kPureToken, .token = "ASC"},
           {.name = "desc", .type = kPureToken, .token = "DESC"}}},
         {.name = "sorting", .type = kPureToken, .token = "ALPHA", .flags = kOptional}}}},
-    {"spop", {.complexity = "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", .history = {{"3.2.0", "Added the `count` argument."}}, .tips = {"nondeterministic_output"}, .args = {
+    {"spop", {.summary = "Remove and return one or multiple random members from a set", .since = "1.0.0", .group = "set", .complexity = "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", .history = {{"3.2.0", "Added the `count` argument."}}, .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "count", .type = kInteger, .since = "3.2.0", .flags = kOptional}}}},
-    {"srandmember", {.complexity = "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", .history = {{"2.6.0", "Added the optional `count` argument."}}, .tips = {"nondeterministic_output"}, .args = {
+    {"srandmember", {.summary = "Get one or multiple random members from a set", .since = "1.0.0", .group = "set", .complexity = "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", .history = {{"2.6.0", "Added the optional `count` argument."}}, .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "count", .type = kInteger, .since = "2.6.0", .flags = kOptional}}}},
-    {"srem", {.complexity = "O(N) where N is the number of members to be removed.", .history = {{"2.4.0", "Accepts multiple `member` arguments."}}, .args = {
+    {"srem", {.summary = "Remove one or more members from a set", .since = "1.0.0", .group = "set", .complexity = "O(N) where N is the number of members to be removed.", .history = {{"2.4.0", "Accepts multiple `member` arguments."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "member", .type = kString, .flags = kMultiple}}}},
-    {"sscan", {.complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", .tips = {"nondeterministic_output"}, .args = {
+    {"sscan", {.summary = "Incrementally iterate Set elements", .since = "2.8.0", .group = "set", .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "cursor", .type = kInteger},
         {.name = "pattern", .type = kPattern, .token = "MATCH", .flags = kOptional},
         {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}},
-    {"strlen", {.complexity = "O(1)", .args = {
+    {"strlen", {.summary = "Get the length of the value stored in a key", .since = "2.2.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"substr", {.complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", .doc_flags = kDocDeprecated, .deprecated_since = "2.0.0", .replaced_by = "`GETRANGE`", .args = {
+    {"substr", {.summary = "Get a substring of the string stored at a key", .since = "1.0.0", .group = "string", .complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", .doc_flags = kDocDeprecated, .deprecated_since = "2.0.0", .replaced_by = "`GETRANGE`", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "start", .type = kInteger},
         {.name = "end", .type = kInteger}}}},
-    {"sunion", {.complexity = "O(N) where N is the total number of elements in all given sets.", .tips = {"nondeterministic_output_order"}, .args = {
+    {"sunion", {.summary = "Add multiple sets", .since = "1.0.0", .group = "set", .complexity = "O(N) where N is the total number of elements in all given sets.", .tips = {"nondeterministic_output_order"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
-    {"sunionstore", {.complexity = "O(N) where N is the total number of elements in all given sets.", .args = {
+    {"sunionstore", {.summary = "Add multiple sets and store the resulting set in a key", .since = "1.0.0", .group = "set", .complexity = "O(N) where N is the total number of elements in all given sets.", .args = {
         {.name = "destination", .type = kKey, .key_spec_index = 0},
         {.name = "key", .type = kKey, .key_spec_index = 1, .flags = kMultiple}}}},
-    {"swapdb", {.complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases.", .args = {
+    {"swapdb", {.summary = "Swaps two Redis databases", .since = "4.0.0", .group = "server", .complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases.", .args = {
         {.name = "index1", .type = kInteger},
         {.name = "index2", .type = kInteger}}}},
-    {"time", {.complexity = "O(1)", .tips = {"nondeterministic_output"}}},
-    {"touch", {.complexity = "O(N) where N is the number of keys that will be touched.", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
+    {"time", {.summary = "Return the current server time", .since = "2.6.0", .group = "server", .complexity = "O(1)", .tips = {"nondeterministic_output"}}},
+    {"touch", {.summary = "Alters the last access time of a key(s). Returns the number of existing keys specified.", .since = "3.2.1", .group = "generic", .complexity = "O(N) where N is the number of keys that will be touched.", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
-    {"ttl", {.complexity = "O(1)", .history = {{"2.8.0", "Added the -2 reply."}}, .tips = {"nondeterministic_output"}, .args = {
+    {"ttl", {.summary = "Get the time to live for a key in seconds", .since = "1.0.0", .group = "generic", .complexity = "O(1)", .history = {{"2.8.0", "Added the -2 reply."}}, .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"type", {.complexity = "O(1)", .args = {
+    {"type", {.summary = "Determine the type stored at key", .since = "1.0.0", .group = "generic", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"unlink", {.complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
+    {"unlink", {.summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", .since = "4.0.0", .group = "generic", .complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
-    {"unwatch", {.complexity = "O(1)"}},
-    {"watch", {.complexity = "O(1) for every key.", .args = {
+    {"unwatch", {.summary = "Forget about all watched keys", .since = "2.2.0", .group = "transactions", .complexity = "O(1)"}},
+    {"watch", {.summary = "Watch the given keys to determine execution of the MULTI/EXEC block", .since = "2.2.0", .group = "transactions", .complexity = "O(1) for every key.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
-    {"zadd", {.complexity = "O(log(N)) for each item added, where N is the number of elements in the sorted set.", .history = {{"2.4.0", "Accepts multiple elements."}, {"3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."}, {"6.2.0", "Added the `GT` and `LT` options."}}, .args = {
+    {"zadd", {.summary = "Add one or more members to a sorted set, or update its score if it already exists", .since = "1.2.0", .group = "sorted-set", .complexity = "O(log(N)) for each item added, where N is the number of elements in the sorted set.", .history = {{"2.4.0", "Accepts multiple elements."}, {"3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."}, {"6.2.0", "Added the `GT` and `LT` options."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "condition", .type = kOneOf, .since = "3.0.2", .flags = kOptional, .args = {
           {.name = "nx", .type = kPureToken, .token = "NX"},
@@ -611,25 +611,25 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "score_member", .type = kBlock, .flags = kMultiple, .args = {
           {.name = "score", .type = kDouble},
           {.name = "member", .type = kString}}}}}},
-    {"zcard", {.complexity = "O(1)", .args = {
+    {"zcard", {.summary = "Get the number of members in a sorted set", .since = "1.2.0", .group = "sorted-set", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
-    {"zcount", {.complexity = "O(log(N)) with N being the number of elements in the sorted set.", .args = {
+    {"zcount", {.summary = "Count the members in a sorted set with scores within the given values", .since = "2.0.0", .group = "sorted-set", .complexity = "O(log(N)) with N being the number of elements in the sorted set.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "min", .type = kDouble},
         {.name = "max", .type = kDouble}}}},
-    {"zdiff", {.complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", .args = {
+    {"zdiff", {.summary = "Subtract multiple sorted sets", .since = "6.2.0", .group = "sorted-set", .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", .args = {
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "withscores", .type = kPureToken, .token = "WITHSCORES", .flags = kOptional}}}},
-    {"zdiffstore", {.complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", .args = {
+    {"zdiffstore", {.summary = "Subtract multiple sorted sets and store the resulting sorted set in a new key", .since = "6.2.0", .group = "sorted-set", .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", .args = {
         {.name = "destination", .type = kKey, .key_spec_index = 0},
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 1, .flags = kMultiple}}}},
-    {"zincrby", {.complexity = "O(log(N)) where N is the number of elements in the sorted set.", .args = {
+    {"zincrby", {.summary = "Increment the score of a member in a sorted set", .since = "1.2.0", .group = "sorted-set", .complexity = "O(log(N)) where N is the number of elements in the sorted set.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "increment", .type = kInteger},
         {.name = "member", .type = kString}}}},
-    {"zinter", {.complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", .args = {
+    {"zinter", {.summary = "Intersect multiple sorted sets", .since = "6.2.0", .group = "sorted-set", .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", .args = {
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "weight", .type = kInteger, .token = "WEIGHTS", .flags = kOptional | kMultiple},
@@ -638,11 +638,11 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "min", .type = kPureToken, .token = "MIN"},
           {.name = "max", .type = kPureToken, .token = "MAX"}}},
         {.name = "withscores", .type = kPureToken, .token = "WITHSCORES", .flags = kOptional}}}},
-    {"zintercard", {.complexity = "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", .args = {
+    {"zintercard", {.summary = "Intersect multiple sorted sets and return the cardinality of the result", .since = "7.0.0", .group = "sorted-set", .complexity = "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", .args = {
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "limit", .type = kInteger, .token = "LIMIT", .flags = kOptional}}}},
-    {"zinterstore", {.complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", .args = {
+    {"zinterstore", {.summary = "Intersect multiple sorted sets and store the resulting sorted set in a new key", .since = "2.0.0", .group = "sorted-set", .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", .args = {
         {.name = "destination", .type = kKey, .key_spec_index = 0},
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 1, .flags = kMultiple},
@@ -651,32 +651,32 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "sum", .type = kPureToken, .token = "SUM"},
           {.name = "min", .type = kPureToken, .token = "MIN"},
           {.name = "max", .type = kPureToken, .token = "MAX"}}}}}},
-    {"zlexcount", {.complexity = "O(log(N)) with N being the number of elements in the sorted set.", .args = {
+    {"zlexcount", {.summary = "Count the number of members in a sorted set between a given lexicographical range", .since = "2.8.9", .group = "sorted-set", .complexity = "O(log(N)) with N being the number of elements in the sorted set.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "min", .type = kString},
         {.name = "max", .type = kString}}}},
-    {"zmpop", {.complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", .args = {
+    {"zmpop", {.summary = "Remove and return members with scores in a sorted set", .since = "7.0.0", .group = "sorted-set", .complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", .args = {
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "where", .type = kOneOf, .args = {
           {.name = "min", .type = kPureToken, .token = "MIN"},
           {.name = "max", .type = kPureToken, .token = "MAX"}}},
         {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}},
-    {"zmscore", {.complexity = "O(N) where N is the number of members being requested.", .args = {
+    {"zmscore", {.summary = "Get the score associated with the given members in a sorted set", .since = "6.2.0", .group = "sorted-set", .complexity = "O(N) where N is the number of members being requested.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "member", .type = kString, .flags = kMultiple}}}},
-    {"zpopmax", {.complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", .args = {
+    {"zpopmax", {.summary = "Remove and return members with the highest scores in a sorted set", .since = "5.0.0", .group = "sorted-set", .complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "count", .type = kInteger, .flags = kOptional}}}},
-    {"zpopmin", {.complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", .args = {
+    {"zpopmin", {.summary = "Remove and return members with the lowest scores in a sorted set", .since = "5.0.0", .group = "sorted-set", .complexity = "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "count", .type = kInteger, .flags = kOptional}}}},
-    {"zrandmember", {.complexity = "O(N) where N is the number of elements returned", .tips = {"nondeterministic_output"}, .args = {
+    {"zrandmember", {.summary = "Get one or multiple random elements from a sorted set", .since = "6.2.0", .group = "sorted-set", .complexity = "O(N) where N is the number of elements returned", .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "options", .type = kBlock, .flags = kOptional, .args = {
           {.name = "count", .type = kInteger},
           {.name = "withscores", .type = kPureToken, .token = "WITHSCORES", .flags = kOptional}}}}}},
-    {"zrange", {.complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", .history = {{"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."}}, .args = {
+    {"zrange", {.summary = "Return a range of members in a sorted set", .since = "1.2.0", .group = "sorted-set", .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", .history = {{"6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "start", .type = kString},
         {.name = "stop", .type = kString},
@@ -688,14 +688,14 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "offset", .type = kInteger},
           {.name = "count", .type = kInteger}}},
         {.name = "withscores", .type = kPureToken, .token = "WITHSCORES", .flags = kOptional}}}},
-    {"zrangebylex", {.complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`ZRANGE` with the `BYLEX` argument", .args = {
+    {"zrangebylex", {.summary = "Return a range of members in a sorted set, by lexicographical range", .since = "2.8.9", .group = "sorted-set", .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`ZRANGE` with the `BYLEX` argument", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "min", .type = kString},
         {.name = "max", .type = kString},
         {.name = "offset_count", .type = kBlock, .token = "LIMIT", .flags = kOptional, .args = {
           {.name = "offset", .type = kInteger},
           {.name = "count", .type = kInteger}}}}}},
-    {"zrangebyscore", {.complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`ZRANGE` with the `BYSCORE` argument", .history = {{"2.0.0", "Added the `WITHSCORES` modifier."}}, .args = {
+    {"zrangebyscore", {.summary = "Return a range of members in a sorted set, by score", .since = "1.0.5", .group = "sorted-set", .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`ZRANGE` with the `BYSCORE` argument", .history = {{"2.0.0", "Added the `WITHSCORES` modifier."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "min", .type = kDouble},
         {.name = "max", .type = kDouble},
@@ -703,7 +703,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "offset_count", .type = kBlock, .token = "LIMIT", .flags = kOptional, .args = {
           {.name = "offset", .type = kInteger},
           {.name = "count", .type = kInteger}}}}}},
-    {"zrangestore", {.complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", .args = {
+    {"zrangestore", {.summary = "Store a range of members from sorted set into another key", .since = "6.2.0", .group = "sorted-set", .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", .args = {
         {.name = "dst", .type = kKey, .key_spec_index = 0},
         {.name = "src", .type = kKey, .key_spec_index = 1},
         {.name = "min", .type = kString},
@@ -715,37 +715,37 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "offset_count", .type = kBlock, .token = "LIMIT", .flags = kOptional, .args = {
           {.name = "offset", .type = kInteger},
           {.name = "count", .type = kInteger}}}}}},
-    {"zrank", {.complexity = "O(log(N))", .args = {
+    {"zrank", {.summary = "Determine the index of a member in a sorted set", .since = "2.0.0", .group = "sorted-set", .complexity = "O(log(N))", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "member", .type = kString}}}},
-    {"zrem", {.complexity = "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", .history = {{"2.4.0", "Accepts multiple elements."}}, .args = {
+    {"zrem", {.summary = "Remove one or more members from a sorted set", .since = "1.2.0", .group = "sorted-set", .complexity = "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", .history = {{"2.4.0", "Accepts multiple elements."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "member", .type = kString, .flags = kMultiple}}}},
-    {"zremrangebylex", {.complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", .args = {
+    {"zremrangebylex", {.summary = "Remove all members in a sorted set between the given lexicographical range", .since = "2.8.9", .group = "sorted-set", .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "min", .type = kString},
         {.name = "max", .type = kString}}}},
-    {"zremrangebyrank", {.complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", .args = {
+    {"zremrangebyrank", {.summary = "Remove all members in a sorted set within the given indexes", .since = "2.0.0", .group = "sorted-set", .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "start", .type = kInteger},
         {.name = "stop", .type = kInteger}}}},
-    {"zremrangebyscore", {.complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", .args = {
+    {"zremrangebyscore", {.summary = "Remove all members in a sorted set within the given scores", .since = "1.2.0", .group = "sorted-set", .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "min", .type = kDouble},
         {.name = "max", .type = kDouble}}}},
-    {"zrevrange", {.complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`ZRANGE` with the `REV` argument", .args = {
+    {"zrevrange", {.summary = "Return a range of members in a sorted set, by index, with scores ordered from high to low", .since = "1.2.0", .group = "sorted-set", .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`ZRANGE` with the `REV` argument", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "start", .type = kInteger},
         {.name = "stop", .type = kInteger},
         {.name = "withscores", .type = kPureToken, .token = "WITHSCORES", .flags = kOptional}}}},
-    {"zrevrangebylex", {.complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`ZRANGE` with the `REV` and `BYLEX` arguments", .args = {
+    {"zrevrangebylex", {.summary = "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", .since = "2.8.9", .group = "sorted-set", .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`ZRANGE` with the `REV` and `BYLEX` arguments", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "max", .type = kString},
         {.name = "min", .type = kString},
         {.name = "offset_count", .type = kBlock, .token = "LIMIT", .flags = kOptional, .args = {
           {.name = "offset", .type = kInteger},
           {.name = "count", .type = kInteger}}}}}},
-    {"zrevrangebyscore", {.complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`ZRANGE` with the `REV` and `BYSCORE` arguments", .history = {{"2.1.6", "`min` and `max` can be exclusive."}}, .args = {
+    {"zrevrangebyscore", {.summary = "Return a range of members in a sorted set, by score, with scores ordered from high to low", .since = "2.2.0", .group = "sorted-set", .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`ZRANGE` with the `REV` and `BYSCORE` arguments", .history = {{"2.1.6", "`min` and `max` can be exclusive."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "max", .type = kDouble},
         {.name = "min", .type = kDouble},
@@ -753,18 +753,18 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "offset_count", .type = kBlock, .token = "LIMIT", .flags = kOptional, .args = {
           {.name = "offset", .type = kInteger},
           {.name = "count", .type = kInteger}}}}}},
-    {"zrevrank", {.complexity = "O(log(N))", .args = {
+    {"zrevrank", {.summary = "Determine the index of a member in a sorted set, with scores ordered from high to low", .since = "2.0.0", .group = "sorted-set", .complexity = "O(log(N))", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "member", .type = kString}}}},
-    {"zscan", {.complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", .tips = {"nondeterministic_output"}, .args = {
+    {"zscan", {.summary = "Incrementally iterate sorted sets elements and associated scores", .since = "2.8.0", .group = "sorted-set", .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "cursor", .type = kInteger},
         {.name = "pattern", .type = kPattern, .token = "MATCH", .flags = kOptional},
         {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}},
-    {"zscore", {.complexity = "O(1)", .args = {
+    {"zscore", {.summary = "Get the score associated with the given member in a sorted set", .since = "1.2.0", .group = "sorted-set", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "member", .type = kString}}}},
-    {"zunion", {.complexity = "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", .args = {
+    {"zunion", {.summary = "Add multiple sorted sets", .since = "6.2.0", .group = "sorted-set", .complexity = "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", .args = {
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "weight", .type = kInteger, .token = "WEIGHTS", .flags = kOptional | kMultiple},
@@ -773,7 +773,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "min", .type = kPureToken, .token = "MIN"},
           {.name = "max", .type = kPureToken, .token = "MAX"}}},
         {.name = "withscores", .type = kPureToken, .token = "WITHSCORES", .flags = kOptional}}}},
-    {"zunionstore", {.complexity = "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", .args = {
+    {"zunionstore", {.summary = "Add multiple sorted sets and store the resulting sorted set in a new key", .since = "2.0.0", .group = "sorted-set", .complexity = "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", .args = {
         {.name = "destination", .type = kKey, .key_spec_index = 0},
         {.name = "numkeys", .type = kInteger},
         {.name = "key", .type = kKey, .key_spec_index = 1, .flags = kMultiple},

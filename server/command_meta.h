@@ -2,11 +2,13 @@
 // and the documentation COMMAND DOCS shows. Two tables keyed by command name ("container|sub" for
 // subcommands), Redis 7.0's facts written as our own rows:
 //   server/key_specs.cc     KeySpecTable()    one row per command that has keys
-//   server/command_docs.cc  CommandDocTable() complexity, history, tips, argument tree
-// CommandRegistry::Add attaches both to each CommandId (key_specs, doc) once at startup, and
-// derives from the specs what COMMAND INFO prints as first/last/step and `movablekeys`, as Redis's
-// populateCommandLegacyRangeSpec does. Routing still uses the table's first/last/step/getkeys
-// (KeyPositions); tests/unit/key_specs_test.cc checks that both agree for every command.
+//   server/command_docs.cc  CommandDocTable() summary, since, group, complexity, history, tips,
+//                                             argument tree
+// CommandRegistry::Add attaches both to each CommandId (key_specs, doc, summary/since/group) once
+// at startup, and derives from the specs the legacy first/last/step and `movablekeys`, as Redis's
+// populateCommandLegacyRangeSpec does. That range is both what COMMAND INFO prints and what routing
+// uses (KeyPositions), with the command's getkeys function for keys beyond it (numkeys, SORT ...
+// STORE); tests/unit/key_specs_test.cc checks that routing names exactly the keys the specs do.
 // Everything here is immutable after startup and may be read from any thread.
 #pragma once
 
@@ -103,6 +105,9 @@ namespace doc_flag {
 enum : uint8_t { kDocDeprecated = 1 << 0, kDocSyscmd = 1 << 1 };
 }
 struct CommandDoc {
+  const char* summary = "";
+  const char* since = "";
+  const char* group = "";  // as COMMAND DOCS prints it ("sorted-set")
   const char* complexity = nullptr;
   uint8_t doc_flags = 0;  // doc_flag::*
   const char* deprecated_since = nullptr;

@@ -10,13 +10,36 @@ namespace shoal {
 
 namespace {
 
-void AttachMeta(CommandId& c) {
-  c.acl = ImplicitAcl(c.flags, c.acl);
+CommandId FromRow(const CommandRow& row, uint64_t family_acl) {
+  CommandId c;
+  c.name = Lower(row.name);
+  c.arity = row.arity;
+  c.flags = row.flags;
+  c.acl = ImplicitAcl(row.flags, row.acl | (row.subcommands.empty() ? family_acl : 0));
+  c.mode = row.mode;
+  c.handler = row.fn;
+  c.getkeys = row.getkeys;
+  c.coordinate = row.coordinate;
+  c.runs_in_multi = row.runs_in_multi;
   c.key_specs = FindKeySpecs(c.name);
   c.doc = FindCommandDoc(c.name);
+  if (c.doc != nullptr) {
+    c.summary = c.doc->summary;
+    c.since = c.doc->since;
+    c.group = c.doc->group;
+  }
+  // The keys' one description is the specs: first/last/step and movablekeys follow from them.
   c.legacy = LegacyRangeOf(c.key_specs);
   if (c.legacy.movable) c.flags |= cmd_flag::kMovableKeys;
-  for (CommandId& sub : c.subcommands) AttachMeta(sub);
+  for (const CommandRow& sub_row : row.subcommands) {
+    CommandId sub = FromRow(sub_row, family_acl);
+    if (sub.handler == nullptr) {
+      sub.handler = c.handler;
+      sub.mode = c.mode;
+    }
+    c.subcommands.push_back(std::move(sub));
+  }
+  return c;
 }
 
 }  // namespace
@@ -39,9 +62,14 @@ bool CommandId::has_keys() const {
   return false;
 }
 
-CommandRegistry& CommandRegistry::Add(CommandId c) {
-  c.name = Lower(c.name);
-  AttachMeta(c);
+CommandRegistry& CommandRegistry::AddFamily(uint64_t family_acl,
+                                            std::initializer_list<CommandRow> rows) {
+  for (const CommandRow& row : rows) Add(row, family_acl);
+  return *this;
+}
+
+CommandRegistry& CommandRegistry::Add(const CommandRow& row, uint64_t family_acl) {
+  CommandId c = FromRow(row, family_acl);
   c.index = static_cast<uint32_t>(commands_.size());
   index_.emplace_back(c.name, c.index);
   std::sort(index_.begin(), index_.end());
@@ -100,17 +128,18 @@ bool CommandRegistry::KeysWithFlags(const CommandId& c, ArgSlice args, std::vect
 
 namespace {
 
-// Keys from one row's first/last/step and getkeys function.
+// Keys from one command's first/last/step (derived from its key specs) and getkeys function.
 bool TableKeyPositions(const CommandId& c, ArgSlice args, std::vector<uint32_t>* out) {
-  if (c.first_key <= 0) return c.getkeys == nullptr || c.getkeys(args, out);
+  const LegacyRange& r = c.legacy;
+  if (r.first <= 0) return c.getkeys == nullptr || c.getkeys(args, out);
   int argc = static_cast<int>(args.size());
-  int last = c.last_key >= 0 ? c.last_key : argc + c.last_key;
-  if (c.first_key >= argc) return (c.flags & cmd_flag::kNoMandatoryKeys) != 0;
+  int last = r.last >= 0 ? r.last : argc + r.last;
+  if (r.first >= argc) return (c.flags & cmd_flag::kNoMandatoryKeys) != 0;
   if (last >= argc) return false;
-  int step = c.step > 0 ? c.step : 1;
+  int step = r.step > 0 ? r.step : 1;
   // MSET-style commands need whole groups of `step` arguments.
-  if (c.last_key < 0 && ((argc - c.first_key) % step) != 0) return false;
-  for (int i = c.first_key; i <= last; i += step) out->push_back(static_cast<uint32_t>(i));
+  if (r.last < 0 && ((argc - r.first) % step) != 0) return false;
+  for (int i = r.first; i <= last; i += step) out->push_back(static_cast<uint32_t>(i));
   return c.getkeys == nullptr || c.getkeys(args, out);
 }
 
@@ -195,31 +224,6 @@ std::vector<std::string_view> AclNames(uint64_t a) {
   for (const auto& [bit, name] : kNames)
     if (a & bit) out.push_back(name);
   return out;
-}
-
-CommandId MakeCommand(const char* group, const char* name, int arity, uint32_t flags, int first_key,
-                      int last_key, int step, uint64_t acl, CmdMode mode, CmdHandler handler,
-                      const char* summary, const char* since) {
-  CommandId c;
-  c.name = name;
-  c.arity = arity;
-  c.flags = flags;
-  c.first_key = first_key;
-  c.last_key = last_key;
-  c.step = step;
-  c.acl = acl;
-  c.mode = mode;
-  c.handler = handler;
-  c.group = group;
-  c.summary = summary;
-  c.since = since;
-  // Redis's processCommand runs these at once inside MULTI; every other command is queued.
-  static constexpr std::string_view kRunInMulti[] = {"multi", "exec", "discard",
-                                                     "watch", "quit", "reset"};
-  for (std::string_view n : kRunInMulti) c.runs_in_multi |= Lower(c.name) == n;
-  // WATCH registers the connection's own state: never through the single-shard shortcut.
-  if (Lower(c.name) == "watch") c.coordinate = [](ArgSlice) { return true; };
-  return c;
 }
 
 void RegisterAllCommands(CommandRegistry& r) {

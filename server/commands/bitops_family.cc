@@ -674,25 +674,20 @@ void CmdBitfieldRo(ArgSlice args, CommandContext& ctx) { BitfieldGeneric(args, c
 
 void RegisterBitopsFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  constexpr uint64_t kRead = acl_cat::kRead | acl_cat::kBitmap;
-  constexpr uint64_t kWriteAcl = acl_cat::kWrite | acl_cat::kBitmap;
-  auto add = [&](auto&&... a) { r.Add(MakeCommand("bitmap", a...)); };
-  add("setbit", 4, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard,
-      CmdSetbit, "Sets or clears the bit at offset in the string value stored at key", "2.2.0");
-  add("getbit", 3, kReadOnly | kFast, 1, 1, 1, kRead | acl_cat::kFast, CmdMode::kShard, CmdGetbit,
-      "Returns the bit value at offset in the string value stored at key", "2.2.0");
-  add("bitcount", -2, kReadOnly, 1, 1, 1, kRead | acl_cat::kSlow, CmdMode::kShard, CmdBitcount,
-      "Count set bits in a string", "2.6.0");
-  add("bitpos", -3, kReadOnly, 1, 1, 1, kRead | acl_cat::kSlow, CmdMode::kShard, CmdBitpos,
-      "Find first bit set or clear in a string", "2.8.7");
-  add("bitop", -4, kWrite | kDenyOom, 2, -1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kMulti,
-      CmdBitop, "Perform bitwise operations between strings", "2.6.0");
-  add("bitfield", -2, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard,
-      CmdBitfield, "Perform arbitrary bitfield integer operations on strings", "3.2.0");
-  add("bitfield_ro", -2, kReadOnly | kFast, 1, 1, 1, kRead | acl_cat::kFast, CmdMode::kShard,
-      CmdBitfieldRo,
-      "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
-      "6.0.0");
+  using enum CmdMode;
+  // clang-format off
+  r.AddFamily(acl_cat::kBitmap, {
+      {.name = "setbit", .arity = 4, .flags = kWrite | kDenyOom, .mode = kShard, .fn = CmdSetbit},
+      {.name = "getbit", .arity = 3, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdGetbit},
+      {.name = "bitcount", .arity = -2, .flags = kReadOnly, .mode = kShard, .fn = CmdBitcount},
+      {.name = "bitpos", .arity = -3, .flags = kReadOnly, .mode = kShard, .fn = CmdBitpos},
+      {.name = "bitop", .arity = -4, .flags = kWrite | kDenyOom, .mode = kMulti, .fn = CmdBitop},
+      {.name = "bitfield", .arity = -2, .flags = kWrite | kDenyOom, .mode = kShard,
+       .fn = CmdBitfield},
+      {.name = "bitfield_ro", .arity = -2, .flags = kReadOnly | kFast, .mode = kShard,
+       .fn = CmdBitfieldRo},
+  });
+  // clang-format on
 }
 
 }  // namespace shoal

@@ -426,47 +426,39 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
 
 void RegisterConnectionFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  constexpr uint64_t kConnAcl = acl_cat::kConnection;
-  auto add = [&](const char* name, int arity, uint32_t flags, uint64_t acl, CmdMode mode,
-                 CmdHandler h, const char* summary, const char* since) {
-    r.Add(MakeCommand("connection", name, arity, flags, 0, 0, 0, acl, mode, h, summary, since));
-  };
-  add("ping", -1, kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdPing,
-      "Ping the server", "1.0.0");
-  add("echo", 2, kLoading | kStale | kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection,
-      CmdEcho, "Echo the given string", "1.0.0");
-  add("quit", -1, kAllowBusy | kNoScript | kNoAuth | kFast | kLoading | kStale,
-      kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdQuit, "Close the connection", "1.0.0");
-  add("select", 2, kLoading | kStale | kFast, kConnAcl | acl_cat::kFast, CmdMode::kConnection,
-      CmdSelect, "Change the selected database for the current connection", "1.0.0");
-  add("hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
-      kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdHello, "Handshake with Redis", "6.0.0");
-  add("reset", 1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
-      kConnAcl | acl_cat::kFast, CmdMode::kConnection, CmdReset, "Reset the connection", "6.2.0");
-  CommandId client =
-      MakeCommand("connection", "client", -2, 0, 0, 0, 0, acl_cat::kSlow, CmdMode::kMulti,
-                  CmdClient, "A container for client connection commands", "2.4.0");
-  // COMMAND INFO/DOCS only; CmdClient dispatches.
-  auto sub = [&](const char* name, int arity, uint32_t flags, const char* summary,
-                 const char* since) {
-    client.subcommands.push_back(MakeCommand("connection", name, arity, flags, 0, 0, 0, kConnAcl,
-                                             CmdMode::kMulti, CmdClient, summary, since));
-  };
+  using enum CmdMode;
   constexpr uint32_t kSub = kNoScript | kLoading | kStale;
-  sub("client|getname", 2, kSub, "Get the current connection name", "2.6.9");
-  sub("client|help", 2, kLoading | kStale, "Show helpful text about the different subcommands",
-      "5.0.0");
-  sub("client|id", 2, kSub, "Returns the client ID for the current connection", "5.0.0");
-  sub("client|info", 2, kSub, "Returns information about the current client connection.", "6.2.0");
-  sub("client|kill", -3, kAdmin | kSub, "Kill the connection of a client", "2.4.0");
-  sub("client|list", -2, kAdmin | kSub, "Get the list of client connections", "2.4.0");
-  sub("client|no-evict", 3, kAdmin | kSub, "Set client eviction mode for the current connection",
-      "7.0.0");
-  sub("client|reply", 3, kSub, "Instruct the server whether to reply to commands", "3.2.0");
-  sub("client|setname", 3, kSub, "Set the current connection name", "2.6.9");
-  sub("client|unblock", -3, kAdmin | kSub,
-      "Unblock a client blocked in a blocking command from a different connection", "5.0.0");
-  r.Add(std::move(client));
+  // clang-format off
+  r.AddFamily(acl_cat::kConnection, {
+      {.name = "ping", .arity = -1, .flags = kFast, .mode = kConnection, .fn = CmdPing},
+      {.name = "echo", .arity = 2, .flags = kLoading | kStale | kFast, .mode = kConnection,
+       .fn = CmdEcho},
+      {.name = "quit", .arity = -1,
+       .flags = kAllowBusy | kNoScript | kNoAuth | kFast | kLoading | kStale,
+       .mode = kConnection, .fn = CmdQuit, .runs_in_multi = true},
+      {.name = "select", .arity = 2, .flags = kLoading | kStale | kFast, .mode = kConnection,
+       .fn = CmdSelect},
+      {.name = "hello", .arity = -1,
+       .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+       .mode = kConnection, .fn = CmdHello},
+      {.name = "reset", .arity = 1,
+       .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+       .mode = kConnection, .fn = CmdReset, .runs_in_multi = true},
+      // The subcommands are for COMMAND INFO/DOCS; CmdClient dispatches.
+      {.name = "client", .arity = -2, .mode = kMulti, .fn = CmdClient, .subcommands = {
+           {.name = "client|getname", .arity = 2, .flags = kSub},
+           {.name = "client|help", .arity = 2, .flags = kLoading | kStale},
+           {.name = "client|id", .arity = 2, .flags = kSub},
+           {.name = "client|info", .arity = 2, .flags = kSub},
+           {.name = "client|kill", .arity = -3, .flags = kAdmin | kSub},
+           {.name = "client|list", .arity = -2, .flags = kAdmin | kSub},
+           {.name = "client|no-evict", .arity = 3, .flags = kAdmin | kSub},
+           {.name = "client|reply", .arity = 3, .flags = kSub},
+           {.name = "client|setname", .arity = 3, .flags = kSub},
+           {.name = "client|unblock", .arity = -3, .flags = kAdmin | kSub},
+       }},
+  });
+  // clang-format on
 }
 
 }  // namespace shoal

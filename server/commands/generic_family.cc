@@ -788,103 +788,54 @@ void CmdSwapdb(ArgSlice args, CommandContext& ctx) {
 
 void RegisterGenericFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  constexpr uint64_t kKsRead = acl_cat::kKeyspace | acl_cat::kRead;
-  constexpr uint64_t kKsWrite = acl_cat::kKeyspace | acl_cat::kWrite;
-  constexpr uint64_t kFastAcl = acl_cat::kFast;
-  constexpr uint64_t kSlowAcl = acl_cat::kSlow;
-  auto add = [&](auto&&... a) { r.Add(MakeCommand("generic", a...)); };
-  constexpr CmdMode kShard = CmdMode::kShard;
-  constexpr CmdMode kMulti = CmdMode::kMulti;
-
-  add("del", -2, kWrite, 1, -1, 1, kKsWrite | kSlowAcl, kMulti, CmdDel, "Delete a key", "1.0.0");
-  add("unlink", -2, kWrite | kFast, 1, -1, 1, kKsWrite | kFastAcl, kMulti, CmdUnlink,
-      "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non "
-      "blocking.",
-      "4.0.0");
-  add("exists", -2, kReadOnly | kFast, 1, -1, 1, kKsRead | kFastAcl, kMulti, CmdExists,
-      "Determine if a key exists", "1.0.0");
-  add("touch", -2, kReadOnly | kFast, 1, -1, 1, kKsRead | kFastAcl, kMulti, CmdTouch,
-      "Alters the last access time of a key(s). Returns the number of existing keys specified.",
-      "3.2.1");
-  add("type", 2, kReadOnly | kFast, 1, 1, 1, kKsRead | kFastAcl, kShard, CmdType,
-      "Determine the type stored at key", "1.0.0");
-  add("rename", 3, kWrite, 1, 2, 1, kKsWrite | kSlowAcl, kMulti, CmdRename, "Rename a key",
-      "1.0.0");
-  add("renamenx", 3, kWrite | kFast, 1, 2, 1, kKsWrite | kFastAcl, kMulti, CmdRenamenx,
-      "Rename a key, only if the new key does not exist", "1.0.0");
-  add("copy", -3, kWrite | kDenyOom, 1, 2, 1, kKsWrite | kSlowAcl, kMulti, CmdCopy, "Copy a key",
-      "6.2.0");
-  add("move", 3, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdMove,
-      "Move a key to another database", "1.0.0");
-  add("keys", 2, kReadOnly, 0, 0, 0, kKsRead | kSlowAcl | acl_cat::kDangerous, kMulti, CmdKeys,
-      "Find all keys matching the given pattern", "1.0.0");
-  add("scan", -2, kReadOnly, 0, 0, 0, kKsRead | kSlowAcl, kMulti, CmdScan,
-      "Incrementally iterate the keys space", "2.8.0");
-  add("randomkey", 1, kReadOnly, 0, 0, 0, kKsRead | kSlowAcl, kMulti, CmdRandomkey,
-      "Return a random key from the keyspace", "1.0.0");
-  add("expire", -3, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdExpire,
-      "Set a key's time to live in seconds", "1.0.0");
-  add("pexpire", -3, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdPexpire,
-      "Set a key's time to live in milliseconds", "2.6.0");
-  add("expireat", -3, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdExpireat,
-      "Set the expiration for a key as a UNIX timestamp", "1.2.0");
-  add("pexpireat", -3, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdPexpireat,
-      "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0");
-  add("ttl", 2, kReadOnly | kFast, 1, 1, 1, kKsRead | kFastAcl, kShard, CmdTtl,
-      "Get the time to live for a key in seconds", "1.0.0");
-  add("pttl", 2, kReadOnly | kFast, 1, 1, 1, kKsRead | kFastAcl, kShard, CmdPttl,
-      "Get the time to live for a key in milliseconds", "2.6.0");
-  add("expiretime", 2, kReadOnly | kFast, 1, 1, 1, kKsRead | kFastAcl, kShard, CmdExpiretime,
-      "Get the expiration Unix timestamp for a key", "7.0.0");
-  add("pexpiretime", 2, kReadOnly | kFast, 1, 1, 1, kKsRead | kFastAcl, kShard, CmdPexpiretime,
-      "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0");
-  add("persist", 2, kWrite | kFast, 1, 1, 1, kKsWrite | kFastAcl, kShard, CmdPersist,
-      "Remove the expiration from a key", "2.2.0");
-
-  // OBJECT: the container has no flags and no keys, as in Redis; each invocation is routed by
-  // its subcommand's keys (KeyPositions), so OBJECT ENCODING k runs on k's shard.
-  CommandId object = MakeCommand("generic", "object", -2, 0, 0, 0, 0, kSlowAcl, kShard, CmdObject,
-                                 "A container for object introspection commands", "2.2.3");
-  constexpr uint64_t kObjAcl = kKsRead | kSlowAcl;
-  object.subcommands.push_back(
-      MakeCommand("generic", "object|encoding", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard, CmdObject,
-                  "Inspect the internal encoding of a Redis object", "2.2.3"));
-  object.subcommands.push_back(
-      MakeCommand("generic", "object|freq", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard, CmdObject,
-                  "Get the logarithmic access frequency counter of a Redis "
-                  "object",
-                  "4.0.0"));
-  object.subcommands.push_back(MakeCommand(
-      "generic", "object|help", 2, kLoading | kStale, 0, 0, 0, acl_cat::kKeyspace | kSlowAcl,
-      kShard, CmdObject, "Show helpful text about the different subcommands", "6.2.0"));
-  object.subcommands.push_back(
-      MakeCommand("generic", "object|idletime", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard, CmdObject,
-                  "Get the time since a Redis object was last accessed", "2.2.3"));
-  object.subcommands.push_back(
-      MakeCommand("generic", "object|refcount", 3, kReadOnly, 2, 2, 1, kObjAcl, kShard, CmdObject,
-                  "Get the number of references to the value of the key", "2.2.3"));
-  r.Add(std::move(object));
-
-  // Keyspace-wide server commands.
-  auto add_server = [&](const char* name, int arity, uint32_t flags, uint64_t acl, CmdHandler h,
-                        const char* summary) {
-    CommandId c =
-        MakeCommand("generic", name, arity, flags, 0, 0, 0, acl, kMulti, h, summary, "1.0.0");
-    c.group = "server";
-    r.Add(std::move(c));
-  };
-  add_server("dbsize", 1, kReadOnly | kFast, kKsRead | kFastAcl, CmdDbsize,
-             "Return the number of keys in the selected database");
-  add_server("flushdb", -1, kWrite, kKsWrite | kSlowAcl | acl_cat::kDangerous, CmdFlushdb,
-             "Remove all keys from the current database");
-  add_server("flushall", -1, kWrite, kKsWrite | kSlowAcl | acl_cat::kDangerous, CmdFlushall,
-             "Remove all keys from all databases");
-  // Redis's flags and ACL categories: write fast, @keyspace @dangerous (@write @fast implied).
-  CommandId swapdb = MakeCommand("generic", "swapdb", 3, kWrite | kFast, 0, 0, 0,
-                                 acl_cat::kKeyspace | acl_cat::kDangerous, kMulti, CmdSwapdb,
-                                 "Swaps two Redis databases", "4.0.0");
-  swapdb.group = "server";
-  r.Add(std::move(swapdb));
+  using enum CmdMode;
+  constexpr uint64_t kDangerous = acl_cat::kDangerous;
+  // clang-format off
+  r.AddFamily(acl_cat::kKeyspace, {
+      {.name = "del", .arity = -2, .flags = kWrite, .mode = kMulti, .fn = CmdDel},
+      {.name = "unlink", .arity = -2, .flags = kWrite | kFast, .mode = kMulti, .fn = CmdUnlink},
+      {.name = "exists", .arity = -2, .flags = kReadOnly | kFast, .mode = kMulti, .fn = CmdExists},
+      {.name = "touch", .arity = -2, .flags = kReadOnly | kFast, .mode = kMulti, .fn = CmdTouch},
+      {.name = "type", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdType},
+      {.name = "rename", .arity = 3, .flags = kWrite, .mode = kMulti, .fn = CmdRename},
+      {.name = "renamenx", .arity = 3, .flags = kWrite | kFast, .mode = kMulti, .fn = CmdRenamenx},
+      {.name = "copy", .arity = -3, .flags = kWrite | kDenyOom, .mode = kMulti, .fn = CmdCopy},
+      {.name = "move", .arity = 3, .flags = kWrite | kFast, .mode = kShard, .fn = CmdMove},
+      {.name = "keys", .arity = 2, .flags = kReadOnly, .mode = kMulti, .fn = CmdKeys,
+       .acl = kDangerous},
+      {.name = "scan", .arity = -2, .flags = kReadOnly, .mode = kMulti, .fn = CmdScan},
+      {.name = "randomkey", .arity = 1, .flags = kReadOnly, .mode = kMulti, .fn = CmdRandomkey},
+      {.name = "expire", .arity = -3, .flags = kWrite | kFast, .mode = kShard, .fn = CmdExpire},
+      {.name = "pexpire", .arity = -3, .flags = kWrite | kFast, .mode = kShard, .fn = CmdPexpire},
+      {.name = "expireat", .arity = -3, .flags = kWrite | kFast, .mode = kShard, .fn = CmdExpireat},
+      {.name = "pexpireat", .arity = -3, .flags = kWrite | kFast, .mode = kShard,
+       .fn = CmdPexpireat},
+      {.name = "ttl", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdTtl},
+      {.name = "pttl", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdPttl},
+      {.name = "expiretime", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard,
+       .fn = CmdExpiretime},
+      {.name = "pexpiretime", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard,
+       .fn = CmdPexpiretime},
+      {.name = "persist", .arity = 2, .flags = kWrite | kFast, .mode = kShard, .fn = CmdPersist},
+      // OBJECT: the container has no flags and no keys, as in Redis; each invocation is routed by
+      // its subcommand's keys (KeyPositions), so OBJECT ENCODING k runs on k's shard.
+      {.name = "object", .arity = -2, .mode = kShard, .fn = CmdObject, .subcommands = {
+           {.name = "object|encoding", .arity = 3, .flags = kReadOnly},
+           {.name = "object|freq", .arity = 3, .flags = kReadOnly},
+           {.name = "object|help", .arity = 2, .flags = kLoading | kStale},
+           {.name = "object|idletime", .arity = 3, .flags = kReadOnly},
+           {.name = "object|refcount", .arity = 3, .flags = kReadOnly},
+       }},
+      // Keyspace-wide server commands (COMMAND DOCS group "server").
+      {.name = "dbsize", .arity = 1, .flags = kReadOnly | kFast, .mode = kMulti, .fn = CmdDbsize},
+      {.name = "flushdb", .arity = -1, .flags = kWrite, .mode = kMulti, .fn = CmdFlushdb,
+       .acl = kDangerous},
+      {.name = "flushall", .arity = -1, .flags = kWrite, .mode = kMulti, .fn = CmdFlushall,
+       .acl = kDangerous},
+      {.name = "swapdb", .arity = 3, .flags = kWrite | kFast, .mode = kMulti, .fn = CmdSwapdb,
+       .acl = kDangerous},
+  });
+  // clang-format on
 }
 
 }  // namespace shoal

@@ -515,43 +515,32 @@ void CmdHscan(ArgSlice args, CommandContext& ctx) {
 
 void RegisterHashFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  constexpr uint64_t kReadFast = acl_cat::kRead | acl_cat::kHash | acl_cat::kFast;
-  constexpr uint64_t kReadSlow = acl_cat::kRead | acl_cat::kHash | acl_cat::kSlow;
-  constexpr uint64_t kWriteFast = acl_cat::kWrite | acl_cat::kHash | acl_cat::kFast;
-  constexpr CmdMode kShard = CmdMode::kShard;
-  auto add = [&](auto&&... a) { r.Add(MakeCommand("hash", a...)); };
-  add("hset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteFast, kShard, CmdHset,
-      "Set the string value of a hash field", "2.0.0");
-  add("hsetnx", 4, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteFast, kShard, CmdHsetnx,
-      "Set the value of a hash field, only if the field does not exist", "2.0.0");
-  add("hget", 3, kReadOnly | kFast, 1, 1, 1, kReadFast, kShard, CmdHget,
-      "Get the value of a hash field", "2.0.0");
-  add("hmget", -3, kReadOnly | kFast, 1, 1, 1, kReadFast, kShard, CmdHmget,
-      "Get the values of all the given hash fields", "2.0.0");
-  add("hmset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteFast, kShard, CmdHmset,
-      "Set multiple hash fields to multiple values", "2.0.0");
-  add("hdel", -3, kWrite | kFast, 1, 1, 1, kWriteFast, kShard, CmdHdel,
-      "Delete one or more hash fields", "2.0.0");
-  add("hlen", 2, kReadOnly | kFast, 1, 1, 1, kReadFast, kShard, CmdHlen,
-      "Get the number of fields in a hash", "2.0.0");
-  add("hstrlen", 3, kReadOnly | kFast, 1, 1, 1, kReadFast, kShard, CmdHstrlen,
-      "Get the length of the value of a hash field", "3.2.0");
-  add("hexists", 3, kReadOnly | kFast, 1, 1, 1, kReadFast, kShard, CmdHexists,
-      "Determine if a hash field exists", "2.0.0");
-  add("hkeys", 2, kReadOnly, 1, 1, 1, kReadSlow, kShard, CmdHkeys, "Get all the fields in a hash",
-      "2.0.0");
-  add("hvals", 2, kReadOnly, 1, 1, 1, kReadSlow, kShard, CmdHvals, "Get all the values in a hash",
-      "2.0.0");
-  add("hgetall", 2, kReadOnly, 1, 1, 1, kReadSlow, kShard, CmdHgetall,
-      "Get all the fields and values in a hash", "2.0.0");
-  add("hincrby", 4, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteFast, kShard, CmdHincrby,
-      "Increment the integer value of a hash field by the given number", "2.0.0");
-  add("hincrbyfloat", 4, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteFast, kShard, CmdHincrbyfloat,
-      "Increment the float value of a hash field by the given amount", "2.6.0");
-  add("hrandfield", -2, kReadOnly, 1, 1, 1, kReadSlow, kShard, CmdHrandfield,
-      "Get one or multiple random fields from a hash", "6.2.0");
-  add("hscan", -3, kReadOnly, 1, 1, 1, kReadSlow, kShard, CmdHscan,
-      "Incrementally iterate hash fields and associated values", "2.8.0");
+  using enum CmdMode;
+  // clang-format off
+  r.AddFamily(acl_cat::kHash, {
+      {.name = "hset", .arity = -4, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdHset},
+      {.name = "hsetnx", .arity = 4, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdHsetnx},
+      {.name = "hget", .arity = 3, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdHget},
+      {.name = "hmget", .arity = -3, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdHmget},
+      {.name = "hmset", .arity = -4, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdHmset},
+      {.name = "hdel", .arity = -3, .flags = kWrite | kFast, .mode = kShard, .fn = CmdHdel},
+      {.name = "hlen", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdHlen},
+      {.name = "hstrlen", .arity = 3, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdHstrlen},
+      {.name = "hexists", .arity = 3, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdHexists},
+      {.name = "hkeys", .arity = 2, .flags = kReadOnly, .mode = kShard, .fn = CmdHkeys},
+      {.name = "hvals", .arity = 2, .flags = kReadOnly, .mode = kShard, .fn = CmdHvals},
+      {.name = "hgetall", .arity = 2, .flags = kReadOnly, .mode = kShard, .fn = CmdHgetall},
+      {.name = "hincrby", .arity = 4, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdHincrby},
+      {.name = "hincrbyfloat", .arity = 4, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdHincrbyfloat},
+      {.name = "hrandfield", .arity = -2, .flags = kReadOnly, .mode = kShard, .fn = CmdHrandfield},
+      {.name = "hscan", .arity = -3, .flags = kReadOnly, .mode = kShard, .fn = CmdHscan},
+  });
+  // clang-format on
 }
 
 }  // namespace shoal

@@ -600,66 +600,42 @@ void CmdBrpoplpush(ArgSlice args, CommandContext& ctx) {
 
 void RegisterListFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  constexpr uint64_t kReadAcl = acl_cat::kRead | acl_cat::kList;
-  constexpr uint64_t kWriteAcl = acl_cat::kWrite | acl_cat::kList;
-  constexpr uint64_t kBlockAcl = kWriteAcl | acl_cat::kSlow | acl_cat::kBlocking;
-  auto add = [&](auto&&... a) { r.Add(MakeCommand("list", a...)); };
-  auto add_keys = [&](GetKeysFn getkeys, auto&&... a) {
-    CommandId c = MakeCommand("list", a...);
-    c.getkeys = getkeys;
-    r.Add(std::move(c));
-  };
-  add("lpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard,
-      CmdLpush, "Prepend one or multiple elements to a list", "1.0.0");
-  add("rpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard,
-      CmdRpush, "Append one or multiple elements to a list", "1.0.0");
-  add("lpushx", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard,
-      CmdLpushx, "Prepend an element to a list, only if the list exists", "2.2.0");
-  add("rpushx", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard,
-      CmdRpushx, "Append an element to a list, only if the list exists", "2.2.0");
-  add("lpop", -2, kWrite | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard, CmdLpop,
-      "Remove and get the first elements in a list", "1.0.0");
-  add("rpop", -2, kWrite | kFast, 1, 1, 1, kWriteAcl | acl_cat::kFast, CmdMode::kShard, CmdRpop,
-      "Remove and get the last elements in a list", "1.0.0");
-  add("llen", 2, kReadOnly | kFast, 1, 1, 1, kReadAcl | acl_cat::kFast, CmdMode::kShard, CmdLlen,
-      "Get the length of a list", "1.0.0");
-  add("lrange", 4, kReadOnly, 1, 1, 1, kReadAcl | acl_cat::kSlow, CmdMode::kShard, CmdLrange,
-      "Get a range of elements from a list", "1.0.0");
-  add("lindex", 3, kReadOnly, 1, 1, 1, kReadAcl | acl_cat::kSlow, CmdMode::kShard, CmdLindex,
-      "Get an element from a list by its index", "1.0.0");
-  add("lset", 4, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard, CmdLset,
-      "Set the value of an element in a list by its index", "1.0.0");
-  add("linsert", 5, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard,
-      CmdLinsert, "Insert an element before or after another element in a list", "2.2.0");
-  add("lrem", 4, kWrite, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard, CmdLrem,
-      "Remove elements from a list", "1.0.0");
-  add("ltrim", 4, kWrite, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard, CmdLtrim,
-      "Trim a list to the specified range", "1.0.0");
-  add("lpos", -3, kReadOnly, 1, 1, 1, kReadAcl | acl_cat::kSlow, CmdMode::kShard, CmdLpos,
-      "Return the index of matching elements on a list", "6.0.6");
-  add("lmove", 5, kWrite | kDenyOom, 1, 2, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kMulti, CmdLmove,
-      "Pop an element from a list, push it to another list and return it", "6.2.0");
-  add("rpoplpush", 3, kWrite | kDenyOom, 1, 2, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kMulti,
-      CmdRpoplpush, "Remove the last element in a list, prepend it to another list and return it",
-      "1.2.0");
-  add_keys(LmpopKeys, "lmpop", -4, kWrite, 0, 0, 0, kWriteAcl | acl_cat::kSlow, CmdMode::kMulti,
-           CmdLmpop, "Pop elements from a list", "7.0.0");
-  add("blpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, kBlockAcl, CmdMode::kMulti, CmdBlpop,
-      "Remove and get the first element in a list, or block until one is available", "2.0.0");
-  add("brpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, kBlockAcl, CmdMode::kMulti, CmdBrpop,
-      "Remove and get the last element in a list, or block until one is available", "2.0.0");
-  add("blmove", 6, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, kBlockAcl, CmdMode::kMulti,
-      CmdBlmove,
-      "Pop an element from a list, push it to another list and return it; or block until one is "
-      "available",
-      "6.2.0");
-  add("brpoplpush", 4, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, kBlockAcl,
-      CmdMode::kMulti, CmdBrpoplpush,
-      "Pop an element from a list, push it to another list and return it; or block until one is "
-      "available",
-      "2.2.0");
-  add_keys(BlmpopKeys, "blmpop", -5, kWrite | kBlocking, 0, 0, 0, kBlockAcl, CmdMode::kMulti,
-           CmdBlmpop, "Pop elements from a list, or block until one is available", "7.0.0");
+  using enum CmdMode;
+  constexpr uint32_t kBlock = kWrite | kNoScript | kBlocking;
+  // clang-format off
+  r.AddFamily(acl_cat::kList, {
+      {.name = "lpush", .arity = -3, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdLpush},
+      {.name = "rpush", .arity = -3, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdRpush},
+      {.name = "lpushx", .arity = -3, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdLpushx},
+      {.name = "rpushx", .arity = -3, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdRpushx},
+      {.name = "lpop", .arity = -2, .flags = kWrite | kFast, .mode = kShard, .fn = CmdLpop},
+      {.name = "rpop", .arity = -2, .flags = kWrite | kFast, .mode = kShard, .fn = CmdRpop},
+      {.name = "llen", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdLlen},
+      {.name = "lrange", .arity = 4, .flags = kReadOnly, .mode = kShard, .fn = CmdLrange},
+      {.name = "lindex", .arity = 3, .flags = kReadOnly, .mode = kShard, .fn = CmdLindex},
+      {.name = "lset", .arity = 4, .flags = kWrite | kDenyOom, .mode = kShard, .fn = CmdLset},
+      {.name = "linsert", .arity = 5, .flags = kWrite | kDenyOom, .mode = kShard, .fn = CmdLinsert},
+      {.name = "lrem", .arity = 4, .flags = kWrite, .mode = kShard, .fn = CmdLrem},
+      {.name = "ltrim", .arity = 4, .flags = kWrite, .mode = kShard, .fn = CmdLtrim},
+      {.name = "lpos", .arity = -3, .flags = kReadOnly, .mode = kShard, .fn = CmdLpos},
+      {.name = "lmove", .arity = 5, .flags = kWrite | kDenyOom, .mode = kMulti, .fn = CmdLmove},
+      {.name = "rpoplpush", .arity = 3, .flags = kWrite | kDenyOom, .mode = kMulti,
+       .fn = CmdRpoplpush},
+      {.name = "lmpop", .arity = -4, .flags = kWrite, .mode = kMulti, .fn = CmdLmpop,
+       .getkeys = LmpopKeys},
+      {.name = "blpop", .arity = -3, .flags = kBlock, .mode = kMulti, .fn = CmdBlpop},
+      {.name = "brpop", .arity = -3, .flags = kBlock, .mode = kMulti, .fn = CmdBrpop},
+      {.name = "blmove", .arity = 6, .flags = kBlock | kDenyOom, .mode = kMulti, .fn = CmdBlmove},
+      {.name = "brpoplpush", .arity = 4, .flags = kBlock | kDenyOom, .mode = kMulti,
+       .fn = CmdBrpoplpush},
+      {.name = "blmpop", .arity = -5, .flags = kWrite | kBlocking, .mode = kMulti, .fn = CmdBlmpop,
+       .getkeys = BlmpopKeys},
+  });
+  // clang-format on
 }
 
 }  // namespace shoal

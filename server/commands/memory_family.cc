@@ -364,26 +364,19 @@ std::string AllocatorName() {
 
 void RegisterMemoryFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  using CmdMode::kMulti;
-  constexpr uint64_t kSlow = acl_cat::kSlow;
+  using enum CmdMode;
   // The container has no flags and no keys; an invocation's keys are its subcommand's
   // (KeyPositions), so MEMORY USAGE k finds k.
-  CommandId memory = MakeCommand("server", "memory", -2, 0, 0, 0, 0, kSlow, kMulti, CmdMemory,
-                                 "A container for memory diagnostics commands", "4.0.0");
-  auto sub = [&](const char* name, int arity, uint32_t flags, int key, uint64_t acl,
-                 const char* summary) {
-    memory.subcommands.push_back(MakeCommand("server", name, arity, flags, key, key, key ? 1 : 0,
-                                             acl, kMulti, CmdMemory, summary, "4.0.0"));
-  };
-  sub("memory|doctor", 2, 0, 0, kSlow, "Outputs memory problems report");
-  sub("memory|help", 2, kLoading | kStale, 0, kSlow,
-      "Show helpful text about the different subcommands");
-  sub("memory|malloc-stats", 2, 0, 0, kSlow, "Show allocator internal stats");
-  sub("memory|purge", 2, 0, 0, kSlow, "Ask the allocator to release memory");
-  sub("memory|stats", 2, 0, 0, kSlow, "Show memory usage details");
-  sub("memory|usage", -3, kReadOnly, 2, acl_cat::kRead | kSlow,
-      "Estimate the memory usage of a key");
-  r.Add(std::move(memory));
+  // clang-format off
+  r.Add({.name = "memory", .arity = -2, .mode = kMulti, .fn = CmdMemory, .subcommands = {
+      {.name = "memory|doctor", .arity = 2},
+      {.name = "memory|help", .arity = 2, .flags = kLoading | kStale},
+      {.name = "memory|malloc-stats", .arity = 2},
+      {.name = "memory|purge", .arity = 2},
+      {.name = "memory|stats", .arity = 2},
+      {.name = "memory|usage", .arity = -3, .flags = kReadOnly},
+  }});
+  // clang-format on
 }
 
 }  // namespace shoal

@@ -810,56 +810,42 @@ void CmdDebug(ArgSlice args, CommandContext& ctx) {
 
 void RegisterServerFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  auto add = [&](const char* name, int arity, uint32_t flags, uint64_t acl, CmdMode mode,
-                 CmdHandler h, const char* summary, const char* since) {
-    r.Add(MakeCommand("server", name, arity, flags, 0, 0, 0, acl, mode, h, summary, since));
-  };
-  add("info", -1, kLoading | kStale, acl_cat::kSlow | acl_cat::kDangerous, CmdMode::kMulti, CmdInfo,
-      "Get information and statistics about the server", "1.0.0");
-  // CONFIG and COMMAND list their subcommands for COMMAND INFO/DOCS; the handlers dispatch.
-  CommandId config =
-      MakeCommand("server", "config", -2, 0, 0, 0, 0, acl_cat::kSlow, CmdMode::kMulti, CmdConfig,
-                  "A container for server configuration commands", "2.0.0");
-  auto config_sub = [&](const char* name, int arity, uint32_t flags, const char* summary,
-                        const char* since) {
-    config.subcommands.push_back(MakeCommand("server", name, arity, flags, 0, 0, 0, 0,
-                                             CmdMode::kMulti, CmdConfig, summary, since));
-  };
+  using enum CmdMode;
+  constexpr uint64_t kConnectionAcl = acl_cat::kConnection;
   constexpr uint32_t kConfigSub = kAdmin | kNoScript | kLoading | kStale;
-  config_sub("config|get", -3, kConfigSub, "Get the values of configuration parameters", "2.0.0");
-  config_sub("config|help", 2, kLoading | kStale,
-             "Show helpful text about the different subcommands", "5.0.0");
-  config_sub("config|resetstat", 2, kConfigSub, "Reset the stats returned by INFO", "2.0.0");
-  config_sub("config|set", -4, kConfigSub, "Set configuration parameters to the given values",
-             "2.0.0");
-  r.Add(std::move(config));
-  CommandId command = MakeCommand("server", "command", -1, kLoading | kStale, 0, 0, 0,
-                                  acl_cat::kSlow | acl_cat::kConnection, CmdMode::kConnection,
-                                  CmdCommand, "Get array of Redis command details", "2.8.13");
-  auto command_sub = [&](const char* name, int arity, const char* summary, const char* since) {
-    command.subcommands.push_back(MakeCommand("server", name, arity, kLoading | kStale, 0, 0, 0,
-                                              acl_cat::kConnection, CmdMode::kConnection,
-                                              CmdCommand, summary, since));
-  };
-  command_sub("command|count", 2, "Get total number of Redis commands", "2.8.13");
-  command_sub("command|docs", -2, "Get array of specific Redis command documentation", "7.0.0");
-  command_sub("command|getkeys", -4, "Extract keys given a full Redis command", "2.8.13");
-  command_sub("command|getkeysandflags", -4,
-              "Extract keys and access flags given a full Redis command", "7.0.0");
-  command_sub("command|help", 2, "Show helpful text about the different subcommands", "5.0.0");
-  command_sub("command|info", -2,
-              "Get array of specific Redis command details, or all when no argument is given.",
-              "2.8.13");
-  command_sub("command|list", -2, "Get an array of Redis command names", "7.0.0");
-  r.Add(std::move(command));
-  add("time", 1, kLoading | kStale | kFast, acl_cat::kFast, CmdMode::kConnection, CmdTime,
-      "Return the current server time", "2.6.0");
-  add("shutdown", -1, kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy,
-      acl_cat::kAdmin | acl_cat::kSlow | acl_cat::kDangerous, CmdMode::kConnection, CmdShutdown,
-      "Synchronously save the dataset to disk and then shut down the server", "1.0.0");
-  add("debug", -2, kAdmin | kNoScript | kLoading | kStale,
-      acl_cat::kAdmin | acl_cat::kSlow | acl_cat::kDangerous, CmdMode::kMulti, CmdDebug,
-      "A container for debugging commands", "1.0.0");
+  constexpr uint32_t kCommandSub = kLoading | kStale;
+  // Server commands share no category. CONFIG and COMMAND list their subcommands for COMMAND
+  // INFO/DOCS; the handlers dispatch.
+  // clang-format off
+  r.AddFamily(0, {
+      {.name = "info", .arity = -1, .flags = kLoading | kStale, .mode = kMulti, .fn = CmdInfo,
+       .acl = acl_cat::kDangerous},
+      {.name = "config", .arity = -2, .mode = kMulti, .fn = CmdConfig, .subcommands = {
+           {.name = "config|get", .arity = -3, .flags = kConfigSub},
+           {.name = "config|help", .arity = 2, .flags = kLoading | kStale},
+           {.name = "config|resetstat", .arity = 2, .flags = kConfigSub},
+           {.name = "config|set", .arity = -4, .flags = kConfigSub},
+       }},
+      {.name = "command", .arity = -1, .flags = kLoading | kStale, .mode = kConnection,
+       .fn = CmdCommand, .acl = kConnectionAcl, .subcommands = {
+           {.name = "command|count", .arity = 2, .flags = kCommandSub, .acl = kConnectionAcl},
+           {.name = "command|docs", .arity = -2, .flags = kCommandSub, .acl = kConnectionAcl},
+           {.name = "command|getkeys", .arity = -4, .flags = kCommandSub, .acl = kConnectionAcl},
+           {.name = "command|getkeysandflags", .arity = -4, .flags = kCommandSub,
+            .acl = kConnectionAcl},
+           {.name = "command|help", .arity = 2, .flags = kCommandSub, .acl = kConnectionAcl},
+           {.name = "command|info", .arity = -2, .flags = kCommandSub, .acl = kConnectionAcl},
+           {.name = "command|list", .arity = -2, .flags = kCommandSub, .acl = kConnectionAcl},
+       }},
+      {.name = "time", .arity = 1, .flags = kLoading | kStale | kFast, .mode = kConnection,
+       .fn = CmdTime},
+      {.name = "shutdown", .arity = -1,
+       .flags = kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy,
+       .mode = kConnection, .fn = CmdShutdown},
+      {.name = "debug", .arity = -2, .flags = kAdmin | kNoScript | kLoading | kStale,
+       .mode = kMulti, .fn = CmdDebug},
+  });
+  // clang-format on
 }
 
 }  // namespace shoal

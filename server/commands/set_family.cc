@@ -861,50 +861,36 @@ void CmdSscan(ArgSlice args, CommandContext& ctx) {
 
 void RegisterSetFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  // Not kRead/kWrite: those would shadow the cmd_flag names used in the flags column.
-  constexpr uint64_t kReadAcl = acl_cat::kRead | acl_cat::kSet;
-  constexpr uint64_t kWriteAcl = acl_cat::kWrite | acl_cat::kSet;
-  constexpr uint64_t kFastAcl = acl_cat::kFast;
-  constexpr uint64_t kSlowAcl = acl_cat::kSlow;
-  auto add = [&](auto&&... a) { r.Add(MakeCommand("set", a...)); };
-  add("sadd", -3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
-      CmdSadd, "Add one or more members to a set", "1.0.0");
-  add("srem", -3, kWrite | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard, CmdSrem,
-      "Remove one or more members from a set", "1.0.0");
-  add("smembers", 2, kReadOnly, 1, 1, 1, kReadAcl | kSlowAcl, CmdMode::kShard, CmdSmembers,
-      "Get all the members in a set", "1.0.0");
-  add("sismember", 3, kReadOnly | kFast, 1, 1, 1, kReadAcl | kFastAcl, CmdMode::kShard,
-      CmdSismember, "Determine if a given value is a member of a set", "1.0.0");
-  add("smismember", -3, kReadOnly | kFast, 1, 1, 1, kReadAcl | kFastAcl, CmdMode::kShard,
-      CmdSmismember, "Returns the membership associated with the given elements for a set",
-      "6.2.0");
-  add("scard", 2, kReadOnly | kFast, 1, 1, 1, kReadAcl | kFastAcl, CmdMode::kShard, CmdScard,
-      "Get the number of members in a set", "1.0.0");
-  add("spop", -2, kWrite | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard, CmdSpop,
-      "Remove and return one or multiple random members from a set", "1.0.0");
-  add("srandmember", -2, kReadOnly, 1, 1, 1, kReadAcl | kSlowAcl, CmdMode::kShard, CmdSrandmember,
-      "Get one or multiple random members from a set", "1.0.0");
-  add("smove", 4, kWrite | kFast, 1, 2, 1, kWriteAcl | kFastAcl, CmdMode::kMulti, CmdSmove,
-      "Move a member from one set to another", "1.0.0");
-  add("sinter", -2, kReadOnly, 1, -1, 1, kReadAcl | kSlowAcl, CmdMode::kMulti, CmdSinter,
-      "Intersect multiple sets", "1.0.0");
-  CommandId sintercard = MakeCommand(
-      "set", "sintercard", -3, kReadOnly, 0, 0, 0, kReadAcl | kSlowAcl, CmdMode::kMulti,
-      CmdSintercard, "Intersect multiple sets and return the cardinality of the result", "7.0.0");
-  sintercard.getkeys = SintercardKeys;
-  r.Add(std::move(sintercard));
-  add("sunion", -2, kReadOnly, 1, -1, 1, kReadAcl | kSlowAcl, CmdMode::kMulti, CmdSunion,
-      "Add multiple sets", "1.0.0");
-  add("sdiff", -2, kReadOnly, 1, -1, 1, kReadAcl | kSlowAcl, CmdMode::kMulti, CmdSdiff,
-      "Subtract multiple sets", "1.0.0");
-  add("sinterstore", -3, kWrite | kDenyOom, 1, -1, 1, kWriteAcl | kSlowAcl, CmdMode::kMulti,
-      CmdSinterstore, "Intersect multiple sets and store the resulting set in a key", "1.0.0");
-  add("sunionstore", -3, kWrite | kDenyOom, 1, -1, 1, kWriteAcl | kSlowAcl, CmdMode::kMulti,
-      CmdSunionstore, "Add multiple sets and store the resulting set in a key", "1.0.0");
-  add("sdiffstore", -3, kWrite | kDenyOom, 1, -1, 1, kWriteAcl | kSlowAcl, CmdMode::kMulti,
-      CmdSdiffstore, "Subtract multiple sets and store the resulting set in a key", "1.0.0");
-  add("sscan", -3, kReadOnly, 1, 1, 1, kReadAcl | kSlowAcl, CmdMode::kShard, CmdSscan,
-      "Incrementally iterate Set elements", "2.8.0");
+  using enum CmdMode;
+  // clang-format off
+  r.AddFamily(acl_cat::kSet, {
+      {.name = "sadd", .arity = -3, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdSadd},
+      {.name = "srem", .arity = -3, .flags = kWrite | kFast, .mode = kShard, .fn = CmdSrem},
+      {.name = "smembers", .arity = 2, .flags = kReadOnly, .mode = kShard, .fn = CmdSmembers},
+      {.name = "sismember", .arity = 3, .flags = kReadOnly | kFast, .mode = kShard,
+       .fn = CmdSismember},
+      {.name = "smismember", .arity = -3, .flags = kReadOnly | kFast, .mode = kShard,
+       .fn = CmdSmismember},
+      {.name = "scard", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdScard},
+      {.name = "spop", .arity = -2, .flags = kWrite | kFast, .mode = kShard, .fn = CmdSpop},
+      {.name = "srandmember", .arity = -2, .flags = kReadOnly, .mode = kShard,
+       .fn = CmdSrandmember},
+      {.name = "smove", .arity = 4, .flags = kWrite | kFast, .mode = kMulti, .fn = CmdSmove},
+      {.name = "sinter", .arity = -2, .flags = kReadOnly, .mode = kMulti, .fn = CmdSinter},
+      {.name = "sintercard", .arity = -3, .flags = kReadOnly, .mode = kMulti, .fn = CmdSintercard,
+       .getkeys = SintercardKeys},
+      {.name = "sunion", .arity = -2, .flags = kReadOnly, .mode = kMulti, .fn = CmdSunion},
+      {.name = "sdiff", .arity = -2, .flags = kReadOnly, .mode = kMulti, .fn = CmdSdiff},
+      {.name = "sinterstore", .arity = -3, .flags = kWrite | kDenyOom, .mode = kMulti,
+       .fn = CmdSinterstore},
+      {.name = "sunionstore", .arity = -3, .flags = kWrite | kDenyOom, .mode = kMulti,
+       .fn = CmdSunionstore},
+      {.name = "sdiffstore", .arity = -3, .flags = kWrite | kDenyOom, .mode = kMulti,
+       .fn = CmdSdiffstore},
+      {.name = "sscan", .arity = -3, .flags = kReadOnly, .mode = kShard, .fn = CmdSscan},
+  });
+  // clang-format on
 }
 
 }  // namespace shoal

@@ -798,24 +798,20 @@ void CmdSortRo(ArgSlice args, CommandContext& ctx) { SortGeneric(args, ctx, true
 
 void RegisterSortFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  constexpr uint64_t kAcl =
-      acl_cat::kSet | acl_cat::kSortedSet | acl_cat::kList | acl_cat::kSlow | acl_cat::kDangerous;
-  CommandId sort = MakeCommand("generic", "sort", -2, kWrite | kDenyOom, 1, 1, 1,
-                               acl_cat::kWrite | kAcl, CmdMode::kMulti, CmdSort,
-                               "Sort the elements in a list, set or sorted set", "1.0.0");
-  sort.getkeys = SortKeys;
-  sort.coordinate = SortNeedsAllShards<false>;
-  r.Add(std::move(sort));
+  using enum CmdMode;
+  constexpr uint64_t kDangerous = acl_cat::kDangerous;
   // SORT_RO has no STORE: its only key is the sorted one, so it runs on that key's shard unless
   // its patterns read keys elsewhere. Redis still gives it a getkeys procedure (adding nothing),
   // which COMMAND INFO shows as movablekeys.
-  CommandId sort_ro = MakeCommand(
-      "generic", "sort_ro", -2, kReadOnly, 1, 1, 1, acl_cat::kRead | kAcl, CmdMode::kMulti,
-      CmdSortRo, "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
-      "7.0.0");
-  sort_ro.getkeys = [](ArgSlice, std::vector<uint32_t>*) { return true; };
-  sort_ro.coordinate = SortNeedsAllShards<true>;
-  r.Add(std::move(sort_ro));
+  // clang-format off
+  r.AddFamily(acl_cat::kSet | acl_cat::kSortedSet | acl_cat::kList, {
+      {.name = "sort", .arity = -2, .flags = kWrite | kDenyOom, .mode = kMulti, .fn = CmdSort,
+       .acl = kDangerous, .getkeys = SortKeys, .coordinate = SortNeedsAllShards<false>},
+      {.name = "sort_ro", .arity = -2, .flags = kReadOnly, .mode = kMulti, .fn = CmdSortRo,
+       .acl = kDangerous, .getkeys = [](ArgSlice, std::vector<uint32_t>*) { return true; },
+       .coordinate = SortNeedsAllShards<true>},
+  });
+  // clang-format on
 }
 
 }  // namespace shoal

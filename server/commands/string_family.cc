@@ -573,55 +573,42 @@ void CmdLcs(ArgSlice args, CommandContext& ctx) {
 
 void RegisterStringFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  constexpr uint64_t kReadAcl = acl_cat::kRead | acl_cat::kString;
-  constexpr uint64_t kWriteAcl = acl_cat::kWrite | acl_cat::kString;
-  auto add = [&](auto&&... a) { r.Add(MakeCommand("string", a...)); };
-  add("get", 2, kReadOnly | kFast, 1, 1, 1, kReadAcl | acl_cat::kFast, CmdMode::kShard, CmdGet,
-      "Get the value of a key", "1.0.0");
-  add("set", -3, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | acl_cat::kSlow, CmdMode::kShard, CmdSet,
-      "Set the string value of a key", "1.0.0");
-  add("mget", -2, kReadOnly | kFast, 1, -1, 1, kReadAcl | acl_cat::kFast, CmdMode::kMulti, CmdMget,
-      "Get the values of all the given keys", "1.0.0");
-  add("mset", -3, kWrite | kDenyOom, 1, -1, 2, kWriteAcl | acl_cat::kSlow, CmdMode::kMulti, CmdMset,
-      "Set multiple keys to multiple values", "1.0.1");
-  add("msetnx", -3, kWrite | kDenyOom, 1, -1, 2, kWriteAcl | acl_cat::kSlow, CmdMode::kMulti,
-      CmdMsetnx, "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1");
-  constexpr uint64_t kFastAcl = acl_cat::kFast;
-  constexpr uint64_t kSlowAcl = acl_cat::kSlow;
-  add("setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
-      CmdSetnx, "Set the value of a key, only if the key does not exist", "1.0.0");
-  add("setex", 4, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | kSlowAcl, CmdMode::kShard, CmdSetex,
-      "Set the value and expiration of a key", "2.0.0");
-  add("psetex", 4, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | kSlowAcl, CmdMode::kShard, CmdPsetex,
-      "Set the value and expiration in milliseconds of a key", "2.6.0");
-  add("getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
-      CmdGetset, "Set the string value of a key and return its old value", "1.0.0");
-  add("getdel", 2, kWrite | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard, CmdGetdel,
-      "Get the value of a key and delete the key", "6.2.0");
-  add("getex", -2, kWrite | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard, CmdGetex,
-      "Get the value of a key and optionally set its expiration", "6.2.0");
-  add("append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
-      CmdAppend, "Append a value to a key", "2.0.0");
-  add("strlen", 2, kReadOnly | kFast, 1, 1, 1, kReadAcl | kFastAcl, CmdMode::kShard, CmdStrlen,
-      "Get the length of the value stored in a key", "2.2.0");
-  add("incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard, CmdIncr,
-      "Increment the integer value of a key by one", "1.0.0");
-  add("decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard, CmdDecr,
-      "Decrement the integer value of a key by one", "1.0.0");
-  add("incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
-      CmdIncrby, "Increment the integer value of a key by the given amount", "1.0.0");
-  add("decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
-      CmdDecrby, "Decrement the integer value of a key by the given number", "1.0.0");
-  add("incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, kWriteAcl | kFastAcl, CmdMode::kShard,
-      CmdIncrbyfloat, "Increment the float value of a key by the given amount", "2.6.0");
-  add("getrange", 4, kReadOnly, 1, 1, 1, kReadAcl | kSlowAcl, CmdMode::kShard, CmdGetrange,
-      "Get a substring of the string stored at a key", "2.4.0");
-  add("substr", 4, kReadOnly, 1, 1, 1, kReadAcl | kSlowAcl, CmdMode::kShard, CmdGetrange,
-      "Get a substring of the string stored at a key", "1.0.0");
-  add("setrange", 4, kWrite | kDenyOom, 1, 1, 1, kWriteAcl | kSlowAcl, CmdMode::kShard, CmdSetrange,
-      "Overwrite part of a string at key starting at the specified offset", "2.2.0");
-  add("lcs", -3, kReadOnly, 1, 2, 1, kReadAcl | kSlowAcl, CmdMode::kMulti, CmdLcs,
-      "Find longest common substring", "7.0.0");
+  using enum CmdMode;
+  // clang-format off
+  r.AddFamily(acl_cat::kString, {
+      {.name = "get", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdGet},
+      {.name = "set", .arity = -3, .flags = kWrite | kDenyOom, .mode = kShard, .fn = CmdSet},
+      {.name = "mget", .arity = -2, .flags = kReadOnly | kFast, .mode = kMulti, .fn = CmdMget},
+      {.name = "mset", .arity = -3, .flags = kWrite | kDenyOom, .mode = kMulti, .fn = CmdMset},
+      {.name = "msetnx", .arity = -3, .flags = kWrite | kDenyOom, .mode = kMulti, .fn = CmdMsetnx},
+      {.name = "setnx", .arity = 3, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdSetnx},
+      {.name = "setex", .arity = 4, .flags = kWrite | kDenyOom, .mode = kShard, .fn = CmdSetex},
+      {.name = "psetex", .arity = 4, .flags = kWrite | kDenyOom, .mode = kShard, .fn = CmdPsetex},
+      {.name = "getset", .arity = 3, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdGetset},
+      {.name = "getdel", .arity = 2, .flags = kWrite | kFast, .mode = kShard, .fn = CmdGetdel},
+      {.name = "getex", .arity = -2, .flags = kWrite | kFast, .mode = kShard, .fn = CmdGetex},
+      {.name = "append", .arity = 3, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdAppend},
+      {.name = "strlen", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdStrlen},
+      {.name = "incr", .arity = 2, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdIncr},
+      {.name = "decr", .arity = 2, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdDecr},
+      {.name = "incrby", .arity = 3, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdIncrby},
+      {.name = "decrby", .arity = 3, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdDecrby},
+      {.name = "incrbyfloat", .arity = 3, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdIncrbyfloat},
+      {.name = "getrange", .arity = 4, .flags = kReadOnly, .mode = kShard, .fn = CmdGetrange},
+      {.name = "substr", .arity = 4, .flags = kReadOnly, .mode = kShard, .fn = CmdGetrange},
+      {.name = "setrange", .arity = 4, .flags = kWrite | kDenyOom, .mode = kShard,
+       .fn = CmdSetrange},
+      {.name = "lcs", .arity = -3, .flags = kReadOnly, .mode = kMulti, .fn = CmdLcs},
+  });
+  // clang-format on
 }
 
 }  // namespace shoal

@@ -391,20 +391,23 @@ void CmdUnwatch(ArgSlice, CommandContext& ctx) {
 
 void RegisterTransactionFamily(CommandRegistry& r) {
   using namespace cmd_flag;
+  using enum CmdMode;
   constexpr uint32_t kFlags = kNoScript | kLoading | kStale | kFast | kAllowBusy;
-  constexpr uint64_t kAcl = acl_cat::kTransaction | acl_cat::kFast;
-  r.Add(MakeCommand("transactions", "multi", 1, kFlags, 0, 0, 0, kAcl, CmdMode::kConnection,
-                    CmdMulti, "Mark the start of a transaction block", "1.2.0"));
-  r.Add(MakeCommand("transactions", "exec", 1, kNoScript | kLoading | kStale | kSkipSlowlog, 0, 0,
-                    0, acl_cat::kTransaction | acl_cat::kSlow, CmdMode::kMulti, CmdExec,
-                    "Execute all commands issued after MULTI", "1.2.0"));
-  r.Add(MakeCommand("transactions", "discard", 1, kFlags, 0, 0, 0, kAcl, CmdMode::kConnection,
-                    CmdDiscard, "Discard all commands issued after MULTI", "2.0.0"));
-  r.Add(MakeCommand("transactions", "watch", -2, kFlags, 1, -1, 1, kAcl, CmdMode::kMulti, CmdWatch,
-                    "Watch the given keys to determine execution of the MULTI/EXEC block",
-                    "2.2.0"));
-  r.Add(MakeCommand("transactions", "unwatch", 1, kFlags, 0, 0, 0, kAcl, CmdMode::kConnection,
-                    CmdUnwatch, "Forget about all watched keys", "2.2.0"));
+  // MULTI EXEC DISCARD WATCH run at once inside MULTI (Redis's processCommand); WATCH registers the
+  // connection's own state, so never through the single-shard shortcut.
+  // clang-format off
+  r.AddFamily(acl_cat::kTransaction, {
+      {.name = "multi", .arity = 1, .flags = kFlags, .mode = kConnection, .fn = CmdMulti,
+       .runs_in_multi = true},
+      {.name = "exec", .arity = 1, .flags = kNoScript | kLoading | kStale | kSkipSlowlog,
+       .mode = kMulti, .fn = CmdExec, .runs_in_multi = true},
+      {.name = "discard", .arity = 1, .flags = kFlags, .mode = kConnection, .fn = CmdDiscard,
+       .runs_in_multi = true},
+      {.name = "watch", .arity = -2, .flags = kFlags, .mode = kMulti, .fn = CmdWatch,
+       .coordinate = [](ArgSlice) { return true; }, .runs_in_multi = true},
+      {.name = "unwatch", .arity = 1, .flags = kFlags, .mode = kConnection, .fn = CmdUnwatch},
+  });
+  // clang-format on
 }
 
 }  // namespace shoal

@@ -1264,106 +1264,70 @@ bool NumKeysAt2(ArgSlice args, std::vector<uint32_t>* out) {
 
 void RegisterZSetFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  constexpr uint64_t kReadAcl = acl_cat::kRead | acl_cat::kSortedSet;
-  constexpr uint64_t kWriteAcl = acl_cat::kWrite | acl_cat::kSortedSet;
-  constexpr uint64_t kBlockAcl = kWriteAcl | acl_cat::kBlocking;
-  auto add = [&](auto&&... a) { r.Add(MakeCommand("sorted-set", a...)); };
-  auto add_keys = [&](GetKeysFn getkeys, auto&&... a) {
-    CommandId c = MakeCommand("sorted-set", a...);
-    c.getkeys = getkeys;
-    r.Add(std::move(c));
-  };
-  const uint64_t kFastRead = kReadAcl | acl_cat::kFast, kSlowRead = kReadAcl | acl_cat::kSlow;
-  const uint64_t kFastWrite = kWriteAcl | acl_cat::kFast, kSlowWrite = kWriteAcl | acl_cat::kSlow;
-  add("zadd", -4, kWrite | kDenyOom | kFast, 1, 1, 1, kFastWrite, CmdMode::kShard, CmdZadd,
-      "Add one or more members to a sorted set, or update its score if it already exists", "1.2.0");
-  add("zincrby", 4, kWrite | kDenyOom | kFast, 1, 1, 1, kFastWrite, CmdMode::kShard, CmdZincrby,
-      "Increment the score of a member in a sorted set", "1.2.0");
-  add("zrem", -3, kWrite | kFast, 1, 1, 1, kFastWrite, CmdMode::kShard, CmdZrem,
-      "Remove one or more members from a sorted set", "1.2.0");
-  add("zcard", 2, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZcard,
-      "Get the number of members in a sorted set", "1.2.0");
-  add("zcount", 4, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZcount,
-      "Count the members in a sorted set with scores within the given values", "2.0.0");
-  add("zlexcount", 4, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZlexcount,
-      "Count the number of members in a sorted set between a given lexicographical range", "2.8.9");
-  add("zscore", 3, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZscore,
-      "Get the score associated with the given member in a sorted set", "1.2.0");
-  add("zmscore", -3, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZmscore,
-      "Get the score associated with the given members in a sorted set", "6.2.0");
-  add("zrank", 3, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZrank,
-      "Determine the index of a member in a sorted set", "2.0.0");
-  add("zrevrank", 3, kReadOnly | kFast, 1, 1, 1, kFastRead, CmdMode::kShard, CmdZrevrank,
-      "Determine the index of a member in a sorted set, with scores ordered from high to low",
-      "2.0.0");
-  add("zrange", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrange,
-      "Return a range of members in a sorted set", "1.2.0");
-  add("zrangebyscore", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrangebyscore,
-      "Return a range of members in a sorted set, by score", "1.0.5");
-  add("zrevrangebyscore", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrevrangebyscore,
-      "Return a range of members in a sorted set, by score, with scores ordered from high to low",
-      "2.2.0");
-  add("zrangebylex", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrangebylex,
-      "Return a range of members in a sorted set, by lexicographical range", "2.8.9");
-  add("zrevrangebylex", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrevrangebylex,
-      "Return a range of members in a sorted set, by lexicographical range, ordered from higher "
-      "to lower strings.",
-      "2.8.9");
-  add("zrevrange", -4, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrevrange,
-      "Return a range of members in a sorted set, by index, with scores ordered from high to low",
-      "1.2.0");
-  add("zrangestore", -5, kWrite | kDenyOom, 1, 2, 1, kSlowWrite, CmdMode::kMulti, CmdZrangestore,
-      "Store a range of members from sorted set into another key", "6.2.0");
-  add("zremrangebyrank", 4, kWrite, 1, 1, 1, kSlowWrite, CmdMode::kShard, CmdZremrangebyrank,
-      "Remove all members in a sorted set within the given indexes", "2.0.0");
-  add("zremrangebyscore", 4, kWrite, 1, 1, 1, kSlowWrite, CmdMode::kShard, CmdZremrangebyscore,
-      "Remove all members in a sorted set within the given scores", "1.2.0");
-  add("zremrangebylex", 4, kWrite, 1, 1, 1, kSlowWrite, CmdMode::kShard, CmdZremrangebylex,
-      "Remove all members in a sorted set between the given lexicographical range", "2.8.9");
-  add("zpopmin", -2, kWrite | kFast, 1, 1, 1, kFastWrite, CmdMode::kShard, CmdZpopmin,
-      "Remove and return members with the lowest scores in a sorted set", "5.0.0");
-  add("zpopmax", -2, kWrite | kFast, 1, 1, 1, kFastWrite, CmdMode::kShard, CmdZpopmax,
-      "Remove and return members with the highest scores in a sorted set", "5.0.0");
-  add_keys(NumKeysAt1, "zmpop", -4, kWrite, 0, 0, 0, kSlowWrite, CmdMode::kMulti, CmdZmpop,
-           "Remove and return members with scores in a sorted set", "7.0.0");
-  add("bzpopmin", -3, kWrite | kNoScript | kBlocking | kFast, 1, -2, 1, kBlockAcl | acl_cat::kFast,
-      CmdMode::kMulti, CmdBzpopmin,
-      "Remove and return the member with the lowest score from one or more sorted sets, or block "
-      "until one is available",
-      "5.0.0");
-  add("bzpopmax", -3, kWrite | kNoScript | kBlocking | kFast, 1, -2, 1, kBlockAcl | acl_cat::kFast,
-      CmdMode::kMulti, CmdBzpopmax,
-      "Remove and return the member with the highest score from one or more sorted sets, or block "
-      "until one is available",
-      "5.0.0");
-  add_keys(NumKeysAt2, "bzmpop", -5, kWrite | kBlocking, 0, 0, 0, kBlockAcl | acl_cat::kSlow,
-           CmdMode::kMulti, CmdBzmpop,
-           "Remove and return members with scores in a sorted set or block until one is available",
-           "7.0.0");
-  add("zrandmember", -2, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZrandmember,
-      "Get one or multiple random elements from a sorted set", "6.2.0");
-  add_keys(NumKeysAt1, "zunion", -3, kReadOnly, 0, 0, 0, kSlowRead, CmdMode::kMulti, CmdZunion,
-           "Add multiple sorted sets", "6.2.0");
-  add_keys(NumKeysAt1, "zinter", -3, kReadOnly, 0, 0, 0, kSlowRead, CmdMode::kMulti, CmdZinter,
-           "Intersect multiple sorted sets", "6.2.0");
-  add_keys(NumKeysAt1, "zdiff", -3, kReadOnly, 0, 0, 0, kSlowRead, CmdMode::kMulti, CmdZdiff,
-           "Subtract multiple sorted sets", "6.2.0");
-  add_keys(NumKeysAt2, "zunionstore", -4, kWrite | kDenyOom, 1, 1, 1, kSlowWrite, CmdMode::kMulti,
-           CmdZunionstore,
-           "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0");
-  add_keys(NumKeysAt2, "zinterstore", -4, kWrite | kDenyOom, 1, 1, 1, kSlowWrite, CmdMode::kMulti,
-           CmdZinterstore,
-           "Intersect multiple sorted sets and store the resulting sorted set in a new key",
-           "2.0.0");
-  add_keys(NumKeysAt2, "zdiffstore", -4, kWrite | kDenyOom, 1, 1, 1, kSlowWrite, CmdMode::kMulti,
-           CmdZdiffstore,
-           "Subtract multiple sorted sets and store the resulting sorted set in a new key",
-           "6.2.0");
-  add_keys(NumKeysAt1, "zintercard", -3, kReadOnly, 0, 0, 0, kSlowRead, CmdMode::kMulti,
-           CmdZintercard, "Intersect multiple sorted sets and return the cardinality of the result",
-           "7.0.0");
-  add("zscan", -3, kReadOnly, 1, 1, 1, kSlowRead, CmdMode::kShard, CmdZscan,
-      "Incrementally iterate sorted sets elements and associated scores", "2.8.0");
+  using enum CmdMode;
+  constexpr uint32_t kBlock = kWrite | kNoScript | kBlocking;
+  // clang-format off
+  r.AddFamily(acl_cat::kSortedSet, {
+      {.name = "zadd", .arity = -4, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdZadd},
+      {.name = "zincrby", .arity = 4, .flags = kWrite | kDenyOom | kFast, .mode = kShard,
+       .fn = CmdZincrby},
+      {.name = "zrem", .arity = -3, .flags = kWrite | kFast, .mode = kShard, .fn = CmdZrem},
+      {.name = "zcard", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdZcard},
+      {.name = "zcount", .arity = 4, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdZcount},
+      {.name = "zlexcount", .arity = 4, .flags = kReadOnly | kFast, .mode = kShard,
+       .fn = CmdZlexcount},
+      {.name = "zscore", .arity = 3, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdZscore},
+      {.name = "zmscore", .arity = -3, .flags = kReadOnly | kFast, .mode = kShard,
+       .fn = CmdZmscore},
+      {.name = "zrank", .arity = 3, .flags = kReadOnly | kFast, .mode = kShard, .fn = CmdZrank},
+      {.name = "zrevrank", .arity = 3, .flags = kReadOnly | kFast, .mode = kShard,
+       .fn = CmdZrevrank},
+      {.name = "zrange", .arity = -4, .flags = kReadOnly, .mode = kShard, .fn = CmdZrange},
+      {.name = "zrangebyscore", .arity = -4, .flags = kReadOnly, .mode = kShard,
+       .fn = CmdZrangebyscore},
+      {.name = "zrevrangebyscore", .arity = -4, .flags = kReadOnly, .mode = kShard,
+       .fn = CmdZrevrangebyscore},
+      {.name = "zrangebylex", .arity = -4, .flags = kReadOnly, .mode = kShard,
+       .fn = CmdZrangebylex},
+      {.name = "zrevrangebylex", .arity = -4, .flags = kReadOnly, .mode = kShard,
+       .fn = CmdZrevrangebylex},
+      {.name = "zrevrange", .arity = -4, .flags = kReadOnly, .mode = kShard, .fn = CmdZrevrange},
+      {.name = "zrangestore", .arity = -5, .flags = kWrite | kDenyOom, .mode = kMulti,
+       .fn = CmdZrangestore},
+      {.name = "zremrangebyrank", .arity = 4, .flags = kWrite, .mode = kShard,
+       .fn = CmdZremrangebyrank},
+      {.name = "zremrangebyscore", .arity = 4, .flags = kWrite, .mode = kShard,
+       .fn = CmdZremrangebyscore},
+      {.name = "zremrangebylex", .arity = 4, .flags = kWrite, .mode = kShard,
+       .fn = CmdZremrangebylex},
+      {.name = "zpopmin", .arity = -2, .flags = kWrite | kFast, .mode = kShard, .fn = CmdZpopmin},
+      {.name = "zpopmax", .arity = -2, .flags = kWrite | kFast, .mode = kShard, .fn = CmdZpopmax},
+      {.name = "zmpop", .arity = -4, .flags = kWrite, .mode = kMulti, .fn = CmdZmpop,
+       .getkeys = NumKeysAt1},
+      {.name = "bzpopmin", .arity = -3, .flags = kBlock | kFast, .mode = kMulti, .fn = CmdBzpopmin},
+      {.name = "bzpopmax", .arity = -3, .flags = kBlock | kFast, .mode = kMulti, .fn = CmdBzpopmax},
+      {.name = "bzmpop", .arity = -5, .flags = kWrite | kBlocking, .mode = kMulti, .fn = CmdBzmpop,
+       .getkeys = NumKeysAt2},
+      {.name = "zrandmember", .arity = -2, .flags = kReadOnly, .mode = kShard,
+       .fn = CmdZrandmember},
+      {.name = "zunion", .arity = -3, .flags = kReadOnly, .mode = kMulti, .fn = CmdZunion,
+       .getkeys = NumKeysAt1},
+      {.name = "zinter", .arity = -3, .flags = kReadOnly, .mode = kMulti, .fn = CmdZinter,
+       .getkeys = NumKeysAt1},
+      {.name = "zdiff", .arity = -3, .flags = kReadOnly, .mode = kMulti, .fn = CmdZdiff,
+       .getkeys = NumKeysAt1},
+      {.name = "zunionstore", .arity = -4, .flags = kWrite | kDenyOom, .mode = kMulti,
+       .fn = CmdZunionstore, .getkeys = NumKeysAt2},
+      {.name = "zinterstore", .arity = -4, .flags = kWrite | kDenyOom, .mode = kMulti,
+       .fn = CmdZinterstore, .getkeys = NumKeysAt2},
+      {.name = "zdiffstore", .arity = -4, .flags = kWrite | kDenyOom, .mode = kMulti,
+       .fn = CmdZdiffstore, .getkeys = NumKeysAt2},
+      {.name = "zintercard", .arity = -3, .flags = kReadOnly, .mode = kMulti, .fn = CmdZintercard,
+       .getkeys = NumKeysAt1},
+      {.name = "zscan", .arity = -3, .flags = kReadOnly, .mode = kShard, .fn = CmdZscan},
+  });
+  // clang-format on
 }
 
 }  // namespace shoal
