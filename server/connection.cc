@@ -5,10 +5,12 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <new>
 
 #include "server/ascii.h"
 #include "server/error_strings.h"
@@ -49,7 +51,6 @@ Connection::Connection(boost::asio::ip::tcp::socket socket, Shard* home)
   if (Server().config.tcp_keepalive.load() > 0)
     socket_.set_option(boost::asio::socket_base::keep_alive(true), ec);
   created_ms_ = last_ms_ = UnixMs();
-  rbuf_.resize(kReadChunk);
   batches_.resize(Server().shards->size());
   for (auto& b : batches_) {
     b.conn = this;
@@ -252,19 +253,36 @@ void Connection::WatchForClose() {
         if (ec || n == 0) return self->Close();
         self->side_in_.append(self->side_chunk_.data(), n);
         Bump(Server().thread_stats[self->home_->id()]->net_input_bytes, n);
-        int64_t limit = Server().config.client_query_buffer_limit.load(std::memory_order_relaxed);
-        if (static_cast<int64_t>(self->side_in_.size() + self->rend_) >= limit) {
-          spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
-                       self->id_, self->addr_);
-          Bump(Server().thread_stats[self->home_->id()]->query_buffer_limit_disconnects);
-          return self->Close();
-        }
+        if (self->QueryBufferOverLimit()) return;
         if (self->blocked()) return self->WatchForClose();
         if (self->resume_read_) {
           self->resume_read_ = false;
           self->ReadMore();
         }
       });
+}
+
+void QueryBuffer::Reallocate(size_t n, size_t keep) {
+  if (n == size_) return;
+  char* p = nullptr;
+  if (n > 0) {
+    p = static_cast<char*>(std::malloc(n));
+    if (p == nullptr) throw std::bad_alloc();
+    if (keep > 0) std::memcpy(p, data_, std::min(keep, n));
+  }
+  std::free(data_);
+  data_ = p;
+  size_ = n;
+}
+
+bool Connection::QueryBufferOverLimit() {
+  int64_t limit = Server().config.client_query_buffer_limit.load(std::memory_order_relaxed);
+  if (static_cast<int64_t>(rend_ + side_in_.size()) <= limit) return false;
+  spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}", id_,
+               addr_, rend_ + side_in_.size());
+  Bump(Server().thread_stats[home_->id()]->query_buffer_limit_disconnects);
+  Close();
+  return true;
 }
 
 void Connection::ReadMore() {
@@ -275,15 +293,9 @@ void Connection::ReadMore() {
     rend_ -= rpos_;
     rpos_ = 0;
   }
-  int64_t limit = Server().config.client_query_buffer_limit.load(std::memory_order_relaxed);
-  if (static_cast<int64_t>(rend_) >= limit) {
-    spdlog::warn("Closing client that reached max query buffer length: id={} addr={}", id_, addr_);
-    Bump(Server().thread_stats[home_->id()]->query_buffer_limit_disconnects);
-    Close();
-    return;
-  }
   if (!side_in_.empty()) {  // bytes read while a command was blocked come first
-    if (rbuf_.size() < rend_ + side_in_.size()) rbuf_.resize(rend_ + side_in_.size() + kReadChunk);
+    if (rbuf_.size() < rend_ + side_in_.size())
+      rbuf_.Reallocate(rend_ + side_in_.size() + kReadChunk, rend_);
     std::memcpy(rbuf_.data() + rend_, side_in_.data(), side_in_.size());
     rend_ += side_in_.size();
     side_in_.clear();
@@ -294,13 +306,29 @@ void Connection::ReadMore() {
     resume_read_ = true;
     return;
   }
-  size_t want = rend_ + kReadChunk;
-  size_t hint = parser_.bytes_needed_hint();
-  if (hint > want) want = std::min<size_t>(hint, static_cast<size_t>(limit));
-  if (rbuf_.size() < want) rbuf_.resize(std::max(want, rbuf_.size() * 2));
-  // Never read past the limit: a client cannot make us buffer more than it allows (+1 chunk).
-  size_t room = rbuf_.size() - rend_;
   reading_ = true;
+  if (rbuf_.size() == 0) {
+    // No buffer (a new client, or an idle one whose buffer the sweep freed): hold none while
+    // waiting, allocate when there is something to read.
+    socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                       [self = shared_from_this()](const boost::system::error_code& ec) {
+                         self->reading_ = false;
+                         if (ec || self->closed_) return self->Close();
+                         self->rbuf_.Reallocate(kReadChunk, 0);
+                         self->ReadMore();
+                       });
+    return;
+  }
+  // Grow as bytes arrive, at most doubling, never past the end of the bulk being read: memory is
+  // committed only for input that came (Redis pre-sizes a big bulk, but leaves its pages alone).
+  size_t need = rend_ + kReadChunk;
+  if (rbuf_.size() < need) {
+    size_t n = std::max(need, rbuf_.size() * 2);
+    size_t hint = parser_.bytes_needed_hint();
+    if (hint >= need && n > hint) n = hint;
+    rbuf_.Reallocate(n, rend_);
+  }
+  size_t room = rbuf_.size() - rend_;
   socket_.async_read_some(boost::asio::buffer(rbuf_.data() + rend_, room),
                           [self = shared_from_this()](const boost::system::error_code& ec,
                                                       size_t n) { self->OnRead(ec, n); });
@@ -308,13 +336,26 @@ void Connection::ReadMore() {
 
 void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   reading_ = false;
+  if (ec == boost::asio::error::operation_aborted && shrink_pending_ && !closed_) {
+    // The sweep cancelled this idle read to give the buffer back (see Sweep).
+    shrink_pending_ = false;
+    rend_ += n;
+    rbuf_.Reallocate(rend_ == 0 ? 0 : std::max(rend_, rpeak_) + kReadChunk, rend_);
+    return ReadMore();
+  }
+  shrink_pending_ = false;
   if (ec || closed_) {
     Close();
     return;
   }
   rend_ += n;
+  if (rend_ > rpeak_) rpeak_ = rend_;
   Bump(Server().thread_stats[home_->id()]->net_input_bytes, n);
   last_ms_ = UnixMs();
+  if (static_cast<int64_t>(rend_) >
+          Server().config.client_query_buffer_limit.load(std::memory_order_relaxed) &&
+      QueryBufferOverLimit())
+    return;
   Process();
 }
 

@@ -17,7 +17,9 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +32,26 @@
 #include "shard/watch.h"
 
 namespace shoal {
+
+// A connection's query buffer: raw bytes that are never zero-filled, so memory is committed only
+// for input that arrived (a client announcing a 512MB bulk costs nothing until it sends it).
+class QueryBuffer {
+ public:
+  QueryBuffer() = default;
+  QueryBuffer(const QueryBuffer&) = delete;
+  QueryBuffer& operator=(const QueryBuffer&) = delete;
+  ~QueryBuffer() { std::free(data_); }
+  char* data() { return data_; }
+  const char* data() const { return data_; }
+  size_t size() const { return size_; }
+  size_t capacity() const { return size_; }
+  // Makes the buffer exactly n bytes (0 frees it), keeping its first `keep` bytes (keep <= n).
+  void Reallocate(size_t n, size_t keep);
+
+ private:
+  char* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -129,6 +151,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   void ReadMore();
+  // Closes the client (Redis's log line) when its query buffer is over client-query-buffer-limit.
+  bool QueryBufferOverLimit();
   void WatchForClose();
   void FlushBeforeBlock();
   void OnRead(const boost::system::error_code& ec, size_t n);
@@ -160,8 +184,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t last_ms_ = 0;
   std::string last_cmd_ = "NULL";
 
-  std::vector<char> rbuf_;
+  QueryBuffer rbuf_;
   size_t rpos_ = 0, rend_ = 0;
+  size_t rpeak_ = 0;            // the most bytes buffered since the last sweep (querybuf_peak)
+  bool shrink_pending_ = false;  // the sweep cancelled the idle read to shrink rbuf_
   protocol::RequestParser parser_;
   std::string out_buf_;
   std::string discard_buf_;
