@@ -41,6 +41,7 @@ Connection::Connection(boost::asio::ip::tcp::socket socket, Shard* home)
     : socket_(std::move(socket)),
       home_(home),
       id_(Server().next_client_id.fetch_add(1, std::memory_order_relaxed)) {
+  open_count.fetch_add(1, std::memory_order_relaxed);
   boost::system::error_code ec;
   auto remote = socket_.remote_endpoint(ec);
   if (!ec) addr_ = Endpoint(remote);
@@ -111,6 +112,7 @@ void Connection::Start() {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  open_count.fetch_sub(1, std::memory_order_relaxed);
   tl_connections.erase(id_);
   auto& ts = *Server().thread_stats[home_->id()];
   ts.connected_clients.store(ts.connected_clients.load(std::memory_order_relaxed) - 1,

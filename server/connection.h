@@ -128,6 +128,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return n;
   }
 
+  // Connections open now, on all threads (maxclients): counted from construction (the acceptor's
+  // thread) to Close.
+  static inline std::atomic<int64_t> open_count{0};
+
   // Connections living on the calling thread, by id.
   static std::vector<Connection*> ThreadConnections();
   // Starts this thread's once-a-second sweep that closes clients idle for longer than the

@@ -111,3 +111,130 @@ def test_client_query_buffer_limit(spawn_server):
     # Below the limit all is well.
     assert c.call("SET", "k", b"y" * (MB // 2)) == "OK"
     assert c.call("STRLEN", "k") == MB // 2
+
+
+# --------------------------------------------------------------------------
+# 3. maxclients and file descriptors
+# --------------------------------------------------------------------------
+
+MAXCLIENTS_ERR = b"-ERR max number of clients reached\r\n"
+
+
+def refused(h):
+    rc = RawConn(h.host, h.port)
+    try:
+        data, closed = rc.wait_closed(wait=2.0)
+        return data == MAXCLIENTS_ERR and closed
+    finally:
+        rc.close()
+
+
+def test_maxclients_refuses_extra_clients(spawn_server):
+    h = spawn_server("--maxclients", "5")
+    time.sleep(0.2)  # the startup probe's connection is gone
+    clients = [h.client() for _ in range(5)]
+    for cl in clients:
+        assert cl.call("PING") == "PONG"
+    assert refused(h)
+    assert refused(h)
+    assert int(info(clients[0], "stats")["rejected_connections"]) == 2
+    assert int(info(clients[0], "clients")["connected_clients"]) == 5
+    for cl in clients:
+        assert cl.call("PING") == "PONG"
+    clients.pop().close()
+    # A slot is free again once the server saw the close.
+    newc = wait_for(lambda: (lambda c: c if c.call("PING") == "PONG" else None)(h.client())
+                    if int(info(clients[0], "clients")["connected_clients"]) == 4 else None)
+    assert newc
+    newc.close()
+    for cl in clients:
+        cl.close()
+
+
+def test_config_set_maxclients(spawn_server):
+    h = spawn_server()
+    c = h.client()
+    assert c.call("CONFIG", "SET", "maxclients", "2") == "OK"
+    assert c.call("CONFIG", "GET", "maxclients") == [b"maxclients", b"2"]
+    d = h.client()
+    assert d.call("PING") == "PONG"
+    assert refused(h)
+    assert c.call("CONFIG", "SET", "maxclients", "3") == "OK"
+    e = h.client()
+    assert e.call("PING") == "PONG"
+    for cl in (c, d, e):
+        cl.close()
+
+
+def start_wrapped(tmp_path, prefix, *extra):
+    """Starts the server under test with `prefix` (e.g. prlimit) in front of its argv."""
+    import conftest
+    port = conftest.free_port()
+    argv = list(prefix) + conftest.server_command(port, extra)
+    logpath = str(tmp_path / ("wrapped-%d.log" % port))
+    h = conftest.ServerHandle(argv, HOST, port, logpath, cwd=str(tmp_path))
+    conftest.wait_for_ping(HOST, port, h.proc)
+    return h
+
+
+def test_open_files_limit_reduces_maxclients(tmp_path):
+    h = start_wrapped(tmp_path, ["prlimit", "--nofile=100:100"])
+    try:
+        c = h.client()
+        # Nothing above the hard limit of 100 can be set: 100 - 32 reserved.
+        assert c.call("CONFIG", "GET", "maxclients") == [b"maxclients", b"68"]
+        log = log_text(h)
+        assert "You requested maxclients of 10000 requiring at least 10032 max file descriptors." \
+            in log
+        assert "maxclients has been reduced to 68 to compensate for low ulimit." in log
+        assert c.call("CONFIG", "SET", "maxclients", "1000") == (
+            "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating "
+            "system is not able to handle the specified number of clients, try with 68")
+        assert c.call("CONFIG", "GET", "maxclients") == [b"maxclients", b"68"]
+        assert c.call("CONFIG", "SET", "maxclients", "50") == "OK"
+        c.close()
+    finally:
+        assert h.stop() is None
+
+
+@shoal_only
+def test_fd_exhaustion_backs_off_and_recovers(spawn_server):
+    h = spawn_server("--shards", "2", "--maxclients", "1000")
+    a = h.client()
+    assert a.call("PING") == "PONG"
+    pid = h.proc.pid
+    nfds = len(os.listdir("/proc/%d/fd" % pid))
+    spare = 6
+    subprocess.check_call(["prlimit", "--pid", str(pid),
+                           "--nofile=%d:%d" % (nfds + spare, nfds + spare)])
+    extra = []
+    for _ in range(20):
+        rc = RawConn(h.host, h.port)
+        rc.send(b"PING\r\n")
+        extra.append(rc)
+    served = [rc for rc in extra if rc.recv_until(nbytes=7, idle=0.3, first=0.5) == b"+PONG\r\n"]
+    waiting = [rc for rc in extra if rc not in served]
+    assert len(served) <= spare and waiting, (len(served), len(waiting))
+    # The clients already connected are served, and the server does not spin on accept.
+    assert a.call("PING") == "PONG"
+    cpu0 = cpu_seconds(h.proc)
+    time.sleep(1.0)
+    used = cpu_seconds(h.proc) - cpu0
+    assert used < 0.3, "server used %.2fs of CPU in 1s while out of descriptors" % used
+    assert a.call("PING") == "PONG"
+    assert "Accepting client connection: accept: Too many open files" in log_text(h)
+    # Descriptors come back: the waiting clients get served, in turn.
+    pending = list(waiting)
+    deadline = time.time() + 10
+    while pending and time.time() < deadline:
+        for rc in served:
+            rc.close()
+        served = [rc for rc in pending if rc.recv_until(nbytes=7, idle=0.2, first=0.3)
+                  == b"+PONG\r\n"]
+        pending = [rc for rc in pending if rc not in served]
+    assert not pending
+    for rc in served:
+        rc.close()
+    b = wait_for(lambda: h.client())
+    assert b.call("PING") == "PONG"
+    assert a.call("PING") == "PONG"
