@@ -1,5 +1,6 @@
 #include "server/connection.h"
 
+#include <mimalloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -24,10 +25,18 @@ namespace shoal {
 
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = 16 * 1024;        // PROTO_IOBUF_LEN
+constexpr size_t kResizeThreshold = 32 * 1024;  // PROTO_RESIZE_THRESHOLD
 constexpr uint32_t kMaxBatch = 1024;
+// Reply bytes a connection may have queued before it stops reading (backpressure) and that a batch
+// aims at; a client-output-buffer-limit above it raises it, so that the limit can be reached.
+constexpr size_t kOutputBound = 1024 * 1024;
 
 thread_local std::map<uint64_t, Connection*> tl_connections;
+// Query buffer bytes this thread gave back since its last sweep (see ArmIdleSweep).
+thread_local size_t tl_shrunk_bytes = 0;
+// Above this, the sweep asks the allocator to return the freed memory to the OS.
+constexpr size_t kCollectAfterShrink = 4 * 1024 * 1024;
 
 std::string Endpoint(const boost::asio::ip::tcp::endpoint& ep) {
   auto a = ep.address();
@@ -72,27 +81,72 @@ std::vector<Connection*> Connection::ThreadConnections() {
 }
 
 namespace {
-void ArmIdleSweep(boost::asio::steady_timer* timer) {
+// INFO's client_recent_max_*_buffer: the largest buffers seen by the last kPeakSlots sweeps
+// (Redis's CLIENTS_PEAK_MEM_USAGE_SLOTS).
+constexpr int kPeakSlots = 8;
+
+void ArmIdleSweep(boost::asio::steady_timer* timer, ThreadStats* ts) {
   timer->expires_after(std::chrono::seconds(1));
-  timer->async_wait([timer](const boost::system::error_code& ec) {
+  timer->async_wait([timer, ts](const boost::system::error_code& ec) {
     if (ec) return;
+    thread_local size_t in_slots[kPeakSlots], out_slots[kPeakSlots];
+    thread_local int slot = 0;
     int64_t timeout_s = Server().config.timeout.load(std::memory_order_relaxed);
-    if (timeout_s > 0) {
-      int64_t now = UnixMs();
-      for (Connection* c : Connection::ThreadConnections()) {
-        if (c->IdleMs(now) > timeout_s * 1000) c->Close();
+    int64_t now = UnixMs();
+    size_t max_in = 0, max_out = 0;
+    for (Connection* c : Connection::ThreadConnections()) {
+      if (timeout_s > 0 && c->IdleMs(now) > timeout_s * 1000) {
+        c->Close();
+        continue;
       }
+      c->Cron(now, &max_in, &max_out);
     }
-    ArmIdleSweep(timer);
+    slot = (slot + 1) % kPeakSlots;
+    in_slots[slot] = max_in;
+    out_slots[slot] = max_out;
+    size_t in = 0, out = 0;
+    for (int k = 0; k < kPeakSlots; ++k) {
+      in = std::max(in, in_slots[k]);
+      out = std::max(out, out_slots[k]);
+    }
+    ts->recent_max_input_buffer.store(in, std::memory_order_relaxed);
+    ts->recent_max_output_buffer.store(out, std::memory_order_relaxed);
+    if (tl_shrunk_bytes > kCollectAfterShrink) {
+      // mimalloc keeps freed large blocks' pages; give them back now that big buffers went.
+      tl_shrunk_bytes = 0;
+      mi_collect(true);
+    }
+    ArmIdleSweep(timer, ts);
   });
 }
 }  // namespace
+
+void Connection::Cron(int64_t now, size_t* max_in, size_t* max_out) {
+  if (closed_) return;
+  // Soft output limits are timed here too: a client that takes no replies runs no batches.
+  size_t pending = PendingOutput();
+  if (pending > 0 && CheckOutputLimits(pending, now)) return;
+  *max_out = std::max({*max_out, opeak_, pending});
+  opeak_ = pending;
+  *max_in = std::max(*max_in, rbuf_.capacity());
+  // Redis's clientsCronResizeQueryBuffer: give back a buffer wasting more than 4KB when the client
+  // is idle for over 2s, or when it is over 32KB and more than twice the recent peak. The idle read
+  // holds the buffer: cancel it (OnRead reallocates and reads again). Never while writing (cancel
+  // would abort the write too).
+  if (reading_ && !writing_ && !shrink_pending_ && rbuf_.size() - rend_ > 4096 &&
+      (now - last_ms_ > 2000 || (rbuf_.size() > kResizeThreshold && rbuf_.size() / 2 > rpeak_))) {
+    shrink_pending_ = true;
+    boost::system::error_code ec;
+    socket_.cancel(ec);
+  }
+  rpeak_ = rend_;
+}
 
 void Connection::StartIdleSweep(Shard* shard) {
   // One timer per shard thread, living as long as the thread's io_context runs.
   thread_local std::unique_ptr<boost::asio::steady_timer> timer;
   timer = std::make_unique<boost::asio::steady_timer>(shard->io());
-  ArmIdleSweep(timer.get());
+  ArmIdleSweep(timer.get(), Server().thread_stats[shard->id()].get());
 }
 
 int64_t Connection::IdleMs(int64_t now) const {
@@ -211,33 +265,18 @@ bool Connection::Unblock(UnblockReason reason) {
 }
 
 void Connection::FlushBeforeBlock() {
-  if (closed_ || early_writing_) return;
+  if (closed_) return;
   // The commands before the blocked one are complete; their replies go out now (Redis writes them
   // before the client blocks), in order: the direct ones first, then the slots.
-  std::string buf;
-  buf.swap(out_buf_);
   for (uint32_t k = 0; k < multi_index_ && k < npending_; ++k) {
     PendingCmd& pc = pending_[k];
     if (pc.direct || pc.discard) continue;
-    buf += pc.reply;
+    out_buf_ += pc.reply;
     pc.reply.clear();
     pc.direct = true;  // placed: FinishBatch skips it
   }
-  if (buf.empty()) return;
-  early_buf_ = std::move(buf);
-  early_writing_ = true;
-  Bump(Server().thread_stats[home_->id()]->net_output_bytes, early_buf_.size());
-  boost::asio::async_write(
-      socket_, boost::asio::buffer(early_buf_),
-      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-        self->early_writing_ = false;
-        self->early_buf_.clear();
-        if (ec) return self->Close();
-        if (self->write_after_early_) {
-          self->write_after_early_ = false;
-          self->Write();
-        }
-      });
+  batch_out0_ = out_buf_.size();
+  if (!out_buf_.empty() && !writing_) StartWrite();
 }
 
 void Connection::WatchForClose() {
@@ -288,7 +327,7 @@ bool Connection::QueryBufferOverLimit() {
 }
 
 void Connection::ReadMore() {
-  if (closed_) return;
+  if (closed_ || reading_) return;
   // Keep unconsumed bytes at the front; the parser's progress is relative to rpos_.
   if (rpos_ > 0) {
     std::memmove(rbuf_.data(), rbuf_.data() + rpos_, rend_ - rpos_);
@@ -342,7 +381,11 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
     // The sweep cancelled this idle read to give the buffer back (see Sweep).
     shrink_pending_ = false;
     rend_ += n;
-    rbuf_.Reallocate(rend_ == 0 ? 0 : std::max(rend_, rpeak_) + kReadChunk, rend_);
+    size_t want = rend_ == 0 ? 0 : rend_ + kReadChunk;
+    if (want < rbuf_.size()) {
+      tl_shrunk_bytes += rbuf_.size() - want;
+      rbuf_.Reallocate(want, rend_);
+    }
     return ReadMore();
   }
   shrink_pending_ = false;
@@ -364,6 +407,8 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
 void Connection::Process() {
   npending_ = 0;
   chain_direct_ = true;
+  input_drained_ = false;
+  batch_out0_ = out_buf_.size();
   ContinueBatch();
 }
 
@@ -371,10 +416,13 @@ void Connection::ContinueBatch() {
   in_continue_ = true;
   if (!home_->parked()) home_->db_slice().SetNow(UnixMs());  // parked: a transaction's clock
   while (!closed_ && !waiting_multi_ && barrier_ < 0 && !close_after_write_ &&
-         proto_error_.empty() && npending_ < kMaxBatch) {
+         proto_error_.empty() && npending_ < max_batch_) {
     std::string_view input(rbuf_.data() + rpos_, rend_ - rpos_);
     auto res = parser_.Parse(input);
-    if (res == protocol::RequestParser::Result::kNeedMore) break;
+    if (res == protocol::RequestParser::Result::kNeedMore) {
+      input_drained_ = true;
+      break;
+    }
     if (res == protocol::RequestParser::Result::kError) {
       proto_error_ = std::string(parser_.error());
       rpos_ = rend_;
@@ -642,6 +690,13 @@ void Connection::FinishBatch() {
   }
   auto& ts = *Server().thread_stats[home_->id()];
   Bump(ts.commands_processed, npending_);
+  if (npending_ > 0) {
+    // Size the next batch so that its replies come to about kOutputBound: a client pipelining
+    // commands with big replies gets small batches (bounded memory), small replies full ones.
+    size_t produced = out_buf_.size() >= batch_out0_ ? out_buf_.size() - batch_out0_ : 0;
+    size_t per_cmd = produced / npending_ + 1;
+    max_batch_ = static_cast<uint32_t>(std::clamp<size_t>(kOutputBound / per_cmd, 1, kMaxBatch));
+  }
   npending_ = 0;
   chain_direct_ = true;
   if (!proto_error_.empty()) {
@@ -651,37 +706,94 @@ void Connection::FinishBatch() {
     close_after_write_ = true;
   }
   if (closed_) return;
-  if (out_buf_.empty()) {
-    if (close_after_write_) {
-      Close();
-    } else {
-      ReadMore();
-    }
+  size_t pending = PendingOutput();
+  if (pending > opeak_) opeak_ = pending;
+  if (pending > 0 && CheckOutputLimits(pending, UnixMs())) return;
+  if (!out_buf_.empty() && !writing_) StartWrite();
+  if (close_after_write_) {
+    if (!writing_) Close();
     return;
   }
-  Write();
+  ContinueInput();
 }
 
-void Connection::Write() {
-  if (early_writing_) {  // replies flushed before a block are still being written
-    write_after_early_ = true;
+void Connection::ContinueInput() {
+  // Backpressure: while the client does not take its replies, stop reading its requests (Redis
+  // has no such bound; without one a client that pipelines and never reads grows without end).
+  if (PendingOutput() >= OutputBound()) {
+    paused_ = true;
     return;
   }
+  if (input_drained_) return ReadMore();
+  // The batch was cut (max_batch_): more complete commands may be buffered. Parse them from the
+  // event loop, not from this stack.
+  boost::asio::post(home_->io(), [self = shared_from_this()] {
+    if (!self->closed_) self->Process();
+  });
+}
+
+size_t Connection::OutputBound() const {
+  const auto& lim = Server().config.obuf_limits[Config::kObufNormal];
+  return std::max<size_t>({kOutputBound, static_cast<size_t>(lim.hard.load(std::memory_order_relaxed)),
+                           static_cast<size_t>(lim.soft.load(std::memory_order_relaxed))});
+}
+
+bool Connection::CheckOutputLimits(size_t used, int64_t now_ms) {
+  // Redis's checkClientOutputBufferLimits / closeClientOnOutputBufferLimitReached.
+  const auto& lim = Server().config.obuf_limits[Config::kObufNormal];
+  int64_t hard = lim.hard.load(std::memory_order_relaxed);
+  int64_t soft = lim.soft.load(std::memory_order_relaxed);
+  if (hard == 0 && soft == 0) return false;
+  bool over_hard = hard > 0 && used >= static_cast<size_t>(hard);
+  bool over_soft = soft > 0 && used >= static_cast<size_t>(soft);
+  if (over_soft) {
+    if (obuf_soft_since_ms_ == 0) {
+      obuf_soft_since_ms_ = now_ms;
+      over_soft = false;  // the first time it is reached
+    } else if ((now_ms - obuf_soft_since_ms_) / 1000 <=
+               lim.soft_seconds.load(std::memory_order_relaxed)) {
+      over_soft = false;
+    }
+  } else {
+    obuf_soft_since_ms_ = 0;
+  }
+  if (!over_hard && !over_soft) return false;
+  spdlog::warn("Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+               Info());
+  Close();
+  return true;
+}
+
+void Connection::StartWrite() {
   writing_ = true;
-  Bump(Server().thread_stats[home_->id()]->net_output_bytes, out_buf_.size());
+  wbuf_.swap(out_buf_);
+  Bump(Server().thread_stats[home_->id()]->net_output_bytes, wbuf_.size());
   boost::asio::async_write(
-      socket_, boost::asio::buffer(out_buf_),
+      socket_, boost::asio::buffer(wbuf_),
       [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-        self->writing_ = false;
-        self->out_buf_.clear();
-        if (ec || self->close_after_write_) {
-          self->Close();
-          return;
-        }
-        if (self->closed_) return;
-        // More complete commands may already be buffered.
-        self->Process();
+        self->OnWritten(ec);
       });
+}
+
+void Connection::OnWritten(const boost::system::error_code& ec) {
+  writing_ = false;
+  // Keep a small buffer for the next replies; give a big one back.
+  if (wbuf_.capacity() > kOutputBound) {
+    std::string().swap(wbuf_);
+  } else {
+    wbuf_.clear();
+  }
+  if (ec) return Close();
+  if (closed_) return;
+  if (!out_buf_.empty()) {
+    StartWrite();
+  } else if (close_after_write_) {
+    return Close();
+  }
+  if (paused_ && !close_after_write_ && PendingOutput() < OutputBound()) {
+    paused_ = false;
+    ContinueInput();
+  }
 }
 
 void Connection::UpdateInflight() {

@@ -238,3 +238,180 @@ def test_fd_exhaustion_backs_off_and_recovers(spawn_server):
     b = wait_for(lambda: h.client())
     assert b.call("PING") == "PONG"
     assert a.call("PING") == "PONG"
+
+
+# --------------------------------------------------------------------------
+# 4. Client output buffer limits and backpressure
+# --------------------------------------------------------------------------
+
+OBUF_DEFAULT = b"normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+OBUF_ERR = ("ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - ")
+
+
+def obuf(c):
+    got = c.call("CONFIG", "GET", "client-output-buffer-limit")
+    assert got[0] == b"client-output-buffer-limit"
+    return got[1]
+
+
+def test_client_output_buffer_limit_config(spawn_server):
+    h = spawn_server()
+    c = h.client()
+    assert obuf(c) == OBUF_DEFAULT
+    assert c.call("CONFIG", "SET", "client-output-buffer-limit",
+                  "normal 256mb 64mb 60 replica 1gb 512mb 120") == "OK"
+    assert obuf(c) == (b"normal 268435456 67108864 60 slave 1073741824 536870912 120 "
+                       b"pubsub 33554432 8388608 60")
+    assert c.call("CONFIG", "SET", "client-output-buffer-limit", "PUBSUB 1k 2KB 3") == "OK"
+    assert obuf(c).endswith(b"pubsub 1000 2048 3")
+    for value, why in [
+            ("normal 1 2", "Wrong number of arguments in buffer limit configuration."),
+            ("normal  1 2 3", "Wrong number of arguments in buffer limit configuration."),
+            ("master 0 0 0", "Invalid client class specified in buffer limit configuration."),
+            ("foo 0 0 0", "Invalid client class specified in buffer limit configuration."),
+            ("normal x 0 0",
+             "Error in hard, soft or soft_seconds setting in buffer limit configuration."),
+            ("normal 0 0 -1",
+             "Error in hard, soft or soft_seconds setting in buffer limit configuration."),
+            ("normal 0 0 1x",
+             "Error in hard, soft or soft_seconds setting in buffer limit configuration."),
+            ("normal 1 1 1 pubsub 1 1", "Wrong number of arguments in buffer limit configuration."),
+            ("normal 1 1 1 slave 1 1 x",
+             "Error in hard, soft or soft_seconds setting in buffer limit configuration."),
+    ]:
+        assert c.call("CONFIG", "SET", "client-output-buffer-limit", value) == OBUF_ERR + why, value
+    # All or nothing.
+    assert obuf(c).startswith(b"normal 268435456 67108864 60 ")
+    assert c.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0") == "OK"
+    assert obuf(c).startswith(b"normal 0 0 0 slave 1073741824")
+
+
+def test_client_output_buffer_limit_config_file(spawn_server):
+    conf = spawn_server.tmp_path / "obuf.conf"
+    conf.write_text("client-output-buffer-limit normal 1mb 2mb 3\n"
+                    "client-output-buffer-limit pubsub 0 0 0 replica 10mb 5mb 7\n")
+    h = spawn_server(conf=str(conf))
+    c = h.client()
+    assert obuf(c) == b"normal 1048576 2097152 3 slave 10485760 5242880 7 pubsub 0 0 0"
+    h2 = spawn_server("--client-output-buffer-limit", "normal 4mb 0 0")
+    c2 = h2.client()
+    assert obuf(c2).startswith(b"normal 4194304 0 0 slave")
+
+
+def test_client_output_buffer_limit_config_file_error(spawn_server):
+    conf = spawn_server.tmp_path / "bad.conf"
+    conf.write_text("client-output-buffer-limit normal 1mb 2mb\n")
+    h = spawn_server(conf=str(conf), wait=False)
+    assert h.wait_exit(10) == 1
+    log = h.log()
+    assert "Wrong number of arguments in buffer limit configuration." in log
+
+
+def non_reading_client(h, ncmds, key=b"big"):
+    """A socket that pipelines `ncmds` GETs of `key` and reads nothing."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    s.connect((h.host, h.port))
+    s.sendall(b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(key), key) * ncmds)
+    return s
+
+
+def connected_clients(c):
+    return int(info(c, "clients")["connected_clients"])
+
+
+def test_output_buffer_hard_limit_closes_non_reading_client(spawn_server):
+    h = spawn_server()
+    c = h.client()
+    assert c.call("SET", "big", b"v" * MB) == "OK"
+    assert c.call("CONFIG", "SET", "client-output-buffer-limit", "normal 8mb 0 0") == "OK"
+    s = non_reading_client(h, 200)
+    assert wait_for(lambda: connected_clients(c) == 1, timeout=10)
+    assert wait_for(lambda: "scheduled to be closed ASAP for overcoming of output buffer limits"
+                    in log_text(h))
+    s.close()
+    assert c.call("PING") == "PONG"
+
+
+def test_output_buffer_soft_limit_closes_after_soft_seconds(spawn_server):
+    h = spawn_server()
+    c = h.client()
+    assert c.call("SET", "big", b"v" * MB) == "OK"
+    assert c.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 4mb 1") == "OK"
+    s = non_reading_client(h, 200)
+    time.sleep(0.5)
+    assert connected_clients(c) == 2  # over the soft limit, not for long enough yet
+    assert wait_for(lambda: connected_clients(c) == 1, timeout=10)
+    s.close()
+
+
+def test_output_buffer_limit_spares_a_reading_client(spawn_server):
+    h = spawn_server()
+    c = h.client()
+    assert c.call("SET", "big", b"v" * (64 * 1024)) == "OK"
+    assert c.call("CONFIG", "SET", "client-output-buffer-limit", "normal 8mb 4mb 1") == "OK"
+    d = h.client()
+    for _ in range(20):
+        d.send_raw(b"GET big\r\n" * 16)
+        for _ in range(16):
+            assert len(d.read()) == 64 * 1024
+    assert connected_clients(c) == 2
+
+
+@shoal_only
+def test_backpressure_bounds_memory_of_non_reading_client(spawn_server):
+    h = spawn_server()
+    c = h.client()
+    assert c.call("SET", "big", b"v" * MB) == "OK"
+    before = rss(h.proc)
+    n = 400
+    s = non_reading_client(h, n)
+    time.sleep(1.0)
+    assert c.call("PING") == "PONG"
+    grown = rss(h.proc) - before
+    assert grown < 64 * MB, "RSS grew by %d bytes for a client that reads nothing" % grown
+    assert connected_clients(c) == 2
+    # It gets every reply once it reads.
+    want = n * (MB + len(b"$1048576\r\n") + 2)
+    got = 0
+    s.settimeout(10)
+    buf = bytearray(1 << 20)
+    while got < want:
+        k = s.recv_into(buf)
+        assert k > 0
+        got += k
+    assert got == want
+    s.close()
+    info_clients = info(c, "clients")
+    assert int(info_clients["client_recent_max_output_buffer"]) >= MB
+
+
+def test_info_client_recent_max_buffers(c):
+    fields = info(c, "clients")
+    assert "client_recent_max_input_buffer" in fields
+    assert "client_recent_max_output_buffer" in fields
+
+
+# --------------------------------------------------------------------------
+# 2. Query buffers of idle clients shrink
+# --------------------------------------------------------------------------
+
+
+def test_idle_clients_give_query_buffers_back(spawn_server):
+    h = spawn_server()
+    c = h.client()
+    assert c.call("PING") == "PONG"
+    time.sleep(0.3)
+    base = rss(h.proc)
+    value = b"x" * (4 * MB)
+    clients = [h.client() for _ in range(50)]
+    for i, cl in enumerate(clients):
+        assert cl.call("SET", "k%d" % i, value) == "OK"
+    assert c.call("FLUSHALL") == "OK"
+    # clientsCron shrinks them within a few seconds (idle > 2s).
+    left = wait_for(lambda: (lambda g: g if g < 48 * MB else None)(rss(h.proc) - base),
+                    timeout=8, step=0.25)
+    assert left is not None, "RSS still %d bytes over the start" % (rss(h.proc) - base)
+    for cl in clients:
+        assert cl.call("PING") == "PONG"
+        cl.close()
