@@ -415,3 +415,122 @@ def test_idle_clients_give_query_buffers_back(spawn_server):
     for cl in clients:
         assert cl.call("PING") == "PONG"
         cl.close()
+
+
+# --------------------------------------------------------------------------
+# 5. Idle clients, slow clients and connection churn
+# --------------------------------------------------------------------------
+
+
+def test_timeout_closes_idle_clients(spawn_server):
+    h = spawn_server("--timeout", "1")
+    busy = h.client()
+    idle = RawConn(h.host, h.port)
+    assert busy.call("PING") == "PONG"
+    t0 = time.time()
+    # Redis checks timeouts in clientsCron; allow it a few seconds.
+    data, closed = idle.wait_closed(wait=6.0)
+    assert closed and data == b""
+    assert 1.0 <= time.time() - t0 < 6.0
+    idle.close()
+    busy.close()
+
+
+def test_slow_clients_are_cut_off_while_others_are_served(spawn_server):
+    h = spawn_server("--timeout", "1", "--client-query-buffer-limit", "1mb")
+    active = h.client()
+    slow = []
+    for i in range(20):
+        rc = RawConn(h.host, h.port)
+        if i % 3 == 0:
+            rc.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100\r\nabc")  # a command that never ends
+        elif i % 3 == 1:
+            rc.send(b"*2\r\n$3\r\nGET")  # stops mid-header
+        slow.append(rc)  # i % 3 == 2: connects and waits
+    # A client that pushes a bulk past the query buffer limit, slowly.
+    pusher = RawConn(h.host, h.port)
+    pusher.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % (8 * MB))
+    deadline = time.time() + 8
+    pushed = 0
+    while time.time() < deadline:
+        assert active.call("SET", "x", "y") == "OK"
+        assert active.call("GET", "x") == b"y"
+        if pushed < 2 * MB:
+            try:
+                pusher.send(b"z" * (256 * 1024))
+                pushed += 256 * 1024
+            except (BrokenPipeError, ConnectionResetError):
+                pushed = 2 * MB
+        if connected_clients(active) == 1:
+            break
+        time.sleep(0.1)
+    assert connected_clients(active) == 1
+    for rc in slow:
+        _, closed = rc.wait_closed(wait=1.0)
+        assert closed
+        rc.close()
+    pusher.close()
+    assert active.call("PING") == "PONG"
+
+
+def wait_counts(c, clients, blocked, timeout=10.0):
+    def ok():
+        f = info(c, "clients")
+        return int(f["connected_clients"]) == clients and int(f["blocked_clients"]) == blocked
+    assert wait_for(ok, timeout=timeout, step=0.1), info(c, "clients")
+
+
+def abort(sock):
+    """Closes with a reset (SO_LINGER 0), as a crashing client would."""
+    import struct
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    except OSError:
+        pass
+
+
+def test_connection_churn_leaves_counters_where_they_were(spawn_server):
+    h = spawn_server("--maxclients", "4000")
+    c = h.client()
+    wait_counts(c, 1, 0)
+    value = b"v" * 2000
+    mset = [b"MSET"]
+    for k in range(64):
+        mset += [b"key:%d" % k, value]
+    from shoal_resp import encode_command
+    mset_cmd = encode_command(mset)
+    mget_cmd = encode_command([b"MGET"] + [b"key:%d" % k for k in range(64)])
+    kinds = [
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nab",        # partial multibulk
+        mset_cmd,                                           # multi-shard write, then gone
+        mset_cmd[:len(mset_cmd) // 2],                      # half of it
+        mget_cmd * 20,                                      # replies nobody reads
+        b"*3\r\n$5\r\nBLPOP\r\n$4\r\nlist\r\n$1\r\n0\r\n",   # blocked, then gone
+        b"*4\r\n$5\r\nBLPOP\r\n$2\r\nl1\r\n$2\r\nl2\r\n$1\r\n0\r\n",
+    ]
+    t0 = time.time()
+    total = 0
+    while total < 2000 and time.time() - t0 < 15:
+        socks = []
+        for i in range(100):
+            s = socket.create_connection((h.host, h.port), timeout=5)
+            s.sendall(kinds[(total + i) % len(kinds)])
+            socks.append(s)
+        time.sleep(0.02)  # some commands start, some block
+        for i, s in enumerate(socks):
+            if i % 2:
+                abort(s)
+            else:
+                s.close()
+        total += len(socks)
+    assert total >= 2000
+    wait_counts(c, 1, 0)
+    # The server is fine: the multi-shard keys are whole, blocking still works.
+    got = c.call("MGET", *["key:%d" % k for k in range(64)])
+    assert all(v is None for v in got) or all(v == value for v in got)
+    d = h.client()
+    d.send("BLPOP", "list", "0")
+    wait_counts(c, 2, 1)
+    assert c.call("RPUSH", "list", "a") == 1
+    assert d.read() == [b"list", b"a"]
