@@ -4,11 +4,13 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <new>
@@ -316,11 +318,53 @@ void QueryBuffer::Reallocate(size_t n, size_t keep) {
   size_ = n;
 }
 
+namespace {
+// sdscatrepr(): a quoted, escaped copy of at most `max` bytes.
+std::string Repr(std::string_view b, size_t max) {
+  std::string out = "\"";
+  for (char ch : b.substr(0, max)) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '\\':
+      case '"':
+        out += '\\';
+        out += ch;
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      default:
+        if (std::isprint(c)) {
+          out += ch;
+        } else {
+          char hex[8];
+          std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+          out += hex;
+        }
+    }
+  }
+  return out + "\"";
+}
+}  // namespace
+
 bool Connection::QueryBufferOverLimit() {
   int64_t limit = Server().config.client_query_buffer_limit.load(std::memory_order_relaxed);
   if (static_cast<int64_t>(rend_ + side_in_.size()) <= limit) return false;
-  spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}", id_,
-               addr_, rend_ + side_in_.size());
+  std::string_view head = rend_ > 0 ? std::string_view(rbuf_.data(), rend_) : side_in_;
+  spdlog::warn("Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
+               Info(), Repr(head, 64));
   Bump(Server().thread_stats[home_->id()]->query_buffer_limit_disconnects);
   Close();
   return true;
@@ -734,7 +778,8 @@ void Connection::ContinueInput() {
 
 size_t Connection::OutputBound() const {
   const auto& lim = Server().config.obuf_limits[Config::kObufNormal];
-  return std::max<size_t>({kOutputBound, static_cast<size_t>(lim.hard.load(std::memory_order_relaxed)),
+  return std::max<size_t>({kOutputBound,
+                           static_cast<size_t>(lim.hard.load(std::memory_order_relaxed)),
                            static_cast<size_t>(lim.soft.load(std::memory_order_relaxed))});
 }
 
@@ -768,11 +813,9 @@ void Connection::StartWrite() {
   writing_ = true;
   wbuf_.swap(out_buf_);
   Bump(Server().thread_stats[home_->id()]->net_output_bytes, wbuf_.size());
-  boost::asio::async_write(
-      socket_, boost::asio::buffer(wbuf_),
-      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-        self->OnWritten(ec);
-      });
+  boost::asio::async_write(socket_, boost::asio::buffer(wbuf_),
+                           [self = shared_from_this()](const boost::system::error_code& ec,
+                                                       size_t) { self->OnWritten(ec); });
 }
 
 void Connection::OnWritten(const boost::system::error_code& ec) {

@@ -16,8 +16,8 @@
 // at other shards, by inflight_self_.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -202,15 +202,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   QueryBuffer rbuf_;
   size_t rpos_ = 0, rend_ = 0;
-  size_t rpeak_ = 0;            // the most bytes buffered since the last sweep (querybuf_peak)
+  size_t rpeak_ = 0;             // the most bytes buffered since the last sweep (querybuf_peak)
   bool shrink_pending_ = false;  // the sweep cancelled the idle read to shrink rbuf_
   protocol::RequestParser parser_;
-  std::string out_buf_;  // replies not handed to the socket yet
-  std::string wbuf_;     // replies being written (writing_)
-  size_t batch_out0_ = 0;   // out_buf_'s size when the batch started
-  uint32_t max_batch_ = 16;  // commands per batch: adapts to the size of their replies
-  bool input_drained_ = true;  // the last batch parsed every complete command buffered
-  bool paused_ = false;        // not reading: too much output pending (backpressure)
+  std::string out_buf_;             // replies not handed to the socket yet
+  std::string wbuf_;                // replies being written (writing_)
+  size_t batch_out0_ = 0;           // out_buf_'s size when the batch started
+  uint32_t max_batch_ = 16;         // commands per batch: adapts to the size of their replies
+  bool input_drained_ = true;       // the last batch parsed every complete command buffered
+  bool paused_ = false;             // not reading: too much output pending (backpressure)
   int64_t obuf_soft_since_ms_ = 0;  // when the output first went over the soft limit
   size_t opeak_ = 0;                // the most output pending since the last sweep
   std::string discard_buf_;

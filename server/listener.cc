@@ -1,7 +1,6 @@
 #include "server/listener.h"
 
 #include <spdlog/spdlog.h>
-
 #include <sys/socket.h>
 
 #include <boost/asio/ip/v6_only.hpp>

@@ -113,9 +113,10 @@ TEST_CASE("client-output-buffer-limit parses, shows and sets as Redis 7.0", "[co
   REQUIRE(get() == "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
   std::string err;
   // One line per class, or one quoted argument holding several (redis.conf and --name "a b c").
-  REQUIRE(c.LoadText("client-output-buffer-limit normal 1mb 2mb 3\n"
-                     "client-output-buffer-limit \"pubsub 1 2 3 replica 4k 5kb 6\"\n",
-                     &err));
+  REQUIRE(
+      c.LoadText("client-output-buffer-limit normal 1mb 2mb 3\n"
+                 "client-output-buffer-limit \"pubsub 1 2 3 replica 4k 5kb 6\"\n",
+                 &err));
   REQUIRE(get() == "normal 1048576 2097152 3 slave 4000 5120 6 pubsub 1 2 3");
   REQUIRE(c.obuf_limits[Config::kObufNormal].hard.load() == 1048576);
   REQUIRE_FALSE(c.LoadText("client-output-buffer-limit normal 1 2\n", &err));
