@@ -33,6 +33,7 @@ constexpr uint32_t kMaxBatch = 1024;
 // Reply bytes a connection may have queued before it stops reading (backpressure) and that a batch
 // aims at; a client-output-buffer-limit above it raises it, so that the limit can be reached.
 constexpr size_t kOutputBound = 1024 * 1024;
+constexpr size_t kMaxRetainedReply = 16 * 1024;
 
 thread_local std::map<uint64_t, Connection*> tl_connections;
 // Query buffer bytes this thread gave back since its last sweep (see ArmIdleSweep).
@@ -731,6 +732,8 @@ void Connection::FinishBatch() {
   for (uint32_t i = 0; i < npending_; ++i) {
     PendingCmd& pc = pending_[i];
     if (!pc.direct && !pc.discard) out_buf_.append(pc.reply);
+    // A slot keeps its capacity for the next command, but not a big reply's.
+    if (pc.reply.capacity() > kMaxRetainedReply) std::string().swap(pc.reply);
   }
   auto& ts = *Server().thread_stats[home_->id()];
   Bump(ts.commands_processed, npending_);

@@ -208,7 +208,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_buf_;             // replies not handed to the socket yet
   std::string wbuf_;                // replies being written (writing_)
   size_t batch_out0_ = 0;           // out_buf_'s size when the batch started
-  uint32_t max_batch_ = 16;         // commands per batch: adapts to the size of their replies
+  uint32_t max_batch_ = 8;          // commands per batch: adapts to the size of their replies
   bool input_drained_ = true;       // the last batch parsed every complete command buffered
   bool paused_ = false;             // not reading: too much output pending (backpressure)
   int64_t obuf_soft_since_ms_ = 0;  // when the output first went over the soft limit
