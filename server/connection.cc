@@ -755,25 +755,32 @@ void Connection::FinishBatch() {
   if (closed_) return;
   size_t pending = PendingOutput();
   if (pending > opeak_) opeak_ = pending;
-  if (pending > 0 && CheckOutputLimits(pending, UnixMs())) return;
+  if (pending > 0 && CheckOutputLimits(pending, 0)) return;
   if (!out_buf_.empty() && !writing_) StartWrite();
   if (close_after_write_) {
     if (!writing_) Close();
     return;
   }
-  ContinueInput();
+  ContinueInput(/*on_loop=*/false);
 }
 
-void Connection::ContinueInput() {
-  // Backpressure: while the client does not take its replies, stop reading its requests (Redis
-  // has no such bound; without one a client that pipelines and never reads grows without end).
-  if (PendingOutput() >= OutputBound()) {
-    paused_ = true;
-    return;
+void Connection::ContinueInput(bool on_loop) {
+  // Backpressure: while replies are being written the next batch waits for the write (by then
+  // the client's next requests are often in already: one read, no readiness wait). Only when an
+  // output limit above kOutputBound is set does reading go on meanwhile, up to that limit, so
+  // that a client that never reads reaches it as in Redis. (Redis has no bound at all: a client
+  // that pipelines and never reads grows without end.)
+  if (writing_) {
+    size_t bound = OutputBound();
+    if (bound <= kOutputBound || PendingOutput() >= bound) {
+      paused_ = true;  // OnWritten resumes
+      return;
+    }
   }
   if (input_drained_) return ReadMore();
-  // The batch was cut (max_batch_): more complete commands may be buffered. Parse them from the
-  // event loop, not from this stack.
+  // The batch was cut (max_batch_): more complete commands may be buffered. From FinishBatch,
+  // parse them from the event loop, not from this stack.
+  if (on_loop) return Process();
   boost::asio::post(home_->io(), [self = shared_from_this()] {
     if (!self->closed_) self->Process();
   });
@@ -792,6 +799,7 @@ bool Connection::CheckOutputLimits(size_t used, int64_t now_ms) {
   int64_t hard = lim.hard.load(std::memory_order_relaxed);
   int64_t soft = lim.soft.load(std::memory_order_relaxed);
   if (hard == 0 && soft == 0) return false;
+  if (now_ms == 0) now_ms = UnixMs();
   bool over_hard = hard > 0 && used >= static_cast<size_t>(hard);
   bool over_soft = soft > 0 && used >= static_cast<size_t>(soft);
   if (over_soft) {
@@ -836,9 +844,9 @@ void Connection::OnWritten(const boost::system::error_code& ec) {
   } else if (close_after_write_) {
     return Close();
   }
-  if (paused_ && !close_after_write_ && PendingOutput() < OutputBound()) {
+  if (paused_ && !close_after_write_) {
     paused_ = false;
-    ContinueInput();
+    ContinueInput(/*on_loop=*/true);
   }
 }
 

@@ -178,14 +178,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SendBatches();
   void OnBatchDone();
   void FinishBatch();
-  // After a batch: read or parse more, unless the pending output is over the bound (backpressure).
-  void ContinueInput();
+  // After a batch (on_loop false) or a write (true): read or parse more, or wait for the write
+  // (backpressure).
+  void ContinueInput(bool on_loop);
   void StartWrite();
   void OnWritten(const boost::system::error_code& ec);
   size_t PendingOutput() const { return wbuf_.size() + out_buf_.size(); }
   size_t OutputBound() const;
   // Closes the client when `used` bytes of pending output break the normal class's
-  // client-output-buffer-limit (Redis's log line); true when it did.
+  // client-output-buffer-limit (Redis's log line); true when it did. now_ms 0: read the clock.
   bool CheckOutputLimits(size_t used, int64_t now_ms);
   void UpdateInflight();
   static void RunBatch(ShardMsg* m, Shard* s);
