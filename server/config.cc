@@ -1,9 +1,12 @@
 #include "server/config.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <cctype>
+#include <cerrno>
 #include <climits>
+#include <cstring>
 #include <fstream>
 #include <functional>
 
@@ -18,7 +21,7 @@ namespace shoal {
 
 namespace {
 
-enum class Kind { kInt, kMemory, kEnum, kBool, kBindList, kString };
+enum class Kind { kInt, kMemory, kEnum, kBool, kBindList, kString, kObufLimits };
 
 // Where an integer parameter is stored: a Config member (read by the server layer only) or one of
 // the ShardSettings atomics (read by the shards; shard/settings.h is their one home).
@@ -92,6 +95,7 @@ const std::vector<Param>& Params() {
       {"tcp-keepalive", Kind::kInt, true, 0, INT_MAX, {}, &Config::tcp_keepalive, nullptr},
       {"maxclients", Kind::kInt, true, 1, INT_MAX, {}, &Config::maxclients, nullptr},
       {"bind", Kind::kBindList, false, 0, 0, {}, nullptr, nullptr},
+      {"client-output-buffer-limit", Kind::kObufLimits, true, 0, 0, {}, nullptr, nullptr},
       {"logfile", Kind::kString, false, 0, 0, {}, nullptr, &Config::logfile},
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, &Config::timeout, nullptr},
       {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, &ShardSettings::maxmemory, nullptr},
@@ -338,6 +342,16 @@ std::string FormatValue(const Config& c, const Param& p) {
     }
     case Kind::kString:
       return c.*p.sval;
+    case Kind::kObufLimits: {
+      static constexpr const char* kNames[] = {"normal", "slave", "pubsub"};
+      std::string s;
+      for (int k = 0; k < Config::kObufClasses; ++k) {
+        if (k) s += ' ';
+        s += fmt::format("{} {} {} {}", kNames[k], c.obuf_limits[k].hard.load(),
+                         c.obuf_limits[k].soft.load(), c.obuf_limits[k].soft_seconds.load());
+      }
+      return s;
+    }
   }
   return "";
 }
@@ -409,9 +423,56 @@ bool SplitLine(std::string_view line, std::vector<std::string>* out) {
   }
 }
 
+// Redis's updateClientOutputBufferLimit: "<class> <hard> <soft> <soft_seconds>"... all or
+// nothing. Returns "" or Redis's error; fills vals/set for the classes named.
+std::string ParseObufLimits(const std::vector<std::string>& args,
+                            int64_t vals[Config::kObufClasses][3], bool set[Config::kObufClasses]) {
+  if (args.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+  for (size_t j = 0; j < args.size(); j += 4) {
+    int cls;
+    std::string name = Lower(args[j]);
+    if (name == "normal")
+      cls = Config::kObufNormal;
+    else if (name == "slave" || name == "replica")
+      cls = Config::kObufReplica;
+    else if (name == "pubsub")
+      cls = Config::kObufPubsub;
+    else
+      return "Invalid client class specified in buffer limit configuration.";
+    int64_t hard, soft, secs = 0;
+    // strtoll() in Redis: an empty string is 0.
+    if (!ParseMemory(args[j + 1], &hard) || !ParseMemory(args[j + 2], &soft) ||
+        (!args[j + 3].empty() && !ParseInt64(args[j + 3], &secs)) || secs < 0)
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    vals[cls][0] = hard;
+    vals[cls][1] = soft;
+    vals[cls][2] = secs;
+    set[cls] = true;
+  }
+  return "";
+}
+
+void StoreObufLimits(Config& c, int64_t vals[Config::kObufClasses][3],
+                     const bool set[Config::kObufClasses]) {
+  for (int k = 0; k < Config::kObufClasses; ++k) {
+    if (!set[k]) continue;
+    c.obuf_limits[k].hard.store(vals[k][0]);
+    c.obuf_limits[k].soft.store(vals[k][1]);
+    c.obuf_limits[k].soft_seconds.store(vals[k][2]);
+  }
+}
+
 }  // namespace
 
-Config::Config() = default;
+Config::Config() {
+  // Redis's defaults: normal 0 0 0, slave 256mb 64mb 60, pubsub 32mb 8mb 60.
+  obuf_limits[kObufReplica].hard.store(256LL * 1024 * 1024);
+  obuf_limits[kObufReplica].soft.store(64LL * 1024 * 1024);
+  obuf_limits[kObufReplica].soft_seconds.store(60);
+  obuf_limits[kObufPubsub].hard.store(32LL * 1024 * 1024);
+  obuf_limits[kObufPubsub].soft.store(8LL * 1024 * 1024);
+  obuf_limits[kObufPubsub].soft_seconds.store(60);
+}
 
 int64_t CgroupMemoryLimit(const std::string& sys_root, const std::string& self_cgroup) {
   // cgroup v2: the process's own group (from /proc/self/cgroup, "0::/path"), then the root.
@@ -470,6 +531,61 @@ void WarnAboutMaxmemory(int64_t maxmemory, bool at_startup) {
     spdlog::warn("{}", w);
 }
 
+int64_t AdjustOpenFilesLimit(int64_t maxclients) {
+  rlim_t maxfiles = static_cast<rlim_t>(maxclients + kMinReservedFds);
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == -1) {
+    spdlog::warn(
+        "Unable to obtain the current NOFILE limit ({}), assuming 1024 and setting the max clients "
+        "configuration accordingly.",
+        std::strerror(errno));
+    return 1024 - kMinReservedFds;
+  }
+  rlim_t oldlimit = limit.rlim_cur;
+  if (oldlimit >= maxfiles) return maxclients;
+  // Try maxfiles, then lower by 16 at a time, down to what we have.
+  rlim_t bestlimit = maxfiles;
+  int setrlimit_error = 0;
+  while (bestlimit > oldlimit) {
+    const rlim_t decr_step = 16;
+    limit.rlim_cur = bestlimit;
+    limit.rlim_max = bestlimit;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != -1) break;
+    setrlimit_error = errno;
+    if (bestlimit < decr_step) {
+      bestlimit = oldlimit;
+      break;
+    }
+    bestlimit -= decr_step;
+  }
+  if (bestlimit < oldlimit) bestlimit = oldlimit;
+  if (bestlimit < maxfiles) {
+    int64_t old_maxclients = maxclients;
+    maxclients = static_cast<int64_t>(bestlimit) - kMinReservedFds;
+    if (bestlimit <= static_cast<rlim_t>(kMinReservedFds)) {
+      spdlog::warn(
+          "Your current 'ulimit -n' of {} is not enough for the server to start. Please increase "
+          "your open file limit to at least {}. Exiting.",
+          static_cast<unsigned long long>(oldlimit), static_cast<unsigned long long>(maxfiles));
+      spdlog::default_logger()->flush();
+      std::exit(1);
+    }
+    spdlog::warn("You requested maxclients of {} requiring at least {} max file descriptors.",
+                 old_maxclients, static_cast<unsigned long long>(maxfiles));
+    spdlog::warn("Server can't set maximum open files to {} because of OS error: {}.",
+                 static_cast<unsigned long long>(maxfiles), std::strerror(setrlimit_error));
+    spdlog::warn(
+        "Current maximum open files is {}. maxclients has been reduced to {} to compensate for "
+        "low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+        static_cast<unsigned long long>(bestlimit), maxclients);
+  } else {
+    spdlog::info("Increased maximum number of open files to {} (it was originally set to {}).",
+                 static_cast<unsigned long long>(maxfiles),
+                 static_cast<unsigned long long>(oldlimit));
+  }
+  return maxclients;
+}
+
 bool ParseMemory(std::string_view s, int64_t* out) {
   size_t i = 0;
   while (i < s.size() &&
@@ -514,6 +630,20 @@ bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>&
       return false;
     }
     bind = args;
+    return true;
+  }
+  if (p->kind == Kind::kObufLimits) {
+    // A multi-argument config: one argument is split like a config line ("--name 'a b c'").
+    std::vector<std::string> split;
+    if (args.size() == 1 && !args[0].empty() && !SplitLine(args[0], &split)) {
+      *err = "Unbalanced quotes in configuration line";
+      return false;
+    }
+    int64_t vals[kObufClasses][3];
+    bool set[kObufClasses] = {false, false, false};
+    *err = ParseObufLimits(args.size() == 1 && !args[0].empty() ? split : args, vals, set);
+    if (!err->empty()) return false;
+    StoreObufLimits(*this, vals, set);
     return true;
   }
   if (args.size() != 1) {
@@ -590,6 +720,8 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
   // SETs need no lock (they interleave per parameter, as Redis's are serialized per call).
   std::vector<std::pair<const Param*, int64_t>> parsed;
   absl::flat_hash_set<const Param*> seen;
+  int64_t obuf_vals[kObufClasses][3];
+  bool obuf_set[kObufClasses] = {false, false, false};
   for (const auto& [name, value] : pairs) {
     const Param* p = FindParam(name);
     if (p == nullptr)
@@ -602,14 +734,52 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
     if (!seen.insert(p).second) return fail("duplicate parameter");
     if (!p->mutable_) return fail("can't set immutable config");
     int64_t v = 0;
-    std::string why = p->kind == Kind::kString ? "" : ParseValue(*p, value, &v);
+    std::string why;
+    if (p->kind == Kind::kObufLimits) {
+      // sdssplitlen(value, " "): split on each single space.
+      std::vector<std::string> args;
+      for (size_t from = 0; !value.empty() && from <= value.size();) {
+        size_t sp = value.find(' ', from);
+        if (sp == std::string_view::npos) sp = value.size();
+        args.emplace_back(value.substr(from, sp - from));
+        from = sp + 1;
+      }
+      why = ParseObufLimits(args, obuf_vals, obuf_set);
+    } else if (p->kind != Kind::kString) {
+      why = ParseValue(*p, value, &v);
+    }
     if (why.empty() && p->unsupported != nullptr && p->unsupported(v, value) != nullptr)
       why = p->unsupported(v, value);
     if (!why.empty()) return fail(why);
     parsed.emplace_back(p, v);
   }
+  std::vector<int64_t> old;
   for (const auto& [p, v] : parsed) {
-    if (p->kind != Kind::kString) p->ival.Of(*this).store(v);  // the only mutable string is save ""
+    bool is_int = p->kind != Kind::kString && p->kind != Kind::kObufLimits;
+    old.push_back(is_int ? p->ival.Of(*this).load() : 0);
+    if (is_int) p->ival.Of(*this).store(v);  // the only mutable string is save ""
+  }
+  // Applying: maxclients must fit the open files limit (Redis's updateMaxclients); on failure
+  // every parameter of this call goes back to its old value.
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    const auto& [p, v] = parsed[i];
+    if (std::string_view(p->name) == "maxclients" && v > old[i]) {
+      int64_t can = AdjustOpenFilesLimit(v);
+      if (can != v) {
+        for (size_t k = 0; k < parsed.size(); ++k) {
+          const Param* q = parsed[k].first;
+          if (q->kind != Kind::kString && q->kind != Kind::kObufLimits)
+            q->ival.Of(*this).store(old[k]);
+        }
+        return "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The "
+               "operating system is not able to handle the specified number of clients, try "
+               "with " +
+               std::to_string(can);
+      }
+    }
+  }
+  StoreObufLimits(*this, obuf_vals, obuf_set);
+  for (const auto& [p, v] : parsed) {
     OnChange(p->name);
     if (p->ival.Is(&ShardSettings::maxmemory)) WarnAboutMaxmemory(v, /*at_startup=*/false);
   }

@@ -34,6 +34,15 @@ class Config {
   // Accepted and shown as Redis does, but quicklist nodes are never LZF-compressed.
   std::atomic<int64_t> list_compress_depth{0};
 
+  // client-output-buffer-limit, per class (Redis's CLIENT_TYPE_OBUF_*): bytes, bytes, seconds;
+  // 0 disables a limit. Only the normal class is enforced (no replicas yet; pub/sub clients are
+  // not a class of their own yet).
+  enum ObufClass { kObufNormal = 0, kObufReplica = 1, kObufPubsub = 2, kObufClasses = 3 };
+  struct ObufLimit {
+    std::atomic<int64_t> hard{0}, soft{0}, soft_seconds{0};
+  };
+  ObufLimit obuf_limits[kObufClasses];
+
   // Strings are written only before the threads start (immutable parameters).
   std::vector<std::string> bind{"127.0.0.1"};
   std::string logfile;
@@ -65,6 +74,12 @@ std::vector<std::string> MaxmemoryWarnings(int64_t maxmemory, int64_t used, int6
                                            bool at_startup);
 // Logs MaxmemoryWarnings for this process (startup and CONFIG SET maxmemory).
 void WarnAboutMaxmemory(int64_t maxmemory, bool at_startup);
+
+// Redis's adjustOpenFilesLimit: raises RLIMIT_NOFILE to maxclients + kMinReservedFds (or as close
+// as the OS allows, with Redis's log lines) and returns the maxclients the limit can serve.
+// Exits when the limit cannot even hold the reserved descriptors (as Redis does).
+constexpr int64_t kMinReservedFds = 32;  // CONFIG_MIN_RESERVED_FDS
+int64_t AdjustOpenFilesLimit(int64_t maxclients);
 
 // "1gb" -> 1073741824 like Redis memtoull; false when not a memory value.
 bool ParseMemory(std::string_view s, int64_t* out);

@@ -1,14 +1,19 @@
 #include "server/connection.h"
 
+#include <mimalloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
+#include <new>
 
 #include "server/ascii.h"
 #include "server/error_strings.h"
@@ -22,10 +27,19 @@ namespace shoal {
 
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = 16 * 1024;        // PROTO_IOBUF_LEN
+constexpr size_t kResizeThreshold = 32 * 1024;  // PROTO_RESIZE_THRESHOLD
 constexpr uint32_t kMaxBatch = 1024;
+// Reply bytes a connection may have queued before it stops reading (backpressure) and that a batch
+// aims at; a client-output-buffer-limit above it raises it, so that the limit can be reached.
+constexpr size_t kOutputBound = 1024 * 1024;
+constexpr size_t kMaxRetainedReply = 16 * 1024;
 
 thread_local std::map<uint64_t, Connection*> tl_connections;
+// Query buffer bytes this thread gave back since its last sweep (see ArmIdleSweep).
+thread_local size_t tl_shrunk_bytes = 0;
+// Above this, the sweep asks the allocator to return the freed memory to the OS.
+constexpr size_t kCollectAfterShrink = 4 * 1024 * 1024;
 
 std::string Endpoint(const boost::asio::ip::tcp::endpoint& ep) {
   auto a = ep.address();
@@ -39,6 +53,7 @@ Connection::Connection(boost::asio::ip::tcp::socket socket, Shard* home)
     : socket_(std::move(socket)),
       home_(home),
       id_(Server().next_client_id.fetch_add(1, std::memory_order_relaxed)) {
+  open_count.fetch_add(1, std::memory_order_relaxed);
   boost::system::error_code ec;
   auto remote = socket_.remote_endpoint(ec);
   if (!ec) addr_ = Endpoint(remote);
@@ -49,7 +64,6 @@ Connection::Connection(boost::asio::ip::tcp::socket socket, Shard* home)
   if (Server().config.tcp_keepalive.load() > 0)
     socket_.set_option(boost::asio::socket_base::keep_alive(true), ec);
   created_ms_ = last_ms_ = UnixMs();
-  rbuf_.resize(kReadChunk);
   batches_.resize(Server().shards->size());
   for (auto& b : batches_) {
     b.conn = this;
@@ -70,27 +84,72 @@ std::vector<Connection*> Connection::ThreadConnections() {
 }
 
 namespace {
-void ArmIdleSweep(boost::asio::steady_timer* timer) {
+// INFO's client_recent_max_*_buffer: the largest buffers seen by the last kPeakSlots sweeps
+// (Redis's CLIENTS_PEAK_MEM_USAGE_SLOTS).
+constexpr int kPeakSlots = 8;
+
+void ArmIdleSweep(boost::asio::steady_timer* timer, ThreadStats* ts) {
   timer->expires_after(std::chrono::seconds(1));
-  timer->async_wait([timer](const boost::system::error_code& ec) {
+  timer->async_wait([timer, ts](const boost::system::error_code& ec) {
     if (ec) return;
+    thread_local size_t in_slots[kPeakSlots], out_slots[kPeakSlots];
+    thread_local int slot = 0;
     int64_t timeout_s = Server().config.timeout.load(std::memory_order_relaxed);
-    if (timeout_s > 0) {
-      int64_t now = UnixMs();
-      for (Connection* c : Connection::ThreadConnections()) {
-        if (c->IdleMs(now) > timeout_s * 1000) c->Close();
+    int64_t now = UnixMs();
+    size_t max_in = 0, max_out = 0;
+    for (Connection* c : Connection::ThreadConnections()) {
+      if (timeout_s > 0 && c->IdleMs(now) > timeout_s * 1000) {
+        c->Close();
+        continue;
       }
+      c->Cron(now, &max_in, &max_out);
     }
-    ArmIdleSweep(timer);
+    slot = (slot + 1) % kPeakSlots;
+    in_slots[slot] = max_in;
+    out_slots[slot] = max_out;
+    size_t in = 0, out = 0;
+    for (int k = 0; k < kPeakSlots; ++k) {
+      in = std::max(in, in_slots[k]);
+      out = std::max(out, out_slots[k]);
+    }
+    ts->recent_max_input_buffer.store(in, std::memory_order_relaxed);
+    ts->recent_max_output_buffer.store(out, std::memory_order_relaxed);
+    if (tl_shrunk_bytes > kCollectAfterShrink) {
+      // mimalloc keeps freed large blocks' pages; give them back now that big buffers went.
+      tl_shrunk_bytes = 0;
+      mi_collect(true);
+    }
+    ArmIdleSweep(timer, ts);
   });
 }
 }  // namespace
+
+void Connection::Cron(int64_t now, size_t* max_in, size_t* max_out) {
+  if (closed_) return;
+  // Soft output limits are timed here too: a client that takes no replies runs no batches.
+  size_t pending = PendingOutput();
+  if (pending > 0 && CheckOutputLimits(pending, now)) return;
+  *max_out = std::max({*max_out, opeak_, pending});
+  opeak_ = pending;
+  *max_in = std::max(*max_in, rbuf_.capacity());
+  // Redis's clientsCronResizeQueryBuffer: give back a buffer wasting more than 4KB when the client
+  // is idle for over 2s, or when it is over 32KB and more than twice the recent peak. The idle read
+  // holds the buffer: cancel it (OnRead reallocates and reads again). Never while writing (cancel
+  // would abort the write too).
+  if (reading_ && !writing_ && !shrink_pending_ && rbuf_.size() - rend_ > 4096 &&
+      (now - last_ms_ > 2000 || (rbuf_.size() > kResizeThreshold && rbuf_.size() / 2 > rpeak_))) {
+    shrink_pending_ = true;
+    boost::system::error_code ec;
+    socket_.cancel(ec);
+  }
+  rpeak_ = rend_;
+}
 
 void Connection::StartIdleSweep(Shard* shard) {
   // One timer per shard thread, living as long as the thread's io_context runs.
   thread_local std::unique_ptr<boost::asio::steady_timer> timer;
   timer = std::make_unique<boost::asio::steady_timer>(shard->io());
-  ArmIdleSweep(timer.get());
+  ArmIdleSweep(timer.get(), Server().thread_stats[shard->id()].get());
 }
 
 int64_t Connection::IdleMs(int64_t now) const {
@@ -110,6 +169,7 @@ void Connection::Start() {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  open_count.fetch_sub(1, std::memory_order_relaxed);
   tl_connections.erase(id_);
   auto& ts = *Server().thread_stats[home_->id()];
   ts.connected_clients.store(ts.connected_clients.load(std::memory_order_relaxed) - 1,
@@ -208,33 +268,18 @@ bool Connection::Unblock(UnblockReason reason) {
 }
 
 void Connection::FlushBeforeBlock() {
-  if (closed_ || early_writing_) return;
+  if (closed_) return;
   // The commands before the blocked one are complete; their replies go out now (Redis writes them
   // before the client blocks), in order: the direct ones first, then the slots.
-  std::string buf;
-  buf.swap(out_buf_);
   for (uint32_t k = 0; k < multi_index_ && k < npending_; ++k) {
     PendingCmd& pc = pending_[k];
     if (pc.direct || pc.discard) continue;
-    buf += pc.reply;
+    out_buf_ += pc.reply;
     pc.reply.clear();
     pc.direct = true;  // placed: FinishBatch skips it
   }
-  if (buf.empty()) return;
-  early_buf_ = std::move(buf);
-  early_writing_ = true;
-  Bump(Server().thread_stats[home_->id()]->net_output_bytes, early_buf_.size());
-  boost::asio::async_write(
-      socket_, boost::asio::buffer(early_buf_),
-      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-        self->early_writing_ = false;
-        self->early_buf_.clear();
-        if (ec) return self->Close();
-        if (self->write_after_early_) {
-          self->write_after_early_ = false;
-          self->Write();
-        }
-      });
+  batch_out0_ = out_buf_.size();
+  if (!out_buf_.empty() && !writing_) StartWrite();
 }
 
 void Connection::WatchForClose() {
@@ -252,13 +297,7 @@ void Connection::WatchForClose() {
         if (ec || n == 0) return self->Close();
         self->side_in_.append(self->side_chunk_.data(), n);
         Bump(Server().thread_stats[self->home_->id()]->net_input_bytes, n);
-        int64_t limit = Server().config.client_query_buffer_limit.load(std::memory_order_relaxed);
-        if (static_cast<int64_t>(self->side_in_.size() + self->rend_) >= limit) {
-          spdlog::warn("Closing client that reached max query buffer length: id={} addr={}",
-                       self->id_, self->addr_);
-          Bump(Server().thread_stats[self->home_->id()]->query_buffer_limit_disconnects);
-          return self->Close();
-        }
+        if (self->QueryBufferOverLimit()) return;
         if (self->blocked()) return self->WatchForClose();
         if (self->resume_read_) {
           self->resume_read_ = false;
@@ -267,23 +306,82 @@ void Connection::WatchForClose() {
       });
 }
 
+void QueryBuffer::Reallocate(size_t n, size_t keep) {
+  if (n == size_) return;
+  char* p = nullptr;
+  if (n > 0) {
+    p = static_cast<char*>(std::malloc(n));
+    if (p == nullptr) throw std::bad_alloc();
+    if (keep > 0) std::memcpy(p, data_, std::min(keep, n));
+  }
+  std::free(data_);
+  data_ = p;
+  size_ = n;
+}
+
+namespace {
+// sdscatrepr(): a quoted, escaped copy of at most `max` bytes.
+std::string Repr(std::string_view b, size_t max) {
+  std::string out = "\"";
+  for (char ch : b.substr(0, max)) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '\\':
+      case '"':
+        out += '\\';
+        out += ch;
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      default:
+        if (std::isprint(c)) {
+          out += ch;
+        } else {
+          char hex[8];
+          std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+          out += hex;
+        }
+    }
+  }
+  return out + "\"";
+}
+}  // namespace
+
+bool Connection::QueryBufferOverLimit() {
+  int64_t limit = Server().config.client_query_buffer_limit.load(std::memory_order_relaxed);
+  if (static_cast<int64_t>(rend_ + side_in_.size()) <= limit) return false;
+  std::string_view head = rend_ > 0 ? std::string_view(rbuf_.data(), rend_) : side_in_;
+  spdlog::warn("Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
+               Info(), Repr(head, 64));
+  Bump(Server().thread_stats[home_->id()]->query_buffer_limit_disconnects);
+  Close();
+  return true;
+}
+
 void Connection::ReadMore() {
-  if (closed_) return;
+  if (closed_ || reading_) return;
   // Keep unconsumed bytes at the front; the parser's progress is relative to rpos_.
   if (rpos_ > 0) {
     std::memmove(rbuf_.data(), rbuf_.data() + rpos_, rend_ - rpos_);
     rend_ -= rpos_;
     rpos_ = 0;
   }
-  int64_t limit = Server().config.client_query_buffer_limit.load(std::memory_order_relaxed);
-  if (static_cast<int64_t>(rend_) >= limit) {
-    spdlog::warn("Closing client that reached max query buffer length: id={} addr={}", id_, addr_);
-    Bump(Server().thread_stats[home_->id()]->query_buffer_limit_disconnects);
-    Close();
-    return;
-  }
   if (!side_in_.empty()) {  // bytes read while a command was blocked come first
-    if (rbuf_.size() < rend_ + side_in_.size()) rbuf_.resize(rend_ + side_in_.size() + kReadChunk);
+    if (rbuf_.size() < rend_ + side_in_.size())
+      rbuf_.Reallocate(rend_ + side_in_.size() + kReadChunk, rend_);
     std::memcpy(rbuf_.data() + rend_, side_in_.data(), side_in_.size());
     rend_ += side_in_.size();
     side_in_.clear();
@@ -294,13 +392,29 @@ void Connection::ReadMore() {
     resume_read_ = true;
     return;
   }
-  size_t want = rend_ + kReadChunk;
-  size_t hint = parser_.bytes_needed_hint();
-  if (hint > want) want = std::min<size_t>(hint, static_cast<size_t>(limit));
-  if (rbuf_.size() < want) rbuf_.resize(std::max(want, rbuf_.size() * 2));
-  // Never read past the limit: a client cannot make us buffer more than it allows (+1 chunk).
-  size_t room = rbuf_.size() - rend_;
   reading_ = true;
+  if (rbuf_.size() == 0) {
+    // No buffer (a new client, or an idle one whose buffer the sweep freed): hold none while
+    // waiting, allocate when there is something to read.
+    socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                       [self = shared_from_this()](const boost::system::error_code& ec) {
+                         self->reading_ = false;
+                         if (ec || self->closed_) return self->Close();
+                         self->rbuf_.Reallocate(kReadChunk, 0);
+                         self->ReadMore();
+                       });
+    return;
+  }
+  // Grow as bytes arrive, at most doubling, never past the end of the bulk being read: memory is
+  // committed only for input that came (Redis pre-sizes a big bulk, but leaves its pages alone).
+  size_t need = rend_ + kReadChunk;
+  if (rbuf_.size() < need) {
+    size_t n = std::max(need, rbuf_.size() * 2);
+    size_t hint = parser_.bytes_needed_hint();
+    if (hint >= need && n > hint) n = hint;
+    rbuf_.Reallocate(n, rend_);
+  }
+  size_t room = rbuf_.size() - rend_;
   socket_.async_read_some(boost::asio::buffer(rbuf_.data() + rend_, room),
                           [self = shared_from_this()](const boost::system::error_code& ec,
                                                       size_t n) { self->OnRead(ec, n); });
@@ -308,19 +422,38 @@ void Connection::ReadMore() {
 
 void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   reading_ = false;
+  if (ec == boost::asio::error::operation_aborted && shrink_pending_ && !closed_) {
+    // The sweep cancelled this idle read to give the buffer back (see Sweep).
+    shrink_pending_ = false;
+    rend_ += n;
+    size_t want = rend_ == 0 ? 0 : rend_ + kReadChunk;
+    if (want < rbuf_.size()) {
+      tl_shrunk_bytes += rbuf_.size() - want;
+      rbuf_.Reallocate(want, rend_);
+    }
+    return ReadMore();
+  }
+  shrink_pending_ = false;
   if (ec || closed_) {
     Close();
     return;
   }
   rend_ += n;
+  if (rend_ > rpeak_) rpeak_ = rend_;
   Bump(Server().thread_stats[home_->id()]->net_input_bytes, n);
   last_ms_ = UnixMs();
+  if (static_cast<int64_t>(rend_) >
+          Server().config.client_query_buffer_limit.load(std::memory_order_relaxed) &&
+      QueryBufferOverLimit())
+    return;
   Process();
 }
 
 void Connection::Process() {
   npending_ = 0;
   chain_direct_ = true;
+  input_drained_ = false;
+  batch_out0_ = out_buf_.size();
   ContinueBatch();
 }
 
@@ -328,10 +461,13 @@ void Connection::ContinueBatch() {
   in_continue_ = true;
   if (!home_->parked()) home_->db_slice().SetNow(UnixMs());  // parked: a transaction's clock
   while (!closed_ && !waiting_multi_ && barrier_ < 0 && !close_after_write_ &&
-         proto_error_.empty() && npending_ < kMaxBatch) {
+         proto_error_.empty() && npending_ < max_batch_) {
     std::string_view input(rbuf_.data() + rpos_, rend_ - rpos_);
     auto res = parser_.Parse(input);
-    if (res == protocol::RequestParser::Result::kNeedMore) break;
+    if (res == protocol::RequestParser::Result::kNeedMore) {
+      input_drained_ = true;
+      break;
+    }
     if (res == protocol::RequestParser::Result::kError) {
       proto_error_ = std::string(parser_.error());
       rpos_ = rend_;
@@ -596,9 +732,18 @@ void Connection::FinishBatch() {
   for (uint32_t i = 0; i < npending_; ++i) {
     PendingCmd& pc = pending_[i];
     if (!pc.direct && !pc.discard) out_buf_.append(pc.reply);
+    // A slot keeps its capacity for the next command, but not a big reply's.
+    if (pc.reply.capacity() > kMaxRetainedReply) std::string().swap(pc.reply);
   }
   auto& ts = *Server().thread_stats[home_->id()];
   Bump(ts.commands_processed, npending_);
+  if (npending_ > 0) {
+    // Size the next batch so that its replies come to about kOutputBound: a client pipelining
+    // commands with big replies gets small batches (bounded memory), small replies full ones.
+    size_t produced = out_buf_.size() >= batch_out0_ ? out_buf_.size() - batch_out0_ : 0;
+    size_t per_cmd = produced / npending_ + 1;
+    max_batch_ = static_cast<uint32_t>(std::clamp<size_t>(kOutputBound / per_cmd, 1, kMaxBatch));
+  }
   npending_ = 0;
   chain_direct_ = true;
   if (!proto_error_.empty()) {
@@ -608,37 +753,101 @@ void Connection::FinishBatch() {
     close_after_write_ = true;
   }
   if (closed_) return;
-  if (out_buf_.empty()) {
-    if (close_after_write_) {
-      Close();
-    } else {
-      ReadMore();
-    }
+  size_t pending = PendingOutput();
+  if (pending > opeak_) opeak_ = pending;
+  if (pending > 0 && CheckOutputLimits(pending, 0)) return;
+  if (!out_buf_.empty() && !writing_) StartWrite();
+  if (close_after_write_) {
+    if (!writing_) Close();
     return;
   }
-  Write();
+  ContinueInput(/*on_loop=*/false);
 }
 
-void Connection::Write() {
-  if (early_writing_) {  // replies flushed before a block are still being written
-    write_after_early_ = true;
-    return;
+void Connection::ContinueInput(bool on_loop) {
+  // Backpressure: while replies are being written the next batch waits for the write (by then
+  // the client's next requests are often in already: one read, no readiness wait). Only when an
+  // output limit above kOutputBound is set does reading go on meanwhile, up to that limit, so
+  // that a client that never reads reaches it as in Redis. (Redis has no bound at all: a client
+  // that pipelines and never reads grows without end.)
+  if (writing_) {
+    size_t bound = OutputBound();
+    if (bound <= kOutputBound || PendingOutput() >= bound) {
+      paused_ = true;  // OnWritten resumes
+      return;
+    }
   }
+  if (input_drained_) return ReadMore();
+  // The batch was cut (max_batch_): more complete commands may be buffered. From FinishBatch,
+  // parse them from the event loop, not from this stack.
+  if (on_loop) return Process();
+  boost::asio::post(home_->io(), [self = shared_from_this()] {
+    if (!self->closed_) self->Process();
+  });
+}
+
+size_t Connection::OutputBound() const {
+  const auto& lim = Server().config.obuf_limits[Config::kObufNormal];
+  return std::max<size_t>({kOutputBound,
+                           static_cast<size_t>(lim.hard.load(std::memory_order_relaxed)),
+                           static_cast<size_t>(lim.soft.load(std::memory_order_relaxed))});
+}
+
+bool Connection::CheckOutputLimits(size_t used, int64_t now_ms) {
+  // Redis's checkClientOutputBufferLimits / closeClientOnOutputBufferLimitReached.
+  const auto& lim = Server().config.obuf_limits[Config::kObufNormal];
+  int64_t hard = lim.hard.load(std::memory_order_relaxed);
+  int64_t soft = lim.soft.load(std::memory_order_relaxed);
+  if (hard == 0 && soft == 0) return false;
+  if (now_ms == 0) now_ms = UnixMs();
+  bool over_hard = hard > 0 && used >= static_cast<size_t>(hard);
+  bool over_soft = soft > 0 && used >= static_cast<size_t>(soft);
+  if (over_soft) {
+    if (obuf_soft_since_ms_ == 0) {
+      obuf_soft_since_ms_ = now_ms;
+      over_soft = false;  // the first time it is reached
+    } else if ((now_ms - obuf_soft_since_ms_) / 1000 <=
+               lim.soft_seconds.load(std::memory_order_relaxed)) {
+      over_soft = false;
+    }
+  } else {
+    obuf_soft_since_ms_ = 0;
+  }
+  if (!over_hard && !over_soft) return false;
+  spdlog::warn("Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+               Info());
+  Close();
+  return true;
+}
+
+void Connection::StartWrite() {
   writing_ = true;
-  Bump(Server().thread_stats[home_->id()]->net_output_bytes, out_buf_.size());
-  boost::asio::async_write(
-      socket_, boost::asio::buffer(out_buf_),
-      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-        self->writing_ = false;
-        self->out_buf_.clear();
-        if (ec || self->close_after_write_) {
-          self->Close();
-          return;
-        }
-        if (self->closed_) return;
-        // More complete commands may already be buffered.
-        self->Process();
-      });
+  wbuf_.swap(out_buf_);
+  Bump(Server().thread_stats[home_->id()]->net_output_bytes, wbuf_.size());
+  boost::asio::async_write(socket_, boost::asio::buffer(wbuf_),
+                           [self = shared_from_this()](const boost::system::error_code& ec,
+                                                       size_t) { self->OnWritten(ec); });
+}
+
+void Connection::OnWritten(const boost::system::error_code& ec) {
+  writing_ = false;
+  // Keep a small buffer for the next replies; give a big one back.
+  if (wbuf_.capacity() > kOutputBound) {
+    std::string().swap(wbuf_);
+  } else {
+    wbuf_.clear();
+  }
+  if (ec) return Close();
+  if (closed_) return;
+  if (!out_buf_.empty()) {
+    StartWrite();
+  } else if (close_after_write_) {
+    return Close();
+  }
+  if (paused_ && !close_after_write_) {
+    paused_ = false;
+    ContinueInput(/*on_loop=*/true);
+  }
 }
 
 void Connection::UpdateInflight() {

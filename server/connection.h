@@ -16,8 +16,10 @@
 // at other shards, by inflight_self_.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +32,26 @@
 #include "shard/watch.h"
 
 namespace shoal {
+
+// A connection's query buffer: raw bytes that are never zero-filled, so memory is committed only
+// for input that arrived (a client announcing a 512MB bulk costs nothing until it sends it).
+class QueryBuffer {
+ public:
+  QueryBuffer() = default;
+  QueryBuffer(const QueryBuffer&) = delete;
+  QueryBuffer& operator=(const QueryBuffer&) = delete;
+  ~QueryBuffer() { std::free(data_); }
+  char* data() { return data_; }
+  const char* data() const { return data_; }
+  size_t size() const { return size_; }
+  size_t capacity() const { return size_; }
+  // Makes the buffer exactly n bytes (0 frees it), keeping its first `keep` bytes (keep <= n).
+  void Reallocate(size_t n, size_t keep);
+
+ private:
+  char* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
@@ -100,16 +122,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Bytes held by this client's query and reply buffers (INFO mem_clients_normal). The replies
   // of a batch at other shards are being written there, so they count only when none is out.
   size_t BufferBytes() const {
-    size_t n = rbuf_.capacity() + out_buf_.capacity();
+    size_t n = rbuf_.capacity() + out_buf_.capacity() + wbuf_.capacity();
     if (outstanding_ == 0)
       for (const PendingCmd& pc : pending_) n += pc.reply.capacity();
     return n;
   }
 
+  // Connections open now, on all threads (maxclients): counted from construction (the acceptor's
+  // thread) to Close.
+  static inline std::atomic<int64_t> open_count{0};
+
+  // The once-a-second sweep's per-client work (home thread): times the soft output limit, shrinks
+  // an idle or oversized query buffer (Redis's clientsCron), and reports the buffer sizes seen.
+  void Cron(int64_t now_ms, size_t* max_in, size_t* max_out);
+
   // Connections living on the calling thread, by id.
   static std::vector<Connection*> ThreadConnections();
   // Starts this thread's once-a-second sweep that closes clients idle for longer than the
-  // `timeout` config (when non-zero). Call on the shard's thread.
+  // `timeout` config (when non-zero) and runs Cron on the others. Call on the shard's thread.
   static void StartIdleSweep(Shard* shard);
 
  private:
@@ -129,6 +159,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   void ReadMore();
+  // Closes the client (Redis's log line) when its query buffer is over client-query-buffer-limit.
+  bool QueryBufferOverLimit();
   void WatchForClose();
   void FlushBeforeBlock();
   void OnRead(const boost::system::error_code& ec, size_t n);
@@ -146,7 +178,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SendBatches();
   void OnBatchDone();
   void FinishBatch();
-  void Write();
+  // After a batch (on_loop false) or a write (true): read or parse more, or wait for the write
+  // (backpressure).
+  void ContinueInput(bool on_loop);
+  void StartWrite();
+  void OnWritten(const boost::system::error_code& ec);
+  size_t PendingOutput() const { return wbuf_.size() + out_buf_.size(); }
+  size_t OutputBound() const;
+  // Closes the client when `used` bytes of pending output break the normal class's
+  // client-output-buffer-limit (Redis's log line); true when it did. now_ms 0: read the clock.
+  bool CheckOutputLimits(size_t used, int64_t now_ms);
   void UpdateInflight();
   static void RunBatch(ShardMsg* m, Shard* s);
   static void RunBatchDone(ShardMsg* m, Shard* s);
@@ -160,10 +201,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t last_ms_ = 0;
   std::string last_cmd_ = "NULL";
 
-  std::vector<char> rbuf_;
+  QueryBuffer rbuf_;
   size_t rpos_ = 0, rend_ = 0;
+  size_t rpeak_ = 0;             // the most bytes buffered since the last sweep (querybuf_peak)
+  bool shrink_pending_ = false;  // the sweep cancelled the idle read to shrink rbuf_
   protocol::RequestParser parser_;
-  std::string out_buf_;
+  std::string out_buf_;             // replies not handed to the socket yet
+  std::string wbuf_;                // replies being written (writing_)
+  size_t batch_out0_ = 0;           // out_buf_'s size when the batch started
+  uint32_t max_batch_ = 8;          // commands per batch: adapts to the size of their replies
+  bool input_drained_ = true;       // the last batch parsed every complete command buffered
+  bool paused_ = false;             // not reading: too much output pending (backpressure)
+  int64_t obuf_soft_since_ms_ = 0;  // when the output first went over the soft limit
+  size_t opeak_ = 0;                // the most output pending since the last sweep
   std::string discard_buf_;
 
   std::vector<PendingCmd> pending_;
@@ -187,9 +237,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string side_in_;
   bool side_reading_ = false;
   bool resume_read_ = false;
-  std::string early_buf_;
-  bool early_writing_ = false;
-  bool write_after_early_ = false;
   CommandContext multi_ctx_;
   protocol::ReplyBuilder multi_rb_{nullptr};
   std::shared_ptr<Connection> inflight_self_;

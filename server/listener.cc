@@ -1,9 +1,12 @@
 #include "server/listener.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 
 #include "server/connection.h"
 #include "server/server_state.h"
@@ -49,7 +52,28 @@ void Listener::Accept(boost::asio::ip::tcp::acceptor* acc) {
   acc->async_accept(target->io(), [this, acc, target](const boost::system::error_code& ec,
                                                       boost::asio::ip::tcp::socket sock) {
     if (ec == boost::asio::error::operation_aborted) return;
-    if (!ec) {
+    if (ec) {
+      // Out of descriptors (EMFILE/ENFILE) or another accept failure: Redis's log line, then a
+      // pause before the next try, so the pending connection does not make this thread spin;
+      // the clients already connected are served meanwhile.
+      spdlog::warn("Accepting client connection: accept: {}", ec.message());
+      auto timer = std::make_shared<boost::asio::steady_timer>(shards_->shard(0)->io());
+      timer->expires_after(std::chrono::milliseconds(kAcceptBackoffMs));
+      timer->async_wait([this, acc, timer](const boost::system::error_code& tec) {
+        if (!tec && acc->is_open()) Accept(acc);
+      });
+      return;
+    }
+    if (Connection::open_count.load(std::memory_order_relaxed) >=
+        Server().config.maxclients.load(std::memory_order_relaxed)) {
+      // Redis's acceptCommonHandler: a best-effort error, then close.
+      static constexpr char kErr[] = "-ERR max number of clients reached\r\n";
+      ssize_t w = ::send(sock.native_handle(), kErr, sizeof(kErr) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+      (void)w;
+      Bump(Server().thread_stats[0]->rejected_connections);  // this is shard 0's thread
+      boost::system::error_code cec;
+      sock.close(cec);
+    } else {
       auto conn = std::make_shared<Connection>(std::move(sock), target);
       boost::asio::post(target->io(), [conn] { conn->Start(); });
     }

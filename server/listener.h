@@ -11,8 +11,12 @@ namespace shoal {
 
 class ShardSet;
 
+// Admission: a client over maxclients gets Redis's "-ERR max number of clients reached" and is
+// closed; when accept fails (EMFILE/ENFILE: out of descriptors) the acceptor logs Redis's line
+// and retries after kAcceptBackoffMs instead of spinning.
 class Listener {
  public:
+  static constexpr int kAcceptBackoffMs = 100;
   explicit Listener(ShardSet* shards) : shards_(shards) {}
   // Binds addr:port (port 0: any free port; Server().tcp_port then tells which) and accepts.
   bool Listen(const std::string& addr, int port);

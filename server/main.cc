@@ -162,6 +162,8 @@ int Main(int argc, char** argv) {
   ParseCommandLine(argc, argv);
   SetupLogging();
   signal(SIGPIPE, SIG_IGN);
+  // Redis's adjustOpenFilesLimit: room for maxclients plus reserved descriptors.
+  st.config.maxclients.store(AdjustOpenFilesLimit(st.config.maxclients.load()));
 
   unsigned nshards = static_cast<unsigned>(st.config.shards.load());
   if (nshards == 0) nshards = UsableCpus();

@@ -42,6 +42,9 @@ struct ThreadStats {
   std::atomic<uint64_t> error_replies{0};
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<uint64_t> query_buffer_limit_disconnects{0};
+  // The largest query / output buffer of this thread's clients in the last seconds (INFO clients).
+  std::atomic<uint64_t> recent_max_input_buffer{0};
+  std::atomic<uint64_t> recent_max_output_buffer{0};
 };
 
 struct ServerState {

@@ -98,6 +98,13 @@ void AppendClients(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   absl::StrAppend(&s, "connected_clients:", clients, "\r\n");
   s += "cluster_connections:0\r\n";
   absl::StrAppend(&s, "maxclients:", Server().config.maxclients.load(), "\r\n");
+  uint64_t max_in = 0, max_out = 0;
+  for (const auto& ts : Server().thread_stats) {
+    max_in = std::max<uint64_t>(max_in, Load(ts->recent_max_input_buffer));
+    max_out = std::max<uint64_t>(max_out, Load(ts->recent_max_output_buffer));
+  }
+  absl::StrAppend(&s, "client_recent_max_input_buffer:", max_in, "\r\n");
+  absl::StrAppend(&s, "client_recent_max_output_buffer:", max_out, "\r\n");
   absl::StrAppend(&s, "blocked_clients:", g_blocked_clients.load(std::memory_order_relaxed),
                   "\r\ntracking_clients:0\r\n");
 }

@@ -106,3 +106,36 @@ TEST_CASE("maxmemory warnings", "[config]") {
   // At startup the usage is not known yet: no such warning.
   REQUIRE(MaxmemoryWarnings(5 * kMb, 10 * kMb, 0, true).empty());
 }
+
+TEST_CASE("client-output-buffer-limit parses, shows and sets as Redis 7.0", "[config]") {
+  Config c;
+  auto get = [&c] { return c.Get("client-output-buffer-limit").at(0).second; };
+  REQUIRE(get() == "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+  std::string err;
+  // One line per class, or one quoted argument holding several (redis.conf and --name "a b c").
+  REQUIRE(
+      c.LoadText("client-output-buffer-limit normal 1mb 2mb 3\n"
+                 "client-output-buffer-limit \"pubsub 1 2 3 replica 4k 5kb 6\"\n",
+                 &err));
+  REQUIRE(get() == "normal 1048576 2097152 3 slave 4000 5120 6 pubsub 1 2 3");
+  REQUIRE(c.obuf_limits[Config::kObufNormal].hard.load() == 1048576);
+  REQUIRE_FALSE(c.LoadText("client-output-buffer-limit normal 1 2\n", &err));
+  REQUIRE(err.find("Wrong number of arguments in buffer limit configuration.") !=
+          std::string::npos);
+  REQUIRE_FALSE(c.LoadText("client-output-buffer-limit master 1 2 3\n", &err));
+  REQUIRE(err.find("Invalid client class specified in buffer limit configuration.") !=
+          std::string::npos);
+
+  const std::string prefix =
+      "ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - ";
+  REQUIRE(c.Set({{"client-output-buffer-limit", "normal 0 0 0 slave 1gb 0 0"}}).empty());
+  REQUIRE(get() == "normal 0 0 0 slave 1073741824 0 0 pubsub 1 2 3");
+  REQUIRE(c.Set({{"client-output-buffer-limit", "normal 5 5 5 pubsub 1 1"}}) ==
+          prefix + "Wrong number of arguments in buffer limit configuration.");
+  REQUIRE(c.Set({{"client-output-buffer-limit", "normal 5 5 -5"}}) ==
+          prefix + "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+  REQUIRE(c.Set({{"client-output-buffer-limit", "normal 5 x 5"}}) ==
+          prefix + "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+  // Nothing of a refused value is stored.
+  REQUIRE(get() == "normal 0 0 0 slave 1073741824 0 0 pubsub 1 2 3");
+}
