@@ -25,14 +25,13 @@ void ReplyHelp(protocol::ReplyBuilder& rb, std::string_view command,
 
 void ReplyUnknownSubcommand(protocol::ReplyBuilder& rb, std::string_view command,
                             std::string_view sub) {
-  rb.Error("ERR unknown subcommand '" + Printed(sub) + "'. Try " +
-           Upper(command) + " HELP.");
+  rb.Error("ERR unknown subcommand '" + Printed(sub) + "'. Try " + Upper(command) + " HELP.");
 }
 
 void ReplySubcommandSyntaxError(protocol::ReplyBuilder& rb, std::string_view command,
                                 std::string_view sub) {
-  rb.Error("ERR unknown subcommand or wrong number of arguments for '" + Printed(sub) +
-           "'. Try " + Upper(command) + " HELP.");
+  rb.Error("ERR unknown subcommand or wrong number of arguments for '" + Printed(sub) + "'. Try " +
+           Upper(command) + " HELP.");
 }
 
 }  // namespace shoal

@@ -114,7 +114,7 @@ class Shard {
   std::deque<ShardMsg*> backlog_;
   std::thread thread_;
   std::atomic<int64_t> messages_{0};
-  size_t mem_high_ = 0;         // most data bytes seen since the last collect
+  size_t mem_high_ = 0;  // most data bytes seen since the last collect
   int64_t last_collect_ms_ = 0;
 };
 

@@ -24,10 +24,12 @@ int64_t Value(FuzzedDataProvider& in) {
     case 2:
       return in.ConsumeIntegral<int32_t>();
     case 3: {  // the width boundaries
-      static const int64_t kEdges[] = {INT16_MIN, INT16_MIN - 1, INT16_MAX, INT16_MAX + 1,
-                                       INT32_MIN, int64_t{INT32_MIN} - 1,   INT32_MAX,
-                                       int64_t{INT32_MAX} + 1,              INT64_MIN,
-                                       INT64_MAX, 0,                        -1};
+      static const int64_t kEdges[] = {INT16_MIN, INT16_MIN - 1,
+                                       INT16_MAX, INT16_MAX + 1,
+                                       INT32_MIN, int64_t{INT32_MIN} - 1,
+                                       INT32_MAX, int64_t{INT32_MAX} + 1,
+                                       INT64_MIN, INT64_MAX,
+                                       0,         -1};
       return kEdges[in.ConsumeIntegralInRange<size_t>(0, sizeof(kEdges) / sizeof(kEdges[0]) - 1)];
     }
     default:

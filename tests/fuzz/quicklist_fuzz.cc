@@ -48,7 +48,8 @@ void Check(const QuickList& q, const Model& m) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   static const int kFills[] = {-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 8, 128, -7, 40000};
-  const int fill = kFills[in.ConsumeIntegralInRange<size_t>(0, sizeof(kFills) / sizeof(kFills[0]) - 1)];
+  const int fill =
+      kFills[in.ConsumeIntegralInRange<size_t>(0, sizeof(kFills) / sizeof(kFills[0]) - 1)];
   QuickList q(fill);
   Model m;
   size_t ops = 0;
@@ -155,7 +156,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const int64_t count = in.ConsumeIntegralInRange<int64_t>(0, in.ConsumeBool() ? 10 : n + 5);
         q.DeleteRange(i, count);
         m.erase(m.begin() + static_cast<int64_t>(pos),
-                m.begin() + static_cast<int64_t>(std::min<size_t>(m.size(), pos + static_cast<size_t>(count))));
+                m.begin() + static_cast<int64_t>(
+                                std::min<size_t>(m.size(), pos + static_cast<size_t>(count))));
         break;
       }
       case 8: {  // random access

@@ -151,7 +151,8 @@ struct Gen {
       case 10: {
         std::string digits = in.ConsumeBool() ? "-" : "";
         const size_t n = in.ConsumeIntegralInRange<size_t>(1, 60);
-        for (size_t i = 0; i < n; ++i) digits.push_back(static_cast<char>('0' + in.ConsumeIntegralInRange<int>(0, 9)));
+        for (size_t i = 0; i < n; ++i)
+          digits.push_back(static_cast<char>('0' + in.ConsumeIntegralInRange<int>(0, 9)));
         rb.BigNumber(digits);
         RespValue v = Make(resp3 ? Type::kBigNumber : Type::kBulk);
         v.str = digits;

@@ -5,8 +5,8 @@
 //
 // Input: byte 0 = flags (bit 0: auth_required limits), byte 1 = chunking seed, rest = request
 // bytes.
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -78,7 +78,8 @@ Outcome Chunked(std::string_view input, const ParserLimits& limits, uint8_t seed
   while (at < input.size()) {
     state = state * 1103515245u + 12345u;
     // Mostly tiny chunks (1..8 bytes), sometimes up to 64, to land on every boundary.
-    size_t n = seed == 0 ? 1 : ((state >> 16) % 8 == 0 ? 1 + (state >> 8) % 64 : 1 + (state >> 20) % 8);
+    size_t n =
+        seed == 0 ? 1 : ((state >> 16) % 8 == 0 ? 1 + (state >> 8) % 64 : 1 + (state >> 20) % 8);
     n = std::min(n, input.size() - at);
     pending.append(input.substr(at, n));
     at += n;
