@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <climits>
@@ -787,6 +788,13 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
 }
 
 void Config::OnChange(std::string_view name) {
+  if (name == "hz") {
+    // config.c updateHZ: hz is a hint, accepted within 0..INT_MAX but stored capped to
+    // CONFIG_MIN_HZ..CONFIG_MAX_HZ (CONFIG GET shows the capped value). Uncapped, a huge hz made
+    // the shard cron period 0 ms and pinned a CPU while idle.
+    constexpr int64_t kMinHz = 1, kMaxHz = 500;
+    ShardSettings::hz.store(std::clamp(ShardSettings::hz.load(), kMinHz, kMaxHz));
+  }
   if (name == "loglevel") {
     static constexpr spdlog::level::level_enum kLevels[] = {
         spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn};

@@ -543,15 +543,17 @@ bool Connection::Route(uint32_t i) {
     if (!own_reply) skip_next_reply_ = false;
   }
   if (cid == nullptr) {
+    // Redis formats the names with %.*s: each one ends at its first NUL byte.
+    auto upto_nul = [](std::string_view a) { return a.substr(0, a.find('\0')); };
     std::string args;
     for (size_t k = 1; k < pc.args.size() && args.size() < 128; ++k) {
       size_t room = 128 - args.size();
       args += "'";
-      args += pc.args[k].substr(0, room);
+      args += upto_nul(pc.args[k]).substr(0, room);
       args += "' ";
     }
     std::string msg = "ERR unknown command '";
-    msg += pc.args[0].substr(0, 128);
+    msg += upto_nul(pc.args[0]).substr(0, 128);
     msg += "', with args beginning with: " + args;
     RejectCommand(pc, msg);
     return true;

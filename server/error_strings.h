@@ -33,6 +33,9 @@ inline constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
 inline constexpr char kRandomCountRange[] =
     "ERR value is out of range, value must between -9223372036854775807 and "
     "9223372036854775807";
+// getIntFromObjectOrReply's range error (an integer argument that must fit in a C int).
+inline constexpr char kIntRange[] =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
 inline constexpr char kNoSuchClient[] = "ERR No such client";
 inline constexpr char kUnblockReason[] = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
 // The reply of a client unblocked by CLIENT UNBLOCK <id> ERROR.

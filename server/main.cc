@@ -10,10 +10,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <sstream>
 
 #include "server/connection.h"
@@ -42,6 +46,73 @@ size_t StartupHeapBytes() {
       },
       &bytes);
   return bytes + mallinfo2().uordblks;
+}
+
+// ---- Out of memory (Redis's zmalloc_oom_handler -> redisOutOfMemoryHandler) ----
+// An allocation that fails anywhere (a shard thread growing a value, a connection buffer) logs
+// "Out Of Memory allocating N bytes!" and aborts, instead of a silent std::bad_alloc terminate
+// or a null dereference. mimalloc reports the failed size only in its error message text, so the
+// output hook picks it out (on the failing thread) before the error hook runs.
+thread_local size_t tl_failed_alloc = 0;
+
+[[noreturn]] void OutOfMemory(size_t bytes) {
+  spdlog::warn("Out Of Memory allocating {} bytes!", bytes);
+  spdlog::critical("Shoal aborting for OUT OF MEMORY. Allocating {} bytes!", bytes);
+  spdlog::default_logger()->flush();
+  std::abort();
+}
+
+// mimalloc's messages; must not allocate (it runs while memory is short). A message comes in two
+// calls, its prefix ("mimalloc: error: thread 0x..: ") and then its text: the prefix is held back
+// so that an out-of-memory message leaves only our log line.
+thread_local char tl_mi_prefix[128];
+
+void MimallocOutput(const char* msg, void*) {
+  const size_t len = std::strlen(msg);
+  if (std::strncmp(msg, "mimalloc: ", 10) == 0 && len > 0 && msg[len - 1] != '\n' &&
+      len < sizeof(tl_mi_prefix)) {
+    std::memcpy(tl_mi_prefix, msg, len + 1);
+    return;
+  }
+  static constexpr const char* kSizeMarkers[] = {"unable to allocate memory (",
+                                                 "allocation request is too large ("};
+  for (const char* marker : kSizeMarkers) {
+    if (const char* at = std::strstr(msg, marker)) {
+      tl_failed_alloc = std::strtoull(at + std::strlen(marker), nullptr, 10);
+      tl_mi_prefix[0] = '\0';
+      return;
+    }
+  }
+  // What mimalloc does without a hook.
+  std::fputs(tl_mi_prefix, stderr);
+  tl_mi_prefix[0] = '\0';
+  std::fputs(msg, stderr);
+}
+
+void MimallocError(int err, void*) {
+  if (err == ENOMEM || err == EOVERFLOW) OutOfMemory(tl_failed_alloc);
+  // Other errors (a double free, a corrupted free list) keep mimalloc's default: the message.
+}
+
+void InstallOomHandler() {
+  mi_option_enable(mi_option_show_errors);  // the failed size only comes with the message
+  mi_register_output(&MimallocOutput, nullptr);
+  mi_register_error(&MimallocError, nullptr);
+  // Allocations outside mimalloc (the C library's heap in sanitizer builds): no size known.
+  std::set_new_handler([] { OutOfMemory(tl_failed_alloc); });
+}
+
+// Freed memory goes back to the OS without MEMORY PURGE (Redis's jemalloc does it on its own):
+// mimalloc decommits the pages of a freed span only when that segment is touched again after
+// decommit_delay (25 ms by default), so a shard that went idle after a DEL / FLUSHALL kept its
+// peak RSS. With no delay, spans are decommitted as they are freed; mimalloc still keeps
+// recently emptied pages in its heaps for reuse, so steady churn does not turn into syscalls.
+// The shards' cron collects their heaps after a drop (Shard::ReturnFreedMemory). An explicit
+// MIMALLOC_DECOMMIT_DELAY in the environment still wins.
+void ConfigureAllocator() {
+  if (std::getenv("MIMALLOC_DECOMMIT_DELAY") == nullptr) {
+    mi_option_set(mi_option_decommit_delay, 0);
+  }
 }
 
 // CPUs this process may use: affinity mask, capped by a cgroup v2/v1 CPU quota.
@@ -161,6 +232,8 @@ int Main(int argc, char** argv) {
   }
   ParseCommandLine(argc, argv);
   SetupLogging();
+  InstallOomHandler();
+  ConfigureAllocator();
   signal(SIGPIPE, SIG_IGN);
   // Redis's adjustOpenFilesLimit: room for maxclients plus reserved descriptors.
   st.config.maxclients.store(AdjustOpenFilesLimit(st.config.maxclients.load()));

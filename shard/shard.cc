@@ -136,8 +136,22 @@ void Shard::ScheduleExpire(int delay_ms) {
     bool more =
         ShardSettings::Get(ShardSettings::active_expire) != 0 && db_slice_.ActiveExpire(1000);
     evictor_.Tick();
+    ReturnFreedMemory(db_slice_.now_ms());
     ScheduleExpire(more ? 1 : period_ms);
   });
+}
+
+void Shard::ReturnFreedMemory(int64_t now_ms) {
+  // 4 MB: small churn never triggers it; a collect walks the heap's pages, so it runs only after
+  // a real drop and at most once a second (a few hundred microseconds per GB of live pages).
+  constexpr size_t kReturnMemoryDrop = 4 << 20;
+  constexpr int64_t kMinIntervalMs = 1000;
+  const size_t used = db_slice_.UsedBytes();
+  if (used > mem_high_) mem_high_ = used;
+  if (mem_high_ - used < kReturnMemoryDrop || now_ms - last_collect_ms_ < kMinIntervalMs) return;
+  mem::CollectThreadHeap(/*force=*/false);
+  last_collect_ms_ = now_ms;
+  mem_high_ = used;
 }
 
 void Shard::Start(std::function<void()> on_start) {

@@ -97,6 +97,10 @@ class Shard {
   void ArmWakeup();
   void Drain();
   void ScheduleExpire(int delay_ms);
+  // From the cron: once this shard's data shrank by kReturnMemoryDrop or more since the last
+  // look, hands the freed pages of this thread's heaps back to the OS (at most once a second),
+  // so RSS follows a DEL / FLUSHALL without MEMORY PURGE, as Redis's jemalloc does on its own.
+  void ReturnFreedMemory(int64_t now_ms);
 
   uint32_t id_;
   std::unique_ptr<boost::asio::io_context> io_;
@@ -110,6 +114,8 @@ class Shard {
   std::deque<ShardMsg*> backlog_;
   std::thread thread_;
   std::atomic<int64_t> messages_{0};
+  size_t mem_high_ = 0;  // most data bytes seen since the last collect
+  int64_t last_collect_ms_ = 0;
 };
 
 }  // namespace shoal

@@ -36,6 +36,8 @@ void CmdQuit(ArgSlice, CommandContext& ctx) {
 void CmdSelect(ArgSlice args, CommandContext& ctx) {
   int64_t idx;
   if (!ParseInt64(args[1], &idx)) return ctx.rb->Error(errors::kNotInteger);
+  // getIntFromObjectOrReply: an index that does not fit in an int is a range error first.
+  if (idx < INT_MIN || idx > INT_MAX) return ctx.rb->Error(errors::kIntRange);
   if (idx < 0 || idx >= Server().config.databases.load())
     return ctx.rb->Error(errors::kDbIndexRange);
   ctx.conn->db = static_cast<DbIndex>(idx);
@@ -180,7 +182,6 @@ struct KillFilter {
   bool type_none = false;  // TYPE master/replica/pubsub: no such clients here
   std::string user;
   bool has_user = false;
-  int64_t maxage = 0;
 };
 
 void ClientKill(ArgSlice args, CommandContext& ctx) {
@@ -221,11 +222,6 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
           f.skipme = false;
         else {
           ctx.rb->Error(errors::kSyntax);
-          return ctx.Done();
-        }
-      } else if (EqNoCase(opt, "maxage")) {
-        if (!ParseInt64(val, &f.maxage)) {
-          ctx.rb->Error(errors::kNotInteger);
           return ctx.Done();
         }
       } else {
@@ -398,10 +394,6 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
         "      Kill connections authenticated by <username>.",
         "    * SKIPME (YES|NO)",
         "      Skip killing current connection (default: yes).",
-        "    * ID <client-id>",
-        "      Kill connections by client id.",
-        "    * MAXAGE <maxage>",
-        "      Kill connections older than the specified age.",
         "LIST [options ...]",
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",

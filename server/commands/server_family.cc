@@ -775,13 +775,17 @@ void CmdShutdown(ArgSlice args, CommandContext& ctx) {
 void CmdDebug(ArgSlice args, CommandContext& ctx) {
   std::string_view sub = args[1];
   if (EqNoCase(sub, "sleep") && args.size() == 3) {
-    double secs;
-    if (!ParseDouble(args[2], &secs)) {
-      ctx.rb->Error(errors::kNotFloat);
+    // As debug.c: strtod() of the argument (a numeric prefix; anything else is 0) times 1e6 as
+    // a long long, and nanosleep() of that. A value that is not positive, NaN or out of range
+    // (the x86 conversion gives LLONG_MIN, which nanosleep rejects) replies OK at once.
+    const double usecs = std::strtod(std::string(args[2]).c_str(), nullptr) * 1e6;
+    const int64_t utime = usecs > 0 && usecs < 9.2e18 ? static_cast<int64_t>(usecs) : 0;
+    if (utime <= 0) {
+      ctx.rb->Ok();
       return ctx.Done();
     }
     auto timer = std::make_shared<boost::asio::steady_timer>(ctx.conn->home()->io());
-    timer->expires_after(std::chrono::microseconds(static_cast<int64_t>(secs * 1e6)));
+    timer->expires_after(std::chrono::microseconds(utime));
     CommandContext* c = &ctx;
     timer->async_wait([timer, c](const boost::system::error_code&) {
       c->rb->Ok();

@@ -1,5 +1,5 @@
 // Config helpers of cache mode: memory units, the cgroup memory limit (read from fake cgroup
-// trees) and the maxmemory warnings.
+// trees), the maxmemory warnings and the hz cap.
 #include "server/config.h"
 
 #include <catch2/catch.hpp>
@@ -7,6 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "shard/settings.h"
 
 using namespace shoal;
 namespace fs = std::filesystem;
@@ -138,4 +142,22 @@ TEST_CASE("client-output-buffer-limit parses, shows and sets as Redis 7.0", "[co
           prefix + "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
   // Nothing of a refused value is stored.
   REQUIRE(get() == "normal 0 0 0 slave 1073741824 0 0 pubsub 1 2 3");
+}
+
+TEST_CASE("hz is capped to 1..500 as Redis's updateHZ", "[config]") {
+  // A huge hz made the shard cron's period 0 ms (a spinning idle server).
+  Config c;
+  const int64_t saved = ShardSettings::hz.load();
+  CHECK(c.Set({{"hz", "100000"}}).empty());
+  CHECK(ShardSettings::hz.load() == 500);
+  CHECK(c.Get("hz") == std::vector<std::pair<std::string, std::string>>{{"hz", "500"}});
+  CHECK(c.Set({{"hz", "0"}}).empty());
+  CHECK(ShardSettings::hz.load() == 1);
+  CHECK(c.Set({{"hz", "-1"}}) ==
+        "ERR CONFIG SET failed (possibly related to argument 'hz') - argument must be between 0 "
+        "and 2147483647 inclusive");
+  std::string err;
+  CHECK(c.ApplyStartup("hz", {"2147483647"}, &err));
+  CHECK(ShardSettings::hz.load() == 500);
+  ShardSettings::hz.store(saved);
 }
