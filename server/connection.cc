@@ -1,6 +1,5 @@
 #include "server/connection.h"
 
-#include <mimalloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -19,6 +18,7 @@
 #include "server/error_strings.h"
 #include "server/multi_key.h"
 #include "server/server_state.h"
+#include "shard/alloc.h"
 #include "shard/clock.h"
 #include "shard/evict.h"
 #include "shard/shard_set.h"
@@ -115,9 +115,10 @@ void ArmIdleSweep(boost::asio::steady_timer* timer, ThreadStats* ts) {
     ts->recent_max_input_buffer.store(in, std::memory_order_relaxed);
     ts->recent_max_output_buffer.store(out, std::memory_order_relaxed);
     if (tl_shrunk_bytes > kCollectAfterShrink) {
-      // mimalloc keeps freed large blocks' pages; give them back now that big buffers went.
+      // The allocator keeps freed large blocks' pages; give them back now that big buffers went
+      // (the shard's cron does the same for its data: Shard::ReturnFreedMemory).
       tl_shrunk_bytes = 0;
-      mi_collect(true);
+      mem::CollectThreadHeap(/*force=*/true);
     }
     ArmIdleSweep(timer, ts);
   });
