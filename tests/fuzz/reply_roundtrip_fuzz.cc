@@ -28,6 +28,12 @@ using shoal::protocol::RespValue;
 using Type = RespValue::Type;
 
 constexpr size_t kMaxDepth = 6;
+
+// Simple strings and errors cannot hold line breaks: the builder turns them into spaces.
+void NoLineBreaks(std::string& s) {
+  for (char& c : s)
+    if (c == '\r' || c == '\n') c = ' ';
+}
 constexpr size_t kMaxValues = 400;
 
 struct Gen {
@@ -64,9 +70,7 @@ struct Gen {
       }
       case 1: {
         std::string s = Str(64);
-        for (char& c : s) {
-          if (c == '\r' || c == '\n') c = ' ';
-        }
+        NoLineBreaks(s);
         rb.Simple(s);
         RespValue v = Make(Type::kSimple);
         v.str = s;
@@ -79,9 +83,7 @@ struct Gen {
         while (b < e && (msg[b] == '\r' || msg[b] == '\n')) ++b;
         while (e > b && (msg[e - 1] == '\r' || msg[e - 1] == '\n')) --e;
         std::string m = msg.substr(b, e - b);
-        for (char& c : m) {
-          if (c == '\r' || c == '\n') c = ' ';
-        }
+        NoLineBreaks(m);
         RespValue v = Make(Type::kError);
         v.str = !m.empty() && m[0] == '-' ? m.substr(1) : m;
         return v;
