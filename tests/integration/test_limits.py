@@ -499,10 +499,15 @@ def abort(sock):
         pass
 
 
+def client_buffers(c):
+    return int(info(c, "memory")["mem_clients_normal"])
+
+
 def test_connection_churn_leaves_counters_where_they_were(spawn_server):
     h = spawn_server("--maxclients", "4000")
     c = h.client()
     wait_counts(c, 1, 0)
+    clients_mem0 = client_buffers(c)
     value = b"v" * 2000
     mset = [b"MSET"]
     for k in range(64):
@@ -535,6 +540,9 @@ def test_connection_churn_leaves_counters_where_they_were(spawn_server):
         total += len(socks)
     assert total >= 2000
     wait_counts(c, 1, 0)
+    # The dropped clients' buffers are gone too (the one left holds what it held before).
+    assert wait_for(lambda: client_buffers(c) <= clients_mem0 + MB // 16), \
+        (client_buffers(c), clients_mem0)
     # The server is fine: the multi-shard keys are whole, blocking still works.
     got = c.call("MGET", *["key:%d" % k for k in range(64)])
     assert all(v is None for v in got) or all(v == value for v in got)
