@@ -13,7 +13,7 @@ import pytest
 
 from conftest import _is_shoal
 from shoal_info import info
-from shoal_resp import HOST, RawConn, RespClient
+from shoal_resp import HOST, RawConn
 
 shoal_only = pytest.mark.skipif(not _is_shoal(), reason="Shoal-only behaviour")
 
