@@ -5,7 +5,6 @@ clamp, out-of-memory handling and freed memory going back to the OS. Every test 
 import os
 import resource
 import subprocess
-import tempfile
 import time
 
 import pytest
