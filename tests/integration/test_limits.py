@@ -551,3 +551,6 @@ def test_connection_churn_leaves_counters_where_they_were(spawn_server):
     wait_counts(c, 2, 1)
     assert c.call("RPUSH", "list", "a") == 1
     assert d.read() == [b"list", b"a"]
+    # Served, and unregistered from the list's shard before the server stops: a message still in
+    # flight when the shards stop is dropped (an ASan build reports it as a leak at exit).
+    assert c.call("LLEN", "list") == 0
