@@ -53,6 +53,22 @@ def _is_shoal():
     return bool(os.environ.get("SHOAL_SERVER"))
 
 
+def _sanitized_build():
+    """True for a Shoal built with ASan/TSan: its shadow memory needs terabytes of address space
+    (no RLIMIT_AS test), its allocator keeps freed blocks in quarantine (no RSS test) and its
+    runtime needs descriptors of its own (no fd-exhaustion test)."""
+    path = os.environ.get("SHOAL_SERVER")
+    if not path:
+        return False
+    with open(path, "rb") as f:
+        data = f.read()
+    return b"__asan_init" in data or b"__tsan_init" in data
+
+
+needs_plain_allocator = pytest.mark.skipif(_sanitized_build(),
+                                           reason="sanitizer build: own allocator and runtime")
+
+
 def _merge_args(defaults, extra):
     """defaults/extra: lists of CLI tokens. Options in `extra` replace same-named defaults."""
     def split_opts(tokens):

@@ -9,22 +9,7 @@ import time
 
 import pytest
 
-from conftest import HOST, free_port, server_command, wait_for_ping
-
-
-def _sanitized_build():
-    """True for a Shoal built with ASan/TSan: its shadow memory needs terabytes of address space
-    (no RLIMIT_AS test) and its allocator keeps freed blocks in quarantine (no RSS test)."""
-    path = os.environ.get("SHOAL_SERVER")
-    if not path:
-        return False
-    with open(path, "rb") as f:
-        data = f.read()
-    return b"__asan_init" in data or b"__tsan_init" in data
-
-
-needs_plain_allocator = pytest.mark.skipif(_sanitized_build(),
-                                           reason="sanitizer build: own allocator and shadow")
+from conftest import HOST, free_port, needs_plain_allocator, server_command, wait_for_ping
 
 
 def cmd(*args):

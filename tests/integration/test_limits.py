@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import _is_shoal
+from conftest import _is_shoal, needs_plain_allocator
 from shoal_info import info
 from shoal_resp import HOST, RawConn
 
@@ -44,12 +44,6 @@ def wait_for(cond, timeout=5.0, step=0.05):
             return v
         time.sleep(step)
     return cond()
-
-
-def skip_if_sanitized(c, why):
-    """Shoal's sanitizer builds use the C library's heap (INFO mem_allocator:libc)."""
-    if info(c, "memory").get("mem_allocator") == "libc":
-        pytest.skip("sanitizer build: " + why)
 
 
 def log_text(h):
@@ -204,12 +198,11 @@ def test_open_files_limit_reduces_maxclients(tmp_path):
 
 
 @shoal_only
+@needs_plain_allocator  # the sanitizers' runtime needs descriptors (a pipe to probe memory)
 def test_fd_exhaustion_backs_off_and_recovers(spawn_server):
     h = spawn_server("--shards", "2", "--maxclients", "1000")
     a = h.client()
     assert a.call("PING") == "PONG"
-    # The sanitizers' own checks need descriptors (a pipe to probe memory) and abort without.
-    skip_if_sanitized(a, "the sanitizer runtime fails when out of descriptors")
     pid = h.proc.pid
     nfds = len(os.listdir("/proc/%d/fd" % pid))
     spare = 6
@@ -405,11 +398,11 @@ def test_info_client_recent_max_buffers(c):
 # --------------------------------------------------------------------------
 
 
+@needs_plain_allocator  # freed memory stays in the sanitizer's quarantine
 def test_idle_clients_give_query_buffers_back(spawn_server):
     h = spawn_server()
     c = h.client()
     assert c.call("PING") == "PONG"
-    skip_if_sanitized(c, "freed memory stays in the sanitizer's quarantine")
     time.sleep(0.3)
     base = rss(h.proc)
     value = b"x" * (4 * MB)
