@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(cmake ninja-build g++ pkg-config ccache
-      libboost1.81-dev libabsl-dev libmimalloc-dev libspdlog-dev libfmt-dev catch2)
+      libboost1.81-dev libabsl-dev libmimalloc-dev libspdlog-dev libfmt-dev catch2
+      liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # redis-py is the real client the tests use; redis-tools (redis-cli, redis-benchmark) and
   # libhiredis-dev (benchmarks/zipf_cache) are for the side-by-side benchmarks. Debian's
