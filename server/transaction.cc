@@ -7,6 +7,7 @@
 
 #include "server/command_context.h"
 #include "server/server_state.h"
+#include "shard/alloc.h"
 #include "shard/clock.h"
 #include "shard/shard_set.h"
 
@@ -44,6 +45,12 @@ std::shared_ptr<Transaction> Transaction::Create(const CommandContext& ctx,
     return std::shared_ptr<Transaction>(
         new Transaction(std::move(shards), Kind::kInline, nullptr, ctx.shard));
   }
+  if (ctx.tx != nullptr && ctx.tx->kind_ == Kind::kDirect) {
+    for (uint32_t s : shards)
+      if (!ctx.tx->Includes(s)) Violation("a script's command reached a shard it does not hold");
+    return std::shared_ptr<Transaction>(
+        new Transaction(std::move(shards), Kind::kDirect, ctx.tx, nullptr));
+  }
   if (ctx.tx != nullptr) {
     for (uint32_t s : shards)
       if (!ctx.tx->Includes(s)) Violation("a joined transaction reached a shard not armed");
@@ -60,6 +67,29 @@ std::shared_ptr<Transaction> Transaction::CreateAll(const CommandContext& ctx) {
 std::shared_ptr<Transaction> Transaction::CreateOwn(std::vector<uint32_t> shards) {
   return std::shared_ptr<Transaction>(
       new Transaction(Normalized(std::move(shards)), Kind::kOwn, nullptr, nullptr));
+}
+
+std::shared_ptr<Transaction> Transaction::CreateDirect(std::vector<uint32_t> shards,
+                                                       int64_t now_ms) {
+  auto tx = std::shared_ptr<Transaction>(
+      new Transaction(Normalized(std::move(shards)), Kind::kDirect, nullptr, nullptr));
+  tx->now_ms_ = now_ms;
+  return tx;
+}
+
+LentShardScope::LentShardScope(Shard& shard) : saved_(mem::tl_counter) {
+  mem::SetThreadCounter(shard.db_slice().heap_counter());
+}
+
+LentShardScope::~LentShardScope() { mem::SetThreadCounter(saved_); }
+
+void Transaction::RunDirect(const ShardFn& fn) {
+  for (uint32_t id : shards_) {
+    Shard& s = *set_->shard(id);
+    LentShardScope scope(s);
+    s.db_slice().SetNow(now_ms_);
+    fn(s);
+  }
 }
 
 Transaction::Transaction(std::vector<uint32_t> shards, Kind kind, const Transaction* enclosing,
@@ -82,17 +112,23 @@ Transaction::Transaction(std::vector<uint32_t> shards, Kind kind, const Transact
     case Kind::kInline:
       now_ms_ = inline_shard_->db_slice().now_ms();
       break;
+    case Kind::kDirect:
+      if (enclosing != nullptr) now_ms_ = enclosing->now_ms_;
+      armed_ = true;
+      break;
   }
-  for (auto& m : msgs_) m.tx = this;
+  for (auto& m : msgs_) {
+    m.tx = this;
+    m.owner = this;
+  }
   done_msg_.tx = this;
+  done_msg_.owner = this;
   done_msg_.deferrable = false;  // completions never wait behind a backlog
   done_msg_.fn = &Transaction::RunDone;
 }
 
 namespace {
-struct UnparkMsg : ShardMsg {
-  const void* owner = nullptr;
-};
+struct UnparkMsg : ShardMsg {};
 }  // namespace
 
 Transaction::~Transaction() {
@@ -138,6 +174,10 @@ void Transaction::Send(bool sequenced, bool deferrable, ShardMsg::Fn fn) {
 }
 
 void Transaction::Execute(ShardFn fn, bool write, Then then) {
+  if (kind_ == Kind::kDirect) {
+    RunDirect(fn);
+    return then();
+  }
   if (kind_ == Kind::kInline || shards_.empty()) {
     if (!shards_.empty()) fn(*inline_shard_);
     then();
@@ -164,12 +204,20 @@ void Transaction::Execute(ShardFn fn, bool write, Then then) {
 
 void Transaction::Arm(Then then) {
   if (kind_ != Kind::kOwn || shards_.empty()) return then();
+  if (lend_) {
+    // Lent data must not be touched by anything else than the coordinator, the Guard included.
+    for (auto& m : msgs_) m.owner = this;
+  }
   then_ = std::move(then);
   armed_ = true;
   Send(/*sequenced=*/true, /*deferrable=*/true, &Transaction::RunArm);
 }
 
 void Transaction::Hop(ShardFn fn, bool conclude, Then then) {
+  if (kind_ == Kind::kDirect) {
+    RunDirect(fn);
+    return then();
+  }
   if (kind_ == Kind::kInline || shards_.empty()) {
     if (!shards_.empty()) fn(*inline_shard_);
     if (conclude) armed_ = false;
@@ -195,7 +243,7 @@ void Transaction::Control(ShardFn fn, Then then) {
 
 void Transaction::RunArm(ShardMsg* m, Shard* s) {
   Transaction* tx = static_cast<Msg*>(m)->tx;
-  s->Park(tx);
+  if (tx->lend_) s->ParkAndLend(tx); else s->Park(tx);
   s->db_slice().SetNow(tx->now_ms_);
   tx->ShardFinished(s, false);
 }

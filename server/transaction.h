@@ -23,7 +23,11 @@
 //             enclosing transaction does, once. So no arm is ever issued while shards are held.
 //  - kInline: the command already runs on its only shard (ctx.shard: the single-shard shortcut,
 //             or a command inside an EXEC on one shard): Arm and Hop run synchronously there.
-// The same straight-line code of a command (Arm, Hop, Hop(conclude)) thus serves all three.
+//  - kDirect: the command runs inside a script that holds its shards with their data lent to the
+//             script's thread (Shard::ParkAndLend): Arm and Hop run synchronously right there,
+//             on each shard's data in turn (LentShardScope). A script's redis.call must return a
+//             value, so every command it calls completes before Execute/Hop returns.
+// The same straight-line code of a command (Arm, Hop, Hop(conclude)) thus serves all four.
 //
 // Time: a transaction takes one clock reading when created (or its enclosing one's) and every
 // hop sets its shard's clock to it, so one command sees one time on every shard (Redis caches
@@ -54,7 +58,7 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
  public:
   using ShardFn = std::function<void(Shard& shard)>;
   using Then = std::function<void()>;
-  enum class Kind { kOwn, kJoined, kInline };
+  enum class Kind { kOwn, kJoined, kInline, kDirect };
 
   // The transaction a command running in ctx uses for `shards` (deduplicated and sorted here).
   static std::shared_ptr<Transaction> Create(const CommandContext& ctx,
@@ -63,6 +67,10 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   static std::shared_ptr<Transaction> CreateAll(const CommandContext& ctx);
   // A transaction of its own, outside any command context (EXEC itself, a woken blocked client).
   static std::shared_ptr<Transaction> CreateOwn(std::vector<uint32_t> shards);
+  // The enclosing transaction of a script run on `shards`, whose data this thread holds (lent by
+  // an armed kOwn transaction, or the shard of the message or inline run the script is in). Its
+  // clock is now_ms.
+  static std::shared_ptr<Transaction> CreateDirect(std::vector<uint32_t> shards, int64_t now_ms);
   ~Transaction();
 
   const std::vector<uint32_t>& shards() const { return shards_; }
@@ -79,6 +87,8 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   // Multi-hop use: Arm, then Hop(..., conclude=false) any number of times, and a final
   // Hop(..., conclude=true).
   void Arm(Then then);
+  // kOwn, before Arm: the armed shards lend their data to this (the coordinator's) thread.
+  void LendOnArm() { lend_ = true; }
   void Hop(ShardFn fn, bool conclude, Then then);
 
   // Non-deferrable visit of every shard thread, for per-thread state (clients, stats): touches no
@@ -97,6 +107,7 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   static void RunHop(ShardMsg* m, Shard* s);
   static void RunDone(ShardMsg* m, Shard* s);
   void ShardFinished(Shard* s, bool unpark);
+  void RunDirect(const ShardFn& fn);
 
   std::vector<uint32_t> shards_;
   std::vector<Msg> msgs_;
@@ -111,7 +122,21 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   Then then_;
   bool armed_ = false;
   bool conclude_ = false;
+  bool lend_ = false;
   std::shared_ptr<Transaction> self_;  // keeps the transaction alive while a hop is in flight
+};
+
+// While alive, the calling thread works on `shard`'s data: its allocations count into that
+// shard's memory (the shard is parked and lent, or is the calling thread's own).
+class LentShardScope {
+ public:
+  explicit LentShardScope(Shard& shard);
+  ~LentShardScope();
+  LentShardScope(const LentShardScope&) = delete;
+  LentShardScope& operator=(const LentShardScope&) = delete;
+
+ private:
+  std::atomic<int64_t>* saved_;
 };
 
 }  // namespace shoal

@@ -97,7 +97,8 @@ void Shard::Drain() {
 }
 
 void Shard::Dispatch(ShardMsg* m) {
-  if (m->deferrable && (parked_by_ != nullptr || !backlog_.empty())) {
+  if ((m->deferrable && (parked_by_ != nullptr || !backlog_.empty())) ||
+      (lent_ && m->owner != parked_by_)) {
     backlog_.push_back(m);
     return;
   }
@@ -108,6 +109,7 @@ void Shard::Dispatch(ShardMsg* m) {
 
 void Shard::Unpark() {
   parked_by_ = nullptr;
+  lent_ = false;
   db_slice_.SetNow(UnixMs());
   ServeBlocked();  // keys the transaction made ready are served before any later command
   while (parked_by_ == nullptr && !backlog_.empty()) {

@@ -34,6 +34,9 @@ struct ShardMsg : MpscNode {
   using Fn = void (*)(ShardMsg* self, Shard* shard);
   Fn fn = nullptr;
   bool deferrable = true;
+  // The transaction a message belongs to (null for others): while a shard is lent, only its
+  // owner's messages run.
+  const void* owner = nullptr;
 };
 
 class Shard {
@@ -68,6 +71,14 @@ class Shard {
   // an inline write: every cross-thread signal is ordered through the receiver's queue).
   bool CanRunInline() const { return parked_by_ == nullptr && backlog_.empty() && queue_.Empty(); }
   void Park(const void* owner) { parked_by_ = owner; }
+  // Parks and lends the data to the owner's thread: until Unpark, the owner's coordinator reads and
+  // writes this shard's keyspace directly (a script holding several shards), so this thread runs
+  // none of the messages that might touch it, not even non-deferrable ones (watch and blocking
+  // bookkeeping, control visits): every message but the owner's waits in the backlog.
+  void ParkAndLend(const void* owner) {
+    parked_by_ = owner;
+    lent_ = true;
+  }
   // Unparks and replays deferred messages until empty or parked again.
   void Unpark();
   bool parked() const { return parked_by_ != nullptr; }
@@ -111,6 +122,7 @@ class Shard {
   alignas(64) std::atomic<bool> wake_pending_{false};
   int event_fd_ = -1;
   const void* parked_by_ = nullptr;
+  bool lent_ = false;
   std::deque<ShardMsg*> backlog_;
   std::thread thread_;
   std::atomic<int64_t> messages_{0};

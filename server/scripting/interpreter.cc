@@ -1,0 +1,993 @@
+#include "server/scripting/interpreter.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "protocol/reply_builder.h"
+#include "protocol/resp_reader.h"
+#include "server/scripting/script_store.h"
+#include "server/scripting/sha1.h"
+#include "spdlog/spdlog.h"
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua-bitop.h>
+#include <lua-cjson.h>
+#include <lua.h>
+#include <lualib.h>
+}
+
+namespace shoal::scripting {
+
+// The private parts the Lua C functions below reach.
+struct InterpreterAccess {
+  static CallHandler* handler(Interpreter& in) { return in.handler_; }
+  static int& resp(Interpreter& in) { return in.resp_; }
+  static bool& restart(Interpreter& in) { return in.restart_; }
+  static bool& killed(Interpreter& in) { return in.killed_; }
+  static std::vector<std::string_view>& argv(Interpreter& in) { return in.argv_; }
+};
+
+namespace {
+
+using A = InterpreterAccess;
+
+constexpr char kRedisVersion[] = "7.0.15";
+constexpr int kRedisVersionNum = 0x0007000f;
+// Registry keys.
+constexpr char kRealGlobals[] = "shoal_globals";     // the table behind the read-only _G proxy
+constexpr char kReadonly[] = "shoal_readonly";       // set of read-only tables (weak keys)
+constexpr char kRestartError[] = "shoal_restart";    // the error value that stops a run for a restart
+constexpr char kReadonlyMsg[] = "Attempt to modify a readonly table";
+
+thread_local Interpreter* tl_interp = nullptr;
+thread_local std::unique_ptr<Interpreter> tl_owned;
+
+// ---- math.random: Redis's rand48, one process-wide state ----
+// x(n+1) = (0x5DEECE66D * x(n) + 0xB) mod 2^48, output bits 47..17; seeded with 0x1234ABCD330E.
+std::atomic<uint64_t> g_rand48{0x1234ABCD330EULL};
+
+}  // namespace
+
+int32_t Lrand48() {
+  uint64_t x = g_rand48.load(std::memory_order_relaxed), next;
+  do {
+    next = (x * 0x5DEECE66DULL + 0xB) & ((uint64_t{1} << 48) - 1);
+  } while (!g_rand48.compare_exchange_weak(x, next, std::memory_order_relaxed));
+  return static_cast<int32_t>(next >> 17);
+}
+
+void Srand48(int32_t seed) {
+  uint32_t s = static_cast<uint32_t>(seed);
+  g_rand48.store((uint64_t{s >> 16} << 32) | (uint64_t{s & 0xFFFF} << 16) | 0x330E,
+                 std::memory_order_relaxed);
+}
+
+namespace {
+
+// ---- errors in Redis's table form ----
+
+// luaPushErrorBuff: "-CODE msg" or "msg" (code ERR) -> {err = "CODE msg"}.
+void PushErrorTable(lua_State* L, std::string_view buf) {
+  std::string_view code = "ERR", msg = buf;
+  if (!buf.empty() && buf[0] == '-') {
+    size_t sp = buf.find(' ');
+    if (sp == std::string_view::npos) {
+      msg = buf.substr(1);
+    } else {
+      code = buf.substr(1, sp - 1);
+      msg = buf.substr(sp + 1);
+    }
+  }
+  while (!msg.empty() && (msg.front() == '\r' || msg.front() == '\n')) msg.remove_prefix(1);
+  while (!msg.empty() && (msg.back() == '\r' || msg.back() == '\n')) msg.remove_suffix(1);
+  lua_newtable(L);
+  lua_pushstring(L, "err");
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addlstring(&b, code.data(), code.size());
+  luaL_addchar(&b, ' ');
+  luaL_addlstring(&b, msg.data(), msg.size());
+  luaL_pushresult(&b);
+  lua_settable(L, -3);
+}
+
+void MarkIgnoreStats(lua_State* L) {
+  lua_pushstring(L, "ignore_error_stats_update");
+  lua_pushboolean(L, 1);
+  lua_settable(L, -3);
+}
+
+// ---- RESP reply -> Lua value (redisProtocolToLuaType) ----
+
+void PushResp(lua_State* L, const protocol::RespValue& v, int resp) {
+  using T = protocol::RespValue::Type;
+  luaL_checkstack(L, 5, "lua stack limit reach when parsing redis.call reply");
+  switch (v.type) {
+    case T::kSimple:
+      lua_newtable(L);
+      lua_pushstring(L, "ok");
+      lua_pushlstring(L, v.str.data(), v.str.size());
+      lua_settable(L, -3);
+      return;
+    case T::kError:
+    case T::kBlobError: {
+      std::string buf = "-" + v.str;
+      PushErrorTable(L, buf);
+      MarkIgnoreStats(L);
+      return;
+    }
+    case T::kInteger:
+      lua_pushnumber(L, static_cast<lua_Number>(v.integer));
+      return;
+    case T::kBulk:
+      lua_pushlstring(L, v.str.data(), v.str.size());
+      return;
+    case T::kNull:
+      // RESP2's null bulk is false; RESP3's null is nil.
+      if (resp == 2) lua_pushboolean(L, 0); else lua_pushnil(L);
+      return;
+    case T::kNullArray:
+      lua_pushboolean(L, 0);
+      return;
+    case T::kArray:
+    case T::kPush:
+      lua_newtable(L);
+      for (size_t j = 0; j < v.elems.size(); ++j) {
+        lua_pushnumber(L, static_cast<lua_Number>(j + 1));
+        PushResp(L, v.elems[j], resp);
+        lua_settable(L, -3);
+      }
+      return;
+    case T::kMap:
+      lua_newtable(L);
+      lua_pushstring(L, "map");
+      lua_newtable(L);
+      for (size_t j = 0; j + 1 < v.elems.size(); j += 2) {
+        PushResp(L, v.elems[j], resp);
+        PushResp(L, v.elems[j + 1], resp);
+        lua_settable(L, -3);
+      }
+      lua_settable(L, -3);
+      return;
+    case T::kSet:
+      lua_newtable(L);
+      lua_pushstring(L, "set");
+      lua_newtable(L);
+      for (const auto& e : v.elems) {
+        PushResp(L, e, resp);
+        lua_pushboolean(L, 1);
+        lua_settable(L, -3);
+      }
+      lua_settable(L, -3);
+      return;
+    case T::kBool:
+      lua_pushboolean(L, v.integer != 0);
+      return;
+    case T::kDouble:
+      lua_newtable(L);
+      lua_pushstring(L, "double");
+      lua_pushnumber(L, v.dbl);
+      lua_settable(L, -3);
+      return;
+    case T::kBigNumber:
+      lua_newtable(L);
+      lua_pushstring(L, "big_number");
+      lua_pushlstring(L, v.str.data(), v.str.size());
+      lua_settable(L, -3);
+      return;
+    case T::kVerbatim:
+      lua_newtable(L);
+      lua_pushstring(L, "verbatim_string");
+      lua_newtable(L);
+      lua_pushstring(L, "string");
+      lua_pushlstring(L, v.str.data(), v.str.size());
+      lua_settable(L, -3);
+      lua_pushstring(L, "format");
+      lua_pushlstring(L, v.format.data(), v.format.size());
+      lua_settable(L, -3);
+      lua_settable(L, -3);
+      return;
+  }
+  lua_pushnil(L);
+}
+
+// ---- Lua value -> reply (luaReplyToRedisReply); consumes the value on top ----
+
+// The field `name` of the table on top, raw, pushed; returns its type.
+int RawField(lua_State* L, const char* name) {
+  lua_pushstring(L, name);
+  lua_rawget(L, -2);
+  return lua_type(L, -1);
+}
+
+std::string MapCrLf(const char* s, size_t n) {
+  std::string out(s, n);
+  for (char& c : out)
+    if (c == '\r' || c == '\n') c = ' ';
+  return out;
+}
+
+void ReplyFromLua(lua_State* L, protocol::ReplyBuilder& rb, int script_resp) {
+  if (!lua_checkstack(L, 4)) {
+    rb.Error("ERR reached lua stack limit");
+    lua_pop(L, 1);
+    return;
+  }
+  switch (lua_type(L, -1)) {
+    case LUA_TSTRING: {
+      size_t n;
+      const char* s = lua_tolstring(L, -1, &n);
+      rb.Bulk(std::string_view(s, n));
+      break;
+    }
+    case LUA_TBOOLEAN:
+      if (script_resp == 2) {
+        if (lua_toboolean(L, -1)) rb.Integer(1); else rb.Null();
+      } else {
+        rb.Bool(lua_toboolean(L, -1));
+      }
+      break;
+    case LUA_TNUMBER:
+      rb.Integer(static_cast<int64_t>(static_cast<long long>(lua_tonumber(L, -1))));
+      break;
+    case LUA_TTABLE: {
+      if (RawField(L, "err") == LUA_TSTRING) {
+        lua_pop(L, 1);
+        lua_getfield(L, -1, "err");
+        size_t n;
+        const char* s = lua_tolstring(L, -1, &n);
+        std::string msg = "-";
+        msg.append(s, n);
+        rb.Error(msg);
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      if (RawField(L, "ok") == LUA_TSTRING) {
+        size_t n;
+        const char* s = lua_tolstring(L, -1, &n);
+        (void)n;
+        rb.Simple(MapCrLf(s, std::strlen(s)));  // sdsnew: up to the first NUL
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      if (RawField(L, "double") == LUA_TNUMBER) {
+        rb.Double(lua_tonumber(L, -1));
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      if (RawField(L, "big_number") == LUA_TSTRING) {
+        size_t n;
+        const char* s = lua_tolstring(L, -1, &n);
+        rb.BigNumber(MapCrLf(s, n));
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      if (RawField(L, "verbatim_string") == LUA_TTABLE) {
+        if (RawField(L, "format") == LUA_TSTRING) {
+          size_t flen;
+          const char* fmt = lua_tolstring(L, -1, &flen);
+          lua_pushstring(L, "string");
+          lua_rawget(L, -3);
+          if (lua_type(L, -1) == LUA_TSTRING) {
+            size_t n;
+            const char* s = lua_tolstring(L, -1, &n);
+            rb.Verbatim(std::string_view(s, n), std::string_view(fmt, flen < 3 ? flen : 3));
+            lua_pop(L, 4);
+            return;
+          }
+          lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+      }
+      lua_pop(L, 1);
+      if (RawField(L, "map") == LUA_TTABLE) {
+        size_t n = 0;
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+          lua_pop(L, 1);
+          ++n;
+        }
+        rb.Map(n);
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+          lua_pushvalue(L, -2);
+          ReplyFromLua(L, rb, script_resp);  // key
+          ReplyFromLua(L, rb, script_resp);  // value
+        }
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      if (RawField(L, "set") == LUA_TTABLE) {
+        size_t n = 0;
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+          lua_pop(L, 1);
+          ++n;
+        }
+        rb.Set(n);
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+          lua_pop(L, 1);
+          lua_pushvalue(L, -1);
+          ReplyFromLua(L, rb, script_resp);
+        }
+        lua_pop(L, 2);
+        return;
+      }
+      lua_pop(L, 1);
+      // An array: elements 1..n up to the first nil.
+      size_t n = 0;
+      for (;;) {
+        lua_rawgeti(L, -1, static_cast<int>(n + 1));
+        bool nil = lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (nil) break;
+        ++n;
+      }
+      rb.Array(n);
+      for (size_t j = 1; j <= n; ++j) {
+        lua_rawgeti(L, -1, static_cast<int>(j));
+        ReplyFromLua(L, rb, script_resp);
+      }
+      break;
+    }
+    default:
+      rb.Null();
+  }
+  lua_pop(L, 1);
+}
+
+// The error on top (after the handler) -> the run's error reply.
+void ReplyRunError(lua_State* L, std::string_view funcname, protocol::ReplyBuilder& rb) {
+  if (!lua_istable(L, -1)) {
+    const char* msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
+    char buf[256];
+    std::snprintf(buf, sizeof(buf), "ERR Error running script %.*s, %.100s\n",
+                  static_cast<int>(funcname.size()), funcname.data(), msg);
+    rb.Error(buf);
+    return;
+  }
+  std::string out = "-";
+  lua_getfield(L, -1, "err");
+  if (lua_isstring(L, -1)) {
+    size_t n;
+    const char* s = lua_tolstring(L, -1, &n);
+    out.append(s, n);
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "source");
+  bool has_source = lua_isstring(L, -1);
+  std::string source = has_source ? lua_tostring(L, -1) : "";
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "line");
+  bool has_line = lua_isstring(L, -1);
+  std::string line = has_line ? lua_tostring(L, -1) : "";
+  lua_pop(L, 1);
+  if (has_source && has_line) {
+    out += " script: ";
+    out.append(funcname);
+    out += ", on " + source + ":" + line + ".";
+  }
+  rb.Error(out);
+}
+
+// ---- the redis.* API ----
+
+bool IsRestartError(lua_State* L, int idx) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kRestartError);
+  bool same = lua_rawequal(L, idx < 0 ? idx - 1 : idx, -1);
+  lua_pop(L, 1);
+  return same;
+}
+
+// Converts the arguments to views (numbers as "%.17g", replaced on the stack so the views stay
+// valid); pushes Redis's error table and returns false when one is neither string nor number.
+bool ArgsFromStack(lua_State* L, std::vector<std::string_view>* argv) {
+  int argc = lua_gettop(L);
+  argv->clear();
+  if (argc == 0) {
+    PushErrorTable(L, "Please specify at least one argument for this redis lib call");
+    return false;
+  }
+  for (int j = 1; j <= argc; ++j) {
+    if (lua_type(L, j) == LUA_TNUMBER) {
+      char dbuf[64];
+      int n = std::snprintf(dbuf, sizeof(dbuf), "%.17g", static_cast<double>(lua_tonumber(L, j)));
+      lua_pushlstring(L, dbuf, static_cast<size_t>(n));
+      lua_replace(L, j);
+    } else if (lua_type(L, j) != LUA_TSTRING) {
+      lua_settop(L, 0);
+      PushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
+      return false;
+    }
+    size_t len;
+    const char* s = lua_tolstring(L, j, &len);
+    argv->emplace_back(s, len);
+  }
+  return true;
+}
+
+// Runs one call; leaves its result (a value or an error table) alone on the stack. Returns 1 when
+// the result is an error a raising call must throw, 2 for a restart, 0 otherwise. No C++ object
+// outlives this function, so the caller may raise.
+int DoCall(lua_State* L, bool raise) {
+  Interpreter* in = tl_interp;
+  CallHandler* h = in != nullptr ? A::handler(*in) : nullptr;
+  if (h == nullptr) {
+    lua_settop(L, 0);
+    PushErrorTable(L, "redis.call/pcall can only be called inside a script invocation");
+    return 1;
+  }
+  std::vector<std::string_view>& argv = A::argv(*in);
+  if (!ArgsFromStack(L, &argv)) return raise ? 1 : 0;
+  int status = 0;
+  {
+    thread_local std::string reply;
+    reply.clear();
+    CallHandler::Outcome o = h->Call(argv, A::resp(*in), &reply);
+    int argc = static_cast<int>(argv.size());
+    argv.clear();
+    lua_pop(L, argc);
+    if (o == CallHandler::Outcome::kRestart) {
+      A::restart(*in) = true;
+      lua_getfield(L, LUA_REGISTRYINDEX, kRestartError);
+      return 2;
+    }
+    if (o == CallHandler::Outcome::kError) {
+      PushErrorTable(L, reply);
+      MarkIgnoreStats(L);
+      status = raise ? 1 : 0;
+    } else {
+      protocol::RespReader reader;
+      protocol::RespValue v;
+      size_t used = 0;
+      if (reader.Read(reply, &v, &used) != protocol::RespReader::Result::kValue) {
+        PushErrorTable(L, "ERR internal error: unreadable reply");
+        status = raise ? 1 : 0;
+      } else {
+        PushResp(L, v, A::resp(*in));
+        status = raise && !reply.empty() && reply[0] == '-' ? 1 : 0;
+      }
+    }
+  }
+  return status;
+}
+
+int LuaRedisCall(lua_State* L) {
+  if (DoCall(L, true) != 0) return lua_error(L);
+  return 1;
+}
+
+int LuaRedisPcallCommand(lua_State* L) {
+  if (DoCall(L, false) == 2) return lua_error(L);
+  return 1;
+}
+
+// Lua's pcall as Redis replaces it: an {err=...} error comes back as its message; the restart and
+// kill errors are not catchable.
+int LuaPcall(lua_State* L) {
+  int argc = lua_gettop(L);
+  luaL_checkany(L, 1);
+  lua_pushboolean(L, 1);
+  lua_insert(L, 1);
+  if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) != 0) {
+    if (IsRestartError(L, -1)) return lua_error(L);
+    if (tl_interp != nullptr && A::killed(*tl_interp)) return lua_error(L);
+    lua_remove(L, 1);
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) lua_replace(L, -2); else lua_pop(L, 1);
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, 1);
+  }
+  return lua_gettop(L);
+}
+
+int LuaSha1hex(lua_State* L) {
+  if (lua_gettop(L) != 1) {
+    PushErrorTable(L, "wrong number of arguments");
+    return lua_error(L);
+  }
+  size_t len;
+  const char* s = lua_tolstring(L, 1, &len);
+  char digest[40];
+  Sha1Hex(std::string_view(s != nullptr ? s : "", s != nullptr ? len : 0), digest);
+  lua_pushlstring(L, digest, 40);
+  return 1;
+}
+
+int LuaErrorReply(lua_State* L) {
+  if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+    PushErrorTable(L, "wrong number or type of arguments");
+    return 1;
+  }
+  size_t n;
+  const char* s = lua_tolstring(L, -1, &n);
+  if (n > 0 && s[0] == '-') {
+    PushErrorTable(L, std::string_view(s, std::strlen(s)));
+  } else {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addchar(&b, '-');
+    luaL_addstring(&b, s);
+    luaL_pushresult(&b);
+    size_t m;
+    const char* t = lua_tolstring(L, -1, &m);
+    PushErrorTable(L, std::string_view(t, m));
+  }
+  return 1;
+}
+
+int LuaStatusReply(lua_State* L) {
+  if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+    PushErrorTable(L, "wrong number or type of arguments");
+    return 1;
+  }
+  lua_newtable(L);
+  lua_pushstring(L, "ok");
+  lua_pushvalue(L, -3);
+  lua_settable(L, -3);
+  return 1;
+}
+
+int LuaLog(lua_State* L) {
+  int argc = lua_gettop(L);
+  if (argc < 2) {
+    PushErrorTable(L, "redis.log() requires two arguments or more.");
+    return lua_error(L);
+  }
+  if (!lua_isnumber(L, 1)) {
+    PushErrorTable(L, "First argument must be a number (log level).");
+    return lua_error(L);
+  }
+  int level = static_cast<int>(lua_tonumber(L, 1));
+  if (level < 0 || level > 3) {
+    PushErrorTable(L, "Invalid debug level.");
+    return lua_error(L);
+  }
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  bool first = true;
+  for (int j = 2; j <= argc; ++j) {
+    size_t len;
+    lua_pushvalue(L, j);  // lua_tolstring may convert in place: work on a copy
+    const char* s = lua_tolstring(L, -1, &len);
+    if (s == nullptr) {
+      lua_pop(L, 1);
+      continue;
+    }
+    lua_pop(L, 1);
+    if (!first) luaL_addchar(&b, ' ');
+    luaL_addlstring(&b, s, len);
+    first = false;
+  }
+  luaL_pushresult(&b);
+  size_t len;
+  const char* msg = lua_tolstring(L, -1, &len);
+  constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::debug, spdlog::level::debug,
+                                                   spdlog::level::info, spdlog::level::warn};
+  spdlog::log(kLevels[level], "{}", std::string_view(msg, len));
+  lua_pop(L, 1);
+  return 0;
+}
+
+int LuaSetResp(lua_State* L) {
+  if (tl_interp == nullptr || A::handler(*tl_interp) == nullptr) {
+    PushErrorTable(L, "redis.setresp can only be called inside a script invocation");
+    return lua_error(L);
+  }
+  if (lua_gettop(L) != 1) {
+    PushErrorTable(L, "redis.setresp() requires one argument.");
+    return lua_error(L);
+  }
+  int resp = static_cast<int>(lua_tonumber(L, 1));
+  if (resp != 2 && resp != 3) {
+    PushErrorTable(L, "RESP version must be 2 or 3.");
+    return lua_error(L);
+  }
+  A::resp(*tl_interp) = resp;
+  return 0;
+}
+
+int LuaSetRepl(lua_State* L) {
+  if (tl_interp == nullptr || A::handler(*tl_interp) == nullptr) {
+    PushErrorTable(L, "redis.set_repl can only be called inside a script invocation");
+    return lua_error(L);
+  }
+  if (lua_gettop(L) != 1) {
+    PushErrorTable(L, "redis.set_repl() requires two arguments.");
+    return lua_error(L);
+  }
+  int flags = static_cast<int>(lua_tonumber(L, -1));
+  if ((flags & ~3) != 0) {
+    PushErrorTable(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+    return lua_error(L);
+  }
+  // Accepted as in Redis 7.0; there is no replication or AOF to direct yet.
+  return 0;
+}
+
+int LuaReplicateCommands(lua_State* L) {
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+int LuaBreakpoint(lua_State* L) {
+  lua_pushboolean(L, 0);  // no debugger session
+  return 1;
+}
+
+int LuaDebug(lua_State*) { return 0; }
+
+int LuaMathRandom(lua_State* L) {
+  if (tl_interp == nullptr || A::handler(*tl_interp) == nullptr)
+    return luaL_error(L, "math.random can only be called inside a script invocation");
+  lua_Number r = static_cast<lua_Number>(Lrand48() % INT32_MAX) / static_cast<lua_Number>(INT32_MAX);
+  switch (lua_gettop(L)) {
+    case 0:
+      lua_pushnumber(L, r);
+      break;
+    case 1: {
+      int u = luaL_checkint(L, 1);
+      luaL_argcheck(L, 1 <= u, 1, "interval is empty");
+      lua_pushnumber(L, std::floor(r * u) + 1);
+      break;
+    }
+    case 2: {
+      int l = luaL_checkint(L, 1);
+      int u = luaL_checkint(L, 2);
+      luaL_argcheck(L, l <= u, 2, "interval is empty");
+      lua_pushnumber(L, std::floor(r * (u - l + 1)) + l);
+      break;
+    }
+    default:
+      return luaL_error(L, "wrong number of arguments");
+  }
+  return 1;
+}
+
+int LuaMathRandomseed(lua_State* L) {
+  if (tl_interp == nullptr || A::handler(*tl_interp) == nullptr)
+    return luaL_error(L, "math.randomseed can only be called inside a script invocation");
+  Srand48(luaL_checkint(L, 1));
+  return 0;
+}
+
+// ---- read-only globals and libraries (Redis patches Lua for this; we use proxies) ----
+
+int LuaNonexistentGlobal(lua_State* L) {
+  const char* name = lua_tostring(L, 2);
+  return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
+                    name != nullptr ? name : "?");
+}
+
+int LuaReadonlyNewindex(lua_State* L) { return luaL_error(L, "%s", kReadonlyMsg); }
+
+bool IsReadonly(lua_State* L, int idx) {
+  if (!lua_istable(L, idx)) return false;
+  lua_getfield(L, LUA_REGISTRYINDEX, kReadonly);
+  lua_pushvalue(L, idx < 0 ? idx - 1 : idx);
+  lua_rawget(L, -2);
+  bool ro = lua_toboolean(L, -1);
+  lua_pop(L, 2);
+  return ro;
+}
+
+int LuaRawset(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 2);
+  luaL_checkany(L, 3);
+  if (IsReadonly(L, 1)) {
+    lua_pushstring(L, kReadonlyMsg);
+    return lua_error(L);
+  }
+  lua_settop(L, 3);
+  lua_rawset(L, 1);
+  return 1;
+}
+
+int LuaSetmetatable(lua_State* L) {
+  int t = lua_type(L, 2);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_argcheck(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table expected");
+  if (IsReadonly(L, 1)) {
+    lua_pushstring(L, kReadonlyMsg);
+    return lua_error(L);
+  }
+  if (luaL_getmetafield(L, 1, "__metatable")) return luaL_error(L, "cannot change a protected metatable");
+  lua_settop(L, 2);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+void MarkReadonly(lua_State* L, int idx) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kReadonly);
+  lua_pushvalue(L, idx < 0 ? idx - 1 : idx);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+// Replaces the table on top with a read-only proxy of it (reads go through, writes raise).
+void PushReadonlyProxy(lua_State* L) {
+  int real = lua_gettop(L);
+  MarkReadonly(L, real);
+  lua_newtable(L);  // proxy
+  lua_newtable(L);  // its metatable
+  lua_pushvalue(L, real);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, LuaReadonlyNewindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  MarkReadonly(L, -1);
+  lua_replace(L, real);
+}
+
+void SetField(lua_State* L, const char* name, lua_CFunction fn) {
+  lua_pushcfunction(L, fn);
+  lua_setfield(L, -2, name);
+}
+
+void SetNumber(lua_State* L, const char* name, double v) {
+  lua_pushnumber(L, v);
+  lua_setfield(L, -2, name);
+}
+
+void LoadLib(lua_State* L, const char* name, lua_CFunction fn) {
+  lua_pushcfunction(L, fn);
+  lua_pushstring(L, name);
+  lua_call(L, 1, 0);
+}
+
+// The error handler Redis installs (eval.c): adds the script's source and line to the error and
+// turns a plain message into {err = "ERR <msg>"}; `debug` is gone once it is defined.
+constexpr char kErrHandler[] =
+    "local dbg = debug\n"
+    "debug = nil\n"
+    "function __redis__err__handler(err)\n"
+    "  local i = dbg.getinfo(2,'nSl')\n"
+    "  if i and i.what == 'C' then\n"
+    "    i = dbg.getinfo(3,'nSl')\n"
+    "  end\n"
+    "  if type(err) ~= 'table' then\n"
+    "    err = {err='ERR ' .. tostring(err)}\n"
+    "  end\n"
+    "  if i then\n"
+    "    err['source'] = i.source\n"
+    "    err['line'] = i.currentline\n"
+    "  end\n"
+    "  return err\n"
+    "end\n";
+
+// Globals a script sees (Redis's allow lists); anything else the libraries define is dropped.
+constexpr const char* kAllowedGlobals[] = {
+    "string", "cjson", "bit", "cmsgpack", "math", "table", "struct", "redis",
+    "__redis__err__handler", "xpcall", "tostring", "getfenv", "setmetatable", "next", "assert",
+    "tonumber", "rawequal", "collectgarbage", "getmetatable", "rawset", "pcall", "coroutine",
+    "type", "_G", "select", "unpack", "gcinfo", "pairs", "rawget", "loadstring", "ipairs",
+    "_VERSION", "setfenv", "load", "error", "newproxy"};
+
+void KillHook(lua_State* L, lua_Debug*) {
+  Interpreter* in = tl_interp;
+  if (in == nullptr || A::handler(*in) == nullptr) return;
+  if (!A::killed(*in) && !A::handler(*in)->Interrupted()) return;
+  if (!A::killed(*in)) {
+    spdlog::warn("Lua script killed by user with SCRIPT KILL.");
+    A::killed(*in) = true;
+    // Raise on every line from now on, so a pcall cannot swallow the kill.
+    lua_sethook(L, KillHook, LUA_MASKLINE, 0);
+  }
+  PushErrorTable(L, "Script killed by user with SCRIPT KILL...");
+  lua_error(L);
+}
+
+void Setup(lua_State* L) {
+  LoadLib(L, "", luaopen_base);
+  LoadLib(L, LUA_TABLIBNAME, luaopen_table);
+  LoadLib(L, LUA_STRLIBNAME, luaopen_string);
+  LoadLib(L, LUA_MATHLIBNAME, luaopen_math);
+  LoadLib(L, LUA_DBLIBNAME, luaopen_debug);
+  LoadLib(L, "cjson", luaopen_cjson);
+  LoadLib(L, "bit", luaopen_bit);
+
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushstring(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, kReadonly);
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kRestartError);
+
+  lua_pushcfunction(L, LuaPcall);
+  lua_setglobal(L, "pcall");
+  lua_pushcfunction(L, LuaRawset);
+  lua_setglobal(L, "rawset");
+  lua_pushcfunction(L, LuaSetmetatable);
+  lua_setglobal(L, "setmetatable");
+
+  lua_newtable(L);
+  SetField(L, "call", LuaRedisCall);
+  SetField(L, "pcall", LuaRedisPcallCommand);
+  SetField(L, "log", LuaLog);
+  SetNumber(L, "LOG_DEBUG", 0);
+  SetNumber(L, "LOG_VERBOSE", 1);
+  SetNumber(L, "LOG_NOTICE", 2);
+  SetNumber(L, "LOG_WARNING", 3);
+  SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
+  lua_pushstring(L, kRedisVersion);
+  lua_setfield(L, -2, "REDIS_VERSION");
+  SetField(L, "setresp", LuaSetResp);
+  SetField(L, "sha1hex", LuaSha1hex);
+  SetField(L, "error_reply", LuaErrorReply);
+  SetField(L, "status_reply", LuaStatusReply);
+  SetField(L, "set_repl", LuaSetRepl);
+  SetNumber(L, "REPL_NONE", 0);
+  SetNumber(L, "REPL_AOF", 1);
+  SetNumber(L, "REPL_SLAVE", 2);
+  SetNumber(L, "REPL_REPLICA", 2);
+  SetNumber(L, "REPL_ALL", 3);
+  SetField(L, "breakpoint", LuaBreakpoint);
+  SetField(L, "debug", LuaDebug);
+  SetField(L, "replicate_commands", LuaReplicateCommands);
+  lua_setglobal(L, "redis");
+
+  lua_getglobal(L, "math");
+  SetField(L, "random", LuaMathRandom);
+  SetField(L, "randomseed", LuaMathRandomseed);
+  lua_pop(L, 1);
+
+  luaL_loadbuffer(L, kErrHandler, sizeof(kErrHandler) - 1, "@err_handler_def");
+  lua_pcall(L, 0, 0, 0);
+
+  // Keep only the allowed globals.
+  lua_pushvalue(L, LUA_GLOBALSINDEX);
+  int g = lua_gettop(L);
+  std::vector<std::string> drop;
+  lua_pushnil(L);
+  while (lua_next(L, g)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) continue;
+    const char* k = lua_tostring(L, -1);
+    bool ok = false;
+    for (const char* a : kAllowedGlobals) ok |= std::strcmp(a, k) == 0;
+    if (!ok) drop.emplace_back(k);
+  }
+  for (const auto& k : drop) {
+    lua_pushnil(L);
+    lua_setfield(L, g, k.c_str());
+  }
+
+  // Library tables become read-only proxies.
+  for (const char* lib : {"string", "cjson", "bit", "cmsgpack", "math", "table", "struct", "redis",
+                          "coroutine"}) {
+    lua_getfield(L, g, lib);
+    if (lua_istable(L, -1)) {
+      PushReadonlyProxy(L);
+      lua_setfield(L, g, lib);
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  // Reading an undefined global raises; the globals themselves sit behind a read-only proxy.
+  lua_newtable(L);
+  lua_pushcfunction(L, LuaNonexistentGlobal);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, g);
+  lua_pushvalue(L, g);
+  lua_setfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+  lua_pushvalue(L, g);
+  PushReadonlyProxy(L);  // stack: g, proxy
+  lua_pushvalue(L, -1);
+  lua_setfield(L, g, "_G");  // rawset: g has no __newindex
+  lua_replace(L, LUA_GLOBALSINDEX);
+  lua_pop(L, 1);
+}
+
+void SetGlobalArray(lua_State* L, const char* name, const std::vector<std::string_view>& items) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+  lua_createtable(L, static_cast<int>(items.size()), 0);
+  for (size_t j = 0; j < items.size(); ++j) {
+    lua_pushlstring(L, items[j].data(), items[j].size());
+    lua_rawseti(L, -2, static_cast<int>(j + 1));
+  }
+  lua_setfield(L, -2, name);
+  lua_pop(L, 1);
+}
+
+}  // namespace
+
+Interpreter::Interpreter() : L_(luaL_newstate()) { Setup(L_); }
+
+Interpreter::~Interpreter() { lua_close(L_); }
+
+Interpreter& Interpreter::ForThisThread() {
+  uint64_t epoch = ScriptStore::Get().epoch();
+  if (tl_owned == nullptr || tl_owned->epoch_ != epoch) {
+    tl_interp = nullptr;
+    tl_owned.reset(new Interpreter());
+    tl_owned->epoch_ = epoch;
+    tl_interp = tl_owned.get();
+  }
+  return *tl_owned;
+}
+
+bool Interpreter::Has(std::string_view sha) const {
+  char name[43] = "f_";
+  std::memcpy(name + 2, sha.data(), 40);
+  name[42] = 0;
+  lua_getfield(L_, LUA_REGISTRYINDEX, name);
+  bool has = !lua_isnil(L_, -1);
+  lua_pop(L_, 1);
+  return has;
+}
+
+bool Interpreter::Define(std::string_view sha, std::string_view body, size_t shebang_len,
+                         std::string* err) {
+  char name[43] = "f_";
+  std::memcpy(name + 2, sha.data(), 40);
+  name[42] = 0;
+  if (luaL_loadbuffer(L_, body.data() + shebang_len, body.size() - shebang_len, "@user_script")) {
+    *err = "Error compiling script (new function): ";
+    *err += lua_tostring(L_, -1);
+    lua_pop(L_, 1);
+    return false;
+  }
+  lua_setfield(L_, LUA_REGISTRYINDEX, name);
+  return true;
+}
+
+Interpreter::RunStatus Interpreter::RunEval(std::string_view sha,
+                                            const std::vector<std::string_view>& keys,
+                                            const std::vector<std::string_view>& args,
+                                            CallHandler& handler, protocol::ReplyBuilder& rb) {
+  lua_State* L = L_;
+  handler_ = &handler;
+  resp_ = 2;
+  restart_ = false;
+  killed_ = false;
+  if (ScriptSettings::busy_reply_threshold_ms.load(std::memory_order_relaxed) > 0)
+    lua_sethook(L, KillHook, LUA_MASKCOUNT, 100000);
+  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+  lua_getfield(L, -1, "__redis__err__handler");
+  lua_remove(L, -2);
+  char name[43] = "f_";
+  std::memcpy(name + 2, sha.data(), 40);
+  name[42] = 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, name);
+  SetGlobalArray(L, "KEYS", keys);
+  SetGlobalArray(L, "ARGV", args);
+  int err = lua_pcall(L, 0, 1, -2);
+  if (++runs_since_gc_ == 50) {
+    lua_gc(L, LUA_GCSTEP, 50);
+    runs_since_gc_ = 0;
+  }
+  RunStatus status = RunStatus::kDone;
+  if (restart_) {
+    status = RunStatus::kRestart;
+  } else if (err) {
+    ReplyRunError(L, sha, rb);
+  } else {
+    ReplyFromLua(L, rb, resp_);
+  }
+  lua_settop(L, 0);
+  lua_sethook(L, nullptr, 0, 0);
+  handler_ = nullptr;
+  return status;
+}
+
+size_t Interpreter::MemoryBytes() const { return static_cast<size_t>(lua_gc(L_, LUA_GCCOUNT, 0)) * 1024; }
+
+}  // namespace shoal::scripting

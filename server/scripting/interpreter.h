@@ -1,0 +1,100 @@
+// The Lua 5.1 runtime of EVAL and FCALL, as Redis 7.0 sets it up (script_lua.c, eval.c): one
+// interpreter per thread (lua_State is single-threaded), each with the same libraries, the redis.*
+// API, the protected globals and the error handler, and the scripts it has compiled so far.
+//
+// A run is synchronous: Run() calls the script, whose redis.call goes through the CallHandler the
+// server passes in (the command runs right there, on data the caller holds) and returns when the
+// script has ended. Lua errors unwind with longjmp (Debian's Lua is a C build), so the C functions
+// here hold no C++ object with a destructor at a point where they raise.
+//
+// Conversions follow Redis 7.0 exactly: RESP replies to Lua values (redisProtocolToLuaType) and the
+// script's Lua value to the caller's reply (luaReplyToRedisReply); errors carry source and line
+// (the __redis__err__handler) and end up as "-<code> <msg> script: <name>, on @user_script:<n>.".
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct lua_State;
+
+namespace shoal::protocol {
+class ReplyBuilder;
+}
+
+namespace shoal::scripting {
+
+// Settings the scripting runtime reads on any thread (written by CONFIG SET).
+struct ScriptSettings {
+  // busy-reply-threshold (alias lua-time-limit), milliseconds; 0 disables the kill hook.
+  static inline std::atomic<int64_t> busy_reply_threshold_ms{5000};
+};
+
+// What redis.call does during one run; the server implements it (server/commands/scripting_family.cc).
+class CallHandler {
+ public:
+  enum class Outcome {
+    kReply,    // *out holds the command's RESP reply (in the resp asked for), errors included
+    kError,    // the script layer refused the call; *out is "msg" or "-CODE msg" (luaPushErrorBuff)
+    kRestart,  // the call needs data this run does not hold: the run stops and is started over
+  };
+  virtual Outcome Call(const std::vector<std::string_view>& argv, int resp, std::string* out) = 0;
+  // From the instruction-count hook (every 100000 instructions while busy-reply-threshold > 0):
+  // true when the script was killed (SCRIPT KILL / FUNCTION KILL).
+  virtual bool Interrupted() = 0;
+
+ protected:
+  ~CallHandler() = default;
+};
+
+class Interpreter {
+ public:
+  enum class RunStatus { kDone, kRestart };
+
+  // The calling thread's interpreter; a fresh one after SCRIPT FLUSH (the store's epoch moved).
+  static Interpreter& ForThisThread();
+
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+  // Whether f_<sha> is compiled here.
+  bool Has(std::string_view sha) const;
+  // Compiles body (its shebang line dropped but its newline kept, so line numbers match) as
+  // f_<sha>. false with *err = the error reply ("Error compiling script (new function): ...").
+  bool Define(std::string_view sha, std::string_view body, size_t shebang_len, std::string* err);
+
+  // Runs f_<sha> with KEYS and ARGV as globals; the reply (or error) goes to rb in rb's protocol.
+  // kRestart: a redis.call asked for a restart; nothing was written to rb.
+  RunStatus RunEval(std::string_view sha, const std::vector<std::string_view>& keys,
+                    const std::vector<std::string_view>& args, CallHandler& handler,
+                    protocol::ReplyBuilder& rb);
+
+  // Bytes the Lua heap holds (INFO used_memory_lua / used_memory_vm_eval).
+  size_t MemoryBytes() const;
+  lua_State* state() { return L_; }
+
+ private:
+  Interpreter();
+  friend struct InterpreterAccess;
+
+  lua_State* L_;
+  uint64_t epoch_ = 0;
+  int runs_since_gc_ = 0;
+  // The run in progress (redis.call, the hook and math.random read it).
+  CallHandler* handler_ = nullptr;
+  int resp_ = 2;           // redis.setresp
+  bool restart_ = false;   // a call asked for a restart
+  bool killed_ = false;    // the hook raised the kill error
+  std::vector<std::string_view> argv_;
+};
+
+// Redis's redisLrand48 sequence for math.random: one process-wide state, seeded as Redis's at
+// start, so a fresh server gives the same numbers as a fresh Redis.
+int32_t Lrand48();
+void Srand48(int32_t seed);
+
+}  // namespace shoal::scripting
