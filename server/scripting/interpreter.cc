@@ -8,6 +8,7 @@
 
 #include "protocol/reply_builder.h"
 #include "protocol/resp_reader.h"
+#include "server/scripting/lua_libs.h"
 #include "server/scripting/script_store.h"
 #include "server/scripting/sha1.h"
 #include "spdlog/spdlog.h"
@@ -745,10 +746,34 @@ void SetNumber(lua_State* L, const char* name, double v) {
   lua_setfield(L, -2, name);
 }
 
+// Opens a library and makes sure its table is the global `name` (Debian's luaopen_cjson returns
+// its table without setting the global, as Redis's build does).
 void LoadLib(lua_State* L, const char* name, lua_CFunction fn) {
   lua_pushcfunction(L, fn);
   lua_pushstring(L, name);
-  lua_call(L, 1, 0);
+  lua_call(L, 1, 1);
+  if (name[0] != 0 && lua_istable(L, -1)) {
+    lua_setglobal(L, name);
+  } else {
+    lua_pop(L, 1);
+  }
+}
+
+// bit.tohex(x, n) with n = -2^31 overflows Debian's lua-bitop 1.0.2 buffer (CVE-2024-31449, fixed
+// in Redis's copy): clamp n as Redis's fixed version does before calling the original.
+int LuaBitTohex(lua_State* L) {
+  if (lua_gettop(L) >= 2 && lua_isnumber(L, 2)) {
+    lua_Number n = lua_tonumber(L, 2);
+    int32_t i = static_cast<int32_t>(static_cast<int64_t>(n));
+    if (i == INT32_MIN) {
+      lua_pushnumber(L, -INT32_MAX);
+      lua_replace(L, 2);
+    }
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
 }
 
 // The error handler Redis installs (eval.c): adds the script's source and line to the error and
@@ -800,6 +825,8 @@ void Setup(lua_State* L) {
   LoadLib(L, LUA_MATHLIBNAME, luaopen_math);
   LoadLib(L, LUA_DBLIBNAME, luaopen_debug);
   LoadLib(L, "cjson", luaopen_cjson);
+  LoadLib(L, "struct", OpenStruct);
+  LoadLib(L, "cmsgpack", OpenCmsgpack);
   LoadLib(L, "bit", luaopen_bit);
 
   lua_newtable(L);
@@ -843,6 +870,12 @@ void Setup(lua_State* L) {
   SetField(L, "debug", LuaDebug);
   SetField(L, "replicate_commands", LuaReplicateCommands);
   lua_setglobal(L, "redis");
+
+  lua_getglobal(L, "bit");
+  lua_getfield(L, -1, "tohex");
+  lua_pushcclosure(L, LuaBitTohex, 1);
+  lua_setfield(L, -2, "tohex");
+  lua_pop(L, 1);
 
   lua_getglobal(L, "math");
   SetField(L, "random", LuaMathRandom);
