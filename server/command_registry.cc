@@ -21,6 +21,7 @@ CommandId FromRow(const CommandRow& row, uint64_t family_acl) {
   c.getkeys = row.getkeys;
   c.coordinate = row.coordinate;
   c.runs_in_multi = row.runs_in_multi;
+  c.runs_scripts = row.runs_scripts;
   c.key_specs = FindKeySpecs(c.name);
   c.doc = FindCommandDoc(c.name);
   if (c.doc != nullptr) {
@@ -239,6 +240,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterSortFamily(r);
   RegisterMemoryFamily(r);
   RegisterTransactionFamily(r);
+  RegisterScriptingFamily(r);
 }
 
 }  // namespace shoal

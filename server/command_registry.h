@@ -120,6 +120,7 @@ struct CommandRow {
   GetKeysFn getkeys = nullptr;
   CoordinateFn coordinate = nullptr;
   bool runs_in_multi = false;  // see CommandId::runs_in_multi
+  bool runs_scripts = false;   // see CommandId::runs_scripts
   std::vector<CommandRow> subcommands = {};
 };
 
@@ -143,6 +144,9 @@ struct alignas(64) CommandId {
   uint32_t index = 0;                  // dense id for per-command stats
   // Runs at once inside MULTI instead of being queued (MULTI EXEC DISCARD WATCH QUIT RESET).
   bool runs_in_multi = false;
+  // Runs a script (EVAL, FCALL...): inside EXEC it needs the data of the EXEC's shards lent to
+  // the coordinator's thread (Transaction::LendOnArm), where the script runs synchronously.
+  bool runs_scripts = false;
   // Filled by CommandRegistry::Add (also for subcommands):
   std::span<const KeySpec> key_specs;  // empty: no keys
   const CommandDoc* doc = nullptr;     // complexity, history, tips, arguments
@@ -195,6 +199,7 @@ void RegisterAllCommands(CommandRegistry& registry);
 
 // Families, one file each under server/commands/.
 void RegisterConnectionFamily(CommandRegistry& r);
+void RegisterScriptingFamily(CommandRegistry& r);
 void RegisterServerFamily(CommandRegistry& r);
 void RegisterGenericFamily(CommandRegistry& r);
 void RegisterStringFamily(CommandRegistry& r);

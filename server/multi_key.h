@@ -47,6 +47,9 @@ void InvokeHandler(ArgSlice args, CommandContext& ctx);
 void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::string* out,
                 size_t before);
 
+// SELECT's index check (connections and scripts): false with the error replied.
+bool ParseSelectIndex(std::string_view arg, DbIndex* db, protocol::ReplyBuilder& rb);
+
 // All key positions of this invocation from the command table.
 std::vector<uint32_t> KeyPositionsOf(const CommandContext& ctx, ArgSlice args);
 

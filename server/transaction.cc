@@ -117,12 +117,15 @@ Transaction::Transaction(std::vector<uint32_t> shards, Kind kind, const Transact
       armed_ = true;
       break;
   }
+  // A joined transaction's messages belong to the enclosing one: they run on its lent shards.
+  const void* owner = kind_ == Kind::kJoined ? enclosing->owner_ : this;
+  owner_ = owner;
   for (auto& m : msgs_) {
     m.tx = this;
-    m.owner = this;
+    m.owner = owner;
   }
   done_msg_.tx = this;
-  done_msg_.owner = this;
+  done_msg_.owner = owner;
   done_msg_.deferrable = false;  // completions never wait behind a backlog
   done_msg_.fn = &Transaction::RunDone;
 }
@@ -204,10 +207,7 @@ void Transaction::Execute(ShardFn fn, bool write, Then then) {
 
 void Transaction::Arm(Then then) {
   if (kind_ != Kind::kOwn || shards_.empty()) return then();
-  if (lend_) {
-    // Lent data must not be touched by anything else than the coordinator, the Guard included.
-    for (auto& m : msgs_) m.owner = this;
-  }
+
   then_ = std::move(then);
   armed_ = true;
   Send(/*sequenced=*/true, /*deferrable=*/true, &Transaction::RunArm);

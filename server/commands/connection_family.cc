@@ -33,14 +33,33 @@ void CmdQuit(ArgSlice, CommandContext& ctx) {
   ctx.conn->CloseAfterReply();
 }
 
-void CmdSelect(ArgSlice args, CommandContext& ctx) {
+}  // namespace
+
+bool ParseSelectIndex(std::string_view arg, DbIndex* db, protocol::ReplyBuilder& rb) {
   int64_t idx;
-  if (!ParseInt64(args[1], &idx)) return ctx.rb->Error(errors::kNotInteger);
+  if (!ParseInt64(arg, &idx)) {
+    rb.Error(errors::kNotInteger);
+    return false;
+  }
   // getIntFromObjectOrReply: an index that does not fit in an int is a range error first.
-  if (idx < INT_MIN || idx > INT_MAX) return ctx.rb->Error(errors::kIntRange);
-  if (idx < 0 || idx >= Server().config.databases.load())
-    return ctx.rb->Error(errors::kDbIndexRange);
-  ctx.conn->db = static_cast<DbIndex>(idx);
+  if (idx < INT_MIN || idx > INT_MAX) {
+    rb.Error(errors::kIntRange);
+    return false;
+  }
+  if (idx < 0 || idx >= Server().config.databases.load()) {
+    rb.Error(errors::kDbIndexRange);
+    return false;
+  }
+  *db = static_cast<DbIndex>(idx);
+  return true;
+}
+
+namespace {
+
+void CmdSelect(ArgSlice args, CommandContext& ctx) {
+  DbIndex db;
+  if (!ParseSelectIndex(args[1], &db, *ctx.rb)) return;
+  ctx.conn->db = db;
   ctx.rb->Ok();
 }
 

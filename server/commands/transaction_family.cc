@@ -111,6 +111,8 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
     if (!any_coordinator && !any_connection && shards.size() == 1) return RunOnOneShard(shards[0]);
     tx_ = Transaction::CreateOwn(std::move(shards));
+    for (const Step& st : steps_)
+      if (st.cid->runs_scripts) tx_->LendOnArm();  // a script step works on the data directly
     auto self = shared_from_this();
     tx_->Arm([self] { self->CheckWatched(); });
   }

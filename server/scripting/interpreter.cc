@@ -799,10 +799,10 @@ constexpr char kErrHandler[] =
 // Globals a script sees (Redis's allow lists); anything else the libraries define is dropped.
 constexpr const char* kAllowedGlobals[] = {
     "string", "cjson", "bit", "cmsgpack", "math", "table", "struct", "redis",
-    "__redis__err__handler", "xpcall", "tostring", "getfenv", "setmetatable", "next", "assert",
+    "__redis__err__handler", "xpcall", "tostring", "setmetatable", "next", "assert",
     "tonumber", "rawequal", "collectgarbage", "getmetatable", "rawset", "pcall", "coroutine",
     "type", "_G", "select", "unpack", "gcinfo", "pairs", "rawget", "loadstring", "ipairs",
-    "_VERSION", "setfenv", "load", "error", "newproxy"};
+    "_VERSION", "load", "error"};
 
 void KillHook(lua_State* L, lua_Debug*) {
   Interpreter* in = tl_interp;

@@ -1,0 +1,524 @@
+// Scripting: EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT (Redis 7.0 eval.c / script.c semantics).
+//
+// A script runs atomically on the shards it holds, synchronously, on one thread
+// (docs/ARCHITECTURE.md, "Scripts"):
+//  - Its declared keys (KEYS) name its shards; no key: the connection's own shard.
+//  - One shard: the whole run is one message on that shard's thread (or runs inline when it is
+//    the connection's own shard and may run inline), like any single-shard command.
+//  - Several shards: one armed transaction that lends their data to the coordinator's thread
+//    (Shard::ParkAndLend); the script runs there and its calls work on each shard's data directly
+//    (Transaction kDirect), then one hop concludes.
+//  - Undeclared keys: a call whose keys live on a shard the run does not hold stops the run (a
+//    restart error nobody can catch), undoes what the run wrote (each key a write touched was
+//    copied before its first write), marks the script (by SHA) as one that reaches undeclared
+//    keys, and runs it again holding every shard; later runs of that script hold every shard from
+//    the start. A run that holds every shard never restarts, so a script runs at most twice and no
+//    client ever sees a state between its calls.
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/numbers.h"
+#include "server/ascii.h"
+#include "server/command_context.h"
+#include "server/connection.h"
+#include "server/error_strings.h"
+#include "server/multi_key.h"
+#include "server/scripting/interpreter.h"
+#include "server/scripting/script_store.h"
+#include "server/scripting/sha1.h"
+#include "server/server_state.h"
+#include "server/subcommand_reply.h"
+#include "server/transaction.h"
+#include "shard/clock.h"
+#include "shard/entry.h"
+#include "shard/evict.h"
+#include "shard/settings.h"
+#include "shard/shard_set.h"
+
+namespace shoal {
+
+namespace {
+
+using scripting::CallHandler;
+using scripting::Interpreter;
+using scripting::Script;
+using scripting::ScriptStore;
+namespace script_flag = scripting::script_flag;
+
+constexpr char kNoScriptErr[] = "NOSCRIPT No matching script. Please use EVAL.";
+
+// Keys of EVAL-like commands: numkeys at 2, the keys after it (Redis's evalGetKeys).
+bool EvalKeys(ArgSlice args, std::vector<uint32_t>* out) {
+  int64_t n;
+  if (!ParseInt64(args[2], &n) || n < 0) return true;  // the command reports it
+  if (n > static_cast<int64_t>(args.size()) - 3) return true;
+  for (int64_t i = 0; i < n; ++i) out->push_back(static_cast<uint32_t>(3 + i));
+  return true;
+}
+
+// One EVAL / EVALSHA invocation, from its routing to its reply. Lives on the coordinator (the
+// connection's thread) while its attempts run; each attempt runs the whole script on one thread.
+class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallHandler {
+ public:
+  EvalRun(CommandContext* ctx, std::shared_ptr<Script> script, ArgSlice args, int64_t numkeys,
+          bool ro)
+      : ctx_(ctx), script_(std::move(script)), ro_(ro) {
+    for (int64_t i = 0; i < numkeys; ++i) keys_.push_back(args[3 + i]);
+    for (size_t i = 3 + numkeys; i < args.size(); ++i) args_.push_back(args[i]);
+    resp_ = ctx->rb->resp();
+  }
+
+  void Start() {
+    ShardSet& set = *Server().shards;
+    Shard* home = Shard::Current();
+    if (script_->undeclared_keys.load(std::memory_order_relaxed)) {
+      for (uint32_t i = 0; i < set.size(); ++i) held_.push_back(i);
+    } else {
+      for (auto k : keys_) held_.push_back(set.ShardOf(k));
+      if (held_.empty()) held_.push_back(home->id());
+      std::sort(held_.begin(), held_.end());
+      held_.erase(std::unique(held_.begin(), held_.end()), held_.end());
+    }
+    oom_at_start_ = memory_budget::RejectWrites();
+    if (ctx_->tx != nullptr) {
+      // A step of EXEC: the EXEC's transaction holds every shard (EVAL coordinates) with the
+      // data lent to this thread; the script runs right now, as part of it.
+      held_ = ctx_->tx->shards();
+      RunHere();
+      return AfterAttempt();
+    }
+    Attempt();
+  }
+
+  // --- CallHandler: redis.call / redis.pcall ---
+  Outcome Call(const std::vector<std::string_view>& argv, int resp, std::string* out) override {
+    const CommandId* cid = Server().registry.Lookup(argv);
+    int argc = static_cast<int>(argv.size());
+    if (cid == nullptr) {
+      *out = "Unknown Redis command called from script";
+      return Outcome::kError;
+    }
+    thread_local std::vector<uint32_t> keys;
+    if ((cid->arity > 0 && argc != cid->arity) || argc < -cid->arity ||
+        !CommandRegistry::KeyPositions(*cid, argv, &keys)) {
+      *out = "Wrong number of args calling Redis command from script";
+      return Outcome::kError;
+    }
+    if (cid->flags & (cmd_flag::kNoScript | cmd_flag::kBlocking)) {
+      *out = "This Redis command is not allowed from script";
+      return Outcome::kError;
+    }
+    if (read_only_ && (cid->flags & (cmd_flag::kWrite | cmd_flag::kMayReplicate))) {
+      *out = "Write commands are not allowed from read-only scripts.";
+      return Outcome::kError;
+    }
+    if (!(script_->flags & script_flag::kAllowOom) || (script_->flags & script_flag::kEvalCompat)) {
+      if (ShardSettings::maxmemory.load() > 0 && !wrote_ && oom_at_start_ &&
+          (cid->flags & cmd_flag::kDenyOom)) {
+        *out = std::string("-") + errors::kOom;
+        return Outcome::kError;
+      }
+    }
+    ShardSet& set = *Server().shards;
+    bool all_shards = false;  // the command may reach any shard
+    if (cid->mode == CmdMode::kConnection) return CallOnConnection(cid, argv, resp, out);
+    if (cid->mode == CmdMode::kMulti &&
+        (keys.empty() || (cid->coordinate != nullptr && cid->coordinate(argv))))
+      all_shards = true;
+    int64_t target = -1;
+    if (all_shards) {
+      if (held_.size() != set.size()) return Outcome::kRestart;
+    } else if (keys.empty()) {
+      target = held_[0];
+    } else {
+      for (size_t k = 0; k < keys.size(); ++k) {
+        uint32_t s = set.ShardOf(argv[keys[k]]);
+        if (!Holds(s)) return Outcome::kRestart;
+        if (k == 0) target = s;
+        else if (s != target) target = -1;
+      }
+      if (cid->flags & cmd_flag::kBlocking) target = -1;
+    }
+    if (cid->flags & cmd_flag::kWrite) {
+      if (held_.size() != set.size())
+        for (uint32_t p : keys) SaveForUndo(set.ShardOf(argv[p]), argv[p]);
+      wrote_ = true;
+    }
+    protocol::ReplyBuilder rb(out, resp);
+    CommandContext ctx;
+    ctx.rb = &rb;
+    ctx.db_index = db_;
+    ctx.cid = cid;
+    ctx.deny_blocking = true;
+    bool done = false;
+    ctx.done_ = [&done] { done = true; };
+    int64_t t0 = MonotonicUs();
+    if (target >= 0) {
+      Shard& s = *set.shard(static_cast<uint32_t>(target));
+      LentShardScope scope(s);
+      s.db_slice().SetNow(now_ms_);
+      ctx.shard = &s;
+      InvokeHandler(argv, ctx);
+    } else {
+      ctx.tx = direct_.get();
+      InvokeHandler(argv, ctx);
+      if (!done) {
+        // Every command a script calls completes synchronously on the data the run holds; one
+        // that would wait (none known) is refused rather than left half done.
+        out->clear();
+        *out = "This Redis command is not allowed from script";
+        return Outcome::kError;
+      }
+    }
+    RecordCall(Shard::Current()->id(), cid, t0, out, 0);
+    return Outcome::kReply;
+  }
+
+  bool Interrupted() override { return false; }
+
+ private:
+  bool Holds(uint32_t s) const { return std::binary_search(held_.begin(), held_.end(), s); }
+
+  // PING, ECHO, TIME, COMMAND run as they are; SELECT changes the script's database (Redis's
+  // script client has its own).
+  Outcome CallOnConnection(const CommandId* cid, const std::vector<std::string_view>& argv,
+                           int resp, std::string* out) {
+    protocol::ReplyBuilder rb(out, resp);
+    if (cid->name == "select") {
+      DbIndex db;
+      if (ParseSelectIndex(argv[1], &db, rb)) {
+        db_ = db;
+        rb.Ok();
+      }
+      return Outcome::kReply;
+    }
+    if (cid->name != "ping" && cid->name != "echo" && cid->name != "time" &&
+        cid->name != "command") {
+      *out = "This Redis command is not allowed from script";
+      return Outcome::kError;
+    }
+    CommandContext ctx;
+    ctx.rb = &rb;
+    ctx.db_index = db_;
+    ctx.cid = cid;
+    ctx.deny_blocking = true;
+    int64_t t0 = MonotonicUs();
+    InvokeHandler(argv, ctx);
+    RecordCall(Shard::Current()->id(), cid, t0, out, 0);
+    return Outcome::kReply;
+  }
+
+  // --- undo: a copy of each key before the run's first write to it (runs not holding every
+  // shard only: those may have to start over) ---
+  struct Saved {
+    uint32_t shard;
+    DbIndex db;
+    std::string key;
+    Entry* copy;  // null: the key did not exist
+  };
+
+  void SaveForUndo(uint32_t shard, std::string_view key) {
+    for (const Saved& s : undo_)
+      if (s.shard == shard && s.db == db_ && s.key == key) return;
+    Shard& sh = *Server().shards->shard(shard);
+    LentShardScope scope(sh);
+    DbSlice& slice = sh.db_slice();
+    DbSlice::Slot* slot = slice.Find(db_, key);
+    Entry* copy = nullptr;
+    if (slot != nullptr) {
+      const Entry* e = slot->entry();
+      copy = Entry::Clone(e, e->key(), e->expire_ms());
+    }
+    undo_.push_back({shard, db_, std::string(key), copy});
+  }
+
+  // Puts every saved key back as it was, newest first.
+  void Rollback() {
+    for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+      Shard& sh = *Server().shards->shard(it->shard);
+      LentShardScope scope(sh);
+      DbSlice& slice = sh.db_slice();
+      DbSlice::Slot* slot = slice.Find(it->db, it->key);
+      if (it->copy != nullptr) {
+        if (slot != nullptr) slice.Replace(it->db, slot, it->copy);
+        else slice.Add(it->db, it->copy);
+      } else if (slot != nullptr) {
+        slice.Delete(it->db, slot, /*lazy=*/false);
+      }
+      it->copy = nullptr;
+    }
+    undo_.clear();
+  }
+
+  void DropUndo() {
+    for (Saved& s : undo_) {
+      if (s.copy == nullptr) continue;
+      Shard& sh = *Server().shards->shard(s.shard);
+      LentShardScope scope(sh);
+      sh.db_slice().FreeEntry(s.copy, /*lazy=*/false);
+    }
+    undo_.clear();
+  }
+
+  // --- attempts ---
+  void Attempt() {
+    ShardSet& set = *Server().shards;
+    Shard* home = Shard::Current();
+    auto self = shared_from_this();
+    if (held_.size() == 1) {
+      uint32_t s = held_[0];
+      if (s == home->id() && home->CanRunInline()) {
+        RunHere();
+        home->ServeBlocked();
+        return AfterAttempt();
+      }
+      auto tx = Transaction::CreateOwn({s});
+      tx->Execute([self](Shard&) { self->RunHere(); }, /*write=*/false,
+                  [self, tx] { self->AfterAttempt(); });
+      return;
+    }
+    (void)set;
+    own_ = Transaction::CreateOwn(held_);
+    own_->LendOnArm();
+    own_->Arm([self] {
+      self->RunHere();
+      self->own_->Hop([](Shard&) {}, /*conclude=*/true, [self] {
+        self->own_.reset();
+        self->AfterAttempt();
+      });
+    });
+  }
+
+  // Runs the script once on this thread, over the held shards' data.
+  void RunHere() {
+    Shard* here = Shard::Current();
+    now_ms_ = UnixMs();
+    direct_ = Transaction::CreateDirect(held_, now_ms_);
+    db_ = ctx_->db_index;
+    wrote_ = false;
+    read_only_ = ro_ || (!(script_->flags & script_flag::kEvalCompat) &&
+                         (script_->flags & script_flag::kNoWrites));
+    reply_.clear();
+    restart_ = false;
+    Interpreter& in = Interpreter::ForThisThread();
+    protocol::ReplyBuilder rb(&reply_, resp_);
+    if (!in.Has(script_->sha)) {
+      uint32_t flags;
+      size_t shebang_len;
+      std::string err;
+      if (!scripting::ParseEvalShebang(script_->body, &flags, &shebang_len, &err) ||
+          !in.Define(script_->sha, script_->body, shebang_len, &err)) {
+        rb.Error(err);
+        return;
+      }
+    }
+    LentShardScope scope(*here);
+    auto status = in.RunEval(script_->sha, keys_, args_, *this, rb);
+    if (status == Interpreter::RunStatus::kRestart) {
+      Rollback();
+      reply_.clear();
+      restart_ = true;
+    } else {
+      DropUndo();
+    }
+    direct_.reset();
+  }
+
+  void AfterAttempt() {
+    if (restart_) {
+      script_->undeclared_keys.store(true, std::memory_order_relaxed);
+      held_.clear();
+      for (uint32_t i = 0; i < Server().shards->size(); ++i) held_.push_back(i);
+      return Attempt();
+    }
+    ctx_->rb->out()->append(reply_);
+    ctx_->Done();
+  }
+
+  CommandContext* ctx_;
+  std::shared_ptr<Script> script_;
+  bool ro_;
+  std::vector<std::string_view> keys_, args_;
+  int resp_ = 2;
+  std::vector<uint32_t> held_;
+  bool oom_at_start_ = false;
+  std::shared_ptr<Transaction> own_;
+  std::shared_ptr<Transaction> direct_;
+  int64_t now_ms_ = 0;
+  DbIndex db_ = 0;
+  bool wrote_ = false;
+  bool read_only_ = false;
+  bool restart_ = false;
+  std::string reply_;
+  std::vector<Saved> undo_;
+};
+
+void EvalGeneric(ArgSlice args, CommandContext& ctx, bool evalsha, bool ro) {
+  int64_t numkeys;
+  if (!ParseInt64(args[2], &numkeys)) {
+    ctx.rb->Error(errors::kNotInteger);
+    return ctx.Done();
+  }
+  if (numkeys > static_cast<int64_t>(args.size()) - 3) {
+    ctx.rb->Error("ERR Number of keys can't be greater than number of args");
+    return ctx.Done();
+  }
+  if (numkeys < 0) {
+    ctx.rb->Error("ERR Number of keys can't be negative");
+    return ctx.Done();
+  }
+  std::shared_ptr<Script> script;
+  if (evalsha) {
+    script = ScriptStore::Get().Find(args[1]);
+    if (script == nullptr) {
+      ctx.rb->Error(kNoScriptErr);
+      return ctx.Done();
+    }
+  } else {
+    std::string err;
+    script = ScriptStore::Get().Add(args[1], &err);
+    if (script == nullptr) {
+      ctx.rb->Error("ERR " + err);
+      return ctx.Done();
+    }
+  }
+  bool no_shebang = script->flags & script_flag::kEvalCompat;
+  if (!no_shebang) {
+    // scriptPrepareForRun's checks for scripts that declare their flags.
+    if (!(script->flags & script_flag::kNoWrites)) {
+      if (ro) {
+        ctx.rb->Error("ERR Can not execute a script with write flag using *_ro command.");
+        return ctx.Done();
+      }
+    }
+    if (ShardSettings::maxmemory.load() > 0 && memory_budget::RejectWrites() &&
+        !(script->flags & (script_flag::kAllowOom | script_flag::kNoWrites))) {
+      ctx.rb->Error(
+          "OOM allow-oom flag is not set on the script, can not run it when used memory > "
+          "'maxmemory'");
+      return ctx.Done();
+    }
+  }
+  auto run = std::make_shared<EvalRun>(&ctx, std::move(script), args, numkeys, ro);
+  run->Start();
+}
+
+void CmdEval(ArgSlice args, CommandContext& ctx) { EvalGeneric(args, ctx, false, false); }
+void CmdEvalRo(ArgSlice args, CommandContext& ctx) { EvalGeneric(args, ctx, false, true); }
+void CmdEvalsha(ArgSlice args, CommandContext& ctx) {
+  if (args[1].size() != 40) {
+    ctx.rb->Error(kNoScriptErr);
+    return ctx.Done();
+  }
+  EvalGeneric(args, ctx, true, false);
+}
+void CmdEvalshaRo(ArgSlice args, CommandContext& ctx) {
+  if (args[1].size() != 40) {
+    ctx.rb->Error(kNoScriptErr);
+    return ctx.Done();
+  }
+  EvalGeneric(args, ctx, true, true);
+}
+
+// SCRIPT LOAD compiles on this thread too, so a script that does not compile is refused here
+// (luaCreateFunction) and never enters the store.
+bool CompileHere(const Script& s, std::string* err) {
+  Interpreter& in = Interpreter::ForThisThread();
+  if (in.Has(s.sha)) return true;
+  uint32_t flags;
+  size_t shebang_len;
+  if (!scripting::ParseEvalShebang(s.body, &flags, &shebang_len, err)) return false;
+  return in.Define(s.sha, s.body, shebang_len, err);
+}
+
+void CmdScript(ArgSlice args, CommandContext& ctx) {
+  protocol::ReplyBuilder& rb = *ctx.rb;
+  std::string_view sub = args[1];
+  size_t argc = args.size();
+  if (argc == 2 && EqNoCase(sub, "help")) {
+    static constexpr const char* kHelp[] = {
+               "DEBUG (YES|SYNC|NO)",
+               "    Set the debug mode for subsequent scripts executed.",
+               "EXISTS <sha1> [<sha1> ...]",
+               "    Return information about the existence of the scripts in the script cache.",
+               "FLUSH [ASYNC|SYNC]",
+               "    Flush the Lua scripts cache. Very dangerous on replicas.",
+               "    When called without the optional mode argument, the behavior is determined by "
+               "the",
+               "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+               "    * ASYNC: Asynchronously flush the scripts cache.",
+               "    * SYNC: Synchronously flush the scripts cache.",
+               "KILL",
+               "    Kill the currently executing Lua script.",
+               "LOAD <script>",
+               "    Load a script into the scripts cache without executing it."};
+    ReplyHelp(rb, args[0], kHelp);
+  } else if (argc >= 2 && EqNoCase(sub, "flush")) {
+    if (argc > 3 || (argc == 3 && !EqNoCase(args[2], "sync") && !EqNoCase(args[2], "async")))
+      return rb.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    ScriptStore::Get().Flush();
+    rb.Ok();
+  } else if (argc >= 2 && EqNoCase(sub, "exists")) {
+    rb.Array(argc - 2);
+    for (size_t j = 2; j < argc; ++j) rb.Integer(ScriptStore::Get().Exists(args[j]) ? 1 : 0);
+  } else if (argc == 3 && EqNoCase(sub, "load")) {
+    std::string sha = scripting::Sha1Hex(args[2]);
+    if (auto known = ScriptStore::Get().Find(sha)) return rb.Bulk(sha);
+    uint32_t flags;
+    size_t shebang_len;
+    std::string err;
+    if (!scripting::ParseEvalShebang(args[2], &flags, &shebang_len, &err))
+      return rb.Error("ERR " + err);
+    Script probe;
+    probe.sha = sha;
+    probe.body.assign(args[2]);
+    if (!CompileHere(probe, &err)) return rb.Error("ERR " + err);
+    auto s = ScriptStore::Get().Add(args[2], &err);
+    rb.Bulk(s->sha);
+  } else if (argc == 2 && EqNoCase(sub, "kill")) {
+    rb.Error("NOTBUSY No scripts in execution right now.");
+  } else if (argc == 3 && EqNoCase(sub, "debug")) {
+    if (EqNoCase(args[2], "no")) return rb.Ok();
+    if (EqNoCase(args[2], "yes") || EqNoCase(args[2], "sync"))
+      return rb.Error("ERR SCRIPT DEBUG is not supported by this server");
+    rb.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+  } else {
+    ReplySubcommandSyntaxError(rb, args[0], sub);
+  }
+}
+
+}  // namespace
+
+void RegisterScriptingFamily(CommandRegistry& r) {
+  using namespace cmd_flag;
+  constexpr uint32_t kEvalFlags = kNoScript | kSkipMonitor | kMayReplicate | kNoMandatoryKeys |
+                                  kStale;
+  constexpr uint32_t kEvalRoFlags = kNoScript | kSkipMonitor | kNoMandatoryKeys | kStale |
+                                    kReadOnly;
+  auto always = [](ArgSlice) { return true; };
+  r.AddFamily(acl_cat::kScripting, {
+      {.name = "eval", .arity = -3, .flags = kEvalFlags, .mode = CmdMode::kMulti, .fn = CmdEval,
+       .getkeys = EvalKeys, .coordinate = always, .runs_scripts = true},
+      {.name = "evalsha", .arity = -3, .flags = kEvalFlags, .mode = CmdMode::kMulti,
+       .fn = CmdEvalsha, .getkeys = EvalKeys, .coordinate = always, .runs_scripts = true},
+      {.name = "eval_ro", .arity = -3, .flags = kEvalRoFlags, .mode = CmdMode::kMulti,
+       .fn = CmdEvalRo, .getkeys = EvalKeys, .coordinate = always, .runs_scripts = true},
+      {.name = "evalsha_ro", .arity = -3, .flags = kEvalRoFlags, .mode = CmdMode::kMulti,
+       .fn = CmdEvalshaRo, .getkeys = EvalKeys, .coordinate = always, .runs_scripts = true},
+      {.name = "script", .arity = -2, .mode = CmdMode::kConnection, .fn = CmdScript,
+       .subcommands = {
+           {.name = "script|debug", .arity = 3, .flags = kNoScript},
+           {.name = "script|exists", .arity = -3, .flags = kNoScript},
+           {.name = "script|flush", .arity = -2, .flags = kNoScript},
+           {.name = "script|help", .arity = 2, .flags = kLoading | kStale},
+           {.name = "script|kill", .arity = 2, .flags = kNoScript | kAllowBusy},
+           {.name = "script|load", .arity = 3, .flags = kNoScript | kStale},
+       }},
+  });
+}
+
+}  // namespace shoal
