@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include "server/scripting/interpreter.h"
+
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -99,6 +101,23 @@ const std::vector<Param>& Params() {
       {"client-output-buffer-limit", Kind::kObufLimits, true, 0, 0, {}, nullptr, nullptr},
       {"logfile", Kind::kString, false, 0, 0, {}, nullptr, &Config::logfile},
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, &Config::timeout, nullptr},
+      // busy-reply-threshold and its old name lua-time-limit: one setting, in milliseconds.
+      {"busy-reply-threshold",
+       Kind::kInt,
+       true,
+       0,
+       LONG_MAX,
+       {},
+       &scripting::ScriptSettings::busy_reply_threshold_ms,
+       nullptr},
+      {"lua-time-limit",
+       Kind::kInt,
+       true,
+       0,
+       LONG_MAX,
+       {},
+       &scripting::ScriptSettings::busy_reply_threshold_ms,
+       nullptr},
       {"maxmemory", Kind::kMemory, true, 0, LLONG_MAX, {}, &ShardSettings::maxmemory, nullptr},
       {"maxmemory-policy",
        Kind::kEnum,

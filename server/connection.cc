@@ -17,6 +17,7 @@
 #include "server/ascii.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
+#include "server/scripting/interpreter.h"
 #include "server/server_state.h"
 #include "shard/alloc.h"
 #include "shard/clock.h"
@@ -567,6 +568,14 @@ bool Connection::Route(uint32_t i) {
     return true;
   }
   last_cmd_ = cid->name;
+  if (scripting::RunningScripts::AnyTimedOut()) {
+    // A container's subcommand carries the flag (SCRIPT KILL, FUNCTION STATS).
+    const CommandId* eff = cid->subcommands.empty() ? cid : Server().registry.Lookup(pc.args);
+    if (eff == nullptr || !(eff->flags & cmd_flag::kAllowBusy)) {
+      RejectCommand(pc, scripting::RunningScripts::BusyError());
+      return true;
+    }
+  }
   if (multi.active && !cid->runs_in_multi) {
     QueueCommand(pc);
     return true;
@@ -702,6 +711,7 @@ void Connection::RunBatch(ShardMsg* m, Shard* s) {
   for (uint32_t idx : b->cmds) c->Execute(c->pending_[idx], s, nullptr, &c->pending_[idx].reply);
   b->fn = &Connection::RunBatchDone;
   b->deferrable = false;
+  b->completion = true;
   c->home_->Send(b);
 }
 
@@ -709,6 +719,7 @@ void Connection::RunBatchDone(ShardMsg* m, Shard*) {
   Batch* b = static_cast<Batch*>(m);
   b->cmds.clear();
   b->fn = &Connection::RunBatch;
+  b->completion = false;
   b->conn->OnBatchDone();
 }
 

@@ -50,6 +50,10 @@ void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::st
 // SELECT's index check (connections and scripts): false with the error replied.
 bool ParseSelectIndex(std::string_view arg, DbIndex* db, protocol::ReplyBuilder& rb);
 
+// A container's subcommand (SCRIPT LOAD, FUNCTION LIST...): false with Redis's error replied
+// when it is unknown or has the wrong number of arguments (processCommand's checks).
+bool CheckSubcommand(ArgSlice args, protocol::ReplyBuilder& rb);
+
 // All key positions of this invocation from the command table.
 std::vector<uint32_t> KeyPositionsOf(const CommandContext& ctx, ArgSlice args);
 

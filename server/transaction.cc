@@ -127,6 +127,7 @@ Transaction::Transaction(std::vector<uint32_t> shards, Kind kind, const Transact
   done_msg_.tx = this;
   done_msg_.owner = owner;
   done_msg_.deferrable = false;  // completions never wait behind a backlog
+  done_msg_.completion = true;
   done_msg_.fn = &Transaction::RunDone;
 }
 

@@ -98,7 +98,7 @@ void Shard::Drain() {
 
 void Shard::Dispatch(ShardMsg* m) {
   if ((m->deferrable && (parked_by_ != nullptr || !backlog_.empty())) ||
-      (lent_ && m->owner != parked_by_)) {
+      (lent_ && m->owner != parked_by_ && !m->completion)) {
     backlog_.push_back(m);
     return;
   }

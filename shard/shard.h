@@ -35,8 +35,13 @@ struct ShardMsg : MpscNode {
   Fn fn = nullptr;
   bool deferrable = true;
   // The transaction a message belongs to (null for others): while a shard is lent, only its
-  // owner's messages run.
+  // owner's messages and completions run.
   const void* owner = nullptr;
+  // A completion: coordinator code for a command of this thread's connections (a transaction's
+  // `then`, a batch coming back), which never touches this shard's data itself. Runs even while the
+  // shard is lent, so two scripts lending each other's coordinators' shards cannot wait for each
+  // other's completions.
+  bool completion = false;
 };
 
 class Shard {
@@ -74,7 +79,8 @@ class Shard {
   // Parks and lends the data to the owner's thread: until Unpark, the owner's coordinator reads and
   // writes this shard's keyspace directly (a script holding several shards), so this thread runs
   // none of the messages that might touch it, not even non-deferrable ones (watch and blocking
-  // bookkeeping, control visits): every message but the owner's waits in the backlog.
+  // bookkeeping, control visits): every message but the owner's and completions waits in the
+  // backlog.
   void ParkAndLend(const void* owner) {
     parked_by_ = owner;
     lent_ = true;

@@ -147,6 +147,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
       if (held_.size() != set.size())
         for (uint32_t p : keys) SaveForUndo(set.ShardOf(argv[p]), argv[p]);
       wrote_ = true;
+      scripting::RunningScripts::Mine().wrote.store(true, std::memory_order_relaxed);
     }
     protocol::ReplyBuilder rb(out, resp);
     CommandContext ctx;
@@ -178,7 +179,11 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     return Outcome::kReply;
   }
 
-  bool Interrupted() override { return false; }
+  bool Interrupted() override { return scripting::RunningScripts::CheckInterrupt(script_->sha.c_str()); }
+
+  bool KnowsCommand(const std::vector<std::string_view>& argv) override {
+    return Server().registry.Lookup(argv) != nullptr;
+  }
 
  private:
   bool Holds(uint32_t s) const { return std::binary_search(held_.begin(), held_.end(), s); }
@@ -312,12 +317,14 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
       std::string err;
       if (!scripting::ParseEvalShebang(script_->body, &flags, &shebang_len, &err) ||
           !in.Define(script_->sha, script_->body, shebang_len, &err)) {
-        rb.Error(err);
+        rb.Error("ERR " + err);
         return;
       }
     }
     LentShardScope scope(*here);
+    scripting::RunningScripts::Begin(/*eval=*/true);
     auto status = in.RunEval(script_->sha, keys_, args_, *this, rb);
+    scripting::RunningScripts::End();
     if (status == Interpreter::RunStatus::kRestart) {
       Rollback();
       reply_.clear();
@@ -357,6 +364,27 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
   std::vector<Saved> undo_;
 };
 
+// Redis's luaCreateFunction: the script by its body, compiled (here, on this thread) and added to
+// the store the first time; null with the error reply's text when its shebang is malformed or it
+// does not compile (then it is not stored).
+std::shared_ptr<Script> LoadScript(std::string_view body, std::string* err) {
+  ScriptStore& store = ScriptStore::Get();
+  std::string sha = scripting::Sha1Hex(body);
+  if (auto known = store.Find(sha)) return known;
+  uint32_t flags;
+  size_t shebang_len;
+  if (!scripting::ParseEvalShebang(body, &flags, &shebang_len, err)) {
+    *err = "ERR " + *err;
+    return nullptr;
+  }
+  Interpreter& in = Interpreter::ForThisThread();
+  if (!in.Has(sha) && !in.Define(sha, body, shebang_len, err)) {
+    *err = "ERR " + *err;
+    return nullptr;
+  }
+  return store.Add(body, err);
+}
+
 void EvalGeneric(ArgSlice args, CommandContext& ctx, bool evalsha, bool ro) {
   int64_t numkeys;
   if (!ParseInt64(args[2], &numkeys)) {
@@ -380,9 +408,9 @@ void EvalGeneric(ArgSlice args, CommandContext& ctx, bool evalsha, bool ro) {
     }
   } else {
     std::string err;
-    script = ScriptStore::Get().Add(args[1], &err);
+    script = LoadScript(args[1], &err);
     if (script == nullptr) {
-      ctx.rb->Error("ERR " + err);
+      ctx.rb->Error(err);
       return ctx.Done();
     }
   }
@@ -397,9 +425,8 @@ void EvalGeneric(ArgSlice args, CommandContext& ctx, bool evalsha, bool ro) {
     }
     if (ShardSettings::maxmemory.load() > 0 && memory_budget::RejectWrites() &&
         !(script->flags & (script_flag::kAllowOom | script_flag::kNoWrites))) {
-      ctx.rb->Error(
-          "OOM allow-oom flag is not set on the script, can not run it when used memory > "
-          "'maxmemory'");
+      // Redis refuses them in processCommand, as denyoom commands (evalGetCommandFlags).
+      ctx.rb->Error(errors::kOom);
       return ctx.Done();
     }
   }
@@ -424,19 +451,27 @@ void CmdEvalshaRo(ArgSlice args, CommandContext& ctx) {
   EvalGeneric(args, ctx, true, true);
 }
 
-// SCRIPT LOAD compiles on this thread too, so a script that does not compile is refused here
-// (luaCreateFunction) and never enters the store.
-bool CompileHere(const Script& s, std::string* err) {
-  Interpreter& in = Interpreter::ForThisThread();
-  if (in.Has(s.sha)) return true;
-  uint32_t flags;
-  size_t shebang_len;
-  if (!scripting::ParseEvalShebang(s.body, &flags, &shebang_len, err)) return false;
-  return in.Define(s.sha, s.body, shebang_len, err);
+}  // namespace
+
+bool CheckSubcommand(ArgSlice args, protocol::ReplyBuilder& rb) {
+  const CommandId* sub = Server().registry.Lookup(args);
+  if (sub == nullptr) {
+    ReplyUnknownSubcommand(rb, args[0], args[1]);
+    return false;
+  }
+  int argc = static_cast<int>(args.size());
+  if ((sub->arity > 0 && argc != sub->arity) || argc < -sub->arity) {
+    rb.Error("ERR wrong number of arguments for '" + sub->name + "' command");
+    return false;
+  }
+  return true;
 }
+
+namespace {
 
 void CmdScript(ArgSlice args, CommandContext& ctx) {
   protocol::ReplyBuilder& rb = *ctx.rb;
+  if (!CheckSubcommand(args, rb)) return;
   std::string_view sub = args[1];
   size_t argc = args.size();
   if (argc == 2 && EqNoCase(sub, "help")) {
@@ -466,21 +501,13 @@ void CmdScript(ArgSlice args, CommandContext& ctx) {
     rb.Array(argc - 2);
     for (size_t j = 2; j < argc; ++j) rb.Integer(ScriptStore::Get().Exists(args[j]) ? 1 : 0);
   } else if (argc == 3 && EqNoCase(sub, "load")) {
-    std::string sha = scripting::Sha1Hex(args[2]);
-    if (auto known = ScriptStore::Get().Find(sha)) return rb.Bulk(sha);
-    uint32_t flags;
-    size_t shebang_len;
     std::string err;
-    if (!scripting::ParseEvalShebang(args[2], &flags, &shebang_len, &err))
-      return rb.Error("ERR " + err);
-    Script probe;
-    probe.sha = sha;
-    probe.body.assign(args[2]);
-    if (!CompileHere(probe, &err)) return rb.Error("ERR " + err);
-    auto s = ScriptStore::Get().Add(args[2], &err);
+    auto s = LoadScript(args[2], &err);
+    if (s == nullptr) return rb.Error(err);
     rb.Bulk(s->sha);
   } else if (argc == 2 && EqNoCase(sub, "kill")) {
-    rb.Error("NOTBUSY No scripts in execution right now.");
+    if (const char* err = scripting::RunningScripts::Kill(/*eval=*/true)) return rb.Error(err);
+    rb.Ok();
   } else if (argc == 3 && EqNoCase(sub, "debug")) {
     if (EqNoCase(args[2], "no")) return rb.Ok();
     if (EqNoCase(args[2], "yes") || EqNoCase(args[2], "sync"))

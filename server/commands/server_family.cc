@@ -21,6 +21,7 @@
 #include "server/commands/memory_family.h"
 #include "server/connection.h"
 #include "server/error_strings.h"
+#include "server/scripting/interpreter.h"
 #include "server/server_state.h"
 #include "server/subcommand_reply.h"
 #include "server/transaction.h"
@@ -766,6 +767,7 @@ void CmdShutdown(ArgSlice args, CommandContext& ctx) {
     return ctx.rb->Error("ERR Errors trying to SHUTDOWN. Check logs.");
   }
   spdlog::warn("User requested shutdown...");
+  scripting::RunningScripts::KillAllForShutdown();  // a busy script's thread must come back
   ctx.conn->Close();
   if (Server().request_shutdown) Server().request_shutdown();
 }

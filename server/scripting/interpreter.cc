@@ -1,6 +1,8 @@
 #include "server/scripting/interpreter.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -41,6 +43,7 @@ constexpr int kRedisVersionNum = 0x0007000f;
 // Registry keys.
 constexpr char kRealGlobals[] = "shoal_globals";     // the table behind the read-only _G proxy
 constexpr char kReadonly[] = "shoal_readonly";       // set of read-only tables (weak keys)
+constexpr char kProxyOf[] = "shoal_proxy_of";        // read-only proxy -> its table (weak keys)
 constexpr char kRestartError[] = "shoal_restart";    // the error value that stops a run for a restart
 constexpr char kReadonlyMsg[] = "Attempt to modify a readonly table";
 
@@ -52,6 +55,86 @@ thread_local std::unique_ptr<Interpreter> tl_owned;
 std::atomic<uint64_t> g_rand48{0x1234ABCD330EULL};
 
 }  // namespace
+
+namespace {
+constexpr int kMaxThreads = 1024;
+RunningScript g_running[kMaxThreads];
+std::atomic<int> g_running_slots{0};
+thread_local int tl_running_slot = -1;
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+RunningScript& RunningScripts::Mine() {
+  if (tl_running_slot < 0) tl_running_slot = g_running_slots.fetch_add(1) % kMaxThreads;
+  return g_running[tl_running_slot];
+}
+
+void RunningScripts::Begin(bool eval) {
+  RunningScript& r = Mine();
+  r.kill.store(false);
+  r.wrote.store(false);
+  r.eval.store(eval);
+  r.start_us.store(NowUs());
+  r.running.store(true);
+}
+
+void RunningScripts::End() {
+  RunningScript& r = Mine();
+  if (r.timed_out.exchange(false)) timed_out_.fetch_sub(1);
+  r.running.store(false);
+}
+
+bool RunningScripts::CheckInterrupt(const char* name) {
+  RunningScript& r = Mine();
+  if (r.kill.load() || shutdown_.load()) return true;
+  int64_t elapsed_ms = (NowUs() - r.start_us.load()) / 1000;
+  if (!r.timed_out.load() &&
+      elapsed_ms >= ScriptSettings::busy_reply_threshold_ms.load(std::memory_order_relaxed)) {
+    spdlog::warn(
+        "Slow script detected: still in execution after {} milliseconds. You can try killing the "
+        "script using the {} command. Script name is: {}.",
+        elapsed_ms, r.eval.load() ? "SCRIPT KILL" : "FUNCTION KILL", name);
+    r.timed_out.store(true);
+    timed_out_.fetch_add(1);
+  }
+  return false;
+}
+
+const char* RunningScripts::BusyError() {
+  int n = std::min(g_running_slots.load(), kMaxThreads);
+  for (int i = 0; i < n; ++i)
+    if (g_running[i].timed_out.load() && !g_running[i].eval.load())
+      return "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN "
+             "NOSAVE.";
+  return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+}
+
+const char* RunningScripts::Kill(bool eval) {
+  int n = std::min(g_running_slots.load(), kMaxThreads);
+  RunningScript* target = nullptr;
+  for (int i = 0; i < n; ++i) {
+    RunningScript& r = g_running[i];
+    if (!r.running.load()) continue;
+    if (target == nullptr || (r.timed_out.load() && !target->timed_out.load())) target = &r;
+  }
+  if (target == nullptr) return "NOTBUSY No scripts in execution right now.";
+  if (target->wrote.load())
+    return "UNKILLABLE Sorry the script already executed write commands against the dataset. You "
+           "can either wait the script termination or kill the server in a hard way using the "
+           "SHUTDOWN NOSAVE command.";
+  if (eval && !target->eval.load())
+    return "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN "
+           "NOSAVE.";
+  if (!eval && target->eval.load())
+    return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+  target->kill.store(true);
+  return nullptr;
+}
 
 int32_t Lrand48() {
   uint64_t x = g_rand48.load(std::memory_order_relaxed), next;
@@ -618,6 +701,32 @@ int LuaSetRepl(lua_State* L) {
   return 0;
 }
 
+// redis.acl_check_cmd(cmd, args...): true when the caller may run it. There are no ACL users yet,
+// so every existing command is permitted.
+int LuaAclCheckCmd(lua_State* L) {
+  Interpreter* in = tl_interp;
+  CallHandler* h = in != nullptr ? A::handler(*in) : nullptr;
+  if (h == nullptr) {
+    PushErrorTable(L, "redis.acl_check_cmd can only be called inside a script invocation");
+    return lua_error(L);
+  }
+  int status = 0;
+  {
+    std::vector<std::string_view> argv;
+    if (!ArgsFromStack(L, &argv)) {
+      status = 1;
+    } else if (!h->KnowsCommand(argv)) {
+      lua_settop(L, 0);
+      PushErrorTable(L, "Invalid command passed to redis.acl_check_cmd()");
+      status = 1;
+    }
+  }
+  if (status != 0) return lua_error(L);
+  lua_settop(L, 0);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 int LuaReplicateCommands(lua_State* L) {
   lua_pushboolean(L, 1);
   return 1;
@@ -719,11 +828,38 @@ void MarkReadonly(lua_State* L, int idx) {
   lua_pop(L, 1);
 }
 
+// next / pairs see through a read-only proxy to its table (pairs(redis) lists the API).
+int LuaNext(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 2);
+  lua_getfield(L, LUA_REGISTRYINDEX, kProxyOf);
+  lua_pushvalue(L, 1);
+  lua_rawget(L, -2);
+  if (lua_istable(L, -1)) lua_replace(L, 1); else lua_pop(L, 1);
+  lua_pop(L, 1);
+  if (lua_next(L, 1)) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+int LuaPairs(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_pushcfunction(L, LuaNext);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
 // Replaces the table on top with a read-only proxy of it (reads go through, writes raise).
 void PushReadonlyProxy(lua_State* L) {
   int real = lua_gettop(L);
   MarkReadonly(L, real);
   lua_newtable(L);  // proxy
+  lua_getfield(L, LUA_REGISTRYINDEX, kProxyOf);
+  lua_pushvalue(L, -2);
+  lua_pushvalue(L, real);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
   lua_newtable(L);  // its metatable
   lua_pushvalue(L, real);
   lua_setfield(L, -2, "__index");
@@ -836,6 +972,12 @@ void Setup(lua_State* L) {
   lua_setmetatable(L, -2);
   lua_setfield(L, LUA_REGISTRYINDEX, kReadonly);
   lua_newtable(L);
+  lua_newtable(L);
+  lua_pushstring(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, kProxyOf);
+  lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, kRestartError);
 
   lua_pushcfunction(L, LuaPcall);
@@ -844,6 +986,10 @@ void Setup(lua_State* L) {
   lua_setglobal(L, "rawset");
   lua_pushcfunction(L, LuaSetmetatable);
   lua_setglobal(L, "setmetatable");
+  lua_pushcfunction(L, LuaNext);
+  lua_setglobal(L, "next");
+  lua_pushcfunction(L, LuaPairs);
+  lua_setglobal(L, "pairs");
 
   lua_newtable(L);
   SetField(L, "call", LuaRedisCall);
@@ -869,6 +1015,7 @@ void Setup(lua_State* L) {
   SetField(L, "breakpoint", LuaBreakpoint);
   SetField(L, "debug", LuaDebug);
   SetField(L, "replicate_commands", LuaReplicateCommands);
+  SetField(L, "acl_check_cmd", LuaAclCheckCmd);
   lua_setglobal(L, "redis");
 
   lua_getglobal(L, "bit");

@@ -33,6 +33,42 @@ struct ScriptSettings {
   static inline std::atomic<int64_t> busy_reply_threshold_ms{5000};
 };
 
+// The script running on each thread (a thread runs one at a time): SCRIPT KILL, FUNCTION KILL
+// and the BUSY replies read these from any thread.
+struct RunningScript {
+  std::atomic<bool> running{false};
+  std::atomic<bool> timed_out{false};  // past busy-reply-threshold: others get -BUSY
+  std::atomic<bool> kill{false};
+  std::atomic<bool> wrote{false};      // a write ran: SCRIPT KILL answers -UNKILLABLE
+  std::atomic<bool> eval{true};        // EVAL (SCRIPT KILL) or FCALL (FUNCTION KILL)
+  std::atomic<int64_t> start_us{0};
+};
+
+class RunningScripts {
+ public:
+  // This thread's slot.
+  static RunningScript& Mine();
+  // A run starts / ends on this thread.
+  static void Begin(bool eval);
+  static void End();
+  // From the kill hook: true when this thread's script must stop (killed, or the server is
+  // shutting down); marks it timed out (and logs Redis's line) once past the threshold.
+  static bool CheckInterrupt(const char* name);
+  // Any script past busy-reply-threshold (one relaxed load: the routing hot path asks).
+  static bool AnyTimedOut() { return timed_out_.load(std::memory_order_relaxed) > 0; }
+  // The BUSY error for the timed-out script's kind.
+  static const char* BusyError();
+  // SCRIPT KILL (eval=true) / FUNCTION KILL: the error reply, or null when the script was told to
+  // stop.
+  static const char* Kill(bool eval);
+  // SHUTDOWN: every running script stops at its next hook.
+  static void KillAllForShutdown() { shutdown_.store(true); }
+
+ private:
+  static inline std::atomic<int> timed_out_{0};
+  static inline std::atomic<bool> shutdown_{false};
+};
+
 // What redis.call does during one run; the server implements it (server/commands/scripting_family.cc).
 class CallHandler {
  public:
@@ -45,6 +81,8 @@ class CallHandler {
   // From the instruction-count hook (every 100000 instructions while busy-reply-threshold > 0):
   // true when the script was killed (SCRIPT KILL / FUNCTION KILL).
   virtual bool Interrupted() = 0;
+  // redis.acl_check_cmd: whether argv names a command (no ACL yet: every command is permitted).
+  virtual bool KnowsCommand(const std::vector<std::string_view>& argv) = 0;
 
  protected:
   ~CallHandler() = default;

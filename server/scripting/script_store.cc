@@ -125,9 +125,7 @@ std::shared_ptr<Script> ScriptStore::Find(std::string_view sha) const {
 }
 
 bool ScriptStore::Exists(std::string_view sha) const {
-  // SCRIPT EXISTS compares the exact string (Redis's dictFind on the lowercase SHA).
-  std::lock_guard<std::mutex> lock(mu_);
-  return scripts_.contains(std::string(sha));
+  return Find(sha) != nullptr;  // case-insensitive, as Redis's script dict
 }
 
 void ScriptStore::Flush() {
