@@ -3,6 +3,7 @@
 #   base/      includes nothing of protocol/, shard/, server/
 #   protocol/  includes nothing of shard/, server/
 #   shard/     includes nothing of protocol/ or server/ (numbers come from base/)
+#   persistence/ includes nothing of server/ or protocol/ (RDB primitives use base/ only)
 # Prints each offending include and exits 1; run by scripts/test.sh before building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +25,6 @@ check() {  # check DIR FORBIDDEN_PREFIX...
 check base protocol shard server
 check protocol shard server
 check shard protocol server
-if ((status == 0)); then echo "layers ok: base/ <- protocol/, shard/ <- server/"; fi
+check persistence server protocol
+if ((status == 0)); then echo "layers ok: base/ <- protocol/, shard/, persistence/ <- server/"; fi
 exit $status

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz/) with clang-14 in build-fuzz/ and runs them.
 # Usage: scripts/fuzz.sh [target|all] [seconds|-runs=N] [more libFuzzer flags...]
-#   targets: request_parser reply_roundtrip listpack intset quicklist   (default: all, 10 s each)
+#   targets: request_parser reply_roundtrip listpack intset quicklist rdb_string
+#            (default: all, 10 s each)
 #   scripts/fuzz.sh quicklist 600          ten minutes on the quicklist
 #   scripts/fuzz.sh listpack -runs=10000000
 # Each target starts from its committed seeds (tests/fuzz/corpus/<target>/) plus what earlier runs
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(request_parser reply_roundtrip listpack intset quicklist)
+all=(request_parser reply_roundtrip listpack intset quicklist rdb_string)
 target="${1:-all}"
 budget="${2:-10}"
 shift $(($# > 2 ? 2 : $#))
