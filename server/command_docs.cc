@@ -189,6 +189,26 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"discard", {.summary = "Discard all commands issued after MULTI", .since = "2.0.0", .group = "transactions", .complexity = "O(N), when N is the number of queued commands"}},
     {"echo", {.summary = "Echo the given string", .since = "1.0.0", .group = "connection", .complexity = "O(1)", .args = {
         {.name = "message", .type = kString}}}},
+    {"eval", {.summary = "Execute a Lua script server side", .since = "2.6.0", .group = "scripting", .complexity = "Depends on the script that is executed.", .args = {
+        {.name = "script", .type = kString},
+        {.name = "numkeys", .type = kInteger},
+        {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kOptional | kMultiple},
+        {.name = "arg", .type = kString, .flags = kOptional | kMultiple}}}},
+    {"eval_ro", {.summary = "Execute a read-only Lua script server side", .since = "7.0.0", .group = "scripting", .complexity = "Depends on the script that is executed.", .args = {
+        {.name = "script", .type = kString},
+        {.name = "numkeys", .type = kInteger},
+        {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kOptional | kMultiple},
+        {.name = "arg", .type = kString, .flags = kOptional | kMultiple}}}},
+    {"evalsha", {.summary = "Execute a Lua script server side", .since = "2.6.0", .group = "scripting", .complexity = "Depends on the script that is executed.", .args = {
+        {.name = "sha1", .type = kString},
+        {.name = "numkeys", .type = kInteger},
+        {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kOptional | kMultiple},
+        {.name = "arg", .type = kString, .flags = kOptional | kMultiple}}}},
+    {"evalsha_ro", {.summary = "Execute a read-only Lua script server side", .since = "7.0.0", .group = "scripting", .complexity = "Depends on the script that is executed.", .args = {
+        {.name = "sha1", .type = kString},
+        {.name = "numkeys", .type = kInteger},
+        {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kOptional | kMultiple},
+        {.name = "arg", .type = kString, .flags = kOptional | kMultiple}}}},
     {"exec", {.summary = "Execute all commands issued after MULTI", .since = "1.2.0", .group = "transactions", .complexity = "Depends on commands in the transaction"}},
     {"exists", {.summary = "Determine if a key exists", .since = "1.0.0", .group = "generic", .complexity = "O(N) where N is the number of keys to check.", .history = {{"3.0.3", "Accepts multiple `key` arguments."}}, .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
@@ -472,6 +492,22 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "type", .type = kString, .token = "TYPE", .since = "6.0.0", .flags = kOptional}}}},
     {"scard", {.summary = "Get the number of members in a set", .since = "1.0.0", .group = "set", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
+    {"script", {.summary = "A container for Lua scripts management commands", .since = "2.6.0", .group = "scripting", .complexity = "Depends on subcommand."}},
+    {"script|debug", {.summary = "Set the debug mode for executed scripts.", .since = "3.2.0", .group = "scripting", .complexity = "O(1)", .args = {
+        {.name = "mode", .type = kOneOf, .args = {
+          {.name = "yes", .type = kPureToken, .token = "YES"},
+          {.name = "sync", .type = kPureToken, .token = "SYNC"},
+          {.name = "no", .type = kPureToken, .token = "NO"}}}}}},
+    {"script|exists", {.summary = "Check existence of scripts in the script cache.", .since = "2.6.0", .group = "scripting", .complexity = "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", .tips = {"request_policy:all_shards", "response_policy:agg_logical_and"}, .args = {
+        {.name = "sha1", .type = kString, .flags = kMultiple}}}},
+    {"script|flush", {.summary = "Remove all the scripts from the script cache.", .since = "2.6.0", .group = "scripting", .complexity = "O(N) with N being the number of scripts in cache", .history = {{"6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers."}}, .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"}, .args = {
+        {.name = "async", .type = kOneOf, .since = "6.2.0", .flags = kOptional, .args = {
+          {.name = "async", .type = kPureToken, .token = "ASYNC"},
+          {.name = "sync", .type = kPureToken, .token = "SYNC"}}}}}},
+    {"script|help", {.summary = "Show helpful text about the different subcommands", .since = "5.0.0", .group = "scripting", .complexity = "O(1)"}},
+    {"script|kill", {.summary = "Kill the script currently in execution.", .since = "2.6.0", .group = "scripting", .complexity = "O(1)", .tips = {"request_policy:all_shards", "response_policy:one_succeeded"}}},
+    {"script|load", {.summary = "Load the specified Lua script into the script cache.", .since = "2.6.0", .group = "scripting", .complexity = "O(N) with N being the length in bytes of the script body.", .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"}, .args = {
+        {.name = "script", .type = kString}}}},
     {"sdiff", {.summary = "Subtract multiple sets", .since = "1.0.0", .group = "set", .complexity = "O(N) where N is the total number of elements in all given sets.", .tips = {"nondeterministic_output_order"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
     {"sdiffstore", {.summary = "Subtract multiple sets and store the resulting set in a key", .since = "1.0.0", .group = "set", .complexity = "O(N) where N is the total number of elements in all given sets.", .args = {

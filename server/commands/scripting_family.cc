@@ -538,12 +538,13 @@ void RegisterScriptingFamily(CommandRegistry& r) {
        .fn = CmdEvalshaRo, .getkeys = EvalKeys, .coordinate = always, .runs_scripts = true},
       {.name = "script", .arity = -2, .mode = CmdMode::kConnection, .fn = CmdScript,
        .subcommands = {
-           {.name = "script|debug", .arity = 3, .flags = kNoScript},
+
            {.name = "script|exists", .arity = -3, .flags = kNoScript},
-           {.name = "script|flush", .arity = -2, .flags = kNoScript},
            {.name = "script|help", .arity = 2, .flags = kLoading | kStale},
-           {.name = "script|kill", .arity = 2, .flags = kNoScript | kAllowBusy},
+           {.name = "script|debug", .arity = 3, .flags = kNoScript},
            {.name = "script|load", .arity = 3, .flags = kNoScript | kStale},
+           {.name = "script|flush", .arity = -2, .flags = kNoScript},
+           {.name = "script|kill", .arity = 2, .flags = kNoScript | kAllowBusy},
        }},
   });
 }
