@@ -67,11 +67,14 @@ def worker(port, keys, batch, seconds, q):
     q.put(done)
 
 
-def run(server, keys, a):
+def run(server, keys, a, work=None):
+    """a.clients processes run work(port, keys, batch, seconds, queue) (default: the EXEC worker);
+    returns (ops/s, ops per server CPU-second)."""
+    work = work or worker
     q = multiprocessing.Queue()
     cpu0 = compare.cpu_seconds(server.pid)
     t0 = time.time()
-    procs = [multiprocessing.Process(target=worker, args=(server.port, keys, a.batch, a.seconds, q))
+    procs = [multiprocessing.Process(target=work, args=(server.port, keys, a.batch, a.seconds, q))
              for _ in range(a.clients)]
     for p in procs:
         p.start()

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "base/numbers.h"
 #include "server/ascii.h"
 #include "server/command_context.h"
@@ -165,6 +166,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
       ctx.shard = &s;
       InvokeHandler(argv, ctx);
     } else {
+      if (direct_ == nullptr) direct_ = Transaction::CreateDirect(held_, now_ms_);
       ctx.tx = direct_.get();
       InvokeHandler(argv, ctx);
       if (!done) {
@@ -301,8 +303,10 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
   // Runs the script once on this thread, over the held shards' data.
   void RunHere() {
     Shard* here = Shard::Current();
-    now_ms_ = UnixMs();
-    direct_ = Transaction::CreateDirect(held_, now_ms_);
+    // One clock for the run: the one the held shards were given (the arm's, or the message's /
+    // the loop's on the run's own shard).
+    now_ms_ = own_ != nullptr ? own_->now_ms() : Server().shards->shard(held_[0])->db_slice().now_ms();
+    direct_.reset();
     db_ = ctx_->db_index;
     wrote_ = false;
     read_only_ = ro_ || (!(script_->flags & script_flag::kEvalCompat) &&
@@ -364,13 +368,35 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
   std::vector<Saved> undo_;
 };
 
+// EVALSHA's lookup: this thread's cache first (no lock), then the shared store.
+std::shared_ptr<Script> FindScript(std::string_view sha) {
+  struct Cache {
+    uint64_t epoch = 0;
+    absl::flat_hash_map<std::string, std::shared_ptr<Script>> by_sha;
+  };
+  thread_local Cache cache;
+  char key[40];
+  if (!scripting::NormalizeSha(sha, key)) return nullptr;
+  uint64_t epoch = ScriptStore::Get().epoch();
+  if (cache.epoch != epoch) {
+    cache.by_sha.clear();
+    cache.epoch = epoch;
+  }
+  std::string k(key, 40);
+  auto it = cache.by_sha.find(k);
+  if (it != cache.by_sha.end()) return it->second;
+  auto s = ScriptStore::Get().Find(k);
+  if (s != nullptr) cache.by_sha.emplace(std::move(k), s);
+  return s;
+}
+
 // Redis's luaCreateFunction: the script by its body, compiled (here, on this thread) and added to
 // the store the first time; null with the error reply's text when its shebang is malformed or it
 // does not compile (then it is not stored).
 std::shared_ptr<Script> LoadScript(std::string_view body, std::string* err) {
   ScriptStore& store = ScriptStore::Get();
   std::string sha = scripting::Sha1Hex(body);
-  if (auto known = store.Find(sha)) return known;
+  if (auto known = FindScript(sha)) return known;
   uint32_t flags;
   size_t shebang_len;
   if (!scripting::ParseEvalShebang(body, &flags, &shebang_len, err)) {
@@ -401,7 +427,7 @@ void EvalGeneric(ArgSlice args, CommandContext& ctx, bool evalsha, bool ro) {
   }
   std::shared_ptr<Script> script;
   if (evalsha) {
-    script = ScriptStore::Get().Find(args[1]);
+    script = FindScript(args[1]);
     if (script == nullptr) {
       ctx.rb->Error(kNoScriptErr);
       return ctx.Done();

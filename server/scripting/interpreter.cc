@@ -1076,8 +1076,9 @@ void Setup(lua_State* L) {
   lua_pop(L, 1);
 }
 
-void SetGlobalArray(lua_State* L, const char* name, const std::vector<std::string_view>& items) {
-  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+void SetGlobalArray(lua_State* L, int globals_ref, const char* name,
+                    const std::vector<std::string_view>& items) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, globals_ref);
   lua_createtable(L, static_cast<int>(items.size()), 0);
   for (size_t j = 0; j < items.size(); ++j) {
     lua_pushlstring(L, items[j].data(), items[j].size());
@@ -1089,7 +1090,13 @@ void SetGlobalArray(lua_State* L, const char* name, const std::vector<std::strin
 
 }  // namespace
 
-Interpreter::Interpreter() : L_(luaL_newstate()) { Setup(L_); }
+Interpreter::Interpreter() : L_(luaL_newstate()) {
+  Setup(L_);
+  lua_getfield(L_, LUA_REGISTRYINDEX, kRealGlobals);
+  lua_getfield(L_, -1, "__redis__err__handler");
+  handler_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
+  globals_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
+}
 
 Interpreter::~Interpreter() { lua_close(L_); }
 
@@ -1140,15 +1147,13 @@ Interpreter::RunStatus Interpreter::RunEval(std::string_view sha,
   killed_ = false;
   if (ScriptSettings::busy_reply_threshold_ms.load(std::memory_order_relaxed) > 0)
     lua_sethook(L, KillHook, LUA_MASKCOUNT, 100000);
-  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
-  lua_getfield(L, -1, "__redis__err__handler");
-  lua_remove(L, -2);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, handler_ref_);
   char name[43] = "f_";
   std::memcpy(name + 2, sha.data(), 40);
   name[42] = 0;
   lua_getfield(L, LUA_REGISTRYINDEX, name);
-  SetGlobalArray(L, "KEYS", keys);
-  SetGlobalArray(L, "ARGV", args);
+  SetGlobalArray(L, globals_ref_, "KEYS", keys);
+  SetGlobalArray(L, globals_ref_, "ARGV", args);
   int err = lua_pcall(L, 0, 1, -2);
   if (++runs_since_gc_ == 50) {
     lua_gc(L, LUA_GCSTEP, 50);

@@ -122,6 +122,8 @@ class Interpreter {
   lua_State* L_;
   uint64_t epoch_ = 0;
   int runs_since_gc_ = 0;
+  int handler_ref_ = 0;  // registry refs: __redis__err__handler, the globals behind _G
+  int globals_ref_ = 0;
   // The run in progress (redis.call, the hook and math.random read it).
   CallHandler* handler_ = nullptr;
   int resp_ = 2;           // redis.setresp
