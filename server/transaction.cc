@@ -235,7 +235,23 @@ void Transaction::ControlAll(ShardFn fn, Then then) {
   CreateOwn(AllShards())->Control(std::move(fn), std::move(then));
 }
 
+namespace {
+thread_local const void* tl_enclosing_owner = nullptr;
+}  // namespace
+
+Transaction::EnclosedControls::EnclosedControls(const Transaction& enclosing)
+    : saved_(tl_enclosing_owner) {
+  tl_enclosing_owner = enclosing.owner_;
+}
+
+Transaction::EnclosedControls::~EnclosedControls() { tl_enclosing_owner = saved_; }
+
 void Transaction::Control(ShardFn fn, Then then) {
+  if (tl_enclosing_owner != nullptr) {
+    // Issued by a step of a transaction that holds (maybe lent) shards: its visits are part of it.
+    for (auto& m : msgs_) m.owner = tl_enclosing_owner;
+    done_msg_.owner = tl_enclosing_owner;
+  }
   fn_ = std::move(fn);
   then_ = std::move(then);
   conclude_ = false;

@@ -94,6 +94,18 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   // Non-deferrable visit of every shard thread, for per-thread state (clients, stats): touches no
   // keyspace data, so it needs no transaction context and runs the same inside EXEC.
   static void ControlAll(ShardFn fn, Then then);
+  // While alive, ControlAll visits started on this thread belong to `enclosing` (a step of an EXEC
+  // that lends its shards to a script runs INFO: its visits must run on the lent shards).
+  class EnclosedControls {
+   public:
+    explicit EnclosedControls(const Transaction& enclosing);
+    ~EnclosedControls();
+    EnclosedControls(const EnclosedControls&) = delete;
+    EnclosedControls& operator=(const EnclosedControls&) = delete;
+
+   private:
+    const void* saved_;
+  };
 
  private:
   struct Msg : ShardMsg {

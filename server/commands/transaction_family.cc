@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -245,7 +246,11 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.cid = st.cid;
     ctx.deny_blocking = true;
     int64_t t0 = MonotonicUs();
-    InvokeHandler(st.args, ctx);
+    {
+      std::optional<Transaction::EnclosedControls> enclosed;
+      if (tx_ != nullptr) enclosed.emplace(*tx_);
+      InvokeHandler(st.args, ctx);
+    }
     RecordCall(conn_->home()->id(), st.cid, t0, &st.reply, 0);
   }
 
@@ -282,6 +287,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       ++self->next_;
       self->Next();
     };
+    Transaction::EnclosedControls enclosed(*tx_);
     InvokeHandler(st.args, ctx);
   }
 

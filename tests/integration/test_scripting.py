@@ -1213,3 +1213,16 @@ def test_redis_py_script_errors(r):
     assert str(e.value) == ("value is not an integer or out of range script: %s, on @user_script:1."
                             % s.sha)
     assert s(keys=["num"]) == 1
+
+
+def test_exec_with_a_script_and_server_wide_commands(c):
+    # The EXEC holds every shard for its script step; INFO's and DBSIZE's visits are its own.
+    assert c("MULTI") == "OK"
+    assert c("EVAL", "return redis.call('set', KEYS[1], '1')", "1", "a") == "QUEUED"
+    assert c("INFO", "keyspace") == "QUEUED"
+    assert c("DBSIZE") == "QUEUED"
+    assert c("EVAL", "return redis.call('dbsize')", "0") == "QUEUED"
+    out = c("EXEC")
+    assert out[0] == "OK"
+    assert b"db0:keys=1," in out[1]
+    assert out[2:] == [1, 1]
