@@ -87,12 +87,42 @@ def run(server, keys, a, work=None):
     return total / elapsed, total / cpu if cpu > 0 else float("nan")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def side_by_side(a, cases, work, unit):
+    """Starts Shoal (a.shards) and Redis, runs `work` for each (case, keys) in alternating rounds;
+    returns [(case, {"shoal": (ops/s, ops/CPU-s), "redis": ...})] with medians."""
+    tmp = tempfile.mkdtemp(prefix="side-by-side-")
+    shoal = compare.Server("shoal", lambda p: [a.shoal, "--port", str(p), "--bind", compare.HOST,
+                                               "--shards", str(a.shards), "--loglevel", "warning"],
+                           tmp)
+    redis = compare.Server("redis", lambda p: [a.redis_server, "--port", str(p), "--bind",
+                                               compare.HOST, "--save", "", "--appendonly", "no"],
+                           tmp)
+    rows = []
+    try:
+        shoal.start()
+        redis.start()
+        for case, keys in cases:
+            res = {"shoal": [], "redis": []}
+            for _ in range(a.rounds):
+                for name, srv in (("shoal", shoal), ("redis", redis)):
+                    compare.Client(srv.port).call("FLUSHALL")
+                    res[name].append(run(srv, keys, a, work))
+                    compare.log("%s %s: %.0f %s/s, %.0f %s/CPU-s" % (
+                        case, name, res[name][-1][0], unit, res[name][-1][1], unit))
+            med = {n: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
+                   for n, v in res.items()}
+            rows.append((case, med))
+    finally:
+        shoal.stop()
+        redis.stop()
+    return rows
+
+
+def common_args(ap, batch_default, batch_help):
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--shards", type=int, default=2)
     ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--batch", type=int, default=16, help="transactions per write (pipeline)")
+    ap.add_argument("--batch", type=int, default=batch_default, help=batch_help)
     ap.add_argument("--seconds", type=float, default=None)
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--shoal", default=os.path.join(REPO, "build", "shoal-server"))
@@ -101,31 +131,14 @@ def main():
     a = ap.parse_args()
     a.seconds = a.seconds or (2.0 if a.quick else 5.0)
     a.rounds = a.rounds or (1 if a.quick else 3)
-    work = tempfile.mkdtemp(prefix="multi-bench-")
-    shoal = compare.Server("shoal", lambda p: [a.shoal, "--port", str(p), "--bind", compare.HOST,
-                                               "--shards", str(a.shards), "--loglevel", "warning"],
-                           work)
-    redis = compare.Server("redis", lambda p: [a.redis_server, "--port", str(p), "--bind",
-                                               compare.HOST, "--save", "", "--appendonly", "no"],
-                           work)
-    rows = []
-    try:
-        shoal.start()
-        redis.start()
-        for case in ("same shard", "cross shard"):
-            keys = keys_for(case, a.shards)
-            res = {"shoal": [], "redis": []}
-            for _ in range(a.rounds):
-                for name, srv in (("shoal", shoal), ("redis", redis)):
-                    compare.Client(srv.port).call("FLUSHALL")
-                    res[name].append(run(srv, keys, a))
-                    compare.log("%s %s: %.0f tx/s, %.0f tx/CPU-s" % (case, name, *res[name][-1]))
-            med = {n: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
-                   for n, v in res.items()}
-            rows.append((case, med))
-    finally:
-        shoal.stop()
-        redis.stop()
+    return a
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    a = common_args(ap, 16, "transactions per write (pipeline)")
+    cases = [(case, keys_for(case, a.shards)) for case in ("same shard", "cross shard")]
+    rows = side_by_side(a, cases, worker, "tx")
     header = ["EXEC of SET+INCR+GET", "Shoal tx/s", "Redis tx/s", "ratio", "Shoal tx/CPU-s",
               "Redis tx/CPU-s", "ratio"]
     table = []

@@ -18,10 +18,7 @@ Only ever connects to 127.0.0.1; standard library only; every server is stopped 
 
 import argparse
 import os
-import shutil
-import statistics
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -52,46 +49,11 @@ def worker(port, keys, batch, seconds, q):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--shards", type=int, default=2)
-    ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--batch", type=int, default=1, help="calls per write (pipeline)")
-    ap.add_argument("--seconds", type=float, default=None)
-    ap.add_argument("--rounds", type=int, default=None)
-    ap.add_argument("--shoal", default=os.path.join(compare.REPO, "build", "shoal-server"))
-    ap.add_argument("--redis-server", default=shutil.which("redis-server") or "/usr/bin/redis-server")
-    ap.add_argument("--out")
-    a = ap.parse_args()
-    a.seconds = a.seconds or (2.0 if a.quick else 5.0)
-    a.rounds = a.rounds or (1 if a.quick else 3)
-    work = tempfile.mkdtemp(prefix="script-bench-")
-    shoal = compare.Server("shoal", lambda p: [a.shoal, "--port", str(p), "--bind", compare.HOST,
-                                               "--shards", str(a.shards), "--loglevel", "warning"],
-                           work)
-    redis = compare.Server("redis", lambda p: [a.redis_server, "--port", str(p), "--bind",
-                                               compare.HOST, "--save", "", "--appendonly", "no"],
-                           work)
+    a = multi_compare.common_args(ap, 1, "calls per write (pipeline)")
     cases = [("one shard", ["{t}k1"])]
     if a.shards > 1:
         cases.append(("two shards", multi_compare.keys_for("cross shard", 2)[:2]))
-    rows = []
-    try:
-        shoal.start()
-        redis.start()
-        for case, keys in cases:
-            res = {"shoal": [], "redis": []}
-            for _ in range(a.rounds):
-                for name, srv in (("shoal", shoal), ("redis", redis)):
-                    compare.Client(srv.port).call("FLUSHALL")
-                    res[name].append(multi_compare.run(srv, keys, a, worker))
-                    compare.log("%s %s: %.0f calls/s, %.0f calls/CPU-s" % (case, name,
-                                                                          *res[name][-1]))
-            med = {n: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
-                   for n, v in res.items()}
-            rows.append((case, med))
-    finally:
-        shoal.stop()
-        redis.stop()
+    rows = multi_compare.side_by_side(a, cases, worker, "calls")
     header = ["EVALSHA (INCR+EXPIRE per key)", "Shoal calls/s", "Redis calls/s", "ratio",
               "Shoal calls/CPU-s", "Redis calls/CPU-s", "ratio"]
     table = []
