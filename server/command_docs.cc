@@ -230,6 +230,16 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "lt", .type = kPureToken, .token = "LT"}}}}}},
     {"expiretime", {.summary = "Get the expiration Unix timestamp for a key", .since = "7.0.0", .group = "generic", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
+    {"fcall", {.summary = "Invoke a function", .since = "7.0.0", .group = "scripting", .complexity = "Depends on the function that is executed.", .args = {
+        {.name = "function", .type = kString},
+        {.name = "numkeys", .type = kInteger},
+        {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kOptional | kMultiple},
+        {.name = "arg", .type = kString, .flags = kOptional | kMultiple}}}},
+    {"fcall_ro", {.summary = "Invoke a read-only function", .since = "7.0.0", .group = "scripting", .complexity = "Depends on the function that is executed.", .args = {
+        {.name = "function", .type = kString},
+        {.name = "numkeys", .type = kInteger},
+        {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kOptional | kMultiple},
+        {.name = "arg", .type = kString, .flags = kOptional | kMultiple}}}},
     {"flushall", {.summary = "Remove all keys from all databases", .since = "1.0.0", .group = "server", .complexity = "O(N) where N is the total number of keys in all databases", .history = {{"4.0.0", "Added the `ASYNC` flushing mode modifier."}, {"6.2.0", "Added the `SYNC` flushing mode modifier."}}, .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
         {.name = "async", .type = kOneOf, .flags = kOptional, .args = {
           {.name = "async", .type = kPureToken, .token = "ASYNC", .since = "4.0.0"},
@@ -238,6 +248,29 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "async", .type = kOneOf, .flags = kOptional, .args = {
           {.name = "async", .type = kPureToken, .token = "ASYNC", .since = "4.0.0"},
           {.name = "sync", .type = kPureToken, .token = "SYNC", .since = "6.2.0"}}}}}},
+    {"function", {.summary = "A container for function commands", .since = "7.0.0", .group = "scripting", .complexity = "Depends on subcommand."}},
+    {"function|delete", {.summary = "Delete a function by name", .since = "7.0.0", .group = "scripting", .complexity = "O(1)", .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
+        {.name = "library-name", .type = kString}}}},
+    {"function|dump", {.summary = "Dump all functions into a serialized binary payload", .since = "7.0.0", .group = "scripting", .complexity = "O(N) where N is the number of functions"}},
+    {"function|flush", {.summary = "Deleting all functions", .since = "7.0.0", .group = "scripting", .complexity = "O(N) where N is the number of functions deleted", .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
+        {.name = "async", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "async", .type = kPureToken, .token = "ASYNC"},
+          {.name = "sync", .type = kPureToken, .token = "SYNC"}}}}}},
+    {"function|help", {.summary = "Show helpful text about the different subcommands", .since = "7.0.0", .group = "scripting", .complexity = "O(1)"}},
+    {"function|kill", {.summary = "Kill the function currently in execution.", .since = "7.0.0", .group = "scripting", .complexity = "O(1)", .tips = {"request_policy:all_shards", "response_policy:one_succeeded"}}},
+    {"function|list", {.summary = "List information about all the functions", .since = "7.0.0", .group = "scripting", .complexity = "O(N) where N is the number of functions", .tips = {"nondeterministic_output_order"}, .args = {
+        {.name = "library-name-pattern", .type = kString, .token = "LIBRARYNAME", .flags = kOptional},
+        {.name = "withcode", .type = kPureToken, .token = "WITHCODE", .flags = kOptional}}}},
+    {"function|load", {.summary = "Create a function with the given arguments (name, code, description)", .since = "7.0.0", .group = "scripting", .complexity = "O(1) (considering compilation time is redundant)", .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
+        {.name = "replace", .type = kPureToken, .token = "REPLACE", .flags = kOptional},
+        {.name = "function-code", .type = kString}}}},
+    {"function|restore", {.summary = "Restore all the functions on the given payload", .since = "7.0.0", .group = "scripting", .complexity = "O(N) where N is the number of functions on the payload", .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
+        {.name = "serialized-value", .type = kString},
+        {.name = "policy", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "flush", .type = kPureToken, .token = "FLUSH"},
+          {.name = "append", .type = kPureToken, .token = "APPEND"},
+          {.name = "replace", .type = kPureToken, .token = "REPLACE"}}}}}},
+    {"function|stats", {.summary = "Return information about the function currently running (name, description, duration)", .since = "7.0.0", .group = "scripting", .complexity = "O(1)", .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}}},
     {"get", {.summary = "Get the value of a key", .since = "1.0.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
     {"getbit", {.summary = "Returns the bit value at offset in the string value stored at key", .since = "2.2.0", .group = "bitmap", .complexity = "O(1)", .args = {

@@ -15,19 +15,24 @@
 //    the start. A run that holds every shard never restarts, so a script runs at most twice and no
 //    client ever sees a state between its calls.
 #include <algorithm>
+#include <cctype>
 #include <climits>
+#include <optional>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "base/numbers.h"
 #include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
+#include "persistence/rdb_encoding.h"
+#include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
 #include "server/scripting/script_store.h"
 #include "server/scripting/sha1.h"
@@ -36,6 +41,7 @@
 #include "server/transaction.h"
 #include "shard/clock.h"
 #include "shard/entry.h"
+#include "shard/glob.h"
 #include "shard/evict.h"
 #include "shard/settings.h"
 #include "shard/shard_set.h"
@@ -61,22 +67,34 @@ bool EvalKeys(ArgSlice args, std::vector<uint32_t>* out) {
   return true;
 }
 
-// One EVAL / EVALSHA invocation, from its routing to its reply. Lives on the coordinator (the
-// connection's thread) while its attempts run; each attempt runs the whole script on one thread.
+// What a run runs: an EVAL script or a function (FCALL).
+struct RunTarget {
+  std::shared_ptr<Script> script;
+  scripting::FunctionStore::Found fn;
+  uint32_t flags() const { return script ? script->flags : fn.fn->flags; }
+  std::atomic<bool>& undeclared_keys() const {
+    return script ? script->undeclared_keys : fn.fn->undeclared_keys;
+  }
+  std::string_view name() const { return script ? std::string_view(script->sha) : fn.fn->name; }
+};
+
+// One EVAL / EVALSHA / FCALL invocation, from its routing to its reply. Lives on the coordinator
+// (the connection's thread) while its attempts run; each attempt runs the whole script on one
+// thread.
 class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallHandler {
  public:
-  EvalRun(CommandContext* ctx, std::shared_ptr<Script> script, ArgSlice args, int64_t numkeys,
-          bool ro)
-      : ctx_(ctx), script_(std::move(script)), ro_(ro) {
+  EvalRun(CommandContext* ctx, RunTarget target, ArgSlice args, int64_t numkeys, bool ro)
+      : ctx_(ctx), target_(std::move(target)), command_(args), ro_(ro) {
     for (int64_t i = 0; i < numkeys; ++i) keys_.push_back(args[3 + i]);
     for (size_t i = 3 + numkeys; i < args.size(); ++i) args_.push_back(args[i]);
     resp_ = ctx->rb->resp();
+    flags_ = target_.flags();
   }
 
   void Start() {
     ShardSet& set = *Server().shards;
     Shard* home = Shard::Current();
-    if (script_->undeclared_keys.load(std::memory_order_relaxed)) {
+    if (target_.undeclared_keys().load(std::memory_order_relaxed)) {
       for (uint32_t i = 0; i < set.size(); ++i) held_.push_back(i);
     } else {
       for (auto k : keys_) held_.push_back(set.ShardOf(k));
@@ -117,7 +135,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
       *out = "Write commands are not allowed from read-only scripts.";
       return Outcome::kError;
     }
-    if (!(script_->flags & script_flag::kAllowOom) || (script_->flags & script_flag::kEvalCompat)) {
+    if (!(flags_ & script_flag::kAllowOom) || (flags_ & script_flag::kEvalCompat)) {
       if (ShardSettings::maxmemory.load() > 0 && !wrote_ && oom_at_start_ &&
           (cid->flags & cmd_flag::kDenyOom)) {
         *out = std::string("-") + errors::kOom;
@@ -181,7 +199,11 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     return Outcome::kReply;
   }
 
-  bool Interrupted() override { return scripting::RunningScripts::CheckInterrupt(script_->sha.c_str()); }
+  bool Interrupted() override {
+    return scripting::RunningScripts::CheckInterrupt(target_.name(), [this] {
+      return std::vector<std::string>(command_.begin(), command_.end());
+    });
+  }
 
   bool KnowsCommand(const std::vector<std::string_view>& argv) override {
     return Server().registry.Lookup(argv) != nullptr;
@@ -309,25 +331,26 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     direct_.reset();
     db_ = ctx_->db_index;
     wrote_ = false;
-    read_only_ = ro_ || (!(script_->flags & script_flag::kEvalCompat) &&
-                         (script_->flags & script_flag::kNoWrites));
+    read_only_ = ro_ || (!(flags_ & script_flag::kEvalCompat) && (flags_ & script_flag::kNoWrites));
     reply_.clear();
     restart_ = false;
     Interpreter& in = Interpreter::ForThisThread();
     protocol::ReplyBuilder rb(&reply_, resp_);
-    if (!in.Has(script_->sha)) {
+    const Script* script = target_.script.get();
+    if (script != nullptr && !in.Has(script->sha)) {
       uint32_t flags;
       size_t shebang_len;
       std::string err;
-      if (!scripting::ParseEvalShebang(script_->body, &flags, &shebang_len, &err) ||
-          !in.Define(script_->sha, script_->body, shebang_len, &err)) {
+      if (!scripting::ParseEvalShebang(script->body, &flags, &shebang_len, &err) ||
+          !in.Define(script->sha, script->body, shebang_len, &err)) {
         rb.Error("ERR " + err);
         return;
       }
     }
     LentShardScope scope(*here);
-    scripting::RunningScripts::Begin(/*eval=*/true);
-    auto status = in.RunEval(script_->sha, keys_, args_, *this, rb);
+    scripting::RunningScripts::Begin(/*eval=*/script != nullptr);
+    auto status = script != nullptr ? in.RunEval(script->sha, keys_, args_, *this, rb)
+                                    : in.RunFunction(*target_.fn.fn, keys_, args_, *this, rb);
     scripting::RunningScripts::End();
     if (status == Interpreter::RunStatus::kRestart) {
       Rollback();
@@ -341,7 +364,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
 
   void AfterAttempt() {
     if (restart_) {
-      script_->undeclared_keys.store(true, std::memory_order_relaxed);
+      target_.undeclared_keys().store(true, std::memory_order_relaxed);
       held_.clear();
       for (uint32_t i = 0; i < Server().shards->size(); ++i) held_.push_back(i);
       return Attempt();
@@ -351,8 +374,10 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
   }
 
   CommandContext* ctx_;
-  std::shared_ptr<Script> script_;
+  RunTarget target_;
+  ArgSlice command_;  // the whole command (FUNCTION STATS); valid until Done
   bool ro_;
+  uint32_t flags_ = 0;
   std::vector<std::string_view> keys_, args_;
   int resp_ = 2;
   std::vector<uint32_t> held_;
@@ -411,6 +436,23 @@ std::shared_ptr<Script> LoadScript(std::string_view body, std::string* err) {
   return store.Add(body, err);
 }
 
+// scriptPrepareForRun's checks for scripts that declare their flags (shebang scripts, functions);
+// false with the error replied.
+bool DeclaredFlagsAllow(uint32_t flags, bool ro, CommandContext& ctx) {
+  if (flags & script_flag::kEvalCompat) return true;
+  if (!(flags & script_flag::kNoWrites) && ro) {
+    ctx.rb->Error("ERR Can not execute a script with write flag using *_ro command.");
+    return false;
+  }
+  if (ShardSettings::maxmemory.load() > 0 && memory_budget::RejectWrites() &&
+      !(flags & (script_flag::kAllowOom | script_flag::kNoWrites))) {
+    // Redis refuses them in processCommand, as denyoom commands (eval/fcallGetCommandFlags).
+    ctx.rb->Error(errors::kOom);
+    return false;
+  }
+  return true;
+}
+
 void EvalGeneric(ArgSlice args, CommandContext& ctx, bool evalsha, bool ro) {
   int64_t numkeys;
   if (!ParseInt64(args[2], &numkeys)) {
@@ -440,23 +482,8 @@ void EvalGeneric(ArgSlice args, CommandContext& ctx, bool evalsha, bool ro) {
       return ctx.Done();
     }
   }
-  bool no_shebang = script->flags & script_flag::kEvalCompat;
-  if (!no_shebang) {
-    // scriptPrepareForRun's checks for scripts that declare their flags.
-    if (!(script->flags & script_flag::kNoWrites)) {
-      if (ro) {
-        ctx.rb->Error("ERR Can not execute a script with write flag using *_ro command.");
-        return ctx.Done();
-      }
-    }
-    if (ShardSettings::maxmemory.load() > 0 && memory_budget::RejectWrites() &&
-        !(script->flags & (script_flag::kAllowOom | script_flag::kNoWrites))) {
-      // Redis refuses them in processCommand, as denyoom commands (evalGetCommandFlags).
-      ctx.rb->Error(errors::kOom);
-      return ctx.Done();
-    }
-  }
-  auto run = std::make_shared<EvalRun>(&ctx, std::move(script), args, numkeys, ro);
+  if (!DeclaredFlagsAllow(script->flags, ro, ctx)) return ctx.Done();
+  auto run = std::make_shared<EvalRun>(&ctx, RunTarget{std::move(script), {}}, args, numkeys, ro);
   run->Start();
 }
 
@@ -475,6 +502,276 @@ void CmdEvalshaRo(ArgSlice args, CommandContext& ctx) {
     return ctx.Done();
   }
   EvalGeneric(args, ctx, true, true);
+}
+
+// FCALL's lookup: this thread's cache first (no lock), then the shared store.
+scripting::FunctionStore::Found FindFunction(std::string_view name) {
+  using scripting::FunctionStore;
+  struct Cache {
+    uint64_t epoch = 0;
+    absl::flat_hash_map<std::string, FunctionStore::Found> by_name;
+  };
+  thread_local Cache cache;
+  uint64_t epoch = FunctionStore::Get().epoch();
+  if (cache.epoch != epoch) {
+    cache.by_name.clear();
+    cache.epoch = epoch;
+  }
+  std::string key(name);
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto it = cache.by_name.find(key);
+  if (it != cache.by_name.end()) return it->second;
+  auto found = FunctionStore::Get().FindFunction(key);
+  if (found.fn != nullptr) cache.by_name.emplace(std::move(key), found);
+  return found;
+}
+
+void FcallGeneric(ArgSlice args, CommandContext& ctx, bool ro) {
+  auto found = FindFunction(args[1]);
+  if (found.fn == nullptr) {
+    ctx.rb->Error("ERR Function not found");
+    return ctx.Done();
+  }
+  int64_t numkeys;
+  if (!ParseInt64(args[2], &numkeys)) {
+    ctx.rb->Error("ERR Bad number of keys provided");
+    return ctx.Done();
+  }
+  if (numkeys > static_cast<int64_t>(args.size()) - 3) {
+    ctx.rb->Error("ERR Number of keys can't be greater than number of args");
+    return ctx.Done();
+  }
+  if (numkeys < 0) {
+    ctx.rb->Error("ERR Number of keys can't be negative");
+    return ctx.Done();
+  }
+  if (!DeclaredFlagsAllow(found.fn->flags, ro, ctx)) return ctx.Done();
+  auto run = std::make_shared<EvalRun>(&ctx, RunTarget{nullptr, std::move(found)}, args, numkeys, ro);
+  run->Start();
+}
+
+void CmdFcall(ArgSlice args, CommandContext& ctx) { FcallGeneric(args, ctx, false); }
+void CmdFcallRo(ArgSlice args, CommandContext& ctx) { FcallGeneric(args, ctx, true); }
+
+// A library from its code: parsed, compiled and run in a scratch state (FUNCTION LOAD, RESTORE).
+std::shared_ptr<scripting::Library> MakeLibrary(std::string_view code, std::string* err) {
+  auto lib = std::make_shared<scripting::Library>();
+  if (!scripting::ParseLibraryShebang(code, &lib->name, &lib->shebang_len, err)) return nullptr;
+  lib->code.assign(code);
+  if (!Interpreter::LoadLibrary(lib.get(), err)) return nullptr;
+  return lib;
+}
+
+void FunctionList(ArgSlice args, protocol::ReplyBuilder& rb) {
+  bool with_code = false;
+  std::optional<std::string_view> pattern;
+  for (size_t i = 2; i < args.size(); ++i) {
+    if (!with_code && EqNoCase(args[i], "withcode")) {
+      with_code = true;
+      continue;
+    }
+    if (!pattern && EqNoCase(args[i], "libraryname")) {
+      if (i >= args.size() - 1) return rb.Error("ERR library name argument was not given");
+      pattern = args[++i];
+      continue;
+    }
+    return rb.Error("ERR Unknown argument " + std::string(args[i]));
+  }
+  std::vector<std::shared_ptr<const scripting::Library>> libs;
+  for (auto& lib : scripting::FunctionStore::Get().All())
+    if (!pattern || GlobMatch(*pattern, lib->name, /*nocase=*/true)) libs.push_back(lib);
+  rb.Array(libs.size());
+  for (const auto& lib : libs) {
+    rb.Map(with_code ? 4 : 3);
+    rb.Bulk("library_name");
+    rb.Bulk(lib->name);
+    rb.Bulk("engine");
+    rb.Bulk("LUA");
+    rb.Bulk("functions");
+    rb.Array(lib->functions.size());
+    for (const auto& f : lib->functions) {
+      rb.Map(3);
+      rb.Bulk("name");
+      rb.Bulk(f.name);
+      rb.Bulk("description");
+      if (f.description) rb.Bulk(*f.description); else rb.Null();
+      rb.Bulk("flags");
+      auto names = scripting::ScriptFlagNames(f.flags);
+      rb.Set(names.size());
+      for (const char* n : names) rb.Simple(n);
+    }
+    if (with_code) {
+      rb.Bulk("library_code");
+      rb.Bulk(lib->code);
+    }
+  }
+}
+
+void FunctionStats(protocol::ReplyBuilder& rb) {
+  std::string name;
+  std::vector<std::string> command;
+  int64_t duration_ms = 0;
+  bool eval_busy = false;
+  bool running = scripting::RunningScripts::TimedOutFunction(&name, &command, &duration_ms,
+                                                             &eval_busy);
+  if (eval_busy)
+    return rb.Error(
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+  auto& store = scripting::FunctionStore::Get();
+  rb.Map(2);
+  rb.Bulk("running_script");
+  if (!running) {
+    rb.Null();
+  } else {
+    rb.Map(3);
+    rb.Bulk("name");
+    rb.Bulk(name);
+    rb.Bulk("command");
+    rb.Array(command.size());
+    for (const auto& a : command) rb.Bulk(a);
+    rb.Bulk("duration_ms");
+    rb.Integer(duration_ms);
+  }
+  rb.Bulk("engines");
+  rb.Map(1);
+  rb.Bulk("LUA");
+  rb.Map(2);
+  rb.Bulk("libraries_count");
+  rb.Integer(static_cast<int64_t>(store.LibraryCount()));
+  rb.Bulk("functions_count");
+  rb.Integer(static_cast<int64_t>(store.FunctionCount()));
+}
+
+void FunctionRestore(ArgSlice args, protocol::ReplyBuilder& rb) {
+  if (args.size() > 4) return ReplySubcommandSyntaxError(rb, args[0], args[1]);
+  char policy = 'A';
+  if (args.size() == 4) {
+    if (EqNoCase(args[3], "append")) policy = 'A';
+    else if (EqNoCase(args[3], "replace")) policy = 'R';
+    else if (EqNoCase(args[3], "flush")) policy = 'F';
+    else
+      return rb.Error(
+          "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+  }
+  auto codes = rdb::LoadFunctionsPayload(args[2]);
+  if (!codes.ok()) return rb.Error(std::string(codes.status().message()));
+  // The payload's libraries among themselves, as Redis builds them into a fresh context.
+  std::vector<std::shared_ptr<scripting::Library>> libs;
+  for (const std::string& code : *codes) {
+    std::string err;
+    auto lib = MakeLibrary(code, &err);
+    if (lib == nullptr) return rb.Error("ERR " + err);
+    for (const auto& other : libs) {
+      if (other->name == lib->name) return rb.Error("ERR Library '" + lib->name + "' already exists");
+      for (const auto& f : lib->functions)
+        for (const auto& g : other->functions)
+          if (absl::EqualsIgnoreCase(f.name, g.name))
+            return rb.Error("ERR Function " + f.name + " already exists");
+    }
+    libs.push_back(std::move(lib));
+  }
+  if (auto err = scripting::FunctionStore::Get().Restore(std::move(libs), policy))
+    return rb.Error("ERR " + *err);
+  rb.Ok();
+}
+
+void CmdFunction(ArgSlice args, CommandContext& ctx) {
+  protocol::ReplyBuilder& rb = *ctx.rb;
+  if (!CheckSubcommand(args, rb)) return;
+  const CommandId* sub = Server().registry.Lookup(args);
+  if ((sub->flags & cmd_flag::kDenyOom) && ShardSettings::maxmemory.load() > 0 &&
+      memory_budget::RejectWrites())
+    return rb.Error(errors::kOom);
+  auto& store = scripting::FunctionStore::Get();
+  std::string_view name = sub->name;
+  if (name == "function|load") {
+    bool replace = false;
+    size_t pos = 2;
+    while (pos < args.size() - 1) {
+      std::string_view opt = args[pos++];
+      if (EqNoCase(opt, "replace")) {
+        replace = true;
+        continue;
+      }
+      return rb.Error("ERR Unknown option given: " + std::string(opt));
+    }
+    if (pos >= args.size()) return rb.Error("ERR Function code is missing");
+    std::string err;
+    auto lib = MakeLibrary(args[pos], &err);
+    if (lib == nullptr) return rb.Error("ERR " + err);
+    std::string lib_name = lib->name;
+    if (auto e = store.Add(std::move(lib), replace)) return rb.Error("ERR " + *e);
+    rb.Bulk(lib_name);
+  } else if (name == "function|list") {
+    FunctionList(args, rb);
+  } else if (name == "function|delete") {
+    if (!store.Delete(args[2])) return rb.Error("ERR Library not found");
+    rb.Ok();
+  } else if (name == "function|flush") {
+    if (args.size() == 3 && !EqNoCase(args[2], "sync") && !EqNoCase(args[2], "async"))
+      return rb.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    if (args.size() > 3) return ReplySubcommandSyntaxError(rb, args[0], args[1]);
+    store.Flush();
+    rb.Ok();
+  } else if (name == "function|dump") {
+    std::vector<std::string_view> codes;
+    auto libs = store.All();
+    for (const auto& lib : libs) codes.push_back(lib->code);
+    rb.Bulk(rdb::DumpFunctions(codes, /*compress=*/true));
+  } else if (name == "function|restore") {
+    FunctionRestore(args, rb);
+  } else if (name == "function|stats") {
+    FunctionStats(rb);
+  } else if (name == "function|kill") {
+    if (const char* err = scripting::RunningScripts::Kill(/*eval=*/false)) return rb.Error(err);
+    rb.Ok();
+  } else {  // help
+    static constexpr const char* kHelp[] = {
+        "LOAD [REPLACE] <FUNCTION CODE>",
+        "    Create a new library with the given library name and code.",
+        "DELETE <LIBRARY NAME>",
+        "    Delete the given library.",
+        "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+        "    Return general information on all the libraries:",
+        "    * Library name",
+        "    * The engine used to run the Library",
+        "    * Library description",
+        "    * Functions list",
+        "    * Library code (if WITHCODE is given)",
+        "    It also possible to get only function that matches a pattern using LIBRARYNAME "
+        "argument.",
+        "STATS",
+        "    Return information about the current function running:",
+        "    * Function name",
+        "    * Command used to run the function",
+        "    * Duration in MS that the function is running",
+        "    If no function is running, return nil",
+        "    In addition, returns a list of available engines.",
+        "KILL",
+        "    Kill the current running function.",
+        "FLUSH [ASYNC|SYNC]",
+        "    Delete all the libraries.",
+        "    When called without the optional mode argument, the behavior is determined by the",
+        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+        "    * ASYNC: Asynchronously flush the libraries.",
+        "    * SYNC: Synchronously flush the libraries.",
+        "DUMP",
+        "    Return a serialized payload representing the current libraries, can be restored "
+        "using FUNCTION RESTORE command",
+        "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+        "    Restore the libraries represented by the given payload, it is possible to give a "
+        "restore policy to",
+        "    control how to handle existing libraries (default APPEND):",
+        "    * FLUSH: delete all existing libraries.",
+        "    * APPEND: appends the restored libraries to the existing libraries. On collision, "
+        "abort.",
+        "    * REPLACE: appends the restored libraries to the existing libraries, On collision, "
+        "replace the old",
+        "      libraries with the new libraries (notice that even on this option there is a "
+        "chance of failure",
+        "      in case of functions name collision with another library)."};
+    ReplyHelp(rb, args[0], kHelp);
+  }
 }
 
 }  // namespace
@@ -562,6 +859,22 @@ void RegisterScriptingFamily(CommandRegistry& r) {
        .fn = CmdEvalRo, .getkeys = EvalKeys, .coordinate = always, .runs_scripts = true},
       {.name = "evalsha_ro", .arity = -3, .flags = kEvalRoFlags, .mode = CmdMode::kMulti,
        .fn = CmdEvalshaRo, .getkeys = EvalKeys, .coordinate = always, .runs_scripts = true},
+      {.name = "fcall", .arity = -3, .flags = kEvalFlags, .mode = CmdMode::kMulti, .fn = CmdFcall,
+       .getkeys = EvalKeys, .coordinate = always, .runs_scripts = true},
+      {.name = "fcall_ro", .arity = -3, .flags = kEvalRoFlags, .mode = CmdMode::kMulti,
+       .fn = CmdFcallRo, .getkeys = EvalKeys, .coordinate = always, .runs_scripts = true},
+      {.name = "function", .arity = -2, .mode = CmdMode::kConnection, .fn = CmdFunction,
+       .subcommands = {
+           {.name = "function|delete", .arity = 3, .flags = kNoScript | kWrite},
+           {.name = "function|dump", .arity = 2, .flags = kNoScript},
+           {.name = "function|flush", .arity = -2, .flags = kNoScript | kWrite},
+           {.name = "function|help", .arity = 2, .flags = kLoading | kStale},
+           {.name = "function|kill", .arity = 2, .flags = kNoScript | kAllowBusy},
+           {.name = "function|list", .arity = -2, .flags = kNoScript},
+           {.name = "function|load", .arity = -3, .flags = kNoScript | kWrite | kDenyOom},
+           {.name = "function|restore", .arity = -3, .flags = kNoScript | kWrite | kDenyOom},
+           {.name = "function|stats", .arity = 2, .flags = kNoScript | kAllowBusy},
+       }},
       {.name = "script", .arity = -2, .mode = CmdMode::kConnection, .fn = CmdScript,
        .subcommands = {
 

@@ -6,11 +6,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <optional>
 #include <memory>
 
 #include "protocol/reply_builder.h"
 #include "protocol/resp_reader.h"
 #include "server/scripting/lua_libs.h"
+#include "server/scripting/function_store.h"
 #include "server/scripting/script_store.h"
 #include "server/scripting/sha1.h"
 #include "spdlog/spdlog.h"
@@ -89,7 +92,8 @@ void RunningScripts::End() {
   r.running.store(false);
 }
 
-bool RunningScripts::CheckInterrupt(const char* name) {
+bool RunningScripts::CheckInterrupt(std::string_view name,
+                                    const std::function<std::vector<std::string>()>& command) {
   RunningScript& r = Mine();
   if (r.kill.load() || shutdown_.load()) return true;
   int64_t elapsed_ms = (NowUs() - r.start_us.load()) / 1000;
@@ -99,8 +103,33 @@ bool RunningScripts::CheckInterrupt(const char* name) {
         "Slow script detected: still in execution after {} milliseconds. You can try killing the "
         "script using the {} command. Script name is: {}.",
         elapsed_ms, r.eval.load() ? "SCRIPT KILL" : "FUNCTION KILL", name);
+    {
+      std::lock_guard<std::mutex> lock(r.mu);
+      r.name.assign(name);
+      r.command = command();
+    }
     r.timed_out.store(true);
     timed_out_.fetch_add(1);
+  }
+  return false;
+}
+
+bool RunningScripts::TimedOutFunction(std::string* name, std::vector<std::string>* command,
+                                      int64_t* duration_ms, bool* eval_busy) {
+  *eval_busy = false;
+  int n = std::min(g_running_slots.load(), kMaxThreads);
+  for (int i = 0; i < n; ++i) {
+    RunningScript& r = g_running[i];
+    if (!r.running.load() || !r.timed_out.load()) continue;
+    if (r.eval.load()) {
+      *eval_busy = true;
+      return false;
+    }
+    std::lock_guard<std::mutex> lock(r.mu);
+    *name = r.name;
+    *command = r.command;
+    *duration_ms = (NowUs() - r.start_us.load()) / 1000;
+    return true;
   }
   return false;
 }
@@ -1098,7 +1127,10 @@ Interpreter::Interpreter() : L_(luaL_newstate()) {
   globals_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
 }
 
-Interpreter::~Interpreter() { lua_close(L_); }
+Interpreter::~Interpreter() {
+  lua_close(L_);
+  if (F_ != nullptr) lua_close(F_);
+}
 
 Interpreter& Interpreter::ForThisThread() {
   uint64_t epoch = ScriptStore::Get().epoch();
@@ -1136,25 +1168,17 @@ bool Interpreter::Define(std::string_view sha, std::string_view body, size_t she
   return true;
 }
 
-Interpreter::RunStatus Interpreter::RunEval(std::string_view sha,
-                                            const std::vector<std::string_view>& keys,
-                                            const std::vector<std::string_view>& args,
-                                            CallHandler& handler, protocol::ReplyBuilder& rb) {
-  lua_State* L = L_;
+void Interpreter::BeginRun(lua_State* L, CallHandler& handler) {
   handler_ = &handler;
   resp_ = 2;
   restart_ = false;
   killed_ = false;
   if (ScriptSettings::busy_reply_threshold_ms.load(std::memory_order_relaxed) > 0)
     lua_sethook(L, KillHook, LUA_MASKCOUNT, 100000);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, handler_ref_);
-  char name[43] = "f_";
-  std::memcpy(name + 2, sha.data(), 40);
-  name[42] = 0;
-  lua_getfield(L, LUA_REGISTRYINDEX, name);
-  SetGlobalArray(L, globals_ref_, "KEYS", keys);
-  SetGlobalArray(L, globals_ref_, "ARGV", args);
-  int err = lua_pcall(L, 0, 1, -2);
+}
+
+Interpreter::RunStatus Interpreter::EndRun(lua_State* L, int err, std::string_view funcname,
+                                           protocol::ReplyBuilder& rb) {
   if (++runs_since_gc_ == 50) {
     lua_gc(L, LUA_GCSTEP, 50);
     runs_since_gc_ = 0;
@@ -1163,7 +1187,7 @@ Interpreter::RunStatus Interpreter::RunEval(std::string_view sha,
   if (restart_) {
     status = RunStatus::kRestart;
   } else if (err) {
-    ReplyRunError(L, sha, rb);
+    ReplyRunError(L, funcname, rb);
   } else {
     ReplyFromLua(L, rb, resp_);
   }
@@ -1173,6 +1197,370 @@ Interpreter::RunStatus Interpreter::RunEval(std::string_view sha,
   return status;
 }
 
-size_t Interpreter::MemoryBytes() const { return static_cast<size_t>(lua_gc(L_, LUA_GCCOUNT, 0)) * 1024; }
+Interpreter::RunStatus Interpreter::RunEval(std::string_view sha,
+                                            const std::vector<std::string_view>& keys,
+                                            const std::vector<std::string_view>& args,
+                                            CallHandler& handler, protocol::ReplyBuilder& rb) {
+  lua_State* L = L_;
+  BeginRun(L, handler);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, handler_ref_);
+  char name[43] = "f_";
+  std::memcpy(name + 2, sha.data(), 40);
+  name[42] = 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, name);
+  SetGlobalArray(L, globals_ref_, "KEYS", keys);
+  SetGlobalArray(L, globals_ref_, "ARGV", args);
+  int err = lua_pcall(L, 0, 1, -2);
+  return EndRun(L, err, sha, rb);
+}
+
+// ---- functions (function_lua.c) ----
+
+namespace {
+
+constexpr char kFunctions[] = "shoal_functions";  // registry: lower-case name -> callback
+
+// The library being loaded (redis.register_function reads it).
+struct LoadCtx {
+  std::deque<FunctionInfo>* out;
+  bool commit;  // keep the callbacks (this thread's runtime state) or only collect (validation)
+  std::chrono::steady_clock::time_point start;
+};
+thread_local LoadCtx* tl_load = nullptr;
+constexpr int kLoadTimeoutMs = 500;  // LOAD_TIMEOUT_MS
+
+std::string LowerCopy(const char* s, size_t n) {
+  std::string out(s, n);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Reads redis.register_function's arguments; pushes the error table and returns false on error.
+// On success the callback is on top of the stack.
+bool ReadRegisterArgs(lua_State* L, int argc, std::string* name,
+                      std::optional<std::string>* desc, uint32_t* flags) {
+  const char* err = nullptr;
+  *flags = 0;
+  if (argc < 1 || argc > 2) {
+    err = "wrong number of arguments to redis.register_function";
+  } else if (argc == 2) {
+    if (!lua_isstring(L, 1)) {
+      err = "first argument to redis.register_function must be a string";
+    } else if (!lua_isfunction(L, 2)) {
+      err = "second argument to redis.register_function must be a function";
+    } else {
+      size_t n;
+      const char* s = lua_tolstring(L, 1, &n);
+      name->assign(s, n);
+      lua_pushvalue(L, 2);
+      return true;
+    }
+  } else if (!lua_istable(L, 1)) {
+    err = "calling redis.register_function with a single argument is only applicable to Lua "
+          "table (representing named arguments).";
+  } else {
+    bool have_name = false, have_cb = false;
+    int cb_index = 0;
+    lua_pushnil(L);
+    while (err == nullptr && lua_next(L, 1)) {
+      // Stack: table, key, value.
+      if (!lua_isstring(L, -2)) {
+        err = "named argument key given to redis.register_function is not a string";
+        break;
+      }
+      std::string key = LowerCopy(lua_tostring(L, -2), std::strlen(lua_tostring(L, -2)));
+      if (key == "function_name") {
+        if (!lua_isstring(L, -1)) {
+          err = "function_name argument given to redis.register_function must be a string";
+          break;
+        }
+        size_t n;
+        const char* s = lua_tolstring(L, -1, &n);
+        name->assign(s, n);
+        have_name = true;
+      } else if (key == "description") {
+        if (!lua_isstring(L, -1)) {
+          err = "description argument given to redis.register_function must be a string";
+          break;
+        }
+        size_t n;
+        const char* s = lua_tolstring(L, -1, &n);
+        *desc = std::string(s, n);
+      } else if (key == "callback") {
+        if (!lua_isfunction(L, -1)) {
+          err = "callback argument given to redis.register_function must be a function";
+          break;
+        }
+        have_cb = true;
+        lua_pushvalue(L, -1);
+        lua_replace(L, 2 + cb_index);  // keep it at a fixed slot below the iteration
+      } else if (key == "flags") {
+        if (!lua_istable(L, -1)) {
+          err = "flags argument to redis.register_function must be a table representing function "
+                "flags";
+          break;
+        }
+        for (int j = 1;; ++j) {
+          lua_rawgeti(L, -1, j);
+          if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            break;
+          }
+          uint32_t bit = 0;
+          if (lua_isstring(L, -1)) {
+            std::string flag = LowerCopy(lua_tostring(L, -1), std::strlen(lua_tostring(L, -1)));
+            bit = ScriptFlagByName(flag);
+          }
+          lua_pop(L, 1);
+          if (bit == 0) {
+            err = "unknown flag given";
+            break;
+          }
+          *flags |= bit;
+        }
+        if (err != nullptr) break;
+      } else {
+        err = "unknown argument given to redis.register_function";
+        break;
+      }
+      lua_pop(L, 1);
+    }
+    if (err == nullptr && !have_name) err = "redis.register_function must get a function name argument";
+    if (err == nullptr && !have_cb) err = "redis.register_function must get a callback argument";
+    if (err == nullptr) {
+      lua_pushvalue(L, 2 + cb_index);
+      return true;
+    }
+  }
+  lua_settop(L, 0);
+  PushErrorTable(L, err);
+  return false;
+}
+
+int LuaRegisterFunction(lua_State* L) {
+  if (tl_load == nullptr) {
+    PushErrorTable(L, "redis.register_function can only be called on FUNCTION LOAD command");
+    return lua_error(L);
+  }
+  // Slot 2 holds the callback of the named form: make sure it exists.
+  int argc = lua_gettop(L);
+  if (argc == 1) lua_pushnil(L);
+  int status = 0;
+  {
+    std::string name;
+    std::optional<std::string> desc;
+    uint32_t flags;
+    if (!ReadRegisterArgs(L, argc, &name, &desc, &flags)) {
+      status = 1;
+    } else if (!ValidFunctionName(name)) {
+      lua_settop(L, 0);
+      PushErrorTable(L, "Library names can only contain letters, numbers, or underscores(_) and "
+                        "must be at least one character long");
+      status = 1;
+    } else {
+      bool dup = false;
+      for (const FunctionInfo& f : *tl_load->out) dup |= f.name == name;
+      if (dup) {
+        lua_settop(L, 0);
+        PushErrorTable(L, "Function already exists in the library");
+        status = 1;
+      } else {
+        FunctionInfo& f = tl_load->out->emplace_back();
+        f.name = name;
+        f.description = std::move(desc);
+        f.flags = flags;
+        if (tl_load->commit) {
+          lua_getfield(L, LUA_REGISTRYINDEX, kFunctions);
+          std::string key = LowerCopy(name.data(), name.size());
+          lua_pushlstring(L, key.data(), key.size());
+          lua_pushvalue(L, -3);  // the callback
+          lua_rawset(L, -3);
+        }
+        lua_settop(L, 0);
+      }
+    }
+  }
+  if (status != 0) return lua_error(L);
+  return 0;
+}
+
+void LoadHook(lua_State* L, lua_Debug*) {
+  if (tl_load == nullptr) return;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - tl_load->start)
+                .count();
+  if (ms > kLoadTimeoutMs) {
+    lua_sethook(L, LoadHook, LUA_MASKLINE, 0);
+    PushErrorTable(L, "FUNCTION LOAD timeout");
+    lua_error(L);
+  }
+}
+
+// A Lua state for functions (luaEngineInitEngine): the scripting setup, then new globals whose
+// metatable's __index is the library-load API while a library loads and the full API otherwise.
+// Refs (registry): [0] the error handler, [1] that metatable, [2] the load API, [3] the full API.
+lua_State* NewFunctionState(int refs[4]) {
+  lua_State* L = luaL_newstate();
+  Setup(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+  lua_getfield(L, -1, "__redis__err__handler");
+  refs[0] = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kFunctions);
+
+  // The load API: redis.register_function, redis.log and the version, nothing else.
+  lua_newtable(L);  // api globals
+  lua_newtable(L);  // api redis
+  SetField(L, "register_function", LuaRegisterFunction);
+  SetField(L, "log", LuaLog);
+  SetNumber(L, "LOG_DEBUG", 0);
+  SetNumber(L, "LOG_VERBOSE", 1);
+  SetNumber(L, "LOG_NOTICE", 2);
+  SetNumber(L, "LOG_WARNING", 3);
+  SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
+  lua_pushstring(L, kRedisVersion);
+  lua_setfield(L, -2, "REDIS_VERSION");
+  lua_newtable(L);
+  lua_pushcfunction(L, LuaNonexistentGlobal);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  PushReadonlyProxy(L);
+  lua_setfield(L, -2, "redis");
+  lua_newtable(L);
+  lua_pushcfunction(L, LuaNonexistentGlobal);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  int api = lua_gettop(L);
+
+  lua_pushvalue(L, LUA_GLOBALSINDEX);  // the full API (the read-only proxy)
+  int full = lua_gettop(L);
+  lua_newtable(L);  // new globals
+  lua_newtable(L);  // their metatable
+  lua_pushvalue(L, full);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, LuaReadonlyNewindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_pushvalue(L, -1);
+  refs[1] = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_setmetatable(L, -2);
+  MarkReadonly(L, -1);
+  lua_replace(L, LUA_GLOBALSINDEX);
+  lua_pushvalue(L, api);
+  refs[2] = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pushvalue(L, full);
+  refs[3] = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_settop(L, 0);
+  return L;
+}
+
+void SetIndex(lua_State* L, const int refs[4], int which) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs[1]);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs[which]);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}
+
+// Runs a library's code in load mode (luaEngineCreate): its functions go to *out (and, with
+// commit, their callbacks to the registry). false with *err (the reply's text without "ERR ").
+bool RunLibraryCode(lua_State* L, const int refs[4], const Library& lib,
+                    std::deque<FunctionInfo>* out, bool commit, std::string* err) {
+  bool ok = false;
+  SetIndex(L, refs, 2);
+  std::string_view body = std::string_view(lib.code).substr(lib.shebang_len);
+  if (luaL_loadbuffer(L, body.data(), body.size(), "@user_function")) {
+    *err = "Error compiling function: ";
+    *err += lua_tostring(L, -1);
+  } else {
+    LoadCtx ctx{out, commit, std::chrono::steady_clock::now()};
+    tl_load = &ctx;
+    lua_sethook(L, LoadHook, LUA_MASKCOUNT, 100000);
+    if (lua_pcall(L, 0, 0, 0)) {
+      std::string msg;
+      if (lua_isstring(L, -1)) {
+        msg = "ERR ";
+        msg += lua_tostring(L, -1);
+      } else if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "err");
+        if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
+        lua_pop(L, 1);
+      }
+      *err = "Error registering functions: " + msg;
+    } else {
+      ok = true;
+    }
+    lua_sethook(L, nullptr, 0, 0);
+    tl_load = nullptr;
+  }
+  lua_settop(L, 0);
+  SetIndex(L, refs, 3);
+  return ok;
+}
+
+}  // namespace
+
+bool Interpreter::LoadLibrary(Library* lib, std::string* err) {
+  int refs[4];
+  lua_State* L = NewFunctionState(refs);
+  bool ok = RunLibraryCode(L, refs, *lib, &lib->functions, /*commit=*/false, err);
+  lua_close(L);
+  if (ok && lib->functions.empty()) {
+    *err = "No functions registered";
+    ok = false;
+  }
+  return ok;
+}
+
+void Interpreter::EnsureFunctions() {
+  FunctionStore& store = FunctionStore::Get();
+  uint64_t epoch = store.epoch();
+  if (F_ != nullptr && fn_epoch_ == epoch) return;
+  if (F_ != nullptr) lua_close(F_);
+  F_ = NewFunctionState(fn_refs_);
+  fn_epoch_ = epoch;
+  for (const auto& lib : store.All()) {
+    std::deque<FunctionInfo> scratch;
+    std::string err;
+    if (!RunLibraryCode(F_, fn_refs_, *lib, &scratch, /*commit=*/true, &err))
+      spdlog::warn("function library {} failed to load on this thread: {}", lib->name, err);
+  }
+}
+
+Interpreter::RunStatus Interpreter::RunFunction(const FunctionInfo& fn,
+                                                const std::vector<std::string_view>& keys,
+                                                const std::vector<std::string_view>& args,
+                                                CallHandler& handler,
+                                                protocol::ReplyBuilder& rb) {
+  EnsureFunctions();
+  lua_State* L = F_;
+  BeginRun(L, handler);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, fn_refs_[0]);
+  lua_getfield(L, LUA_REGISTRYINDEX, kFunctions);
+  std::string key = LowerCopy(fn.name.data(), fn.name.size());
+  lua_pushlstring(L, key.data(), key.size());
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+  auto push_array = [L](const std::vector<std::string_view>& items) {
+    lua_createtable(L, static_cast<int>(items.size()), 0);
+    for (size_t j = 0; j < items.size(); ++j) {
+      lua_pushlstring(L, items[j].data(), items[j].size());
+      lua_rawseti(L, -2, static_cast<int>(j + 1));
+    }
+  };
+  push_array(keys);
+  push_array(args);
+  int err = lua_pcall(L, 2, 1, -4);
+  return EndRun(L, err, fn.name, rb);
+}
+
+size_t Interpreter::MemoryBytes() const {
+  return static_cast<size_t>(lua_gc(L_, LUA_GCCOUNT, 0)) * 1024;
+}
+
+size_t Interpreter::FunctionMemoryBytes() const {
+  return F_ != nullptr ? static_cast<size_t>(lua_gc(F_, LUA_GCCOUNT, 0)) * 1024 : 0;
+}
 
 }  // namespace shoal::scripting

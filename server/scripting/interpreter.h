@@ -14,6 +14,8 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
+#include <mutex>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -26,6 +28,9 @@ class ReplyBuilder;
 }
 
 namespace shoal::scripting {
+
+struct FunctionInfo;
+struct Library;
 
 // Settings the scripting runtime reads on any thread (written by CONFIG SET).
 struct ScriptSettings {
@@ -42,6 +47,10 @@ struct RunningScript {
   std::atomic<bool> wrote{false};      // a write ran: SCRIPT KILL answers -UNKILLABLE
   std::atomic<bool> eval{true};        // EVAL (SCRIPT KILL) or FCALL (FUNCTION KILL)
   std::atomic<int64_t> start_us{0};
+  // Published once the run times out (FUNCTION STATS): its name and command.
+  std::mutex mu;
+  std::string name;
+  std::vector<std::string> command;
 };
 
 class RunningScripts {
@@ -53,7 +62,13 @@ class RunningScripts {
   static void End();
   // From the kill hook: true when this thread's script must stop (killed, or the server is
   // shutting down); marks it timed out (and logs Redis's line) once past the threshold.
-  static bool CheckInterrupt(const char* name);
+  // `command` gives the run's command when it times out (for FUNCTION STATS).
+  static bool CheckInterrupt(std::string_view name,
+                             const std::function<std::vector<std::string>()>& command);
+  // FUNCTION STATS: the timed-out function's name, command and milliseconds so far; false when no
+  // function is timed out. *eval_busy: a timed-out EVAL script runs (STATS then answers BUSY).
+  static bool TimedOutFunction(std::string* name, std::vector<std::string>* command,
+                               int64_t* duration_ms, bool* eval_busy);
   // Any script past busy-reply-threshold (one relaxed load: the routing hot path asks).
   static bool AnyTimedOut() { return timed_out_.load(std::memory_order_relaxed) > 0; }
   // The BUSY error for the timed-out script's kind.
@@ -111,16 +126,32 @@ class Interpreter {
                     const std::vector<std::string_view>& args, CallHandler& handler,
                     protocol::ReplyBuilder& rb);
 
-  // Bytes the Lua heap holds (INFO used_memory_lua / used_memory_vm_eval).
+  // Runs the function (FCALL) with its keys and args as arguments; the libraries are (re)loaded
+  // into this thread's function state first when the FunctionStore changed.
+  RunStatus RunFunction(const FunctionInfo& fn, const std::vector<std::string_view>& keys,
+                        const std::vector<std::string_view>& args, CallHandler& handler,
+                        protocol::ReplyBuilder& rb);
+  // FUNCTION LOAD / RESTORE: runs the library's code in a scratch function state, collecting the
+  // functions it registers into lib->functions. false with *err (the reply's text without "ERR ").
+  static bool LoadLibrary(Library* lib, std::string* err);
+
+  // Bytes the Lua heaps hold (INFO used_memory_lua / used_memory_vm_eval, used_memory_vm_functions).
   size_t MemoryBytes() const;
+  size_t FunctionMemoryBytes() const;
   lua_State* state() { return L_; }
 
  private:
   Interpreter();
   friend struct InterpreterAccess;
+  void BeginRun(lua_State* L, CallHandler& handler);
+  RunStatus EndRun(lua_State* L, int err, std::string_view funcname, protocol::ReplyBuilder& rb);
+  void EnsureFunctions();
 
   lua_State* L_;
   uint64_t epoch_ = 0;
+  lua_State* F_ = nullptr;  // functions (FCALL), created at the first one
+  uint64_t fn_epoch_ = 0;   // the FunctionStore's epoch F_ was loaded at
+  int fn_refs_[4] = {};
   int runs_since_gc_ = 0;
   int handler_ref_ = 0;  // registry refs: __redis__err__handler, the globals behind _G
   int globals_ref_ = 0;

@@ -40,6 +40,13 @@ uint32_t ScriptFlagByName(std::string_view name) {
   return 0;
 }
 
+std::vector<const char*> ScriptFlagNames(uint32_t flags) {
+  std::vector<const char*> out;
+  for (const auto& f : kFlagNames)
+    if (flags & f.flag) out.push_back(f.name);
+  return out;
+}
+
 bool ParseEvalShebang(std::string_view body, uint32_t* flags, size_t* shebang_len,
                       std::string* err) {
   *flags = script_flag::kEvalCompat;

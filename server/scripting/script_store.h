@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 
@@ -31,6 +32,8 @@ inline constexpr uint32_t kAllowCrossSlot = 1 << 5;
 
 // Flag names as written in shebangs and FUNCTION LIST ("no-writes", ...); 0 for an unknown name.
 uint32_t ScriptFlagByName(std::string_view name);
+// The names of the flags set in `flags`, in Redis's order (FUNCTION LIST).
+std::vector<const char*> ScriptFlagNames(uint32_t flags);
 
 // Parses an EVAL script's first line (Redis's evalExtractShebangFlags): no "#!" -> kEvalCompat;
 // "#!lua [flags=a,b]" -> those flags. false with *err (the error reply's text) when malformed.
