@@ -21,7 +21,9 @@
 #include "server/commands/memory_family.h"
 #include "server/connection.h"
 #include "server/error_strings.h"
+#include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
+#include "server/scripting/script_store.h"
 #include "server/server_state.h"
 #include "server/subcommand_reply.h"
 #include "server/transaction.h"
@@ -57,6 +59,7 @@ struct ShardSnapshot {
   std::vector<std::array<int64_t, 3>> dbs;  // keys, expires, avg_ttl
   ShardMemory mem;
   uint64_t expired = 0, evicted = 0, hits = 0, misses = 0, clients = 0;
+  size_t lua_eval = 0, lua_functions = 0;  // this thread's Lua heaps
 };
 
 void AppendServer(std::string& s) {
@@ -146,12 +149,28 @@ void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   bytes("allocator_resident", m.allocator_resident);
   bytes("total_system_memory", system);
   line("total_system_memory_human", Human(static_cast<double>(system)));
-  // No scripting engine: its memory and counters are zero.
-  s += "used_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_lua_human:0B\r\n"
-       "used_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\n"
-       "number_of_libraries:0\r\nused_memory_vm_functions:0\r\nused_memory_vm_total:0\r\n"
-       "used_memory_vm_total_human:0B\r\nused_memory_functions:0\r\nused_memory_scripts:0\r\n"
-       "used_memory_scripts_human:0B\r\n";
+  // Scripting: the Lua heaps of every thread's interpreters, the shared script and library stores.
+  size_t lua_eval = 0, lua_functions = 0;
+  for (const ShardSnapshot& sn : snaps) {
+    lua_eval += sn.lua_eval;
+    lua_functions += sn.lua_functions;
+  }
+  const auto& scripts = scripting::ScriptStore::Get();
+  const auto& functions = scripting::FunctionStore::Get();
+  size_t scripts_eval = scripts.MemoryBytes(), functions_mem = functions.MemoryBytes();
+  bytes("used_memory_lua", lua_eval);
+  bytes("used_memory_vm_eval", lua_eval);
+  line("used_memory_lua_human", Human(static_cast<double>(lua_eval)));
+  bytes("used_memory_scripts_eval", scripts_eval);
+  bytes("number_of_cached_scripts", scripts.Count());
+  bytes("number_of_functions", functions.FunctionCount());
+  bytes("number_of_libraries", functions.LibraryCount());
+  bytes("used_memory_vm_functions", lua_functions);
+  bytes("used_memory_vm_total", lua_eval + lua_functions);
+  line("used_memory_vm_total_human", Human(static_cast<double>(lua_eval + lua_functions)));
+  bytes("used_memory_functions", functions_mem);
+  bytes("used_memory_scripts", scripts_eval + functions_mem);
+  line("used_memory_scripts_human", Human(static_cast<double>(scripts_eval + functions_mem)));
   bytes("maxmemory", maxmemory);
   line("maxmemory_human", Human(static_cast<double>(maxmemory)));
   line("maxmemory_policy", cfg.Get("maxmemory-policy").at(0).second);
@@ -298,6 +317,7 @@ void CmdInfo(ArgSlice args, CommandContext& ctx) {
           sn.dbs.push_back({static_cast<int64_t>(slice.DbSize(db)),
                             static_cast<int64_t>(slice.ExpiresCount(db)), slice.AvgTtl(db)});
         sn.mem.Collect(shard, ndb);
+        sn.lua_eval = scripting::Interpreter::ThreadMemory(&sn.lua_functions);
         sn.expired = Load(slice.stats().expired_keys);
         sn.evicted = Load(slice.stats().evicted_keys);
         sn.hits = Load(slice.stats().keyspace_hits);

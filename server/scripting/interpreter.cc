@@ -1559,6 +1559,11 @@ size_t Interpreter::MemoryBytes() const {
   return static_cast<size_t>(lua_gc(L_, LUA_GCCOUNT, 0)) * 1024;
 }
 
+size_t Interpreter::ThreadMemory(size_t* functions) {
+  *functions = tl_owned != nullptr ? tl_owned->FunctionMemoryBytes() : 0;
+  return tl_owned != nullptr ? tl_owned->MemoryBytes() : 0;
+}
+
 size_t Interpreter::FunctionMemoryBytes() const {
   return F_ != nullptr ? static_cast<size_t>(lua_gc(F_, LUA_GCCOUNT, 0)) * 1024 : 0;
 }

@@ -138,6 +138,9 @@ class Interpreter {
   // Bytes the Lua heaps hold (INFO used_memory_lua / used_memory_vm_eval, used_memory_vm_functions).
   size_t MemoryBytes() const;
   size_t FunctionMemoryBytes() const;
+  // The calling thread's interpreter's two heaps (0 when it has none): eval's, *functions the
+  // function state's.
+  static size_t ThreadMemory(size_t* functions);
   lua_State* state() { return L_; }
 
  private:

@@ -1226,3 +1226,36 @@ def test_exec_with_a_script_and_server_wide_commands(c):
     assert out[0] == "OK"
     assert b"db0:keys=1," in out[1]
     assert out[2:] == [1, 1]
+
+
+def test_info_scripting_fields(c):
+    assert c("SCRIPT", "FLUSH") == "OK"
+    assert c("FUNCTION", "FLUSH") == "OK"
+
+    def mem():
+        text = c("INFO", "memory").decode()
+        return {k: v for k, v in (ln.split(":", 1) for ln in text.split("\r\n") if ":" in ln)}
+
+    m = mem()
+    assert (m["number_of_cached_scripts"], m["number_of_functions"], m["number_of_libraries"]) == (
+        "0", "0", "0")
+    assert c("SCRIPT", "LOAD", "return 'info'") == sha1("return 'info'").encode()
+    assert c("EVAL", "return 2", "0") == 2
+    lib = "#!lua name=infolib\nredis.register_function('i1', function() return 1 end)\n" \
+          "redis.register_function('i2', function() return 2 end)"
+    assert c("FUNCTION", "LOAD", lib) == b"infolib"
+    assert c("FCALL", "i2", "0") == 2
+    m = mem()
+    assert (m["number_of_cached_scripts"], m["number_of_functions"], m["number_of_libraries"]) == (
+        "2", "2", "1")
+    assert int(m["used_memory_scripts_eval"]) > 0 and int(m["used_memory_functions"]) > 0
+    assert int(m["used_memory_lua"]) > 0 and int(m["used_memory_vm_functions"]) > 0
+    assert int(m["used_memory_vm_total"]) == (int(m["used_memory_vm_eval"]) +
+                                              int(m["used_memory_vm_functions"]))
+    assert int(m["used_memory_scripts"]) == (int(m["used_memory_scripts_eval"]) +
+                                             int(m["used_memory_functions"]))
+    assert c("SCRIPT", "FLUSH") == "OK"
+    assert c("FUNCTION", "FLUSH") == "OK"
+    m = mem()
+    assert (m["number_of_cached_scripts"], m["number_of_functions"], m["number_of_libraries"]) == (
+        "0", "0", "0")

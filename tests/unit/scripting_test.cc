@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocol/reply_builder.h"
+#include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
 #include "server/scripting/script_store.h"
 #include "server/scripting/sha1.h"
@@ -236,4 +237,107 @@ TEST_CASE("a restart stops the run and cannot be caught", "[scripting]") {
   h.restart_on_call = false;
   CHECK(Run("return 1", h, 2, {}, {}, &st) == ":1\r\n");
   CHECK(st == Interpreter::RunStatus::kDone);
+}
+
+TEST_CASE("library shebangs follow functionExtractLibMetaData", "[scripting]") {
+  std::string name, err;
+  size_t len;
+  REQUIRE(ParseLibraryShebang("#!lua name=lib\ncode", &name, &len, &err));
+  CHECK(name == "lib");
+  CHECK(len == 14);
+  REQUIRE(ParseLibraryShebang("#!LUA NAME=Up_1 \r\ncode", &name, &len, &err));
+  CHECK(name == "Up_1");
+  struct Bad {
+    const char* code;
+    const char* err;
+  };
+  for (const Bad& b : std::initializer_list<Bad>{
+           {"code", "Missing library metadata"},
+           {"#!lua name=x", "Invalid library metadata"},
+           {"#!lua\n", "Library name was not given"},
+           {"#!lua name=a name=b\n", "Invalid metadata value, name argument was given multiple times"},
+           {"#!lua name=a x=y\n", "Invalid metadata value given: x=y"},
+           {"#!lua name=a-b\n",
+            "Library names can only contain letters, numbers, or underscores(_) and must be at "
+            "least one character long"},
+           {"#!js name=a\n", "Engine 'js' not found"}}) {
+    CHECK_FALSE(ParseLibraryShebang(b.code, &name, &len, &err));
+    CHECK(err == b.err);
+  }
+  CHECK(ValidFunctionName("a_B9"));
+  CHECK_FALSE(ValidFunctionName(""));
+  CHECK_FALSE(ValidFunctionName("a.b"));
+}
+
+namespace {
+
+std::shared_ptr<Library> Lib(const std::string& code) {
+  auto lib = std::make_shared<Library>();
+  std::string err;
+  REQUIRE(ParseLibraryShebang(code, &lib->name, &lib->shebang_len, &err));
+  lib->code = code;
+  REQUIRE(Interpreter::LoadLibrary(lib.get(), &err));
+  return lib;
+}
+
+}  // namespace
+
+TEST_CASE("loading a library collects its functions, flags and descriptions", "[scripting]") {
+  auto lib = Lib("#!lua name=l\nredis.register_function('a', function() return 1 end)\n"
+                 "redis.register_function{function_name='B', callback=function() end, "
+                 "flags={'NO-WRITES', 'allow-oom'}, description='d'}");
+  REQUIRE(lib->functions.size() == 2);
+  CHECK(lib->functions[0].name == "a");
+  CHECK_FALSE(lib->functions[0].description.has_value());
+  CHECK(lib->functions[1].name == "B");
+  CHECK(lib->functions[1].flags == (script_flag::kNoWrites | script_flag::kAllowOom));
+  CHECK(*lib->functions[1].description == "d");
+  CHECK(ScriptFlagNames(lib->functions[1].flags) ==
+        std::vector<const char*>{"no-writes", "allow-oom"});
+  Library bad;
+  std::string err;
+  bad.code = "#!lua name=x\nlocal y = 1";
+  bad.shebang_len = 12;
+  CHECK_FALSE(Interpreter::LoadLibrary(&bad, &err));
+  CHECK(err == "No functions registered");
+  bad.functions.clear();
+  bad.code = "#!lua name=x\nredis.call('get', 'k')";
+  CHECK_FALSE(Interpreter::LoadLibrary(&bad, &err));
+  CHECK(err == "Error registering functions: ERR user_function:2: Script attempted to access "
+               "nonexistent global variable 'call'");
+  bad.functions.clear();
+  bad.code = "#!lua name=x\nwhile true do end";
+  CHECK_FALSE(Interpreter::LoadLibrary(&bad, &err));
+  CHECK(err == "Error registering functions: ERR FUNCTION LOAD timeout");
+}
+
+TEST_CASE("the function store: names, collisions, replace and restore policies", "[scripting]") {
+  FunctionStore& st = FunctionStore::Get();
+  st.Flush();
+  auto a = Lib("#!lua name=a\nredis.register_function('fa', function() return 1 end)");
+  auto b = Lib("#!lua name=b\nredis.register_function('FA', function() return 2 end)");
+  uint64_t e0 = st.epoch();
+  CHECK_FALSE(st.Add(a, false).has_value());
+  CHECK(st.epoch() == e0 + 1);
+  CHECK(st.FindFunction("FA").fn == &a->functions[0]);
+  CHECK(*st.Add(a, false) == "Library 'a' already exists");
+  CHECK(*st.Add(b, true) == "Function FA already exists");  // function names are global
+  CHECK_FALSE(st.Add(Lib("#!lua name=a\nredis.register_function('fa2', function() end)"), true));
+  CHECK(st.FindFunction("fa").fn == nullptr);
+  CHECK(st.FindFunction("fa2").fn != nullptr);
+  CHECK_FALSE(st.Delete("A"));  // library names are case-sensitive
+  CHECK(st.Delete("a"));
+  CHECK(st.LibraryCount() == 0);
+  // RESTORE: all or nothing.
+  CHECK_FALSE(st.Restore({a}, 'A').has_value());
+  CHECK(*st.Restore({Lib("#!lua name=a\nredis.register_function('x', function() end)")}, 'A') ==
+        "Library a already exists");
+  CHECK(*st.Restore({Lib("#!lua name=c\nredis.register_function('fa', function() end)")}, 'R') ==
+        "Function fa already exists");
+  CHECK(st.LibraryCount() == 1);
+  CHECK_FALSE(st.Restore({b}, 'F').has_value());
+  CHECK(st.All().size() == 1);
+  CHECK(st.All()[0]->name == "b");
+  st.Flush();
+  CHECK(st.FunctionCount() == 0);
 }
