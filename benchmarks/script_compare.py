@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Lua scripts side by side: Shoal vs Redis 7.0.
 
-EVALSHA of a small script, sent by several client processes, each pipelining a batch of calls
+EVALSHA of a small script (and FCALL of the same as a function), sent by several client processes, each pipelining a batch of calls
 per write (--batch 1 is pipeline 1). Two cases:
   * one shard:  INCR + EXPIRE of one key (each client its own key; on Shoal the run is one message
                 on the key's shard, or inline on the connection's own shard);
@@ -29,12 +29,20 @@ SCRIPT = ("local n = 0 for i, k in ipairs(KEYS) do n = n + redis.call('incr', k)
           "redis.call('expire', k, ARGV[1]) end return n")
 
 
-def worker(port, keys, batch, seconds, q):
+LIBRARY = "#!lua name=bench\nredis.register_function('incrx', function(KEYS, ARGV) %s end)" % (
+    SCRIPT)
+
+
+def worker(port, keys, batch, seconds, q, fcall=False):
     c = compare.Client(port)
-    sha = c.call("SCRIPT", "LOAD", SCRIPT)
-    if isinstance(sha, bytes):
-        sha = sha.decode()
-    one = compare.encode("EVALSHA", sha, str(len(keys)), *keys, "1000")
+    if fcall:
+        c.call("FUNCTION", "LOAD", "REPLACE", LIBRARY)
+        one = compare.encode("FCALL", "incrx", str(len(keys)), *keys, "1000")
+    else:
+        sha = c.call("SCRIPT", "LOAD", SCRIPT)
+        if isinstance(sha, bytes):
+            sha = sha.decode()
+        one = compare.encode("EVALSHA", sha, str(len(keys)), *keys, "1000")
     payload = one * batch
     done = 0
     end = time.time() + seconds
@@ -47,6 +55,10 @@ def worker(port, keys, batch, seconds, q):
     q.put(done)
 
 
+def fcall_worker(port, keys, batch, seconds, q):
+    worker(port, keys, batch, seconds, q, fcall=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     a = multi_compare.common_args(ap, 1, "calls per write (pipeline)")
@@ -54,6 +66,8 @@ def main():
     if a.shards > 1:
         cases.append(("two shards", multi_compare.keys_for("cross shard", 2)[:2]))
     rows = multi_compare.side_by_side(a, cases, worker, "calls")
+    rows += [("FCALL " + case, med) for case, med in
+             multi_compare.side_by_side(a, cases[:1], fcall_worker, "calls")]
     header = ["EVALSHA (INCR+EXPIRE per key)", "Shoal calls/s", "Redis calls/s", "ratio",
               "Shoal calls/CPU-s", "Redis calls/CPU-s", "ratio"]
     table = []
