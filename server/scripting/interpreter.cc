@@ -1119,7 +1119,10 @@ void SetGlobalArray(lua_State* L, int globals_ref, const char* name,
 
 }  // namespace
 
-Interpreter::Interpreter() : L_(luaL_newstate()) {
+Interpreter::Interpreter() { NewEvalState(); }
+
+void Interpreter::NewEvalState() {
+  L_ = luaL_newstate();
   Setup(L_);
   lua_getfield(L_, LUA_REGISTRYINDEX, kRealGlobals);
   lua_getfield(L_, -1, "__redis__err__handler");
@@ -1134,12 +1137,16 @@ Interpreter::~Interpreter() {
 
 Interpreter& Interpreter::ForThisThread() {
   uint64_t epoch = ScriptStore::Get().epoch();
-  if (tl_owned == nullptr || tl_owned->epoch_ != epoch) {
-    tl_interp = nullptr;
+  if (tl_owned == nullptr) {
     tl_owned.reset(new Interpreter());
-    tl_owned->epoch_ = epoch;
     tl_interp = tl_owned.get();
+  } else if (tl_owned->epoch_ != epoch) {
+    // SCRIPT FLUSH: a fresh eval state; the function state (and its libraries' locals) stays.
+    lua_close(tl_owned->L_);
+    tl_owned->NewEvalState();
+    tl_owned->runs_since_gc_ = 0;
   }
+  tl_owned->epoch_ = epoch;
   return *tl_owned;
 }
 

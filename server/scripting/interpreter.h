@@ -149,6 +149,7 @@ class Interpreter {
   void BeginRun(lua_State* L, CallHandler& handler);
   RunStatus EndRun(lua_State* L, int err, std::string_view funcname, protocol::ReplyBuilder& rb);
   void EnsureFunctions();
+  void NewEvalState();
 
   lua_State* L_;
   uint64_t epoch_ = 0;

@@ -679,3 +679,12 @@ def test_function_kill(spawn_server):
     finally:
         a.close()
         b.close()
+
+
+def test_library_state_survives_script_flush(f):
+    code = ("#!lua name=keep\nlocal count = 0\n"
+            "redis.register_function('keep', function() count = count + 1 return count end)")
+    assert f("FUNCTION", "LOAD", code) == b"keep"
+    assert f("FCALL", "keep", "0") == 1
+    assert f("SCRIPT", "FLUSH") == "OK"
+    assert f("FCALL", "keep", "0") == 2
