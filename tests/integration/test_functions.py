@@ -5,11 +5,13 @@ Library and function order in FUNCTION LIST is a hash-table order in Redis, so r
 after sorting by name. One test restores a FUNCTION DUMP payload captured from Redis 7.0.15 (so any
 implementation must accept Redis's RDB/LZF bytes)."""
 
+import os
+import subprocess
 import time
 
 import pytest
 
-from conftest import Err
+from conftest import HOST, Err, RespClient, free_port
 
 FUNCTION_BUSY = ("BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
                  "SHUTDOWN NOSAVE.")
@@ -689,3 +691,38 @@ def test_library_state_survives_script_flush(f):
     assert f("FCALL", "keep", "0") == 1
     assert f("SCRIPT", "FLUSH") == "OK"
     assert f("FCALL", "keep", "0") == 2
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/redis-server"), reason="needs Debian's redis-server")
+def test_dump_restores_into_redis_7(server, f, tmp_path):
+    """This server's FUNCTION DUMP (LZF-compressed and plain libraries) restores into a real
+    redis-server 7.0, which then runs the functions (the other direction is
+    test_restore_redis_payload)."""
+    assert f("FUNCTION", "LOAD", DUMPLIB) == b"dumplib"
+    assert f("FUNCTION", "LOAD", TINY) == b"tiny"
+    payload = f("FUNCTION", "DUMP")
+    port = free_port()
+    proc = subprocess.Popen(["/usr/bin/redis-server", "--port", str(port), "--bind", HOST,
+                             "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 10
+        while True:
+            try:
+                r = RespClient(HOST, port)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        try:
+            assert r("FUNCTION", "RESTORE", payload) == "OK"
+            assert norm_list(r("FUNCTION", "LIST", "WITHCODE")) == norm_list(
+                f("FUNCTION", "LIST", "WITHCODE"))
+            assert r("FCALL", "tiny", "0") == 7
+            assert r("FCALL_RO", "dl_ro", "0", "z") == b"ro:z"
+        finally:
+            r.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
