@@ -436,6 +436,24 @@ std::shared_ptr<Script> LoadScript(std::string_view body, std::string* err) {
   return store.Add(body, err);
 }
 
+// EVAL's and FCALL's numkeys (args[2]); false with the error replied (`not_int`: EVAL's and
+// FCALL's texts differ).
+bool ParseNumKeys(ArgSlice args, const char* not_int, CommandContext& ctx, int64_t* numkeys) {
+  if (!ParseInt64(args[2], numkeys)) {
+    ctx.rb->Error(not_int);
+    return false;
+  }
+  if (*numkeys > static_cast<int64_t>(args.size()) - 3) {
+    ctx.rb->Error("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  if (*numkeys < 0) {
+    ctx.rb->Error("ERR Number of keys can't be negative");
+    return false;
+  }
+  return true;
+}
+
 // scriptPrepareForRun's checks for scripts that declare their flags (shebang scripts, functions);
 // false with the error replied.
 bool DeclaredFlagsAllow(uint32_t flags, bool ro, CommandContext& ctx) {
@@ -455,18 +473,7 @@ bool DeclaredFlagsAllow(uint32_t flags, bool ro, CommandContext& ctx) {
 
 void EvalGeneric(ArgSlice args, CommandContext& ctx, bool evalsha, bool ro) {
   int64_t numkeys;
-  if (!ParseInt64(args[2], &numkeys)) {
-    ctx.rb->Error(errors::kNotInteger);
-    return ctx.Done();
-  }
-  if (numkeys > static_cast<int64_t>(args.size()) - 3) {
-    ctx.rb->Error("ERR Number of keys can't be greater than number of args");
-    return ctx.Done();
-  }
-  if (numkeys < 0) {
-    ctx.rb->Error("ERR Number of keys can't be negative");
-    return ctx.Done();
-  }
+  if (!ParseNumKeys(args, errors::kNotInteger, ctx, &numkeys)) return ctx.Done();
   std::shared_ptr<Script> script;
   if (evalsha) {
     script = FindScript(args[1]);
@@ -533,18 +540,7 @@ void FcallGeneric(ArgSlice args, CommandContext& ctx, bool ro) {
     return ctx.Done();
   }
   int64_t numkeys;
-  if (!ParseInt64(args[2], &numkeys)) {
-    ctx.rb->Error("ERR Bad number of keys provided");
-    return ctx.Done();
-  }
-  if (numkeys > static_cast<int64_t>(args.size()) - 3) {
-    ctx.rb->Error("ERR Number of keys can't be greater than number of args");
-    return ctx.Done();
-  }
-  if (numkeys < 0) {
-    ctx.rb->Error("ERR Number of keys can't be negative");
-    return ctx.Done();
-  }
+  if (!ParseNumKeys(args, "ERR Bad number of keys provided", ctx, &numkeys)) return ctx.Done();
   if (!DeclaredFlagsAllow(found.fn->flags, ro, ctx)) return ctx.Done();
   auto run = std::make_shared<EvalRun>(&ctx, RunTarget{nullptr, std::move(found)}, args, numkeys, ro);
   run->Start();

@@ -317,6 +317,17 @@ int RawField(lua_State* L, const char* name) {
   return lua_type(L, -1);
 }
 
+// Entries of the table on top (every key, as lua_next sees them).
+size_t TableSize(lua_State* L) {
+  size_t n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    lua_pop(L, 1);
+    ++n;
+  }
+  return n;
+}
+
 std::string MapCrLf(const char* s, size_t n) {
   std::string out(s, n);
   for (char& c : out)
@@ -402,13 +413,7 @@ void ReplyFromLua(lua_State* L, protocol::ReplyBuilder& rb, int script_resp) {
       }
       lua_pop(L, 1);
       if (RawField(L, "map") == LUA_TTABLE) {
-        size_t n = 0;
-        lua_pushnil(L);
-        while (lua_next(L, -2)) {
-          lua_pop(L, 1);
-          ++n;
-        }
-        rb.Map(n);
+        rb.Map(TableSize(L));
         lua_pushnil(L);
         while (lua_next(L, -2)) {
           lua_pushvalue(L, -2);
@@ -420,13 +425,7 @@ void ReplyFromLua(lua_State* L, protocol::ReplyBuilder& rb, int script_resp) {
       }
       lua_pop(L, 1);
       if (RawField(L, "set") == LUA_TTABLE) {
-        size_t n = 0;
-        lua_pushnil(L);
-        while (lua_next(L, -2)) {
-          lua_pop(L, 1);
-          ++n;
-        }
-        rb.Set(n);
+        rb.Set(TableSize(L));
         lua_pushnil(L);
         while (lua_next(L, -2)) {
           lua_pop(L, 1);
