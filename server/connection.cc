@@ -12,11 +12,13 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <new>
 
 #include "server/ascii.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
+#include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"
 #include "shard/alloc.h"
@@ -148,6 +150,7 @@ void Connection::Cron(int64_t now, size_t* max_in, size_t* max_out) {
 }
 
 void Connection::StartIdleSweep(Shard* shard) {
+  scripting::RunningScripts::SetBusyServer(&Connection::ServeWhileBusy);
   // One timer per shard thread, living as long as the thread's io_context runs.
   thread_local std::unique_ptr<boost::asio::steady_timer> timer;
   timer = std::make_unique<boost::asio::steady_timer>(shard->io());
@@ -158,6 +161,32 @@ int64_t Connection::IdleMs(int64_t now) const {
   // A client waiting for its own commands is not idle.
   if (outstanding_ > 0 || waiting_multi_ || barrier_ >= 0 || writing_) return 0;
   return now - last_ms_;
+}
+
+namespace {
+struct Inbox {
+  std::mutex mu;
+  std::vector<std::shared_ptr<Connection>> conns;
+};
+Inbox g_inboxes[1024];  // by shard id (--shards is at most 1024)
+}  // namespace
+
+void Connection::Adopt(std::shared_ptr<Connection> conn) {
+  Shard* home = conn->home();
+  {
+    std::lock_guard<std::mutex> lock(g_inboxes[home->id()].mu);
+    g_inboxes[home->id()].conns.push_back(std::move(conn));
+  }
+  boost::asio::post(home->io(), [id = home->id()] { StartAdopted(id); });
+}
+
+void Connection::StartAdopted(uint32_t shard) {
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    std::lock_guard<std::mutex> lock(g_inboxes[shard].mu);
+    conns.swap(g_inboxes[shard].conns);
+  }
+  for (auto& c : conns) c->Start();
 }
 
 void Connection::Start() {
@@ -417,9 +446,65 @@ void Connection::ReadMore() {
     rbuf_.Reallocate(n, rend_);
   }
   size_t room = rbuf_.size() - rend_;
+  // A canary where the read will land: while this thread runs a long script, ServeWhileBusy
+  // tells from it that no read completed into the buffer unseen (a read's first byte is never
+  // NUL for a client speaking RESP or inline commands).
+  rbuf_.data()[rend_] = 0;
   socket_.async_read_some(boost::asio::buffer(rbuf_.data() + rend_, room),
                           [self = shared_from_this()](const boost::system::error_code& ec,
                                                       size_t n) { self->OnRead(ec, n); });
+}
+
+bool Connection::IdleForBusyServe() const {
+  return reading_ && !closed_ && rpos_ == rend_ && npending_ == 0 && outstanding_ == 0 &&
+         !waiting_multi_ && !writing_ && out_buf_.empty() && !multi.active && !blocked() &&
+         !side_reading_ && side_in_.empty() && !close_after_write_ &&
+         (rbuf_.size() == 0 || rbuf_.data()[rend_] == 0);
+}
+
+void Connection::ServeWhileBusy() {
+  if (Shard* self = Shard::Current()) StartAdopted(self->id());  // new clients, too
+  for (auto& [id, c] : tl_connections) {
+    if (!c->IdleForBusyServe()) continue;
+    char peek[16384];
+    ssize_t n = ::recv(c->fd_, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+    if (n <= 0) continue;
+    std::string_view in(peek, static_cast<size_t>(n));
+    protocol::RequestParser parser;
+    std::string out;
+    protocol::ReplyBuilder rb(&out, c->resp);
+    size_t used = 0;
+    bool shutdown = false;
+    while (parser.Parse(in.substr(used)) == protocol::RequestParser::Result::kCommand) {
+      used += parser.consumed();
+      const auto& args = parser.args();
+      if (args.empty()) continue;
+      const CommandId* cid = Server().registry.Lookup(args);
+      std::string_view name = cid != nullptr ? std::string_view(cid->name) : "";
+      if (name == "script|kill" || name == "function|kill") {
+        if (const char* err = scripting::RunningScripts::Kill(name == "script|kill"))
+          rb.Error(err);
+        else
+          rb.Ok();
+      } else if (name == "function|stats") {
+        scripting::ReplyFunctionStats(rb);
+      } else if (name == "shutdown" && args.size() == 2 && EqNoCase(args[1], "nosave")) {
+        shutdown = true;
+        break;
+      } else {
+        rb.Error(scripting::RunningScripts::BusyError());
+      }
+    }
+    if (used == 0 && !shutdown) continue;
+    char sink[16384];
+    [[maybe_unused]] ssize_t dropped = ::recv(c->fd_, sink, used, MSG_DONTWAIT);
+    if (!out.empty()) [[maybe_unused]] ssize_t w = ::send(c->fd_, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (shutdown) {
+      spdlog::warn("User requested shutdown...");
+      scripting::RunningScripts::KillAllForShutdown();
+      if (Server().request_shutdown) Server().request_shutdown();
+    }
+  }
 }
 
 void Connection::OnRead(const boost::system::error_code& ec, size_t n) {

@@ -135,9 +135,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The once-a-second sweep's per-client work (home thread): times the soft output limit, shrinks
   // an idle or oversized query buffer (Redis's clientsCron), and reports the buffer sizes seen.
   void Cron(int64_t now_ms, size_t* max_in, size_t* max_out);
+  bool IdleForBusyServe() const;
 
   // Connections living on the calling thread, by id.
   static std::vector<Connection*> ThreadConnections();
+  // Any thread (the acceptor): the connection starts on its home shard's thread. Through a small
+  // inbox per shard (a mutex, taken once per new connection) and a posted drain, so that a thread
+  // busy with a long script can also start (and answer) new clients from its hook.
+  static void Adopt(std::shared_ptr<Connection> conn);
+  // Home thread: starts the connections waiting in this shard's inbox.
+  static void StartAdopted(uint32_t shard);
+  // While this thread runs a script past busy-reply-threshold (from its hook): answers the idle
+  // connections of this thread as Redis's processEventsWhileBlocked does: -BUSY, except SCRIPT
+  // KILL, FUNCTION KILL, FUNCTION STATS and SHUTDOWN NOSAVE. Only connections with nothing in
+  // flight and no unparsed input, whose bytes are still in the kernel (peeked, then consumed), so
+  // replies keep their order.
+  static void ServeWhileBusy();
   // Starts this thread's once-a-second sweep that closes clients idle for longer than the
   // `timeout` config (when non-zero) and runs Cron on the others. Call on the shard's thread.
   static void StartIdleSweep(Shard* shard);

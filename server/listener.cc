@@ -15,14 +15,13 @@
 namespace shoal {
 
 bool Listener::Listen(const std::string& addr, int port) {
-  Shard* s0 = shards_->shard(0);
   boost::system::error_code ec;
   auto ip = boost::asio::ip::make_address(addr, ec);
   if (ec) {
     spdlog::warn("Invalid bind address '{}'", addr);
     return false;
   }
-  auto acc = std::make_unique<boost::asio::ip::tcp::acceptor>(s0->io());
+  auto acc = std::make_unique<boost::asio::ip::tcp::acceptor>(*control_);
   boost::asio::ip::tcp::endpoint ep(ip, static_cast<unsigned short>(port));
   acc->open(ep.protocol(), ec);
   if (!ec) acc->set_option(boost::asio::socket_base::reuse_address(true), ec);
@@ -57,7 +56,7 @@ void Listener::Accept(boost::asio::ip::tcp::acceptor* acc) {
       // pause before the next try, so the pending connection does not make this thread spin;
       // the clients already connected are served meanwhile.
       spdlog::warn("Accepting client connection: accept: {}", ec.message());
-      auto timer = std::make_shared<boost::asio::steady_timer>(shards_->shard(0)->io());
+      auto timer = std::make_shared<boost::asio::steady_timer>(*control_);
       timer->expires_after(std::chrono::milliseconds(kAcceptBackoffMs));
       timer->async_wait([this, acc, timer](const boost::system::error_code& tec) {
         if (!tec && acc->is_open()) Accept(acc);
@@ -70,12 +69,12 @@ void Listener::Accept(boost::asio::ip::tcp::acceptor* acc) {
       static constexpr char kErr[] = "-ERR max number of clients reached\r\n";
       ssize_t w = ::send(sock.native_handle(), kErr, sizeof(kErr) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
       (void)w;
-      Bump(Server().thread_stats[0]->rejected_connections);  // this is shard 0's thread
+      // Counted in shard 0's stats (no shard thread writes this one).
+      Server().thread_stats[0]->rejected_connections.fetch_add(1, std::memory_order_relaxed);
       boost::system::error_code cec;
       sock.close(cec);
     } else {
-      auto conn = std::make_shared<Connection>(std::move(sock), target);
-      boost::asio::post(target->io(), [conn] { conn->Start(); });
+      Connection::Adopt(std::make_shared<Connection>(std::move(sock), target));
     }
     Accept(acc);
   });

@@ -1,5 +1,7 @@
-// Listener: the TCP acceptors. Accepts on shard 0's thread straight into the next shard's
-// io_context (round robin) and starts each connection on that shard's thread (its home).
+// Listener: the TCP acceptors. Accepts on the control loop (the main thread's io_context, which
+// runs no command: a shard busy with a long script never stops accepting) straight into the next
+// shard's io_context (round robin) and hands each connection to that shard's thread (its home,
+// Connection::Adopt).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -17,16 +19,18 @@ class ShardSet;
 class Listener {
  public:
   static constexpr int kAcceptBackoffMs = 100;
-  explicit Listener(ShardSet* shards) : shards_(shards) {}
+  Listener(ShardSet* shards, boost::asio::io_context* control)
+      : shards_(shards), control_(control) {}
   // Binds addr:port (port 0: any free port; Server().tcp_port then tells which) and accepts.
   bool Listen(const std::string& addr, int port);
-  // Shard 0's thread (or before the shards start).
+  // The control loop's thread (or before it runs).
   void Close();
 
  private:
   void Accept(boost::asio::ip::tcp::acceptor* acc);
 
   ShardSet* shards_;
+  boost::asio::io_context* control_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   unsigned next_ = 0;
 };

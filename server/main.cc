@@ -9,6 +9,8 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
 #include <cmath>
@@ -22,6 +24,7 @@
 
 #include "server/connection.h"
 #include "server/listener.h"
+#include "server/scripting/interpreter.h"
 #include "server/server_state.h"
 #include "shard/clock.h"
 #include "shard/evict.h"
@@ -256,7 +259,11 @@ int Main(int argc, char** argv) {
     memory_budget::Init(shards.data(), nshards, static_cast<int64_t>(st.startup_memory));
     WarnAboutMaxmemory(ShardSettings::maxmemory.load(), /*at_startup=*/true);
   }
-  Listener listener(st.shards.get());
+  // The control loop, on this (the main) thread: the acceptors and the signals. It runs no
+  // command, so a shard thread busy with a long script stops neither new connections (which can
+  // then SCRIPT KILL) nor SIGTERM.
+  boost::asio::io_context control(1);
+  Listener listener(st.shards.get(), &control);
   bool any = false;
   for (const auto& b : st.config.bind) {
     std::string addr = b;
@@ -269,16 +276,18 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
-  Shard* s0 = st.shards->shard(0);
-  boost::asio::signal_set signals(s0->io(), SIGINT, SIGTERM);
+  boost::asio::signal_set signals(control, SIGINT, SIGTERM);
+  auto control_guard = boost::asio::make_work_guard(control);
   auto shutdown = [&] {
     if (st.shutting_down.exchange(true)) return;
-    boost::asio::post(s0->io(), [&] {
+    scripting::RunningScripts::KillAllForShutdown();  // a busy script's thread must come back
+    boost::asio::post(control, [&] {
       spdlog::warn("Received shutdown request, scheduling shutdown...");
       listener.Close();
       boost::system::error_code ec;
       signals.cancel(ec);
       st.shards->Stop();
+      control_guard.reset();
     });
   };
   st.request_shutdown = shutdown;
@@ -291,6 +300,7 @@ int Main(int argc, char** argv) {
   spdlog::info("Ready to accept connections tcp on port {}", st.tcp_port);
   lazyfree::Start();
   st.shards->Start([](Shard* shard) { Connection::StartIdleSweep(shard); });
+  control.run();
   st.shards->Join();
   lazyfree::Stop();  // frees what is queued while the shards' counters still exist
   spdlog::warn("Shoal is now ready to exit, bye bye...");
@@ -302,7 +312,7 @@ int Main(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   int rc = shoal::Main(argc, argv);
-  // After Main's listener and signal set (which live on shard 0's loop) are gone: free the
+  // After Main's listener and signal set (on the control loop) are gone: free the
   // keyspace and the connections left in the loops, so leak checkers see a clean exit.
   shoal::Server().shards.reset();
   return rc;

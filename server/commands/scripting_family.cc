@@ -603,41 +603,6 @@ void FunctionList(ArgSlice args, protocol::ReplyBuilder& rb) {
   }
 }
 
-void FunctionStats(protocol::ReplyBuilder& rb) {
-  std::string name;
-  std::vector<std::string> command;
-  int64_t duration_ms = 0;
-  bool eval_busy = false;
-  bool running = scripting::RunningScripts::TimedOutFunction(&name, &command, &duration_ms,
-                                                             &eval_busy);
-  if (eval_busy)
-    return rb.Error(
-        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
-  auto& store = scripting::FunctionStore::Get();
-  rb.Map(2);
-  rb.Bulk("running_script");
-  if (!running) {
-    rb.Null();
-  } else {
-    rb.Map(3);
-    rb.Bulk("name");
-    rb.Bulk(name);
-    rb.Bulk("command");
-    rb.Array(command.size());
-    for (const auto& a : command) rb.Bulk(a);
-    rb.Bulk("duration_ms");
-    rb.Integer(duration_ms);
-  }
-  rb.Bulk("engines");
-  rb.Map(1);
-  rb.Bulk("LUA");
-  rb.Map(2);
-  rb.Bulk("libraries_count");
-  rb.Integer(static_cast<int64_t>(store.LibraryCount()));
-  rb.Bulk("functions_count");
-  rb.Integer(static_cast<int64_t>(store.FunctionCount()));
-}
-
 void FunctionRestore(ArgSlice args, protocol::ReplyBuilder& rb) {
   if (args.size() > 4) return ReplySubcommandSyntaxError(rb, args[0], args[1]);
   char policy = 'A';
@@ -717,7 +682,7 @@ void CmdFunction(ArgSlice args, CommandContext& ctx) {
   } else if (name == "function|restore") {
     FunctionRestore(args, rb);
   } else if (name == "function|stats") {
-    FunctionStats(rb);
+    scripting::ReplyFunctionStats(rb);
   } else if (name == "function|kill") {
     if (const char* err = scripting::RunningScripts::Kill(/*eval=*/false)) return rb.Error(err);
     rb.Ok();

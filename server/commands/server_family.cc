@@ -787,7 +787,6 @@ void CmdShutdown(ArgSlice args, CommandContext& ctx) {
     return ctx.rb->Error("ERR Errors trying to SHUTDOWN. Check logs.");
   }
   spdlog::warn("User requested shutdown...");
-  scripting::RunningScripts::KillAllForShutdown();  // a busy script's thread must come back
   ctx.conn->Close();
   if (Server().request_shutdown) Server().request_shutdown();
 }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "protocol/reply_builder.h"
+#include "server/scripting/interpreter.h"
+
 namespace shoal::scripting {
 
 namespace {
@@ -206,6 +209,41 @@ size_t FunctionStore::MemoryBytes() const {
     n += sizeof(Library) + l->name.size() + l->code.size() +
          l->functions.size() * (sizeof(FunctionInfo) + 16);
   return n;
+}
+
+void ReplyFunctionStats(protocol::ReplyBuilder& rb) {
+  std::string name;
+  std::vector<std::string> command;
+  int64_t duration_ms = 0;
+  bool eval_busy = false;
+  bool running = RunningScripts::TimedOutFunction(&name, &command, &duration_ms,
+                                                             &eval_busy);
+  if (eval_busy)
+    return rb.Error(
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+  auto& store = FunctionStore::Get();
+  rb.Map(2);
+  rb.Bulk("running_script");
+  if (!running) {
+    rb.Null();
+  } else {
+    rb.Map(3);
+    rb.Bulk("name");
+    rb.Bulk(name);
+    rb.Bulk("command");
+    rb.Array(command.size());
+    for (const auto& a : command) rb.Bulk(a);
+    rb.Bulk("duration_ms");
+    rb.Integer(duration_ms);
+  }
+  rb.Bulk("engines");
+  rb.Map(1);
+  rb.Bulk("LUA");
+  rb.Map(2);
+  rb.Bulk("libraries_count");
+  rb.Integer(static_cast<int64_t>(store.LibraryCount()));
+  rb.Bulk("functions_count");
+  rb.Integer(static_cast<int64_t>(store.FunctionCount()));
 }
 
 }  // namespace shoal::scripting

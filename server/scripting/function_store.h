@@ -18,7 +18,14 @@
 
 #include "absl/container/flat_hash_map.h"
 
+namespace shoal::protocol {
+class ReplyBuilder;
+}
+
 namespace shoal::scripting {
+
+// FUNCTION STATS's reply (also answered while a function is busy).
+void ReplyFunctionStats(protocol::ReplyBuilder& rb);
 
 struct FunctionInfo {
   std::string name;  // as registered (FCALL looks it up case-insensitively)

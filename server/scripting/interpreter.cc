@@ -111,6 +111,16 @@ bool RunningScripts::CheckInterrupt(std::string_view name,
     r.timed_out.store(true);
     timed_out_.fetch_add(1);
   }
+  if (r.timed_out.load()) {
+    // Serve this thread's other clients (BUSY, SCRIPT KILL...) at most every 5 ms.
+    thread_local int64_t last_serve_us = 0;
+    int64_t now = NowUs();
+    if (now - last_serve_us >= 5000) {
+      last_serve_us = now;
+      if (auto serve = busy_server_.load()) serve();
+    }
+    if (r.kill.load() || shutdown_.load()) return true;
+  }
   return false;
 }
 

@@ -78,10 +78,14 @@ class RunningScripts {
   static const char* Kill(bool eval);
   // SHUTDOWN: every running script stops at its next hook.
   static void KillAllForShutdown() { shutdown_.store(true); }
+  // What a thread running a timed-out script does for its other clients from the hook (at most
+  // every few milliseconds): the server's Connection::ServeWhileBusy.
+  static void SetBusyServer(void (*serve)()) { busy_server_.store(serve); }
 
  private:
   static inline std::atomic<int> timed_out_{0};
   static inline std::atomic<bool> shutdown_{false};
+  static inline std::atomic<void (*)()> busy_server_{nullptr};
 };
 
 // What redis.call does during one run; the server implements it (server/commands/scripting_family.cc).

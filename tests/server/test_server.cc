@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <future>
+#include <thread>
 #include <stdexcept>
 
 #include "server/connection.h"
@@ -23,20 +24,24 @@ namespace shoal::testing {
 namespace {
 
 Listener* g_listener = nullptr;
+// The control loop (acceptors), on a thread of its own as main's runs on the main thread.
+boost::asio::io_context* g_control = nullptr;
+std::thread* g_control_thread = nullptr;
 
 void StopServer() {
   ServerState& st = Server();
   if (!st.shards) return;
-  std::promise<void> closed;
-  boost::asio::post(st.shards->shard(0)->io(), [&] {
+  boost::asio::post(*g_control, [] {
     g_listener->Close();
-    closed.set_value();
+    g_control->stop();
   });
-  closed.get_future().wait();
+  g_control_thread->join();
   st.shards->Stop();
   st.shards->Join();
   lazyfree::Stop();
   delete g_listener;
+  delete g_control_thread;
+  delete g_control;
   st.shards.reset();
 }
 
@@ -56,11 +61,16 @@ TestServer::TestServer() {
   std::vector<Shard*> shards;
   for (unsigned i = 0; i < kShards; ++i) shards.push_back(st.shards->shard(i));
   memory_budget::Init(shards.data(), kShards, 0);
-  g_listener = new Listener(st.shards.get());
+  g_control = new boost::asio::io_context(1);
+  g_listener = new Listener(st.shards.get(), g_control);
   if (!g_listener->Listen("127.0.0.1", 0)) throw std::runtime_error("cannot listen");
   port_ = st.tcp_port;
   lazyfree::Start();
   st.shards->Start([](Shard* shard) { Connection::StartIdleSweep(shard); });
+  g_control_thread = new std::thread([] {
+    auto guard = boost::asio::make_work_guard(*g_control);
+    g_control->run();
+  });
   std::atexit(StopServer);
 }
 
