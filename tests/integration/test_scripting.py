@@ -10,13 +10,14 @@ KILL / UNKILLABLE, and two small real libraries (a lock and a rate limiter) thro
 """
 
 import hashlib
+import signal
 import threading
 import time
 
 import pytest
 import redis
 
-from conftest import Err
+from conftest import Err, _is_shoal
 from shoal_info import info
 from shoal_keys import shard_of
 from shoal_resp import Verbatim
@@ -1259,3 +1260,40 @@ def test_info_scripting_fields(c):
     m = mem()
     assert (m["number_of_cached_scripts"], m["number_of_functions"], m["number_of_libraries"]) == (
         "0", "0", "0")
+
+
+# --- one shard: the thread running the script is every client's thread (Shoal only) ---
+
+shoal_only = pytest.mark.skipif(not _is_shoal(), reason="Shoal-only behaviour (its threads)")
+
+
+@shoal_only
+def test_busy_script_on_the_only_shard(spawn_server):
+    """With --shards 1 the script's thread serves everybody: from its hook it answers its idle
+    clients (BUSY, SCRIPT KILL) and starts new ones; SHUTDOWN NOSAVE and SIGTERM still work."""
+    srv = spawn_server("--shards", "1", "--busy-reply-threshold", "100")
+    a, b = srv.client(), srv.client()
+    try:
+        assert b("PING") == "PONG"
+        loop = "while true do end"
+        a.send("EVAL", loop, "0")
+        time.sleep(0.2)  # the script runs: b's next bytes arrive while its thread is in it
+        assert wait_busy(b) == Err(BUSY)
+        c = srv.client()  # accepted while the only shard thread is busy
+        assert c("GET", "x") == Err(BUSY)
+        assert c("SCRIPT", "KILL") == "OK"
+        assert a.read() == script_err("ERR Script killed by user with SCRIPT KILL...", loop)
+        assert c("PING") == "PONG" and b("PING") == "PONG"
+        c.close()
+        a.send("EVAL", "redis.call('set', KEYS[1], '1') " + loop, "1", "x")
+        time.sleep(0.2)
+        assert wait_busy(b) == Err(BUSY)
+        assert b("SCRIPT", "KILL") == Err(
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. "
+            "You can either wait the script termination or kill the server in a hard way using "
+            "the SHUTDOWN NOSAVE command.")
+        srv.proc.send_signal(signal.SIGTERM)
+        assert srv.wait_exit(10) is not None
+    finally:
+        a.close()
+        b.close()
