@@ -156,6 +156,11 @@ def test_config_set_maxclients(spawn_server):
     c = h.client()
     assert c.call("CONFIG", "SET", "maxclients", "2") == "OK"
     assert c.call("CONFIG", "GET", "maxclients") == [b"maxclients", b"2"]
+    # The start-up probe's connection is gone once the server has seen it close.
+    deadline = time.time() + 10
+    while b"connected_clients:1\r\n" not in c.call("INFO", "clients"):
+        assert time.time() < deadline
+        time.sleep(0.01)
     d = h.client()
     assert d.call("PING") == "PONG"
     assert refused(h)
