@@ -498,7 +498,10 @@ void Connection::ServeWhileBusy() {
     if (used == 0 && !shutdown) continue;
     char sink[16384];
     [[maybe_unused]] ssize_t dropped = ::recv(c->fd_, sink, used, MSG_DONTWAIT);
-    if (!out.empty()) [[maybe_unused]] ssize_t w = ::send(c->fd_, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (!out.empty()) {
+      [[maybe_unused]] ssize_t w =
+          ::send(c->fd_, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
     if (shutdown) {
       spdlog::warn("User requested shutdown...");
       scripting::RunningScripts::KillAllForShutdown();

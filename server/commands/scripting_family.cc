@@ -17,21 +17,21 @@
 #include <algorithm>
 #include <cctype>
 #include <climits>
-#include <optional>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "base/numbers.h"
+#include "persistence/rdb_encoding.h"
 #include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
-#include "persistence/rdb_encoding.h"
 #include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
 #include "server/scripting/script_store.h"
@@ -41,8 +41,8 @@
 #include "server/transaction.h"
 #include "shard/clock.h"
 #include "shard/entry.h"
-#include "shard/glob.h"
 #include "shard/evict.h"
+#include "shard/glob.h"
 #include "shard/settings.h"
 #include "shard/shard_set.h"
 
@@ -157,8 +157,10 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
       for (size_t k = 0; k < keys.size(); ++k) {
         uint32_t s = set.ShardOf(argv[keys[k]]);
         if (!Holds(s)) return Outcome::kRestart;
-        if (k == 0) target = s;
-        else if (s != target) target = -1;
+        if (k == 0)
+          target = s;
+        else if (s != target)
+          target = -1;
       }
       if (cid->flags & cmd_flag::kBlocking) target = -1;
     }
@@ -273,8 +275,10 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
       DbSlice& slice = sh.db_slice();
       DbSlice::Slot* slot = slice.Find(it->db, it->key);
       if (it->copy != nullptr) {
-        if (slot != nullptr) slice.Replace(it->db, slot, it->copy);
-        else slice.Add(it->db, it->copy);
+        if (slot != nullptr)
+          slice.Replace(it->db, slot, it->copy);
+        else
+          slice.Add(it->db, it->copy);
       } else if (slot != nullptr) {
         slice.Delete(it->db, slot, /*lazy=*/false);
       }
@@ -315,10 +319,11 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     own_->LendOnArm();
     own_->Arm([self] {
       self->RunHere();
-      self->own_->Hop([](Shard&) {}, /*conclude=*/true, [self] {
-        self->own_.reset();
-        self->AfterAttempt();
-      });
+      self->own_->Hop([](Shard&) {}, /*conclude=*/true,
+                      [self] {
+                        self->own_.reset();
+                        self->AfterAttempt();
+                      });
     });
   }
 
@@ -327,7 +332,8 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     Shard* here = Shard::Current();
     // One clock for the run: the one the held shards were given (the arm's, or the message's /
     // the loop's on the run's own shard).
-    now_ms_ = own_ != nullptr ? own_->now_ms() : Server().shards->shard(held_[0])->db_slice().now_ms();
+    now_ms_ =
+        own_ != nullptr ? own_->now_ms() : Server().shards->shard(held_[0])->db_slice().now_ms();
     direct_.reset();
     db_ = ctx_->db_index;
     wrote_ = false;
@@ -542,7 +548,8 @@ void FcallGeneric(ArgSlice args, CommandContext& ctx, bool ro) {
   int64_t numkeys;
   if (!ParseNumKeys(args, "ERR Bad number of keys provided", ctx, &numkeys)) return ctx.Done();
   if (!DeclaredFlagsAllow(found.fn->flags, ro, ctx)) return ctx.Done();
-  auto run = std::make_shared<EvalRun>(&ctx, RunTarget{nullptr, std::move(found)}, args, numkeys, ro);
+  auto run =
+      std::make_shared<EvalRun>(&ctx, RunTarget{nullptr, std::move(found)}, args, numkeys, ro);
   run->Start();
 }
 
@@ -590,7 +597,10 @@ void FunctionList(ArgSlice args, protocol::ReplyBuilder& rb) {
       rb.Bulk("name");
       rb.Bulk(f.name);
       rb.Bulk("description");
-      if (f.description) rb.Bulk(*f.description); else rb.Null();
+      if (f.description)
+        rb.Bulk(*f.description);
+      else
+        rb.Null();
       rb.Bulk("flags");
       auto names = scripting::ScriptFlagNames(f.flags);
       rb.Set(names.size());
@@ -607,9 +617,12 @@ void FunctionRestore(ArgSlice args, protocol::ReplyBuilder& rb) {
   if (args.size() > 4) return ReplySubcommandSyntaxError(rb, args[0], args[1]);
   char policy = 'A';
   if (args.size() == 4) {
-    if (EqNoCase(args[3], "append")) policy = 'A';
-    else if (EqNoCase(args[3], "replace")) policy = 'R';
-    else if (EqNoCase(args[3], "flush")) policy = 'F';
+    if (EqNoCase(args[3], "append"))
+      policy = 'A';
+    else if (EqNoCase(args[3], "replace"))
+      policy = 'R';
+    else if (EqNoCase(args[3], "flush"))
+      policy = 'F';
     else
       return rb.Error(
           "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
@@ -623,7 +636,8 @@ void FunctionRestore(ArgSlice args, protocol::ReplyBuilder& rb) {
     auto lib = MakeLibrary(code, &err);
     if (lib == nullptr) return rb.Error("ERR " + err);
     for (const auto& other : libs) {
-      if (other->name == lib->name) return rb.Error("ERR Library '" + lib->name + "' already exists");
+      if (other->name == lib->name)
+        return rb.Error("ERR Library '" + lib->name + "' already exists");
       for (const auto& f : lib->functions)
         for (const auto& g : other->functions)
           if (absl::EqualsIgnoreCase(f.name, g.name))
@@ -760,21 +774,21 @@ void CmdScript(ArgSlice args, CommandContext& ctx) {
   size_t argc = args.size();
   if (argc == 2 && EqNoCase(sub, "help")) {
     static constexpr const char* kHelp[] = {
-               "DEBUG (YES|SYNC|NO)",
-               "    Set the debug mode for subsequent scripts executed.",
-               "EXISTS <sha1> [<sha1> ...]",
-               "    Return information about the existence of the scripts in the script cache.",
-               "FLUSH [ASYNC|SYNC]",
-               "    Flush the Lua scripts cache. Very dangerous on replicas.",
-               "    When called without the optional mode argument, the behavior is determined by "
-               "the",
-               "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-               "    * ASYNC: Asynchronously flush the scripts cache.",
-               "    * SYNC: Synchronously flush the scripts cache.",
-               "KILL",
-               "    Kill the currently executing Lua script.",
-               "LOAD <script>",
-               "    Load a script into the scripts cache without executing it."};
+        "DEBUG (YES|SYNC|NO)",
+        "    Set the debug mode for subsequent scripts executed.",
+        "EXISTS <sha1> [<sha1> ...]",
+        "    Return information about the existence of the scripts in the script cache.",
+        "FLUSH [ASYNC|SYNC]",
+        "    Flush the Lua scripts cache. Very dangerous on replicas.",
+        "    When called without the optional mode argument, the behavior is determined by "
+        "the",
+        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+        "    * ASYNC: Asynchronously flush the scripts cache.",
+        "    * SYNC: Synchronously flush the scripts cache.",
+        "KILL",
+        "    Kill the currently executing Lua script.",
+        "LOAD <script>",
+        "    Load a script into the scripts cache without executing it."};
     ReplyHelp(rb, args[0], kHelp);
   } else if (argc >= 2 && EqNoCase(sub, "flush")) {
     if (argc > 3 || (argc == 3 && !EqNoCase(args[2], "sync") && !EqNoCase(args[2], "async")))
@@ -811,6 +825,7 @@ void RegisterScriptingFamily(CommandRegistry& r) {
   constexpr uint32_t kEvalRoFlags = kNoScript | kSkipMonitor | kNoMandatoryKeys | kStale |
                                     kReadOnly;
   auto always = [](ArgSlice) { return true; };
+  // clang-format off
   r.AddFamily(acl_cat::kScripting, {
       {.name = "eval", .arity = -3, .flags = kEvalFlags, .mode = CmdMode::kMulti, .fn = CmdEval,
        .getkeys = EvalKeys, .coordinate = always, .runs_scripts = true},
@@ -847,6 +862,7 @@ void RegisterScriptingFamily(CommandRegistry& r) {
            {.name = "script|kill", .arity = 2, .flags = kNoScript | kAllowBusy},
        }},
   });
+  // clang-format on
 }
 
 }  // namespace shoal

@@ -78,8 +78,9 @@ bool ParseLibraryShebang(std::string_view code, std::string* name, size_t* sheba
     return false;
   }
   if (!ValidFunctionName(*lib)) {
-    *err = "Library names can only contain letters, numbers, or underscores(_) and must be at "
-           "least one character long";
+    *err =
+        "Library names can only contain letters, numbers, or underscores(_) and must be at "
+        "least one character long";
     return false;
   }
   if (!EqNoCase(engine, "lua")) {
@@ -216,8 +217,7 @@ void ReplyFunctionStats(protocol::ReplyBuilder& rb) {
   std::vector<std::string> command;
   int64_t duration_ms = 0;
   bool eval_busy = false;
-  bool running = RunningScripts::TimedOutFunction(&name, &command, &duration_ms,
-                                                             &eval_busy);
+  bool running = RunningScripts::TimedOutFunction(&name, &command, &duration_ms, &eval_busy);
   if (eval_busy)
     return rb.Error(
         "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");

@@ -80,7 +80,7 @@ class FunctionStore {
 
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<const Library>> libraries_;  // load order
-  absl::flat_hash_map<std::string, Found> functions_;     // lower-case name ->
+  absl::flat_hash_map<std::string, Found> functions_;      // lower-case name ->
   std::atomic<uint64_t> epoch_{1};
 };
 

@@ -7,13 +7,13 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <optional>
 #include <memory>
+#include <optional>
 
 #include "protocol/reply_builder.h"
 #include "protocol/resp_reader.h"
-#include "server/scripting/lua_libs.h"
 #include "server/scripting/function_store.h"
+#include "server/scripting/lua_libs.h"
 #include "server/scripting/script_store.h"
 #include "server/scripting/sha1.h"
 #include "spdlog/spdlog.h"
@@ -44,10 +44,10 @@ using A = InterpreterAccess;
 constexpr char kRedisVersion[] = "7.0.15";
 constexpr int kRedisVersionNum = 0x0007000f;
 // Registry keys.
-constexpr char kRealGlobals[] = "shoal_globals";     // the table behind the read-only _G proxy
-constexpr char kReadonly[] = "shoal_readonly";       // set of read-only tables (weak keys)
-constexpr char kProxyOf[] = "shoal_proxy_of";        // read-only proxy -> its table (weak keys)
-constexpr char kRestartError[] = "shoal_restart";    // the error value that stops a run for a restart
+constexpr char kRealGlobals[] = "shoal_globals";   // the table behind the read-only _G proxy
+constexpr char kReadonly[] = "shoal_readonly";     // set of read-only tables (weak keys)
+constexpr char kProxyOf[] = "shoal_proxy_of";      // read-only proxy -> its table (weak keys)
+constexpr char kRestartError[] = "shoal_restart";  // the error value that stops a run for a restart
 constexpr char kReadonlyMsg[] = "Attempt to modify a readonly table";
 
 thread_local Interpreter* tl_interp = nullptr;
@@ -251,7 +251,10 @@ void PushResp(lua_State* L, const protocol::RespValue& v, int resp) {
       return;
     case T::kNull:
       // RESP2's null bulk is false; RESP3's null is nil.
-      if (resp == 2) lua_pushboolean(L, 0); else lua_pushnil(L);
+      if (resp == 2)
+        lua_pushboolean(L, 0);
+      else
+        lua_pushnil(L);
       return;
     case T::kNullArray:
       lua_pushboolean(L, 0);
@@ -360,7 +363,10 @@ void ReplyFromLua(lua_State* L, protocol::ReplyBuilder& rb, int script_resp) {
     }
     case LUA_TBOOLEAN:
       if (script_resp == 2) {
-        if (lua_toboolean(L, -1)) rb.Integer(1); else rb.Null();
+        if (lua_toboolean(L, -1))
+          rb.Integer(1);
+        else
+          rb.Null();
       } else {
         rb.Bool(lua_toboolean(L, -1));
       }
@@ -607,7 +613,10 @@ int LuaPcall(lua_State* L) {
     lua_remove(L, 1);
     if (lua_istable(L, -1)) {
       lua_getfield(L, -1, "err");
-      if (lua_isstring(L, -1)) lua_replace(L, -2); else lua_pop(L, 1);
+      if (lua_isstring(L, -1))
+        lua_replace(L, -2);
+      else
+        lua_pop(L, 1);
     }
     lua_pushboolean(L, 0);
     lua_insert(L, 1);
@@ -732,7 +741,8 @@ int LuaSetRepl(lua_State* L) {
   }
   int flags = static_cast<int>(lua_tonumber(L, -1));
   if ((flags & ~3) != 0) {
-    PushErrorTable(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+    PushErrorTable(L,
+                   "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
     return lua_error(L);
   }
   // Accepted as in Redis 7.0; there is no replication or AOF to direct yet.
@@ -780,7 +790,8 @@ int LuaDebug(lua_State*) { return 0; }
 int LuaMathRandom(lua_State* L) {
   if (tl_interp == nullptr || A::handler(*tl_interp) == nullptr)
     return luaL_error(L, "math.random can only be called inside a script invocation");
-  lua_Number r = static_cast<lua_Number>(Lrand48() % INT32_MAX) / static_cast<lua_Number>(INT32_MAX);
+  lua_Number r =
+      static_cast<lua_Number>(Lrand48() % INT32_MAX) / static_cast<lua_Number>(INT32_MAX);
   switch (lua_gettop(L)) {
     case 0:
       lua_pushnumber(L, r);
@@ -852,7 +863,8 @@ int LuaSetmetatable(lua_State* L) {
     lua_pushstring(L, kReadonlyMsg);
     return lua_error(L);
   }
-  if (luaL_getmetafield(L, 1, "__metatable")) return luaL_error(L, "cannot change a protected metatable");
+  if (luaL_getmetafield(L, 1, "__metatable"))
+    return luaL_error(L, "cannot change a protected metatable");
   lua_settop(L, 2);
   lua_setmetatable(L, 1);
   return 1;
@@ -873,7 +885,10 @@ int LuaNext(lua_State* L) {
   lua_getfield(L, LUA_REGISTRYINDEX, kProxyOf);
   lua_pushvalue(L, 1);
   lua_rawget(L, -2);
-  if (lua_istable(L, -1)) lua_replace(L, 1); else lua_pop(L, 1);
+  if (lua_istable(L, -1))
+    lua_replace(L, 1);
+  else
+    lua_pop(L, 1);
   lua_pop(L, 1);
   if (lua_next(L, 1)) return 2;
   lua_pushnil(L);
@@ -971,12 +986,39 @@ constexpr char kErrHandler[] =
     "end\n";
 
 // Globals a script sees (Redis's allow lists); anything else the libraries define is dropped.
-constexpr const char* kAllowedGlobals[] = {
-    "string", "cjson", "bit", "cmsgpack", "math", "table", "struct", "redis",
-    "__redis__err__handler", "xpcall", "tostring", "setmetatable", "next", "assert",
-    "tonumber", "rawequal", "collectgarbage", "getmetatable", "rawset", "pcall", "coroutine",
-    "type", "_G", "select", "unpack", "gcinfo", "pairs", "rawget", "loadstring", "ipairs",
-    "_VERSION", "load", "error"};
+constexpr const char* kAllowedGlobals[] = {"string",
+                                           "cjson",
+                                           "bit",
+                                           "cmsgpack",
+                                           "math",
+                                           "table",
+                                           "struct",
+                                           "redis",
+                                           "__redis__err__handler",
+                                           "xpcall",
+                                           "tostring",
+                                           "setmetatable",
+                                           "next",
+                                           "assert",
+                                           "tonumber",
+                                           "rawequal",
+                                           "collectgarbage",
+                                           "getmetatable",
+                                           "rawset",
+                                           "pcall",
+                                           "coroutine",
+                                           "type",
+                                           "_G",
+                                           "select",
+                                           "unpack",
+                                           "gcinfo",
+                                           "pairs",
+                                           "rawget",
+                                           "loadstring",
+                                           "ipairs",
+                                           "_VERSION",
+                                           "load",
+                                           "error"};
 
 void KillHook(lua_State* L, lua_Debug*) {
   Interpreter* in = tl_interp;
@@ -1089,8 +1131,8 @@ void Setup(lua_State* L) {
   }
 
   // Library tables become read-only proxies.
-  for (const char* lib : {"string", "cjson", "bit", "cmsgpack", "math", "table", "struct", "redis",
-                          "coroutine"}) {
+  for (const char* lib :
+       {"string", "cjson", "bit", "cmsgpack", "math", "table", "struct", "redis", "coroutine"}) {
     lua_getfield(L, g, lib);
     if (lua_istable(L, -1)) {
       PushReadonlyProxy(L);
@@ -1253,8 +1295,8 @@ std::string LowerCopy(const char* s, size_t n) {
 
 // Reads redis.register_function's arguments; pushes the error table and returns false on error.
 // On success the callback is on top of the stack.
-bool ReadRegisterArgs(lua_State* L, int argc, std::string* name,
-                      std::optional<std::string>* desc, uint32_t* flags) {
+bool ReadRegisterArgs(lua_State* L, int argc, std::string* name, std::optional<std::string>* desc,
+                      uint32_t* flags) {
   const char* err = nullptr;
   *flags = 0;
   if (argc < 1 || argc > 2) {
@@ -1272,8 +1314,9 @@ bool ReadRegisterArgs(lua_State* L, int argc, std::string* name,
       return true;
     }
   } else if (!lua_istable(L, 1)) {
-    err = "calling redis.register_function with a single argument is only applicable to Lua "
-          "table (representing named arguments).";
+    err =
+        "calling redis.register_function with a single argument is only applicable to Lua "
+        "table (representing named arguments).";
   } else {
     bool have_name = false, have_cb = false;
     int cb_index = 0;
@@ -1312,8 +1355,9 @@ bool ReadRegisterArgs(lua_State* L, int argc, std::string* name,
         lua_replace(L, 2 + cb_index);  // keep it at a fixed slot below the iteration
       } else if (key == "flags") {
         if (!lua_istable(L, -1)) {
-          err = "flags argument to redis.register_function must be a table representing function "
-                "flags";
+          err =
+              "flags argument to redis.register_function must be a table representing function "
+              "flags";
           break;
         }
         for (int j = 1;; ++j) {
@@ -1341,7 +1385,8 @@ bool ReadRegisterArgs(lua_State* L, int argc, std::string* name,
       }
       lua_pop(L, 1);
     }
-    if (err == nullptr && !have_name) err = "redis.register_function must get a function name argument";
+    if (err == nullptr && !have_name)
+      err = "redis.register_function must get a function name argument";
     if (err == nullptr && !have_cb) err = "redis.register_function must get a callback argument";
     if (err == nullptr) {
       lua_pushvalue(L, 2 + cb_index);
@@ -1370,8 +1415,9 @@ int LuaRegisterFunction(lua_State* L) {
       status = 1;
     } else if (!ValidFunctionName(name)) {
       lua_settop(L, 0);
-      PushErrorTable(L, "Library names can only contain letters, numbers, or underscores(_) and "
-                        "must be at least one character long");
+      PushErrorTable(L,
+                     "Library names can only contain letters, numbers, or underscores(_) and "
+                     "must be at least one character long");
       status = 1;
     } else {
       bool dup = false;
@@ -1402,8 +1448,8 @@ int LuaRegisterFunction(lua_State* L) {
 
 void LoadHook(lua_State* L, lua_Debug*) {
   if (tl_load == nullptr) return;
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - tl_load->start)
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  tl_load->start)
                 .count();
   if (ms > kLoadTimeoutMs) {
     lua_sethook(L, LoadHook, LUA_MASKLINE, 0);
@@ -1547,8 +1593,7 @@ void Interpreter::EnsureFunctions() {
 Interpreter::RunStatus Interpreter::RunFunction(const FunctionInfo& fn,
                                                 const std::vector<std::string_view>& keys,
                                                 const std::vector<std::string_view>& args,
-                                                CallHandler& handler,
-                                                protocol::ReplyBuilder& rb) {
+                                                CallHandler& handler, protocol::ReplyBuilder& rb) {
   EnsureFunctions();
   lua_State* L = F_;
   BeginRun(L, handler);

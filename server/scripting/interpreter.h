@@ -14,9 +14,9 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
-#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,8 +44,8 @@ struct RunningScript {
   std::atomic<bool> running{false};
   std::atomic<bool> timed_out{false};  // past busy-reply-threshold: others get -BUSY
   std::atomic<bool> kill{false};
-  std::atomic<bool> wrote{false};      // a write ran: SCRIPT KILL answers -UNKILLABLE
-  std::atomic<bool> eval{true};        // EVAL (SCRIPT KILL) or FCALL (FUNCTION KILL)
+  std::atomic<bool> wrote{false};  // a write ran: SCRIPT KILL answers -UNKILLABLE
+  std::atomic<bool> eval{true};    // EVAL (SCRIPT KILL) or FCALL (FUNCTION KILL)
   std::atomic<int64_t> start_us{0};
   // Published once the run times out (FUNCTION STATS): its name and command.
   std::mutex mu;
@@ -88,7 +88,8 @@ class RunningScripts {
   static inline std::atomic<void (*)()> busy_server_{nullptr};
 };
 
-// What redis.call does during one run; the server implements it (server/commands/scripting_family.cc).
+// What redis.call does during one run; the server implements it
+// (server/commands/scripting_family.cc).
 class CallHandler {
  public:
   enum class Outcome {
@@ -139,7 +140,8 @@ class Interpreter {
   // functions it registers into lib->functions. false with *err (the reply's text without "ERR ").
   static bool LoadLibrary(Library* lib, std::string* err);
 
-  // Bytes the Lua heaps hold (INFO used_memory_lua / used_memory_vm_eval, used_memory_vm_functions).
+  // Bytes the Lua heaps hold (INFO used_memory_lua / used_memory_vm_eval,
+  // used_memory_vm_functions).
   size_t MemoryBytes() const;
   size_t FunctionMemoryBytes() const;
   // The calling thread's interpreter's two heaps (0 when it has none): eval's, *functions the
@@ -165,9 +167,9 @@ class Interpreter {
   int globals_ref_ = 0;
   // The run in progress (redis.call, the hook and math.random read it).
   CallHandler* handler_ = nullptr;
-  int resp_ = 2;           // redis.setresp
-  bool restart_ = false;   // a call asked for a restart
-  bool killed_ = false;    // the hook raised the kill error
+  int resp_ = 2;          // redis.setresp
+  bool restart_ = false;  // a call asked for a restart
+  bool killed_ = false;   // the hook raised the kill error
   std::vector<std::string_view> argv_;
 };
 

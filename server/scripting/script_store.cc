@@ -13,8 +13,10 @@ struct FlagName {
   uint32_t flag;
 };
 constexpr FlagName kFlagNames[] = {
-    {"no-writes", script_flag::kNoWrites},     {"allow-oom", script_flag::kAllowOom},
-    {"allow-stale", script_flag::kAllowStale}, {"no-cluster", script_flag::kNoCluster},
+    {"no-writes", script_flag::kNoWrites},
+    {"allow-oom", script_flag::kAllowOom},
+    {"allow-stale", script_flag::kAllowStale},
+    {"no-cluster", script_flag::kNoCluster},
     {"allow-cross-slot-keys", script_flag::kAllowCrossSlot},
 };
 

@@ -2,7 +2,6 @@
 // rand48 sequence of math.random, and the interpreter's conversions and sandbox driven through a
 // CallHandler that answers from a table (the real commands are covered by test_scripting.py).
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <string>
 #include <vector>
@@ -97,8 +96,7 @@ TEST_CASE("math.random follows Redis's rand48 sequence", "[scripting]") {
   CHECK(Lrand48() == after_seed);  // reseeding restarts the sequence
   // Redis's initial state is x = 0x1234ABCD330E: the seed 0x1234ABCD gives exactly that.
   Srand48(static_cast<int32_t>(0x1234ABCD));
-  const double expect[] = {0.39646477363839, 0.84048536971234, 0.35333609737146,
-                           0.44658343468168};
+  const double expect[] = {0.39646477363839, 0.84048536971234, 0.35333609737146, 0.44658343468168};
   for (double e : expect) {
     double r = static_cast<double>(Lrand48() % INT32_MAX) / INT32_MAX;
     CHECK(r == Approx(e).epsilon(1e-12));
@@ -174,10 +172,10 @@ TEST_CASE("Lua values become Redis replies as in luaReplyToRedisReply", "[script
 
 TEST_CASE("redis.call results become Lua values as in redisProtocolToLuaType", "[scripting]") {
   TableHandler h;
-  h.replies = {{"int", ":7\r\n"},          {"bulk", "$2\r\nhi\r\n"},
-               {"nil", "$-1\r\n"},         {"status", "+OK\r\n"},
-               {"err", "-WRONGTYPE no\r\n"}, {"arr", "*2\r\n:1\r\n$1\r\nb\r\n"},
-               {"null3", "_\r\n"},          {"dbl", ",2.5\r\n"}};
+  h.replies = {
+      {"int", ":7\r\n"},     {"bulk", "$2\r\nhi\r\n"},     {"nil", "$-1\r\n"},
+      {"status", "+OK\r\n"}, {"err", "-WRONGTYPE no\r\n"}, {"arr", "*2\r\n:1\r\n$1\r\nb\r\n"},
+      {"null3", "_\r\n"},    {"dbl", ",2.5\r\n"}};
   CHECK(Run("return redis.call('int') + 1", h) == ":8\r\n");
   CHECK(Run("return redis.call('bulk')", h) == "$2\r\nhi\r\n");
   CHECK(Run("return redis.call('nil') == false", h) == ":1\r\n");
@@ -195,14 +193,16 @@ TEST_CASE("redis.call results become Lua values as in redisProtocolToLuaType", "
   h.calls.clear();
   Run("redis.call('int', 0.1, 3, 2^53)", h);
   REQUIRE(h.calls.size() == 1);
-  CHECK(h.calls[0] == std::vector<std::string>{"int", "0.10000000000000001", "3",
-                                               "9007199254740992"});
+  CHECK(h.calls[0] ==
+        std::vector<std::string>{"int", "0.10000000000000001", "3", "9007199254740992"});
   body = "return redis.call({})";
-  CHECK(Run(body, h) == "-ERR Lua redis lib command arguments must be strings or integers script: " +
-                            Sha1Hex(body) + ", on @user_script:1.\r\n");
+  CHECK(Run(body, h) ==
+        "-ERR Lua redis lib command arguments must be strings or integers script: " +
+            Sha1Hex(body) + ", on @user_script:1.\r\n");
 }
 
-TEST_CASE("the sandbox: read-only globals, no os/io/print, undefined globals raise", "[scripting]") {
+TEST_CASE("the sandbox: read-only globals, no os/io/print, undefined globals raise",
+          "[scripting]") {
   TableHandler h;
   std::string body = "x = 1";
   CHECK(Run(body, h) == "-ERR user_script:1: Attempt to modify a readonly table script: " +
@@ -255,7 +255,8 @@ TEST_CASE("library shebangs follow functionExtractLibMetaData", "[scripting]") {
            {"code", "Missing library metadata"},
            {"#!lua name=x", "Invalid library metadata"},
            {"#!lua\n", "Library name was not given"},
-           {"#!lua name=a name=b\n", "Invalid metadata value, name argument was given multiple times"},
+           {"#!lua name=a name=b\n",
+            "Invalid metadata value, name argument was given multiple times"},
            {"#!lua name=a x=y\n", "Invalid metadata value given: x=y"},
            {"#!lua name=a-b\n",
             "Library names can only contain letters, numbers, or underscores(_) and must be at "
@@ -283,9 +284,10 @@ std::shared_ptr<Library> Lib(const std::string& code) {
 }  // namespace
 
 TEST_CASE("loading a library collects its functions, flags and descriptions", "[scripting]") {
-  auto lib = Lib("#!lua name=l\nredis.register_function('a', function() return 1 end)\n"
-                 "redis.register_function{function_name='B', callback=function() end, "
-                 "flags={'NO-WRITES', 'allow-oom'}, description='d'}");
+  auto lib =
+      Lib("#!lua name=l\nredis.register_function('a', function() return 1 end)\n"
+          "redis.register_function{function_name='B', callback=function() end, "
+          "flags={'NO-WRITES', 'allow-oom'}, description='d'}");
   REQUIRE(lib->functions.size() == 2);
   CHECK(lib->functions[0].name == "a");
   CHECK_FALSE(lib->functions[0].description.has_value());
@@ -303,8 +305,9 @@ TEST_CASE("loading a library collects its functions, flags and descriptions", "[
   bad.functions.clear();
   bad.code = "#!lua name=x\nredis.call('get', 'k')";
   CHECK_FALSE(Interpreter::LoadLibrary(&bad, &err));
-  CHECK(err == "Error registering functions: ERR user_function:2: Script attempted to access "
-               "nonexistent global variable 'call'");
+  CHECK(err ==
+        "Error registering functions: ERR user_function:2: Script attempted to access "
+        "nonexistent global variable 'call'");
   bad.functions.clear();
   bad.code = "#!lua name=x\nwhile true do end";
   CHECK_FALSE(Interpreter::LoadLibrary(&bad, &err));
