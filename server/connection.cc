@@ -149,8 +149,15 @@ void Connection::Cron(int64_t now, size_t* max_in, size_t* max_out) {
   rpeak_ = rend_;
 }
 
+void Connection::ReleaseOnLoopExit() {
+  std::vector<std::shared_ptr<Connection>> held;
+  for (auto& [id, c] : tl_connections)
+    if (c->inflight_self_) held.push_back(std::move(c->inflight_self_));
+}
+
 void Connection::StartIdleSweep(Shard* shard) {
   scripting::RunningScripts::SetBusyServer(&Connection::ServeWhileBusy);
+  Shard::SetLoopExitHook(&Connection::ReleaseOnLoopExit);
   // One timer per shard thread, living as long as the thread's io_context runs.
   thread_local std::unique_ptr<boost::asio::steady_timer> timer;
   timer = std::make_unique<boost::asio::steady_timer>(shard->io());

@@ -145,6 +145,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static void Adopt(std::shared_ptr<Connection> conn);
   // Home thread: starts the connections waiting in this shard's inbox.
   static void StartAdopted(uint32_t shard);
+  // Home thread, its loop stopped (Shard::SetLoopExitHook): drops the self-references of
+  // connections stopped with a command in flight, so the loop's teardown frees them.
+  static void ReleaseOnLoopExit();
   // While this thread runs a script past busy-reply-threshold (from its hook): answers the idle
   // connections of this thread as Redis's processEventsWhileBlocked does: -BUSY, except SCRIPT
   // KILL, FUNCTION KILL, FUNCTION STATS and SHUTDOWN NOSAVE. Only connections with nothing in

@@ -41,6 +41,12 @@ Shard::~Shard() {
 
 Shard* Shard::Current() { return tl_current_shard; }
 
+namespace {
+std::atomic<void (*)()> g_loop_exit_hook{nullptr};
+}  // namespace
+
+void Shard::SetLoopExitHook(void (*hook)()) { g_loop_exit_hook.store(hook); }
+
 void Shard::Notify() {
   // seq_cst, paired with the fence in Drain: a store-then-load handshake on both sides (the
   // link store then this flag here; the flag clear then the link loads there).
@@ -165,6 +171,7 @@ void Shard::Start(std::function<void()> on_start) {
     ArmWakeup();
     ScheduleExpire(100);
     io_->run();
+    if (auto hook = g_loop_exit_hook.load()) hook();
     tl_current_shard = nullptr;
   });
 }

@@ -106,6 +106,9 @@ class Shard {
 
   // The shard whose thread is calling, or nullptr on other threads.
   static Shard* Current();
+  // Called on each shard thread once its loop has stopped (the server drops what its connections
+  // still hold of themselves there, so a stop in the middle of a command leaks nothing).
+  static void SetLoopExitHook(void (*hook)());
 
   int64_t busy_messages() const { return messages_.load(std::memory_order_relaxed); }
 
