@@ -294,8 +294,9 @@ TEST_CASE("loading a library collects its functions, flags and descriptions", "[
   CHECK(lib->functions[1].name == "B");
   CHECK(lib->functions[1].flags == (script_flag::kNoWrites | script_flag::kAllowOom));
   CHECK(*lib->functions[1].description == "d");
-  CHECK(ScriptFlagNames(lib->functions[1].flags) ==
-        std::vector<const char*>{"no-writes", "allow-oom"});
+  auto names = ScriptFlagNames(lib->functions[1].flags);
+  CHECK(std::vector<std::string>(names.begin(), names.end()) ==
+        std::vector<std::string>{"no-writes", "allow-oom"});
   Library bad;
   std::string err;
   bad.code = "#!lua name=x\nlocal y = 1";
