@@ -712,11 +712,20 @@ int LuaLog(lua_State* L) {
   return 0;
 }
 
+// False, with Redis's error table pushed, outside a run ("<what> can only be called inside a
+// script invocation"); the caller raises it.
+bool InRun(lua_State* L, const char* what) {
+  if (tl_interp != nullptr && A::handler(*tl_interp) != nullptr) return true;
+  lua_pushfstring(L, "%s can only be called inside a script invocation", what);
+  size_t n;
+  const char* msg = lua_tolstring(L, -1, &n);
+  PushErrorTable(L, std::string_view(msg, n));
+  lua_remove(L, -2);
+  return false;
+}
+
 int LuaSetResp(lua_State* L) {
-  if (tl_interp == nullptr || A::handler(*tl_interp) == nullptr) {
-    PushErrorTable(L, "redis.setresp can only be called inside a script invocation");
-    return lua_error(L);
-  }
+  if (!InRun(L, "redis.setresp")) return lua_error(L);
   if (lua_gettop(L) != 1) {
     PushErrorTable(L, "redis.setresp() requires one argument.");
     return lua_error(L);
@@ -731,10 +740,7 @@ int LuaSetResp(lua_State* L) {
 }
 
 int LuaSetRepl(lua_State* L) {
-  if (tl_interp == nullptr || A::handler(*tl_interp) == nullptr) {
-    PushErrorTable(L, "redis.set_repl can only be called inside a script invocation");
-    return lua_error(L);
-  }
+  if (!InRun(L, "redis.set_repl")) return lua_error(L);
   if (lua_gettop(L) != 1) {
     PushErrorTable(L, "redis.set_repl() requires two arguments.");
     return lua_error(L);
@@ -752,12 +758,8 @@ int LuaSetRepl(lua_State* L) {
 // redis.acl_check_cmd(cmd, args...): true when the caller may run it. There are no ACL users yet,
 // so every existing command is permitted.
 int LuaAclCheckCmd(lua_State* L) {
-  Interpreter* in = tl_interp;
-  CallHandler* h = in != nullptr ? A::handler(*in) : nullptr;
-  if (h == nullptr) {
-    PushErrorTable(L, "redis.acl_check_cmd can only be called inside a script invocation");
-    return lua_error(L);
-  }
+  if (!InRun(L, "redis.acl_check_cmd")) return lua_error(L);
+  CallHandler* h = A::handler(*tl_interp);
   int status = 0;
   {
     std::vector<std::string_view> argv;
