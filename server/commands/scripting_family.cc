@@ -299,7 +299,6 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
 
   // --- attempts ---
   void Attempt() {
-    ShardSet& set = *Server().shards;
     Shard* home = Shard::Current();
     auto self = shared_from_this();
     if (held_.size() == 1) {
@@ -314,7 +313,6 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
                   [self, tx] { self->AfterAttempt(); });
       return;
     }
-    (void)set;
     own_ = Transaction::CreateOwn(held_);
     own_->LendOnArm();
     own_->Arm([self] {
