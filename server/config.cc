@@ -1,7 +1,5 @@
 #include "server/config.h"
 
-#include "server/scripting/interpreter.h"
-
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -16,6 +14,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "base/numbers.h"
 #include "server/ascii.h"
+#include "server/scripting/interpreter.h"
 #include "shard/evict.h"
 #include "shard/glob.h"
 #include "shard/settings.h"

@@ -260,7 +260,10 @@ void Transaction::Control(ShardFn fn, Then then) {
 
 void Transaction::RunArm(ShardMsg* m, Shard* s) {
   Transaction* tx = static_cast<Msg*>(m)->tx;
-  if (tx->lend_) s->ParkAndLend(tx); else s->Park(tx);
+  if (tx->lend_)
+    s->ParkAndLend(tx);
+  else
+    s->Park(tx);
   s->db_slice().SetNow(tx->now_ms_);
   tx->ShardFinished(s, false);
 }

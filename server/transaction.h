@@ -135,7 +135,7 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   bool armed_ = false;
   bool conclude_ = false;
   bool lend_ = false;
-  const void* owner_ = nullptr;  // what its messages carry as ShardMsg::owner
+  const void* owner_ = nullptr;        // what its messages carry as ShardMsg::owner
   std::shared_ptr<Transaction> self_;  // keeps the transaction alive while a hop is in flight
 };
 

@@ -818,10 +818,10 @@ void CmdScript(ArgSlice args, CommandContext& ctx) {
 
 void RegisterScriptingFamily(CommandRegistry& r) {
   using namespace cmd_flag;
-  constexpr uint32_t kEvalFlags = kNoScript | kSkipMonitor | kMayReplicate | kNoMandatoryKeys |
-                                  kStale;
-  constexpr uint32_t kEvalRoFlags = kNoScript | kSkipMonitor | kNoMandatoryKeys | kStale |
-                                    kReadOnly;
+  constexpr uint32_t kEvalFlags =
+      kNoScript | kSkipMonitor | kMayReplicate | kNoMandatoryKeys | kStale;
+  constexpr uint32_t kEvalRoFlags =
+      kNoScript | kSkipMonitor | kNoMandatoryKeys | kStale | kReadOnly;
   auto always = [](ArgSlice) { return true; };
   // clang-format off
   r.AddFamily(acl_cat::kScripting, {

@@ -9,8 +9,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <future>
-#include <thread>
 #include <stdexcept>
+#include <thread>
 
 #include "server/connection.h"
 #include "server/listener.h"
