@@ -967,6 +967,38 @@ int LuaBitTohex(lua_State* L) {
   return lua_gettop(L);
 }
 
+// redis.log, its levels and the version (luaRegisterLogFunction, luaRegisterVersion) into the table
+// on top: the scripts' API and the library-load API share them.
+void SetLogAndVersion(lua_State* L) {
+  SetField(L, "log", LuaLog);
+  SetNumber(L, "LOG_DEBUG", 0);
+  SetNumber(L, "LOG_VERBOSE", 1);
+  SetNumber(L, "LOG_NOTICE", 2);
+  SetNumber(L, "LOG_WARNING", 3);
+  SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
+  lua_pushstring(L, kRedisVersion);
+  lua_setfield(L, -2, "REDIS_VERSION");
+}
+
+// Reading a missing field of the table at idx raises "Script attempted to access nonexistent
+// global variable" (luaSetErrorMetatable).
+void SetErrorMetatable(lua_State* L, int idx) {
+  int t = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+  lua_newtable(L);
+  lua_pushcfunction(L, LuaNonexistentGlobal);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, t);
+}
+
+// The error handler's registry reference (each state defines it in Setup).
+int ErrorHandlerRef(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
+  lua_getfield(L, -1, "__redis__err__handler");
+  int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pop(L, 1);
+  return ref;
+}
+
 // The error handler Redis installs (eval.c): adds the script's source and line to the error and
 // turns a plain message into {err = "ERR <msg>"}; `debug` is gone once it is defined.
 constexpr char kErrHandler[] =
@@ -1076,14 +1108,7 @@ void Setup(lua_State* L) {
   lua_newtable(L);
   SetField(L, "call", LuaRedisCall);
   SetField(L, "pcall", LuaRedisPcallCommand);
-  SetField(L, "log", LuaLog);
-  SetNumber(L, "LOG_DEBUG", 0);
-  SetNumber(L, "LOG_VERBOSE", 1);
-  SetNumber(L, "LOG_NOTICE", 2);
-  SetNumber(L, "LOG_WARNING", 3);
-  SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
-  lua_pushstring(L, kRedisVersion);
-  lua_setfield(L, -2, "REDIS_VERSION");
+  SetLogAndVersion(L);
   SetField(L, "setresp", LuaSetResp);
   SetField(L, "sha1hex", LuaSha1hex);
   SetField(L, "error_reply", LuaErrorReply);
@@ -1144,10 +1169,7 @@ void Setup(lua_State* L) {
     }
   }
   // Reading an undefined global raises; the globals themselves sit behind a read-only proxy.
-  lua_newtable(L);
-  lua_pushcfunction(L, LuaNonexistentGlobal);
-  lua_setfield(L, -2, "__index");
-  lua_setmetatable(L, g);
+  SetErrorMetatable(L, g);
   lua_pushvalue(L, g);
   lua_setfield(L, LUA_REGISTRYINDEX, kRealGlobals);
   lua_pushvalue(L, g);
@@ -1177,9 +1199,8 @@ Interpreter::Interpreter() { NewEvalState(); }
 void Interpreter::NewEvalState() {
   L_ = luaL_newstate();
   Setup(L_);
+  handler_ref_ = ErrorHandlerRef(L_);
   lua_getfield(L_, LUA_REGISTRYINDEX, kRealGlobals);
-  lua_getfield(L_, -1, "__redis__err__handler");
-  handler_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
   globals_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
 }
 
@@ -1466,10 +1487,7 @@ void LoadHook(lua_State* L, lua_Debug*) {
 lua_State* NewFunctionState(int refs[4]) {
   lua_State* L = luaL_newstate();
   Setup(L);
-  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobals);
-  lua_getfield(L, -1, "__redis__err__handler");
-  refs[0] = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_pop(L, 1);
+  refs[0] = ErrorHandlerRef(L);
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, kFunctions);
 
@@ -1477,24 +1495,11 @@ lua_State* NewFunctionState(int refs[4]) {
   lua_newtable(L);  // api globals
   lua_newtable(L);  // api redis
   SetField(L, "register_function", LuaRegisterFunction);
-  SetField(L, "log", LuaLog);
-  SetNumber(L, "LOG_DEBUG", 0);
-  SetNumber(L, "LOG_VERBOSE", 1);
-  SetNumber(L, "LOG_NOTICE", 2);
-  SetNumber(L, "LOG_WARNING", 3);
-  SetNumber(L, "REDIS_VERSION_NUM", kRedisVersionNum);
-  lua_pushstring(L, kRedisVersion);
-  lua_setfield(L, -2, "REDIS_VERSION");
-  lua_newtable(L);
-  lua_pushcfunction(L, LuaNonexistentGlobal);
-  lua_setfield(L, -2, "__index");
-  lua_setmetatable(L, -2);
+  SetLogAndVersion(L);
+  SetErrorMetatable(L, -1);
   PushReadonlyProxy(L);
   lua_setfield(L, -2, "redis");
-  lua_newtable(L);
-  lua_pushcfunction(L, LuaNonexistentGlobal);
-  lua_setfield(L, -2, "__index");
-  lua_setmetatable(L, -2);
+  SetErrorMetatable(L, -1);
   int api = lua_gettop(L);
 
   lua_pushvalue(L, LUA_GLOBALSINDEX);  // the full API (the read-only proxy)
