@@ -362,3 +362,15 @@ def spawn_server(tmp_path):
             problems.append(p)
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
+
+
+def wait_busy(client, timeout=5.0):
+    """Polls with PING until the server stops answering PONG (a script is past
+    busy-reply-threshold); returns that reply."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = client("PING")
+        if out != "PONG":
+            return out
+        time.sleep(0.01)
+    raise AssertionError("server never reported BUSY")

@@ -26,3 +26,14 @@ def key_slot(key):
 
 def shard_of(key, shards=SHARDS):
     return key_slot(key) % shards
+
+
+def spread_keys(prefix, n, shards=SHARDS):
+    """n key names, round-robin over the shards of a `shards`-shard Shoal (any names on Redis)."""
+    out, i = [], 0
+    while len(out) < n:
+        k = "%s%d" % (prefix, i)
+        if shard_of(k, shards) == len(out) % shards:
+            out.append(k)
+        i += 1
+    return out

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import HOST, Err, RespClient, free_port
+from conftest import HOST, Err, RespClient, free_port, wait_busy
 
 FUNCTION_BUSY = ("BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
                  "SHUTDOWN NOSAVE.")
@@ -633,16 +633,6 @@ redis.register_function('wspin', function(k) redis.call('set', k[1], '1') while 
 redis.register_function{function_name='rospin', callback=function() while true do end end,
     flags={'no-writes'}}
 """
-
-
-def wait_busy(client, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        out = client("PING")
-        if out != "PONG":
-            return out
-        time.sleep(0.01)
-    raise AssertionError("server never reported BUSY")
 
 
 def test_function_kill(spawn_server):

@@ -14,7 +14,7 @@ import redis
 import conftest
 from conftest import Err
 from shoal_info import wait_blocked
-from shoal_keys import shard_of
+from shoal_keys import spread_keys
 
 srv = conftest.sharded_server([1, 2, 4])
 
@@ -32,17 +32,6 @@ def other(srv):
     cl = srv.client()
     yield cl
     cl.close()
-
-
-def spread_keys(prefix, n, shards=4):
-    """n key names, round-robin over the shards of a 4-shard server (so also over 2)."""
-    out, i = [], 0
-    while len(out) < n:
-        k = "%s%d" % (prefix, i)
-        if shard_of(k, shards) == len(out) % shards:
-            out.append(k)
-        i += 1
-    return out
 
 
 # ---------------------------------------------------------------- queueing and EXEC

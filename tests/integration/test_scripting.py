@@ -17,9 +17,9 @@ import time
 import pytest
 import redis
 
-from conftest import Err, _is_shoal
+from conftest import Err, _is_shoal, wait_busy
 from shoal_info import info
-from shoal_keys import shard_of
+from shoal_keys import spread_keys
 from shoal_resp import Verbatim
 
 BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
@@ -49,17 +49,6 @@ def command_exists(c, cmd):
 def script_err(msg, body, line=1):
     """The text of an error raised while running an EVAL script."""
     return Err("%s script: %s, on @user_script:%d." % (msg, sha1(body), line))
-
-
-def spread_keys(prefix, n, shards=4):
-    """n key names, round-robin over the shards of a 4-shard Shoal (any names on Redis)."""
-    out, i = [], 0
-    while len(out) < n:
-        k = "%s%d" % (prefix, i)
-        if shard_of(k, shards) == len(out) % shards:
-            out.append(k)
-        i += 1
-    return out
 
 
 def line3(client, *args):
@@ -1026,17 +1015,6 @@ def test_transfers_are_atomic(server, c, declared):
 
 
 # ---------------------------------------------------------------- BUSY / SCRIPT KILL
-
-
-def wait_busy(client, timeout=5.0):
-    """Polls with PING until the server answers BUSY; returns the reply."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        out = client("PING")
-        if out != "PONG":
-            return out
-        time.sleep(0.01)
-    raise AssertionError("server never reported BUSY")
 
 
 def test_busy_and_script_kill(spawn_server):
