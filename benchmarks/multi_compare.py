@@ -118,6 +118,24 @@ def side_by_side(a, cases, work, unit):
     return rows
 
 
+def report(a, rows, title, unit, label):
+    """Prints (and writes to a.out) the side-by-side table of side_by_side's rows; `label` is
+    the row label with {} for the case."""
+    header = [title, "Shoal %s/s" % unit, "Redis %s/s" % unit, "ratio",
+              "Shoal %s/CPU-s" % unit, "Redis %s/CPU-s" % unit, "ratio"]
+    table = []
+    for case, med in rows:
+        s, r = med["shoal"], med["redis"]
+        table.append([label.format(case), "%.0f" % s[0], "%.0f" % r[0],
+                      "**%.2f**" % (s[0] / r[0]), "%.0f" % s[1], "%.0f" % r[1],
+                      "**%.2f**" % (s[1] / r[1])])
+    text = compare.markdown_table(header, table)
+    print(text)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text + "\n")
+
+
 def common_args(ap, batch_default, batch_help):
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--shards", type=int, default=2)
@@ -139,20 +157,7 @@ def main():
     a = common_args(ap, 16, "transactions per write (pipeline)")
     cases = [(case, keys_for(case, a.shards)) for case in ("same shard", "cross shard")]
     rows = side_by_side(a, cases, worker, "tx")
-    header = ["EXEC of SET+INCR+GET", "Shoal tx/s", "Redis tx/s", "ratio", "Shoal tx/CPU-s",
-              "Redis tx/CPU-s", "ratio"]
-    table = []
-    for case, med in rows:
-        s, r = med["shoal"], med["redis"]
-        table.append(["%s (%d shards)" % (case, a.shards), "%.0f" % s[0], "%.0f" % r[0],
-                      "**%.2f**" % (s[0] / r[0]), "%.0f" % s[1], "%.0f" % r[1],
-                      "**%.2f**" % (s[1] / r[1])])
-    text = compare.markdown_table(header, table)
-    print(text)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(text + "\n")
-
+    report(a, rows, "EXEC of SET+INCR+GET", "tx", "%s (%d shards)" % ("{}", a.shards))
 
 if __name__ == "__main__":
     main()

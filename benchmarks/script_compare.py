@@ -68,20 +68,8 @@ def main():
     rows = multi_compare.side_by_side(a, cases, worker, "calls")
     rows += [("FCALL " + case, med) for case, med in
              multi_compare.side_by_side(a, cases[:1], fcall_worker, "calls")]
-    header = ["EVALSHA (INCR+EXPIRE per key)", "Shoal calls/s", "Redis calls/s", "ratio",
-              "Shoal calls/CPU-s", "Redis calls/CPU-s", "ratio"]
-    table = []
-    for case, med in rows:
-        s, r = med["shoal"], med["redis"]
-        table.append(["%s (%d shards, pipeline %d)" % (case, a.shards, a.batch), "%.0f" % s[0],
-                      "%.0f" % r[0], "**%.2f**" % (s[0] / r[0]), "%.0f" % s[1], "%.0f" % r[1],
-                      "**%.2f**" % (s[1] / r[1])])
-    text = compare.markdown_table(header, table)
-    print(text)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(text + "\n")
-
+    multi_compare.report(a, rows, "EVALSHA (INCR+EXPIRE per key)", "calls",
+                         "{} (%d shards, pipeline %d)" % (a.shards, a.batch))
 
 if __name__ == "__main__":
     main()
