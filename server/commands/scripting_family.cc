@@ -327,7 +327,6 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
 
   // Runs the script once on this thread, over the held shards' data.
   void RunHere() {
-    Shard* here = Shard::Current();
     // One clock for the run: the one the held shards were given (the arm's, or the message's /
     // the loop's on the run's own shard).
     now_ms_ =
@@ -351,7 +350,6 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
         return;
       }
     }
-    LentShardScope scope(*here);
     scripting::RunningScripts::Begin(/*eval=*/script != nullptr);
     auto status = script != nullptr ? in.RunEval(script->sha, keys_, args_, *this, rb)
                                     : in.RunFunction(*target_.fn.fn, keys_, args_, *this, rb);
