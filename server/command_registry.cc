@@ -22,6 +22,13 @@ CommandId FromRow(const CommandRow& row, uint64_t family_acl) {
   c.coordinate = row.coordinate;
   c.runs_in_multi = row.runs_in_multi;
   c.runs_scripts = row.runs_scripts;
+  // Redis's processCommand lists these by handler: what a RESP2 subscriber may run.
+  static constexpr std::string_view kSubscribedMode[] = {
+      "ping",         "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
+      "psubscribe",   "punsubscribe", "quit",    "reset"};
+  c.allowed_subscribed =
+      std::find(std::begin(kSubscribedMode), std::end(kSubscribedMode), c.name) !=
+      std::end(kSubscribedMode);
   c.key_specs = FindKeySpecs(c.name);
   c.doc = FindCommandDoc(c.name);
   if (c.doc != nullptr) {
@@ -241,6 +248,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterMemoryFamily(r);
   RegisterTransactionFamily(r);
   RegisterScriptingFamily(r);
+  RegisterPubsubFamily(r);
 }
 
 }  // namespace shoal

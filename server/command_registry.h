@@ -147,6 +147,8 @@ struct alignas(64) CommandId {
   // Runs a script (EVAL, FCALL...): inside EXEC it needs the data of the EXEC's shards lent to
   // the coordinator's thread (Transaction::LendOnArm), where the script runs synchronously.
   bool runs_scripts = false;
+  // May run on a RESP2 connection in subscribed mode ((P|S)(UN)SUBSCRIBE, PING, QUIT, RESET).
+  bool allowed_subscribed = false;
   // Filled by CommandRegistry::Add (also for subcommands):
   std::span<const KeySpec> key_specs;  // empty: no keys
   const CommandDoc* doc = nullptr;     // complexity, history, tips, arguments
@@ -211,6 +213,7 @@ void RegisterZSetFamily(CommandRegistry& r);
 void RegisterSortFamily(CommandRegistry& r);  // SORT, SORT_RO
 void RegisterMemoryFamily(CommandRegistry& r);
 void RegisterTransactionFamily(CommandRegistry& r);  // MULTI EXEC DISCARD WATCH UNWATCH
+void RegisterPubsubFamily(CommandRegistry& r);
 
 // The implicit ACL categories of these flags (see the top of this file).
 uint64_t ImplicitAcl(uint32_t flags, uint64_t acl);

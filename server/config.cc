@@ -17,13 +17,15 @@
 #include "server/scripting/interpreter.h"
 #include "shard/evict.h"
 #include "shard/glob.h"
+#include "shard/notify.h"
 #include "shard/settings.h"
 
 namespace shoal {
 
 namespace {
 
-enum class Kind { kInt, kMemory, kEnum, kBool, kBindList, kString, kObufLimits };
+// kEvents: notify-keyspace-events, an int of flags written as Redis's class characters.
+enum class Kind { kInt, kMemory, kEnum, kBool, kBindList, kString, kObufLimits, kEvents };
 
 // Where an integer parameter is stored: a Config member (read by the server layer only) or one of
 // the ShardSettings atomics (read by the shards; shard/settings.h is their one home).
@@ -100,6 +102,14 @@ const std::vector<Param>& Params() {
       {"client-output-buffer-limit", Kind::kObufLimits, true, 0, 0, {}, nullptr, nullptr},
       {"logfile", Kind::kString, false, 0, 0, {}, nullptr, &Config::logfile},
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, &Config::timeout, nullptr},
+      {"notify-keyspace-events",
+       Kind::kEvents,
+       true,
+       0,
+       0,
+       {},
+       &ShardSettings::notify_keyspace_events,
+       nullptr},
       // busy-reply-threshold and its old name lua-time-limit: one setting, in milliseconds.
       {"busy-reply-threshold",
        Kind::kInt,
@@ -337,6 +347,12 @@ std::string ParseValue(const Param& p, std::string_view value, int64_t* out) {
       }
       return msg;
     }
+    case Kind::kEvents: {
+      int64_t v = notify::FlagsFromString(value);
+      if (v < 0) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+      *out = v;
+      return "";
+    }
     default:
       return "";
   }
@@ -351,6 +367,8 @@ std::string FormatValue(const Config& c, const Param& p) {
       return p.enum_names[p.ival.Of(c).load()];
     case Kind::kBool:
       return p.ival.Of(c).load() ? "yes" : "no";
+    case Kind::kEvents:
+      return notify::FlagsToString(p.ival.Of(c).load());
     case Kind::kBindList: {
       std::string s;
       for (const auto& b : c.bind) {

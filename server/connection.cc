@@ -221,6 +221,56 @@ void Connection::Close() {
   }
   DiscardMulti();
   Unwatch();
+  UnsubscribeAll();
+}
+
+bool Connection::HasSubscription(pubsub::Kind kind, std::string_view name) const {
+  if (kind == pubsub::kPattern)
+    return std::find(patterns_.begin(), patterns_.end(), name) != patterns_.end();
+  return sub_names_[kind].contains(ToAbsl(name));
+}
+
+void Connection::AddSubscription(pubsub::Kind kind, const std::string& name) {
+  if (kind == pubsub::kPattern)
+    patterns_.push_back(name);
+  else
+    sub_names_[kind].insert(name);
+}
+
+void Connection::RemoveSubscription(pubsub::Kind kind, const std::string& name) {
+  if (kind == pubsub::kPattern) {
+    auto it = std::find(patterns_.begin(), patterns_.end(), name);
+    if (it != patterns_.end()) patterns_.erase(it);
+  } else {
+    sub_names_[kind].erase(name);
+  }
+}
+
+std::vector<std::string> Connection::Subscriptions(pubsub::Kind kind) const {
+  if (kind == pubsub::kPattern) return patterns_;
+  return std::vector<std::string>(sub_names_[kind].begin(), sub_names_[kind].end());
+}
+
+void Connection::UnsubscribeAll() {
+  for (int k = 0; k < pubsub::kKinds; ++k) {
+    auto kind = static_cast<pubsub::Kind>(k);
+    if (SubscriptionCount(kind) > 0) pubsub::Unsubscribe(this, kind, Subscriptions(kind), nullptr);
+  }
+}
+
+void Connection::WritePush(std::string_view frame) {
+  if (closed_) return;
+  if (resp >= 3) {
+    out_buf_ += '>';
+    out_buf_.append(frame.substr(1));
+  } else {
+    out_buf_.append(frame);
+  }
+  size_t pending = PendingOutput();
+  if (pending > opeak_) opeak_ = pending;
+  if (CheckOutputLimits(pending, 0)) return;
+  // During a batch the batch's write carries it; while blocked nothing else would.
+  if (!writing_ && (npending_ == 0 || blocked())) StartWrite();
 }
 
 void Connection::Unwatch() {
@@ -254,6 +304,7 @@ void Connection::DiscardMulti() {
 void Connection::ResetState() {
   DiscardMulti();
   Unwatch();
+  UnsubscribeAll();
   db = 0;
   resp = 2;
   name.clear();
@@ -264,7 +315,15 @@ void Connection::ResetState() {
 
 std::string Connection::Info() const {
   int64_t now = UnixMs();
-  std::string flags = blocked() ? "b" : "N";
+  // Redis's catClientInfoString letters, in its order.
+  std::string flags;
+  if (subscribed()) flags += 'P';
+  if (multi.active) flags += 'x';
+  if (blocked()) flags += 'b';
+  if (watch_state->Dirty()) flags += 'd';
+  if (close_after_write_) flags += 'c';
+  if (no_evict) flags += 'e';
+  if (flags.empty()) flags = "N";
   size_t qbuf = rend_ - rpos_;
   std::string s;
   s.reserve(320);
@@ -277,15 +336,19 @@ std::string Connection::Info() const {
   s += " idle=" + std::to_string((now - last_ms_) / 1000);
   s += " flags=" + flags;
   s += " db=" + std::to_string(db);
-  s += " sub=0 psub=0 ssub=0 multi=-1";
+  s += " sub=" + std::to_string(sub_names_[pubsub::kChannel].size());
+  s += " psub=" + std::to_string(patterns_.size());
+  s += " ssub=" + std::to_string(sub_names_[pubsub::kShardChannel].size());
+  s += " multi=" + std::to_string(multi.active ? static_cast<int64_t>(multi.cmds.size()) : -1);
   s += " qbuf=" + std::to_string(qbuf);
   s += " qbuf-free=" + std::to_string(rbuf_.size() - rend_);
   s += " argv-mem=0 multi-mem=0";
   s += " rbs=" + std::to_string(rbuf_.size());
   s += " rbp=" + std::to_string(rend_);
-  s += " obl=0 oll=0 omem=0";
-  s += " tot-mem=" + std::to_string(rbuf_.capacity() + out_buf_.capacity() + sizeof(*this));
-  s += " events=r";
+  s += " obl=0 oll=0 omem=" + std::to_string(PendingOutput());
+  s += " tot-mem=" + std::to_string(rbuf_.capacity() + out_buf_.capacity() + wbuf_.capacity() +
+                                    sizeof(*this));
+  s += writing_ ? " events=rw" : " events=r";
   s += " cmd=" + last_cmd_;
   s += " user=default redir=-1";
   s += " resp=" + std::to_string(resp);
@@ -662,7 +725,21 @@ bool Connection::Route(uint32_t i) {
     RejectCommand(pc, "ERR wrong number of arguments for '" + cid->name + "' command");
     return true;
   }
-  last_cmd_ = cid->name;
+  if (cid->subcommands.empty()) {
+    last_cmd_ = cid->name;
+  } else {
+    // Redis shows the subcommand's full name (client|list).
+    const CommandId* sub = Server().registry.Lookup(pc.args);
+    last_cmd_ = sub != nullptr ? sub->name : cid->name;
+  }
+  if (resp == 2 && subscribed() && !cid->allowed_subscribed) {
+    // Redis's processCommand: a RESP2 connection in subscribed mode takes only these.
+    const CommandId* eff = cid->subcommands.empty() ? cid : Server().registry.Lookup(pc.args);
+    RejectCommand(pc, "ERR Can't execute '" + (eff != nullptr ? eff->name : cid->name) +
+                          "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                          "allowed in this context");
+    return true;
+  }
   if (scripting::RunningScripts::AnyTimedOut()) {
     // A container's subcommand carries the flag (SCRIPT KILL, FUNCTION STATS).
     const CommandId* eff = cid->subcommands.empty() ? cid : Server().registry.Lookup(pc.args);
@@ -902,9 +979,13 @@ size_t Connection::OutputBound() const {
                            static_cast<size_t>(lim.soft.load(std::memory_order_relaxed))});
 }
 
+int Connection::ObufClass() const {
+  return subscribed() ? Config::kObufPubsub : Config::kObufNormal;
+}
+
 bool Connection::CheckOutputLimits(size_t used, int64_t now_ms) {
   // Redis's checkClientOutputBufferLimits / closeClientOnOutputBufferLimitReached.
-  const auto& lim = Server().config.obuf_limits[Config::kObufNormal];
+  const auto& lim = Server().config.obuf_limits[ObufClass()];
   int64_t hard = lim.hard.load(std::memory_order_relaxed);
   int64_t soft = lim.soft.load(std::memory_order_relaxed);
   if (hard == 0 && soft == 0) return false;

@@ -26,8 +26,11 @@
 #include <string_view>
 #include <vector>
 
+#include <absl/container/flat_hash_set.h>
+
 #include "protocol/request_parser.h"
 #include "server/command_context.h"
+#include "server/pubsub.h"
 #include "shard/shard.h"
 #include "shard/watch.h"
 
@@ -119,6 +122,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // MULTI ends without running (DISCARD, EXEC's aborts, RESET, close).
   void DiscardMulti();
 
+  // --- Pub/Sub (server/pubsub.h), home thread only ---
+  // Confirmed subscriptions. Patterns keep the order they were subscribed in (PUNSUBSCRIBE with no
+  // argument answers in that order, as Redis's list does).
+  bool HasSubscription(pubsub::Kind kind, std::string_view name) const;
+  void AddSubscription(pubsub::Kind kind, const std::string& name);
+  void RemoveSubscription(pubsub::Kind kind, const std::string& name);
+  std::vector<std::string> Subscriptions(pubsub::Kind kind) const;
+  size_t SubscriptionCount(pubsub::Kind kind) const {
+    return kind == pubsub::kPattern ? patterns_.size() : sub_names_[kind].size();
+  }
+  // Redis's clientSubscriptionsCount (channels + patterns) and the shard channels'.
+  size_t ChannelAndPatternCount() const { return sub_names_[0].size() + patterns_.size(); }
+  // CLIENT_PUBSUB: subscribed to anything (RESP2: only the subscribe family may run).
+  bool subscribed() const { return ChannelAndPatternCount() + sub_names_[2].size() > 0; }
+  // Drops every subscription (RESET, close); nobody is told.
+  void UnsubscribeAll();
+  // Out-of-band output (a published message, later an invalidation): `frame` is the RESP2
+  // encoding (an array); a RESP3 client gets it as a push ('>'). Written now unless a batch is
+  // being answered (it is then written with the batch), checked against the pubsub (or normal)
+  // class of client-output-buffer-limit.
+  void WritePush(std::string_view frame);
+
   // Bytes held by this client's query and reply buffers (INFO mem_clients_normal). The replies
   // of a batch at other shards are being written there, so they count only when none is out.
   size_t BufferBytes() const {
@@ -204,6 +229,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes the client when `used` bytes of pending output break the normal class's
   // client-output-buffer-limit (Redis's log line); true when it did. now_ms 0: read the clock.
   bool CheckOutputLimits(size_t used, int64_t now_ms);
+  // Redis's getClientType for the output limits: pubsub while subscribed, else normal.
+  int ObufClass() const;
   void UpdateInflight();
   static void RunBatch(ShardMsg* m, Shard* s);
   static void RunBatchDone(ShardMsg* m, Shard* s);
@@ -257,6 +284,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   protocol::ReplyBuilder multi_rb_{nullptr};
   std::shared_ptr<Connection> inflight_self_;
   std::function<bool(UnblockReason)> cancel_blocked_;
+  absl::flat_hash_set<std::string> sub_names_[pubsub::kKinds];  // [kPattern] unused
+  std::vector<std::string> patterns_;
 };
 
 }  // namespace shoal

@@ -24,6 +24,7 @@
 
 #include "server/connection.h"
 #include "server/listener.h"
+#include "server/pubsub.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"
 #include "shard/clock.h"
@@ -245,6 +246,7 @@ int Main(int argc, char** argv) {
   if (nshards == 0) nshards = UsableCpus();
   st.config.shards.store(nshards);
   CreateShards(nshards);
+  pubsub::Init(nshards);
 
   // Like Redis's used_memory_startup: the heap the server holds once set up (command table,
   // config, shard structures), not the resident size of code and libraries. The shards' key

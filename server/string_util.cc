@@ -92,7 +92,9 @@ void PutStringAt(DbSlice& slice, DbIndex db, DbSlice::Slot* s, std::string_view 
 void SetString(CommandContext& ctx, std::string_view key, std::string_view value,
                const SetParams& p) {
   DbSlice& slice = ctx.slice();
-  DbSlice::Slot* s = slice.FindRead(ctx.db_index, key);
+  // Redis's setGenericCommand: GET reads the key (lookupKeyRead: a hit or miss, keymiss), plain
+  // SET only looks it up for writing.
+  DbSlice::Slot* s = p.get ? slice.FindRead(ctx.db_index, key) : slice.FindWrite(ctx.db_index, key);
   std::string old;
   bool had_old = false;
   if (p.get && s != nullptr) {

@@ -1,8 +1,11 @@
 #include "shard/db_slice.h"
 
+#include "shard/notify.h"
+
 #include "shard/clock.h"
 #include "shard/hash.h"
 #include "shard/lazyfree.h"
+#include "shard/notify.h"
 #include "shard/settings.h"
 
 namespace shoal {
@@ -27,9 +30,17 @@ void DbSlice::SetNow(int64_t now_ms) {
 bool DbSlice::ExpireIfNeeded(DbIndex db, Slot* slot) {
   if (!slot->has_expire()) return false;
   if (slot->entry()->expire_ms() > now_ms_) return false;
-  Delete(db, slot, ShardSettings::Get(ShardSettings::lazyfree_lazy_expire) != 0);
-  ShardStats::Inc(stats_.expired_keys);
+  DeleteExpired(db, slot, ShardSettings::Get(ShardSettings::lazyfree_lazy_expire) != 0);
   return true;
+}
+
+void DbSlice::DeleteExpired(DbIndex db, Slot* slot, bool lazy) {
+  ShardStats::Inc(stats_.expired_keys);
+  if (!notify::Enabled(notify::kExpired)) return Delete(db, slot, lazy);
+  // Redis's deleteExpiredKeyAndPropagate: the event follows the delete, which frees the key.
+  std::string key(slot->entry()->key());
+  Delete(db, slot, lazy);
+  notify::Emit(notify::kExpired, "expired", key, db);
 }
 
 DbSlice::Slot* DbSlice::Find(DbIndex db, std::string_view key) {
@@ -42,6 +53,7 @@ DbSlice::Slot* DbSlice::FindRead(DbIndex db, std::string_view key) {
   Slot* s = Find(db, key);
   if (s == nullptr) {
     ShardStats::Inc(stats_.keyspace_misses);
+    notify::Emit(notify::kKeyMiss, "keymiss", key, db);
     return nullptr;
   }
   ShardStats::Inc(stats_.keyspace_hits);
@@ -129,6 +141,7 @@ DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
   size_t segments = d.table->segments();
   Slot* slot = d.table->Insert(e, HashKey(e->key()));
   if (d.table->segments() != segments) RecountTables();  // a segment split
+  notify::Emit(notify::kNew, "new", e->key(), db);  // Redis's dbAdd
   return slot;
 }
 
@@ -215,8 +228,7 @@ uint64_t DbSlice::ScanStep(DbIndex db, uint64_t cursor,
   // the callback's view simple.
   return d.table->Traverse(cursor, [&](Slot* s) {
     if (s->has_expire() && s->entry()->expire_ms() <= now_ms_) {
-      Delete(db, s, ShardSettings::Get(ShardSettings::lazyfree_lazy_expire) != 0);
-      ShardStats::Inc(stats_.expired_keys);
+      DeleteExpired(db, s, ShardSettings::Get(ShardSettings::lazyfree_lazy_expire) != 0);
       return;
     }
     fn(s->entry());
@@ -230,8 +242,7 @@ const Entry* DbSlice::RandomEntry(DbIndex db, uint64_t rnd) {
     Slot* s = d.table->RandomSlot(rnd);
     if (s == nullptr) return nullptr;
     if (s->has_expire() && s->entry()->expire_ms() <= now_ms_) {
-      Delete(db, s, ShardSettings::Get(ShardSettings::lazyfree_lazy_expire) != 0);
-      ShardStats::Inc(stats_.expired_keys);
+      DeleteExpired(db, s, ShardSettings::Get(ShardSettings::lazyfree_lazy_expire) != 0);
       rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
       continue;
     }
@@ -257,8 +268,7 @@ bool DbSlice::ActiveExpire(int64_t budget_us) {
         ++checked;
         int64_t when = s->entry()->expire_ms();
         if (when <= now_ms_) {
-          Delete(db, s, lazy_expire);
-          ShardStats::Inc(stats_.expired_keys);
+          DeleteExpired(db, s, lazy_expire);
           ++expired;
         } else {
           ttl_sum += when - now_ms_;

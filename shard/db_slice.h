@@ -191,6 +191,8 @@ class DbSlice {
     uint64_t expire_cursor = 0;
   };
   bool ExpireIfNeeded(DbIndex db, Slot* slot);
+  // Deletes a key found past its TTL: counts it and emits the `expired` event.
+  void DeleteExpired(DbIndex db, Slot* slot, bool lazy);
   void ReplaceEntry(DbIndex db, Slot* slot, Entry* e);  // Replace without the signal
   // Recomputes table_bytes_ (after a segment split or a flush).
   void RecountTables();

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <string>
 
 #include "shard/clock.h"
+#include "shard/notify.h"
 #include "shard/object.h"
 #include "shard/shard.h"
 
@@ -362,8 +364,13 @@ void Evictor::Remove(uint32_t db, void* slot, int64_t* freed) {
   if (lazy && e->type() != ObjType::kString)
     estimate = static_cast<int64_t>(e->MallocSize() +
                                     ObjectMallocSizeSampled(e->type(), e->enc(), e->object(), 5));
+  // Redis's performEvictions: the event follows the delete, which frees the key.
+  bool notify = notify::Enabled(notify::kEvicted);
+  std::string key;
+  if (notify) key = e->key();
   if (slice_->FreeEntry(e, lazy)) *freed += estimate;
   ShardStats::Inc(slice_->stats().evicted_keys);
+  if (notify) notify::Emit(notify::kEvicted, "evicted", key, db);
 }
 
 }  // namespace shoal

@@ -35,6 +35,8 @@ struct ShardSettings {
   static inline std::atomic<int64_t> lazyfree_lazy_server_del{0};
   static inline std::atomic<int64_t> lazyfree_lazy_user_del{0};
   static inline std::atomic<int64_t> lazyfree_lazy_user_flush{0};
+  // notify-keyspace-events, as Redis's NOTIFY_* flags (shard/notify.h); 0: none.
+  static inline std::atomic<int64_t> notify_keyspace_events{0};
   static int64_t Get(const std::atomic<int64_t>& v) { return v.load(std::memory_order_relaxed); }
 };
 

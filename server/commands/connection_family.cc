@@ -22,6 +22,12 @@ namespace {
 
 void CmdPing(ArgSlice args, CommandContext& ctx) {
   if (args.size() > 2) return ctx.rb->Error("ERR wrong number of arguments for 'ping' command");
+  if (ctx.conn != nullptr && ctx.conn->subscribed() && ctx.rb->resp() == 2) {
+    // RESP2 subscribed mode: PING answers as a message-like array (Redis's pingCommand).
+    ctx.rb->Array(2);
+    ctx.rb->Bulk("pong");
+    return ctx.rb->Bulk(args.size() == 1 ? std::string_view() : args[1]);
+  }
   if (args.size() == 1) return ctx.rb->Simple("PONG");
   ctx.rb->Bulk(args[1]);
 }

@@ -214,7 +214,8 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
  private:
   bool Holds(uint32_t s) const { return std::binary_search(held_.begin(), held_.end(), s); }
 
-  // PING, ECHO, TIME, COMMAND run as they are; SELECT changes the script's database (Redis's
+  // PING, ECHO, TIME, COMMAND, PUBLISH, SPUBLISH, PUBSUB run as they are (a publish is not undone
+  // when a run restarts over every shard: it has happened, as a message once sent); SELECT changes the script's database (Redis's
   // script client has its own).
   Outcome CallOnConnection(const CommandId* cid, const std::vector<std::string_view>& argv,
                            int resp, std::string* out) {
@@ -228,7 +229,8 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
       return Outcome::kReply;
     }
     if (cid->name != "ping" && cid->name != "echo" && cid->name != "time" &&
-        cid->name != "command") {
+        cid->name != "command" && cid->name != "publish" && cid->name != "spublish" &&
+        cid->name != "pubsub") {
       *out = "This Redis command is not allowed from script";
       return Outcome::kError;
     }

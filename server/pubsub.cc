@@ -1,0 +1,310 @@
+#include "server/pubsub.h"
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "base/numbers.h"
+#include "server/ascii.h"
+#include "server/connection.h"
+#include "server/server_state.h"
+#include "shard/glob.h"
+#include "shard/notify.h"
+#include "shard/shard.h"
+#include "shard/shard_set.h"
+
+namespace shoal::pubsub {
+
+namespace {
+
+// One name's subscribers as one thread sees them.
+struct Entry {
+  // (thread, subscribers there), each count > 0: the same on every thread.
+  absl::InlinedVector<std::pair<uint32_t, uint32_t>, 2> threads;
+  int64_t total = 0;
+  // This thread's confirmed subscribers (the ones receiving).
+  std::vector<Connection*> local;
+};
+
+struct Registry {
+  absl::flat_hash_map<std::string, Entry> maps[kKinds];
+
+  bool Empty() const { return maps[0].empty() && maps[1].empty() && maps[2].empty(); }
+
+  Entry* Find(Kind kind, std::string_view name) {
+    auto it = maps[kind].find(ToAbsl(name));
+    return it == maps[kind].end() ? nullptr : &it->second;
+  }
+
+  void Count(Kind kind, const std::string& name, uint32_t thread, int delta) {
+    auto& map = maps[kind];
+    auto it = map.find(name);
+    if (it == map.end()) {
+      if (delta < 0) return;
+      it = map.emplace(name, Entry{}).first;
+    }
+    Entry& e = it->second;
+    e.total += delta;
+    auto t = std::find_if(e.threads.begin(), e.threads.end(),
+                          [thread](const auto& p) { return p.first == thread; });
+    if (t == e.threads.end()) {
+      if (delta > 0) e.threads.emplace_back(thread, static_cast<uint32_t>(delta));
+    } else {
+      t->second += delta;
+      if (t->second == 0) e.threads.erase(t);
+    }
+    EraseIfUnused(kind, it);
+  }
+
+  void EraseIfUnused(Kind kind, absl::flat_hash_map<std::string, Entry>::iterator it) {
+    if (it->second.total <= 0 && it->second.local.empty()) maps[kind].erase(it);
+  }
+};
+
+std::vector<std::unique_ptr<Registry>> g_registries;
+
+uint32_t ThisThread() { return Shard::Current()->id(); }
+Registry& Local() { return *g_registries[ThisThread()]; }
+
+// A closure run on another shard thread through its queue. Completion class: it touches no
+// keyspace data, so it runs even while that shard is parked or lent to a script.
+struct TaskMsg : ShardMsg {
+  std::function<void()> work;
+};
+
+void RunOn(uint32_t thread, std::function<void()> work) {
+  auto* m = new TaskMsg;
+  m->work = std::move(work);
+  m->deferrable = false;
+  m->completion = true;
+  m->fn = [](ShardMsg* self, Shard*) {
+    auto* t = static_cast<TaskMsg*>(self);
+    t->work();
+    delete t;
+  };
+  Server().shards->shard(thread)->Send(m);
+}
+
+// What one publish brings to one thread: the channel's subscribers there and/or those of the
+// matched patterns.
+struct Delivery : ShardMsg {
+  bool sharded = false;
+  bool channel_subs = false;
+  std::string channel, message;
+  std::vector<std::string> patterns;
+};
+
+void AppendBulk(std::string* out, std::string_view s) {
+  char buf[24];
+  out->push_back('$');
+  out->append(buf, FormatUint64(s.size(), buf));
+  out->append("\r\n");
+  out->append(s);
+  out->append("\r\n");
+}
+
+void DeliverHere(Registry& reg, bool sharded, bool channel_subs, std::string_view channel,
+                 std::string_view message, const std::vector<std::string_view>& patterns) {
+  std::string frame;
+  if (channel_subs) {
+    if (Entry* e = reg.Find(sharded ? kShardChannel : kChannel, channel); e && !e->local.empty()) {
+      AppendMessageFrame(&frame, sharded ? "smessage" : "message", channel, message);
+      // A copy: a subscriber closed by its output limit leaves the list while we iterate.
+      auto subs = e->local;
+      for (Connection* c : subs) c->WritePush(frame);
+    }
+  }
+  for (std::string_view pat : patterns) {
+    Entry* e = reg.Find(kPattern, pat);
+    if (e == nullptr || e->local.empty()) continue;
+    frame.clear();
+    frame += "*4\r\n$8\r\npmessage\r\n";
+    AppendBulk(&frame, pat);
+    AppendBulk(&frame, channel);
+    AppendBulk(&frame, message);
+    auto subs = e->local;
+    for (Connection* c : subs) c->WritePush(frame);
+  }
+}
+
+void RunDelivery(ShardMsg* m, Shard* s) {
+  auto* d = static_cast<Delivery*>(m);
+  std::vector<std::string_view> pats(d->patterns.begin(), d->patterns.end());
+  DeliverHere(*g_registries[s->id()], d->sharded, d->channel_subs, d->channel, d->message, pats);
+  delete d;
+}
+
+// Redis's notifyKeyspaceEvent, after the class check (shard/notify.h).
+void PublishKeyspaceEvent(int64_t type, std::string_view event, std::string_view key,
+                          uint32_t db) {
+  (void)type;
+  Shard* cur = Shard::Current();
+  if (cur == nullptr || g_registries[cur->id()]->Empty()) return;  // nobody listens anywhere
+  int64_t flags = ShardSettings::Get(ShardSettings::notify_keyspace_events);
+  char dbbuf[24];
+  std::string_view dbs(dbbuf, FormatUint64(db, dbbuf));
+  std::string chan;
+  if (flags & notify::kKeyspace) {
+    chan.reserve(16 + dbs.size() + key.size());
+    chan.append("__keyspace@").append(dbs).append("__:").append(key);
+    Publish(false, chan, event);
+  }
+  if (flags & notify::kKeyevent) {
+    chan.clear();
+    chan.append("__keyevent@").append(dbs).append("__:").append(event);
+    Publish(false, chan, key);
+  }
+}
+
+}  // namespace
+
+void Init(uint32_t threads) {
+  g_registries.clear();
+  for (uint32_t i = 0; i < threads; ++i) g_registries.push_back(std::make_unique<Registry>());
+  notify::SetHook(&PublishKeyspaceEvent);
+}
+
+void AppendMessageFrame(std::string* out, std::string_view type, std::string_view channel,
+                        std::string_view message) {
+  out->append("*3\r\n");
+  AppendBulk(out, type);
+  AppendBulk(out, channel);
+  AppendBulk(out, message);
+}
+
+int64_t Publish(bool sharded, std::string_view channel, std::string_view message) {
+  Registry& reg = Local();
+  if (reg.Empty()) return 0;
+  uint32_t self = ThisThread();
+  int64_t receivers = 0;
+  // Per target thread: whether the channel's subscribers are there, and the matched patterns.
+  struct Target {
+    uint32_t thread;
+    bool channel_subs = false;
+    std::vector<std::string_view> patterns;
+  };
+  absl::InlinedVector<Target, 4> targets;
+  auto target = [&targets](uint32_t t) -> Target& {
+    for (auto& x : targets)
+      if (x.thread == t) return x;
+    targets.push_back(Target{t, false, {}});
+    return targets.back();
+  };
+  if (Entry* e = reg.Find(sharded ? kShardChannel : kChannel, channel)) {
+    receivers += e->total;
+    for (const auto& [t, n] : e->threads) target(t).channel_subs = true;
+  }
+  if (!sharded) {
+    for (auto& [pat, e] : reg.maps[kPattern]) {
+      if (e.total <= 0 || !GlobMatch(pat, channel)) continue;
+      receivers += e.total;
+      for (const auto& [t, n] : e.threads) target(t).patterns.push_back(pat);
+    }
+  }
+  for (Target& t : targets) {
+    if (t.thread == self) continue;
+    auto* d = new Delivery;
+    d->fn = &RunDelivery;
+    d->deferrable = false;
+    d->completion = true;  // connection work only: runs while the shard is parked or lent
+    d->sharded = sharded;
+    d->channel_subs = t.channel_subs;
+    d->channel = channel;
+    d->message = message;
+    d->patterns.assign(t.patterns.begin(), t.patterns.end());
+    Server().shards->shard(t.thread)->Send(d);
+  }
+  for (Target& t : targets)
+    if (t.thread == self) DeliverHere(reg, sharded, t.channel_subs, channel, message, t.patterns);
+  return receivers;
+}
+
+namespace {
+
+// Applies `delta` for (kind, names) of `thread` to every thread's counts; `after` runs on the
+// calling thread once all did (the calling thread's own counts change at once).
+void Broadcast(Kind kind, std::shared_ptr<const std::vector<std::string>> names, int delta,
+               std::function<void()> after) {
+  uint32_t self = ThisThread();
+  uint32_t n = Server().shards->size();
+  for (const auto& name : *names) Local().Count(kind, name, self, delta);
+  if (n == 1) {
+    if (after) after();
+    return;
+  }
+  auto remaining = std::make_shared<uint32_t>(n - 1);
+  auto shared_after = std::make_shared<std::function<void()>>(std::move(after));
+  for (uint32_t t = 0; t < n; ++t) {
+    if (t == self) continue;
+    RunOn(t, [t, self, kind, names, delta, remaining, shared_after] {
+      for (const auto& name : *names) g_registries[t]->Count(kind, name, self, delta);
+      if (!*shared_after) return;
+      RunOn(self, [remaining, shared_after] {
+        if (--*remaining == 0) (*shared_after)();
+      });
+    });
+  }
+}
+
+}  // namespace
+
+void Subscribe(Connection* c, Kind kind, std::vector<std::string> names,
+               std::function<void()> done) {
+  std::vector<std::string> fresh;
+  for (auto& n : names)
+    if (!c->HasSubscription(kind, n) && std::find(fresh.begin(), fresh.end(), n) == fresh.end())
+      fresh.push_back(std::move(n));
+  auto shared = std::make_shared<const std::vector<std::string>>(std::move(fresh));
+  if (shared->empty()) return done();
+  auto self_conn = c->shared_from_this();
+  Broadcast(kind, shared, +1, [self_conn, kind, shared, done = std::move(done)] {
+    Connection* conn = self_conn.get();
+    if (conn->closed()) {
+      // Closed while the threads counted it: take the counts back.
+      Broadcast(kind, shared, -1, nullptr);
+      return done();
+    }
+    Registry& reg = Local();
+    for (const auto& name : *shared) {
+      conn->AddSubscription(kind, name);
+      if (Entry* e = reg.Find(kind, name)) e->local.push_back(conn);
+    }
+    done();
+  });
+}
+
+void Unsubscribe(Connection* c, Kind kind, std::vector<std::string> names,
+                 std::function<void()> done) {
+  Registry& reg = Local();
+  for (const auto& name : names) {
+    c->RemoveSubscription(kind, name);
+    auto it = reg.maps[kind].find(name);
+    if (it == reg.maps[kind].end()) continue;
+    auto& local = it->second.local;
+    local.erase(std::remove(local.begin(), local.end(), c), local.end());
+  }
+  Broadcast(kind, std::make_shared<const std::vector<std::string>>(std::move(names)), -1,
+            std::move(done));
+}
+
+std::vector<std::string> Names(Kind kind, const std::string* pattern) {
+  std::vector<std::string> out;
+  for (const auto& [name, e] : Local().maps[kind])
+    if (e.total > 0 && (pattern == nullptr || GlobMatch(*pattern, name))) out.push_back(name);
+  return out;
+}
+
+int64_t NumSubscribers(Kind kind, std::string_view name) {
+  Entry* e = Local().Find(kind, name);
+  return e == nullptr ? 0 : e->total;
+}
+
+int64_t NumNames(Kind kind) {
+  int64_t n = 0;
+  for (const auto& [name, e] : Local().maps[kind]) n += e.total > 0;
+  return n;
+}
+
+}  // namespace shoal::pubsub
