@@ -166,7 +166,7 @@ void Connection::StartIdleSweep(Shard* shard) {
 
 int64_t Connection::IdleMs(int64_t now) const {
   // A client waiting for its own commands is not idle.
-  if (outstanding_ > 0 || waiting_multi_ || barrier_ >= 0 || writing_) return 0;
+  if (outstanding_ > 0 || waiting_multi_ || barrier_ >= 0 || postponed_ >= 0 || writing_) return 0;
   return now - last_ms_;
 }
 
@@ -258,9 +258,9 @@ void Connection::UnsubscribeAll() {
   }
 }
 
-void Connection::WritePush(std::string_view frame) {
+void Connection::WritePush(std::string_view frame, bool raw) {
   if (closed_) return;
-  if (resp >= 3) {
+  if (resp >= 3 && !raw) {
     out_buf_ += '>';
     out_buf_.append(frame.substr(1));
   } else {
@@ -317,6 +317,7 @@ std::string Connection::Info() const {
   int64_t now = UnixMs();
   // Redis's catClientInfoString letters, in its order.
   std::string flags;
+  if (monitor()) flags += 'O';
   if (subscribed()) flags += 'P';
   if (multi.active) flags += 'x';
   if (blocked()) flags += 'b';
@@ -620,7 +621,7 @@ void Connection::Process() {
 void Connection::ContinueBatch() {
   in_continue_ = true;
   if (!home_->parked()) home_->db_slice().SetNow(UnixMs());  // parked: a transaction's clock
-  while (!closed_ && !waiting_multi_ && barrier_ < 0 && !close_after_write_ &&
+  while (!closed_ && !waiting_multi_ && barrier_ < 0 && postponed_ < 0 && !close_after_write_ &&
          proto_error_.empty() && npending_ < max_batch_) {
     std::string_view input(rbuf_.data() + rpos_, rend_ - rpos_);
     auto res = parser_.Parse(input);
@@ -656,7 +657,7 @@ void Connection::ContinueBatch() {
   }
   in_continue_ = false;
   SendBatches();
-  if (outstanding_ == 0 && !waiting_multi_ && barrier_ < 0) FinishBatch();
+  if (outstanding_ == 0 && !waiting_multi_ && barrier_ < 0 && postponed_ < 0) FinishBatch();
   UpdateInflight();
 }
 
@@ -748,6 +749,19 @@ bool Connection::Route(uint32_t i) {
       return true;
     }
   }
+  if (pause_type.load(std::memory_order_relaxed) != kPauseOff && PausedFor(pc)) {
+    // Blocked until the pause ends (Redis's blockPostponeClient): this command and every later
+    // one wait; the timer, or CLIENT UNPAUSE, resumes them.
+    postponed_ = i;
+    chain_direct_ = false;
+    if (!pause_timer_) pause_timer_ = std::make_unique<boost::asio::steady_timer>(home_->io());
+    int64_t wait = pause_end_ms.load(std::memory_order_relaxed) - UnixMs();
+    pause_timer_->expires_after(std::chrono::milliseconds(std::max<int64_t>(wait, 1)));
+    pause_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->ResumePostponed();
+    });
+    return false;
+  }
   if (multi.active && !cid->runs_in_multi) {
     QueueCommand(pc);
     return true;
@@ -798,6 +812,48 @@ bool Connection::Route(uint32_t i) {
   return true;
 }
 
+bool Connection::PausedFor(const PendingCmd& pc) const {
+  int type = pause_type.load(std::memory_order_relaxed);
+  if (type == kPauseOff) return false;
+  if (UnixMs() >= pause_end_ms.load(std::memory_order_relaxed)) return false;
+  if (type == kPauseAll) return true;
+  constexpr uint32_t kMayReplicate = cmd_flag::kWrite | cmd_flag::kMayReplicate;
+  if (pc.cid->flags & kMayReplicate) return true;
+  // EXEC of a transaction that queued writes.
+  return pc.cid->name == "exec" && multi.active && (multi.flags & kMayReplicate);
+}
+
+void Connection::Pause(PauseType type, int64_t end_ms) {
+  int t = pause_type.load();
+  while (t < type && !pause_type.compare_exchange_weak(t, type)) {
+  }
+  int64_t e = pause_end_ms.load();
+  while (e < end_ms && !pause_end_ms.compare_exchange_weak(e, end_ms)) {
+  }
+  // Keys past their TTL are not deleted while paused (Redis pauses expiry with the clients).
+  int64_t until = pause_end_ms.load();
+  int64_t u = ShardSettings::expire_paused_until_ms.load();
+  while (u < until && !ShardSettings::expire_paused_until_ms.compare_exchange_weak(u, until)) {
+  }
+}
+
+void Connection::Unpause() {
+  pause_type.store(kPauseOff);
+  pause_end_ms.store(0);
+  ShardSettings::expire_paused_until_ms.store(0);
+}
+
+void Connection::ResumePostponed() {
+  if (postponed_ < 0 || closed_) return;
+  uint32_t i = static_cast<uint32_t>(postponed_);
+  postponed_ = -1;
+  in_continue_ = true;
+  bool go = Route(i);
+  in_continue_ = false;
+  if (!go && postponed_ >= 0) return;  // still paused
+  ContinueBatch();
+}
+
 void Connection::QueueCommand(PendingCmd& pc) {
   if (pc.cid->flags & cmd_flag::kNoMulti)
     return RejectCommand(pc, "ERR Command not allowed inside a transaction");
@@ -835,6 +891,7 @@ void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::st
   int64_t t0 = MonotonicUs();
   InvokeHandler(pc.args, ctx);
   RecordCall(shard != nullptr ? shard->id() : home_->id(), pc.cid, t0, out, before);
+  FeedMonitor(pc.cid, pc.db, addr_, pc.args);
   if (shard != nullptr) shard->ServeBlocked();  // Redis serves blocked clients after each command
 }
 
@@ -855,6 +912,7 @@ void Connection::RunMulti(uint32_t i) {
   size_t before = out->size();
   multi_ctx_.done_ = [this, i, t0, out, before] {
     RecordCall(home_->id(), pending_[i].cid, t0, out, before);
+    FeedMonitor(pending_[i].cid, pending_[i].db, addr_, pending_[i].args);
     waiting_multi_ = false;
     if (!in_continue_) {
       ContinueBatch();
@@ -1041,7 +1099,7 @@ void Connection::OnWritten(const boost::system::error_code& ec) {
 }
 
 void Connection::UpdateInflight() {
-  if (outstanding_ > 0 || waiting_multi_ || barrier_ >= 0) {
+  if (outstanding_ > 0 || waiting_multi_ || barrier_ >= 0 || postponed_ >= 0) {
     if (!inflight_self_) inflight_self_ = shared_from_this();
   } else if (inflight_self_) {
     // Drop the self-reference last: this may destroy *this.

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -136,13 +137,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t ChannelAndPatternCount() const { return sub_names_[0].size() + patterns_.size(); }
   // CLIENT_PUBSUB: subscribed to anything (RESP2: only the subscribe family may run).
   bool subscribed() const { return ChannelAndPatternCount() + sub_names_[2].size() > 0; }
+  // MONITOR: a subscriber of the monitor feed.
+  bool monitor() const { return !sub_names_[pubsub::kMonitor].empty(); }
   // Drops every subscription (RESET, close); nobody is told.
   void UnsubscribeAll();
   // Out-of-band output (a published message, later an invalidation): `frame` is the RESP2
   // encoding (an array); a RESP3 client gets it as a push ('>'). Written now unless a batch is
   // being answered (it is then written with the batch), checked against the pubsub (or normal)
   // class of client-output-buffer-limit.
-  void WritePush(std::string_view frame);
+  // `raw`: written as is whatever the protocol (a MONITOR line).
+  void WritePush(std::string_view frame, bool raw = false);
+
+  // --- CLIENT PAUSE (Redis 7.0's pauseClients) ---
+  // 0 off, 1 WRITE (commands that write or may replicate wait), 2 ALL (every command waits, even
+  // CLIENT UNPAUSE, as in Redis). Any thread sets them (the longer end and the stronger type win);
+  // routing reads them with one relaxed load per command.
+  enum PauseType : int { kPauseOff = 0, kPauseWrite = 1, kPauseAll = 2 };
+  static inline std::atomic<int> pause_type{kPauseOff};
+  static inline std::atomic<int64_t> pause_end_ms{0};
+  static void Pause(PauseType type, int64_t end_ms);
+  // CLIENT UNPAUSE: clears the pause; the caller then resumes every thread's waiting clients.
+  static void Unpause();
+  // Home thread: runs the command this client postponed for a pause, and what follows it.
+  void ResumePostponed();
 
   // Bytes held by this client's query and reply buffers (INFO mem_clients_normal). The replies
   // of a batch at other shards are being written there, so they count only when none is out.
@@ -202,6 +219,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadMore();
   // Closes the client (Redis's log line) when its query buffer is over client-query-buffer-limit.
   bool QueryBufferOverLimit();
+  // Whether a pause in force now holds back this command (Redis's processCommand check).
+  bool PausedFor(const PendingCmd& pc) const;
   void WatchForClose();
   void FlushBeforeBlock();
   void OnRead(const boost::system::error_code& ec, size_t n);
@@ -266,6 +285,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint32_t outstanding_ = 0;    // batches at shards
   bool chain_direct_ = true;
   int64_t barrier_ = -1;  // index of a kMulti command waiting for outstanding_ == 0
+  int64_t postponed_ = -1;  // index of a command waiting for CLIENT PAUSE to end
+  std::unique_ptr<boost::asio::steady_timer> pause_timer_;
   bool waiting_multi_ = false;
   bool in_continue_ = false;
   bool reading_ = false;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "server/command_context.h"
+#include "server/pubsub.h"
 #include "server/transaction.h"
 
 namespace shoal {
@@ -46,6 +47,13 @@ void InvokeHandler(ArgSlice args, CommandContext& ctx);
 // `before` in `out` is a failed call.
 void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::string* out,
                 size_t before);
+
+// After a command ran: its MONITOR line (Redis's call(): not for admin or skip-monitor commands).
+// One relaxed load when nobody monitors.
+inline void FeedMonitor(const CommandId* cid, DbIndex db, std::string_view addr, ArgSlice args) {
+  if (pubsub::MonitorsActive() && !(cid->flags & (cmd_flag::kAdmin | cmd_flag::kSkipMonitor)))
+    pubsub::FeedMonitors(db, addr, args.data(), args.size());
+}
 
 // SELECT's index check (connections and scripts): false with the error replied.
 bool ParseSelectIndex(std::string_view arg, DbIndex* db, protocol::ReplyBuilder& rb);

@@ -3,7 +3,11 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/inlined_vector.h>
 
+#include <sys/time.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <memory>
 
 #include "base/numbers.h"
@@ -90,7 +94,7 @@ void RunOn(uint32_t thread, std::function<void()> work) {
 // What one publish brings to one thread: the channel's subscribers there and/or those of the
 // matched patterns.
 struct Delivery : ShardMsg {
-  bool sharded = false;
+  Kind kind = kChannel;  // kChannel (with patterns), kShardChannel or kMonitor
   bool channel_subs = false;
   std::string channel, message;
   std::vector<std::string> patterns;
@@ -105,8 +109,16 @@ void AppendBulk(std::string* out, std::string_view s) {
   out->append("\r\n");
 }
 
-void DeliverHere(Registry& reg, bool sharded, bool channel_subs, std::string_view channel,
+void DeliverHere(Registry& reg, Kind kind, bool channel_subs, std::string_view channel,
                  std::string_view message, const std::vector<std::string_view>& patterns) {
+  if (kind == kMonitor) {
+    if (Entry* e = reg.Find(kMonitor, ""); e && !e->local.empty()) {
+      auto mons = e->local;
+      for (Connection* c : mons) c->WritePush(message, /*raw=*/true);
+    }
+    return;
+  }
+  bool sharded = kind == kShardChannel;
   std::string frame;
   if (channel_subs) {
     if (Entry* e = reg.Find(sharded ? kShardChannel : kChannel, channel); e && !e->local.empty()) {
@@ -132,7 +144,7 @@ void DeliverHere(Registry& reg, bool sharded, bool channel_subs, std::string_vie
 void RunDelivery(ShardMsg* m, Shard* s) {
   auto* d = static_cast<Delivery*>(m);
   std::vector<std::string_view> pats(d->patterns.begin(), d->patterns.end());
-  DeliverHere(*g_registries[s->id()], d->sharded, d->channel_subs, d->channel, d->message, pats);
+  DeliverHere(*g_registries[s->id()], d->kind, d->channel_subs, d->channel, d->message, pats);
   delete d;
 }
 
@@ -174,7 +186,16 @@ void AppendMessageFrame(std::string* out, std::string_view type, std::string_vie
   AppendBulk(out, message);
 }
 
+namespace {
+int64_t PublishKind(Kind kind, std::string_view channel, std::string_view message);
+}  // namespace
+
 int64_t Publish(bool sharded, std::string_view channel, std::string_view message) {
+  return PublishKind(sharded ? kShardChannel : kChannel, channel, message);
+}
+
+namespace {
+int64_t PublishKind(Kind kind, std::string_view channel, std::string_view message) {
   Registry& reg = Local();
   if (reg.Empty()) return 0;
   uint32_t self = ThisThread();
@@ -192,11 +213,11 @@ int64_t Publish(bool sharded, std::string_view channel, std::string_view message
     targets.push_back(Target{t, false, {}});
     return targets.back();
   };
-  if (Entry* e = reg.Find(sharded ? kShardChannel : kChannel, channel)) {
+  if (Entry* e = reg.Find(kind, channel)) {
     receivers += e->total;
     for (const auto& [t, n] : e->threads) target(t).channel_subs = true;
   }
-  if (!sharded) {
+  if (kind == kChannel) {
     for (auto& [pat, e] : reg.maps[kPattern]) {
       if (e.total <= 0 || !GlobMatch(pat, channel)) continue;
       receivers += e.total;
@@ -209,7 +230,7 @@ int64_t Publish(bool sharded, std::string_view channel, std::string_view message
     d->fn = &RunDelivery;
     d->deferrable = false;
     d->completion = true;  // connection work only: runs while the shard is parked or lent
-    d->sharded = sharded;
+    d->kind = kind;
     d->channel_subs = t.channel_subs;
     d->channel = channel;
     d->message = message;
@@ -217,8 +238,51 @@ int64_t Publish(bool sharded, std::string_view channel, std::string_view message
     Server().shards->shard(t.thread)->Send(d);
   }
   for (Target& t : targets)
-    if (t.thread == self) DeliverHere(reg, sharded, t.channel_subs, channel, message, t.patterns);
+    if (t.thread == self) DeliverHere(reg, kind, t.channel_subs, channel, message, t.patterns);
   return receivers;
+}
+}  // namespace
+
+// sdscatrepr: a quoted string with C escapes, \xHH for the rest.
+static void AppendRepr(std::string* out, std::string_view s) {
+  out->push_back('"');
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '\\': out->append("\\\\"); break;
+      case '"': out->append("\\\""); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\a': out->append("\\a"); break;
+      case '\b': out->append("\\b"); break;
+      default:
+        if (std::isprint(ch)) {
+          out->push_back(static_cast<char>(ch));
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\x%02x", ch);
+          out->append(buf);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void FeedMonitors(uint32_t db, std::string_view addr, const std::string_view* args, size_t argc) {
+  struct timeval tv;
+  gettimeofday(&tv, nullptr);
+  char head[64];
+  int n = std::snprintf(head, sizeof(head), "+%ld.%06ld [%u ", static_cast<long>(tv.tv_sec),
+                        static_cast<long>(tv.tv_usec), db);
+  std::string line(head, static_cast<size_t>(n));
+  line.append(addr);
+  line.append("] ");
+  for (size_t j = 0; j < argc; ++j) {
+    AppendRepr(&line, args[j]);
+    if (j + 1 != argc) line.push_back(' ');
+  }
+  line.append("\r\n");
+  PublishKind(kMonitor, "", line);
 }
 
 namespace {
@@ -258,11 +322,13 @@ void Subscribe(Connection* c, Kind kind, std::vector<std::string> names,
       fresh.push_back(std::move(n));
   auto shared = std::make_shared<const std::vector<std::string>>(std::move(fresh));
   if (shared->empty()) return done();
+  if (kind == kMonitor) g_monitors.fetch_add(1, std::memory_order_relaxed);
   auto self_conn = c->shared_from_this();
   Broadcast(kind, shared, +1, [self_conn, kind, shared, done = std::move(done)] {
     Connection* conn = self_conn.get();
     if (conn->closed()) {
       // Closed while the threads counted it: take the counts back.
+      if (kind == kMonitor) g_monitors.fetch_sub(1, std::memory_order_relaxed);
       Broadcast(kind, shared, -1, nullptr);
       return done();
     }
@@ -278,6 +344,7 @@ void Subscribe(Connection* c, Kind kind, std::vector<std::string> names,
 void Unsubscribe(Connection* c, Kind kind, std::vector<std::string> names,
                  std::function<void()> done) {
   Registry& reg = Local();
+  if (kind == kMonitor && !names.empty()) g_monitors.fetch_sub(1, std::memory_order_relaxed);
   for (const auto& name : names) {
     c->RemoveSubscription(kind, name);
     auto it = reg.maps[kind].find(name);

@@ -21,6 +21,7 @@
 // Threading: everything here runs on shard threads; each thread touches only its own Registry.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -33,8 +34,9 @@ class Connection;
 
 namespace pubsub {
 
-enum Kind : uint8_t { kChannel = 0, kPattern = 1, kShardChannel = 2 };
-constexpr int kKinds = 3;
+// kMonitor: MONITOR clients subscribe to one internal name, "" (the same registry and delivery).
+enum Kind : uint8_t { kChannel = 0, kPattern = 1, kShardChannel = 2, kMonitor = 3 };
+constexpr int kKinds = 4;
 
 // Once at startup, before the shard threads start: one registry per thread, and the keyspace
 // notification hook.
@@ -54,6 +56,13 @@ void Subscribe(Connection* c, Kind kind, std::vector<std::string> names,
 // every thread dropped its count (nullptr: nobody waits, as on close).
 void Unsubscribe(Connection* c, Kind kind, std::vector<std::string> names,
                  std::function<void()> done);
+
+// MONITOR (Redis's replicationFeedMonitors): after a command ran, any shard thread sends its line
+// ("+<time> [<db> <addr>] \"arg\" ...") to every monitor. `addr` is the client's address, or
+// "lua" for a script's calls. Only when MonitorsActive (one relaxed load per command otherwise).
+inline std::atomic<int64_t> g_monitors{0};
+inline bool MonitorsActive() { return g_monitors.load(std::memory_order_relaxed) > 0; }
+void FeedMonitors(uint32_t db, std::string_view addr, const std::string_view* args, size_t argc);
 
 // Introspection, from the calling thread's registry (every thread has every name).
 std::vector<std::string> Names(Kind kind, const std::string* pattern);

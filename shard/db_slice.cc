@@ -252,6 +252,8 @@ const Entry* DbSlice::RandomEntry(DbIndex db, uint64_t rnd) {
 }
 
 bool DbSlice::ActiveExpire(int64_t budget_us) {
+  // CLIENT PAUSE: the active cycle waits (a lookup still deletes the keys it finds expired).
+  if (now_ms_ < ShardSettings::Get(ShardSettings::expire_paused_until_ms)) return false;
   ShardStats::Inc(stats_.expire_cycles);
   int64_t deadline = MonotonicUs() + budget_us;
   size_t checked = 0, expired = 0;

@@ -37,6 +37,9 @@ struct ShardSettings {
   static inline std::atomic<int64_t> lazyfree_lazy_user_flush{0};
   // notify-keyspace-events, as Redis's NOTIFY_* flags (shard/notify.h); 0: none.
   static inline std::atomic<int64_t> notify_keyspace_events{0};
+  // CLIENT PAUSE's end (unix ms) while clients are paused: until then the active expiry cycle does
+  // not run (Redis pauses expiry with the clients).
+  static inline std::atomic<int64_t> expire_paused_until_ms{0};
   static int64_t Get(const std::atomic<int64_t>& v) { return v.load(std::memory_order_relaxed); }
 };
 

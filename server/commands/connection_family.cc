@@ -14,6 +14,7 @@
 #include "server/server_state.h"
 #include "server/subcommand_reply.h"
 #include "server/transaction.h"
+#include "shard/clock.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
@@ -385,6 +386,38 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
       return ctx.Done();
     }
     ctx.rb->Ok();
+  } else if (EqNoCase(sub, "pause")) {
+    // CLIENT PAUSE timeout [WRITE|ALL]
+    if (args.size() != 3 && args.size() != 4) return arity_err();
+    auto type = Connection::kPauseAll;
+    if (args.size() == 4) {
+      if (EqNoCase(args[3], "write")) {
+        type = Connection::kPauseWrite;
+      } else if (!EqNoCase(args[3], "all")) {
+        ctx.rb->Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+        return ctx.Done();
+      }
+    }
+    int64_t ms;
+    if (!ParseInt64(args[2], &ms)) {
+      ctx.rb->Error("ERR timeout is not an integer or out of range");
+      return ctx.Done();
+    }
+    if (ms < 0) {
+      ctx.rb->Error("ERR timeout is negative");
+      return ctx.Done();
+    }
+    Connection::Pause(type, ms > 0 ? UnixMs() + ms : 0);
+    ctx.rb->Ok();
+  } else if (EqNoCase(sub, "unpause")) {
+    if (args.size() != 2) return arity_err();
+    Connection::Unpause();
+    CommandContext* c = &ctx;
+    return ForAllConnections([](Connection* conn) { conn->ResumePostponed(); },
+                             [c] {
+                               c->rb->Ok();
+                               c->Done();
+                             });
   } else if (EqNoCase(sub, "reply")) {
     if (args.size() != 3) return arity_err();
     if (EqNoCase(args[2], "on")) {
@@ -470,6 +503,8 @@ void RegisterConnectionFamily(CommandRegistry& r) {
            {.name = "client|kill", .arity = -3, .flags = kAdmin | kSub},
            {.name = "client|list", .arity = -2, .flags = kAdmin | kSub},
            {.name = "client|no-evict", .arity = 3, .flags = kAdmin | kSub},
+           {.name = "client|pause", .arity = -3, .flags = kAdmin | kSub},
+           {.name = "client|unpause", .arity = 2, .flags = kAdmin | kSub},
            {.name = "client|reply", .arity = 3, .flags = kSub},
            {.name = "client|setname", .arity = 3, .flags = kSub},
            {.name = "client|unblock", .arity = -3, .flags = kAdmin | kSub},

@@ -30,6 +30,7 @@ constexpr KindInfo kKindInfo[pubsub::kKinds] = {
     {"subscribe", "unsubscribe"},
     {"psubscribe", "punsubscribe"},
     {"ssubscribe", "sunsubscribe"},
+    {"monitor", "monitor"},  // MONITOR (server_family.cc) has no replies of this kind
 };
 
 // The count Redis shows in a (un)subscribe reply: channels + patterns, or the shard channels.

@@ -198,6 +198,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
       }
     }
     RecordCall(Shard::Current()->id(), cid, t0, out, 0);
+    FeedMonitor(cid, db_, "lua", argv);
     return Outcome::kReply;
   }
 
@@ -242,6 +243,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     int64_t t0 = MonotonicUs();
     InvokeHandler(argv, ctx);
     RecordCall(Shard::Current()->id(), cid, t0, out, 0);
+    FeedMonitor(cid, db_, "lua", argv);
     return Outcome::kReply;
   }
 

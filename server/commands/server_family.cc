@@ -21,6 +21,7 @@
 #include "server/commands/memory_family.h"
 #include "server/connection.h"
 #include "server/error_strings.h"
+#include "server/pubsub.h"
 #include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
 #include "server/scripting/script_store.h"
@@ -840,6 +841,24 @@ void CmdDebug(ArgSlice args, CommandContext& ctx) {
 
 }  // namespace
 
+namespace {
+// MONITOR: the client subscribes to the monitor feed (server/pubsub.h); every thread learns of it
+// before the +OK, so every command that runs after the reply is shown.
+void CmdMonitor(ArgSlice, CommandContext& ctx) {
+  Connection* c = ctx.conn;
+  if (ctx.deny_blocking) {
+    ctx.rb->Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    return ctx.Done();
+  }
+  if (c->monitor()) return ctx.Done();  // Redis ignores it, without a reply
+  CommandContext* cp = &ctx;
+  pubsub::Subscribe(c, pubsub::kMonitor, {std::string()}, [cp] {
+    cp->rb->Ok();
+    cp->Done();
+  });
+}
+}  // namespace
+
 void RegisterServerFamily(CommandRegistry& r) {
   using namespace cmd_flag;
   using enum CmdMode;
@@ -850,6 +869,8 @@ void RegisterServerFamily(CommandRegistry& r) {
   // INFO/DOCS; the handlers dispatch.
   // clang-format off
   r.AddFamily(0, {
+      {.name = "monitor", .arity = 1, .flags = kAdmin | kNoScript | kLoading | kStale,
+       .mode = kMulti, .fn = CmdMonitor},
       {.name = "info", .arity = -1, .flags = kLoading | kStale, .mode = kMulti, .fn = CmdInfo,
        .acl = acl_cat::kDangerous},
       {.name = "config", .arity = -2, .mode = kMulti, .fn = CmdConfig, .subcommands = {

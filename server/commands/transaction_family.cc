@@ -252,6 +252,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       InvokeHandler(st.args, ctx);
     }
     RecordCall(conn_->home()->id(), st.cid, t0, &st.reply, 0);
+    FeedMonitor(st.cid, ctx.db_index, conn_->addr(), st.args);
   }
 
   // On the step's shard thread; synchronous (a kMulti handler with ctx.shard set runs inline).
@@ -266,6 +267,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     int64_t t0 = MonotonicUs();
     InvokeHandler(st.args, ctx);
     RecordCall(s.id(), st.cid, t0, &st.reply, 0);
+    FeedMonitor(st.cid, st.db, conn_->addr(), st.args);
   }
 
   void RunOnCoordinator(Step& st) {
@@ -282,8 +284,9 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     int64_t t0 = MonotonicUs();
     const CommandId* cid = st.cid;
     std::string* out = &st.reply;
-    ctx.done_ = [self, t0, cid, out] {
+    ctx.done_ = [self, t0, cid, out, &st] {
       RecordCall(self->conn_->home()->id(), cid, t0, out, 0);
+      FeedMonitor(cid, st.ctx->db_index, self->conn_->addr(), st.args);
       ++self->next_;
       self->Next();
     };
