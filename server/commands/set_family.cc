@@ -26,6 +26,7 @@
 #include "server/string_util.h"
 #include "shard/glob.h"
 #include "shard/intset.h"
+#include "shard/notify.h"
 #include "shard/object.h"
 #include "shard/str_map.h"
 
@@ -175,9 +176,12 @@ void StoreBack(Entry* e, const SetObj& so) {
 }
 
 // Stores back, or deletes the key when the set became empty (Redis never keeps empty sets).
-void StoreOrDelete(DbSlice& slice, DbIndex db, Slot* s, const SetObj& so) {
+// Returns true when it deleted the key.
+bool StoreOrDelete(DbSlice& slice, DbIndex db, Slot* s, const SetObj& so) {
   StoreBack(s->entry(), so);
-  if (so.Size() == 0) slice.Delete(db, s);
+  if (so.Size() != 0) return false;
+  slice.Delete(db, s);
+  return true;
 }
 
 // ---- SADD key member [member ...] ----
@@ -202,6 +206,7 @@ void CmdSadd(ArgSlice args, CommandContext& ctx) {
     }
     StoreBack(s->entry(), so);
   }
+  if (added > 0) notify::Emit(notify::kSet, "sadd", args[1], ctx.db_index);
   if (added > 1) slice.AddDirty(added - 1);  // Redis: server.dirty += added
   ctx.rb->Integer(added);
 }
@@ -223,7 +228,11 @@ void CmdSrem(ArgSlice args, CommandContext& ctx) {
     removed += so.Remove(args[i]);
   }
   if (removed > 1) slice.AddDirty(removed - 1);
-  StoreOrDelete(slice, ctx.db_index, s, so);
+  const bool emptied = StoreOrDelete(slice, ctx.db_index, s, so);
+  if (removed > 0) {
+    notify::Emit(notify::kSet, "srem", args[1], ctx.db_index);
+    if (emptied) notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
+  }
   ctx.rb->Integer(removed);
 }
 
@@ -380,6 +389,8 @@ void SpopWithCount(ArgSlice args, CommandContext& ctx) {
   SetObj so = SetObj::Of(e);
   const size_t size = so.Size();
   ctx.slice().Modified(ctx.db_index, args[1]);
+  // Redis announces the pop before it takes anything (and the delete of an emptied set after).
+  notify::Emit(notify::kSet, "spop", args[1], ctx.db_index);
   if (count >= size) {
     ctx.rb->Set(size);
     ForEachMember(so.ref(), [&](const Member& m) {
@@ -387,6 +398,7 @@ void SpopWithCount(ArgSlice args, CommandContext& ctx) {
       return true;
     });
     ctx.slice().Delete(ctx.db_index, s);
+    notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
     return;
   }
   const uint64_t remaining = size - count;
@@ -420,7 +432,9 @@ void CmdSpop(ArgSlice args, CommandContext& ctx) {
   ctx.slice().Modified(ctx.db_index, args[1]);
   SetObj so = SetObj::Of(s->entry());
   PopRandom(&so, ctx.rb);
-  StoreOrDelete(ctx.slice(), ctx.db_index, s, so);
+  notify::Emit(notify::kSet, "spop", args[1], ctx.db_index);
+  if (StoreOrDelete(ctx.slice(), ctx.db_index, s, so))
+    notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
 }
 
 // ---- SRANDMEMBER key [count] ----
@@ -484,7 +498,7 @@ void SmoveReply(const SmoveState& st, ReplyBuilder* rb) {
 }
 
 // Removes the member from the source (position 1) or adds it to the destination (position 2). As
-// Redis, the destination is signalled only when the member is new there.
+// Redis, the destination is signalled (and `sadd` emitted) only when the member is new there.
 void SmoveApply(DbSlice& slice, DbIndex db, ArgSlice args, uint32_t pos) {
   std::string_view member = args[3];
   Slot* s = slice.Find(db, args[pos]);
@@ -493,20 +507,23 @@ void SmoveApply(DbSlice& slice, DbIndex db, ArgSlice args, uint32_t pos) {
     slice.Modified(db, args[1]);
     SetObj so = SetObj::Of(s->entry());
     so.Remove(member);
-    StoreOrDelete(slice, db, s, so);
+    const bool emptied = StoreOrDelete(slice, db, s, so);
+    notify::Emit(notify::kSet, "srem", args[1], db);
+    if (emptied) notify::Emit(notify::kGeneric, "del", args[1], db);
     return;
   }
   if (s == nullptr) {
     SetObj so = SetObj::For(member);
     so.Add(member);
     AddObject(slice, db, args[2], ObjType::kSet, so.enc, so.obj);
-    return;
+  } else {
+    SetObj so = SetObj::Of(s->entry());
+    if (so.ref().Contains(member)) return;
+    slice.Modified(db, args[2]);
+    so.Add(member);
+    StoreBack(s->entry(), so);
   }
-  SetObj so = SetObj::Of(s->entry());
-  if (so.ref().Contains(member)) return;
-  slice.Modified(db, args[2]);
-  so.Add(member);
-  StoreBack(s->entry(), so);
+  notify::Emit(notify::kSet, "sadd", args[2], db);
 }
 
 void CmdSmove(ArgSlice args, CommandContext& ctx) {
@@ -668,10 +685,15 @@ int64_t StoreSetOp(SetOp op, const Sources& src, bool first_repeats, DbSlice& sl
   const size_t size = result.Size();
   if (size == 0) {
     result.Free();
-    slice.DeleteKey(db, dst);
+    if (slice.DeleteKey(db, dst)) notify::Emit(notify::kGeneric, "del", dst, db);
     return 0;
   }
   PutObject(slice, db, dst, ObjType::kSet, result.enc, result.obj);
+  notify::Emit(notify::kSet,
+               op == SetOp::kUnion  ? "sunionstore"
+               : op == SetOp::kDiff ? "sdiffstore"
+                                    : "sinterstore",
+               dst, db);
   return static_cast<int64_t>(size);
 }
 

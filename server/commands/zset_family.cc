@@ -32,6 +32,7 @@
 #include "shard/glob.h"
 #include "shard/intset.h"
 #include "shard/listpack.h"
+#include "shard/notify.h"
 #include "shard/str_map.h"
 #include "shard/zset.h"
 
@@ -91,16 +92,17 @@ std::pair<ObjEnc, void*> BuildValue(const std::vector<Element>& elems) {
   return {ObjEnc::kSkipList, zs};
 }
 
-// Stores elems (sorted by ElementLess) under key, replacing the key and its TTL, or deletes the
-// key when elems is empty.
+// Stores elems (sorted by ElementLess) under key, replacing the key and its TTL, and emits
+// `event`; or deletes the key when elems is empty (`del` when there was one).
 void StoreResult(DbSlice& slice, DbIndex db, std::string_view key,
-                 const std::vector<Element>& elems) {
+                 const std::vector<Element>& elems, const char* event) {
   if (elems.empty()) {
-    slice.DeleteKey(db, key);
+    if (slice.DeleteKey(db, key)) notify::Emit(notify::kGeneric, "del", key, db);
     return;
   }
   auto [enc, obj] = BuildValue(elems);
   PutObject(slice, db, key, ObjType::kZSet, enc, obj);
+  notify::Emit(notify::kZset, event, key, db);
 }
 
 // ---- range arguments ----
@@ -302,6 +304,7 @@ void ZaddGeneric(ArgSlice args, CommandContext& ctx, int flags) {
   // server.dirty += added + updated (Add counted one for a new key).
   uint64_t changes = static_cast<uint64_t>(added + updated);
   if (slot != nullptr && changes > 0) slice.AddDirty(created ? changes - 1 : changes);
+  if (changes > 0) notify::Emit(notify::kZset, incr ? "zincr" : "zadd", args[1], ctx.db_index);
   if (incr) {
     if (processed)
       ctx.rb->Double(score);
@@ -325,6 +328,7 @@ void CmdZrem(ArgSlice args, CommandContext& ctx) {
   }
   Entry* e = slot->entry();
   int64_t deleted = 0;
+  bool emptied = false;
   // Signals before the first member that is there goes (Redis: when any is deleted).
   auto before_delete = [&] {
     if (deleted == 0) ctx.slice().Modified(ctx.db_index, args[1]);
@@ -345,8 +349,13 @@ void CmdZrem(ArgSlice args, CommandContext& ctx) {
     }
     if (ZView(e).size() == 0) {
       ctx.slice().Delete(ctx.db_index, slot);
+      emptied = true;
       break;
     }
+  }
+  if (deleted > 0) {
+    notify::Emit(notify::kZset, "zrem", args[1], ctx.db_index);
+    if (emptied) notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
   }
   if (deleted > 1) ctx.slice().AddDirty(static_cast<uint64_t>(deleted - 1));
   ctx.rb->Integer(deleted);
@@ -603,7 +612,7 @@ void CmdZrangestore(ArgSlice args, CommandContext& ctx) {
                         if (elems[i].second == 0) elems[i].second = 0.0;
                       }
                       if (r->dir < 0) std::reverse(elems.begin(), elems.end());
-                      StoreResult(shard.db_slice(), db, args[1], elems);
+                      StoreResult(shard.db_slice(), db, args[1], elems, "zrangestore");
                     }});
   RunPhases(ctx, args, std::move(phases), [st, c] {
     if (st->wrong)
@@ -664,7 +673,16 @@ void RemRangeGeneric(ArgSlice args, CommandContext& ctx, RangeReq::Type type) {
       ctx.slice().AddDirty(deleted);
     }
   }
-  if (ZView(e).size() == 0) ctx.slice().Delete(ctx.db_index, slot);
+  const bool emptied = ZView(e).size() == 0;
+  if (emptied) ctx.slice().Delete(ctx.db_index, slot);
+  if (deleted > 0) {
+    notify::Emit(notify::kZset,
+                 type == RangeReq::kRank    ? "zremrangebyrank"
+                 : type == RangeReq::kScore ? "zremrangebyscore"
+                                            : "zremrangebylex",
+                 args[1], ctx.db_index);
+    if (emptied) notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
+  }
   ctx.rb->Integer(static_cast<int64_t>(deleted));
 }
 
@@ -680,15 +698,19 @@ void CmdZremrangebylex(ArgSlice args, CommandContext& ctx) {
 
 // ---- pops ----
 
-// Pops up to `count` (> 0) elements from the lowest (or highest) end of the zset in slot, calling
-// fn(member, score) on each in pop order before it is removed; deletes the key when it empties.
+// Pops up to `count` (> 0) elements from the lowest (or highest) end of the zset in slot (the
+// key `key`, which outlives the entry), calling fn(member, score) on each in pop order before it
+// is removed; deletes the key when it empties. Every pop path comes here (ZPOPMIN/ZPOPMAX, ZMPOP,
+// and the immediate and served BZPOPMIN/BZPOPMAX/BZMPOP), so it emits their events, as Redis's
+// genericZpopCommand does for all of them.
 template <typename Fn>
-size_t PopElements(DbSlice& slice, DbIndex db, Slot* slot, bool max, size_t count, Fn&& fn) {
+size_t PopElements(DbSlice& slice, DbIndex db, std::string_view key, Slot* slot, bool max,
+                   size_t count, Fn&& fn) {
   Entry* e = slot->entry();
   ZView v(e);
   size_t size = v.size();
   size_t n = std::min(count, size);
-  slice.Modified(db, e->key(), n);
+  slice.Modified(db, key, n);
   ZIter it = v.AtRank(max ? size - 1 : 0);
   for (size_t i = 0; i < n; ++i) {
     fn(it.member(), it.score());
@@ -705,12 +727,16 @@ size_t PopElements(DbSlice& slice, DbIndex db, Slot* slot, bool max, size_t coun
   } else {
     static_cast<ZSet*>(e->object())->EraseRanks(first, first + n - 1);
   }
+  if (n > 0) {
+    notify::Emit(notify::kZset, max ? "zpopmax" : "zpopmin", key, db);
+    if (n == size) notify::Emit(notify::kGeneric, "del", key, db);
+  }
   return n;
 }
 
-void CopyPop(DbSlice& slice, DbIndex db, Slot* slot, bool max, size_t count,
+void CopyPop(DbSlice& slice, DbIndex db, std::string_view key, bool max, size_t count,
              std::vector<Element>* out) {
-  PopElements(slice, db, slot, max, count,
+  PopElements(slice, db, key, slice.FindWrite(db, key), max, count,
               [out](std::string_view m, double s) { out->emplace_back(std::string(m), s); });
 }
 
@@ -729,7 +755,7 @@ void PopGeneric(ArgSlice args, CommandContext& ctx, bool max) {
   size_t want = count == -1 ? 1 : static_cast<size_t>(count);
   size_t n = std::min(want, ZView(slot->entry()).size());
   rb->Array(nested ? n : 2 * n);
-  PopElements(ctx.slice(), ctx.db_index, slot, max, want,
+  PopElements(ctx.slice(), ctx.db_index, args[1], slot, max, want,
               [rb, nested](std::string_view m, double s) {
                 if (nested) rb->Array(2);
                 rb->Bulk(m);
@@ -802,7 +828,7 @@ void BlockingPopGeneric(ArgSlice args, CommandContext& ctx, bool max) {
   op.pop = [res, max](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
-    CopyPop(slice, db, slice.FindWrite(db, key), max, 1, &res->elems);
+    CopyPop(slice, db, key, max, 1, &res->elems);
   };
   op.reply = [res](ReplyBuilder& rb) {
     rb.Array(3);
@@ -835,7 +861,7 @@ void MpopGeneric(ArgSlice args, CommandContext& ctx, bool blocking) {
   op.pop = [res, mp](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
-    CopyPop(slice, db, slice.FindWrite(db, key), mp->max, mp->count, &res->elems);
+    CopyPop(slice, db, key, mp->max, mp->count, &res->elems);
   };
   op.reply = [res](ReplyBuilder& rb) { ReplyKeyElements(&rb, res->key, res->elems); };
   RunBlockingPop(ctx, args, std::move(op));
@@ -1044,8 +1070,10 @@ struct Source {
   std::vector<Element> elems;
 };
 
-void ReadSource(DbSlice& slice, DbIndex db, std::string_view key, bool for_write, Source* src) {
-  Slot* s = for_write ? slice.FindWrite(db, key) : slice.FindRead(db, key);
+// A read lookup for the STORE variants too (keymiss, keyspace hits and misses), as Redis's
+// lookupKeyRead of every source.
+void ReadSource(DbSlice& slice, DbIndex db, std::string_view key, Source* src) {
+  Slot* s = slice.FindRead(db, key);
   if (s == nullptr) return;
   const Entry* e = s->entry();
   if (e->type() == ObjType::kZSet) {
@@ -1172,7 +1200,7 @@ void CollectSources(const std::shared_ptr<SetOpState>& st, ArgSlice args, DbInde
   for (uint32_t p : mine) {
     if (p < first_key) continue;  // the destination of a STORE command
     Source& s = st->src[p - first_key];
-    ReadSource(shard.db_slice(), db, args[p], st->args.store, &s);
+    ReadSource(shard.db_slice(), db, args[p], &s);
   }
 }
 
@@ -1217,7 +1245,12 @@ void SetOpGeneric(ArgSlice args, CommandContext& ctx, SetOp op, bool store, bool
                     }});
   phases.push_back({{1}, [st, args, db, settle](Shard& shard, const std::vector<uint32_t>&) {
                       settle();
-                      if (!st->Failed()) StoreResult(shard.db_slice(), db, args[1], st->result);
+                      if (st->Failed()) return;
+                      const SetOp op = st->args.op;
+                      StoreResult(shard.db_slice(), db, args[1], st->result,
+                                  op == SetOp::kUnion   ? "zunionstore"
+                                  : op == SetOp::kInter ? "zinterstore"
+                                                        : "zdiffstore");
                     }});
   RunPhases(ctx, args, std::move(phases), [st, c, reply_error] {
     if (st->Failed())
