@@ -8,6 +8,7 @@
 #include "server/ascii.h"
 #include "server/error_strings.h"
 #include "server/server_state.h"
+#include "shard/notify.h"
 
 namespace shoal {
 
@@ -87,6 +88,10 @@ void PutStringAt(DbSlice& slice, DbIndex db, DbSlice::Slot* s, std::string_view 
   } else {
     slice.Replace(db, s, e);
   }
+  // Here for all of SET, SETEX, PSETEX, GETSET, MSET and MSETNX: in Redis each is a "set", then
+  // (setGenericCommand) an "expire" when the command gave a TTL.
+  notify::Emit(notify::kString, "set", key, db);
+  if (p.expire_at_ms != 0) notify::Emit(notify::kGeneric, "expire", key, db);
 }
 
 void SetString(CommandContext& ctx, std::string_view key, std::string_view value,

@@ -28,7 +28,8 @@ bool ExpireToAbsoluteMs(int64_t v, bool seconds, bool absolute, int64_t now_ms, 
 void SetString(CommandContext& ctx, std::string_view key, std::string_view value,
                const SetParams& p);
 
-// Stores key=value (replacing any type), honouring p.keepttl and p.expire_at_ms. No reply.
+// Stores key=value (replacing any type), honouring p.keepttl and p.expire_at_ms, and emits "set"
+// (and "expire" when p.expire_at_ms is given). No reply.
 void PutString(DbSlice& slice, DbIndex db, std::string_view key, std::string_view value,
                const SetParams& p);
 // The same when the caller already looked the key up: `s` is its live slot or nullptr.

@@ -13,6 +13,7 @@
 #include "server/multi_key.h"
 #include "server/server_state.h"
 #include "server/string_util.h"
+#include "shard/notify.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
@@ -120,6 +121,7 @@ void CmdSetbit(ArgSlice args, CommandContext& ctx) {
   // Redis signals only a string created or grown, or a bit that really flips.
   if (!signalled && old != on) ctx.slice().Modified(ctx.db_index, args[1]);
   data[byte] = static_cast<uint8_t>((data[byte] & ~(1 << bit)) | (static_cast<int>(on) << bit));
+  if (signalled || old != on) notify::Emit(notify::kString, "setbit", args[1], ctx.db_index);
   ctx.rb->Integer(old);
 }
 
@@ -316,7 +318,9 @@ std::string ComputeBitop(BitOp op, const std::vector<std::string>& src) {
 void StoreBitopResult(DbSlice& slice, DbIndex db, std::string_view key, const std::string& res) {
   Slot* s = slice.FindWrite(db, key);
   if (res.empty()) {
-    if (s != nullptr) slice.Delete(db, s);
+    if (s == nullptr) return;
+    slice.Delete(db, s);
+    notify::Emit(notify::kGeneric, "del", key, db);
     return;
   }
   Entry* e = Entry::NewRaw(key, res, res.size(), 0, slice.access_stamp());
@@ -324,6 +328,7 @@ void StoreBitopResult(DbSlice& slice, DbIndex db, std::string_view key, const st
     slice.Add(db, e);
   else
     slice.Replace(db, s, e);
+  notify::Emit(notify::kString, "set", key, db);
 }
 
 // Reads the sources owned by `shard` among `positions` into st.
@@ -664,7 +669,10 @@ void BitfieldGeneric(ArgSlice args, CommandContext& ctx, bool readonly_cmd) {
     }
   }
   // server.dirty += changes (a creation or growth was counted by its signal).
-  if (changes > 0) ctx.slice().AddDirty(grown ? changes - 1 : changes);
+  if (changes > 0) {
+    ctx.slice().AddDirty(grown ? changes - 1 : changes);
+    notify::Emit(notify::kString, "setbit", args[1], ctx.db_index);
+  }
 }
 
 void CmdBitfield(ArgSlice args, CommandContext& ctx) { BitfieldGeneric(args, ctx, false); }

@@ -8,7 +8,7 @@
 //
 // Lookups follow Redis's flavours so the LRU clock and the hit/miss counters move the same way:
 // DbSlice::FindRead (lookupKeyRead), DbSlice::FindWrite (lookupKeyWrite), and LookupReadNoTouch
-// below (lookupKeyReadWithFlags(NOTOUCH): counts only).
+// below (lookupKeyReadWithFlags(NOTOUCH): counts, and a miss is a keymiss unless NONOTIFY).
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -34,6 +34,7 @@
 #include "server/transaction.h"
 #include "shard/alloc.h"
 #include "shard/glob.h"
+#include "shard/notify.h"
 #include "shard/object.h"
 #include "shard/shard_set.h"
 
@@ -47,9 +48,11 @@ using Slot = DbSlice::Slot;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-Slot* LookupReadNoTouch(DbSlice& slice, DbIndex db, std::string_view key) {
+// `keymiss`: false for OBJECT, whose lookup adds LOOKUP_NONOTIFY.
+Slot* LookupReadNoTouch(DbSlice& slice, DbIndex db, std::string_view key, bool keymiss = true) {
   Slot* s = slice.Find(db, key);
   ShardStats::Inc(s ? slice.stats().keyspace_hits : slice.stats().keyspace_misses);
+  if (s == nullptr && keymiss) notify::Emit(notify::kKeyMiss, "keymiss", key, db);
   return s;
 }
 
@@ -111,10 +114,13 @@ struct ValueCopy {
 // Stores e under its key in db, replacing whatever is there.
 void Store(DbSlice& slice, DbIndex db, Entry* e) {
   Slot* s = slice.Find(db, e->key());
-  if (s != nullptr)
-    slice.Replace(db, s, e);
-  else
+  if (s == nullptr) {
     slice.Add(db, e);
+    return;
+  }
+  slice.Replace(db, s, e);
+  // RENAME and COPY delete an existing destination and dbAdd it again: "new" even then.
+  notify::Emit(notify::kNew, "new", e->key(), db);
 }
 
 // Positions 1..argc-1 (DEL, EXISTS, ...).
@@ -146,6 +152,7 @@ void CountKeys(ArgSlice args, CommandContext& ctx, CountOp op) {
             case CountOp::kDel:
             case CountOp::kUnlink:
               hit = slice.DeleteKey(db, args[p], lazy);
+              if (hit) notify::Emit(notify::kGeneric, "del", args[p], db);
               break;
             case CountOp::kExists:
               hit = LookupReadNoTouch(slice, db, args[p]) != nullptr;
@@ -236,8 +243,12 @@ void RenameGeneric(ArgSlice args, CommandContext& ctx, bool nx) {
                 if (!ok) return;
                 DbSlice& slice = shard.db_slice();
                 bool here_dst = shard.id() == st->dst_shard;
-                if (shard.id() == st->src_shard && nx && !here_dst) slice.DeleteKey(db, args[1]);
+                bool here_src = shard.id() == st->src_shard;
+                if (here_src && nx && !here_dst) slice.DeleteKey(db, args[1]);
                 if (here_dst) Store(slice, db, st->value.Make(args[2]));
+                // Redis's order (the destination's "new" first); on two shards, each its own.
+                if (here_src) notify::Emit(notify::kGeneric, "rename_from", args[1], db);
+                if (here_dst) notify::Emit(notify::kGeneric, "rename_to", args[2], db);
               },
               /*conclude=*/true,
               [st, nx, c] {
@@ -314,6 +325,7 @@ void CmdCopy(ArgSlice args, CommandContext& ctx) {
                 Entry* e = st->value.Make(args[2]);
                 e->set_lru(slice.access_stamp());
                 Store(slice, dst_db, e);
+                notify::Emit(notify::kGeneric, "copy_to", args[2], dst_db);
               },
               /*conclude=*/true,
               [ok, c] {
@@ -338,6 +350,8 @@ void CmdMove(ArgSlice args, CommandContext& ctx) {
   Slot* s = slice.Find(src_db, args[1]);
   Entry* e = slice.Detach(src_db, s);  // same key, same expiry: the entry moves as is
   slice.Add(dst_db, e);
+  notify::Emit(notify::kGeneric, "move_from", args[1], src_db);
+  notify::Emit(notify::kGeneric, "move_to", args[1], dst_db);
   ctx.rb->Integer(1);
 }
 
@@ -598,8 +612,10 @@ void ExpireGeneric(ArgSlice args, CommandContext& ctx, bool seconds, bool absolu
   }
   if (when <= slice.now_ms()) {
     slice.Delete(ctx.db_index, s);
+    notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
   } else {
     slice.SetExpire(ctx.db_index, s, when);
+    notify::Emit(notify::kGeneric, "expire", args[1], ctx.db_index);
   }
   ctx.rb->Integer(1);
 }
@@ -632,6 +648,7 @@ void CmdPersist(ArgSlice args, CommandContext& ctx) {
   Slot* s = slice.FindWrite(ctx.db_index, args[1]);
   if (s == nullptr || !s->entry()->has_expire()) return ctx.rb->Integer(0);
   slice.SetExpire(ctx.db_index, s, 0);
+  notify::Emit(notify::kGeneric, "persist", args[1], ctx.db_index);
   ctx.rb->Integer(1);
 }
 
@@ -670,7 +687,7 @@ void CmdObject(ArgSlice args, CommandContext& ctx) {
     return ReplyHelp(*ctx.rb, args[0], kHelp);
   }
   DbSlice& slice = ctx.slice();
-  Slot* s = LookupReadNoTouch(slice, ctx.db_index, args[2]);
+  Slot* s = LookupReadNoTouch(slice, ctx.db_index, args[2], /*keymiss=*/false);
   if (s == nullptr) return ctx.rb->Null();
   const Entry* e = s->entry();
   if (sub == "encoding") return ctx.rb->Bulk(EncodingName(e->enc()));

@@ -35,6 +35,7 @@
 #include "shard/intset.h"
 #include "shard/key_slot.h"
 #include "shard/listpack.h"
+#include "shard/notify.h"
 #include "shard/quicklist.h"
 #include "shard/shard_set.h"
 #include "shard/str_map.h"
@@ -509,6 +510,17 @@ QuickList* BuildList(const Sorter& sorter, auto&& get) {
   return ql;
 }
 
+// SORT ... STORE's write on the destination's shard: the list, or for an empty result (null) the
+// destination deleted, when there is one.
+void StoreSorted(DbSlice& slice, DbIndex db, std::string_view dst, QuickList* list) {
+  if (list != nullptr) {
+    PutObject(slice, db, dst, ObjType::kList, ObjEnc::kQuickList, list);
+    notify::Emit(notify::kList, "sortstore", dst, db);
+  } else if (slice.DeleteKey(db, dst)) {
+    notify::Emit(notify::kGeneric, "del", dst, db);
+  }
+}
+
 // What the first phase of SORT ... STORE hands to the second.
 struct StoreState {
   std::string error;
@@ -568,11 +580,7 @@ void SortLocal(ArgSlice args, CommandContext& ctx, const SortOptions& o) {
       {o.store_pos}, [st, args, db, dst = o.store_pos](Shard& shard, const std::vector<uint32_t>&) {
         if (!st->error.empty()) return;
         DbSlice& slice = shard.db_slice();
-        if (st->len > 0) {
-          PutObject(slice, db, args[dst], ObjType::kList, ObjEnc::kQuickList, st->list.release());
-        } else {
-          slice.DeleteKey(db, args[dst]);
-        }
+        StoreSorted(slice, db, args[dst], st->len > 0 ? st->list.release() : nullptr);
       }});
   CommandContext* c = &ctx;
   RunPhases(ctx, args, std::move(phases), [st, c] {
@@ -736,12 +744,8 @@ class PatternSort {
           if (r->store_pos_ == 0 || !r->error_.empty() || s.id() != r->store_shard_) return;
           DbSlice& slice = s.db_slice();
           std::string_view dst = r->args_[r->store_pos_];
-          if (r->sorter_.OutputLen() > 0) {
-            QuickList* ql = BuildList(r->sorter_, r->GetFn());
-            PutObject(slice, r->db_, dst, ObjType::kList, ObjEnc::kQuickList, ql);
-          } else {
-            slice.DeleteKey(r->db_, dst);
-          }
+          StoreSorted(slice, r->db_, dst,
+                      r->sorter_.OutputLen() > 0 ? BuildList(r->sorter_, r->GetFn()) : nullptr);
         },
         true, [run] { Reply(run); });
   }

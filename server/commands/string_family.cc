@@ -16,6 +16,7 @@
 #include "server/multi_key.h"
 #include "server/server_state.h"
 #include "server/string_util.h"
+#include "shard/notify.h"
 
 namespace shoal {
 
@@ -163,6 +164,7 @@ void CmdSetnx(ArgSlice args, CommandContext& ctx) {
   DbSlice& slice = ctx.slice();
   if (slice.FindWrite(ctx.db_index, args[1]) != nullptr) return ctx.rb->Integer(0);
   slice.Add(ctx.db_index, Entry::NewString(args[1], args[2], 0, slice.access_stamp()));
+  notify::Emit(notify::kString, "set", args[1], ctx.db_index);
   ctx.rb->Integer(1);
 }
 
@@ -207,6 +209,7 @@ void CmdGetdel(ArgSlice args, CommandContext& ctx) {
   Slot* s = slice.FindRead(ctx.db_index, args[1]);
   if (!ReplyGet(ctx, s) || s == nullptr) return;
   slice.Delete(ctx.db_index, s);
+  notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
 }
 
 // ---- GETEX key [EX seconds | PX ms | EXAT unix-s | PXAT unix-ms | PERSIST] ----
@@ -259,10 +262,13 @@ void CmdGetex(ArgSlice args, CommandContext& ctx) {
   ctx.rb->Bulk(s->entry()->StringBytes(buf));
   if ((flags & (kExat | kPxat)) && at <= slice.now_ms()) {
     slice.Delete(ctx.db_index, s);
+    notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
   } else if (have_expire) {
     slice.SetExpire(ctx.db_index, s, at);
+    notify::Emit(notify::kGeneric, "expire", args[1], ctx.db_index);
   } else if ((flags & kPersist) && s->entry()->has_expire()) {
     slice.SetExpire(ctx.db_index, s, 0);
+    notify::Emit(notify::kGeneric, "persist", args[1], ctx.db_index);
   }
 }
 
@@ -273,6 +279,7 @@ void CmdAppend(ArgSlice args, CommandContext& ctx) {
   Slot* s = slice.FindWrite(ctx.db_index, args[1]);
   if (s == nullptr) {
     slice.Add(ctx.db_index, Entry::NewString(args[1], val, 0, slice.access_stamp()));
+    notify::Emit(notify::kString, "append", args[1], ctx.db_index);
     return ctx.rb->Integer(static_cast<int64_t>(val.size()));
   }
   if (!IsString(s->entry())) return ctx.rb->Error(errors::kWrongType);
@@ -282,6 +289,7 @@ void CmdAppend(ArgSlice args, CommandContext& ctx) {
   slice.Modified(ctx.db_index, args[1]);  // even for an empty value, as Redis
   RawStr* r = UnshareRawString(slice, ctx.db_index, s, olen + val.size());
   if (!val.empty()) std::memcpy(r->data() + olen, val.data(), val.size());
+  notify::Emit(notify::kString, "append", args[1], ctx.db_index);
   ctx.rb->Integer(static_cast<int64_t>(r->len));
 }
 
@@ -318,6 +326,7 @@ void IncrDecr(CommandContext& ctx, std::string_view key, int64_t incr) {
   } else {
     slice.Add(ctx.db_index, Entry::NewInt(key, value, 0, slice.access_stamp()));
   }
+  notify::Emit(notify::kString, "incrby", key, ctx.db_index);  // INCR, DECR and DECRBY too
   ctx.rb->Integer(value);
 }
 
@@ -362,6 +371,7 @@ void CmdIncrbyfloat(ArgSlice args, CommandContext& ctx) {
   } else {
     slice.Add(ctx.db_index, NewPlainString(args[1], out, 0, slice.access_stamp()));
   }
+  notify::Emit(notify::kString, "incrbyfloat", args[1], ctx.db_index);
   ctx.rb->Bulk(out);
 }
 
@@ -411,6 +421,7 @@ void CmdSetrange(ArgSlice args, CommandContext& ctx) {
     r = UnshareRawString(slice, ctx.db_index, s, static_cast<size_t>(offset) + val.size());
   }
   std::memcpy(r->data() + offset, val.data(), val.size());
+  notify::Emit(notify::kString, "setrange", args[1], ctx.db_index);
   ctx.rb->Integer(static_cast<int64_t>(r->len));
 }
 
