@@ -39,7 +39,10 @@ struct BlockingPop {
   int64_t dst = -1;  // BLMOVE/BRPOPLPUSH: argument position of the destination
   // On the shard owning `key`, which holds a non-empty value of `type`: pop what the command
   // takes and keep it in captured state (delete the key when it becomes empty). It signals the
-  // key (DbSlice::Modified), as `push` signals the destination it changes.
+  // key (DbSlice::Modified), as `push` signals the destination it changes. `pop` and `push` emit
+  // the command's keyspace events on both paths (served after a write, they follow that write's
+  // own events, as in Redis); a BLMOVE whose keys share a shard emits the source's pop events in
+  // `push`, after the destination's push event, in Redis's order.
   std::function<void(Shard& shard, DbIndex db, std::string_view key)> pop;
   // BLMOVE: on the destination's shard before popping (immediate path only): false when the
   // destination holds another type (the command then answers WRONGTYPE and pops nothing).

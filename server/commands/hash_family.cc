@@ -23,6 +23,7 @@
 #include "server/string_util.h"
 #include "shard/glob.h"
 #include "shard/listpack.h"
+#include "shard/notify.h"
 #include "shard/str_map.h"
 
 namespace shoal {
@@ -177,6 +178,7 @@ void HsetGeneric(ArgSlice args, CommandContext& ctx, bool hmset) {
   ConvertForArgs(e, args, 2);
   int64_t created = 0;
   for (size_t i = 2; i < args.size(); i += 2) created += HashSet(e, args[i], args[i + 1]);
+  notify::Emit(notify::kHash, "hset", args[1], ctx.db_index);
   if (hmset) return ctx.rb->Ok();
   ctx.rb->Integer(created);
 }
@@ -197,6 +199,7 @@ void CmdHsetnx(ArgSlice args, CommandContext& ctx) {
   if (!new_key) ctx.slice().Modified(ctx.db_index, args[1]);
   ConvertForArgs(e, args, 2);
   HashSet(e, args[2], args[3]);
+  notify::Emit(notify::kHash, "hset", args[1], ctx.db_index);
   ctx.rb->Integer(1);
 }
 
@@ -235,6 +238,7 @@ void CmdHdel(ArgSlice args, CommandContext& ctx) {
   Entry* e = s->entry();
   if (e->type() != ObjType::kHash) return ctx.rb->Error(errors::kWrongType);
   int64_t deleted = 0;
+  bool removed = false;
   for (size_t i = 2; i < args.size(); ++i) {
     // Signal before the first field that is really there goes.
     if (deleted == 0) {
@@ -247,9 +251,12 @@ void CmdHdel(ArgSlice args, CommandContext& ctx) {
     if (++deleted > 1) slice.AddDirty(1);
     if (HashLen(e) == 0) {
       slice.Delete(ctx.db_index, s);
+      removed = true;
       break;
     }
   }
+  if (deleted > 0) notify::Emit(notify::kHash, "hdel", args[1], ctx.db_index);
+  if (removed) notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
   ctx.rb->Integer(deleted);
 }
 
@@ -323,6 +330,7 @@ void CmdHincrby(ArgSlice args, CommandContext& ctx) {
   if (!new_key) ctx.slice().Modified(ctx.db_index, args[1]);
   char buf[kInt64BufSize];
   HashSet(e, args[2], std::string_view(buf, FormatInt64(value, buf)));
+  notify::Emit(notify::kHash, "hincrby", args[1], ctx.db_index);
   ctx.rb->Integer(value);
 }
 
@@ -344,6 +352,7 @@ void CmdHincrbyfloat(ArgSlice args, CommandContext& ctx) {
   std::string out = FormatLongDouble(value);
   if (!new_key) ctx.slice().Modified(ctx.db_index, args[1]);
   HashSet(e, args[2], out);
+  notify::Emit(notify::kHash, "hincrbyfloat", args[1], ctx.db_index);
   ctx.rb->Bulk(out);
 }
 

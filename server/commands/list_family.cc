@@ -17,8 +17,11 @@
 #include "server/command_context.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
+#include "server/server_state.h"
 #include "server/string_util.h"
+#include "shard/notify.h"
 #include "shard/quicklist.h"
+#include "shard/shard_set.h"
 
 namespace shoal {
 
@@ -44,6 +47,15 @@ QuickList* ListOf(Slot* s) { return static_cast<QuickList*>(s->entry()->object()
 QuickList* NewList() {
   int64_t fill = ShardSettings::Get(ShardSettings::list_max_listpack_size);
   return new QuickList(static_cast<int>(std::clamp<int64_t>(fill, INT_MIN, INT_MAX)));
+}
+
+const char* PushEvent(End end) { return end == End::kHead ? "lpush" : "rpush"; }
+const char* PopEvent(End end) { return end == End::kHead ? "lpop" : "rpop"; }
+
+// listElementsRemoved's events: the pop, then `del` when the pop emptied (and deleted) the list.
+void EmitPopped(DbIndex db, std::string_view key, End end, bool emptied) {
+  notify::Emit(notify::kList, PopEvent(end), key, db);
+  if (emptied) notify::Emit(notify::kGeneric, "del", key, db);
 }
 
 // getLongFromObjectOrReply: replies "value is not an integer or out of range" on failure.
@@ -74,19 +86,22 @@ bool ParseEnd(std::string_view arg, End* end) {
 }
 
 // Pushes values one by one at `end` of the list in `s`, creating it when s is null. Returns the
-// new length. Signals the key (every push changes it; dirty counts each element, as Redis).
+// new length. Signals the key (every push changes it; dirty counts each element, as Redis) and
+// emits the push event.
 size_t PushAll(DbSlice& slice, DbIndex db, std::string_view key, Slot* s, ArgSlice values,
                End end) {
+  QuickList* ql;
   if (s != nullptr) {
     slice.Modified(db, key, values.size());
-    QuickList* ql = ListOf(s);
+    ql = ListOf(s);
     for (std::string_view v : values) ql->Push(end, v);
-    return ql->Size();
+  } else {
+    ql = NewList();
+    for (std::string_view v : values) ql->Push(end, v);
+    AddObject(slice, db, key, ObjType::kList, ObjEnc::kQuickList, ql);
+    slice.AddDirty(values.size() - 1);  // Add counted one
   }
-  QuickList* ql = NewList();
-  for (std::string_view v : values) ql->Push(end, v);
-  AddObject(slice, db, key, ObjType::kList, ObjEnc::kQuickList, ql);
-  slice.AddDirty(values.size() - 1);  // Add counted one
+  notify::Emit(notify::kList, PushEvent(end), key, db);
   return ql->Size();
 }
 
@@ -95,13 +110,13 @@ void PushOne(DbSlice& slice, DbIndex db, std::string_view key, Slot* s, std::str
   PushAll(slice, db, key, s, ArgSlice(&value, 1), end);
 }
 
-// Copies (and removes) up to `count` (> 0) elements from `end` of the non-empty list in s, in pop
-// order; deletes the key when the list becomes empty.
-void PopRange(DbSlice& slice, DbIndex db, Slot* s, End end, int64_t count,
+// Copies (and removes) up to `count` (> 0) elements from `end` of the non-empty list under key
+// (in s), in pop order; deletes the key when the list becomes empty. `key` outlives the deletion.
+void PopRange(DbSlice& slice, DbIndex db, std::string_view key, Slot* s, End end, int64_t count,
               std::vector<std::string>* out) {
   QuickList* ql = ListOf(s);
   int64_t n = std::min<int64_t>(count, static_cast<int64_t>(ql->Size()));
-  slice.Modified(db, s->entry()->key(), static_cast<uint64_t>(n));
+  slice.Modified(db, key, static_cast<uint64_t>(n));
   char buf[32];
   out->reserve(n);
   auto it = end == End::kHead ? ql->Begin() : ql->Last();
@@ -110,7 +125,9 @@ void PopRange(DbSlice& slice, DbIndex db, Slot* s, End end, int64_t count,
     end == End::kHead ? it.Next() : it.Prev();
   }
   ql->DeleteRange(end == End::kHead ? 0 : -n, n);
-  if (ql->Empty()) slice.Delete(db, s);
+  const bool emptied = ql->Empty();
+  if (emptied) slice.Delete(db, s);
+  EmitPopped(db, key, end, emptied);
 }
 
 void ReplyStrings(ReplyBuilder* rb, const std::vector<std::string>& items) {
@@ -163,7 +180,9 @@ void PopGeneric(ArgSlice args, CommandContext& ctx, End end) {
     }
     ql->DeleteRange(end == End::kHead ? 0 : -n, n);
   }
-  if (ql->Empty()) ctx.slice().Delete(ctx.db_index, s);
+  const bool emptied = ql->Empty();
+  if (emptied) ctx.slice().Delete(ctx.db_index, s);
+  EmitPopped(ctx.db_index, args[1], end, emptied);
 }
 
 void CmdLpop(ArgSlice args, CommandContext& ctx) { PopGeneric(args, ctx, End::kHead); }
@@ -225,6 +244,7 @@ void CmdLset(ArgSlice args, CommandContext& ctx) {
   if (!ql->At(index).Valid()) return ctx.rb->Error(kIndexOutOfRange);
   ctx.slice().Modified(ctx.db_index, args[1]);
   ql->Replace(index, args[3]);
+  notify::Emit(notify::kList, "lset", args[1], ctx.db_index);
   ctx.rb->Ok();
 }
 
@@ -247,6 +267,7 @@ void CmdLinsert(ArgSlice args, CommandContext& ctx) {
     if (it.Equals(args[3])) {
       ctx.slice().Modified(ctx.db_index, args[1]);
       ql->InsertAt(it, args[4], after);
+      notify::Emit(notify::kList, "linsert", args[1], ctx.db_index);
       return ctx.rb->Integer(static_cast<int64_t>(ql->Size()));
     }
   }
@@ -277,7 +298,11 @@ void CmdLrem(ArgSlice args, CommandContext& ctx) {
     }
   }
   if (removed > 1) ctx.slice().AddDirty(removed - 1);
-  if (ql->Empty()) ctx.slice().Delete(ctx.db_index, s);
+  if (removed > 0) notify::Emit(notify::kList, "lrem", args[1], ctx.db_index);
+  if (ql->Empty()) {
+    ctx.slice().Delete(ctx.db_index, s);
+    notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
+  }
   ctx.rb->Integer(static_cast<int64_t>(removed));
 }
 
@@ -307,7 +332,11 @@ void CmdLtrim(ArgSlice args, CommandContext& ctx) {
   ctx.slice().Modified(ctx.db_index, args[1], static_cast<uint64_t>(ltrim + rtrim));
   ql->DeleteRange(0, ltrim);
   ql->DeleteRange(-rtrim, rtrim);
-  if (ql->Empty()) ctx.slice().Delete(ctx.db_index, s);
+  notify::Emit(notify::kList, "ltrim", args[1], ctx.db_index);  // even when nothing was trimmed
+  if (ql->Empty()) {
+    ctx.slice().Delete(ctx.db_index, s);
+    notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
+  }
   ctx.rb->Ok();
 }
 
@@ -369,30 +398,63 @@ void CmdLpos(ArgSlice args, CommandContext& ctx) {
 // the source and whether the destination holds another type; 2) on the source's shard, the pop
 // (or, for source == destination, the rotation in place, which keeps the key and its TTL);
 // 3) on the destination's shard, the push.
+//
+// Events in Redis's order: the destination's push, then the source's pop (and `del` when it
+// emptied). When both keys are on one shard, the source's events wait for the push (MovePush);
+// across shards, each shard emits its own key's events. BLMOVE/BRPOPLPUSH move the same way
+// (their state: value and src_emptied).
 struct MoveState {
   KeyState src = KeyState::kMissing;
   bool dst_wrong = false;
   bool popped = false;
+  bool src_emptied = false;
   std::string value;
 };
 
+// The element moved from `from` of src to `to` of dst.
+struct MoveSpec {
+  std::string_view src, dst;
+  End from, to;
+  bool same_key() const { return src == dst; }
+  // Whether the source's events wait for the push (see above).
+  bool one_shard() const {
+    const ShardSet& shards = *Server().shards;
+    return shards.ShardOf(src) == shards.ShardOf(dst);
+  }
+};
+
 // Pops from `from` of the non-empty source list in slot s and, when the source is also the
-// destination, pushes back at `to` in place. Otherwise deletes the source when it becomes empty.
-void MovePop(DbSlice& slice, DbIndex db, Slot* s, bool same_key, End from, End to,
-             std::string* value) {
-  slice.Modified(db, s->entry()->key());
+// destination, pushes back at `to` in place. Otherwise deletes the source when it becomes empty
+// (*emptied).
+void MovePop(DbSlice& slice, DbIndex db, Slot* s, const MoveSpec& m, std::string* value,
+             bool* emptied) {
+  slice.Modified(db, m.src);
   QuickList* ql = ListOf(s);
-  ql->Pop(from, value);
-  if (same_key)
-    ql->Push(to, *value);
-  else if (ql->Empty())
-    slice.Delete(db, s);
+  ql->Pop(m.from, value);
+  if (m.same_key()) {
+    *emptied = false;
+    ql->Push(m.to, *value);
+    notify::Emit(notify::kList, PushEvent(m.to), m.dst, db);
+    notify::Emit(notify::kList, PopEvent(m.from), m.src, db);
+    return;
+  }
+  *emptied = ql->Empty();
+  if (*emptied) slice.Delete(db, s);
+  if (!m.one_shard()) EmitPopped(db, m.src, m.from, *emptied);
+}
+
+// After MovePop (different keys): pushes the element on the destination (d: its slot, or null),
+// then emits the source's events when they waited for the push.
+void MovePush(DbSlice& slice, DbIndex db, Slot* d, const MoveSpec& m, std::string_view value,
+              bool src_emptied) {
+  PushOne(slice, db, m.dst, d, value, m.to);
+  if (m.one_shard()) EmitPopped(db, m.src, m.from, src_emptied);
 }
 
 void MoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to) {
   auto st = std::make_shared<MoveState>();
   const DbIndex db = ctx.db_index;
-  const bool same_key = args[1] == args[2];
+  const MoveSpec m{args[1], args[2], from, to};
   CommandContext* c = &ctx;
   std::vector<Phase> phases;
   phases.push_back({{1, 2}, [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
@@ -409,23 +471,21 @@ void MoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to) {
                         }
                       }
                     }});
-  phases.push_back(
-      {{1}, [st, args, db, same_key, from, to](Shard& shard, const std::vector<uint32_t>&) {
-         if (st->src != KeyState::kList || st->dst_wrong) return;
-         DbSlice& slice = shard.db_slice();
-         Slot* s = slice.Find(db, args[1]);
-         if (s == nullptr) {  // expired between the phases
-           st->src = KeyState::kMissing;
-           return;
-         }
-         MovePop(slice, db, s, same_key, from, to, &st->value);
-         st->popped = true;
-       }});
-  phases.push_back({{2}, [st, args, db, same_key, to](Shard& shard, const std::vector<uint32_t>&) {
-                      if (!st->popped || same_key) return;
+  phases.push_back({{1}, [st, args, db, m](Shard& shard, const std::vector<uint32_t>&) {
+                      if (st->src != KeyState::kList || st->dst_wrong) return;
                       DbSlice& slice = shard.db_slice();
-                      Slot* d = slice.Find(db, args[2]);
-                      PushOne(slice, db, args[2], d, st->value, to);
+                      Slot* s = slice.Find(db, args[1]);
+                      if (s == nullptr) {  // expired between the phases
+                        st->src = KeyState::kMissing;
+                        return;
+                      }
+                      MovePop(slice, db, s, m, &st->value, &st->src_emptied);
+                      st->popped = true;
+                    }});
+  phases.push_back({{2}, [st, args, db, m](Shard& shard, const std::vector<uint32_t>&) {
+                      if (!st->popped || m.same_key()) return;
+                      DbSlice& slice = shard.db_slice();
+                      MovePush(slice, db, slice.Find(db, args[2]), m, st->value, st->src_emptied);
                     }});
   RunPhases(ctx, args, std::move(phases), [st, c] {
     if (st->src == KeyState::kMissing)
@@ -516,7 +576,7 @@ void BlockingPopGeneric(ArgSlice args, CommandContext& ctx, End end) {
   op.pop = [res, end](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
-    PopRange(slice, db, slice.FindWrite(db, key), end, 1, &res->items);
+    PopRange(slice, db, key, slice.FindWrite(db, key), end, 1, &res->items);
   };
   op.reply = [res](ReplyBuilder& rb) {
     rb.Array(2);
@@ -545,7 +605,7 @@ void MpopGeneric(ArgSlice args, CommandContext& ctx, bool blocking) {
   op.pop = [res, mp](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
-    PopRange(slice, db, slice.FindWrite(db, key), mp->end, mp->count, &res->items);
+    PopRange(slice, db, key, slice.FindWrite(db, key), mp->end, mp->count, &res->items);
   };
   op.reply = [res](ReplyBuilder& rb) { ReplyKeyAndElements(&rb, res->key, res->items); };
   RunBlockingPop(ctx, args, std::move(op));
@@ -561,27 +621,26 @@ void BlockingMoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to,
   if (!err.empty()) return FailMulti(ctx, err);
   op.keys = {1};
   op.dst = 2;
-  const bool same_key = args[1] == args[2];
-  auto value = std::make_shared<std::string>();
-  std::string_view dst = args[2];
-  op.check_dst = [dst](Shard& shard, DbIndex db) {
-    Slot* s = shard.db_slice().Find(db, dst);
+  const MoveSpec m{args[1], args[2], from, to};
+  auto st = std::make_shared<MoveState>();
+  op.check_dst = [m](Shard& shard, DbIndex db) {
+    Slot* s = shard.db_slice().Find(db, m.dst);
     return s == nullptr || s->entry()->type() == ObjType::kList;
   };
-  op.pop = [value, same_key, from, to](Shard& shard, DbIndex db, std::string_view key) {
+  op.pop = [st, m](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
-    MovePop(slice, db, slice.FindWrite(db, key), same_key, from, to, value.get());
+    MovePop(slice, db, slice.FindWrite(db, key), m, &st->value, &st->src_emptied);
   };
-  op.push = [value, same_key, dst, to](Shard& shard, DbIndex db) {
-    if (same_key) return true;
+  op.push = [st, m](Shard& shard, DbIndex db) {
+    if (m.same_key()) return true;
     DbSlice& slice = shard.db_slice();
     bool wrong;
-    Slot* s = slice.FindWrite(db, dst, ObjType::kList, &wrong);
+    Slot* s = slice.FindWrite(db, m.dst, ObjType::kList, &wrong);
     if (wrong) return false;
-    PushOne(slice, db, dst, s, *value, to);
+    MovePush(slice, db, s, m, st->value, st->src_emptied);
     return true;
   };
-  op.reply = [value](ReplyBuilder& rb) { rb.Bulk(*value); };
+  op.reply = [st](ReplyBuilder& rb) { rb.Bulk(st->value); };
   // Redis 7.0 answers every timed-out list pop, BLMOVE included, with a null array.
   RunBlockingPop(ctx, args, std::move(op));
 }
