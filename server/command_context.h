@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <string_view>
 
 #include "protocol/reply_builder.h"
 #include "server/command_registry.h"
@@ -30,6 +31,8 @@ class CommandContext {
   Transaction* tx = nullptr;
   // Inside EXEC (later a script): a blocking command must not block; it answers as on timeout.
   bool deny_blocking = false;
+  // The calling client's address (MONITOR lines that commands feed themselves: EVAL, FCALL).
+  std::string_view client_addr;
 
   DbSlice& slice() { return shard->db_slice(); }
 

@@ -888,10 +888,11 @@ void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::st
   ctx.shard = shard;
   ctx.conn = conn;
   ctx.cid = pc.cid;
+  ctx.client_addr = addr_;
   int64_t t0 = MonotonicUs();
   InvokeHandler(pc.args, ctx);
   RecordCall(shard != nullptr ? shard->id() : home_->id(), pc.cid, t0, out, before);
-  FeedMonitor(pc.cid, pc.db, addr_, pc.args);
+  FeedMonitor(pc.cid, conn != nullptr ? conn->db : pc.db, addr_, pc.args);  // after SELECT: its db
   if (shard != nullptr) shard->ServeBlocked();  // Redis serves blocked clients after each command
 }
 
@@ -906,6 +907,7 @@ void Connection::RunMulti(uint32_t i) {
   multi_ctx_.db_index = pc.db;
   multi_ctx_.conn = this;
   multi_ctx_.cid = pc.cid;
+  multi_ctx_.client_addr = addr_;
   waiting_multi_ = true;
   multi_index_ = i;
   int64_t t0 = MonotonicUs();

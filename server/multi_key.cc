@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "server/ascii.h"
 #include "server/server_state.h"
 #include "shard/clock.h"
 #include "shard/shard_set.h"
@@ -41,6 +42,25 @@ void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::st
   Bump(st.calls);
   Bump(st.usec, MonotonicUs() - t0);
   if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
+}
+
+void FeedMonitorLine(const CommandId* cid, DbIndex db, std::string_view addr, ArgSlice args) {
+  if (!cid->subcommands.empty() && (cid = Server().registry.Lookup(args)) == nullptr) return;
+  if (cid->flags & (cmd_flag::kAdmin | cmd_flag::kSkipMonitor)) return;
+  bool auth = cid->name == "auth";
+  if (!auth && cid->name != "hello")
+    return pubsub::FeedMonitors(db, addr, args.data(), args.size());
+  // Redis's redactClientCommandArgument: AUTH's arguments, HELLO AUTH's user name and password.
+  std::vector<std::string_view> shown(args.begin(), args.end());
+  for (size_t j = 1; j < shown.size(); ++j) {
+    if (auth) {
+      shown[j] = "(redacted)";
+    } else if (EqNoCase(args[j], "auth") && j + 2 < shown.size()) {
+      shown[j + 1] = shown[j + 2] = "(redacted)";
+      j += 2;
+    }
+  }
+  pubsub::FeedMonitors(db, addr, shown.data(), shown.size());
 }
 
 std::vector<uint32_t> KeyPositionsOf(const CommandContext& ctx, ArgSlice args) {

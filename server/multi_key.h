@@ -48,11 +48,12 @@ void InvokeHandler(ArgSlice args, CommandContext& ctx);
 void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::string* out,
                 size_t before);
 
-// After a command ran: its MONITOR line (Redis's call(): not for admin or skip-monitor commands).
-// One relaxed load when nobody monitors.
+// After a command ran: its MONITOR line (Redis's call(): not for admin or skip-monitor commands,
+// judged by the subcommand's flags; AUTH's and HELLO AUTH's secrets redacted). One relaxed load
+// when nobody monitors.
+void FeedMonitorLine(const CommandId* cid, DbIndex db, std::string_view addr, ArgSlice args);
 inline void FeedMonitor(const CommandId* cid, DbIndex db, std::string_view addr, ArgSlice args) {
-  if (pubsub::MonitorsActive() && !(cid->flags & (cmd_flag::kAdmin | cmd_flag::kSkipMonitor)))
-    pubsub::FeedMonitors(db, addr, args.data(), args.size());
+  if (pubsub::MonitorsActive()) FeedMonitorLine(cid, db, addr, args);
 }
 
 // SELECT's index check (connections and scripts): false with the error replied.

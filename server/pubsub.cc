@@ -35,7 +35,11 @@ struct Entry {
 struct Registry {
   absl::flat_hash_map<std::string, Entry> maps[kKinds];
 
-  bool Empty() const { return maps[0].empty() && maps[1].empty() && maps[2].empty(); }
+  bool Empty() const {
+    for (const auto& m : maps)
+      if (!m.empty()) return false;
+    return true;
+  }
 
   Entry* Find(Kind kind, std::string_view name) {
     auto it = maps[kind].find(ToAbsl(name));

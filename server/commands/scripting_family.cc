@@ -477,6 +477,13 @@ bool DeclaredFlagsAllow(uint32_t flags, bool ro, CommandContext& ctx) {
   return true;
 }
 
+// EVAL, EVALSHA and FCALL skip the usual MONITOR line after the command (kSkipMonitor) and feed
+// theirs first, so that the script's commands appear after it (Redis's evalCommand).
+void FeedScriptCommand(ArgSlice args, const CommandContext& ctx) {
+  if (pubsub::MonitorsActive())
+    pubsub::FeedMonitors(ctx.db_index, ctx.client_addr, args.data(), args.size());
+}
+
 void EvalGeneric(ArgSlice args, CommandContext& ctx, bool evalsha, bool ro) {
   int64_t numkeys;
   if (!ParseNumKeys(args, errors::kNotInteger, ctx, &numkeys)) return ctx.Done();
@@ -500,9 +507,16 @@ void EvalGeneric(ArgSlice args, CommandContext& ctx, bool evalsha, bool ro) {
   run->Start();
 }
 
-void CmdEval(ArgSlice args, CommandContext& ctx) { EvalGeneric(args, ctx, false, false); }
-void CmdEvalRo(ArgSlice args, CommandContext& ctx) { EvalGeneric(args, ctx, false, true); }
+void CmdEval(ArgSlice args, CommandContext& ctx) {
+  FeedScriptCommand(args, ctx);
+  EvalGeneric(args, ctx, false, false);
+}
+void CmdEvalRo(ArgSlice args, CommandContext& ctx) {
+  FeedScriptCommand(args, ctx);
+  EvalGeneric(args, ctx, false, true);
+}
 void CmdEvalsha(ArgSlice args, CommandContext& ctx) {
+  FeedScriptCommand(args, ctx);
   if (args[1].size() != 40) {
     ctx.rb->Error(kNoScriptErr);
     return ctx.Done();
@@ -510,6 +524,7 @@ void CmdEvalsha(ArgSlice args, CommandContext& ctx) {
   EvalGeneric(args, ctx, true, false);
 }
 void CmdEvalshaRo(ArgSlice args, CommandContext& ctx) {
+  FeedScriptCommand(args, ctx);
   if (args[1].size() != 40) {
     ctx.rb->Error(kNoScriptErr);
     return ctx.Done();
@@ -540,6 +555,7 @@ scripting::FunctionStore::Found FindFunction(std::string_view name) {
 }
 
 void FcallGeneric(ArgSlice args, CommandContext& ctx, bool ro) {
+  FeedScriptCommand(args, ctx);
   auto found = FindFunction(args[1]);
   if (found.fn == nullptr) {
     ctx.rb->Error("ERR Function not found");

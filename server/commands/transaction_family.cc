@@ -245,6 +245,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.conn = conn_;
     ctx.cid = st.cid;
     ctx.deny_blocking = true;
+    ctx.client_addr = conn_->addr();
     int64_t t0 = MonotonicUs();
     {
       std::optional<Transaction::EnclosedControls> enclosed;
@@ -264,6 +265,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.shard = &s;
     ctx.cid = st.cid;
     ctx.deny_blocking = true;
+    ctx.client_addr = conn_->addr();
     int64_t t0 = MonotonicUs();
     InvokeHandler(st.args, ctx);
     RecordCall(s.id(), st.cid, t0, &st.reply, 0);
@@ -281,6 +283,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.cid = st.cid;
     ctx.tx = tx_.get();
     ctx.deny_blocking = true;
+    ctx.client_addr = conn_->addr();
     int64_t t0 = MonotonicUs();
     const CommandId* cid = st.cid;
     std::string* out = &st.reply;
