@@ -150,6 +150,7 @@ void Connection::Cron(int64_t now, size_t* max_in, size_t* max_out) {
 }
 
 void Connection::ReleaseOnLoopExit() {
+  pubsub::DropPending();
   std::vector<std::shared_ptr<Connection>> held;
   for (auto& [id, c] : tl_connections)
     if (c->inflight_self_) held.push_back(std::move(c->inflight_self_));
@@ -269,8 +270,17 @@ void Connection::WritePush(std::string_view frame, bool raw) {
   size_t pending = PendingOutput();
   if (pending > opeak_) opeak_ = pending;
   if (CheckOutputLimits(pending, 0)) return;
-  // During a batch the batch's write carries it; while blocked nothing else would.
-  if (!writing_ && (npending_ == 0 || blocked())) StartWrite();
+  // During a batch the batch's write carries it; otherwise one write after this loop turn carries
+  // every push that arrived in it (a drain of many deliveries costs one write, as Redis writes a
+  // client's output once per event loop iteration).
+  if (writing_ || push_flush_posted_ || (npending_ != 0 && !blocked())) return;
+  push_flush_posted_ = true;
+  boost::asio::post(home_->io(), [self = shared_from_this()] {
+    self->push_flush_posted_ = false;
+    if (!self->closed_ && !self->writing_ && !self->out_buf_.empty() &&
+        (self->npending_ == 0 || self->blocked()))
+      self->StartWrite();
+  });
 }
 
 void Connection::Unwatch() {
@@ -1049,9 +1059,13 @@ bool Connection::CheckOutputLimits(size_t used, int64_t now_ms) {
   int64_t hard = lim.hard.load(std::memory_order_relaxed);
   int64_t soft = lim.soft.load(std::memory_order_relaxed);
   if (hard == 0 && soft == 0) return false;
-  if (now_ms == 0) now_ms = UnixMs();
   bool over_hard = hard > 0 && used >= static_cast<size_t>(hard);
   bool over_soft = soft > 0 && used >= static_cast<size_t>(soft);
+  if (!over_hard && !over_soft) {
+    obuf_soft_since_ms_ = 0;
+    return false;  // the common case: no clock read (a subscriber checks after every message)
+  }
+  if (now_ms == 0) now_ms = UnixMs();
   if (over_soft) {
     if (obuf_soft_since_ms_ == 0) {
       obuf_soft_since_ms_ = now_ms;
@@ -1071,6 +1085,9 @@ bool Connection::CheckOutputLimits(size_t used, int64_t now_ms) {
 }
 
 void Connection::StartWrite() {
+  // Deliveries batched by the commands just answered go out before their replies: whatever the
+  // client does after reading a reply happens after those messages were queued.
+  Shard::FlushBeforeSend();
   writing_ = true;
   wbuf_.swap(out_buf_);
   Bump(Server().thread_stats[home_->id()]->net_output_bytes, wbuf_.size());

@@ -274,6 +274,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint32_t max_batch_ = 8;          // commands per batch: adapts to the size of their replies
   bool input_drained_ = true;       // the last batch parsed every complete command buffered
   bool paused_ = false;             // not reading: too much output pending (backpressure)
+  bool push_flush_posted_ = false;  // a write of pushed output is scheduled for this loop turn
   int64_t obuf_soft_since_ms_ = 0;  // when the output first went over the soft limit
   size_t opeak_ = 0;                // the most output pending since the last sweep
   std::string discard_buf_;

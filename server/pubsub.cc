@@ -5,6 +5,8 @@
 
 #include <sys/time.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -97,11 +99,19 @@ void RunOn(uint32_t thread, std::function<void()> work) {
 
 // What one publish brings to one thread: the channel's subscribers there and/or those of the
 // matched patterns.
+// What publishes on one thread bring to another during one loop turn, in publish order: per
+// publish, the channel's subscribers there and/or those of the matched patterns. One message (one
+// allocation of the batch, one queue push) carries them all: the outbox below.
 struct Delivery : ShardMsg {
-  Kind kind = kChannel;  // kChannel (with patterns), kShardChannel or kMonitor
-  bool channel_subs = false;
-  std::string channel, message;
-  std::vector<std::string> patterns;
+  struct Item {
+    Kind kind;  // kChannel (with patterns), kShardChannel or kMonitor
+    bool channel_subs;
+    uint32_t chan_off, chan_len, msg_off, msg_len;
+    uint32_t pat_first, pat_count;  // into pats
+  };
+  std::string data;  // channel, message and pattern bytes of every item
+  std::vector<Item> items;
+  std::vector<std::pair<uint32_t, uint32_t>> pats;  // (offset, length) in data
 };
 
 void AppendBulk(std::string* out, std::string_view s) {
@@ -117,18 +127,21 @@ void DeliverHere(Registry& reg, Kind kind, bool channel_subs, std::string_view c
                  std::string_view message, const std::vector<std::string_view>& patterns) {
   if (kind == kMonitor) {
     if (Entry* e = reg.Find(kMonitor, ""); e && !e->local.empty()) {
-      auto mons = e->local;
+      std::vector<Connection*> mons = e->local;  // a monitor may close while we write
       for (Connection* c : mons) c->WritePush(message, /*raw=*/true);
     }
     return;
   }
   bool sharded = kind == kShardChannel;
-  std::string frame;
+  // Reused per thread (no allocation per message once warm). The subscriber list is copied: one
+  // closed by its output limit leaves the list while we iterate.
+  thread_local std::string frame;
+  thread_local std::vector<Connection*> subs;
   if (channel_subs) {
     if (Entry* e = reg.Find(sharded ? kShardChannel : kChannel, channel); e && !e->local.empty()) {
+      frame.clear();
       AppendMessageFrame(&frame, sharded ? "smessage" : "message", channel, message);
-      // A copy: a subscriber closed by its output limit leaves the list while we iterate.
-      auto subs = e->local;
+      subs.assign(e->local.begin(), e->local.end());
       for (Connection* c : subs) c->WritePush(frame);
     }
   }
@@ -140,16 +153,91 @@ void DeliverHere(Registry& reg, Kind kind, bool channel_subs, std::string_view c
     AppendBulk(&frame, pat);
     AppendBulk(&frame, channel);
     AppendBulk(&frame, message);
-    auto subs = e->local;
+    subs.assign(e->local.begin(), e->local.end());
     for (Connection* c : subs) c->WritePush(frame);
   }
 }
 
 void RunDelivery(ShardMsg* m, Shard* s) {
   auto* d = static_cast<Delivery*>(m);
-  std::vector<std::string_view> pats(d->patterns.begin(), d->patterns.end());
-  DeliverHere(*g_registries[s->id()], d->kind, d->channel_subs, d->channel, d->message, pats);
+  Registry& reg = *g_registries[s->id()];
+  std::string_view data = d->data;
+  std::vector<std::string_view> pats;
+  for (const Delivery::Item& it : d->items) {
+    pats.clear();
+    for (uint32_t k = 0; k < it.pat_count; ++k) {
+      auto [off, len] = d->pats[it.pat_first + k];
+      pats.push_back(data.substr(off, len));
+    }
+    DeliverHere(reg, it.kind, it.channel_subs, data.substr(it.chan_off, it.chan_len),
+                data.substr(it.msg_off, it.msg_len), pats);
+  }
   delete d;
+}
+
+// This thread's open Delivery per target thread, sent once the current loop turn ends (a posted
+// flush): a pipeline of publishes to subscribers on another thread costs one message and one
+// wake-up there, not one per publish. Every item from this thread to a target keeps its order.
+struct Outbox {
+  std::vector<Delivery*> open;  // by thread
+  std::vector<uint32_t> dirty;
+  bool flush_posted = false;
+};
+thread_local Outbox tl_outbox;
+
+void FlushOutbox() {
+  Outbox& ob = tl_outbox;
+  Shard::tl_batched = false;  // before the sends below, which would call back here
+  thread_local std::vector<uint32_t> sending;
+  sending.swap(ob.dirty);
+  for (uint32_t t : sending) {
+    Delivery* d = ob.open[t];
+    ob.open[t] = nullptr;
+    Server().shards->shard(t)->Send(d);
+  }
+  sending.clear();
+}
+
+void PostedFlush() {
+  tl_outbox.flush_posted = false;
+  FlushOutbox();
+}
+
+uint32_t Append(std::string* data, std::string_view s) {
+  auto off = static_cast<uint32_t>(data->size());
+  data->append(s);
+  return off;
+}
+
+void Enqueue(uint32_t thread, Kind kind, bool channel_subs, std::string_view channel,
+             std::string_view message, const std::vector<std::string_view>& patterns) {
+  Outbox& ob = tl_outbox;
+  if (ob.open.empty()) ob.open.resize(Server().shards->size(), nullptr);
+  Delivery*& d = ob.open[thread];
+  if (d == nullptr) {
+    d = new Delivery;
+    d->fn = &RunDelivery;
+    d->deferrable = false;
+    d->completion = true;  // connection work only: runs while the shard is parked or lent
+    ob.dirty.push_back(thread);
+    Shard::tl_batched = true;
+  }
+  Delivery::Item it{};
+  it.kind = kind;
+  it.channel_subs = channel_subs;
+  it.chan_off = Append(&d->data, channel);
+  it.chan_len = static_cast<uint32_t>(channel.size());
+  it.msg_off = Append(&d->data, message);
+  it.msg_len = static_cast<uint32_t>(message.size());
+  it.pat_first = static_cast<uint32_t>(d->pats.size());
+  it.pat_count = static_cast<uint32_t>(patterns.size());
+  for (std::string_view p : patterns)
+    d->pats.emplace_back(Append(&d->data, p), static_cast<uint32_t>(p.size()));
+  d->items.push_back(it);
+  if (!ob.flush_posted) {
+    ob.flush_posted = true;
+    boost::asio::post(Shard::Current()->io(), &PostedFlush);
+  }
 }
 
 // Redis's notifyKeyspaceEvent, after the class check (shard/notify.h).
@@ -176,10 +264,20 @@ void PublishKeyspaceEvent(int64_t type, std::string_view event, std::string_view
 
 }  // namespace
 
+void DropPending() {
+  for (Delivery*& d : tl_outbox.open) {
+    delete d;
+    d = nullptr;
+  }
+  tl_outbox.dirty.clear();
+  Shard::tl_batched = false;
+}
+
 void Init(uint32_t threads) {
   g_registries.clear();
   for (uint32_t i = 0; i < threads; ++i) g_registries.push_back(std::make_unique<Registry>());
   notify::SetHook(&PublishKeyspaceEvent);
+  Shard::SetFlushHook(&FlushOutbox);
 }
 
 void AppendMessageFrame(std::string* out, std::string_view type, std::string_view channel,
@@ -228,19 +326,8 @@ int64_t PublishKind(Kind kind, std::string_view channel, std::string_view messag
       for (const auto& [t, n] : e.threads) target(t).patterns.push_back(pat);
     }
   }
-  for (Target& t : targets) {
-    if (t.thread == self) continue;
-    auto* d = new Delivery;
-    d->fn = &RunDelivery;
-    d->deferrable = false;
-    d->completion = true;  // connection work only: runs while the shard is parked or lent
-    d->kind = kind;
-    d->channel_subs = t.channel_subs;
-    d->channel = channel;
-    d->message = message;
-    d->patterns.assign(t.patterns.begin(), t.patterns.end());
-    Server().shards->shard(t.thread)->Send(d);
-  }
+  for (Target& t : targets)
+    if (t.thread != self) Enqueue(t.thread, kind, t.channel_subs, channel, message, t.patterns);
   for (Target& t : targets)
     if (t.thread == self) DeliverHere(reg, kind, t.channel_subs, channel, message, t.patterns);
   return receivers;

@@ -42,6 +42,9 @@ constexpr int kKinds = 4;
 // notification hook.
 void Init(uint32_t threads);
 
+// The calling thread's loop stopped (shutdown): frees the deliveries it had not sent yet.
+void DropPending();
+
 // PUBLISH / SPUBLISH from the calling shard thread: the number of receivers (a subscriber of the
 // channel and of a matching pattern counts twice, as in Redis).
 int64_t Publish(bool sharded, std::string_view channel, std::string_view message);

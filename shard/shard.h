@@ -59,8 +59,18 @@ class Shard {
 
   // Any thread: enqueue and wake the shard.
   void Send(ShardMsg* m) {
+    FlushBeforeSend();
     queue_.Push(m);
     Notify();
+  }
+  // Messages a thread batches on its own (server/pubsub.cc's deliveries) must precede whatever
+  // that thread sends after them: while tl_batched is set, every Send (and SequencedSend) first
+  // calls the hook, which sends the batches and clears the flag. Causal order holds across
+  // batching: an event published before a reply is delivered before anything the reply causes.
+  static inline thread_local bool tl_batched = false;
+  static void SetFlushHook(void (*hook)()) { flush_hook_ = hook; }
+  static void FlushBeforeSend() {
+    if (tl_batched) flush_hook_();
   }
   // Any thread: enqueue without waking (the caller calls Notify afterwards; used by the
   // transaction sequencer to keep its critical section free of syscalls).
@@ -122,6 +132,7 @@ class Shard {
   // so RSS follows a DEL / FLUSHALL without MEMORY PURGE, as Redis's jemalloc does on its own.
   void ReturnFreedMemory(int64_t now_ms);
 
+  static inline void (*flush_hook_)() = nullptr;
   uint32_t id_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<Impl> impl_;

@@ -21,6 +21,7 @@ ShardSet::ShardSet(unsigned num_shards, unsigned num_dbs) {
 ShardSet::~ShardSet() = default;
 
 void ShardSet::SequencedSend(ShardMsg* const* msgs, const uint32_t* ids, size_t n) {
+  Shard::FlushBeforeSend();  // outside the critical section: it may write eventfds
   unsigned spins = 0;
   while (seq_lock_.exchange(true, std::memory_order_acquire)) {
     while (seq_lock_.load(std::memory_order_relaxed)) {
