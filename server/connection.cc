@@ -357,8 +357,8 @@ std::string Connection::Info() const {
   s += " rbs=" + std::to_string(rbuf_.size());
   s += " rbp=" + std::to_string(rend_);
   s += " obl=0 oll=0 omem=" + std::to_string(PendingOutput());
-  s += " tot-mem=" + std::to_string(rbuf_.capacity() + out_buf_.capacity() + wbuf_.capacity() +
-                                    sizeof(*this));
+  s += " tot-mem=" +
+       std::to_string(rbuf_.capacity() + out_buf_.capacity() + wbuf_.capacity() + sizeof(*this));
   s += writing_ ? " events=rw" : " events=r";
   s += " cmd=" + last_cmd_;
   s += " user=default redir=-1";

@@ -16,6 +16,8 @@
 // at other shards, by inflight_self_.
 #pragma once
 
+#include <absl/container/flat_hash_set.h>
+
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -26,8 +28,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_set.h>
 
 #include "protocol/request_parser.h"
 #include "server/command_context.h"
@@ -285,7 +285,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint32_t unsent_ = 0;         // batches with commands not yet sent
   uint32_t outstanding_ = 0;    // batches at shards
   bool chain_direct_ = true;
-  int64_t barrier_ = -1;  // index of a kMulti command waiting for outstanding_ == 0
+  int64_t barrier_ = -1;    // index of a kMulti command waiting for outstanding_ == 0
   int64_t postponed_ = -1;  // index of a command waiting for CLIENT PAUSE to end
   std::unique_ptr<boost::asio::steady_timer> pause_timer_;
   bool waiting_multi_ = false;

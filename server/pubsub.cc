@@ -2,12 +2,11 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/inlined_vector.h>
-
 #include <sys/time.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <memory>
@@ -241,8 +240,7 @@ void Enqueue(uint32_t thread, Kind kind, bool channel_subs, std::string_view cha
 }
 
 // Redis's notifyKeyspaceEvent, after the class check (shard/notify.h).
-void PublishKeyspaceEvent(int64_t type, std::string_view event, std::string_view key,
-                          uint32_t db) {
+void PublishKeyspaceEvent(int64_t type, std::string_view event, std::string_view key, uint32_t db) {
   (void)type;
   Shard* cur = Shard::Current();
   if (cur == nullptr || g_registries[cur->id()]->Empty()) return;  // nobody listens anywhere
@@ -339,13 +337,27 @@ static void AppendRepr(std::string* out, std::string_view s) {
   out->push_back('"');
   for (unsigned char ch : s) {
     switch (ch) {
-      case '\\': out->append("\\\\"); break;
-      case '"': out->append("\\\""); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\a': out->append("\\a"); break;
-      case '\b': out->append("\\b"); break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\a':
+        out->append("\\a");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
       default:
         if (std::isprint(ch)) {
           out->push_back(static_cast<char>(ch));

@@ -12,22 +12,53 @@ int64_t FlagsFromString(std::string_view classes) {
   int64_t flags = 0;
   for (char c : classes) {
     switch (c) {
-      case 'A': flags |= kAll; break;
-      case 'g': flags |= kGeneric; break;
-      case '$': flags |= kString; break;
-      case 'l': flags |= kList; break;
-      case 's': flags |= kSet; break;
-      case 'h': flags |= kHash; break;
-      case 'z': flags |= kZset; break;
-      case 'x': flags |= kExpired; break;
-      case 'e': flags |= kEvicted; break;
-      case 'K': flags |= kKeyspace; break;
-      case 'E': flags |= kKeyevent; break;
-      case 't': flags |= kStream; break;
-      case 'm': flags |= kKeyMiss; break;
-      case 'd': flags |= kModule; break;
-      case 'n': flags |= kNew; break;
-      default: return -1;
+      case 'A':
+        flags |= kAll;
+        break;
+      case 'g':
+        flags |= kGeneric;
+        break;
+      case '$':
+        flags |= kString;
+        break;
+      case 'l':
+        flags |= kList;
+        break;
+      case 's':
+        flags |= kSet;
+        break;
+      case 'h':
+        flags |= kHash;
+        break;
+      case 'z':
+        flags |= kZset;
+        break;
+      case 'x':
+        flags |= kExpired;
+        break;
+      case 'e':
+        flags |= kEvicted;
+        break;
+      case 'K':
+        flags |= kKeyspace;
+        break;
+      case 'E':
+        flags |= kKeyevent;
+        break;
+      case 't':
+        flags |= kStream;
+        break;
+      case 'm':
+        flags |= kKeyMiss;
+        break;
+      case 'd':
+        flags |= kModule;
+        break;
+      case 'n':
+        flags |= kNew;
+        break;
+      default:
+        return -1;
     }
   }
   return flags;

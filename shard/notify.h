@@ -34,8 +34,8 @@ enum : int64_t {
   kLoaded = 1 << 12,   // module only
   kModule = 1 << 13,   // d
   kNew = 1 << 14,      // n (not part of A)
-  kAll = kGeneric | kString | kList | kSet | kHash | kZset | kExpired | kEvicted | kStream |
-         kModule,
+  kAll =
+      kGeneric | kString | kList | kSet | kHash | kZset | kExpired | kEvicted | kStream | kModule,
 };
 
 // Redis's keyspaceEventsStringToFlags: -1 on an unknown class character.

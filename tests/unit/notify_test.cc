@@ -63,8 +63,9 @@ TEST_CASE("the keyspace emits new, keymiss and expired only when enabled", "[not
   s.SetNow(1000600);
   REQUIRE(s.FindRead(2, "a") == nullptr);  // lazy expiry: expired, then the miss
   using E = std::tuple<std::string, std::string, uint32_t>;
-  REQUIRE(g_events == std::vector<E>{{"new", "a", 2}, {"keymiss", "nope", 2},
-                                     {"expired", "a", 2}, {"keymiss", "a", 2}});
+  REQUIRE(g_events ==
+          std::vector<E>{
+              {"new", "a", 2}, {"keymiss", "nope", 2}, {"expired", "a", 2}, {"keymiss", "a", 2}});
   g_events.clear();
   ShardSettings::notify_keyspace_events.store(notify::FlagsFromString("KEA"));  // no n, no m
   s.Add(0, Entry::NewString("b", "1", 0, 0));
