@@ -10,9 +10,30 @@ commands caused was queued to the subscriber before it (each reply follows its e
 events read before the sentinel are exactly theirs, in delivery order. Works against Redis too.
 """
 
-from shoal_resp import RespClient
+import pytest
+
+from shoal_resp import Err, RespClient
 
 SENTINEL = "zz-events-sentinel"
+
+
+# For the notification test modules (each defines its own module-scoped `srv`): a flushed client
+# that switches notifications off again afterwards. Import it into the module to use it.
+@pytest.fixture
+def c(srv):
+    cl = RespClient(srv.host, srv.port)
+    assert cl.call("FLUSHALL") == "OK"
+    yield cl
+    cl.call("CONFIG", "SET", "notify-keyspace-events", "")
+    cl.close()
+
+
+def flags(c, f):
+    assert c.call("CONFIG", "SET", "notify-keyspace-events", f) == "OK"
+
+
+def is_err(reply):
+    return isinstance(reply, Err)
 
 
 class Events:

@@ -9,19 +9,11 @@ import time
 import pytest
 
 import conftest
-from shoal_events import Events
-from shoal_resp import Err, RespClient
+from shoal_events import Events, c  # noqa: F401 (c: a fixture)
+from shoal_resp import Err
 
 srv = conftest.sharded_server([1, 4])
 
-
-@pytest.fixture
-def c(srv):
-    cl = RespClient(srv.host, srv.port)
-    assert cl.call("FLUSHALL") == "OK"
-    yield cl
-    cl.call("CONFIG", "SET", "notify-keyspace-events", "")
-    cl.close()
 
 
 def events(srv, flags, pattern="__keyevent@*__:*"):

@@ -12,21 +12,13 @@ import pytest
 
 import conftest
 import shoal_errors as E
-from shoal_events import Events
+from shoal_events import Events, c, flags  # noqa: F401 (c: a fixture)
 from shoal_info import wait_blocked
 from shoal_keys import spread_keys
 from shoal_resp import Err, RespClient
 
 srv = conftest.sharded_server([1, 4])
 
-
-@pytest.fixture
-def c(srv):
-    cl = RespClient(srv.host, srv.port)
-    assert cl.call("FLUSHALL") == "OK"
-    yield cl
-    cl.call("CONFIG", "SET", "notify-keyspace-events", "")
-    cl.close()
 
 
 @pytest.fixture
@@ -49,10 +41,6 @@ def other(srv):
     yield make
     for cl in made:
         cl.close()
-
-
-def flags(c, value):
-    assert c.call("CONFIG", "SET", "notify-keyspace-events", value) == "OK"
 
 
 # --------------------------------------------------------------------------

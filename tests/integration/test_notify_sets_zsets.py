@@ -9,23 +9,15 @@ redis-server 7.0.
 import pytest
 
 import conftest
-from shoal_events import Events
+from shoal_events import Events, c, flags, is_err  # noqa: F401 (c: a fixture)
 from shoal_info import wait_blocked
-from shoal_resp import Err, RespClient
+from shoal_resp import RespClient
 
 srv = conftest.sharded_server([1, 4])
 
 # A member long enough to make a sorted set a skiplist (zset-max-listpack-value is 64).
 LONG = "m" * 80
 
-
-@pytest.fixture
-def c(srv):
-    cl = RespClient(srv.host, srv.port)
-    assert cl.call("FLUSHALL") == "OK"
-    yield cl
-    cl.call("CONFIG", "SET", "notify-keyspace-events", "")
-    cl.close()
 
 
 @pytest.fixture
@@ -34,13 +26,6 @@ def ev(srv):
     yield e
     e.close()
 
-
-def flags(c, f):
-    assert c.call("CONFIG", "SET", "notify-keyspace-events", f) == "OK"
-
-
-def is_err(reply):
-    return isinstance(reply, Err)
 
 
 # ---- sets ----

@@ -13,19 +13,10 @@ import time
 import pytest
 
 import conftest
-from shoal_events import Events
-from shoal_resp import Err, RespClient
+from shoal_events import Events, c, flags, is_err  # noqa: F401 (c: a fixture)
 
 srv = conftest.sharded_server([1, 4])
 
-
-@pytest.fixture
-def c(srv):
-    cl = RespClient(srv.host, srv.port)
-    assert cl.call("FLUSHALL") == "OK"
-    yield cl
-    cl.call("CONFIG", "SET", "notify-keyspace-events", "")
-    cl.close()
 
 
 @pytest.fixture
@@ -34,13 +25,6 @@ def ev(srv, c):
     yield e
     e.close()
 
-
-def flags(c, f):
-    assert c.call("CONFIG", "SET", "notify-keyspace-events", f) == "OK"
-
-
-def is_err(reply):
-    return isinstance(reply, Err)
 
 
 # ---------------------------------------------------------------- SET and its variants
