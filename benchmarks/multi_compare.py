@@ -87,16 +87,23 @@ def run(server, keys, a, work=None):
     return total / elapsed, total / cpu if cpu > 0 else float("nan")
 
 
-def side_by_side(a, cases, work, unit):
-    """Starts Shoal (a.shards) and Redis, runs `work` for each (case, keys) in alternating rounds;
-    returns [(case, {"shoal": (ops/s, ops/CPU-s), "redis": ...})] with medians."""
-    tmp = tempfile.mkdtemp(prefix="side-by-side-")
+def servers(a, prefix):
+    """Shoal (a.shoal, a.shards shards) and Redis (a.redis_server) as compare.Server objects, not
+    started, sharing one temporary folder."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
     shoal = compare.Server("shoal", lambda p: [a.shoal, "--port", str(p), "--bind", compare.HOST,
                                                "--shards", str(a.shards), "--loglevel", "warning"],
                            tmp)
     redis = compare.Server("redis", lambda p: [a.redis_server, "--port", str(p), "--bind",
                                                compare.HOST, "--save", "", "--appendonly", "no"],
                            tmp)
+    return shoal, redis
+
+
+def side_by_side(a, cases, work, unit):
+    """Starts Shoal (a.shards) and Redis, runs `work` for each (case, keys) in alternating rounds;
+    returns [(case, {"shoal": (ops/s, ops/CPU-s), "redis": ...})] with medians."""
+    shoal, redis = servers(a, "side-by-side-")
     rows = []
     try:
         shoal.start()

@@ -24,12 +24,11 @@ import os
 import selectors
 import statistics
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
-import multi_compare  # noqa: E402  (common_args, report)
+import multi_compare  # noqa: E402  (common_args, servers, report)
 
 PAYLOAD = "m" * 32
 
@@ -128,13 +127,7 @@ def main():
     a = multi_compare.common_args(ap, 16, "PUBLISH per write (pipeline)")
     cases = [("1 subscriber", "channel", 1), ("100 subscribers", "channel", 100),
              ("100 patterns", "pattern", 100)]
-    tmp = tempfile.mkdtemp(prefix="pubsub-compare-")
-    shoal = compare.Server("shoal", lambda p: [a.shoal, "--port", str(p), "--bind", compare.HOST,
-                                               "--shards", str(a.shards), "--loglevel", "warning"],
-                           tmp)
-    redis = compare.Server("redis", lambda p: [a.redis_server, "--port", str(p), "--bind",
-                                               compare.HOST, "--save", "", "--appendonly", "no"],
-                           tmp)
+    shoal, redis = multi_compare.servers(a, "pubsub-compare-")
     rows = []
     try:
         shoal.start()

@@ -38,6 +38,8 @@ CommandId FromRow(const CommandRow& row, uint64_t family_acl) {
   }
   // The keys' one description is the specs: first/last/step and movablekeys follow from them.
   c.legacy = LegacyRangeOf(c.key_specs);
+  c.channels_only = !c.key_specs.empty();
+  for (const KeySpec& s : c.key_specs) c.channels_only &= (s.flags & key_flag::kNotKey) != 0;
   if (c.legacy.movable) c.flags |= cmd_flag::kMovableKeys;
   for (const CommandRow& sub_row : row.subcommands) {
     CommandId sub = FromRow(sub_row, family_acl);
@@ -139,6 +141,7 @@ namespace {
 // Keys from one command's first/last/step (derived from its key specs) and getkeys function.
 bool TableKeyPositions(const CommandId& c, ArgSlice args, std::vector<uint32_t>* out) {
   const LegacyRange& r = c.legacy;
+  if (c.channels_only) return true;  // shard channels: named in the specs, but no keys
   if (r.first <= 0) return c.getkeys == nullptr || c.getkeys(args, out);
   int argc = static_cast<int>(args.size());
   int last = r.last >= 0 ? r.last : argc + r.last;

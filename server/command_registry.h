@@ -147,6 +147,9 @@ struct alignas(64) CommandId {
   // Runs a script (EVAL, FCALL...): inside EXEC it needs the data of the EXEC's shards lent to
   // the coordinator's thread (Transaction::LendOnArm), where the script runs synchronously.
   bool runs_scripts = false;
+  // Every key spec is NOT_KEY (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH: shard channels). COMMAND INFO
+  // shows the legacy range Redis derives from them, but routing finds no key in them.
+  bool channels_only = false;
   // May run on a RESP2 connection in subscribed mode ((P|S)(UN)SUBSCRIBE, PING, QUIT, RESET).
   bool allowed_subscribed = false;
   // Filled by CommandRegistry::Add (also for subcommands):

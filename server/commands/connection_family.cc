@@ -146,18 +146,42 @@ void ForAllConnections(std::function<void(Connection*)> fn, std::function<void()
       std::move(then));
 }
 
+// CLIENT LIST / KILL TYPE: Redis's getClientTypeByName. Every client here is normal or pubsub
+// (subscribed to anything; a monitor counts as normal, as in Redis); there are no masters or
+// replicas yet.
+enum class TypeFilter { kAny, kNormal, kPubsub, kNone };
+
+bool ParseTypeFilter(std::string_view t, TypeFilter* out) {
+  if (EqNoCase(t, "normal")) {
+    *out = TypeFilter::kNormal;
+  } else if (EqNoCase(t, "pubsub")) {
+    *out = TypeFilter::kPubsub;
+  } else if (EqNoCase(t, "master") || EqNoCase(t, "replica") || EqNoCase(t, "slave")) {
+    *out = TypeFilter::kNone;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool TypeMatches(TypeFilter f, const Connection& c) {
+  switch (f) {
+    case TypeFilter::kAny: return true;
+    case TypeFilter::kNormal: return !c.subscribed();
+    case TypeFilter::kPubsub: return c.subscribed();
+    case TypeFilter::kNone: return false;
+  }
+  return false;
+}
+
 void ClientList(ArgSlice args, CommandContext& ctx) {
   // CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...]
   std::vector<uint64_t> ids;
-  bool filter_type_none = false;
+  TypeFilter type = TypeFilter::kAny;
   for (size_t j = 2; j < args.size(); ++j) {
     if (EqNoCase(args[j], "type") && j + 1 < args.size()) {
       std::string_view t = args[++j];
-      if (EqNoCase(t, "normal")) {
-      } else if (EqNoCase(t, "master") || EqNoCase(t, "replica") || EqNoCase(t, "slave") ||
-                 EqNoCase(t, "pubsub")) {
-        filter_type_none = true;
-      } else {
+      if (!ParseTypeFilter(t, &type)) {
         ctx.rb->Error("ERR Unknown client type '" + std::string(t) + "'");
         return ctx.Done();
       }
@@ -179,8 +203,8 @@ void ClientList(ArgSlice args, CommandContext& ctx) {
   auto per_thread = std::make_shared<std::vector<std::vector<std::pair<uint64_t, std::string>>>>(n);
   CommandContext* c = &ctx;
   ForAllConnections(
-      [per_thread, ids, filter_type_none](Connection* conn) {
-        if (filter_type_none) return;
+      [per_thread, ids, type](Connection* conn) {
+        if (!TypeMatches(type, *conn)) return;
         if (!ids.empty() && std::find(ids.begin(), ids.end(), conn->id()) == ids.end()) return;
         (*per_thread)[conn->home()->id()].emplace_back(conn->id(), conn->Info());
       },
@@ -205,7 +229,7 @@ struct KillFilter {
   int64_t id = 0;
   bool has_id = false;
   bool skipme = true;
-  bool type_none = false;  // TYPE master/replica/pubsub: no such clients here
+  TypeFilter type = TypeFilter::kAny;
   std::string user;
   bool has_user = false;
 };
@@ -230,11 +254,7 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
       } else if (EqNoCase(opt, "laddr")) {
         f.laddr = val;
       } else if (EqNoCase(opt, "type")) {
-        if (EqNoCase(val, "normal")) {
-        } else if (EqNoCase(val, "master") || EqNoCase(val, "replica") || EqNoCase(val, "slave") ||
-                   EqNoCase(val, "pubsub")) {
-          f.type_none = true;
-        } else {
+        if (!ParseTypeFilter(val, &f.type)) {
           ctx.rb->Error("ERR Unknown client type '" + std::string(val) + "'");
           return ctx.Done();
         }
@@ -265,7 +285,7 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
   CommandContext* c = &ctx;
   ForAllConnections(
       [f, killed, me](Connection* conn) {
-        if (f.type_none) return;
+        if (!TypeMatches(f.type, *conn)) return;
         if (f.has_id && conn->id() != static_cast<uint64_t>(f.id)) return;
         if (!f.addr.empty() && conn->addr() != f.addr) return;
         if (!f.laddr.empty() && conn->laddr() != f.laddr) return;

@@ -177,10 +177,6 @@ void CmdPubsub(ArgSlice args, CommandContext& ctx) {
   ReplySubcommandSyntaxError(rb, args[0], sub);
 }
 
-// Shard channels are declared as keys (NOT_KEY) in Redis's key specs: the subscription commands
-// still run on the connection's thread, never on a shard.
-bool AlwaysCoordinate(ArgSlice) { return true; }
-
 }  // namespace
 
 void RegisterPubsubFamily(CommandRegistry& r) {
@@ -197,9 +193,9 @@ void RegisterPubsubFamily(CommandRegistry& r) {
       {.name = "punsubscribe", .arity = -1, .flags = kSub, .mode = kMulti,
        .fn = CmdPunsubscribe},
       {.name = "ssubscribe", .arity = -2, .flags = kSub & ~kSentinel, .mode = kMulti,
-       .fn = CmdSsubscribe, .coordinate = AlwaysCoordinate},
+       .fn = CmdSsubscribe},
       {.name = "sunsubscribe", .arity = -1, .flags = kSub & ~kSentinel, .mode = kMulti,
-       .fn = CmdSunsubscribe, .coordinate = AlwaysCoordinate},
+       .fn = CmdSunsubscribe},
       {.name = "publish", .arity = 3, .flags = kPub | kSentinel, .mode = kConnection,
        .fn = CmdPublish},
       {.name = "spublish", .arity = 3, .flags = kPub, .mode = kConnection, .fn = CmdSpublish},

@@ -399,3 +399,22 @@ def test_redis_py_pubsub_object(srv):
     assert p.get_message(timeout=2)["type"] == "punsubscribe"
     p.close()
     r.close()
+
+
+def test_client_list_and_kill_by_type_pubsub(clients):
+    s, admin, plain = clients(), clients(), clients()
+    assert plain.call("PING") == "PONG"  # connected and served: it is listed
+    s.send("SUBSCRIBE", "typed")
+    s.read()
+    sid = s.call("PING")  # RESP2 subscribed PING: ['pong', '']
+    assert sid == [b"pong", b""]
+    lines = [ln for ln in admin.call("CLIENT", "LIST", "TYPE", "pubsub").split(b"\n") if ln]
+    assert len(lines) == 1 and b" sub=1 " in lines[0]
+    normal = [ln for ln in admin.call("CLIENT", "LIST", "TYPE", "normal").split(b"\n") if ln]
+    assert len(normal) == 2 and all(b" sub=0 " in ln for ln in normal)
+    assert admin.call("CLIENT", "LIST", "TYPE", "master") == b""
+    assert admin.call("CLIENT", "KILL", "TYPE", "pubsub") == 1
+    assert s.is_closed()
+    assert plain.call("PING") == "PONG"
+    assert admin.call("CLIENT", "KILL", "TYPE", "pubsub") == 0
+    assert admin.call("CLIENT", "LIST", "TYPE", "bogus") == Err("ERR Unknown client type 'bogus'")
