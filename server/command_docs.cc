@@ -105,7 +105,12 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "timeout", .type = kDouble}}}},
     {"client", {.summary = "A container for client connection commands", .since = "2.4.0", .group = "connection", .complexity = "Depends on subcommand."}},
+    {"client|caching", {.summary = "Instruct the server about tracking or not keys in the next request", .since = "6.0.0", .group = "connection", .complexity = "O(1)", .args = {
+        {.name = "mode", .type = kOneOf, .args = {
+          {.name = "yes", .type = kPureToken, .token = "YES"},
+          {.name = "no", .type = kPureToken, .token = "NO"}}}}}},
     {"client|getname", {.summary = "Get the current connection name", .since = "2.6.9", .group = "connection", .complexity = "O(1)"}},
+    {"client|getredir", {.summary = "Get tracking notifications redirection client ID if any", .since = "6.0.0", .group = "connection", .complexity = "O(1)"}},
     {"client|help", {.summary = "Show helpful text about the different subcommands", .since = "5.0.0", .group = "connection", .complexity = "O(1)"}},
     {"client|id", {.summary = "Returns the client ID for the current connection", .since = "5.0.0", .group = "connection", .complexity = "O(1)"}},
     {"client|info", {.summary = "Returns information about the current client connection.", .since = "6.2.0", .group = "connection", .complexity = "O(1)", .tips = {"nondeterministic_output"}}},
@@ -136,6 +141,11 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "enabled", .type = kOneOf, .args = {
           {.name = "on", .type = kPureToken, .token = "ON"},
           {.name = "off", .type = kPureToken, .token = "OFF"}}}}}},
+    {"client|pause", {.summary = "Stop processing commands from clients for some time", .since = "2.9.50", .group = "connection", .complexity = "O(1)", .history = {{"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."}}, .args = {
+        {.name = "timeout", .type = kInteger},
+        {.name = "mode", .type = kOneOf, .since = "6.2.0", .flags = kOptional, .args = {
+          {.name = "write", .type = kPureToken, .token = "WRITE"},
+          {.name = "all", .type = kPureToken, .token = "ALL"}}}}}},
     {"client|reply", {.summary = "Instruct the server whether to reply to commands", .since = "3.2.0", .group = "connection", .complexity = "O(1)", .args = {
         {.name = "on_off_skip", .type = kOneOf, .args = {
           {.name = "on", .type = kPureToken, .token = "ON"},
@@ -143,11 +153,23 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "skip", .type = kPureToken, .token = "SKIP"}}}}}},
     {"client|setname", {.summary = "Set the current connection name", .since = "2.6.9", .group = "connection", .complexity = "O(1)", .args = {
         {.name = "connection-name", .type = kString}}}},
+    {"client|tracking", {.summary = "Enable or disable server assisted client side caching support", .since = "6.0.0", .group = "connection", .complexity = "O(1). Some options may introduce additional complexity.", .args = {
+        {.name = "status", .type = kOneOf, .args = {
+          {.name = "on", .type = kPureToken, .token = "ON"},
+          {.name = "off", .type = kPureToken, .token = "OFF"}}},
+        {.name = "client-id", .type = kInteger, .token = "REDIRECT", .flags = kOptional},
+        {.name = "prefix", .type = kString, .token = "PREFIX", .flags = kOptional | kMultiple | kMultipleToken},
+        {.name = "bcast", .type = kPureToken, .token = "BCAST", .flags = kOptional},
+        {.name = "optin", .type = kPureToken, .token = "OPTIN", .flags = kOptional},
+        {.name = "optout", .type = kPureToken, .token = "OPTOUT", .flags = kOptional},
+        {.name = "noloop", .type = kPureToken, .token = "NOLOOP", .flags = kOptional}}}},
+    {"client|trackinginfo", {.summary = "Return information about server assisted client side caching for the current connection", .since = "6.2.0", .group = "connection", .complexity = "O(1)"}},
     {"client|unblock", {.summary = "Unblock a client blocked in a blocking command from a different connection", .since = "5.0.0", .group = "connection", .complexity = "O(log N) where N is the number of client connections", .args = {
         {.name = "client-id", .type = kInteger},
         {.name = "timeout_error", .type = kOneOf, .flags = kOptional, .args = {
           {.name = "timeout", .type = kPureToken, .token = "TIMEOUT"},
           {.name = "error", .type = kPureToken, .token = "ERROR"}}}}}},
+    {"client|unpause", {.summary = "Resume processing of clients that were paused", .since = "6.2.0", .group = "connection", .complexity = "O(N) Where N is the number of paused clients"}},
     {"command", {.summary = "Get array of Redis command details", .since = "2.8.13", .group = "server", .complexity = "O(N) where N is the total number of Redis commands", .tips = {"nondeterministic_output_order"}}},
     {"command|count", {.summary = "Get total number of Redis commands", .since = "2.8.13", .group = "server", .complexity = "O(1)"}},
     {"command|docs", {.summary = "Get array of specific Redis command documentation", .since = "7.0.0", .group = "server", .complexity = "O(N) where N is the number of commands to look up", .tips = {"nondeterministic_output_order"}, .args = {
@@ -444,6 +466,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "count", .type = kInteger, .token = "SAMPLES", .flags = kOptional}}}},
     {"mget", {.summary = "Get the values of all the given keys", .since = "1.0.0", .group = "string", .complexity = "O(N) where N is the number of keys to retrieve.", .tips = {"request_policy:multi_shard"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
+    {"monitor", {.summary = "Listen for all requests received by the server in real time", .since = "1.0.0", .group = "server"}},
     {"move", {.summary = "Move a key to another database", .since = "1.0.0", .group = "generic", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "db", .type = kInteger}}}},
@@ -492,8 +515,27 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "milliseconds", .type = kInteger},
         {.name = "value", .type = kString}}}},
+    {"psubscribe", {.summary = "Listen for messages published to channels matching the given patterns", .since = "2.0.0", .group = "pubsub", .complexity = "O(N) where N is the number of patterns the client is already subscribed to.", .args = {
+        {.name = "pattern", .type = kBlock, .flags = kMultiple, .args = {
+          {.name = "pattern", .type = kPattern}}}}}},
     {"pttl", {.summary = "Get the time to live for a key in milliseconds", .since = "2.6.0", .group = "generic", .complexity = "O(1)", .history = {{"2.8.0", "Added the -2 reply."}}, .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
+    {"publish", {.summary = "Post a message to a channel", .since = "2.0.0", .group = "pubsub", .complexity = "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", .args = {
+        {.name = "channel", .type = kString},
+        {.name = "message", .type = kString}}}},
+    {"pubsub", {.summary = "A container for Pub/Sub commands", .since = "2.8.0", .group = "pubsub", .complexity = "Depends on subcommand."}},
+    {"pubsub|channels", {.summary = "List active channels", .since = "2.8.0", .group = "pubsub", .complexity = "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", .args = {
+        {.name = "pattern", .type = kPattern, .flags = kOptional}}}},
+    {"pubsub|help", {.summary = "Show helpful text about the different subcommands", .since = "6.2.0", .group = "pubsub", .complexity = "O(1)"}},
+    {"pubsub|numpat", {.summary = "Get the count of unique patterns pattern subscriptions", .since = "2.8.0", .group = "pubsub", .complexity = "O(1)"}},
+    {"pubsub|numsub", {.summary = "Get the count of subscribers for channels", .since = "2.8.0", .group = "pubsub", .complexity = "O(N) for the NUMSUB subcommand, where N is the number of requested channels", .args = {
+        {.name = "channel", .type = kString, .flags = kOptional | kMultiple}}}},
+    {"pubsub|shardchannels", {.summary = "List active shard channels", .since = "7.0.0", .group = "pubsub", .complexity = "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", .args = {
+        {.name = "pattern", .type = kPattern, .flags = kOptional}}}},
+    {"pubsub|shardnumsub", {.summary = "Get the count of subscribers for shard channels", .since = "7.0.0", .group = "pubsub", .complexity = "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", .args = {
+        {.name = "shardchannel", .type = kString, .flags = kOptional | kMultiple}}}},
+    {"punsubscribe", {.summary = "Stop listening for messages posted to channels matching the given patterns", .since = "2.0.0", .group = "pubsub", .complexity = "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", .args = {
+        {.name = "pattern", .type = kPattern, .flags = kOptional | kMultiple}}}},
     {"quit", {.summary = "Close the connection", .since = "1.0.0", .group = "connection", .complexity = "O(1)"}},
     {"randomkey", {.summary = "Return a random key from the keyspace", .since = "1.0.0", .group = "generic", .complexity = "O(1)", .tips = {"request_policy:all_shards", "nondeterministic_output"}}},
     {"rename", {.summary = "Rename a key", .since = "1.0.0", .group = "generic", .complexity = "O(1)", .args = {
@@ -630,6 +672,9 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"spop", {.summary = "Remove and return one or multiple random members from a set", .since = "1.0.0", .group = "set", .complexity = "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", .history = {{"3.2.0", "Added the `count` argument."}}, .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "count", .type = kInteger, .since = "3.2.0", .flags = kOptional}}}},
+    {"spublish", {.summary = "Post a message to a shard channel", .since = "7.0.0", .group = "pubsub", .complexity = "O(N) where N is the number of clients subscribed to the receiving shard channel.", .args = {
+        {.name = "shardchannel", .type = kString},
+        {.name = "message", .type = kString}}}},
     {"srandmember", {.summary = "Get one or multiple random members from a set", .since = "1.0.0", .group = "set", .complexity = "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", .history = {{"2.6.0", "Added the optional `count` argument."}}, .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "count", .type = kInteger, .since = "2.6.0", .flags = kOptional}}}},
@@ -641,8 +686,12 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "cursor", .type = kInteger},
         {.name = "pattern", .type = kPattern, .token = "MATCH", .flags = kOptional},
         {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}},
+    {"ssubscribe", {.summary = "Listen for messages published to the given shard channels", .since = "7.0.0", .group = "pubsub", .complexity = "O(N) where N is the number of shard channels to subscribe to.", .args = {
+        {.name = "shardchannel", .type = kString, .flags = kMultiple}}}},
     {"strlen", {.summary = "Get the length of the value stored in a key", .since = "2.2.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
+    {"subscribe", {.summary = "Listen for messages published to the given channels", .since = "2.0.0", .group = "pubsub", .complexity = "O(N) where N is the number of channels to subscribe to.", .args = {
+        {.name = "channel", .type = kString, .flags = kMultiple}}}},
     {"substr", {.summary = "Get a substring of the string stored at a key", .since = "1.0.0", .group = "string", .complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", .doc_flags = kDocDeprecated, .deprecated_since = "2.0.0", .replaced_by = "`GETRANGE`", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "start", .type = kInteger},
@@ -652,6 +701,8 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"sunionstore", {.summary = "Add multiple sets and store the resulting set in a key", .since = "1.0.0", .group = "set", .complexity = "O(N) where N is the total number of elements in all given sets.", .args = {
         {.name = "destination", .type = kKey, .key_spec_index = 0},
         {.name = "key", .type = kKey, .key_spec_index = 1, .flags = kMultiple}}}},
+    {"sunsubscribe", {.summary = "Stop listening for messages posted to the given shard channels", .since = "7.0.0", .group = "pubsub", .complexity = "O(N) where N is the number of clients already subscribed to a shard channel.", .args = {
+        {.name = "shardchannel", .type = kString, .flags = kOptional | kMultiple}}}},
     {"swapdb", {.summary = "Swaps two Redis databases", .since = "4.0.0", .group = "server", .complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases.", .args = {
         {.name = "index1", .type = kInteger},
         {.name = "index2", .type = kInteger}}}},
@@ -664,6 +715,8 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
     {"unlink", {.summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", .since = "4.0.0", .group = "generic", .complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
+    {"unsubscribe", {.summary = "Stop listening for messages posted to the given channels", .since = "2.0.0", .group = "pubsub", .complexity = "O(N) where N is the number of clients already subscribed to a channel.", .args = {
+        {.name = "channel", .type = kString, .flags = kOptional | kMultiple}}}},
     {"unwatch", {.summary = "Forget about all watched keys", .since = "2.2.0", .group = "transactions", .complexity = "O(1)"}},
     {"watch", {.summary = "Watch the given keys to determine execution of the MULTI/EXEC block", .since = "2.2.0", .group = "transactions", .complexity = "O(1) for every key.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
