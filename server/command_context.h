@@ -7,12 +7,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string_view>
 
 #include "protocol/reply_builder.h"
 #include "server/command_registry.h"
 #include "shard/db_slice.h"
 #include "shard/shard.h"
+#include "shard/tracking.h"
 
 namespace shoal {
 
@@ -31,6 +33,12 @@ class CommandContext {
   Transaction* tx = nullptr;
   // Inside EXEC (later a script): a blocking command must not block; it answers as on timeout.
   bool deny_blocking = false;
+  // A tracking client's read-only command coordinated across shards: the keys each shard's hop
+  // remembers (Transaction::Create passes it to the transactions the command runs).
+  std::shared_ptr<const tracking::ReadKeys> track;
+  // A script run for a tracking client (default mode): the read commands it calls remember their
+  // keys for that client (Redis's script_caller). id 0: none.
+  tracking::Client script_tracker;
   // The calling client's address (MONITOR lines that commands feed themselves: EVAL, FCALL).
   std::string_view client_addr;
 

@@ -105,7 +105,12 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
         {.name = "timeout", .type = kDouble}}}},
     {"client", {.summary = "A container for client connection commands", .since = "2.4.0", .group = "connection", .complexity = "Depends on subcommand."}},
+    {"client|caching", {.summary = "Instruct the server about tracking or not keys in the next request", .since = "6.0.0", .group = "connection", .complexity = "O(1)", .args = {
+        {.name = "mode", .type = kOneOf, .args = {
+          {.name = "yes", .type = kPureToken, .token = "YES"},
+          {.name = "no", .type = kPureToken, .token = "NO"}}}}}},
     {"client|getname", {.summary = "Get the current connection name", .since = "2.6.9", .group = "connection", .complexity = "O(1)"}},
+    {"client|getredir", {.summary = "Get tracking notifications redirection client ID if any", .since = "6.0.0", .group = "connection", .complexity = "O(1)"}},
     {"client|help", {.summary = "Show helpful text about the different subcommands", .since = "5.0.0", .group = "connection", .complexity = "O(1)"}},
     {"client|id", {.summary = "Returns the client ID for the current connection", .since = "5.0.0", .group = "connection", .complexity = "O(1)"}},
     {"client|info", {.summary = "Returns information about the current client connection.", .since = "6.2.0", .group = "connection", .complexity = "O(1)", .tips = {"nondeterministic_output"}}},
@@ -148,6 +153,17 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "skip", .type = kPureToken, .token = "SKIP"}}}}}},
     {"client|setname", {.summary = "Set the current connection name", .since = "2.6.9", .group = "connection", .complexity = "O(1)", .args = {
         {.name = "connection-name", .type = kString}}}},
+    {"client|tracking", {.summary = "Enable or disable server assisted client side caching support", .since = "6.0.0", .group = "connection", .complexity = "O(1). Some options may introduce additional complexity.", .args = {
+        {.name = "status", .type = kOneOf, .args = {
+          {.name = "on", .type = kPureToken, .token = "ON"},
+          {.name = "off", .type = kPureToken, .token = "OFF"}}},
+        {.name = "client-id", .type = kInteger, .token = "REDIRECT", .flags = kOptional},
+        {.name = "prefix", .type = kString, .token = "PREFIX", .flags = kOptional | kMultiple | kMultipleToken},
+        {.name = "bcast", .type = kPureToken, .token = "BCAST", .flags = kOptional},
+        {.name = "optin", .type = kPureToken, .token = "OPTIN", .flags = kOptional},
+        {.name = "optout", .type = kPureToken, .token = "OPTOUT", .flags = kOptional},
+        {.name = "noloop", .type = kPureToken, .token = "NOLOOP", .flags = kOptional}}}},
+    {"client|trackinginfo", {.summary = "Return information about server assisted client side caching for the current connection", .since = "6.2.0", .group = "connection", .complexity = "O(1)"}},
     {"client|unblock", {.summary = "Unblock a client blocked in a blocking command from a different connection", .since = "5.0.0", .group = "connection", .complexity = "O(log N) where N is the number of client connections", .args = {
         {.name = "client-id", .type = kInteger},
         {.name = "timeout_error", .type = kOneOf, .flags = kOptional, .args = {

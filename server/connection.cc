@@ -21,6 +21,7 @@
 #include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"
+#include "server/tracking.h"
 #include "shard/alloc.h"
 #include "shard/clock.h"
 #include "shard/evict.h"
@@ -78,6 +79,11 @@ Connection::Connection(boost::asio::ip::tcp::socket socket, Shard* home)
 }
 
 Connection::~Connection() = default;
+
+Connection* Connection::FindOnThread(uint64_t id) {
+  auto it = tl_connections.find(id);
+  return it == tl_connections.end() ? nullptr : it->second;
+}
 
 std::vector<Connection*> Connection::ThreadConnections() {
   std::vector<Connection*> out;
@@ -223,6 +229,37 @@ void Connection::Close() {
   DiscardMulti();
   Unwatch();
   UnsubscribeAll();
+  DisableTracking(nullptr);
+}
+
+void Connection::DisableTracking(std::function<void()> done) {
+  bool was_bcast = tracking.bcast;
+  if (tracking.on) tracking::g_tracking_clients.fetch_sub(1, std::memory_order_relaxed);
+  // The redirection stays (Redis keeps client_tracking_redirection; GETREDIR answers -1 when off).
+  uint64_t redirect = tracking.redirect;
+  uint32_t redirect_thread = tracking.redirect_thread;
+  std::vector<std::string> prefixes = std::move(tracking.prefixes);
+  tracking = Tracking();
+  tracking.redirect = redirect;
+  tracking.redirect_thread = redirect_thread;
+  tracking.prefixes = std::move(prefixes);
+  if (was_bcast || !tracking.prefixes.empty()) return tracking::RemoveAllPrefixes(this, done);
+  if (done) done();
+}
+
+void Connection::WriteInvalidation(std::string_view frame) {
+  if (closed_) return;
+  if (npending_ > 0 && !blocked() && postponed_ < 0) {
+    // A batch is being answered: the push follows its replies (FinishBatch).
+    if (resp >= 3) {
+      invalidations_ += '>';
+      invalidations_.append(frame.substr(1));
+    } else {
+      invalidations_.append(frame);
+    }
+    return;
+  }
+  WritePush(frame);
 }
 
 bool Connection::HasSubscription(pubsub::Kind kind, std::string_view name) const {
@@ -315,6 +352,7 @@ void Connection::ResetState() {
   DiscardMulti();
   Unwatch();
   UnsubscribeAll();
+  DisableTracking(nullptr);
   db = 0;
   resp = 2;
   name.clear();
@@ -331,6 +369,9 @@ std::string Connection::Info() const {
   if (subscribed()) flags += 'P';
   if (multi.active) flags += 'x';
   if (blocked()) flags += 'b';
+  if (tracking.on) flags += 't';
+  if (tracking.broken_redir) flags += 'R';
+  if (tracking.bcast) flags += 'B';
   if (watch_state->Dirty()) flags += 'd';
   if (close_after_write_) flags += 'c';
   if (no_evict) flags += 'e';
@@ -361,7 +402,8 @@ std::string Connection::Info() const {
        std::to_string(rbuf_.capacity() + out_buf_.capacity() + wbuf_.capacity() + sizeof(*this));
   s += writing_ ? " events=rw" : " events=r";
   s += " cmd=" + last_cmd_;
-  s += " user=default redir=-1";
+  s += " user=default redir=";
+  s += tracking.on ? std::to_string(tracking.redirect) : "-1";
   s += " resp=" + std::to_string(resp);
   return s;
 }
@@ -703,6 +745,13 @@ bool Connection::Route(uint32_t i) {
   const CommandId* cid = Server().registry.Find(pc.args[0]);
   pc.cid = cid;
   pc.discard = false;
+  pc.track = false;
+  if (tracking.on) {
+    // CLIENT CACHING lasts for the next command, or the next MULTI...EXEC (Redis's resetClient
+    // clears it after any command but CLIENT itself, unless in MULTI).
+    if (tracking.caching && caching_ends_ && !multi.active) tracking.caching = false;
+    caching_ends_ = cid == nullptr || cid->name != "client";
+  }
   if (reply_mode != ReplyMode::kOn || skip_next_reply_) {
     // Replies are being suppressed (rare). CLIENT REPLY and RESET still decide about their own
     // reply: Redis checks the flag when the reply is added, after they changed it.
@@ -776,6 +825,7 @@ bool Connection::Route(uint32_t i) {
     QueueCommand(pc);
     return true;
   }
+  if (tracking.on) pc.track = TrackThis(pc.cid, pc.args);
   switch (cid->mode) {
     case CmdMode::kConnection:
       Execute(pc, nullptr, this, ReplyTarget(pc));
@@ -820,6 +870,13 @@ bool Connection::Route(uint32_t i) {
     }
   }
   return true;
+}
+
+bool Connection::TrackThis(const CommandId* cid, ArgSlice args) const {
+  if (!tracking.on || tracking.bcast) return false;
+  if ((tracking.optin && !tracking.caching) || (tracking.optout && tracking.caching)) return false;
+  const CommandId* eff = cid->subcommands.empty() ? cid : Server().registry.Lookup(args);
+  return eff != nullptr && tracking::TracksReads(*eff);
 }
 
 bool Connection::PausedFor(const PendingCmd& pc) const {
@@ -880,6 +937,8 @@ void Connection::QueueCommand(PendingCmd& pc) {
 
 void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::string* out) {
   size_t before = out->size();
+  // Changes made now are this client's (NOLOOP; evictions made for it too, as in Redis).
+  tracking::CurrentClientScope current(id_);
   protocol::ReplyBuilder rb(out, pc.resp);
   // Cache mode: make room before the command, as Redis does before each one; a write that may
   // grow memory is refused when there is no room to make.
@@ -901,6 +960,9 @@ void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::st
   ctx.client_addr = addr_;
   int64_t t0 = MonotonicUs();
   InvokeHandler(pc.args, ctx);
+  // Remembered in the message that ran the read: no write can come in between.
+  if (pc.track && shard != nullptr)
+    tracking::RememberKeys(*pc.cid, pc.args, {id_, home_->id()}, *shard);
   RecordCall(shard != nullptr ? shard->id() : home_->id(), pc.cid, t0, out, before);
   FeedMonitor(pc.cid, conn != nullptr ? conn->db : pc.db, addr_, pc.args);  // after SELECT: its db
   if (shard != nullptr) shard->ServeBlocked();  // Redis serves blocked clients after each command
@@ -930,7 +992,19 @@ void Connection::RunMulti(uint32_t i) {
       ContinueBatch();
     }
   };
+  if (tracking.on && pc.cid->runs_scripts && TracksScriptReads())
+    multi_ctx_.script_tracker = {id_, home_->id()};
+  if (pc.track) {
+    // Keys on several shards: each hop of the command's transactions remembers its shard's.
+    static thread_local std::vector<uint32_t> pos;
+    auto rk = std::make_shared<tracking::ReadKeys>();
+    rk->client = {id_, home_->id()};
+    if (CommandRegistry::KeyPositions(*pc.cid, pc.args, &pos))
+      for (uint32_t p : pos) rk->keys.emplace_back(pc.args[p]);
+    if (!rk->keys.empty()) multi_ctx_.track = std::move(rk);
+  }
   UpdateInflight();
+  tracking::CurrentClientScope current(id_);
   pc.cid->handler(pc.args, multi_ctx_);
 }
 
@@ -990,6 +1064,10 @@ void Connection::FinishBatch() {
     if (!pc.direct && !pc.discard) out_buf_.append(pc.reply);
     // A slot keeps its capacity for the next command, but not a big reply's.
     if (pc.reply.capacity() > kMaxRetainedReply) std::string().swap(pc.reply);
+  }
+  if (!invalidations_.empty()) {
+    out_buf_ += invalidations_;
+    invalidations_.clear();
   }
   auto& ts = *Server().thread_stats[home_->id()];
   Bump(ts.commands_processed, npending_);

@@ -148,6 +148,36 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // `raw`: written as is whatever the protocol (a MONITOR line).
   void WritePush(std::string_view frame, bool raw = false);
 
+  // --- Client-side caching (server/tracking.h), home thread only ---
+  struct Tracking {
+    bool on = false;
+    bool bcast = false, optin = false, optout = false, noloop = false;
+    bool caching = false;       // CLIENT CACHING YES/NO, for the next command (or MULTI...EXEC)
+    bool broken_redir = false;  // the REDIRECT client went away (flag R)
+    uint64_t redirect = 0;      // 0: none
+    uint32_t redirect_thread = 0;
+    std::vector<std::string> prefixes;  // BCAST, in byte order (Redis's rax)
+  };
+  Tracking tracking;
+  // CLIENT TRACKING OFF, RESET, close (Redis's disableTracking); `done` once every thread dropped
+  // the client's BCAST prefixes (null: nobody waits).
+  void DisableTracking(std::function<void()> done);
+  // An invalidation (RESP2 frame, a push for RESP3): written after the replies of the batch being
+  // answered, else now (Redis sends a client's own invalidations after the command's reply).
+  void WriteInvalidation(std::string_view frame);
+  // Whether this command (cid: as routed, a container's subcommand is looked up), about to run,
+  // must remember its keys: tracking in default mode, a read-only command, OPTIN/OPTOUT and
+  // CLIENT CACHING agreeing (Redis's call() and trackingRememberKeys).
+  bool TrackThis(const CommandId* cid, ArgSlice args) const;
+  // The same for the read commands a script calls (EVAL, FCALL...): tracking in default mode,
+  // OPTIN/OPTOUT and CLIENT CACHING agreeing.
+  bool TracksScriptReads() const {
+    return tracking.on && !tracking.bcast && !(tracking.optin && !tracking.caching) &&
+           !(tracking.optout && tracking.caching);
+  }
+  // The connection `id` if it lives on the calling thread, else nullptr.
+  static Connection* FindOnThread(uint64_t id);
+
   // --- CLIENT PAUSE (Redis 7.0's pauseClients) ---
   // 0 off, 1 WRITE (commands that write or may replicate wait), 2 ALL (every command waits, even
   // CLIENT UNPAUSE, as in Redis). Any thread sets them (the longer end and the stronger type win);
@@ -209,6 +239,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     int resp = 2;
     bool direct = false;   // reply went straight to out_buf_
     bool discard = false;  // CLIENT REPLY OFF/SKIP
+    bool track = false;    // a tracking client's read: remember its keys where it runs
     std::string reply;
   };
   struct Batch : ShardMsg {
@@ -228,6 +259,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ContinueBatch();
   bool Route(uint32_t i);  // false: stop parsing (waiting on a barrier)
   void RunMulti(uint32_t i);
+
   // Runs a kShard command on `shard` (conn null) or a kConnection one (shard null, conn this),
   // replying into `out`, and records its stats on the running thread.
   void Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::string* out);
@@ -278,6 +310,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t obuf_soft_since_ms_ = 0;  // when the output first went over the soft limit
   size_t opeak_ = 0;                // the most output pending since the last sweep
   std::string discard_buf_;
+  std::string invalidations_;  // pushes held until the batch's replies are out (WriteInvalidation)
 
   std::vector<PendingCmd> pending_;
   uint32_t npending_ = 0;
@@ -295,6 +328,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
   bool close_after_write_ = false;
   bool skip_next_reply_ = false;
+  bool caching_ends_ = false;  // the last command was not CLIENT: CLIENT CACHING's flag ends
   std::string proto_error_;
   uint32_t multi_index_ = 0;  // the kMulti command running (RunMulti)
   // While a command blocks: the side read (WatchForClose) and the early reply write.

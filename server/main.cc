@@ -27,6 +27,7 @@
 #include "server/pubsub.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"
+#include "server/tracking.h"
 #include "shard/clock.h"
 #include "shard/evict.h"
 #include "shard/lazyfree.h"
@@ -247,6 +248,7 @@ int Main(int argc, char** argv) {
   st.config.shards.store(nshards);
   CreateShards(nshards);
   pubsub::Init(nshards);
+  tracking::Init(nshards);
 
   // Like Redis's used_memory_startup: the heap the server holds once set up (command table,
   // config, shard structures), not the resident size of code and libraries. The shards' key

@@ -7,6 +7,7 @@
 
 #include "server/command_context.h"
 #include "server/server_state.h"
+#include "server/tracking.h"
 #include "shard/alloc.h"
 #include "shard/clock.h"
 #include "shard/shard_set.h"
@@ -54,10 +55,14 @@ std::shared_ptr<Transaction> Transaction::Create(const CommandContext& ctx,
   if (ctx.tx != nullptr) {
     for (uint32_t s : shards)
       if (!ctx.tx->Includes(s)) Violation("a joined transaction reached a shard not armed");
-    return std::shared_ptr<Transaction>(
+    auto tx = std::shared_ptr<Transaction>(
         new Transaction(std::move(shards), Kind::kJoined, ctx.tx, nullptr));
+    tx->track_ = ctx.track;
+    return tx;
   }
-  return CreateOwn(std::move(shards));
+  auto tx = CreateOwn(std::move(shards));
+  tx->track_ = ctx.track;
+  return tx;
 }
 
 std::shared_ptr<Transaction> Transaction::CreateAll(const CommandContext& ctx) {
@@ -101,6 +106,8 @@ Transaction::Transaction(std::vector<uint32_t> shards, Kind kind, const Transact
       kind_(kind),
       inline_shard_(inline_shard) {
   if (coordinator_ == nullptr) Violation("transaction created off the shard threads");
+  // Created by a command's handler (or a step of its enclosing transaction's).
+  client_ = enclosing != nullptr ? enclosing->client_ : tracking::tl_current_client;
   switch (kind_) {
     case Kind::kOwn:
       now_ms_ = UnixMs();
@@ -189,6 +196,8 @@ void Transaction::Execute(ShardFn fn, bool write, Then then) {
   }
   if (kind_ == Kind::kJoined) return Hop(std::move(fn), true, std::move(then));
   if (shards_.size() == 1 && shards_[0] == coordinator_->id() && coordinator_->CanRunInline()) {
+    tracking::CurrentClientScope current(client_);
+    if (track_) tracking::RememberKeys(track_->keys, track_->client, *coordinator_);
     fn(*coordinator_);
     then();
     return;
@@ -271,6 +280,9 @@ void Transaction::RunArm(ShardMsg* m, Shard* s) {
 void Transaction::RunHop(ShardMsg* m, Shard* s) {
   Transaction* tx = static_cast<Msg*>(m)->tx;
   s->db_slice().SetNow(tx->now_ms_);  // one clock for the whole command on every shard
+  tracking::CurrentClientScope current(tx->client_);
+  // A tracking client's read remembers its keys in the message that reads them.
+  if (tx->track_) tracking::RememberKeys(tx->track_->keys, tx->track_->client, *s);
   tx->fn_(*s);
   tx->ShardFinished(s, tx->kind_ == Kind::kOwn && tx->armed_ && tx->conclude_);
 }

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "shard/shard.h"
+#include "shard/tracking.h"
 
 namespace shoal {
 
@@ -135,6 +136,10 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   bool armed_ = false;
   bool conclude_ = false;
   bool lend_ = false;
+  // The client whose command this is (0: none), current on every shard its hops run on (NOLOOP),
+  // and, for a tracking client's read, the keys each hop remembers on its shard.
+  uint64_t client_ = 0;
+  std::shared_ptr<const tracking::ReadKeys> track_;
   const void* owner_ = nullptr;        // what its messages carry as ShardMsg::owner
   std::shared_ptr<Transaction> self_;  // keeps the transaction alive while a hop is in flight
 };

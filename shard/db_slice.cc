@@ -1,6 +1,6 @@
 #include "shard/db_slice.h"
 
-#include "shard/notify.h"
+#include <algorithm>
 
 #include "shard/clock.h"
 #include "shard/hash.h"
@@ -97,9 +97,24 @@ bool DbSlice::KeyIsExpired(DbIndex db, std::string_view key) {
 
 void DbSlice::PreFlush(DbIndex db) {
   if (dbs_[db]->table->size() > 0) ++dirty_;
+  tracking_.Clear();  // Redis frees the whole tracking table on any flush
   if (watches_.empty()) return;
   DashTable& t = *dbs_[db]->table;
   watches_.TouchDb(db, [&t](std::string_view k) { return t.Find(k, HashKey(k)) != nullptr; });
+}
+
+void DbSlice::LimitTracking() {
+  if (tracking_.empty()) return;
+  int64_t max_keys = ShardSettings::Get(ShardSettings::tracking_table_max_keys);
+  if (max_keys == 0 || tracking::g_total_keys.load(std::memory_order_relaxed) <= max_keys) {
+    tracking_over_ = 0;
+    return;
+  }
+  // Redis's effort: 100 keys per run, more each time a run ended still over the limit.
+  if (tracking_.Limit(max_keys, static_cast<int>(100 * (std::min(tracking_over_, 1000u) + 1))))
+    tracking_over_ = 0;
+  else
+    ++tracking_over_;
 }
 
 void DbSlice::PreSwap(DbIndex a, DbIndex b) {

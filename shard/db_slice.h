@@ -16,6 +16,7 @@
 #include "shard/access.h"
 #include "shard/blocking.h"
 #include "shard/dash_table.h"
+#include "shard/tracking.h"
 #include "shard/watch.h"
 
 namespace shoal {
@@ -120,8 +121,9 @@ class DbSlice {
 
   // --- The write path ---
   // Two signals, both right before the change they announce. They are where WATCH marks
-  // transactions dirty and the dirty counter counts; keyspace notifications, tracking
-  // invalidation, the snapshot's serialize-before-change and the journal will hang here too.
+  // transactions dirty, the dirty counter counts and client-side caching invalidates (the
+  // tracking table, shard/tracking.h); the snapshot's serialize-before-change and the journal
+  // will hang here too.
   //
   // PreChange: the structural hook. The mutators above call it for the key they change (Add,
   // Replace, SetExpire, Detach and so Delete, lazy and active expiry, eviction); FlushDb calls
@@ -141,10 +143,12 @@ class DbSlice {
   void PreChange(DbIndex db, std::string_view key, WatchTable::Change change) {
     ++dirty_;
     if (!watches_.empty()) watches_.Touch(db, key, change);
+    tracking::OnChange(tracking_, key);
   }
   void Modified(DbIndex db, std::string_view key, uint64_t dirty_by = 1) {
     dirty_ += dirty_by;
     if (!watches_.empty()) watches_.Touch(db, key, WatchTable::Change::kWrite);
+    tracking::OnChange(tracking_, key);
   }
   // Changes counted after the Modified signal that announced them (server.dirty += n).
   void AddDirty(uint64_t n) { dirty_ += n; }
@@ -155,6 +159,10 @@ class DbSlice {
   // Keys watched on this shard (WATCH), and whether any is.
   WatchTable& watches() { return watches_; }
   bool watching() const { return !watches_.empty(); }
+  // Keys tracking clients read on this shard (client-side caching).
+  tracking::Table& tracking() { return tracking_; }
+  // From the cron and after keys were remembered: Redis's trackingLimitUsedSlots, for this table.
+  void LimitTracking();
   // keyIsExpired: the key is present and past its TTL (not deleted here).
   bool KeyIsExpired(DbIndex db, std::string_view key);
 
@@ -217,6 +225,8 @@ class DbSlice {
   ShardStats stats_;
   BlockingController blocking_;
   WatchTable watches_;
+  tracking::Table tracking_;
+  unsigned tracking_over_ = 0;  // consecutive limit runs that ended still over (effort grows)
   uint64_t dirty_ = 0;
 };
 

@@ -37,6 +37,9 @@ struct ShardSettings {
   static inline std::atomic<int64_t> lazyfree_lazy_user_flush{0};
   // notify-keyspace-events, as Redis's NOTIFY_* flags (shard/notify.h); 0: none.
   static inline std::atomic<int64_t> notify_keyspace_events{0};
+  // tracking-table-max-keys: keys in the client-side caching tables, all shards together (0: no
+  // limit); over it, keys are dropped with an invalidation (shard/tracking.h).
+  static inline std::atomic<int64_t> tracking_table_max_keys{1000000};
   // CLIENT PAUSE's end (unix ms) while clients are paused: until then the active expiry cycle does
   // not run (Redis pauses expiry with the clients).
   static inline std::atomic<int64_t> expire_paused_until_ms{0};

@@ -144,6 +144,7 @@ void Shard::ScheduleExpire(int delay_ms) {
     bool more =
         ShardSettings::Get(ShardSettings::active_expire) != 0 && db_slice_.ActiveExpire(1000);
     evictor_.Tick();
+    db_slice_.LimitTracking();  // also when idle after CONFIG SET lowered the limit, as Redis
     ReturnFreedMemory(db_slice_.now_ms());
     ScheduleExpire(more ? 1 : period_ms);
   });

@@ -13,6 +13,7 @@
 #include "server/error_strings.h"
 #include "server/server_state.h"
 #include "server/subcommand_reply.h"
+#include "server/tracking.h"
 #include "server/transaction.h"
 #include "shard/clock.h"
 #include "shard/shard_set.h"
@@ -348,6 +349,220 @@ void ClientUnblock(ArgSlice args, CommandContext& ctx) {
       });
 }
 
+// --- Client-side caching: CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO ---
+
+// stringCheckPrefix: two prefixes overlap when one starts with the other.
+bool PrefixesOverlap(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  return a.substr(0, n) == b.substr(0, n);
+}
+
+// Redis's %s of an sds: up to the first NUL byte.
+std::string CStr(std::string_view s) { return std::string(s.substr(0, s.find('\0'))); }
+
+struct TrackingOptions {
+  bool bcast = false, optin = false, optout = false, noloop = false;
+  int64_t redirect = 0;
+  size_t redirect_pos = 0;  // the argument the REDIRECT id is at (0: none)
+  std::vector<std::string> prefixes;
+  std::string error;  // the first parse error
+  size_t error_pos = 0;
+};
+
+// CLIENT TRACKING (ON|OFF) [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP], after
+// the options were parsed and the REDIRECT client (if any) found on `redirect_thread`.
+void ClientTrackingApply(ArgSlice args, CommandContext& ctx, TrackingOptions& o,
+                         uint32_t redirect_thread) {
+  Connection* conn = ctx.conn;
+  auto& t = conn->tracking;
+  if (EqNoCase(args[2], "off")) {
+    CommandContext* c = &ctx;
+    return conn->DisableTracking([c] {
+      c->rb->Ok();
+      c->Done();
+    });
+  }
+  if (!EqNoCase(args[2], "on")) {
+    ctx.rb->Error(errors::kSyntax);
+    return ctx.Done();
+  }
+  auto fail = [&ctx](std::string_view msg) {
+    ctx.rb->Error(msg);
+    ctx.Done();
+  };
+  if (!o.bcast && !o.prefixes.empty())
+    return fail("ERR PREFIX option requires BCAST mode to be enabled");
+  if (t.on && t.bcast != o.bcast)
+    return fail(
+        "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+  if (o.bcast && (o.optin || o.optout))
+    return fail("ERR OPTIN and OPTOUT are not compatible with BCAST");
+  if (o.optin && o.optout) return fail("ERR You can't specify both OPTIN mode and OPTOUT mode");
+  if ((o.optin && t.optout) || (o.optout && t.optin))
+    return fail(
+        "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and "
+        "then re-enabling it with a different mode.");
+  if (o.bcast) {
+    // checkPrefixCollisionsOrReply, including its quirk: a collision between two given prefixes
+    // found for i > 0 is reported and then tracking is enabled anyway, so Redis answers the error
+    // and +OK (two replies). Kept, byte for byte.
+    for (size_t i = 0; i < o.prefixes.size(); ++i) {
+      for (const auto& have : t.prefixes) {
+        if (PrefixesOverlap(have, o.prefixes[i]))
+          return fail("ERR Prefix '" + CStr(o.prefixes[i]) +
+                      "' overlaps with an existing prefix '" + CStr(have) +
+                      "'. Prefixes for a single client must not overlap.");
+      }
+      bool reported = false;
+      for (size_t j = i + 1; j < o.prefixes.size(); ++j) {
+        if (PrefixesOverlap(o.prefixes[i], o.prefixes[j])) {
+          ctx.rb->Error("ERR Prefix '" + CStr(o.prefixes[i]) +
+                        "' overlaps with another provided prefix '" + CStr(o.prefixes[j]) +
+                        "'. Prefixes for a single client must not overlap.");
+          if (i == 0) return ctx.Done();
+          reported = true;
+          break;
+        }
+      }
+      if (reported) break;
+    }
+  }
+  // enableTracking
+  if (!t.on) tracking::g_tracking_clients.fetch_add(1, std::memory_order_relaxed);
+  t.on = true;
+  t.broken_redir = t.bcast = t.optin = t.optout = t.noloop = false;
+  t.redirect = static_cast<uint64_t>(o.redirect);
+  t.redirect_thread = redirect_thread;
+  t.optin = o.optin;
+  t.optout = o.optout;
+  t.noloop = o.noloop;
+  if (!o.bcast) {
+    ctx.rb->Ok();
+    return ctx.Done();
+  }
+  t.bcast = true;
+  if (o.prefixes.empty()) o.prefixes.emplace_back();  // BCAST alone: every key
+  CommandContext* c = &ctx;
+  // Answered once every thread knows the prefixes: a write anywhere after the reply is seen.
+  tracking::AddPrefixes(conn, std::move(o.prefixes), [c] {
+    c->rb->Ok();
+    c->Done();
+  });
+}
+
+void ClientTracking(ArgSlice args, CommandContext& ctx) {
+  auto o = std::make_shared<TrackingOptions>();
+  auto error = [&o](size_t j, std::string msg) {
+    if (o->error.empty()) {
+      o->error = std::move(msg);
+      o->error_pos = j;
+    }
+  };
+  for (size_t j = 3; j < args.size() && o->error.empty(); ++j) {
+    size_t more = args.size() - 1 - j;
+    if (EqNoCase(args[j], "redirect") && more > 0) {
+      ++j;
+      if (o->redirect_pos != 0) {
+        error(j, "ERR A client can only redirect to a single other client");
+      } else if (!ParseInt64(args[j], &o->redirect)) {
+        error(j, errors::kNotInteger);
+      } else {
+        o->redirect_pos = j;
+      }
+    } else if (EqNoCase(args[j], "bcast")) {
+      o->bcast = true;
+    } else if (EqNoCase(args[j], "optin")) {
+      o->optin = true;
+    } else if (EqNoCase(args[j], "optout")) {
+      o->optout = true;
+    } else if (EqNoCase(args[j], "noloop")) {
+      o->noloop = true;
+    } else if (EqNoCase(args[j], "prefix") && more > 0) {
+      o->prefixes.emplace_back(args[++j]);
+    } else {
+      error(j, errors::kSyntax);
+    }
+  }
+  if (o->redirect_pos == 0) {
+    if (!o->error.empty()) {
+      ctx.rb->Error(o->error);
+      return ctx.Done();
+    }
+    return ClientTrackingApply(args, ctx, *o, 0);
+  }
+  // Redis requires the REDIRECT client to exist now (it may go away later); its thread is found
+  // once, here, and invalidations are forwarded there.
+  auto after = [o, args, c = &ctx](int64_t thread) {
+    if (thread < 0) {
+      c->rb->Error("ERR The client ID you want redirect to does not exist");
+      return c->Done();
+    }
+    if (!o->error.empty()) {  // an error after the REDIRECT (a second REDIRECT...)
+      c->rb->Error(o->error);
+      return c->Done();
+    }
+    ClientTrackingApply(args, *c, *o, static_cast<uint32_t>(thread));
+  };
+  if (o->redirect > 0 && Connection::FindOnThread(static_cast<uint64_t>(o->redirect)) != nullptr)
+    return after(ctx.conn->home()->id());
+  if (o->redirect <= 0) return after(-1);
+  auto found = std::make_shared<std::atomic<int64_t>>(-1);
+  uint64_t id = static_cast<uint64_t>(o->redirect);
+  Transaction::ControlAll(
+      [found, id](Shard& s) {
+        if (Connection::FindOnThread(id) != nullptr) found->store(s.id());
+      },
+      [found, after] { after(found->load()); });
+}
+
+void ClientCaching(ArgSlice args, CommandContext& ctx) {
+  auto& t = ctx.conn->tracking;
+  if (!t.on)
+    return ctx.rb->Error(
+        "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+        "OPTOUT mode enabled");
+  if (EqNoCase(args[2], "yes")) {
+    if (!t.optin)
+      return ctx.rb->Error(
+          "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+  } else if (EqNoCase(args[2], "no")) {
+    if (!t.optout)
+      return ctx.rb->Error(
+          "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+  } else {
+    return ctx.rb->Error(errors::kSyntax);
+  }
+  t.caching = true;
+  ctx.rb->Ok();
+}
+
+void ClientTrackingInfo(CommandContext& ctx) {
+  const auto& t = ctx.conn->tracking;
+  auto& rb = *ctx.rb;
+  rb.Map(3);
+  rb.Bulk("flags");
+  std::vector<std::string_view> flags{t.on ? "on" : "off"};
+  if (t.bcast) flags.push_back("bcast");
+  if (t.optin) {
+    flags.push_back("optin");
+    if (t.caching) flags.push_back("caching-yes");
+  }
+  if (t.optout) {
+    flags.push_back("optout");
+    if (t.caching) flags.push_back("caching-no");
+  }
+  if (t.noloop) flags.push_back("noloop");
+  if (t.broken_redir) flags.push_back("broken_redirect");
+  rb.Set(flags.size());
+  for (auto f : flags) rb.Bulk(f);
+  rb.Bulk("redirect");
+  rb.Integer(t.on ? static_cast<int64_t>(t.redirect) : -1);
+  rb.Bulk("prefixes");
+  rb.Array(t.prefixes.size());
+  for (const auto& p : t.prefixes) rb.Bulk(p);
+}
+
 void CmdClient(ArgSlice args, CommandContext& ctx) {
   std::string_view sub = args[1];
   auto arity_err = [&] {
@@ -450,8 +665,25 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
     } else {
       ctx.rb->Error(errors::kSyntax);
     }
+  } else if (EqNoCase(sub, "tracking")) {
+    if (args.size() < 3) return arity_err();
+    return ClientTracking(args, ctx);
+  } else if (EqNoCase(sub, "caching")) {
+    if (args.size() != 3) return arity_err();
+    ClientCaching(args, ctx);
+  } else if (EqNoCase(sub, "getredir")) {
+    if (args.size() != 2) return arity_err();
+    const auto& t = conn->tracking;
+    ctx.rb->Integer(t.on ? static_cast<int64_t>(t.redirect) : -1);
+  } else if (EqNoCase(sub, "trackinginfo")) {
+    if (args.size() != 2) return arity_err();
+    ClientTrackingInfo(ctx);
   } else if (EqNoCase(sub, "help")) {
     static const char* kHelp[] = {
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",
@@ -476,14 +708,23 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
         "      Return clients of specified type.",
-        "NO-EVICT (ON|OFF)",
-        "    Protect current client connection from eviction.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
         "REPLY (ON|OFF|SKIP)",
         "    Control the replies sent to the current connection.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
         "UNBLOCK <clientid> [TIMEOUT|ERROR]",
         "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
     };
     ReplyHelp(*ctx.rb, args[0], kHelp);
   } else {
@@ -528,6 +769,10 @@ void RegisterConnectionFamily(CommandRegistry& r) {
            {.name = "client|reply", .arity = 3, .flags = kSub},
            {.name = "client|setname", .arity = 3, .flags = kSub},
            {.name = "client|unblock", .arity = -3, .flags = kAdmin | kSub},
+           {.name = "client|tracking", .arity = -3, .flags = kSub},
+           {.name = "client|caching", .arity = 3, .flags = kSub},
+           {.name = "client|getredir", .arity = 2, .flags = kSub},
+           {.name = "client|trackinginfo", .arity = 2, .flags = kSub},
        }},
   });
   // clang-format on

@@ -31,6 +31,7 @@
 #include "server/multi_key.h"
 #include "server/server_state.h"
 #include "server/subcommand_reply.h"
+#include "server/tracking.h"
 #include "server/transaction.h"
 #include "shard/alloc.h"
 #include "shard/glob.h"
@@ -755,6 +756,8 @@ void FlushGeneric(ArgSlice args, CommandContext& ctx, bool all) {
       },
       /*write=*/true,
       [c] {
+        // signalFlushedDb: every tracking client is told that all keys are invalid (a null).
+        tracking::InvalidateAllOnFlush();
         c->rb->Ok();
         c->Done();
       });

@@ -38,6 +38,7 @@
 #include "server/scripting/sha1.h"
 #include "server/server_state.h"
 #include "server/subcommand_reply.h"
+#include "server/tracking.h"
 #include "server/transaction.h"
 #include "shard/clock.h"
 #include "shard/entry.h"
@@ -89,6 +90,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     for (size_t i = 3 + numkeys; i < args.size(); ++i) args_.push_back(args[i]);
     resp_ = ctx->rb->resp();
     flags_ = target_.flags();
+    tracker_ = ctx->script_tracker;
   }
 
   void Start() {
@@ -197,6 +199,18 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
         return Outcome::kError;
       }
     }
+    if (tracker_.id != 0 && !tracked_ && tracking::TracksReads(*cid)) {
+      // Redis 7.0's call() for a script's read command remembers the keys of its caller's
+      // command: the script's declared keys (all of them, whatever it read), on their shards,
+      // which this run holds.
+      tracked_ = true;
+      for (std::string_view k : keys_) {
+        Shard& s = *set.shard(set.ShardOf(k));
+        LentShardScope scope(s);
+        s.db_slice().tracking().Remember(k, tracker_);
+        s.db_slice().LimitTracking();
+      }
+    }
     RecordCall(Shard::Current()->id(), cid, t0, out, 0);
     FeedMonitor(cid, db_, "lua", argv);
     return Outcome::kReply;
@@ -216,8 +230,8 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
   bool Holds(uint32_t s) const { return std::binary_search(held_.begin(), held_.end(), s); }
 
   // PING, ECHO, TIME, COMMAND, PUBLISH, SPUBLISH, PUBSUB run as they are (a publish is not undone
-  // when a run restarts over every shard: it has happened, as a message once sent); SELECT changes the script's database (Redis's
-  // script client has its own).
+  // when a run restarts over every shard: it has happened, as a message once sent); SELECT changes
+  // the script's database (Redis's script client has its own).
   Outcome CallOnConnection(const CommandId* cid, const std::vector<std::string_view>& argv,
                            int resp, std::string* out) {
     protocol::ReplyBuilder rb(out, resp);
@@ -384,6 +398,8 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
   ArgSlice command_;  // the whole command (FUNCTION STATS); valid until Done
   bool ro_;
   uint32_t flags_ = 0;
+  tracking::Client tracker_;  // the tracking caller (id 0: none)
+  bool tracked_ = false;      // its keys are remembered (once per run)
   std::vector<std::string_view> keys_, args_;
   int resp_ = 2;
   std::vector<uint32_t> held_;

@@ -27,6 +27,7 @@
 #include "server/scripting/script_store.h"
 #include "server/server_state.h"
 #include "server/subcommand_reply.h"
+#include "server/tracking.h"
 #include "server/transaction.h"
 #include "shard/clock.h"
 #include "shard/glob.h"
@@ -111,7 +112,7 @@ void AppendClients(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   absl::StrAppend(&s, "client_recent_max_input_buffer:", max_in, "\r\n");
   absl::StrAppend(&s, "client_recent_max_output_buffer:", max_out, "\r\n");
   absl::StrAppend(&s, "blocked_clients:", g_blocked_clients.load(std::memory_order_relaxed),
-                  "\r\ntracking_clients:0\r\n");
+                  "\r\ntracking_clients:", tracking::g_tracking_clients.load(), "\r\n");
 }
 
 void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
@@ -231,6 +232,9 @@ void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   s += "evicted_clients:0\r\n";  // no maxmemory-clients: clients are never evicted
   absl::StrAppend(&s, "keyspace_hits:", hits, "\r\n");
   absl::StrAppend(&s, "keyspace_misses:", misses, "\r\n");
+  absl::StrAppend(&s, "tracking_total_keys:", tracking::g_total_keys.load(), "\r\n");
+  absl::StrAppend(&s, "tracking_total_items:", tracking::g_total_items.load(), "\r\n");
+  absl::StrAppend(&s, "tracking_total_prefixes:", tracking::NumPrefixes(), "\r\n");
   absl::StrAppend(&s, "total_error_replies:", errs, "\r\n");
   absl::StrAppend(&s, "client_query_buffer_limit_disconnections:", qbl, "\r\n");
   absl::StrAppend(&s, "protocol_errors:", proto, "\r\n");

@@ -34,6 +34,7 @@
 #include "server/error_strings.h"
 #include "server/multi_key.h"
 #include "server/server_state.h"
+#include "server/tracking.h"
 #include "server/transaction.h"
 #include "shard/clock.h"
 #include "shard/shard_set.h"
@@ -56,6 +57,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     std::string reply;
     DbIndex db = 0;  // kShard: the db when its hop was sent
     int resp = 2;
+    bool track = false;  // a tracking client's read: remembers its keys where it runs
     std::unique_ptr<CommandContext> ctx;         // kCoordinator: lives until its Done
     std::unique_ptr<protocol::ReplyBuilder> rb;  // likewise
   };
@@ -75,6 +77,9 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       st.argv = std::move(q.argv);
       st.args.assign(st.argv.begin(), st.argv.end());
       CommandRegistry::KeyPositions(*st.cid, st.args, &keys);
+      // Decided as the EXEC starts, as Redis's call() of each queued command (CLIENT CACHING
+      // given before MULTI counts for the whole transaction).
+      st.track = conn_->tracking.on && conn_->TrackThis(st.cid, st.args);
       if (st.cid->mode == CmdMode::kConnection) {
         st.where = Where::kConnection;
         any_connection = true;
@@ -247,6 +252,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.deny_blocking = true;
     ctx.client_addr = conn_->addr();
     int64_t t0 = MonotonicUs();
+    tracking::CurrentClientScope current(conn_->id());
     {
       std::optional<Transaction::EnclosedControls> enclosed;
       if (tx_ != nullptr) enclosed.emplace(*tx_);
@@ -267,7 +273,9 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.deny_blocking = true;
     ctx.client_addr = conn_->addr();
     int64_t t0 = MonotonicUs();
+    tracking::CurrentClientScope current(conn_->id());
     InvokeHandler(st.args, ctx);
+    if (st.track) tracking::RememberKeys(*st.cid, st.args, {conn_->id(), conn_->home()->id()}, s);
     RecordCall(s.id(), st.cid, t0, &st.reply, 0);
     FeedMonitor(st.cid, st.db, conn_->addr(), st.args);
   }
@@ -284,6 +292,16 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.tx = tx_.get();
     ctx.deny_blocking = true;
     ctx.client_addr = conn_->addr();
+    if (st.cid->runs_scripts && conn_->TracksScriptReads())
+      ctx.script_tracker = {conn_->id(), conn_->home()->id()};
+    if (st.track) {
+      static thread_local std::vector<uint32_t> pos;
+      auto rk = std::make_shared<tracking::ReadKeys>();
+      rk->client = {conn_->id(), conn_->home()->id()};
+      if (CommandRegistry::KeyPositions(*st.cid, st.args, &pos))
+        for (uint32_t p : pos) rk->keys.emplace_back(st.args[p]);
+      if (!rk->keys.empty()) ctx.track = std::move(rk);
+    }
     int64_t t0 = MonotonicUs();
     const CommandId* cid = st.cid;
     std::string* out = &st.reply;
@@ -294,6 +312,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       self->Next();
     };
     Transaction::EnclosedControls enclosed(*tx_);
+    tracking::CurrentClientScope current(conn_->id());
     InvokeHandler(st.args, ctx);
   }
 

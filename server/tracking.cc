@@ -1,0 +1,370 @@
+#include "server/tracking.h"
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <map>
+#include <memory>
+
+#include "base/numbers.h"
+#include "server/ascii.h"
+#include "server/connection.h"
+#include "server/server_state.h"
+#include "shard/shard.h"
+#include "shard/shard_set.h"
+
+namespace shoal::tracking {
+
+namespace {
+
+// One BCAST prefix as one thread sees it (the pub/sub registry's scheme, server/pubsub.cc).
+struct PrefixEntry {
+  // (thread, clients there), each count > 0: the same on every thread.
+  absl::InlinedVector<std::pair<uint32_t, uint32_t>, 2> threads;
+  int64_t total = 0;
+  // This thread's clients registered for the prefix (confirmed).
+  std::vector<Connection*> local;
+};
+
+struct Registry {
+  absl::flat_hash_map<std::string, PrefixEntry> prefixes;
+
+  void Count(const std::string& prefix, uint32_t thread, int delta) {
+    auto it = prefixes.find(prefix);
+    if (it == prefixes.end()) {
+      if (delta < 0) return;
+      it = prefixes.emplace(prefix, PrefixEntry{}).first;
+    }
+    PrefixEntry& e = it->second;
+    e.total += delta;
+    auto t = std::find_if(e.threads.begin(), e.threads.end(),
+                          [thread](const auto& p) { return p.first == thread; });
+    if (t == e.threads.end()) {
+      if (delta > 0) e.threads.emplace_back(thread, static_cast<uint32_t>(delta));
+    } else {
+      t->second += delta;
+      if (t->second == 0) e.threads.erase(t);
+    }
+    if (e.total <= 0 && e.local.empty()) prefixes.erase(it);
+  }
+};
+
+std::vector<std::unique_ptr<Registry>> g_registries;
+
+uint32_t ThisThread() { return Shard::Current()->id(); }
+Registry& Local() { return *g_registries[ThisThread()]; }
+
+// A closure run on a shard thread through its queue. Completion class: it touches connections
+// only, so it runs even while that shard is parked or lent to a script.
+struct TaskMsg : ShardMsg {
+  std::function<void()> work;
+};
+
+void RunOn(uint32_t thread, std::function<void()> work) {
+  auto* m = new TaskMsg;
+  m->work = std::move(work);
+  m->deferrable = false;
+  m->completion = true;
+  m->fn = [](ShardMsg* self, Shard*) {
+    auto* t = static_cast<TaskMsg*>(self);
+    t->work();
+    delete t;
+  };
+  Server().shards->shard(thread)->Send(m);
+}
+
+void AppendBulk(std::string* out, std::string_view s) {
+  char buf[24];
+  out->push_back('$');
+  out->append(buf, FormatUint64(s.size(), buf));
+  out->append("\r\n");
+  out->append(s);
+  out->append("\r\n");
+}
+
+void AppendArrayLen(std::string* out, size_t n) {
+  char buf[24];
+  out->push_back('*');
+  out->append(buf, FormatUint64(n, buf));
+  out->append("\r\n");
+}
+
+// --- Delivery (the receiving threads) ---
+
+constexpr std::string_view kInvalidateHead = "*2\r\n$10\r\ninvalidate\r\n";
+constexpr std::string_view kMessageHead = "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n";
+
+// On the redirect target's thread: the invalidation `payload` (the keys array, or a null) of
+// tracking client `origin` (on thread `origin_thread`).
+void DeliverRedirected(uint64_t redirect, uint64_t origin, uint32_t origin_thread,
+                       const std::string& payload) {
+  Connection* r = Connection::FindOnThread(redirect);
+  if (r == nullptr) {
+    // Redis's sendTrackingMessage: the tracking client learns its redirection is broken.
+    RunOn(origin_thread, [origin, redirect] {
+      Connection* c = Connection::FindOnThread(origin);
+      if (c == nullptr || !c->tracking.on || c->tracking.redirect != redirect) return;
+      c->tracking.broken_redir = true;
+      if (c->resp > 2) {
+        std::string frame = "*2\r\n$21\r\ntracking-redir-broken\r\n:";
+        frame += std::to_string(redirect);
+        frame += "\r\n";
+        c->WriteInvalidation(frame);
+      }
+    });
+    return;
+  }
+  std::string frame;
+  if (r->resp > 2) {
+    frame.append(kInvalidateHead);
+  } else if (r->subscribed()) {
+    frame.append(kMessageHead);
+  } else {
+    return;  // RESP2 and not in pub/sub mode: nothing can carry it
+  }
+  frame.append(payload);
+  r->WriteInvalidation(frame);
+}
+
+// Redis's sendTrackingMessage, on c's thread.
+void SendTrackingMessage(Connection* c, std::string payload) {
+  if (c->tracking.redirect != 0) {
+    uint64_t redirect = c->tracking.redirect, origin = c->id();
+    uint32_t rt = c->tracking.redirect_thread, self = c->home()->id();
+    if (rt == self) return DeliverRedirected(redirect, origin, self, payload);
+    RunOn(rt, [redirect, origin, self, payload = std::move(payload)] {
+      DeliverRedirected(redirect, origin, self, payload);
+    });
+    return;
+  }
+  if (c->resp <= 2) return;  // RESP2 without redirection: no way to push
+  std::string frame(kInvalidateHead);
+  frame.append(payload);
+  c->WriteInvalidation(frame);
+}
+
+std::string OneKeyPayload(std::string_view key) {
+  std::string p = "*1\r\n";
+  AppendBulk(&p, key);
+  return p;
+}
+
+// What one event loop cycle of one thread sends to one receiving thread.
+struct Parcel {
+  // Table keys: (client id, key, the client whose command changed it).
+  std::vector<std::tuple<uint64_t, std::string, uint64_t>> keys;
+  // BCAST: prefix -> key -> the client that changed it last (byte order, as Redis's rax).
+  std::map<std::string, std::map<std::string, uint64_t>> bcast;
+};
+
+void Deliver(Parcel& p) {
+  for (auto& [id, key, writer] : p.keys) {
+    Connection* c = Connection::FindOnThread(id);
+    // A client that turned tracking off, or switched to BCAST since, gets nothing (Redis checks
+    // the flags when it invalidates: the table keeps ids lazily).
+    if (c == nullptr || !c->tracking.on || c->tracking.bcast) continue;
+    if (c->tracking.noloop && writer == id) continue;
+    SendTrackingMessage(c, OneKeyPayload(key));
+  }
+  if (p.bcast.empty()) return;
+  Registry& reg = Local();
+  for (auto& [prefix, keys] : p.bcast) {
+    auto it = reg.prefixes.find(prefix);
+    if (it == reg.prefixes.end() || it->second.local.empty()) continue;
+    std::string all;                // trackingBuildBroadcastReply(NULL, keys), built once
+    auto conns = it->second.local;  // a copy: a write may close a client over its output limit
+    for (Connection* c : conns) {
+      if (!c->tracking.noloop) {
+        if (all.empty()) {
+          AppendArrayLen(&all, keys.size());
+          for (const auto& [k, w] : keys) AppendBulk(&all, k);
+        }
+        SendTrackingMessage(c, all);
+        continue;
+      }
+      // NOLOOP: the keys this client changed itself are left out; nothing if none remains.
+      size_t n = 0;
+      for (const auto& [k, w] : keys) n += w != c->id();
+      if (n == 0) continue;
+      std::string own;
+      AppendArrayLen(&own, n);
+      for (const auto& [k, w] : keys)
+        if (w != c->id()) AppendBulk(&own, k);
+      SendTrackingMessage(c, std::move(own));
+    }
+  }
+}
+
+// --- Collection (the changing thread) ---
+
+struct Outbox {
+  absl::flat_hash_map<uint32_t, Parcel> parcels;  // by receiving thread
+  bool scheduled = false;
+};
+thread_local Outbox tl_outbox;
+
+void FlushOutbox() {
+  Outbox& box = tl_outbox;
+  box.scheduled = false;
+  auto parcels = std::move(box.parcels);
+  box.parcels.clear();
+  for (auto& [thread, parcel] : parcels) {
+    auto shared = std::make_shared<Parcel>(std::move(parcel));
+    RunOn(thread, [shared] { Deliver(*shared); });
+  }
+}
+
+// The shard hook (shard/tracking.h): on the thread that changed `key`.
+void OnInvalidate(const Clients& clients, std::string_view key, bool bcast) {
+  Shard* cur = Shard::Current();
+  if (cur == nullptr) return;  // no thread to deliver from (teardown)
+  Outbox& box = tl_outbox;
+  uint64_t writer = tl_current_client;
+  for (const Client& c : clients) box.parcels[c.thread].keys.emplace_back(c.id, key, writer);
+  if (bcast) {
+    for (auto& [prefix, e] : g_registries[cur->id()]->prefixes) {
+      if (e.total <= 0 || key.substr(0, prefix.size()) != prefix) continue;
+      for (const auto& [thread, n] : e.threads)
+        box.parcels[thread].bcast[prefix][std::string(key)] = writer;
+    }
+  }
+  if (box.parcels.empty()) return;
+  if (!box.scheduled) {
+    // Sent when this loop cycle's handler returns (Redis's beforeSleep for BCAST): one message
+    // per receiving thread, whatever the number of keys.
+    box.scheduled = true;
+    boost::asio::post(cur->io(), &FlushOutbox);
+  }
+}
+
+// Applies `delta` for `prefixes` of `thread` on every thread; `after` runs on the calling thread
+// once all did (the calling thread's own counts change at once).
+void Broadcast(std::shared_ptr<const std::vector<std::string>> prefixes, int delta,
+               std::function<void()> after) {
+  uint32_t self = ThisThread();
+  uint32_t n = Server().shards->size();
+  for (const auto& p : *prefixes) Local().Count(p, self, delta);
+  if (n == 1) {
+    if (after) after();
+    return;
+  }
+  auto remaining = std::make_shared<uint32_t>(n - 1);
+  auto shared_after = std::make_shared<std::function<void()>>(std::move(after));
+  for (uint32_t t = 0; t < n; ++t) {
+    if (t == self) continue;
+    RunOn(t, [t, self, prefixes, delta, remaining, shared_after] {
+      for (const auto& p : *prefixes) g_registries[t]->Count(p, self, delta);
+      if (!*shared_after) return;
+      RunOn(self, [remaining, shared_after] {
+        if (--*remaining == 0) (*shared_after)();
+      });
+    });
+  }
+}
+
+}  // namespace
+
+void Init(uint32_t threads) {
+  g_registries.clear();
+  for (uint32_t i = 0; i < threads; ++i) g_registries.push_back(std::make_unique<Registry>());
+  Hooks h;
+  h.invalidate = &OnInvalidate;
+  SetHooks(h);
+}
+
+int64_t NumPrefixes() {
+  int64_t n = 0;
+  for (const auto& [p, e] : Local().prefixes) n += e.total > 0;
+  return n;
+}
+
+void AddPrefixes(Connection* c, std::vector<std::string> prefixes, std::function<void()> done) {
+  std::vector<std::string> fresh;
+  for (auto& p : prefixes) {
+    if (std::find(c->tracking.prefixes.begin(), c->tracking.prefixes.end(), p) ==
+            c->tracking.prefixes.end() &&
+        std::find(fresh.begin(), fresh.end(), p) == fresh.end())
+      fresh.push_back(std::move(p));
+  }
+  if (fresh.empty()) return done();
+  auto shared = std::make_shared<const std::vector<std::string>>(std::move(fresh));
+  g_bcast_prefixes.fetch_add(static_cast<int64_t>(shared->size()), std::memory_order_relaxed);
+  auto self_conn = c->shared_from_this();
+  Broadcast(shared, +1, [self_conn, shared, done = std::move(done)] {
+    Connection* conn = self_conn.get();
+    if (conn->closed()) {
+      g_bcast_prefixes.fetch_sub(static_cast<int64_t>(shared->size()), std::memory_order_relaxed);
+      Broadcast(shared, -1, nullptr);
+      return done();
+    }
+    Registry& reg = Local();
+    auto& mine = conn->tracking.prefixes;
+    for (const auto& p : *shared) {
+      mine.insert(std::lower_bound(mine.begin(), mine.end(), p), p);
+      if (auto it = reg.prefixes.find(p); it != reg.prefixes.end())
+        it->second.local.push_back(conn);
+    }
+    done();
+  });
+}
+
+void RemoveAllPrefixes(Connection* c, std::function<void()> done) {
+  std::vector<std::string> names = std::move(c->tracking.prefixes);
+  c->tracking.prefixes.clear();
+  if (names.empty()) {
+    if (done) done();
+    return;
+  }
+  Registry& reg = Local();
+  for (const auto& p : names) {
+    auto it = reg.prefixes.find(p);
+    if (it == reg.prefixes.end()) continue;
+    auto& local = it->second.local;
+    local.erase(std::remove(local.begin(), local.end(), c), local.end());
+  }
+  g_bcast_prefixes.fetch_sub(static_cast<int64_t>(names.size()), std::memory_order_relaxed);
+  Broadcast(std::make_shared<const std::vector<std::string>>(std::move(names)), -1,
+            std::move(done));
+}
+
+void InvalidateAllOnFlush() {
+  if (g_tracking_clients.load(std::memory_order_relaxed) == 0) return;
+  uint32_t n = Server().shards->size();
+  for (uint32_t t = 0; t < n; ++t) {
+    RunOn(t, [] {
+      for (Connection* c : Connection::ThreadConnections()) {
+        if (!c->tracking.on) continue;
+        // Redis writes shared.null[c->resp], the tracking client's own null, also when it is
+        // redirected to a client of the other protocol.
+        SendTrackingMessage(c, c->resp > 2 ? "_\r\n" : "$-1\r\n");
+      }
+    });
+  }
+}
+
+bool TracksReads(const CommandId& cid) {
+  if (!(cid.flags & cmd_flag::kReadOnly) || (cid.flags & cmd_flag::kPubSub)) return false;
+  return cid.name != "eval_ro" && cid.name != "evalsha_ro" && cid.name != "fcall_ro";
+}
+
+void RememberKeys(const CommandId& cid, ArgSlice args, Client client, Shard& s) {
+  static thread_local std::vector<uint32_t> pos;
+  if (!CommandRegistry::KeyPositions(cid, args, &pos)) return;
+  ShardSet& set = *Server().shards;
+  DbSlice& slice = s.db_slice();
+  for (uint32_t p : pos)
+    if (set.ShardOf(args[p]) == s.id()) slice.tracking().Remember(args[p], client);
+  slice.LimitTracking();
+}
+
+void RememberKeys(const std::vector<std::string>& keys, Client client, Shard& s) {
+  ShardSet& set = *Server().shards;
+  DbSlice& slice = s.db_slice();
+  for (const auto& k : keys)
+    if (set.ShardOf(k) == s.id()) slice.tracking().Remember(k, client);
+  slice.LimitTracking();
+}
+
+}  // namespace shoal::tracking
