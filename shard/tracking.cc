@@ -5,7 +5,6 @@
 namespace shoal::tracking {
 
 Hooks g_hooks;
-thread_local uint64_t tl_current_client = 0;
 
 void SetHooks(const Hooks& hooks) { g_hooks = hooks; }
 

@@ -57,7 +57,7 @@ inline bool BcastActive() { return g_bcast_prefixes.load(std::memory_order_relax
 
 // The client whose command runs on this thread right now (0: none, e.g. the active expiry cycle):
 // NOLOOP clients get no invalidation for their own changes (Redis's server.current_client).
-extern thread_local uint64_t tl_current_client;
+inline thread_local uint64_t tl_current_client = 0;
 class CurrentClientScope {
  public:
   explicit CurrentClientScope(uint64_t id) : saved_(tl_current_client) { tl_current_client = id; }
