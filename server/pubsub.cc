@@ -1,6 +1,5 @@
 #include "server/pubsub.h"
 
-#include <absl/container/flat_hash_map.h>
 #include <absl/container/inlined_vector.h>
 #include <sys/time.h>
 
@@ -12,8 +11,10 @@
 #include <memory>
 
 #include "base/numbers.h"
+#include "protocol/reply_builder.h"
 #include "server/ascii.h"
 #include "server/connection.h"
+#include "server/replicated_names.h"
 #include "server/server_state.h"
 #include "shard/glob.h"
 #include "shard/notify.h"
@@ -24,80 +25,19 @@ namespace shoal::pubsub {
 
 namespace {
 
-// One name's subscribers as one thread sees them.
-struct Entry {
-  // (thread, subscribers there), each count > 0: the same on every thread.
-  absl::InlinedVector<std::pair<uint32_t, uint32_t>, 2> threads;
-  int64_t total = 0;
-  // This thread's confirmed subscribers (the ones receiving).
-  std::vector<Connection*> local;
-};
+using Entry = ReplicatedNames::Entry;
 
-struct Registry {
-  absl::flat_hash_map<std::string, Entry> maps[kKinds];
+// Every kind's names, replicated on every thread (server/replicated_names.h).
+ReplicatedNames g_names[kKinds];
 
-  bool Empty() const {
-    for (const auto& m : maps)
-      if (!m.empty()) return false;
-    return true;
-  }
-
-  Entry* Find(Kind kind, std::string_view name) {
-    auto it = maps[kind].find(ToAbsl(name));
-    return it == maps[kind].end() ? nullptr : &it->second;
-  }
-
-  void Count(Kind kind, const std::string& name, uint32_t thread, int delta) {
-    auto& map = maps[kind];
-    auto it = map.find(name);
-    if (it == map.end()) {
-      if (delta < 0) return;
-      it = map.emplace(name, Entry{}).first;
-    }
-    Entry& e = it->second;
-    e.total += delta;
-    auto t = std::find_if(e.threads.begin(), e.threads.end(),
-                          [thread](const auto& p) { return p.first == thread; });
-    if (t == e.threads.end()) {
-      if (delta > 0) e.threads.emplace_back(thread, static_cast<uint32_t>(delta));
-    } else {
-      t->second += delta;
-      if (t->second == 0) e.threads.erase(t);
-    }
-    EraseIfUnused(kind, it);
-  }
-
-  void EraseIfUnused(Kind kind, absl::flat_hash_map<std::string, Entry>::iterator it) {
-    if (it->second.total <= 0 && it->second.local.empty()) maps[kind].erase(it);
-  }
-};
-
-std::vector<std::unique_ptr<Registry>> g_registries;
-
-uint32_t ThisThread() { return Shard::Current()->id(); }
-Registry& Local() { return *g_registries[ThisThread()]; }
-
-// A closure run on another shard thread through its queue. Completion class: it touches no
-// keyspace data, so it runs even while that shard is parked or lent to a script.
-struct TaskMsg : ShardMsg {
-  std::function<void()> work;
-};
-
-void RunOn(uint32_t thread, std::function<void()> work) {
-  auto* m = new TaskMsg;
-  m->work = std::move(work);
-  m->deferrable = false;
-  m->completion = true;
-  m->fn = [](ShardMsg* self, Shard*) {
-    auto* t = static_cast<TaskMsg*>(self);
-    t->work();
-    delete t;
-  };
-  Server().shards->shard(thread)->Send(m);
+// Nobody subscribed to anything, anywhere (the calling thread's view): the fast exit of a publish
+// and of a keyspace event.
+bool NothingRegistered() {
+  for (auto& n : g_names)
+    if (!n.Local().empty()) return false;
+  return true;
 }
 
-// What one publish brings to one thread: the channel's subscribers there and/or those of the
-// matched patterns.
 // What publishes on one thread bring to another during one loop turn, in publish order: per
 // publish, the channel's subscribers there and/or those of the matched patterns. One message (one
 // allocation of the batch, one queue push) carries them all: the outbox below.
@@ -113,19 +53,10 @@ struct Delivery : ShardMsg {
   std::vector<std::pair<uint32_t, uint32_t>> pats;  // (offset, length) in data
 };
 
-void AppendBulk(std::string* out, std::string_view s) {
-  char buf[24];
-  out->push_back('$');
-  out->append(buf, FormatUint64(s.size(), buf));
-  out->append("\r\n");
-  out->append(s);
-  out->append("\r\n");
-}
-
-void DeliverHere(Registry& reg, Kind kind, bool channel_subs, std::string_view channel,
-                 std::string_view message, const std::vector<std::string_view>& patterns) {
+void DeliverHere(Kind kind, bool channel_subs, std::string_view channel, std::string_view message,
+                 const std::vector<std::string_view>& patterns) {
   if (kind == kMonitor) {
-    if (Entry* e = reg.Find(kMonitor, ""); e && !e->local.empty()) {
+    if (Entry* e = g_names[kMonitor].Find(""); e && !e->local.empty()) {
       std::vector<Connection*> mons = e->local;  // a monitor may close while we write
       for (Connection* c : mons) c->WritePush(message, /*raw=*/true);
     }
@@ -137,7 +68,7 @@ void DeliverHere(Registry& reg, Kind kind, bool channel_subs, std::string_view c
   thread_local std::string frame;
   thread_local std::vector<Connection*> subs;
   if (channel_subs) {
-    if (Entry* e = reg.Find(sharded ? kShardChannel : kChannel, channel); e && !e->local.empty()) {
+    if (Entry* e = g_names[kind].Find(channel); e && !e->local.empty()) {
       frame.clear();
       AppendMessageFrame(&frame, sharded ? "smessage" : "message", channel, message);
       subs.assign(e->local.begin(), e->local.end());
@@ -145,21 +76,22 @@ void DeliverHere(Registry& reg, Kind kind, bool channel_subs, std::string_view c
     }
   }
   for (std::string_view pat : patterns) {
-    Entry* e = reg.Find(kPattern, pat);
+    Entry* e = g_names[kPattern].Find(pat);
     if (e == nullptr || e->local.empty()) continue;
     frame.clear();
-    frame += "*4\r\n$8\r\npmessage\r\n";
-    AppendBulk(&frame, pat);
-    AppendBulk(&frame, channel);
-    AppendBulk(&frame, message);
+    protocol::ReplyBuilder rb(&frame);
+    rb.Array(4);
+    rb.Bulk("pmessage");
+    rb.Bulk(pat);
+    rb.Bulk(channel);
+    rb.Bulk(message);
     subs.assign(e->local.begin(), e->local.end());
     for (Connection* c : subs) c->WritePush(frame);
   }
 }
 
-void RunDelivery(ShardMsg* m, Shard* s) {
+void RunDelivery(ShardMsg* m, Shard*) {
   auto* d = static_cast<Delivery*>(m);
-  Registry& reg = *g_registries[s->id()];
   std::string_view data = d->data;
   std::vector<std::string_view> pats;
   for (const Delivery::Item& it : d->items) {
@@ -168,7 +100,7 @@ void RunDelivery(ShardMsg* m, Shard* s) {
       auto [off, len] = d->pats[it.pat_first + k];
       pats.push_back(data.substr(off, len));
     }
-    DeliverHere(reg, it.kind, it.channel_subs, data.substr(it.chan_off, it.chan_len),
+    DeliverHere(it.kind, it.channel_subs, data.substr(it.chan_off, it.chan_len),
                 data.substr(it.msg_off, it.msg_len), pats);
   }
   delete d;
@@ -243,7 +175,7 @@ void Enqueue(uint32_t thread, Kind kind, bool channel_subs, std::string_view cha
 void PublishKeyspaceEvent(int64_t type, std::string_view event, std::string_view key, uint32_t db) {
   (void)type;
   Shard* cur = Shard::Current();
-  if (cur == nullptr || g_registries[cur->id()]->Empty()) return;  // nobody listens anywhere
+  if (cur == nullptr || NothingRegistered()) return;
   int64_t flags = ShardSettings::Get(ShardSettings::notify_keyspace_events);
   char dbbuf[24];
   std::string_view dbs(dbbuf, FormatUint64(db, dbbuf));
@@ -272,18 +204,18 @@ void DropPending() {
 }
 
 void Init(uint32_t threads) {
-  g_registries.clear();
-  for (uint32_t i = 0; i < threads; ++i) g_registries.push_back(std::make_unique<Registry>());
+  for (auto& n : g_names) n.Init(threads);
   notify::SetHook(&PublishKeyspaceEvent);
   Shard::SetFlushHook(&FlushOutbox);
 }
 
 void AppendMessageFrame(std::string* out, std::string_view type, std::string_view channel,
                         std::string_view message) {
-  out->append("*3\r\n");
-  AppendBulk(out, type);
-  AppendBulk(out, channel);
-  AppendBulk(out, message);
+  protocol::ReplyBuilder rb(out);
+  rb.Array(3);
+  rb.Bulk(type);
+  rb.Bulk(channel);
+  rb.Bulk(message);
 }
 
 namespace {
@@ -296,9 +228,8 @@ int64_t Publish(bool sharded, std::string_view channel, std::string_view message
 
 namespace {
 int64_t PublishKind(Kind kind, std::string_view channel, std::string_view message) {
-  Registry& reg = Local();
-  if (reg.Empty()) return 0;
-  uint32_t self = ThisThread();
+  if (NothingRegistered()) return 0;
+  uint32_t self = Shard::Current()->id();
   int64_t receivers = 0;
   // Per target thread: whether the channel's subscribers are there, and the matched patterns.
   struct Target {
@@ -313,12 +244,12 @@ int64_t PublishKind(Kind kind, std::string_view channel, std::string_view messag
     targets.push_back(Target{t, false, {}});
     return targets.back();
   };
-  if (Entry* e = reg.Find(kind, channel)) {
+  if (Entry* e = g_names[kind].Find(channel)) {
     receivers += e->total;
     for (const auto& [t, n] : e->threads) target(t).channel_subs = true;
   }
   if (kind == kChannel) {
-    for (auto& [pat, e] : reg.maps[kPattern]) {
+    for (auto& [pat, e] : g_names[kPattern].Local()) {
       if (e.total <= 0 || !GlobMatch(pat, channel)) continue;
       receivers += e.total;
       for (const auto& [t, n] : e.threads) target(t).patterns.push_back(pat);
@@ -327,7 +258,7 @@ int64_t PublishKind(Kind kind, std::string_view channel, std::string_view messag
   for (Target& t : targets)
     if (t.thread != self) Enqueue(t.thread, kind, t.channel_subs, channel, message, t.patterns);
   for (Target& t : targets)
-    if (t.thread == self) DeliverHere(reg, kind, t.channel_subs, channel, message, t.patterns);
+    if (t.thread == self) DeliverHere(kind, t.channel_subs, channel, message, t.patterns);
   return receivers;
 }
 }  // namespace
@@ -388,35 +319,6 @@ void FeedMonitors(uint32_t db, std::string_view addr, const std::string_view* ar
   PublishKind(kMonitor, "", line);
 }
 
-namespace {
-
-// Applies `delta` for (kind, names) of `thread` to every thread's counts; `after` runs on the
-// calling thread once all did (the calling thread's own counts change at once).
-void Broadcast(Kind kind, std::shared_ptr<const std::vector<std::string>> names, int delta,
-               std::function<void()> after) {
-  uint32_t self = ThisThread();
-  uint32_t n = Server().shards->size();
-  for (const auto& name : *names) Local().Count(kind, name, self, delta);
-  if (n == 1) {
-    if (after) after();
-    return;
-  }
-  auto remaining = std::make_shared<uint32_t>(n - 1);
-  auto shared_after = std::make_shared<std::function<void()>>(std::move(after));
-  for (uint32_t t = 0; t < n; ++t) {
-    if (t == self) continue;
-    RunOn(t, [t, self, kind, names, delta, remaining, shared_after] {
-      for (const auto& name : *names) g_registries[t]->Count(kind, name, self, delta);
-      if (!*shared_after) return;
-      RunOn(self, [remaining, shared_after] {
-        if (--*remaining == 0) (*shared_after)();
-      });
-    });
-  }
-}
-
-}  // namespace
-
 void Subscribe(Connection* c, Kind kind, std::vector<std::string> names,
                std::function<void()> done) {
   std::vector<std::string> fresh;
@@ -427,54 +329,41 @@ void Subscribe(Connection* c, Kind kind, std::vector<std::string> names,
   if (shared->empty()) return done();
   if (kind == kMonitor) g_monitors.fetch_add(1, std::memory_order_relaxed);
   auto self_conn = c->shared_from_this();
-  Broadcast(kind, shared, +1, [self_conn, kind, shared, done = std::move(done)] {
+  g_names[kind].Broadcast(shared, +1, [self_conn, kind, shared, done = std::move(done)] {
     Connection* conn = self_conn.get();
     if (conn->closed()) {
       // Closed while the threads counted it: take the counts back.
       if (kind == kMonitor) g_monitors.fetch_sub(1, std::memory_order_relaxed);
-      Broadcast(kind, shared, -1, nullptr);
+      g_names[kind].Broadcast(shared, -1, nullptr);
       return done();
     }
-    Registry& reg = Local();
-    for (const auto& name : *shared) {
-      conn->AddSubscription(kind, name);
-      if (Entry* e = reg.Find(kind, name)) e->local.push_back(conn);
-    }
+    for (const auto& name : *shared) conn->AddSubscription(kind, name);
+    g_names[kind].Join(conn, *shared);
     done();
   });
 }
 
 void Unsubscribe(Connection* c, Kind kind, std::vector<std::string> names,
                  std::function<void()> done) {
-  Registry& reg = Local();
   if (kind == kMonitor && !names.empty()) g_monitors.fetch_sub(1, std::memory_order_relaxed);
-  for (const auto& name : names) {
-    c->RemoveSubscription(kind, name);
-    auto it = reg.maps[kind].find(name);
-    if (it == reg.maps[kind].end()) continue;
-    auto& local = it->second.local;
-    local.erase(std::remove(local.begin(), local.end(), c), local.end());
-  }
-  Broadcast(kind, std::make_shared<const std::vector<std::string>>(std::move(names)), -1,
-            std::move(done));
+  for (const auto& name : names) c->RemoveSubscription(kind, name);
+  g_names[kind].Leave(c, names);
+  g_names[kind].Broadcast(std::make_shared<const std::vector<std::string>>(std::move(names)), -1,
+                          std::move(done));
 }
 
 std::vector<std::string> Names(Kind kind, const std::string* pattern) {
   std::vector<std::string> out;
-  for (const auto& [name, e] : Local().maps[kind])
+  for (const auto& [name, e] : g_names[kind].Local())
     if (e.total > 0 && (pattern == nullptr || GlobMatch(*pattern, name))) out.push_back(name);
   return out;
 }
 
 int64_t NumSubscribers(Kind kind, std::string_view name) {
-  Entry* e = Local().Find(kind, name);
+  Entry* e = g_names[kind].Find(name);
   return e == nullptr ? 0 : e->total;
 }
 
-int64_t NumNames(Kind kind) {
-  int64_t n = 0;
-  for (const auto& [name, e] : Local().maps[kind]) n += e.total > 0;
-  return n;
-}
+int64_t NumNames(Kind kind) { return g_names[kind].CountNames(); }
 
 }  // namespace shoal::pubsub

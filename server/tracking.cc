@@ -9,8 +9,10 @@
 #include <memory>
 
 #include "base/numbers.h"
+#include "protocol/reply_builder.h"
 #include "server/ascii.h"
 #include "server/connection.h"
+#include "server/replicated_names.h"
 #include "server/server_state.h"
 #include "shard/shard.h"
 #include "shard/shard_set.h"
@@ -19,78 +21,8 @@ namespace shoal::tracking {
 
 namespace {
 
-// One BCAST prefix as one thread sees it (the pub/sub registry's scheme, server/pubsub.cc).
-struct PrefixEntry {
-  // (thread, clients there), each count > 0: the same on every thread.
-  absl::InlinedVector<std::pair<uint32_t, uint32_t>, 2> threads;
-  int64_t total = 0;
-  // This thread's clients registered for the prefix (confirmed).
-  std::vector<Connection*> local;
-};
-
-struct Registry {
-  absl::flat_hash_map<std::string, PrefixEntry> prefixes;
-
-  void Count(const std::string& prefix, uint32_t thread, int delta) {
-    auto it = prefixes.find(prefix);
-    if (it == prefixes.end()) {
-      if (delta < 0) return;
-      it = prefixes.emplace(prefix, PrefixEntry{}).first;
-    }
-    PrefixEntry& e = it->second;
-    e.total += delta;
-    auto t = std::find_if(e.threads.begin(), e.threads.end(),
-                          [thread](const auto& p) { return p.first == thread; });
-    if (t == e.threads.end()) {
-      if (delta > 0) e.threads.emplace_back(thread, static_cast<uint32_t>(delta));
-    } else {
-      t->second += delta;
-      if (t->second == 0) e.threads.erase(t);
-    }
-    if (e.total <= 0 && e.local.empty()) prefixes.erase(it);
-  }
-};
-
-std::vector<std::unique_ptr<Registry>> g_registries;
-
-uint32_t ThisThread() { return Shard::Current()->id(); }
-Registry& Local() { return *g_registries[ThisThread()]; }
-
-// A closure run on a shard thread through its queue. Completion class: it touches connections
-// only, so it runs even while that shard is parked or lent to a script.
-struct TaskMsg : ShardMsg {
-  std::function<void()> work;
-};
-
-void RunOn(uint32_t thread, std::function<void()> work) {
-  auto* m = new TaskMsg;
-  m->work = std::move(work);
-  m->deferrable = false;
-  m->completion = true;
-  m->fn = [](ShardMsg* self, Shard*) {
-    auto* t = static_cast<TaskMsg*>(self);
-    t->work();
-    delete t;
-  };
-  Server().shards->shard(thread)->Send(m);
-}
-
-void AppendBulk(std::string* out, std::string_view s) {
-  char buf[24];
-  out->push_back('$');
-  out->append(buf, FormatUint64(s.size(), buf));
-  out->append("\r\n");
-  out->append(s);
-  out->append("\r\n");
-}
-
-void AppendArrayLen(std::string* out, size_t n) {
-  char buf[24];
-  out->push_back('*');
-  out->append(buf, FormatUint64(n, buf));
-  out->append("\r\n");
-}
-
+// BCAST prefixes, replicated on every thread (server/replicated_names.h).
+ReplicatedNames g_prefixes;
 // --- Delivery (the receiving threads) ---
 
 constexpr std::string_view kInvalidateHead = "*2\r\n$10\r\ninvalidate\r\n";
@@ -103,7 +35,7 @@ void DeliverRedirected(uint64_t redirect, uint64_t origin, uint32_t origin_threa
   Connection* r = Connection::FindOnThread(redirect);
   if (r == nullptr) {
     // Redis's sendTrackingMessage: the tracking client learns its redirection is broken.
-    RunOn(origin_thread, [origin, redirect] {
+    RunOnThread(origin_thread, [origin, redirect] {
       Connection* c = Connection::FindOnThread(origin);
       if (c == nullptr || !c->tracking.on || c->tracking.redirect != redirect) return;
       c->tracking.broken_redir = true;
@@ -134,7 +66,7 @@ void SendTrackingMessage(Connection* c, std::string payload) {
     uint64_t redirect = c->tracking.redirect, origin = c->id();
     uint32_t rt = c->tracking.redirect_thread, self = c->home()->id();
     if (rt == self) return DeliverRedirected(redirect, origin, self, payload);
-    RunOn(rt, [redirect, origin, self, payload = std::move(payload)] {
+    RunOnThread(rt, [redirect, origin, self, payload = std::move(payload)] {
       DeliverRedirected(redirect, origin, self, payload);
     });
     return;
@@ -146,8 +78,10 @@ void SendTrackingMessage(Connection* c, std::string payload) {
 }
 
 std::string OneKeyPayload(std::string_view key) {
-  std::string p = "*1\r\n";
-  AppendBulk(&p, key);
+  std::string p;
+  protocol::ReplyBuilder rb(&p);
+  rb.Array(1);
+  rb.Bulk(key);
   return p;
 }
 
@@ -169,17 +103,17 @@ void Deliver(Parcel& p) {
     SendTrackingMessage(c, OneKeyPayload(key));
   }
   if (p.bcast.empty()) return;
-  Registry& reg = Local();
   for (auto& [prefix, keys] : p.bcast) {
-    auto it = reg.prefixes.find(prefix);
-    if (it == reg.prefixes.end() || it->second.local.empty()) continue;
-    std::string all;                // trackingBuildBroadcastReply(NULL, keys), built once
-    auto conns = it->second.local;  // a copy: a write may close a client over its output limit
+    ReplicatedNames::Entry* e = g_prefixes.Find(prefix);
+    if (e == nullptr || e->local.empty()) continue;
+    std::string all;        // trackingBuildBroadcastReply(NULL, keys), built once
+    auto conns = e->local;  // a copy: a write may close a client over its output limit
     for (Connection* c : conns) {
       if (!c->tracking.noloop) {
         if (all.empty()) {
-          AppendArrayLen(&all, keys.size());
-          for (const auto& [k, w] : keys) AppendBulk(&all, k);
+          protocol::ReplyBuilder rb(&all);
+          rb.Array(keys.size());
+          for (const auto& [k, w] : keys) rb.Bulk(k);
         }
         SendTrackingMessage(c, all);
         continue;
@@ -189,9 +123,10 @@ void Deliver(Parcel& p) {
       for (const auto& [k, w] : keys) n += w != c->id();
       if (n == 0) continue;
       std::string own;
-      AppendArrayLen(&own, n);
+      protocol::ReplyBuilder rb(&own);
+      rb.Array(n);
       for (const auto& [k, w] : keys)
-        if (w != c->id()) AppendBulk(&own, k);
+        if (w != c->id()) rb.Bulk(k);
       SendTrackingMessage(c, std::move(own));
     }
   }
@@ -212,7 +147,7 @@ void FlushOutbox() {
   box.parcels.clear();
   for (auto& [thread, parcel] : parcels) {
     auto shared = std::make_shared<Parcel>(std::move(parcel));
-    RunOn(thread, [shared] { Deliver(*shared); });
+    RunOnThread(thread, [shared] { Deliver(*shared); });
   }
 }
 
@@ -224,7 +159,7 @@ void OnInvalidate(const Clients& clients, std::string_view key, bool bcast) {
   uint64_t writer = tl_current_client;
   for (const Client& c : clients) box.parcels[c.thread].keys.emplace_back(c.id, key, writer);
   if (bcast) {
-    for (auto& [prefix, e] : g_registries[cur->id()]->prefixes) {
+    for (auto& [prefix, e] : g_prefixes.Local()) {
       if (e.total <= 0 || key.substr(0, prefix.size()) != prefix) continue;
       for (const auto& [thread, n] : e.threads)
         box.parcels[thread].bcast[prefix][std::string(key)] = writer;
@@ -239,46 +174,16 @@ void OnInvalidate(const Clients& clients, std::string_view key, bool bcast) {
   }
 }
 
-// Applies `delta` for `prefixes` of `thread` on every thread; `after` runs on the calling thread
-// once all did (the calling thread's own counts change at once).
-void Broadcast(std::shared_ptr<const std::vector<std::string>> prefixes, int delta,
-               std::function<void()> after) {
-  uint32_t self = ThisThread();
-  uint32_t n = Server().shards->size();
-  for (const auto& p : *prefixes) Local().Count(p, self, delta);
-  if (n == 1) {
-    if (after) after();
-    return;
-  }
-  auto remaining = std::make_shared<uint32_t>(n - 1);
-  auto shared_after = std::make_shared<std::function<void()>>(std::move(after));
-  for (uint32_t t = 0; t < n; ++t) {
-    if (t == self) continue;
-    RunOn(t, [t, self, prefixes, delta, remaining, shared_after] {
-      for (const auto& p : *prefixes) g_registries[t]->Count(p, self, delta);
-      if (!*shared_after) return;
-      RunOn(self, [remaining, shared_after] {
-        if (--*remaining == 0) (*shared_after)();
-      });
-    });
-  }
-}
-
 }  // namespace
 
 void Init(uint32_t threads) {
-  g_registries.clear();
-  for (uint32_t i = 0; i < threads; ++i) g_registries.push_back(std::make_unique<Registry>());
+  g_prefixes.Init(threads);
   Hooks h;
   h.invalidate = &OnInvalidate;
   SetHooks(h);
 }
 
-int64_t NumPrefixes() {
-  int64_t n = 0;
-  for (const auto& [p, e] : Local().prefixes) n += e.total > 0;
-  return n;
-}
+int64_t NumPrefixes() { return g_prefixes.CountNames(); }
 
 void AddPrefixes(Connection* c, std::vector<std::string> prefixes, std::function<void()> done) {
   std::vector<std::string> fresh;
@@ -292,20 +197,16 @@ void AddPrefixes(Connection* c, std::vector<std::string> prefixes, std::function
   auto shared = std::make_shared<const std::vector<std::string>>(std::move(fresh));
   g_bcast_prefixes.fetch_add(static_cast<int64_t>(shared->size()), std::memory_order_relaxed);
   auto self_conn = c->shared_from_this();
-  Broadcast(shared, +1, [self_conn, shared, done = std::move(done)] {
+  g_prefixes.Broadcast(shared, +1, [self_conn, shared, done = std::move(done)] {
     Connection* conn = self_conn.get();
     if (conn->closed()) {
       g_bcast_prefixes.fetch_sub(static_cast<int64_t>(shared->size()), std::memory_order_relaxed);
-      Broadcast(shared, -1, nullptr);
+      g_prefixes.Broadcast(shared, -1, nullptr);
       return done();
     }
-    Registry& reg = Local();
     auto& mine = conn->tracking.prefixes;
-    for (const auto& p : *shared) {
-      mine.insert(std::lower_bound(mine.begin(), mine.end(), p), p);
-      if (auto it = reg.prefixes.find(p); it != reg.prefixes.end())
-        it->second.local.push_back(conn);
-    }
+    for (const auto& p : *shared) mine.insert(std::lower_bound(mine.begin(), mine.end(), p), p);
+    g_prefixes.Join(conn, *shared);
     done();
   });
 }
@@ -317,23 +218,17 @@ void RemoveAllPrefixes(Connection* c, std::function<void()> done) {
     if (done) done();
     return;
   }
-  Registry& reg = Local();
-  for (const auto& p : names) {
-    auto it = reg.prefixes.find(p);
-    if (it == reg.prefixes.end()) continue;
-    auto& local = it->second.local;
-    local.erase(std::remove(local.begin(), local.end(), c), local.end());
-  }
+  g_prefixes.Leave(c, names);
   g_bcast_prefixes.fetch_sub(static_cast<int64_t>(names.size()), std::memory_order_relaxed);
-  Broadcast(std::make_shared<const std::vector<std::string>>(std::move(names)), -1,
-            std::move(done));
+  g_prefixes.Broadcast(std::make_shared<const std::vector<std::string>>(std::move(names)), -1,
+                       std::move(done));
 }
 
 void InvalidateAllOnFlush() {
   if (g_tracking_clients.load(std::memory_order_relaxed) == 0) return;
   uint32_t n = Server().shards->size();
   for (uint32_t t = 0; t < n; ++t) {
-    RunOn(t, [] {
+    RunOnThread(t, [] {
       for (Connection* c : Connection::ThreadConnections()) {
         if (!c->tracking.on) continue;
         // Redis writes shared.null[c->resp], the tracking client's own null, also when it is

@@ -337,6 +337,27 @@ def sharded_server(shard_counts):
 
 
 @pytest.fixture
+def srv_clients(srv):
+    """For a module with `srv = conftest.sharded_server(...)`: make(resp=2) -> a RespClient of
+    that server (RESP3 after HELLO 3 when resp=3). FLUSHALL first; all closed at teardown."""
+    made = []
+    flush = RespClient(srv.host, srv.port)
+    assert flush.call("FLUSHALL") == "OK"
+    flush.close()
+
+    def make(resp=2):
+        cl = RespClient(srv.host, srv.port)
+        if resp == 3:
+            assert isinstance(cl.call("HELLO", "3"), dict)
+        made.append(cl)
+        return cl
+
+    yield make
+    for cl in made:
+        cl.close()
+
+
+@pytest.fixture
 def spawn_server(tmp_path):
     """spawn_server(*extra_args, conf=None, pass_port=True, wait=True) -> ServerHandle.
 

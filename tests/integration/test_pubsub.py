@@ -17,22 +17,8 @@ srv = conftest.sharded_server([1, 4])
 
 
 @pytest.fixture
-def clients(srv):
-    made = []
-    flush = RespClient(srv.host, srv.port)
-    assert flush.call("FLUSHALL") == "OK"
-    flush.close()
-
-    def make(resp=2):
-        cl = RespClient(srv.host, srv.port)
-        if resp == 3:
-            assert isinstance(cl.call("HELLO", "3"), dict)
-        made.append(cl)
-        return cl
-
-    yield make
-    for cl in made:
-        cl.close()
+def clients(srv_clients):
+    return srv_clients
 
 
 def subscribed_everywhere(pub, channel, n, cmd="NUMSUB"):

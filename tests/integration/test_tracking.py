@@ -16,7 +16,7 @@ import redis
 
 import conftest
 from shoal_keys import spread_keys
-from shoal_resp import Err, Push, RawConn, RespClient
+from shoal_resp import Err, Push, RawConn
 
 srv = conftest.sharded_server([1, 4])
 
@@ -24,22 +24,8 @@ INV = b"invalidate"
 
 
 @pytest.fixture
-def clients(srv):
-    made = []
-    flush = RespClient(srv.host, srv.port)
-    assert flush.call("FLUSHALL") == "OK"
-    flush.close()
-
-    def make(resp=2):
-        cl = RespClient(srv.host, srv.port)
-        if resp == 3:
-            assert isinstance(cl.call("HELLO", "3"), dict)
-        made.append(cl)
-        return cl
-
-    yield make
-    for cl in made:
-        cl.close()
+def clients(srv_clients):
+    return srv_clients
 
 
 def push(cl):
