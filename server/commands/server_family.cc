@@ -232,6 +232,10 @@ void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   s += "evicted_clients:0\r\n";  // no maxmemory-clients: clients are never evicted
   absl::StrAppend(&s, "keyspace_hits:", hits, "\r\n");
   absl::StrAppend(&s, "keyspace_misses:", misses, "\r\n");
+  // Names with subscribers anywhere (INFO runs on a shard thread, whose registry has them all).
+  absl::StrAppend(&s, "pubsub_channels:", pubsub::NumNames(pubsub::kChannel), "\r\n");
+  absl::StrAppend(&s, "pubsub_patterns:", pubsub::NumNames(pubsub::kPattern), "\r\n");
+  absl::StrAppend(&s, "pubsubshard_channels:", pubsub::NumNames(pubsub::kShardChannel), "\r\n");
   absl::StrAppend(&s, "tracking_total_keys:", tracking::g_total_keys.load(), "\r\n");
   absl::StrAppend(&s, "tracking_total_items:", tracking::g_total_items.load(), "\r\n");
   absl::StrAppend(&s, "tracking_total_prefixes:", tracking::NumPrefixes(), "\r\n");

@@ -404,3 +404,26 @@ def test_client_list_and_kill_by_type_pubsub(clients):
     assert plain.call("PING") == "PONG"
     assert admin.call("CLIENT", "KILL", "TYPE", "pubsub") == 0
     assert admin.call("CLIENT", "LIST", "TYPE", "bogus") == Err("ERR Unknown client type 'bogus'")
+
+
+def test_info_stats_counts_channels_and_patterns(clients):
+    import shoal_info
+    s, admin = clients(), clients()
+    s.send("SUBSCRIBE", "i1", "i2")
+    s.read(), s.read()
+    s.send("PSUBSCRIBE", "ip*")
+    s.read()
+    s.send("SSUBSCRIBE", "is")
+    s.read()
+    st = shoal_info.info(admin, "stats")
+    assert (st["pubsub_channels"], st["pubsub_patterns"], st["pubsubshard_channels"]) == (
+        "2", "1", "1")
+    s.call("RESET")  # does not wait for the other threads: poll
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        st = shoal_info.info(admin, "stats")
+        counts = (st["pubsub_channels"], st["pubsub_patterns"], st["pubsubshard_channels"])
+        if counts == ("0", "0", "0"):
+            break
+        time.sleep(0.01)
+    assert counts == ("0", "0", "0")
