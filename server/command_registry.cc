@@ -24,11 +24,10 @@ CommandId FromRow(const CommandRow& row, uint64_t family_acl) {
   c.runs_scripts = row.runs_scripts;
   // Redis's processCommand lists these by handler: what a RESP2 subscriber may run.
   static constexpr std::string_view kSubscribedMode[] = {
-      "ping",         "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
-      "psubscribe",   "punsubscribe", "quit",    "reset"};
-  c.allowed_subscribed =
-      std::find(std::begin(kSubscribedMode), std::end(kSubscribedMode), c.name) !=
-      std::end(kSubscribedMode);
+      "ping",       "subscribe",    "ssubscribe", "unsubscribe", "sunsubscribe",
+      "psubscribe", "punsubscribe", "quit",       "reset"};
+  c.allowed_subscribed = std::find(std::begin(kSubscribedMode), std::end(kSubscribedMode),
+                                   c.name) != std::end(kSubscribedMode);
   c.key_specs = FindKeySpecs(c.name);
   c.doc = FindCommandDoc(c.name);
   if (c.doc != nullptr) {

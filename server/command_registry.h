@@ -177,6 +177,11 @@ class CommandRegistry {
   // The command an invocation runs: the subcommand of a container when args has one
   // (Redis's lookupCommand); nullptr when unknown.
   const CommandId* Lookup(ArgSlice args) const;
+  // The command `args` runs given its top-level entry: `cid` itself, or a container's subcommand
+  // (nullptr when unknown). No lookup for plain commands.
+  const CommandId* Resolve(const CommandId& cid, ArgSlice args) const {
+    return cid.subcommands.empty() ? &cid : Lookup(args);
+  }
   const std::vector<CommandId>& all() const { return commands_; }
   size_t size() const { return commands_.size(); }
 

@@ -247,17 +247,20 @@ void Connection::DisableTracking(std::function<void()> done) {
   if (done) done();
 }
 
+void Connection::AppendPush(std::string* out, std::string_view frame, bool raw) const {
+  if (resp >= 3 && !raw) {
+    *out += '>';  // a RESP3 client gets the RESP2 array as a push
+    out->append(frame.substr(1));
+  } else {
+    out->append(frame);
+  }
+}
+
 void Connection::WriteInvalidation(std::string_view frame) {
   if (closed_) return;
   if (npending_ > 0 && !blocked() && postponed_ < 0) {
     // A batch is being answered: the push follows its replies (FinishBatch).
-    if (resp >= 3) {
-      invalidations_ += '>';
-      invalidations_.append(frame.substr(1));
-    } else {
-      invalidations_.append(frame);
-    }
-    return;
+    return AppendPush(&invalidations_, frame, /*raw=*/false);
   }
   WritePush(frame);
 }
@@ -298,12 +301,7 @@ void Connection::UnsubscribeAll() {
 
 void Connection::WritePush(std::string_view frame, bool raw) {
   if (closed_) return;
-  if (resp >= 3 && !raw) {
-    out_buf_ += '>';
-    out_buf_.append(frame.substr(1));
-  } else {
-    out_buf_.append(frame);
-  }
+  AppendPush(&out_buf_, frame, raw);
   size_t pending = PendingOutput();
   if (pending > opeak_) opeak_ = pending;
   if (CheckOutputLimits(pending, 0)) return;
@@ -795,24 +793,18 @@ bool Connection::Route(uint32_t i) {
     RejectCommand(pc, "ERR wrong number of arguments for '" + cid->name + "' command");
     return true;
   }
-  if (cid->subcommands.empty()) {
-    last_cmd_ = cid->name;
-  } else {
-    // Redis shows the subcommand's full name (client|list).
-    const CommandId* sub = Server().registry.Lookup(pc.args);
-    last_cmd_ = sub != nullptr ? sub->name : cid->name;
-  }
+  // A container's subcommand decides its flags and full name (client|list), as in Redis.
+  const CommandId* eff = Server().registry.Resolve(*cid, pc.args);
+  last_cmd_ = eff != nullptr ? eff->name : cid->name;
   if (resp == 2 && subscribed() && !cid->allowed_subscribed) {
     // Redis's processCommand: a RESP2 connection in subscribed mode takes only these.
-    const CommandId* eff = cid->subcommands.empty() ? cid : Server().registry.Lookup(pc.args);
-    RejectCommand(pc, "ERR Can't execute '" + (eff != nullptr ? eff->name : cid->name) +
+    RejectCommand(pc, "ERR Can't execute '" + last_cmd_ +
                           "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
                           "allowed in this context");
     return true;
   }
   if (scripting::RunningScripts::AnyTimedOut()) {
     // A container's subcommand carries the flag (SCRIPT KILL, FUNCTION STATS).
-    const CommandId* eff = cid->subcommands.empty() ? cid : Server().registry.Lookup(pc.args);
     if (eff == nullptr || !(eff->flags & cmd_flag::kAllowBusy)) {
       RejectCommand(pc, scripting::RunningScripts::BusyError());
       return true;
@@ -835,7 +827,7 @@ bool Connection::Route(uint32_t i) {
     QueueCommand(pc);
     return true;
   }
-  if (tracking.on) pc.track = TrackThis(pc.cid, pc.args);
+  if (tracking.on) pc.track = TrackThis(eff);
   switch (cid->mode) {
     case CmdMode::kConnection:
       Execute(pc, nullptr, this, ReplyTarget(pc));
@@ -882,10 +874,9 @@ bool Connection::Route(uint32_t i) {
   return true;
 }
 
-bool Connection::TrackThis(const CommandId* cid, ArgSlice args) const {
+bool Connection::TrackThis(const CommandId* eff) const {
   if (!tracking.on || tracking.bcast) return false;
   if ((tracking.optin && !tracking.caching) || (tracking.optout && tracking.caching)) return false;
-  const CommandId* eff = cid->subcommands.empty() ? cid : Server().registry.Lookup(args);
   return eff != nullptr && tracking::TracksReads(*eff);
 }
 

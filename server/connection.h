@@ -168,7 +168,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Whether this command (cid: as routed, a container's subcommand is looked up), about to run,
   // must remember its keys: tracking in default mode, a read-only command, OPTIN/OPTOUT and
   // CLIENT CACHING agreeing (Redis's call() and trackingRememberKeys).
-  bool TrackThis(const CommandId* cid, ArgSlice args) const;
+  // `eff`: the command as Resolve gives it (a container's subcommand).
+  bool TrackThis(const CommandId* eff) const;
   // The same for the read commands a script calls (EVAL, FCALL...): tracking in default mode,
   // OPTIN/OPTOUT and CLIENT CACHING agreeing.
   bool TracksScriptReads() const {
@@ -280,6 +281,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Closes the client when `used` bytes of pending output break the normal class's
   // client-output-buffer-limit (Redis's log line); true when it did. now_ms 0: read the clock.
   bool CheckOutputLimits(size_t used, int64_t now_ms);
+  // `frame` (RESP2) into `out`, as a push for a RESP3 client unless `raw`.
+  void AppendPush(std::string* out, std::string_view frame, bool raw) const;
   // Redis's getClientType for the output limits: pubsub while subscribed, else normal.
   int ObufClass() const;
   void UpdateInflight();

@@ -45,7 +45,7 @@ void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::st
 }
 
 void FeedMonitorLine(const CommandId* cid, DbIndex db, std::string_view addr, ArgSlice args) {
-  if (!cid->subcommands.empty() && (cid = Server().registry.Lookup(args)) == nullptr) return;
+  if ((cid = Server().registry.Resolve(*cid, args)) == nullptr) return;
   if (cid->flags & (cmd_flag::kAdmin | cmd_flag::kSkipMonitor)) return;
   bool auth = cid->name == "auth";
   if (!auth && cid->name != "hello")

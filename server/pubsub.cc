@@ -219,14 +219,6 @@ void AppendMessageFrame(std::string* out, std::string_view type, std::string_vie
 }
 
 namespace {
-int64_t PublishKind(Kind kind, std::string_view channel, std::string_view message);
-}  // namespace
-
-int64_t Publish(bool sharded, std::string_view channel, std::string_view message) {
-  return PublishKind(sharded ? kShardChannel : kChannel, channel, message);
-}
-
-namespace {
 int64_t PublishKind(Kind kind, std::string_view channel, std::string_view message) {
   if (NothingRegistered()) return 0;
   uint32_t self = Shard::Current()->id();
@@ -262,6 +254,10 @@ int64_t PublishKind(Kind kind, std::string_view channel, std::string_view messag
   return receivers;
 }
 }  // namespace
+
+int64_t Publish(bool sharded, std::string_view channel, std::string_view message) {
+  return PublishKind(sharded ? kShardChannel : kChannel, channel, message);
+}
 
 // sdscatrepr: a quoted string with C escapes, \xHH for the rest.
 static void AppendRepr(std::string* out, std::string_view s) {

@@ -156,7 +156,7 @@ DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
   size_t segments = d.table->segments();
   Slot* slot = d.table->Insert(e, HashKey(e->key()));
   if (d.table->segments() != segments) RecountTables();  // a segment split
-  notify::Emit(notify::kNew, "new", e->key(), db);  // Redis's dbAdd
+  notify::Emit(notify::kNew, "new", e->key(), db);       // Redis's dbAdd
   return slot;
 }
 

@@ -167,10 +167,14 @@ bool ParseTypeFilter(std::string_view t, TypeFilter* out) {
 
 bool TypeMatches(TypeFilter f, const Connection& c) {
   switch (f) {
-    case TypeFilter::kAny: return true;
-    case TypeFilter::kNormal: return !c.subscribed();
-    case TypeFilter::kPubsub: return c.subscribed();
-    case TypeFilter::kNone: return false;
+    case TypeFilter::kAny:
+      return true;
+    case TypeFilter::kNormal:
+      return !c.subscribed();
+    case TypeFilter::kPubsub:
+      return c.subscribed();
+    case TypeFilter::kNone:
+      return false;
   }
   return false;
 }

@@ -79,7 +79,8 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       CommandRegistry::KeyPositions(*st.cid, st.args, &keys);
       // Decided as the EXEC starts, as Redis's call() of each queued command (CLIENT CACHING
       // given before MULTI counts for the whole transaction).
-      st.track = conn_->tracking.on && conn_->TrackThis(st.cid, st.args);
+      st.track =
+          conn_->tracking.on && conn_->TrackThis(Server().registry.Resolve(*st.cid, st.args));
       if (st.cid->mode == CmdMode::kConnection) {
         st.where = Where::kConnection;
         any_connection = true;
