@@ -1,0 +1,117 @@
+// RDB values: one key's value as Redis 7.0 (RDB version 10) writes it (rdb.c rdbSaveObjectType /
+// rdbSaveObject) and every value type Redis 7.0 loads (rdbLoadObject), to and from Shoal's
+// structures (shard/object.h). Used by the RDB file (persistence/rdb_file.h), DUMP/RESTORE and
+// the AOF base.
+//
+// Saving writes Shoal's current encoding in Redis's matching RDB type (listpack bodies with
+// Redis's 6-byte header, quicklist nodes as QUICKLIST_2 PACKED nodes, intsets verbatim). Loading
+// accepts the 7.0 types and the older ones (ziplist, zipmap, plain list, string-score zset,
+// ziplist quicklist), validates every structure it adopts (a corrupt value is an error, never a
+// crash), and converts as Redis 7.0 does (a listpack over the *-max-listpack-* thresholds becomes
+// a hashtable / skiplist; an intset over set-max-intset-entries a hashtable; ziplists become
+// listpacks). An empty collection loads as "empty" (the caller skips the key, as Redis does).
+//
+// Threading: pure functions. DecodeValue allocates the value's structures on the calling thread's
+// heap (shard/alloc.h), so call it on the shard thread that will own the key.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "persistence/rdb_encoding.h"
+#include "shard/entry.h"
+
+namespace shoal::rdb {
+
+// Value types (rdb.h RDB_TYPE_*).
+inline constexpr uint8_t kTypeString = 0;
+inline constexpr uint8_t kTypeList = 1;
+inline constexpr uint8_t kTypeSet = 2;
+inline constexpr uint8_t kTypeZSet = 3;
+inline constexpr uint8_t kTypeHash = 4;
+inline constexpr uint8_t kTypeZSet2 = 5;
+inline constexpr uint8_t kTypeModule = 6;
+inline constexpr uint8_t kTypeModule2 = 7;
+inline constexpr uint8_t kTypeHashZipmap = 9;
+inline constexpr uint8_t kTypeListZiplist = 10;
+inline constexpr uint8_t kTypeSetIntset = 11;
+inline constexpr uint8_t kTypeZSetZiplist = 12;
+inline constexpr uint8_t kTypeHashZiplist = 13;
+inline constexpr uint8_t kTypeListQuicklist = 14;
+inline constexpr uint8_t kTypeStreamListpacks = 15;
+inline constexpr uint8_t kTypeHashListpack = 16;
+inline constexpr uint8_t kTypeZSetListpack = 17;
+inline constexpr uint8_t kTypeListQuicklist2 = 18;
+inline constexpr uint8_t kTypeStreamListpacks2 = 19;
+
+// True for the bytes rdbIsObjectType accepts in RDB 10 (0-7, 9-19).
+bool IsValueType(uint8_t type);
+
+// Where the encoder puts its bytes. `buf` grows; between elements of a collection the encoder
+// calls Check(), which hands the buffer to Flush() once it holds at least `flush_at` bytes, so a
+// file writer never holds more than about flush_at bytes plus one element of a big value. The
+// base class never flushes (DUMP builds the whole payload).
+class Sink {
+ public:
+  explicit Sink(size_t flush_at = SIZE_MAX) : flush_at_(flush_at) {}
+  virtual ~Sink() = default;
+  std::string& buf() { return buf_; }
+  void Check() {
+    if (buf_.size() >= flush_at_) Flush();
+  }
+  // Writes out (and clears) buf(). The base class keeps everything.
+  virtual void Flush() {}
+
+ protected:
+  std::string buf_;
+  size_t flush_at_;
+};
+
+// The RDB type byte Redis 7.0 writes for e's type and encoding.
+uint8_t ValueType(const Entry* e);
+// The value body (no type byte, no key): strings through rdbSaveRawString rules (int encoding,
+// LZF with `compress`), collections in e's encoding. Calls sink.Check() between elements.
+void EncodeValue(const Entry* e, bool compress, Sink& sink);
+
+// A decoded value: a string's bytes, or a collection object in (type, enc) for Entry::NewObject.
+// Owns obj until handed to an Entry (MakeEntry) or freed (FreeDecoded).
+struct DecodedValue {
+  ObjType type = ObjType::kString;
+  ObjEnc enc = ObjEnc::kRaw;
+  std::string str;      // strings
+  void* obj = nullptr;  // collections
+  bool empty = false;   // a collection with no elements: Redis skips such keys
+};
+
+struct DecodeOptions {
+  // sanitize-dump-payload yes (deep checks: duplicate fields/members in listpacks and ziplists,
+  // duplicates in plain encodings). Structure (lengths, entry encodings, counts, ordering) is
+  // always checked whatever this says.
+  bool deep = false;
+};
+
+// Reads one value body of RDB type `type` from r (positioned after the key). Errors are DataLoss
+// / OutOfRange statuses naming what is wrong; module types and streams are refused
+// (Unimplemented) with a clear message.
+absl::StatusOr<DecodedValue> DecodeValue(Reader& r, uint8_t type, const DecodeOptions& opts);
+// Advances r over one value body of `type` without building it (the file loader splits records
+// this way before decoding them on their shards). Checks lengths only.
+absl::Status SkipValue(Reader& r, uint8_t type);
+// An entry holding v (consumed). v must not be empty.
+Entry* MakeEntry(std::string_view key, DecodedValue&& v, int64_t expire_ms, uint32_t lru);
+void FreeDecoded(DecodedValue& v);
+
+// DUMP: type byte + body + footer (rdb_encoding.h AppendDumpFooter). Redis's DUMP always allows
+// LZF when rdbcompression is on.
+std::string DumpPayload(const Entry* e, bool compress);
+// RESTORE's parse: VerifyDumpPayload, then the type byte and DecodeValue of the body, with
+// Redis's restoreCommand rules. Errors are InvalidArgument statuses carrying Redis's reply text
+// (kErrDumpPayload, kErrBadDataFormat).
+absl::StatusOr<DecodedValue> RestorePayload(std::string_view payload, const DecodeOptions& opts,
+                                            bool skip_checksum = false);
+
+}  // namespace shoal::rdb
