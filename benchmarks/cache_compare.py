@@ -119,7 +119,7 @@ def redis_argv(a, workdir, port, maxmemory, policy):
 
 
 def shoal_argv(a, port, shards, maxmemory, policy):
-    return [a.shoal, "--port", str(port), "--bind", HOST, "--shards", str(shards),
+    return [a.shoal, "--port", str(port), "--bind", HOST, "--shards", str(shards), "--save", "",
             "--loglevel", "warning", "--maxmemory", str(maxmemory), "--maxmemory-policy", policy]
 
 

@@ -133,7 +133,7 @@ def main():
                                            "--loglevel", "warning", "--dir", workdir], workdir)
     shoal = Server("shoal --shards %d" % a.shards,
                    lambda p: [a.shoal, "--port", str(p), "--bind", HOST, "--shards",
-                              str(a.shards), "--loglevel", "warning"], workdir)
+                              str(a.shards), "--loglevel", "warning", "--save", ""], workdir)
     servers = [redis, shoal]
     md = []
     try:

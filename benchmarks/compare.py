@@ -530,7 +530,7 @@ def main():
         for shards in a.shards:
             shoal = Server("shoal --shards %d" % shards,
                            lambda p, s=shards: [a.shoal, "--port", str(p), "--bind", HOST,
-                                                "--shards", str(s), "--loglevel", "warning"],
+                                                "--shards", str(s), "--loglevel", "warning", "--save", ""],
                            workdir)
             servers.append(shoal)
             shoal.start()

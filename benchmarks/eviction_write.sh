@@ -40,7 +40,7 @@ run() {
 
 for _ in $(seq "$rounds"); do
   p=$(free_port)
-  run shoal "$p" "$shoal" --port "$p" --shards 1
+  run shoal "$p" "$shoal" --port "$p" --shards 1 --save ""
   p=$(free_port)
   run redis "$p" /usr/bin/redis-server --port "$p" --save '' --appendonly no
 done

@@ -177,7 +177,7 @@ def main():
     runs = [
         run_one("shoal (%d shards)" % args.shards,
                 [args.shoal, "--bind", "127.0.0.1", "--shards", str(args.shards), "--loglevel",
-                 "warning", "--maxclients", maxclients], args),
+                 "warning", "--maxclients", maxclients, "--save", ""], args),
         run_one("redis 7.0", [args.redis, "--bind", "127.0.0.1", "--save", "", "--appendonly",
                               "no", "--loglevel", "warning", "--maxclients", maxclients], args),
     ]

@@ -92,7 +92,7 @@ def servers(a, prefix):
     started, sharing one temporary folder."""
     tmp = tempfile.mkdtemp(prefix=prefix)
     shoal = compare.Server("shoal", lambda p: [a.shoal, "--port", str(p), "--bind", compare.HOST,
-                                               "--shards", str(a.shards), "--loglevel", "warning"],
+                                               "--shards", str(a.shards), "--loglevel", "warning", "--save", ""],
                            tmp)
     redis = compare.Server("redis", lambda p: [a.redis_server, "--port", str(p), "--bind",
                                                compare.HOST, "--save", "", "--appendonly", "no"],

@@ -58,3 +58,44 @@ uint64_t Crc64(uint64_t crc, const void* data, size_t len) {
 }
 
 }  // namespace shoal
+
+namespace shoal {
+namespace {
+
+// GF(2) matrix helpers for Crc64Combine (the method of zlib's crc32_combine): a 64x64 bit matrix
+// is 64 column vectors; times() applies it to a vector.
+uint64_t Gf2Times(const uint64_t* mat, uint64_t vec) {
+  uint64_t sum = 0;
+  for (; vec != 0; vec >>= 1, ++mat) {
+    if (vec & 1) sum ^= *mat;
+  }
+  return sum;
+}
+
+void Gf2Square(uint64_t* square, const uint64_t* mat) {
+  for (int n = 0; n < 64; ++n) square[n] = Gf2Times(mat, mat[n]);
+}
+
+}  // namespace
+
+uint64_t Crc64Combine(uint64_t crc1, uint64_t crc2, uint64_t len2) {
+  if (len2 == 0) return crc1;
+  uint64_t even[64], odd[64];
+  odd[0] = kReflectedPoly;  // the operator for one zero bit
+  for (int n = 1; n < 64; ++n) odd[n] = uint64_t{1} << (n - 1);
+  Gf2Square(even, odd);  // two zero bits
+  Gf2Square(odd, even);  // four zero bits
+  // Apply len2 zero bytes to crc1: squaring gives the operators for 1, 2, 4 ... bytes.
+  do {
+    Gf2Square(even, odd);
+    if (len2 & 1) crc1 = Gf2Times(even, crc1);
+    len2 >>= 1;
+    if (len2 == 0) break;
+    Gf2Square(odd, even);
+    if (len2 & 1) crc1 = Gf2Times(odd, crc1);
+    len2 >>= 1;
+  } while (len2 != 0);
+  return crc1 ^ crc2;
+}
+
+}  // namespace shoal

@@ -17,4 +17,9 @@ inline uint64_t Crc64(uint64_t crc, std::string_view data) {
   return Crc64(crc, data.data(), data.size());
 }
 
+// The CRC of a + b from crc1 = Crc64(0, a), crc2 = Crc64(0, b) and b's length (zlib's
+// crc32_combine method, O(log len2) 64x64 matrix squarings): the RDB file's checksum from the
+// checksums of sections written by different threads.
+uint64_t Crc64Combine(uint64_t crc1, uint64_t crc2, uint64_t len2);
+
 }  // namespace shoal

@@ -17,6 +17,8 @@ void AppendBigEndian(uint64_t v, int bytes, std::string* out) {
   }
 }
 
+}  // namespace
+
 void AppendLittleEndian(uint64_t v, int bytes, std::string* out) {
   for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
@@ -26,6 +28,8 @@ uint64_t LoadLittleEndian(const char* p, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
 }
+
+namespace {
 
 absl::Status Truncated() { return absl::OutOfRangeError("Unexpected EOF reading RDB data"); }
 
@@ -110,6 +114,13 @@ void AppendInt64String(int64_t value, std::string* out) {
 absl::StatusOr<uint8_t> Reader::ReadByte() {
   if (remaining() < 1) return Truncated();
   return static_cast<uint8_t>(data_[pos_++]);
+}
+
+absl::StatusOr<std::string_view> Reader::ReadBytes(size_t n) {
+  if (remaining() < n) return Truncated();
+  std::string_view v = data_.substr(pos_, n);
+  pos_ += n;
+  return v;
 }
 
 absl::StatusOr<Reader::Len> Reader::ReadLen() {

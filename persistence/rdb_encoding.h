@@ -69,6 +69,10 @@ void AppendString(std::string_view s, bool compress, std::string* out);
 // in 32 bits, else length + decimal digits.
 void AppendInt64String(int64_t value, std::string* out);
 
+// rdbSaveMillisecondTime and friends: `bytes` bytes of v, little endian.
+void AppendLittleEndian(uint64_t v, int bytes, std::string* out);
+uint64_t LoadLittleEndian(const char* p, int bytes);
+
 // ---- Reading ----
 
 // Reads RDB primitives from a buffer. A failed read returns an error status (OutOfRange when the
@@ -86,6 +90,8 @@ class Reader {
 
   // rdbLoadType: one byte (a type or opcode).
   absl::StatusOr<uint8_t> ReadByte();
+  // n raw bytes (a view into the buffer).
+  absl::StatusOr<std::string_view> ReadBytes(size_t n);
   // rdbLoadLenByRef. Redis's rdbLoadLen(rdb, NULL) callers ignore `encoded`; so may ours.
   absl::StatusOr<Len> ReadLen();
   // rdbGenericLoadStringObject: every string form. Integer forms come back as decimal digits

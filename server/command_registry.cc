@@ -251,6 +251,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterTransactionFamily(r);
   RegisterScriptingFamily(r);
   RegisterPubsubFamily(r);
+  RegisterPersistenceFamily(r);
 }
 
 }  // namespace shoal

@@ -222,6 +222,7 @@ void RegisterSortFamily(CommandRegistry& r);  // SORT, SORT_RO
 void RegisterMemoryFamily(CommandRegistry& r);
 void RegisterTransactionFamily(CommandRegistry& r);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubsubFamily(CommandRegistry& r);
+void RegisterPersistenceFamily(CommandRegistry& r);  // SAVE BGSAVE LASTSAVE
 
 // The implicit ACL categories of these flags (see the top of this file).
 uint64_t ImplicitAcl(uint32_t flags, uint64_t acl);

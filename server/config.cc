@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "base/numbers.h"
 #include "server/ascii.h"
+#include "server/persistence.h"
 #include "server/scripting/interpreter.h"
 #include "shard/evict.h"
 #include "shard/glob.h"
@@ -25,7 +26,33 @@ namespace shoal {
 namespace {
 
 // kEvents: notify-keyspace-events, an int of flags written as Redis's class characters.
-enum class Kind { kInt, kMemory, kEnum, kBool, kBindList, kString, kObufLimits, kEvents };
+enum class Kind {
+  kInt,
+  kMemory,
+  kEnum,
+  kBool,
+  kBindList,
+  kString,
+  kObufLimits,
+  kEvents,
+  kCustom,  // stored and checked elsewhere (Param::custom)
+};
+
+// A parameter whose value lives with its feature (server/persistence.h: save, dir, dbfilename):
+// read, checked and applied through these. `multi_arg`: config-file arguments are joined with
+// spaces (save 900 1).
+struct CustomParam {
+  std::string (*get)();
+  std::string (*check)(std::string_view value);  // "" or the reason
+  void (*apply)(std::string_view value, bool startup);
+  bool multi_arg = false;
+};
+
+const CustomParam kSaveParam{persistence::GetSave, persistence::CheckSave, persistence::ApplySave,
+                             true};
+const CustomParam kDirParam{persistence::GetDir, persistence::CheckDir, persistence::ApplyDir};
+const CustomParam kDbFilenameParam{persistence::GetDbFilename, persistence::CheckDbFilename,
+                                   persistence::ApplyDbFilename};
 
 // Where an integer parameter is stored: a Config member (read by the server layer only) or one of
 // the ShardSettings atomics (read by the shards; shard/settings.h is their one home).
@@ -56,13 +83,11 @@ struct Param {
   // Values that parse but that Shoal cannot honour yet (the feature belongs to a later issue):
   // returns the reason, or nullptr when the value is fine.
   const char* (*unsupported)(int64_t v, std::string_view s) = nullptr;
+  const CustomParam* custom = nullptr;
 };
 
 const char* OnlyNo(int64_t v, std::string_view) {
   return v == 0 ? nullptr : "persistence is not supported yet: appendonly must be no";
-}
-const char* OnlyEmpty(int64_t, std::string_view s) {
-  return s.empty() ? nullptr : "persistence is not supported yet: save must be \"\"";
 }
 
 const std::vector<Param>& Params() {
@@ -204,7 +229,35 @@ const std::vector<Param>& Params() {
        &ShardSettings::lazyfree_lazy_user_flush,
        nullptr},
       {"appendonly", Kind::kEnum, true, 0, 1, {"no", "yes"}, &Config::appendonly, nullptr, OnlyNo},
-      {"save", Kind::kString, true, 0, 0, {}, nullptr, &Config::save, OnlyEmpty},
+      {"save", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kSaveParam},
+      {"dir", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kDirParam},
+      {"dbfilename", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kDbFilenameParam},
+      {"rdbcompression", Kind::kBool, true, 0, 1, {}, &Config::rdbcompression, nullptr},
+      {"rdbchecksum", Kind::kBool, true, 0, 1, {}, &Config::rdbchecksum, nullptr},
+      {"stop-writes-on-bgsave-error",
+       Kind::kBool,
+       true,
+       0,
+       1,
+       {},
+       &Config::stop_writes_on_bgsave_error,
+       nullptr},
+      {"rdb-key-save-delay",
+       Kind::kInt,
+       true,
+       INT_MIN,
+       INT_MAX,
+       {},
+       &Config::rdb_key_save_delay,
+       nullptr},
+      {"sanitize-dump-payload",
+       Kind::kEnum,
+       true,
+       0,
+       2,
+       {"no", "yes", "clients"},
+       &Config::sanitize_dump_payload,
+       nullptr},
       // Collection encodings; the *-ziplist-* rows are Redis's aliases of the same settings.
       {"hash-max-listpack-entries",
        Kind::kInt,
@@ -387,6 +440,8 @@ std::string FormatValue(const Config& c, const Param& p) {
     }
     case Kind::kString:
       return c.*p.sval;
+    case Kind::kCustom:
+      return p.custom->get();
     case Kind::kObufLimits: {
       static constexpr const char* kNames[] = {"normal", "slave", "pubsub"};
       std::string s;
@@ -691,6 +746,14 @@ bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>&
     StoreObufLimits(*this, vals, set);
     return true;
   }
+  if (p->kind == Kind::kCustom && (p->custom->multi_arg || args.size() == 1)) {
+    std::string value = args.empty() ? "" : args[0];
+    for (size_t i = 1; i < args.size(); ++i) value += " " + args[i];
+    *err = p->custom->check(value);
+    if (!err->empty()) return false;
+    p->custom->apply(value, /*startup=*/true);
+    return true;
+  }
   if (args.size() != 1) {
     *err = "wrong number of arguments";
     return false;
@@ -790,6 +853,8 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
         from = sp + 1;
       }
       why = ParseObufLimits(args, obuf_vals, obuf_set);
+    } else if (p->kind == Kind::kCustom) {
+      why = p->custom->check(value);
     } else if (p->kind != Kind::kString) {
       why = ParseValue(*p, value, &v);
     }
@@ -800,7 +865,8 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
   }
   std::vector<int64_t> old;
   for (const auto& [p, v] : parsed) {
-    bool is_int = p->kind != Kind::kString && p->kind != Kind::kObufLimits;
+    bool is_int =
+        p->kind != Kind::kString && p->kind != Kind::kObufLimits && p->kind != Kind::kCustom;
     old.push_back(is_int ? p->ival.Of(*this).load() : 0);
     if (is_int) p->ival.Of(*this).store(v);  // the only mutable string is save ""
   }
@@ -813,7 +879,7 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
       if (can != v) {
         for (size_t k = 0; k < parsed.size(); ++k) {
           const Param* q = parsed[k].first;
-          if (q->kind != Kind::kString && q->kind != Kind::kObufLimits)
+          if (q->kind != Kind::kString && q->kind != Kind::kObufLimits && q->kind != Kind::kCustom)
             q->ival.Of(*this).store(old[k]);
         }
         return "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The "
@@ -824,6 +890,10 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
     }
   }
   StoreObufLimits(*this, obuf_vals, obuf_set);
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    const Param* p = parsed[i].first;
+    if (p->kind == Kind::kCustom) p->custom->apply(pairs[i].second, /*startup=*/false);
+  }
   for (const auto& [p, v] : parsed) {
     OnChange(p->name);
     if (p->ival.Is(&ShardSettings::maxmemory)) WarnAboutMaxmemory(v, /*at_startup=*/false);

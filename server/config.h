@@ -31,6 +31,12 @@ class Config {
   std::atomic<int64_t> maxclients{10000};
   std::atomic<int64_t> timeout{0};     // idle client timeout, seconds (0: never)
   std::atomic<int64_t> appendonly{0};  // no AOF yet: only "no"
+  // RDB (server/persistence.h keeps save, dir and dbfilename).
+  std::atomic<int64_t> rdbcompression{1};
+  std::atomic<int64_t> rdbchecksum{1};
+  std::atomic<int64_t> stop_writes_on_bgsave_error{1};
+  std::atomic<int64_t> rdb_key_save_delay{0};     // microseconds per key (a test knob)
+  std::atomic<int64_t> sanitize_dump_payload{0};  // no, yes, clients
   // Accepted and shown as Redis does, but quicklist nodes are never LZF-compressed.
   std::atomic<int64_t> list_compress_depth{0};
 
@@ -46,7 +52,6 @@ class Config {
   // Strings are written only before the threads start (immutable parameters).
   std::vector<std::string> bind{"127.0.0.1"};
   std::string logfile;
-  std::string save;  // no RDB yet: only "" (no save points)
 
   // Parses a whole redis.conf text. On error returns false and fills `err` with Redis's
   // "FATAL CONFIG FILE ERROR" report body.

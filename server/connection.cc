@@ -18,6 +18,7 @@
 #include "server/ascii.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
+#include "server/persistence.h"
 #include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"
@@ -807,6 +808,20 @@ bool Connection::Route(uint32_t i) {
     // A container's subcommand carries the flag (SCRIPT KILL, FUNCTION STATS).
     if (eff == nullptr || !(eff->flags & cmd_flag::kAllowBusy)) {
       RejectCommand(pc, scripting::RunningScripts::BusyError());
+      return true;
+    }
+  }
+  if (persistence::Gated()) {
+    // Redis's processCommand: -MISCONF for writes (and PING) after a failed background save,
+    // -LOADING for what cannot run while the dataset loads.
+    uint32_t flags = eff != nullptr ? eff->flags : cid->flags;
+    bool write = (flags & cmd_flag::kWrite) ||
+                 (cid->name == "exec" && multi.active && (multi.flags & cmd_flag::kWrite));
+    const char* err = nullptr;
+    if (write || cid->name == "ping") err = persistence::WriteRefusal();
+    if (err == nullptr && !(flags & cmd_flag::kLoading)) err = persistence::LoadingRefusal();
+    if (err != nullptr) {
+      RejectCommand(pc, err);
       return true;
     }
   }

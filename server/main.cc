@@ -24,10 +24,12 @@
 
 #include "server/connection.h"
 #include "server/listener.h"
+#include "server/persistence.h"
 #include "server/pubsub.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"
 #include "server/tracking.h"
+#include "server/version.h"
 #include "shard/clock.h"
 #include "shard/evict.h"
 #include "shard/lazyfree.h"
@@ -36,8 +38,6 @@
 namespace shoal {
 
 namespace {
-
-constexpr char kVersion[] = "7.0.15";
 
 // Bytes allocated on this (main) thread's heap so far: mimalloc's default heap, plus the C
 // library's heap for whatever did not go through mimalloc (all of it in sanitizer builds).
@@ -141,7 +141,7 @@ unsigned UsableCpus() {
 }
 
 [[noreturn]] void FatalConfig(const std::string& body) {
-  std::fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Shoal %s) ***\n%s\n", kVersion,
+  std::fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Shoal %s) ***\n%s\n", kRedisVersion,
                body.c_str());
   std::exit(1);
 }
@@ -221,7 +221,7 @@ int Main(int argc, char** argv) {
     std::string_view a = argv[i];
     if (a == "-v" || a == "--version") {
       std::printf("Shoal server v=%s (Redis %s compatible) malloc=mimalloc-%d bits=64\n", "0.1.0",
-                  kVersion, mi_version());
+                  kRedisVersion, mi_version());
       return 0;
     }
     if (a == "-h" || a == "--help") {
@@ -295,15 +295,41 @@ int Main(int argc, char** argv) {
     });
   };
   st.request_shutdown = shutdown;
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) shutdown();
-  });
+  // SIGTERM / SIGINT: with save rules, a final stop-the-world save first (it blocks this control
+  // thread, not the shards); if it fails the server goes on, as Redis's does.
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      spdlog::warn("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      if (persistence::HasSaveRules() && !persistence::Loading()) {
+        spdlog::info("Saving the final RDB snapshot before exiting.");
+        absl::Status saved = persistence::SaveForShutdown();
+        if (!saved.ok()) {
+          spdlog::warn("Error trying to save the DB, can't exit.");
+          return wait_signal();
+        }
+      }
+      shutdown();
+    });
+  };
+  wait_signal();
 
-  spdlog::info("Shoal 0.1.0 (Redis {} compatible) started, pid={}, {} shard(s)", kVersion, getpid(),
-               nshards);
+  spdlog::info("Shoal 0.1.0 (Redis {} compatible) started, pid={}, {} shard(s)", kRedisVersion,
+               getpid(), nshards);
   spdlog::info("Ready to accept connections tcp on port {}", st.tcp_port);
   lazyfree::Start();
-  st.shards->Start([](Shard* shard) { Connection::StartIdleSweep(shard); });
+  st.shards->Start([](Shard* shard) {
+    Connection::StartIdleSweep(shard);
+    if (shard->id() == 0) persistence::StartCron(shard);
+  });
+  // The dataset loads on the running shards while clients get -LOADING (Redis 7.0 listens
+  // first, too). A file that cannot be loaded stops the server: never a partial dataset.
+  persistence::StartLoading([](absl::Status st) {
+    if (st.ok()) return;
+    spdlog::error("Fatal error loading the DB: {}. Exiting.", std::string(st.message()));
+    spdlog::default_logger()->flush();
+    _exit(1);
+  });
   control.run();
   st.shards->Join();
   lazyfree::Stop();  // frees what is queued while the shards' counters still exist

@@ -59,7 +59,9 @@ struct ServerState {
   std::string executable;
   std::string config_file;
   int tcp_port = 0;
-  std::function<void()> request_shutdown;  // any thread
+  // Any thread: stops the server (a save, when wanted, was made before: SHUTDOWN's handler,
+  // SIGTERM's in main.cc).
+  std::function<void()> request_shutdown;
   std::atomic<bool> shutting_down{false};
 };
 

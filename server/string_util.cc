@@ -81,6 +81,8 @@ void PutStringAt(DbSlice& slice, DbIndex db, DbSlice::Slot* s, std::string_view 
                  std::string_view value, const SetParams& p) {
   int64_t expire = p.expire_at_ms;
   if (s != nullptr && p.keepttl) expire = s->entry()->expire_ms();
+  // NewString may rewrite the old entry in its own block: announce the change first.
+  if (s != nullptr) slice.PreWrite(db, key);
   Entry* e = Entry::NewString(key, value, expire, slice.access_stamp(),
                               s != nullptr ? s->entry() : nullptr);
   if (s == nullptr) {

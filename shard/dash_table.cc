@@ -127,6 +127,8 @@ void DashTable::Split(Segment* seg, uint64_t hash) {
   }
   auto* right = new Segment();
   ++segment_count_;
+  right->snap_epoch = seg->snap_epoch;  // each half of a group keeps the group's mark
+  right->snap_done = seg->snap_done;
   unsigned depth = seg->local_depth;  // bit index (from the top) that now tells the halves apart
   seg->local_depth = right->local_depth = depth + 1;
   uint64_t new_stash_mask = 0;

@@ -79,8 +79,36 @@ class DashTable {
   // A uniformly chosen segment's random non-empty slot, or nullptr when empty.
   Slot* RandomSlot(uint64_t rnd);
 
- private:
+  // ---- Groups and snapshot marks (persistence/snapshot.h) ----
+  // A group is what one Traverse step visits: the entries of one segment whose home bucket is
+  // `home`. Entries never change group except when their segment splits, and then the two halves
+  // of a group stay groups of the same home. Each segment keeps one mark bit per home for one
+  // snapshot epoch: a snapshot serializes a group and marks it before the group first changes
+  // after the snapshot's cut, or when its traversal reaches it, whichever comes first. A split
+  // copies the marks to the new segment, so a group serialized before the split is not serialized
+  // again in either half.
   struct Segment;
+  struct Group {
+    Segment* seg;
+    unsigned home;
+  };
+  Group GroupOf(uint64_t hash) const {
+    return {SegmentFor(hash), static_cast<unsigned>(hash & (kBuckets - 1))};
+  }
+  static bool Marked(Group g, uint32_t epoch);
+  static void Mark(Group g, uint32_t epoch);
+  // fn(const Entry*) for each entry of the group.
+  template <typename Fn>
+  void VisitGroup(Group g, Fn&& fn) {
+    VisitHome(g.seg, g.home, [&fn](Slot* s) { fn(static_cast<const Entry*>(s->entry())); });
+  }
+  // Traverse by groups: fn(Group) for the group named by cursor, empty or not; returns the next
+  // cursor, 0 when done. Every group of the table is named at least once between the first and
+  // the last call, whatever splits happen in between (a group split meanwhile may be named twice:
+  // its marks tell).
+  uint64_t TraverseGroups(uint64_t cursor, Group* g) const;
+
+ private:
   Segment* SegmentFor(uint64_t hash) const {
     return dir_[global_depth_ == 0 ? 0 : hash >> (64 - global_depth_)];
   }
@@ -105,6 +133,8 @@ struct DashTable::Segment {
   uint32_t local_depth = 0;
   uint32_t size = 0;
   uint64_t stash_mask = 0;  // bit h: an entry with home bucket h may sit in the stash
+  uint32_t snap_epoch = 0;  // the snapshot epoch snap_done is for (0: none)
+  uint64_t snap_done = 0;   // bit h: group h is serialized for snap_epoch
   Slot buckets[kBuckets + kStashBuckets][kSlotsPerBucket];
 };
 
@@ -130,18 +160,37 @@ void DashTable::VisitHome(Segment* seg, unsigned home, Fn&& fn) {
   }
 }
 
-template <typename Fn>
-uint64_t DashTable::Traverse(uint64_t cursor, Fn&& fn) {
+inline bool DashTable::Marked(Group g, uint32_t epoch) {
+  return g.seg->snap_epoch == epoch && (g.seg->snap_done >> g.home & 1);
+}
+
+inline void DashTable::Mark(Group g, uint32_t epoch) {
+  if (g.seg->snap_epoch != epoch) {
+    g.seg->snap_epoch = epoch;
+    g.seg->snap_done = 0;
+  }
+  g.seg->snap_done |= uint64_t{1} << g.home;
+}
+
+inline uint64_t DashTable::TraverseGroups(uint64_t cursor, Group* g) const {
   uint32_t prefix = static_cast<uint32_t>(cursor >> kBucketBits);
   unsigned home = cursor & (kBuckets - 1);
   Segment* seg = SegmentForPrefix(prefix);
+  *g = {seg, home};
   uint64_t span = uint64_t{1} << (32 - seg->local_depth);
   uint64_t start = prefix & ~(span - 1);
-  if (seg->size != 0) VisitHome(seg, home, fn);
   if (++home < kBuckets) return (start << kBucketBits) | home;
   uint64_t next = start + span;
   if (next >= (uint64_t{1} << 32)) return 0;
   return next << kBucketBits;
+}
+
+template <typename Fn>
+uint64_t DashTable::Traverse(uint64_t cursor, Fn&& fn) {
+  Group g;
+  uint64_t next = TraverseGroups(cursor, &g);
+  if (g.seg->size != 0) VisitHome(g.seg, g.home, fn);
+  return next;
 }
 
 }  // namespace shoal

@@ -96,7 +96,7 @@ bool DbSlice::KeyIsExpired(DbIndex db, std::string_view key) {
 }
 
 void DbSlice::PreFlush(DbIndex db) {
-  if (dbs_[db]->table->size() > 0) ++dirty_;
+  if (dbs_[db]->table->size() > 0) AddDirty(1);
   tracking_.Clear();  // Redis frees the whole tracking table on any flush
   if (watches_.empty()) return;
   DashTable& t = *dbs_[db]->table;
@@ -118,7 +118,7 @@ void DbSlice::LimitTracking() {
 }
 
 void DbSlice::PreSwap(DbIndex a, DbIndex b) {
-  if (dbs_[a]->table->size() > 0 || dbs_[b]->table->size() > 0) ++dirty_;
+  if (dbs_[a]->table->size() > 0 || dbs_[b]->table->size() > 0) AddDirty(1);
   if (watches_.empty()) return;
   // Raw table lookups: an expired key not yet deleted counts as there (and as expired), as in
   // Redis's dictFind + keyIsExpired.
@@ -220,7 +220,9 @@ bool DbSlice::DeleteKey(DbIndex db, std::string_view key, bool lazy) {
 void DbSlice::FlushDb(DbIndex db, bool lazy) {
   PreFlush(db);
   Db& d = *dbs_[db];
-  if (lazy && d.table->size() > 0) {
+  if (listener_ != nullptr && listener_->TakeTable(d.table)) {
+    d.table = std::make_unique<DashTable>();
+  } else if (lazy && d.table->size() > 0) {
     lazyfree::FreeTable(d.table.release(), &lazy_freed_bytes_);
     d.table = std::make_unique<DashTable>();
   } else {
@@ -230,6 +232,21 @@ void DbSlice::FlushDb(DbIndex db, bool lazy) {
   d.expires = 0;
   d.avg_ttl = 0;
   d.expire_cursor = 0;
+}
+
+bool DbSlice::AddLoaded(DbIndex db, Entry* e) {
+  Db& d = *dbs_[db];
+  uint64_t hash = HashKey(e->key());
+  if (d.table->Find(e->key(), hash) != nullptr) return false;
+  if (e->has_expire()) ++d.expires;
+  size_t segments = d.table->segments();
+  d.table->Insert(e, hash);
+  if (d.table->segments() != segments) RecountTables();
+  return true;
+}
+
+void DbSlice::DropTable(std::unique_ptr<DashTable> t) {
+  if (t != nullptr) lazyfree::FreeTable(t.release(), &lazy_freed_bytes_);
 }
 
 void DbSlice::FlushAll(bool lazy) {

@@ -16,6 +16,7 @@
 #include "shard/access.h"
 #include "shard/blocking.h"
 #include "shard/dash_table.h"
+#include "shard/hash.h"
 #include "shard/tracking.h"
 #include "shard/watch.h"
 
@@ -34,6 +35,19 @@ struct ShardStats {
   static void Inc(std::atomic<uint64_t>& c, uint64_t by = 1) {
     c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
   }
+};
+
+// The snapshot's serialize-before-change (persistence/snapshot.h): told before any change to a
+// key table while a snapshot of it runs. At most one per slice; shard thread only.
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  // Before a change to the key of `hash` in `table` (an add, a replace, an in-place edit, an
+  // expiry, a delete). Must not call back into the slice.
+  virtual void BeforeChange(DashTable& table, uint64_t hash) = 0;
+  // Before FlushDb frees `table`: true when the listener took it (it walks and frees it itself);
+  // the db then starts over with a fresh table.
+  virtual bool TakeTable(std::unique_ptr<DashTable>& table) = 0;
 };
 
 class DbSlice {
@@ -91,6 +105,12 @@ class DbSlice {
   bool FreeEntry(Entry* e, bool lazy);
   // Removes the entry from the table without freeing it (the caller owns it).
   Entry* Detach(DbIndex db, Slot* slot);
+  // Loading (RDB, Redis's dbAddRDBLoad): adds e without any signal or event; false (e not
+  // taken) when the key exists.
+  bool AddLoaded(DbIndex db, Entry* e);
+  // Frees a table no db holds any more (one a snapshot took from FlushDb), on the lazyfree
+  // thread.
+  void DropTable(std::unique_ptr<DashTable> t);
 
   // `lazy`: the old table and its entries are freed on the lazyfree thread (FLUSHALL ASYNC).
   void FlushDb(DbIndex db, bool lazy = false);
@@ -141,21 +161,35 @@ class DbSlice {
   // deletes or replaces it through a mutator (SREM emptying a set, SPOP of the last member): both
   // signals count. Handlers never change an Entry found any other way.
   void PreChange(DbIndex db, std::string_view key, WatchTable::Change change) {
-    ++dirty_;
+    AddDirty(1);
+    PreWrite(db, key);
     if (!watches_.empty()) watches_.Touch(db, key, change);
     tracking::OnChange(tracking_, key);
   }
   void Modified(DbIndex db, std::string_view key, uint64_t dirty_by = 1) {
-    dirty_ += dirty_by;
+    AddDirty(dirty_by);
+    PreWrite(db, key);
     if (!watches_.empty()) watches_.Touch(db, key, WatchTable::Change::kWrite);
     tracking::OnChange(tracking_, key);
   }
+  // The snapshot part of the signals alone, for a change that must be announced before the
+  // mutator runs: a string rewritten in its own block (Entry::NewString with `reuse`) before
+  // Replace. Announcing a key twice is harmless.
+  void PreWrite(DbIndex db, std::string_view key) {
+    if (listener_ != nullptr) listener_->BeforeChange(*dbs_[db]->table, HashKey(key));
+  }
   // Changes counted after the Modified signal that announced them (server.dirty += n).
-  void AddDirty(uint64_t n) { dirty_ += n; }
+  void AddDirty(uint64_t n) {
+    dirty_.store(dirty_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
   void PreFlush(DbIndex db);
   void PreSwap(DbIndex a, DbIndex b);
-  // Changes made to this shard's data since start (Redis's server.dirty, per shard).
-  uint64_t dirty() const { return dirty_; }
+  // Changes made to this shard's data since start (Redis's server.dirty, per shard). Any thread
+  // may read it (the save rules sum every shard's).
+  uint64_t dirty() const { return dirty_.load(std::memory_order_relaxed); }
+  // The running snapshot's hook (nullptr: none). Shard thread only.
+  void SetChangeListener(ChangeListener* l) { listener_ = l; }
+  ChangeListener* change_listener() const { return listener_; }
   // Keys watched on this shard (WATCH), and whether any is.
   WatchTable& watches() { return watches_; }
   bool watching() const { return !watches_.empty(); }
@@ -227,7 +261,8 @@ class DbSlice {
   WatchTable watches_;
   tracking::Table tracking_;
   unsigned tracking_over_ = 0;  // consecutive limit runs that ended still over (effort grows)
-  uint64_t dirty_ = 0;
+  std::atomic<uint64_t> dirty_{0};
+  ChangeListener* listener_ = nullptr;
 };
 
 }  // namespace shoal

@@ -98,6 +98,8 @@ class Shard {
   // Unparks and replays deferred messages until empty or parked again.
   void Unpark();
   bool parked() const { return parked_by_ != nullptr; }
+  // The data is lent to another thread (ParkAndLend): this thread must not touch it.
+  bool lent() const { return lent_; }
   bool parked_by(const void* owner) const { return parked_by_ == owner; }
   // Runs a message as if it had arrived through the queue (honours parking).
   void Dispatch(ShardMsg* m);

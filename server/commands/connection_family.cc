@@ -15,6 +15,7 @@
 #include "server/subcommand_reply.h"
 #include "server/tracking.h"
 #include "server/transaction.h"
+#include "server/version.h"
 #include "shard/clock.h"
 #include "shard/shard_set.h"
 
@@ -77,7 +78,7 @@ void HelloReply(CommandContext& ctx) {
   rb.Bulk("server");
   rb.Bulk("redis");
   rb.Bulk("version");
-  rb.Bulk("7.0.15");
+  rb.Bulk(kRedisVersion);
   rb.Bulk("proto");
   rb.Integer(ctx.conn->resp);
   rb.Bulk("id");

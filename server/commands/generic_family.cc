@@ -29,6 +29,7 @@
 #include "server/command_context.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
+#include "server/persistence.h"
 #include "server/server_state.h"
 #include "server/subcommand_reply.h"
 #include "server/tracking.h"
@@ -755,11 +756,28 @@ void FlushGeneric(ArgSlice args, CommandContext& ctx, bool all) {
           shard.db_slice().FlushDb(db, lazy);
       },
       /*write=*/true,
-      [c] {
+      [c, all] {
         // signalFlushedDb: every tracking client is told that all keys are invalid (a null).
         tracking::InvalidateAllOnFlush();
-        c->rb->Ok();
-        c->Done();
+        auto ok = [c] {
+          c->rb->Ok();
+          c->Done();
+        };
+        // Redis's flushAllDataAndResetRDB: a running BGSAVE is stopped and, with save rules, the
+        // (empty) dataset is saved before the reply. Not from inside EXEC or a script, whose
+        // transaction holds shards a save would need.
+        if (!all || c->tx != nullptr ||
+            (!persistence::HasSaveRules() && !persistence::SaveInProgress()))
+          return ok();
+        persistence::CancelSaveAsync([ok] {
+          if (!persistence::HasSaveRules()) return ok();
+          persistence::StartSave(
+              persistence::SaveMode::kForeground,
+              [ok](absl::Status st) {
+                if (!st.ok()) ok();
+              },
+              [ok](absl::Status, std::shared_ptr<Transaction>) { ok(); });
+        });
       });
 }
 

@@ -14,6 +14,8 @@
 //    keys, and runs it again holding every shard; later runs of that script hold every shard from
 //    the start. A run that holds every shard never restarts, so a script runs at most twice and no
 //    client ever sees a state between its calls.
+#include "server/commands/scripting_family.h"
+
 #include <algorithm>
 #include <cctype>
 #include <climits>
@@ -895,6 +897,13 @@ void RegisterScriptingFamily(CommandRegistry& r) {
        }},
   });
   // clang-format on
+}
+
+std::optional<std::string> LoadFunctionLibrary(std::string_view code) {
+  std::string err;
+  auto lib = MakeLibrary(code, &err);
+  if (lib == nullptr) return err;
+  return scripting::FunctionStore::Get().Add(std::move(lib), /*replace=*/false);
 }
 
 }  // namespace shoal

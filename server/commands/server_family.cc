@@ -21,6 +21,7 @@
 #include "server/commands/memory_family.h"
 #include "server/connection.h"
 #include "server/error_strings.h"
+#include "server/persistence.h"
 #include "server/pubsub.h"
 #include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
@@ -29,6 +30,7 @@
 #include "server/subcommand_reply.h"
 #include "server/tracking.h"
 #include "server/transaction.h"
+#include "server/version.h"
 #include "shard/clock.h"
 #include "shard/glob.h"
 #include "shard/lazyfree.h"
@@ -71,7 +73,7 @@ void AppendServer(std::string& s) {
   int64_t now_us = UnixUs();
   int64_t uptime = (now_us / 1000 - st.start_time_ms) / 1000;
   s += "# Server\r\n";
-  s += "redis_version:7.0.15\r\n";
+  s += std::string("redis_version:") + kRedisVersion + "\r\n";
   s += "shoal_version:0.1.0\r\n";
   s += "redis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\n";
   s += "redis_mode:standalone\r\n";
@@ -349,6 +351,10 @@ void CmdInfo(ArgSlice args, CommandContext& ctx) {
         if (want("memory", true)) {
           sep();
           AppendMemory(s, *snaps);
+        }
+        if (want("persistence", true)) {
+          sep();
+          persistence::AppendInfo(s);
         }
         if (want("stats", true)) {
           sep();
@@ -774,30 +780,60 @@ void CmdTime(ArgSlice, CommandContext& ctx) {
 
 // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
 void CmdShutdown(ArgSlice args, CommandContext& ctx) {
-  bool save = false, abort = false;
+  auto reply = [&ctx](std::string_view err) {
+    ctx.rb->Error(err);
+    ctx.Done();
+  };
+  bool save = false, nosave = false, abort = false;
   for (size_t i = 1; i < args.size(); ++i) {
     if (EqNoCase(args[i], "nosave")) {
+      nosave = true;
     } else if (EqNoCase(args[i], "save")) {
       save = true;
     } else if (EqNoCase(args[i], "now") || EqNoCase(args[i], "force")) {
     } else if (EqNoCase(args[i], "abort")) {
       abort = true;
     } else {
-      return ctx.rb->Error(errors::kSyntax);
+      return reply(errors::kSyntax);
     }
   }
   if (abort) {
-    if (args.size() != 2) return ctx.rb->Error(errors::kSyntax);
-    return ctx.rb->Error("ERR No shutdown in progress.");
-  }
-  if (save) {
-    // Persistence is not built yet: a save cannot succeed, so refuse like a failed save does.
-    spdlog::warn("Error trying to save the DB, can't exit.");
-    return ctx.rb->Error("ERR Errors trying to SHUTDOWN. Check logs.");
+    if (args.size() != 2) return reply(errors::kSyntax);
+    return reply("ERR No shutdown in progress.");
   }
   spdlog::warn("User requested shutdown...");
-  ctx.conn->Close();
-  if (Server().request_shutdown) Server().request_shutdown();
+  CommandContext* c = &ctx;
+  auto stop = [c] {
+    auto keep = c->conn->shared_from_this();  // Close drops the thread's reference
+    c->conn->Close();
+    if (Server().request_shutdown) Server().request_shutdown();
+    c->Done();
+  };
+  // Redis's prepareForShutdown: SAVE forces a save, NOSAVE skips it, neither saves when save
+  // rules exist. The save is stop-the-world: every shard stays held from its cut until the
+  // process stops, so nothing acknowledged after it is lost. A failed save cancels the shutdown.
+  if (!(save || (!nosave && persistence::HasSaveRules()))) return stop();
+  spdlog::info("Saving the final RDB snapshot before exiting.");
+  auto fail = [c] {
+    spdlog::warn("Error trying to save the DB, can't exit.");
+    c->rb->Error("ERR Errors trying to SHUTDOWN. Check logs.");
+    c->Done();
+  };
+  persistence::CancelSaveAsync([stop, fail] {
+    persistence::StartSave(
+        persistence::SaveMode::kStopTheWorld,
+        [fail](absl::Status st) {
+          if (!st.ok()) fail();
+        },
+        [stop, fail](absl::Status st, std::shared_ptr<Transaction> tx) {
+          if (!st.ok()) {
+            if (tx) tx->Hop([](Shard&) {}, /*conclude=*/true, [] {});
+            return fail();
+          }
+          persistence::HoldUntilExit(std::move(tx));
+          stop();
+        });
+  });
 }
 
 // DEBUG SLEEP waits on a timer: the shard thread keeps serving (it never blocks), only this
@@ -823,6 +859,20 @@ void CmdDebug(ArgSlice args, CommandContext& ctx) {
     });
     return;
   }
+  if (EqNoCase(sub, "reload")) {
+    // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: MERGE and NOFLUSH are not supported (a reload
+    // always empties the dataset first and refuses duplicate keys).
+    bool save = true;
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (EqNoCase(args[i], "nosave")) {
+        save = false;
+      } else {
+        ctx.rb->Error("ERR DEBUG RELOAD only supports the NOSAVE option in Shoal");
+        return ctx.Done();
+      }
+    }
+    return persistence::DebugReload(ctx, save);
+  }
   if (EqNoCase(sub, "log") && args.size() == 3) {
     spdlog::warn("DEBUG LOG: {}", args[2]);
     ctx.rb->Ok();
@@ -833,6 +883,9 @@ void CmdDebug(ArgSlice args, CommandContext& ctx) {
     static const char* kHelp[] = {
         "LOG <message>",
         "    Write <message> to the server log.",
+        "RELOAD [NOSAVE]",
+        "    Save the RDB on disk and reload it back to memory. With NOSAVE the current",
+        "    dataset is not saved first.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -902,7 +955,7 @@ void RegisterServerFamily(CommandRegistry& r) {
        .fn = CmdTime},
       {.name = "shutdown", .arity = -1,
        .flags = kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy,
-       .mode = kConnection, .fn = CmdShutdown},
+       .mode = kMulti, .fn = CmdShutdown},
       {.name = "debug", .arity = -2, .flags = kAdmin | kNoScript | kLoading | kStale,
        .mode = kMulti, .fn = CmdDebug},
   });

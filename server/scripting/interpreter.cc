@@ -16,6 +16,7 @@
 #include "server/scripting/lua_libs.h"
 #include "server/scripting/script_store.h"
 #include "server/scripting/sha1.h"
+#include "server/version.h"
 #include "spdlog/spdlog.h"
 
 extern "C" {
@@ -41,7 +42,6 @@ namespace {
 
 using A = InterpreterAccess;
 
-constexpr char kRedisVersion[] = "7.0.15";
 constexpr int kRedisVersionNum = 0x0007000f;
 // Registry keys.
 constexpr char kRealGlobals[] = "shoal_globals";   // the table behind the read-only _G proxy

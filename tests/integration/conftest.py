@@ -100,7 +100,7 @@ def server_command(port=None, extra=(), conf=None):
     extra = list(extra)
     if _is_shoal():
         binary = os.environ["SHOAL_SERVER"]
-        defaults = ["--bind", HOST, "--shards", "4", "--loglevel", "warning"]
+        defaults = ["--bind", HOST, "--shards", "4", "--loglevel", "warning", "--save", ""]
         env_extra = os.environ.get("SHOAL_ARGS", "").split()
     else:
         binary = REDIS_BIN

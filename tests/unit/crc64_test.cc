@@ -64,5 +64,25 @@ TEST_CASE("Crc64 continues across splits", "[persistence][crc64]") {
   }
 }
 
+TEST_CASE("Crc64Combine equals the CRC of the concatenation", "[crc64]") {
+  std::string data;
+  uint64_t x = 88172645463325252ULL;
+  for (int i = 0; i < 5000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    data.push_back(static_cast<char>(x));
+  }
+  for (size_t split : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{63}, size_t{1000},
+                       size_t{4999}, size_t{5000}}) {
+    std::string_view a(data.data(), split), b(data.data() + split, data.size() - split);
+    CHECK(Crc64Combine(Crc64(0, a), Crc64(0, b), b.size()) == Crc64(0, data));
+  }
+  // Three pieces folded left to right.
+  std::string_view p1(data.data(), 100), p2(data.data() + 100, 2000), p3(data.data() + 2100, 2900);
+  uint64_t crc = Crc64Combine(Crc64(0, p1), Crc64(0, p2), p2.size());
+  CHECK(Crc64Combine(crc, Crc64(0, p3), p3.size()) == Crc64(0, data));
+}
+
 }  // namespace
 }  // namespace shoal
