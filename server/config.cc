@@ -84,6 +84,9 @@ struct Param {
   // returns the reason, or nullptr when the value is fine.
   const char* (*unsupported)(int64_t v, std::string_view s) = nullptr;
   const CustomParam* custom = nullptr;
+  // Redis's PROTECTED_CONFIG: CONFIG SET only with enable-protected-configs yes (or local, from a
+  // loopback client).
+  bool protected_ = false;
 };
 
 const char* OnlyNo(int64_t v, std::string_view) {
@@ -230,10 +233,29 @@ const std::vector<Param>& Params() {
        nullptr},
       {"appendonly", Kind::kEnum, true, 0, 1, {"no", "yes"}, &Config::appendonly, nullptr, OnlyNo},
       {"save", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kSaveParam},
-      {"dir", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kDirParam},
-      {"dbfilename", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kDbFilenameParam},
+      {"dir", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kDirParam, true},
+      {"dbfilename",
+       Kind::kCustom,
+       true,
+       0,
+       0,
+       {},
+       nullptr,
+       nullptr,
+       nullptr,
+       &kDbFilenameParam,
+       true},
+      {"enable-protected-configs",
+       Kind::kEnum,
+       false,
+       0,
+       2,
+       {"no", "yes", "local"},
+       &Config::enable_protected_configs,
+       nullptr},
       {"rdbcompression", Kind::kBool, true, 0, 1, {}, &Config::rdbcompression, nullptr},
-      {"rdbchecksum", Kind::kBool, true, 0, 1, {}, &Config::rdbchecksum, nullptr},
+      {"rdbchecksum", Kind::kBool, false, 0, 1, {}, &Config::rdbchecksum, nullptr},
+      {"key-load-delay", Kind::kInt, true, INT_MIN, INT_MAX, {}, &Config::key_load_delay, nullptr},
       {"stop-writes-on-bgsave-error",
        Kind::kBool,
        true,
@@ -823,7 +845,8 @@ std::vector<std::pair<std::string, std::string>> Config::Get(std::string_view pa
   return out;
 }
 
-std::string Config::Set(const std::vector<std::pair<std::string_view, std::string_view>>& pairs) {
+std::string Config::Set(const std::vector<std::pair<std::string_view, std::string_view>>& pairs,
+                        bool local_client) {
   // Validate everything first, then store: each parameter is one atomic, so concurrent CONFIG
   // SETs need no lock (they interleave per parameter, as Redis's are serialized per call).
   std::vector<std::pair<const Param*, int64_t>> parsed;
@@ -841,6 +864,9 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
     };
     if (!seen.insert(p).second) return fail("duplicate parameter");
     if (!p->mutable_) return fail("can't set immutable config");
+    int64_t protect = enable_protected_configs.load();
+    if (p->protected_ && !(protect == 1 || (protect == 2 && local_client)))
+      return fail("can't set protected config");
     int64_t v = 0;
     std::string why;
     if (p->kind == Kind::kObufLimits) {

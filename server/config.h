@@ -35,8 +35,10 @@ class Config {
   std::atomic<int64_t> rdbcompression{1};
   std::atomic<int64_t> rdbchecksum{1};
   std::atomic<int64_t> stop_writes_on_bgsave_error{1};
-  std::atomic<int64_t> rdb_key_save_delay{0};     // microseconds per key (a test knob)
-  std::atomic<int64_t> sanitize_dump_payload{0};  // no, yes, clients
+  std::atomic<int64_t> rdb_key_save_delay{0};        // microseconds per key (a test knob)
+  std::atomic<int64_t> key_load_delay{0};            // microseconds per key loaded (a test knob)
+  std::atomic<int64_t> enable_protected_configs{0};  // no, yes, local
+  std::atomic<int64_t> sanitize_dump_payload{0};     // no, yes, clients
   // Accepted and shown as Redis does, but quicklist nodes are never LZF-compressed.
   std::atomic<int64_t> list_compress_depth{0};
 
@@ -62,7 +64,9 @@ class Config {
   // CONFIG GET: name/value pairs matching the glob pattern.
   std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
   // CONFIG SET name value [name value ...], all or nothing. Returns "" or the error reply.
-  std::string Set(const std::vector<std::pair<std::string_view, std::string_view>>& pairs);
+  // `local_client`: the caller is a loopback client (enable-protected-configs local).
+  std::string Set(const std::vector<std::pair<std::string_view, std::string_view>>& pairs,
+                  bool local_client = false);
 
   // Called after a successful set of a parameter (e.g. to push hz to the shards).
   void OnChange(std::string_view name);

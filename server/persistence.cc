@@ -74,6 +74,8 @@ struct State {
   std::shared_ptr<Job> job;  // the running one (under mu), for INFO's progress
 
   std::atomic<bool> loading{false};
+  std::thread loader;                      // the loading thread (joined by StopLoading)
+  std::atomic<bool> abort_loading{false};  // the server stops: the loader gives up
   std::atomic<int64_t> loading_start_s{0};
   std::atomic<uint64_t> loading_total_bytes{0};
   std::atomic<uint64_t> loading_loaded_bytes{0};
@@ -263,7 +265,6 @@ void Finish(std::shared_ptr<Job> job) {
   if (status.ok()) {
     st.lastsave.store(now_ms / 1000);
     st.dirty_saved.store(job->dirty_at_cut.load());
-    st.saves.fetch_add(1);
     st.last_bgsave_ok.store(true);
     spdlog::info(background ? "Background saving terminated with success" : "DB saved on disk");
   } else if (absl::IsCancelled(status)) {
@@ -305,6 +306,7 @@ void RunJob(std::shared_ptr<Job> job, CutFn cut) {
   st.last_try_s.store(job->start_ms / 1000);
   st.background.store(job->mode == SaveMode::kBackground);
   st.keys_total.store(0);
+  st.saves.fetch_add(1);  // rdb_saves counts saves started, as Redis's stat_rdb_saves
   job->status = OpenFiles(*job, set.size());
   if (!job->status.ok()) {
     // As a forked child failing to open its file: the command saw the save start.
@@ -476,8 +478,10 @@ absl::Status LoadFile(const std::string& path, bool* missing) {
   std::vector<size_t> batch_bytes(set.size(), 0);
   auto send = [&](uint32_t s) {
     if (batches[s].empty()) return;
-    while (stats->inflight.load() >= kMaxInflight && !stats->failed.load())
+    while (stats->inflight.load() >= kMaxInflight && !stats->failed.load() &&
+           !st.abort_loading.load())
       std::this_thread::sleep_for(std::chrono::microseconds(100));
+    if (st.abort_loading.load()) return;
     stats->inflight.fetch_add(1);
     auto batch = std::make_shared<std::vector<rdb::Record>>(std::move(batches[s]));
     batches[s].clear();
@@ -492,8 +496,14 @@ absl::Status LoadFile(const std::string& path, bool* missing) {
   popts.verify_checksum = Server().config.rdbchecksum.load() != 0;
   rdb::ParseHandlers h;
   int64_t last_log = MonotonicUs();
+  const int64_t key_delay = Server().config.key_load_delay.load();
   h.record = [&](rdb::Record&& rec) {
     if (stats->failed.load(std::memory_order_relaxed)) return stats->error;
+    if (st.abort_loading.load(std::memory_order_relaxed))
+      return absl::CancelledError("the server is stopping");
+    // key-load-delay (a test knob, Redis's debugDelay per key): on this thread, so the shards
+    // keep answering -LOADING meanwhile.
+    if (key_delay > 0) std::this_thread::sleep_for(std::chrono::microseconds(key_delay));
     uint32_t s = set.ShardOf(rec.key);
     batch_bytes[s] += rec.body.size() + rec.key.size();
     st.loading_loaded_bytes.store(static_cast<uint64_t>(rec.body.data() - data) + rec.body.size());
@@ -533,7 +543,8 @@ absl::Status LoadFile(const std::string& path, bool* missing) {
   if (sum.ok()) {
     for (uint32_t s = 0; s < set.size(); ++s) send(s);
   }
-  while (stats->inflight.load() > 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  while (stats->inflight.load() > 0 && !st.abort_loading.load())
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
   if (data != nullptr) munmap(const_cast<char*>(data), size);
   if (!sum.ok()) return sum.status();
   if (stats->failed.load()) return stats->error;
@@ -631,7 +642,7 @@ void StartLoading(std::function<void(absl::Status)> done) {
   st.loading.store(true);
   st.loading_start_s.store(UnixMs() / 1000);
   UpdateGate();
-  std::thread([path, done] {
+  st.loader = std::thread([path, done] {
     int64_t t0 = MonotonicUs();
     bool missing = false;
     absl::Status s = LoadFile(path, &missing);
@@ -642,8 +653,14 @@ void StartLoading(std::function<void(absl::Status)> done) {
     S().lastsave.store(UnixMs() / 1000);
     S().loading.store(false);
     UpdateGate();
-    done(s);
-  }).detach();
+    if (!S().abort_loading.load()) done(s);
+  });
+}
+
+void StopLoading() {
+  State& st = S();
+  st.abort_loading.store(true);
+  if (st.loader.joinable()) st.loader.join();
 }
 
 void DebugReload(CommandContext& ctx, bool save) {
@@ -658,7 +675,8 @@ void DebugReload(CommandContext& ctx, bool save) {
             [tx, c, reply_error] {
               Shard* home = Shard::Current();
               S().loading.store(true);
-              std::thread([tx, c, home, reply_error] {
+              if (S().loader.joinable()) S().loader.join();
+              S().loader = std::thread([tx, c, home, reply_error] {
                 bool missing = false;
                 absl::Status s = LoadFile(DumpPath(), &missing);
                 S().dirty_saved.store(TotalDirty());
@@ -678,7 +696,7 @@ void DebugReload(CommandContext& ctx, bool save) {
                             c->Done();
                           });
                 });
-              }).detach();
+              });
             });
   };
   if (!save) {
@@ -806,7 +824,7 @@ void AppendInfo(std::string& s) {
   uint64_t processed = 0, total = 0;
   {
     std::lock_guard lk(st.mu);
-    if (st.job) {
+    if (st.job && st.job->cut_done.load(std::memory_order_acquire)) {
       total = st.keys_total.load();
       for (const auto& sl : st.job->slices)
         if (sl) processed += sl->keys_done();

@@ -411,7 +411,9 @@ bool ConfigImpl(ArgSlice args, CommandContext& ctx) {
     if (args.size() < 4 || (args.size() % 2) != 0) return arity("set");
     std::vector<std::pair<std::string_view, std::string_view>> pairs;
     for (size_t i = 2; i + 1 < args.size(); i += 2) pairs.emplace_back(args[i], args[i + 1]);
-    std::string err = Server().config.Set(pairs);
+    std::string_view peer = ctx.conn != nullptr ? ctx.conn->addr() : std::string_view();
+    bool local = peer.starts_with("127.") || peer.starts_with("[::1]");
+    std::string err = Server().config.Set(pairs, local);
     if (!err.empty()) {
       rb.Error(err);
       return false;
@@ -812,7 +814,8 @@ void CmdShutdown(ArgSlice args, CommandContext& ctx) {
   // Redis's prepareForShutdown: SAVE forces a save, NOSAVE skips it, neither saves when save
   // rules exist. The save is stop-the-world: every shard stays held from its cut until the
   // process stops, so nothing acknowledged after it is lost. A failed save cancels the shutdown.
-  if (!(save || (!nosave && persistence::HasSaveRules()))) return stop();
+  // While loading, never (the file would be overwritten with half-read data), as Redis.
+  if (persistence::Loading() || !(save || (!nosave && persistence::HasSaveRules()))) return stop();
   spdlog::info("Saving the final RDB snapshot before exiting.");
   auto fail = [c] {
     spdlog::warn("Error trying to save the DB, can't exit.");
