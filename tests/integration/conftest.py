@@ -15,6 +15,8 @@ Fixtures:
   raw          raw(bytes) -> bytes: fresh socket, send exact bytes, read exact reply
   rawconn      factory -> RawConn (a socket you drive yourself)
   spawn_server factory -> private server instance on another free port
+  servers      shoal_dataset.Servers: servers (under test, or the reference redis-server) each
+               in a dir of its own, for the persistence tests
 """
 
 import os
@@ -381,6 +383,17 @@ def spawn_server(tmp_path):
         p = h.stop()
         if p:
             problems.append(p)
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def servers(tmp_path):
+    """shoal_dataset.Servers for one test: stopped (and their exits checked) at teardown."""
+    from shoal_dataset import Servers  # it imports this module
+    s = Servers(tmp_path)
+    yield s
+    problems = s.close()
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
