@@ -171,6 +171,43 @@ absl::StatusOr<std::string> Reader::ReadString() {
   return s;
 }
 
+absl::Status Reader::SkipString() {
+  auto len = ReadLen();
+  if (!len.ok()) return len.status();
+  uint64_t skip = len->value;
+  if (len->encoded) {
+    switch (len->value) {
+      case kEncInt8:
+        skip = 1;
+        break;
+      case kEncInt16:
+        skip = 2;
+        break;
+      case kEncInt32:
+        skip = 4;
+        break;
+      case kEncLzf: {
+        auto clen = ReadLen();
+        if (!clen.ok()) return clen.status();
+        if (auto orig = ReadLen(); !orig.ok()) return orig.status();
+        skip = clen->value;
+        break;
+      }
+      default:
+        return absl::DataLossError("Unknown RDB string encoding type " +
+                                   std::to_string(len->value));
+    }
+  }
+  return ReadRaw(skip).status();
+}
+
+absl::StatusOr<std::string_view> Reader::ReadRaw(size_t n) {
+  if (n > remaining()) return Truncated();
+  std::string_view v = data_.substr(pos_, n);
+  pos_ += n;
+  return v;
+}
+
 absl::StatusOr<std::string> Reader::ReadIntegerString(uint64_t enc) {
   const int bytes = enc == kEncInt8 ? 1 : enc == kEncInt16 ? 2 : 4;
   if (remaining() < static_cast<size_t>(bytes)) return Truncated();

@@ -98,6 +98,10 @@ class Reader {
   // (ll2string). As Redis, an LZF string whose original length is 0 reads as "" whatever its
   // compressed bytes are (liblzf reports errors as 0 bytes written).
   absl::StatusOr<std::string> ReadString();
+  // Advances over one string of any form without building it (LZF data is not decompressed).
+  absl::Status SkipString();
+  // The next n bytes as they are (a view into the buffer).
+  absl::StatusOr<std::string_view> ReadRaw(size_t n);
 
   size_t position() const { return pos_; }
   size_t remaining() const { return data_.size() - pos_; }

@@ -81,10 +81,10 @@ void EncodeValue(const Entry* e, bool compress, Sink& sink);
 // Owns obj until handed to an Entry (MakeEntry) or freed (FreeDecoded).
 struct DecodedValue {
   ObjType type = ObjType::kString;
-  ObjEnc enc = ObjEnc::kRaw;
-  std::string str;      // strings
-  void* obj = nullptr;  // collections
-  bool empty = false;   // a collection with no elements: Redis skips such keys
+  ObjEnc enc = ObjEnc::kRaw;  // collections (a string's encoding is chosen by MakeEntry)
+  std::string str;            // strings
+  void* obj = nullptr;        // collections
+  bool empty = false;         // a collection with no elements: Redis skips such keys
 };
 
 struct DecodeOptions {
@@ -95,11 +95,17 @@ struct DecodeOptions {
 };
 
 // Reads one value body of RDB type `type` from r (positioned after the key). Errors are DataLoss
-// / OutOfRange statuses naming what is wrong; module types and streams are refused
-// (Unimplemented) with a clear message.
+// / OutOfRange statuses naming what is wrong (Redis's rdbReportCorruptRDB texts where it has one,
+// e.g. "Duplicate set members detected"); module types and streams are refused (Unimplemented):
+// "streams are not supported yet", and for modules Redis's "The RDB file contains module data I
+// can't load: no matching module type '<name>'".
+// Conversions read ShardSettings (the *-max-listpack-* / set-max-intset-entries thresholds, the
+// fill of lists from list-max-listpack-size) at the time of the call.
 absl::StatusOr<DecodedValue> DecodeValue(Reader& r, uint8_t type, const DecodeOptions& opts);
 // Advances r over one value body of `type` without building it (the file loader splits records
-// this way before decoding them on their shards). Checks lengths only.
+// this way before decoding them on their shards). Checks lengths only (LZF data is not
+// decompressed). Streams (15, 19) and MODULE_2 values (7, self-describing) are skipped too;
+// MODULE (6) values cannot be and are refused as DecodeValue refuses them.
 absl::Status SkipValue(Reader& r, uint8_t type);
 // An entry holding v (consumed). v must not be empty.
 Entry* MakeEntry(std::string_view key, DecodedValue&& v, int64_t expire_ms, uint32_t lru);
@@ -108,9 +114,15 @@ void FreeDecoded(DecodedValue& v);
 // DUMP: type byte + body + footer (rdb_encoding.h AppendDumpFooter). Redis's DUMP always allows
 // LZF when rdbcompression is on.
 std::string DumpPayload(const Entry* e, bool compress);
+// RESTORE's reply for a stream payload (Redis 7.0 would restore it; Shoal has no streams yet).
+inline constexpr char kErrStreamsUnsupported[] = "ERR streams are not supported yet";
+
 // RESTORE's parse: VerifyDumpPayload, then the type byte and DecodeValue of the body, with
-// Redis's restoreCommand rules. Errors are InvalidArgument statuses carrying Redis's reply text
-// (kErrDumpPayload, kErrBadDataFormat).
+// Redis's restoreCommand rules (the body is read from the whole payload, footer included, and
+// what follows the value is not checked). Errors are InvalidArgument statuses carrying Redis's
+// reply text (kErrDumpPayload, kErrBadDataFormat; a module value is a kErrBadDataFormat, as in a
+// Redis without that module; so is an empty collection, which rdbLoadObject fails), or
+// Unimplemented with kErrStreamsUnsupported for a stream. A value returned is never empty.
 absl::StatusOr<DecodedValue> RestorePayload(std::string_view payload, const DecodeOptions& opts,
                                             bool skip_checksum = false);
 

@@ -3,7 +3,7 @@
 #   base/      includes nothing of protocol/, shard/, server/
 #   protocol/  includes nothing of shard/, server/
 #   shard/     includes nothing of protocol/ or server/ (numbers come from base/)
-#   persistence/ includes nothing of server/ or protocol/ (RDB primitives use base/ only)
+#   persistence/ includes nothing of server/ or protocol/ (base/ and shard/ only)
 # Prints each offending include and exits 1; run by scripts/test.sh before building.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -209,6 +209,8 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"del", {.summary = "Delete a key", .since = "1.0.0", .group = "generic", .complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", .tips = {"request_policy:multi_shard", "response_policy:agg_sum"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
     {"discard", {.summary = "Discard all commands issued after MULTI", .since = "2.0.0", .group = "transactions", .complexity = "O(N), when N is the number of queued commands"}},
+    {"dump", {.summary = "Return a serialized version of the value stored at the specified key.", .since = "2.6.0", .group = "generic", .complexity = "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", .tips = {"nondeterministic_output"}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0}}}},
     {"echo", {.summary = "Echo the given string", .since = "1.0.0", .group = "connection", .complexity = "O(1)", .args = {
         {.name = "message", .type = kString}}}},
     {"eval", {.summary = "Execute a Lua script server side", .since = "2.6.0", .group = "scripting", .complexity = "Depends on the script that is executed.", .args = {
@@ -545,6 +547,14 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "newkey", .type = kKey, .key_spec_index = 1}}}},
     {"reset", {.summary = "Reset the connection", .since = "6.2.0", .group = "connection", .complexity = "O(1)"}},
+    {"restore", {.summary = "Create a key using the provided serialized value, previously obtained using DUMP.", .since = "2.6.0", .group = "generic", .complexity = "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", .history = {{"3.0.0", "Added the `REPLACE` modifier."}, {"5.0.0", "Added the `ABSTTL` modifier."}, {"5.0.0", "Added the `IDLETIME` and `FREQ` options."}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "ttl", .type = kInteger},
+        {.name = "serialized-value", .type = kString},
+        {.name = "replace", .type = kPureToken, .token = "REPLACE", .since = "3.0.0", .flags = kOptional},
+        {.name = "absttl", .type = kPureToken, .token = "ABSTTL", .since = "5.0.0", .flags = kOptional},
+        {.name = "seconds", .type = kInteger, .token = "IDLETIME", .since = "5.0.0", .flags = kOptional},
+        {.name = "frequency", .type = kInteger, .token = "FREQ", .since = "5.0.0", .flags = kOptional}}}},
     {"rpop", {.summary = "Remove and get the last elements in a list", .since = "1.0.0", .group = "list", .complexity = "O(N) where N is the number of elements returned", .history = {{"6.2.0", "Added the `count` argument."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "count", .type = kInteger, .since = "6.2.0", .flags = kOptional}}}},

@@ -38,9 +38,13 @@ class Config {
   std::atomic<int64_t> rdb_key_save_delay{0};        // microseconds per key (a test knob)
   std::atomic<int64_t> key_load_delay{0};            // microseconds per key loaded (a test knob)
   std::atomic<int64_t> enable_protected_configs{0};  // no, yes, local
-  std::atomic<int64_t> sanitize_dump_payload{0};     // no, yes, clients
   // Accepted and shown as Redis does, but quicklist nodes are never LZF-compressed.
   std::atomic<int64_t> list_compress_depth{0};
+  // sanitize-dump-payload: Redis's SANITIZE_DUMP_* (no, yes, clients): deep checks of RESTORE
+  // payloads (duplicates in listpacks and ziplists). "clients" checks every client's RESTORE
+  // (Shoal has no replication link and no ACL users that could skip it).
+  enum SanitizeDump { kSanitizeNo = 0, kSanitizeYes = 1, kSanitizeClients = 2 };
+  std::atomic<int64_t> sanitize_dump_payload{kSanitizeNo};
 
   // client-output-buffer-limit, per class (Redis's CLIENT_TYPE_OBUF_*): bytes, bytes, seconds;
   // 0 disables a limit. Only the normal class is enforced (no replicas yet; pub/sub clients are

@@ -50,5 +50,10 @@ inline constexpr char kLfuSelected[] =
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
     "switching between policies at runtime LRU and LFU data will take some time to adjust.";
 inline constexpr char kOom[] = "OOM command not allowed when used memory > 'maxmemory'.";
+// RESTORE (cluster.c restoreCommand); the payload errors are persistence/rdb_encoding.h's.
+inline constexpr char kBusyKey[] = "BUSYKEY Target key name already exists.";
+inline constexpr char kInvalidTtl[] = "ERR Invalid TTL value, must be >= 0";
+inline constexpr char kInvalidIdletime[] = "ERR Invalid IDLETIME value, must be >= 0";
+inline constexpr char kInvalidFreq[] = "ERR Invalid FREQ value, must be >= 0 and <= 255";
 
 }  // namespace shoal::errors

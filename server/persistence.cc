@@ -471,7 +471,7 @@ absl::Status LoadFile(const std::string& path, bool* missing) {
 
   ShardSet& set = *Server().shards;
   auto stats = std::make_shared<LoadStats>();
-  bool deep = Server().config.sanitize_dump_payload.load() == 1;  // "yes"
+  bool deep = Server().config.sanitize_dump_payload.load() == Config::kSanitizeYes;
   constexpr size_t kBatchKeys = 256, kBatchBytes = 1 << 20;
   constexpr int kMaxInflight = 64;
   std::vector<std::vector<rdb::Record>> batches(set.size());

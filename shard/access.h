@@ -65,4 +65,19 @@ inline uint32_t LfuTouched(uint32_t field, int64_t now_ms, int64_t decay_minutes
   return LfuField(LfuMinutes(now_ms), c);
 }
 
+// objectSetLRUOrLFU (RESTORE's IDLETIME / FREQ, an RDB's IDLE / FREQ opcodes): the access field
+// of a key given a frequency (LFU policies; -1: none given) or an idle time in seconds (other
+// policies; -1: none given), else `field` unchanged. An idle time longer than the clock has run
+// gives a field half a clock cycle away, as Redis does.
+inline uint32_t AccessFieldFor(uint32_t field, bool lfu, int64_t lfu_freq, int64_t lru_idle_s,
+                               uint32_t lru_clock, int64_t now_ms) {
+  if (lfu) {
+    return lfu_freq >= 0 ? LfuField(LfuMinutes(now_ms), static_cast<uint32_t>(lfu_freq)) : field;
+  }
+  if (lru_idle_s < 0) return field;
+  int64_t at = static_cast<int64_t>(lru_clock) - lru_idle_s;
+  if (at < 0) at = (int64_t{lru_clock} + kLruClockMax / 2) % kLruClockMax;
+  return static_cast<uint32_t>(at);
+}
+
 }  // namespace shoal

@@ -176,4 +176,22 @@ int64_t Get(const uint8_t* is, uint32_t pos) { return GetAt(is, Width(is), pos);
 
 size_t BlobLen(const uint8_t* is) { return kHeaderSize + size_t{Width(is)} * Length(is); }
 
+bool Validate(const uint8_t* p, size_t size) {
+  if (size < kHeaderSize) return false;
+  const uint32_t width = Width(p);
+  if (width != 2 && width != 4 && width != 8) return false;
+  const uint32_t len = Length(p);
+  if (len == 0 || kHeaderSize + uint64_t{width} * len != size) return false;
+  for (uint32_t i = 1; i < len; ++i) {
+    if (GetAt(p, width, i - 1) >= GetAt(p, width, i)) return false;
+  }
+  return true;
+}
+
+uint8_t* FromBytes(const uint8_t* p, size_t size) {
+  auto* is = static_cast<uint8_t*>(mem::Malloc(size));
+  std::memcpy(is, p, size);
+  return is;
+}
+
 }  // namespace shoal::intset

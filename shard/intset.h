@@ -25,4 +25,11 @@ int64_t Get(const uint8_t* is, uint32_t pos);
 // Bytes the members take (width * length + header), as Redis's intsetBlobLen.
 size_t BlobLen(const uint8_t* is);
 
+// Checks untrusted bytes (an RDB intset, whose layout is this one): width 2, 4 or 8, size equal to
+// the header plus width * length, at least one member, members strictly ascending (Redis's
+// intsetValidateIntegrity with its deep checks). Never reads outside [p, p + size).
+bool Validate(const uint8_t* p, size_t size);
+// A new intset holding a copy of bytes Validate accepted.
+uint8_t* FromBytes(const uint8_t* p, size_t size);
+
 }  // namespace shoal::intset

@@ -429,4 +429,73 @@ size_t EntrySize(std::string_view s) {
   return e.size;
 }
 
+// ---- Redis's layout ----
+
+void AppendRedisLayout(const uint8_t* lp, std::string* out) {
+  const size_t total = Bytes(lp);
+  const uint32_t count = Length(lp);
+  uint8_t header[kRedisHeaderSize];
+  StoreU32(header, static_cast<uint32_t>(total - (kHeaderSize - kRedisHeaderSize)));
+  StoreLE(header + 4, count < kRedisUnknownCount ? count : kRedisUnknownCount, 2);
+  out->append(reinterpret_cast<const char*>(header), kRedisHeaderSize);
+  out->append(reinterpret_cast<const char*>(lp) + kHeaderSize, total - kHeaderSize);
+}
+
+int64_t ValidateRedisLayout(std::string_view bytes,
+                            absl::FunctionRef<bool(const uint8_t* entry)> on_entry) {
+  const auto* lp = reinterpret_cast<const uint8_t*>(bytes.data());
+  const size_t size = bytes.size();
+  // Shoal's header is 2 bytes longer: the converted listpack must still fit its u32 total.
+  if (size < kRedisHeaderSize + 1 || size > UINT32_MAX - (kHeaderSize - kRedisHeaderSize))
+    return -1;
+  if (LoadU32(lp) != size || lp[size - 1] != kEof) return -1;
+  const size_t eof = size - 1;
+  size_t off = kRedisHeaderSize;
+  int64_t count = 0;
+  while (off < eof) {
+    const uint8_t* p = lp + off;
+    const uint8_t b = p[0];
+    size_t head;         // encoding bytes that must be present to know the entry's size
+    bool is_str = true;  // else an integer
+    if (b < 0x80 || (b >= 0xC0 && b < 0xE0) || (b >= kEncInt16 && b <= kEncInt64)) {
+      head = 1;
+      is_str = false;
+    } else if (b < 0xC0) {
+      head = 1;
+    } else if (b < 0xF0) {
+      head = 2;
+    } else if (b == kEncStr32) {
+      head = 5;
+    } else {
+      return -1;  // 0xF5..0xFE are no encoding; 0xFF ends the listpack before its last byte
+    }
+    if (head > eof - off) return -1;
+    const size_t enc = EncodedSize(p);  // at most 5 + 2^32: no overflow in size_t
+    const size_t bl = BacklenSize(enc);
+    if (enc + bl > eof - off) return -1;
+    uint8_t want[5];
+    WriteBacklen(want, enc, bl);
+    if (std::memcmp(want, p + enc, bl) != 0) return -1;
+    if (is_str) {
+      int64_t v;
+      if (ParseInt64(Get(p).sval, &v)) return -1;
+    }
+    if (!on_entry(p)) return -1;
+    off += enc + bl;
+    ++count;
+  }
+  const uint64_t declared = LoadLE(lp + 4, 2);
+  if (declared != kRedisUnknownCount && static_cast<int64_t>(declared) != count) return -1;
+  return count;
+}
+
+uint8_t* FromRedisLayout(std::string_view bytes, uint32_t count) {
+  const size_t body = bytes.size() - kRedisHeaderSize;
+  auto* lp = static_cast<uint8_t*>(mem::Malloc(kHeaderSize + body));
+  SetBytes(lp, kHeaderSize + body);
+  SetLength(lp, count);
+  std::memcpy(lp + kHeaderSize, bytes.data() + kRedisHeaderSize, body);
+  return lp;
+}
+
 }  // namespace shoal::lp

@@ -15,8 +15,11 @@
 // Threading: plain data, owned by one shard; no internal synchronisation.
 #pragma once
 
+#include <absl/functional/function_ref.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace shoal::lp {
@@ -64,5 +67,26 @@ uint8_t* DeleteRange(uint8_t* lp, int64_t index, uint32_t count);
 
 // The bytes one more element holding s would add (for size limits such as list-max-listpack-size).
 size_t EntrySize(std::string_view s);
+
+// ---- Redis's layout (RDB files, DUMP payloads) ----
+// Redis 7.0 writes listpacks with a 6-byte header, [u32 total bytes][u16 element count, 65535
+// when the count is 65535 or more], followed by the same entries and 0xFF as here.
+inline constexpr size_t kRedisHeaderSize = 6;
+inline constexpr uint16_t kRedisUnknownCount = 65535;  // LP_HDR_NUMELE_UNKNOWN
+
+// Appends lp in Redis's layout (Bytes(lp) - 2 bytes) to *out.
+void AppendRedisLayout(const uint8_t* lp, std::string* out);
+// Checks untrusted bytes in Redis's layout fully: the header's total equals bytes.size(); every
+// entry has a known encoding, lies within the bytes and ends with the canonical backlen of its
+// size; no string entry holds a canonical integer (Redis and Shoal store those as integers, and
+// lookups rely on it); 0xFF follows the last entry and ends the bytes; the header's count (unless
+// 65535) equals the entries. `on_entry` sees each entry in order (a position Get accepts, valid
+// while `bytes` is) and may reject it by returning false. Returns the element count, or -1.
+// Never reads outside `bytes`.
+int64_t ValidateRedisLayout(std::string_view bytes,
+                            absl::FunctionRef<bool(const uint8_t* entry)> on_entry);
+// A new listpack holding the entries of Redis-layout bytes that ValidateRedisLayout accepted
+// (`count`: what it returned).
+uint8_t* FromRedisLayout(std::string_view bytes, uint32_t count);
 
 }  // namespace shoal::lp

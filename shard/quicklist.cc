@@ -175,6 +175,26 @@ void QuickList::TryMergeAround(Node* n, Iterator* it) {
     Merge(n, n->next, it);
 }
 
+// ---- Whole nodes ----
+
+void QuickList::ForEachNode(absl::FunctionRef<void(const uint8_t* lp)> fn) const {
+  for (const Node* n = head_; n != nullptr; n = n->next) fn(n->lp);
+}
+
+void QuickList::AppendListpack(uint8_t* lp) {
+  const uint32_t len = lp::Length(lp);
+  if (len == 0) return lp::Free(lp);
+  if (len == 1 || WithinLimit(fill_, lp::Bytes(lp), len)) {
+    LinkAfter(NewNode(lp), tail_);
+    count_ += len;
+    return;
+  }
+  char scratch[32];
+  for (uint8_t* p = lp::First(lp); p != nullptr; p = lp::Next(lp, p))
+    Push(End::kTail, lp::Get(p).Str(scratch));
+  lp::Free(lp);
+}
+
 // ---- Ends ----
 
 void QuickList::Push(End end, std::string_view value) {

@@ -19,6 +19,8 @@
 // Threading: owned by one shard; no internal synchronisation.
 #pragma once
 
+#include <absl/functional/function_ref.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -51,6 +53,15 @@ class QuickList {
   // Structure check (unit tests): links, counts, no empty node, every node holding more than one
   // element within the fill's limit. Walks everything.
   bool Validate() const;
+
+  // ---- Whole nodes (RDB / DUMP) ----
+  // Visits every node's listpack, head to tail (read only).
+  void ForEachNode(absl::FunctionRef<void(const uint8_t* lp)> fn) const;
+  // Appends a listpack's elements at the tail, taking ownership of it: as a node of its own, kept
+  // as it is, when it holds one element or fits the fill's limit; else its elements are pushed one
+  // by one (which may fill the tail node) and it is freed, as is an empty one. Either way the
+  // invariants Validate checks hold.
+  void AppendListpack(uint8_t* lp);
 
   // ---- Ends ----
   void Push(End end, std::string_view value);

@@ -14,6 +14,8 @@ namespace shoal {
 struct ShardSettings {
   static inline std::atomic<int64_t> hz{10};            // active expiry runs hz times per second
   static inline std::atomic<int64_t> active_expire{1};  // DEBUG SET-ACTIVE-EXPIRE
+  // DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE payloads (and RDB files) skip the CRC64 check.
+  static inline std::atomic<int64_t> skip_checksum_validation{0};
   // Collection encoding thresholds (Redis's config names; CONFIG SET takes effect for the next
   // write that checks them, as in Redis).
   static inline std::atomic<int64_t> hash_max_listpack_entries{512};

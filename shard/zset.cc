@@ -585,13 +585,18 @@ void FindRange(uint8_t* lp, const ZLexRange& r, size_t* start, size_t* count) {
   FindRangeT(lp, r, start, count);
 }
 
-ZSet* ToZSet(const uint8_t* lp_in) {
+ZSet* ToZSet(const uint8_t* lp_in, bool* repeated) {
   auto* lp = const_cast<uint8_t*>(lp_in);
   auto* zs = new ZSet();
   char buf[24];
+  if (repeated != nullptr) *repeated = false;
   for (uint8_t* eptr = lp::First(lp); eptr != nullptr;) {
     uint8_t* sptr = lp::Next(lp, eptr);
-    zs->Insert(MemberAt(eptr, buf), ScoreAt(sptr));
+    std::string_view member = MemberAt(eptr, buf);
+    if (zs->Find(member) == nullptr)
+      zs->Insert(member, ScoreAt(sptr));
+    else if (repeated != nullptr)
+      *repeated = true;
     eptr = lp::Next(lp, sptr);
   }
   return zs;

@@ -171,8 +171,10 @@ uint8_t* DeleteRanks(uint8_t* lp, size_t start, size_t count);
 // scan linearly) and the count of pairs from there that stay in range; count 0 when none.
 void FindRange(uint8_t* lp, const ZScoreRange& r, size_t* start, size_t* count);
 void FindRange(uint8_t* lp, const ZLexRange& r, size_t* start, size_t* count);
-// Encoding conversions; the source is left untouched.
-ZSet* ToZSet(const uint8_t* lp);
+// Encoding conversions; the source is left untouched. A member that repeats in lp (only a
+// listpack loaded from an RDB or RESTORE payload without deep checks can hold one) keeps its first
+// score; *repeated (when given) tells whether that happened.
+ZSet* ToZSet(const uint8_t* lp, bool* repeated = nullptr);
 uint8_t* FromZSet(const ZSet& zs);
 
 }  // namespace zlp

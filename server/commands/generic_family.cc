@@ -1,6 +1,6 @@
-// Keyspace commands (Redis db.c / expire.c / object.c semantics): DEL UNLINK EXISTS TOUCH TYPE
-// RENAME RENAMENX COPY MOVE KEYS SCAN RANDOMKEY EXPIRE* PEXPIRE* TTL PTTL EXPIRETIME PEXPIRETIME
-// PERSIST OBJECT DBSIZE FLUSHDB FLUSHALL SWAPDB.
+// Keyspace commands (Redis db.c / expire.c / object.c / cluster.c semantics): DEL UNLINK EXISTS
+// TOUCH TYPE RENAME RENAMENX COPY MOVE KEYS SCAN RANDOMKEY EXPIRE* PEXPIRE* TTL PTTL EXPIRETIME
+// PEXPIRETIME PERSIST OBJECT DUMP RESTORE DBSIZE FLUSHDB FLUSHALL SWAPDB.
 //
 // Single-key commands are kShard. Commands over several keys are kMulti and reach the shards
 // through RunOnKeyShards or a Transaction; keyspace-wide ones (KEYS, SCAN, RANDOMKEY, DBSIZE,
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/numbers.h"
+#include "persistence/rdb_value.h"
 #include "server/ascii.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
@@ -38,6 +39,7 @@
 #include "shard/glob.h"
 #include "shard/notify.h"
 #include "shard/object.h"
+#include "shard/settings.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
@@ -709,6 +711,79 @@ void CmdObject(ArgSlice args, CommandContext& ctx) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// DUMP key
+// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
+//
+// The payload is persistence/rdb_value.h's (RDB 10 value, version, CRC64), so values move between
+// Shoal and Redis 7.0 both ways. DUMP compresses as Redis does with rdbcompression yes (Shoal has
+// no rdbcompression setting yet).
+
+void CmdDump(ArgSlice args, CommandContext& ctx) {
+  Slot* s = ctx.slice().FindRead(ctx.db_index, args[1]);
+  if (s == nullptr) return ctx.rb->Null();
+  ctx.rb->Bulk(rdb::DumpPayload(s->entry(), /*compress=*/true));
+}
+
+void CmdRestore(ArgSlice args, CommandContext& ctx) {
+  bool replace = false, absttl = false;
+  int64_t lfu_freq = -1, lru_idle = -1;
+  for (size_t j = 4; j < args.size(); ++j) {
+    const size_t additional = args.size() - j - 1;
+    if (EqNoCase(args[j], "replace")) {
+      replace = true;
+    } else if (EqNoCase(args[j], "absttl")) {
+      absttl = true;
+    } else if (EqNoCase(args[j], "idletime") && additional >= 1 && lfu_freq == -1) {
+      if (!ParseInt64(args[j + 1], &lru_idle)) return ctx.rb->Error(errors::kNotInteger);
+      if (lru_idle < 0) return ctx.rb->Error(errors::kInvalidIdletime);
+      ++j;
+    } else if (EqNoCase(args[j], "freq") && additional >= 1 && lru_idle == -1) {
+      if (!ParseInt64(args[j + 1], &lfu_freq)) return ctx.rb->Error(errors::kNotInteger);
+      if (lfu_freq < 0 || lfu_freq > 255) return ctx.rb->Error(errors::kInvalidFreq);
+      ++j;
+    } else {
+      return ctx.rb->Error(errors::kSyntax);
+    }
+  }
+  DbSlice& slice = ctx.slice();
+  const DbIndex db = ctx.db_index;
+  const std::string_view key = args[1];
+  if (!replace && slice.FindWrite(db, key) != nullptr) return ctx.rb->Error(errors::kBusyKey);
+  int64_t ttl;
+  if (!ParseInt64(args[2], &ttl)) return ctx.rb->Error(errors::kNotInteger);
+  if (ttl < 0) return ctx.rb->Error(errors::kInvalidTtl);
+
+  rdb::DecodeOptions opts;
+  opts.deep = Server().config.sanitize_dump_payload.load() != Config::kSanitizeNo;
+  const bool skip_crc = ShardSettings::Get(ShardSettings::skip_checksum_validation) != 0;
+  auto value = rdb::RestorePayload(args[3], opts, skip_crc);
+  if (!value.ok()) return ctx.rb->Error(std::string(value.status().message()));
+
+  // Redis adds the relative TTL to the clock in wrapping long long arithmetic; a result at or
+  // before now (an overflow included) is already expired.
+  if (ttl != 0 && !absttl)
+    ttl = static_cast<int64_t>(static_cast<uint64_t>(ttl) + static_cast<uint64_t>(slice.now_ms()));
+  if (ttl != 0 && ttl <= slice.now_ms()) {
+    // Nothing is created; a replaced key is deleted (Redis propagates that as a DEL).
+    rdb::FreeDecoded(*value);
+    if (Slot* old = replace ? slice.Find(db, key) : nullptr; old != nullptr) {
+      slice.Delete(db, old);
+      notify::Emit(notify::kGeneric, "del", key, db);
+    }
+    return ctx.rb->Ok();
+  }
+  const uint32_t access = AccessFieldFor(slice.access_stamp(), slice.lfu(), lfu_freq, lru_idle,
+                                         slice.lru_clock(), slice.now_ms());
+  Entry* e = rdb::MakeEntry(key, *std::move(value), ttl, access);
+  Store(slice, db, e);
+  // Replacing keeps an overwritten key's LFU counter; RESTORE's key is a new one (Redis deletes
+  // the old key and adds this one).
+  e->set_lru(access);
+  notify::Emit(notify::kGeneric, "restore", key, db);
+  ctx.rb->Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
 // DBSIZE, FLUSHDB [ASYNC|SYNC], FLUSHALL [ASYNC|SYNC]
 
 void CmdDbsize(ArgSlice, CommandContext& ctx) {
@@ -855,6 +930,9 @@ void RegisterGenericFamily(CommandRegistry& r) {
       {.name = "pexpiretime", .arity = 2, .flags = kReadOnly | kFast, .mode = kShard,
        .fn = CmdPexpiretime},
       {.name = "persist", .arity = 2, .flags = kWrite | kFast, .mode = kShard, .fn = CmdPersist},
+      {.name = "dump", .arity = 2, .flags = kReadOnly, .mode = kShard, .fn = CmdDump},
+      {.name = "restore", .arity = -4, .flags = kWrite | kDenyOom, .mode = kShard,
+       .fn = CmdRestore, .acl = kDangerous},
       // OBJECT: the container has no flags and no keys, as in Redis; each invocation is routed by
       // its subcommand's keys (KeyPositions), so OBJECT ENCODING k runs on k's shard.
       {.name = "object", .arity = -2, .mode = kShard, .fn = CmdObject, .subcommands = {

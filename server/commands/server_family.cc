@@ -882,6 +882,9 @@ void CmdDebug(ArgSlice args, CommandContext& ctx) {
   } else if (EqNoCase(sub, "set-active-expire") && args.size() == 3) {
     ShardSettings::active_expire.store(std::atoi(std::string(args[2]).c_str()) != 0 ? 1 : 0);
     ctx.rb->Ok();
+  } else if (EqNoCase(sub, "set-skip-checksum-validation") && args.size() == 3) {
+    ShardSettings::skip_checksum_validation.store(std::atoi(std::string(args[2]).c_str()) != 0);
+    ctx.rb->Ok();
   } else if (EqNoCase(sub, "help") && args.size() == 2) {
     static const char* kHelp[] = {
         "LOG <message>",
@@ -893,6 +896,8 @@ void CmdDebug(ArgSlice args, CommandContext& ctx) {
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
         "    default.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
     };
