@@ -76,7 +76,7 @@ absl::StatusOr<ParseSummary> ParseFile(std::string_view data, const ParseOptions
   }
   if (version < 1 || version > kVersion) {
     return absl::FailedPreconditionError("Can't handle RDB format version " +
-                                         std::string(data.substr(5, 4)) + " (offset 5)");
+                                         std::to_string(version) + " (offset 5)");
   }
   sum.version = version;
   Reader r(data);

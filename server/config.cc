@@ -935,6 +935,7 @@ void Config::OnChange(std::string_view name) {
     constexpr int64_t kMinHz = 1, kMaxHz = 500;
     ShardSettings::hz.store(std::clamp(ShardSettings::hz.load(), kMinHz, kMaxHz));
   }
+  if (name == "stop-writes-on-bgsave-error") persistence::UpdateGate();
   if (name == "loglevel") {
     static constexpr spdlog::level::level_enum kLevels[] = {
         spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn};

@@ -570,14 +570,15 @@ std::string DumpPath() {
 
 // The gate's fast path: one relaxed load per command when neither loading nor refusing writes.
 std::atomic<bool> g_gate{false};
+
+}  // namespace
+
 void UpdateGate() {
   State& st = S();
   bool refuse_writes = Server().config.stop_writes_on_bgsave_error.load() != 0 &&
                        !st.last_bgsave_ok.load() && HasSaveRules();
   g_gate.store(st.loading.load() || refuse_writes);
 }
-
-}  // namespace
 
 // ---- Public ----
 
@@ -674,6 +675,8 @@ void DebugReload(CommandContext& ctx, bool save) {
     tx->Hop([](Shard& s) { s.db_slice().FlushAll(); }, /*conclude=*/false,
             [tx, c, reply_error] {
               Shard* home = Shard::Current();
+              // Redis's emptyData drops the function libraries with the keys.
+              scripting::FunctionStore::Get().Flush();
               S().loading.store(true);
               if (S().loader.joinable()) S().loader.join();
               S().loader = std::thread([tx, c, home, reply_error] {

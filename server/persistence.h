@@ -72,6 +72,8 @@ void DebugReload(CommandContext& ctx, bool save);
 // ---- Gates for commands ----
 // True while either gate below may refuse something (one relaxed load: the per-command check).
 bool Gated();
+// Recomputes Gated() (after a save, a load, or a change of the configs it depends on).
+void UpdateGate();
 // -MISCONF while stop-writes-on-bgsave-error is on, save rules exist and the last background
 // save failed (Redis refuses write commands and PING then); nullptr when writes are allowed.
 const char* WriteRefusal();
