@@ -15,6 +15,8 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"append", {.summary = "Append a value to a key", .since = "2.0.0", .group = "string", .complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "value", .type = kString}}}},
+    {"bgsave", {.summary = "Asynchronously save the dataset to disk", .since = "1.0.0", .group = "server", .complexity = "O(1)", .history = {{"3.2.2", "Added the `SCHEDULE` option."}}, .args = {
+        {.name = "schedule", .type = kPureToken, .token = "SCHEDULE", .since = "3.2.2", .flags = kOptional}}}},
     {"bitcount", {.summary = "Count set bits in a string", .since = "2.6.0", .group = "bitmap", .complexity = "O(N)", .history = {{"7.0.0", "Added the `BYTE|BIT` option."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "index", .type = kBlock, .flags = kOptional, .args = {
@@ -391,6 +393,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "section", .type = kString, .flags = kOptional | kMultiple}}}},
     {"keys", {.summary = "Find all keys matching the given pattern", .since = "1.0.0", .group = "generic", .complexity = "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", .tips = {"request_policy:all_shards", "nondeterministic_output_order"}, .args = {
         {.name = "pattern", .type = kPattern}}}},
+    {"lastsave", {.summary = "Get the UNIX time stamp of the last successful save to disk", .since = "1.0.0", .group = "server", .complexity = "O(1)", .tips = {"nondeterministic_output"}}},
     {"lcs", {.summary = "Find longest common substring", .since = "7.0.0", .group = "string", .complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively", .args = {
         {.name = "key1", .type = kKey, .key_spec_index = 0},
         {.name = "key2", .type = kKey, .key_spec_index = 0},
@@ -570,6 +573,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"sadd", {.summary = "Add one or more members to a set", .since = "1.0.0", .group = "set", .complexity = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", .history = {{"2.4.0", "Accepts multiple `member` arguments."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "member", .type = kString, .flags = kMultiple}}}},
+    {"save", {.summary = "Synchronously save the dataset to disk", .since = "1.0.0", .group = "server", .complexity = "O(N) where N is the total number of keys in all databases"}},
     {"scan", {.summary = "Incrementally iterate the keys space", .since = "2.8.0", .group = "generic", .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", .history = {{"6.0.0", "Added the `TYPE` subcommand."}}, .tips = {"nondeterministic_output", "request_policy:special"}, .args = {
         {.name = "cursor", .type = kInteger},
         {.name = "pattern", .type = kPattern, .token = "MATCH", .flags = kOptional},

@@ -55,7 +55,8 @@ TestServer& TestServer::Get() {
 TestServer::TestServer() {
   ServerState& st = Server();
   std::string err;
-  if (!st.config.LoadText("loglevel warning\n", &err)) throw std::runtime_error(err);
+  // No save rules: FLUSHALL would save a dump.rdb in the working directory, as Redis does.
+  if (!st.config.LoadText("loglevel warning\nsave \"\"\n", &err)) throw std::runtime_error(err);
   st.config.shards.store(kShards);
   CreateShards(kShards);
   std::vector<Shard*> shards;
