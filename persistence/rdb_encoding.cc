@@ -116,13 +116,6 @@ absl::StatusOr<uint8_t> Reader::ReadByte() {
   return static_cast<uint8_t>(data_[pos_++]);
 }
 
-absl::StatusOr<std::string_view> Reader::ReadBytes(size_t n) {
-  if (remaining() < n) return Truncated();
-  std::string_view v = data_.substr(pos_, n);
-  pos_ += n;
-  return v;
-}
-
 absl::StatusOr<Reader::Len> Reader::ReadLen() {
   if (remaining() < 1) return Truncated();
   const auto first = static_cast<uint8_t>(data_[pos_++]);

@@ -90,8 +90,6 @@ class Reader {
 
   // rdbLoadType: one byte (a type or opcode).
   absl::StatusOr<uint8_t> ReadByte();
-  // n raw bytes (a view into the buffer).
-  absl::StatusOr<std::string_view> ReadBytes(size_t n);
   // rdbLoadLenByRef. Redis's rdbLoadLen(rdb, NULL) callers ignore `encoded`; so may ours.
   absl::StatusOr<Len> ReadLen();
   // rdbGenericLoadStringObject: every string form. Integer forms come back as decimal digits

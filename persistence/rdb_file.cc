@@ -80,7 +80,7 @@ absl::StatusOr<ParseSummary> ParseFile(std::string_view data, const ParseOptions
   }
   sum.version = version;
   Reader r(data);
-  if (!r.ReadBytes(kMagicSize).ok()) return absl::OutOfRangeError("Short read (offset 0)");
+  if (!r.ReadRaw(kMagicSize).ok()) return absl::OutOfRangeError("Short read (offset 0)");
 
   uint32_t db = 0;
   Record rec;
@@ -93,7 +93,7 @@ absl::StatusOr<ParseSummary> ParseFile(std::string_view data, const ParseOptions
     if (!type.ok()) return At(type.status(), at);
     switch (*type) {
       case kOpcodeExpireTime: {
-        auto b = r.ReadBytes(4);
+        auto b = r.ReadRaw(4);
         if (!b.ok()) return At(b.status(), at);
         rec.expire_ms =
             static_cast<int64_t>(static_cast<int32_t>(LoadLittleEndian(b->data(), 4))) * 1000;
@@ -101,7 +101,7 @@ absl::StatusOr<ParseSummary> ParseFile(std::string_view data, const ParseOptions
         continue;
       }
       case kOpcodeExpireTimeMs: {
-        auto b = r.ReadBytes(8);
+        auto b = r.ReadRaw(8);
         if (!b.ok()) return At(b.status(), at);
         rec.expire_ms = static_cast<int64_t>(LoadLittleEndian(b->data(), 8));
         have_attrs = true;
@@ -214,7 +214,7 @@ absl::StatusOr<ParseSummary> ParseFile(std::string_view data, const ParseOptions
   }
   const size_t eof_end = r.position();
   if (version >= 5) {
-    auto b = r.ReadBytes(8);
+    auto b = r.ReadRaw(8);
     if (!b.ok()) return At(b.status(), eof_end);
     uint64_t stored = LoadLittleEndian(b->data(), 8);
     sum.checksum_present = stored != 0;

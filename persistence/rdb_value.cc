@@ -71,7 +71,7 @@ QuickList* NewList() {
 void AppendBinaryDouble(double d, std::string* out) {
   uint64_t bits;
   std::memcpy(&bits, &d, sizeof bits);
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(bits >> (8 * i)));
+  AppendLittleEndian(bits, 8, out);
 }
 
 // A listpack as Redis saves one (rdbSaveRawString of its bytes): Redis's layout, LZF-compressed
@@ -113,8 +113,7 @@ absl::Status Skip(Reader& r, size_t n) { return r.ReadRaw(n).status(); }
 absl::Status ReadBinaryDouble(Reader& r, double* out) {
   auto raw = r.ReadRaw(8);
   if (!raw.ok()) return raw.status();
-  uint64_t bits = 0;
-  for (int i = 7; i >= 0; --i) bits = bits << 8 | static_cast<uint8_t>((*raw)[i]);
+  uint64_t bits = LoadLittleEndian(raw->data(), 8);
   std::memcpy(out, &bits, sizeof bits);
   return absl::OkStatus();
 }
