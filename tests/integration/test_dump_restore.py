@@ -18,6 +18,7 @@ import time
 import pytest
 
 import conftest
+import shoal_errors as E
 from conftest import Err, HOST
 from shoal_events import Events
 from shoal_resp import RespClient
@@ -261,17 +262,17 @@ def payload(s):
 
 def test_restore_busykey_and_replace(s, payload):
     assert s("SET", "k", "old") == "OK"
-    assert s("RESTORE", "k", "0", payload) == Err("BUSYKEY Target key name already exists.")
+    assert s("RESTORE", "k", "0", payload) == Err(E.BUSYKEY)
     # BUSYKEY is checked before the TTL and the payload.
-    assert s("RESTORE", "k", "-1", b"junk") == Err("BUSYKEY Target key name already exists.")
+    assert s("RESTORE", "k", "-1", b"junk") == Err(E.BUSYKEY)
     assert s("GET", "k") == b"old"
     assert s("RESTORE", "k", "0", payload, "REPLACE") == "OK"
     assert s("LRANGE", "k", 0, -1) == [b"a", b"b", b"c"]
 
 
 def test_restore_ttl(s, payload):
-    assert s("RESTORE", "k", "-1", payload) == Err("ERR Invalid TTL value, must be >= 0")
-    assert s("RESTORE", "k", "x", payload) == Err("ERR value is not an integer or out of range")
+    assert s("RESTORE", "k", "-1", payload) == Err(E.RESTORE_BAD_TTL)
+    assert s("RESTORE", "k", "x", payload) == Err(E.NOT_INTEGER)
     assert s("RESTORE", "k", "0", payload) == "OK"
     assert s("TTL", "k") == -1
     assert s("RESTORE", "k2", "100000", payload) == "OK"
@@ -292,32 +293,27 @@ def test_restore_ttl(s, payload):
 
 
 def test_restore_option_errors(s, payload):
-    syntax = Err("ERR syntax error")
+    syntax = Err(E.SYNTAX)
     assert s("RESTORE", "k", "0", payload, "FOO") == syntax
     assert s("RESTORE", "k", "0", payload, "IDLETIME") == syntax
     assert s("RESTORE", "k", "0", payload, "FREQ") == syntax
     assert s("RESTORE", "k", "0", payload, "IDLETIME", "1", "FREQ", "1") == syntax
     assert s("RESTORE", "k", "0", payload, "FREQ", "1", "IDLETIME", "1") == syntax
-    assert s("RESTORE", "k", "0", payload, "IDLETIME", "-1") == Err(
-        "ERR Invalid IDLETIME value, must be >= 0")
-    assert s("RESTORE", "k", "0", payload, "IDLETIME", "x") == Err(
-        "ERR value is not an integer or out of range")
-    assert s("RESTORE", "k", "0", payload, "FREQ", "256") == Err(
-        "ERR Invalid FREQ value, must be >= 0 and <= 255")
-    assert s("RESTORE", "k", "0", payload, "FREQ", "-1") == Err(
-        "ERR Invalid FREQ value, must be >= 0 and <= 255")
-    assert s("RESTORE", "k", "0", payload, "FREQ", "1.5") == Err(
-        "ERR value is not an integer or out of range")
-    assert s("RESTORE", "k") == Err("ERR wrong number of arguments for 'restore' command")
-    assert s("DUMP") == Err("ERR wrong number of arguments for 'dump' command")
+    assert s("RESTORE", "k", "0", payload, "IDLETIME", "-1") == Err(E.RESTORE_BAD_IDLETIME)
+    assert s("RESTORE", "k", "0", payload, "IDLETIME", "x") == Err(E.NOT_INTEGER)
+    assert s("RESTORE", "k", "0", payload, "FREQ", "256") == Err(E.RESTORE_BAD_FREQ)
+    assert s("RESTORE", "k", "0", payload, "FREQ", "-1") == Err(E.RESTORE_BAD_FREQ)
+    assert s("RESTORE", "k", "0", payload, "FREQ", "1.5") == Err(E.NOT_INTEGER)
+    assert s("RESTORE", "k") == Err(E.arity("restore"))
+    assert s("DUMP") == Err(E.arity("dump"))
     assert s("EXISTS", "k") == 0
     # Options are case-insensitive and may repeat.
     assert s("RESTORE", "k", "0", payload, "replace", "Replace", "absttl") == "OK"
 
 
 def test_restore_payload_errors(s, payload):
-    wrong = Err("ERR DUMP payload version or checksum are wrong")
-    bad = Err("ERR Bad data format")
+    wrong = Err(E.DUMP_PAYLOAD)
+    bad = Err(E.BAD_DATA_FORMAT)
     assert s("RESTORE", "k", "0", b"") == wrong
     assert s("RESTORE", "k", "0", b"123456789") == wrong
     assert s("RESTORE", "k", "0", payload[:-1] + bytes([payload[-1] ^ 1])) == wrong
@@ -333,15 +329,14 @@ def test_restore_payload_errors(s, payload):
 
 def test_skip_checksum_validation(s, payload):
     broken = payload[:-8] + b"\x00" * 8
-    assert s("RESTORE", "k", "0", broken) == Err("ERR DUMP payload version or checksum are wrong")
+    assert s("RESTORE", "k", "0", broken) == Err(E.DUMP_PAYLOAD)
     assert s("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1") == "OK"
     try:
         assert s("RESTORE", "k", "0", broken) == "OK"
         assert s("LRANGE", "k", 0, -1) == [b"a", b"b", b"c"]
         # The version is still checked.
         future = body_of(payload) + b"\x0b\x00" + b"\x00" * 8
-        assert s("RESTORE", "k2", "0", future) == Err(
-            "ERR DUMP payload version or checksum are wrong")
+        assert s("RESTORE", "k2", "0", future) == Err(E.DUMP_PAYLOAD)
     finally:
         assert s("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0") == "OK"
 
@@ -371,8 +366,8 @@ def test_sanitize_dump_payload_config(s):
     for v in ("yes", "clients", "no"):
         assert s("CONFIG", "SET", "sanitize-dump-payload", v) == "OK"
         assert s("CONFIG", "GET", "sanitize-dump-payload")[1] == v.encode()
-    err = s("CONFIG", "SET", "sanitize-dump-payload", "maybe")
-    assert isinstance(err, Err) and "sanitize-dump-payload" in err
+    assert s("CONFIG", "SET", "sanitize-dump-payload", "maybe") == Err(
+        E.config_set_enum("sanitize-dump-payload", E.SANITIZE_DUMP_PAYLOAD_CHOICES))
 
 
 def test_deep_sanitization_finds_duplicates(s):
@@ -382,13 +377,12 @@ def test_deep_sanitization_finds_duplicates(s):
     try:
         for mode in ("yes", "clients"):
             assert s("CONFIG", "SET", "sanitize-dump-payload", mode) == "OK"
-            assert s("RESTORE", "h", "0", dup) == Err("ERR Bad data format")
+            assert s("RESTORE", "h", "0", dup) == Err(E.BAD_DATA_FORMAT)
         assert s("CONFIG", "SET", "sanitize-dump-payload", "no") == "OK"
         assert s("RESTORE", "h", "0", dup) == "OK"  # as Redis: only the deep check sees it
         assert s("DEL", "h") == 1
         # Plain-encoded duplicates are refused whatever the mode.
-        assert s("RESTORE", "st", "0", with_footer(b"\x02\x02\x01a\x01a")) == Err(
-            "ERR Bad data format")
+        assert s("RESTORE", "st", "0", with_footer(b"\x02\x02\x01a\x01a")) == Err(E.BAD_DATA_FORMAT)
     finally:
         s("CONFIG", "SET", "sanitize-dump-payload", "no")
 
@@ -403,8 +397,7 @@ def test_restore_events(srv, s, payload):
         assert s("RESTORE", "k", "1", payload, "REPLACE", "ABSTTL") == "OK"
         assert ev.collect(s) == [("del", "k")]
         assert s("RESTORE", "k", "1", payload, "ABSTTL") == "OK"
-        assert s("RESTORE", "k", "0", b"junk") == Err(
-            "ERR DUMP payload version or checksum are wrong")
+        assert s("RESTORE", "k", "0", b"junk") == Err(E.DUMP_PAYLOAD)
         assert ev.collect(s) == []
         assert s("CONFIG", "SET", "notify-keyspace-events", "KEAn") == "OK"
         assert s("RESTORE", "k", "0", payload) == "OK"
@@ -424,7 +417,7 @@ def test_restore_touches_watched_key(srv_clients, payload):
     assert a("EXEC") is None
     # A refused RESTORE changes nothing.
     assert a("WATCH", "w") == "OK"
-    assert b("RESTORE", "w", "0", payload) == Err("BUSYKEY Target key name already exists.")
+    assert b("RESTORE", "w", "0", payload) == Err(E.BUSYKEY)
     assert a("MULTI") == "OK"
     assert a("PING") == "QUEUED"
     assert a("EXEC") == ["PONG"]
@@ -452,7 +445,7 @@ def test_restore_in_multi(s, payload):
     assert s("DUMP", "m1") == "QUEUED"
     out = s("EXEC")
     assert out[0] == "OK"
-    assert out[1] == Err("BUSYKEY Target key name already exists.")
+    assert out[1] == Err(E.BUSYKEY)
     assert out[2] == payload
 
 
@@ -493,7 +486,8 @@ def test_corrupt_payloads_never_kill_the_server(srv, s):
             for i in range(1, len(body)):
                 for _ in range(4):
                     b = bytearray(body)
-                    b[i] = rnd.randrange(256) if rnd.random() < 0.5 else b[i] ^ (1 << rnd.randrange(8))
+                    flip = 1 << rnd.randrange(8)
+                    b[i] = rnd.randrange(256) if rnd.random() < 0.5 else b[i] ^ flip
                     cases.append(bytes(b))
             for case in cases:
                 reply = s("RESTORE", "x", "0", with_footer(case), "REPLACE")
@@ -502,7 +496,7 @@ def test_corrupt_payloads_never_kill_the_server(srv, s):
                     _read_all(s, "x")
                 else:
                     outcomes["error"] += 1
-                    assert reply == Err("ERR Bad data format"), (case, reply)
+                    assert reply == Err(E.BAD_DATA_FORMAT), (case, reply)
             assert s("PING") == "PONG"
     finally:
         s("CONFIG", "SET", "sanitize-dump-payload", old)
@@ -527,8 +521,8 @@ def test_unchecked_corrupt_payloads_with_skipped_checksum(srv, s):
                     _read_all(s, "x")
                 else:
                     # A type byte turned into a stream's: Shoal has no streams yet.
-                    assert reply in (Err("ERR Bad data format"),
-                                     Err("ERR streams are not supported yet")), reply
+                    assert reply in (Err(E.BAD_DATA_FORMAT),
+                                     Err(E.STREAMS_UNSUPPORTED)), reply
             assert s("PING") == "PONG"
     finally:
         s("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "0")
