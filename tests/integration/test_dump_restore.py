@@ -232,6 +232,55 @@ def test_dump_bytes_equal_redis(s, p, case):
             p("CONFIG", "SET", name, pv)
 
 
+def _listpack(entries):
+    """A listpack in Redis's layout of strings (< 64 bytes) and integers (0..2^23-1)."""
+    out = bytearray()
+    for e in entries:
+        if isinstance(e, int):
+            if e < 128:
+                enc = bytes([e])
+            elif e < 4096:
+                enc = bytes([0xC0 | (e >> 8), e & 0xFF])
+            elif e < 32768:
+                enc = b"\xf1" + struct.pack("<h", e)
+            else:
+                enc = b"\xf2" + struct.pack("<i", e)[:3]
+        else:
+            enc = bytes([0x80 | len(e)]) + e
+        out += enc + bytes([len(enc)])
+    count = min(len(entries), 65535)
+    return struct.pack("<IH", 6 + len(out) + 1, count) + bytes(out) + b"\xff"
+
+
+def test_listpack_count_past_65534_both_ways(s, p):
+    """A hash listpack of more than 65534 entries (Redis's header then says 65535, unknown),
+    restored on both servers, dumps the same bytes on both."""
+    lp = _listpack([x for i in range(33000) for x in (b"f%d" % i, i)])
+    payload = with_footer(b"\x10\x80" + struct.pack(">I", len(lp)) + lp)
+    olds = []
+    try:
+        for cl in (s, p):
+            olds.append((cl, cl("CONFIG", "GET", "hash-max-listpack-entries")[1],
+                         cl("CONFIG", "GET", "sanitize-dump-payload")[1]))
+            assert cl("CONFIG", "SET", "hash-max-listpack-entries", "40000") == "OK"
+            assert cl("CONFIG", "SET", "sanitize-dump-payload", "yes") == "OK"
+            assert cl("RESTORE", "big", "0", payload) == "OK"
+            assert cl("OBJECT", "ENCODING", "big") == b"listpack"
+            assert cl("HLEN", "big") == 33000
+            assert cl("HGET", "big", "f32999") == b"32999"
+        assert s("DUMP", "big") == p("DUMP", "big")
+        # Over the entry threshold it loads as a hashtable.
+        for cl in (s, p):
+            assert cl("CONFIG", "SET", "hash-max-listpack-entries", "512") == "OK"
+            assert cl("RESTORE", "big", "0", payload, "REPLACE") == "OK"
+            assert cl("OBJECT", "ENCODING", "big") == b"hashtable"
+            assert cl("HLEN", "big") == 33000
+    finally:
+        for cl, entries, sanitize in olds:
+            cl("CONFIG", "SET", "hash-max-listpack-entries", entries)
+            cl("CONFIG", "SET", "sanitize-dump-payload", sanitize)
+
+
 def test_dump_missing_key(s):
     assert s("DUMP", "nokey") is None
 
