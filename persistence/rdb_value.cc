@@ -12,6 +12,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "base/numbers.h"
@@ -462,11 +463,18 @@ absl::StatusOr<DecodedValue> LoadIntset(Reader& r) {
 }
 
 // The sorted-set and hash listpack forms, once the listpack is built: empty, kept, or converted
-// over the entry threshold (Redis checks only the count here, not the element sizes).
+// over the entry threshold (Redis checks only the count here, not the element sizes). A NaN score
+// is refused as in the other sorted-set forms (Redis lets it into a listpack, where it would sort
+// nowhere and could not be saved as a skiplist again).
 absl::StatusOr<DecodedValue> PairsListpack(ObjType type, uint8_t* lp) {
   Building b(type, ObjEnc::kListPack, lp);
   const uint32_t pairs = lp::Length(lp) / 2;
   if (pairs == 0) return EmptyValue(type);
+  if (type == ObjType::kZSet) {
+    for (uint8_t* m = lp::First(lp); m != nullptr; m = lp::Next(lp, lp::Next(lp, m))) {
+      if (std::isnan(zlp::ScoreAt(lp::Next(lp, m)))) return Corrupt("Zset with NAN score detected");
+    }
+  }
   if (type == ObjType::kZSet && Over(pairs, ShardSettings::zset_max_listpack_entries))
     RDB_RETURN_IF_ERROR(ConvertZSet(b));
   if (type == ObjType::kHash && Over(pairs, ShardSettings::hash_max_listpack_entries))
@@ -506,18 +514,21 @@ absl::StatusOr<DecodedValue> LoadZipmap(Reader& r) {
   Building b(ObjType::kHash, ObjEnc::kListPack, lp::New());
   StrMap fields;
   size_t max_len = 0;
-  bool bad_pair = false;
+  std::optional<size_t> bad_field_len;
   const bool ok = ForEachZipmapPair(data, [&](std::string_view f, std::string_view v) {
     max_len = std::max({max_len, f.size(), v.size()});
     if (!fields.Add(f) || lp::Bytes(b.bytes()) + f.size() + v.size() > kListpackSafetySize) {
-      bad_pair = true;
+      bad_field_len = f.size();
       return false;
     }
     b.set(lp::Append(b.bytes(), f));
     b.set(lp::Append(b.bytes(), v));
     return true;
   });
-  if (bad_pair) return Corrupt("Hash zipmap with dup elements, or big length");
+  if (bad_field_len) {
+    return Corrupt("Hash zipmap with dup elements, or big length (" +
+                   std::to_string(*bad_field_len) + ")");
+  }
   if (!ok) return Corrupt("Zipmap integrity check failed.");
   if (Over(lp::Length(b.bytes()) / 2, ShardSettings::hash_max_listpack_entries) ||
       Over(max_len, ShardSettings::hash_max_listpack_value))

@@ -88,9 +88,10 @@ struct DecodedValue {
 };
 
 struct DecodeOptions {
-  // sanitize-dump-payload yes (deep checks: duplicate fields/members in listpacks and ziplists,
-  // duplicates in plain encodings). Structure (lengths, entry encodings, counts, ordering) is
-  // always checked whatever this says.
+  // sanitize-dump-payload yes: Redis's deep checks, i.e. repeated fields / members in hash and
+  // zset listpacks and in the listpack part of a plain hash. Structure (lengths, entry encodings,
+  // counts, intset order) is always checked whatever this says, and so are repeats in plain sets,
+  // zsets and hashtables, ziplists and zipmaps (Redis checks those always too).
   bool deep = false;
 };
 

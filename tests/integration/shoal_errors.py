@@ -100,6 +100,16 @@ def config_set_enum(name, choices):
 LOGLEVEL_CHOICES = "debug, verbose, notice, warning"
 MAXMEMORY_POLICY_CHOICES = ("volatile-lru, volatile-lfu, volatile-random, volatile-ttl, "
                             "allkeys-lru, allkeys-lfu, allkeys-random, noeviction")
+SANITIZE_DUMP_PAYLOAD_CHOICES = "no, yes, clients"
+
+# DUMP / RESTORE
+BUSYKEY = "BUSYKEY Target key name already exists."
+RESTORE_BAD_TTL = "ERR Invalid TTL value, must be >= 0"
+RESTORE_BAD_IDLETIME = "ERR Invalid IDLETIME value, must be >= 0"
+RESTORE_BAD_FREQ = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+DUMP_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
+BAD_DATA_FORMAT = "ERR Bad data format"
+STREAMS_UNSUPPORTED = "ERR streams are not supported yet"  # Shoal only
 
 # protocol (each is followed by the server closing the connection)
 PROTO_INVALID_MULTIBULK = "ERR Protocol error: invalid multibulk length"

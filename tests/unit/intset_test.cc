@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <set>
 #include <vector>
@@ -125,4 +126,38 @@ TEST_CASE("Intset random operations match a std::set model", "[intset]") {
     CheckAgainst(is, model);
     intset::Free(is);
   }
+}
+
+TEST_CASE("Intset validation of untrusted bytes", "[intset]") {
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 100; ++round) {
+    uint8_t* is = intset::New();
+    bool added;
+    const size_t n = 1 + rng() % 50;
+    for (size_t i = 0; i < n; ++i)
+      is = intset::Add(is, static_cast<int64_t>(rng()) >> (rng() % 64), &added);
+    const size_t size = intset::BlobLen(is);
+    REQUIRE(intset::Validate(is, size));
+    REQUIRE_FALSE(intset::Validate(is, size - 1));
+    REQUIRE_FALSE(intset::Validate(is, size + 1));
+    uint8_t* copy = intset::FromBytes(is, size);
+    REQUIRE(intset::BlobLen(copy) == size);
+    REQUIRE(std::memcmp(copy, is, size) == 0);
+    intset::Free(copy);
+    intset::Free(is);
+  }
+  auto bytes = [](std::initializer_list<int> b) {
+    std::vector<uint8_t> v;
+    for (int c : b) v.push_back(static_cast<uint8_t>(c));
+    return v;
+  };
+  auto valid = [](const std::vector<uint8_t>& v) { return intset::Validate(v.data(), v.size()); };
+  CHECK(valid(bytes({2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 2, 0})));
+  CHECK(valid(bytes({8, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0})));        // wider than needed
+  CHECK_FALSE(valid(bytes({2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 1, 0})));              // descending
+  CHECK_FALSE(valid(bytes({2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 1, 0})));              // repeated
+  CHECK_FALSE(valid(bytes({3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0})));                 // no such width
+  CHECK_FALSE(valid(bytes({2, 0, 0, 0, 0, 0, 0, 0})));                          // empty
+  CHECK_FALSE(valid(bytes({2, 0, 0, 0, 1, 0, 0})));                             // short header
+  CHECK_FALSE(valid(bytes({4, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 1, 0, 0, 0})));  // huge length
 }

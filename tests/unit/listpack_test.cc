@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -342,4 +343,91 @@ TEST_CASE("Listpack random operations match a vector model", "[listpack]") {
     CheckAgainst(lp, model);
     lp::Free(lp);
   }
+}
+
+TEST_CASE("Listpack in Redis's layout: transcode and validation", "[listpack]") {
+  std::mt19937_64 rng(3);
+  const auto any = [](const uint8_t*) { return true; };
+  for (int round = 0; round < 200; ++round) {
+    uint8_t* lp = lp::New();
+    const size_t n = rng() % 40;
+    for (size_t i = 0; i < n; ++i) {
+      switch (rng() % 4) {
+        case 0:
+          lp = lp::AppendInt(lp, static_cast<int64_t>(rng()) >> (rng() % 64));
+          break;
+        case 1:
+          lp = lp::Append(lp, std::string(rng() % 5000, 'x'));
+          break;
+        default:
+          lp = lp::Append(lp, std::string(rng() % 70, 'y') + "z");
+          break;
+      }
+    }
+    std::string redis;
+    lp::AppendRedisLayout(lp, &redis);
+    REQUIRE(redis.size() == lp::Bytes(lp) - 2);
+    REQUIRE(lp::ValidateRedisLayout(redis, any) == static_cast<int64_t>(n));
+    uint8_t* back = lp::FromRedisLayout(redis, static_cast<uint32_t>(n));
+    REQUIRE(lp::Bytes(back) == lp::Bytes(lp));
+    REQUIRE(std::memcmp(back, lp, lp::Bytes(lp)) == 0);
+    // Every truncation fails; a changed byte fails or still reads as a sound listpack.
+    for (size_t len = 0; len < redis.size(); ++len) {
+      std::string cut = redis.substr(0, len);
+      if (len >= 4) {  // a header that agrees with the size
+        for (int b = 0; b < 4; ++b) cut[b] = static_cast<char>(len >> (8 * b));
+      }
+      REQUIRE(lp::ValidateRedisLayout(cut, any) < 0);
+    }
+    for (int k = 0; k < 20 && !redis.empty(); ++k) {
+      std::string bad = redis;
+      bad[rng() % bad.size()] ^= static_cast<char>(1 + rng() % 255);
+      const int64_t count = lp::ValidateRedisLayout(bad, any);
+      if (count < 0) continue;
+      uint8_t* ok = lp::FromRedisLayout(bad, static_cast<uint32_t>(count));
+      std::vector<std::string> fwd;
+      for (uint8_t* p = lp::First(ok); p != nullptr; p = lp::Next(ok, p)) fwd.push_back(ElemStr(p));
+      REQUIRE(fwd.size() == static_cast<size_t>(count));
+      for (uint8_t* p = lp::Last(ok); p != nullptr; p = lp::Prev(ok, p)) {
+        REQUIRE(ElemStr(p) == fwd.back());
+        fwd.pop_back();
+      }
+      lp::Free(ok);
+    }
+    lp::Free(back);
+    lp::Free(lp);
+  }
+}
+
+TEST_CASE("Listpack in Redis's layout: counts past 65534 and refused shapes", "[listpack]") {
+  const auto any = [](const uint8_t*) { return true; };
+  uint8_t* lp = lp::New();
+  for (int i = 0; i < 70000; ++i) lp = lp::AppendInt(lp, i % 100);
+  std::string redis;
+  lp::AppendRedisLayout(lp, &redis);
+  CHECK(static_cast<uint8_t>(redis[4]) == 0xFF);
+  CHECK(static_cast<uint8_t>(redis[5]) == 0xFF);
+  CHECK(lp::ValidateRedisLayout(redis, any) == 70000);
+  lp::Free(lp);
+  auto bytes = [](std::initializer_list<int> b) {
+    std::string s;
+    for (int c : b) s.push_back(static_cast<char>(c));
+    return s;
+  };
+  // "a" "b": valid; then the count wrong, a string holding "12", a bad backlen, an unknown
+  // encoding, 0xFF inside, bytes after the terminator, and the callback refusing.
+  CHECK(lp::ValidateRedisLayout(bytes({13, 0, 0, 0, 2, 0, 0x81, 'a', 2, 0x81, 'b', 2, 0xFF}),
+                                any) == 2);
+  CHECK(lp::ValidateRedisLayout(bytes({13, 0, 0, 0, 0xFF, 0xFF, 0x81, 'a', 2, 0x81, 'b', 2, 0xFF}),
+                                any) == 2);
+  CHECK(lp::ValidateRedisLayout(bytes({13, 0, 0, 0, 3, 0, 0x81, 'a', 2, 0x81, 'b', 2, 0xFF}), any) <
+        0);
+  CHECK(lp::ValidateRedisLayout(bytes({11, 0, 0, 0, 1, 0, 0x82, '1', '2', 3, 0xFF}), any) < 0);
+  CHECK(lp::ValidateRedisLayout(bytes({13, 0, 0, 0, 2, 0, 0x81, 'a', 3, 0x81, 'b', 2, 0xFF}), any) <
+        0);
+  CHECK(lp::ValidateRedisLayout(bytes({9, 0, 0, 0, 1, 0, 0xF5, 1, 0xFF}), any) < 0);
+  CHECK(lp::ValidateRedisLayout(bytes({10, 0, 0, 0, 1, 0, 0x05, 1, 0xFF, 0xFF}), any) < 0);
+  CHECK(lp::ValidateRedisLayout(bytes({7, 0, 0, 0, 0, 0, 0xFF}), any) == 0);
+  CHECK(lp::ValidateRedisLayout(bytes({9, 0, 0, 0, 1, 0, 0x05, 1, 0xFF}),
+                                [](const uint8_t*) { return false; }) < 0);
 }

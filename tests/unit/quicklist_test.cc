@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "shard/listpack.h"
+
 using namespace shoal;
 using End = QuickList::End;
 
@@ -421,4 +423,32 @@ TEST_CASE("QuickList large list stays correct at both ends", "[quicklist]") {
   REQUIRE(ql.At(-1).Get(buf) == std::to_string(kN - 1001));
   REQUIRE(ql.Validate());
   REQUIRE(ql.MallocSize() < static_cast<size_t>(kN) * 8);
+}
+
+TEST_CASE("QuickList adopts whole listpacks that fit its fill", "[quicklist]") {
+  auto listpack = [](int from, int n, size_t len = 1) {
+    uint8_t* lp = lp::New();
+    for (int i = 0; i < n; ++i)
+      lp = lp::Append(lp, std::string(len, 'a') + std::to_string(from + i));
+    return lp;
+  };
+  QuickList ql(3);
+  ql.AppendListpack(listpack(0, 3));         // fits: adopted
+  ql.AppendListpack(listpack(3, 5));         // over the count: pushed (3 + 2)
+  ql.AppendListpack(lp::New());              // empty: freed
+  ql.AppendListpack(listpack(8, 1, 20000));  // one element: adopted whatever its size
+  ql.Push(End::kTail, "tail");
+  std::deque<std::string> model;
+  for (int i = 0; i < 8; ++i) model.push_back("a" + std::to_string(i));
+  model.push_back(std::string(20000, 'a') + "8");
+  model.push_back("tail");
+  CheckEqual(ql, model);
+  std::vector<uint32_t> sizes;
+  ql.ForEachNode([&](const uint8_t* lp) { sizes.push_back(lp::Length(lp)); });
+  CHECK(sizes == std::vector<uint32_t>{3, 3, 2, 1, 1});
+  QuickList by_size(-1);
+  by_size.AppendListpack(listpack(0, 1000, 10));  // ~13 KB: over 4 KB, pushed
+  CHECK(by_size.Validate());
+  CHECK(by_size.NodeCount() > 3);
+  CHECK(by_size.Size() == 1000);
 }

@@ -28,6 +28,7 @@
 #include "shard/settings.h"
 #include "shard/str_map.h"
 #include "shard/zset.h"
+#include "tests/value_contents.h"
 
 using namespace shoal;
 using namespace shoal::rdb;
@@ -118,55 +119,9 @@ Value HashTable(const std::vector<std::pair<std::string, std::string>>& pairs) {
   return Value(ObjType::kHash, ObjEnc::kHashTable, map);
 }
 
-// The contents of a value in a form to compare: list elements in order, set members sorted,
-// "member=score" in rank order, "field=value" sorted.
 std::vector<std::string> Contents(ObjType type, ObjEnc enc, const void* obj) {
-  std::vector<std::string> out;
-  char buf[64];
-  switch (type) {
-    case ObjType::kString:
-      break;
-    case ObjType::kList: {
-      const auto* ql = static_cast<const QuickList*>(obj);
-      for (auto it = ql->Begin(); it.Valid(); it.Next()) out.emplace_back(it.Get(buf));
-      return out;
-    }
-    case ObjType::kSet:
-      if (enc == ObjEnc::kIntSet) {
-        const auto* is = static_cast<const uint8_t*>(obj);
-        for (uint32_t i = 0; i < intset::Length(is); ++i)
-          out.push_back(std::to_string(intset::Get(is, i)));
-      } else {
-        static_cast<const StrMap*>(obj)->ForEach(
-            [&](std::string_view k, std::string_view) { out.emplace_back(k); });
-      }
-      break;
-    case ObjType::kZSet: {
-      ZView z(enc, const_cast<void*>(obj));
-      for (ZIter it = z.First(); it.valid(); it.Next())
-        out.push_back(std::string(it.member()) + "=" + FormatDouble(it.score()));
-      return out;
-    }
-    case ObjType::kHash:
-      if (enc == ObjEnc::kListPack) {
-        auto* lp = static_cast<uint8_t*>(const_cast<void*>(obj));
-        char vbuf[64];
-        for (uint8_t* f = lp::First(lp); f != nullptr;) {
-          uint8_t* v = lp::Next(lp, f);
-          out.push_back(std::string(lp::Get(f).Str(buf)) + "=" + std::string(lp::Get(v).Str(vbuf)));
-          f = lp::Next(lp, v);
-        }
-      } else {
-        static_cast<const StrMap*>(obj)->ForEach([&](std::string_view k, std::string_view v) {
-          out.push_back(std::string(k) + "=" + std::string(v));
-        });
-      }
-      break;
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return shoal::testing::ValueContents(type, enc, obj);
 }
-
 std::vector<std::string> Contents(const Entry* e) {
   return Contents(e->type(), e->enc(), e->object());
 }
