@@ -493,7 +493,8 @@ absl::Status LoadFile(const std::string& path, bool* missing) {
   };
   rdb::ParseOptions popts;
   popts.num_dbs = static_cast<unsigned>(Server().config.databases.load());
-  popts.verify_checksum = Server().config.rdbchecksum.load() != 0;
+  popts.verify_checksum = Server().config.rdbchecksum.load() != 0 &&
+                          ShardSettings::Get(ShardSettings::skip_checksum_validation) == 0;
   rdb::ParseHandlers h;
   int64_t last_log = MonotonicUs();
   const int64_t key_delay = Server().config.key_load_delay.load();
