@@ -384,9 +384,7 @@ struct LoadStats {
 void LoadBatch(Shard& shard, std::vector<rdb::Record>& batch, LoadStats& stats, bool deep) {
   DbSlice& slice = shard.db_slice();
   int64_t now = UnixMs();
-  auto policy = static_cast<EvictPolicy>(ShardSettings::Get(ShardSettings::maxmemory_policy));
-  bool lfu = IsLfu(policy);
-  bool lru = policy == EvictPolicy::kAllKeysLru || policy == EvictPolicy::kVolatileLru;
+  bool lfu = IsLfu(static_cast<EvictPolicy>(ShardSettings::Get(ShardSettings::maxmemory_policy)));
   slice.SetNow(now);
   rdb::DecodeOptions opts;
   opts.deep = deep;
@@ -410,16 +408,9 @@ void LoadBatch(Shard& shard, std::vector<rdb::Record>& batch, LoadStats& stats, 
       stats.expired.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    uint32_t access = slice.access_stamp();
-    if (lfu && rec.freq >= 0) {
-      access = LfuField(LfuMinutes(now), static_cast<uint32_t>(rec.freq));
-    } else if (lru && rec.idle_s >= 0) {
-      int64_t clock = LruClockFromMs(now);
-      int64_t idle = std::min<int64_t>(rec.idle_s, kLruClockMax);
-      int64_t abs = clock - idle;
-      if (abs < 0) abs += kLruClockMax;
-      access = static_cast<uint32_t>(abs);
-    }
+    // objectSetLRUOrLFU with the record's FREQ / IDLE (neither: the key is new now).
+    uint32_t access =
+        AccessFieldFor(slice.access_stamp(), lfu, rec.freq, rec.idle_s, LruClockFromMs(now), now);
     Entry* e =
         rdb::MakeEntry(rec.key, *std::move(v), rec.expire_ms == -1 ? 0 : rec.expire_ms, access);
     if (!slice.AddLoaded(rec.db, e)) {

@@ -721,7 +721,7 @@ void CmdObject(ArgSlice args, CommandContext& ctx) {
 void CmdDump(ArgSlice args, CommandContext& ctx) {
   Slot* s = ctx.slice().FindRead(ctx.db_index, args[1]);
   if (s == nullptr) return ctx.rb->Null();
-  ctx.rb->Bulk(rdb::DumpPayload(s->entry(), /*compress=*/true));
+  ctx.rb->Bulk(rdb::DumpPayload(s->entry(), Server().config.rdbcompression.load() != 0));
 }
 
 void CmdRestore(ArgSlice args, CommandContext& ctx) {
