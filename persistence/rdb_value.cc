@@ -634,10 +634,19 @@ void EncodeValue(const Entry* e, bool compress, Sink& sink) {
   std::string scratch;
   switch (e->type()) {
     case ObjType::kString:
-      if (e->enc() == ObjEnc::kInt)
+      if (e->enc() == ObjEnc::kInt) {
         AppendInt64String(e->int_value(), &out);
-      else
-        AppendString(e->str_value(), compress, &out);
+      } else if (std::string_view v = e->str_value(); v.size() < Sink::kLargeString) {
+        AppendString(v, compress, &out);
+      } else if (compress) {
+        // LZF needs the whole output at once (Redis's child allocates it too); it goes out
+        // without passing through the sink's buffer.
+        AppendString(v, compress, &scratch);
+        sink.WriteLarge(scratch);
+      } else {
+        AppendLen(v.size(), &out);
+        sink.WriteLarge(v);
+      }
       return;
     case ObjType::kList: {
       const auto* ql = static_cast<const QuickList*>(e->object());

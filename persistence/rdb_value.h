@@ -65,6 +65,11 @@ class Sink {
   }
   // Writes out (and clears) buf(). The base class keeps everything.
   virtual void Flush() {}
+  // Appends bytes too big to copy into buf() (a big string value): a file sink writes what it
+  // holds and then these bytes straight from where they are.
+  virtual void WriteLarge(std::string_view bytes) { buf_.append(bytes); }
+  // Strings at least this long go through WriteLarge.
+  static constexpr size_t kLargeString = 64 * 1024;
 
  protected:
   std::string buf_;

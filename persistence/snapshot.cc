@@ -33,9 +33,23 @@ class SliceSnapshot::Section : public Sink {
   explicit Section(int fd) : Sink(kSectionBuffer), fd_(fd) {}
   void Flush() override {
     if (buf_.empty()) return;
+    Write(buf_);
+    buf_.clear();
+  }
+  void WriteLarge(std::string_view bytes) override {
+    Flush();
+    Write(bytes);
+  }
+  int err() const { return err_; }
+  uint64_t crc() const { return crc_; }
+  uint64_t bytes() const { return bytes_; }
+  void Release() { std::string().swap(buf_); }
+
+ private:
+  void Write(std::string_view bytes) {
     if (err_ == 0) {
-      const char* p = buf_.data();
-      size_t left = buf_.size();
+      const char* p = bytes.data();
+      size_t left = bytes.size();
       while (left > 0) {
         ssize_t n = ::write(fd_, p, left);
         if (n < 0 && errno == EINTR) continue;
@@ -47,16 +61,10 @@ class SliceSnapshot::Section : public Sink {
         left -= static_cast<size_t>(n);
       }
     }
-    crc_ = Crc64(crc_, buf_);
-    bytes_ += buf_.size();
-    buf_.clear();
+    crc_ = Crc64(crc_, bytes);
+    bytes_ += bytes.size();
   }
-  int err() const { return err_; }
-  uint64_t crc() const { return crc_; }
-  uint64_t bytes() const { return bytes_; }
-  void Release() { std::string().swap(buf_); }
 
- private:
   int fd_;
   int err_ = 0;
   uint64_t crc_ = 0;
