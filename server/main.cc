@@ -332,7 +332,7 @@ int Main(int argc, char** argv) {
   });
   control.run();
   st.shards->Join();
-  persistence::StopLoading();
+  persistence::Stop();
   lazyfree::Stop();  // frees what is queued while the shards' counters still exist
   spdlog::warn("Shoal is now ready to exit, bye bye...");
   spdlog::default_logger()->flush();

@@ -650,10 +650,16 @@ void StartLoading(std::function<void(absl::Status)> done) {
   });
 }
 
-void StopLoading() {
+void Stop() {
   State& st = S();
   st.abort_loading.store(true);
   if (st.loader.joinable()) st.loader.join();
+  std::thread finisher;
+  {
+    std::lock_guard lk(st.mu);
+    finisher = std::move(st.finisher);
+  }
+  if (finisher.joinable()) finisher.join();
 }
 
 void DebugReload(CommandContext& ctx, bool save) {

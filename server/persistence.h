@@ -63,8 +63,9 @@ bool HasSaveRules();
 // -LOADING. Returns at once; `done(status)` runs on the loader thread (startup exits on error).
 void StartLoading(std::function<void(absl::Status)> done);
 bool Loading();
-// Before the shards are destroyed: stops a load still running and waits for its thread.
-void StopLoading();
+// Before the shards are destroyed: stops a load still running and waits for the loading and
+// save-finishing threads.
+void Stop();
 // DEBUG RELOAD: saves (stop-the-world), empties the dataset and loads the file back, all while
 // every shard is held. Replies on ctx.
 void DebugReload(CommandContext& ctx, bool save);
