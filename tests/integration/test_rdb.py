@@ -11,6 +11,7 @@ with 1 and 4 shards and across shard counts (a file written by 4 shards loads in
 import os
 import re
 import signal
+import subprocess
 import time
 
 import pytest
@@ -351,6 +352,43 @@ def test_bad_file_stops_the_server_at_startup(servers, good_rdb, kind):
     assert re.search(pattern, log, re.IGNORECASE), log
     if conftest._is_shoal() and shoal_offset:
         assert re.search(r"offset\D{0,3}\d+", log, re.IGNORECASE), log
+
+
+def check_tool():
+    """shoal-check-rdb (next to the server under test) on Shoal, redis-check-rdb on Redis: the
+    same checks and summary lines."""
+    if conftest._is_shoal():
+        return os.path.join(os.path.dirname(os.environ["SHOAL_SERVER"]), "shoal-check-rdb")
+    return "/usr/bin/redis-check-rdb"
+
+
+def run_check(tmp_path, data):
+    path = os.path.join(str(tmp_path), "check.rdb")
+    with open(path, "wb") as f:
+        f.write(data)
+    p = subprocess.run([check_tool(), path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=120)
+    return p.returncode, p.stdout.decode(errors="replace")
+
+
+def test_check_rdb_accepts_a_good_file(tmp_path, good_rdb):
+    data = good_rdb[0]
+    rc, out = run_check(tmp_path, data)
+    assert rc == 0, out
+    assert "Checksum OK" in out and "RDB looks OK" in out, out
+    assert re.search(r"\[info\] \d+ keys read", out), out
+
+
+@pytest.mark.parametrize("kind", ["flipped-byte", "bad-type-byte", "truncated", "version-11"])
+def test_check_rdb_names_the_problem(tmp_path, good_rdb, kind):
+    data, big, start, type_at = good_rdb
+    rc, out = run_check(tmp_path, corrupt(data, kind, start + len(big) // 2, type_at))
+    assert rc != 0, out
+    assert "RDB looks OK" not in out, out
+    pattern = BAD_FILES[kind][0] + "|crc"  # redis-check-rdb says "RDB CRC error"
+    assert re.search(pattern, out, re.IGNORECASE), out
+    if conftest._is_shoal() and BAD_FILES[kind][1]:
+        assert re.search(r"offset \d+", out), out
 
 
 def test_file_saved_without_checksum_is_not_checked(servers, good_rdb):
