@@ -48,18 +48,6 @@ std::string FileTrailer(uint64_t crc, bool checksum) {
   return out;
 }
 
-std::string ModuleNameFromId(uint64_t id) {
-  static constexpr char kCharset[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string name(9, ' ');
-  id >>= 10;
-  for (int j = 8; j >= 0; --j) {
-    name[j] = kCharset[id & 63];
-    id >>= 6;
-  }
-  return name;
-}
-
 absl::StatusOr<ParseSummary> ParseFile(std::string_view data, const ParseOptions& opts,
                                        const ParseHandlers& handlers) {
   ParseSummary sum;

@@ -98,8 +98,4 @@ struct ParseSummary {
 absl::StatusOr<ParseSummary> ParseFile(std::string_view data, const ParseOptions& opts,
                                        const ParseHandlers& handlers);
 
-// The module name a 64-bit module type id encodes (moduleTypeNameByID: 9 chars of a 64-symbol
-// set, then a 10-bit version).
-std::string ModuleNameFromId(uint64_t id);
-
 }  // namespace shoal::rdb

@@ -35,6 +35,18 @@
 
 namespace shoal::rdb {
 
+std::string ModuleNameFromId(uint64_t id) {
+  static constexpr char kCharset[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string name(9, ' ');
+  id >>= 10;
+  for (int j = 8; j >= 0; --j) {
+    name[j] = kCharset[id & 63];
+    id >>= 6;
+  }
+  return name;
+}
+
 namespace {
 
 // Quicklist node containers (quicklist.h QUICKLIST_NODE_CONTAINER_*).
@@ -146,25 +158,12 @@ absl::Status ReadDoubleString(Reader& r, double* out) {
   return absl::OkStatus();
 }
 
-// moduleTypeNameByID: 9 characters of the module's charset from the id's top 54 bits.
-std::string ModuleTypeName(uint64_t id) {
-  static constexpr char kCharset[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string name(9, ' ');
-  id >>= 10;
-  for (int j = 8; j >= 0; --j) {
-    name[j] = kCharset[id & 63];
-    id >>= 6;
-  }
-  return name;
-}
-
 absl::Status ModuleRefused(Reader& r) {
   uint64_t id;
   RDB_RETURN_IF_ERROR(ReadLen(r, &id));
   return absl::UnimplementedError(
       "The RDB file contains module data I can't load: no matching module type '" +
-      ModuleTypeName(id) + "'");
+      ModuleNameFromId(id) + "'");
 }
 
 absl::Status StreamRefused() { return absl::UnimplementedError("streams are not supported yet"); }
@@ -565,7 +564,7 @@ absl::Status SkipModule2(Reader& r) {
         break;
       default:
         return Corrupt("Unknown module value opcode " + std::to_string(op) + " of module " +
-                       ModuleTypeName(id));
+                       ModuleNameFromId(id));
     }
   }
 }

@@ -117,6 +117,10 @@ absl::Status SkipValue(Reader& r, uint8_t type);
 Entry* MakeEntry(std::string_view key, DecodedValue&& v, int64_t expire_ms, uint32_t lru);
 void FreeDecoded(DecodedValue& v);
 
+// The module name a 64-bit module type id encodes (moduleTypeNameByID: 9 characters of a
+// 64-symbol set from the top 54 bits; the low 10 bits are the encoding version).
+std::string ModuleNameFromId(uint64_t id);
+
 // DUMP: type byte + body + footer (rdb_encoding.h AppendDumpFooter). Redis's DUMP always allows
 // LZF when rdbcompression is on.
 std::string DumpPayload(const Entry* e, bool compress);
