@@ -773,48 +773,55 @@ const char* LoadingRefusal() {
 
 int64_t LastSaveTime() { return S().lastsave.load(); }
 
+namespace {
+
+// One cron pass (shard 0, every 100 ms): the gate, a scheduled BGSAVE, the save rules.
+void CronTick() {
+  State& st = S();
+  UpdateGate();
+  if (st.in_progress.load() || st.loading.load()) return;
+  int64_t now = UnixMs() / 1000;
+  bool start = st.scheduled.exchange(false);
+  if (!start) {
+    uint64_t changes = TotalDirty() - st.dirty_saved.load();
+    std::vector<SaveRule> rules;
+    {
+      std::lock_guard lk(st.mu);
+      rules = st.rules;
+    }
+    for (const SaveRule& r : rules) {
+      // serverCron: enough changes, enough time, and no retry within 5 s of a failure.
+      if (static_cast<int64_t>(changes) >= r.changes && now - st.lastsave.load() > r.seconds &&
+          (st.last_bgsave_ok.load() || now - st.last_try_s.load() > kBgsaveRetryDelayS)) {
+        spdlog::info("{} changes in {} seconds. Saving...", r.changes, r.seconds);
+        start = true;
+        break;
+      }
+    }
+  }
+  if (start)
+    StartSave(
+        SaveMode::kBackground, [](absl::Status) {}, nullptr);
+}
+
+void ArmCron(boost::asio::steady_timer* timer) {
+  timer->expires_after(std::chrono::milliseconds(100));
+  timer->async_wait([timer](const boost::system::error_code& ec) {
+    if (ec) return;
+    CronTick();
+    ArmCron(timer);
+  });
+}
+
+}  // namespace
+
 void StartCron(Shard* shard) {
   State& st = S();
   if (st.lastsave.load() == 0) st.lastsave.store(UnixMs() / 1000);
-  auto timer = std::make_shared<boost::asio::steady_timer>(shard->io());
-  auto tick = std::make_shared<std::function<void()>>();
-  *tick = [timer, tick] {
-    timer->expires_after(std::chrono::milliseconds(100));
-    timer->async_wait([timer, tick](const boost::system::error_code& ec) {
-      if (ec) return;
-      State& st = S();
-      UpdateGate();
-      if (!st.in_progress.load() && !st.loading.load()) {
-        int64_t now = UnixMs() / 1000;
-        bool start = false;
-        if (st.scheduled.exchange(false)) {
-          start = true;
-        } else {
-          uint64_t changes = TotalDirty() - st.dirty_saved.load();
-          std::vector<SaveRule> rules;
-          {
-            std::lock_guard lk(st.mu);
-            rules = st.rules;
-          }
-          for (const SaveRule& r : rules) {
-            // serverCron: enough changes, enough time, and no retry within 5 s of a failure.
-            if (static_cast<int64_t>(changes) >= r.changes &&
-                now - st.lastsave.load() > r.seconds &&
-                (st.last_bgsave_ok.load() || now - st.last_try_s.load() > kBgsaveRetryDelayS)) {
-              spdlog::info("{} changes in {} seconds. Saving...", r.changes, r.seconds);
-              start = true;
-              break;
-            }
-          }
-        }
-        if (start)
-          StartSave(
-              SaveMode::kBackground, [](absl::Status) {}, nullptr);
-      }
-      (*tick)();
-    });
-  };
-  (*tick)();
+  // Lives as long as the shard's thread (destroyed when its loop has ended), as the idle sweep's.
+  thread_local std::unique_ptr<boost::asio::steady_timer> timer;
+  timer = std::make_unique<boost::asio::steady_timer>(shard->io());
+  ArmCron(timer.get());
 }
 
 void AppendInfo(std::string& s) {
