@@ -641,12 +641,14 @@ void StartLoading(std::function<void(absl::Status)> done) {
     absl::Status s = LoadFile(path, &missing);
     if (s.ok() && !missing)
       spdlog::info("DB loaded from disk: {:.3f} seconds", (MonotonicUs() - t0) / 1e6);
+    if (S().abort_loading.load()) return;
+    if (!s.ok()) return done(s);  // stops the server: clients keep getting -LOADING until then
     // What the dataset is now is what the file holds: no change since the last save.
     S().dirty_saved.store(TotalDirty());
     S().lastsave.store(UnixMs() / 1000);
     S().loading.store(false);
     UpdateGate();
-    if (!S().abort_loading.load()) done(s);
+    done(s);
   });
 }
 
