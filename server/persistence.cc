@@ -599,9 +599,9 @@ bool HasSaveRules() {
   return !S().rules.empty();
 }
 
-absl::Status SaveForShutdown() {
-  // A running background save is superseded (Redis kills its child): the final state is saved.
-  CancelSave();
+namespace {
+
+absl::Status SaveForShutdownOnce() {
   auto result = std::make_shared<std::promise<absl::Status>>();
   auto future = result->get_future();
   Server().shards->shard(0)->Post(false, [result](Shard&) {
@@ -621,6 +621,18 @@ absl::Status SaveForShutdown() {
         });
   });
   return future.get();
+}
+
+}  // namespace
+
+absl::Status SaveForShutdown() {
+  // A running background save is superseded (Redis kills its child): the final state is saved.
+  // The cron may start another between the two: cancel that one too.
+  for (int attempt = 0;; ++attempt) {
+    CancelSave();
+    absl::Status st = SaveForShutdownOnce();
+    if (!absl::IsFailedPrecondition(st) || attempt == 10) return st;
+  }
 }
 
 bool Loading() { return S().loading.load(std::memory_order_relaxed); }
