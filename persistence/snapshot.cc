@@ -1,5 +1,6 @@
 #include "persistence/snapshot.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -30,7 +31,7 @@ constexpr auto kStepBudget = std::chrono::microseconds(200);
 // first write error is kept; later flushes drop their bytes.
 class SliceSnapshot::Section : public Sink {
  public:
-  explicit Section(int fd) : Sink(kSectionBuffer), fd_(fd) {}
+  Section(int fd, bool writeback) : Sink(kSectionBuffer), fd_(fd), writeback_(writeback) {}
   void Flush() override {
     if (buf_.empty()) return;
     Write(buf_);
@@ -63,12 +64,20 @@ class SliceSnapshot::Section : public Sink {
     }
     crc_ = Crc64(crc_, bytes);
     bytes_ += bytes.size();
+    if (writeback_ && err_ == 0 && bytes_ - synced_ >= kWritebackBytes) {
+      // Starts the write-out without waiting for it (the shard thread does not block on disk).
+      sync_file_range(fd_, static_cast<off_t>(synced_), static_cast<off_t>(bytes_ - synced_),
+                      SYNC_FILE_RANGE_WRITE);
+      synced_ = bytes_;
+    }
   }
 
   int fd_;
+  bool writeback_;
   int err_ = 0;
   uint64_t crc_ = 0;
   uint64_t bytes_ = 0;
+  uint64_t synced_ = 0;  // bytes whose write-out was started
 };
 
 SliceSnapshot::SliceSnapshot(Shard* shard, int fd, const SnapshotOptions& opts, Done done)
@@ -76,7 +85,7 @@ SliceSnapshot::SliceSnapshot(Shard* shard, int fd, const SnapshotOptions& opts, 
       fd_(fd),
       opts_(opts),
       done_(std::move(done)),
-      out_(std::make_unique<Section>(fd)) {}
+      out_(std::make_unique<Section>(fd, opts.incremental_fsync)) {}
 
 SliceSnapshot::~SliceSnapshot() {
   if (fd_ >= 0) ::close(fd_);

@@ -45,12 +45,16 @@ struct SnapshotOptions {
   bool compress = true;      // rdbcompression
   int64_t cut_ms = 0;        // the clock of the cut: keys expired at it are left out
   int64_t key_delay_us = 0;  // rdb-key-save-delay (test knob): a pause per key traversed
+  // rdb-save-incremental-fsync: start writing the section to disk every kWritebackBytes, so its
+  // dirty pages never pile up in the page cache.
+  bool incremental_fsync = true;
   unsigned num_dbs = 16;
 };
 
 class SliceSnapshot : public ChangeListener, public std::enable_shared_from_this<SliceSnapshot> {
  public:
   static constexpr size_t kSectionBuffer = 256 * 1024;
+  static constexpr uint64_t kWritebackBytes = 32 << 20;
   using Done = std::function<void(SliceSnapshot*)>;
 
   // fd: the section file, owned (closed) by the snapshot.

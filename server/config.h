@@ -35,6 +35,7 @@ class Config {
   std::atomic<int64_t> rdbcompression{1};
   std::atomic<int64_t> rdbchecksum{1};
   std::atomic<int64_t> stop_writes_on_bgsave_error{1};
+  std::atomic<int64_t> rdb_save_incremental_fsync{1};
   std::atomic<int64_t> rdb_key_save_delay{0};        // microseconds per key (a test knob)
   std::atomic<int64_t> key_load_delay{0};            // microseconds per key loaded (a test knob)
   std::atomic<int64_t> enable_protected_configs{0};  // no, yes, local

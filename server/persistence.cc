@@ -121,11 +121,12 @@ bool WriteAll(int fd, const char* p, size_t n) {
   return true;
 }
 
-// Appends `len` bytes of `in` (from offset 0) to `out` (at its current offset).
-bool CopyFile(int in, int out, uint64_t len) {
-  loff_t off = 0;
-  while (static_cast<uint64_t>(off) < len) {
-    ssize_t n = copy_file_range(in, &off, out, nullptr, len - static_cast<uint64_t>(off), 0);
+// Copies [in_off, in_off + len) of `in` to `out` at its current offset: in the kernel
+// (copy_file_range), or through a buffer where the file system cannot.
+bool CopyRange(int in, loff_t in_off, int out, uint64_t len) {
+  const loff_t end = in_off + static_cast<loff_t>(len);
+  while (in_off < end) {
+    ssize_t n = copy_file_range(in, &in_off, out, nullptr, static_cast<size_t>(end - in_off), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n > 0) continue;
     if (n == 0) {
@@ -133,19 +134,40 @@ bool CopyFile(int in, int out, uint64_t len) {
       return false;
     }
     if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) return false;
-    // No in-kernel copy here: through a buffer.
     std::vector<char> buf(1 << 20);
-    while (static_cast<uint64_t>(off) < len) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), len - off));
-      ssize_t r = pread(in, buf.data(), want, off);
+    while (in_off < end) {
+      size_t want = static_cast<size_t>(std::min<loff_t>(buf.size(), end - in_off));
+      ssize_t r = pread(in, buf.data(), want, in_off);
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) {
         if (r == 0) errno = EIO;
         return false;
       }
       if (!WriteAll(out, buf.data(), static_cast<size_t>(r))) return false;
-      off += r;
+      in_off += r;
     }
+  }
+  return true;
+}
+
+// Appends the first `len` bytes of a section file to `out`, kSyncChunk at a time. With
+// `incremental` (rdb-save-incremental-fsync) each chunk is written to disk and dropped from the
+// page cache, with the section's copy of it, before the next: the save never holds more than a
+// chunk of dirty or doubled pages (Redis syncs every few MB for the same reason).
+bool AppendSection(int in, int out, uint64_t len, bool incremental) {
+  constexpr uint64_t kSyncChunk = 32 << 20;
+  for (uint64_t done = 0; done < len;) {
+    const uint64_t n = std::min(kSyncChunk, len - done);
+    const off_t out_at = lseek(out, 0, SEEK_CUR);
+    if (!CopyRange(in, static_cast<loff_t>(done), out, n)) return false;
+    if (incremental && out_at >= 0) {
+      sync_file_range(
+          out, out_at, static_cast<off_t>(n),
+          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+      posix_fadvise(out, out_at, static_cast<off_t>(n), POSIX_FADV_DONTNEED);
+      posix_fadvise(in, static_cast<off_t>(done), static_cast<off_t>(n), POSIX_FADV_DONTNEED);
+    }
+    done += n;
   }
   return true;
 }
@@ -157,7 +179,7 @@ struct Job {
   std::string dir, tmp_path, final_path;
   int fd = -1;
   std::vector<int> section_fds;
-  bool compress = true, checksum = true;
+  bool compress = true, checksum = true, incremental_fsync = true;
   rdb::HeaderInfo header;
   std::vector<std::shared_ptr<rdb::SliceSnapshot>> slices;
   std::atomic<unsigned> remaining{0};
@@ -212,7 +234,8 @@ absl::Status Assemble(Job& job) {
   uint64_t crc = Crc64(0, header);
   for (size_t i = 0; i < job.slices.size(); ++i) {
     const auto& s = job.slices[i];
-    if (!CopyFile(s->fd(), job.fd, s->bytes())) return fail("Write error saving DB on disk");
+    if (!AppendSection(s->fd(), job.fd, s->bytes(), job.incremental_fsync))
+      return fail("Write error saving DB on disk");
     crc = Crc64Combine(crc, s->crc(), s->bytes());
   }
   std::string trailer = rdb::FileTrailer(crc, job.checksum);
@@ -302,6 +325,7 @@ void RunJob(std::shared_ptr<Job> job, CutFn cut) {
   }
   job->compress = Server().config.rdbcompression.load() != 0;
   job->checksum = Server().config.rdbchecksum.load() != 0;
+  job->incremental_fsync = Server().config.rdb_save_incremental_fsync.load() != 0;
   st.save_start_s.store(job->start_ms / 1000);
   st.last_try_s.store(job->start_ms / 1000);
   st.background.store(job->mode == SaveMode::kBackground);
@@ -324,6 +348,7 @@ void RunJob(std::shared_ptr<Job> job, CutFn cut) {
     opts.compress = job->compress;
     opts.key_delay_us = Server().config.rdb_key_save_delay.load();
     opts.num_dbs = static_cast<unsigned>(Server().config.databases.load());
+    opts.incremental_fsync = job->incremental_fsync;
     rdb::HeaderInfo& h = job->header;
     h.redis_ver = kRedisVersion;
     h.ctime_s = opts.cut_ms / 1000;
