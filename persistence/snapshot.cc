@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "persistence/aof_rewrite.h"
 #include "persistence/crc64.h"
 #include "persistence/rdb_file.h"
 #include "shard/access.h"
@@ -195,6 +196,16 @@ void SliceSnapshot::WriteEntry(unsigned db, const Entry* e) {
   if (expire != 0 && expire <= opts_.cut_ms) return;  // gone at the cut
   std::string& b = out_->buf();
   Db& d = dbs_[db];
+  if (opts_.resp) {
+    // An AOF base of commands (aof-use-rdb-preamble no): SELECT, then the key's commands.
+    if (selected_ != static_cast<int>(db)) {
+      AppendSelect(db, &b);
+      selected_ = static_cast<int>(db);
+    }
+    EncodeCommands(e, expire, *out_);
+    ++keys_;
+    return;
+  }
   if (selected_ != static_cast<int>(db) || !d.started) {
     b.push_back(static_cast<char>(kOpcodeSelectDb));
     AppendLen(db, &b);

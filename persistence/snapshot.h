@@ -49,6 +49,8 @@ struct SnapshotOptions {
   // dirty pages never pile up in the page cache.
   bool incremental_fsync = true;
   unsigned num_dbs = 16;
+  // The section holds RESP commands (an AOF base without the RDB preamble) instead of records.
+  bool resp = false;
 };
 
 class SliceSnapshot : public ChangeListener, public std::enable_shared_from_this<SliceSnapshot> {

@@ -298,6 +298,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
 }  // namespace
 
 void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op) {
+  ctx.propagate_self = false;  // `pop` logs what it takes, on either path
   if (ctx.shard != nullptr) {
     // Every key on this shard and no waiting: LMPOP/ZMPOP, or any pop inside EXEC (which does not
     // block). The same choice of key as the transaction path below.

@@ -8,11 +8,14 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/reply_builder.h"
 #include "server/command_registry.h"
 #include "shard/db_slice.h"
+#include "shard/journal.h"
 #include "shard/shard.h"
 #include "shard/tracking.h"
 
@@ -42,7 +45,21 @@ class CommandContext {
   // The calling client's address (MONITOR lines that commands feed themselves: EVAL, FCALL).
   std::string_view client_addr;
 
+  // The journal (shard/journal.h, server/propagate.h). What the command logs when it changed
+  // data: `rewrite` when set (Redis's rewriteClientCommandVector: SET EX as SET PXAT, SPOP as
+  // SREM ...), else its arguments; nothing when propagate_self is false (EXEC, scripts and the
+  // pops log their effects themselves, Redis's preventCommandPropagation).
+  std::vector<std::string> rewrite;
+  bool propagate_self = true;
+  // kMulti: the unit its transactions fill (null: not journaling), and whether one of their hops
+  // changed data (set by the transactions on this thread; a handler sets it to log itself even
+  // when nothing changed, Redis's forceCommandPropagation).
+  journal::Builder* jb = nullptr;
+  mutable bool changed = false;
+
   DbSlice& slice() { return shard->db_slice(); }
+  // Logs `argv` instead of the command's arguments.
+  void Propagate(std::vector<std::string> argv) { rewrite = std::move(argv); }
 
   // kMulti only: the command is complete; the connection moves on. Call exactly once. A kMulti
   // command whose keys all live on one shard is run like a kShard one (shard set, conn null);

@@ -15,6 +15,7 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"append", {.summary = "Append a value to a key", .since = "2.0.0", .group = "string", .complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "value", .type = kString}}}},
+    {"bgrewriteaof", {.summary = "Asynchronously rewrite the append-only file", .since = "1.0.0", .group = "server", .complexity = "O(1)"}},
     {"bgsave", {.summary = "Asynchronously save the dataset to disk", .since = "1.0.0", .group = "server", .complexity = "O(1)", .history = {{"3.2.2", "Added the `SCHEDULE` option."}}, .args = {
         {.name = "schedule", .type = kPureToken, .token = "SCHEDULE", .since = "3.2.2", .flags = kOptional}}}},
     {"bitcount", {.summary = "Count set bits in a string", .since = "2.6.0", .group = "bitmap", .complexity = "O(N)", .history = {{"7.0.0", "Added the `BYTE|BIT` option."}}, .args = {

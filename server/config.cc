@@ -13,9 +13,11 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "base/numbers.h"
+#include "server/aof.h"
 #include "server/ascii.h"
 #include "server/persistence.h"
 #include "server/scripting/interpreter.h"
+#include "server/server_state.h"
 #include "shard/evict.h"
 #include "shard/glob.h"
 #include "shard/notify.h"
@@ -53,6 +55,10 @@ const CustomParam kSaveParam{persistence::GetSave, persistence::CheckSave, persi
 const CustomParam kDirParam{persistence::GetDir, persistence::CheckDir, persistence::ApplyDir};
 const CustomParam kDbFilenameParam{persistence::GetDbFilename, persistence::CheckDbFilename,
                                    persistence::ApplyDbFilename};
+const CustomParam kAppendFilenameParam{aof::GetAppendFilename, aof::CheckAppendFilename,
+                                       aof::ApplyAppendFilename};
+const CustomParam kAppendDirnameParam{aof::GetAppendDirname, aof::CheckAppendDirname,
+                                      aof::ApplyAppendDirname};
 
 // Where an integer parameter is stored: a Config member (read by the server layer only) or one of
 // the ShardSettings atomics (read by the shards; shard/settings.h is their one home).
@@ -89,8 +95,8 @@ struct Param {
   bool protected_ = false;
 };
 
-const char* OnlyNo(int64_t v, std::string_view) {
-  return v == 0 ? nullptr : "persistence is not supported yet: appendonly must be no";
+const char* NoTimestamps(int64_t v, std::string_view) {
+  return v == 0 ? nullptr : "aof-timestamp-enabled yes is not supported";
 }
 
 const std::vector<Param>& Params() {
@@ -231,7 +237,79 @@ const std::vector<Param>& Params() {
        {},
        &ShardSettings::lazyfree_lazy_user_flush,
        nullptr},
-      {"appendonly", Kind::kEnum, true, 0, 1, {"no", "yes"}, &Config::appendonly, nullptr, OnlyNo},
+      {"appendonly", Kind::kBool, true, 0, 1, {}, &Config::appendonly, nullptr},
+      {"appendfilename",
+       Kind::kCustom,
+       false,
+       0,
+       0,
+       {},
+       nullptr,
+       nullptr,
+       nullptr,
+       &kAppendFilenameParam},
+      {"appenddirname",
+       Kind::kCustom,
+       false,
+       0,
+       0,
+       {},
+       nullptr,
+       nullptr,
+       nullptr,
+       &kAppendDirnameParam},
+      {"appendfsync",
+       Kind::kEnum,
+       true,
+       0,
+       2,
+       {"no", "always", "everysec"},
+       &Config::appendfsync,
+       nullptr},
+      {"no-appendfsync-on-rewrite",
+       Kind::kBool,
+       true,
+       0,
+       1,
+       {},
+       &Config::no_appendfsync_on_rewrite,
+       nullptr},
+      {"auto-aof-rewrite-percentage",
+       Kind::kInt,
+       true,
+       0,
+       INT_MAX,
+       {},
+       &Config::auto_aof_rewrite_percentage,
+       nullptr},
+      {"auto-aof-rewrite-min-size",
+       Kind::kMemory,
+       true,
+       0,
+       LLONG_MAX,
+       {},
+       &Config::auto_aof_rewrite_min_size,
+       nullptr},
+      {"aof-load-truncated", Kind::kBool, true, 0, 1, {}, &Config::aof_load_truncated, nullptr},
+      {"aof-use-rdb-preamble", Kind::kBool, true, 0, 1, {}, &Config::aof_use_rdb_preamble, nullptr},
+      {"aof-timestamp-enabled",
+       Kind::kBool,
+       true,
+       0,
+       1,
+       {},
+       &Config::aof_timestamp_enabled,
+       nullptr,
+       NoTimestamps},
+      {"aof-rewrite-incremental-fsync",
+       Kind::kBool,
+       true,
+       0,
+       1,
+       {},
+       &Config::aof_rewrite_incremental_fsync,
+       nullptr},
+      {"aof-disable-auto-gc", Kind::kBool, true, 0, 1, {}, &Config::aof_disable_auto_gc, nullptr},
       {"save", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kSaveParam},
       {"dir", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kDirParam, true},
       {"dbfilename",
@@ -944,6 +1022,9 @@ void Config::OnChange(std::string_view name) {
     ShardSettings::hz.store(std::clamp(ShardSettings::hz.load(), kMinHz, kMaxHz));
   }
   if (name == "stop-writes-on-bgsave-error") persistence::UpdateGate();
+  // At startup (no shards yet) the value only decides what loads; at run time it starts or stops
+  // the AOF.
+  if (name == "appendonly" && Server().shards != nullptr) aof::ApplyAppendOnly(appendonly.load());
   if (name == "loglevel") {
     static constexpr spdlog::level::level_enum kLevels[] = {
         spdlog::level::trace, spdlog::level::debug, spdlog::level::info, spdlog::level::warn};

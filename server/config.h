@@ -29,8 +29,18 @@ class Config {
   std::atomic<int64_t> tcp_backlog{511};
   std::atomic<int64_t> tcp_keepalive{300};
   std::atomic<int64_t> maxclients{10000};
-  std::atomic<int64_t> timeout{0};     // idle client timeout, seconds (0: never)
-  std::atomic<int64_t> appendonly{0};  // no AOF yet: only "no"
+  std::atomic<int64_t> timeout{0};  // idle client timeout, seconds (0: never)
+  // AOF (server/aof.h keeps appendfilename and appenddirname).
+  std::atomic<int64_t> appendonly{0};
+  std::atomic<int64_t> appendfsync{2};  // no, always, everysec
+  std::atomic<int64_t> no_appendfsync_on_rewrite{0};
+  std::atomic<int64_t> auto_aof_rewrite_percentage{100};
+  std::atomic<int64_t> auto_aof_rewrite_min_size{64LL * 1024 * 1024};
+  std::atomic<int64_t> aof_load_truncated{1};
+  std::atomic<int64_t> aof_use_rdb_preamble{1};
+  std::atomic<int64_t> aof_timestamp_enabled{0};
+  std::atomic<int64_t> aof_rewrite_incremental_fsync{1};
+  std::atomic<int64_t> aof_disable_auto_gc{0};
   // RDB (server/persistence.h keeps save, dir and dbfilename).
   std::atomic<int64_t> rdbcompression{1};
   std::atomic<int64_t> rdbchecksum{1};

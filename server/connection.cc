@@ -15,10 +15,12 @@
 #include <mutex>
 #include <new>
 
+#include "server/aof.h"
 #include "server/ascii.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
 #include "server/persistence.h"
+#include "server/propagate.h"
 #include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"
@@ -195,6 +197,16 @@ void Connection::Adopt(std::shared_ptr<Connection> conn) {
   boost::asio::post(home->io(), [id = home->id()] { StartAdopted(id); });
 }
 
+void Connection::StartReplay(int fd, Shard* home) {
+  boost::asio::ip::tcp::socket sock(home->io());
+  boost::system::error_code ec;
+  sock.assign(boost::asio::ip::tcp::v4(), fd, ec);  // a unix socket: only read and write are used
+  auto c = std::make_shared<Connection>(std::move(sock), home);
+  c->replay_ = true;
+  c->addr_ = "aof";
+  Adopt(std::move(c));
+}
+
 void Connection::StartAdopted(uint32_t shard) {
   std::vector<std::shared_ptr<Connection>> conns;
   {
@@ -319,7 +331,7 @@ void Connection::WritePush(std::string_view frame, bool raw) {
       batch.swap(to_write);  // both keep their capacity
       for (auto& c : batch) {
         c->push_flush_posted_ = false;
-        if (!c->closed_ && !c->writing_ && !c->out_buf_.empty() &&
+        if (!c->closed_ && !c->writing_ && !c->held_ && !c->out_buf_.empty() &&
             (c->npending_ == 0 || c->blocked()))
           c->StartWrite();
       }
@@ -442,7 +454,7 @@ void Connection::FlushBeforeBlock() {
     pc.direct = true;  // placed: FinishBatch skips it
   }
   batch_out0_ = out_buf_.size();
-  if (!out_buf_.empty() && !writing_) StartWrite();
+  if (!out_buf_.empty() && !writing_ && !held_) StartWrite();
 }
 
 void Connection::WatchForClose() {
@@ -811,7 +823,7 @@ bool Connection::Route(uint32_t i) {
       return true;
     }
   }
-  if (persistence::Gated()) {
+  if (persistence::Gated() && !replay_) {
     // Redis's processCommand: -MISCONF for writes (and PING) after a failed background save,
     // -LOADING for what cannot run while the dataset loads.
     uint32_t flags = eff != nullptr ? eff->flags : cid->flags;
@@ -975,7 +987,26 @@ void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::st
   ctx.cid = pc.cid;
   ctx.client_addr = addr_;
   int64_t t0 = MonotonicUs();
-  InvokeHandler(pc.args, ctx);
+  if (shard == nullptr || !journal::Enabled()) {
+    InvokeHandler(pc.args, ctx);
+  } else {
+    // The command's unit: its op, with the lazy expiries on the way (the blocked clients it
+    // serves below log their pops after it, each on its own, as Redis).
+    static thread_local journal::Unit unit;
+    unit.Clear();
+    {
+      journal::Scope scope(&unit);
+      Shard* shards[] = {shard};
+      InvokeRecorded(pc.args, ctx, shards);
+    }
+    if (!unit.empty()) {
+      // Its place in the stream: right after it ran, before this shard runs anything else.
+      auto u = std::make_unique<journal::Unit>(unit);
+      u->ticket = journal::Reserve();
+      pc.ticket = u->ticket;
+      journal::Submit(std::move(u));
+    }
+  }
   // Remembered in the message that ran the read: no write can come in between.
   if (pc.track && shard != nullptr)
     tracking::RememberKeys(*pc.cid, pc.args, {id_, home_->id()}, *shard);
@@ -1000,7 +1031,17 @@ void Connection::RunMulti(uint32_t i) {
   multi_index_ = i;
   int64_t t0 = MonotonicUs();
   size_t before = out->size();
+  if (journal::Enabled()) {
+    if (multi_jb_ == nullptr) multi_jb_ = std::make_unique<journal::Builder>();
+    multi_ctx_.jb = multi_jb_.get();
+  }
   multi_ctx_.done_ = [this, i, t0, out, before] {
+    if (multi_ctx_.jb != nullptr) {
+      // The unit its transactions filled (and placed), then its own op.
+      multi_ctx_.jb->Merge();
+      if (multi_ctx_.changed) RecordCommand(pending_[i].args, multi_ctx_, &multi_ctx_.jb->unit());
+      pending_[i].ticket = multi_ctx_.jb->Finish();
+    }
     RecordCall(home_->id(), pending_[i].cid, t0, out, before);
     FeedMonitor(pending_[i].cid, pending_[i].db, addr_, pending_[i].args);
     waiting_multi_ = false;
@@ -1075,8 +1116,11 @@ void Connection::OnBatchDone() {
 }
 
 void Connection::FinishBatch() {
+  uint64_t ticket = 0;
   for (uint32_t i = 0; i < npending_; ++i) {
     PendingCmd& pc = pending_[i];
+    ticket = std::max(ticket, pc.ticket);
+    pc.ticket = 0;
     if (!pc.direct && !pc.discard) out_buf_.append(pc.reply);
     // A slot keeps its capacity for the next command, but not a big reply's.
     if (pc.reply.capacity() > kMaxRetainedReply) std::string().swap(pc.reply);
@@ -1106,12 +1150,30 @@ void Connection::FinishBatch() {
   size_t pending = PendingOutput();
   if (pending > opeak_) opeak_ = pending;
   if (pending > 0 && CheckOutputLimits(pending, 0)) return;
+  if (aof::MustWait(ticket)) {
+    // appendfsync always: nothing of this batch is acknowledged before its writes are on disk
+    // (one fsync covers every connection waiting: group commit).
+    held_ = true;
+    aof::WaitDurable(ticket, [self = shared_from_this()] { self->OnDurable(); });
+    return;
+  }
   if (!out_buf_.empty() && !writing_) StartWrite();
   if (close_after_write_) {
     if (!writing_) Close();
     return;
   }
   ContinueInput(/*on_loop=*/false);
+}
+
+void Connection::OnDurable() {
+  held_ = false;
+  if (closed_) return;
+  if (!out_buf_.empty() && !writing_) StartWrite();
+  if (close_after_write_) {
+    if (!writing_) Close();
+    return;
+  }
+  ContinueInput(/*on_loop=*/true);
 }
 
 void Connection::ContinueInput(bool on_loop) {
@@ -1199,7 +1261,7 @@ void Connection::OnWritten(const boost::system::error_code& ec) {
     wbuf_.clear();
   }
   if (ec) return Close();
-  if (closed_) return;
+  if (closed_ || held_) return;  // held: OnDurable writes and resumes
   if (!out_buf_.empty()) {
     StartWrite();
   } else if (close_after_write_) {

@@ -216,6 +216,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // inbox per shard (a mutex, taken once per new connection) and a posted drain, so that a thread
   // busy with a long script can also start (and answer) new clients from its hook.
   static void Adopt(std::shared_ptr<Connection> conn);
+  // The AOF loader's client (server/aof.cc): a socket-pair end on `home`; it runs commands while
+  // the dataset loads (no -LOADING, -MISCONF or OOM refusals), as Redis's fake AOF client.
+  static void StartReplay(int fd, Shard* home);
   // Home thread: starts the connections waiting in this shard's inbox.
   static void StartAdopted(uint32_t shard);
   // Home thread, its loop stopped (Shard::SetLoopExitHook): drops the self-references of
@@ -241,6 +244,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool direct = false;   // reply went straight to out_buf_
     bool discard = false;  // CLIENT REPLY OFF/SKIP
     bool track = false;    // a tracking client's read: remember its keys where it runs
+    uint64_t ticket = 0;   // the journal unit it logged (appendfsync always: reply when durable)
     std::string reply;
   };
   struct Batch : ShardMsg {
@@ -271,6 +275,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void SendBatches();
   void OnBatchDone();
   void FinishBatch();
+  // The batch's journal units are on disk: its replies go out, input resumes.
+  void OnDurable();
   // After a batch (on_loop false) or a write (true): read or parse more, or wait for the write
   // (backpressure).
   void ContinueInput(bool on_loop);
@@ -329,6 +335,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reading_ = false;
   bool writing_ = false;
   bool closed_ = false;
+  bool replay_ = false;  // the AOF loader's client (StartReplay)
+  bool held_ = false;    // replies wait for the AOF (appendfsync always): OnDurable resumes
   bool close_after_write_ = false;
   bool skip_next_reply_ = false;
   bool caching_ends_ = false;  // the last command was not CLIENT: CLIENT CACHING's flag ends
@@ -340,6 +348,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool side_reading_ = false;
   bool resume_read_ = false;
   CommandContext multi_ctx_;
+  std::unique_ptr<journal::Builder> multi_jb_;  // the journal unit of the kMulti command running
   protocol::ReplyBuilder multi_rb_{nullptr};
   std::shared_ptr<Connection> inflight_self_;
   std::function<bool(UnblockReason)> cancel_blocked_;

@@ -22,6 +22,7 @@
 #include <new>
 #include <sstream>
 
+#include "server/aof.h"
 #include "server/connection.h"
 #include "server/listener.h"
 #include "server/persistence.h"
@@ -32,6 +33,7 @@
 #include "server/version.h"
 #include "shard/clock.h"
 #include "shard/evict.h"
+#include "shard/journal.h"
 #include "shard/lazyfree.h"
 #include "shard/shard_set.h"
 
@@ -249,6 +251,7 @@ int Main(int argc, char** argv) {
   CreateShards(nshards);
   pubsub::Init(nshards);
   tracking::Init(nshards);
+  journal::Init(nshards);
 
   // Like Redis's used_memory_startup: the heap the server holds once set up (command table,
   // config, shard structures), not the resident size of code and libraries. The shards' key
@@ -332,6 +335,7 @@ int Main(int argc, char** argv) {
   });
   control.run();
   st.shards->Join();
+  aof::FlushAndStop();  // what the shards ran is journaled: written and synced before exiting
   persistence::Stop();
   lazyfree::Stop();  // frees what is queued while the shards' counters still exist
   spdlog::warn("Shoal is now ready to exit, bye bye...");

@@ -22,6 +22,7 @@
 #include "persistence/rdb_value.h"
 #include "persistence/snapshot.h"
 #include "protocol/reply_builder.h"
+#include "server/aof.h"
 #include "server/command_context.h"
 #include "server/commands/scripting_family.h"
 #include "server/scripting/function_store.h"
@@ -190,6 +191,7 @@ struct Job {
   DoneFn done;
   std::shared_ptr<Transaction> tx;    // kStopTheWorld: the held transaction
   std::atomic<bool> cut_done{false};  // every slice exists (set on the coordinator after the hop)
+  std::shared_ptr<AofBase> aof;       // an AOF base, not dbfilename
 
   ~Job() {
     if (fd >= 0) ::close(fd);
@@ -204,6 +206,11 @@ void Finish(std::shared_ptr<Job> job);
 // them). Redis's message on failure.
 absl::Status OpenFiles(Job& job, unsigned nshards) {
   std::string name = "temp-" + std::to_string(getpid()) + ".rdb";
+  if (job.aof != nullptr) {
+    size_t slash = job.final_path.rfind('/');
+    job.dir = job.final_path.substr(0, slash);
+    name = "temp-" + job.final_path.substr(slash + 1);
+  }
   job.tmp_path = job.dir + "/" + name;
   job.fd = ::open(job.tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (job.fd < 0) {
@@ -229,7 +236,9 @@ absl::Status Assemble(Job& job) {
     return absl::InternalError(std::string(what) + ": " + std::strerror(errno) + " (" +
                                job.tmp_path + ")");
   };
-  std::string header = rdb::FileHeader(job.header);
+  // An AOF base of commands is its sections alone; an RDB has its header and trailer.
+  const bool resp = job.aof != nullptr && job.aof->resp;
+  std::string header = resp ? std::string() : rdb::FileHeader(job.header);
   if (!WriteAll(job.fd, header.data(), header.size())) return fail("Write error saving DB on disk");
   uint64_t crc = Crc64(0, header);
   for (size_t i = 0; i < job.slices.size(); ++i) {
@@ -238,7 +247,7 @@ absl::Status Assemble(Job& job) {
       return fail("Write error saving DB on disk");
     crc = Crc64Combine(crc, s->crc(), s->bytes());
   }
-  std::string trailer = rdb::FileTrailer(crc, job.checksum);
+  std::string trailer = resp ? std::string() : rdb::FileTrailer(crc, job.checksum);
   if (!WriteAll(job.fd, trailer.data(), trailer.size()))
     return fail("Write error saving DB on disk");
   if (fsync(job.fd) != 0) return fail("Write error saving DB on disk (fsync)");
@@ -285,7 +294,9 @@ void Finish(std::shared_ptr<Job> job) {
   }
   int64_t now_ms = UnixMs();
   bool background = job->mode == SaveMode::kBackground;
-  if (status.ok()) {
+  if (job->aof != nullptr) {
+    // The AOF's bookkeeping is its own (server/aof.cc, in `done`).
+  } else if (status.ok()) {
     st.lastsave.store(now_ms / 1000);
     st.dirty_saved.store(job->dirty_at_cut.load());
     st.last_bgsave_ok.store(true);
@@ -299,7 +310,8 @@ void Finish(std::shared_ptr<Job> job) {
     if (background) st.last_bgsave_ok.store(false);
     spdlog::warn(background ? "Background saving error" : "Error saving DB on disk");
   }
-  if (background) st.last_bgsave_time_sec.store((now_ms - job->start_ms) / 1000);
+  if (background && job->aof == nullptr)
+    st.last_bgsave_time_sec.store((now_ms - job->start_ms) / 1000);
   {
     std::lock_guard lk(st.mu);
     st.job.reset();
@@ -320,7 +332,7 @@ void RunJob(std::shared_ptr<Job> job, CutFn cut) {
   job->dir = CurrentDir();
   {
     std::lock_guard lk(st.mu);
-    job->final_path = job->dir + "/" + st.dbfilename;
+    job->final_path = job->aof != nullptr ? job->aof->path : job->dir + "/" + st.dbfilename;
     st.job = job;
   }
   job->compress = Server().config.rdbcompression.load() != 0;
@@ -328,9 +340,9 @@ void RunJob(std::shared_ptr<Job> job, CutFn cut) {
   job->incremental_fsync = Server().config.rdb_save_incremental_fsync.load() != 0;
   st.save_start_s.store(job->start_ms / 1000);
   st.last_try_s.store(job->start_ms / 1000);
-  st.background.store(job->mode == SaveMode::kBackground);
+  st.background.store(job->mode == SaveMode::kBackground && job->aof == nullptr);
   st.keys_total.store(0);
-  st.saves.fetch_add(1);  // rdb_saves counts saves started, as Redis's stat_rdb_saves
+  if (job->aof == nullptr) st.saves.fetch_add(1);  // rdb_saves: saves started (stat_rdb_saves)
   job->status = OpenFiles(*job, set.size());
   if (!job->status.ok()) {
     // As a forked child failing to open its file: the command saw the save start.
@@ -349,8 +361,11 @@ void RunJob(std::shared_ptr<Job> job, CutFn cut) {
     opts.key_delay_us = Server().config.rdb_key_save_delay.load();
     opts.num_dbs = static_cast<unsigned>(Server().config.databases.load());
     opts.incremental_fsync = job->incremental_fsync;
+    opts.resp = job->aof != nullptr && job->aof->resp;
+    if (job->aof != nullptr && job->aof->at_cut) job->aof->at_cut();
     rdb::HeaderInfo& h = job->header;
     h.redis_ver = kRedisVersion;
+    h.aof_base = job->aof != nullptr;
     h.ctime_s = opts.cut_ms / 1000;
     h.compress = job->compress;
     h.used_mem = Server().startup_memory;
@@ -451,7 +466,7 @@ void LoadBatch(Shard& shard, std::vector<rdb::Record>& batch, LoadStats& stats, 
 // Loads `path` into the (running, empty) shards: this thread parses, each shard decodes its own
 // keys. `held`: the shards are parked by a transaction (DEBUG RELOAD): batches are
 // non-deferrable messages either way.
-absl::Status LoadFile(const std::string& path, bool* missing) {
+absl::Status LoadFile(const std::string& path, bool* missing, size_t* rdb_bytes = nullptr) {
   State& st = S();
   *missing = false;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -565,6 +580,7 @@ absl::Status LoadFile(const std::string& path, bool* missing) {
   if (data != nullptr) munmap(const_cast<char*>(data), size);
   if (!sum.ok()) return sum.status();
   if (stats->failed.load()) return stats->error;
+  if (rdb_bytes != nullptr) *rdb_bytes = sum->bytes;
   if (!sum->checksum_present && sum->version >= 5)
     spdlog::warn("RDB file was saved with checksum disabled: no check performed.");
   st.load_keys_loaded.store(stats->loaded.load());
@@ -592,14 +608,15 @@ std::atomic<bool> g_gate{false};
 
 void UpdateGate() {
   State& st = S();
-  bool refuse_writes = Server().config.stop_writes_on_bgsave_error.load() != 0 &&
-                       !st.last_bgsave_ok.load() && HasSaveRules();
+  bool refuse_writes = (Server().config.stop_writes_on_bgsave_error.load() != 0 &&
+                        !st.last_bgsave_ok.load() && HasSaveRules()) ||
+                       aof::WriteRefusal() != nullptr;
   g_gate.store(st.loading.load() || refuse_writes);
 }
 
 // ---- Public ----
 
-void StartSave(SaveMode mode, CutFn cut, DoneFn done) {
+void StartSave(SaveMode mode, CutFn cut, DoneFn done, std::shared_ptr<AofBase> aof) {
   State& st = S();
   if (st.in_progress.exchange(true)) {
     cut(absl::FailedPreconditionError("ERR Background save already in progress"));
@@ -607,15 +624,22 @@ void StartSave(SaveMode mode, CutFn cut, DoneFn done) {
   }
   auto job = std::make_shared<Job>();
   job->mode = mode;
+  job->aof = std::move(aof);
   job->done = [done](absl::Status s, std::shared_ptr<Transaction> tx) {
     UpdateGate();
     if (done) done(std::move(s), std::move(tx));
   };
-  if (mode == SaveMode::kBackground) spdlog::info("Background saving started");
+  if (mode == SaveMode::kBackground && job->aof == nullptr)
+    spdlog::info("Background saving started");
   RunJob(std::move(job), std::move(cut));
 }
 
 bool SaveInProgress() { return S().in_progress.load(); }
+
+bool AofRewriteRunning() {
+  std::lock_guard lk(S().mu);
+  return S().job != nullptr && S().job->aof != nullptr;
+}
 
 void ScheduleBgsave() { S().scheduled.store(true); }
 
@@ -662,8 +686,39 @@ absl::Status SaveForShutdown() {
 
 bool Loading() { return S().loading.load(std::memory_order_relaxed); }
 
+absl::Status LoadRdbFile(const std::string& path, size_t* rdb_bytes) {
+  bool missing = false;
+  absl::Status s = LoadFile(path, &missing, rdb_bytes);
+  if (s.ok() && missing)
+    return absl::NotFoundError("Fatal error: can't open the RDB file " + path + " for reading");
+  return s;
+}
+
+void SetLoadingProgress(uint64_t total, uint64_t loaded) {
+  S().loading_total_bytes.store(total);
+  S().loading_loaded_bytes.store(loaded);
+}
+
 void StartLoading(std::function<void(absl::Status)> done) {
   State& st = S();
+  if (aof::On()) {
+    // Redis's loadDataFromDisk: with appendonly yes the AOF is the dataset, whatever dump.rdb
+    // holds.
+    st.loading.store(true);
+    st.loading_start_s.store(UnixMs() / 1000);
+    UpdateGate();
+    st.loader = std::thread([done] {
+      absl::Status s = aof::LoadAtStart();
+      if (S().abort_loading.load()) return;
+      if (!s.ok()) return done(s);
+      S().dirty_saved.store(TotalDirty());
+      aof::StartAfterLoad();
+      S().loading.store(false);
+      UpdateGate();
+      done(s);
+    });
+    return;
+  }
   std::string path = DumpPath();
   if (access(path.c_str(), F_OK) != 0) {
     done(absl::OkStatus());
@@ -760,13 +815,14 @@ void DebugReload(CommandContext& ctx, bool save) {
 
 bool Gated() { return g_gate.load(std::memory_order_relaxed); }
 
-void CancelSave() {
+void CancelSave(bool include_aof) {
   State& st = S();
   std::shared_ptr<Job> job;
   {
     std::lock_guard lk(st.mu);
     job = st.job;
   }
+  if (job != nullptr && job->aof != nullptr && !include_aof) return;
   if (job != nullptr && job->mode == SaveMode::kBackground) {
     while (!job->cut_done.load(std::memory_order_acquire) && st.in_progress.load())
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -781,10 +837,10 @@ void CancelSave() {
 }
 
 void CancelSaveAsync(std::function<void()> then) {
-  if (!S().in_progress.load()) return then();
+  if (!S().in_progress.load() || AofRewriteRunning()) return then();
   Shard* home = Shard::Current();
   std::thread([home, then] {
-    CancelSave();
+    CancelSave(/*include_aof=*/false);
     home->Post(false, [then](Shard&) { then(); });
   }).detach();
 }
@@ -798,6 +854,7 @@ void HoldUntilExit(std::shared_ptr<Transaction> tx) {
 
 const char* WriteRefusal() {
   if (!g_gate.load(std::memory_order_relaxed)) return nullptr;
+  if (const char* aof_error = aof::WriteRefusal()) return aof_error;
   State& st = S();
   if (Server().config.stop_writes_on_bgsave_error.load() != 0 && !st.last_bgsave_ok.load() &&
       HasSaveRules())
@@ -841,6 +898,7 @@ void CronTick() {
   if (start)
     StartSave(
         SaveMode::kBackground, [](absl::Status) {}, nullptr);
+  aof::CronTick();
 }
 
 void ArmCron(boost::asio::steady_timer* timer) {
@@ -899,19 +957,7 @@ void AppendInfo(std::string& s) {
            "rdb_saves:%llu\r\n"
            "rdb_last_cow_size:0\r\n"
            "rdb_last_load_keys_expired:%llu\r\n"
-           "rdb_last_load_keys_loaded:%llu\r\n"
-           "aof_enabled:0\r\n"
-           "aof_rewrite_in_progress:0\r\n"
-           "aof_rewrite_scheduled:0\r\n"
-           "aof_last_rewrite_time_sec:-1\r\n"
-           "aof_current_rewrite_time_sec:-1\r\n"
-           "aof_last_bgrewrite_status:ok\r\n"
-           "aof_rewrites:0\r\n"
-           "aof_rewrites_consecutive_failures:0\r\n"
-           "aof_last_write_status:ok\r\n"
-           "aof_last_cow_size:0\r\n"
-           "module_fork_in_progress:0\r\n"
-           "module_fork_last_cow_size:0",
+           "rdb_last_load_keys_loaded:%llu\r\n",
            loading ? 1 : 0, perc, static_cast<unsigned long long>(processed),
            static_cast<unsigned long long>(total),
            static_cast<unsigned long long>(dirty >= saved ? dirty - saved : 0), bg ? 1 : 0,
@@ -922,6 +968,9 @@ void AppendInfo(std::string& s) {
            static_cast<unsigned long long>(st.load_keys_expired.load()),
            static_cast<unsigned long long>(st.load_keys_loaded.load()));
   s += buf;
+  aof::AppendInfo(s, /*part=*/1);
+  s += "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0";
+  aof::AppendInfo(s, /*part=*/2);
   if (loading) {
     uint64_t total_bytes = st.loading_total_bytes.load(), loaded = st.loading_loaded_bytes.load();
     double lperc = total_bytes ? 100.0 * static_cast<double>(loaded) / total_bytes : 0;

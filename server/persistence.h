@@ -46,8 +46,19 @@ enum class SaveMode {
 // transaction holding every shard (not concluded): the caller goes on with it.
 using CutFn = std::function<void(absl::Status)>;
 using DoneFn = std::function<void(absl::Status, std::shared_ptr<Transaction> tx)>;
-void StartSave(SaveMode mode, CutFn cut, DoneFn done);
+// An AOF base (server/aof.h) instead of dbfilename: the same job, written to `path` (renamed there
+// from `temp-<name>` in the same directory) with the aof-base AUX field; `at_cut` runs on the
+// coordinator while every shard is still parked (the journal's rotation). It leaves the RDB
+// bookkeeping (LASTSAVE, rdb_* fields, save rules) alone.
+struct AofBase {
+  std::string path;
+  std::function<void()> at_cut;
+  bool resp = false;  // commands, not an RDB (aof-use-rdb-preamble no)
+};
+void StartSave(SaveMode mode, CutFn cut, DoneFn done, std::shared_ptr<AofBase> aof = nullptr);
 bool SaveInProgress();
+// The running job is an AOF rewrite (BGSAVE answers as Redis does with an AOF child).
+bool AofRewriteRunning();
 
 // BGSAVE inside MULTI/EXEC or BGSAVE SCHEDULE while busy: the cron starts one when it can.
 void ScheduleBgsave();
@@ -63,6 +74,11 @@ bool HasSaveRules();
 // -LOADING. Returns at once; `done(status)` runs on the loader thread (startup exits on error).
 void StartLoading(std::function<void(absl::Status)> done);
 bool Loading();
+// For the AOF loader (loader thread): loads one RDB file (an AOF base, or an old AOF's RDB
+// preamble) into the shards; *rdb_bytes: where the RDB part ends.
+absl::Status LoadRdbFile(const std::string& path, size_t* rdb_bytes);
+// Loading progress for INFO (bytes of all the files to load, bytes done).
+void SetLoadingProgress(uint64_t total, uint64_t loaded);
 // Before the shards are destroyed: stops a load still running and waits for the loading and
 // save-finishing threads.
 void Stop();
@@ -81,9 +97,10 @@ const char* WriteRefusal();
 // -LOADING while the dataset loads (commands without the loading flag); nullptr otherwise.
 const char* LoadingRefusal();
 // Stops a running background save (its temp file is removed), as Redis kills its child; returns
-// once no save runs. Any thread but a shard's.
-void CancelSave();
-// The same from a shard thread: `then` runs on it once no save runs.
+// once no save runs. Any thread but a shard's. An AOF rewrite is stopped too only when
+// `include_aof` (shutdown; FLUSHALL leaves it alone, as Redis).
+void CancelSave(bool include_aof = true);
+// The same from a shard thread (RDB saves only): `then` runs on it once no RDB save runs.
 void CancelSaveAsync(std::function<void()> then);
 // Keeps a stop-the-world save's transaction (and so every shard held) until the process exits.
 void HoldUntilExit(std::shared_ptr<Transaction> tx);

@@ -58,10 +58,12 @@ std::shared_ptr<Transaction> Transaction::Create(const CommandContext& ctx,
     auto tx = std::shared_ptr<Transaction>(
         new Transaction(std::move(shards), Kind::kJoined, ctx.tx, nullptr));
     tx->track_ = ctx.track;
+    tx->SetJournal(ctx.jb, &ctx.changed);
     return tx;
   }
   auto tx = CreateOwn(std::move(shards));
   tx->track_ = ctx.track;
+  tx->SetJournal(ctx.jb, &ctx.changed);
   return tx;
 }
 
@@ -198,7 +200,11 @@ void Transaction::Execute(ShardFn fn, bool write, Then then) {
   if (shards_.size() == 1 && shards_[0] == coordinator_->id() && coordinator_->CanRunInline()) {
     tracking::CurrentClientScope current(client_);
     if (track_) tracking::RememberKeys(track_->keys, track_->client, *coordinator_);
-    fn(*coordinator_);
+    fn_ = std::move(fn);
+    RunOn(*coordinator_);
+    fn_ = nullptr;
+    if (jb_ != nullptr) jb_->Merge();
+    if (changed_.load(std::memory_order_relaxed) && changed_out_ != nullptr) *changed_out_ = true;
     then();
     return;
   }
@@ -218,7 +224,15 @@ void Transaction::Execute(ShardFn fn, bool write, Then then) {
 void Transaction::Arm(Then then) {
   if (kind_ != Kind::kOwn || shards_.empty()) return then();
 
-  then_ = std::move(then);
+  if (jb_ != nullptr) {
+    // All shards armed: this transaction's place in the journal.
+    then_ = [jb = jb_, then = std::move(then)] {
+      if (journal::Enabled()) jb->ReserveNow();
+      then();
+    };
+  } else {
+    then_ = std::move(then);
+  }
   armed_ = true;
   Send(/*sequenced=*/true, /*deferrable=*/true, &Transaction::RunArm);
 }
@@ -283,7 +297,7 @@ void Transaction::RunHop(ShardMsg* m, Shard* s) {
   tracking::CurrentClientScope current(tx->client_);
   // A tracking client's read remembers its keys in the message that reads them.
   if (tx->track_) tracking::RememberKeys(tx->track_->keys, tx->track_->client, *s);
-  tx->fn_(*s);
+  tx->RunOn(*s);
   tx->ShardFinished(s, tx->kind_ == Kind::kOwn && tx->armed_ && tx->conclude_);
 }
 
@@ -301,8 +315,26 @@ void Transaction::ShardFinished(Shard* s, bool unpark) {
   if (unpark) s->Unpark();
 }
 
+void Transaction::RunOn(Shard& s) {
+  if (jb_ == nullptr || !journal::Enabled()) return fn_(s);
+  // An armed transaction's hops record into its unit; so does a single-shard one, which takes
+  // its place right here. A read spanning shards unarmed lets each shard place its own ops
+  // (lazy expiries) at once.
+  bool holds = armed_ || shards_.size() == 1;
+  journal::Unit* buf = jb_->shard_buffer(s.id());
+  journal::Scope scope(holds ? buf : nullptr);
+  uint64_t before = s.db_slice().dirty();
+  fn_(s);
+  bool changed = s.db_slice().dirty() != before;
+  if (changed) changed_.store(true, std::memory_order_relaxed);
+  if (!armed_ && shards_.size() == 1 && (changed || !buf->empty())) jb_->ReserveNow();
+}
+
 void Transaction::RunDone(ShardMsg* m, Shard*) {
   Transaction* tx = static_cast<Msg*>(m)->tx;
+  if (tx->jb_ != nullptr) tx->jb_->Merge();
+  if (tx->changed_out_ != nullptr && tx->changed_.load(std::memory_order_relaxed))
+    *tx->changed_out_ = true;
   if (tx->conclude_ && tx->kind_ == Kind::kOwn) tx->armed_ = false;
   Then then = std::move(tx->then_);
   tx->then_ = nullptr;

@@ -47,6 +47,7 @@
 #include <memory>
 #include <vector>
 
+#include "shard/journal.h"
 #include "shard/shard.h"
 #include "shard/tracking.h"
 
@@ -92,6 +93,15 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   void LendOnArm() { lend_ = true; }
   void Hop(ShardFn fn, bool conclude, Then then);
 
+  // The journal (shard/journal.h): hops record into jb's per-shard buffers, merged after each
+  // hop; an armed transaction takes jb's ticket when all its shards are armed, a single-shard
+  // one right after its hop changed something, on that shard. *changed is set (coordinator
+  // thread) when a hop changed data. Create(ctx) takes both from ctx; CreateOwn callers set them.
+  void SetJournal(journal::Builder* jb, bool* changed) {
+    jb_ = jb;
+    changed_out_ = changed;
+  }
+
   // Non-deferrable visit of every shard thread, for per-thread state (clients, stats): touches no
   // keyspace data, so it needs no transaction context and runs the same inside EXEC.
   static void ControlAll(ShardFn fn, Then then);
@@ -121,6 +131,9 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   static void RunDone(ShardMsg* m, Shard* s);
   void ShardFinished(Shard* s, bool unpark);
   void RunDirect(const ShardFn& fn);
+  // Runs fn_ on s (a hop, or Execute's inline run), recording into the journal as described at
+  // SetJournal.
+  void RunOn(Shard& s);
 
   std::vector<uint32_t> shards_;
   std::vector<Msg> msgs_;
@@ -140,6 +153,9 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   // and, for a tracking client's read, the keys each hop remembers on its shard.
   uint64_t client_ = 0;
   std::shared_ptr<const tracking::ReadKeys> track_;
+  journal::Builder* jb_ = nullptr;
+  bool* changed_out_ = nullptr;
+  std::atomic<bool> changed_{false};
   const void* owner_ = nullptr;        // what its messages carry as ShardMsg::owner
   std::shared_ptr<Transaction> self_;  // keeps the transaction alive while a hop is in flight
 };

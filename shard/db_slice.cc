@@ -4,6 +4,7 @@
 
 #include "shard/clock.h"
 #include "shard/hash.h"
+#include "shard/journal.h"
 #include "shard/lazyfree.h"
 #include "shard/notify.h"
 #include "shard/settings.h"
@@ -36,10 +37,17 @@ bool DbSlice::ExpireIfNeeded(DbIndex db, Slot* slot) {
 
 void DbSlice::DeleteExpired(DbIndex db, Slot* slot, bool lazy) {
   ShardStats::Inc(stats_.expired_keys);
-  if (!notify::Enabled(notify::kExpired)) return Delete(db, slot, lazy);
-  // Redis's deleteExpiredKeyAndPropagate: the event follows the delete, which frees the key.
+  // Redis's deleteExpiredKeyAndPropagate: DEL (UNLINK under lazyfree-lazy-expire) goes to the
+  // journal; the delete is not counted as a change (server.dirty); the event follows the delete,
+  // which frees the key.
+  journal::Record(db, {lazy ? "UNLINK" : "DEL", slot->entry()->key()});
+  if (!notify::Enabled(notify::kExpired)) {
+    Delete(db, slot, lazy);
+    return UncountChange();
+  }
   std::string key(slot->entry()->key());
   Delete(db, slot, lazy);
+  UncountChange();
   notify::Emit(notify::kExpired, "expired", key, db);
 }
 

@@ -182,6 +182,11 @@ class DbSlice {
   void AddDirty(uint64_t n) {
     dirty_.store(dirty_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
+  // Expiry and eviction are not changes in Redis's count (server.dirty) nor in what a command
+  // is judged to have changed (the journal): called right after the delete that counted one.
+  void UncountChange() {
+    dirty_.store(dirty_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  }
   void PreFlush(DbIndex db);
   void PreSwap(DbIndex a, DbIndex b);
   // Changes made to this shard's data since start (Redis's server.dirty, per shard). Any thread

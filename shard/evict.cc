@@ -6,6 +6,7 @@
 #include <string>
 
 #include "shard/clock.h"
+#include "shard/journal.h"
 #include "shard/notify.h"
 #include "shard/object.h"
 #include "shard/shard.h"
@@ -357,8 +358,11 @@ bool Evictor::EvictRandom(EvictPolicy policy, int64_t* freed) {
 }
 
 void Evictor::Remove(uint32_t db, void* slot, int64_t* freed) {
-  Entry* e = slice_->Detach(db, static_cast<Slot*>(slot));
   bool lazy = ShardSettings::Get(ShardSettings::lazyfree_lazy_eviction) != 0;
+  // Redis's performEvictions propagates DEL (UNLINK when lazy) and does not count a change.
+  journal::Record(db, {lazy ? "UNLINK" : "DEL", static_cast<Slot*>(slot)->entry()->key()});
+  Entry* e = slice_->Detach(db, static_cast<Slot*>(slot));
+  slice_->UncountChange();
   // A value freed in the background leaves the counters later: count its estimate now.
   int64_t estimate = 0;
   if (lazy && e->type() != ObjType::kString)

@@ -31,6 +31,7 @@
 #include "server/error_strings.h"
 #include "server/multi_key.h"
 #include "server/persistence.h"
+#include "server/propagate.h"
 #include "server/server_state.h"
 #include "server/subcommand_reply.h"
 #include "server/tracking.h"
@@ -617,9 +618,17 @@ void ExpireGeneric(ArgSlice args, CommandContext& ctx, bool seconds, bool absolu
   if (when <= slice.now_ms()) {
     slice.Delete(ctx.db_index, s);
     notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
+    PropagateExpiredDelete(ctx, args[1]);
   } else {
     slice.SetExpire(ctx.db_index, s, when);
     notify::Emit(notify::kGeneric, "expire", args[1], ctx.db_index);
+    if (journal::Enabled()) {
+      // expireGenericCommand: PEXPIREAT with the absolute time, the flags kept.
+      std::vector<std::string> argv(args.begin(), args.end());
+      argv[0] = "PEXPIREAT";
+      argv[2] = MsString(when);
+      ctx.Propagate(std::move(argv));
+    }
   }
   ctx.rb->Integer(1);
 }
@@ -769,6 +778,7 @@ void CmdRestore(ArgSlice args, CommandContext& ctx) {
     if (Slot* old = replace ? slice.Find(db, key) : nullptr; old != nullptr) {
       slice.Delete(db, old);
       notify::Emit(notify::kGeneric, "del", key, db);
+      ctx.Propagate({"DEL", std::string(key)});
     }
     return ctx.rb->Ok();
   }
@@ -776,6 +786,13 @@ void CmdRestore(ArgSlice args, CommandContext& ctx) {
                                          slice.lru_clock(), slice.now_ms());
   Entry* e = rdb::MakeEntry(key, *std::move(value), ttl, access);
   Store(slice, db, e);
+  if (ttl != 0 && !absttl && journal::Enabled()) {
+    // restoreCommand: the TTL as an absolute time, ABSTTL appended.
+    std::vector<std::string> argv(args.begin(), args.end());
+    argv[2] = MsString(ttl);
+    argv.emplace_back("ABSTTL");
+    ctx.Propagate(std::move(argv));
+  }
   // Replacing keeps an overwritten key's LFU counter; RESTORE's key is a new one (Redis deletes
   // the old key and adds this one).
   e->set_lru(access);
@@ -832,6 +849,7 @@ void FlushGeneric(ArgSlice args, CommandContext& ctx, bool all) {
       },
       /*write=*/true,
       [c, all] {
+        c->changed = true;  // logged even when nothing was there (forceCommandPropagation)
         // signalFlushedDb: every tracking client is told that all keys are invalid (a null).
         tracking::InvalidateAllOnFlush();
         auto ok = [c] {

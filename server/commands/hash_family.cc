@@ -353,6 +353,8 @@ void CmdHincrbyfloat(ArgSlice args, CommandContext& ctx) {
   if (!new_key) ctx.slice().Modified(ctx.db_index, args[1]);
   HashSet(e, args[2], out);
   notify::Emit(notify::kHash, "hincrbyfloat", args[1], ctx.db_index);
+  // Replayed as the value it produced (hincrbyfloatCommand's HSET).
+  if (journal::Enabled()) ctx.Propagate({"HSET", std::string(args[1]), std::string(args[2]), out});
   ctx.rb->Bulk(out);
 }
 

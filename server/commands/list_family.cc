@@ -576,6 +576,8 @@ void BlockingPopGeneric(ArgSlice args, CommandContext& ctx, End end) {
   op.pop = [res, end](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
+    // Logged as the pop that happened (Redis: [LR]POP instead of B[LR]POP).
+    journal::Record(db, {end == End::kHead ? "LPOP" : "RPOP", key});
     PopRange(slice, db, key, slice.FindWrite(db, key), end, 1, &res->items);
   };
   op.reply = [res](ReplyBuilder& rb) {
@@ -606,6 +608,10 @@ void MpopGeneric(ArgSlice args, CommandContext& ctx, bool blocking) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
     PopRange(slice, db, key, slice.FindWrite(db, key), mp->end, mp->count, &res->items);
+    // Logged as the pop that happened, with the count taken.
+    if (journal::Enabled())
+      journal::Record(
+          db, {mp->end == End::kHead ? "LPOP" : "RPOP", key, std::to_string(res->items.size())});
   };
   op.reply = [res](ReplyBuilder& rb) { ReplyKeyAndElements(&rb, res->key, res->items); };
   RunBlockingPop(ctx, args, std::move(op));
@@ -627,8 +633,15 @@ void BlockingMoveGeneric(ArgSlice args, CommandContext& ctx, End from, End to,
     Slot* s = shard.db_slice().Find(db, m.dst);
     return s == nullptr || s->entry()->type() == ObjType::kList;
   };
-  op.pop = [st, m](Shard& shard, DbIndex db, std::string_view key) {
+  const bool rpoplpush = EqNoCaseC(args[0], "brpoplpush");
+  op.pop = [st, m, rpoplpush](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
+    // Logged as the move that happens (the push follows in the same transaction or message).
+    if (rpoplpush)
+      journal::Record(db, {"RPOPLPUSH", m.src, m.dst});
+    else
+      journal::Record(db, {"LMOVE", m.src, m.dst, m.from == End::kHead ? "LEFT" : "RIGHT",
+                           m.to == End::kHead ? "LEFT" : "RIGHT"});
     MovePop(slice, db, slice.FindWrite(db, key), m, &st->value, &st->src_emptied);
   };
   op.push = [st, m](Shard& shard, DbIndex db) {

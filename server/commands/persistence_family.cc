@@ -2,6 +2,7 @@
 // SHUTDOWN and DEBUG RELOAD are in server_family.cc and use it too.
 #include <string>
 
+#include "server/aof.h"
 #include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/command_registry.h"
@@ -39,6 +40,18 @@ void CmdBgsave(ArgSlice args, CommandContext& ctx) {
     ctx.rb->Error(errors::kSyntax);
     return ctx.Done();
   }
+  if (persistence::AofRewriteRunning()) {
+    // As Redis with an AOF child: scheduled on request, refused otherwise.
+    if (args.size() == 2) {
+      persistence::ScheduleBgsave();
+      ctx.rb->Simple("Background saving scheduled");
+    } else {
+      ctx.rb->Error(
+          "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+          "SCHEDULE in order to schedule a BGSAVE whenever possible.");
+    }
+    return ctx.Done();
+  }
   if (persistence::SaveInProgress()) {
     ctx.rb->Error("ERR Background save already in progress");
     return ctx.Done();
@@ -62,6 +75,8 @@ void CmdBgsave(ArgSlice args, CommandContext& ctx) {
       nullptr);
 }
 
+void CmdBgrewriteaof(ArgSlice, CommandContext& ctx) { aof::BgRewrite(ctx); }
+
 void CmdLastsave(ArgSlice, CommandContext& ctx) {
   ctx.rb->Integer(persistence::LastSaveTime());
   ctx.Done();
@@ -78,6 +93,8 @@ void RegisterPersistenceFamily(CommandRegistry& r) {
        .mode = kMulti, .fn = CmdSave},
       {.name = "bgsave", .arity = -1, .flags = kAdmin | kNoScript | kNoAsyncLoading,
        .mode = kMulti, .fn = CmdBgsave},
+      {.name = "bgrewriteaof", .arity = 1, .flags = kAdmin | kNoScript | kNoAsyncLoading,
+       .mode = kMulti, .fn = CmdBgrewriteaof},
       {.name = "lastsave", .arity = 1, .flags = kLoading | kStale | kFast, .mode = kMulti,
        .fn = CmdLastsave, .acl = acl_cat::kAdmin | acl_cat::kDangerous},
   });

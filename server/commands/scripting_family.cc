@@ -34,6 +34,7 @@
 #include "server/connection.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
+#include "server/propagate.h"
 #include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
 #include "server/scripting/script_store.h"
@@ -93,6 +94,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     resp_ = ctx->rb->resp();
     flags_ = target_.flags();
     tracker_ = ctx->script_tracker;
+    ctx->propagate_self = false;  // the commands it calls log themselves (effects replication)
   }
 
   void Start() {
@@ -188,11 +190,15 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
       LentShardScope scope(s);
       s.db_slice().SetNow(now_ms_);
       ctx.shard = &s;
-      InvokeHandler(argv, ctx);
+      Shard* measured[] = {&s};
+      InvokeRecorded(argv, ctx, measured);
     } else {
       if (direct_ == nullptr) direct_ = Transaction::CreateDirect(held_, now_ms_);
       ctx.tx = direct_.get();
-      InvokeHandler(argv, ctx);
+      thread_local std::vector<Shard*> measured;
+      measured.clear();
+      for (uint32_t h : held_) measured.push_back(set.shard(h));
+      InvokeRecorded(argv, ctx, measured);
       if (!done) {
         // Every command a script calls completes synchronously on the data the run holds; one
         // that would wait (none known) is refused rather than left half done.
@@ -324,16 +330,24 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     if (held_.size() == 1) {
       uint32_t s = held_[0];
       if (s == home->id() && home->CanRunInline()) {
-        RunHere();
+        journal::Builder* jb = journal::tl_unit == nullptr ? ctx_->jb : nullptr;
+        {
+          std::optional<journal::Scope> scope;
+          if (jb != nullptr) scope.emplace(&jb->unit());
+          RunHere();
+        }
+        if (jb != nullptr && !jb->unit().empty()) jb->ReserveNow();  // its place: right here
         home->ServeBlocked();
         return AfterAttempt();
       }
       auto tx = Transaction::CreateOwn({s});
+      tx->SetJournal(ctx_->jb, nullptr);
       tx->Execute([self](Shard&) { self->RunHere(); }, /*write=*/false,
                   [self, tx] { self->AfterAttempt(); });
       return;
     }
     own_ = Transaction::CreateOwn(held_);
+    own_->SetJournal(ctx_->jb, nullptr);
     own_->LendOnArm();
     own_->Arm([self] {
       self->RunHere();
@@ -370,11 +384,17 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
         return;
       }
     }
+    // Its effects go to the unit of the message or hop it runs in, else to its command's.
+    journal::Unit* unit = journal::tl_unit;
+    if (unit == nullptr && ctx_->jb != nullptr) unit = &ctx_->jb->unit();
+    journal::Scope scope(unit);
+    size_t logged = unit != nullptr ? unit->count() : 0;
     scripting::RunningScripts::Begin(/*eval=*/script != nullptr);
     auto status = script != nullptr ? in.RunEval(script->sha, keys_, args_, *this, rb)
                                     : in.RunFunction(*target_.fn.fn, keys_, args_, *this, rb);
     scripting::RunningScripts::End();
     if (status == Interpreter::RunStatus::kRestart) {
+      if (unit != nullptr) unit->Truncate(logged);  // undone: the attempt logged nothing
       Rollback();
       reply_.clear();
       restart_ = true;
@@ -710,17 +730,20 @@ void CmdFunction(ArgSlice args, CommandContext& ctx) {
     if (lib == nullptr) return rb.Error("ERR " + err);
     std::string lib_name = lib->name;
     if (auto e = store.Add(std::move(lib), replace)) return rb.Error("ERR " + *e);
+    journal::Record(ctx.db_index, args);  // Redis propagates the library changes as they are
     rb.Bulk(lib_name);
   } else if (name == "function|list") {
     FunctionList(args, rb);
   } else if (name == "function|delete") {
     if (!store.Delete(args[2])) return rb.Error("ERR Library not found");
+    journal::Record(ctx.db_index, args);
     rb.Ok();
   } else if (name == "function|flush") {
     if (args.size() == 3 && !EqNoCase(args[2], "sync") && !EqNoCase(args[2], "async"))
       return rb.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     if (args.size() > 3) return ReplySubcommandSyntaxError(rb, args[0], args[1]);
     store.Flush();
+    journal::Record(ctx.db_index, args);
     rb.Ok();
   } else if (name == "function|dump") {
     std::vector<std::string_view> codes;
@@ -728,7 +751,9 @@ void CmdFunction(ArgSlice args, CommandContext& ctx) {
     for (const auto& lib : libs) codes.push_back(lib->code);
     rb.Bulk(rdb::DumpFunctions(codes, /*compress=*/true));
   } else if (name == "function|restore") {
+    size_t before = rb.out()->size();
     FunctionRestore(args, rb);
+    if ((*rb.out())[before] != '-') journal::Record(ctx.db_index, args);
   } else if (name == "function|stats") {
     scripting::ReplyFunctionStats(rb);
   } else if (name == "function|kill") {

@@ -343,11 +343,13 @@ void RandomMembers(const M& m, uint64_t count, bool unique, ReplyBuilder* rb) {
   for (const Item& v : picked) ReplyMember(rb, v);
 }
 
-// Removes one random member from a non-empty set and replies it.
-void PopRandom(SetObj* so, ReplyBuilder* rb) {
+// Removes one random member from a non-empty set and replies it (and keeps a copy in *popped
+// when given: the journal logs SPOP as the SREMs of what it took).
+void PopRandom(SetObj* so, ReplyBuilder* rb, std::vector<std::string>* popped) {
   if (so->enc == ObjEnc::kIntSet) {
     int64_t v = IntsetMembers{so->is()}.Random();
     ReplyInt(rb, v);
+    if (popped != nullptr) popped->push_back(std::to_string(v));
     bool removed;
     so->obj = intset::Remove(so->is(), v, &removed);
     return;
@@ -355,7 +357,15 @@ void PopRandom(SetObj* so, ReplyBuilder* rb) {
   // Erase reads the key before it frees the node holding it.
   std::string_view k = MapMembers{so->map()}.Random();
   rb->Bulk(k);
+  if (popped != nullptr) popped->emplace_back(k);
   so->map()->Erase(k);
+}
+
+// spopCommand's propagation: each member taken as an SREM (several: one unit, so MULTI/EXEC).
+void PropagatePopped(CommandContext& ctx, std::string_view key,
+                     const std::vector<std::string>& popped) {
+  ctx.propagate_self = false;
+  for (const std::string& m : popped) journal::Record(ctx.db_index, {"SREM", key, m});
 }
 
 // Moves one random member of a non-empty set into *keep, which is created for the first one as
@@ -391,6 +401,8 @@ void SpopWithCount(ArgSlice args, CommandContext& ctx) {
   ctx.slice().Modified(ctx.db_index, args[1]);
   // Redis announces the pop before it takes anything (and the delete of an emptied set after).
   notify::Emit(notify::kSet, "spop", args[1], ctx.db_index);
+  const bool journal = journal::Enabled();
+  std::vector<std::string> popped;
   if (count >= size) {
     ctx.rb->Set(size);
     ForEachMember(so.ref(), [&](const Member& m) {
@@ -399,14 +411,16 @@ void SpopWithCount(ArgSlice args, CommandContext& ctx) {
     });
     ctx.slice().Delete(ctx.db_index, s);
     notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
+    if (journal) ctx.Propagate({"DEL", std::string(args[1])});
     return;
   }
   const uint64_t remaining = size - count;
   if (remaining * 5 > count) {
     // Few members asked for: pop them one by one.
     ctx.rb->Set(count);
-    for (uint64_t i = 0; i < count; ++i) PopRandom(&so, ctx.rb);
+    for (uint64_t i = 0; i < count; ++i) PopRandom(&so, ctx.rb, journal ? &popped : nullptr);
     StoreBack(e, so);
+    if (journal) PropagatePopped(ctx, args[1], popped);
     return;
   }
   // Most of the set asked for: move the few that stay into a new set (which takes the encoding a
@@ -416,10 +430,12 @@ void SpopWithCount(ArgSlice args, CommandContext& ctx) {
   ctx.rb->Set(count);
   ForEachMember(so.ref(), [&](const Member& m) {
     ctx.rb->Bulk(m.str);
+    if (journal) popped.emplace_back(m.str);
     return true;
   });
   so.Free();
   e->set_object(keep.obj, keep.enc);
+  if (journal) PropagatePopped(ctx, args[1], popped);
 }
 
 void CmdSpop(ArgSlice args, CommandContext& ctx) {
@@ -431,7 +447,9 @@ void CmdSpop(ArgSlice args, CommandContext& ctx) {
   if (s == nullptr) return ctx.rb->Null();
   ctx.slice().Modified(ctx.db_index, args[1]);
   SetObj so = SetObj::Of(s->entry());
-  PopRandom(&so, ctx.rb);
+  std::vector<std::string> popped;
+  PopRandom(&so, ctx.rb, journal::Enabled() ? &popped : nullptr);
+  if (!popped.empty()) PropagatePopped(ctx, args[1], popped);
   notify::Emit(notify::kSet, "spop", args[1], ctx.db_index);
   if (StoreOrDelete(ctx.slice(), ctx.db_index, s, so))
     notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);

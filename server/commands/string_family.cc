@@ -14,6 +14,7 @@
 #include "server/command_context.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
+#include "server/propagate.h"
 #include "server/server_state.h"
 #include "server/string_util.h"
 #include "shard/notify.h"
@@ -41,6 +42,19 @@ void CmdSet(ArgSlice args, CommandContext& ctx) {
   std::string err = ParseSetOptions(args, 3, /*allow_get=*/true, ctx.slice().now_ms(), "set", &p);
   if (!err.empty()) return ctx.rb->Error(err);
   SetString(ctx, args[1], args[2], p);
+  if (!journal::Enabled()) return;
+  // setGenericCommand's propagation: a relative expiry as PXAT (NX/XX/GET dropped), GET dropped.
+  bool pxat = false;
+  for (size_t j = 3; j < args.size(); ++j) pxat |= EqNoCaseC(args[j], "pxat");
+  if (p.expire_at_ms != 0 && !pxat) {
+    ctx.Propagate(
+        {"SET", std::string(args[1]), std::string(args[2]), "PXAT", MsString(p.expire_at_ms)});
+  } else if (p.get && p.expire_at_ms == 0) {
+    std::vector<std::string> argv;
+    for (size_t j = 0; j < args.size(); ++j)
+      if (j < 3 || !EqNoCaseC(args[j], "get")) argv.emplace_back(args[j]);
+    ctx.Propagate(std::move(argv));
+  }
 }
 
 // ---- MGET key [key ...] ----
@@ -176,6 +190,9 @@ void SetexGeneric(ArgSlice args, CommandContext& ctx, bool seconds) {
   if (!ExpireToAbsoluteMs(v, seconds, /*absolute=*/false, ctx.slice().now_ms(), &p.expire_at_ms))
     return ctx.rb->Error(InvalidExpireTime(ctx));
   PutString(ctx.slice(), ctx.db_index, args[1], args[3], p);
+  if (journal::Enabled())
+    ctx.Propagate(
+        {"SET", std::string(args[1]), std::string(args[3]), "PXAT", MsString(p.expire_at_ms)});
   ctx.rb->Ok();
 }
 void CmdSetex(ArgSlice args, CommandContext& ctx) { SetexGeneric(args, ctx, true); }
@@ -260,15 +277,19 @@ void CmdGetex(ArgSlice args, CommandContext& ctx) {
   }
   char buf[32];
   ctx.rb->Bulk(s->entry()->StringBytes(buf));
+  // Logged as Redis's getexCommand does: DEL/UNLINK, PEXPIREAT, PERSIST.
   if ((flags & (kExat | kPxat)) && at <= slice.now_ms()) {
     slice.Delete(ctx.db_index, s);
     notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
+    PropagateExpiredDelete(ctx, args[1]);
   } else if (have_expire) {
     slice.SetExpire(ctx.db_index, s, at);
     notify::Emit(notify::kGeneric, "expire", args[1], ctx.db_index);
+    ctx.Propagate({"PEXPIREAT", std::string(args[1]), MsString(at)});
   } else if ((flags & kPersist) && s->entry()->has_expire()) {
     slice.SetExpire(ctx.db_index, s, 0);
     notify::Emit(notify::kGeneric, "persist", args[1], ctx.db_index);
+    ctx.Propagate({"PERSIST", std::string(args[1])});
   }
 }
 
@@ -372,6 +393,8 @@ void CmdIncrbyfloat(ArgSlice args, CommandContext& ctx) {
     slice.Add(ctx.db_index, NewPlainString(args[1], out, 0, slice.access_stamp()));
   }
   notify::Emit(notify::kString, "incrbyfloat", args[1], ctx.db_index);
+  // Replayed as the value it produced (float formatting must not differ on replay).
+  if (journal::Enabled()) ctx.Propagate({"SET", std::string(args[1]), out, "KEEPTTL"});
   ctx.rb->Bulk(out);
 }
 

@@ -33,6 +33,7 @@
 #include "server/connection.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
+#include "server/propagate.h"
 #include "server/server_state.h"
 #include "server/tracking.h"
 #include "server/transaction.h"
@@ -118,6 +119,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
     if (!any_coordinator && !any_connection && shards.size() == 1) return RunOnOneShard(shards[0]);
     tx_ = Transaction::CreateOwn(std::move(shards));
+    tx_->SetJournal(exec_ctx_->jb, nullptr);
     for (const Step& st : steps_)
       if (st.cid->runs_scripts) tx_->LendOnArm();  // a script step works on the data directly
     auto self = shared_from_this();
@@ -129,6 +131,9 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
   void RunInline(Shard& home) {
     if (WatchedKeyExpiredHere(home) || conn_->watch_state->Dirty()) return Abort();
     conn_->Unwatch();
+    journal::Builder* jb = exec_ctx_->jb;
+    std::optional<journal::Scope> scope;
+    if (jb != nullptr) scope.emplace(jb->shard_buffer(home.id()));
     for (size_t i = 0; i < steps_.size(); ++i) {
       Step& st = steps_[i];
       if (st.where == Where::kConnection) {
@@ -139,6 +144,11 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
         RunOnShard(st, home);
       }
     }
+    if (jb != nullptr) {
+      jb->Merge();
+      if (!jb->unit().empty()) jb->ReserveNow();  // its place: right here, on this shard
+    }
+    scope.reset();
     home.ServeBlocked();  // clients the EXEC woke are served after all of it
     Reply();
   }
@@ -153,6 +163,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     }
     auto watch = conn_->watch_state;
     auto tx = Transaction::CreateOwn({shard});
+    tx->SetJournal(exec_ctx_->jb, nullptr);
     tx->Execute(
         [self, watch](Shard& s) {
           if (self->WatchedKeyExpiredHere(s) || watch->Dirty()) {
@@ -238,6 +249,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       CommandContext join;
       join.tx = tx_.get();
       auto hop = Transaction::Create(join, std::move(hop_shards));
+      hop->SetJournal(exec_ctx_->jb, nullptr);
       return hop->Hop(fn, false, [self, hop] { self->Next(); });
     }
     tx_->Hop([](Shard&) {}, true, [self] { self->Reply(); });
@@ -275,7 +287,10 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.client_addr = conn_->addr();
     int64_t t0 = MonotonicUs();
     tracking::CurrentClientScope current(conn_->id());
-    InvokeHandler(st.args, ctx);
+    Shard* shards[] = {&s};
+    journal::tl_order = static_cast<uint32_t>(&st - steps_.data()) + 1;  // EXEC's order, merged
+    InvokeRecorded(st.args, ctx, shards);
+    journal::tl_order = 0;
     if (st.track) tracking::RememberKeys(*st.cid, st.args, {conn_->id(), conn_->home()->id()}, s);
     RecordCall(s.id(), st.cid, t0, &st.reply, 0);
     FeedMonitor(st.cid, st.db, conn_->addr(), st.args);
@@ -291,6 +306,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.conn = conn_;
     ctx.cid = st.cid;
     ctx.tx = tx_.get();
+    ctx.jb = exec_ctx_->jb;
     ctx.deny_blocking = true;
     ctx.client_addr = conn_->addr();
     if (st.cid->runs_scripts && conn_->TracksScriptReads())
@@ -307,6 +323,10 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     const CommandId* cid = st.cid;
     std::string* out = &st.reply;
     ctx.done_ = [self, t0, cid, out, &st] {
+      if (st.ctx->jb != nullptr) {
+        st.ctx->jb->Merge();
+        if (st.ctx->changed) RecordCommand(st.args, *st.ctx, &st.ctx->jb->unit());
+      }
       RecordCall(self->conn_->home()->id(), cid, t0, out, 0);
       FeedMonitor(cid, st.ctx->db_index, self->conn_->addr(), st.args);
       ++self->next_;
@@ -376,6 +396,7 @@ void CmdExec(ArgSlice, CommandContext& ctx) {
     Bump(Server().cmd_stats[c.home()->id()][ctx.cid->index].rejected);
     return ctx.Done();
   }
+  ctx.propagate_self = false;  // its commands log themselves, as one unit
   auto run = std::make_shared<ExecRun>(&c, &ctx);
   std::vector<Connection::QueuedCmd> cmds = std::move(c.multi.cmds);
   c.DiscardMulti();

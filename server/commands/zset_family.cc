@@ -828,6 +828,7 @@ void BlockingPopGeneric(ArgSlice args, CommandContext& ctx, bool max) {
   op.pop = [res, max](Shard& shard, DbIndex db, std::string_view key) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
+    journal::Record(db, {max ? "ZPOPMAX" : "ZPOPMIN", key});  // the pop that happened
     CopyPop(slice, db, key, max, 1, &res->elems);
   };
   op.reply = [res](ReplyBuilder& rb) {
@@ -862,6 +863,9 @@ void MpopGeneric(ArgSlice args, CommandContext& ctx, bool blocking) {
     DbSlice& slice = shard.db_slice();
     res->key = key;
     CopyPop(slice, db, key, mp->max, mp->count, &res->elems);
+    if (journal::Enabled())  // the pop that happened, with the count taken
+      journal::Record(db,
+                      {mp->max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(res->elems.size())});
   };
   op.reply = [res](ReplyBuilder& rb) { ReplyKeyElements(&rb, res->key, res->elems); };
   RunBlockingPop(ctx, args, std::move(op));
