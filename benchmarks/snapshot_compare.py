@@ -111,6 +111,21 @@ def wait_bgsave(port):
         time.sleep(0.02)
 
 
+def restart_timed(srv, name, nkeys):
+    """Restarts srv on its files: seconds until it answers without -LOADING (Shoal answers PING
+    while loading), with DBSIZE checked."""
+    srv.stop()
+    t0 = time.time()
+    srv.start()
+    while info(srv.port, "persistence").get("loading") != "0":
+        time.sleep(0.01)
+    seconds = time.time() - t0
+    size = call(srv.port, "DBSIZE")
+    if size != nkeys:
+        raise RuntimeError("%s loaded %s keys, expected %d" % (name, size, nkeys))
+    return seconds
+
+
 def bench(port, nkeys, requests):
     """redis-benchmark SET load: (ops/s, p99 ms)."""
     out = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set", "-r", str(nkeys),
@@ -134,15 +149,7 @@ def run_server(name, argv_fn, nkeys):
         call(srv.port, "SAVE")
         r["save_s"] = time.time() - t0
         r["file_mb"] = os.path.getsize(os.path.join(workdir, "dump.rdb")) / 1e6
-        srv.stop()
-        t0 = time.time()
-        srv.start()  # returns on the first PONG; Shoal answers PING while loading
-        while info(srv.port, "persistence").get("loading") != "0":
-            time.sleep(0.01)
-        r["load_s"] = time.time() - t0
-        size = call(srv.port, "DBSIZE")
-        if size != nkeys:
-            raise RuntimeError("%s loaded %s keys, expected %d" % (name, size, nkeys))
+        r["load_s"] = restart_timed(srv, name, nkeys)
         pid = srv.pid
         # The load alone, sized to last about 10 s.
         rps, _ = bench(srv.port, nkeys, 200000)

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/post.hpp>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -44,7 +47,7 @@ struct State {
   std::mutex mu;
   std::string filename = "appendonly.aof", dirname = "appendonlydir";
   Manifest manifest;                 // as last persisted
-  std::unique_ptr<Writer> writer;    // while the journal is written
+  std::shared_ptr<Writer> writer;    // while the journal is written
   std::atomic<bool> writing{false};  // writer != nullptr, for readers without `mu`
   std::atomic<int> state{kOff};
 
@@ -112,8 +115,18 @@ uint64_t ManifestBytes(const std::string& dir, const Manifest& m) {
 
 // ---- The writer ----
 
+// Who writes: whichever thread holds `mu`. A shard thread whose clients wait for their writes
+// drains at the end of its loop iteration (Redis's beforeSleep: no thread hop on the way to the
+// reply, and one write, one fsync for every client of the iteration); the AOF thread drains what
+// nobody waits for (expiries from the cron), runs everysec's fsync, and finishes the stream at
+// stop. Everything below `mu` is touched only by its holder.
 struct Writer {
+  std::mutex mu;
+  std::atomic<bool> request{false};  // a drain was wanted while `mu` was held: its holder redoes it
   std::thread thread;
+  std::mutex cv_mu;
+  std::condition_variable cv;  // wakes the AOF thread (markers, stop)
+  bool wake = false;           // under cv_mu
   std::string dir;
   journal::Consumer consumer;
   std::atomic<bool> stop{false};
@@ -131,6 +144,21 @@ struct Writer {
 thread_local Writer* tl_writer = nullptr;
 
 void NotifyDurable();
+void ResumeLocal(uint32_t thread);
+
+// The running writer (shared: a shard thread may be draining while it stops).
+std::shared_ptr<Writer> CurrentWriter() {
+  std::lock_guard lk(S().mu);
+  return S().writer;
+}
+
+void WakeWriterThread(Writer& w) {
+  {
+    std::lock_guard lk(w.cv_mu);
+    w.wake = true;
+  }
+  w.cv.notify_one();
+}
 
 void AppendSelect(Writer& w, uint32_t db) {
   if (static_cast<int64_t>(db) == w.selected_db) return;
@@ -296,73 +324,120 @@ bool OpenLast(Writer& w) {
   return true;
 }
 
+// Holding w.mu: takes every unit ready in order, runs markers, writes (and fsyncs under
+// appendfsync always), then publishes how far the stream is on disk.
+void DrainLocked(Writer& w) {
+  State& st = S();
+  std::vector<std::unique_ptr<journal::Unit>> units;
+  w.consumer.Take(&units);
+  Writer* saved = tl_writer;
+  tl_writer = &w;
+  for (auto& u : units) {
+    if (u->marker) {
+      u->marker();
+      continue;
+    }
+    Format(w, *u);
+  }
+  tl_writer = saved;
+  bool wrote = !w.buf.empty();
+  bool ok = Flush(w);
+  int64_t policy = FsyncPolicy();
+  if (ok && wrote && policy == kFsyncAlways) ok = Fsync(w);
+  // A failed write (everysec, no) keeps the data for the next try and, as Redis, does not hold
+  // the replies of what already ran: new writes get -MISCONF until a write succeeds.
+  if ((ok || policy != kFsyncAlways) && st.durable.load() != w.consumer.next())
+    st.durable.store(w.consumer.next(), std::memory_order_seq_cst);
+}
+
+// everysec: fdatasync once a second, on a duplicate of the descriptor and outside `mu`, so the
+// drains go on meanwhile (Redis's background fsync).
+void EverysecFsync(Writer& w) {
+  int fd = -1;
+  {
+    std::lock_guard lk(w.mu);
+    if (FsyncPolicy() != kFsyncEverysec || !w.unsynced || w.fd < 0 ||
+        UnixMs() - w.last_fsync_ms < 1000)
+      return;
+    if (Server().config.no_appendfsync_on_rewrite.load() != 0 && S().rewriting.load()) return;
+    fd = dup(w.fd);
+    w.unsynced = false;
+    w.last_fsync_ms = UnixMs();
+  }
+  if (fd < 0) return;
+  if (fdatasync(fd) != 0) spdlog::warn("Error syncing the AOF file: {}", std::strerror(errno));
+  ::close(fd);
+}
+
+// The AOF thread: opens the file, then drains what nobody else does (within a few ms) and keeps
+// everysec's rhythm; at stop, finishes the stream up to stop_at.
 void Run(Writer* w) {
   State& st = S();
-  tl_writer = w;
-  if (w->rotate_first ? !Rotate(*w) : !OpenLast(*w))
-    spdlog::critical("The AOF writer could not open its file: writes are not logged");
-  std::vector<std::unique_ptr<journal::Unit>> units;
+  {
+    std::lock_guard lk(w->mu);
+    tl_writer = w;
+    if (w->rotate_first ? !Rotate(*w) : !OpenLast(*w))
+      spdlog::critical("The AOF writer could not open its file: writes are not logged");
+    tl_writer = nullptr;
+  }
   int64_t stop_since = 0;
   for (;;) {
-    units.clear();
-    w->consumer.Take(&units);
-    for (auto& u : units) {
-      if (u->marker) {
-        u->marker();
-        continue;
-      }
-      Format(*w, *u);
+    bool stopping = w->stop.load();
+    {
+      std::unique_lock lk(w->cv_mu);
+      w->cv.wait_for(lk, std::chrono::milliseconds(stopping ? 1 : 5), [w] { return w->wake; });
+      w->wake = false;
     }
-    bool wrote = !w->buf.empty();
-    bool ok = Flush(*w);
-    int64_t policy = FsyncPolicy();
-    if (ok && wrote && policy == kFsyncAlways) ok = Fsync(*w);
-    if (policy == kFsyncEverysec && w->unsynced && UnixMs() - w->last_fsync_ms >= 1000) Fsync(*w);
-    if (ok && w->buf.empty() && st.durable.load() != w->consumer.next()) {
-      st.durable.store(w->consumer.next(), std::memory_order_seq_cst);
-      NotifyDurable();
+    {
+      std::lock_guard lk(w->mu);
+      DrainLocked(*w);
     }
-    if (w->stop.load()) {
-      if (w->consumer.next() >= w->stop_at.load() && w->buf.empty()) break;
-      if (stop_since == 0) stop_since = UnixMs();
-      if (UnixMs() - stop_since > 2000) {
-        spdlog::warn("AOF: stopping with {} journal units never completed", w->consumer.waiting());
-        break;
-      }
+    NotifyDurable();
+    EverysecFsync(*w);
+    if (!w->stop.load()) continue;
+    std::lock_guard lk(w->mu);
+    if (w->consumer.next() >= w->stop_at.load() && w->buf.empty()) break;
+    if (stop_since == 0) stop_since = UnixMs();
+    if (UnixMs() - stop_since > 2000) {
+      spdlog::warn("AOF: stopping with {} journal units never completed", w->consumer.waiting());
+      break;
     }
-    if (units.empty()) w->consumer.Wait(w->stop.load() ? 10 : (ok ? 100 : 1000));
   }
-  Flush(*w);
-  if (w->fd >= 0) {
-    if (w->unsynced) fdatasync(w->fd);
-    ::close(w->fd);
-    w->fd = -1;
+  {
+    std::lock_guard lk(w->mu);
+    Flush(*w);
+    if (w->fd >= 0) {
+      if (w->unsynced) fdatasync(w->fd);
+      ::close(w->fd);
+      w->fd = -1;
+    }
   }
-  tl_writer = nullptr;
+  // Nobody waits for a writer that is gone (MustWait answers false from now on).
+  st.durable.store(UINT64_MAX, std::memory_order_seq_cst);
+  NotifyDurable();
 }
 
 // Any thread: starts the writer on the stream from ticket `first`.
 void StartWriter(uint64_t first, bool rotate_first) {
   State& st = S();
-  auto w = std::make_unique<Writer>();
+  auto w = std::make_shared<Writer>();
   w->dir = DirPath();
   w->consumer.Reset(first);
   w->rotate_first = rotate_first;
   w->last_fsync_ms = UnixMs();
   st.durable.store(first);
-  Writer* raw = w.get();
   {
     std::lock_guard lk(st.mu);
-    st.writer = std::move(w);
+    st.writer = w;
     st.writing.store(true);
   }
-  raw->thread = std::thread([raw] { Run(raw); });
+  w->thread = std::thread([w] { Run(w.get()); });
 }
 
 // Stops the writer once every ticket taken so far is written (the journal is off by then).
 void StopWriter() {
   State& st = S();
-  std::unique_ptr<Writer> w;
+  std::shared_ptr<Writer> w;
   {
     std::lock_guard lk(st.mu);
     w = std::move(st.writer);
@@ -371,8 +446,27 @@ void StopWriter() {
   if (w == nullptr) return;
   w->stop_at.store(journal::Reserve());  // the counter's value: every ticket below it
   w->stop.store(true);
-  journal::Consumer::Wake();
+  WakeWriterThread(*w);
   w->thread.join();
+}
+
+// A shard thread, at the end of a loop iteration in which clients of its began to wait: drains
+// (or leaves it to the thread draining now, which drains again for it), then resumes its clients
+// whose units are on disk and wakes the other threads'.
+void DrainFromShard() {
+  if (std::shared_ptr<Writer> w = CurrentWriter()) {
+    w->request.store(true, std::memory_order_seq_cst);
+    for (;;) {
+      std::unique_lock lk(w->mu, std::try_to_lock);
+      if (!lk.owns_lock()) break;  // the holder looks at `request` once it lets go
+      w->request.store(false, std::memory_order_seq_cst);
+      DrainLocked(*w);
+      lk.unlock();
+      if (!w->request.load(std::memory_order_seq_cst)) break;  // nobody asked meanwhile
+    }
+  }
+  ResumeLocal(Shard::Current()->id());
+  NotifyDurable();
 }
 
 // ---- appendfsync always: waiting replies ----
@@ -506,7 +600,7 @@ struct RotationWait {
   std::function<void()> fire;
   void Done() {
     if (left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    if (Shard::Current() == home) return Fire();
+    // Always through the home thread's queue: the rotation may run inside a drain.
     home->Post(false, [self = this](Shard&) { self->Fire(); });
   }
   // `fire` holds this object (a cycle, broken here): it lives until the call returns.
@@ -529,6 +623,7 @@ void OnCut(const std::shared_ptr<RotationWait>& rw) {
       rw->Done();
     };
     journal::Submit(std::move(u));
+    if (auto w = CurrentWriter()) WakeWriterThread(*w);
     return;
   }
   rw->Done();
@@ -611,6 +706,7 @@ void StartRewrite(persistence::CutFn cut) {
           Install(tl_writer, dir, base, start_ms);
         };
         journal::Submit(std::move(u));
+        if (auto w = CurrentWriter()) WakeWriterThread(*w);
       },
       target);
 }
@@ -860,6 +956,24 @@ absl::Status LoadAtStart() {
   return absl::OkStatus();
 }
 
+void ReadManifestAtStart() {
+  State& st = S();
+  std::string dir = DirPath(), name;
+  {
+    std::lock_guard lk(st.mu);
+    name = ManifestName(st.filename);
+  }
+  Mapped mf;
+  if (!MapFile(dir + "/" + name, &mf).ok()) return;
+  auto parsed = ParseManifest(std::string_view(mf.data == nullptr ? "" : mf.data, mf.size));
+  if (!parsed.ok()) {
+    spdlog::warn("Ignoring the AOF manifest {}: {}", name, std::string(parsed.status().message()));
+    return;
+  }
+  std::lock_guard lk(st.mu);
+  st.manifest = *parsed;
+}
+
 void StartAfterLoad() {
   State& st = S();
   st.threads = Server().shards->size();
@@ -1007,9 +1121,17 @@ bool MustWait(uint64_t ticket) {
 }
 
 void WaitDurable(uint64_t ticket, std::function<void()> resume) {
-  uint32_t me = Shard::Current()->id();
+  Shard* me = Shard::Current();
   tl_waiters.push_back({ticket, std::move(resume)});
-  SetWant(me, ticket);
+  SetWant(me->id(), ticket);
+  // One drain for the whole loop iteration: after the batches of every client ready now.
+  thread_local bool drain_posted = false;
+  if (drain_posted) return;
+  drain_posted = true;
+  boost::asio::post(me->io(), [] {
+    drain_posted = false;
+    DrainFromShard();
+  });
 }
 
 // ---- Configs ----

@@ -43,6 +43,10 @@ bool On();
 // Loader thread, before clients are served: base + incr files into the shards; creates the first
 // base, incr and manifest when the directory holds none (or upgrades a single appendonly.aof).
 absl::Status LoadAtStart();
+// At start with appendonly no: reads the manifest of an AOF directory left by an earlier run, so
+// that turning the AOF on later numbers its files after the ones there (Redis's
+// aofLoadManifestFromDisk at start).
+void ReadManifestAtStart();
 // Loader thread, after LoadAtStart: turns the journal on and starts the writer on the last incr.
 void StartAfterLoad();
 // Shutdown: writes and fsyncs everything journaled, then stops the writer. Any thread.

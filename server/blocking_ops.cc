@@ -159,6 +159,9 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
   void Block() {
     tx_.reset();
     tx_done_ = true;
+    // The registering transaction's place in the journal is filled now (with nothing: a pop
+    // served later logs itself): a client that waits must not hold the stream up.
+    if (ctx_->jb != nullptr) ctx_->jb->Finish();
     if (deferred_) return Finish(*deferred_);
     if (!waiting()) return;
     if (ctx_->conn->closed()) {

@@ -719,6 +719,7 @@ void StartLoading(std::function<void(absl::Status)> done) {
     });
     return;
   }
+  aof::ReadManifestAtStart();
   std::string path = DumpPath();
   if (access(path.c_str(), F_OK) != 0) {
     done(absl::OkStatus());

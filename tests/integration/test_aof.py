@@ -1255,6 +1255,29 @@ def test_config_set_appendonly_at_runtime(servers):
     assert_same_snapshot(want, restarted_snapshot(servers, h)[1])
 
 
+
+def test_enabling_after_a_restart_without_aof_numbers_after_the_old_files(servers):
+    """A directory left by a run with appendonly yes, then a run with appendonly no that turns it
+    on: the new files are numbered after the old ones (Redis reads the manifest at start
+    whatever appendonly says), the old ones are dropped, and a restart loads the new ones."""
+    h = servers.start(*AOF_ON)
+    c = h.client()
+    assert c("SET", "old", "1") == "OK"
+    c.close()
+    servers.stop(h)
+    h = servers.start(dir=h.dir)
+    c = h.client()
+    assert c("GET", "old") is None  # appendonly no: the AOF is not loaded
+    assert c("SET", "new", "2") == "OK"
+    assert c("CONFIG", "SET", "appendonly", "yes") == "OK"
+    wait_rewrite_done(c)
+    assert manifest_text(h) == MANIFEST_2
+    wait_files(h, [MANIFEST, "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof"])
+    assert c("SET", "later", "3") == "OK"
+    want = snapshot(c)
+    c.close()
+    assert_same_snapshot(want, restarted_snapshot(servers, h, *AOF_ON)[1])
+
 # --------------------------------------------------------------------------
 # 8. INFO persistence
 # --------------------------------------------------------------------------
@@ -1606,3 +1629,24 @@ def test_auto_rewrite_when_the_aof_grows(servers):
         assert c("DBSIZE") == 1500
     finally:
         c.close()
+
+
+@pytest.mark.parametrize("policy", ["always", "everysec"])
+def test_a_blocked_client_does_not_hold_up_other_writes(servers, policy):
+    """A client blocked in BLPOP (its command has a place in the log, filled with nothing: the pop
+    is logged when it happens) must not delay anyone's write: other clients' writes are
+    acknowledged while it waits, and its pop is logged after the push that serves it."""
+    h = servers.start("--appendonly", "yes", "--appendfsync", policy)
+    waiter = h.redis()
+    got = []
+    t = threading.Thread(target=lambda: got.append(waiter.blpop(["never-filled", "q"], 0)),
+                         daemon=True)
+    t.start()
+    c = h.client()
+    wait_blocked(c, 1)
+    for i in range(50):  # each one is acknowledged only once it is in the file
+        assert c("SET", "k%d" % i, "v") == "OK"
+    assert c("RPUSH", "q", "x") == 1
+    t.join(10)
+    assert got == [(b"q", b"x")]
+    _restart_and_compare(servers, h, snapshot(c))
