@@ -49,9 +49,12 @@ class Scanner {
   // once the line is read (so the line counts, as in redis-check-aof) or at once if the data ends.
   Read NumberLine(size_t* p, char prefix, uint64_t min_value, uint64_t max, const char* what,
                   uint64_t* value) {
-    const std::string eof = std::string("Unexpected end of file reading a '") + prefix + "' line";
+    // Messages are built only on failure: this runs for every line of the file.
+    auto eof = [prefix] {
+      return std::string("Unexpected end of file reading a '") + prefix + "' line";
+    };
     size_t q = *p;
-    if (q >= d_.size()) return End(eof);
+    if (q >= d_.size()) return End(eof());
     if (d_[q] != prefix) {
       return Bad(q, std::string("Expected prefix '") + prefix + "', got: '" + Show(d_[q]) + "'");
     }
@@ -77,14 +80,14 @@ class Scanner {
     if (q == digits) {
       // No number (the data may still bring one after blanks or a sign): strtol's end is right
       // after the prefix, which must then be "\r\n" (a 0).
-      if (q >= d_.size()) return End(eof);
+      if (q >= d_.size()) return End(eof());
       if (d_[after] != '\r') return Bad(after, ShowCrlf(d_, after));
       if (d_[after + 1] != '\n') return Bad(after + 1, ShowCrlf(d_, after));
       q = after;
     } else {
-      if (q >= d_.size()) return hopeless ? range_error() : End(eof);
+      if (q >= d_.size()) return hopeless ? range_error() : End(eof());
       if (d_[q] != '\r') return Bad(q, ShowCrlf(d_, q));
-      if (q + 1 >= d_.size()) return invalid ? range_error() : End(eof);
+      if (q + 1 >= d_.size()) return invalid ? range_error() : End(eof());
       if (d_[q + 1] != '\n') return Bad(q + 1, ShowCrlf(d_, q));
     }
     ++r_->lines;

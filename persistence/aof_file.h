@@ -62,8 +62,8 @@ struct ScanResult {
   // when the data ended before EXEC); kBadFormat: the offending byte.
   size_t error_offset = 0;
   // kTruncated / kBadFormat: where the command (or the line not starting with '*') that failed
-  // began, or the open block's MULTI. redis-check-aof's ok_up_to is this, or valid_end when the
-  // scan ended inside an open block.
+  // began, or the open block's MULTI: redis-check-aof's ok_up_to (it keeps annotations before
+  // the failed command, which valid_end does not).
   size_t failed_begin = 0;
   std::string error;    // human-readable reason (redis-check-aof's wording where it has one)
   size_t commands = 0;  // complete commands walked, not counting those after valid_end
@@ -83,7 +83,8 @@ struct ScanResult {
 // them until EXEC: when the result says the block was cut off, the caller drops them). fn may
 // return false to stop. MULTI and EXEC are recognized without case by argv[0], whatever the
 // arity; a MULTI inside a block and an EXEC outside one change nothing (Redis's loader answers
-// them with errors nobody reads).
+// them with errors nobody reads; redis-check-aof, and shoal-check-aof, report them). Only EXEC
+// ends a block (the loader queues a DISCARD like any command).
 ScanResult ScanCommands(std::string_view data, size_t start,
                         const std::function<bool(const Command&)>& fn);
 
