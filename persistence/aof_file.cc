@@ -4,19 +4,10 @@
 #include <climits>
 #include <cstdio>
 
+#include "base/ascii.h"
+
 namespace shoal::aof {
 namespace {
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // A byte for a message: itself when printable, else \xNN.
 std::string Show(char c) {
@@ -196,13 +187,13 @@ ScanResult ScanCommands(std::string_view data, size_t start,
         if (in_multi) r.failed_begin = multi_begin;
         return finish(ScanResult::Status::kBadFormat);
     }
-    if (EqualsNoCase(cmd.argv[0], "multi")) {
+    if (EqNoCase(cmd.argv[0], "multi")) {
       if (!in_multi) {
         in_multi = true;
         multi_begin = cmd.begin;
         commands_before_multi = commands;
       }
-    } else if (in_multi && EqualsNoCase(cmd.argv[0], "exec")) {
+    } else if (in_multi && EqNoCase(cmd.argv[0], "exec")) {
       in_multi = false;
     }
     ++commands;

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/ascii.h"
+
 namespace shoal::aof {
 namespace {
 
@@ -28,17 +30,6 @@ int HexValue(char c) {
 std::string_view CString(std::string_view s) {
   size_t nul = s.find('\0');
   return nul == std::string_view::npos ? s : s.substr(0, nul);
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // atoll: leading whitespace, a sign, digits; saturates as glibc's strtoll does; 0 when none.
@@ -248,15 +239,15 @@ absl::StatusOr<Manifest> ParseManifest(std::string_view text) {
       // Redis compares and copies the tokens as C strings.
       const std::string_view key = CString((*args)[i]);
       const std::string_view value = CString((*args)[i + 1]);
-      if (EqualsNoCase(key, "file")) {
+      if (EqNoCase(key, "file")) {
         fi.name = std::string(value);
         have_name = true;
         if (fi.name.find('/') != std::string::npos || fi.name.find('\\') != std::string::npos) {
           return fail("File can't be a path, just a filename");
         }
-      } else if (EqualsNoCase(key, "seq")) {
+      } else if (EqNoCase(key, "seq")) {
         seq = AtoLL(value);
-      } else if (EqualsNoCase(key, "type")) {
+      } else if (EqNoCase(key, "type")) {
         type = value.empty() ? '\0' : value[0];
       }
     }

@@ -22,17 +22,16 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
 
+#include "base/ascii.h"
 #include "persistence/aof_file.h"
 #include "persistence/aof_manifest.h"
-#include "persistence/rdb_file.h"
-#include "persistence/rdb_value.h"
+#include "persistence/rdb_check.h"
 
 namespace {
 
@@ -84,17 +83,6 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // redis-check-aof's line counter: it starts at 1 and is never reset between files.
 long long g_line = 1;
 
@@ -102,65 +90,7 @@ long long g_line = 1;
 // the commands (if any) start.
 bool CheckRdb(const std::string& name, std::string_view data, size_t* end) {
   std::printf("[offset 0] Checking RDB file %s\n", name.c_str());
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  uint64_t keys = 0, expires = 0, expired = 0;
-  std::string last_key;
-  int last_type = -1;
-  rdb::ParseOptions opts;
-  opts.num_dbs = UINT32_MAX;  // any db number is fine for a check
-  rdb::ParseHandlers h;
-  h.aux = [](std::string_view key, std::string_view value) {
-    std::printf("AUX FIELD %.*s = '%.*s'\n", static_cast<int>(key.size()), key.data(),
-                static_cast<int>(value.size()), value.data());
-    return absl::OkStatus();
-  };
-  h.resize = [](uint32_t db, uint64_t, uint64_t) { std::printf("Selecting DB ID %u\n", db); };
-  h.function = [](std::string code) {
-    std::printf("FUNCTION library (%zu bytes of code)\n", code.size());
-    return absl::OkStatus();
-  };
-  h.record = [&](rdb::Record&& rec) -> absl::Status {
-    last_key = rec.key;
-    last_type = rec.type;
-    rdb::Reader r(rec.body);
-    rdb::DecodeOptions dopts;
-    dopts.deep = true;
-    auto v = rdb::DecodeValue(r, rec.type, dopts);
-    if (!v.ok()) return v.status();
-    rdb::FreeDecoded(*v);
-    last_type = -1;
-    ++keys;
-    if (rec.expire_ms != -1) {
-      ++expires;
-      if (rec.expire_ms < now) ++expired;
-    }
-    return absl::OkStatus();
-  };
-  auto sum = rdb::ParseFile(data, opts, h);
-  if (sum.ok()) {
-    if (sum->checksum_present) {
-      std::printf("[offset %zu] Checksum OK\n", sum->bytes);
-    } else {
-      std::printf("[offset %zu] RDB file was saved with checksum disabled: no check performed.\n",
-                  sum->bytes);
-    }
-    std::printf("[offset %zu] \\o/ RDB looks OK! \\o/\n", sum->bytes);
-    *end = sum->bytes;
-  } else {
-    std::printf("--- RDB ERROR DETECTED ---\n");
-    std::printf("%s\n", std::string(sum.status().message()).c_str());
-    if (last_type != -1) {
-      std::printf("[additional info] While doing: read-object-value\n");
-      std::printf("[additional info] Reading key '%s'\n", last_key.c_str());
-      std::printf("[additional info] Reading type %d\n", last_type);
-    }
-  }
-  std::printf("[info] %llu keys read\n", static_cast<unsigned long long>(keys));
-  std::printf("[info] %llu expires\n", static_cast<unsigned long long>(expires));
-  std::printf("[info] %llu already expired\n", static_cast<unsigned long long>(expired));
-  return sum.ok();
+  return rdb::CheckAndReport(data, end);
 }
 
 enum class Checked { kOk, kEmpty, kTruncated };
@@ -194,8 +124,8 @@ Checked CheckSingle(const std::string& name, const std::string& path, bool last_
   size_t stop_unread_lines = 0;
   std::string stop_error;
   auto result = aof::ScanCommands(data, start, [&](const aof::Command& c) {
-    const bool is_multi = EqualsNoCase(c.argv[0], "multi");
-    const bool is_exec = EqualsNoCase(c.argv[0], "exec");
+    const bool is_multi = EqNoCase(c.argv[0], "multi");
+    const bool is_exec = EqNoCase(c.argv[0], "exec");
     if (!is_multi && !is_exec) return true;
     stop_epos = static_cast<size_t>(c.argv[0].data() - data.data());
     stop_unread_lines = 2 * (c.argv.size() - 1);  // it stops reading after argv[0]

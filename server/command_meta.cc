@@ -4,8 +4,8 @@
 #include <climits>
 
 #include "absl/container/flat_hash_map.h"
+#include "base/ascii.h"
 #include "base/numbers.h"
-#include "server/ascii.h"
 
 namespace shoal {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/ascii.h"
 #include "base/numbers.h"
-#include "server/ascii.h"
 
 namespace shoal {
 

@@ -12,9 +12,9 @@
 #include <functional>
 
 #include "absl/container/flat_hash_set.h"
+#include "base/ascii.h"
 #include "base/numbers.h"
 #include "server/aof.h"
-#include "server/ascii.h"
 #include "server/persistence.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"

@@ -15,8 +15,8 @@
 #include <mutex>
 #include <new>
 
+#include "base/ascii.h"
 #include "server/aof.h"
-#include "server/ascii.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
 #include "server/persistence.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "server/ascii.h"
+#include "base/ascii.h"
 #include "server/server_state.h"
 #include "shard/clock.h"
 #include "shard/shard_set.h"

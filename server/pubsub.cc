@@ -10,9 +10,9 @@
 #include <cstdio>
 #include <memory>
 
+#include "base/ascii.h"
 #include "base/numbers.h"
 #include "protocol/reply_builder.h"
-#include "server/ascii.h"
 #include "server/connection.h"
 #include "server/replicated_names.h"
 #include "server/server_state.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "server/ascii.h"
+#include "base/ascii.h"
 #include "server/server_state.h"
 #include "shard/shard.h"
 #include "shard/shard_set.h"

@@ -4,8 +4,8 @@
 #include <climits>
 #include <cstring>
 
+#include "base/ascii.h"
 #include "base/numbers.h"
-#include "server/ascii.h"
 #include "server/error_strings.h"
 #include "server/server_state.h"
 #include "shard/notify.h"

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "server/ascii.h"
+#include "base/ascii.h"
 
 namespace shoal {
 namespace {

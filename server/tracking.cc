@@ -8,9 +8,9 @@
 #include <map>
 #include <memory>
 
+#include "base/ascii.h"
 #include "base/numbers.h"
 #include "protocol/reply_builder.h"
-#include "server/ascii.h"
 #include "server/connection.h"
 #include "server/replicated_names.h"
 #include "server/server_state.h"

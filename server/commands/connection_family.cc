@@ -6,8 +6,8 @@
 #include <cctype>
 #include <memory>
 
+#include "base/ascii.h"
 #include "base/numbers.h"
-#include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_strings.h"

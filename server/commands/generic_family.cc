@@ -23,9 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include "base/ascii.h"
 #include "base/numbers.h"
 #include "persistence/rdb_value.h"
-#include "server/ascii.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"

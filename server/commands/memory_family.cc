@@ -16,8 +16,8 @@
 #include <memory>
 #include <string>
 
+#include "base/ascii.h"
 #include "base/numbers.h"
-#include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_strings.h"

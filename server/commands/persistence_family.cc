@@ -2,8 +2,8 @@
 // SHUTDOWN and DEBUG RELOAD are in server_family.cc and use it too.
 #include <string>
 
+#include "base/ascii.h"
 #include "server/aof.h"
-#include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/command_registry.h"
 #include "server/error_strings.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "server/ascii.h"
+#include "base/ascii.h"
 #include "server/command_context.h"
 #include "server/command_registry.h"
 #include "server/connection.h"

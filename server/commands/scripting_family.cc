@@ -27,9 +27,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
+#include "base/ascii.h"
 #include "base/numbers.h"
 #include "persistence/rdb_encoding.h"
-#include "server/ascii.h"
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_strings.h"

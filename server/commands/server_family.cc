@@ -14,8 +14,8 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "base/ascii.h"
 #include "base/numbers.h"
-#include "server/ascii.h"
 #include "server/blocking_ops.h"
 #include "server/command_context.h"
 #include "server/commands/memory_family.h"

@@ -1,5 +1,5 @@
-// ASCII helpers for command and option names (Redis compares them case-insensitively): thin
-// names over absl's ASCII functions, kept because every family calls them.
+// ASCII helpers for command, option and keyword names (Redis compares them case-insensitively):
+// thin names over absl's ASCII functions, for the server's families and the file formats.
 #pragma once
 
 #include <string>
