@@ -30,6 +30,7 @@ import time
 
 import pytest
 
+import conftest
 from conftest import ConnectionClosed, Err
 from shoal_dataset import (SHARD_COUNTS, assert_same, dataset, expect_start_failure,
                            fill_every_type, fill_strings, functions, persistence, shard_ids,
@@ -1650,3 +1651,67 @@ def test_a_blocked_client_does_not_hold_up_other_writes(servers, policy):
     t.join(10)
     assert got == [(b"q", b"x")]
     _restart_and_compare(servers, h, snapshot(c))
+
+
+def check_aof_tool():
+    """shoal-check-aof (next to the server under test) on Shoal, redis-check-aof on Redis: the
+    same verdicts, messages and --fix."""
+    if conftest._is_shoal():
+        return os.path.join(os.path.dirname(os.environ["SHOAL_SERVER"]), "shoal-check-aof")
+    return CHECK_AOF_BIN
+
+
+def run_check_aof(*args, answer=None):
+    p = subprocess.run([check_aof_tool(), *args], input=answer, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=120)
+    return p.returncode, p.stdout.decode(errors="replace")
+
+
+def test_check_aof_tool_validates_and_fixes(servers):
+    """The check tool accepts the server's directory (a base RDB and incr files), calls a last
+    incr cut in the middle of a command truncated, leaves it alone when --fix is answered "n",
+    cuts it at the last complete command when answered "y" (then the directory is valid and
+    loads); a bad byte in the middle of the last file is a format error, which --fix also cuts
+    away (from the command it cannot read on)."""
+    h = servers.start(*AOF_ON)
+    c = h.client()
+    fill_strings(c, 50)
+    assert c("BGREWRITEAOF") == "Background append only file rewriting started"
+    wait_rewrite_done(c)
+    assert c("SET", "after", "1") == "OK"
+    assert c("RPUSH", "l", "a", "b") == 2
+    want = snapshot(c)
+    c.close()
+    servers.stop(h)
+    manifest = os.path.join(aof_dir(h), MANIFEST)
+    rc, out = run_check_aof(manifest)
+    assert rc == 0 and "All AOF files and manifest are valid" in out, out
+    incr = incr_path(h)
+    good = read(incr)
+    with open(incr, "ab") as f:
+        f.write(b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$2\r\nab")  # cut inside the last bulk
+    rc, out = run_check_aof(manifest)
+    assert rc != 0 and "Use the --fix option" in out, out
+    rc, out = run_check_aof("--fix", manifest, answer=b"n\n")
+    assert rc != 0 and read(incr) != good, out
+    rc, out = run_check_aof("--fix", manifest, answer=b"y\n")
+    assert rc == 0 and "Successfully truncated AOF" in out, out
+    assert read(incr) == good
+    rc, out = run_check_aof(manifest)
+    assert rc == 0, out
+    h = servers.restart(h)
+    c = h.client()
+    assert_same_snapshot(want, snapshot(c))
+    c.close()
+    servers.stop(h)
+    bad = bytearray(good)
+    bad[good.index(b"$5\r\nafter")] = ord("!")
+    with open(incr, "wb") as f:
+        f.write(bytes(bad))
+    rc, out = run_check_aof(manifest)
+    assert rc != 0 and "Expected prefix '$'" in out, out
+    # redis-check-aof --fix cuts the last file before the command it cannot read, too.
+    at = good.index(b"*3\r\n$3\r\nSET\r\n$5\r\nafter")
+    rc, out = run_check_aof("--fix", manifest, answer=b"y\n")
+    assert rc == 0 and "Successfully truncated AOF" in out, out
+    assert read(incr) == good[:at]
