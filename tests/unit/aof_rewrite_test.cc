@@ -23,6 +23,7 @@
 #include "shard/quicklist.h"
 #include "shard/str_map.h"
 #include "shard/zset.h"
+#include "tests/unit/counting_sink.h"
 #include "tests/value_contents.h"
 
 using namespace shoal;
@@ -456,24 +457,6 @@ TEST_CASE("AOF rewrite: every type and encoding parses back to its contents", "[
 }
 
 TEST_CASE("AOF rewrite: the sink is flushed between the elements of a big value", "[aof]") {
-  struct Counting : Sink {
-    explicit Counting(size_t at) : Sink(at) {}
-    void Flush() override {
-      all += buf_;
-      max_flush = std::max(max_flush, buf_.size());
-      buf_.clear();
-      ++flushes;
-    }
-    void WriteLarge(std::string_view bytes) override {
-      Flush();
-      all.append(bytes);
-      ++large;
-    }
-    std::string all;
-    size_t max_flush = 0;
-    int flushes = 0;
-    int large = 0;
-  };
   std::vector<std::string> items;
   std::vector<std::pair<std::string, std::string>> pairs;
   for (int i = 0; i < 20000; ++i) {
@@ -484,7 +467,7 @@ TEST_CASE("AOF rewrite: the sink is flushed between the elements of a big value"
   Value set = HashSet("s", items);
   Value hash = HashTable("h", pairs);
   for (const Value* v : {&list, &set, &hash}) {
-    Counting sink(4096);
+    CountingSink sink(4096);
     EncodeCommands(v->e, 1700000000000, sink);
     CHECK(sink.flushes > 10);
     CHECK(sink.max_flush < 4096 + 200);
@@ -493,7 +476,7 @@ TEST_CASE("AOF rewrite: the sink is flushed between the elements of a big value"
   // A big string goes through WriteLarge, framed as a bulk.
   const std::string big(Sink::kLargeString + 10, 'b');
   Value str("big", big);
-  Counting sink(4096);
+  CountingSink sink(4096);
   EncodeCommands(str.e, 0, sink);
   CHECK(sink.large == 1);
   CHECK(sink.all + sink.buf() ==

@@ -28,6 +28,7 @@
 #include "shard/settings.h"
 #include "shard/str_map.h"
 #include "shard/zset.h"
+#include "tests/unit/counting_sink.h"
 #include "tests/value_contents.h"
 
 using namespace shoal;
@@ -499,22 +500,10 @@ TEST_CASE("A listpack past 65534 entries carries Redis's unknown count", "[rdb_v
 }
 
 TEST_CASE("A sink is flushed between the elements of a big value", "[rdb_value]") {
-  struct Counting : Sink {
-    explicit Counting(size_t at) : Sink(at) {}
-    void Flush() override {
-      all += buf_;
-      max_flush = std::max(max_flush, buf_.size());
-      buf_.clear();
-      ++flushes;
-    }
-    std::string all;
-    size_t max_flush = 0;
-    int flushes = 0;
-  };
   std::vector<std::string> items;
   for (int i = 0; i < 20000; ++i) items.push_back("element-" + std::to_string(i));
   Value v = List(items);
-  Counting sink(4096);
+  CountingSink sink(4096);
   EncodeValue(v.e, true, sink);
   std::string whole = sink.all + sink.buf();
   CHECK(sink.flushes > 10);
