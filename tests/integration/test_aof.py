@@ -32,7 +32,7 @@ import pytest
 
 import conftest
 from conftest import ConnectionClosed, Err
-from shoal_dataset import (SHARD_COUNTS, assert_same, dataset, expect_start_failure,
+from shoal_dataset import (start_slow_bgsave, SHARD_COUNTS, assert_same, dataset, expect_start_failure,
                            fill_every_type, fill_strings, functions, persistence, shard_ids,
                            shutdown, wait_until)
 from shoal_info import wait_blocked
@@ -1541,6 +1541,31 @@ def test_crash_during_a_rewrite_keeps_every_acknowledged_write(servers):
         c.close()
     assert_same_snapshot(want, restarted_snapshot(servers, h)[1])
 
+
+
+def test_crash_during_a_bgsave_keeps_every_acknowledged_write(servers):
+    """SIGKILL while a BGSAVE slowed by rdb-key-save-delay runs and clients write with
+    appendfsync always: the AOF (not the interrupted dump) is what loads, with every
+    acknowledged write."""
+    h = servers.start(*ALWAYS)
+    c = h.client()
+    fill_strings(c, 3000)
+    start_slow_bgsave(c, 1000)  # three seconds
+    names = spread_keys("bg:", 4)
+
+    def still_saving():
+        assert persistence(c)["rdb_bgsave_in_progress"] == "1"
+
+    workers = run_and_crash(servers, h, names, random.Random(11), still_saving)
+    c.close()
+    h = servers.restart(h)
+    c = h.client()
+    try:
+        for w in workers:
+            w.check(c)
+        assert c("GET", "fill:2999") is not None
+    finally:
+        c.close()
 
 # --------------------------------------------------------------------------
 # 11. Cross-key ordering
