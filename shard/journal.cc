@@ -38,9 +38,6 @@ void Push(Unit* u) {
 
 }  // namespace
 
-thread_local Unit* tl_unit = nullptr;
-thread_local uint32_t tl_order = 0;
-
 void AppendResp(std::span<const std::string_view> argv, std::string* out) {
   char num[32];
   out->push_back('*');

@@ -49,7 +49,7 @@ namespace shoal::journal {
 
 // Ops recorded on this thread carry this key (an EXEC's step number; 0 elsewhere): a Builder
 // merges its shards' buffers in this order, so an EXEC's effects keep the order of its commands.
-extern thread_local uint32_t tl_order;
+inline thread_local uint32_t tl_order = 0;
 
 struct Unit : MpscNode {
   struct Op {
@@ -103,7 +103,7 @@ uint64_t Reserve();
 void Submit(std::unique_ptr<Unit> u);
 
 // Where ops recorded on this thread go (null: each is its own unit, submitted at once).
-extern thread_local Unit* tl_unit;
+inline thread_local Unit* tl_unit = nullptr;
 class Scope {
  public:
   explicit Scope(Unit* u) : saved_(tl_unit) { tl_unit = u; }
