@@ -218,6 +218,7 @@ void CmdGetset(ArgSlice args, CommandContext& ctx) {
   DbSlice& slice = ctx.slice();
   if (!ReplyGet(ctx, slice.FindRead(ctx.db_index, args[1]))) return;
   PutString(slice, ctx.db_index, args[1], args[2], SetParams{});  // drops the TTL
+  if (journal::Enabled()) ctx.Propagate({"SET", std::string(args[1]), std::string(args[2])});
 }
 
 // ---- GETDEL key ----
@@ -227,6 +228,11 @@ void CmdGetdel(ArgSlice args, CommandContext& ctx) {
   if (!ReplyGet(ctx, s) || s == nullptr) return;
   slice.Delete(ctx.db_index, s);
   notify::Emit(notify::kGeneric, "del", args[1], ctx.db_index);
+  // getdelCommand: logged as DEL, or UNLINK under lazyfree-lazy-user-del.
+  if (journal::Enabled()) {
+    bool lazy = ShardSettings::Get(ShardSettings::lazyfree_lazy_user_del) != 0;
+    ctx.Propagate({lazy ? "UNLINK" : "DEL", std::string(args[1])});
+  }
 }
 
 // ---- GETEX key [EX seconds | PX ms | EXAT unix-s | PXAT unix-ms | PERSIST] ----

@@ -562,6 +562,24 @@ def test_log_past_expiry_is_unlink_with_lazyfree_lazy_expire(logged):
     log.expect((0, "UNLINK", "lz"))
 
 
+def test_log_getset_and_getdel_become_set_and_del(servers, logged):
+    """GETSET is logged as SET k v; GETDEL as DEL k, or UNLINK k under lazyfree-lazy-user-del;
+    a GETDEL of a missing key is not logged."""
+    h, c, log = logged
+    assert c("GETSET", "g", "1") is None
+    assert c("GETSET", "g", "2") == b"1"
+    log.expect((0, "SET", "g", "1"), (0, "SET", "g", "2"))
+    assert c("GETDEL", "g") == b"2"
+    assert c("GETDEL", "g") is None
+    log.expect((0, "DEL", "g"))
+    assert c("CONFIG", "SET", "lazyfree-lazy-user-del", "yes") == "OK"
+    assert c("SET", "u", "1") == "OK"
+    assert c("GETDEL", "u") == b"1"
+    log.expect((0, "SET", "u", "1"), (0, "UNLINK", "u"))
+    assert c("CONFIG", "SET", "lazyfree-lazy-user-del", "no") == "OK"
+    _restart_and_compare(servers, h, snapshot(c))
+
+
 def test_log_float_increments_become_set_and_hset(servers, logged):
     """INCRBYFLOAT is logged as SET k <new value> KEEPTTL, HINCRBYFLOAT as HSET k f <new value>
     (no float arithmetic on reload); INCR/INCRBY/DECR/DECRBY/HINCRBY/APPEND are logged as sent."""
