@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets (tests/fuzz/) with clang-14 in build-fuzz/ and runs them.
 # Usage: scripts/fuzz.sh [target|all] [seconds|-runs=N] [more libFuzzer flags...]
 #   targets: request_parser reply_roundtrip listpack intset quicklist rdb_string rdb_value rdb_file
+#            aof
 #            (default: all, 10 s each)
 #   scripts/fuzz.sh quicklist 600          ten minutes on the quicklist
 #   scripts/fuzz.sh listpack -runs=10000000
@@ -11,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(request_parser reply_roundtrip listpack intset quicklist rdb_string rdb_value rdb_file)
+all=(request_parser reply_roundtrip listpack intset quicklist rdb_string rdb_value rdb_file aof)
 target="${1:-all}"
 budget="${2:-10}"
 shift $(($# > 2 ? 2 : $#))
