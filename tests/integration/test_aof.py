@@ -1527,30 +1527,40 @@ def test_crash_keeps_every_acknowledged_write(servers):
             c.close()
 
 
+def crash_while(servers, start_job, running, prefix, seed):
+    """appendfsync always, 3000 keys, a background job slowed by rdb-key-save-delay (about three
+    seconds) started by start_job(c), writers, and SIGKILL while running(h, c) holds; after the
+    restart every acknowledged write and the keys written before are there. Returns the
+    restarted server and a client."""
+    h = servers.start(*ALWAYS)
+    c = h.client()
+    fill_strings(c, 3000)
+    start_job(c)
+    workers = run_and_crash(servers, h, spread_keys(prefix, 4), random.Random(seed),
+                            lambda: running(h, c))
+    c.close()
+    h = servers.restart(h)
+    c = h.client()
+    for w in workers:
+        w.check(c)
+    assert c("GET", "fill:2999") is not None
+    return h, c
+
+
 def test_crash_during_a_rewrite_keeps_every_acknowledged_write(servers):
     """SIGKILL (server and its rewrite child) while a BGREWRITEAOF slowed by rdb-key-save-delay
     runs and clients write with appendfsync always: the server starts on the manifest of the
     interrupted rewrite (old base, old incr, new incr), no acknowledged write is lost, and the
     next rewrite completes with base seq 2 and incr seq 3."""
-    h = servers.start(*ALWAYS)
-    c = h.client()
-    fill_strings(c, 3000)
-    start_slow_rewrite(c, 1000)  # three seconds
-    names = spread_keys("rw:", 4)
+    rotated = MANIFEST_1 + "file appendonly.aof.2.incr.aof seq 2 type i\n"
 
-    def still_rewriting():
+    def still_rewriting(h, c):
         assert persistence(c)["aof_rewrite_in_progress"] == "1"
-        assert manifest_text(h) == MANIFEST_1 + "file appendonly.aof.2.incr.aof seq 2 type i\n"
+        assert manifest_text(h) == rotated
 
-    workers = run_and_crash(servers, h, names, random.Random(7), still_rewriting)
-    c.close()
-    h = servers.restart(h)
-    c = h.client()
+    h, c = crash_while(servers, lambda c: start_slow_rewrite(c, 1000), still_rewriting, "rw:", 7)
     try:
-        for w in workers:
-            w.check(c)
-        assert c("GET", "fill:2999") is not None
-        assert manifest_text(h) == MANIFEST_1 + "file appendonly.aof.2.incr.aof seq 2 type i\n"
+        assert manifest_text(h) == rotated
         bgrewriteaof(c)
         assert manifest_text(h) == ("file appendonly.aof.2.base.rdb seq 2 type b\n"
                                     "file appendonly.aof.3.incr.aof seq 3 type i\n")
@@ -1560,30 +1570,17 @@ def test_crash_during_a_rewrite_keeps_every_acknowledged_write(servers):
     assert_same_snapshot(want, restarted_snapshot(servers, h)[1])
 
 
-
 def test_crash_during_a_bgsave_keeps_every_acknowledged_write(servers):
     """SIGKILL while a BGSAVE slowed by rdb-key-save-delay runs and clients write with
     appendfsync always: the AOF (not the interrupted dump) is what loads, with every
     acknowledged write."""
-    h = servers.start(*ALWAYS)
-    c = h.client()
-    fill_strings(c, 3000)
-    start_slow_bgsave(c, 1000)  # three seconds
-    names = spread_keys("bg:", 4)
 
-    def still_saving():
+    def still_saving(h, c):
         assert persistence(c)["rdb_bgsave_in_progress"] == "1"
 
-    workers = run_and_crash(servers, h, names, random.Random(11), still_saving)
+    h, c = crash_while(servers, lambda c: start_slow_bgsave(c, 1000), still_saving, "bg:", 11)
     c.close()
-    h = servers.restart(h)
-    c = h.client()
-    try:
-        for w in workers:
-            w.check(c)
-        assert c("GET", "fill:2999") is not None
-    finally:
-        c.close()
+
 
 # --------------------------------------------------------------------------
 # 11. Cross-key ordering
