@@ -782,8 +782,8 @@ absl::Status MapFile(const std::string& path, Mapped* m) {
 
 // One file of the AOF (loadSingleAppendOnlyFile): an RDB (base, or an old preamble) and/or
 // commands. `last`: the only file that may be truncated.
-absl::Status LoadOne(const std::string& dir, const std::string& name, bool last,
-                     const std::string& manifest_name, Replayer& rp, uint64_t* loaded_bytes) {
+absl::Status LoadOne(const std::string& dir, const std::string& name, bool last, Replayer& rp,
+                     uint64_t* loaded_bytes) {
   std::string path = dir + "/" + name;
   Mapped m;
   absl::Status ms = MapFile(path, &m);
@@ -840,7 +840,6 @@ absl::Status LoadOne(const std::string& dir, const std::string& name, bool last,
       return absl::InternalError("Error truncating the AOF file " + name + ": " +
                                  std::strerror(errno));
     spdlog::warn("AOF {} loaded anyway because aof-load-truncated is enabled", name);
-    (void)manifest_name;
     return absl::OkStatus();
   }
   return absl::OkStatus();
@@ -944,7 +943,7 @@ absl::Status LoadAtStart() {
       s = absl::NotFoundError("The AOF file " + files[i] + " doesn't exist");
       break;
     }
-    s = LoadOne(dir, files[i], i + 1 == files.size(), manifest_name, rp, &loaded);
+    s = LoadOne(dir, files[i], i + 1 == files.size(), rp, &loaded);
     persistence::SetLoadingProgress(total, loaded);
   }
   if (s.ok()) s = rp.Finish();

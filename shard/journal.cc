@@ -1,12 +1,8 @@
 #include "shard/journal.h"
 
 #include <absl/strings/numbers.h>
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <ctime>
 
 namespace shoal::journal {
 
@@ -16,25 +12,11 @@ std::atomic<bool> g_enabled{false};
 // The next ticket (0 is "none").
 alignas(64) std::atomic<uint64_t> g_counter{1};
 alignas(64) MpscQueue g_queue;
-// Bumped after each push; the consumer sleeps on it while `g_sleeping`.
-alignas(64) std::atomic<uint32_t> g_pushes{0};
-std::atomic<bool> g_sleeping{false};
 uint32_t g_shards = 1;
 // Bumped each time recording starts: a Builder made before that drops ops it never placed.
 std::atomic<uint64_t> g_epoch{0};
-static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
 
-// std::atomic::wait has no timeout: the futex calls it is built on, directly.
-void FutexWake() {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&g_pushes), FUTEX_WAKE_PRIVATE, 1, nullptr,
-          nullptr, 0);
-}
-
-void Push(Unit* u) {
-  g_queue.Push(u);
-  g_pushes.fetch_add(1, std::memory_order_seq_cst);
-  if (g_sleeping.load(std::memory_order_seq_cst)) FutexWake();
-}
+void Push(Unit* u) { g_queue.Push(u); }
 
 }  // namespace
 
@@ -162,22 +144,6 @@ size_t Consumer::Take(std::vector<std::unique_ptr<Unit>>* out) {
   window_count_ -= taken;
   next_ += taken;
   return taken;
-}
-
-void Consumer::Wait(int timeout_ms) {
-  uint32_t seen = g_pushes.load(std::memory_order_seq_cst);
-  g_sleeping.store(true, std::memory_order_seq_cst);
-  if (g_queue.Empty()) {
-    timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
-    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&g_pushes), FUTEX_WAIT_PRIVATE, seen, &ts,
-            nullptr, 0);
-  }
-  g_sleeping.store(false, std::memory_order_relaxed);
-}
-
-void Consumer::Wake() {
-  g_pushes.fetch_add(1, std::memory_order_seq_cst);
-  FutexWake();
 }
 
 }  // namespace shoal::journal

@@ -161,10 +161,6 @@ class Consumer {
   void Reset(uint64_t first);
   // Moves the units ready in order (contiguous from the next ticket) to out; returns how many.
   size_t Take(std::vector<std::unique_ptr<Unit>>* out);
-  // Blocks until something was submitted since the last Take, Wake, or the timeout (ms).
-  void Wait(int timeout_ms);
-  // Any thread: wakes a Wait.
-  static void Wake();
   uint64_t next() const { return next_; }
   // Units waiting behind a gap.
   size_t waiting() const { return window_count_; }
