@@ -335,8 +335,10 @@ class RedisBenchmarkLoad:
     """SET run + GET run sized to the ratio; combined as one mixed run."""
     name = "redis-benchmark (separate SET and GET runs, combined)"
 
-    def __init__(self, binary, clients, data_size, keyspace):
+    def __init__(self, binary, clients, data_size, keyspace, prefix=(), extra=()):
         self.binary, self.clients, self.data_size, self.keyspace = binary, clients, data_size, keyspace
+        # prefix: argv before the binary (e.g. taskset -c 1); extra: more options (e.g. --threads 4)
+        self.prefix, self.extra = list(prefix), list(extra)
 
     def run(self, server, sets, gets, requests, pipeline):
         n_set = max(1, round(requests * sets / (sets + gets)))
@@ -344,10 +346,10 @@ class RedisBenchmarkLoad:
         parts = {}
         cpu0 = cpu_seconds(server.pid)
         for test, n in (("set", n_set), ("get", n_get)):
-            out = run_cmd([self.binary, "-h", HOST, "-p", str(server.port), "-t", test,
+            out = run_cmd(self.prefix + [self.binary, "-h", HOST, "-p", str(server.port), "-t", test,
                            "-n", str(n), "-r", str(self.keyspace), "-d", str(self.data_size),
                            "-c", str(self.clients), "-P", str(pipeline), "--csv",
-                           "--precision", "3"])
+                           "--precision", "3"] + self.extra)
             res = parse_rb_csv(out)[test.upper()]
             res["n"] = n
             parts[test] = res
@@ -393,7 +395,7 @@ class MemtierLoad:
                        "-t", "1", "-c", str(self.clients), "--pipeline=%d" % pipeline,
                        "-n", str(per_client), "-d", str(self.data_size),
                        "--ratio=%d:%d" % (sets, gets), "--key-pattern=R:R",
-                       "--key-prefix=" + self.prefix, "--key-minimum=0",
+                       "--key-prefix=" + self.prefix, "--key-minimum=1",
                        "--key-maximum=%d" % (self.keyspace - 1), "--hide-histogram",
                        "--print-percentiles=50,99"])
         wall = time.time() - t0
