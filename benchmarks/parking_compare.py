@@ -22,8 +22,8 @@ the same server's baseline, the side load's achieved rate, its share of all oper
 its own latency, and the server's CPU seconds.  Standard library only; only 127.0.0.1; every
 server is stopped with SIGTERM at the end, on errors and on signals.
 
-  /usr/bin/python3 benchmarks/parking_compare.py --quick                  # ~1.5 minutes
-  /usr/bin/python3 benchmarks/parking_compare.py --out /tmp/parking.md    # ~5 minutes
+  /usr/bin/python3 benchmarks/parking_compare.py --quick                  # ~1 minute
+  /usr/bin/python3 benchmarks/parking_compare.py --out /tmp/parking.md    # 2 rounds ~4 minutes, 3 rounds ~6
 """
 
 import argparse
@@ -362,6 +362,11 @@ def main():
 
     # ---------------------------------------------------------------- report
     med = lambda rs, k: statistics.median(r[k] for r in rs)  # noqa: E731
+
+    def paired(rs, base, k):
+        """Median over rounds of run / the same round's baseline run (pairs within a round, so
+        load that comes and goes on the machine cancels out better than in a ratio of medians)."""
+        return statistics.median(r[k] / b[k] for r, b in zip(rs, base) if b[k])
     lines = ["## What multi-shard commands cost other clients", ""]
     lines.append(
         "memtier_benchmark: SET:GET %s, pipeline %d, %d connections x %d thread(s), %d-byte "
@@ -369,8 +374,8 @@ def main():
         "Both servers also hold %d background keys bg:N. Side loads: same-/cross-shard = %d "
         "connections alternating 2-key MSET and MULTI/SET/SET/EXEC, paced to %.0f%% of all "
         "operations (a transaction counts as one operation); keys = one connection sending KEYS "
-        "%s every %g s (0: back to back); scan = one connection looping SCAN COUNT %d. Ratios are against the same server's "
-        "baseline. Latency in ms. Shoal runs with --shards %d; keys of the cross-shard side load "
+        "%s every %g s (0: back to back); scan = one connection looping SCAN COUNT %d. Ratios (vs base) are the median over rounds of each run / the same "
+        "server's baseline run of the same round. Latency in ms. Shoal runs with --shards %d; keys of the cross-shard side load "
         "are on different Shoal shards."
         % (a.ratio, a.pipeline, a.clients, a.threads, a.data_size, a.keyspace, a.test_time,
            a.rounds, a.bg_keys, a.side_conns, 100 * a.share, a.keys_pattern, a.keys_interval,
@@ -385,7 +390,6 @@ def main():
                      "cases": []}
     for s in servers:
         base = runs[(s.name, "baseline")]
-        b_ops, b_p99, b_p999 = med(base, "ops_s"), med(base, "p99"), med(base, "p999")
         for scenario in a.scenario_list:
             rs = runs[(s.name, scenario)]
             sides = [r["side"] for r in rs if "side" in r]
@@ -393,10 +397,10 @@ def main():
             ops, p99, p999 = med(rs, "ops_s"), med(rs, "p99"), med(rs, "p999")
             rows.append([
                 s.name, scenario, compare.fmt_int(ops),
-                "" if scenario == "baseline" else "**%.2f**" % (ops / b_ops),
+                "" if scenario == "baseline" else "**%.2f**" % paired(rs, base, "ops_s"),
                 "%.3f" % med(rs, "p50"), "%.3f" % p99,
-                "" if scenario == "baseline" else "**%.2f**" % (p99 / b_p99),
-                "%.3f" % p999, "" if scenario == "baseline" else "%.2f" % (p999 / b_p999),
+                "" if scenario == "baseline" else "**%.2f**" % paired(rs, base, "p99"),
+                "%.3f" % p999, "" if scenario == "baseline" else "%.2f" % paired(rs, base, "p999"),
                 compare.fmt_int(sd("rate")) if sd else "",
                 "%.1f%%" % (100 * sd("share")) if sd else "",
                 "%.2f" % sd("p50") if sd else "", "%.2f" % sd("p99") if sd else "",
@@ -408,10 +412,9 @@ def main():
         same, cross = runs.get((s.name, "same-shard")), runs.get((s.name, "cross-shard"))
         if same and cross:
             lines += ["", "%s, cross-shard vs same-shard (the cost of the multi-shard "
-                      "coordination itself): ops/s %.2f, p99 %.2f, p99.9 %.2f." % (
-                          s.name, med(cross, "ops_s") / med(same, "ops_s"),
-                          med(cross, "p99") / med(same, "p99"),
-                          med(cross, "p999") / med(same, "p999"))]
+                      "coordination itself; median of per-round ratios): ops/s %.2f, p99 %.2f, p99.9 %.2f." % (
+                          s.name, paired(cross, same, "ops_s"), paired(cross, same, "p99"),
+                          paired(cross, same, "p999"))]
     errs = [(n, sc, r["side"]["errors"]) for (n, sc), rs in runs.items() for r in rs
             if r.get("side", {}).get("errors")]
     if errs:

@@ -18,7 +18,7 @@ preloaded with the whole key space (so every GET hits), and measured in alternat
 by --test-time; servers are stopped with SIGTERM at the end, on errors and on signals.
 Standard library only; needs no network beyond 127.0.0.1.
 
-  /usr/bin/python3 benchmarks/scaling.py --quick --shards-list 1,2 --allow-shared   # ~1 minute
+  /usr/bin/python3 benchmarks/scaling.py --quick --shards-list 1,2 --allow-shared   # ~30 s
   /usr/bin/python3 benchmarks/scaling.py --shoal /path/shoal-server --out /tmp/scaling.md \\
       --json /tmp/scaling.json          # 16+ cores: 1..16 shards, 3 rounds x 10 s, ~8 minutes
 """
