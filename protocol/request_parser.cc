@@ -210,21 +210,50 @@ bool RequestParser::SplitInline(std::string_view line) {
   }
 }
 
+namespace {
+
+// The common length line, "<digits>\r" from `from` with the byte after the '\r' present: its
+// value and its '\r' in one pass over a few bytes, instead of two memchr calls (the '\r', a NUL
+// before it) and ParseInt64. Anything else (no '\r' yet, a sign, a leading zero, junk, a NUL, more
+// than 18 digits) returns false for the general path to decide, with Redis's errors.
+bool FastLengthLine(std::string_view buf, size_t from, int64_t* value, size_t* cr) {
+  constexpr size_t kMaxDigits = 18;  // below INT64_MAX: no overflow to check
+  const size_t end = std::min(buf.size(), from + kMaxDigits + 1);
+  size_t i = from;
+  int64_t n = 0;
+  for (; i < end; ++i) {
+    unsigned d = static_cast<unsigned char>(buf[i]) - unsigned{'0'};
+    if (d > 9) break;
+    n = n * 10 + d;
+  }
+  const size_t digits = i - from;
+  if (digits == 0 || digits > kMaxDigits || i + 1 >= buf.size() || buf[i] != '\r') return false;
+  if (buf[from] == '0' && digits > 1) return false;  // string2ll refuses leading zeros
+  *value = n;
+  *cr = i;
+  return true;
+}
+
+}  // namespace
+
 RequestParser::Result RequestParser::ParseMultibulk(std::string_view buf) {
   if (state_ == State::kMultibulkLen) {
     size_t cr;
-    if (!FindLineEnd(buf, '\r', &cr)) {
-      if (buf.size() > limits_.max_inline_len) {
-        return Fail("Protocol error: too big mbulk count string");
-      }
-      return Result::kNeedMore;
-    }
-    // Redis wants the byte after '\r' to be there too, but never checks that it is '\n'.
-    if (cr + 1 >= buf.size()) return Result::kNeedMore;
     int64_t count;
-    if (!ParseInt64(buf.substr(1, cr - 1), &count) || count > INT_MAX) {
-      return Fail("Protocol error: invalid multibulk length");
+    if (!FastLengthLine(buf, 1, &count, &cr)) {
+      if (!FindLineEnd(buf, '\r', &cr)) {
+        if (buf.size() > limits_.max_inline_len) {
+          return Fail("Protocol error: too big mbulk count string");
+        }
+        return Result::kNeedMore;
+      }
+      // Redis wants the byte after '\r' to be there too, but never checks that it is '\n'.
+      if (cr + 1 >= buf.size()) return Result::kNeedMore;
+      if (!ParseInt64(buf.substr(1, cr - 1), &count)) {
+        return Fail("Protocol error: invalid multibulk length");
+      }
     }
+    if (count > INT_MAX) return Fail("Protocol error: invalid multibulk length");
     if (count > kUnauthMaxMultibulkLen && limits_.auth_required) {
       return Fail("Protocol error: unauthenticated multibulk length");
     }
@@ -240,27 +269,29 @@ RequestParser::Result RequestParser::ParseMultibulk(std::string_view buf) {
   while (multibulk_left_ > 0) {
     if (state_ == State::kBulkLen) {
       size_t cr;
-      if (!FindLineEnd(buf, '\r', &cr)) {
-        if (buf.size() - pos_ > limits_.max_inline_len) {
-          return Fail("Protocol error: too big bulk count string");
-        }
-        return Result::kNeedMore;
-      }
-      if (cr + 1 >= buf.size()) return Result::kNeedMore;
-      if (buf[pos_] != '$') {
-        // addReplyErrorFormat maps '\r' and '\n' to spaces.
-        char got = buf[pos_];
-        if (got == '\r' || got == '\n') got = ' ';
-        std::string message = "Protocol error: expected '$', got '";
-        message.push_back(got);
-        message.push_back('\'');
-        return Fail(message);
-      }
       int64_t len;
-      if (!ParseInt64(buf.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0 ||
-          len > limits_.max_bulk_len) {
-        return Fail("Protocol error: invalid bulk length");
+      if (pos_ >= buf.size() || buf[pos_] != '$' || !FastLengthLine(buf, pos_ + 1, &len, &cr)) {
+        if (!FindLineEnd(buf, '\r', &cr)) {
+          if (buf.size() - pos_ > limits_.max_inline_len) {
+            return Fail("Protocol error: too big bulk count string");
+          }
+          return Result::kNeedMore;
+        }
+        if (cr + 1 >= buf.size()) return Result::kNeedMore;
+        if (buf[pos_] != '$') {
+          // addReplyErrorFormat maps '\r' and '\n' to spaces.
+          char got = buf[pos_];
+          if (got == '\r' || got == '\n') got = ' ';
+          std::string message = "Protocol error: expected '$', got '";
+          message.push_back(got);
+          message.push_back('\'');
+          return Fail(message);
+        }
+        if (!ParseInt64(buf.substr(pos_ + 1, cr - pos_ - 1), &len) || len < 0) {
+          return Fail("Protocol error: invalid bulk length");
+        }
       }
+      if (len > limits_.max_bulk_len) return Fail("Protocol error: invalid bulk length");
       if (len > kUnauthMaxBulkLen && limits_.auth_required) {
         return Fail("Protocol error: unauthenticated bulk length");
       }

@@ -7,12 +7,13 @@ pkgs=(cmake ninja-build g++ pkg-config ccache
       libboost1.81-dev libabsl-dev libmimalloc-dev libspdlog-dev libfmt-dev catch2
       liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  # redis-py is the real client the tests use; redis-tools (redis-cli, redis-benchmark,
-  # redis-check-rdb) and libhiredis-dev (benchmarks/zipf_cache) are for the tests and the
-  # side-by-side benchmarks. Debian's redis-server 7.0 is the tests' reference (the RDB and DUMP
-  # interop tests start it on free ports); its package would also start a service on port 6379,
-  # which the install below prevents (policy-rc.d).
-  pkgs+=(python3 python3-redis python3-pytest redis-tools redis-server libhiredis-dev)
+  # redis-py is the real client the tests use (pytest-xdist runs them in two workers);
+  # redis-tools (redis-cli, redis-benchmark, redis-check-rdb) and libhiredis-dev
+  # (benchmarks/zipf_cache) are for the tests and the side-by-side benchmarks. Debian's
+  # redis-server 7.0 is the tests' reference (the RDB and DUMP interop tests start it on free
+  # ports); its package would also start a service on port 6379, which the install below
+  # prevents (policy-rc.d).
+  pkgs+=(python3 python3-redis python3-pytest python3-pytest-xdist redis-tools redis-server libhiredis-dev)
 fi
 
 missing=()

@@ -1,7 +1,9 @@
 #include "server/command_registry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cstring>
 
 #include "base/ascii.h"
 #include "base/numbers.h"
@@ -80,22 +82,44 @@ CommandRegistry& CommandRegistry::AddFamily(uint64_t family_acl,
 CommandRegistry& CommandRegistry::Add(const CommandRow& row, uint64_t family_acl) {
   CommandId c = FromRow(row, family_acl);
   c.index = static_cast<uint32_t>(commands_.size());
-  index_.emplace_back(c.name, c.index);
-  std::sort(index_.begin(), index_.end());
+  index_.emplace(c.name, c.index);
   commands_.push_back(std::move(c));
+  serial_ = NextSerial();  // Find's cached pointers may point into the old array
   return *this;
 }
 
+uint64_t CommandRegistry::NextSerial() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 const CommandId* CommandRegistry::Find(std::string_view name) const {
-  if (name.size() > 32) return nullptr;
-  char buf[32];
-  for (size_t i = 0; i < name.size(); ++i)
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
-  std::string_view lname(buf, name.size());
-  auto it = std::lower_bound(index_.begin(), index_.end(), lname,
-                             [](const auto& e, std::string_view n) { return e.first < n; });
-  if (it == index_.end() || it->first != lname) return nullptr;
-  return &commands_[it->second];
+  constexpr size_t kMaxName = 32;
+  if (name.size() > kMaxName) return nullptr;
+  // Every command of every batch comes through here, and traffic repeats a few commands: the
+  // last name this thread resolved, byte for byte as sent, skips the folding and the hash probe.
+  struct Last {
+    uint64_t serial = 0;
+    size_t len = 0;
+    char name[kMaxName];
+    const CommandId* cid = nullptr;
+  };
+  static thread_local Last last;
+  if (last.serial == serial_ && last.len == name.size() &&
+      std::memcmp(last.name, name.data(), name.size()) == 0)
+    return last.cid;
+  char buf[kMaxName];
+  for (size_t i = 0; i < name.size(); ++i) {
+    char ch = name[i];
+    buf[i] = ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + ('a' - 'A')) : ch;
+  }
+  auto it = index_.find(absl::string_view(buf, name.size()));
+  if (it == index_.end()) return nullptr;
+  last.serial = serial_;
+  last.len = name.size();
+  std::memcpy(last.name, name.data(), name.size());
+  last.cid = &commands_[it->second];
+  return last.cid;
 }
 
 const CommandId* CommandRegistry::FindByFullName(std::string_view name) const {

@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "server/command_meta.h"
 
 namespace shoal {
@@ -196,7 +197,10 @@ class CommandRegistry {
 
  private:
   std::vector<CommandId> commands_;
-  std::vector<std::pair<std::string, uint32_t>> index_;  // sorted by name
+  absl::flat_hash_map<std::string, uint32_t> index_;  // lower-case name -> commands_ index
+  // Tells registries apart in Find's per-thread cache of the last name it resolved.
+  uint64_t serial_ = NextSerial();
+  static uint64_t NextSerial();
 };
 
 // For getkeys functions: the `numkeys` keys that follow args[numkeys_pos]. A numkeys that is not

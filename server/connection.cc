@@ -422,7 +422,8 @@ std::string Connection::Info() const {
   s += " tot-mem=" +
        std::to_string(rbuf_.capacity() + out_buf_.capacity() + wbuf_.capacity() + sizeof(*this));
   s += writing_ ? " events=rw" : " events=r";
-  s += " cmd=" + last_cmd_;
+  s += " cmd=";
+  s += last_cmd_;
   s += " user=default redir=";
   s += tracking.on ? std::to_string(tracking.redirect) : "-1";
   s += " resp=" + std::to_string(resp);
@@ -561,7 +562,7 @@ void Connection::ReadMore() {
     rend_ += side_in_.size();
     side_in_.clear();
     last_ms_ = UnixMs();
-    return Process();
+    return Process(last_ms_);
   }
   if (side_reading_) {  // the read started while a command was blocked serves as this one
     resume_read_ = true;
@@ -680,20 +681,22 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
           Server().config.client_query_buffer_limit.load(std::memory_order_relaxed) &&
       QueryBufferOverLimit())
     return;
-  Process();
+  Process(last_ms_);
 }
 
-void Connection::Process() {
+void Connection::Process(int64_t now_ms) {
   npending_ = 0;
   chain_direct_ = true;
   input_drained_ = false;
   batch_out0_ = out_buf_.size();
-  ContinueBatch();
+  ContinueBatch(now_ms);
 }
 
-void Connection::ContinueBatch() {
+void Connection::ContinueBatch(int64_t now_ms) {
   in_continue_ = true;
-  if (!home_->parked()) home_->db_slice().SetNow(UnixMs());  // parked: a transaction's clock
+  // Parked: a transaction's clock. A fresh read passes the time it just took (one clock read
+  // per batch); a batch resumed after a hop reads the clock again.
+  if (!home_->parked()) home_->db_slice().SetNow(now_ms != 0 ? now_ms : UnixMs());
   while (!closed_ && !waiting_multi_ && barrier_ < 0 && postponed_ < 0 && !close_after_write_ &&
          proto_error_.empty() && npending_ < max_batch_) {
     std::string_view input(rbuf_.data() + rpos_, rend_ - rpos_);
@@ -811,7 +814,7 @@ bool Connection::Route(uint32_t i) {
   last_cmd_ = eff != nullptr ? eff->name : cid->name;
   if (resp == 2 && subscribed() && !cid->allowed_subscribed) {
     // Redis's processCommand: a RESP2 connection in subscribed mode takes only these.
-    RejectCommand(pc, "ERR Can't execute '" + last_cmd_ +
+    RejectCommand(pc, "ERR Can't execute '" + std::string(last_cmd_) +
                           "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
                           "allowed in this context");
     return true;
@@ -878,8 +881,9 @@ bool Connection::Route(uint32_t i) {
         if (target == home_->id() && home_->CanRunInline() && batches_[target].cmds.empty()) {
           Execute(pc, home_, nullptr, ReplyTarget(pc));
           // Commands run inline are no shard message: publish their memory change here (the
-          // shard does it after each message it runs).
-          home_->evictor().AfterMessage();
+          // shard does it after each message it runs). A read-only one changes little (a lazy
+          // expiry at most): the next write or message publishes it.
+          if (!(cid->flags & cmd_flag::kReadOnly)) home_->evictor().AfterMessage();
           return true;
         }
         Batch& b = batches_[target];
@@ -986,7 +990,7 @@ void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::st
   ctx.conn = conn;
   ctx.cid = pc.cid;
   ctx.client_addr = addr_;
-  int64_t t0 = MonotonicUs();
+  uint64_t t0 = Ticks();
   if (shard == nullptr || !journal::Enabled()) {
     InvokeHandler(pc.args, ctx);
   } else {
@@ -1029,7 +1033,7 @@ void Connection::RunMulti(uint32_t i) {
   multi_ctx_.client_addr = addr_;
   waiting_multi_ = true;
   multi_index_ = i;
-  int64_t t0 = MonotonicUs();
+  uint64_t t0 = Ticks();
   size_t before = out->size();
   if (journal::Enabled()) {
     if (multi_jb_ == nullptr) multi_jb_ = std::make_unique<journal::Builder>();
@@ -1244,10 +1248,24 @@ void Connection::StartWrite() {
   // Deliveries batched by the commands just answered go out before their replies: whatever the
   // client does after reading a reply happens after those messages were queued.
   Shard::FlushBeforeSend();
+  Bump(Server().thread_stats[home_->id()]->net_output_bytes, out_buf_.size());
+  // The replies almost always fit the socket's send buffer: one direct non-blocking send, and no
+  // asio operation (a handler allocation, the reactor's lock, a trip through the scheduler) per
+  // write. Only what does not fit goes through async_write, which also reports errors: the
+  // connection is then writing_ exactly as before.
+  ssize_t n = ::send(fd_, out_buf_.data(), out_buf_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n == static_cast<ssize_t>(out_buf_.size())) {
+    if (out_buf_.capacity() > kOutputBound) {
+      std::string().swap(out_buf_);
+    } else {
+      out_buf_.clear();
+    }
+    return;
+  }
+  size_t sent = n > 0 ? static_cast<size_t>(n) : 0;
   writing_ = true;
   wbuf_.swap(out_buf_);
-  Bump(Server().thread_stats[home_->id()]->net_output_bytes, wbuf_.size());
-  boost::asio::async_write(socket_, boost::asio::buffer(wbuf_),
+  boost::asio::async_write(socket_, boost::asio::buffer(wbuf_.data() + sent, wbuf_.size() - sent),
                            [self = shared_from_this()](const boost::system::error_code& ec,
                                                        size_t) { self->OnWritten(ec); });
 }

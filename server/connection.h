@@ -260,8 +260,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void WatchForClose();
   void FlushBeforeBlock();
   void OnRead(const boost::system::error_code& ec, size_t n);
-  void Process();
-  void ContinueBatch();
+  // now_ms: the wall clock if the caller just read it (0: read it here).
+  void Process(int64_t now_ms = 0);
+  void ContinueBatch(int64_t now_ms = 0);
   bool Route(uint32_t i);  // false: stop parsing (waiting on a barrier)
   void RunMulti(uint32_t i);
 
@@ -302,7 +303,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int fd_ = -1;
   int64_t created_ms_ = 0;
   int64_t last_ms_ = 0;
-  std::string last_cmd_ = "NULL";
+  std::string_view last_cmd_ = "NULL";  // a name in the command table (it lives until exit)
 
   QueryBuffer rbuf_;
   size_t rpos_ = 0, rend_ = 0;

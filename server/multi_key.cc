@@ -36,11 +36,11 @@ KeysByShard GroupKeys(ArgSlice args, const std::vector<uint32_t>& positions) {
 
 void InvokeHandler(ArgSlice args, CommandContext& ctx) { ctx.cid->handler(args, ctx); }
 
-void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::string* out,
+void RecordCall(uint32_t thread, const CommandId* cid, uint64_t t0, const std::string* out,
                 size_t before) {
   CmdStat& st = Server().cmd_stats[thread][cid->index];
   Bump(st.calls);
-  Bump(st.usec, MonotonicUs() - t0);
+  Bump(st.ticks, Ticks() - t0);
   if (out->size() > before && (*out)[before] == '-') Bump(st.failed);
 }
 

@@ -44,8 +44,8 @@ void RunPhases(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
 // for in-place edits; the mutators for the rest).
 void InvokeHandler(ArgSlice args, CommandContext& ctx);
 // Counts one finished call in `thread`'s per-command stats; a reply that starts with '-' at
-// `before` in `out` is a failed call.
-void RecordCall(uint32_t thread, const CommandId* cid, int64_t t0, const std::string* out,
+// `before` in `out` is a failed call. t0: Ticks() when the call started (shard/clock.h).
+void RecordCall(uint32_t thread, const CommandId* cid, uint64_t t0, const std::string* out,
                 size_t before);
 
 // After a command ran: its MONITOR line (Redis's call(): not for admin or skip-monitor commands,

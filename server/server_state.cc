@@ -5,10 +5,7 @@
 
 namespace shoal {
 
-ServerState& Server() {
-  static ServerState* state = new ServerState();  // lives until exit; shard threads use it
-  return *state;
-}
+ServerState* NewServerState() { return new ServerState(); }
 
 void CreateShards(unsigned nshards) {
   ServerState& st = Server();

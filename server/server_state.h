@@ -20,7 +20,7 @@ class ShardSet;
 // Per-command counters; one array per shard thread, written by that thread only.
 struct CmdStat {
   std::atomic<uint64_t> calls{0};
-  std::atomic<uint64_t> usec{0};
+  std::atomic<uint64_t> ticks{0};  // Ticks() spent (shard/clock.h): usec = ticks / TicksPerUs()
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> failed{0};
 };
@@ -65,7 +65,12 @@ struct ServerState {
   std::atomic<bool> shutting_down{false};
 };
 
-ServerState& Server();
+ServerState* NewServerState();
+// Inline: every command reads it several times (one guard-byte test once it exists).
+inline ServerState& Server() {
+  static ServerState* const state = NewServerState();  // lives until exit; shard threads use it
+  return *state;
+}
 
 // Builds the command table, the shard set (not started) and the per-thread counters from the
 // config. Once, before the shards start (main, and the unit tests' in-process server).

@@ -34,7 +34,25 @@ Shard::Shard(uint32_t id, unsigned num_dbs)
   impl_->wake.assign(event_fd_);
 }
 
+namespace {
+struct FnMsg : ShardMsg {
+  std::function<void(Shard&)> work;
+  static void Run(ShardMsg* self, Shard* s) {
+    auto* fm = static_cast<FnMsg*>(self);
+    fm->work(*s);
+    delete fm;
+  }
+};
+}  // namespace
+
 Shard::~Shard() {
+  // Messages sent after this loop stopped (another shard's last work at shutdown) never run: the
+  // ones Post allocated are freed here; the others belong to their senders.
+  auto discard = [](ShardMsg* m) {
+    if (m->fn == &FnMsg::Run) delete static_cast<FnMsg*>(m);
+  };
+  while (MpscNode* node = queue_.Pop()) discard(static_cast<ShardMsg*>(node));
+  for (ShardMsg* m : backlog_) discard(m);
   impl_.reset();  // closes the eventfd through the descriptor
   io_.reset();
 }
@@ -57,21 +75,11 @@ void Shard::Notify() {
   }
 }
 
-namespace {
-struct FnMsg : ShardMsg {
-  std::function<void(Shard&)> work;
-};
-}  // namespace
-
 void Shard::Post(bool deferrable, std::function<void(Shard&)> work) {
   auto* m = new FnMsg;
   m->work = std::move(work);
   m->deferrable = deferrable;
-  m->fn = [](ShardMsg* self, Shard* s) {
-    auto* fm = static_cast<FnMsg*>(self);
-    fm->work(*s);
-    delete fm;
-  };
+  m->fn = &FnMsg::Run;
   Send(m);
 }
 

@@ -25,7 +25,9 @@ class ShardSet {
 
   unsigned size() const { return static_cast<unsigned>(shards_.size()); }
   Shard* shard(unsigned i) { return shards_[i].get(); }
-  uint32_t ShardOf(std::string_view key) const { return KeySlot(key) % shards_.size(); }
+  uint32_t ShardOf(std::string_view key) const {
+    return shards_.size() == 1 ? 0 : KeySlot(key) % shards_.size();
+  }
 
   // msgs[i] goes to shard ids[i]; all in one global order relative to other SequencedSends.
   void SequencedSend(ShardMsg* const* msgs, const uint32_t* ids, size_t n);

@@ -184,7 +184,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     ctx.deny_blocking = true;
     bool done = false;
     ctx.done_ = [&done] { done = true; };
-    int64_t t0 = MonotonicUs();
+    uint64_t t0 = Ticks();
     if (target >= 0) {
       Shard& s = *set.shard(static_cast<uint32_t>(target));
       LentShardScope scope(s);
@@ -262,7 +262,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     ctx.db_index = db_;
     ctx.cid = cid;
     ctx.deny_blocking = true;
-    int64_t t0 = MonotonicUs();
+    uint64_t t0 = Ticks();
     InvokeHandler(argv, ctx);
     RecordCall(Shard::Current()->id(), cid, t0, out, 0);
     FeedMonitor(cid, db_, "lua", argv);

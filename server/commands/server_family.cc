@@ -280,15 +280,17 @@ void AppendKeyspace(std::string& s, const std::vector<ShardSnapshot>& snaps) {
 void AppendCommandStats(std::string& s) {
   s += "# Commandstats\r\n";
   const auto& all = Server().registry.all();
+  const double ticks_per_us = TicksPerUs();
   for (const auto& c : all) {
-    uint64_t calls = 0, usec = 0, rejected = 0, failed = 0;
+    uint64_t calls = 0, ticks = 0, rejected = 0, failed = 0;
     for (const auto& per : Server().cmd_stats) {
       calls += Load(per[c.index].calls);
-      usec += Load(per[c.index].usec);
+      ticks += Load(per[c.index].ticks);
       rejected += Load(per[c.index].rejected);
       failed += Load(per[c.index].failed);
     }
     if (calls == 0 && rejected == 0 && failed == 0) continue;
+    uint64_t usec = static_cast<uint64_t>(static_cast<double>(ticks) / ticks_per_us);
     char buf[256];
     std::snprintf(buf, sizeof(buf),
                   "cmdstat_%s:calls=%" PRIu64 ",usec=%" PRIu64
@@ -433,7 +435,7 @@ bool ConfigImpl(ArgSlice args, CommandContext& ctx) {
           CmdStat* cs = Server().cmd_stats[shard.id()].get();
           for (size_t i = 0; i < Server().registry.size(); ++i) {
             cs[i].calls.store(0, std::memory_order_relaxed);
-            cs[i].usec.store(0, std::memory_order_relaxed);
+            cs[i].ticks.store(0, std::memory_order_relaxed);
             cs[i].rejected.store(0, std::memory_order_relaxed);
             cs[i].failed.store(0, std::memory_order_relaxed);
           }

@@ -264,7 +264,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.cid = st.cid;
     ctx.deny_blocking = true;
     ctx.client_addr = conn_->addr();
-    int64_t t0 = MonotonicUs();
+    uint64_t t0 = Ticks();
     tracking::CurrentClientScope current(conn_->id());
     {
       std::optional<Transaction::EnclosedControls> enclosed;
@@ -285,7 +285,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.cid = st.cid;
     ctx.deny_blocking = true;
     ctx.client_addr = conn_->addr();
-    int64_t t0 = MonotonicUs();
+    uint64_t t0 = Ticks();
     tracking::CurrentClientScope current(conn_->id());
     Shard* shards[] = {&s};
     journal::tl_order = static_cast<uint32_t>(&st - steps_.data()) + 1;  // EXEC's order, merged
@@ -319,7 +319,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
         for (uint32_t p : pos) rk->keys.emplace_back(st.args[p]);
       if (!rk->keys.empty()) ctx.track = std::move(rk);
     }
-    int64_t t0 = MonotonicUs();
+    uint64_t t0 = Ticks();
     const CommandId* cid = st.cid;
     std::string* out = &st.reply;
     ctx.done_ = [self, t0, cid, out, &st] {

@@ -62,12 +62,22 @@ def pytest_ignore_collect(collection_path, config):
     return None
 
 
+# Under pytest-xdist (scripts/test.sh runs two workers) each worker takes only ports of its own
+# residue, so two workers can never pick the same free port between its probe and the bind. (Linux
+# gives bind() odd ports, connect() even ones: the residue is taken of port / 2.)
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+_WORKER_INDEX = int(_WORKER[2:]) if _WORKER.startswith("gw") else 0
+
+
 def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind((HOST, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    while True:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((HOST, 0))
+        port = s.getsockname()[1]
+        s.close()
+        if (port >> 1) % _WORKERS == _WORKER_INDEX:
+            return port
 
 
 def _is_shoal():
