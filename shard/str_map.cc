@@ -18,6 +18,13 @@ namespace {
 
 constexpr size_t kMinBuckets = 4;
 
+// New arrays up to this many buckets are calloc'ed at once; larger ones are zeroed this many
+// buckets per step (16 KB, four pages) before use. See str_map.h.
+constexpr size_t kSyncZeroBuckets = 8192;
+constexpr size_t kZeroChunkBuckets = 2048;
+size_t g_sync_zero_buckets = kSyncZeroBuckets;
+size_t g_zero_chunk_buckets = kZeroChunkBuckets;
+
 // SplitMix64: turns the caller's one random number into as many as Random needs.
 uint64_t NextRandom(uint64_t* state) {
   uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
@@ -88,6 +95,12 @@ void StrMap::FreeTable(Node** table, size_t buckets) {
 StrMap::~StrMap() {
   FreeTable(tables_[0], masks_[0] + 1);
   FreeTable(tables_[1], masks_[1] + 1);
+  mem::Free(pending_);
+}
+
+void StrMap::SetZeroingForTests(size_t sync_buckets, size_t chunk_buckets) {
+  g_sync_zero_buckets = sync_buckets != 0 ? sync_buckets : kSyncZeroBuckets;
+  g_zero_chunk_buckets = chunk_buckets != 0 ? chunk_buckets : kZeroChunkBuckets;
 }
 
 StrMap::Node** StrMap::CopyTable(Node* const* src, size_t buckets, size_t* node_bytes) {
@@ -112,12 +125,18 @@ StrMap::StrMap(const StrMap& other)
       rehash_idx_(other.rehash_idx_),
       old_size_(other.old_size_),
       max_chain_{other.max_chain_[0], other.max_chain_[1]},
+      pending_mask_(other.pending_mask_),
+      zeroed_(other.zeroed_),
       size_(other.size_) {
   // Same arrays, same chains in the same order: the copy is in the same rehash state, so a scan
   // cursor of the original works on it too.
   for (int t = 0; t < 2; ++t) {
     if (other.tables_[t] != nullptr)
       tables_[t] = CopyTable(other.tables_[t], masks_[t] + 1, &node_bytes_);
+  }
+  if (other.pending_ != nullptr) {
+    pending_ = static_cast<Node**>(mem::Malloc((pending_mask_ + 1) * sizeof(Node*)));
+    std::memset(pending_, 0, zeroed_ * sizeof(Node*));
   }
 }
 
@@ -141,7 +160,7 @@ void StrMap::FreeNode(Node* node) {
 }
 
 size_t StrMap::bucket_count() const {
-  size_t n = 0;
+  size_t n = pending_ != nullptr ? pending_mask_ + 1 : 0;
   for (int t = 0; t < 2; ++t) {
     if (tables_[t] != nullptr) n += masks_[t] + 1;
   }
@@ -149,8 +168,18 @@ size_t StrMap::bucket_count() const {
 }
 
 void StrMap::StartRehash(size_t buckets) {
-  // The only allocation of a resize; calloc of a large array gets fresh zeroed pages from the OS.
-  tables_[1] = static_cast<Node**>(mem::Calloc(buckets, sizeof(Node*)));
+  // The only allocation of a resize.
+  if (buckets <= g_sync_zero_buckets) {
+    ActivateNewTable(static_cast<Node**>(mem::Calloc(buckets, sizeof(Node*))), buckets);
+    return;
+  }
+  pending_ = static_cast<Node**>(mem::Malloc(buckets * sizeof(Node*)));
+  pending_mask_ = buckets - 1;
+  zeroed_ = 0;
+}
+
+void StrMap::ActivateNewTable(Node** table, size_t buckets) const {
+  tables_[1] = table;
   masks_[1] = buckets - 1;
   max_chain_[1] = 0;
   rehash_idx_ = 0;
@@ -187,6 +216,20 @@ void StrMap::FinishRehash() const {
 }
 
 bool StrMap::Rehash(size_t n) const {
+  if (pending_ != nullptr) {
+    const size_t buckets = pending_mask_ + 1;
+    const size_t left = buckets - zeroed_;
+    const size_t chunk = n < left / g_zero_chunk_buckets ? n * g_zero_chunk_buckets : left;
+    std::memset(pending_ + zeroed_, 0, chunk * sizeof(Node*));
+    zeroed_ += chunk;
+    if (zeroed_ == buckets) {
+      ActivateNewTable(pending_, buckets);
+      pending_ = nullptr;
+      pending_mask_ = 0;
+      zeroed_ = 0;
+    }
+    return true;
+  }
   if (tables_[1] == nullptr) return false;
   size_t empty_visits = n < SIZE_MAX / 10 ? n * 10 : SIZE_MAX;
   while (n-- > 0 && old_size_ > 0) {
@@ -229,7 +272,7 @@ void StrMap::Insert(std::string_view key, std::string_view value, uint64_t hash)
   if (tables_[0] == nullptr) {
     tables_[0] = static_cast<Node**>(mem::Calloc(kMinBuckets, sizeof(Node*)));
     masks_[0] = kMinBuckets - 1;
-  } else if (tables_[1] == nullptr && size_ > masks_[0]) {
+  } else if (!rehashing() && size_ > masks_[0]) {
     StartRehash((masks_[0] + 1) * 2);
   }
   const int t = tables_[1] != nullptr ? 1 : 0;
@@ -291,6 +334,10 @@ bool StrMap::Erase(std::string_view key) {
       masks_[i] = 0;
       max_chain_[i] = 0;
     }
+    mem::Free(pending_);
+    pending_ = nullptr;
+    pending_mask_ = 0;
+    zeroed_ = 0;
     rehash_idx_ = 0;
     old_size_ = 0;
     return true;
@@ -299,6 +346,7 @@ bool StrMap::Erase(std::string_view key) {
     if (t == 0 && --old_size_ == 0) FinishRehash();
     return true;
   }
+  if (pending_ != nullptr) return true;
   if (masks_[0] + 1 > kMinBuckets && size_ * 10 < masks_[0] + 1) {
     // As Redis's dictResize: the smallest power of two holding every element.
     StartRehash(std::max(kMinBuckets, std::bit_ceil(size_)));
@@ -408,7 +456,7 @@ uint64_t StrMap::Scan(uint64_t cursor, const Visit& fn) const {
 }
 
 size_t StrMap::MallocSize() const {
-  size_t bytes = node_bytes_;
+  size_t bytes = node_bytes_ + (pending_ != nullptr ? mem::UsableSize(pending_) : 0);
   for (int t = 0; t < 2; ++t) {
     if (tables_[t] != nullptr) bytes += mem::UsableSize(tables_[t]);
   }

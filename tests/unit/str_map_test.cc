@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -341,6 +342,16 @@ TEST_CASE("StrMap copy constructor deep-copies", "[strmap]") {
 
 namespace {
 
+// Small arrays zeroed step by step (the default: only past 8192 buckets), for the scope.
+struct SmallZeroing {
+  SmallZeroing(size_t sync_buckets, size_t chunk_buckets) {
+    StrMap::SetZeroingForTests(sync_buckets, chunk_buckets);
+  }
+  ~SmallZeroing() { StrMap::SetZeroingForTests(0, 0); }
+  SmallZeroing(const SmallZeroing&) = delete;
+  SmallZeroing& operator=(const SmallZeroing&) = delete;
+};
+
 // Takes rehash steps through lookups of a key that is absent until the resize is done.
 void FinishRehash(const StrMap& m) {
   while (m.rehashing()) m.Contains("\x01never a key");
@@ -369,6 +380,10 @@ TEST_CASE("StrMap incremental rehash: model test across many grows and shrinks",
   for (uint32_t seed = 0; seed < kSeeds; ++seed) {
     INFO("seed " << seed);
     std::mt19937_64 rng(seed);
+    // Odd seeds: new arrays past 16 buckets are zeroed 4 buckets per step before use (the
+    // default does that only past 8192 buckets, beyond this test's sizes).
+    std::unique_ptr<SmallZeroing> zeroing;
+    if (seed % 2 == 1) zeroing = std::make_unique<SmallZeroing>(16, 4);
     // Every mem:: call of this thread counts into Unowned(): the map is the only user here, so the
     // bytes it holds must equal its MallocSize at every step.
     const int64_t base = mem::Unowned();
@@ -474,6 +489,27 @@ TEST_CASE("StrMap incremental rehash: lookups finish a resize, one bucket each",
   REQUIRE(m.MallocSize() < size_before);
   REQUIRE(view == "v");  // nodes were relinked, not moved
   REQUIRE(m.size() == static_cast<size_t>(next));
+  for (int i = 0; i < next; ++i) REQUIRE(m.Contains("k" + std::to_string(i)));
+}
+
+TEST_CASE("StrMap large new arrays are zeroed step by step, then filled", "[strmap]") {
+  // Defaults: the 32768-bucket array (256 KB) of the grow past 16384 elements is zeroed 2048
+  // buckets per step (16 steps), then the 16384 old buckets move one per step.
+  StrMap m;
+  int next = 0;
+  while (m.bucket_count() != 16384 + 32768) m.Add("k" + std::to_string(next++));
+  REQUIRE(m.rehashing());
+  REQUIRE(m.MallocSize() >= 8 * (16384 + 32768));
+  const int64_t before = mem::Unowned();
+  int lookups = 0;
+  while (m.rehashing()) {
+    REQUIRE(mem::Unowned() <= before);
+    REQUIRE(m.Contains("k" + std::to_string(lookups % next)));
+    ++lookups;
+  }
+  REQUIRE(lookups > 16 + 8000);
+  REQUIRE(lookups <= 16 + 16384);
+  REQUIRE(m.bucket_count() == 32768);
   for (int i = 0; i < next; ++i) REQUIRE(m.Contains("k" + std::to_string(i)));
 }
 
@@ -634,6 +670,37 @@ TEST_CASE("StrMap Random is uniform in the middle of a rehash", "[strmap]") {
     return k;
   };
   REQUIRE(RandomChi2(m, draws * 4, 13, skewed) > critical);
+}
+
+TEST_CASE("StrMap copies in every state of a grow and a shrink", "[strmap]") {
+  SmallZeroing zeroing(16, 4);
+  const int64_t base = mem::Unowned();
+  StrMap m;
+  size_t states = 0;
+  auto check_copy = [&] {
+    const int64_t held = mem::Unowned() - base;
+    REQUIRE(static_cast<int64_t>(m.MallocSize()) == held);
+    StrMap copy(m);
+    REQUIRE(copy.MallocSize() == m.MallocSize());
+    REQUIRE(static_cast<int64_t>(copy.MallocSize()) == mem::Unowned() - base - held);
+    REQUIRE(copy.rehashing() == m.rehashing());
+    REQUIRE(copy.bucket_count() == m.bucket_count());
+    REQUIRE(Contents(copy) == Contents(m));
+    // The copy goes on by itself: it finishes its resize and still holds the same.
+    FinishRehash(copy);
+    REQUIRE(Contents(copy) == Contents(m));
+    if (m.rehashing()) ++states;
+  };
+  for (int i = 0; i < 300; ++i) {
+    m.Set("k" + std::to_string(i), std::string(i % 20, 'v'));
+    check_copy();
+  }
+  for (int i = 0; i < 300; ++i) {
+    m.Erase("k" + std::to_string(i));
+    check_copy();
+  }
+  REQUIRE(states > 100);
+  REQUIRE(mem::Unowned() == base);
 }
 
 TEST_CASE("StrMap copy in the middle of a rehash", "[strmap]") {
