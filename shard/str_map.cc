@@ -258,7 +258,10 @@ bool StrMap::RehashFor(int64_t budget_us) {
 StrMap::Node** StrMap::FindLink(std::string_view key, uint64_t hash, int* table) const {
   for (int t = 0; t < 2; ++t) {
     if (tables_[t] == nullptr) break;
-    for (Node** link = &tables_[t][hash & masks_[t]]; *link != nullptr; link = &(*link)->next) {
+    const size_t b = hash & masks_[t];
+    // An old bucket below rehash_idx_ has moved already: skip its (cold) slot.
+    if (t == 0 && tables_[1] != nullptr && b < rehash_idx_) continue;
+    for (Node** link = &tables_[t][b]; *link != nullptr; link = &(*link)->next) {
       if ((*link)->key() == key) {
         *table = t;
         return link;
