@@ -1,12 +1,14 @@
-// StrMap: chained hash table with one mi_malloc node per element, resized in one step, scanned
-// with Redis's reverse-binary cursor.
+// StrMap: chained hash table with one mi_malloc node per element, resized incrementally (two
+// bucket arrays while rehashing, as Redis's dict), scanned with Redis's reverse-binary cursor.
 #include "shard/str_map.h"
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstring>
 
 #include "shard/alloc.h"
+#include "shard/clock.h"
 #include "shard/hash.h"
 #include "shard/varint.h"
 
@@ -15,6 +17,13 @@ namespace shoal {
 namespace {
 
 constexpr size_t kMinBuckets = 4;
+
+// New arrays up to this many buckets are calloc'ed at once; larger ones are zeroed this many
+// buckets per step (16 KB, four pages) before use. See str_map.h.
+constexpr size_t kSyncZeroBuckets = 8192;
+constexpr size_t kZeroChunkBuckets = 2048;
+size_t g_sync_zero_buckets = kSyncZeroBuckets;
+size_t g_zero_chunk_buckets = kZeroChunkBuckets;
 
 // SplitMix64: turns the caller's one random number into as many as Random needs.
 uint64_t NextRandom(uint64_t* state) {
@@ -61,35 +70,73 @@ struct StrMap::Node {
   }
 };
 
+struct StrMap::PauseRehash {
+  const StrMap* map;
+  explicit PauseRehash(const StrMap* m) : map(m) { ++map->pause_rehash_; }
+  ~PauseRehash() { --map->pause_rehash_; }
+  PauseRehash(const PauseRehash&) = delete;
+  PauseRehash& operator=(const PauseRehash&) = delete;
+};
+
 StrMap::StrMap() = default;
 
-StrMap::~StrMap() {
-  if (buckets_ == nullptr) return;
-  for (size_t b = 0; b <= mask_; ++b) {
-    for (Node* n = buckets_[b]; n != nullptr;) {
+void StrMap::FreeTable(Node** table, size_t buckets) {
+  if (table == nullptr) return;
+  for (size_t b = 0; b < buckets; ++b) {
+    for (Node* n = table[b]; n != nullptr;) {
       Node* next = n->next;
       mem::Free(n);
       n = next;
     }
   }
-  mem::Free(buckets_);
+  mem::Free(table);
 }
 
-StrMap::StrMap(const StrMap& other)
-    : mask_(other.mask_), size_(other.size_), max_chain_(other.max_chain_) {
-  if (other.buckets_ == nullptr) return;
-  buckets_ = static_cast<Node**>(mem::Calloc(mask_ + 1, sizeof(Node*)));
-  for (size_t b = 0; b <= mask_; ++b) {
-    Node** link = &buckets_[b];
-    for (const Node* n = other.buckets_[b]; n != nullptr; n = n->next) {
+StrMap::~StrMap() {
+  FreeTable(tables_[0], masks_[0] + 1);
+  FreeTable(tables_[1], masks_[1] + 1);
+  mem::Free(pending_);
+}
+
+void StrMap::SetZeroingForTests(size_t sync_buckets, size_t chunk_buckets) {
+  g_sync_zero_buckets = sync_buckets != 0 ? sync_buckets : kSyncZeroBuckets;
+  g_zero_chunk_buckets = chunk_buckets != 0 ? chunk_buckets : kZeroChunkBuckets;
+}
+
+StrMap::Node** StrMap::CopyTable(Node* const* src, size_t buckets, size_t* node_bytes) {
+  auto* table = static_cast<Node**>(mem::Calloc(buckets, sizeof(Node*)));
+  for (size_t b = 0; b < buckets; ++b) {
+    Node** link = &table[b];
+    for (const Node* n = src[b]; n != nullptr; n = n->next) {
       const size_t size = n->Size();
       auto* copy = static_cast<Node*>(mem::Malloc(size));
       std::memcpy(copy, n, size);
-      node_bytes_ += mem::UsableSize(copy);
+      *node_bytes += mem::UsableSize(copy);
       *link = copy;
       link = &copy->next;
     }
     *link = nullptr;
+  }
+  return table;
+}
+
+StrMap::StrMap(const StrMap& other)
+    : masks_{other.masks_[0], other.masks_[1]},
+      rehash_idx_(other.rehash_idx_),
+      old_size_(other.old_size_),
+      max_chain_{other.max_chain_[0], other.max_chain_[1]},
+      pending_mask_(other.pending_mask_),
+      zeroed_(other.zeroed_),
+      size_(other.size_) {
+  // Same arrays, same chains in the same order: the copy is in the same rehash state, so a scan
+  // cursor of the original works on it too.
+  for (int t = 0; t < 2; ++t) {
+    if (other.tables_[t] != nullptr)
+      tables_[t] = CopyTable(other.tables_[t], masks_[t] + 1, &node_bytes_);
+  }
+  if (other.pending_ != nullptr) {
+    pending_ = static_cast<Node**>(mem::Malloc((pending_mask_ + 1) * sizeof(Node*)));
+    std::memset(pending_, 0, zeroed_ * sizeof(Node*));
   }
 }
 
@@ -112,126 +159,239 @@ void StrMap::FreeNode(Node* node) {
   mem::Free(node);
 }
 
-void StrMap::Resize(size_t buckets) {
-  if (buckets == mask_ + 1 && buckets_ != nullptr) return;
-  auto* table = static_cast<Node**>(mem::Calloc(buckets, sizeof(Node*)));
-  const size_t mask = buckets - 1;
-  if (buckets_ != nullptr) {
-    for (size_t b = 0; b <= mask_; ++b) {
-      for (Node* n = buckets_[b]; n != nullptr;) {
-        Node* next = n->next;
-        Node** head = &table[HashKey(n->key()) & mask];
-        n->next = *head;
-        *head = n;
-        n = next;
-      }
-    }
-    mem::Free(buckets_);
+size_t StrMap::bucket_count() const {
+  size_t n = pending_ != nullptr ? pending_mask_ + 1 : 0;
+  for (int t = 0; t < 2; ++t) {
+    if (tables_[t] != nullptr) n += masks_[t] + 1;
   }
-  buckets_ = table;
-  mask_ = mask;
-  max_chain_ = 0;
-  for (size_t b = 0; b <= mask_; ++b) {
-    size_t len = 0;
-    for (const Node* n = buckets_[b]; n != nullptr; n = n->next) ++len;
-    max_chain_ = std::max(max_chain_, len);
-  }
+  return n;
 }
 
-StrMap::Node** StrMap::FindLink(std::string_view key, uint64_t hash) const {
-  Node** link = &buckets_[hash & mask_];
-  for (; *link != nullptr; link = &(*link)->next) {
-    if ((*link)->key() == key) break;
+void StrMap::StartRehash(size_t buckets) {
+  // The only allocation of a resize.
+  if (buckets <= g_sync_zero_buckets) {
+    ActivateNewTable(static_cast<Node**>(mem::Calloc(buckets, sizeof(Node*))), buckets);
+    return;
   }
-  return link;
+  pending_ = static_cast<Node**>(mem::Malloc(buckets * sizeof(Node*)));
+  pending_mask_ = buckets - 1;
+  zeroed_ = 0;
+}
+
+void StrMap::ActivateNewTable(Node** table, size_t buckets) const {
+  tables_[1] = table;
+  masks_[1] = buckets - 1;
+  max_chain_[1] = 0;
+  rehash_idx_ = 0;
+  old_size_ = size_;
+}
+
+void StrMap::MoveBucket(size_t b) const {
+  Node** table = tables_[1];
+  const size_t mask = masks_[1];
+  for (Node* n = tables_[0][b]; n != nullptr;) {
+    Node* next = n->next;
+    Node** head = &table[HashKey(n->key()) & mask];
+    n->next = *head;
+    *head = n;
+    size_t len = 0;
+    for (const Node* c = n; c != nullptr; c = c->next) ++len;
+    max_chain_[1] = std::max(max_chain_[1], len);
+    --old_size_;
+    n = next;
+  }
+  tables_[0][b] = nullptr;
+}
+
+void StrMap::FinishRehash() const {
+  mem::Free(tables_[0]);
+  tables_[0] = tables_[1];
+  masks_[0] = masks_[1];
+  max_chain_[0] = max_chain_[1];
+  tables_[1] = nullptr;
+  masks_[1] = 0;
+  max_chain_[1] = 0;
+  rehash_idx_ = 0;
+  old_size_ = 0;
+}
+
+bool StrMap::Rehash(size_t n) const {
+  if (pending_ != nullptr) {
+    const size_t buckets = pending_mask_ + 1;
+    const size_t left = buckets - zeroed_;
+    const size_t chunk = n < left / g_zero_chunk_buckets ? n * g_zero_chunk_buckets : left;
+    std::memset(pending_ + zeroed_, 0, chunk * sizeof(Node*));
+    zeroed_ += chunk;
+    if (zeroed_ == buckets) {
+      ActivateNewTable(pending_, buckets);
+      pending_ = nullptr;
+      pending_mask_ = 0;
+      zeroed_ = 0;
+    }
+    return true;
+  }
+  if (tables_[1] == nullptr) return false;
+  size_t empty_visits = n < SIZE_MAX / 10 ? n * 10 : SIZE_MAX;
+  while (n-- > 0 && old_size_ > 0) {
+    // Elements remain, so a non-empty bucket lies at or past rehash_idx_.
+    while (tables_[0][rehash_idx_] == nullptr) {
+      ++rehash_idx_;
+      if (--empty_visits == 0) return true;
+    }
+    MoveBucket(rehash_idx_++);
+  }
+  if (old_size_ > 0) return true;
+  FinishRehash();
+  return false;
+}
+
+bool StrMap::RehashSteps(size_t n) { return n > 0 ? Rehash(n) : rehashing(); }
+
+bool StrMap::RehashFor(int64_t budget_us) {
+  const int64_t deadline = MonotonicUs() + budget_us;
+  while (Rehash(100)) {
+    if (MonotonicUs() >= deadline) return true;
+  }
+  return false;
+}
+
+StrMap::Node** StrMap::FindLink(std::string_view key, uint64_t hash, int* table) const {
+  for (int t = 0; t < 2; ++t) {
+    if (tables_[t] == nullptr) break;
+    const size_t b = hash & masks_[t];
+    // An old bucket below rehash_idx_ has moved already: skip its (cold) slot.
+    if (t == 0 && tables_[1] != nullptr && b < rehash_idx_) continue;
+    for (Node** link = &tables_[t][b]; *link != nullptr; link = &(*link)->next) {
+      if ((*link)->key() == key) {
+        *table = t;
+        return link;
+      }
+    }
+  }
+  return nullptr;
 }
 
 void StrMap::Insert(std::string_view key, std::string_view value, uint64_t hash) {
-  if (buckets_ == nullptr) {
-    Resize(kMinBuckets);
-  } else if (size_ > mask_) {
-    Resize((mask_ + 1) * 2);
+  if (tables_[0] == nullptr) {
+    tables_[0] = static_cast<Node**>(mem::Calloc(kMinBuckets, sizeof(Node*)));
+    masks_[0] = kMinBuckets - 1;
+  } else if (!rehashing() && size_ > masks_[0]) {
+    StartRehash((masks_[0] + 1) * 2);
   }
-  Node** head = &buckets_[hash & mask_];
+  const int t = tables_[1] != nullptr ? 1 : 0;
+  Node** head = &tables_[t][hash & masks_[t]];
   Node* n = NewNode(key, value);
   n->next = *head;
   *head = n;
   ++size_;
   size_t len = 0;
   for (const Node* c = n; c != nullptr; c = c->next) ++len;
-  max_chain_ = std::max(max_chain_, len);
+  max_chain_[t] = std::max(max_chain_[t], len);
 }
 
 bool StrMap::Set(std::string_view key, std::string_view value) {
+  RehashStep();
   const uint64_t hash = HashKey(key);
-  if (buckets_ != nullptr) {
-    Node** link = FindLink(key, hash);
-    if (Node* old = *link; old != nullptr) {
-      const std::string_view v = old->value();
-      if (v.size() == value.size()) {
-        // Same length: same layout, so the bytes are overwritten in place.
-        if (!value.empty()) std::memmove(const_cast<char*>(v.data()), value.data(), value.size());
-        return false;
-      }
-      Node* n = NewNode(key, value);
-      n->next = old->next;
-      *link = n;
-      FreeNode(old);
+  int t;
+  if (Node** link = FindLink(key, hash, &t); link != nullptr) {
+    Node* old = *link;
+    const std::string_view v = old->value();
+    if (v.size() == value.size()) {
+      // Same length: same layout, so the bytes are overwritten in place.
+      if (!value.empty()) std::memmove(const_cast<char*>(v.data()), value.data(), value.size());
       return false;
     }
+    Node* n = NewNode(key, value);
+    n->next = old->next;
+    *link = n;
+    FreeNode(old);
+    return false;
   }
   Insert(key, value, hash);
   return true;
 }
 
 bool StrMap::Add(std::string_view key, std::string_view value) {
+  RehashStep();
   const uint64_t hash = HashKey(key);
-  if (buckets_ != nullptr && *FindLink(key, hash) != nullptr) return false;
+  int t;
+  if (FindLink(key, hash, &t) != nullptr) return false;
   Insert(key, value, hash);
   return true;
 }
 
 bool StrMap::Erase(std::string_view key) {
-  if (buckets_ == nullptr) return false;
-  Node** link = FindLink(key, HashKey(key));
+  if (size_ == 0) return false;
+  RehashStep();
+  int t;
+  Node** link = FindLink(key, HashKey(key), &t);
+  if (link == nullptr) return false;
   Node* n = *link;
-  if (n == nullptr) return false;
   *link = n->next;
   FreeNode(n);
   --size_;
   if (size_ == 0) {
-    mem::Free(buckets_);
-    buckets_ = nullptr;
-    mask_ = 0;
-    max_chain_ = 0;
-  } else if (mask_ + 1 > kMinBuckets && size_ * 10 < mask_ + 1) {
+    for (int i = 0; i < 2; ++i) {
+      if (tables_[i] != nullptr) mem::Free(tables_[i]);
+      tables_[i] = nullptr;
+      masks_[i] = 0;
+      max_chain_[i] = 0;
+    }
+    mem::Free(pending_);
+    pending_ = nullptr;
+    pending_mask_ = 0;
+    zeroed_ = 0;
+    rehash_idx_ = 0;
+    old_size_ = 0;
+    return true;
+  }
+  if (tables_[1] != nullptr) {
+    if (t == 0 && --old_size_ == 0) FinishRehash();
+    return true;
+  }
+  if (pending_ != nullptr) return true;
+  if (masks_[0] + 1 > kMinBuckets && size_ * 10 < masks_[0] + 1) {
     // As Redis's dictResize: the smallest power of two holding every element.
-    Resize(std::max(kMinBuckets, std::bit_ceil(size_)));
+    StartRehash(std::max(kMinBuckets, std::bit_ceil(size_)));
   }
   return true;
 }
 
 bool StrMap::Contains(std::string_view key) const {
-  return buckets_ != nullptr && *FindLink(key, HashKey(key)) != nullptr;
+  if (size_ == 0) return false;
+  RehashStep();
+  int t;
+  return FindLink(key, HashKey(key), &t) != nullptr;
 }
 
 bool StrMap::Find(std::string_view key, std::string_view* value) const {
-  if (buckets_ == nullptr) return false;
-  const Node* n = *FindLink(key, HashKey(key));
-  if (n == nullptr) return false;
-  *value = n->value();
+  if (size_ == 0) return false;
+  RehashStep();
+  int t;
+  Node** link = FindLink(key, HashKey(key), &t);
+  if (link == nullptr) return false;
+  *value = (*link)->value();
   return true;
 }
 
 void StrMap::Random(uint64_t rnd, std::string_view* key, std::string_view* value) const {
   uint64_t state = rnd;
-  // Rejection sampling: a uniform (bucket, position < max_chain_) pair names each element with
-  // the same probability, 1 / (buckets * max_chain_); pairs past the end of a chain are drawn
-  // again. (A random non-empty bucket, then a random element of its chain, would favour elements
-  // in short chains.)
+  // The live buckets: the old table's from rehash_idx_ on (those below are empty), then every
+  // bucket of the new table while rehashing.
+  const size_t first_old = tables_[1] != nullptr ? rehash_idx_ : 0;
+  const size_t old_buckets = masks_[0] + 1 - first_old;
+  const size_t buckets = old_buckets + (tables_[1] != nullptr ? masks_[1] + 1 : 0);
+  const size_t max_chain = std::max(max_chain_[0], max_chain_[1]);
+  auto bucket = [&](size_t i) -> const Node* {
+    return i < old_buckets ? tables_[0][first_old + i] : tables_[1][i - old_buckets];
+  };
+  // Rejection sampling: a uniform (live bucket, position < max_chain) pair names each element with
+  // the same probability, 1 / (buckets * max_chain), whichever table holds it; pairs past the end
+  // of a chain are drawn again. (A random non-empty bucket, then a random element of its chain,
+  // would favour elements in short chains.)
   for (int probe = 0; probe < kRandomProbes; ++probe) {
-    const Node* n = buckets_[NextRandom(&state) & mask_];
-    for (uint64_t i = NextRandom(&state) % max_chain_; n != nullptr && i > 0; --i) n = n->next;
+    const Node* n = bucket(NextRandom(&state) % buckets);
+    for (uint64_t i = NextRandom(&state) % max_chain; n != nullptr && i > 0; --i) n = n->next;
     if (n != nullptr) {
       *key = n->key();
       *value = n->value();
@@ -243,7 +403,7 @@ void StrMap::Random(uint64_t rnd, std::string_view* key, std::string_view* value
   // stays uniform.
   uint64_t i = NextRandom(&state) % size_;
   for (size_t b = 0;; ++b) {
-    for (const Node* n = buckets_[b]; n != nullptr; n = n->next) {
+    for (const Node* n = bucket(b); n != nullptr; n = n->next) {
       if (i-- == 0) {
         *key = n->key();
         *value = n->value();
@@ -254,27 +414,56 @@ void StrMap::Random(uint64_t rnd, std::string_view* key, std::string_view* value
 }
 
 void StrMap::ForEach(const Visit& fn) const {
-  if (buckets_ == nullptr) return;
-  for (size_t b = 0; b <= mask_; ++b) {
-    for (const Node* n = buckets_[b]; n != nullptr; n = n->next) fn(n->key(), n->value());
+  if (size_ == 0) return;
+  PauseRehash pause(this);
+  const size_t first_old = tables_[1] != nullptr ? rehash_idx_ : 0;
+  for (size_t b = first_old; b <= masks_[0]; ++b) {
+    for (const Node* n = tables_[0][b]; n != nullptr; n = n->next) fn(n->key(), n->value());
+  }
+  if (tables_[1] == nullptr) return;
+  for (size_t b = 0; b <= masks_[1]; ++b) {
+    for (const Node* n = tables_[1][b]; n != nullptr; n = n->next) fn(n->key(), n->value());
   }
 }
 
 uint64_t StrMap::Scan(uint64_t cursor, const Visit& fn) const {
-  if (buckets_ == nullptr) return 0;
-  for (const Node* n = buckets_[cursor & mask_]; n != nullptr; n = n->next) {
-    fn(n->key(), n->value());
+  if (size_ == 0) return 0;
+  PauseRehash pause(this);
+  auto emit = [&fn](const Node* n) {
+    for (; n != nullptr; n = n->next) fn(n->key(), n->value());
+  };
+  // Incrementing the reversed cursor with the bits above `mask` set propagates the carry into
+  // the bits that a larger table would use, which keeps resizes between calls safe.
+  auto next = [](uint64_t v, size_t mask) {
+    v |= ~static_cast<uint64_t>(mask);
+    v = ReverseBits(v);
+    ++v;
+    return ReverseBits(v);
+  };
+  if (tables_[1] == nullptr) {
+    emit(tables_[0][cursor & masks_[0]]);
+    return next(cursor, masks_[0]);
   }
-  // Increment the reversed cursor: the bits above the mask are set so the carry propagates
-  // into the bits that a larger table would use, which keeps resizes between calls safe.
-  cursor |= ~static_cast<uint64_t>(mask_);
-  cursor = ReverseBits(cursor);
-  ++cursor;
-  return ReverseBits(cursor);
+  // Rehashing (Redis's dictScan): the cursor's bucket in the smaller table, then every bucket of
+  // the larger table that it expands to (those whose low bits are the small bucket's index).
+  const int small = masks_[0] <= masks_[1] ? 0 : 1;
+  const int large = 1 - small;
+  const size_t m0 = masks_[small];
+  const size_t m1 = masks_[large];
+  emit(tables_[small][cursor & m0]);
+  do {
+    emit(tables_[large][cursor & m1]);
+    cursor = next(cursor, m1);
+  } while ((cursor & (m0 ^ m1)) != 0);
+  return cursor;
 }
 
 size_t StrMap::MallocSize() const {
-  return node_bytes_ + (buckets_ != nullptr ? mem::UsableSize(buckets_) : 0);
+  size_t bytes = node_bytes_ + (pending_ != nullptr ? mem::UsableSize(pending_) : 0);
+  for (int t = 0; t < 2; ++t) {
+    if (tables_[t] != nullptr) bytes += mem::UsableSize(tables_[t]);
+  }
+  return bytes;
 }
 
 }  // namespace shoal

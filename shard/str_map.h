@@ -1,15 +1,32 @@
 // StrMap: a hash table of distinct byte-string keys, each with a byte-string value (empty for
-// sets). The large encoding of hashes ("hashtable") and sets; sorted sets use it for
-// member -> score (8-byte values).
+// sets). The large encoding of hashes ("hashtable") and sets ("hashtable").
 //
 // Chained buckets like Redis's dict, power-of-two bucket count, grown at load factor 1 and shrunk
 // below 10%. One mi_malloc node per element: [next][varint klen][key][varint vlen][value].
-// Scan uses Redis's reverse-binary cursor, so an element present for a whole scan is returned at
-// least once even when the table resizes between calls. Random() is uniform over elements
-// (rejection sampling over (bucket, chain position) pairs, see Random), unlike Redis's
-// dictGetRandomKey, which favours elements in short chains.
-// Views returned (keys, values) stay valid until the next mutation of the map.
-// Threading: owned by one shard; no internal synchronisation.
+//
+// Resizes are incremental, as Redis's dict: a resize allocates the new bucket array and from then
+// on two arrays are live (the old one, tables_[0], and the new one, tables_[1]) until every old
+// bucket has been moved. Each Set/Add/Erase and each Find/Contains first moves one old bucket
+// (visiting at most 10 empty ones), new elements go to the new array, and lookups search both, so
+// no single operation rehashes more than a bucket; RehashSteps/RehashFor move more on demand.
+// While rehashing the table neither grows nor shrinks again (as Redis).
+// A new array larger than 8192 buckets (64 KB) is not calloc'ed: mimalloc zeroes a large calloc
+// eagerly (about 70 ms for the 128 MB of a 16M-bucket array), where Redis's jemalloc gets lazily
+// zeroed pages. It is allocated uninitialised and zeroed 2048 buckets per step first; meanwhile
+// inserts still go to the old array (its load factor passes 1 by at most a few thousandths).
+//
+// Scan uses Redis's reverse-binary cursor and, while rehashing, visits a bucket of the smaller
+// array and all its expansions in the larger one, so an element present for a whole scan is
+// returned at least once even when the table resizes or rehashes between calls. Random() is
+// uniform over elements (rejection sampling over (bucket, chain position) pairs of both arrays,
+// see Random), unlike Redis's dictGetRandomKey, which favours elements in short chains.
+//
+// Views returned (keys, values) stay valid until the next mutation of the map: a rehash step
+// (which lookups also take) relinks nodes but never moves or frees them. ForEach and Scan pause
+// rehashing while they run, so their visitors may look keys up in the same map (as Redis's safe
+// iterators).
+// Threading: owned by one shard; no internal synchronisation (lookups change the rehash state, so
+// even const calls must not overlap).
 #pragma once
 
 #include <cstddef>
@@ -25,7 +42,7 @@ class StrMap {
 
   StrMap();
   ~StrMap();
-  StrMap(const StrMap& other);  // deep copy
+  StrMap(const StrMap& other);  // deep copy, in the same rehash state
   StrMap& operator=(const StrMap&) = delete;
 
   size_t size() const { return size_; }
@@ -43,7 +60,7 @@ class StrMap {
   // A uniformly random element (the map must not be empty); rnd is a random 64-bit number, from
   // which further numbers are derived. Expected O(buckets * longest chain / size) probes, at most
   // kRandomProbes before an exact O(size + buckets) walk, so every element has probability
-  // exactly 1/size (up to the quality of rnd).
+  // exactly 1/size (up to the quality of rnd). Takes no rehash step.
   void Random(uint64_t rnd, std::string_view* key, std::string_view* value) const;
   static constexpr int kRandomProbes = 128;
   // Every element once, in table order.
@@ -51,24 +68,68 @@ class StrMap {
   // One SCAN step (one bucket of the smaller table and its expansions); returns the next cursor,
   // 0 when the scan is complete.
   uint64_t Scan(uint64_t cursor, const Visit& fn) const;
-  // Heap bytes: bucket array plus nodes.
+  // Heap bytes: bucket array(s) plus nodes.
   size_t MallocSize() const;
+
+  // True while a resize is in progress (two bucket arrays allocated).
+  bool rehashing() const { return tables_[1] != nullptr || pending_ != nullptr; }
+  // Buckets of both arrays, the one being zeroed included (for tests and introspection).
+  size_t bucket_count() const;
+  // Moves up to n old buckets (visiting at most 10 * n empty ones), as Redis's dictRehash; true
+  // when more remains.
+  bool RehashSteps(size_t n);
+  // Rehashes in batches of 100 buckets until done or about budget_us microseconds have passed,
+  // as Redis's dictRehashMilliseconds; true when more remains.
+  bool RehashFor(int64_t budget_us);
+  // Tests: new arrays up to sync_buckets are calloc'ed, larger ones zeroed chunk_buckets per step
+  // (0, 0: the defaults, 8192 and 2048). Not thread-safe: call before any map is in use.
+  static void SetZeroingForTests(size_t sync_buckets, size_t chunk_buckets);
 
  private:
   struct Node;
-  Node** buckets_ = nullptr;
-  size_t mask_ = 0;  // bucket count - 1 (bucket count 0 while empty: buckets_ null)
+  // Pauses rehash steps while ForEach/Scan call their visitor.
+  struct PauseRehash;
+
+  // The rehash state is mutable because lookups (const) take rehash steps too. tables_[0] is
+  // the table (the old one while rehashing, its buckets below rehash_idx_ already moved and
+  // null); tables_[1] is the new table, non-null only while rehashing. No table while empty.
+  mutable Node** tables_[2] = {nullptr, nullptr};
+  mutable size_t masks_[2] = {0, 0};  // bucket count - 1 of each table
+  mutable size_t rehash_idx_ = 0;     // while rehashing: the next old bucket to move
+  mutable size_t old_size_ = 0;       // while rehashing: elements still in tables_[0]
+  // Upper bounds of the longest chain of each table: raised by inserts and by moves, never
+  // lowered by erases (a stale bound only costs Random more probes).
+  mutable size_t max_chain_[2] = {0, 0};
+  // A large new array being zeroed before it becomes tables_[1]: buckets from zeroed_ on are
+  // still uninitialised. No element is in it.
+  mutable Node** pending_ = nullptr;
+  mutable size_t pending_mask_ = 0;
+  mutable size_t zeroed_ = 0;
+  mutable int pause_rehash_ = 0;  // > 0 while ForEach/Scan run their visitors
   size_t size_ = 0;
   size_t node_bytes_ = 0;  // mi_usable_size of every node, so MallocSize is O(1)
-  // An upper bound of the longest chain: exact after a resize, raised by inserts, never lowered
-  // by erases (a stale bound only costs Random more probes).
-  size_t max_chain_ = 0;
-  void Resize(size_t buckets);
-  Node** FindLink(std::string_view key, uint64_t hash) const;
-  // Adds a node for a key known to be absent, growing the table first when it is full.
+
+  // Starts a resize to `buckets` (not while rehashing; the map must not be empty).
+  void StartRehash(size_t buckets);
+  // The (zeroed) new array becomes tables_[1]: every element is still in tables_[0].
+  void ActivateNewTable(Node** table, size_t buckets) const;
+  // Zeroes up to n chunks of the pending array, or moves up to n old buckets; true when more
+  // remains (false also when not rehashing).
+  bool Rehash(size_t n) const;
+  // One step (one bucket, or one chunk zeroed) unless paused or not rehashing.
+  void RehashStep() const {
+    if (rehashing() && pause_rehash_ == 0) Rehash(1);
+  }
+  void MoveBucket(size_t b) const;
+  void FinishRehash() const;
+  // The link pointing at key's node, null when absent; *table gets the table holding it.
+  Node** FindLink(std::string_view key, uint64_t hash, int* table) const;
+  // Adds a node for a key known to be absent, starting a grow first when the table is full.
   void Insert(std::string_view key, std::string_view value, uint64_t hash);
   Node* NewNode(std::string_view key, std::string_view value);
   void FreeNode(Node* node);
+  static Node** CopyTable(Node* const* src, size_t buckets, size_t* node_bytes);
+  static void FreeTable(Node** table, size_t buckets);
 };
 
 }  // namespace shoal
