@@ -96,18 +96,39 @@ void Shard::ArmWakeup() {
 }
 
 void Shard::Drain() {
-  // Clear the flag before popping: a Push that lands after this store re-arms the eventfd.
-  wake_pending_.store(false, std::memory_order_seq_cst);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  // While parked, the clock stays where the armed transaction found it: no key may expire between
-  // two of its hops.
-  if (parked_by_ == nullptr) db_slice_.SetNow(UnixMs());
-  int64_t n = 0;
-  while (MpscNode* node = queue_.Pop()) {
-    Dispatch(static_cast<ShardMsg*>(node));
-    ++n;
+  MpscNode* node = queue_.Pop();
+  for (;;) {
+    // While parked, the clock stays where the armed transaction found it: no key may expire
+    // between two of its hops.
+    if (parked_by_ == nullptr) db_slice_.SetNow(UnixMs());
+    int64_t n = 0;
+    for (; node != nullptr; node = queue_.Pop()) {
+      Dispatch(static_cast<ShardMsg*>(node));
+      ++n;
+    }
+    messages_.store(messages_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    if (n > 0) {
+      // Busy: look again once the handlers ready in this loop turn have run, with the flag left
+      // set, so that senders meanwhile skip the eventfd write (and this loop its read and
+      // re-arm): under load a hop costs no syscall at all. A drain that finds nothing clears it.
+      if (!redrain_posted_) {
+        redrain_posted_ = true;
+        boost::asio::post(*io_, [this] {
+          redrain_posted_ = false;
+          Drain();
+        });
+      }
+      return;
+    }
+    // Idle: clear the flag, then look once more. A push whose Notify saw the flag still set is
+    // complete and visible to this Pop (seq_cst on both sides); one still between its two steps
+    // hides what follows it, but its Notify comes after this store and writes the eventfd.
+    wake_pending_.store(false, std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    node = queue_.Pop();
+    if (node == nullptr) return;
+    wake_pending_.store(true, std::memory_order_seq_cst);  // busy again
   }
-  messages_.store(messages_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
 void Shard::Dispatch(ShardMsg* m) {

@@ -141,7 +141,10 @@ class Shard {
   DbSlice db_slice_;
   Evictor evictor_{this, &db_slice_};
   MpscQueue queue_;
+  // Set from the first push until a drain finds the queue empty: while it is set, pushes write no
+  // eventfd (the shard is awake and drains again after its current loop turn).
   alignas(64) std::atomic<bool> wake_pending_{false};
+  bool redrain_posted_ = false;
   int event_fd_ = -1;
   const void* parked_by_ = nullptr;
   bool lent_ = false;
