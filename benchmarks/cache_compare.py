@@ -38,7 +38,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare import (HOST, REPO, RUN_TIMEOUT, Client, Server, cpu_seconds,  # noqa: E402
-                     fmt_int, load, log, markdown_table, ratio)
+                     fmt_int, load, log, markdown_table, ratio, write_report)
 
 MASK64 = (1 << 64) - 1
 
@@ -380,13 +380,7 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     text = report(a, maxmemory, calibrated, results, time.time() - started)
-    print(text)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(text + "\n")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(raw, f, indent=1)
+    write_report(text, a.out, a.json, raw)
     return 0
 
 

@@ -432,6 +432,17 @@ def aggregate(runs):
     }
 
 
+def write_report(text, out_path, json_path, raw):
+    """Prints the markdown report; also writes it to out_path and the raw runs to json_path."""
+    print(text)
+    if out_path:
+        with open(out_path, "w") as f:
+            f.write(text + "\n")
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(raw, f, indent=1)
+
+
 def markdown_table(header, rows):
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -619,13 +630,7 @@ def main():
     lines.append("")
     lines.append("Total time %.0f s." % elapsed)
     report = "\n".join(lines)
-    print(report)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(report + "\n")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(raw, f, indent=1)
+    write_report(report, a.out, a.json, raw)
     return 0
 
 

@@ -27,7 +27,6 @@ server is stopped with SIGTERM at the end, on errors and on signals.
 """
 
 import argparse
-import json
 import multiprocessing
 import os
 import resource
@@ -421,14 +420,8 @@ def main():
         lines += ["", "Side-load error replies: %s" % errs]
     lines += ["", "Total time %.0f s." % (time.time() - started)]
     report = "\n".join(lines)
-    print(report)
     raw["log_tails"] = logs
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(report + "\n")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(raw, f, indent=1)
+    compare.write_report(report, a.out, a.json, raw)
     return 0
 
 

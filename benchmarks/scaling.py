@@ -484,13 +484,7 @@ def main():
         lines += ["", "Exit status on SIGTERM: %s" % exit_status]
     lines += ["", "Total time %.0f s." % (time.time() - started)]
     report = "\n".join(lines)
-    print(report)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(report + "\n")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(raw, f, indent=1)
+    compare.write_report(report, a.out, a.json, raw)
     return 0
 
 
