@@ -218,7 +218,7 @@ namespace {
 // than 18 digits) returns false for the general path to decide, with Redis's errors.
 bool FastLengthLine(std::string_view buf, size_t from, int64_t* value, size_t* cr) {
   constexpr size_t kMaxDigits = 18;  // below INT64_MAX: no overflow to check
-  const size_t end = std::min(buf.size(), from + kMaxDigits + 1);
+  const size_t end = std::min(buf.size(), from + kMaxDigits);
   size_t i = from;
   int64_t n = 0;
   for (; i < end; ++i) {
@@ -227,7 +227,8 @@ bool FastLengthLine(std::string_view buf, size_t from, int64_t* value, size_t* c
     n = n * 10 + d;
   }
   const size_t digits = i - from;
-  if (digits == 0 || digits > kMaxDigits || i + 1 >= buf.size() || buf[i] != '\r') return false;
+  // A 19th digit is no '\r': longer numbers take the general path.
+  if (digits == 0 || i + 1 >= buf.size() || buf[i] != '\r') return false;
   if (buf[from] == '0' && digits > 1) return false;  // string2ll refuses leading zeros
   *value = n;
   *cr = i;

@@ -655,5 +655,30 @@ TEST_CASE("Many small pipelined commands", "[request_parser]") {
   CHECK(got.error.empty());
 }
 
+TEST_CASE("Length lines: the one-pass digits path agrees with string2ll's rules",
+          "[request_parser]") {
+  // Plain lengths of up to 18 digits take FastLengthLine; anything else the general path. Both
+  // must give Redis's results at every boundary between them.
+  ParserLimits limits;
+  limits.max_bulk_len = INT64_MAX;
+  const std::string kBulk = "Protocol error: invalid bulk length";
+  const std::string kMbulk = "Protocol error: invalid multibulk length";
+  CheckAllSplits("plain", "*1\r\n$3\r\nabc\r\n", Commands({{"abc"}}), limits);
+  CheckAllSplits("zero length", "*1\r\n$0\r\n\r\n", Commands({{""}}), limits);
+  CheckAllSplits("leading zero bulk", "*1\r\n$03\r\nabc\r\n", Error({}, kBulk), limits);
+  CheckAllSplits("leading zero count", "*01\r\n$3\r\nabc\r\n", Error({}, kMbulk), limits);
+  CheckAllSplits("plus sign", "*1\r\n$+3\r\nabc\r\n", Error({}, kBulk), limits);
+  CheckAllSplits("negative bulk", "*1\r\n$-1\r\n", Error({}, kBulk), limits);
+  // 18 digits (the fast path's longest), 19 (the general path), 20 (over INT64_MAX).
+  CHECK(FeedWhole("*1\r\n$999999999999999999\r\n", limits) == Commands({}, 25));
+  CHECK(FeedWhole("*1\r\n$9223372036854775800\r\n", limits) == Commands({}, 26));
+  CHECK(FeedWhole("*1\r\n$99999999999999999999\r\n", limits) == Error({}, kBulk));
+  CHECK(FeedWhole("*999999999999999999\r\n") == Error({}, kMbulk));  // > INT_MAX
+  CHECK(FeedWhole("*9999999999999999999\r\n") == Error({}, kMbulk));
+  // A digit run not ended by '\r' (a space, a NUL) is not a length.
+  CHECK(FeedWhole("*1\r\n$3 \r\nabc\r\n", limits) == Error({}, kBulk));
+  CHECK(FeedWhole("*1\r\n$3\0\r\nabc\r\n"s, limits) == Commands({}, 14));  // waits, as Redis
+}
+
 }  // namespace
 }  // namespace shoal::protocol
