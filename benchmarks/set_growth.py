@@ -1,18 +1,21 @@
 #!/usr/bin/python3
-"""Longest stall while one set (or hash) grows to millions of members: Shoal vs Redis 7.0.
+"""Longest stall while one set, hash or sorted set grows to millions of members: Shoal vs Redis.
 
 A hash table that doubles in one step stalls its thread for as long as rehashing every member
-takes (hundreds of milliseconds at 10M members); Redis's dict, and StrMap since it rehashes
-incrementally, move one bucket per operation instead. For each server (--shoal, the optional
---shoal-before, and redis-server 7.0), and each type (set: SADD, hash: HSET), on a fresh server:
+takes (hundreds of milliseconds at 10M members); Redis's dict, and StrMap and ZSet's member table
+since they rehash incrementally, move one bucket per operation instead. For each server
+(--shoal, the optional --shoal-before, and redis-server 7.0), and each type (set: SADD, hash:
+HSET, zset: ZADD), on a fresh server:
 
   * the loader grows one key to --members members over one connection with pipelined
-    `SADD key m1 .. m100` (or `HSET key f1 v f2 v ...`) commands, --window commands in flight.
-    Its "longest SADD" is the longest gap between two reply arrivals: with pipelining that is
-    the longest time any one command held the server.
-  * a probe, a separate process with its own connection, sends `SCARD key` (`HLEN key`) every
-    --probe-ms milliseconds, unpipelined, and records each reply's latency: the stall any
-    other client of that shard sees. Reported: max and p99.9.
+    `SADD key m1 .. m100` (`HSET key f1 v f2 v ...`, `ZADD key s1 m1 s2 m2 ...`) commands,
+    --window commands in flight. Its "longest SADD" is the longest gap between two reply
+    arrivals: with pipelining that is the longest time any one command held the server. ZADD
+    scores are a permutation of 0..members-1 (member i gets i * 7919 mod members), so inserts
+    land all over the skiplist rather than at its tail.
+  * a probe, a separate process with its own connection, sends `SCARD key` (`HLEN key`,
+    `ZCARD key`) every --probe-ms milliseconds, unpipelined, and records each reply's latency:
+    the stall any other client of that shard sees. Reported: max and p99.9.
 
 Shoal runs with --shards 1, so the loader and the probe meet on the same shard thread.
 Only ever connects to 127.0.0.1. Standard library only. Servers are stopped after each run, on
@@ -41,7 +44,10 @@ TYPES = {
     # name: (grow command, probe command)
     "set": ("SADD", "SCARD"),
     "hash": ("HSET", "HLEN"),
+    "zset": ("ZADD", "ZCARD"),
 }
+
+ZSET_SCORE_STEP = 7919  # prime: i * 7919 mod members is a permutation unless it divides members
 
 
 def bulk(b):
@@ -58,6 +64,10 @@ def build_commands(kind, key, members, per_command):
         if kind == "set":
             body = b"".join(bulk(b"m%d" % i) for i in range(start, start + n))
             cmds.append(b"*%d\r\n" % (n + 2) + head_cmd + body)
+        elif kind == "zset":
+            body = b"".join(bulk(b"%d" % (i * ZSET_SCORE_STEP % members)) + bulk(b"m%d" % i)
+                            for i in range(start, start + n))
+            cmds.append(b"*%d\r\n" % (2 * n + 2) + head_cmd + body)
         else:
             body = b"".join(bulk(b"f%d" % i) + value for i in range(start, start + n))
             cmds.append(b"*%d\r\n" % (2 * n + 2) + head_cmd + body)
@@ -170,10 +180,11 @@ def run_one(server, kind, cmds, members, a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--members", type=int, default=10_000_000, help="members to grow to")
-    ap.add_argument("--per-command", type=int, default=100, help="members per SADD/HSET")
+    ap.add_argument("--per-command", type=int, default=100, help="members per SADD/HSET/ZADD")
     ap.add_argument("--window", type=int, default=16, help="loader commands in flight")
     ap.add_argument("--probe-ms", type=float, default=1.0, help="probe interval")
-    ap.add_argument("--types", default="set,hash", help="comma list of: set, hash")
+    ap.add_argument("--types", default="set,hash",
+                    help="comma list of: set, hash, zset (default set,hash)")
     ap.add_argument("--rounds", type=int, default=1, help="runs per server and type")
     ap.add_argument("--shoal", default=os.path.join(REPO, "build", "shoal-server"))
     ap.add_argument("--shoal-before", help="a second shoal-server to compare (e.g. the base)")
@@ -245,7 +256,7 @@ def main():
           "%g ms on a second connection:\n\n" % ("{:,}".format(a.members), a.per_command,
                                                    a.window, a.probe_ms) +
           markdown_table(["server", "type", "members", "total time", "longest probe",
-                          "p99.9 probe", "longest SADD/HSET"], rows) + "\n")
+                          "p99.9 probe", "longest SADD/HSET/ZADD"], rows) + "\n")
     print(md)
     if a.out:
         with open(a.out, "w") as f:

@@ -18,13 +18,6 @@ namespace {
 
 constexpr size_t kMinBuckets = 4;
 
-// New arrays up to this many buckets are calloc'ed at once; larger ones are zeroed this many
-// buckets per step (16 KB, four pages) before use. See str_map.h.
-constexpr size_t kSyncZeroBuckets = 8192;
-constexpr size_t kZeroChunkBuckets = 2048;
-size_t g_sync_zero_buckets = kSyncZeroBuckets;
-size_t g_zero_chunk_buckets = kZeroChunkBuckets;
-
 // SplitMix64: turns the caller's one random number into as many as Random needs.
 uint64_t NextRandom(uint64_t* state) {
   uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
@@ -95,12 +88,6 @@ void StrMap::FreeTable(Node** table, size_t buckets) {
 StrMap::~StrMap() {
   FreeTable(tables_[0], masks_[0] + 1);
   FreeTable(tables_[1], masks_[1] + 1);
-  mem::Free(pending_);
-}
-
-void StrMap::SetZeroingForTests(size_t sync_buckets, size_t chunk_buckets) {
-  g_sync_zero_buckets = sync_buckets != 0 ? sync_buckets : kSyncZeroBuckets;
-  g_zero_chunk_buckets = chunk_buckets != 0 ? chunk_buckets : kZeroChunkBuckets;
 }
 
 StrMap::Node** StrMap::CopyTable(Node* const* src, size_t buckets, size_t* node_bytes) {
@@ -125,18 +112,13 @@ StrMap::StrMap(const StrMap& other)
       rehash_idx_(other.rehash_idx_),
       old_size_(other.old_size_),
       max_chain_{other.max_chain_[0], other.max_chain_[1]},
-      pending_mask_(other.pending_mask_),
-      zeroed_(other.zeroed_),
+      pending_(other.pending_),
       size_(other.size_) {
   // Same arrays, same chains in the same order: the copy is in the same rehash state, so a scan
   // cursor of the original works on it too.
   for (int t = 0; t < 2; ++t) {
     if (other.tables_[t] != nullptr)
       tables_[t] = CopyTable(other.tables_[t], masks_[t] + 1, &node_bytes_);
-  }
-  if (other.pending_ != nullptr) {
-    pending_ = static_cast<Node**>(mem::Malloc((pending_mask_ + 1) * sizeof(Node*)));
-    std::memset(pending_, 0, zeroed_ * sizeof(Node*));
   }
 }
 
@@ -160,7 +142,7 @@ void StrMap::FreeNode(Node* node) {
 }
 
 size_t StrMap::bucket_count() const {
-  size_t n = pending_ != nullptr ? pending_mask_ + 1 : 0;
+  size_t n = pending_.count();
   for (int t = 0; t < 2; ++t) {
     if (tables_[t] != nullptr) n += masks_[t] + 1;
   }
@@ -168,14 +150,8 @@ size_t StrMap::bucket_count() const {
 }
 
 void StrMap::StartRehash(size_t buckets) {
-  // The only allocation of a resize.
-  if (buckets <= g_sync_zero_buckets) {
-    ActivateNewTable(static_cast<Node**>(mem::Calloc(buckets, sizeof(Node*))), buckets);
-    return;
-  }
-  pending_ = static_cast<Node**>(mem::Malloc(buckets * sizeof(Node*)));
-  pending_mask_ = buckets - 1;
-  zeroed_ = 0;
+  // The only allocation of a resize; a large array is zeroed by the next steps first.
+  if (Node** table = pending_.Start(buckets)) ActivateNewTable(table, buckets);
 }
 
 void StrMap::ActivateNewTable(Node** table, size_t buckets) const {
@@ -216,18 +192,9 @@ void StrMap::FinishRehash() const {
 }
 
 bool StrMap::Rehash(size_t n) const {
-  if (pending_ != nullptr) {
-    const size_t buckets = pending_mask_ + 1;
-    const size_t left = buckets - zeroed_;
-    const size_t chunk = n < left / g_zero_chunk_buckets ? n * g_zero_chunk_buckets : left;
-    std::memset(pending_ + zeroed_, 0, chunk * sizeof(Node*));
-    zeroed_ += chunk;
-    if (zeroed_ == buckets) {
-      ActivateNewTable(pending_, buckets);
-      pending_ = nullptr;
-      pending_mask_ = 0;
-      zeroed_ = 0;
-    }
+  if (pending_.active()) {
+    const size_t buckets = pending_.count();
+    if (Node** table = pending_.Step(n)) ActivateNewTable(table, buckets);
     return true;
   }
   if (tables_[1] == nullptr) return false;
@@ -337,10 +304,7 @@ bool StrMap::Erase(std::string_view key) {
       masks_[i] = 0;
       max_chain_[i] = 0;
     }
-    mem::Free(pending_);
-    pending_ = nullptr;
-    pending_mask_ = 0;
-    zeroed_ = 0;
+    pending_.Free();
     rehash_idx_ = 0;
     old_size_ = 0;
     return true;
@@ -349,7 +313,7 @@ bool StrMap::Erase(std::string_view key) {
     if (t == 0 && --old_size_ == 0) FinishRehash();
     return true;
   }
-  if (pending_ != nullptr) return true;
+  if (pending_.active()) return true;
   if (masks_[0] + 1 > kMinBuckets && size_ * 10 < masks_[0] + 1) {
     // As Redis's dictResize: the smallest power of two holding every element.
     StartRehash(std::max(kMinBuckets, std::bit_ceil(size_)));
@@ -459,7 +423,7 @@ uint64_t StrMap::Scan(uint64_t cursor, const Visit& fn) const {
 }
 
 size_t StrMap::MallocSize() const {
-  size_t bytes = node_bytes_ + (pending_ != nullptr ? mem::UsableSize(pending_) : 0);
+  size_t bytes = node_bytes_ + pending_.MallocSize();
   for (int t = 0; t < 2; ++t) {
     if (tables_[t] != nullptr) bytes += mem::UsableSize(tables_[t]);
   }

@@ -12,8 +12,9 @@
 // While rehashing the table neither grows nor shrinks again (as Redis).
 // A new array larger than 8192 buckets (64 KB) is not calloc'ed: mimalloc zeroes a large calloc
 // eagerly (about 70 ms for the 128 MB of a 16M-bucket array), where Redis's jemalloc gets lazily
-// zeroed pages. It is allocated uninitialised and zeroed 2048 buckets per step first; meanwhile
-// inserts still go to the old array (its load factor passes 1 by at most a few thousandths).
+// zeroed pages. It is allocated uninitialised and zeroed 2048 buckets per step first
+// (shard/pending_buckets.h, shared with ZSet); meanwhile inserts still go to the old array (its
+// load factor passes 1 by at most a few thousandths).
 //
 // Scan uses Redis's reverse-binary cursor and, while rehashing, visits a bucket of the smaller
 // array and all its expansions in the larger one, so an element present for a whole scan is
@@ -33,6 +34,8 @@
 #include <cstdint>
 #include <functional>
 #include <string_view>
+
+#include "shard/pending_buckets.h"
 
 namespace shoal {
 
@@ -72,7 +75,7 @@ class StrMap {
   size_t MallocSize() const;
 
   // True while a resize is in progress (two bucket arrays allocated).
-  bool rehashing() const { return tables_[1] != nullptr || pending_ != nullptr; }
+  bool rehashing() const { return tables_[1] != nullptr || pending_.active(); }
   // Buckets of both arrays, the one being zeroed included (for tests and introspection).
   size_t bucket_count() const;
   // Moves up to n old buckets (visiting at most 10 * n empty ones), as Redis's dictRehash; true
@@ -81,9 +84,6 @@ class StrMap {
   // Rehashes in batches of 100 buckets until done or about budget_us microseconds have passed,
   // as Redis's dictRehashMilliseconds; true when more remains.
   bool RehashFor(int64_t budget_us);
-  // Tests: new arrays up to sync_buckets are calloc'ed, larger ones zeroed chunk_buckets per step
-  // (0, 0: the defaults, 8192 and 2048). Not thread-safe: call before any map is in use.
-  static void SetZeroingForTests(size_t sync_buckets, size_t chunk_buckets);
 
  private:
   struct Node;
@@ -100,11 +100,9 @@ class StrMap {
   // Upper bounds of the longest chain of each table: raised by inserts and by moves, never
   // lowered by erases (a stale bound only costs Random more probes).
   mutable size_t max_chain_[2] = {0, 0};
-  // A large new array being zeroed before it becomes tables_[1]: buckets from zeroed_ on are
-  // still uninitialised. No element is in it.
-  mutable Node** pending_ = nullptr;
-  mutable size_t pending_mask_ = 0;
-  mutable size_t zeroed_ = 0;
+  // A large new array being zeroed before it becomes tables_[1] (tests shrink the thresholds with
+  // pending_buckets::SetZeroingForTests). No element is in it.
+  mutable PendingBuckets<Node*> pending_;
   mutable int pause_rehash_ = 0;  // > 0 while ForEach/Scan run their visitors
   size_t size_ = 0;
   size_t node_bytes_ = 0;  // mi_usable_size of every node, so MallocSize is O(1)

@@ -2,7 +2,10 @@
 // interface over both (ZIter, ZView). See zset.h for the layouts.
 #include "shard/zset.h"
 
+#include <algorithm>
+#include <bit>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <random>
 
@@ -108,7 +111,7 @@ ZSet::~ZSet() {
     n = next;
   }
   mem::Free(header_);
-  mem::Free(buckets_);
+  FreeTables();
 }
 
 ZSet::ZSet(const ZSet& other) : ZSet() {
@@ -118,8 +121,11 @@ ZSet::ZSet(const ZSet& other) : ZSet() {
 ZSet::Level* ZSet::header_levels() const { return header_->levels(); }
 
 size_t ZSet::MallocSize() const {
-  return sizeof(ZSet) + mem::UsableSize(header_) + node_bytes_ +
-         (buckets_ != nullptr ? mem::UsableSize(buckets_) : 0);
+  size_t bytes = sizeof(ZSet) + mem::UsableSize(header_) + node_bytes_ + pending_.MallocSize();
+  for (Node** table : tables_) {
+    if (table != nullptr) bytes += mem::UsableSize(table);
+  }
+  return bytes;
 }
 
 bool ZSet::Less(const Node* n, double score, std::string_view member) {
@@ -187,44 +193,148 @@ void ZSet::Unlink(Node* x, Node** update) {
   --length_;
 }
 
-size_t ZSet::BucketOfNode(const Node* n) const {
-  if (bits_ <= 24) return n->hash24_ >> (24 - bits_);
-  return BucketOf(HashMember(n->member()));
+// ---- member table ----
+
+struct ZSet::PauseRehash {
+  const ZSet* zs;
+  explicit PauseRehash(const ZSet* z) : zs(z) { ++zs->pause_rehash_; }
+  ~PauseRehash() { --zs->pause_rehash_; }
+  PauseRehash(const PauseRehash&) = delete;
+  PauseRehash& operator=(const PauseRehash&) = delete;
+};
+
+uint64_t ZSet::NodeHash(const Node* n, unsigned bits) {
+  if (bits <= 24) return uint64_t{n->hash24_} << 40;
+  return HashMember(n->member());
 }
 
-void ZSet::Rehash(unsigned bits) {
-  Node** old = buckets_;
-  size_t old_count = old == nullptr ? 0 : size_t{1} << bits_;
-  buckets_ = static_cast<Node**>(mem::Calloc(size_t{1} << bits, sizeof(Node*)));
-  bits_ = bits;
-  for (size_t b = 0; b < old_count; ++b) {
-    Node* n = old[b];
-    while (n != nullptr) {
-      Node* next = n->chain_;
-      Node*& head = buckets_[BucketOfNode(n)];
-      n->chain_ = head;
-      head = n;
-      n = next;
-    }
+size_t ZSet::bucket_count() const {
+  size_t n = pending_.count();
+  for (int t = 0; t < 2; ++t) {
+    if (tables_[t] != nullptr) n += size_t{1} << bits_[t];
   }
-  mem::Free(old);
+  return n;
+}
+
+void ZSet::StartRehash(unsigned bits) {
+  // The only allocation of a resize; a large array is zeroed by the next steps first.
+  if (Node** table = pending_.Start(size_t{1} << bits)) ActivateNewTable(table, bits);
+}
+
+void ZSet::ActivateNewTable(Node** table, unsigned bits) const {
+  tables_[1] = table;
+  bits_[1] = bits;
+  rehash_idx_ = 0;
+  old_size_ = length_;  // every chained element (see ChainInsert/ChainRemove's callers)
+}
+
+void ZSet::MoveBucket(size_t b) const {
+  Node** table = tables_[1];
+  const unsigned bits = bits_[1];
+  for (Node* n = tables_[0][b]; n != nullptr;) {
+    Node* next = n->chain_;
+    Node** head = &table[BucketOf(NodeHash(n, bits), bits)];
+    n->chain_ = *head;
+    *head = n;
+    --old_size_;
+    n = next;
+  }
+  tables_[0][b] = nullptr;
+}
+
+void ZSet::FinishRehash() const {
+  mem::Free(tables_[0]);
+  tables_[0] = tables_[1];
+  bits_[0] = bits_[1];
+  tables_[1] = nullptr;
+  bits_[1] = 0;
+  rehash_idx_ = 0;
+  old_size_ = 0;
+}
+
+bool ZSet::Rehash(size_t n) const {
+  if (pending_.active()) {
+    const unsigned bits = static_cast<unsigned>(std::countr_zero(pending_.count()));
+    if (Node** table = pending_.Step(n)) ActivateNewTable(table, bits);
+    return true;
+  }
+  if (tables_[1] == nullptr) return false;
+  size_t empty_visits = n < SIZE_MAX / 10 ? n * 10 : SIZE_MAX;
+  while (n-- > 0 && old_size_ > 0) {
+    // Elements remain, so a non-empty bucket lies at or past rehash_idx_.
+    while (tables_[0][rehash_idx_] == nullptr) {
+      ++rehash_idx_;
+      if (--empty_visits == 0) return true;
+    }
+    MoveBucket(rehash_idx_++);
+  }
+  if (old_size_ > 0) return true;
+  FinishRehash();
+  return false;
+}
+
+bool ZSet::RehashSteps(size_t n) { return n > 0 ? Rehash(n) : rehashing(); }
+
+void ZSet::FreeTables() {
+  for (int t = 0; t < 2; ++t) {
+    mem::Free(tables_[t]);
+    tables_[t] = nullptr;
+    bits_[t] = 0;
+  }
+  pending_.Free();
+  rehash_idx_ = 0;
+  old_size_ = 0;
 }
 
 void ZSet::ChainInsert(Node* n, uint64_t hash) {
   // Load factor at most 1, like Redis's dict; 2^32 buckets at most keeps cursors in 32 bits.
-  if (buckets_ == nullptr)
-    Rehash(2);
-  else if (length_ > (size_t{1} << bits_) && bits_ < 32)
-    Rehash(bits_ + 1);
-  Node*& head = buckets_[BucketOf(hash)];
-  n->chain_ = head;
-  head = n;
+  if (tables_[0] == nullptr) {
+    tables_[0] = static_cast<Node**>(mem::Calloc(4, sizeof(Node*)));
+    bits_[0] = 2;
+  } else {
+    RehashStep();
+    // n is not counted in length_ yet: the table is full when it holds as many as buckets.
+    if (!rehashing() && length_ >= (size_t{1} << bits_[0]) && bits_[0] < 32)
+      StartRehash(bits_[0] + 1);
+  }
+  // While rehashing new elements go to the new array, so the old one only empties.
+  const int t = tables_[1] != nullptr ? 1 : 0;
+  Node** head = &tables_[t][BucketOf(hash, bits_[t])];
+  n->chain_ = *head;
+  *head = n;
 }
 
 void ZSet::ChainRemove(Node* n) {
-  Node** link = &buckets_[BucketOfNode(n)];
+  RehashStep();
+  const uint64_t hash = NodeHash(n, std::max(bits_[0], bits_[1]));
+  // In the old array only when its bucket there has not moved yet (and even then it may be a
+  // newer element, in the new array).
+  const size_t b0 = BucketOf(hash, bits_[0]);
+  if (tables_[1] == nullptr || b0 >= rehash_idx_) {
+    for (Node** link = &tables_[0][b0]; *link != nullptr; link = &(*link)->chain_) {
+      if (*link == n) {
+        *link = n->chain_;
+        if (tables_[1] != nullptr && --old_size_ == 0) FinishRehash();
+        return;
+      }
+    }
+  }
+  Node** link = &tables_[1][BucketOf(hash, bits_[1])];
   while (*link != n) link = &(*link)->chain_;
   *link = n->chain_;
+}
+
+void ZSet::MaybeShrink() {
+  if (length_ == 0) {
+    FreeTables();
+    return;
+  }
+  // Shrink below 1/8 full (grow happens above 1/1), so a table never flips back and forth.
+  if (!rehashing() && bits_[0] > 2 && length_ * 8 < (size_t{1} << bits_[0])) {
+    unsigned bits = 2;
+    while ((size_t{1} << bits) < length_ * 2) ++bits;
+    StartRehash(bits);
+  }
 }
 
 void ZSet::FreeNode(Node* n) {
@@ -233,11 +343,17 @@ void ZSet::FreeNode(Node* n) {
 }
 
 const ZSet::Node* ZSet::Find(std::string_view member) const {
-  if (buckets_ == nullptr) return nullptr;
-  uint64_t h = HashMember(member);
-  uint32_t tag = static_cast<uint32_t>(h >> 40);
-  for (const Node* n = buckets_[BucketOf(h)]; n != nullptr; n = n->chain_) {
-    if (n->hash24_ == tag && n->member() == member) return n;
+  if (tables_[0] == nullptr) return nullptr;
+  RehashStep();
+  const uint64_t h = HashMember(member);
+  const auto tag = static_cast<uint32_t>(h >> 40);
+  for (int t = 0; t < 2 && tables_[t] != nullptr; ++t) {
+    const size_t b = BucketOf(h, bits_[t]);
+    // An old bucket below rehash_idx_ has moved already: skip its (cold) slot.
+    if (t == 0 && tables_[1] != nullptr && b < rehash_idx_) continue;
+    for (const Node* n = tables_[t][b]; n != nullptr; n = n->chain_) {
+      if (n->hash24_ == tag && n->member() == member) return n;
+    }
   }
   return nullptr;
 }
@@ -249,8 +365,8 @@ void ZSet::Insert(std::string_view member, double score) {
   FindPath(score, member, update, rank);
   Node* x = NewNode(RandomLevel(), member, score, h);
   node_bytes_ += mem::UsableSize(x);
+  ChainInsert(x, h);  // first: see the member table's comment in zset.h
   Link(x, update, rank);
-  ChainInsert(x, h);
 }
 
 void ZSet::UpdateScore(const Node* node, double score) {
@@ -276,15 +392,10 @@ void ZSet::EraseNode(const Node* node) {
   Node* x = const_cast<Node*>(node);
   Node* update[kMaxLevel];
   FindPath(x->score_, x->member(), update, nullptr);
-  Unlink(x, update);
   ChainRemove(x);
+  Unlink(x, update);
   FreeNode(x);
-  // Shrink below 1/8 full (grow happens above 1/1), so a table never flips back and forth.
-  if (bits_ > 2 && length_ * 8 < (size_t{1} << bits_)) {
-    unsigned bits = 2;
-    while ((size_t{1} << bits) < length_ * 2) ++bits;
-    Rehash(bits);
-  }
+  MaybeShrink();
 }
 
 bool ZSet::Erase(std::string_view member) {
@@ -378,16 +489,18 @@ size_t ZSet::EraseWhile(Node* x, Node** update, Pred in_range) {
   size_t removed = 0;
   while (x != nullptr && in_range(x)) {
     Node* next = x->levels()[0].forward;
-    Unlink(x, update);
     ChainRemove(x);
+    Unlink(x, update);
     FreeNode(x);
     ++removed;
     x = next;
   }
-  if (bits_ > 2 && length_ * 8 < (size_t{1} << bits_)) {
-    unsigned bits = 2;
-    while ((size_t{1} << bits) < length_ * 2) ++bits;
-    Rehash(bits);
+  if (removed > 0) {
+    MaybeShrink();
+    // Each removal is owed a rehash step, which the loop's ChainRemove calls took before a shrink
+    // was due: a shrink this range started gets them now, so deleting most of a large set frees
+    // its old array at once (in time proportional to what the command already did).
+    if (rehashing() && Rehash(removed)) Rehash(removed);
   }
   return removed;
 }
@@ -433,14 +546,34 @@ size_t ZSet::EraseRange(const ZLexRange& r) {
 }
 
 uint64_t ZSet::Scan(uint64_t cursor, const std::function<void(const Node*)>& fn) const {
-  if (buckets_ == nullptr) return 0;
+  if (tables_[0] == nullptr) return 0;
+  PauseRehash pause(this);
+  auto emit = [&fn](const Node* n) {
+    for (; n != nullptr; n = n->chain_) fn(n);
+  };
   // The cursor is the 32-bit hash prefix where the next bucket starts; bucket b of 2^bits covers
-  // the prefixes [b << (32 - bits), (b + 1) << (32 - bits)).
-  uint64_t b = (cursor & 0xFFFFFFFFull) >> (32 - bits_);
-  for (const Node* n = buckets_[b]; n != nullptr; n = n->chain_) fn(n);
-  ++b;
-  if (b == (uint64_t{1} << bits_)) return 0;
-  return b << (32 - bits_);
+  // the prefixes [b << (32 - bits), (b + 1) << (32 - bits)). (Redis's reverse-binary cursor over
+  // low-bit buckets is the same walk: its reversed cursor is this prefix.) A cursor from a table
+  // of other size names the bucket holding its prefix, so a resize between calls skips nothing.
+  const uint64_t prefix = cursor & 0xFFFFFFFFull;
+  int small = 0;
+  if (tables_[1] != nullptr) {
+    // Rehashing (Redis's dictScan): the cursor's bucket in the smaller array, then every bucket of
+    // the larger array that it splits into (the same prefixes), from the cursor's one on. An
+    // element is in exactly one of the two arrays, under its own prefix either way.
+    small = bits_[0] <= bits_[1] ? 0 : 1;
+    const int large = 1 - small;
+    const unsigned bs = bits_[small];
+    const unsigned bl = bits_[large];
+    const uint64_t s = prefix >> (32 - bs);
+    emit(tables_[small][s]);
+    for (uint64_t b = prefix >> (32 - bl); b < (s + 1) << (bl - bs); ++b) emit(tables_[large][b]);
+  } else {
+    emit(tables_[0][prefix >> (32 - bits_[0])]);
+  }
+  const unsigned bits = bits_[small];
+  const uint64_t next = (prefix >> (32 - bits)) + 1;
+  return next == (uint64_t{1} << bits) ? 0 : next << (32 - bits);
 }
 
 // ---------------------------------------------------------------------------------------------

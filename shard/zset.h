@@ -4,13 +4,23 @@
 //    (score, member bytes), O(log n) insert/delete/rank/select) whose nodes are also chained in a
 //    hash table by member, so a member's score is found in O(1). A node is one mi_malloc block
 //    holding the score, the links and the member bytes: the member is stored once.
+//    The member table has 2^bits buckets indexed by the top bits of the member's hash, grows past
+//    load factor 1 and shrinks below 1/8. Resizes are incremental, as Redis's dict (and StrMap):
+//    two bucket arrays are live while one is under way; every Find, Insert and removal first
+//    moves one old bucket (visiting at most 10 empty ones), new members go to the new array and
+//    lookups search both, and no new resize starts until the old array is empty. A range
+//    removal (EraseRanks, EraseRange) is owed one step per element it removed, so one that
+//    empties most of a large set also finishes the shrink it starts. A large new array is zeroed
+//    step by step before use (shard/pending_buckets.h). Nodes are relinked, never moved, so Node
+//    pointers stay valid across lookups and resizes.
 //  * zlp: the small encoding, a listpack of member, score, member, score ... in (score, member)
 //    order (shard/listpack.h). Integral scores within Redis's double2ll range are stored as
 //    integers (as Redis does, so -0 reads back as 0 there too); other scores as the shortest
 //    decimal string that reads back as the same double.
 //  * ZView / ZIter: read access in rank order to a value of either encoding (commands, SORT).
 //
-// Threading: plain data owned by one shard; no internal synchronisation.
+// Threading: plain data owned by one shard; no internal synchronisation (ZSet lookups take rehash
+// steps, so even its const calls must not overlap).
 #pragma once
 
 #include <cstddef>
@@ -19,6 +29,7 @@
 #include <string_view>
 
 #include "shard/entry.h"
+#include "shard/pending_buckets.h"
 
 namespace shoal {
 
@@ -85,7 +96,7 @@ class ZSet {
   ZSet& operator=(const ZSet&) = delete;
 
   size_t size() const { return length_; }
-  // Heap bytes: nodes, bucket array, header and the object itself.
+  // Heap bytes: nodes, bucket array(s), header and the object itself.
   size_t MallocSize() const;
 
   // The element holding member, or nullptr.
@@ -115,13 +126,27 @@ class ZSet {
   size_t EraseRange(const ZScoreRange& r);
   size_t EraseRange(const ZLexRange& r);
 
-  // One ZSCAN step: visits the elements of one hash bucket and returns the next cursor (0 when
-  // the scan is complete). An element present for a whole scan is visited at least once even if
-  // the table resizes in between (the cursor is a hash prefix: buckets only split or merge).
+  // One ZSCAN step: visits the elements of one hash bucket (while rehashing: one bucket of the
+  // smaller array and its expansions in the larger one, as Redis's dictScan) and returns the next
+  // cursor (0 when the scan is complete). An element present for a whole scan is visited at least
+  // once even if the table resizes or rehashes in between (the cursor is a 32-bit hash prefix,
+  // Redis's reverse-binary cursor read from the top bit down: buckets only split or merge). Takes
+  // no rehash step, and none is taken while fn runs, so fn may call Find.
   uint64_t Scan(uint64_t cursor, const std::function<void(const Node*)>& fn) const;
+
+  // Member table introspection (tests): true while a resize is in progress (two bucket arrays,
+  // or a new one still being zeroed); the buckets of every array, the one being zeroed included.
+  bool rehashing() const { return tables_[1] != nullptr || pending_.active(); }
+  bool zeroing() const { return pending_.active(); }  // a new array is still being zeroed
+  size_t bucket_count() const;
+  // Moves up to n old buckets (visiting at most 10 * n empty ones) or zeroes up to n chunks of a
+  // pending array; true when more remains.
+  bool RehashSteps(size_t n);
 
  private:
   static constexpr int kMaxLevel = 32;
+  // Pauses rehash steps while Scan runs its visitor.
+  struct PauseRehash;
   static Node* NewNode(int level, std::string_view member, double score, uint64_t hash);
   Level* header_levels() const;
   static bool Less(const Node* n, double score, std::string_view member);
@@ -130,12 +155,33 @@ class ZSet {
   void FindPath(double score, std::string_view member, Node** update, size_t* rank) const;
   void Link(Node* x, Node** update, const size_t* rank);
   void Unlink(Node* x, Node** update);
-  // Bucket table.
-  size_t BucketOf(uint64_t hash) const { return bits_ == 0 ? 0 : hash >> (64 - bits_); }
-  size_t BucketOfNode(const Node* n) const;
+  // Member table. Every element is chained in it before it is linked into the skiplist and
+  // unchained before it is unlinked, so length_ counts the chained nodes whenever a rehash step
+  // runs (a resize that starts takes length_ as the old array's count).
+  static size_t BucketOf(uint64_t hash, unsigned bits) { return hash >> (64 - bits); }
+  // A hash of n's member good for bucket indexes of up to `bits` bits: the stored top 24 bits
+  // while they are enough, else the member hashed again.
+  static uint64_t NodeHash(const Node* n, unsigned bits);
+  // Chains a new node (grows first when the table is full).
   void ChainInsert(Node* n, uint64_t hash);
+  // Unchains a node.
   void ChainRemove(Node* n);
-  void Rehash(unsigned bits);
+  // After removals (length_ already lowered): frees the table when empty, else starts a shrink
+  // when it is below 1/8 full and no resize is under way.
+  void MaybeShrink();
+  void StartRehash(unsigned bits);
+  // The (zeroed) new array becomes tables_[1]: every element is still in tables_[0].
+  void ActivateNewTable(Node** table, unsigned bits) const;
+  // Zeroes up to n chunks of the pending array, or moves up to n old buckets; true when more
+  // remains (false also when not rehashing).
+  bool Rehash(size_t n) const;
+  // One step unless paused or not rehashing.
+  void RehashStep() const {
+    if (rehashing() && pause_rehash_ == 0) Rehash(1);
+  }
+  void MoveBucket(size_t b) const;
+  void FinishRehash() const;
+  void FreeTables();
   void FreeNode(Node* n);
   template <typename Pred>
   size_t EraseWhile(Node* x, Node** update, Pred in_range);
@@ -144,8 +190,17 @@ class ZSet {
   Node* tail_ = nullptr;
   size_t length_ = 0;
   int level_ = 1;
-  Node** buckets_ = nullptr;
-  unsigned bits_ = 0;  // bucket count is 1 << bits_ (no array while bits_ == 0 and empty)
+  // The member table is mutable because lookups (const) take rehash steps. tables_[0] is the
+  // table (the old one while rehashing, its buckets below rehash_idx_ already moved and null),
+  // 2^bits_[0] buckets; tables_[1] is the new one, non-null only while rehashing. No array while
+  // empty. A new array is 2^32 buckets at most, so cursors fit in 32 bits.
+  mutable Node** tables_[2] = {nullptr, nullptr};
+  mutable unsigned bits_[2] = {0, 0};
+  mutable size_t rehash_idx_ = 0;  // while rehashing: the next old bucket to move
+  mutable size_t old_size_ = 0;    // while rehashing: elements still in tables_[0]
+  // A large new array being zeroed before it becomes tables_[1]; no element is in it.
+  mutable PendingBuckets<Node*> pending_;
+  mutable int pause_rehash_ = 0;  // > 0 while Scan runs its visitor
   size_t node_bytes_ = 0;
 };
 

@@ -345,9 +345,9 @@ namespace {
 // Small arrays zeroed step by step (the default: only past 8192 buckets), for the scope.
 struct SmallZeroing {
   SmallZeroing(size_t sync_buckets, size_t chunk_buckets) {
-    StrMap::SetZeroingForTests(sync_buckets, chunk_buckets);
+    pending_buckets::SetZeroingForTests(sync_buckets, chunk_buckets);
   }
-  ~SmallZeroing() { StrMap::SetZeroingForTests(0, 0); }
+  ~SmallZeroing() { pending_buckets::SetZeroingForTests(0, 0); }
   SmallZeroing(const SmallZeroing&) = delete;
   SmallZeroing& operator=(const SmallZeroing&) = delete;
 };

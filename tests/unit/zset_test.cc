@@ -1,5 +1,6 @@
 // Unit tests for the sorted-set encodings (shard/zset.h): the skiplist + hash ZSet and the
-// listpack helpers, driven by random operations against a std::set/std::map reference model.
+// listpack helpers, driven by random operations against a std::set/std::map reference model; the
+// ZSet member table also in the middle of incremental rehashes (two bucket arrays live).
 #include "shard/zset.h"
 
 #include <algorithm>
@@ -8,12 +9,17 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "shard/alloc.h"
 #include "shard/listpack.h"
+#include "shard/pending_buckets.h"
 
 namespace shoal {
 namespace {
@@ -510,6 +516,369 @@ TEST_CASE("lex range ends", "[zset]") {
   REQUIRE(CompareMembers("a", "ab") < 0);
   REQUIRE(CompareMembers("\xff", "a") > 0);
   REQUIRE(CompareMembers("", "") == 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incremental rehashing of the member table
+
+// Small arrays zeroed step by step (the default: only past 8192 buckets), for the scope.
+struct SmallZeroing {
+  SmallZeroing(size_t sync_buckets, size_t chunk_buckets) {
+    pending_buckets::SetZeroingForTests(sync_buckets, chunk_buckets);
+  }
+  ~SmallZeroing() { pending_buckets::SetZeroingForTests(0, 0); }
+  SmallZeroing(const SmallZeroing&) = delete;
+  SmallZeroing& operator=(const SmallZeroing&) = delete;
+};
+
+// Every element in rank order must be what Find returns for its member, and the set must hold
+// exactly the model's members with the model's scores.
+void CheckMembers(const ZSet& zs, const std::unordered_map<std::string, double>& model) {
+  REQUIRE(zs.size() == model.size());
+  size_t n = 0;
+  for (const ZSet::Node* x = zs.First(); x != nullptr; x = x->next(), ++n) {
+    auto it = model.find(std::string(x->member()));
+    REQUIRE(it != model.end());
+    REQUIRE(x->score() == it->second);
+    REQUIRE(zs.Find(x->member()) == x);
+  }
+  REQUIRE(n == model.size());
+}
+
+// A whole scan of a set that does not change meanwhile: member -> times seen.
+std::unordered_map<std::string, int> FullScan(const ZSet& zs) {
+  std::unordered_map<std::string, int> seen;
+  uint64_t cursor = 0;
+  do {
+    cursor = zs.Scan(cursor, [&seen](const ZSet::Node* n) { ++seen[std::string(n->member())]; });
+  } while (cursor != 0);
+  return seen;
+}
+
+// Takes rehash steps through lookups of a member that is never present.
+void FinishRehash(const ZSet& zs) {
+  while (zs.rehashing()) REQUIRE(zs.Find("\x01never a member") == nullptr);
+}
+
+TEST_CASE("ZSet incremental rehash: model test across many grows and shrinks", "[zset]") {
+#ifdef SHOAL_SYSTEM_MALLOC
+  constexpr uint32_t kSeeds = 6;
+#else
+  constexpr uint32_t kSeeds = 24;
+#endif
+  size_t grows = 0, shrinks = 0, ops_mid_rehash = 0, ops_zeroing = 0, steps_api = 0;
+  size_t range_erases = 0;
+  for (uint32_t seed = 0; seed < kSeeds; ++seed) {
+    INFO("seed " << seed);
+    std::mt19937_64 rng(seed);
+    // Odd seeds: new arrays past 16 buckets are zeroed 4 buckets per step before use.
+    std::unique_ptr<SmallZeroing> zeroing;
+    if (seed % 2 == 1) zeroing = std::make_unique<SmallZeroing>(16, 4);
+    // Every mem:: call of this thread counts into Unowned(): the set's blocks (header, nodes,
+    // bucket arrays) are the only ones here, so they must add up to its MallocSize (less the
+    // ZSet object itself, from operator new) at every step.
+    const int64_t base = mem::Unowned();
+    auto* zs = new ZSet;
+    std::unordered_map<std::string, double> model;
+    std::vector<std::string> members;  // the model's keys, for picking present ones
+    std::unordered_map<std::string, size_t> index;
+    auto model_add = [&](const std::string& m, double s) {
+      model[m] = s;
+      index[m] = members.size();
+      members.push_back(m);
+    };
+    auto model_erase = [&](const std::string& m) {
+      const size_t i = index.at(m);
+      index[members.back()] = i;
+      std::swap(members[i], members.back());
+      members.pop_back();
+      index.erase(m);
+      model.erase(m);
+    };
+    const size_t universe = 5000;
+    size_t target = 0;
+    size_t last_buckets = 0;
+    bool was_rehashing = false;
+    for (int op = 0; op < 30000; ++op) {
+      if (op % 2000 == 0) target = rng() % 2 == 0 ? rng() % 30 : rng() % universe;
+      const bool grow = model.size() < target;
+      const std::string member = !grow && !members.empty() && rng() % 4 != 0
+                                     ? members[rng() % members.size()]
+                                     : "m" + std::to_string(rng() % universe);
+      const double score = static_cast<double>(rng() % 64);
+      const unsigned kind = rng() % 20;
+      if (kind < (grow ? 9u : 2u)) {  // ZADD
+        if (const ZSet::Node* n = zs->Find(member)) {
+          zs->UpdateScore(n, score);
+          model[member] = score;
+          REQUIRE(zs->Find(member) == n);
+        } else {
+          REQUIRE(model.count(member) == 0);
+          zs->Insert(member, score);
+          model_add(member, score);
+        }
+      } else if (kind < 14) {  // ZREM
+        REQUIRE(zs->Erase(member) == (model.count(member) == 1));
+        if (model.count(member) == 1) model_erase(member);
+      } else if (kind < 15 && !model.empty()) {  // ZREMRANGEBYRANK of a few elements
+        const size_t start = rng() % model.size();
+        const size_t end = std::min(model.size() - 1, start + rng() % 4);
+        std::vector<std::string> gone;
+        for (const ZSet::Node* x = zs->AtRank(start); gone.size() < end - start + 1; x = x->next())
+          gone.emplace_back(x->member());
+        REQUIRE(zs->EraseRanks(start, end) == end - start + 1);
+        for (const std::string& m : gone) model_erase(m);
+        ++range_erases;
+      } else if (kind < 19) {  // ZSCORE
+        const ZSet::Node* n = zs->Find(member);
+        auto it = model.find(member);
+        REQUIRE((n != nullptr) == (it != model.end()));
+        if (n != nullptr) {
+          REQUIRE(n->member() == member);
+          REQUIRE(n->score() == it->second);
+        }
+      } else {
+        const bool was = zs->rehashing();
+        const bool more = zs->RehashSteps(rng() % 3);
+        if (was) ++steps_api;
+        REQUIRE(more == zs->rehashing());
+      }
+      REQUIRE(zs->size() == model.size());
+      REQUIRE(static_cast<int64_t>(zs->MallocSize() - sizeof(ZSet)) == mem::Unowned() - base);
+      if (zs->rehashing()) {
+        ++ops_mid_rehash;
+        if (zs->zeroing()) ++ops_zeroing;
+        if (!was_rehashing) {
+          // A grow doubles (B -> B + 2B buckets live), a shrink at least quarters.
+          if (zs->bucket_count() > 2 * last_buckets)
+            ++grows;
+          else
+            ++shrinks;
+        }
+        if (op % 61 == 0) {
+          CheckMembers(*zs, model);
+          // Scan of a set that does not change between calls: each element exactly once, also
+          // with two arrays live.
+          const auto seen = FullScan(*zs);
+          REQUIRE(seen.size() == model.size());
+          for (const auto& [m, n] : seen) REQUIRE(n == 1);
+        }
+      } else if (op % 499 == 0) {
+        CheckMembers(*zs, model);
+      }
+      last_buckets = zs->bucket_count();
+      was_rehashing = zs->rehashing();
+    }
+    CheckMembers(*zs, model);
+    delete zs;
+    REQUIRE(mem::Unowned() == base);
+  }
+  // The operations did run in the middle of both kinds of resize.
+  INFO("grows " << grows << ", shrinks " << shrinks << ", ops mid-rehash " << ops_mid_rehash);
+  REQUIRE(grows > 10 * kSeeds);
+  REQUIRE(shrinks > 2 * kSeeds);
+  REQUIRE(ops_mid_rehash > 400 * kSeeds);
+  REQUIRE(ops_zeroing > 100 * kSeeds);
+  REQUIRE(steps_api > 10 * kSeeds);
+  REQUIRE(range_erases > 100 * kSeeds);
+}
+
+TEST_CASE("ZSet scan returns every stable element across grows, shrinks and rehash steps",
+          "[zset]") {
+#ifdef SHOAL_SYSTEM_MALLOC
+  constexpr uint32_t kSeeds = 50;
+#else
+  constexpr uint32_t kSeeds = 200;
+#endif
+  size_t calls_mid_rehash = 0;
+  for (uint32_t seed = 0; seed < kSeeds; ++seed) {
+    INFO("seed " << seed);
+    std::mt19937_64 rng(seed);
+    std::unique_ptr<SmallZeroing> zeroing;
+    if (seed % 3 == 2) zeroing = std::make_unique<SmallZeroing>(16, 4);
+    ZSet zs;
+    std::unordered_set<std::string> stable;
+    const size_t n_stable = 1 + rng() % 100;
+    for (size_t i = 0; i < n_stable; ++i) {
+      stable.insert("s" + std::to_string(i));
+      zs.Insert("s" + std::to_string(i), static_cast<double>(i));
+    }
+    std::vector<std::string> temp;
+    size_t next_temp = 0;
+    std::unordered_set<std::string> seen;
+    uint64_t cursor = 0;
+    do {
+      if (zs.rehashing()) ++calls_mid_rehash;
+      cursor = zs.Scan(cursor, [&](const ZSet::Node* n) {
+        seen.emplace(n->member());
+        // A visitor may look members up: no rehash step runs under the scan.
+        REQUIRE(zs.Find(n->member()) == n);
+      });
+      switch (rng() % 5) {
+        case 0: {  // grow: several doublings at once
+          const size_t add = zs.size() > 4000 ? 0 : rng() % (4 * zs.size() + 8);
+          for (size_t i = 0; i < add; ++i) {
+            temp.push_back("t" + std::to_string(next_temp++));
+            zs.Insert(temp.back(), -1);
+          }
+          break;
+        }
+        case 1:  // shrink: drop almost every temporary element
+          while (temp.size() > rng() % 3) {
+            REQUIRE(zs.Erase(temp.back()));
+            temp.pop_back();
+          }
+          break;
+        case 2:
+          zs.RehashSteps(rng() % 4);
+          break;
+        default:
+          break;
+      }
+    } while (cursor != 0);
+    for (const std::string& m : stable) {
+      INFO(m);
+      REQUIRE(seen.count(m) == 1);
+    }
+  }
+  REQUIRE(calls_mid_rehash > 10 * kSeeds);
+}
+
+TEST_CASE("ZSet copy mid-rehash is deep, equal and accounted", "[zset]") {
+  // Copies taken in every phase of a grow and of a shrink: while a new array is zeroed, while
+  // buckets move, and after.
+  SmallZeroing zeroing(16, 4);
+  const int64_t base = mem::Unowned();
+  auto* zs = new ZSet;
+  std::unordered_map<std::string, double> model;
+  int next = 0;
+  size_t copies_mid_rehash = 0;
+  auto check_copy = [&]() {
+    const bool mid = zs->rehashing();
+    const int64_t before = mem::Unowned();
+    const size_t source_bytes = zs->MallocSize();
+    auto* copy = new ZSet(*zs);
+    if (mid) ++copies_mid_rehash;
+    REQUIRE(static_cast<int64_t>(copy->MallocSize() - sizeof(ZSet)) == mem::Unowned() - before);
+    CheckMembers(*copy, model);
+    REQUIRE(zs->rehashing() == mid);  // copying takes no step of the source
+    // Independent: changing the copy leaves the source alone, and the other way round.
+    if (!model.empty()) {
+      const std::string victim = std::string(zs->First()->member());
+      REQUIRE(copy->Erase(victim));
+      REQUIRE(zs->Find(victim) != nullptr);
+    }
+    copy->Insert("only-in-copy", 1);
+    REQUIRE(zs->Find("only-in-copy") == nullptr);
+    delete copy;
+    // Every byte of the copy is back; the source's lookups took rehash steps, which may have
+    // freed an old array of its own.
+    REQUIRE(mem::Unowned() - before ==
+            static_cast<int64_t>(zs->MallocSize()) - static_cast<int64_t>(source_bytes));
+  };
+  for (int round = 0; round < 3; ++round) {
+    while (model.size() < 600) {
+      const std::string m = "k" + std::to_string(next++);
+      zs->Insert(m, next % 17);
+      model[m] = next % 17;
+      if (next % 7 == 0) check_copy();
+    }
+    while (model.size() > 5) {
+      const std::string m = std::string(zs->Last()->member());
+      REQUIRE(zs->Erase(m));
+      model.erase(m);
+      if (model.size() % 7 == 0) check_copy();
+    }
+  }
+  REQUIRE(copies_mid_rehash > 50);
+  REQUIRE(static_cast<int64_t>(zs->MallocSize() - sizeof(ZSet)) == mem::Unowned() - base);
+  delete zs;
+  REQUIRE(mem::Unowned() == base);
+}
+
+TEST_CASE("ZSet lookups finish a resize one bucket each; nodes stay put", "[zset]") {
+  ZSet zs;
+  int next = 0;
+  // Grow until the rehash of a 4096-bucket table into 8192 has just started.
+  while (zs.bucket_count() != 4096 + 8192) {
+    zs.Insert("k" + std::to_string(next), next);
+    ++next;
+  }
+  REQUIRE(zs.rehashing());
+  const ZSet::Node* k1 = zs.Find("k1");
+  REQUIRE(k1 != nullptr);
+  const std::string_view view = k1->member();
+  const int64_t before = mem::Unowned();
+  const size_t size_before = zs.MallocSize();
+  int lookups = 0;
+  while (zs.rehashing()) {
+    // No lookup allocates: the bytes held never go up (they drop when the old array is freed).
+    REQUIRE(mem::Unowned() <= before);
+    REQUIRE(zs.Find("k" + std::to_string(lookups % next)) != nullptr);
+    ++lookups;
+  }
+  // About 63% of 4096 buckets hold elements at load factor 1 and a step moves at most one.
+  REQUIRE(lookups > 2000);
+  REQUIRE(lookups <= 4096);
+  REQUIRE(zs.bucket_count() == 8192);
+  REQUIRE(zs.MallocSize() < size_before);
+  REQUIRE(zs.Find("k1") == k1);  // relinked, not moved
+  REQUIRE(view == "k1");
+  REQUIRE(zs.size() == static_cast<size_t>(next));
+  for (int i = 0; i < next; ++i) REQUIRE(zs.Find("k" + std::to_string(i))->score() == i);
+}
+
+TEST_CASE("ZSet large new arrays are zeroed step by step, then filled", "[zset]") {
+  // Defaults: the 32768-bucket array (256 KB) of the grow past 16384 elements is zeroed 2048
+  // buckets per step (16 steps), then the 16384 old buckets move one per step.
+  ZSet zs;
+  int next = 0;
+  while (zs.bucket_count() != 16384 + 32768) zs.Insert("k" + std::to_string(next++), 0);
+  REQUIRE(zs.rehashing());
+  REQUIRE(zs.zeroing());
+  REQUIRE(zs.MallocSize() >= 8 * (16384 + 32768));
+  const int64_t before = mem::Unowned();
+  int lookups = 0;
+  while (zs.rehashing()) {
+    REQUIRE(mem::Unowned() <= before);
+    REQUIRE(zs.zeroing() == (lookups < 16));  // 16 chunks of 2048 buckets, then the moves
+    REQUIRE(zs.Find("k" + std::to_string(lookups % next)) != nullptr);
+    ++lookups;
+  }
+  REQUIRE(lookups > 16 + 8000);
+  REQUIRE(lookups <= 16 + 16384);
+  REQUIRE(zs.bucket_count() == 32768);
+  for (int i = 0; i < next; ++i) REQUIRE(zs.Find("k" + std::to_string(i)) != nullptr);
+}
+
+TEST_CASE("ZSet shrinks: one step per removal, a range removal frees the old array", "[zset]") {
+  ZSet zs;
+  for (int i = 0; i < 3000; ++i) zs.Insert("k" + std::to_string(i), i);
+  FinishRehash(zs);
+  REQUIRE(zs.bucket_count() == 4096);
+  // ZREM down to below 1/8 full: a shrink to 2 * 511 -> 1024 buckets starts and moves a bucket
+  // per later removal or lookup, so two arrays stay live for a while.
+  int i = 0;
+  while (!zs.rehashing()) REQUIRE(zs.Erase("k" + std::to_string(i++)));
+  REQUIRE(zs.size() == 511);
+  REQUIRE(zs.bucket_count() == 4096 + 1024);
+  REQUIRE(zs.Erase("k" + std::to_string(i++)));
+  REQUIRE(zs.rehashing());  // one removal is one step
+  FinishRehash(zs);
+  REQUIRE(zs.bucket_count() == 1024);
+  // A range deletion of most elements finishes the shrink it starts in the same call.
+  REQUIRE(zs.EraseRanks(0, zs.size() - 4) == 507);
+  REQUIRE_FALSE(zs.rehashing());
+  REQUIRE(zs.bucket_count() == 8);
+  for (const ZSet::Node* x = zs.First(); x != nullptr; x = x->next())
+    REQUIRE(zs.Find(x->member()) == x);
+  // Emptied: no array at all.
+  REQUIRE(zs.EraseRanks(0, 2) == 3);
+  REQUIRE(zs.bucket_count() == 0);
+  REQUIRE(zs.Find("k2999") == nullptr);
+  zs.Insert("again", 1);
+  REQUIRE(zs.bucket_count() == 4);
+  REQUIRE(zs.Find("again")->score() == 1);
 }
 
 }  // namespace
