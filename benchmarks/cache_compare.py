@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
 from compare import (HOST, REPO, RUN_TIMEOUT, Client, Server, cpu_seconds,  # noqa: E402
                      fmt_int, load, log, markdown_table, ratio, write_report)
 
@@ -326,10 +326,7 @@ def main():
 
     # SIGINT (even when inherited as ignored), SIGTERM and SIGHUP take the Ctrl-C path, so the
     # finally blocks stop the servers.
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt("signal %d" % signum)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    compare.raise_on_signals()
 
     started = time.time()
     workdir = tempfile.mkdtemp(prefix="shoal-cache-compare-")

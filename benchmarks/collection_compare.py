@@ -19,13 +19,13 @@ generator competes with the server for cores.
 import argparse
 import os
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
 from compare import (HOST, REPO, Client, Server, cpu_seconds, log, markdown_table,  # noqa: E402
                      parse_rb_csv, rss_bytes, run_cmd)
 
@@ -122,10 +122,7 @@ def main():
         a.requests, a.rounds = 20000, 1
     pipelines = [int(p) for p in a.pipelines.split(",")]
 
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt("signal %d" % signum)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    compare.raise_on_signals()
 
     workdir = tempfile.mkdtemp(prefix="shoal-collections-")
     redis = Server("redis 7.0", lambda p: [a.redis_server, "--port", str(p), "--bind", HOST,

@@ -432,6 +432,14 @@ def aggregate(runs):
     }
 
 
+def raise_on_signals():
+    """SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt, so `finally` blocks stop the servers."""
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt("signal %d" % signum)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+
+
 def write_report(text, out_path, json_path, raw):
     """Prints the markdown report; also writes it to out_path and the raw runs to json_path."""
     print(text)
@@ -510,10 +518,7 @@ def main():
 
     # SIGINT (even when inherited as ignored, e.g. from a background job), SIGTERM and
     # SIGHUP all take the Ctrl-C path, so the finally block below stops the servers.
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt("signal %d" % signum)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    raise_on_signals()
 
     started = time.time()
     workdir = tempfile.mkdtemp(prefix="shoal-compare-")

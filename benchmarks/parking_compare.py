@@ -31,7 +31,6 @@ import multiprocessing
 import os
 import resource
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -283,10 +282,7 @@ def parse_args():
 def main():
     a = parse_args()
 
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt("signal %d" % signum)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    compare.raise_on_signals()
 
     started = time.time()
     workdir = tempfile.mkdtemp(prefix="shoal-parking-")

@@ -356,11 +356,7 @@ def parse_args():
 def main():
     a = parse_args()
 
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt("signal %d" % signum)
-    import signal
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    compare.raise_on_signals()
 
     started = time.time()
     cpus = usable_cpus()

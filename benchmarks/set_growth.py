@@ -36,6 +36,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
 from compare import HOST, REPO, Client, Server, log, markdown_table  # noqa: E402
 
 RECV_TIMEOUT = 120.0  # seconds without any reply before a run is declared stuck
@@ -202,10 +203,7 @@ def main():
     if not 1 <= a.rounds <= 10 or not 1 <= a.window <= 1000:
         ap.error("--rounds must be 1..10 and --window 1..1000")
 
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt("signal %d" % signum)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, on_signal)
+    compare.raise_on_signals()
 
     workdir = tempfile.mkdtemp(prefix="shoal-set-growth-")
 

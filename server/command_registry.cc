@@ -151,7 +151,7 @@ bool CommandRegistry::KeysWithFlags(const CommandId& c, ArgSlice args, std::vect
   }
   // Specs first when their flags hold for every invocation; else the command's own function.
   if (has_spec && !variable && KeysFromSpecs(c.key_specs, c.arity, args, out)) return !out->empty();
-  std::string_view base = c.name.substr(0, c.name.find('|'));
+  std::string_view base = std::string_view(c.name).substr(0, c.name.find('|'));  // no temporary
   if (KeyFlagsFn fn = FindKeyFlagsFn(base)) {
     out->clear();
     fn(args, out);

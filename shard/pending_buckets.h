@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 #include "shard/alloc.h"
@@ -31,6 +32,24 @@ inline size_t g_zero_chunk_buckets = kZeroChunkBuckets;
 inline void SetZeroingForTests(size_t sync_buckets, size_t chunk_buckets) {
   g_sync_zero_buckets = sync_buckets != 0 ? sync_buckets : kSyncZeroBuckets;
   g_zero_chunk_buckets = chunk_buckets != 0 ? chunk_buckets : kZeroChunkBuckets;
+}
+
+// One bounded step of an incremental rehash (Redis's dictRehash), for the tables that keep their
+// old array in `old`: moves up to n non-empty buckets from `idx` on with move(bucket), visiting at
+// most 10 * n empty ones. `remaining` counts the elements still in `old` (move lowers it). True
+// while elements remain there.
+template <typename T, typename Move>
+bool MoveOldBuckets(const T* old, size_t& idx, const size_t& remaining, size_t n, Move&& move) {
+  size_t empty_visits = n < SIZE_MAX / 10 ? n * 10 : SIZE_MAX;
+  while (n-- > 0 && remaining > 0) {
+    // Elements remain, so a non-empty bucket lies at or past idx.
+    while (old[idx] == nullptr) {
+      ++idx;
+      if (--empty_visits == 0) return true;
+    }
+    move(idx++);
+  }
+  return remaining > 0;
 }
 
 }  // namespace pending_buckets

@@ -198,16 +198,9 @@ bool StrMap::Rehash(size_t n) const {
     return true;
   }
   if (tables_[1] == nullptr) return false;
-  size_t empty_visits = n < SIZE_MAX / 10 ? n * 10 : SIZE_MAX;
-  while (n-- > 0 && old_size_ > 0) {
-    // Elements remain, so a non-empty bucket lies at or past rehash_idx_.
-    while (tables_[0][rehash_idx_] == nullptr) {
-      ++rehash_idx_;
-      if (--empty_visits == 0) return true;
-    }
-    MoveBucket(rehash_idx_++);
-  }
-  if (old_size_ > 0) return true;
+  if (pending_buckets::MoveOldBuckets(tables_[0], rehash_idx_, old_size_, n,
+                                      [this](size_t b) { MoveBucket(b); }))
+    return true;
   FinishRehash();
   return false;
 }
