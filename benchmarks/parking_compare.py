@@ -79,6 +79,15 @@ def summary(lat):
             "max": lat[-1] * 1e3}
 
 
+def put_result(q, c, t0, n, errors, lat):
+    """A side-load worker's result: ops, seconds since t0, errors, latency summary, own CPU."""
+    secs = time.time() - t0
+    c.close()
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    q.put({"ops": n, "secs": secs, "errors": errors, "lat": summary(lat),
+           "cpu": ru.ru_utime + ru.ru_stime})
+
+
 def multi_key_worker(port, kind, worker, shards, rate, stop, q):
     """Alternates MSET k1 v k2 v and MULTI; SET k1 v; SET k2 v; EXEC at `rate` per second (one
     at a time, paced: late operations are sent at once, but at most 50 ms of backlog)."""
@@ -113,11 +122,7 @@ def multi_key_worker(port, kind, worker, shards, rate, stop, q):
             errors += 1
         lat.append(time.time() - s)
         n += 1
-    secs = time.time() - t0
-    c.close()
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    q.put({"ops": n, "secs": secs, "errors": errors, "lat": summary(lat),
-           "cpu": ru.ru_utime + ru.ru_stime})
+    put_result(q, c, t0, n, errors, lat)
 
 
 def loop_worker(port, mode, param, interval, stop, q):
@@ -142,11 +147,7 @@ def loop_worker(port, mode, param, interval, stop, q):
             errors += 1
         lat.append(time.time() - s)
         n += 1
-    secs = time.time() - t0
-    c.close()
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    q.put({"ops": n, "secs": secs, "errors": errors, "lat": summary(lat),
-           "cpu": ru.ru_utime + ru.ru_stime})
+    put_result(q, c, t0, n, errors, lat)
 
 
 # --------------------------------------------------------------------------
