@@ -63,6 +63,9 @@ struct ServerState {
   // SIGTERM's in main.cc).
   std::function<void()> request_shutdown;
   std::atomic<bool> shutting_down{false};
+  // The default user has no password (`nopass`): protected mode then serves only loopback
+  // clients. Kept current by the ACL code (server/acl.cc) whenever the default user changes.
+  std::atomic<bool> default_user_nopass{true};
 };
 
 ServerState* NewServerState();
