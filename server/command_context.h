@@ -23,6 +23,9 @@ namespace shoal {
 
 class Connection;
 class Transaction;
+namespace acl {
+struct User;
+}
 
 class CommandContext {
  public:
@@ -44,6 +47,11 @@ class CommandContext {
   tracking::Client script_tracker;
   // The calling client's address (MONITOR lines that commands feed themselves: EVAL, FCALL).
   std::string_view client_addr;
+  // The user running the command (scripts check the commands they call against it; null: no
+  // checks, as for the AOF loader) and, for a script of a restricted user, the caller's CLIENT
+  // LIST line for the ACL LOG.
+  const acl::User* user = nullptr;
+  std::string_view client_info;
 
   // The journal (shard/journal.h, server/propagate.h). What the command logs when it changed
   // data: `rewrite` when set (Redis's rewriteClientCommandVector: SET EX as SET PXAT, SPOP as

@@ -12,9 +12,38 @@ using namespace doc_flag;
 // clang-format off
 const std::vector<CommandDocRow>& CommandDocTable() {
   static const std::vector<CommandDocRow> rows = {
+    {"acl", {.summary = "A container for Access List Control commands ", .since = "6.0.0", .group = "server", .complexity = "Depends on subcommand."}},
+    {"acl|cat", {.summary = "List the ACL categories or the commands inside a category", .since = "6.0.0", .group = "server", .complexity = "O(1) since the categories and commands are a fixed set.", .args = {
+        {.name = "categoryname", .type = kString, .flags = kOptional}}}},
+    {"acl|deluser", {.summary = "Remove the specified ACL users and the associated rules", .since = "6.0.0", .group = "server", .complexity = "O(1) amortized time considering the typical user.", .args = {
+        {.name = "username", .type = kString, .flags = kMultiple}}}},
+    {"acl|dryrun", {.summary = "Returns whether the user can execute the given command without executing the command.", .since = "7.0.0", .group = "server", .complexity = "O(1).", .args = {
+        {.name = "username", .type = kString},
+        {.name = "command", .type = kString},
+        {.name = "arg", .type = kString, .flags = kOptional | kMultiple}}}},
+    {"acl|genpass", {.summary = "Generate a pseudorandom secure password to use for ACL users", .since = "6.0.0", .group = "server", .complexity = "O(1)", .args = {
+        {.name = "bits", .type = kInteger, .flags = kOptional}}}},
+    {"acl|getuser", {.summary = "Get the rules for a specific ACL user", .since = "6.0.0", .group = "server", .complexity = "O(N). Where N is the number of password, command and pattern rules that the user has.", .history = {{"6.2.0", "Added Pub/Sub channel patterns."}, {"7.0.0", "Added selectors and changed the format of key and channel patterns from a list to their rule representation."}}, .args = {
+        {.name = "username", .type = kString}}}},
+    {"acl|help", {.summary = "Show helpful text about the different subcommands", .since = "6.0.0", .group = "server", .complexity = "O(1)"}},
+    {"acl|list", {.summary = "List the current ACL rules in ACL config file format", .since = "6.0.0", .group = "server", .complexity = "O(N). Where N is the number of configured users."}},
+    {"acl|load", {.summary = "Reload the ACLs from the configured ACL file", .since = "6.0.0", .group = "server", .complexity = "O(N). Where N is the number of configured users."}},
+    {"acl|log", {.summary = "List latest events denied because of ACLs in place", .since = "6.0.0", .group = "server", .complexity = "O(N) with N being the number of entries shown.", .args = {
+        {.name = "operation", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "count", .type = kInteger},
+          {.name = "reset", .type = kPureToken, .token = "RESET"}}}}}},
+    {"acl|save", {.summary = "Save the current ACL rules in the configured ACL file", .since = "6.0.0", .group = "server", .complexity = "O(N). Where N is the number of configured users."}},
+    {"acl|setuser", {.summary = "Modify or create the rules for a specific ACL user", .since = "6.0.0", .group = "server", .complexity = "O(N). Where N is the number of rules provided.", .history = {{"6.2.0", "Added Pub/Sub channel patterns."}, {"7.0.0", "Added selectors and key based permissions."}}, .args = {
+        {.name = "username", .type = kString},
+        {.name = "rule", .type = kString, .flags = kOptional | kMultiple}}}},
+    {"acl|users", {.summary = "List the username of all the configured ACL rules", .since = "6.0.0", .group = "server", .complexity = "O(N). Where N is the number of configured users."}},
+    {"acl|whoami", {.summary = "Return the name of the user associated to the current connection", .since = "6.0.0", .group = "server", .complexity = "O(1)"}},
     {"append", {.summary = "Append a value to a key", .since = "2.0.0", .group = "string", .complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "value", .type = kString}}}},
+    {"auth", {.summary = "Authenticate to the server", .since = "1.0.0", .group = "connection", .complexity = "O(N) where N is the number of passwords defined for the user", .history = {{"6.0.0", "Added ACL style (username and password)."}}, .args = {
+        {.name = "username", .type = kString, .since = "6.0.0", .flags = kOptional},
+        {.name = "password", .type = kString}}}},
     {"bgrewriteaof", {.summary = "Asynchronously rewrite the append-only file", .since = "1.0.0", .group = "server", .complexity = "O(1)"}},
     {"bgsave", {.summary = "Asynchronously save the dataset to disk", .since = "1.0.0", .group = "server", .complexity = "O(1)", .history = {{"3.2.2", "Added the `SCHEDULE` option."}}, .args = {
         {.name = "schedule", .type = kPureToken, .token = "SCHEDULE", .since = "3.2.2", .flags = kOptional}}}},

@@ -82,6 +82,8 @@ CommandRegistry& CommandRegistry::AddFamily(uint64_t family_acl,
 CommandRegistry& CommandRegistry::Add(const CommandRow& row, uint64_t family_acl) {
   CommandId c = FromRow(row, family_acl);
   c.index = static_cast<uint32_t>(commands_.size());
+  c.acl_id = next_acl_id_++;
+  for (CommandId& sub : c.subcommands) sub.acl_id = next_acl_id_++;
   index_.emplace(c.name, c.index);
   commands_.push_back(std::move(c));
   serial_ = NextSerial();  // Find's cached pointers may point into the old array
@@ -120,6 +122,32 @@ const CommandId* CommandRegistry::Find(std::string_view name) const {
   std::memcpy(last.name, name.data(), name.size());
   last.cid = &commands_[it->second];
   return last.cid;
+}
+
+const CommandId* CommandRegistry::FindOriginal(std::string_view name) const {
+  std::string lower = Lower(name);
+  std::string_view base = lower;
+  size_t bar = base.find('|');
+  if (bar != std::string_view::npos) base = base.substr(0, bar);
+  for (const CommandId& c : commands_) {
+    if (c.name != base) continue;
+    if (bar == std::string_view::npos) return &c;
+    for (const CommandId& sub : c.subcommands)
+      if (sub.name == lower) return &sub;
+    return nullptr;
+  }
+  return nullptr;
+}
+
+std::string CommandRegistry::Rename(std::string_view from, std::string_view to) {
+  auto it = index_.find(Lower(from));
+  if (it == index_.end()) return "No such command in rename-command";
+  uint32_t idx = it->second;
+  index_.erase(it);
+  if (!to.empty() && !index_.emplace(Lower(to), idx).second)
+    return "Target command name already exists";
+  serial_ = NextSerial();
+  return "";
 }
 
 const CommandId* CommandRegistry::FindByFullName(std::string_view name) const {
@@ -276,6 +304,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterScriptingFamily(r);
   RegisterPubsubFamily(r);
   RegisterPersistenceFamily(r);
+  RegisterAclFamily(r);
 }
 
 }  // namespace shoal

@@ -143,6 +143,7 @@ struct alignas(64) CommandId {
   CoordinateFn coordinate = nullptr;   // kMulti: see CoordinateFn
   std::vector<CommandId> subcommands;  // COMMAND INFO/DOCS only; dispatch is in the handler
   uint32_t index = 0;                  // dense id for per-command stats
+  uint32_t acl_id = 0;  // dense over commands and subcommands: the ACL bitmaps' bit (server/acl.h)
   // Runs at once inside MULTI instead of being queued (MULTI EXEC DISCARD WATCH QUIT RESET).
   bool runs_in_multi = false;
   // Runs a script (EVAL, FCALL...): inside EXEC it needs the data of the EXEC's shards lent to
@@ -185,6 +186,15 @@ class CommandRegistry {
   }
   const std::vector<CommandId>& all() const { return commands_; }
   size_t size() const { return commands_.size(); }
+  // Commands and subcommands: the range of CommandId::acl_id.
+  uint32_t acl_id_count() const { return next_acl_id_; }
+  // "name" or "container|sub" by the names the table was built with, whatever rename-command
+  // did (Redis's ACLLookupCommand over orig_commands); nullptr when unknown or when "a|b" names
+  // no subcommand.
+  const CommandId* FindOriginal(std::string_view name) const;
+  // rename-command (config file, before the threads start): `from` answers to `to` from now on,
+  // or to nothing when `to` is empty. "" or Redis's config error.
+  std::string Rename(std::string_view from, std::string_view to);
 
   // Argument positions of the keys of this invocation, from the table alone. False when the
   // arguments cannot hold the declared keys (the caller answers the arity error).
@@ -198,6 +208,7 @@ class CommandRegistry {
  private:
   std::vector<CommandId> commands_;
   absl::flat_hash_map<std::string, uint32_t> index_;  // lower-case name -> commands_ index
+  uint32_t next_acl_id_ = 0;
   // Tells registries apart in Find's per-thread cache of the last name it resolved.
   uint64_t serial_ = NextSerial();
   static uint64_t NextSerial();
@@ -227,6 +238,7 @@ void RegisterMemoryFamily(CommandRegistry& r);
 void RegisterTransactionFamily(CommandRegistry& r);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubsubFamily(CommandRegistry& r);
 void RegisterPersistenceFamily(CommandRegistry& r);  // SAVE BGSAVE LASTSAVE
+void RegisterAclFamily(CommandRegistry& r);          // ACL AUTH
 
 // The implicit ACL categories of these flags (see the top of this file).
 uint64_t ImplicitAcl(uint32_t flags, uint64_t acl);

@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "base/ascii.h"
 #include "base/numbers.h"
+#include "server/acl.h"
 #include "server/aof.h"
 #include "server/persistence.h"
 #include "server/scripting/interpreter.h"
@@ -49,6 +50,13 @@ struct CustomParam {
   void (*apply)(std::string_view value, bool startup);
   bool multi_arg = false;
 };
+
+std::string GetAclFile() { return acl::AclFile(); }
+std::string NoCheck(std::string_view) { return ""; }
+void ApplyAclFile(std::string_view v, bool) { acl::SetAclFile(std::string(v)); }
+void ApplyRequirePass(std::string_view v, bool) { acl::SetRequirePass(v); }
+const CustomParam kAclFileParam{GetAclFile, NoCheck, ApplyAclFile};
+const CustomParam kRequirePassParam{acl::GetRequirePass, NoCheck, ApplyRequirePass};
 
 const CustomParam kSaveParam{persistence::GetSave, persistence::CheckSave, persistence::ApplySave,
                              true};
@@ -311,6 +319,17 @@ const std::vector<Param>& Params() {
        nullptr},
       {"aof-disable-auto-gc", Kind::kBool, true, 0, 1, {}, &Config::aof_disable_auto_gc, nullptr},
       {"save", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kSaveParam},
+      {"requirepass", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kRequirePassParam},
+      {"aclfile", Kind::kCustom, false, 0, 0, {}, nullptr, nullptr, nullptr, &kAclFileParam},
+      {"acllog-max-len", Kind::kInt, true, 0, LONG_MAX, {}, &acl::log_max_len, nullptr},
+      {"acl-pubsub-default",
+       Kind::kEnum,
+       true,
+       0,
+       1,
+       {"allchannels", "resetchannels"},
+       &acl::pubsub_default,
+       nullptr},
       {"dir", Kind::kCustom, true, 0, 0, {}, nullptr, nullptr, nullptr, &kDirParam, true},
       {"dbfilename",
        Kind::kCustom,
@@ -827,6 +846,15 @@ bool ParseMemory(std::string_view s, int64_t* out) {
 
 bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>& args,
                           std::string* err) {
+  // Directives that are no parameter (CONFIG GET does not show them).
+  if (EqNoCase(name, "user") && !args.empty()) {
+    *err = acl::AddConfigUser(args);
+    return err->empty();
+  }
+  if (EqNoCase(name, "rename-command") && args.size() == 2) {
+    *err = Server().registry.Rename(args[0], args[1]);
+    return err->empty();
+  }
   const Param* p = FindParam(name);
   if (p == nullptr) {
     *err = "Bad directive or wrong number of arguments";

@@ -53,7 +53,7 @@ class Config {
   std::atomic<int64_t> list_compress_depth{0};
   // sanitize-dump-payload: Redis's SANITIZE_DUMP_* (no, yes, clients): deep checks of RESTORE
   // payloads (duplicates in listpacks and ziplists). "clients" checks every client's RESTORE
-  // (Shoal has no replication link and no ACL users that could skip it).
+  // but those of users with skip-sanitize-payload (Shoal has no replication link yet).
   enum SanitizeDump { kSanitizeNo = 0, kSanitizeYes = 1, kSanitizeClients = 2 };
   std::atomic<int64_t> sanitize_dump_payload{kSanitizeNo};
 

@@ -79,9 +79,69 @@ Connection::Connection(boost::asio::ip::tcp::socket socket, Shard* home)
   protocol::ParserLimits limits;
   limits.max_bulk_len = Server().config.proto_max_bulk_len.load();
   parser_.set_limits(limits);
+  acl_version_ = acl::Version();
+  SetUser(acl::Default(), !acl::AuthRequired());
 }
 
 Connection::~Connection() = default;
+
+void Connection::SetUser(acl::UserPtr u, bool authenticated) {
+  if (user_ != nullptr && (outstanding_ > 0 || waiting_multi_))
+    retired_users_.push_back(std::move(user_));
+  user_ = std::move(u);
+  authenticated_ = authenticated;
+  bool auth_required = !replay_ && !authenticated_ && acl::AuthRequired();
+  acl_open_ = replay_ || (!auth_required && user_->unrestricted);
+  if (parser_.limits().auth_required != auth_required) {
+    protocol::ParserLimits l = parser_.limits();
+    l.auth_required = auth_required;
+    parser_.set_limits(l);
+  }
+}
+
+void Connection::RefreshAcl() {
+  acl_version_ = acl::Version();
+  acl::UserPtr u = acl::Get(user_->name);
+  // A deleted user's connections are being closed (ACL DELUSER); until then the old rules hold.
+  SetUser(u != nullptr ? std::move(u) : std::move(user_), authenticated_);
+}
+
+bool Connection::Authenticate(std::string_view name, std::string_view pass,
+                              std::string_view cmd_name) {
+  acl::UserPtr u = acl::Authenticate(name, pass);
+  if (u == nullptr) {
+    acl::Log(acl::kDeniedAuth, multi.active ? acl::kMulti : acl::kToplevel, std::string(cmd_name),
+             std::string(name), Info());
+    return false;
+  }
+  acl_version_ = acl::Version();
+  SetUser(std::move(u), true);
+  return true;
+}
+
+bool Connection::AclAllows(const CommandId& cmd, ArgSlice args, acl::Context context,
+                           acl::Result* r) {
+  if (acl_version_ != acl::Version()) RefreshAcl();
+  int pos = 0;
+  *r = acl::Check(*user_, cmd, args, &pos);
+  if (*r == acl::kOk) return true;
+  acl::Log(*r, context, acl::DenialObject(*r, cmd, args, pos), user_->name, Info());
+  return false;
+}
+
+bool Connection::CheckAccess(PendingCmd& pc, const CommandId* cid, const CommandId* eff) {
+  if (!authenticated_ && acl::AuthRequired() &&
+      !((eff != nullptr ? eff : cid)->flags & cmd_flag::kNoAuth)) {
+    RejectCommand(pc, "NOAUTH Authentication required.");
+    return false;
+  }
+  // An unknown subcommand is answered by its container (before any ACL check, as in Redis).
+  if (eff == nullptr) return true;
+  acl::Result r;
+  if (AclAllows(*eff, pc.args, multi.active ? acl::kMulti : acl::kToplevel, &r)) return true;
+  RejectCommand(pc, acl::NoPermError(r, *eff));
+  return false;
+}
 
 Connection* Connection::FindOnThread(uint64_t id) {
   auto it = tl_connections.find(id);
@@ -204,6 +264,8 @@ void Connection::StartReplay(int fd, Shard* home) {
   auto c = std::make_shared<Connection>(std::move(sock), home);
   c->replay_ = true;
   c->addr_ = "aof";
+  // Redis's fake AOF client has no user: nothing it replays is checked.
+  c->SetUser(c->user_, true);
   Adopt(std::move(c));
 }
 
@@ -380,6 +442,10 @@ void Connection::ResetState() {
   reply_mode = ReplyMode::kOn;
   skip_next_reply_ = false;
   no_evict = false;
+  acl_version_ = acl::Version();
+  acl::UserPtr d = acl::Default();
+  bool authenticated = d->nopass() && d->enabled();
+  SetUser(std::move(d), authenticated);
 }
 
 std::string Connection::Info() const {
@@ -424,7 +490,7 @@ std::string Connection::Info() const {
   s += writing_ ? " events=rw" : " events=r";
   s += " cmd=";
   s += last_cmd_;
-  s += " user=default redir=";
+  s += " user=" + user_->name + " redir=";
   s += tracking.on ? std::to_string(tracking.redirect) : "-1";
   s += " resp=" + std::to_string(resp);
   return s;
@@ -812,6 +878,20 @@ bool Connection::Route(uint32_t i) {
   // A container's subcommand decides its flags and full name (client|list), as in Redis.
   const CommandId* eff = Server().registry.Resolve(*cid, pc.args);
   last_cmd_ = eff != nullptr ? eff->name : cid->name;
+  if (eff != nullptr && eff != cid &&
+      ((eff->arity > 0 && argc != eff->arity) || argc < -eff->arity)) {
+    // A container's subcommand has its own arity (Redis's lookupCommand gives the subcommand).
+    RejectCommand(pc, "ERR wrong number of arguments for '" + eff->name + "' command");
+    return true;
+  }
+  if (acl_version_ != acl::Version()) [[unlikely]] {
+    RefreshAcl();
+    if (outstanding_ == 0 && !waiting_multi_) retired_users_.clear();
+  }
+  if (!acl_open_ && !CheckAccess(pc, cid, eff)) [[unlikely]]
+    return true;
+  pc.user = replay_ ? nullptr : user_.get();
+  if (cid->runs_scripts && !user_->unrestricted) script_client_info_ = Info();
   if (resp == 2 && subscribed() && !cid->allowed_subscribed) {
     // Redis's processCommand: a RESP2 connection in subscribed mode takes only these.
     RejectCommand(pc, "ERR Can't execute '" + std::string(last_cmd_) +
@@ -990,6 +1070,8 @@ void Connection::Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::st
   ctx.conn = conn;
   ctx.cid = pc.cid;
   ctx.client_addr = addr_;
+  ctx.user = pc.user;
+  if (pc.cid->runs_scripts) ctx.client_info = script_client_info_;
   uint64_t t0 = Ticks();
   if (shard == nullptr || !journal::Enabled()) {
     InvokeHandler(pc.args, ctx);
@@ -1031,6 +1113,11 @@ void Connection::RunMulti(uint32_t i) {
   multi_ctx_.conn = this;
   multi_ctx_.cid = pc.cid;
   multi_ctx_.client_addr = addr_;
+  multi_ctx_.user = pc.user;
+  if (pc.cid->runs_scripts || pc.cid->name == "exec") {
+    if (!user_->unrestricted) script_client_info_ = Info();
+    multi_ctx_.client_info = script_client_info_;
+  }
   waiting_multi_ = true;
   multi_index_ = i;
   uint64_t t0 = Ticks();

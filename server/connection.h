@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "protocol/request_parser.h"
+#include "server/acl.h"
 #include "server/command_context.h"
 #include "server/pubsub.h"
 #include "shard/shard.h"
@@ -100,8 +101,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void CloseAfterReply() { close_after_write_ = true; }
   // CLIENT REPLY SKIP: the next command's reply is dropped.
   void SkipNextReply() { skip_next_reply_ = true; }
-  // Clears per-connection state (RESET): also discards a MULTI and unwatches.
+  // Clears per-connection state (RESET): also discards a MULTI and unwatches, and goes back to
+  // the default user (authenticated when it needs no password).
   void ResetState();
+
+  // --- ACL (server/acl.h), home thread only ---
+  // The user this connection runs as (a snapshot refreshed when the user table changes).
+  const acl::User& user() const { return *user_; }
+  // AUTH / HELLO AUTH: switches to `name` when the password is right, else logs the failure
+  // (ACL LOG reason auth, object `cmd_name` as sent). True when authenticated.
+  bool Authenticate(std::string_view name, std::string_view pass, std::string_view cmd_name);
+  bool authenticated() const { return authenticated_; }
+  // Whether this connection's user may run `cmd` now, logging a denial (context multi inside
+  // MULTI or EXEC, else toplevel); the -NOPERM text goes to *err. EXEC uses it again for each
+  // queued command (the rules may have changed since it was queued).
+  bool AclAllows(const CommandId& cmd, ArgSlice args, acl::Context context, acl::Result* r);
 
   // --- MULTI/EXEC/WATCH state (server/multi_exec.h), home thread only ---
   struct QueuedCmd {
@@ -245,6 +259,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool discard = false;  // CLIENT REPLY OFF/SKIP
     bool track = false;    // a tracking client's read: remember its keys where it runs
     uint64_t ticket = 0;   // the journal unit it logged (appendfsync always: reply when durable)
+    const acl::User* user = nullptr;  // who runs it (user_ or a retired snapshot of it)
     std::string reply;
   };
   struct Batch : ShardMsg {
@@ -271,6 +286,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Execute(PendingCmd& pc, Shard* shard, Connection* conn, std::string* out);
   std::string* ReplyTarget(PendingCmd& pc);
   void RejectCommand(PendingCmd& pc, std::string_view msg);
+  // The user table changed: fetch this user's new snapshot and what it allows.
+  void RefreshAcl();
+  // Sets user_ (the old snapshot stays alive while commands are in flight) and the derived state.
+  void SetUser(acl::UserPtr u, bool authenticated);
+  // NOAUTH and the ACL check of a routed command (false: rejected).
+  bool CheckAccess(PendingCmd& pc, const CommandId* cid, const CommandId* eff);
   // Inside MULTI: queues the command (+QUEUED) or refuses it (flagging the transaction).
   void QueueCommand(PendingCmd& pc);
   void SendBatches();
@@ -304,6 +325,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t created_ms_ = 0;
   int64_t last_ms_ = 0;
   std::string_view last_cmd_ = "NULL";  // a name in the command table (it lives until exit)
+  // ACL: the user's snapshot, the table version it was read at, and whether every command is
+  // allowed without a check (authenticated or no AUTH needed, and an unrestricted user).
+  acl::UserPtr user_;
+  uint64_t acl_version_ = 0;
+  bool authenticated_ = false;
+  bool acl_open_ = false;
+  std::vector<acl::UserPtr> retired_users_;  // snapshots commands in flight may still read
+  std::string script_client_info_;  // CLIENT LIST line for the ACL LOG of a script's denials
 
   QueryBuffer rbuf_;
   size_t rpos_ = 0, rend_ = 0;
@@ -356,5 +385,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   absl::flat_hash_set<std::string> sub_names_[pubsub::kKinds];  // [kPattern] unused
   std::vector<std::string> patterns_;
 };
+
+// Applies `fn` to the connections of every thread (each on its own thread), then `then` on the
+// calling thread (server/commands/connection_family.cc).
+void ForAllConnections(std::function<void(Connection*)> fn, std::function<void()> then);
 
 }  // namespace shoal

@@ -22,6 +22,7 @@
 #include <new>
 #include <sstream>
 
+#include "server/acl.h"
 #include "server/aof.h"
 #include "server/connection.h"
 #include "server/listener.h"
@@ -237,8 +238,17 @@ int Main(int argc, char** argv) {
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     st.executable = n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]);
   }
+  // The command table first: the config's `user` and `rename-command` lines refer to it.
+  RegisterAllCommands(st.registry);
   ParseCommandLine(argc, argv);
   SetupLogging();
+  {
+    std::string acl_err;
+    if (!acl::LoadAtStartup(&acl_err)) {
+      spdlog::warn("{}", acl_err);
+      return 1;
+    }
+  }
   InstallOomHandler();
   ConfigureAllocator();
   signal(SIGPIPE, SIG_IGN);

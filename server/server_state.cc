@@ -10,7 +10,7 @@ ServerState* NewServerState() { return new ServerState(); }
 void CreateShards(unsigned nshards) {
   ServerState& st = Server();
   auto ndb = static_cast<unsigned>(st.config.databases.load());
-  RegisterAllCommands(st.registry);
+  if (st.registry.size() == 0) RegisterAllCommands(st.registry);  // main builds it first
   st.shards = std::make_unique<ShardSet>(nshards, ndb);
   for (unsigned i = 0; i < nshards; ++i) {
     st.cmd_stats.emplace_back(new CmdStat[st.registry.size()]);

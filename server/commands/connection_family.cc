@@ -63,6 +63,14 @@ bool ParseSelectIndex(std::string_view arg, DbIndex* db, protocol::ReplyBuilder&
   return true;
 }
 
+void ForAllConnections(std::function<void(Connection*)> fn, std::function<void()> then) {
+  Transaction::ControlAll(
+      [fn = std::move(fn)](Shard&) {
+        for (Connection* c : Connection::ThreadConnections()) fn(c);
+      },
+      std::move(then));
+}
+
 namespace {
 
 void CmdSelect(ArgSlice args, CommandContext& ctx) {
@@ -106,9 +114,7 @@ void CmdHello(ArgSlice args, CommandContext& ctx) {
   for (; j < args.size(); ++j) {
     size_t more = args.size() - j - 1;
     if (EqNoCase(args[j], "auth") && more >= 2) {
-      // No ACL users exist yet: like Redis with its default configuration, the only user is
-      // "default" with nopass, which accepts any password; any other user name fails.
-      if (args[j + 1] != "default")
+      if (!ctx.conn->Authenticate(args[j + 1], args[j + 2], args[0]))
         return ctx.rb->Error("WRONGPASS invalid username-password pair or user is disabled.");
       j += 2;
     } else if (EqNoCase(args[j], "setname") && more >= 1) {
@@ -126,6 +132,11 @@ void CmdHello(ArgSlice args, CommandContext& ctx) {
     }
     ctx.conn->name = std::string(setname);
   }
+  if (!ctx.conn->authenticated())
+    return ctx.rb->Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "AUTH <user> <pass> option can be used to authenticate the client and select the RESP "
+        "protocol version at the same time");
   if (ver != 0) {
     ctx.conn->resp = static_cast<int>(ver);
     ctx.rb->set_resp(static_cast<int>(ver));
@@ -137,15 +148,6 @@ void CmdReset(ArgSlice, CommandContext& ctx) {
   ctx.conn->ResetState();
   ctx.rb->set_resp(2);
   ctx.rb->Simple("RESET");
-}
-
-// Applies `fn` to the connections of every thread, then `then` on this thread.
-void ForAllConnections(std::function<void(Connection*)> fn, std::function<void()> then) {
-  Transaction::ControlAll(
-      [fn = std::move(fn)](Shard&) {
-        for (Connection* c : Connection::ThreadConnections()) fn(c);
-      },
-      std::move(then));
 }
 
 // CLIENT LIST / KILL TYPE: Redis's getClientTypeByName. Every client here is normal or pubsub
@@ -285,6 +287,10 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
     ctx.rb->Error(errors::kSyntax);
     return ctx.Done();
   }
+  if (f.has_user && acl::Get(f.user) == nullptr) {
+    ctx.rb->Error("ERR No such user '" + f.user + "'");
+    return ctx.Done();
+  }
   auto killed = std::make_shared<std::atomic<int64_t>>(0);
   uint64_t me = ctx.conn->id();
   Connection* self = ctx.conn;
@@ -295,7 +301,7 @@ void ClientKill(ArgSlice args, CommandContext& ctx) {
         if (f.has_id && conn->id() != static_cast<uint64_t>(f.id)) return;
         if (!f.addr.empty() && conn->addr() != f.addr) return;
         if (!f.laddr.empty() && conn->laddr() != f.laddr) return;
-        if (f.has_user && f.user != "default") return;
+        if (f.has_user && f.user != conn->user().name) return;
         if (f.skipme && conn->id() == me) return;
         killed->fetch_add(1);
         if (conn->id() == me) {

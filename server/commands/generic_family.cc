@@ -26,6 +26,7 @@
 #include "base/ascii.h"
 #include "base/numbers.h"
 #include "persistence/rdb_value.h"
+#include "server/acl.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
@@ -763,7 +764,12 @@ void CmdRestore(ArgSlice args, CommandContext& ctx) {
   if (ttl < 0) return ctx.rb->Error(errors::kInvalidTtl);
 
   rdb::DecodeOptions opts;
-  opts.deep = Server().config.sanitize_dump_payload.load() != Config::kSanitizeNo;
+  // Redis's restoreCommand: "clients" checks every client's payload but those of users with
+  // skip-sanitize-payload, and not what the AOF loader replays (no user).
+  int64_t sanitize = Server().config.sanitize_dump_payload.load();
+  opts.deep = sanitize == Config::kSanitizeYes ||
+              (sanitize == Config::kSanitizeClients && ctx.user != nullptr &&
+               !(ctx.user->flags & acl::User::kSkipSanitize));
   const bool skip_crc = ShardSettings::Get(ShardSettings::skip_checksum_validation) != 0;
   auto value = rdb::RestorePayload(args[3], opts, skip_crc);
   if (!value.ok()) return ctx.rb->Error(std::string(value.status().message()));

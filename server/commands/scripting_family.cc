@@ -30,6 +30,7 @@
 #include "base/ascii.h"
 #include "base/numbers.h"
 #include "persistence/rdb_encoding.h"
+#include "server/acl.h"
 #include "server/command_context.h"
 #include "server/connection.h"
 #include "server/error_strings.h"
@@ -137,6 +138,17 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
       *out = "This Redis command is not allowed from script";
       return Outcome::kError;
     }
+    if (const acl::User* user = ctx_->user; user != nullptr && !user->unrestricted) {
+      // Redis's scriptVerifyACL: the caller's user, logged in the "lua" context.
+      int pos = 0;
+      acl::Result r = acl::Check(*user, *cid, argv, &pos);
+      if (r != acl::kOk) {
+        acl::Log(r, acl::kLua, acl::DenialObject(r, *cid, argv, pos), user->name,
+                 std::string(ctx_->client_info));
+        *out = std::string("The user executing the script ") + acl::CheckErrorMessage(r);
+        return Outcome::kError;
+      }
+    }
     if (read_only_ && (cid->flags & (cmd_flag::kWrite | cmd_flag::kMayReplicate))) {
       *out = "Write commands are not allowed from read-only scripts.";
       return Outcome::kError;
@@ -182,6 +194,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     ctx.db_index = db_;
     ctx.cid = cid;
     ctx.deny_blocking = true;
+    ctx.user = ctx_->user;
     bool done = false;
     ctx.done_ = [&done] { done = true; };
     uint64_t t0 = Ticks();
@@ -262,6 +275,7 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     ctx.db_index = db_;
     ctx.cid = cid;
     ctx.deny_blocking = true;
+    ctx.user = ctx_->user;
     uint64_t t0 = Ticks();
     InvokeHandler(argv, ctx);
     RecordCall(Shard::Current()->id(), cid, t0, out, 0);

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/ascii.h"
 #include "base/numbers.h"
+#include "server/acl.h"
 #include "server/blocking_ops.h"
 #include "server/command_context.h"
 #include "server/commands/memory_family.h"
@@ -244,6 +245,10 @@ void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   absl::StrAppend(&s, "total_error_replies:", errs, "\r\n");
   absl::StrAppend(&s, "client_query_buffer_limit_disconnections:", qbl, "\r\n");
   absl::StrAppend(&s, "protocol_errors:", proto, "\r\n");
+  absl::StrAppend(&s, "acl_access_denied_auth:", acl::DeniedCount(acl::kDeniedAuth), "\r\n");
+  absl::StrAppend(&s, "acl_access_denied_cmd:", acl::DeniedCount(acl::kDeniedCmd), "\r\n");
+  absl::StrAppend(&s, "acl_access_denied_key:", acl::DeniedCount(acl::kDeniedKey), "\r\n");
+  absl::StrAppend(&s, "acl_access_denied_channel:", acl::DeniedCount(acl::kDeniedChannel), "\r\n");
 }
 
 void AppendCpu(std::string& s) {

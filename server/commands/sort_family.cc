@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/numbers.h"
+#include "server/acl.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
@@ -147,7 +148,9 @@ bool PatternOnKeyShard(std::string_view pattern, std::string_view key) {
 }
 
 // sortCommandGeneric's option parser. Returns "" or the error reply.
-std::string ParseSort(ArgSlice args, bool readonly, SortOptions* o) {
+// `full_key_access`: the user may read every key (Redis's
+// ACLUserCheckCmdWithUnrestrictedKeyAccess): BY and GET patterns name keys no ACL check saw.
+std::string ParseSort(ArgSlice args, bool readonly, SortOptions* o, bool full_key_access = true) {
   for (size_t j = 2; j < args.size(); ++j) {
     size_t left = args.size() - j - 1;
     std::string_view a = args[j];
@@ -169,9 +172,13 @@ std::string ParseSort(ArgSlice args, bool readonly, SortOptions* o) {
       if (CStr(p).find('*') == std::string_view::npos) {
         o->dontsort = true;
       } else {
+        if (!full_key_access)
+          return "ERR BY option of SORT denied due to insufficient ACL permissions.";
         o->by = p;
       }
     } else if (EqNoCaseC(a, "get") && left >= 1) {
+      if (!full_key_access)
+        return "ERR GET option of SORT denied due to insufficient ACL permissions.";
       o->gets.push_back(args[++j]);
     } else {
       return errors::kSyntax;
@@ -786,7 +793,9 @@ class PatternSort {
 
 void SortGeneric(ArgSlice args, CommandContext& ctx, bool readonly) {
   SortOptions o;
-  std::string err = ParseSort(args, readonly, &o);
+  bool full = ctx.user == nullptr || ctx.user->unrestricted ||
+              acl::FullKeyAccess(*ctx.user, *ctx.cid, args, key_flag::kAccess);
+  std::string err = ParseSort(args, readonly, &o, full);
   if (!err.empty()) return FailMulti(ctx, err);
   // The router sends a command here without a shard (the coordinator) when its patterns read
   // keys off the sorted key's shard (SortNeedsAllShards).

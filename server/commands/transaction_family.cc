@@ -54,7 +54,8 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     std::vector<std::string> argv;
     std::vector<std::string_view> args;
     Where where;
-    uint32_t shard = 0;  // kShard
+    uint32_t shard = 0;   // kShard
+    bool denied = false;  // the ACL refused it at EXEC time: `reply` holds the error
     std::string reply;
     DbIndex db = 0;  // kShard: the db when its hop was sent
     int resp = 2;
@@ -78,6 +79,12 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       st.argv = std::move(q.argv);
       st.args.assign(st.argv.begin(), st.argv.end());
       CommandRegistry::KeyPositions(*st.cid, st.args, &keys);
+      if (exec_ctx_->user != nullptr && !exec_ctx_->user->unrestricted && Denied(st)) {
+        st.where = Where::kConnection;
+        any_connection = true;
+        steps_.push_back(std::move(st));
+        continue;
+      }
       // Decided as the EXEC starts, as Redis's call() of each queued command (CLIENT CACHING
       // given before MULTI counts for the whole transaction).
       st.track =
@@ -255,7 +262,28 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     tx_->Hop([](Shard&) {}, true, [self] { self->Reply(); });
   }
 
+  // Redis's execCommand checks every queued command again: the rules may have changed since it
+  // was queued.
+  bool Denied(Step& st) {
+    const CommandId* eff = Server().registry.Resolve(*st.cid, st.args);
+    acl::Result r;
+    if (eff == nullptr || conn_->AclAllows(*eff, st.args, acl::kMulti, &r)) return false;
+    const char* reason = r == acl::kDeniedCmd ? "no permission to execute the command or subcommand"
+                         : r == acl::kDeniedKey ? "no permission to touch the specified keys"
+                         : r == acl::kDeniedChannel
+                             ? "no permission to access one of the channels used as arguments"
+                             : "no permission";
+    protocol::ReplyBuilder rb(&st.reply, conn_->resp);
+    rb.Error(std::string("NOPERM ACLs rules changed between the moment the transaction was "
+                         "accumulated and the EXEC call. This command is no longer allowed for "
+                         "the following reason: ") +
+             reason);
+    st.denied = true;
+    return true;
+  }
+
   void RunOnConnection(Step& st) {
+    if (st.denied) return;
     CommandContext ctx;
     protocol::ReplyBuilder rb(&st.reply, conn_->resp);
     ctx.rb = &rb;
@@ -264,6 +292,8 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.cid = st.cid;
     ctx.deny_blocking = true;
     ctx.client_addr = conn_->addr();
+    ctx.user = exec_ctx_->user;
+    ctx.client_info = exec_ctx_->client_info;
     uint64_t t0 = Ticks();
     tracking::CurrentClientScope current(conn_->id());
     {
@@ -285,6 +315,8 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.cid = st.cid;
     ctx.deny_blocking = true;
     ctx.client_addr = conn_->addr();
+    ctx.user = exec_ctx_->user;
+    ctx.client_info = exec_ctx_->client_info;
     uint64_t t0 = Ticks();
     tracking::CurrentClientScope current(conn_->id());
     Shard* shards[] = {&s};
@@ -309,6 +341,8 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     ctx.jb = exec_ctx_->jb;
     ctx.deny_blocking = true;
     ctx.client_addr = conn_->addr();
+    ctx.user = exec_ctx_->user;
+    ctx.client_info = exec_ctx_->client_info;
     if (st.cid->runs_scripts && conn_->TracksScriptReads())
       ctx.script_tracker = {conn_->id(), conn_->home()->id()};
     if (st.track) {
