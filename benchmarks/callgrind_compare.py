@@ -8,6 +8,9 @@ off again, and the dump's total Ir divided by the requests is the figure. Instru
 depend on the machine's load, so unlike the timed benchmarks one round is enough.
 
   /usr/bin/python3 benchmarks/callgrind_compare.py [--requests 20000] [--pipelines 1,16]
+
+With --acl-user both servers get a user `bench` (+get +set ~key:*) and redis-benchmark runs as it,
+so every command goes through the ACL checks (issue 15's cost of a restricted user).
 """
 import argparse
 import glob
@@ -30,7 +33,10 @@ def total_ir(path):
     raise RuntimeError("no totals in " + path)
 
 
-def measure(argv, name, tests, pipelines, requests, keyspace, rb):
+ACL_USER = ["bench", "on", ">benchpass", "+get", "+set", "~key:*"]
+
+
+def measure(argv, name, tests, pipelines, requests, keyspace, rb, acl_user=False):
     work = tempfile.mkdtemp(prefix="cg-%s-" % name)
     port = compare.free_port()
     out = os.path.join(work, "cg.out")
@@ -53,6 +59,11 @@ def measure(argv, name, tests, pipelines, requests, keyspace, rb):
                 time.sleep(0.2)
         base = ["-h", "127.0.0.1", "-p", str(port), "-c", "50", "-d", "32",
                 "-r", str(keyspace), "-q"]
+        if acl_user:
+            c = compare.Client(port, timeout=5)
+            c.call("ACL", "SETUSER", *ACL_USER)
+            c.close()
+            base += ["--user", "bench", "-a", "benchpass"]
         # Every key exists, so each GET is a hit (instrumentation is off while loading).
         subprocess.run([rb] + base + ["-t", "set", "-n", str(keyspace * 3), "-P", "64"],
                        check=True, stdout=subprocess.DEVNULL, timeout=900)
@@ -94,16 +105,20 @@ def main():
     ap.add_argument("--redis-server", default=shutil.which("redis-server") or "/usr/bin/redis-server")
     ap.add_argument("--redis-benchmark", default=shutil.which("redis-benchmark") or "redis-benchmark")
     ap.add_argument("--out", help="also write the markdown table to this file")
+    ap.add_argument("--acl-user", action="store_true",
+                    help="run the load as a restricted ACL user (+get +set ~key:*)")
     a = ap.parse_args()
     tests = a.tests.split(",")
     pipelines = [int(p) for p in a.pipelines.split(",")]
     shoal = measure(lambda port, work: [a.shoal, "--port", str(port), "--bind", "127.0.0.1",
                                         "--shards", str(a.shards), "--save", "",
                                         "--loglevel", "warning"],
-                    "shoal", tests, pipelines, a.requests, a.keyspace, a.redis_benchmark)
+                    "shoal", tests, pipelines, a.requests, a.keyspace, a.redis_benchmark,
+                    a.acl_user)
     redis = measure(lambda port, work: [a.redis_server, "--port", str(port), "--bind", "127.0.0.1",
                                         "--save", "", "--appendonly", "no", "--dir", work],
-                    "redis", tests, pipelines, a.requests, a.keyspace, a.redis_benchmark)
+                    "redis", tests, pipelines, a.requests, a.keyspace, a.redis_benchmark,
+                    a.acl_user)
     rows = [[t.upper(), str(p), "%.0f" % shoal[(t, p)], "%.0f" % redis[(t, p)],
              "**%.2f**" % (shoal[(t, p)] / redis[(t, p)])] for t in tests for p in pipelines]
     table = compare.markdown_table(

@@ -136,6 +136,18 @@ void CountCategory(const Selector& s, uint64_t flag, unsigned long* on, unsigned
   }
 }
 
+KeyPattern CompilePattern(std::string_view pat, int flags) {
+  KeyPattern p{std::string(pat), flags, KeyPattern::kGlob};
+  size_t special = pat.find_first_of("*?[\\");
+  if (pat == "*")
+    p.match = KeyPattern::kAny;
+  else if (special == std::string_view::npos)
+    p.match = KeyPattern::kExact;
+  else if (special == pat.size() - 1 && pat.back() == '*')
+    p.match = KeyPattern::kPrefix;
+  return p;
+}
+
 // Redis's ACLSetSelector.
 bool ApplySelectorRule(Selector& s, std::string_view op, int* err) {
   auto fail = [err](int e) {
@@ -192,7 +204,7 @@ bool ApplySelectorRule(Selector& s, std::string_view op, int* err) {
     auto it = std::find_if(s.patterns.begin(), s.patterns.end(),
                            [&](const KeyPattern& k) { return k.pattern == pat; });
     if (it == s.patterns.end())
-      s.patterns.push_back({std::string(pat), flags});
+      s.patterns.push_back(CompilePattern(pat, flags));
     else
       it->flags |= flags;
     s.flags &= ~Selector::kAllKeys;
@@ -249,53 +261,6 @@ bool ApplySelectorRule(Selector& s, std::string_view op, int* err) {
     return fail(kEInval);
   }
   return true;
-}
-
-// Redis's sdssplitargs for a selector's inside (quotes allowed).
-bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
-  out->clear();
-  size_t i = 0;
-  while (true) {
-    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    if (i >= line.size()) return true;
-    std::string cur;
-    bool inq = false, insq = false;
-    for (;; ++i) {
-      if (inq) {
-        if (i >= line.size()) return false;
-        if (line[i] == '\\' && i + 1 < line.size()) {
-          ++i;
-          cur += line[i];
-        } else if (line[i] == '"') {
-          if (i + 1 < line.size() && !std::isspace(static_cast<unsigned char>(line[i + 1])))
-            return false;
-          ++i;
-          break;
-        } else {
-          cur += line[i];
-        }
-      } else if (insq) {
-        if (i >= line.size()) return false;
-        if (line[i] == '\'') {
-          if (i + 1 < line.size() && !std::isspace(static_cast<unsigned char>(line[i + 1])))
-            return false;
-          ++i;
-          break;
-        }
-        cur += line[i];
-      } else {
-        if (i >= line.size() || std::isspace(static_cast<unsigned char>(line[i])) || line[i] == 0)
-          break;
-        if (line[i] == '"')
-          inq = true;
-        else if (line[i] == '\'')
-          insq = true;
-        else
-          cur += line[i];
-      }
-    }
-    out->push_back(std::move(cur));
-  }
 }
 
 bool ValidHash(std::string_view h) {
@@ -379,6 +344,8 @@ void Published() {
 
 }  // namespace
 
+bool KeyPattern::GlobMatches(std::string_view key) const { return GlobMatch(pattern, key); }
+
 uint64_t CategoryFlag(std::string_view name) {
   for (const Category& c : kCategories)
     if (EqNoCase(name, c.name)) return c.flag;
@@ -403,6 +370,7 @@ void Finish(User& u) {
   constexpr uint32_t kAllOf = Selector::kAllCommands | Selector::kAllKeys | Selector::kAllChannels;
   u.unrestricted = false;
   for (const Selector& s : u.selectors) u.unrestricted |= (s.flags & kAllOf) == kAllOf;
+  u.single = u.selectors.size() == 1 && u.selectors[0].firstargs.empty();
 }
 
 bool ApplyRule(User& u, std::string_view op, int* err) {
@@ -654,41 +622,58 @@ std::string Describe(const User& u) {
 
 namespace {
 
-// Redis's commands_with_channels, for the flags ACL checks (publish and subscribe).
-struct ChannelArgs {
-  size_t first = 0;  // 0: none
-  bool all = false;  // every argument from `first` on
-  bool pattern = false;
-};
-ChannelArgs ChannelsOf(const CommandId& cmd) {
-  const std::string& n = cmd.name;
-  if (n == "subscribe" || n == "ssubscribe") return {1, true, false};
-  if (n == "psubscribe") return {1, true, true};
-  if (n == "publish" || n == "spublish") return {1, false, false};
-  return {};
-}
-
 bool ChannelInList(const std::vector<std::string>& list, std::string_view ch, bool is_pattern) {
   for (const std::string& p : list)
     if (is_pattern ? p == ch : GlobMatch(p, ch)) return true;
   return false;
 }
 
-bool KeyAllowed(const Selector& s, std::string_view key, uint32_t spec_flags) {
-  if (s.flags & Selector::kAllKeys) return true;
-  int need = 0;
-  if (spec_flags & key_flag::kAccess) need |= kRead;
-  if (spec_flags & (key_flag::kInsert | key_flag::kDelete | key_flag::kUpdate)) need |= kWrite;
-  for (const KeyPattern& p : s.patterns) {
-    if ((p.flags & need) != need) continue;
-    if (GlobMatch(p.pattern, key)) return true;
+// The keys of the command being checked, found once for all selectors (Redis's
+// aclKeyResultCache); commands whose keys are a plain range with one set of flags (GET, DEL...)
+// need no list.
+struct KeyCache {
+  bool init = false;
+  std::vector<KeyRef>* keys = nullptr;
+  const std::vector<KeyRef>& Get(const CommandId& cmd, std::span<const std::string_view> args) {
+    if (!init) {
+      thread_local std::vector<KeyRef> tl_keys;
+      keys = &tl_keys;
+      keys->clear();
+      CommandRegistry::KeysWithFlags(cmd, args, keys);
+      init = true;
+    }
+    return *keys;
   }
-  return false;
+};
+
+Result CheckKeys(const Selector& s, const CommandId& cmd, std::span<const std::string_view> args,
+                 int* pos, KeyCache* cache) {
+  if (cmd.acl_simple_keys) {
+    const LegacyRange& r = cmd.legacy;
+    int argc = static_cast<int>(args.size());
+    int last = r.last >= 0 ? r.last : argc + r.last;
+    int step = r.step > 0 ? r.step : 1;
+    int need = NeedOf(cmd.acl_key_flags);
+    for (int p = r.first; p <= last && p < argc; p += step) {
+      if (!KeyAllowed(s, args[p], need)) {
+        *pos = p;
+        return kDeniedKey;
+      }
+    }
+    return kOk;
+  }
+  if (!cmd.has_keys()) return kOk;
+  for (const KeyRef& k : cache->Get(cmd, args)) {
+    if (!KeyAllowed(s, args[k.pos], NeedOf(k.flags))) {
+      *pos = static_cast<int>(k.pos);
+      return kDeniedKey;
+    }
+  }
+  return kOk;
 }
 
 Result CheckSelector(const Selector& s, const CommandId& cmd,
-                     std::span<const std::string_view> args, int* pos, std::vector<KeyRef>* keys,
-                     bool* keys_init) {
+                     std::span<const std::string_view> args, int* pos, KeyCache* cache) {
   if (!(s.flags & Selector::kAllCommands) && !(cmd.flags & cmd_flag::kNoAuth) &&
       !s.Allowed(cmd.acl_id)) {
     const auto* fa = FirstArgs(s, cmd.acl_id);
@@ -698,28 +683,18 @@ Result CheckSelector(const Selector& s, const CommandId& cmd,
     for (const std::string& a : *fa) match |= idx < args.size() && EqNoCase(args[idx], a);
     if (!match) return kDeniedCmd;
   }
-  if (!(s.flags & Selector::kAllKeys) && cmd.has_keys()) {
-    if (!*keys_init) {
-      keys->clear();
-      CommandRegistry::KeysWithFlags(cmd, args, keys);
-      *keys_init = true;
-    }
-    for (const KeyRef& k : *keys) {
-      if (!KeyAllowed(s, args[k.pos], k.flags)) {
-        *pos = static_cast<int>(k.pos);
-        return kDeniedKey;
-      }
-    }
+  if (!(s.flags & Selector::kAllKeys)) {
+    Result r = CheckKeys(s, cmd, args, pos, cache);
+    if (r != kOk) return r;
   }
-  if (!(s.flags & Selector::kAllChannels)) {
-    ChannelArgs ca = ChannelsOf(cmd);
-    if (ca.first != 0) {
-      size_t end = ca.all ? args.size() : std::min(args.size(), ca.first + 1);
-      for (size_t j = ca.first; j < end; ++j) {
-        if (!ChannelInList(s.channels, args[j], ca.pattern)) {
-          *pos = static_cast<int>(j);
-          return kDeniedChannel;
-        }
+  if (!(s.flags & Selector::kAllChannels) && cmd.channels != CommandId::Channels::kNone) {
+    using Ch = CommandId::Channels;
+    bool pattern = cmd.channels == Ch::kPatternSubscribe;
+    size_t end = cmd.channels == Ch::kPublish ? std::min<size_t>(args.size(), 2) : args.size();
+    for (size_t j = 1; j < end; ++j) {
+      if (!ChannelInList(s.channels, args[j], pattern)) {
+        *pos = static_cast<int>(j);
+        return kDeniedChannel;
       }
     }
   }
@@ -733,11 +708,10 @@ Result Check(const User& u, const CommandId& cmd, std::span<const std::string_vi
   if (u.unrestricted) return kOk;
   Result relevant = kDeniedCmd;
   int last = 0;
-  thread_local std::vector<KeyRef> keys;
-  bool keys_init = false;
+  KeyCache cache;
   for (const Selector& s : u.selectors) {
     int local = 0;
-    Result r = CheckSelector(s, cmd, args, &local, &keys, &keys_init);
+    Result r = CheckSelector(s, cmd, args, &local, &cache);
     if (r == kOk) return kOk;
     if (r > relevant || (r == relevant && local > last)) {
       relevant = r;
@@ -750,14 +724,11 @@ Result Check(const User& u, const CommandId& cmd, std::span<const std::string_vi
 
 bool FullKeyAccess(const User& u, const CommandId& cmd, std::span<const std::string_view> args,
                    uint32_t key_flags) {
-  int need = 0;
-  if (key_flags & key_flag::kAccess) need |= kRead;
-  if (key_flags & (key_flag::kInsert | key_flag::kDelete | key_flag::kUpdate)) need |= kWrite;
-  thread_local std::vector<KeyRef> keys;
-  bool keys_init = false;
+  int need = NeedOf(key_flags);
+  KeyCache cache;
   for (const Selector& s : u.selectors) {
     int pos = 0;
-    if (CheckSelector(s, cmd, args, &pos, &keys, &keys_init) != kOk) continue;
+    if (CheckSelector(s, cmd, args, &pos, &cache) != kOk) continue;
     if (s.flags & Selector::kAllKeys) return true;
     for (const KeyPattern& p : s.patterns)
       if ((p.flags & need) == need && p.pattern == "*") return true;

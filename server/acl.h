@@ -16,15 +16,16 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace shoal {
+#include "server/command_registry.h"
 
-struct CommandId;
+namespace shoal {
 
 namespace acl {
 
@@ -39,7 +40,25 @@ enum : int { kRead = 1, kWrite = 2, kAll = 3 };
 struct KeyPattern {
   std::string pattern;
   int flags = kAll;
+  // How `pattern` matches, decided when the rule is applied: most patterns are "*", a prefix
+  // ("app:*") or a literal, which need no glob matcher.
+  enum Match : uint8_t { kGlob, kAny, kPrefix, kExact };
+  Match match = kGlob;
   bool operator==(const KeyPattern& o) const = default;
+  bool Matches(std::string_view key) const {
+    switch (match) {
+      case kAny:
+        return !key.empty();  // Redis's stringmatchlen: "*" does not match ""
+      case kExact:
+        return key == pattern;
+      case kPrefix:
+        return key.size() >= pattern.size() - 1 &&
+               std::memcmp(key.data(), pattern.data(), pattern.size() - 1) == 0;
+      default:
+        return GlobMatches(key);
+    }
+  }
+  bool GlobMatches(std::string_view key) const;
 };
 
 struct Selector {
@@ -58,6 +77,19 @@ struct Selector {
   bool operator==(const Selector& o) const = default;
 };
 
+// Inline pieces of the checks (Connection::Route's fast path).
+inline int NeedOf(uint32_t spec_flags) {
+  int need = 0;
+  if (spec_flags & key_flag::kAccess) need |= kRead;
+  if (spec_flags & (key_flag::kInsert | key_flag::kDelete | key_flag::kUpdate)) need |= kWrite;
+  return need;
+}
+inline bool KeyAllowed(const Selector& s, std::string_view key, int need) {
+  for (const KeyPattern& p : s.patterns)
+    if ((p.flags & need) == need && p.Matches(key)) return true;
+  return false;
+}
+
 struct User {
   enum : uint32_t {
     kEnabled = 1,
@@ -72,6 +104,40 @@ struct User {
   std::vector<Selector> selectors;     // [0] is the root selector
   // Every command, key and channel in one selector: the checks can be skipped.
   bool unrestricted = false;
+  // One selector and no first-argument rules: FastAllows can decide the common cases.
+  bool single = false;
+
+  // True when the command is certainly allowed, checked inline for the usual shape (allowed by
+  // the bitmap, keys that are a plain range, no channels); false means "run Check", which decides
+  // and may still allow.
+  bool FastAllows(const CommandId& cmd, std::span<const std::string_view> args) const {
+    if (!single) return false;
+    const Selector& s = selectors[0];
+    if (!(s.flags & Selector::kAllCommands) && !(cmd.flags & cmd_flag::kNoAuth) &&
+        !s.Allowed(cmd.acl_id))
+      return false;
+    if (!(s.flags & Selector::kAllChannels) && cmd.channels != CommandId::Channels::kNone)
+      return false;
+    if (s.flags & Selector::kAllKeys) return true;
+    if (!cmd.acl_simple_keys) {
+      // SET, BITFIELD, SORT: their key-flags function says how each key is used.
+      if (!cmd.variable_key_flags || cmd.key_flags_fn == nullptr) return !cmd.has_keys();
+      thread_local std::vector<KeyRef> refs;
+      refs.clear();
+      cmd.key_flags_fn(args, &refs);
+      for (const KeyRef& k : refs)
+        if (!KeyAllowed(s, args[k.pos], NeedOf(k.flags))) return false;
+      return true;
+    }
+    const LegacyRange& r = cmd.legacy;
+    int argc = static_cast<int>(args.size());
+    int last = r.last >= 0 ? r.last : argc + r.last;
+    int step = r.step > 0 ? r.step : 1;
+    int need = NeedOf(cmd.acl_key_flags);
+    for (int p = r.first; p <= last && p < argc; p += step)
+      if (!KeyAllowed(s, args[p], need)) return false;
+    return true;
+  }
 
   bool enabled() const { return flags & kEnabled; }
   bool nopass() const { return flags & kNoPass; }

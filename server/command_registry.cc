@@ -31,6 +31,27 @@ CommandId FromRow(const CommandRow& row, uint64_t family_acl) {
   c.allowed_subscribed = std::find(std::begin(kSubscribedMode), std::end(kSubscribedMode),
                                    c.name) != std::end(kSubscribedMode);
   c.key_specs = FindKeySpecs(c.name);
+  for (const KeySpec& s : c.key_specs) c.variable_key_flags |= (s.flags & key_flag::kVariableFlags);
+  c.key_flags_fn = FindKeyFlagsFn(std::string_view(c.name).substr(0, c.name.find('|')));
+  if (c.name == "publish" || c.name == "spublish") c.channels = CommandId::Channels::kPublish;
+  if (c.name == "subscribe" || c.name == "ssubscribe") c.channels = CommandId::Channels::kSubscribe;
+  if (c.name == "psubscribe") c.channels = CommandId::Channels::kPatternSubscribe;
+  {
+    const KeySpec* only = nullptr;
+    int n = 0;
+    for (const KeySpec& s : c.key_specs) {
+      if (s.flags & key_flag::kNotKey) continue;
+      only = &s;
+      ++n;
+    }
+    if (n == 1 && c.getkeys == nullptr && c.key_flags_fn == nullptr &&
+        !(only->flags & (key_flag::kVariableFlags | key_flag::kIncomplete)) &&
+        only->begin.type == KeySpec::Begin::kIndex && only->find.type == KeySpec::Find::kRange &&
+        only->find.limit <= 1) {
+      c.acl_simple_keys = true;
+      c.acl_key_flags = only->flags;
+    }
+  }
   c.doc = FindCommandDoc(c.name);
   if (c.doc != nullptr) {
     c.summary = c.doc->summary;
@@ -172,17 +193,14 @@ const CommandId* CommandRegistry::Lookup(ArgSlice args) const {
 
 bool CommandRegistry::KeysWithFlags(const CommandId& c, ArgSlice args, std::vector<KeyRef>* out) {
   out->clear();
-  bool has_spec = false, variable = false;
-  for (const KeySpec& s : c.key_specs) {
-    has_spec |= !(s.flags & key_flag::kNotKey);
-    variable |= (s.flags & key_flag::kVariableFlags) != 0;
-  }
+  bool has_spec = false;
+  for (const KeySpec& s : c.key_specs) has_spec |= !(s.flags & key_flag::kNotKey);
   // Specs first when their flags hold for every invocation; else the command's own function.
-  if (has_spec && !variable && KeysFromSpecs(c.key_specs, c.arity, args, out)) return !out->empty();
-  std::string_view base = std::string_view(c.name).substr(0, c.name.find('|'));  // no temporary
-  if (KeyFlagsFn fn = FindKeyFlagsFn(base)) {
+  if (has_spec && !c.variable_key_flags && KeysFromSpecs(c.key_specs, c.arity, args, out))
+    return !out->empty();
+  if (c.key_flags_fn != nullptr) {
     out->clear();
-    fn(args, out);
+    c.key_flags_fn(args, out);
   }
   return !out->empty();
 }

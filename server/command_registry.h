@@ -156,8 +156,19 @@ struct alignas(64) CommandId {
   bool allowed_subscribed = false;
   // Filled by CommandRegistry::Add (also for subcommands):
   std::span<const KeySpec> key_specs;  // empty: no keys
-  const CommandDoc* doc = nullptr;     // complexity, history, tips, arguments
-  const char* summary = "";            // COMMAND DOCS, from `doc`
+  // For KeysWithFlags and the ACL checks, decided once: whether a spec has VARIABLE_FLAGS, the
+  // command's key-flags function (FindKeyFlagsFn), and which arguments are channels (Redis's
+  // commands_with_channels: PUBLISH's first, every argument of (S|P)SUBSCRIBE).
+  bool variable_key_flags = false;
+  KeyFlagsFn key_flags_fn = nullptr;
+  enum class Channels : uint8_t { kNone, kPublish, kSubscribe, kPatternSubscribe };
+  Channels channels = Channels::kNone;
+  // The ACL's fast path: the keys are exactly the legacy range (one key spec, an index and a
+  // range, fixed flags), all with `acl_key_flags` (key_flag::*).
+  bool acl_simple_keys = false;
+  uint32_t acl_key_flags = 0;
+  const CommandDoc* doc = nullptr;  // complexity, history, tips, arguments
+  const char* summary = "";         // COMMAND DOCS, from `doc`
   const char* since = "";
   const char* group = "";
 

@@ -583,73 +583,6 @@ std::string FormatValue(const Config& c, const Param& p) {
   return "";
 }
 
-// Splits a config line like Redis's sdssplitargs (quotes, escapes). False on unbalanced quotes.
-bool SplitLine(std::string_view line, std::vector<std::string>* out) {
-  out->clear();
-  size_t i = 0;
-  while (true) {
-    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    if (i >= line.size()) return true;
-    std::string cur;
-    bool inq = false, insq = false, done = false;
-    while (!done) {
-      if (inq) {
-        if (i >= line.size()) return false;
-        if (line[i] == '\\' && i + 3 < line.size() && line[i + 1] == 'x' &&
-            std::isxdigit(static_cast<unsigned char>(line[i + 2])) &&
-            std::isxdigit(static_cast<unsigned char>(line[i + 3]))) {
-          cur += static_cast<char>(std::stoi(std::string(line.substr(i + 2, 2)), nullptr, 16));
-          i += 3;
-        } else if (line[i] == '\\' && i + 1 < line.size()) {
-          ++i;
-          char c = line[i];
-          cur += c == 'n'   ? '\n'
-                 : c == 'r' ? '\r'
-                 : c == 't' ? '\t'
-                 : c == 'b' ? '\b'
-                 : c == 'a' ? '\a'
-                            : c;
-        } else if (line[i] == '"') {
-          if (i + 1 < line.size() && !std::isspace(static_cast<unsigned char>(line[i + 1])))
-            return false;
-          done = true;
-        } else {
-          cur += line[i];
-        }
-      } else if (insq) {
-        if (i >= line.size()) return false;
-        if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '\'') {
-          ++i;
-          cur += '\'';
-        } else if (line[i] == '\'') {
-          if (i + 1 < line.size() && !std::isspace(static_cast<unsigned char>(line[i + 1])))
-            return false;
-          done = true;
-        } else {
-          cur += line[i];
-        }
-      } else {
-        if (i >= line.size()) {
-          done = true;
-          break;
-        }
-        char c = line[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') {
-          done = true;
-        } else if (c == '"') {
-          inq = true;
-        } else if (c == '\'') {
-          insq = true;
-        } else {
-          cur += c;
-        }
-      }
-      if (i < line.size()) ++i;
-    }
-    out->push_back(std::move(cur));
-  }
-}
-
 // Redis's updateClientOutputBufferLimit: "<class> <hard> <soft> <soft_seconds>"... all or
 // nothing. Returns "" or Redis's error; fills vals/set for the classes named.
 std::string ParseObufLimits(const std::vector<std::string>& args,
@@ -844,6 +777,72 @@ bool ParseMemory(std::string_view s, int64_t* out) {
   return true;
 }
 
+bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
+  out->clear();
+  size_t i = 0;
+  while (true) {
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    if (i >= line.size()) return true;
+    std::string cur;
+    bool inq = false, insq = false, done = false;
+    while (!done) {
+      if (inq) {
+        if (i >= line.size()) return false;
+        if (line[i] == '\\' && i + 3 < line.size() && line[i + 1] == 'x' &&
+            std::isxdigit(static_cast<unsigned char>(line[i + 2])) &&
+            std::isxdigit(static_cast<unsigned char>(line[i + 3]))) {
+          cur += static_cast<char>(std::stoi(std::string(line.substr(i + 2, 2)), nullptr, 16));
+          i += 3;
+        } else if (line[i] == '\\' && i + 1 < line.size()) {
+          ++i;
+          char c = line[i];
+          cur += c == 'n'   ? '\n'
+                 : c == 'r' ? '\r'
+                 : c == 't' ? '\t'
+                 : c == 'b' ? '\b'
+                 : c == 'a' ? '\a'
+                            : c;
+        } else if (line[i] == '"') {
+          if (i + 1 < line.size() && !std::isspace(static_cast<unsigned char>(line[i + 1])))
+            return false;
+          done = true;
+        } else {
+          cur += line[i];
+        }
+      } else if (insq) {
+        if (i >= line.size()) return false;
+        if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '\'') {
+          ++i;
+          cur += '\'';
+        } else if (line[i] == '\'') {
+          if (i + 1 < line.size() && !std::isspace(static_cast<unsigned char>(line[i + 1])))
+            return false;
+          done = true;
+        } else {
+          cur += line[i];
+        }
+      } else {
+        if (i >= line.size()) {
+          done = true;
+          break;
+        }
+        char c = line[i];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') {
+          done = true;
+        } else if (c == '"') {
+          inq = true;
+        } else if (c == '\'') {
+          insq = true;
+        } else {
+          cur += c;
+        }
+      }
+      if (i < line.size()) ++i;
+    }
+    out->push_back(std::move(cur));
+  }
+}
+
 bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>& args,
                           std::string* err) {
   // Directives that are no parameter (CONFIG GET does not show them).
@@ -871,7 +870,7 @@ bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>&
   if (p->kind == Kind::kObufLimits) {
     // A multi-argument config: one argument is split like a config line ("--name 'a b c'").
     std::vector<std::string> split;
-    if (args.size() == 1 && !args[0].empty() && !SplitLine(args[0], &split)) {
+    if (args.size() == 1 && !args[0].empty() && !SplitArgs(args[0], &split)) {
       *err = "Unbalanced quotes in configuration line";
       return false;
     }
@@ -935,7 +934,7 @@ bool Config::LoadText(std::string_view text, std::string* err) {
       continue;
     }
     std::string why;
-    if (!SplitLine(line, &argv)) {
+    if (!SplitArgs(line, &argv)) {
       why = "Unbalanced quotes in configuration line";
     } else if (!argv.empty()) {
       std::vector<std::string> rest(argv.begin() + 1, argv.end());

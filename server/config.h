@@ -105,6 +105,10 @@ void WarnAboutMaxmemory(int64_t maxmemory, bool at_startup);
 constexpr int64_t kMinReservedFds = 32;  // CONFIG_MIN_RESERVED_FDS
 int64_t AdjustOpenFilesLimit(int64_t maxclients);
 
+// Splits a line into arguments like Redis's sdssplitargs (quotes, escapes: config lines, ACL
+// selectors). False on unbalanced quotes.
+bool SplitArgs(std::string_view line, std::vector<std::string>* out);
+
 // "1gb" -> 1073741824 like Redis memtoull; false when not a memory value.
 bool ParseMemory(std::string_view s, int64_t* out);
 

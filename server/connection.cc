@@ -91,6 +91,7 @@ void Connection::SetUser(acl::UserPtr u, bool authenticated) {
   user_ = std::move(u);
   authenticated_ = authenticated;
   bool auth_required = !replay_ && !authenticated_ && acl::AuthRequired();
+  auth_ok_ = !auth_required;
   acl_open_ = replay_ || (!auth_required && user_->unrestricted);
   if (parser_.limits().auth_required != auth_required) {
     protocol::ParserLimits l = parser_.limits();
@@ -888,8 +889,13 @@ bool Connection::Route(uint32_t i) {
     RefreshAcl();
     if (outstanding_ == 0 && !waiting_multi_) retired_users_.clear();
   }
-  if (!acl_open_ && !CheckAccess(pc, cid, eff)) [[unlikely]]
-    return true;
+  if (!acl_open_) [[unlikely]] {
+    // A restricted user: the usual shapes are decided inline (User::FastAllows), the rest and
+    // every denial by CheckAccess.
+    if (!(auth_ok_ && eff != nullptr && user_->FastAllows(*eff, pc.args)) &&
+        !CheckAccess(pc, cid, eff))
+      return true;
+  }
   pc.user = replay_ ? nullptr : user_.get();
   if (cid->runs_scripts && !user_->unrestricted) script_client_info_ = Info();
   if (resp == 2 && subscribed() && !cid->allowed_subscribed) {

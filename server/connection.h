@@ -330,7 +330,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   acl::UserPtr user_;
   uint64_t acl_version_ = 0;
   bool authenticated_ = false;
-  bool acl_open_ = false;
+  bool auth_ok_ = true;                      // authenticated, or no AUTH needed
+  bool acl_open_ = false;                    // auth_ok_ and an unrestricted user: nothing to check
   std::vector<acl::UserPtr> retired_users_;  // snapshots commands in flight may still read
   std::string script_client_info_;  // CLIENT LIST line for the ACL LOG of a script's denials
 

@@ -133,6 +133,41 @@ def test_quit_and_reset_allowed_unauthenticated(fresh):
     assert A.wait_closed(cl)
 
 
+def _raw_exchange(h, data):
+    """Sends raw bytes, returns everything read until the server closes (or 3 s)."""
+    import socket
+    s = socket.create_connection((h.host, h.port), timeout=3)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(4096)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            out += chunk
+        return out
+    finally:
+        s.close()
+
+
+def test_unauthenticated_request_size_limits(fresh):
+    """Before AUTH, a multibulk of more than 10 arguments or a bulk of more than 16384 bytes is a
+    protocol error (the client is closed); after AUTH both are fine."""
+    admin = fresh()
+    assert admin("CONFIG", "SET", "requirepass", PW) == "OK"
+    h = fresh.h
+    assert _raw_exchange(h, b"*11\r\n") == \
+        b"-ERR Protocol error: unauthenticated multibulk length\r\n"
+    assert _raw_exchange(h, b"*2\r\n$4\r\nECHO\r\n$16385\r\n") == \
+        b"-ERR Protocol error: unauthenticated bulk length\r\n"
+    cl = fresh(user="default", password=PW)
+    assert cl("MSET", *(["k", "v"] * 6)) == "OK"
+    assert cl("ECHO", "x" * 16385) == b"x" * 16385
+
+
 # --------------------------------------------------------------------------
 # AUTH
 # --------------------------------------------------------------------------

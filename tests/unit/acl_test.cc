@@ -11,6 +11,7 @@
 
 #include "server/command_registry.h"
 #include "server/server_state.h"
+#include "shard/glob.h"
 
 using namespace shoal;
 
@@ -223,6 +224,89 @@ TEST_CASE("acl: a description rebuilds the same user (random rule sequences)", "
       CHECK(u.selectors[s].channels == v.selectors[s].channels);
     }
   }
+}
+
+TEST_CASE("acl: compiled key patterns match as the glob matcher does", "[acl]") {
+  const char* patterns[] = {"*", "key:*", "key", "k?y", "a*b", "[ab]*", "\\*x", "*:*", "x*y*"};
+  const char* keys[] = {"", "key", "key:", "key:1", "kay", "a", "ab", "*x", "b1", "x:y", "xyy"};
+  for (const char* pat : patterns) {
+    acl::User u = Make(std::string("%RW~") + pat);  // "~*" would be the allkeys alias
+    const acl::KeyPattern& kp = u.selectors[0].patterns.at(0);
+    for (const char* key : keys) {
+      INFO(pat << " / " << key);
+      CHECK(kp.Matches(key) == GlobMatch(pat, key));
+    }
+  }
+  CHECK(Make("~*").selectors[0].flags & acl::Selector::kAllKeys);
+  CHECK(Make("%R~*").selectors[0].patterns[0].match == acl::KeyPattern::kAny);
+  CHECK(Make("~key:*").selectors[0].patterns[0].match == acl::KeyPattern::kPrefix);
+  CHECK(Make("~key").selectors[0].patterns[0].match == acl::KeyPattern::kExact);
+  CHECK(Make("~k?y*").selectors[0].patterns[0].match == acl::KeyPattern::kGlob);
+}
+
+TEST_CASE("acl: the simple-keys fast path names the keys the specs do", "[acl]") {
+  int simple = 0;
+  for (const CommandId& c : Registry().all()) {
+    std::vector<const CommandId*> all{&c};
+    for (const CommandId& s : c.subcommands) all.push_back(&s);
+    for (const CommandId* cmd : all) {
+      if (!cmd->acl_simple_keys) continue;
+      ++simple;
+      int min_argc = cmd->arity > 0 ? cmd->arity : -cmd->arity;
+      int max_argc = cmd->arity > 0 ? cmd->arity : min_argc + 4;
+      for (int argc = min_argc; argc <= max_argc; ++argc) {
+        std::vector<std::string> storage;
+        for (int i = 0; i < argc; ++i) storage.push_back("a" + std::to_string(i));
+        std::vector<std::string_view> args(storage.begin(), storage.end());
+        std::vector<KeyRef> refs;
+        if (!CommandRegistry::KeysWithFlags(*cmd, args, &refs)) continue;
+        const LegacyRange& r = cmd->legacy;
+        int last = r.last >= 0 ? r.last : argc + r.last;
+        int step = r.step > 0 ? r.step : 1;
+        std::vector<uint32_t> fast;
+        for (int p = r.first; p <= last && p < argc; p += step) fast.push_back(p);
+        INFO(cmd->name << " argc " << argc);
+        REQUIRE(fast.size() == refs.size());
+        for (size_t k = 0; k < refs.size(); ++k) {
+          CHECK(refs[k].pos == fast[k]);
+          CHECK(refs[k].flags == cmd->acl_key_flags);
+        }
+      }
+    }
+  }
+  CHECK(simple > 50);
+  CHECK(Cmd("get").acl_simple_keys);
+  CHECK_FALSE(Cmd("set").acl_simple_keys);  // VARIABLE_FLAGS: GET makes it a read too
+}
+
+TEST_CASE("acl: the inline fast path never allows what the full check denies", "[acl]") {
+  const char* users[] = {"+@all ~k*",           "+get +set %R~k* %W~w*", "-@all +@read ~*",
+                         "+@all -@string ~a:*", "+@all &ch ~*",          "+@all resetchannels ~*",
+                         "+@write %W~*",        "+@all ~k* (+get ~x*)",  "+select|0 ~*"};
+  const char* keys[] = {"k1", "w1", "a:1", "x1", ""};
+  int fast = 0;
+  for (const char* rules : users) {
+    acl::User u = Make(rules);
+    for (const CommandId& c : Registry().all()) {
+      std::vector<const CommandId*> all{&c};
+      for (const CommandId& sub : c.subcommands) all.push_back(&sub);
+      for (const CommandId* cmd : all) {
+        int argc = cmd->arity > 0 ? cmd->arity : -cmd->arity + 1;
+        for (const char* key : keys) {
+          std::vector<std::string_view> args(static_cast<size_t>(argc), key);
+          args[0] = cmd->name;
+          if (cmd->name.find('|') != std::string::npos && argc > 1)
+            args[1] = std::string_view(cmd->name).substr(cmd->name.find('|') + 1);
+          if (!u.FastAllows(*cmd, args)) continue;
+          ++fast;
+          int pos;
+          INFO(rules << " / " << cmd->name << " " << key);
+          CHECK(acl::Check(u, *cmd, args, &pos) == acl::kOk);
+        }
+      }
+    }
+  }
+  CHECK(fast > 1000);
 }
 
 TEST_CASE("acl: permission checks", "[acl]") {
