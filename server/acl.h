@@ -51,9 +51,13 @@ struct KeyPattern {
         return !key.empty();  // Redis's stringmatchlen: "*" does not match ""
       case kExact:
         return key == pattern;
-      case kPrefix:
-        return key.size() >= pattern.size() - 1 &&
-               std::memcmp(key.data(), pattern.data(), pattern.size() - 1) == 0;
+      case kPrefix: {
+        size_t n = pattern.size() - 1;
+        if (key.size() < n) return false;
+        for (size_t i = 0; i < n; ++i)  // prefixes are short: no memcmp call
+          if (key[i] != pattern[i]) return false;
+        return true;
+      }
       default:
         return GlobMatches(key);
     }
