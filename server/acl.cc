@@ -389,23 +389,10 @@ bool ApplyRule(User& u, std::string_view op, int* err) {
   } else if (EqNoCase(op, "resetpass")) {
     u.flags &= ~User::kNoPass;
     u.passwords.clear();
-  } else if (op[0] == '>' || op[0] == '#') {
+  } else if (op[0] == '>' || op[0] == '#' || op[0] == '<' || op[0] == '!') {
+    // >pass / #hash add a password, <pass / !hash remove one.
     std::string hash;
-    if (op[0] == '>') {
-      hash = HashPassword(op.substr(1));
-    } else {
-      if (!ValidHash(op.substr(1))) {
-        *err = kEBadMsg;
-        return false;
-      }
-      hash = std::string(op.substr(1));
-    }
-    if (std::find(u.passwords.begin(), u.passwords.end(), hash) == u.passwords.end())
-      u.passwords.push_back(std::move(hash));
-    u.flags &= ~User::kNoPass;
-  } else if (op[0] == '<' || op[0] == '!') {
-    std::string hash;
-    if (op[0] == '<') {
+    if (op[0] == '>' || op[0] == '<') {
       hash = HashPassword(op.substr(1));
     } else {
       if (!ValidHash(op.substr(1))) {
@@ -415,11 +402,15 @@ bool ApplyRule(User& u, std::string_view op, int* err) {
       hash = std::string(op.substr(1));
     }
     auto it = std::find(u.passwords.begin(), u.passwords.end(), hash);
-    if (it == u.passwords.end()) {
+    if (op[0] == '>' || op[0] == '#') {
+      if (it == u.passwords.end()) u.passwords.push_back(std::move(hash));
+      u.flags &= ~User::kNoPass;
+    } else if (it != u.passwords.end()) {
+      u.passwords.erase(it);
+    } else {
       *err = kENoDev;
       return false;
     }
-    u.passwords.erase(it);
   } else if (op[0] == '(' && op.back() == ')') {
     Selector s = NewSelector(0);
     std::vector<std::string> parts;

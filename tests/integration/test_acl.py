@@ -1123,13 +1123,18 @@ def _write(path, text):
     return str(path)
 
 
-def test_aclfile_load_save_round_trip(spawn_server):
+def _aclfile_server(spawn_server):
+    """A server whose config names an ACL file holding user alice; returns (aclfile, handle)."""
     tmp = spawn_server.tmp_path
     aclfile = tmp / "users.acl"
     _write(aclfile, "user alice on >apw ~a* +get\n")
     port = free_port()
     conf = _write(tmp / "acl.conf", "port %d\naclfile %s\n" % (port, aclfile))
-    h = spawn_server(conf=conf, pass_port=False, port=port)
+    return aclfile, spawn_server(conf=conf, pass_port=False, port=port)
+
+
+def test_aclfile_load_save_round_trip(spawn_server):
+    aclfile, h = _aclfile_server(spawn_server)
     cl = h.client()
     try:
         ha = A.sha256hex("apw")
@@ -1194,12 +1199,7 @@ def test_aclfile_load_save_round_trip(spawn_server):
      "performed"),
 ], ids=["syntax", "duplicate", "no-user-keyword", "unknown-command"])
 def test_aclfile_bad_load_keeps_users(spawn_server, content, error):
-    tmp = spawn_server.tmp_path
-    aclfile = tmp / "users.acl"
-    _write(aclfile, "user alice on >apw ~a* +get\n")
-    port = free_port()
-    conf = _write(tmp / "acl.conf", "port %d\naclfile %s\n" % (port, aclfile))
-    h = spawn_server(conf=conf, pass_port=False, port=port)
+    aclfile, h = _aclfile_server(spawn_server)
     cl = h.client()
     try:
         before = cl("ACL", "LIST")
