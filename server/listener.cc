@@ -2,82 +2,210 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <chrono>
 
 #include "server/connection.h"
 #include "server/server_state.h"
+#include "server/tls.h"
 #include "shard/shard_set.h"
 
 namespace shoal {
 
-bool Listener::Listen(const std::string& addr, int port) {
-  boost::system::error_code ec;
-  auto ip = boost::asio::ip::make_address(addr, ec);
-  if (ec) {
-    spdlog::warn("Invalid bind address '{}'", addr);
-    return false;
+namespace asio = boost::asio;
+
+// One listening socket. TCP and TLS acceptors share the tcp type; a unix one has its own.
+struct Listener::Acceptor {
+  Kind kind;
+  std::unique_ptr<asio::ip::tcp::acceptor> tcp;
+  std::unique_ptr<asio::local::stream_protocol::acceptor> local;
+  bool is_open() const { return tcp ? tcp->is_open() : local->is_open(); }
+  void close() {
+    boost::system::error_code ec;
+    if (tcp) tcp->close(ec);
+    if (local) local->close(ec);
   }
-  auto acc = std::make_unique<boost::asio::ip::tcp::acceptor>(*control_);
-  boost::asio::ip::tcp::endpoint ep(ip, static_cast<unsigned short>(port));
-  acc->open(ep.protocol(), ec);
-  if (!ec) acc->set_option(boost::asio::socket_base::reuse_address(true), ec);
-  if (!ec && ip.is_v6()) acc->set_option(boost::asio::ip::v6_only(true), ec);
-  if (!ec) acc->bind(ep, ec);
-  if (!ec) acc->listen(static_cast<int>(Server().config.tcp_backlog.load()), ec);
+};
+
+Listener::Listener(ShardSet* shards, asio::io_context* control)
+    : shards_(shards), control_(control) {}
+
+Listener::~Listener() = default;
+
+bool Listener::Listen(const std::string& addr, int port, Kind kind, int* err_no) {
+  boost::system::error_code ec;
+  // Redis's anetTcpServer / anetTcp6Server: "*" and "::*" are the wildcards.
+  asio::ip::address ip;
+  if (addr == "*") {
+    ip = asio::ip::address_v4::any();
+  } else if (addr == "::*") {
+    ip = asio::ip::address_v6::any();
+  } else {
+    ip = asio::ip::make_address(addr, ec);
+  }
   if (ec) {
     spdlog::warn("Warning: Could not create server TCP listening socket {}:{}: {}", addr, port,
-                 ec.message());
+                 "Name or service not known");
+    if (err_no != nullptr) *err_no = EINVAL;
     return false;
   }
-  if (Server().tcp_port == 0) Server().tcp_port = acc->local_endpoint().port();
-  acceptors_.push_back(std::move(acc));
+  auto acc = std::make_unique<asio::ip::tcp::acceptor>(*control_);
+  asio::ip::tcp::endpoint ep(ip, static_cast<unsigned short>(port));
+  const char* step = "socket";
+  acc->open(ep.protocol(), ec);
+  if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && ip.is_v6()) acc->set_option(asio::ip::v6_only(true), ec);
+  if (!ec) {
+    step = "bind";
+    acc->bind(ep, ec);
+  }
+  if (!ec) {
+    step = "listen";
+    acc->listen(static_cast<int>(Server().config.tcp_backlog.load()), ec);
+  }
+  if (ec) {
+    // Redis's log line, with anet's "<call>: <strerror>" reason.
+    spdlog::warn("Warning: Could not create server TCP listening socket {}:{}: {}: {}", addr, port,
+                 step, ec.message());
+    if (err_no != nullptr)
+      *err_no = ec.category() == boost::system::system_category() ? ec.value() : EINVAL;
+    return false;
+  }
+  int bound = acc->local_endpoint().port();
+  if (kind == Kind::kTls) {
+    if (tls_port_ == 0) tls_port_ = bound;
+  } else if (Server().tcp_port == 0) {
+    Server().tcp_port = bound;
+  }
+  auto a = std::make_unique<Acceptor>();
+  a->kind = kind;
+  a->tcp = std::move(acc);
+  acceptors_.push_back(std::move(a));
+  Accept(acceptors_.back().get());
+  return true;
+}
+
+bool Listener::ListenAll(const std::vector<std::string>& binds, int port, Kind kind) {
+  for (const std::string& entry : binds) {
+    bool optional = !entry.empty() && entry[0] == '-';
+    std::string addr = optional ? entry.substr(1) : entry;
+    int err = 0;
+    if (Listen(addr, port, kind, &err)) continue;
+    if (err == EADDRNOTAVAIL && optional) continue;
+    // An address family this kernel does not have (no IPv6) is skipped, as Redis does.
+    if (err == ENOPROTOOPT || err == EPROTONOSUPPORT || err == ESOCKTNOSUPPORT ||
+        err == EPFNOSUPPORT || err == EAFNOSUPPORT)
+      continue;
+    return false;
+  }
+  return true;
+}
+
+bool Listener::ListenUnix(const std::string& path, unsigned perm) {
+  ::unlink(path.c_str());  // a stale socket file from an earlier run; failure is fine
+  boost::system::error_code ec;
+  auto acc = std::make_unique<asio::local::stream_protocol::acceptor>(*control_);
+  asio::local::stream_protocol::endpoint ep(path);
+  acc->open(ep.protocol(), ec);
+  const char* step = "socket";
+  if (!ec) {
+    step = "bind";
+    acc->bind(ep, ec);
+  }
+  if (!ec && perm != 0 && ::chmod(path.c_str(), static_cast<mode_t>(perm)) == -1)
+    ec.assign(errno, boost::system::system_category());
+  if (!ec) {
+    step = "listen";
+    acc->listen(static_cast<int>(Server().config.tcp_backlog.load()), ec);
+  }
+  if (ec) {
+    spdlog::warn("Failed opening Unix socket: {}: {}", step, ec.message());
+    return false;
+  }
+  unix_path_ = path;
+  auto a = std::make_unique<Acceptor>();
+  a->kind = Kind::kUnix;
+  a->local = std::move(acc);
+  acceptors_.push_back(std::move(a));
   Accept(acceptors_.back().get());
   return true;
 }
 
 void Listener::Close() {
-  for (auto& a : acceptors_) {
-    boost::system::error_code ec;
-    a->close(ec);
+  for (auto& a : acceptors_) a->close();
+  if (!unix_path_.empty()) {
+    ::unlink(unix_path_.c_str());
+    unix_path_.clear();
   }
 }
 
-void Listener::Accept(boost::asio::ip::tcp::acceptor* acc) {
+namespace {
+
+// Redis's acceptCommonHandler over maxclients: a best-effort error, then close. False when the
+// client may stay.
+bool OverMaxclients(int fd) {
+  if (Connection::open_count.load(std::memory_order_relaxed) <
+      Server().config.maxclients.load(std::memory_order_relaxed))
+    return false;
+  // In the clear even on the TLS port, as Redis does (before any handshake).
+  static constexpr char kErr[] = "-ERR max number of clients reached\r\n";
+  ssize_t w = ::send(fd, kErr, sizeof(kErr) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+  (void)w;
+  // Counted in shard 0's stats (no shard thread writes this one).
+  Server().thread_stats[0]->rejected_connections.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+}  // namespace
+
+void Listener::Accept(Acceptor* acc) {
   Shard* target = shards_->shard(next_++ % shards_->size());
-  acc->async_accept(target->io(), [this, acc, target](const boost::system::error_code& ec,
-                                                      boost::asio::ip::tcp::socket sock) {
-    if (ec == boost::asio::error::operation_aborted) return;
+  // What every kind of accept does with its socket (moved into a generic stream socket).
+  auto on_socket = [this, acc, target](const boost::system::error_code& ec, auto sock) {
+    if (ec == asio::error::operation_aborted) return;
     if (ec) {
       // Out of descriptors (EMFILE/ENFILE) or another accept failure: Redis's log line, then a
       // pause before the next try, so the pending connection does not make this thread spin;
       // the clients already connected are served meanwhile.
       spdlog::warn("Accepting client connection: accept: {}", ec.message());
-      auto timer = std::make_shared<boost::asio::steady_timer>(*control_);
+      auto timer = std::make_shared<asio::steady_timer>(*control_);
       timer->expires_after(std::chrono::milliseconds(kAcceptBackoffMs));
       timer->async_wait([this, acc, timer](const boost::system::error_code& tec) {
         if (!tec && acc->is_open()) Accept(acc);
       });
       return;
     }
-    if (Connection::open_count.load(std::memory_order_relaxed) >=
-        Server().config.maxclients.load(std::memory_order_relaxed)) {
-      // Redis's acceptCommonHandler: a best-effort error, then close.
-      static constexpr char kErr[] = "-ERR max number of clients reached\r\n";
-      ssize_t w = ::send(sock.native_handle(), kErr, sizeof(kErr) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-      (void)w;
-      // Counted in shard 0's stats (no shard thread writes this one).
-      Server().thread_stats[0]->rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    if (OverMaxclients(sock.native_handle())) {
       boost::system::error_code cec;
       sock.close(cec);
     } else {
-      Connection::Adopt(std::make_shared<Connection>(std::move(sock), target));
+      std::shared_ptr<tls::Context> ctx;
+      if (acc->kind == Kind::kTls) ctx = tls::Current();
+      asio::generic::stream_protocol::socket gs(std::move(sock));
+      Connection::Adopt(std::make_shared<Connection>(std::move(gs), target, std::move(ctx)));
     }
     Accept(acc);
-  });
+  };
+  if (acc->tcp) {
+    acc->tcp->async_accept(
+        target->io(), [on_socket](const boost::system::error_code& ec, asio::ip::tcp::socket sock) {
+          on_socket(ec, std::move(sock));
+        });
+  } else {
+    acc->local->async_accept(target->io(), [on_socket](const boost::system::error_code& ec,
+                                                       asio::local::stream_protocol::socket sock) {
+      on_socket(ec, std::move(sock));
+    });
+  }
 }
 
 }  // namespace shoal
