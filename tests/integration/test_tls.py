@@ -13,7 +13,7 @@ import time
 import pytest
 import redis
 
-from conftest import HOST, free_port
+from conftest import HOST, free_port, shoal_only
 
 SOCK_TIMEOUT = 10
 
@@ -357,3 +357,28 @@ def test_tls_clients_in_client_list(tls_server, certs):
     assert line["addr"].startswith("127.0.0.1:")
     assert line["laddr"] == "127.0.0.1:%d" % tls_server.tls_port
     assert "U" not in line["flags"]
+
+
+@shoal_only
+def test_handshake_timeout(tls_server, certs):
+    # Shoal-only (Redis 7.0 keeps such a client until `timeout`, which is 0 by default): a client
+    # that connects to the TLS port and never completes the handshake is closed after 10 s.
+    r = tls_server.redis()
+    before = r.info("clients")["connected_clients"]
+    idle = socket.create_connection((HOST, tls_server.tls_port), timeout=20)
+    half = socket.create_connection((HOST, tls_server.tls_port), timeout=20)
+    half.sendall(b"\x16\x03\x01\x00\xff")  # a ClientHello record header, then nothing
+    deadline = time.time() + 5
+    while r.info("clients")["connected_clients"] < before + 2 and time.time() < deadline:
+        time.sleep(0.05)
+    assert r.info("clients")["connected_clients"] == before + 2
+    t0 = time.time()
+    for s in (idle, half):
+        try:
+            assert s.recv(100) == b""
+        except ConnectionResetError:
+            pass
+        s.close()
+    assert 8 < time.time() - t0 < 15
+    assert r.info("clients")["connected_clients"] == before
+    assert tls_client(certs, tls_server.tls_port).ping()
