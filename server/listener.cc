@@ -184,12 +184,12 @@ void Listener::Accept(Acceptor* acc) {
       });
       return;
     }
-    if (OverMaxclients(sock.native_handle())) {
+    std::shared_ptr<tls::Context> ctx;
+    if (acc->kind == Kind::kTls) ctx = tls::Current();
+    if ((acc->kind == Kind::kTls && ctx == nullptr) || OverMaxclients(sock.native_handle())) {
       boost::system::error_code cec;
-      sock.close(cec);
+      sock.close(cec);  // never serve the TLS port in the clear
     } else {
-      std::shared_ptr<tls::Context> ctx;
-      if (acc->kind == Kind::kTls) ctx = tls::Current();
       asio::generic::stream_protocol::socket gs(std::move(sock));
       Connection::Adopt(std::make_shared<Connection>(std::move(gs), target, std::move(ctx)));
     }

@@ -13,7 +13,9 @@ import time
 import pytest
 import redis
 
-from conftest import HOST, free_port, shoal_only
+from conftest import HOST, _is_shoal, free_port
+
+shoal_only = pytest.mark.skipif(not _is_shoal(), reason="Shoal-only behaviour")
 
 SOCK_TIMEOUT = 10
 
