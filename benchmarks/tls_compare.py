@@ -78,6 +78,7 @@ def parse_args():
     ap.add_argument("--requests", type=int, default=200000)
     ap.add_argument("--pipelines", default="1,16")
     ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--transports", default="tls,plain")
     ap.add_argument("--quick", action="store_true", help="1 round, 20k requests, shards 1")
     ap.add_argument("--out")
     ap.add_argument("--json")
@@ -111,7 +112,8 @@ def main():
                 "--loglevel", "warning"], work, certs).start()
             servers.append(shoal)
             for p in pipelines:
-                for transport, load in (("tls", tls), ("plain", plain)):
+                for transport, load in [(t, {"tls": tls, "plain": plain}[t])
+                                        for t in a.transports.split(",")]:
                     runs = {"shoal": [], "redis": []}
                     for rnd in range(a.rounds):
                         for name, srv in (("shoal", shoal), ("redis", redis_srv)):

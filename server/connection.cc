@@ -191,7 +191,9 @@ void Connection::Cron(int64_t now, size_t* max_in, size_t* max_out) {
   // is idle for over 2s, or when it is over 32KB and more than twice the recent peak. The idle read
   // holds the buffer: cancel it (OnRead reallocates and reads again). Never while writing (cancel
   // would abort the write too).
-  if (reading_ && !writing_ && !shrink_pending_ && !tls_ && rbuf_.size() - rend_ > 4096 &&
+  // A TLS client always reads into a buffer (ReadMore): only one above that size is given back.
+  if (reading_ && !writing_ && !shrink_pending_ && (!tls_ || rbuf_.size() > kReadChunk) &&
+      rbuf_.size() - rend_ > 4096 &&
       (now - last_ms_ > 2000 || (rbuf_.size() > kResizeThreshold && rbuf_.size() / 2 > rpeak_))) {
     shrink_pending_ = true;
     boost::system::error_code ec;
@@ -1326,10 +1328,20 @@ void Connection::StartWrite() {
   Shard::FlushBeforeSend();
   Bump(Server().thread_stats[home_->id()]->net_output_bytes, out_buf_.size());
   if (tls_) {
-    // TLS: every write goes through the session (encrypted, possibly in several records).
+    // TLS: as below, through the session: the records that fit now are written at once, the
+    // rest asynchronously.
+    size_t done = tls_->TryWrite(out_buf_.data(), out_buf_.size());
+    if (done == out_buf_.size()) {
+      if (out_buf_.capacity() > kOutputBound) {
+        std::string().swap(out_buf_);
+      } else {
+        out_buf_.clear();
+      }
+      return;
+    }
     writing_ = true;
     wbuf_.swap(out_buf_);
-    tls_->AsyncWrite(wbuf_.data(), wbuf_.size(),
+    tls_->AsyncWrite(wbuf_.data() + done, wbuf_.size() - done,
                      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                        self->OnWritten(ec);
                      });

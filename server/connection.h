@@ -19,8 +19,8 @@
 // client also has a tls::Session (server/tls.h) layered on that socket: its reads and writes go
 // through the session's asynchronous operations, while a plaintext client's replies are sent with
 // a direct non-blocking send (the one branch on the hot path is `tls_ != nullptr`). TLS clients
-// are not served by ServeWhileBusy (their bytes in the kernel are ciphertext) and their idle query
-// buffer is not shrunk by the sweep (cancelling a TLS read mid-record is not safe).
+// are not served by ServeWhileBusy (their bytes in the kernel are ciphertext) and always read into
+// a buffer (the session may hold decrypted bytes that the socket's readiness does not show).
 #pragma once
 
 #include <absl/container/flat_hash_set.h>

@@ -5,11 +5,10 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/write.hpp>
+#include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -23,10 +22,13 @@ namespace shoal::tls {
 class Context {
  public:
   explicit Context(SSL_CTX* ctx) : ctx_(ctx) {}
-  boost::asio::ssl::context& asio() { return ctx_; }
+  ~Context() { SSL_CTX_free(ctx_); }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  SSL_CTX* get() const { return ctx_; }
 
  private:
-  boost::asio::ssl::context ctx_;  // owns the SSL_CTX
+  SSL_CTX* ctx_;
 };
 
 namespace {
@@ -207,6 +209,10 @@ bool Configure() {
 #endif
   if (c.tls_prefer_server_ciphers.load()) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_options(ctx, SSL_OP_SINGLE_DH_USE);
+  // One recv takes whatever the client sent (several records, a pipeline) instead of a header
+  // and a body per record. Safe here because a session always calls SSL_read before it waits
+  // for the socket, so bytes OpenSSL buffered are never left behind a readiness wait.
+  SSL_CTX_set_read_ahead(ctx, 1);
   std::string dh = c.String(&Config::tls_dh_params_file);
   if (!dh.empty()) {
     if (!LoadDhParams(ctx, dh)) {
@@ -236,11 +242,121 @@ const char* ApplyConfig() {
   return nullptr;
 }
 
+// The session drives OpenSSL on the socket's descriptor itself (SSL_set_fd, as Redis's tls.c):
+// no BIO pair and no copy between it and the socket. An operation that OpenSSL cannot finish now
+// (SSL_ERROR_WANT_READ / WANT_WRITE, in either direction: a read may need to write a key update)
+// waits for that readiness with the socket's async_wait and is retried.
 struct Session::Impl {
-  Impl(boost::asio::generic::stream_protocol::socket& socket, std::shared_ptr<Context> c)
-      : ctx(std::move(c)), stream(socket, ctx->asio()) {}
-  std::shared_ptr<Context> ctx;  // the context outlives the stream built on it
-  boost::asio::ssl::stream<boost::asio::generic::stream_protocol::socket&> stream;
+  Impl(boost::asio::generic::stream_protocol::socket& s, std::shared_ptr<Context> c)
+      : ctx(std::move(c)), sock(s), ssl(SSL_new(ctx->get())) {
+    boost::system::error_code ec;
+    sock.non_blocking(true, ec);  // SSL_read / SSL_write must never block the thread
+    if (ssl != nullptr) {
+      SSL_set_fd(ssl, sock.native_handle());
+      SSL_set_accept_state(ssl);
+    }
+  }
+  ~Impl() {
+    if (ssl != nullptr) SSL_free(ssl);
+  }
+
+  // After an SSL call returned r <= 0: what to wait for (wait_read / wait_write), or -1 and
+  // `err` set (the connection is done).
+  int Want(int r, std::string* err) {
+    int e = SSL_get_error(ssl, r);
+    if (e == SSL_ERROR_WANT_READ) return boost::asio::socket_base::wait_read;
+    if (e == SSL_ERROR_WANT_WRITE) return boost::asio::socket_base::wait_write;
+    if (e == SSL_ERROR_ZERO_RETURN) {
+      *err = "connection closed by peer";
+    } else if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+      *err = errno != 0 ? std::strerror(errno) : "unexpected eof";
+    } else {
+      *err = LastError();
+    }
+    failed = true;
+    return -1;
+  }
+
+  void Wait(int what, std::function<void(const boost::system::error_code&)> then) {
+    sock.async_wait(static_cast<boost::asio::socket_base::wait_type>(what), std::move(then));
+  }
+
+  void Handshake(std::function<void(const std::string&)> done) {
+    ERR_clear_error();
+    int r = SSL_do_handshake(ssl);
+    if (r == 1) return done("");
+    std::string err;
+    int what = Want(r, &err);
+    if (what < 0) return done(err);
+    Wait(what, [this, done = std::move(done)](const boost::system::error_code& ec) mutable {
+      if (ec) return done(ec.message());
+      Handshake(std::move(done));
+    });
+  }
+
+  void Read(char* data, size_t size,
+            std::function<void(const boost::system::error_code&, size_t)> done) {
+    if (failed) return Post(std::move(done), boost::asio::error::broken_pipe, 0);
+    ERR_clear_error();
+    int r = SSL_read(ssl, data, static_cast<int>(std::min<size_t>(size, INT_MAX)));
+    if (r > 0) return Post(std::move(done), {}, static_cast<size_t>(r));
+    std::string err;
+    int what = Want(r, &err);
+    if (what < 0) {
+      if (!err.empty() && err != "connection closed by peer")
+        spdlog::debug("TLS read error: {}", err);
+      return Post(std::move(done), boost::asio::error::eof, 0);
+    }
+    Wait(what,
+         [this, data, size, done = std::move(done)](const boost::system::error_code& ec) mutable {
+           if (ec) return done(ec, 0);
+           Read(data, size, std::move(done));
+         });
+  }
+
+  // Writes what OpenSSL takes now; the bytes written.
+  size_t TryWrite(const char* data, size_t size, int* want) {
+    size_t done = 0;
+    *want = -1;
+    while (done < size && !failed) {
+      ERR_clear_error();
+      int r = SSL_write(ssl, data + done, static_cast<int>(std::min<size_t>(size - done, INT_MAX)));
+      if (r > 0) {
+        done += static_cast<size_t>(r);
+        continue;
+      }
+      std::string err;
+      *want = Want(r, &err);
+      if (*want < 0) spdlog::debug("TLS write error: {}", err);
+      break;
+    }
+    return done;
+  }
+
+  void Write(const char* data, size_t size, size_t written,
+             std::function<void(const boost::system::error_code&, size_t)> done) {
+    int want;
+    written += TryWrite(data + written, size - written, &want);
+    if (written == size) return Post(std::move(done), {}, written);
+    if (failed) return Post(std::move(done), boost::asio::error::broken_pipe, written);
+    Wait(want, [this, data, size, written,
+                done = std::move(done)](const boost::system::error_code& ec) mutable {
+      if (ec) return done(ec, written);
+      Write(data, size, written, std::move(done));
+    });
+  }
+
+  // Completions always run from the loop, never inside the call that started the operation.
+  void Post(std::function<void(const boost::system::error_code&, size_t)> done,
+            boost::system::error_code ec, size_t n) {
+    boost::asio::post(sock.get_executor(),
+                      [done = std::move(done), ec, n]() mutable { done(ec, n); });
+  }
+
+  std::shared_ptr<Context> ctx;  // the SSL_CTX outlives the SSL built on it
+  boost::asio::generic::stream_protocol::socket& sock;
+  SSL* ssl;
+  bool failed = false;  // a fatal error: every later operation fails
 };
 
 Session::Session(boost::asio::generic::stream_protocol::socket& socket,
@@ -250,6 +366,11 @@ Session::Session(boost::asio::generic::stream_protocol::socket& socket,
 Session::~Session() = default;
 
 void Session::AsyncHandshake(std::function<void(const std::string&)> done) {
+  if (impl_->ssl == nullptr) {
+    std::string err = LastError();
+    return boost::asio::post(impl_->sock.get_executor(),
+                             [done = std::move(done), err] { done(err); });
+  }
   // Redis's connCreateAcceptedTLS: tls-auth-clients as it is when the client connects.
   int mode;
   switch (Server().config.tls_auth_clients.load(std::memory_order_relaxed)) {
@@ -262,32 +383,23 @@ void Session::AsyncHandshake(std::function<void(const std::string&)> done) {
     default:
       mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
   }
-  SSL_set_verify(impl_->stream.native_handle(), mode, nullptr);
-  impl_->stream.async_handshake(
-      boost::asio::ssl::stream_base::server,
-      [done = std::move(done)](const boost::system::error_code& ec) {
-        if (!ec) return done("");
-        // OpenSSL's own text, as Redis logs it ("error:0A00010B:SSL routines::wrong version
-        // number"); a peer that hangs up mid-handshake reads as OpenSSL's "unexpected eof".
-        if (ec.category() == boost::asio::error::get_ssl_category()) {
-          char buf[256];
-          ERR_error_string_n(static_cast<unsigned long>(ec.value()), buf, sizeof(buf));
-          return done(buf);
-        }
-        if (ec == boost::asio::ssl::error::stream_truncated || ec == boost::asio::error::eof)
-          return done("error:0A000126:SSL routines::unexpected eof while reading");
-        done(ec.message());
-      });
+  SSL_set_verify(impl_->ssl, mode, nullptr);
+  impl_->Handshake(std::move(done));
 }
 
 void Session::AsyncReadSome(char* data, size_t size,
                             std::function<void(const boost::system::error_code&, size_t)> done) {
-  impl_->stream.async_read_some(boost::asio::buffer(data, size), std::move(done));
+  impl_->Read(data, size, std::move(done));
+}
+
+size_t Session::TryWrite(const char* data, size_t size) {
+  int want;
+  return impl_->TryWrite(data, size, &want);
 }
 
 void Session::AsyncWrite(const char* data, size_t size,
                          std::function<void(const boost::system::error_code&, size_t)> done) {
-  boost::asio::async_write(impl_->stream, boost::asio::buffer(data, size), std::move(done));
+  impl_->Write(data, size, 0, std::move(done));
 }
 
 }  // namespace shoal::tls

@@ -1,4 +1,4 @@
-// TLS through OpenSSL (Boost.Asio's ssl::stream), Redis 7.0's tls.c in behaviour: the tls-*
+// TLS through OpenSSL, Redis 7.0's tls.c in behaviour: the tls-*
 // parameters, the context built from them (tlsConfigure) and rebuilt by CONFIG SET, and the
 // per-client session. Asio's and OpenSSL's headers stay in tls.cc: this header is light.
 #pragma once
@@ -28,9 +28,10 @@ bool Wanted();
 // CONFIG SET's apply hook for every tls-* parameter: nullptr or Redis's error.
 const char* ApplyConfig();
 
-// One TLS client: an ssl::stream over the connection's socket (which must outlive it). Home
+// One TLS client: an OpenSSL session on the connection's socket (which must outlive it). Home
 // thread only. One read and one write may be in flight together; every handler runs on the
-// socket's io_context.
+// socket's io_context, never inside the call that started the operation. Closing the socket
+// ends the operations in flight (their handlers get an error).
 class Session {
  public:
   Session(boost::asio::generic::stream_protocol::socket& socket, std::shared_ptr<Context> ctx);
@@ -42,7 +43,10 @@ class Session {
   void AsyncHandshake(std::function<void(const std::string& error)> done);
   void AsyncReadSome(char* data, size_t size,
                      std::function<void(const boost::system::error_code&, size_t)> done);
-  // Writes all of it.
+  // Writes what the socket takes now, without waiting (the plaintext path's direct send): the
+  // bytes written. The rest, if any, must then go through AsyncWrite (from the next byte on).
+  size_t TryWrite(const char* data, size_t size);
+  // Writes all of it; `done` runs from the loop.
   void AsyncWrite(const char* data, size_t size,
                   std::function<void(const boost::system::error_code&, size_t)> done);
 
