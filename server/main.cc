@@ -367,5 +367,6 @@ int main(int argc, char** argv) {
   // After Main's listener and signal set (on the control loop) are gone: free the
   // keyspace and the connections left in the loops, so leak checkers see a clean exit.
   shoal::Server().shards.reset();
+  shoal::tls::Shutdown();
   return rc;
 }

@@ -227,6 +227,11 @@ bool Configure() {
   return true;
 }
 
+void Shutdown() {
+  std::lock_guard<std::mutex> lock(g_mu);
+  g_current.reset();
+}
+
 std::shared_ptr<Context> Current() {
   std::lock_guard<std::mutex> lock(g_mu);
   return g_current;

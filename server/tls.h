@@ -27,6 +27,9 @@ std::shared_ptr<Context> Current();
 bool Wanted();
 // CONFIG SET's apply hook for every tls-* parameter: nullptr or Redis's error.
 const char* ApplyConfig();
+// At exit, once the connections are gone: drops the current context while OpenSSL is still up
+// (its own cleanup runs from atexit, before static destructors of objects made earlier).
+void Shutdown();
 
 // One TLS client: an OpenSSL session on the connection's socket (which must outlive it). Home
 // thread only. One read and one write may be in flight together; every handler runs on the
