@@ -81,6 +81,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Home thread: the TLS handshake (if any), then protected mode's admission, then reading.
   void Start();
   bool unix_socket() const { return unix_; }
+  // Redis's islocalClient: a unix socket client, or a peer address of exactly 127.0.0.1 or ::1.
+  bool local_peer() const { return local_peer_; }
   bool is_tls() const { return tls_ != nullptr; }
 
   // --- client state, home thread only ---

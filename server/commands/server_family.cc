@@ -413,8 +413,8 @@ bool ConfigImpl(ArgSlice args, CommandContext& ctx) {
     if (args.size() < 4 || (args.size() % 2) != 0) return arity("set");
     std::vector<std::pair<std::string_view, std::string_view>> pairs;
     for (size_t i = 2; i + 1 < args.size(); i += 2) pairs.emplace_back(args[i], args[i + 1]);
-    std::string_view peer = ctx.conn != nullptr ? ctx.conn->addr() : std::string_view();
-    bool local = peer.starts_with("127.") || peer.starts_with("[::1]");
+    // enable-protected-configs local: Redis's islocalClient (127.0.0.1, ::1, the unix socket).
+    bool local = ctx.conn != nullptr && ctx.conn->local_peer();
     std::string err = Server().config.Set(pairs, local);
     if (!err.empty()) {
       rb.Error(err);

@@ -325,3 +325,17 @@ def test_tcp_keepalive(spawn_server):
 
 def test_tcp_keepalive_default(server):
     assert server.redis().config_get("tcp-keepalive") == {"tcp-keepalive": "300"}
+
+
+def test_enable_protected_configs_local(spawn_server):
+    # "local" is Redis's islocalClient: 127.0.0.1, ::1 and the unix socket; 127.0.0.2 is not.
+    path = str(spawn_server.tmp_path / "epc.sock")
+    h = spawn_server("--enable-protected-configs", "local", "--protected-mode", "no",
+                     "--unixsocket", path)
+    d = str(spawn_server.tmp_path)
+    cmd = b"*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$3\r\ndir\r\n$%d\r\n%s\r\n" % (len(d), d.encode())
+    assert from_127_0_0_2(h.port, cmd) == (
+        b"-ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected "
+        b"config\r\n")
+    assert h.redis().config_set("dir", d)
+    assert redis.Redis(unix_socket_path=path, socket_timeout=SOCK_TIMEOUT).config_set("dir", d)
