@@ -17,6 +17,7 @@
 #include "base/ascii.h"
 #include "base/numbers.h"
 #include "server/aof.h"
+#include "server/listener.h"
 #include "server/persistence.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"
@@ -102,9 +103,22 @@ struct Param {
   const char* (*apply)() = nullptr;
 };
 
-// Mutable string parameters (Kind::kString rows whose mutable_ is set) are read and written
-// under this lock; the immutable ones are written only before the threads start.
+// Mutable string parameters (Kind::kString rows whose mutable_ is set, and bind) are read and
+// written under this lock; the immutable ones are written only before the threads start.
 std::mutex g_string_mu;
+constexpr size_t kMaxBindAddrs = 16;  // CONFIG_BINDADDR_MAX
+
+// CONFIG SET bind's value: sdssplitlen(value, " "), empty parts dropped; "" is no address.
+std::vector<std::string> SplitBind(std::string_view v) {
+  std::vector<std::string> out;
+  for (size_t from = 0; from <= v.size();) {
+    size_t sp = v.find(' ', from);
+    if (sp == std::string_view::npos) sp = v.size();
+    if (sp > from) out.emplace_back(v.substr(from, sp - from));
+    from = sp + 1;
+  }
+  return out;
+}
 
 // A tls-* row (Redis's applyTlsCfg rebuilds the context when one changes).
 Param TlsString(const char* name) {
@@ -143,7 +157,18 @@ const char* NoTimestamps(int64_t v, std::string_view) {
 
 const std::vector<Param>& Params() {
   static const std::vector<Param> kParams = {
-      {"port", Kind::kInt, false, 0, 65535, {}, &Config::port, nullptr},
+      {"port",
+       Kind::kInt,
+       true,
+       0,
+       65535,
+       {},
+       &Config::port,
+       nullptr,
+       nullptr,
+       nullptr,
+       false,
+       &Listener::ApplyPort},
       {"databases", Kind::kInt, false, 1, INT_MAX, {}, &Config::databases, nullptr},
       {"shards", Kind::kInt, false, 0, 1024, {}, &Config::shards, nullptr},
       {"hz", Kind::kInt, true, 0, INT_MAX, {}, &ShardSettings::hz, nullptr},
@@ -174,7 +199,18 @@ const std::vector<Param>& Params() {
       {"tcp-backlog", Kind::kInt, false, 0, INT_MAX, {}, &Config::tcp_backlog, nullptr},
       {"tcp-keepalive", Kind::kInt, true, 0, INT_MAX, {}, &Config::tcp_keepalive, nullptr},
       {"maxclients", Kind::kInt, true, 1, INT_MAX, {}, &Config::maxclients, nullptr},
-      {"bind", Kind::kBindList, false, 0, 0, {}, nullptr, nullptr},
+      {"bind",
+       Kind::kBindList,
+       true,
+       0,
+       0,
+       {},
+       nullptr,
+       nullptr,
+       nullptr,
+       nullptr,
+       false,
+       &Listener::ApplyBind},
       {"client-output-buffer-limit", Kind::kObufLimits, true, 0, 0, {}, nullptr, nullptr},
       {"logfile", Kind::kString, false, 0, 0, {}, nullptr, &Config::logfile},
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, &Config::timeout, nullptr},
@@ -505,13 +541,24 @@ const std::vector<Param>& Params() {
        {},
        &Config::list_compress_depth,
        nullptr},
-      // Transport (server/listener.h, server/tls.h). port, tls-port, bind and unixsocket are
-      // immutable in Shoal (Redis 7.0 re-binds on CONFIG SET of port, tls-port and bind).
+      // Transport (server/listener.h, server/tls.h). port, tls-port and bind re-bind on CONFIG
+      // SET (Listener's apply hooks), as Redis 7.0's.
       {"protected-mode", Kind::kBool, true, 0, 1, {}, &Config::protected_mode, nullptr},
       {"unixsocket", Kind::kString, false, 0, 0, {}, nullptr, &Config::unixsocket},
       {"unixsocketperm", Kind::kOctal, false, 0, 0777, {}, &Config::unixsocketperm, nullptr},
       {"bind-source-addr", Kind::kString, true, 0, 0, {}, nullptr, &Config::bind_source_addr},
-      {"tls-port", Kind::kInt, false, 0, 65535, {}, &Config::tls_port, nullptr},
+      {"tls-port",
+       Kind::kInt,
+       true,
+       0,
+       65535,
+       {},
+       &Config::tls_port,
+       nullptr,
+       nullptr,
+       nullptr,
+       false,
+       &Listener::ApplyTlsPort},
       TlsInt("tls-session-cache-size", Kind::kInt, &Config::tls_session_cache_size, 0, INT_MAX),
       TlsInt("tls-session-cache-timeout", Kind::kInt, &Config::tls_session_cache_timeout, 0,
              INT_MAX),
@@ -629,7 +676,7 @@ std::string FormatValue(const Config& c, const Param& p) {
       return notify::FlagsToString(p.ival.Of(c).load());
     case Kind::kBindList: {
       std::string s;
-      for (const auto& b : c.bind) {
+      for (const auto& b : c.Bind()) {
         if (!s.empty()) s += ' ';
         s += b;
       }
@@ -939,6 +986,11 @@ bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>&
         from = sp + 1;
       }
     }
+    if ((args.size() == 1 ? split : args).size() > kMaxBindAddrs) {
+      *err = "Too many bind addresses specified.";
+      return false;
+    }
+    std::lock_guard<std::mutex> lock(g_string_mu);
     bind = args.size() == 1 ? split : args;  // bind "": no TCP listener
     return true;
   }
@@ -1026,6 +1078,11 @@ bool Config::LoadText(std::string_view text, std::string* err) {
   return true;
 }
 
+std::vector<std::string> Config::Bind() const {
+  std::lock_guard<std::mutex> lock(g_string_mu);
+  return bind;
+}
+
 std::string Config::String(const std::string Config::*field) const {
   std::lock_guard<std::mutex> lock(g_string_mu);
   return this->*field;
@@ -1075,6 +1132,8 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
       why = ParseObufLimits(args, obuf_vals, obuf_set);
     } else if (p->kind == Kind::kCustom) {
       why = p->custom->check(value);
+    } else if (p->kind == Kind::kBindList) {
+      if (SplitBind(value).size() > kMaxBindAddrs) why = "Too many bind addresses specified.";
     } else if (p->kind != Kind::kString) {
       why = ParseValue(*p, value, &v);
     }
@@ -1088,8 +1147,10 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
   // Redis's apply functions of the parameters that changed, once each, in order.
   std::vector<std::pair<const char* (*)(), const Param*>> applies;
   auto is_int = [](const Param* p) {
-    return p->kind != Kind::kString && p->kind != Kind::kObufLimits && p->kind != Kind::kCustom;
+    return p->kind != Kind::kString && p->kind != Kind::kObufLimits && p->kind != Kind::kCustom &&
+           p->kind != Kind::kBindList;
   };
+  std::vector<std::string> old_bind;
   for (size_t i = 0; i < parsed.size(); ++i) {
     const auto& [p, v] = parsed[i];
     bool changed = false;
@@ -1103,6 +1164,11 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
         old_str[i] = std::move(this->*p->sval);
         this->*p->sval = std::string(pairs[i].second);
         changed = old_str[i] != this->*p->sval;
+      } else if (p->kind == Kind::kBindList) {
+        std::lock_guard<std::mutex> lock(g_string_mu);
+        old_bind = std::move(bind);
+        bind = SplitBind(pairs[i].second);
+        changed = old_bind != bind;
       }
     }
     if (changed && p->apply != nullptr &&
@@ -1118,6 +1184,9 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
       } else if (q->kind == Kind::kString) {
         std::lock_guard<std::mutex> lock(g_string_mu);
         this->*q->sval = old_str[k];
+      } else if (q->kind == Kind::kBindList) {
+        std::lock_guard<std::mutex> lock(g_string_mu);
+        bind = old_bind;
       }
     }
   };

@@ -80,8 +80,9 @@ class Config {
   };
   ObufLimit obuf_limits[kObufClasses];
 
-  // Strings are written only before the threads start (immutable parameters).
-  // bind: Redis 7.0's default (CONFIG_DEFAULT_BINDADDR); "-" marks an optional address.
+  // Strings are written only before the threads start (immutable parameters), except bind.
+  // bind: Redis 7.0's default (CONFIG_DEFAULT_BINDADDR); "-" marks an optional address. Read it
+  // with Bind() once the threads run.
   std::vector<std::string> bind{"*", "-::*"};
   std::string logfile;
   std::string unixsocket;
@@ -93,6 +94,8 @@ class Config {
   std::string tls_protocols, tls_ciphers, tls_ciphersuites;
   // A mutable string parameter's value (any thread).
   std::string String(const std::string Config::*field) const;
+  // The bind list (any thread; CONFIG SET bind changes it).
+  std::vector<std::string> Bind() const;
 
   // Parses a whole redis.conf text. On error returns false and fills `err` with Redis's
   // "FATAL CONFIG FILE ERROR" report body.

@@ -42,6 +42,16 @@ Listener::Listener(ShardSet* shards, asio::io_context* control)
 Listener::~Listener() = default;
 
 bool Listener::Listen(const std::string& addr, int port, Kind kind, int* err_no) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ListenLocked(addr, port, kind, err_no);
+}
+
+size_t Listener::count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return acceptors_.size();
+}
+
+bool Listener::ListenLocked(const std::string& addr, int port, Kind kind, int* err_no) {
   boost::system::error_code ec;
   // Redis's anetTcpServer / anetTcp6Server: "*" and "::*" are the wildcards.
   asio::ip::address ip;
@@ -95,11 +105,16 @@ bool Listener::Listen(const std::string& addr, int port, Kind kind, int* err_no)
 }
 
 bool Listener::ListenAll(const std::vector<std::string>& binds, int port, Kind kind) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ListenAllLocked(binds, port, kind);
+}
+
+bool Listener::ListenAllLocked(const std::vector<std::string>& binds, int port, Kind kind) {
   for (const std::string& entry : binds) {
     bool optional = !entry.empty() && entry[0] == '-';
     std::string addr = optional ? entry.substr(1) : entry;
     int err = 0;
-    if (Listen(addr, port, kind, &err)) continue;
+    if (ListenLocked(addr, port, kind, &err)) continue;
     if (err == EADDRNOTAVAIL && optional) continue;
     // An address family this kernel does not have (no IPv6) is skipped, as Redis does.
     if (err == ENOPROTOOPT || err == EPROTONOSUPPORT || err == ESOCKTNOSUPPORT ||
@@ -111,6 +126,7 @@ bool Listener::ListenAll(const std::vector<std::string>& binds, int port, Kind k
 }
 
 bool Listener::ListenUnix(const std::string& path, unsigned perm) {
+  std::lock_guard<std::mutex> lock(mu_);
   ::unlink(path.c_str());  // a stale socket file from an earlier run; failure is fine
   boost::system::error_code ec;
   auto acc = std::make_unique<asio::local::stream_protocol::acceptor>(*control_);
@@ -140,7 +156,68 @@ bool Listener::ListenUnix(const std::string& path, unsigned perm) {
   return true;
 }
 
+void Listener::CloseKindLocked(Kind kind) {
+  for (auto it = acceptors_.begin(); it != acceptors_.end();) {
+    if ((*it)->kind != kind) {
+      ++it;
+      continue;
+    }
+    (*it)->close();
+    retired_.push_back(std::move(*it));
+    it = acceptors_.erase(it);
+  }
+}
+
+bool Listener::Rebind(Kind kind, const std::vector<std::string>& binds, int port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  CloseKindLocked(kind);
+  if (port == 0) return true;
+  if (kind == Kind::kTls) tls_port_ = 0;
+  if (ListenAllLocked(binds, port, kind)) return true;
+  CloseKindLocked(kind);
+  return false;
+}
+
+namespace {
+std::vector<std::string> BindList() { return Server().config.Bind(); }
+}  // namespace
+
+const char* Listener::ApplyPort() {
+  Listener* l = active_.load();
+  if (l != nullptr &&
+      !l->Rebind(Kind::kTcp, BindList(), static_cast<int>(Server().config.port.load())))
+    return "Unable to listen on this port. Check server logs.";
+  return nullptr;
+}
+
+const char* Listener::ApplyTlsPort() {
+  // Redis's applyTLSPort: TLS is configured first if it was not.
+  if (tls::Current() == nullptr && !tls::Configure())
+    return "Unable to update TLS configuration. Check server logs.";
+  Listener* l = active_.load();
+  if (l != nullptr &&
+      !l->Rebind(Kind::kTls, BindList(), static_cast<int>(Server().config.tls_port.load())))
+    return "Unable to listen on this port. Check server logs.";
+  return nullptr;
+}
+
+const char* Listener::ApplyBind() {
+  Listener* l = active_.load();
+  if (l == nullptr) return nullptr;
+  std::vector<std::string> binds = BindList();
+  const Config& c = Server().config;
+  if (!l->Rebind(Kind::kTcp, binds, static_cast<int>(c.port.load())) ||
+      !l->Rebind(Kind::kTls, binds, static_cast<int>(c.tls_port.load()))) {
+    spdlog::warn("Failed to bind");
+    l->Rebind(Kind::kTcp, {}, 0);
+    l->Rebind(Kind::kTls, {}, 0);
+    return "Failed to bind to specified addresses.";
+  }
+  return nullptr;
+}
+
 void Listener::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
   for (auto& a : acceptors_) a->close();
   if (!unix_path_.empty()) {
     ::unlink(unix_path_.c_str());

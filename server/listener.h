@@ -4,8 +4,10 @@
 // shard's thread (its home, Connection::Adopt).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,7 +19,8 @@ class ShardSet;
 // closed; when accept fails (EMFILE/ENFILE: out of descriptors) the acceptor logs Redis's line
 // and retries after kAcceptBackoffMs instead of spinning. Protected mode is decided later, on the
 // connection's thread (after the TLS handshake, as in Redis).
-// Threads: every method on the control loop's thread (or before it runs).
+// Threads: any; the acceptors' completions run on the control loop. CONFIG SET of port, tls-port
+// and bind re-binds from the thread that runs it (Redis's changeListenPort / changeBindAddr).
 class Listener {
  public:
   static constexpr int kAcceptBackoffMs = 100;
@@ -36,21 +39,39 @@ class Listener {
   // Redis's unixsocket: removes a stale file, binds, applies `perm` (0: leave the umask's) and
   // accepts. False after logging Redis's line.
   bool ListenUnix(const std::string& path, unsigned perm);
+  // Redis's changeListenPort / changeBindAddr: closes the acceptors of `kind` and binds `binds`
+  // on `port` (0: none). False after logging; the old acceptors are gone either way (CONFIG SET
+  // restores the old values and re-binds them).
+  bool Rebind(Kind kind, const std::vector<std::string>& binds, int port);
   int TlsPort() const { return tls_port_; }
-  size_t count() const { return acceptors_.size(); }
+  size_t count() const;
   // Stops accepting and removes the unix socket file.
   void Close();
 
+  // The listener CONFIG SET re-binds (main sets it while the server runs; null otherwise).
+  static void SetActive(Listener* l) { active_.store(l); }
+  // CONFIG SET's apply hooks for port, tls-port and bind: nullptr or Redis's error.
+  static const char* ApplyPort();
+  static const char* ApplyTlsPort();
+  static const char* ApplyBind();
+
  private:
   struct Acceptor;
+  bool ListenLocked(const std::string& addr, int port, Kind kind, int* err_no);
+  bool ListenAllLocked(const std::vector<std::string>& binds, int port, Kind kind);
+  void CloseKindLocked(Kind kind);
   void Accept(Acceptor* acc);
 
   ShardSet* shards_;
   boost::asio::io_context* control_;
+  mutable std::mutex mu_;  // acceptors_, retired_
   std::vector<std::unique_ptr<Acceptor>> acceptors_;
+  // Closed acceptors whose last (aborted) accept may still be queued: kept until the listener goes.
+  std::vector<std::unique_ptr<Acceptor>> retired_;
   std::string unix_path_;
   int tls_port_ = 0;
-  unsigned next_ = 0;
+  std::atomic<unsigned> next_{0};
+  static inline std::atomic<Listener*> active_{nullptr};
 };
 
 }  // namespace shoal

@@ -296,6 +296,7 @@ int Main(int argc, char** argv) {
     spdlog::warn("Configured to not listen anywhere, exiting.");
     return 1;
   }
+  Listener::SetActive(&listener);  // CONFIG SET port / tls-port / bind re-bind it
 
   boost::asio::signal_set signals(control, SIGINT, SIGTERM);
   auto control_guard = boost::asio::make_work_guard(control);
@@ -352,6 +353,7 @@ int Main(int argc, char** argv) {
   });
   control.run();
   st.shards->Join();
+  Listener::SetActive(nullptr);
   aof::FlushAndStop();  // what the shards ran is journaled: written and synced before exiting
   persistence::Stop();
   lazyfree::Stop();  // frees what is queued while the shards' counters still exist

@@ -86,7 +86,9 @@ void AppendServer(std::string& s) {
                   "\r\n");
   absl::StrAppend(&s, "process_id:", getpid(), "\r\n");
   s += "process_supervised:no\r\n";
-  absl::StrAppend(&s, "tcp_port:", st.tcp_port, "\r\n");
+  // The configured port (CONFIG SET port re-binds); the bound one for the tests' port 0.
+  int64_t port = st.config.port.load(std::memory_order_relaxed);
+  absl::StrAppend(&s, "tcp_port:", port != 0 ? port : st.tcp_port, "\r\n");
   absl::StrAppend(&s, "server_time_usec:", now_us, "\r\n");
   absl::StrAppend(&s, "uptime_in_seconds:", uptime, "\r\n");
   absl::StrAppend(&s, "uptime_in_days:", uptime / 86400, "\r\n");

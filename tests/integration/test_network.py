@@ -152,15 +152,60 @@ def test_bind_mandatory_address_fails(spawn_server):
     assert ("Failed listening on port %d (TCP), aborting." % h.port) in log
 
 
-def test_bind_is_immutable_or_rebinds(spawn_server):
-    # Redis 7.0 re-binds on CONFIG SET bind; Shoal keeps it immutable (docs/ARCHITECTURE.md).
+def _refused(host, port):
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+        return False
+    except OSError:
+        return True
+
+
+def test_config_set_port(spawn_server):
     h = spawn_server()
     r = h.redis()
-    try:
-        r.config_set("bind", "127.0.0.1")
-    except redis.exceptions.ResponseError as e:
-        assert "can't set immutable config" in str(e)
-    assert r.ping()
+    new = free_port()
+    assert r.config_set("port", str(new))
+    assert r.ping()  # the connection made before stays
+    r2 = redis.Redis(host=HOST, port=new, socket_timeout=SOCK_TIMEOUT)
+    assert r2.config_get("port") == {"port": str(new)}
+    assert r2.info("server")["tcp_port"] == new
+    assert _refused(HOST, h.port)
+    # A port that is taken: Redis's error, and the server still listens on the old one.
+    with socket.socket() as busy:
+        busy.bind((HOST, 0))
+        busy.listen(1)
+        taken = busy.getsockname()[1]
+        with pytest.raises(redis.exceptions.ResponseError) as e:
+            r2.config_set("port", str(taken))
+        assert str(e.value) == ("CONFIG SET failed (possibly related to argument 'port') - "
+                                "Unable to listen on this port. Check server logs.")
+    assert r2.config_get("port") == {"port": str(new)}
+    assert redis.Redis(host=HOST, port=new, socket_timeout=SOCK_TIMEOUT).ping()
+    r2.config_set("port", str(h.port))  # back, for the fixture's shutdown check
+    assert h.redis().ping()
+
+
+@needs_ipv6
+def test_config_set_bind(spawn_server):
+    h = spawn_server()
+    r = h.redis()
+    assert _refused("::1", h.port)
+    assert r.config_set("bind", "127.0.0.1 ::1")
+    assert r.config_get("bind") == {"bind": "127.0.0.1 ::1"}
+    assert redis.Redis(host="::1", port=h.port, socket_timeout=SOCK_TIMEOUT).ping()
+    assert h.redis().ping()
+    # A mandatory address this host does not have: Redis's error, the old addresses stay.
+    with pytest.raises(redis.exceptions.ResponseError) as e:
+        r.config_set("bind", "127.0.0.1 192.0.2.1")
+    assert str(e.value) == ("CONFIG SET failed (possibly related to argument 'bind') - "
+                            "Failed to bind to specified addresses.")
+    assert r.config_get("bind") == {"bind": "127.0.0.1 ::1"}
+    assert redis.Redis(host="::1", port=h.port, socket_timeout=SOCK_TIMEOUT).ping()
+    assert h.redis().ping()
+    # Optional: skipped.
+    assert r.config_set("bind", "127.0.0.1 -192.0.2.1")
+    assert _refused("::1", h.port)
+    assert h.redis().ping()
 
 
 def test_default_bind_all_interfaces(tmp_path):

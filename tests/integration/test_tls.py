@@ -384,3 +384,23 @@ def test_handshake_timeout(tls_server, certs):
     assert 8 < time.time() - t0 < 15
     assert r.info("clients")["connected_clients"] == before
     assert tls_client(certs, tls_server.tls_port).ping()
+
+
+def test_config_set_tls_port(spawn_server, certs):
+    # TLS configured from the start of a plaintext-only server, then the TLS port opened, moved
+    # and closed by CONFIG SET (Redis's applyTLSPort).
+    h = spawn_server("--tls-cert-file", certs["server.crt"], "--tls-key-file",
+                     certs["server.key"], "--tls-ca-cert-file", certs["ca.crt"])
+    r = h.redis()
+    tport = free_port()
+    assert r.config_set("tls-port", str(tport))
+    assert tls_client(certs, tport).ping()
+    t2 = free_port()
+    assert r.config_set("tls-port", str(t2))
+    assert tls_client(certs, t2).ping()
+    with pytest.raises(OSError):
+        socket.create_connection((HOST, tport), timeout=2).close()
+    assert r.config_set("tls-port", "0")
+    with pytest.raises(OSError):
+        socket.create_connection((HOST, t2), timeout=2).close()
+    assert r.ping()
