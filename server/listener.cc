@@ -162,7 +162,10 @@ void Listener::CloseKindLocked(Kind kind) {
       ++it;
       continue;
     }
-    (*it)->close();
+    {
+      std::lock_guard<std::mutex> alock(accept_mu_);
+      (*it)->close();
+    }
     retired_.push_back(std::move(*it));
     it = acceptors_.erase(it);
   }
@@ -218,7 +221,10 @@ const char* Listener::ApplyBind() {
 
 void Listener::Close() {
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto& a : acceptors_) a->close();
+  {
+    std::lock_guard<std::mutex> alock(accept_mu_);
+    for (auto& a : acceptors_) a->close();
+  }
   if (!unix_path_.empty()) {
     ::unlink(unix_path_.c_str());
     unix_path_.clear();
@@ -245,11 +251,19 @@ bool OverMaxclients(int fd) {
 }  // namespace
 
 void Listener::Accept(Acceptor* acc) {
+  // The control loop (completions) and a CONFIG SET's thread (Rebind's close) both touch
+  // acceptors: one lock orders them. A closed acceptor accepts no more.
+  std::lock_guard<std::mutex> alock(accept_mu_);
+  if (!acc->is_open()) return;
   Shard* target = shards_->shard(next_++ % shards_->size());
   // What every kind of accept does with its socket (moved into a generic stream socket).
   auto on_socket = [this, acc, target](const boost::system::error_code& ec, auto sock) {
     if (ec == asio::error::operation_aborted) return;
     if (ec) {
+      {
+        std::lock_guard<std::mutex> alock(accept_mu_);
+        if (!acc->is_open()) return;  // closed by a re-bind: nothing to report
+      }
       // Out of descriptors (EMFILE/ENFILE) or another accept failure: Redis's log line, then a
       // pause before the next try, so the pending connection does not make this thread spin;
       // the clients already connected are served meanwhile.
@@ -257,7 +271,7 @@ void Listener::Accept(Acceptor* acc) {
       auto timer = std::make_shared<asio::steady_timer>(*control_);
       timer->expires_after(std::chrono::milliseconds(kAcceptBackoffMs));
       timer->async_wait([this, acc, timer](const boost::system::error_code& tec) {
-        if (!tec && acc->is_open()) Accept(acc);
+        if (!tec) Accept(acc);
       });
       return;
     }

@@ -65,6 +65,7 @@ class Listener {
   ShardSet* shards_;
   boost::asio::io_context* control_;
   mutable std::mutex mu_;  // acceptors_, retired_
+  std::mutex accept_mu_;   // an acceptor's close vs its next accept (taken after mu_)
   std::vector<std::unique_ptr<Acceptor>> acceptors_;
   // Closed acceptors whose last (aborted) accept may still be queued: kept until the listener goes.
   std::vector<std::unique_ptr<Acceptor>> retired_;
