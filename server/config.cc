@@ -646,9 +646,8 @@ std::string ParseValue(const Param& p, std::string_view value, int64_t* out) {
       errno = 0;
       long long n = std::strtoll(v.c_str(), &end, 8);
       if (errno != 0 || *end != '\0') return "argument couldn't be parsed as an octal number";
-      if (n < p.min || n > p.max)
-        return "argument must be between " + std::to_string(p.min) + " and " +
-               std::to_string(p.max) + " inclusive";
+      if (n < p.min || n > p.max)  // the bounds in octal too ("between 0 and 777")
+        return fmt::format("argument must be between {:o} and {:o} inclusive", p.min, p.max);
       *out = n;
       return "";
     }
