@@ -101,6 +101,9 @@ struct Param {
   // Redis's apply function: runs once per CONFIG SET call that changed a parameter sharing it,
   // after every value is stored; on failure (Redis's reason) the call's values are restored.
   const char* (*apply)() = nullptr;
+  // Redis's VOLATILE_CONFIG (a file path whose file may change): setting the value it has still
+  // counts as a change, so the apply hook runs (CONFIG SET tls-cert-file <same path> reloads).
+  bool volatile_ = false;
 };
 
 // Mutable string parameters (Kind::kString rows whose mutable_ is set, and bind) are read and
@@ -141,6 +144,8 @@ Param TlsString(const char* name) {
     if (std::string_view(n) == name) field = f;
   Param p{name, Kind::kString, true, 0, 0, {}, nullptr, field};
   p.apply = &tls::ApplyConfig;
+  std::string_view n = name;
+  p.volatile_ = n.ends_with("-file") || n == "tls-ca-cert-dir";
   return p;
 }
 
@@ -1162,7 +1167,7 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
         std::lock_guard<std::mutex> lock(g_string_mu);
         old_str[i] = std::move(this->*p->sval);
         this->*p->sval = std::string(pairs[i].second);
-        changed = old_str[i] != this->*p->sval;
+        changed = old_str[i] != this->*p->sval || p->volatile_;
       } else if (p->kind == Kind::kBindList) {
         std::lock_guard<std::mutex> lock(g_string_mu);
         old_bind = std::move(bind);

@@ -404,3 +404,23 @@ def test_config_set_tls_port(spawn_server, certs):
     with pytest.raises(OSError):
         socket.create_connection((HOST, t2), timeout=2).close()
     assert r.ping()
+
+
+def test_certificate_reload_same_path(spawn_server, certs):
+    # tls-cert-file and the other file parameters are Redis's VOLATILE_CONFIG: setting the path
+    # they have reloads the files (a certificate renewed in place).
+    import shutil
+    d = spawn_server.tmp_path
+    cur_crt, cur_key = str(d / "cur.crt"), str(d / "cur.key")
+    shutil.copy(certs["server.crt"], cur_crt)
+    shutil.copy(certs["server.key"], cur_key)
+    tport = free_port()
+    h = spawn_server("--tls-port", str(tport), "--tls-cert-file", cur_crt, "--tls-key-file",
+                     cur_key, "--tls-ca-cert-file", certs["ca.crt"])
+    assert subject_cn(tls_ping_raw(certs, tport)[1]) == "Server-1"
+    shutil.copy(certs["server2.crt"], cur_crt)
+    shutil.copy(certs["server2.key"], cur_key)
+    assert subject_cn(tls_ping_raw(certs, tport)[1]) == "Server-1"  # nothing reloads by itself
+    assert h.redis().execute_command("CONFIG", "SET", "tls-cert-file", cur_crt,
+                                     "tls-key-file", cur_key) == b"OK"
+    assert subject_cn(tls_ping_raw(certs, tport)[1]) == "Server-2"
