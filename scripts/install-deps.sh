@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(cmake ninja-build g++ pkg-config ccache
       libboost1.81-dev libabsl-dev libmimalloc-dev libspdlog-dev libfmt-dev catch2
-      liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
+      liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libssl-dev openssl)
 if [[ "${1:-}" == "--test" ]]; then
   # redis-py is the real client the tests use (pytest-xdist runs them in two workers);
   # redis-tools (redis-cli, redis-benchmark, redis-check-rdb) and libhiredis-dev

@@ -7,18 +7,22 @@
 #include <cctype>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <mutex>
 
 #include "absl/container/flat_hash_set.h"
 #include "base/ascii.h"
 #include "base/numbers.h"
 #include "server/acl.h"
 #include "server/aof.h"
+#include "server/listener.h"
 #include "server/persistence.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"
+#include "server/tls.h"
 #include "shard/evict.h"
 #include "shard/glob.h"
 #include "shard/notify.h"
@@ -39,6 +43,7 @@ enum class Kind {
   kObufLimits,
   kEvents,
   kCustom,  // stored and checked elsewhere (Param::custom)
+  kOctal,   // an int written in octal (unixsocketperm)
 };
 
 // A parameter whose value lives with its feature (server/persistence.h: save, dir, dbfilename):
@@ -101,7 +106,63 @@ struct Param {
   // Redis's PROTECTED_CONFIG: CONFIG SET only with enable-protected-configs yes (or local, from a
   // loopback client).
   bool protected_ = false;
+  // Redis's apply function: runs once per CONFIG SET call that changed a parameter sharing it,
+  // after every value is stored; on failure (Redis's reason) the call's values are restored.
+  const char* (*apply)() = nullptr;
+  // Redis's VOLATILE_CONFIG (a file path whose file may change): setting the value it has still
+  // counts as a change, so the apply hook runs (CONFIG SET tls-cert-file <same path> reloads).
+  bool volatile_ = false;
 };
+
+// Mutable string parameters (Kind::kString rows whose mutable_ is set, and bind) are read and
+// written under this lock; the immutable ones are written only before the threads start.
+std::mutex g_string_mu;
+constexpr size_t kMaxBindAddrs = 16;  // CONFIG_BINDADDR_MAX
+
+// CONFIG SET bind's value: sdssplitlen(value, " "), empty parts dropped; "" is no address.
+std::vector<std::string> SplitBind(std::string_view v) {
+  std::vector<std::string> out;
+  for (size_t from = 0; from <= v.size();) {
+    size_t sp = v.find(' ', from);
+    if (sp == std::string_view::npos) sp = v.size();
+    if (sp > from) out.emplace_back(v.substr(from, sp - from));
+    from = sp + 1;
+  }
+  return out;
+}
+
+// A tls-* row (Redis's applyTlsCfg rebuilds the context when one changes).
+Param TlsString(const char* name) {
+  static const std::pair<const char*, std::string Config::*> kFields[] = {
+      {"tls-cert-file", &Config::tls_cert_file},
+      {"tls-key-file", &Config::tls_key_file},
+      {"tls-key-file-pass", &Config::tls_key_file_pass},
+      {"tls-client-cert-file", &Config::tls_client_cert_file},
+      {"tls-client-key-file", &Config::tls_client_key_file},
+      {"tls-client-key-file-pass", &Config::tls_client_key_file_pass},
+      {"tls-dh-params-file", &Config::tls_dh_params_file},
+      {"tls-ca-cert-file", &Config::tls_ca_cert_file},
+      {"tls-ca-cert-dir", &Config::tls_ca_cert_dir},
+      {"tls-protocols", &Config::tls_protocols},
+      {"tls-ciphers", &Config::tls_ciphers},
+      {"tls-ciphersuites", &Config::tls_ciphersuites},
+  };
+  std::string Config::*field = nullptr;
+  for (const auto& [n, f] : kFields)
+    if (std::string_view(n) == name) field = f;
+  Param p{name, Kind::kString, true, 0, 0, {}, nullptr, field};
+  p.apply = &tls::ApplyConfig;
+  std::string_view n = name;
+  p.volatile_ = n.ends_with("-file") || n == "tls-ca-cert-dir";
+  return p;
+}
+
+Param TlsInt(const char* name, Kind kind, std::atomic<int64_t> Config::*member, int64_t min,
+             int64_t max) {
+  Param p{name, kind, true, min, max, {}, member, nullptr};
+  p.apply = &tls::ApplyConfig;
+  return p;
+}
 
 const char* NoTimestamps(int64_t v, std::string_view) {
   return v == 0 ? nullptr : "aof-timestamp-enabled yes is not supported";
@@ -109,7 +170,18 @@ const char* NoTimestamps(int64_t v, std::string_view) {
 
 const std::vector<Param>& Params() {
   static const std::vector<Param> kParams = {
-      {"port", Kind::kInt, false, 0, 65535, {}, &Config::port, nullptr},
+      {"port",
+       Kind::kInt,
+       true,
+       0,
+       65535,
+       {},
+       &Config::port,
+       nullptr,
+       nullptr,
+       nullptr,
+       false,
+       &Listener::ApplyPort},
       {"databases", Kind::kInt, false, 1, INT_MAX, {}, &Config::databases, nullptr},
       {"shards", Kind::kInt, false, 0, 1024, {}, &Config::shards, nullptr},
       {"hz", Kind::kInt, true, 0, INT_MAX, {}, &ShardSettings::hz, nullptr},
@@ -140,7 +212,18 @@ const std::vector<Param>& Params() {
       {"tcp-backlog", Kind::kInt, false, 0, INT_MAX, {}, &Config::tcp_backlog, nullptr},
       {"tcp-keepalive", Kind::kInt, true, 0, INT_MAX, {}, &Config::tcp_keepalive, nullptr},
       {"maxclients", Kind::kInt, true, 1, INT_MAX, {}, &Config::maxclients, nullptr},
-      {"bind", Kind::kBindList, false, 0, 0, {}, nullptr, nullptr},
+      {"bind",
+       Kind::kBindList,
+       true,
+       0,
+       0,
+       {},
+       nullptr,
+       nullptr,
+       nullptr,
+       nullptr,
+       false,
+       &Listener::ApplyBind},
       {"client-output-buffer-limit", Kind::kObufLimits, true, 0, 0, {}, nullptr, nullptr},
       {"logfile", Kind::kString, false, 0, 0, {}, nullptr, &Config::logfile},
       {"timeout", Kind::kInt, true, 0, INT_MAX, {}, &Config::timeout, nullptr},
@@ -482,6 +565,51 @@ const std::vector<Param>& Params() {
        {},
        &Config::list_compress_depth,
        nullptr},
+      // Transport (server/listener.h, server/tls.h). port, tls-port and bind re-bind on CONFIG
+      // SET (Listener's apply hooks), as Redis 7.0's.
+      {"protected-mode", Kind::kBool, true, 0, 1, {}, &Config::protected_mode, nullptr},
+      {"unixsocket", Kind::kString, false, 0, 0, {}, nullptr, &Config::unixsocket},
+      {"unixsocketperm", Kind::kOctal, false, 0, 0777, {}, &Config::unixsocketperm, nullptr},
+      {"bind-source-addr", Kind::kString, true, 0, 0, {}, nullptr, &Config::bind_source_addr},
+      {"tls-port",
+       Kind::kInt,
+       true,
+       0,
+       65535,
+       {},
+       &Config::tls_port,
+       nullptr,
+       nullptr,
+       nullptr,
+       false,
+       &Listener::ApplyTlsPort},
+      TlsInt("tls-session-cache-size", Kind::kInt, &Config::tls_session_cache_size, 0, INT_MAX),
+      TlsInt("tls-session-cache-timeout", Kind::kInt, &Config::tls_session_cache_timeout, 0,
+             INT_MAX),
+      TlsInt("tls-cluster", Kind::kBool, &Config::tls_cluster, 0, 1),
+      TlsInt("tls-replication", Kind::kBool, &Config::tls_replication, 0, 1),
+      {"tls-auth-clients",
+       Kind::kEnum,
+       true,
+       0,
+       2,
+       {"no", "yes", "optional"},
+       &Config::tls_auth_clients,
+       nullptr},
+      TlsInt("tls-prefer-server-ciphers", Kind::kBool, &Config::tls_prefer_server_ciphers, 0, 1),
+      TlsInt("tls-session-caching", Kind::kBool, &Config::tls_session_caching, 0, 1),
+      TlsString("tls-cert-file"),
+      TlsString("tls-key-file"),
+      TlsString("tls-key-file-pass"),
+      TlsString("tls-client-cert-file"),
+      TlsString("tls-client-key-file"),
+      TlsString("tls-client-key-file-pass"),
+      TlsString("tls-dh-params-file"),
+      TlsString("tls-ca-cert-file"),
+      TlsString("tls-ca-cert-dir"),
+      TlsString("tls-protocols"),
+      TlsString("tls-ciphers"),
+      TlsString("tls-ciphersuites"),
   };
   return kParams;
 }
@@ -535,6 +663,18 @@ std::string ParseValue(const Param& p, std::string_view value, int64_t* out) {
       }
       return msg;
     }
+    case Kind::kOctal: {
+      // strtoll(value, &end, 8), the whole value consumed.
+      std::string v(value);
+      char* end = nullptr;
+      errno = 0;
+      long long n = std::strtoll(v.c_str(), &end, 8);
+      if (errno != 0 || *end != '\0') return "argument couldn't be parsed as an octal number";
+      if (n < p.min || n > p.max)  // the bounds in octal too ("between 0 and 777")
+        return fmt::format("argument must be between {:o} and {:o} inclusive", p.min, p.max);
+      *out = n;
+      return "";
+    }
     case Kind::kEvents: {
       int64_t v = notify::FlagsFromString(value);
       if (v < 0) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
@@ -559,14 +699,16 @@ std::string FormatValue(const Config& c, const Param& p) {
       return notify::FlagsToString(p.ival.Of(c).load());
     case Kind::kBindList: {
       std::string s;
-      for (const auto& b : c.bind) {
+      for (const auto& b : c.Bind()) {
         if (!s.empty()) s += ' ';
         s += b;
       }
       return s;
     }
     case Kind::kString:
-      return c.*p.sval;
+      return c.String(p.sval);
+    case Kind::kOctal:
+      return fmt::format("{:o}", p.ival.Of(c).load());
     case Kind::kCustom:
       return p.custom->get();
     case Kind::kObufLimits: {
@@ -864,7 +1006,23 @@ bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>&
       *err = "Bad directive or wrong number of arguments";
       return false;
     }
-    bind = args;
+    // A multi-argument config given as one argument ("--bind '127.0.0.1 -::1'") is split on
+    // spaces, as Redis 7 does.
+    std::vector<std::string> split;
+    if (args.size() == 1) {
+      for (size_t from = 0; from <= args[0].size();) {
+        size_t sp = args[0].find(' ', from);
+        if (sp == std::string::npos) sp = args[0].size();
+        if (sp > from) split.push_back(args[0].substr(from, sp - from));
+        from = sp + 1;
+      }
+    }
+    if ((args.size() == 1 ? split : args).size() > kMaxBindAddrs) {
+      *err = "Too many bind addresses specified.";
+      return false;
+    }
+    std::lock_guard<std::mutex> lock(g_string_mu);
+    bind = args.size() == 1 ? split : args;  // bind "": no TCP listener
     return true;
   }
   if (p->kind == Kind::kObufLimits) {
@@ -900,6 +1058,7 @@ bool Config::ApplyStartup(std::string_view name, const std::vector<std::string>&
         return false;
       }
     }
+    std::lock_guard<std::mutex> lock(g_string_mu);
     this->*p->sval = args[0];
     return true;
   }
@@ -950,6 +1109,16 @@ bool Config::LoadText(std::string_view text, std::string* err) {
   return true;
 }
 
+std::vector<std::string> Config::Bind() const {
+  std::lock_guard<std::mutex> lock(g_string_mu);
+  return bind;
+}
+
+std::string Config::String(const std::string Config::*field) const {
+  std::lock_guard<std::mutex> lock(g_string_mu);
+  return this->*field;
+}
+
 std::vector<std::pair<std::string, std::string>> Config::Get(std::string_view pattern) const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& p : Params()) {
@@ -994,6 +1163,8 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
       why = ParseObufLimits(args, obuf_vals, obuf_set);
     } else if (p->kind == Kind::kCustom) {
       why = p->custom->check(value);
+    } else if (p->kind == Kind::kBindList) {
+      if (SplitBind(value).size() > kMaxBindAddrs) why = "Too many bind addresses specified.";
     } else if (p->kind != Kind::kString) {
       why = ParseValue(*p, value, &v);
     }
@@ -1003,12 +1174,53 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
     parsed.emplace_back(p, v);
   }
   std::vector<int64_t> old;
-  for (const auto& [p, v] : parsed) {
-    bool is_int =
-        p->kind != Kind::kString && p->kind != Kind::kObufLimits && p->kind != Kind::kCustom;
-    old.push_back(is_int ? p->ival.Of(*this).load() : 0);
-    if (is_int) p->ival.Of(*this).store(v);  // the only mutable string is save ""
+  std::vector<std::string> old_str(parsed.size());
+  // Redis's apply functions of the parameters that changed, once each, in order.
+  std::vector<std::pair<const char* (*)(), const Param*>> applies;
+  auto is_int = [](const Param* p) {
+    return p->kind != Kind::kString && p->kind != Kind::kObufLimits && p->kind != Kind::kCustom &&
+           p->kind != Kind::kBindList;
+  };
+  std::vector<std::string> old_bind;
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    const auto& [p, v] = parsed[i];
+    bool changed = false;
+    if (is_int(p)) {
+      old.push_back(p->ival.Of(*this).exchange(v));
+      changed = old.back() != v;
+    } else {
+      old.push_back(0);
+      if (p->kind == Kind::kString) {
+        std::lock_guard<std::mutex> lock(g_string_mu);
+        old_str[i] = std::move(this->*p->sval);
+        this->*p->sval = std::string(pairs[i].second);
+        changed = old_str[i] != this->*p->sval || p->volatile_;
+      } else if (p->kind == Kind::kBindList) {
+        std::lock_guard<std::mutex> lock(g_string_mu);
+        old_bind = std::move(bind);
+        bind = SplitBind(pairs[i].second);
+        changed = old_bind != bind;
+      }
+    }
+    if (changed && p->apply != nullptr &&
+        std::none_of(applies.begin(), applies.end(),
+                     [&](const auto& a) { return a.first == p->apply; }))
+      applies.emplace_back(p->apply, p);
   }
+  auto restore = [&] {
+    for (size_t k = 0; k < parsed.size(); ++k) {
+      const Param* q = parsed[k].first;
+      if (is_int(q)) {
+        q->ival.Of(*this).store(old[k]);
+      } else if (q->kind == Kind::kString) {
+        std::lock_guard<std::mutex> lock(g_string_mu);
+        this->*q->sval = old_str[k];
+      } else if (q->kind == Kind::kBindList) {
+        std::lock_guard<std::mutex> lock(g_string_mu);
+        bind = old_bind;
+      }
+    }
+  };
   // Applying: maxclients must fit the open files limit (Redis's updateMaxclients); on failure
   // every parameter of this call goes back to its old value.
   for (size_t i = 0; i < parsed.size(); ++i) {
@@ -1016,16 +1228,25 @@ std::string Config::Set(const std::vector<std::pair<std::string_view, std::strin
     if (std::string_view(p->name) == "maxclients" && v > old[i]) {
       int64_t can = AdjustOpenFilesLimit(v);
       if (can != v) {
-        for (size_t k = 0; k < parsed.size(); ++k) {
-          const Param* q = parsed[k].first;
-          if (q->kind != Kind::kString && q->kind != Kind::kObufLimits && q->kind != Kind::kCustom)
-            q->ival.Of(*this).store(old[k]);
-        }
+        restore();
         return "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The "
                "operating system is not able to handle the specified number of clients, try "
                "with " +
                std::to_string(can);
       }
+    }
+  }
+  for (const auto& [fn, p] : applies) {
+    if (const char* why = fn()) {
+      spdlog::warn(
+          "Failed applying new configuration. Possibly related to new {} setting. Restoring "
+          "previous settings.",
+          p->name);
+      restore();
+      // Redis re-runs the apply functions on the restored values (restoreBackupConfig).
+      for (const auto& a : applies) a.first();
+      return "ERR CONFIG SET failed (possibly related to argument '" + std::string(p->name) +
+             "') - " + why;
     }
   }
   StoreObufLimits(*this, obuf_vals, obuf_set);

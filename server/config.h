@@ -28,6 +28,20 @@ class Config {
   std::atomic<int64_t> loglevel{static_cast<int>(LogLevel::kNotice)};
   std::atomic<int64_t> tcp_backlog{511};
   std::atomic<int64_t> tcp_keepalive{300};
+  // Transport (server/listener.h, server/tls.h). protected-mode: with no password on the default
+  // user, only loopback and unix socket clients are served (Redis's clientAcceptHandler).
+  std::atomic<int64_t> protected_mode{1};
+  std::atomic<int64_t> unixsocketperm{0};  // octal in the config; 0: the umask decides
+  std::atomic<int64_t> tls_port{0};
+  enum TlsAuthClients { kTlsAuthNo = 0, kTlsAuthYes = 1, kTlsAuthOptional = 2 };
+  std::atomic<int64_t> tls_auth_clients{kTlsAuthYes};
+  std::atomic<int64_t> tls_prefer_server_ciphers{0};
+  std::atomic<int64_t> tls_session_caching{1};
+  std::atomic<int64_t> tls_session_cache_size{20 * 1024};
+  std::atomic<int64_t> tls_session_cache_timeout{300};
+  // Accepted and shown (Shoal makes no replication or cluster links yet).
+  std::atomic<int64_t> tls_cluster{0};
+  std::atomic<int64_t> tls_replication{0};
   std::atomic<int64_t> maxclients{10000};
   std::atomic<int64_t> timeout{0};  // idle client timeout, seconds (0: never)
   // AOF (server/aof.h keeps appendfilename and appenddirname).
@@ -66,9 +80,22 @@ class Config {
   };
   ObufLimit obuf_limits[kObufClasses];
 
-  // Strings are written only before the threads start (immutable parameters).
-  std::vector<std::string> bind{"127.0.0.1"};
+  // Strings are written only before the threads start (immutable parameters), except bind.
+  // bind: Redis 7.0's default (CONFIG_DEFAULT_BINDADDR); "-" marks an optional address. Read it
+  // with Bind() once the threads run.
+  std::vector<std::string> bind{"*", "-::*"};
   std::string logfile;
+  std::string unixsocket;
+  // Mutable strings: read with String(), written by CONFIG SET under one lock.
+  std::string bind_source_addr;  // outgoing connections only: Shoal makes none yet
+  std::string tls_cert_file, tls_key_file, tls_key_file_pass;
+  std::string tls_client_cert_file, tls_client_key_file, tls_client_key_file_pass;
+  std::string tls_dh_params_file, tls_ca_cert_file, tls_ca_cert_dir;
+  std::string tls_protocols, tls_ciphers, tls_ciphersuites;
+  // A mutable string parameter's value (any thread).
+  std::string String(const std::string Config::*field) const;
+  // The bind list (any thread; CONFIG SET bind changes it).
+  std::vector<std::string> Bind() const;
 
   // Parses a whole redis.conf text. On error returns false and fills `err` with Redis's
   // "FATAL CONFIG FILE ERROR" report body.

@@ -1,5 +1,8 @@
 #include "server/connection.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -9,6 +12,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -24,6 +28,7 @@
 #include "server/scripting/function_store.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"
+#include "server/tls.h"
 #include "server/tracking.h"
 #include "shard/alloc.h"
 #include "shard/clock.h"
@@ -48,28 +53,64 @@ thread_local size_t tl_shrunk_bytes = 0;
 // Above this, the sweep asks the allocator to return the freed memory to the OS.
 constexpr size_t kCollectAfterShrink = 4 * 1024 * 1024;
 
-std::string Endpoint(const boost::asio::ip::tcp::endpoint& ep) {
-  auto a = ep.address();
-  if (a.is_v6()) return "[" + a.to_string() + "]:" + std::to_string(ep.port());
-  return a.to_string() + ":" + std::to_string(ep.port());
+// Redis's anetFormatFdAddr: "ip:port", "[ip6]:port"; a unix socket is "<unixsocket>:0"
+// (genClientAddrString), "?:0" when the address cannot be read.
+std::string FormatAddr(int fd, bool peer) {
+  sockaddr_storage sa;
+  socklen_t len = sizeof(sa);
+  int rc = peer ? getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len)
+                : getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  if (rc == -1) return "?:0";
+  char ip[INET6_ADDRSTRLEN];
+  if (sa.ss_family == AF_INET) {
+    auto* s = reinterpret_cast<sockaddr_in*>(&sa);
+    if (inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip)) == nullptr) return "?:0";
+    return std::string(ip) + ":" + std::to_string(ntohs(s->sin_port));
+  }
+  if (sa.ss_family == AF_INET6) {
+    auto* s = reinterpret_cast<sockaddr_in6*>(&sa);
+    if (inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof(ip)) == nullptr) return "?:0";
+    return "[" + std::string(ip) + "]:" + std::to_string(ntohs(s->sin6_port));
+  }
+  if (sa.ss_family == AF_UNIX) return Server().config.unixsocket + ":0";
+  return "?:0";
+}
+
+// Redis's anetKeepAlive: SO_KEEPALIVE, the first probe after `interval` seconds, then one every
+// interval/3 (at least 1), and three unanswered probes drop the peer.
+void KeepAlive(int fd, int interval) {
+  int val = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &val, sizeof(val)) == -1) return;
+  val = interval;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &val, sizeof(val)) < 0) return;
+  val = std::max(interval / 3, 1);
+  if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &val, sizeof(val)) < 0) return;
+  val = 3;
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &val, sizeof(val));
 }
 
 }  // namespace
 
-Connection::Connection(boost::asio::ip::tcp::socket socket, Shard* home)
+Connection::Connection(boost::asio::generic::stream_protocol::socket socket, Shard* home,
+                       std::shared_ptr<tls::Context> tls)
     : socket_(std::move(socket)),
       home_(home),
       id_(Server().next_client_id.fetch_add(1, std::memory_order_relaxed)) {
   open_count.fetch_add(1, std::memory_order_relaxed);
-  boost::system::error_code ec;
-  auto remote = socket_.remote_endpoint(ec);
-  if (!ec) addr_ = Endpoint(remote);
-  auto local = socket_.local_endpoint(ec);
-  if (!ec) laddr_ = Endpoint(local);
   fd_ = socket_.native_handle();
-  socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
-  if (Server().config.tcp_keepalive.load() > 0)
-    socket_.set_option(boost::asio::socket_base::keep_alive(true), ec);
+  boost::system::error_code ec;
+  unix_ = socket_.local_endpoint(ec).protocol().family() == AF_UNIX;
+  addr_ = FormatAddr(fd_, /*peer=*/true);
+  laddr_ = FormatAddr(fd_, /*peer=*/false);
+  // Redis's islocalClient: the peer's address is exactly 127.0.0.1 or ::1.
+  local_peer_ = unix_ || addr_.rfind("127.0.0.1:", 0) == 0 || addr_.rfind("[::1]:", 0) == 0;
+  if (!unix_) {
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    int64_t keepalive = Server().config.tcp_keepalive.load();
+    if (keepalive > 0) KeepAlive(fd_, static_cast<int>(std::min<int64_t>(keepalive, INT_MAX)));
+  }
+  if (tls != nullptr) tls_ = std::make_unique<tls::Session>(socket_, std::move(tls));
   created_ms_ = last_ms_ = UnixMs();
   batches_.resize(Server().shards->size());
   for (auto& b : batches_) {
@@ -171,7 +212,8 @@ void ArmIdleSweep(boost::asio::steady_timer* timer, ThreadStats* ts) {
     int64_t now = UnixMs();
     size_t max_in = 0, max_out = 0;
     for (Connection* c : Connection::ThreadConnections()) {
-      if (timeout_s > 0 && c->IdleMs(now) > timeout_s * 1000) {
+      if ((timeout_s > 0 && c->IdleMs(now) > timeout_s * 1000) ||
+          (c->handshaking() && c->IdleMs(now) > Connection::kTlsHandshakeTimeoutMs)) {
         c->Close();
         continue;
       }
@@ -210,7 +252,9 @@ void Connection::Cron(int64_t now, size_t* max_in, size_t* max_out) {
   // is idle for over 2s, or when it is over 32KB and more than twice the recent peak. The idle read
   // holds the buffer: cancel it (OnRead reallocates and reads again). Never while writing (cancel
   // would abort the write too).
-  if (reading_ && !writing_ && !shrink_pending_ && rbuf_.size() - rend_ > 4096 &&
+  // A TLS client always reads into a buffer (ReadMore): only one above that size is given back.
+  if (reading_ && !writing_ && !shrink_pending_ && (!tls_ || rbuf_.size() > kReadChunk) &&
+      rbuf_.size() - rend_ > 4096 &&
       (now - last_ms_ > 2000 || (rbuf_.size() > kResizeThreshold && rbuf_.size() / 2 > rpeak_))) {
     shrink_pending_ = true;
     boost::system::error_code ec;
@@ -259,9 +303,9 @@ void Connection::Adopt(std::shared_ptr<Connection> conn) {
 }
 
 void Connection::StartReplay(int fd, Shard* home) {
-  boost::asio::ip::tcp::socket sock(home->io());
+  boost::asio::generic::stream_protocol::socket sock(home->io());
   boost::system::error_code ec;
-  sock.assign(boost::asio::ip::tcp::v4(), fd, ec);  // a unix socket: only read and write are used
+  sock.assign(boost::asio::generic::stream_protocol(AF_UNIX, 0), fd, ec);
   auto c = std::make_shared<Connection>(std::move(sock), home);
   c->replay_ = true;
   c->addr_ = "aof";
@@ -281,9 +325,37 @@ void Connection::StartAdopted(uint32_t shard) {
 
 void Connection::Start() {
   tl_connections[id_] = this;
+  Bump(Server().thread_stats[home_->id()]->connected_clients);
+  if (!tls_) return Admit();
+  // Nothing is read or written in the clear. A client that never completes the handshake is
+  // closed by the idle sweep after kTlsHandshakeTimeoutMs (Redis 7.0 has no such limit).
+  handshaking_ = true;
+  tls_->AsyncHandshake([self = shared_from_this()](const std::string& err) {
+    self->handshaking_ = false;
+    if (self->closed_) return;
+    if (!err.empty()) {
+      spdlog::warn("Error accepting a client connection: {}", err);
+      return self->Close();
+    }
+    self->last_ms_ = UnixMs();
+    self->Admit();
+  });
+}
+
+void Connection::Admit() {
   auto& ts = *Server().thread_stats[home_->id()];
+  // Redis's clientAcceptHandler: protected mode with no password on the default user serves only
+  // the loopback interface and unix sockets.
+  if (!local_peer_ && !replay_ && Server().config.protected_mode.load(std::memory_order_relaxed) &&
+      Server().default_user_nopass.load(std::memory_order_relaxed)) {
+    Bump(ts.rejected_connections);
+    out_buf_ = std::string("-") + errors::kProtectedMode + "\r\n";
+    close_after_write_ = true;
+    StartWrite();
+    if (!writing_) Close();
+    return;
+  }
   Bump(ts.connections_received);
-  Bump(ts.connected_clients);
   ReadMore();
 }
 
@@ -296,7 +368,7 @@ void Connection::Close() {
   ts.connected_clients.store(ts.connected_clients.load(std::memory_order_relaxed) - 1,
                              std::memory_order_relaxed);
   boost::system::error_code ec;
-  socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.shutdown(boost::asio::socket_base::shutdown_both, ec);
   socket_.close(ec);
   if (cancel_blocked_) {
     auto cancel = std::move(cancel_blocked_);
@@ -462,6 +534,7 @@ std::string Connection::Info() const {
   if (tracking.bcast) flags += 'B';
   if (watch_state->Dirty()) flags += 'd';
   if (close_after_write_) flags += 'c';
+  if (unix_) flags += 'U';
   if (no_evict) flags += 'e';
   if (flags.empty()) flags = "N";
   size_t qbuf = rend_ - rpos_;
@@ -532,21 +605,21 @@ void Connection::WatchForClose() {
   if (side_reading_ || closed_) return;
   side_reading_ = true;
   if (side_chunk_.empty()) side_chunk_.resize(4096);
-  socket_.async_read_some(
-      boost::asio::buffer(side_chunk_),
-      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-        self->side_reading_ = false;
-        if (self->closed_) return;
-        if (ec || n == 0) return self->Close();
-        self->side_in_.append(self->side_chunk_.data(), n);
-        Bump(Server().thread_stats[self->home_->id()]->net_input_bytes, n);
-        if (self->QueryBufferOverLimit()) return;
-        if (self->blocked()) return self->WatchForClose();
-        if (self->resume_read_) {
-          self->resume_read_ = false;
-          self->ReadMore();
-        }
-      });
+  auto on_read = [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+    self->side_reading_ = false;
+    if (self->closed_) return;
+    if (ec || n == 0) return self->Close();
+    self->side_in_.append(self->side_chunk_.data(), n);
+    Bump(Server().thread_stats[self->home_->id()]->net_input_bytes, n);
+    if (self->QueryBufferOverLimit()) return;
+    if (self->blocked()) return self->WatchForClose();
+    if (self->resume_read_) {
+      self->resume_read_ = false;
+      self->ReadMore();
+    }
+  };
+  if (tls_) return tls_->AsyncReadSome(side_chunk_.data(), side_chunk_.size(), std::move(on_read));
+  socket_.async_read_some(boost::asio::buffer(side_chunk_), std::move(on_read));
 }
 
 void QueryBuffer::Reallocate(size_t n, size_t keep) {
@@ -636,10 +709,13 @@ void Connection::ReadMore() {
     return;
   }
   reading_ = true;
-  if (rbuf_.size() == 0) {
+  if (rbuf_.size() == 0 && tls_) {
+    // The session may hold decrypted bytes already: a TLS client always reads into a buffer.
+    rbuf_.Reallocate(kReadChunk, 0);
+  } else if (rbuf_.size() == 0) {
     // No buffer (a new client, or an idle one whose buffer the sweep freed): hold none while
     // waiting, allocate when there is something to read.
-    socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
+    socket_.async_wait(boost::asio::socket_base::wait_read,
                        [self = shared_from_this()](const boost::system::error_code& ec) {
                          self->reading_ = false;
                          if (ec || self->closed_) return self->Close();
@@ -662,13 +738,15 @@ void Connection::ReadMore() {
   // tells from it that no read completed into the buffer unseen (a read's first byte is never
   // NUL for a client speaking RESP or inline commands).
   rbuf_.data()[rend_] = 0;
-  socket_.async_read_some(boost::asio::buffer(rbuf_.data() + rend_, room),
-                          [self = shared_from_this()](const boost::system::error_code& ec,
-                                                      size_t n) { self->OnRead(ec, n); });
+  auto on_read = [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+    self->OnRead(ec, n);
+  };
+  if (tls_) return tls_->AsyncReadSome(rbuf_.data() + rend_, room, std::move(on_read));
+  socket_.async_read_some(boost::asio::buffer(rbuf_.data() + rend_, room), std::move(on_read));
 }
 
 bool Connection::IdleForBusyServe() const {
-  return reading_ && !closed_ && rpos_ == rend_ && npending_ == 0 && outstanding_ == 0 &&
+  return reading_ && !closed_ && !tls_ && rpos_ == rend_ && npending_ == 0 && outstanding_ == 0 &&
          !waiting_multi_ && !writing_ && out_buf_.empty() && !multi.active && !blocked() &&
          !side_reading_ && side_in_.empty() && !close_after_write_ &&
          (rbuf_.size() == 0 || rbuf_.data()[rend_] == 0);
@@ -1342,6 +1420,26 @@ void Connection::StartWrite() {
   // client does after reading a reply happens after those messages were queued.
   Shard::FlushBeforeSend();
   Bump(Server().thread_stats[home_->id()]->net_output_bytes, out_buf_.size());
+  if (tls_) {
+    // TLS: as below, through the session: the records that fit now are written at once, the
+    // rest asynchronously.
+    size_t done = tls_->TryWrite(out_buf_.data(), out_buf_.size());
+    if (done == out_buf_.size()) {
+      if (out_buf_.capacity() > kOutputBound) {
+        std::string().swap(out_buf_);
+      } else {
+        out_buf_.clear();
+      }
+      return;
+    }
+    writing_ = true;
+    wbuf_.swap(out_buf_);
+    tls_->AsyncWrite(wbuf_.data() + done, wbuf_.size() - done,
+                     [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                       self->OnWritten(ec);
+                     });
+    return;
+  }
   // The replies almost always fit the socket's send buffer: one direct non-blocking send, and no
   // asio operation (a handler allocation, the reactor's lock, a trip through the scheduler) per
   // write. Only what does not fit goes through async_write, which also reports errors: the

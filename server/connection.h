@@ -14,12 +14,19 @@
 // the queue hand-off orders the accesses).
 // Lifetime: owned by shared_ptrs held by pending asio handlers and, while commands are in flight
 // at other shards, by inflight_self_.
+//
+// Transport: the socket is a generic stream socket (TCP over IPv4/IPv6, or a unix socket). A TLS
+// client also has a tls::Session (server/tls.h) layered on that socket: its reads and writes go
+// through the session's asynchronous operations, while a plaintext client's replies are sent with
+// a direct non-blocking send (the one branch on the hot path is `tls_ != nullptr`). TLS clients
+// are not served by ServeWhileBusy (their bytes in the kernel are ciphertext) and always read into
+// a buffer (the session may hold decrypted bytes that the socket's readiness does not show).
 #pragma once
 
 #include <absl/container/flat_hash_set.h>
 
 #include <atomic>
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <cstdlib>
@@ -37,6 +44,11 @@
 #include "shard/watch.h"
 
 namespace shoal {
+
+namespace tls {
+class Context;
+class Session;
+}  // namespace tls
 
 // A connection's query buffer: raw bytes that are never zero-filled, so memory is committed only
 // for input that arrived (a client announcing a 512MB bulk costs nothing until it sends it).
@@ -62,9 +74,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   enum class ReplyMode { kOn, kOff, kSkip };
 
-  Connection(boost::asio::ip::tcp::socket socket, Shard* home);
+  // `tls`: the TLS context of the listener that accepted it (null: plaintext). Any thread (the
+  // acceptor's); the socket must belong to home's io_context.
+  Connection(boost::asio::generic::stream_protocol::socket socket, Shard* home,
+             std::shared_ptr<tls::Context> tls = nullptr);
   ~Connection();
+  // Home thread: the TLS handshake (if any), then protected mode's admission, then reading.
   void Start();
+  bool unix_socket() const { return unix_; }
+  // Redis's islocalClient: a unix socket client, or a peer address of exactly 127.0.0.1 or ::1.
+  bool local_peer() const { return local_peer_; }
+  bool is_tls() const { return tls_ != nullptr; }
 
   // --- client state, home thread only ---
   uint64_t id() const { return id_; }
@@ -77,6 +97,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string_view addr() const { return addr_; }
   std::string_view laddr() const { return laddr_; }
 
+  // A TLS client that has not completed its handshake after this long is closed by the sweep.
+  static constexpr int64_t kTlsHandshakeTimeoutMs = 10000;
+  bool handshaking() const { return handshaking_; }
   // Milliseconds since the last input, 0 while commands are in flight.
   int64_t IdleMs(int64_t now_ms) const;
   // One CLIENT LIST line (no trailing newline).
@@ -267,6 +290,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::vector<uint32_t> cmds;
   };
 
+  // After the handshake: protected mode (Redis's clientAcceptHandler), then the first read.
+  void Admit();
   void ReadMore();
   // Closes the client (Redis's log line) when its query buffer is over client-query-buffer-limit.
   bool QueryBufferOverLimit();
@@ -317,7 +342,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static void RunBatch(ShardMsg* m, Shard* s);
   static void RunBatchDone(ShardMsg* m, Shard* s);
 
-  boost::asio::ip::tcp::socket socket_;
+  boost::asio::generic::stream_protocol::socket socket_;
+  std::unique_ptr<tls::Session> tls_;  // TLS clients only
+  bool unix_ = false;                  // a unix socket client (flag U; always local)
+  bool local_peer_ = false;            // 127.0.0.1, ::1 or a unix socket (protected mode)
   Shard* home_;
   uint64_t id_;
   std::string addr_, laddr_;
@@ -366,8 +394,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reading_ = false;
   bool writing_ = false;
   bool closed_ = false;
-  bool replay_ = false;  // the AOF loader's client (StartReplay)
-  bool held_ = false;    // replies wait for the AOF (appendfsync always): OnDurable resumes
+  bool handshaking_ = false;  // TLS: the handshake is in progress (the sweep times it out)
+  bool replay_ = false;       // the AOF loader's client (StartReplay)
+  bool held_ = false;         // replies wait for the AOF (appendfsync always): OnDurable resumes
   bool close_after_write_ = false;
   bool skip_next_reply_ = false;
   bool caching_ends_ = false;  // the last command was not CLIENT: CLIENT CACHING's flag ends

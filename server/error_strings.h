@@ -23,6 +23,22 @@ inline constexpr char kStringTooBig[] =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 inline constexpr char kInvalidCursor[] = "ERR invalid cursor";
 inline constexpr char kNoProto[] = "NOPROTO unsupported protocol version";
+// Protected mode's refusal (networking.c clientAcceptHandler), sent once, then the client is
+// closed. "a an" is Redis's.
+inline constexpr char kProtectedMode[] =
+    "DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to Redis you may adopt "
+    "one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG "
+    "SET protected-mode no' from the loopback interface by connecting to Redis from the same "
+    "host the server is running, however MAKE SURE Redis is not publicly accessible from "
+    "internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and "
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you "
+    "started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Setup a an authentication password for the default user. NOTE: You only need to "
+    "do one of the above things in order for the server to start accepting connections from "
+    "the outside.";
 inline constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of range";
 inline constexpr char kPositiveCount[] = "ERR value is out of range, must be positive";
 // Collections: numkeys, COUNT and LIMIT arguments, negative-count random picks.

@@ -30,6 +30,7 @@
 #include "server/pubsub.h"
 #include "server/scripting/interpreter.h"
 #include "server/server_state.h"
+#include "server/tls.h"
 #include "server/tracking.h"
 #include "server/version.h"
 #include "shard/clock.h"
@@ -281,17 +282,31 @@ int Main(int argc, char** argv) {
   // then SCRIPT KILL) nor SIGTERM.
   boost::asio::io_context control(1);
   Listener listener(st.shards.get(), &control);
-  bool any = false;
-  for (const auto& b : st.config.bind) {
-    std::string addr = b;
-    if (!addr.empty() && addr[0] == '-') addr = addr.substr(1);  // "-::1": optional address
-    if (addr == "*") addr = "0.0.0.0";
-    any |= listener.Listen(addr, static_cast<int>(st.config.port.load()));
-  }
-  if (!any) {
-    spdlog::error("Failed listening on port {} (tcp), aborting.", st.config.port.load());
+  // Redis's initServer order: TLS is configured first, then the TCP, TLS and unix listeners.
+  if (tls::Wanted() && !tls::Configure()) {
+    spdlog::warn("Failed to configure TLS. Check logs for more info.");
     return 1;
   }
+  const int port = static_cast<int>(st.config.port.load());
+  const int tls_port = static_cast<int>(st.config.tls_port.load());
+  if (port != 0 && !listener.ListenAll(st.config.bind, port, Listener::Kind::kTcp)) {
+    spdlog::warn("Failed listening on port {} (TCP), aborting.", port);
+    return 1;
+  }
+  if (tls_port != 0 && !listener.ListenAll(st.config.bind, tls_port, Listener::Kind::kTls)) {
+    spdlog::warn("Failed listening on port {} (TLS), aborting.", tls_port);
+    return 1;
+  }
+  if (!st.config.unixsocket.empty() &&
+      !listener.ListenUnix(st.config.unixsocket,
+                           static_cast<unsigned>(st.config.unixsocketperm.load()))) {
+    return 1;
+  }
+  if (listener.count() == 0) {
+    spdlog::warn("Configured to not listen anywhere, exiting.");
+    return 1;
+  }
+  Listener::SetActive(&listener);  // CONFIG SET port / tls-port / bind re-bind it
 
   boost::asio::signal_set signals(control, SIGINT, SIGTERM);
   auto control_guard = boost::asio::make_work_guard(control);
@@ -329,7 +344,10 @@ int Main(int argc, char** argv) {
 
   spdlog::info("Shoal 0.1.0 (Redis {} compatible) started, pid={}, {} shard(s)", kRedisVersion,
                getpid(), nshards);
-  spdlog::info("Ready to accept connections tcp on port {}", st.tcp_port);
+  if (port != 0) spdlog::info("Ready to accept connections tcp on port {}", st.tcp_port);
+  if (tls_port != 0) spdlog::info("Ready to accept connections tls on port {}", listener.TlsPort());
+  if (!st.config.unixsocket.empty())
+    spdlog::info("The server is now ready to accept connections at {}", st.config.unixsocket);
   lazyfree::Start();
   st.shards->Start([](Shard* shard) {
     Connection::StartIdleSweep(shard);
@@ -345,6 +363,7 @@ int Main(int argc, char** argv) {
   });
   control.run();
   st.shards->Join();
+  Listener::SetActive(nullptr);
   aof::FlushAndStop();  // what the shards ran is journaled: written and synced before exiting
   persistence::Stop();
   lazyfree::Stop();  // frees what is queued while the shards' counters still exist
@@ -360,5 +379,6 @@ int main(int argc, char** argv) {
   // After Main's listener and signal set (on the control loop) are gone: free the
   // keyspace and the connections left in the loops, so leak checkers see a clean exit.
   shoal::Server().shards.reset();
+  shoal::tls::Shutdown();
   return rc;
 }

@@ -87,7 +87,9 @@ void AppendServer(std::string& s) {
                   "\r\n");
   absl::StrAppend(&s, "process_id:", getpid(), "\r\n");
   s += "process_supervised:no\r\n";
-  absl::StrAppend(&s, "tcp_port:", st.tcp_port, "\r\n");
+  // The configured port (CONFIG SET port re-binds); the bound one for the tests' port 0.
+  int64_t port = st.config.port.load(std::memory_order_relaxed);
+  absl::StrAppend(&s, "tcp_port:", port != 0 ? port : st.tcp_port, "\r\n");
   absl::StrAppend(&s, "server_time_usec:", now_us, "\r\n");
   absl::StrAppend(&s, "uptime_in_seconds:", uptime, "\r\n");
   absl::StrAppend(&s, "uptime_in_days:", uptime / 86400, "\r\n");
@@ -418,8 +420,8 @@ bool ConfigImpl(ArgSlice args, CommandContext& ctx) {
     if (args.size() < 4 || (args.size() % 2) != 0) return arity("set");
     std::vector<std::pair<std::string_view, std::string_view>> pairs;
     for (size_t i = 2; i + 1 < args.size(); i += 2) pairs.emplace_back(args[i], args[i + 1]);
-    std::string_view peer = ctx.conn != nullptr ? ctx.conn->addr() : std::string_view();
-    bool local = peer.starts_with("127.") || peer.starts_with("[::1]");
+    // enable-protected-configs local: Redis's islocalClient (127.0.0.1, ::1, the unix socket).
+    bool local = ctx.conn != nullptr && ctx.conn->local_peer();
     std::string err = Server().config.Set(pairs, local);
     if (!err.empty()) {
       rb.Error(err);

@@ -161,3 +161,36 @@ TEST_CASE("hz is capped to 1..500 as Redis's updateHZ", "[config]") {
   CHECK(ShardSettings::hz.load() == 500);
   ShardSettings::hz.store(saved);
 }
+
+TEST_CASE("transport parameters parse and show as Redis 7.0", "[config]") {
+  Config c;
+  auto get = [&c](const char* name) { return c.Get(name).at(0).second; };
+  CHECK(get("bind") == "* -::*");
+  CHECK(get("protected-mode") == "yes");
+  CHECK(get("unixsocketperm") == "0");
+  CHECK(get("tls-auth-clients") == "yes");
+  CHECK(get("tls-session-cache-size") == "20480");
+  std::string err;
+  // One quoted bind argument is split on spaces (Redis 7's multi-argument configs).
+  REQUIRE(c.LoadText("unixsocketperm 0755\nbind \"127.0.0.1 -::1\"\n", &err));
+  CHECK(get("unixsocketperm") == "755");
+  CHECK(c.unixsocketperm.load() == 0755);
+  CHECK(c.Bind() == std::vector<std::string>{"127.0.0.1", "-::1"});
+  CHECK(get("bind") == "127.0.0.1 -::1");
+  REQUIRE_FALSE(c.LoadText("unixsocketperm 0999\n", &err));
+  CHECK(err.find("argument couldn't be parsed as an octal number") != std::string::npos);
+  REQUIRE_FALSE(c.LoadText("unixsocketperm 1777\n", &err));
+  CHECK(err.find("argument must be between 0 and 777 inclusive") != std::string::npos);
+  CHECK(c.Set({{"unixsocketperm", "700"}}) ==
+        "ERR CONFIG SET failed (possibly related to argument 'unixsocketperm') - can't set "
+        "immutable config");
+  // tls-* strings are mutable (no TLS port in this process: nothing is rebuilt).
+  CHECK(c.Set({{"tls-ciphers", "HIGH"}, {"tls-session-cache-size", "10"}}).empty());
+  CHECK(get("tls-ciphers") == "HIGH");
+  CHECK(get("tls-session-cache-size") == "10");
+  CHECK(c.Set({{"tls-auth-clients", "maybe"}}) ==
+        "ERR CONFIG SET failed (possibly related to argument 'tls-auth-clients') - argument(s) "
+        "must be one of the following: no, yes, optional");
+  CHECK(c.Set({{"bind-source-addr", "10.0.0.1"}}).empty());
+  CHECK(get("bind-source-addr") == "10.0.0.1");
+}
