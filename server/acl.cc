@@ -309,6 +309,15 @@ std::string PatternString(const KeyPattern& p) {
 
 // --- the user table ---
 
+// Redis's ACLCreateDefaultUser.
+UserPtr InitialDefaultUser() {
+  User d = NewUser("default");
+  int err;
+  for (std::string_view op : {"+@all", "~*", "&*", "on", "nopass"}) ApplyRule(d, op, &err);
+  Finish(d);
+  return std::make_shared<const User>(std::move(d));
+}
+
 struct Table {
   std::mutex mu;
   std::map<std::string, UserPtr, std::less<>> users;
@@ -316,13 +325,7 @@ struct Table {
   std::vector<std::vector<std::string>> config_users;  // name, rules...
   std::deque<LogEntry> log;
   std::string requirepass;
-  Table() {
-    User d = NewUser("default");
-    int err;
-    for (std::string_view op : {"+@all", "~*", "&*", "on", "nopass"}) ApplyRule(d, op, &err);
-    Finish(d);
-    users.emplace("default", std::make_shared<User>(std::move(d)));
-  }
+  Table() { users.emplace("default", InitialDefaultUser()); }
 };
 
 Table& T() {
@@ -939,13 +942,7 @@ std::string LoadFile() {
     return errors +
            "WARNING: ACL errors detected, no change to the previously active ACL rules was "
            "performed";
-  if (users.find("default") == users.end()) {
-    User d = NewUser("default");
-    int err;
-    for (std::string_view op : {"+@all", "~*", "&*", "on", "nopass"}) ApplyRule(d, op, &err);
-    Finish(d);
-    users.emplace("default", std::make_shared<const User>(std::move(d)));
-  }
+  if (users.find("default") == users.end()) users.emplace("default", InitialDefaultUser());
   T().users = std::move(users);
   Published();
   return "";
