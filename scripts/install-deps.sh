@@ -13,7 +13,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # redis-server 7.0 is the tests' reference (the RDB and DUMP interop tests start it on free
   # ports); its package would also start a service on port 6379, which the install below
   # prevents (policy-rc.d).
-  pkgs+=(python3 python3-redis python3-pytest python3-pytest-xdist redis-tools redis-server libhiredis-dev)
+  # iproute2: `ss` shows the keepalive timer test_network.py checks (not in minimal images).
+  pkgs+=(python3 python3-redis python3-pytest python3-pytest-xdist redis-tools redis-server libhiredis-dev
+         iproute2)
 fi
 
 missing=()

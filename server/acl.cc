@@ -643,18 +643,10 @@ struct KeyCache {
 Result CheckKeys(const Selector& s, const CommandId& cmd, std::span<const std::string_view> args,
                  int* pos, KeyCache* cache) {
   if (cmd.acl_simple_keys) {
-    const LegacyRange& r = cmd.legacy;
-    int argc = static_cast<int>(args.size());
-    int last = r.last >= 0 ? r.last : argc + r.last;
-    int step = r.step > 0 ? r.step : 1;
-    int need = NeedOf(cmd.acl_key_flags);
-    for (int p = r.first; p <= last && p < argc; p += step) {
-      if (!KeyAllowed(s, args[p], need)) {
-        *pos = p;
-        return kDeniedKey;
-      }
-    }
-    return kOk;
+    int p = FirstDeniedSimpleKey(s, cmd, args);
+    if (p < 0) return kOk;
+    *pos = p;
+    return kDeniedKey;
   }
   if (!cmd.has_keys()) return kOk;
   for (const KeyRef& k : cache->Get(cmd, args)) {

@@ -94,6 +94,19 @@ inline bool KeyAllowed(const Selector& s, std::string_view key, int need) {
   return false;
 }
 
+// A command with acl_simple_keys: the first key argument `s` does not allow, or -1.
+inline int FirstDeniedSimpleKey(const Selector& s, const CommandId& cmd,
+                                std::span<const std::string_view> args) {
+  const LegacyRange& r = cmd.legacy;
+  int argc = static_cast<int>(args.size());
+  int last = r.last >= 0 ? r.last : argc + r.last;
+  int step = r.step > 0 ? r.step : 1;
+  int need = NeedOf(cmd.acl_key_flags);
+  for (int p = r.first; p <= last && p < argc; p += step)
+    if (!KeyAllowed(s, args[p], need)) return p;
+  return -1;
+}
+
 struct User {
   enum : uint32_t {
     kEnabled = 1,
@@ -133,14 +146,7 @@ struct User {
         if (!KeyAllowed(s, args[k.pos], NeedOf(k.flags))) return false;
       return true;
     }
-    const LegacyRange& r = cmd.legacy;
-    int argc = static_cast<int>(args.size());
-    int last = r.last >= 0 ? r.last : argc + r.last;
-    int step = r.step > 0 ? r.step : 1;
-    int need = NeedOf(cmd.acl_key_flags);
-    for (int p = r.first; p <= last && p < argc; p += step)
-      if (!KeyAllowed(s, args[p], need)) return false;
-    return true;
+    return FirstDeniedSimpleKey(s, cmd, args) < 0;
   }
 
   bool enabled() const { return flags & kEnabled; }

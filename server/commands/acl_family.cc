@@ -52,16 +52,15 @@ bool ChannelsShrank(const acl::User& before, const acl::User& after) {
   return false;
 }
 
+// Only called when no selector of `now` has allchannels (ChannelsShrank), so its channel lists
+// are Redis's "upcoming" list.
 bool LostAChannel(Connection* c, const acl::User& now) {
   if (!c->subscribed()) return false;
-  // Checked against the new rules' channel list only (Redis's "upcoming" list), every selector.
-  acl::User channels_only = now;
-  for (acl::Selector& s : channels_only.selectors) s.flags &= ~acl::Selector::kAllChannels;
   for (const std::string& p : c->Subscriptions(pubsub::kPattern))
-    if (!acl::ChannelAllowed(channels_only, p, true)) return true;
+    if (!acl::ChannelAllowed(now, p, true)) return true;
   for (auto kind : {pubsub::kChannel, pubsub::kShardChannel})
     for (const std::string& ch : c->Subscriptions(kind))
-      if (!acl::ChannelAllowed(channels_only, ch, false)) return true;
+      if (!acl::ChannelAllowed(now, ch, false)) return true;
   return false;
 }
 
