@@ -7,6 +7,7 @@ import time
 import pytest
 
 import shoal_errors as E
+from conftest import tsan_skipped
 from shoal_resp import Err, Verbatim
 
 MEMORY_HELP = [
@@ -382,6 +383,7 @@ def assert_close(estimate, true_cost, what):
             what, estimate, true_cost, 100.0 * (estimate - true_cost) / true_cost)
 
 
+@tsan_skipped  # a minute and a half per case under TSan, all of it one key on one thread
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_memory_usage_accuracy(c, encodings, case):
     encoding, commands = CASES[case]
