@@ -345,6 +345,15 @@ def test_propagation(servers):
                  "km") == 1
         log.expect((0, "GEOSEARCHSTORE", "d", "Sicily", "FROMMEMBER", "Palermo", "BYBOX", "1",
                     "1", "km"))
+        # Inside MULTI and scripts too.
+        assert c("MULTI") == "OK"
+        assert c("GEOADD", "m", "1", "2", "a") == "QUEUED"
+        assert c("GEORADIUS", "m", "1", "2", "1", "km", "STORE", "{m}d") == "QUEUED"
+        assert c("EXEC") == [1, 1]
+        log.expect("MULTI", (0, "ZADD", "m", "3378080408407459", "a"),
+                   (0, "GEORADIUS", "m", "1", "2", "1", "km", "STORE", "{m}d"), "EXEC")
+        assert c("EVAL", "return redis.call('GEOADD', KEYS[1], 1, 2, 'b')", "1", "m") == 1
+        log.expect((0, "ZADD", "m", "3378080408407459", "b"))
     finally:
         c.close()
 
