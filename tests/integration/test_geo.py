@@ -13,7 +13,7 @@ import pytest
 import conftest
 import shoal_errors as E
 from shoal_events import Events
-from shoal_resp import Err, RawConn, RespClient
+from shoal_resp import RawConn, RespClient
 from test_aof import ALWAYS, AofLog
 
 SICILY = ["13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"]
