@@ -281,6 +281,80 @@ void PointsInAreas(const ZView& v, const geo::SearchAreas& a, const geo::Shape& 
   }
 }
 
+// Orders pts so that ranks [lo, hi] hold what a full sort would put there, with equal elements
+// (cmp 0) left exactly where Redis's pqsort leaves them: the same algorithm (Bentley and
+// McIlroy's three-way quicksort from "Engineering a Sort Function", skipping the parts that lie
+// wholly outside [lo, hi]), so COUNT cuts through ties as Redis's do. cmp(a, b) < 0, 0, > 0.
+template <typename Cmp>
+void PartialSort(std::vector<Point>& pts, size_t lo, size_t hi, Cmp cmp) {
+  auto at = [&pts](size_t i) -> Point& { return pts[i]; };
+  auto swap = [&pts](size_t i, size_t j) { std::swap(pts[i], pts[j]); };
+  auto med3 = [&](size_t a, size_t b, size_t c) {
+    return cmp(at(a), at(b)) < 0 ? (cmp(at(b), at(c)) < 0 ? b : (cmp(at(a), at(c)) < 0 ? c : a))
+                                 : (cmp(at(b), at(c)) > 0 ? b : (cmp(at(a), at(c)) < 0 ? a : c));
+  };
+  // Whether the elements [s, e) may hold a rank in [lo, hi].
+  auto overlaps = [lo, hi](size_t s, size_t e) { return !(hi < s || lo >= e); };
+  struct Part {
+    size_t start, n;
+  };
+  std::vector<Part> todo{{0, pts.size()}};
+  while (!todo.empty()) {
+    auto [base, n] = todo.back();
+    todo.pop_back();
+    for (;;) {
+      if (n < 7) {  // insertion sort by adjacent swaps
+        for (size_t m = base + 1; m < base + n; ++m)
+          for (size_t l = m; l > base && cmp(at(l - 1), at(l)) > 0; --l) swap(l, l - 1);
+        break;
+      }
+      size_t pm = base + n / 2;
+      if (n > 7) {
+        size_t pl = base, pn = base + n - 1;
+        if (n > 40) {
+          size_t d = n / 8;
+          pl = med3(pl, pl + d, pl + 2 * d);
+          pm = med3(pm - d, pm, pm + d);
+          pn = med3(pn - 2 * d, pn - d, pn);
+        }
+        pm = med3(pl, pm, pn);
+      }
+      swap(base, pm);
+      // Equal to the pivot: gathered at both ends, then swapped into the middle.
+      size_t pa = base + 1, pb = base + 1, pc = base + n - 1, pd = base + n - 1;
+      for (;;) {
+        int r;
+        while (pb <= pc && (r = cmp(at(pb), at(base))) <= 0) {
+          if (r == 0) swap(pa++, pb);
+          ++pb;
+        }
+        while (pb <= pc && (r = cmp(at(pc), at(base))) >= 0) {
+          if (r == 0) swap(pc, pd--);
+          --pc;
+        }
+        if (pb > pc) break;
+        swap(pb++, pc--);
+      }
+      const size_t end = base + n;
+      auto vecswap = [&](size_t a, size_t b, size_t k) {
+        for (size_t i = 0; i < k; ++i) swap(a + i, b + i);
+      };
+      size_t r = std::min(pa - base, pb - pa);
+      vecswap(base, pb - r, r);
+      r = std::min(pd - pc, end - pd - 1);
+      vecswap(pb, end - r, r);
+      // The smaller side first in Redis's order: the left part recursed, the right one looped.
+      const size_t left = pb - pa, right = pd - pc;
+      if (right > 1 && overlaps(end - right, end)) todo.push_back({end - right, right});
+      if (left > 1 && overlaps(base, base + left)) {
+        n = left;
+        continue;
+      }
+      break;
+    }
+  }
+}
+
 // georadiusGeneric up to the reply, on the source's shard: the lookup, the arguments (checked in
 // Redis's order, member centres read as they are parsed), the search, the sort and the COUNT cut.
 void Search(DbSlice& slice, DbIndex db, ArgSlice args, size_t src_idx, int flags,
@@ -408,18 +482,21 @@ void Search(DbSlice& slice, DbIndex db, ArgSlice args, size_t src_idx, int flags
   const size_t returned =
       (count == 0 || pts.size() < static_cast<uint64_t>(count)) ? pts.size() : count;
   if (sort != kNone) {
-    auto asc = [](const Point& a, const Point& b) { return a.dist < b.dist; };
-    auto desc = [](const Point& a, const Point& b) { return a.dist > b.dist; };
-    // Redis's qsort (glibc's merge sort) keeps equal distances in scan order.
+    // Redis's comparators: by distance only.
+    auto asc = [](const Point& a, const Point& b) {
+      return a.dist > b.dist ? 1 : (a.dist == b.dist ? 0 : -1);
+    };
+    auto desc = [&asc](const Point& a, const Point& b) { return -asc(a, b); };
     if (returned == pts.size()) {
-      if (sort == kAsc)
-        std::stable_sort(pts.begin(), pts.end(), asc);
-      else
-        std::stable_sort(pts.begin(), pts.end(), desc);
+      // Redis's qsort (glibc's merge sort) keeps equal distances in scan order.
+      auto less = [&](const Point& a, const Point& b) {
+        return (sort == kAsc ? asc(a, b) : desc(a, b)) < 0;
+      };
+      std::stable_sort(pts.begin(), pts.end(), less);
     } else if (sort == kAsc) {
-      std::partial_sort(pts.begin(), pts.begin() + returned, pts.end(), asc);
+      PartialSort(pts, 0, returned - 1, asc);
     } else {
-      std::partial_sort(pts.begin(), pts.begin() + returned, pts.end(), desc);
+      PartialSort(pts, 0, returned - 1, desc);
     }
   }
   pts.resize(returned);

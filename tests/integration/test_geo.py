@@ -473,3 +473,28 @@ def test_random_points_match_redis(c, reference):
                      "1500", "km"] + (["STOREDIST"] if q % 2 else []))
         cmds.append(["ZRANGE", "dst%d" % q, "0", "-1", "WITHSCORES"])
     both(c, ref, cmds)
+
+
+def test_ties_match_redis(c, reference):
+    """Points at the same distance: a full sort keeps them in scan order, and a COUNT cut leaves
+    them where Redis's partial quicksort does."""
+    ref = reference
+    assert ref("FLUSHALL") == "OK"
+    rng = random.Random(7)
+    spots = [(repr(10 + rng.uniform(0, 0.05)), repr(45 + rng.uniform(0, 0.05)))
+             for _ in range(15)]
+    args = []
+    for i in range(400):
+        lon, lat = rng.choice(spots)
+        args += [lon, lat, "t%d" % i]
+    both(c, ref, [["GEOADD", "dups"] + args, ["GEOADD", "{dups}small"] + args[:60 * 3]])
+    cmds = []
+    for key in ["dups", "{dups}small"]:
+        for lon, lat in spots[:5]:
+            for count in [None, 1, 2, 3, 6, 7, 8, 40, 41, 100, 250, 399, 500]:
+                for order in ["ASC", "DESC"]:
+                    cmds.append(["GEOSEARCH", key, "FROMLONLAT", lon, lat, "BYRADIUS", "20", "km",
+                                 order] + ([] if count is None else ["COUNT", str(count)]))
+            cmds.append(["GEORADIUS", key, lon, lat, "20", "km", "COUNT", "9", "STORE", "{dups}d"])
+            cmds.append(["ZRANGE", "{dups}d", "0", "-1"])
+    both(c, ref, cmds)
