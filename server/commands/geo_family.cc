@@ -343,7 +343,8 @@ void PartialSort(std::vector<Point>& pts, size_t lo, size_t hi, Cmp cmp) {
       vecswap(base, pb - r, r);
       r = std::min(pd - pc, end - pd - 1);
       vecswap(pb, end - r, r);
-      // The smaller side first in Redis's order: the left part recursed, the right one looped.
+      // Redis recurses into the left part and loops on the right one; they are disjoint, so the
+      // order they are sorted in does not matter.
       const size_t left = pb - pa, right = pd - pc;
       if (right > 1 && overlaps(end - right, end)) todo.push_back({end - right, right});
       if (left > 1 && overlaps(base, base + left)) {
