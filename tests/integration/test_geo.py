@@ -462,6 +462,16 @@ def test_random_points_match_redis(c, reference):
         cmds.append(["GEORADIUS", "geo", lon, lat, r, "km", "WITHDIST", "ASC"])
         cmds.append(["GEORADIUSBYMEMBER_RO", "geo", rng.choice(names), r, "km", "WITHCOORD",
                      "COUNT", "7"])
+    # Degenerate shapes and centres.
+    shapes = [["BYRADIUS", "inf", "km"], ["BYBOX", "inf", "inf", "m"], ["BYBOX", "inf", "1", "km"],
+              ["BYRADIUS", "0", "km"], ["BYRADIUS", "1e-300", "km"], ["BYBOX", "0", "0", "m"],
+              ["BYRADIUS", "20000", "km"]]
+    for shape in shapes:
+        for center in [["FROMLONLAT", "0", "0"], ["FROMLONLAT", "180", "85.05112878"],
+                       ["FROMLONLAT", "-180", "-85.05112878"], ["FROMMEMBER", "neg"],
+                       ["FROMMEMBER", "huge"], ["FROMMEMBER", "half"]]:
+            cmds.append(["GEOSEARCH", "geo"] + center + shape + ["ASC", "COUNT", "25",
+                                                                 "WITHDIST", "WITHHASH"])
     results = both(c, ref, cmds)
     assert sum(len(r) for r in results) > 3000  # the queries do find points
 
