@@ -508,3 +508,23 @@ def test_ties_match_redis(c, reference):
             cmds.append(["GEORADIUS", key, lon, lat, "20", "km", "COUNT", "9", "STORE", "{dups}d"])
             cmds.append(["ZRANGE", "{dups}d", "0", "-1"])
     both(c, ref, cmds)
+
+
+def test_store_touches_watched_destination(sicily, new_client):
+    c = sicily
+    other = new_client()
+    for dst, cmd in [("w1", ["GEOSEARCHSTORE", "w1", "Sicily", "FROMLONLAT", "15", "37",
+                             "BYRADIUS", "200", "km"]),
+                     ("w2", ["GEORADIUS", "Sicily", "15", "37", "200", "km", "STORE", "w2"])]:
+        assert c("WATCH", dst) == "OK"
+        assert c("MULTI") == "OK"
+        assert c("PING") == "QUEUED"
+        assert other(*cmd) == 2
+        assert c("EXEC") is None
+    # A read-only search touches nothing.
+    assert c("WATCH", "Sicily") == "OK"
+    assert c("MULTI") == "OK"
+    assert c("PING") == "QUEUED"
+    assert other("GEORADIUS", "Sicily", "15", "37", "200", "km") == [b"Palermo", b"Catania"]
+    assert other("GEOADD", "Sicily", "NX", "15", "37", "Palermo") == 0
+    assert c("EXEC") == ["PONG"]
