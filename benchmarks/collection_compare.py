@@ -7,8 +7,9 @@ Memory (a fresh server per dataset, one at a time; bytes per element from the Vm
   * 10k sorted sets of 100 members (ZADD z:N 100 score/member pairs, 10-byte members)
   * 1 list of 1M elements       (RPUSH in batches, 10-byte elements)
 
-Throughput: redis-benchmark's built-in LPUSH, LPOP, HSET, SADD, ZADD tests and a ZRANGE
-(0..9 of a 1000-member sorted set) run alternately against both servers; ratio of ops per server
+Throughput: redis-benchmark's built-in LPUSH, LPOP, HSET, SADD, ZADD tests, a ZRANGE
+(0..9 of a 1000-member sorted set) and a GEOSEARCH (the 10 nearest within 50 km, among 10k points
+spread over 10 x 10 degrees) run alternately against both servers; ratio of ops per server
 CPU-second (utime+stime from /proc, as compare.py), since on a small shared machine the load
 generator competes with the server for cores.
 
@@ -86,7 +87,19 @@ def memory_row(server, commands, elements):
 
 BENCH_TESTS = [("LPUSH", ["-t", "lpush"]), ("LPOP", ["-t", "lpop"]), ("HSET", ["-t", "hset"]),
                ("SADD", ["-t", "sadd"]), ("ZADD", ["-t", "zadd"]),
-               ("ZRANGE 0 9", ["zrange", "bench:zset", "0", "9"])]
+               ("ZRANGE 0 9", ["zrange", "bench:zset", "0", "9"]),
+               ("GEOSEARCH 50km", ["geosearch", "bench:geo", "FROMLONLAT", "13", "42", "BYRADIUS",
+                                   "50", "km", "ASC", "COUNT", "10"])]
+
+
+def geo_points(n=10000):
+    """GEOADD arguments: n points scattered (deterministically) over lon 8..18, lat 37..47."""
+    out = []
+    for i in range(n):
+        lon = 8 + (i * 7919 % 10007) / 1000.7
+        lat = 37 + (i * 104729 % 10009) / 1000.9
+        out += ["%.6f" % lon, "%.6f" % lat, "g%d" % i]
+    return out
 
 
 def bench(server, rb, test_args, requests, pipeline, clients):
@@ -154,6 +167,7 @@ def main():
                 c.call("FLUSHALL")
                 c.call("ZADD", "bench:zset", *[x for m in range(1000)
                                                 for x in (str(m), "member%04d" % m)])
+                c.call("GEOADD", "bench:geo", *geo_points())
             finally:
                 c.close()
         rows = []

@@ -327,6 +327,172 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "append", .type = kPureToken, .token = "APPEND"},
           {.name = "replace", .type = kPureToken, .token = "REPLACE"}}}}}},
     {"function|stats", {.summary = "Return information about the function currently running (name, description, duration)", .since = "7.0.0", .group = "scripting", .complexity = "O(1)", .tips = {"nondeterministic_output", "request_policy:all_shards", "response_policy:special"}}},
+    {"geoadd", {.summary = "Add one or more geospatial items in the geospatial index represented using a sorted set", .since = "3.2.0", .group = "geo", .complexity = "O(log(N)) for each item added, where N is the number of elements in the sorted set.", .history = {{"6.2.0", "Added the `CH`, `NX` and `XX` options."}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "condition", .type = kOneOf, .since = "6.2.0", .flags = kOptional, .args = {
+          {.name = "nx", .type = kPureToken, .token = "NX"},
+          {.name = "xx", .type = kPureToken, .token = "XX"}}},
+        {.name = "change", .type = kPureToken, .token = "CH", .since = "6.2.0", .flags = kOptional},
+        {.name = "longitude_latitude_member", .type = kBlock, .flags = kMultiple, .args = {
+          {.name = "longitude", .type = kDouble},
+          {.name = "latitude", .type = kDouble},
+          {.name = "member", .type = kString}}}}}},
+    {"geodist", {.summary = "Returns the distance between two members of a geospatial index", .since = "3.2.0", .group = "geo", .complexity = "O(log(N))", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "member1", .type = kString},
+        {.name = "member2", .type = kString},
+        {.name = "unit", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "m", .type = kPureToken, .token = "M"},
+          {.name = "km", .type = kPureToken, .token = "KM"},
+          {.name = "ft", .type = kPureToken, .token = "FT"},
+          {.name = "mi", .type = kPureToken, .token = "MI"}}}}}},
+    {"geohash", {.summary = "Returns members of a geospatial index as standard geohash strings", .since = "3.2.0", .group = "geo", .complexity = "O(log(N)) for each member requested, where N is the number of elements in the sorted set.", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "member", .type = kString, .flags = kMultiple}}}},
+    {"geopos", {.summary = "Returns longitude and latitude of members of a geospatial index", .since = "3.2.0", .group = "geo", .complexity = "O(N) where N is the number of members requested.", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "member", .type = kString, .flags = kMultiple}}}},
+    {"georadius", {.summary = "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", .since = "3.2.0", .group = "geo", .complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument", .history = {{"6.2.0", "Added the `ANY` option for `COUNT`."}, {"7.0.0", "Added support for uppercase unit names."}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "longitude", .type = kDouble},
+        {.name = "latitude", .type = kDouble},
+        {.name = "radius", .type = kDouble},
+        {.name = "unit", .type = kOneOf, .args = {
+          {.name = "m", .type = kPureToken, .token = "M"},
+          {.name = "km", .type = kPureToken, .token = "KM"},
+          {.name = "ft", .type = kPureToken, .token = "FT"},
+          {.name = "mi", .type = kPureToken, .token = "MI"}}},
+        {.name = "withcoord", .type = kPureToken, .token = "WITHCOORD", .flags = kOptional},
+        {.name = "withdist", .type = kPureToken, .token = "WITHDIST", .flags = kOptional},
+        {.name = "withhash", .type = kPureToken, .token = "WITHHASH", .flags = kOptional},
+        {.name = "count", .type = kBlock, .flags = kOptional, .args = {
+          {.name = "count", .type = kInteger, .token = "COUNT"},
+          {.name = "any", .type = kPureToken, .token = "ANY", .since = "6.2.0", .flags = kOptional}}},
+        {.name = "order", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "asc", .type = kPureToken, .token = "ASC"},
+          {.name = "desc", .type = kPureToken, .token = "DESC"}}},
+        {.name = "key", .type = kKey, .key_spec_index = 1, .token = "STORE", .flags = kOptional},
+        {.name = "key", .type = kKey, .key_spec_index = 2, .token = "STOREDIST", .flags = kOptional}}}},
+    {"georadius_ro", {.summary = "A read-only variant for GEORADIUS", .since = "3.2.10", .group = "geo", .complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`GEOSEARCH` with the `BYRADIUS` argument", .history = {{"6.2.0", "Added the `ANY` option for `COUNT`."}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "longitude", .type = kDouble},
+        {.name = "latitude", .type = kDouble},
+        {.name = "radius", .type = kDouble},
+        {.name = "unit", .type = kOneOf, .args = {
+          {.name = "m", .type = kPureToken, .token = "M"},
+          {.name = "km", .type = kPureToken, .token = "KM"},
+          {.name = "ft", .type = kPureToken, .token = "FT"},
+          {.name = "mi", .type = kPureToken, .token = "MI"}}},
+        {.name = "withcoord", .type = kPureToken, .token = "WITHCOORD", .flags = kOptional},
+        {.name = "withdist", .type = kPureToken, .token = "WITHDIST", .flags = kOptional},
+        {.name = "withhash", .type = kPureToken, .token = "WITHHASH", .flags = kOptional},
+        {.name = "count", .type = kBlock, .flags = kOptional, .args = {
+          {.name = "count", .type = kInteger, .token = "COUNT"},
+          {.name = "any", .type = kPureToken, .token = "ANY", .since = "6.2.0", .flags = kOptional}}},
+        {.name = "order", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "asc", .type = kPureToken, .token = "ASC"},
+          {.name = "desc", .type = kPureToken, .token = "DESC"}}}}}},
+    {"georadiusbymember", {.summary = "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", .since = "3.2.0", .group = "geo", .complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments", .history = {{"7.0.0", "Added support for uppercase unit names."}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "member", .type = kString},
+        {.name = "radius", .type = kDouble},
+        {.name = "unit", .type = kOneOf, .args = {
+          {.name = "m", .type = kPureToken, .token = "M"},
+          {.name = "km", .type = kPureToken, .token = "KM"},
+          {.name = "ft", .type = kPureToken, .token = "FT"},
+          {.name = "mi", .type = kPureToken, .token = "MI"}}},
+        {.name = "withcoord", .type = kPureToken, .token = "WITHCOORD", .flags = kOptional},
+        {.name = "withdist", .type = kPureToken, .token = "WITHDIST", .flags = kOptional},
+        {.name = "withhash", .type = kPureToken, .token = "WITHHASH", .flags = kOptional},
+        {.name = "count", .type = kBlock, .flags = kOptional, .args = {
+          {.name = "count", .type = kInteger, .token = "COUNT"},
+          {.name = "any", .type = kPureToken, .token = "ANY", .flags = kOptional}}},
+        {.name = "order", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "asc", .type = kPureToken, .token = "ASC"},
+          {.name = "desc", .type = kPureToken, .token = "DESC"}}},
+        {.name = "key", .type = kKey, .key_spec_index = 1, .token = "STORE", .flags = kOptional},
+        {.name = "key", .type = kKey, .key_spec_index = 2, .token = "STOREDIST", .flags = kOptional}}}},
+    {"georadiusbymember_ro", {.summary = "A read-only variant for GEORADIUSBYMEMBER", .since = "3.2.10", .group = "geo", .complexity = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", .doc_flags = kDocDeprecated, .deprecated_since = "6.2.0", .replaced_by = "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "member", .type = kString},
+        {.name = "radius", .type = kDouble},
+        {.name = "unit", .type = kOneOf, .args = {
+          {.name = "m", .type = kPureToken, .token = "M"},
+          {.name = "km", .type = kPureToken, .token = "KM"},
+          {.name = "ft", .type = kPureToken, .token = "FT"},
+          {.name = "mi", .type = kPureToken, .token = "MI"}}},
+        {.name = "withcoord", .type = kPureToken, .token = "WITHCOORD", .flags = kOptional},
+        {.name = "withdist", .type = kPureToken, .token = "WITHDIST", .flags = kOptional},
+        {.name = "withhash", .type = kPureToken, .token = "WITHHASH", .flags = kOptional},
+        {.name = "count", .type = kBlock, .flags = kOptional, .args = {
+          {.name = "count", .type = kInteger, .token = "COUNT"},
+          {.name = "any", .type = kPureToken, .token = "ANY", .flags = kOptional}}},
+        {.name = "order", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "asc", .type = kPureToken, .token = "ASC"},
+          {.name = "desc", .type = kPureToken, .token = "DESC"}}}}}},
+    {"geosearch", {.summary = "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", .since = "6.2.0", .group = "geo", .complexity = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", .history = {{"7.0.0", "Added support for uppercase unit names."}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "from", .type = kOneOf, .args = {
+          {.name = "member", .type = kString, .token = "FROMMEMBER"},
+          {.name = "longitude_latitude", .type = kBlock, .token = "FROMLONLAT", .args = {
+            {.name = "longitude", .type = kDouble},
+            {.name = "latitude", .type = kDouble}}}}},
+        {.name = "by", .type = kOneOf, .args = {
+          {.name = "circle", .type = kBlock, .args = {
+            {.name = "radius", .type = kDouble, .token = "BYRADIUS"},
+            {.name = "unit", .type = kOneOf, .args = {
+              {.name = "m", .type = kPureToken, .token = "M"},
+              {.name = "km", .type = kPureToken, .token = "KM"},
+              {.name = "ft", .type = kPureToken, .token = "FT"},
+              {.name = "mi", .type = kPureToken, .token = "MI"}}}}},
+          {.name = "box", .type = kBlock, .args = {
+            {.name = "width", .type = kDouble, .token = "BYBOX"},
+            {.name = "height", .type = kDouble},
+            {.name = "unit", .type = kOneOf, .args = {
+              {.name = "m", .type = kPureToken, .token = "M"},
+              {.name = "km", .type = kPureToken, .token = "KM"},
+              {.name = "ft", .type = kPureToken, .token = "FT"},
+              {.name = "mi", .type = kPureToken, .token = "MI"}}}}}}},
+        {.name = "order", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "asc", .type = kPureToken, .token = "ASC"},
+          {.name = "desc", .type = kPureToken, .token = "DESC"}}},
+        {.name = "count", .type = kBlock, .flags = kOptional, .args = {
+          {.name = "count", .type = kInteger, .token = "COUNT"},
+          {.name = "any", .type = kPureToken, .token = "ANY", .flags = kOptional}}},
+        {.name = "withcoord", .type = kPureToken, .token = "WITHCOORD", .flags = kOptional},
+        {.name = "withdist", .type = kPureToken, .token = "WITHDIST", .flags = kOptional},
+        {.name = "withhash", .type = kPureToken, .token = "WITHHASH", .flags = kOptional}}}},
+    {"geosearchstore", {.summary = "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", .since = "6.2.0", .group = "geo", .complexity = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", .history = {{"7.0.0", "Added support for uppercase unit names."}}, .args = {
+        {.name = "destination", .type = kKey, .key_spec_index = 0},
+        {.name = "source", .type = kKey, .key_spec_index = 1},
+        {.name = "from", .type = kOneOf, .args = {
+          {.name = "member", .type = kString, .token = "FROMMEMBER"},
+          {.name = "longitude_latitude", .type = kBlock, .token = "FROMLONLAT", .args = {
+            {.name = "longitude", .type = kDouble},
+            {.name = "latitude", .type = kDouble}}}}},
+        {.name = "by", .type = kOneOf, .args = {
+          {.name = "circle", .type = kBlock, .args = {
+            {.name = "radius", .type = kDouble, .token = "BYRADIUS"},
+            {.name = "unit", .type = kOneOf, .args = {
+              {.name = "m", .type = kPureToken, .token = "M"},
+              {.name = "km", .type = kPureToken, .token = "KM"},
+              {.name = "ft", .type = kPureToken, .token = "FT"},
+              {.name = "mi", .type = kPureToken, .token = "MI"}}}}},
+          {.name = "box", .type = kBlock, .args = {
+            {.name = "width", .type = kDouble, .token = "BYBOX"},
+            {.name = "height", .type = kDouble},
+            {.name = "unit", .type = kOneOf, .args = {
+              {.name = "m", .type = kPureToken, .token = "M"},
+              {.name = "km", .type = kPureToken, .token = "KM"},
+              {.name = "ft", .type = kPureToken, .token = "FT"},
+              {.name = "mi", .type = kPureToken, .token = "MI"}}}}}}},
+        {.name = "order", .type = kOneOf, .flags = kOptional, .args = {
+          {.name = "asc", .type = kPureToken, .token = "ASC"},
+          {.name = "desc", .type = kPureToken, .token = "DESC"}}},
+        {.name = "count", .type = kBlock, .flags = kOptional, .args = {
+          {.name = "count", .type = kInteger, .token = "COUNT"},
+          {.name = "any", .type = kPureToken, .token = "ANY", .flags = kOptional}}},
+        {.name = "storedist", .type = kPureToken, .token = "STOREDIST", .flags = kOptional}}}},
     {"get", {.summary = "Get the value of a key", .since = "1.0.0", .group = "string", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
     {"getbit", {.summary = "Returns the bit value at offset in the string value stored at key", .since = "2.2.0", .group = "bitmap", .complexity = "O(1)", .args = {

@@ -9,6 +9,8 @@
 // RunPhases (read the sources, then write the destination; ZMPOP: inspect, then pop from the first
 // existing key), blocking pops through RunBlockingPop. Shard functions copy what they read into
 // the command's own state; nothing points into shard data after a hop.
+#include "server/commands/zset_family.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -1298,6 +1300,15 @@ bool NumKeysAt2(ArgSlice args, std::vector<uint32_t>* out) {
 }
 
 }  // namespace
+
+bool ZElementLess(const ZElement& a, const ZElement& b) { return ElementLess(a, b); }
+
+void ZaddCommand(ArgSlice args, CommandContext& ctx) { ZaddGeneric(args, ctx, 0); }
+
+void StoreSortedSet(DbSlice& slice, DbIndex db, std::string_view key,
+                    const std::vector<ZElement>& elems, const char* event) {
+  StoreResult(slice, db, key, elems, event);
+}
 
 void RegisterZSetFamily(CommandRegistry& r) {
   using namespace cmd_flag;

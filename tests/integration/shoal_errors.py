@@ -122,3 +122,30 @@ def proto_expected_dollar(got):
 
 PROTO_TOO_BIG_INLINE = "ERR Protocol error: too big inline request"
 PROTO_UNBALANCED_QUOTES = "ERR Protocol error: unbalanced quotes in request"
+
+# GEO
+GEO_BAD_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"
+GEO_BAD_MEMBER = "ERR could not decode requested zset member"
+GEO_COUNT = "ERR COUNT must be > 0"
+GEO_ANY = "ERR the ANY argument requires COUNT argument"
+GEO_RADIUS = "ERR need numeric radius"
+GEO_NEG_RADIUS = "ERR radius cannot be negative"
+GEO_WIDTH = "ERR need numeric width"
+GEO_HEIGHT = "ERR need numeric height"
+GEO_NEG_BOX = "ERR height or width cannot be negative"
+GEO_STORE_WITH = ("ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and "
+                  "WITHCOORD options")
+GEOSEARCHSTORE_WITH = ("ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and "
+                       "WITHCOORD options")
+
+
+def geo_lonlat(lon, lat):
+    return "ERR invalid longitude,latitude pair %s,%s" % (lon, lat)
+
+
+def geo_from(cmd):
+    return "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for %s" % cmd
+
+
+def geo_by(cmd):
+    return "ERR exactly one of BYRADIUS and BYBOX can be specified for %s" % cmd
