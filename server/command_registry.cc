@@ -323,6 +323,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterPubsubFamily(r);
   RegisterPersistenceFamily(r);
   RegisterAclFamily(r);
+  RegisterHllFamily(r);
 }
 
 }  // namespace shoal
