@@ -442,3 +442,39 @@ def test_pfcount_equals_redis(s, p):
     both(s, p, "PFMERGE", "all", *keys)
     both(s, p, "GET", "all")
     both(s, p, "PFCOUNT", "all")
+
+
+def test_noop_writes_keep_watch(s, new_client):
+    s("PFADD", "h", "a")
+    s("LPUSH", "lst", "x")
+    other = new_client()
+    assert s("WATCH", "h", "d") == "OK"
+    assert other("PFADD", "h", "a") == 0  # nothing changes
+    assert other("PFMERGE", "d", "lst") == Err(WRONGTYPE)
+    assert other("PFCOUNT", "h", "d") == 1
+    assert s("MULTI") == "OK"
+    s("PING")
+    assert s("EXEC") == ["PONG"]
+    assert s("WATCH", "d") == "OK"
+    assert other("PFMERGE", "d", "h") == "OK"
+    assert s("MULTI") == "OK"
+    s("PING")
+    assert s("EXEC") is None
+
+
+def test_tracking_invalidates_pfcount_readers(s, new_client):
+    keys = spread_keys("t", 2)
+    s("PFADD", keys[0], "a")
+    s("PFADD", keys[1], "b")
+    s("PFCOUNT", keys[0])  # cache valid: the tracked read below changes nothing
+    t = new_client()
+    assert isinstance(t("HELLO", "3"), dict)
+    assert t("CLIENT", "TRACKING", "on") == "OK"
+    assert t("PFCOUNT", keys[0]) == 1
+    assert t("PFCOUNT", keys[0], keys[1]) == 2
+    s("PFADD", keys[1], "c")
+    m = t.read()
+    assert list(m) == [b"invalidate", [keys[1].encode()]]
+    s("PFADD", keys[0], "d")
+    m = t.read()
+    assert list(m) == [b"invalidate", [keys[0].encode()]]
