@@ -8,7 +8,8 @@ Memory (a fresh server per dataset, one at a time; bytes per element from the Vm
   * 1 list of 1M elements       (RPUSH in batches, 10-byte elements)
 
 Throughput: redis-benchmark's built-in LPUSH, LPOP, HSET, SADD, ZADD tests and a ZRANGE
-(0..9 of a 1000-member sorted set) run alternately against both servers; ratio of ops per server
+(0..9 of a 1000-member sorted set), PFADD of random elements to a dense HyperLogLog and PFCOUNT of it
+(the cached cardinality after the first call, recomputed after each PFADD run) run alternately against both servers; ratio of ops per server
 CPU-second (utime+stime from /proc, as compare.py), since on a small shared machine the load
 generator competes with the server for cores.
 
@@ -86,7 +87,9 @@ def memory_row(server, commands, elements):
 
 BENCH_TESTS = [("LPUSH", ["-t", "lpush"]), ("LPOP", ["-t", "lpop"]), ("HSET", ["-t", "hset"]),
                ("SADD", ["-t", "sadd"]), ("ZADD", ["-t", "zadd"]),
-               ("ZRANGE 0 9", ["zrange", "bench:zset", "0", "9"])]
+               ("ZRANGE 0 9", ["zrange", "bench:zset", "0", "9"]),
+               ("PFADD", ["pfadd", "bench:hll", "__rand_int__"]),
+               ("PFCOUNT", ["pfcount", "bench:hll"])]
 
 
 def bench(server, rb, test_args, requests, pipeline, clients):
@@ -154,6 +157,7 @@ def main():
                 c.call("FLUSHALL")
                 c.call("ZADD", "bench:zset", *[x for m in range(1000)
                                                 for x in (str(m), "member%04d" % m)])
+                c.call("PFADD", "bench:hll", *["e%d" % m for m in range(5000)])
             finally:
                 c.close()
         rows = []
