@@ -478,3 +478,18 @@ def test_tracking_invalidates_pfcount_readers(s, new_client):
     s("PFADD", keys[0], "d")
     m = t.read()
     assert list(m) == [b"invalidate", [keys[0].encode()]]
+
+
+def test_small_hll_set_as_embstr(s, p):
+    for cl in (s, p):
+        cl("PFADD", "e")
+        cl("SET", "e2", cl("GET", "e"))
+    both(s, p, "OBJECT", "ENCODING", "e")
+    both(s, p, "OBJECT", "ENCODING", "e2")
+    both(s, p, "PFCOUNT", "e2")
+    both(s, p, "OBJECT", "ENCODING", "e2")  # PFCOUNT made it raw
+    for cl in (s, p):
+        cl("SET", "e3", cl("GET", "e"))
+    both(s, p, "PFADD", "e3", "x")
+    both(s, p, "OBJECT", "ENCODING", "e3")
+    both(s, p, "GET", "e3")
