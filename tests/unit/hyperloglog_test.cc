@@ -251,6 +251,12 @@ TEST_CASE("hll: random bytes after a valid header never escape the value", "[hll
       REQUIRE(w.size() >= kHeaderSize);
       if (Encoding(w) == kDense) REQUIRE(w.size() == kDenseSize);
     }
+    std::string a = v;
+    for (int k = 0; k < 5; ++k) REQUIRE(Add(&a, std::to_string(rng()), rng() % 200) >= -1);
+    std::string m = v;
+    std::vector<uint8_t> src(kRegisters, 0);
+    for (int k = 0; k < 50; ++k) src[rng() % kRegisters] = static_cast<uint8_t>(rng() % 64);
+    ApplyRaw(&m, src.data(), rng() % 2 == 0, 3000);
     std::string d = v;
     SparseToDense(&d);
     REQUIRE((Encoding(d) == kSparse || d.size() == kDenseSize));
