@@ -8,8 +8,10 @@ Memory (a fresh server per dataset, one at a time; bytes per element from the Vm
   * 1 list of 1M elements       (RPUSH in batches, 10-byte elements)
 
 Throughput: redis-benchmark's built-in LPUSH, LPOP, HSET, SADD, ZADD tests, a ZRANGE
-(0..9 of a 1000-member sorted set) and a GEOSEARCH (the 10 nearest within 50 km, among 10k points
-spread over 10 x 10 degrees) run alternately against both servers; ratio of ops per server
+(0..9 of a 1000-member sorted set), a GEOSEARCH (the 10 nearest within 50 km, among 10k points
+spread over 10 x 10 degrees), PFADD of random elements to a dense HyperLogLog and PFCOUNT of it
+(the cached cardinality after the first call, recomputed after each PFADD run) run alternately
+against both servers; ratio of ops per server
 CPU-second (utime+stime from /proc, as compare.py), since on a small shared machine the load
 generator competes with the server for cores.
 
@@ -89,7 +91,9 @@ BENCH_TESTS = [("LPUSH", ["-t", "lpush"]), ("LPOP", ["-t", "lpop"]), ("HSET", ["
                ("SADD", ["-t", "sadd"]), ("ZADD", ["-t", "zadd"]),
                ("ZRANGE 0 9", ["zrange", "bench:zset", "0", "9"]),
                ("GEOSEARCH 50km", ["geosearch", "bench:geo", "FROMLONLAT", "13", "42", "BYRADIUS",
-                                   "50", "km", "ASC", "COUNT", "10"])]
+                                   "50", "km", "ASC", "COUNT", "10"]),
+               ("PFADD", ["pfadd", "bench:hll", "__rand_int__"]),
+               ("PFCOUNT", ["pfcount", "bench:hll"])]
 
 
 def geo_points(n=10000):
@@ -168,6 +172,7 @@ def main():
                 c.call("ZADD", "bench:zset", *[x for m in range(1000)
                                                 for x in (str(m), "member%04d" % m)])
                 c.call("GEOADD", "bench:geo", *geo_points())
+                c.call("PFADD", "bench:hll", *["e%d" % m for m in range(5000)])
             finally:
                 c.close()
         rows = []

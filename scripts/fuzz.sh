@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (tests/fuzz/) with clang-14 in build-fuzz/ and runs them.
 # Usage: scripts/fuzz.sh [target|all] [seconds|-runs=N] [more libFuzzer flags...]
 #   targets: request_parser reply_roundtrip listpack intset quicklist rdb_string rdb_value rdb_file
-#            aof
+#            aof hll
 #            (default: all, 10 s each)
 #   scripts/fuzz.sh quicklist 600          ten minutes on the quicklist
 #   scripts/fuzz.sh listpack -runs=10000000
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(request_parser reply_roundtrip listpack intset quicklist rdb_string rdb_value rdb_file aof)
+all=(request_parser reply_roundtrip listpack intset quicklist rdb_string rdb_value rdb_file aof hll)
 target="${1:-all}"
 budget="${2:-10}"
 shift $(($# > 2 ? 2 : $#))
@@ -44,6 +44,7 @@ for t in "${targets[@]}"; do
     reply_roundtrip) max_len=1024 ;;
     rdb_value) max_len=2048 ;;
     rdb_file) max_len=4096 ;;
+    hll) max_len=2048 ;;
     *) max_len=512 ;;
   esac
   echo "=== fuzz $t (${limit[*]}) ===" >&2

@@ -710,6 +710,18 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "lt", .type = kPureToken, .token = "LT"}}}}}},
     {"pexpiretime", {.summary = "Get the expiration Unix timestamp for a key in milliseconds", .since = "7.0.0", .group = "generic", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
+    {"pfadd", {.summary = "Adds the specified elements to the specified HyperLogLog.", .since = "2.8.9", .group = "hyperloglog", .complexity = "O(1) to add every element.", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "element", .type = kString, .flags = kOptional | kMultiple}}}},
+    {"pfcount", {.summary = "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", .since = "2.8.9", .group = "hyperloglog", .complexity = "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
+    {"pfdebug", {.summary = "Internal commands for debugging HyperLogLog values", .since = "2.8.9", .group = "hyperloglog", .complexity = "N/A", .doc_flags = kDocSyscmd, .args = {
+        {.name = "subcommand", .type = kString},
+        {.name = "key", .type = kKey, .key_spec_index = 0}}}},
+    {"pfmerge", {.summary = "Merge N different HyperLogLogs into a single one.", .since = "2.8.9", .group = "hyperloglog", .complexity = "O(N) to merge N HyperLogLogs, but with high constant times.", .args = {
+        {.name = "destkey", .type = kKey, .key_spec_index = 0},
+        {.name = "sourcekey", .type = kKey, .key_spec_index = 1, .flags = kMultiple}}}},
+    {"pfselftest", {.summary = "An internal command for testing HyperLogLog values", .since = "2.8.9", .group = "hyperloglog", .complexity = "N/A", .doc_flags = kDocSyscmd}},
     {"ping", {.summary = "Ping the server", .since = "1.0.0", .group = "connection", .complexity = "O(1)", .tips = {"request_policy:all_shards", "response_policy:all_succeeded"}, .args = {
         {.name = "message", .type = kString, .flags = kOptional}}}},
     {"psetex", {.summary = "Set the value and expiration in milliseconds of a key", .since = "2.6.0", .group = "string", .complexity = "O(1)", .args = {

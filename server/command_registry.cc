@@ -324,6 +324,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterPersistenceFamily(r);
   RegisterAclFamily(r);
   RegisterGeoFamily(r);
+  RegisterHllFamily(r);
 }
 
 }  // namespace shoal

@@ -251,6 +251,7 @@ void RegisterPubsubFamily(CommandRegistry& r);
 void RegisterPersistenceFamily(CommandRegistry& r);  // SAVE BGSAVE LASTSAVE
 void RegisterAclFamily(CommandRegistry& r);          // ACL AUTH
 void RegisterGeoFamily(CommandRegistry& r);          // GEO*
+void RegisterHllFamily(CommandRegistry& r);          // PFADD PFCOUNT PFMERGE PFDEBUG PFSELFTEST
 
 // The implicit ACL categories of these flags (see the top of this file).
 uint64_t ImplicitAcl(uint32_t flags, uint64_t acl);

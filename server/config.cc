@@ -610,6 +610,14 @@ const std::vector<Param>& Params() {
       TlsString("tls-protocols"),
       TlsString("tls-ciphers"),
       TlsString("tls-ciphersuites"),
+      {"hll-sparse-max-bytes",
+       Kind::kMemory,
+       true,
+       0,
+       LONG_MAX,
+       {},
+       &ShardSettings::hll_sparse_max_bytes,
+       nullptr},
   };
   return kParams;
 }

@@ -45,6 +45,8 @@ struct ShardSettings {
   // CLIENT PAUSE's end (unix ms) while clients are paused: until then the active expiry cycle does
   // not run (Redis pauses expiry with the clients).
   static inline std::atomic<int64_t> expire_paused_until_ms{0};
+  // hll-sparse-max-bytes: a sparse HyperLogLog that would grow past it turns dense.
+  static inline std::atomic<int64_t> hll_sparse_max_bytes{3000};
   static int64_t Get(const std::atomic<int64_t>& v) { return v.load(std::memory_order_relaxed); }
 };
 

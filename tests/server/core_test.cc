@@ -160,7 +160,8 @@ const std::vector<std::vector<std::string>> kWriteSetup = {{"SET", "{w}s", "10"}
                                                            {"HSET", "{w}h", "f", "1"},
                                                            {"ZADD", "{w}z", "1", "a", "2", "b"},
                                                            {"SADD", "{w}st", "a", "b"},
-                                                           {"SADD", "{w}st2", "a"}};
+                                                           {"SADD", "{w}st2", "a"},
+                                                           {"PFADD", "{w}p", "a"}};
 
 std::vector<WriteCase> WriteCases() {
   auto w = ParseCase;
@@ -269,6 +270,11 @@ std::vector<WriteCase> WriteCases() {
       w("lrem {w}l 0 b", "{w}l"),
       w("expire {w}t 1000 GT", "{w}t"),
       w("getex {w}t PERSIST", "{w}t"),
+      w("pfadd {w}n", "{w}n"),
+      w("pfadd {w}p b", "{w}p"),
+      w("pfcount {w}p", "{w}p"),  // stores the cardinality in the value
+      w("pfmerge {w}n {w}p", "{w}n"),
+      w("pfdebug todense {w}p", "{w}p"),
   };
 }
 
@@ -380,6 +386,11 @@ std::vector<WriteCase> NoopWriteCases() {
       w("restore {w}n 1 {dump} ABSTTL", "{w}n"),            // already expired: nothing created
       w("restore {w}s 0 {dump} REPLACE IDLETIME", "{w}s"),  // syntax error
       w("restore {w}s 0 x REPLACE", "{w}s"),                // bad payload
+      w("pfadd {w}p a", "{w}p"),
+      w("pfadd {w}s a", "{w}s"),  // not an HLL
+      w("pfcount {w}p {w}n", "{w}p"),
+      w("pfmerge {w}n {w}s", "{w}n"),
+      w("pfdebug todense {w}n", "{w}n"),
   };
 }
 
@@ -486,6 +497,13 @@ TEST_CASE("The dirty counter counts what Redis's server.dirty counts", "[write]"
       {{"PERSIST", "{d}k"}, 0},
       {{"SETBIT", "{d}k", "0", "0"}, 0},
       {{"SETBIT", "{d}k", "1", "0"}, 1},
+      {{"PFADD", "{d}p", "a", "b", "c"}, 4},
+      {{"PFADD", "{d}p", "a", "d"}, 1},
+      {{"PFADD", "{d}p", "a"}, 0},
+      {{"PFCOUNT", "{d}p"}, 1},
+      {{"PFCOUNT", "{d}p"}, 0},
+      {{"PFCOUNT", "{d}p", "{d}q"}, 0},
+      {{"PFMERGE", "{d}q", "{d}p"}, 1},
   };
   for (const auto& st : steps) {
     std::string line;
