@@ -161,7 +161,10 @@ const std::vector<std::vector<std::string>> kWriteSetup = {{"SET", "{w}s", "10"}
                                                            {"ZADD", "{w}z", "1", "a", "2", "b"},
                                                            {"SADD", "{w}st", "a", "b"},
                                                            {"SADD", "{w}st2", "a"},
-                                                           {"PFADD", "{w}p", "a"}};
+                                                           {"PFADD", "{w}p", "a"},
+                                                           {"GEOADD", "{w}g", "13.361389", "38.115556",
+                                                            "Palermo", "15.087269", "37.502669",
+                                                            "Catania"}};
 
 std::vector<WriteCase> WriteCases() {
   auto w = ParseCase;
@@ -275,6 +278,10 @@ std::vector<WriteCase> WriteCases() {
       w("pfcount {w}p", "{w}p"),  // stores the cardinality in the value
       w("pfmerge {w}n {w}p", "{w}n"),
       w("pfdebug todense {w}p", "{w}p"),
+      w("geoadd {w}g 13.5 38.1 Trapani", "{w}g"),
+      w("georadius {w}g 15 37 200 km store {w}n", "{w}n"),
+      w("georadiusbymember {w}g Palermo 200 km storedist {w}n", "{w}n"),
+      w("geosearchstore {w}n {w}g fromlonlat 15 37 byradius 200 km", "{w}n"),
   };
 }
 
@@ -391,6 +398,10 @@ std::vector<WriteCase> NoopWriteCases() {
       w("pfcount {w}p {w}n", "{w}p"),
       w("pfmerge {w}n {w}s", "{w}n"),
       w("pfdebug todense {w}n", "{w}n"),
+      w("geoadd {w}g NX 13.361389 38.115556 Palermo", "{w}g"),
+      w("geoadd {w}g XX 1 1 Nowhere", "{w}g"),
+      w("geosearchstore {w}n {w}x fromlonlat 0 0 byradius 1 km", "{w}n"),  // empty, no dest
+      w("georadius {w}g 0 0 1 km store {w}n", "{w}n"),
   };
 }
 
