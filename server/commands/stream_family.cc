@@ -14,6 +14,7 @@
 #include "server/collection_util.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
+#include "server/scripting/interpreter.h"
 #include "server/subcommand_reply.h"
 #include "shard/notify.h"
 #include "shard/settings.h"
@@ -431,6 +432,10 @@ void CmdXread(ArgSlice args, CommandContext& ctx) {
     size_t moreargs = args.size() - i - 1;
     std::string_view o = args[i];
     if (EqNoCase(o, "block") && moreargs) {
+      // Scripts never block; Redis refuses the option there (MULTI just does not block).
+      if (ctx.deny_blocking && scripting::RunningScripts::Mine().running.load())
+        return FailMulti(ctx, "ERR " + std::string(args[0]) +
+                                  " command is not allowed with BLOCK option from scripts");
       i++;
       if (!ParseInt64(args[i], &timeout))
         return FailMulti(ctx, "ERR timeout is not an integer or out of range");
