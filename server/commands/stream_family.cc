@@ -376,7 +376,10 @@ void CmdXsetid(ArgSlice args, CommandContext& ctx) {
       return ctx.rb->Error(
           "ERR The entries_added specified in XSETID is smaller than the target stream length");
   }
-  slice.Modified(ctx.db_index, args[1]);
+  // Redis 7.0's xsetidCommand counts the change but does not signal the key (WATCH and
+  // client-side caching do not see it); the snapshot still must.
+  slice.PreWrite(ctx.db_index, args[1]);
+  slice.AddDirty(1);
   s->set_last_id(id);
   if (entries_added != -1) s->set_entries_added(static_cast<uint64_t>(entries_added));
   if (max_xdel != StreamID::Min()) s->set_max_deleted_entry_id(max_xdel);
