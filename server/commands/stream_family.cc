@@ -596,13 +596,10 @@ void XinfoStream(ArgSlice args, CommandContext& ctx, Stream& s) {
   rb.Map(full ? 9 : 10);
   rb.Bulk("length");
   rb.Integer(static_cast<int64_t>(s.length()));
-  // Redis reports its rax's keys and inner nodes. The map here has no such inner nodes: the
-  // figure is a lower bound in the rax's terms (its head plus one node per key; Redis has more
-  // where keys share prefixes).
   rb.Bulk("radix-tree-keys");
   rb.Integer(static_cast<int64_t>(s.NodeCount()));
   rb.Bulk("radix-tree-nodes");
-  rb.Integer(static_cast<int64_t>(s.NodeCount()) + 1);
+  rb.Integer(static_cast<int64_t>(s.RaxNodeCount()));
   rb.Bulk("last-generated-id");
   rb.Bulk(StreamIDString(s.last_id()));
   rb.Bulk("max-deleted-entry-id");

@@ -148,6 +148,7 @@ def test_node_limits_are_configs(c):
         info = c("XINFO", "STREAM", "s")
         info = dict(zip(info[::2], info[1::2]))
         assert info[b"radix-tree-keys"] == 4
+        assert info[b"radix-tree-nodes"] == 10  # as Redis's rax: a shared run, a branch, 4 * 2
         assert info[b"length"] == 7
     finally:
         assert c("CONFIG", "SET", "stream-node-max-entries", "100") == "OK"
