@@ -250,7 +250,7 @@ void RegisterTransactionFamily(CommandRegistry& r);  // MULTI EXEC DISCARD WATCH
 void RegisterPubsubFamily(CommandRegistry& r);
 void RegisterPersistenceFamily(CommandRegistry& r);  // SAVE BGSAVE LASTSAVE
 void RegisterAclFamily(CommandRegistry& r);          // ACL AUTH
-void RegisterStreamFamily(CommandRegistry& r);  // XADD XRANGE XREAD XINFO ... (no groups)
+void RegisterStreamFamily(CommandRegistry& r);       // XADD XRANGE XREAD XINFO ... (no groups)
 
 // The implicit ACL categories of these flags (see the top of this file).
 uint64_t ImplicitAcl(uint32_t flags, uint64_t acl);
