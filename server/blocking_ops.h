@@ -50,6 +50,25 @@ struct BlockingPop {
   // BLMOVE: on the destination's shard after the pop (checked by check_dst in the same armed
   // transaction, or on the same shard): push the element.
   std::function<bool(Shard& shard, DbIndex db)> push;
+  // Streams (XREAD, XREADGROUP): whether the key at argument position `pos` can be served now,
+  // given its value (nullptr when the key is missing; of another type only for a waiter, after
+  // the key was replaced). Replaces "the key exists" on both paths. The immediate path calls it
+  // once for every key of the right type or missing (a missing key stays not ready whatever it
+  // answers), before any waiter call, so it may record what it saw (XREAD resolves `$` there).
+  // On the key's shard; each call writes only state of its own position.
+  std::function<bool(Shard& shard, DbIndex db, uint32_t pos, const Entry* e)> ready;
+  // Immediate path: `pop` every ready key (on its shard, in parallel across shards; each writes
+  // its own position's state), not just the first, after checking that no key has another type
+  // (XREAD answers for every stream with data). A woken waiter still pops just the key that woke
+  // it.
+  bool all_keys = false;
+  // Instead of `pop` when set: the same, told the key's argument position (streams keep state
+  // per position; a key may be named twice).
+  std::function<void(Shard& shard, DbIndex db, uint32_t pos)> pop_at;
+  // Connection thread, instead of the null array, when nothing was popped and the command may
+  // not block (block = false): XREAD reports a bad ID this way after the type checks of the keys
+  // before it, in Redis's order.
+  std::function<void(protocol::ReplyBuilder& rb)> none;
   // Connection thread, after a pop: the command's reply.
   std::function<void(protocol::ReplyBuilder& rb)> reply;
 };
@@ -60,7 +79,8 @@ extern std::atomic<int64_t> g_blocked_clients;
 // Runs op for the kMulti command in ctx (keys may span shards); calls ctx.Done() exactly once.
 // On timeout the reply is a null array (Redis 7.0 answers that for every blocking pop, BLMOVE
 // included; RESP3 null). The connection never runs a kBlocking command through the single-shard
-// shortcut, so a blocking op always has ctx.conn; a non-blocking one (LMPOP, ZMPOP) may run on its
+// shortcut, so a blocking op always has ctx.conn (except a script's call, which has
+// ctx.deny_blocking and never waits); a non-blocking one (LMPOP, ZMPOP) may run on its
 // only shard (ctx.shard set), inline.
 void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op);
 

@@ -325,6 +325,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterAclFamily(r);
   RegisterGeoFamily(r);
   RegisterHllFamily(r);
+  RegisterStreamFamily(r);
 }
 
 }  // namespace shoal

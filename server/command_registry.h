@@ -252,6 +252,7 @@ void RegisterPersistenceFamily(CommandRegistry& r);  // SAVE BGSAVE LASTSAVE
 void RegisterAclFamily(CommandRegistry& r);          // ACL AUTH
 void RegisterGeoFamily(CommandRegistry& r);          // GEO*
 void RegisterHllFamily(CommandRegistry& r);          // PFADD PFCOUNT PFMERGE PFDEBUG PFSELFTEST
+void RegisterStreamFamily(CommandRegistry& r);       // XADD XRANGE XREAD XINFO ... (no groups)
 
 // The implicit ACL categories of these flags (see the top of this file).
 uint64_t ImplicitAcl(uint32_t flags, uint64_t acl);

@@ -618,6 +618,22 @@ const std::vector<Param>& Params() {
        {},
        &ShardSettings::hll_sparse_max_bytes,
        nullptr},
+      {"stream-node-max-bytes",
+       Kind::kMemory,
+       true,
+       0,
+       LONG_MAX,
+       {},
+       &ShardSettings::stream_node_max_bytes,
+       nullptr},
+      {"stream-node-max-entries",
+       Kind::kInt,
+       true,
+       0,
+       LLONG_MAX,
+       {},
+       &ShardSettings::stream_node_max_entries,
+       nullptr},
   };
   return kParams;
 }
