@@ -122,3 +122,37 @@ def proto_expected_dollar(got):
 
 PROTO_TOO_BIG_INLINE = "ERR Protocol error: too big inline request"
 PROTO_UNBALANCED_QUOTES = "ERR Protocol error: unbalanced quotes in request"
+
+# streams (t_stream.c)
+INVALID_STREAM_ID = "ERR Invalid stream ID specified as stream command argument"
+XADD_ID_SMALLER = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+XADD_ID_ZERO = "ERR The ID specified in XADD must be greater than 0-0"
+XADD_EXHAUSTED = "ERR The stream has exhausted the last possible ID, unable to add more items"
+XADD_MAXLEN_NEGATIVE = "ERR The MAXLEN argument must be >= 0."
+STREAM_LIMIT_NEGATIVE = "ERR The LIMIT argument must be >= 0."
+STREAM_LIMIT_WITHOUT_TILDE = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+STREAM_LIMIT_WITHOUT_STRATEGY = ("ERR syntax error, LIMIT cannot be used without specifying a "
+                                 "trimming strategy")
+STREAM_MAXLEN_AND_MINID = ("ERR syntax error, MAXLEN and MINID options at the same time are not "
+                           "compatible")
+XRANGE_INVALID_START = "ERR invalid start ID for the interval"
+XRANGE_INVALID_END = "ERR invalid end ID for the interval"
+XSETID_SMALLER = "ERR The ID specified in XSETID is smaller than the target stream top item"
+XSETID_ENTRIES_ADDED_SMALL = ("ERR The entries_added specified in XSETID is smaller than the "
+                              "target stream length")
+XSETID_MAXDELETED_BIGGER = ("ERR The ID specified in XSETID is smaller than the provided "
+                            "max_deleted_entry_id")
+XSETID_ENTRIES_ADDED_NEG = "ERR entries_added must be positive"
+XINFO_STREAM_SYNTAX = ("ERR unknown subcommand or wrong number of arguments for 'STREAM'. "
+                       "Try XINFO HELP.")
+XREAD_GT_WITHOUT_GROUP = ("ERR The > ID can be specified only when calling XREADGROUP using the "
+                          "GROUP <group> <consumer> option.")
+XREAD_NOACK = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+TIMEOUT_NOT_INT = "ERR timeout is not an integer or out of range"
+TIMEOUT_NEGATIVE = "ERR timeout is negative"
+
+
+def xread_unbalanced(cmd):
+    """cmd: 'XREAD' or 'XREADGROUP'."""
+    return ("ERR Unbalanced %s list of streams: for each stream key an ID or '$' must be "
+            "specified." % cmd)
