@@ -156,3 +156,50 @@ def xread_unbalanced(cmd):
     """cmd: 'XREAD' or 'XREADGROUP'."""
     return ("ERR Unbalanced %s list of streams: for each stream key an ID or '$' must be "
             "specified." % cmd)
+
+# stream consumer groups
+XGROUP_KEY_MISSING = ("ERR The XGROUP subcommand requires the key to exist. Note that for "
+                      "CREATE you may want to use the MKSTREAM option to create an empty stream "
+                      "automatically.")
+BUSYGROUP = "BUSYGROUP Consumer Group name already exists"
+ENTRIESREAD_NEGATIVE = "ERR value for ENTRIESREAD must be positive or -1"
+XREADGROUP_DOLLAR = ("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read "
+                     "the history of this consumer by specifying a proper ID, or use the > ID to "
+                     "get new messages. The $ ID would just return an empty result set.")
+XREADGROUP_NO_GROUP = "ERR Missing GROUP option for XREADGROUP"
+XCLAIM_BAD_IDLE = "ERR Invalid IDLE option argument for XCLAIM"
+XCLAIM_BAD_TIME = "ERR Invalid TIME option argument for XCLAIM"
+XCLAIM_BAD_RETRYCOUNT = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+XAUTOCLAIM_COUNT = "ERR COUNT must be > 0"
+# A blocked XREADGROUP whose key was deleted or changed type, or its group destroyed.
+XREADGROUP_KEY_GONE = "UNBLOCKED the stream key no longer exists"
+
+
+def xgroup_syntax(sub):
+    """XGROUP CREATE/SETID with a bad option: sub as given ('CREATE')."""
+    return ("ERR unknown subcommand or wrong number of arguments for '%s'. Try XGROUP HELP."
+            % sub)
+
+
+def nogroup_key(group, key):
+    """XGROUP SETID/CREATECONSUMER/DELCONSUMER, XINFO CONSUMERS."""
+    return "NOGROUP No such consumer group '%s' for key name '%s'" % (group, key)
+
+
+def nogroup_key_or_group(key, group):
+    """XPENDING, XCLAIM, XAUTOCLAIM."""
+    return "NOGROUP No such key '%s' or consumer group '%s'" % (key, group)
+
+
+def nogroup_xreadgroup(key, group):
+    return ("NOGROUP No such key '%s' or consumer group '%s' in XREADGROUP with GROUP option"
+            % (key, group))
+
+
+def xclaim_min_idle(cmd):
+    """cmd: 'XCLAIM' or 'XAUTOCLAIM'."""
+    return "ERR Invalid min-idle-time argument for %s" % cmd
+
+
+def xclaim_option(opt):
+    return "ERR Unrecognized XCLAIM option '%s'" % opt
