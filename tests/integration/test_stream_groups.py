@@ -944,3 +944,51 @@ def test_notifications_class_t(c, ev):
     c.call("XADD", "s", "1-0", "f", "v")
     c.call("DEL", "s")
     assert ev.collect(c) == [("xadd", "s")]
+
+
+def test_xinfo_stream_full_resp3(r3):
+    r3.call("XADD", "s", "1-0", "f", "v")
+    r3.call("XGROUP", "CREATE", "s", "g", "0")
+    r3.call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")
+    d = r3.call("XINFO", "STREAM", "s", "FULL")
+    g = d[b"groups"][0]
+    assert isinstance(g, dict)
+    assert list(g.keys()) == [b"name", b"last-delivered-id", b"entries-read", b"lag",
+                              b"pel-count", b"pending", b"consumers"]
+    cons = g[b"consumers"][0]
+    assert list(cons.keys()) == [b"name", b"seen-time", b"pel-count", b"pending"]
+    assert [p[0] for p in g[b"pending"]] == [b"1-0"]
+    assert r3.call("XPENDING", "s", "g") == [1, b"1-0", b"1-0", [[b"c", b"1"]]]
+    assert r3.call("XAUTOCLAIM", "s", "g", "c2", "0", "0", "JUSTID") == [b"0-0", [b"1-0"], []]
+
+
+def test_groups_survive_dump_restore_and_rename(c):
+    add_n(c, "s", 4)
+    c.call("XGROUP", "CREATE", "s", "g", "0")
+    c.call("XGROUP", "CREATE", "s", "g2", "$", "ENTRIESREAD", "4")
+    c.call("XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">")
+    c.call("XGROUP", "CREATECONSUMER", "s", "g", "bob")
+    c.call("XDEL", "s", "3-0")
+
+    def state(key):
+        d = as_dict(c.call("XINFO", "STREAM", key, "FULL"))
+        d.pop("radix-tree-nodes")
+        for g in d["groups"]:
+            for p in g[g.index(b"pending") + 1]:
+                p[2] = 0  # delivery time: kept, but compared apart
+            for cons in g[g.index(b"consumers") + 1]:
+                cons[cons.index(b"seen-time") + 1] = 0
+        return d
+
+    before = state("s")
+    payload = c.call("DUMP", "s")
+    assert c.call("RESTORE", "s2", "0", payload) == "OK"
+    assert state("s2") == before
+    assert c.call("RENAME", "s", "s3") == "OK"
+    assert state("s3") == before
+    assert c.call("COPY", "s3", "s4") == 1
+    assert state("s4") == before
+    # The copy's groups are its own.
+    c.call("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s4", ">")
+    assert state("s3") == before
+    assert c.call("XPENDING", "s4", "g")[0] == 3

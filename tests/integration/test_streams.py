@@ -808,3 +808,49 @@ def test_big_fields_and_many_fields(c):
     c.call("XADD", "n", "1-0", "n", "-12", "z", "007", "w", "9223372036854775808")
     assert c.call("XRANGE", "n", "-", "+") == [
         entry("1-0", "n", "-12", "z", "007", "w", "9223372036854775808")]
+
+
+def test_scan_type_expire_memory(c, s4):
+    c.call("SET", "str", "x")
+    c.call("XADD", "s2", "1-1", "a", "1")
+    cursor, keys = b"0", set()
+    while True:
+        cursor, batch = c.call("SCAN", cursor, "TYPE", "stream", "COUNT", "100")
+        keys.update(batch)
+        if cursor == b"0":
+            break
+    assert keys == {b"s", b"s2"}
+    assert c.call("EXPIRE", "s2", "100") == 1
+    assert 0 < c.call("TTL", "s2") <= 100
+    assert c.call("PERSIST", "s2") == 1
+    assert c.call("PEXPIRE", "s2", "1") == 1
+    c.call("DEBUG", "SLEEP", "0.01")
+    assert c.call("XLEN", "s2") == 0
+    assert c.call("EXISTS", "s2") == 0
+    assert isinstance(c.call("MEMORY", "USAGE", "s"), int)
+
+
+def test_dump_restore_and_reload(c, node_entries):
+    node_entries(3)
+    add_n(c, "s", 10)
+    c.call("XDEL", "s", "4-0", "9-0")
+    c.call("XADD", "s", "11-0", "a", "1", "b", "2")
+    c.call("XADD", "e", "MAXLEN", "0", "7-7", "f", "v")  # empty, with a last ID
+    full = {k: info_stream(c, k, "FULL") for k in ("s", "e")}
+    for d in full.values():
+        d.pop("radix-tree-nodes")
+    payload = c.call("DUMP", "s")
+    assert c.call("RESTORE", "s2", "0", payload) == "OK"
+    restored = info_stream(c, "s2", "FULL")
+    restored.pop("radix-tree-nodes")
+    assert restored == full["s"]
+    assert c.call("RESTORE", "e2", "0", c.call("DUMP", "e")) == "OK"
+    d = info_stream(c, "e2", "FULL")
+    d.pop("radix-tree-nodes")
+    assert d == full["e"]
+    assert c.call("XADD", "e2", "7-7", "f", "v") == Err(E.XADD_ID_SMALLER)
+    assert c.call("DEBUG", "RELOAD") == "OK"
+    for k in ("s", "e"):
+        d = info_stream(c, k, "FULL")
+        d.pop("radix-tree-nodes")
+        assert d == full[k]
