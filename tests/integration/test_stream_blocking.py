@@ -183,6 +183,30 @@ def test_xread_block_key_deleted_or_changed_type_stays_blocked(c, new_client):
     assert w.read() == [[b"s", [entry("667-0", "f", "v")]]]
 
 
+def test_xread_block_keys_made_without_new_entries(c, new_client):
+    w = new_client()
+    w.send("XREAD", "BLOCK", "0", "STREAMS", "{t}s", "$")
+    wait_blocked(c, 1)
+    # An empty stream made by MKSTREAM, a new last ID: no entry to read, still blocked.
+    assert c.call("XGROUP", "CREATE", "{t}s", "g", "$", "MKSTREAM") == "OK"
+    assert c.call("XSETID", "{t}s", "5-0") == "OK"
+    assert c.call("XLEN", "{t}s") == 0
+    assert blocked_clients(c) == 1
+    # A stream renamed onto the key, with an entry: served.
+    c.call("XADD", "{t}o", "9-0", "a", "1")
+    assert c.call("RENAME", "{t}o", "{t}s") == "OK"
+    assert w.read() == [[b"{t}s", [entry("9-0", "a", "1")]]]
+    # $ is the ID of the key when the client blocked (9-0): entries below it are not served.
+    w.send("XREAD", "BLOCK", "0", "STREAMS", "{t}s", "$")
+    wait_blocked(c, 1)
+    c.call("XADD", "{t}o", "1-0", "a", "1")
+    assert c.call("RENAME", "{t}o", "{t}s") == "OK"
+    c.call("XADD", "{t}s", "2-0", "a", "1")
+    assert blocked_clients(c) == 1
+    c.call("XADD", "{t}s", "10-0", "a", "1")
+    assert w.read() == [[b"{t}s", [entry("10-0", "a", "1")]]]
+
+
 def test_xread_block_stream_ran_dry(c, new_client):
     c.call("XADD", "s", "666", "key", "value")
     c.call("XDEL", "s", "666")
