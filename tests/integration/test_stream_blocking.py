@@ -410,6 +410,27 @@ def test_xreadgroup_block_several_streams_on_several_shards(c, new_client):
             assert c.call("XINFO", "CONSUMERS", k, "g") == []  # no consumer made there
 
 
+def test_xreadgroup_block_consumers_on_keys_of_several_shards_served_in_order(c, new_client):
+    keys = ["fa", "fb", "fc", "fd"]
+    for k in keys:
+        c.call("XGROUP", "CREATE", k, "g", "$", "MKSTREAM")
+    ws = []
+    for i in range(4):
+        w = new_client()
+        w.send("XREADGROUP", "GROUP", "g", "c%d" % i, "BLOCK", "0", "STREAMS", *keys,
+               *([">"] * len(keys)))
+        wait_blocked(c, i + 1)
+        ws.append(w)
+    # Each entry, on another key (shard), goes to the consumer blocked first among those left.
+    for i, k in enumerate(keys[::-1]):
+        c.call("XADD", k, "%d-0" % (i + 1), "n", str(i))
+        assert ws[i].read() == [[k.encode(), [entry("%d-0" % (i + 1), "n", str(i))]]]
+        wait_blocked(c, 3 - i)
+    for i, k in enumerate(keys[::-1]):
+        assert c.call("XPENDING", k, "g") == [1, b"%d-0" % (i + 1), b"%d-0" % (i + 1),
+                                              [[b"c%d" % i, b"1"]]]
+
+
 def _consumer(host, port, name, keys, out, stop):
     cl = RespClient(host, port)
     try:
@@ -464,11 +485,19 @@ def test_xreadgroup_block_every_entry_delivered_exactly_once(c, server):
     assert len(got) == n_entries, "delivered %d of %d" % (len(got), n_entries)
     assert sorted(got) == sorted(added)
     assert len(set(got)) == n_entries
-    # Each delivery is pending for the consumer that got it.
-    assert sum(c.call("XPENDING", k, "g")[0] for k in keys) == n_entries
-    for k, eid, fields, name in out[:50]:
-        p = c.call("XPENDING", k, "g", eid, eid, "1")
-        assert p[0][:2] == [eid, name.encode()] and p[0][3] == 1
+    # Each delivery is pending, once, for the consumer that got it; the fields came along.
+    pel = set()
+    for k in keys:
+        for eid, name, _, count in c.call("XPENDING", k, "g", "-", "+", str(n_entries)):
+            assert count == 1
+            pel.add((k.encode(), eid, name))
+    assert pel == {(k, eid, name.encode()) for k, eid, _, name in out}
+    sent = {}
+    for k, eid, fields, _ in out:
+        assert fields[0] == b"n"
+        sent[int(fields[1])] = (k, eid)
+    assert sorted(sent) == list(range(n_entries))
+    assert all(sent[i][0] == keys[i % len(keys)].encode() for i in sent)
     # Several consumers got entries.
     assert len({name for _, _, _, name in out}) > 1
 
