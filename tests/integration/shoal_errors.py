@@ -166,7 +166,6 @@ ENTRIESREAD_NEGATIVE = "ERR value for ENTRIESREAD must be positive or -1"
 XREADGROUP_DOLLAR = ("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read "
                      "the history of this consumer by specifying a proper ID, or use the > ID to "
                      "get new messages. The $ ID would just return an empty result set.")
-XREADGROUP_NO_GROUP = "ERR Missing GROUP option for XREADGROUP"
 XCLAIM_BAD_IDLE = "ERR Invalid IDLE option argument for XCLAIM"
 XCLAIM_BAD_TIME = "ERR Invalid TIME option argument for XCLAIM"
 XCLAIM_BAD_RETRYCOUNT = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
