@@ -992,3 +992,28 @@ def test_groups_survive_dump_restore_and_rename(c):
     c.call("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s4", ">")
     assert state("s3") == before
     assert c.call("XPENDING", "s4", "g")[0] == 3
+
+
+def test_xreadgroup_count_and_repeated_keys(c):
+    add_n(c, "s", 3)
+    c.call("XGROUP", "CREATE", "s", "g", "0")
+    # COUNT 0 or below: no limit.
+    assert c.call("XREADGROUP", "GROUP", "g", "c", "COUNT", "0", "STREAMS", "s", ">") == [
+        [b"s", [entry("%d-0" % i, "f", str(i)) for i in range(1, 4)]]]
+    assert c.call("XREADGROUP", "GROUP", "g", "c", "COUNT", "-5", "STREAMS", "s", "0") == [
+        [b"s", [entry("%d-0" % i, "f", str(i)) for i in range(1, 4)]]]
+    assert c.call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "s", ">", ">") is None
+    assert c.call("XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", "s", "0",
+                  "1") == [[b"s", [entry("1-0", "f", "1")]], [b"s", [entry("2-0", "f", "2")]]]
+
+
+def test_xautoclaim_range_ends(c, pel):
+    assert c.call("XAUTOCLAIM", "s", "g", "d", "0", "-", "JUSTID") == [
+        b"0-0", [b"1-0", b"2-0", b"3-0", b"4-0"], []]
+    assert c.call("XAUTOCLAIM", "s", "g", "d", "0", "+") == [b"0-0", [], []]
+    assert c.call("XAUTOCLAIM", "s", "g", "d", "0", "(3-0", "JUSTID") == [b"0-0", [b"4-0"], []]
+    assert c.call("XPENDING", "s", "g", "(-", "+", "10") == Err(E.INVALID_STREAM_ID)
+    # Duplicates and missing IDs in XCLAIM.
+    assert c.call("XCLAIM", "s", "g", "e", "0", "1-0", "1-0", "9-0", "2-0", "JUSTID") == [
+        b"1-0", b"1-0", b"2-0"]
+    assert c.call("XPENDING", "s", "g")[3] == [[b"d", b"2"], [b"e", b"2"]]

@@ -854,3 +854,16 @@ def test_dump_restore_and_reload(c, node_entries):
         d = info_stream(c, k, "FULL")
         d.pop("radix-tree-nodes")
         assert d == full[k]
+
+
+def test_approximate_trim_edges(c):
+    add_n(c, "s", 3)
+    # One node of 4 entries (the new one included): ~ 0 may drop the whole node, so it does.
+    assert c.call("XADD", "s", "MAXLEN", "~", "0", "4-0", "f", "4") == b"4-0"
+    assert c.call("XLEN", "s") == 0
+    add_n(c, "t", 3)
+    assert c.call("XADD", "t", "MAXLEN", "~", "2", "4-0", "f", "4") == b"4-0"
+    assert c.call("XLEN", "t") == 4  # the node holds more than it may drop
+    assert c.call("XTRIM", "t", "MINID", "~", "5") == 4
+    assert c.call("XTRIM", "t", "MINID", "(3") == Err(E.INVALID_STREAM_ID)
+    assert c.call("XTRIM", "t", "MAXLEN", "~", "abc") == Err(E.NOT_INTEGER)
