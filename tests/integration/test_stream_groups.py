@@ -1104,3 +1104,34 @@ def test_streams_and_groups_survive_a_restart(servers, how):
         assert _stream_state(c, ["s", "b", "e"], counters) == want
     finally:
         c.close()
+
+
+def test_watch_and_group_commands(c, new_client):
+    # Redis 7.0 marks a stream key modified (WATCH) for XADD, XDEL, XTRIM and the stream that
+    # XGROUP CREATE MKSTREAM makes; the group commands change no watched key.
+    other = new_client()
+    add_n(c, "s", 3)
+    other.call("XGROUP", "CREATE", "s", "g", "0")
+
+    def watched(*cmd):
+        assert c.call("WATCH", "s") == "OK"
+        assert other.call(*cmd) is not None
+        assert c.call("MULTI") == "OK"
+        c.call("PING")
+        return c.call("EXEC") is None
+
+    assert not watched("XREADGROUP", "GROUP", "g", "a", "COUNT", "1", "STREAMS", "s", ">")
+    assert not watched("XACK", "s", "g", "1-0")
+    assert not watched("XGROUP", "CREATE", "s", "g2", "0")
+    assert not watched("XGROUP", "CREATECONSUMER", "s", "g", "b")
+    assert not watched("XCLAIM", "s", "g", "b", "0", "1-0", "FORCE")
+    assert not watched("XGROUP", "SETID", "s", "g", "0")
+    assert not watched("XGROUP", "DESTROY", "s", "g2")
+    assert watched("XADD", "s", "4-0", "f", "4")
+    assert watched("XDEL", "s", "4-0")
+    assert watched("XTRIM", "s", "MAXLEN", "1")
+    c.call("DEL", "m")
+    assert c.call("WATCH", "m") == "OK"
+    other.call("XGROUP", "CREATE", "m", "g", "$", "MKSTREAM")
+    assert c.call("MULTI") == "OK"
+    assert c.call("EXEC") is None

@@ -867,3 +867,37 @@ def test_approximate_trim_edges(c):
     assert c.call("XTRIM", "t", "MINID", "~", "5") == 4
     assert c.call("XTRIM", "t", "MINID", "(3") == Err(E.INVALID_STREAM_ID)
     assert c.call("XTRIM", "t", "MAXLEN", "~", "abc") == Err(E.NOT_INTEGER)
+
+
+def test_concurrent_xadd_one_key(c, server):
+    import threading
+    from shoal_resp import RespClient
+
+    per, nthreads = 200, 4
+    got = [[] for _ in range(nthreads)]
+
+    def run(i):
+        cl = RespClient(server.host, server.port)
+        try:
+            for j in range(per):
+                got[i].append(cl.call("XADD", "hot", "*", "t", str(i), "j", str(j)))
+        finally:
+            cl.close()
+
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(nthreads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert c.call("XLEN", "hot") == per * nthreads
+    entries = c.call("XRANGE", "hot", "-", "+")
+    ids = [e[0] for e in entries]
+    key = [tuple(int(x) for x in i.split(b"-")) for i in ids]
+    assert key == sorted(key) and len(set(key)) == len(key)
+    assert sorted(ids) == sorted(i for g in got for i in g)
+    # Each client's entries are in the order it added them.
+    for i in range(nthreads):
+        mine = [e for e in entries if e[1][1] == str(i).encode()]
+        assert [e[1][3] for e in mine] == [str(j).encode() for j in range(per)]
+        assert [e[0] for e in mine] == got[i]
+    assert info_stream(c, "hot")["entries-added"] == per * nthreads
