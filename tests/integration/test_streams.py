@@ -6,10 +6,12 @@ Every reply and error string was checked against redis-server 7.0.15. Names with
 {tag} land on different Shoal shards (XREAD over several keys crosses shards).
 """
 
+import threading
+
 import pytest
 
 import shoal_errors as E
-from shoal_resp import Err
+from shoal_resp import Err, RespClient
 
 WRONGTYPE = E.WRONGTYPE
 
@@ -870,9 +872,6 @@ def test_approximate_trim_edges(c):
 
 
 def test_concurrent_xadd_one_key(c, server):
-    import threading
-    from shoal_resp import RespClient
-
     per, nthreads = 200, 4
     got = [[] for _ in range(nthreads)]
 
