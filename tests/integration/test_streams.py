@@ -900,3 +900,31 @@ def test_concurrent_xadd_one_key(c, server):
         assert [e[1][3] for e in mine] == [str(j).encode() for j in range(per)]
         assert [e[0] for e in mine] == got[i]
     assert info_stream(c, "hot")["entries-added"] == per * nthreads
+
+
+def test_node_layout(c, node_entries):
+    # Nodes split at stream-node-max-bytes (4096 by default) and at stream-node-max-entries;
+    # a node whose entries are all deleted goes away.
+    for i in range(1, 4):
+        c.call("XADD", "big", "%d-0" % i, "f", "x" * 3000)
+    assert info_stream(c, "big")["radix-tree-keys"] == 3
+    for i in range(1, 41):
+        c.call("XADD", "small", "%d-0" % i, "f", "x" * 100)
+    assert info_stream(c, "small")["radix-tree-keys"] == 2
+    huge = "y" * 10000  # one entry bigger than a node
+    c.call("XADD", "huge", "1-0", "f", huge)
+    c.call("XADD", "huge", "2-0", "f", "v")
+    assert info_stream(c, "huge")["radix-tree-keys"] == 2
+    assert c.call("XRANGE", "huge", "-", "+") == [entry("1-0", "f", huge), entry("2-0", "f", "v")]
+    node_entries(4)
+    add_n(c, "s", 12)
+    assert info_stream(c, "s")["radix-tree-keys"] == 3
+    assert c.call("XDEL", "s", "5-0", "6-0", "7-0") == 3
+    assert info_stream(c, "s")["radix-tree-keys"] == 3
+    assert c.call("XDEL", "s", "8-0") == 1
+    assert info_stream(c, "s")["radix-tree-keys"] == 2
+    assert [e[0] for e in c.call("XRANGE", "s", "3", "10")] == [b"3-0", b"4-0", b"9-0", b"10-0"]
+    # New entries go into the last node while it has room (deleted entries count).
+    assert c.call("XDEL", "s", "12-0") == 1
+    c.call("XADD", "s", "13-0", "f", "13")
+    assert info_stream(c, "s")["radix-tree-keys"] == 3
