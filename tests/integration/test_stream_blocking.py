@@ -183,7 +183,7 @@ def test_xread_block_key_deleted_or_changed_type_stays_blocked(c, new_client):
     assert w.read() == [[b"s", [entry("667-0", "f", "v")]]]
 
 
-def test_xread_block_keys_made_without_new_entries(c, new_client):
+def test_xread_block_not_woken_without_new_entries(c, new_client):
     w = new_client()
     w.send("XREAD", "BLOCK", "0", "STREAMS", "{t}s", "$")
     wait_blocked(c, 1)
@@ -192,7 +192,18 @@ def test_xread_block_keys_made_without_new_entries(c, new_client):
     assert c.call("XSETID", "{t}s", "5-0") == "OK"
     assert c.call("XLEN", "{t}s") == 0
     assert blocked_clients(c) == 1
-    # A stream renamed onto the key, with an entry: served.
+    c.call("XADD", "{t}s", "6-0", "a", "1")
+    assert w.read() == [[b"{t}s", [entry("6-0", "a", "1")]]]
+
+
+def test_xread_block_stream_renamed_onto_the_key(c, new_client):
+    w = new_client()
+    c.call("XADD", "{t}s", "1-0", "a", "1")
+    w.send("XREAD", "BLOCK", "0", "STREAMS", "{t}s", "$")
+    wait_blocked(c, 1)
+    assert c.call("XSETID", "{t}s", "5-0") == "OK"  # a new last ID, no entry: still blocked
+    assert blocked_clients(c) == 1
+    # A stream renamed onto the key, with an entry past $: served.
     c.call("XADD", "{t}o", "9-0", "a", "1")
     assert c.call("RENAME", "{t}o", "{t}s") == "OK"
     assert w.read() == [[b"{t}s", [entry("9-0", "a", "1")]]]
@@ -668,6 +679,11 @@ def test_woken_by_an_entry_gone_before_serving(c, new_client):
     assert c.call("EXEC") == [b"1-0", 1]
     assert w.read() == [[b"s", []]]
     assert c.call("XINFO", "GROUPS", "s")[0][7] == b"0-0"
+
+
+def test_xread_woken_by_an_entry_gone_before_serving(c, new_client):
+    # The same 7.0 quirk for XREAD.
+    w = new_client()
     w.send("XREAD", "BLOCK", "0", "STREAMS", "y", "$")
     wait_blocked(c, 1)
     assert c.call("XADD", "y", "MAXLEN", "0", "1-0", "a", "1") == b"1-0"
