@@ -671,6 +671,7 @@ def test_woken_by_an_entry_gone_before_serving(c, new_client):
     # XADD MAXLEN 0) is answered with an empty list for the key, not left blocked.
     c.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
     w = new_client()
+    w.settimeout(3)
     w.send("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">")
     wait_blocked(c, 1)
     c.call("MULTI")
@@ -684,6 +685,7 @@ def test_woken_by_an_entry_gone_before_serving(c, new_client):
 def test_xread_woken_by_an_entry_gone_before_serving(c, new_client):
     # The same 7.0 quirk for XREAD.
     w = new_client()
+    w.settimeout(3)
     w.send("XREAD", "BLOCK", "0", "STREAMS", "y", "$")
     wait_blocked(c, 1)
     assert c.call("XADD", "y", "MAXLEN", "0", "1-0", "a", "1") == b"1-0"
