@@ -1135,3 +1135,26 @@ def test_watch_and_group_commands(c, new_client):
     other.call("XGROUP", "CREATE", "m", "g", "$", "MKSTREAM")
     assert c.call("MULTI") == "OK"
     assert c.call("EXEC") is None
+
+
+def test_group_and_claim_edges(c):
+    add_n(c, "t", 2)
+    # A group past the last ID: nothing to read, no lag known.
+    assert c.call("XGROUP", "CREATE", "t", "g", "100-0") == "OK"
+    assert lag(c, "t") == (None, None)
+    assert c.call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "t", ">") is None
+    c.call("XGROUP", "CREATE", "t", "g2", "0")
+    c.call("XREADGROUP", "GROUP", "g2", "c", "STREAMS", "t", ">")
+    # TIME in the future is taken as now.
+    assert c.call("XCLAIM", "t", "g2", "d", "0", "1-0", "TIME", "99999999999999",
+                  "JUSTID") == [b"1-0"]
+    assert 0 <= c.call("XPENDING", "t", "g2", "1-0", "1-0", "1")[0][2] < 60000
+    # XAUTOCLAIM's COUNT has an upper bound (LONG_MAX / 16), with the same error.
+    assert c.call("XAUTOCLAIM", "t", "g2", "d", "0", "0", "COUNT",
+                  "576460752303423488") == Err(E.XAUTOCLAIM_COUNT)
+    assert c.call("XAUTOCLAIM", "t", "g2", "d", "0", "0", "COUNT",
+                  "9223372036854775807") == Err(E.XAUTOCLAIM_COUNT)
+    # SETID $ on an empty stream never written: 0-0, lag 0.
+    c.call("XGROUP", "CREATE", "e", "g", "$", "MKSTREAM")
+    assert c.call("XGROUP", "SETID", "e", "g", "$") == "OK"
+    assert (group(c, "e")["last-delivered-id"], lag(c, "e")) == (b"0-0", (None, 0))

@@ -928,3 +928,18 @@ def test_node_layout(c, node_entries):
     assert c.call("XDEL", "s", "12-0") == 1
     c.call("XADD", "s", "13-0", "f", "13")
     assert info_stream(c, "s")["radix-tree-keys"] == 3
+
+
+def test_sequence_at_its_maximum(c):
+    assert c.call("XADD", "s", "99999999999999-18446744073709551615", "a", "1") == (
+        b"99999999999999-18446744073709551615")
+    assert c.call("XADD", "s", "*", "a", "1") == b"100000000000000-0"  # the next ms
+    assert c.call("XADD", "t", "5-18446744073709551615", "a", "1") == b"5-18446744073709551615"
+    assert c.call("XADD", "t", "5-*", "a", "1") == Err(E.XADD_TOO_LARGE)
+    assert c.call("XADD", "t", "6-*", "a", "1") == b"6-0"
+    # An exclusive bound at the largest sequence moves to the next ms.
+    assert c.call("XRANGE", "t", "(5-18446744073709551615", "+") == [entry("6-0", "a", "1")]
+    assert c.call("XREVRANGE", "t", "(6-0", "-") == [entry("5-18446744073709551615", "a", "1")]
+    assert c.call("XREVRANGE", "t", "+", "(6-0") == []
+    assert c.call("XREVRANGE", "t", "+", "(18446744073709551615-18446744073709551615") == Err(
+        E.XRANGE_INVALID_START)
