@@ -935,7 +935,9 @@ def test_sequence_at_its_maximum(c):
         b"99999999999999-18446744073709551615")
     assert c.call("XADD", "s", "*", "a", "1") == b"100000000000000-0"  # the next ms
     assert c.call("XADD", "t", "5-18446744073709551615", "a", "1") == b"5-18446744073709551615"
-    assert c.call("XADD", "t", "5-*", "a", "1") == Err(E.XADD_TOO_LARGE)
+    # No sequence left in ms 5: Redis 7.0 fails without setting errno, so its reply depends on
+    # the errno left by an earlier call (in practice "too large"); either error is right.
+    assert c.call("XADD", "t", "5-*", "a", "1") in (Err(E.XADD_TOO_LARGE), Err(E.XADD_ID_SMALLER))
     assert c.call("XADD", "t", "6-*", "a", "1") == b"6-0"
     # An exclusive bound at the largest sequence moves to the next ms.
     assert c.call("XRANGE", "t", "(5-18446744073709551615", "+") == [entry("6-0", "a", "1")]
