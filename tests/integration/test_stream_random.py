@@ -224,9 +224,20 @@ def test_random_stream_commands_match_redis(servers, seed, node):
             got, want = _normalize(cmd, a.call(*cmd)), _normalize(cmd, b.call(*cmd))
             assert got == want, "command %d %r: %r, redis-server %r\nlast commands:\n%s" % (
                 i, cmd, got, want, "\n".join(" ".join(c) for c in history[-15:]))
-        for k in KEYS:
+        def full(cl, k):
             cmd = ["XINFO", "STREAM", k, "FULL", "COUNT", "0"]
-            assert _normalize(cmd, a.call(*cmd)) == _normalize(cmd, b.call(*cmd))
+            return _normalize(cmd, cl.call(*cmd))
+
+        want = {k: full(b, k) for k in KEYS}
+        assert {k: full(a, k) for k in KEYS} == want
+        # The final streams through DUMP/RESTORE and an RDB reload.
+        for k in KEYS:
+            payload = a.call("DUMP", k)
+            if payload is not None:
+                assert a.call("RESTORE", k + "-copy", "0", payload) == "OK"
+                assert full(a, k + "-copy") == want[k]
+        assert a.call("DEBUG", "RELOAD") == "OK"
+        assert {k: full(a, k) for k in KEYS} == want
     finally:
         a.close()
         b.close()
