@@ -691,3 +691,67 @@ def test_xread_woken_by_an_entry_gone_before_serving(c, new_client):
     assert c.call("XADD", "y", "MAXLEN", "0", "1-0", "a", "1") == b"1-0"
     assert w.read() == [[b"y", []]]
     wait_blocked(c, 0)
+
+
+def _no_more_replies(cl, wait=0.05):
+    """True when nothing else arrives on cl within `wait` seconds."""
+    cl.settimeout(wait)
+    try:
+        cl.read()
+        return False
+    except (TimeoutError, OSError):
+        return True
+    finally:
+        cl.settimeout(10)
+
+
+def test_xread_block_racing_xadds_on_two_shards(c, new_client, server):
+    keys = ["ra", "rb", "rc", "rd"]
+    w = new_client()
+    p1, p2 = new_client(), new_client()
+    for i in range(30):
+        w.send("XREAD", "BLOCK", "0", "STREAMS", *keys, *(["$"] * len(keys)))
+        wait_blocked(c, 1)
+        eid = "%d-0" % (i + 1)
+        t1 = threading.Thread(target=p1.call, args=("XADD", "ra", eid, "f", "a"))
+        t2 = threading.Thread(target=p2.call, args=("XADD", "rc", eid, "f", "c"))
+        t1.start()
+        t2.start()
+        t1.join()
+        t2.join()
+        got = w.read()
+        # One reply, for one key (whichever XADD served the client first).
+        assert got in ([[b"ra", [entry(eid, "f", "a")]]], [[b"rc", [entry(eid, "f", "c")]]]), got
+        wait_blocked(c, 0)
+    assert _no_more_replies(w)
+
+
+def test_client_unblock_racing_xadd_loses_no_entry(c, new_client):
+    c.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+    w = new_client()
+    wid = str(w.call("CLIENT", "ID"))
+    u, p = new_client(), new_client()
+    served = 0
+    for i in range(40):
+        w.send("XREADGROUP", "GROUP", "g", "w", "BLOCK", "0", "STREAMS", "s", ">")
+        wait_blocked(c, 1)
+        eid = "%d-0" % (i + 1)
+        t1 = threading.Thread(target=u.call, args=("CLIENT", "UNBLOCK", wid))
+        t2 = threading.Thread(target=p.call, args=("XADD", "s", eid, "f", "v"))
+        t1.start()
+        t2.start()
+        t1.join()
+        t2.join()
+        got = w.read()
+        if got is None:
+            # Unblocked first: the entry is still there for the group.
+            assert c.call("XREADGROUP", "GROUP", "g", "other", "STREAMS", "s", ">") == [
+                [b"s", [entry(eid, "f", "v")]]]
+        else:
+            assert got == [[b"s", [entry(eid, "f", "v")]]]
+            served += 1
+        wait_blocked(c, 0)
+    assert _no_more_replies(w)
+    pel = dict((k, int(v)) for k, v in c.call("XPENDING", "s", "g")[3])
+    assert pel.get(b"w", 0) == served
+    assert sum(pel.values()) == 40
