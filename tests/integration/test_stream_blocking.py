@@ -755,3 +755,26 @@ def test_client_unblock_racing_xadd_loses_no_entry(c, new_client):
     pel = dict((k, int(v)) for k, v in c.call("XPENDING", "s", "g")[3])
     assert pel.get(b"w", 0) == served
     assert sum(pel.values()) == 40
+
+
+def test_blocked_readers_and_setid_trim_del(c, new_client):
+    for i in range(1, 4):
+        c.call("XADD", "s", "%d-0" % i, "f", str(i))
+    c.call("XGROUP", "CREATE", "s", "g", "$")
+    w = new_client()
+    w.send("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">")
+    wait_blocked(c, 1)
+    # SETID and XTRIM do not wake the reader; the next XADD serves all after the group's new ID.
+    assert c.call("XGROUP", "SETID", "s", "g", "0") == "OK"
+    assert c.call("XTRIM", "s", "MAXLEN", "2") == 1
+    assert blocked_clients(c) == 1
+    c.call("XADD", "s", "4-0", "f", "4")
+    assert w.read() == [[b"s", [entry("%d-0" % i, "f", str(i)) for i in range(2, 5)]]]
+    # XDEL and XTRIM do not wake an XREAD either.
+    w.send("XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+    wait_blocked(c, 1)
+    c.call("XDEL", "s", "4-0")
+    c.call("XTRIM", "s", "MAXLEN", "0")
+    assert blocked_clients(c) == 1
+    c.call("XADD", "s", "5-0", "f", "5")
+    assert w.read() == [[b"s", [entry("5-0", "f", "5")]]]
