@@ -148,3 +148,85 @@ def geo_from(cmd):
 
 def geo_by(cmd):
     return "ERR exactly one of BYRADIUS and BYBOX can be specified for %s" % cmd
+
+
+# streams (t_stream.c)
+INVALID_STREAM_ID = "ERR Invalid stream ID specified as stream command argument"
+XADD_ID_SMALLER = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+XADD_ID_ZERO = "ERR The ID specified in XADD must be greater than 0-0"
+XADD_EXHAUSTED = "ERR The stream has exhausted the last possible ID, unable to add more items"
+XADD_TOO_LARGE = "ERR Elements are too large to be stored"
+XADD_MAXLEN_NEGATIVE = "ERR The MAXLEN argument must be >= 0."
+STREAM_LIMIT_NEGATIVE = "ERR The LIMIT argument must be >= 0."
+STREAM_LIMIT_WITHOUT_TILDE = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+STREAM_LIMIT_WITHOUT_STRATEGY = ("ERR syntax error, LIMIT cannot be used without specifying a "
+                                 "trimming strategy")
+STREAM_MAXLEN_AND_MINID = ("ERR syntax error, MAXLEN and MINID options at the same time are not "
+                           "compatible")
+XRANGE_INVALID_START = "ERR invalid start ID for the interval"
+XRANGE_INVALID_END = "ERR invalid end ID for the interval"
+XSETID_SMALLER = "ERR The ID specified in XSETID is smaller than the target stream top item"
+XSETID_ENTRIES_ADDED_SMALL = ("ERR The entries_added specified in XSETID is smaller than the "
+                              "target stream length")
+XSETID_MAXDELETED_BIGGER = ("ERR The ID specified in XSETID is smaller than the provided "
+                            "max_deleted_entry_id")
+XSETID_ENTRIES_ADDED_NEG = "ERR entries_added must be positive"
+XINFO_STREAM_SYNTAX = ("ERR unknown subcommand or wrong number of arguments for 'STREAM'. "
+                       "Try XINFO HELP.")
+XREAD_GT_WITHOUT_GROUP = ("ERR The > ID can be specified only when calling XREADGROUP using the "
+                          "GROUP <group> <consumer> option.")
+XREAD_NOACK = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+TIMEOUT_NOT_INT = "ERR timeout is not an integer or out of range"
+TIMEOUT_NEGATIVE = "ERR timeout is negative"
+
+
+def xread_unbalanced(cmd):
+    """cmd: 'XREAD' or 'XREADGROUP'."""
+    return ("ERR Unbalanced %s list of streams: for each stream key an ID or '$' must be "
+            "specified." % cmd)
+
+# stream consumer groups
+XGROUP_KEY_MISSING = ("ERR The XGROUP subcommand requires the key to exist. Note that for "
+                      "CREATE you may want to use the MKSTREAM option to create an empty stream "
+                      "automatically.")
+BUSYGROUP = "BUSYGROUP Consumer Group name already exists"
+ENTRIESREAD_NEGATIVE = "ERR value for ENTRIESREAD must be positive or -1"
+XREADGROUP_DOLLAR = ("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read "
+                     "the history of this consumer by specifying a proper ID, or use the > ID to "
+                     "get new messages. The $ ID would just return an empty result set.")
+XCLAIM_BAD_IDLE = "ERR Invalid IDLE option argument for XCLAIM"
+XCLAIM_BAD_TIME = "ERR Invalid TIME option argument for XCLAIM"
+XCLAIM_BAD_RETRYCOUNT = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+XAUTOCLAIM_COUNT = "ERR COUNT must be > 0"
+# A blocked XREADGROUP whose key was deleted or changed type, or its group destroyed.
+XREADGROUP_KEY_GONE = "UNBLOCKED the stream key no longer exists"
+
+
+def xgroup_syntax(sub):
+    """XGROUP CREATE/SETID with a bad option: sub as given ('CREATE')."""
+    return ("ERR unknown subcommand or wrong number of arguments for '%s'. Try XGROUP HELP."
+            % sub)
+
+
+def nogroup_key(group, key):
+    """XGROUP SETID/CREATECONSUMER/DELCONSUMER, XINFO CONSUMERS."""
+    return "NOGROUP No such consumer group '%s' for key name '%s'" % (group, key)
+
+
+def nogroup_key_or_group(key, group):
+    """XPENDING, XCLAIM, XAUTOCLAIM."""
+    return "NOGROUP No such key '%s' or consumer group '%s'" % (key, group)
+
+
+def nogroup_xreadgroup(key, group):
+    return ("NOGROUP No such key '%s' or consumer group '%s' in XREADGROUP with GROUP option"
+            % (key, group))
+
+
+def xclaim_min_idle(cmd):
+    """cmd: 'XCLAIM' or 'XAUTOCLAIM'."""
+    return "ERR Invalid min-idle-time argument for %s" % cmd
+
+
+def xclaim_option(opt):
+    return "ERR Unrecognized XCLAIM option '%s'" % opt
