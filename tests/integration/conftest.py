@@ -54,6 +54,7 @@ TSAN_SKIPPED = {
     "test_notify_lists_hashes.py", "test_notify_sets_zsets.py", "test_command_table.py",
     "test_protocol.py", "test_dump_restore.py", "test_random_distribution.py",
     "test_streams.py", "test_stream_groups.py", "test_stream_random.py",
+    "test_geo.py",
 }
 
 
