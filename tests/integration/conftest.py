@@ -58,11 +58,6 @@ TSAN_SKIPPED = {
 }
 
 
-# Single tests of the same kind in files TSan otherwise runs: `@tsan_skipped` (same variable).
-tsan_skipped = pytest.mark.skipif(os.environ.get("SHOAL_TSAN_SUBSET") == "1",
-                                  reason="one key on one thread; the release and ASan runs cover it")
-
-
 def pytest_ignore_collect(collection_path, config):
     if os.environ.get("SHOAL_TSAN_SUBSET") == "1" and collection_path.name in TSAN_SKIPPED:
         return True
