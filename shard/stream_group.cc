@@ -96,9 +96,13 @@ bool Ack(StreamCG& cg, StreamID id) {
   return true;
 }
 
-StreamNack* CreateUnownedNack(StreamCG& cg, StreamID id) {
+StreamNack* CreateUnownedNack(StreamCG& cg, StreamID id, uint64_t now_ms) {
   auto [it, inserted] = cg.pel.try_emplace(id);
-  if (inserted) it->second = std::make_unique<StreamNack>();
+  if (inserted) {
+    it->second = std::make_unique<StreamNack>();
+    it->second->delivery_time = now_ms;
+    it->second->delivery_count = 1;
+  }
   return it->second.get();
 }
 

@@ -85,9 +85,9 @@ inline void Redeliver(StreamNack& nack, uint64_t now_ms) {
 StreamNack* FindNack(const StreamCG& cg, StreamID id);
 // Removes `id` from the group PEL and its consumer's PEL; false when it was not pending.
 bool Ack(StreamCG& cg, StreamID id);
-// XCLAIM FORCE on an entry not pending: a NACK with no consumer and count 0, to be claimed by
-// ClaimNack in the same step.
-StreamNack* CreateUnownedNack(StreamCG& cg, StreamID id);
+// XCLAIM FORCE on an entry not pending: a NACK with no consumer, count 1 and time now (Redis's
+// streamCreateNACK(NULL)), to be claimed by ClaimNack in the same step.
+StreamNack* CreateUnownedNack(StreamCG& cg, StreamID id, uint64_t now_ms);
 // Gives the pending `id` (whose NACK is `nack`) to `consumer` with the given delivery time.
 // retry_count >= 0 sets the delivery count; otherwise it is incremented unless `justid`.
 void ClaimNack(StreamID id, StreamNack& nack, StreamConsumer& consumer, uint64_t delivery_time,

@@ -140,13 +140,14 @@ TEST_CASE("claim: time, retry count, justid, force", "[streamcg]") {
   CheckAgreement(cg);
 
   // FORCE: an entry nobody had pending.
-  StreamNack* f = CreateUnownedNack(cg, Id(5));
+  StreamNack* f = CreateUnownedNack(cg, Id(5), 450);
   REQUIRE(f->consumer == nullptr);
-  REQUIRE(f->delivery_count == 0);
-  ClaimNack(Id(5), *f, *b, 500, -1, true);
-  REQUIRE(f->delivery_count == 0);
-  ClaimNack(Id(5), *f, *b, 500, -1, false);
   REQUIRE(f->delivery_count == 1);
+  REQUIRE(f->delivery_time == 450);
+  ClaimNack(Id(5), *f, *b, 500, -1, true);
+  REQUIRE(f->delivery_count == 1);
+  ClaimNack(Id(5), *f, *b, 500, -1, false);
+  REQUIRE(f->delivery_count == 2);
   CheckAgreement(cg);
 }
 
@@ -283,8 +284,10 @@ TEST_CASE("random operation sequence keeps the PELs in agreement", "[streamcg]")
         StreamConsumer* c = FindOrCreateConsumer(cg, name, now, &created);
         StreamNack* n = FindNack(cg, id);
         bool force = rng() % 2;
-        if (n == nullptr && force) n = CreateUnownedNack(cg, id);
+        bool fresh = n == nullptr && force;
+        if (fresh) n = CreateUnownedNack(cg, id, now);
         if (n == nullptr) break;
+        if (fresh) model[id] = {"", 1};
         bool justid = rng() % 2;
         int64_t retry = rng() % 3 == 0 ? static_cast<int64_t>(rng() % 10) : -1;
         ClaimNack(id, *n, *c, now, retry, justid);
