@@ -11,6 +11,7 @@
 #include "shard/listpack.h"
 #include "shard/quicklist.h"
 #include "shard/str_map.h"
+#include "shard/stream.h"
 #include "shard/zset.h"
 
 namespace shoal::rdb {
@@ -193,6 +194,93 @@ void EncodeHash(const Entry* e, Sink& sink) {
   });
 }
 
+// rioWriteBulkStreamID.
+void AppendBulkID(StreamID id, std::string* out) { AppendBulk(StreamIDString(id), out); }
+
+// rewriteStreamObject: one XADD per entry (an empty stream: XADD MAXLEN 0 0-1 x y), XSETID with
+// ENTRIESADDED and MAXDELETEDID, then per group XGROUP CREATE ... ENTRIESREAD and, per consumer,
+// XCLAIM ... FORCE for each pending entry or XGROUP CREATECONSUMER when it has none.
+void EncodeStream(const Entry* e, Sink& sink) {
+  auto* s = static_cast<Stream*>(e->object());
+  std::string_view key = e->key();
+  if (s->length() > 0) {
+    Stream::Iterator it(*s, StreamID::Min(), StreamID::Max(), false);
+    StreamID id;
+    int64_t nf;
+    while (it.Next(&id, &nf)) {
+      std::string& out = sink.buf();
+      AppendCount('*', 3 + static_cast<uint64_t>(nf) * 2, &out);
+      AppendBulk("XADD", &out);
+      AppendBulk(key, &out);
+      AppendBulkID(id, &out);
+      while (nf--) {
+        std::string_view f, v;
+        it.Field(&f, &v);
+        AppendBulk(f, &out);
+        AppendBulk(v, &out);
+      }
+      sink.Check();
+    }
+  } else {
+    std::string& out = sink.buf();
+    AppendCount('*', 7, &out);
+    for (std::string_view a :
+         {std::string_view("XADD"), key, std::string_view("MAXLEN"), std::string_view("0"),
+          std::string_view("0-1"), std::string_view("x"), std::string_view("y")})
+      AppendBulk(a, &out);
+  }
+  std::string& out = sink.buf();
+  AppendCount('*', 7, &out);
+  AppendBulk("XSETID", &out);
+  AppendBulk(key, &out);
+  AppendBulkID(s->last_id(), &out);
+  AppendBulk("ENTRIESADDED", &out);
+  AppendBulkInt(static_cast<int64_t>(s->entries_added()), &out);
+  AppendBulk("MAXDELETEDID", &out);
+  AppendBulkID(s->max_deleted_entry_id(), &out);
+  for (const auto& [name, cg] : s->groups()) {
+    std::string& o = sink.buf();
+    AppendCount('*', 7, &o);
+    AppendBulk("XGROUP", &o);
+    AppendBulk("CREATE", &o);
+    AppendBulk(key, &o);
+    AppendBulk(name, &o);
+    AppendBulkID(cg->last_id, &o);
+    AppendBulk("ENTRIESREAD", &o);
+    AppendBulkInt(cg->entries_read, &o);
+    for (const auto& [cname, c] : cg->consumers) {
+      if (c->pel.empty()) {
+        std::string& oc = sink.buf();
+        AppendCount('*', 5, &oc);
+        AppendBulk("XGROUP", &oc);
+        AppendBulk("CREATECONSUMER", &oc);
+        AppendBulk(key, &oc);
+        AppendBulk(name, &oc);
+        AppendBulk(cname, &oc);
+        continue;
+      }
+      for (const auto& [id, nack] : c->pel) {
+        std::string& oc = sink.buf();
+        AppendCount('*', 12, &oc);
+        AppendBulk("XCLAIM", &oc);
+        AppendBulk(key, &oc);
+        AppendBulk(name, &oc);
+        AppendBulk(cname, &oc);
+        AppendBulk("0", &oc);
+        AppendBulkID(id, &oc);
+        AppendBulk("TIME", &oc);
+        AppendBulkInt(static_cast<int64_t>(nack->delivery_time), &oc);
+        AppendBulk("RETRYCOUNT", &oc);
+        AppendBulkInt(static_cast<int64_t>(nack->delivery_count), &oc);
+        AppendBulk("JUSTID", &oc);
+        AppendBulk("FORCE", &oc);
+        sink.Check();
+      }
+    }
+    sink.Check();
+  }
+}
+
 }  // namespace
 
 void EncodeCommands(const Entry* e, int64_t expire_ms, Sink& sink) {
@@ -211,6 +299,9 @@ void EncodeCommands(const Entry* e, int64_t expire_ms, Sink& sink) {
       break;
     case ObjType::kHash:
       EncodeHash(e, sink);
+      break;
+    case ObjType::kStream:
+      EncodeStream(e, sink);
       break;
   }
   if (expire_ms != 0) {

@@ -23,6 +23,7 @@
 #include "shard/quicklist.h"
 #include "shard/settings.h"
 #include "shard/str_map.h"
+#include "shard/stream.h"
 #include "shard/zset.h"
 
 // Returns the status of `expr` when it is an error.
@@ -101,6 +102,56 @@ void AppendListpack(const uint8_t* lp, bool compress, std::string* scratch, std:
   scratch->clear();
   lp::AppendRedisLayout(lp, scratch);
   AppendString(*scratch, compress, out);
+}
+
+// rdbSaveObject's stream: the nodes (16-byte big-endian master ID, listpack), the counters,
+// then every group with its PEL (raw IDs, delivery time and count) and consumers (name, seen
+// time, raw IDs of their PEL).
+void AppendRawID(StreamID id, std::string* out) {
+  char buf[kStreamIdSize];
+  EncodeStreamIDBE(id, buf);
+  out->append(buf, sizeof buf);
+}
+
+void EncodeStream(const Stream& s, bool compress, Sink& sink) {
+  std::string& out = sink.buf();
+  std::string scratch;
+  AppendLen(s.nodes().size(), &out);
+  for (const auto& [master, lp] : s.nodes()) {
+    char key[kStreamIdSize];
+    EncodeStreamIDBE(master, key);
+    AppendString(std::string_view(key, sizeof key), compress, &out);
+    AppendListpack(lp, compress, &scratch, &out);
+    sink.Check();
+  }
+  AppendLen(s.length(), &out);
+  for (StreamID id : {s.last_id(), s.first_id(), s.max_deleted_entry_id()}) {
+    AppendLen(id.ms, &out);
+    AppendLen(id.seq, &out);
+  }
+  AppendLen(s.entries_added(), &out);
+  AppendLen(s.groups().size(), &out);
+  for (const auto& [name, cg] : s.groups()) {
+    AppendString(name, compress, &out);
+    AppendLen(cg->last_id.ms, &out);
+    AppendLen(cg->last_id.seq, &out);
+    AppendLen(static_cast<uint64_t>(cg->entries_read), &out);
+    AppendLen(cg->pel.size(), &out);
+    for (const auto& [id, nack] : cg->pel) {
+      AppendRawID(id, &out);
+      AppendLittleEndian(nack->delivery_time, 8, &out);
+      AppendLen(nack->delivery_count, &out);
+      sink.Check();
+    }
+    AppendLen(cg->consumers.size(), &out);
+    for (const auto& [cname, c] : cg->consumers) {
+      AppendString(cname, compress, &out);
+      AppendLittleEndian(c->seen_time, 8, &out);
+      AppendLen(c->pel.size(), &out);
+      for (const auto& [id, nack] : c->pel) AppendRawID(id, &out);
+      sink.Check();
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -624,6 +675,8 @@ uint8_t ValueType(const Entry* e) {
       return e->enc() == ObjEnc::kListPack ? kTypeZSetListpack : kTypeZSet2;
     case ObjType::kHash:
       return e->enc() == ObjEnc::kListPack ? kTypeHashListpack : kTypeHash;
+    case ObjType::kStream:
+      return kTypeStreamListpacks2;
   }
   return kTypeString;
 }
@@ -632,6 +685,9 @@ void EncodeValue(const Entry* e, bool compress, Sink& sink) {
   std::string& out = sink.buf();  // the same string after every Flush
   std::string scratch;
   switch (e->type()) {
+    case ObjType::kStream:
+      EncodeStream(*static_cast<const Stream*>(e->object()), compress, sink);
+      return;
     case ObjType::kString:
       if (e->enc() == ObjEnc::kInt) {
         AppendInt64String(e->int_value(), &out);

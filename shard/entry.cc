@@ -61,6 +61,8 @@ const char* TypeName(ObjType t) {
       return "zset";
     case ObjType::kHash:
       return "hash";
+    case ObjType::kStream:
+      return "stream";
   }
   return "none";
 }
@@ -83,6 +85,8 @@ const char* EncodingName(ObjEnc e) {
       return "quicklist";
     case ObjEnc::kListPack:
       return "listpack";
+    case ObjEnc::kStream:
+      return "stream";
   }
   return "unknown";
 }

@@ -20,7 +20,14 @@
 
 namespace shoal {
 
-enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4 };
+enum class ObjType : uint8_t {
+  kString = 0,
+  kList = 1,
+  kSet = 2,
+  kZSet = 3,
+  kHash = 4,
+  kStream = 6
+};
 
 // Numbers match Redis's OBJ_ENCODING_* so OBJECT ENCODING names map one to one.
 enum class ObjEnc : uint8_t {
@@ -32,6 +39,7 @@ enum class ObjEnc : uint8_t {
   kEmbStr = 8,
   kQuickList = 9,
   kListPack = 11,
+  kStream = 10,  // shard/stream.h
 };
 
 // Redis creates embstr for strings up to this length (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).

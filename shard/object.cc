@@ -4,6 +4,7 @@
 #include "shard/listpack.h"
 #include "shard/quicklist.h"
 #include "shard/str_map.h"
+#include "shard/stream.h"
 #include "shard/zset.h"
 
 namespace shoal {
@@ -30,6 +31,9 @@ void FreeObject(ObjType type, ObjEnc enc, void* obj) {
     case ObjEnc::kSkipList:
       delete static_cast<ZSet*>(obj);
       return;
+    case ObjEnc::kStream:
+      delete static_cast<Stream*>(obj);
+      return;
     default:
       (void)type;
       return;
@@ -48,6 +52,8 @@ void* CloneObject(ObjType, ObjEnc enc, const void* obj) {
       return new StrMap(*static_cast<const StrMap*>(obj));
     case ObjEnc::kSkipList:
       return new ZSet(*static_cast<const ZSet*>(obj));
+    case ObjEnc::kStream:
+      return new Stream(*static_cast<const Stream*>(obj));
     default:
       return nullptr;
   }
@@ -65,6 +71,8 @@ size_t ObjectMallocSize(ObjType, ObjEnc enc, const void* obj) {
       return static_cast<const StrMap*>(obj)->MallocSize();
     case ObjEnc::kSkipList:
       return static_cast<const ZSet*>(obj)->MallocSize();
+    case ObjEnc::kStream:
+      return static_cast<const Stream*>(obj)->MallocSize();
     default:
       return 0;
   }
@@ -93,6 +101,8 @@ size_t ObjectFreeEffort(ObjType, ObjEnc enc, const void* obj) {
       return static_cast<const StrMap*>(obj)->size();
     case ObjEnc::kSkipList:
       return static_cast<const ZSet*>(obj)->size();
+    case ObjEnc::kStream:
+      return static_cast<const Stream*>(obj)->NodeCount() + 1;
     default:
       return 1;
   }

@@ -6,6 +6,7 @@
 //   set   hashtable  -> StrMap*          (members, no values)
 //   zset  listpack   -> listpack bytes   (member, score, member, score ... in score order)
 //   zset  skiplist   -> ZSet*            (shard/zset.h: member -> score plus an ordered index)
+//   stream stream    -> Stream*          (shard/stream.h: listpack nodes by master ID, groups)
 // Entry calls these to free, copy and measure a value whatever its structure.
 #pragma once
 

@@ -1,6 +1,6 @@
 // Test helper (unit tests and fuzz targets): the contents of a collection value in a form to
 // compare across encodings: list elements in order, set members sorted, "member=score" in rank
-// order (scores as %.17g), "field=value" sorted. Reads through each structure's own API.
+// order (scores as %.17g), "field=value" sorted, stream entries in ID order. Reads through each structure's own API.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include "shard/listpack.h"
 #include "shard/quicklist.h"
 #include "shard/str_map.h"
+#include "shard/stream.h"
 #include "shard/zset.h"
 
 namespace shoal::testing {
@@ -58,6 +59,23 @@ inline std::vector<std::string> ValueContents(ObjType type, ObjEnc enc, const vo
         });
       }
       break;
+    case ObjType::kStream: {
+      // "id field=value ..." per entry in ID order.
+      auto* s = static_cast<Stream*>(const_cast<void*>(obj));
+      Stream::Iterator it(*s, StreamID::Min(), StreamID::Max(), false);
+      StreamID id;
+      int64_t nf;
+      while (it.Next(&id, &nf)) {
+        std::string line = StreamIDString(id);
+        while (nf--) {
+          std::string_view f, v;
+          it.Field(&f, &v);
+          line += " " + std::string(f) + "=" + std::string(v);
+        }
+        out.push_back(std::move(line));
+      }
+      return out;
+    }
   }
   std::sort(out.begin(), out.end());
   return out;
