@@ -323,6 +323,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterPubsubFamily(r);
   RegisterPersistenceFamily(r);
   RegisterAclFamily(r);
+  RegisterStreamGroupFamily(r);
 }
 
 }  // namespace shoal

@@ -4,6 +4,7 @@
 #include "shard/stream_group.h"
 
 #include "absl/strings/string_view.h"
+#include "shard/stream.h"
 
 namespace shoal {
 
@@ -162,47 +163,24 @@ std::vector<PendingEntry> PendingRange(const StreamCG& cg, const StreamConsumer*
   return out;
 }
 
-namespace {
-constexpr bool IsZero(StreamID id) { return id.ms == 0 && id.seq == 0; }
-}  // namespace
-
-bool RangeHasTombstones(const StreamCounters& s, StreamID start, StreamID end) {
-  if (s.length == 0 || IsZero(s.max_deleted_entry_id)) return false;
-  if (s.first_id > s.max_deleted_entry_id) return false;
-  return start <= s.max_deleted_entry_id && s.max_deleted_entry_id <= end;
-}
-
-int64_t EstimateDistanceFromFirstEverEntry(const StreamCounters& s, StreamID id) {
-  if (s.entries_added == 0) return 0;
-  const auto added = static_cast<int64_t>(s.entries_added);
-  if (s.length == 0 && id <= s.last_id) return added;
-  if (id == s.last_id) return added;
-  if (id > s.last_id) return kInvalidEntriesRead;
-  if (IsZero(s.max_deleted_entry_id) || s.max_deleted_entry_id < s.first_id) {
-    const auto length = static_cast<int64_t>(s.length);
-    if (id < s.first_id) return added - length;
-    if (id == s.first_id) return added - length + 1;
-  }
-  return kInvalidEntriesRead;
-}
-
-std::optional<int64_t> GroupLag(const StreamCounters& s, const StreamCG& cg) {
-  const auto added = static_cast<int64_t>(s.entries_added);
-  if (s.entries_added == 0) return 0;
-  if (cg.entries_read != kInvalidEntriesRead && !RangeHasTombstones(s, cg.last_id)) {
+std::optional<int64_t> GroupLag(const Stream& s, const StreamCG& cg) {
+  const auto added = static_cast<int64_t>(s.entries_added());
+  if (added == 0) return 0;  // a stream nothing was ever added to
+  // No tombstone after the group's position: its counter (when known) is exact.
+  if (cg.entries_read != kInvalidEntriesRead && !s.RangeHasTombstones(&cg.last_id, nullptr)) {
     return added - cg.entries_read;
   }
-  int64_t read = EstimateDistanceFromFirstEverEntry(s, cg.last_id);
+  int64_t read = s.EstimateDistanceFromFirstEverEntry(cg.last_id);
   if (read == kInvalidEntriesRead) return std::nullopt;
   return added - read;
 }
 
-bool AdvanceGroup(StreamCG& cg, const StreamCounters& s, StreamID id) {
+bool AdvanceGroup(StreamCG& cg, const Stream& s, StreamID id) {
   if (id <= cg.last_id) return false;
-  if (cg.entries_read != kInvalidEntriesRead && !RangeHasTombstones(s, id)) {
+  if (cg.entries_read != kInvalidEntriesRead && !s.RangeHasTombstones(&id, nullptr)) {
     ++cg.entries_read;
-  } else if (s.entries_added != 0) {
-    cg.entries_read = EstimateDistanceFromFirstEverEntry(s, id);
+  } else if (s.entries_added() != 0) {
+    cg.entries_read = s.EstimateDistanceFromFirstEverEntry(id);
   }
   cg.last_id = id;
   return true;

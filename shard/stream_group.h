@@ -25,6 +25,7 @@
 
 namespace shoal {
 
+class Stream;
 struct StreamConsumer;
 
 // One pending (delivered, not yet acknowledged) entry.
@@ -113,23 +114,11 @@ std::vector<PendingEntry> PendingRange(const StreamCG& cg, const StreamConsumer*
                                        StreamID start, StreamID end, size_t count, int64_t min_idle,
                                        uint64_t now_ms);
 
-// --- Lag and entries_read (Redis 7.0) ---
-// What the arithmetic needs from the stream.
-struct StreamCounters {
-  uint64_t length = 0;
-  uint64_t entries_added = 0;
-  StreamID first_id;
-  StreamID last_id;
-  StreamID max_deleted_entry_id;
-};
-// Redis's streamRangeHasTombstones; `end` defaults to the maximum ID.
-bool RangeHasTombstones(const StreamCounters& s, StreamID start, StreamID end = StreamID::Max());
-// Redis's streamEstimateDistanceFromFirstEverEntry: kInvalidEntriesRead when unknown.
-int64_t EstimateDistanceFromFirstEverEntry(const StreamCounters& s, StreamID id);
+// --- Lag and entries_read (Redis 7.0), over the stream's own counters (shard/stream.h) ---
 // Redis's streamReplyWithCGLag: nullopt when the lag cannot be known (nil in XINFO GROUPS).
-std::optional<int64_t> GroupLag(const StreamCounters& s, const StreamCG& cg);
+std::optional<int64_t> GroupLag(const Stream& s, const StreamCG& cg);
 // A group read the entry `id`: moves last_id forward and keeps entries_read as Redis's
 // streamReplyWithRange does. Returns false (and changes nothing) when id <= last_id.
-bool AdvanceGroup(StreamCG& cg, const StreamCounters& s, StreamID id);
+bool AdvanceGroup(StreamCG& cg, const Stream& s, StreamID id);
 
 }  // namespace shoal

@@ -48,11 +48,7 @@ namespace {
 
 // ---- shared pieces ----
 
-Stream* StreamOf(Slot* s) { return static_cast<Stream*>(s->entry().object()); }
-
-StreamCounters CountersOf(const Stream& s) {
-  return {s.length(), s.entries_added(), s.first_id(), s.last_id(), s.max_deleted_entry_id()};
-}
+Stream* StreamOf(Slot* s) { return static_cast<Stream*>(s->entry()->object()); }
 
 // See the file comment: a change to a stream's groups that Redis does not signal.
 void GroupChanged(DbSlice& slice, DbIndex db, std::string_view key, uint64_t dirty = 1) {
@@ -554,7 +550,6 @@ void CmdXautoclaim(ArgSlice args, CommandContext& ctx) {
 }  // namespace
 
 void ReplyXinfoGroups(const Stream& s, ReplyBuilder& rb) {
-  const StreamCounters counters = CountersOf(s);
   rb.Array(s.groups().size());
   for (const auto& [name, cg] : s.groups()) {
     rb.Map(6);
@@ -573,7 +568,7 @@ void ReplyXinfoGroups(const Stream& s, ReplyBuilder& rb) {
       rb.Null();
     }
     rb.Bulk("lag");
-    if (std::optional<int64_t> lag = GroupLag(counters, *cg)) {
+    if (std::optional<int64_t> lag = GroupLag(s, *cg)) {
       rb.Integer(*lag);
     } else {
       rb.Null();
@@ -643,13 +638,12 @@ bool ServeGroupRead(DbSlice& slice, DbIndex db, std::string_view key, Stream& s,
       }
     }
   } else {
-    const StreamCounters counters = CountersOf(s);
     bool propagate_last_id = false;
     Stream::Iterator it(s, start, StreamID::Max(), /*rev=*/false);
     StreamID id;
     int64_t fields;
     while (n < limit && it.Next(&id, &fields)) {
-      if (AdvanceGroup(cg, counters, id) && spec.noack) propagate_last_id = true;
+      if (AdvanceGroup(cg, s, id) && spec.noack) propagate_last_id = true;
       entries.Array(2);
       ReplyId(entries, id);
       entries.Array(static_cast<size_t>(fields) * 2);
