@@ -43,6 +43,18 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
   BlockedCmd(CommandContext& ctx, ArgSlice args, BlockingPop op)
       : Waiter(op.type), ctx_(&ctx), args_(args), op_(std::move(op)), db_(ctx.db_index) {
     home_ = ctx.conn->home();
+    // Ready() may run on a shard while the connection finishes the command (a timeout) and
+    // reuses its buffer: it matches keys against copies.
+    if (op_.ready)
+      for (uint32_t p : op_.keys) key_copies_.emplace_back(p, std::string(args_[p]));
+  }
+
+  // --- any shard thread, before Claim ---
+  bool Ready(Shard& shard, DbIndex db, std::string_view key, const Entry* e) override {
+    if (!op_.ready) return Waiter::Ready(shard, db, key, e);
+    for (const auto& [p, k] : key_copies_)
+      if (k == key) return op_.ready(shard, db, p, e);
+    return false;
   }
 
   // --- coordinator (connection) thread ---
@@ -62,7 +74,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
   // --- any shard thread, after Claim ---
   void Serve(Shard& shard, DbIndex db, std::string_view key) override {
     if (op_.dst < 0) {
-      op_.pop(shard, db, key);
+      PopKey(shard, db, key);
       return Complete(Outcome::kPopped);
     }
     uint32_t dst_shard = Server().shards->ShardOf(args_[op_.dst]);
@@ -82,6 +94,16 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
  private:
   enum KeyState : uint8_t { kMissing, kReady, kWrong };
 
+  void PopKey(Shard& shard, DbIndex db, std::string_view key) {
+    if (!op_.pop_at) return op_.pop(shard, db, key);
+    for (const auto& [p, k] : key_copies_)
+      if (k == key) return op_.pop_at(shard, db, p);
+  }
+  void PopAt(Shard& shard, uint32_t p) {
+    if (op_.pop_at) return op_.pop_at(shard, db_, p);
+    op_.pop(shard, db_, args_[p]);
+  }
+
   // Hop 1 (all shards armed): the state of every key, and the destination's type.
   void Inspect() {
     auto self = shared_from_this();
@@ -99,7 +121,11 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
             }
             DbSlice::Slot* slot = slice.Find(self->db_, self->args_[p]);
             if (slot == nullptr) continue;
-            self->state_[p] = slot->entry()->type() == self->op_.type ? kReady : kWrong;
+            const Entry* e = slot->entry();
+            if (e->type() != self->op_.type)
+              self->state_[p] = kWrong;
+            else if (!self->op_.ready || self->op_.ready(s, self->db_, p, e))
+              self->state_[p] = kReady;
           }
         },
         false, [self] { self->Decide(); });
@@ -112,6 +138,22 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
       Outcome o = *pending_abort_;
       return tx_->Hop([](Shard&) {}, true, [self, o] { self->Finish(o); });
     }
+    if (op_.all_keys) {
+      bool any = false;
+      for (uint32_t p : op_.keys) {
+        if (state_[p] == kWrong)
+          return tx_->Hop([](Shard&) {}, true, [self] { self->Finish(Outcome::kWrongType); });
+        any |= state_[p] == kReady;
+      }
+      if (any) {
+        return tx_->Hop(
+            [self](Shard& s) {
+              for (uint32_t p : self->groups_.For(s.id()))
+                if (self->state_[p] == kReady) self->PopAt(s, p);
+            },
+            true, [self] { self->Finish(Outcome::kPopped); });
+      }
+    }
     for (uint32_t p : op_.keys) {
       if (state_[p] == kMissing) continue;
       if (state_[p] == kWrong || dst_wrong_) {
@@ -120,7 +162,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
       uint32_t src_shard = Server().shards->ShardOf(args_[p]);
       tx_->Hop(
           [self, p, src_shard](Shard& s) {
-            if (s.id() == src_shard) self->op_.pop(s, self->db_, self->args_[p]);
+            if (s.id() == src_shard) self->PopAt(s, p);
           },
           op_.dst < 0,
           [self] {
@@ -296,6 +338,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
   bool blocked_ = false;   // counted, timer and cancel hook set
   bool retrying_ = false;  // woken for a cross-shard BLMOVE: the immediate path runs again
   std::optional<Outcome> pending_abort_;  // timeout/disconnect/unblock that came during a retry
+  std::vector<std::pair<uint32_t, std::string>> key_copies_;  // with op_.ready: (position, key)
 };
 
 }  // namespace
@@ -306,13 +349,33 @@ void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op) {
     // Every key on this shard and no waiting: LMPOP/ZMPOP, or any pop inside EXEC (which does not
     // block). The same choice of key as the transaction path below.
     DbSlice& slice = ctx.slice();
+    auto pop_at = [&](uint32_t p) {
+      if (op.pop_at) return op.pop_at(*ctx.shard, ctx.db_index, p);
+      op.pop(*ctx.shard, ctx.db_index, args[p]);
+    };
+    auto ready = [&](uint32_t p, const Entry* e) {
+      return !op.ready || op.ready(*ctx.shard, ctx.db_index, p, e);
+    };
+    if (op.all_keys) {
+      std::vector<uint32_t> ready_keys;
+      for (uint32_t p : op.keys) {
+        DbSlice::Slot* s = slice.Find(ctx.db_index, args[p]);
+        if (s == nullptr) continue;
+        if (s->entry()->type() != op.type) return ctx.rb->Error(errors::kWrongType);
+        if (ready(p, s->entry())) ready_keys.push_back(p);
+      }
+      for (uint32_t p : ready_keys) pop_at(p);
+      if (!ready_keys.empty()) return op.reply(*ctx.rb);
+      return ctx.rb->NullArray();
+    }
     for (uint32_t p : op.keys) {
       DbSlice::Slot* s = slice.Find(ctx.db_index, args[p]);
       if (s == nullptr) continue;
       if (s->entry()->type() != op.type) return ctx.rb->Error(errors::kWrongType);
+      if (!ready(p, s->entry())) continue;
       if (op.dst >= 0 && op.check_dst && !op.check_dst(*ctx.shard, ctx.db_index))
         return ctx.rb->Error(errors::kWrongType);
-      op.pop(*ctx.shard, ctx.db_index, args[p]);
+      pop_at(p);
       if (op.dst >= 0) op.push(*ctx.shard, ctx.db_index);
       return op.reply(*ctx.rb);
     }

@@ -50,6 +50,20 @@ struct BlockingPop {
   // BLMOVE: on the destination's shard after the pop (checked by check_dst in the same armed
   // transaction, or on the same shard): push the element.
   std::function<bool(Shard& shard, DbIndex db)> push;
+  // Streams (XREAD, XREADGROUP): whether the key at argument position `pos` can be served now,
+  // given its value (nullptr when the key is missing, which only a waiter sees: the immediate
+  // path skips missing keys; of another type only for a waiter, after the key was replaced).
+  // Replaces "the key exists" on both paths, and may record what it saw (XREAD resolves `$` on its
+  // first call). On the key's shard; each call writes only state of its own position.
+  std::function<bool(Shard& shard, DbIndex db, uint32_t pos, const Entry* e)> ready;
+  // Immediate path: `pop` every ready key (on its shard, in parallel across shards; each writes
+  // its own position's state), not just the first, after checking that no key has another type
+  // (XREAD answers for every stream with data). A woken waiter still pops just the key that woke
+  // it.
+  bool all_keys = false;
+  // Instead of `pop` when set: the same, told the key's argument position (streams keep state
+  // per position; a key may be named twice).
+  std::function<void(Shard& shard, DbIndex db, uint32_t pos)> pop_at;
   // Connection thread, after a pop: the command's reply.
   std::function<void(protocol::ReplyBuilder& rb)> reply;
 };

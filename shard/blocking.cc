@@ -47,8 +47,7 @@ void BlockingController::ServeReady(Shard& shard) {
           continue;
         }
         DbSlice::Slot* s = slice.Find(k.first, k.second);
-        if (s == nullptr) break;
-        if (s->entry()->type() != (*w)->type()) {
+        if (!(*w)->Ready(shard, k.first, k.second, s == nullptr ? nullptr : s->entry())) {
           ++w;
           continue;
         }

@@ -4,8 +4,10 @@
 // queues it under (db, key) in arrival order. When a key of a blockable type is added to the
 // keyspace (DbSlice::Add/Replace: LPUSH creating a list, ZADD, LMOVE's destination, RENAME...), the
 // shard marks it ready; right after the command that did it (before any later command on that
-// shard) ServeReady walks the key's queue first-come first-served and lets waiters Claim() and
-// Serve() while the key still holds data of their type. Claim is an atomic state change, so a
+// shard) ServeReady walks the key's queue first-come first-served and lets each waiter that is
+// Ready() for the key's value Claim() and Serve(). Streams are signalled on every XADD (the
+// waiters want new entries, not a new key) and when a stream key is deleted (XREADGROUP fails
+// then); their waiters decide readiness themselves. Claim is an atomic state change, so a
 // waiter registered on several shards, or racing its own timeout or disconnect, is served at most
 // once; a served/cancelled waiter left on other shards' queues is skipped and is removed by an
 // Unregister message from its connection.
@@ -49,7 +51,15 @@ class Waiter {
   // shard's queue: nothing can Claim it concurrently.
   void Rearm() { state_.store(kWaiting, std::memory_order_release); }
 
-  // After a successful Claim, on the shard owning `key`, which holds a non-empty value of type().
+  // Whether the value under key (e; nullptr when the key is gone) can serve this waiter now, on
+  // the shard owning key, before any Claim. Default: a value of type() (a list or zset that
+  // exists is never empty). Stream readers override it: XREAD wants entries after its ID, and
+  // XREADGROUP is also served (with an error) when its key or group went away.
+  virtual bool Ready(Shard& shard, DbIndex db, std::string_view key, const Entry* e) {
+    (void)shard, (void)db, (void)key;
+    return e != nullptr && e->type() == type_;
+  }
+  // After a successful Claim, on the shard owning `key`, for which Ready was true.
   virtual void Serve(Shard& shard, DbIndex db, std::string_view key) = 0;
 
  private:

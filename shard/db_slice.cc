@@ -150,7 +150,7 @@ void DbSlice::SwapDbs(DbIndex a, DbIndex b) {
       Slot* s = t.Find(k, HashKey(k));
       if (s == nullptr) return false;
       ObjType type = s->entry()->type();
-      return type == ObjType::kList || type == ObjType::kZSet;
+      return type == ObjType::kList || type == ObjType::kZSet || type == ObjType::kStream;
     });
   }
 }
@@ -159,7 +159,7 @@ DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
   PreChange(db, e->key(), WatchTable::Change::kWrite);
   Db& d = *dbs_[db];
   if (e->has_expire()) ++d.expires;
-  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet)
+  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet || e->type() == ObjType::kStream)
     blocking_.SignalReady(db, e->key());
   size_t segments = d.table->segments();
   Slot* slot = d.table->Insert(e, HashKey(e->key()));
@@ -185,7 +185,7 @@ void DbSlice::ReplaceEntry(DbIndex db, Slot* slot, Entry* e) {
     FreeEntry(old, LazyServerDel());
   }
   slot->Set(e);
-  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet)
+  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet || e->type() == ObjType::kStream)
     blocking_.SignalReady(db, e->key());
 }
 
@@ -202,6 +202,8 @@ void DbSlice::SetExpire(DbIndex db, Slot* slot, int64_t expire_ms) {
 Entry* DbSlice::Detach(DbIndex db, Slot* slot) {
   Entry* e = slot->entry();
   PreChange(db, e->key(), WatchTable::Change::kDelete);
+  // XREADGROUP waiters learn that their stream is gone (Redis's signalDeletedKeyAsReady).
+  if (e->type() == ObjType::kStream) blocking_.SignalReady(db, e->key());
   Db& d = *dbs_[db];
   d.expires -= e->has_expire();
   d.table->Erase(slot);
