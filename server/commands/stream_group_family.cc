@@ -26,6 +26,7 @@
 
 #include "base/ascii.h"
 #include "base/numbers.h"
+#include "server/blocking_ops.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
@@ -601,12 +602,15 @@ namespace {
 // alike): Redis's streamReplyWithRange with a group, or, for an explicit ID, the consumer's own
 // history (streamReplyWithRangeFromConsumerPEL). `gt` is StreamID::Max() for '>'. Appends the
 // key's reply element to `out` ([key, entries] in RESP2, key then entries as a map pair in RESP3)
-// and returns true, or returns false with nothing written when '>' finds nothing new.
+// and returns true, or returns false with nothing written when '>' finds nothing new. A woken
+// waiter (`woken`) was found ready by the stream's last ID, as Redis's
+// serveClientsBlockedOnStreamKey, and is served even when that entry was deleted since.
 bool ServeGroupRead(DbSlice& slice, DbIndex db, std::string_view key, Stream& s, StreamCG& cg,
-                    const ReadGroupSpec& spec, StreamID gt, ReplyBuilder& out) {
+                    const ReadGroupSpec& spec, StreamID gt, bool woken, ReplyBuilder& out) {
   const bool history = gt != StreamID::Max();
   if (!history) {
-    if (s.length() == 0 || s.EdgeID(/*first=*/false, /*skip_tombstones=*/true) <= cg.last_id)
+    if (!woken &&
+        (s.length() == 0 || s.EdgeID(/*first=*/false, /*skip_tombstones=*/true) <= cg.last_id))
       return false;
     gt = cg.last_id;
   }
@@ -715,7 +719,7 @@ void ServeKey(DbSlice& slice, DbIndex db, ArgSlice args, ReadGroupState& st, siz
   StreamCG* cg = LookupGroup(s.groups(), st.spec.group);
   if (cg == nullptr) return;
   ReplyBuilder out(&st.served[i], st.resp);
-  ServeGroupRead(slice, db, key, s, *cg, st.spec, st.ids[i], out);
+  ServeGroupRead(slice, db, key, s, *cg, st.spec, st.ids[i], /*woken=*/false, out);
 }
 
 void ReplyServed(const ReadGroupState& st, ReplyBuilder& rb) {
@@ -727,6 +731,58 @@ void ReplyServed(const ReadGroupState& st, ReplyBuilder& rb) {
     rb.Map(n);
   }
   for (const std::string& s : st.served) rb.out()->append(s);
+}
+
+// A blocked XREADGROUP (all its IDs are '>'): ready when its stream has an entry after the
+// group's last ID, and also when the key or the group went away (it then fails).
+bool WaiterReady(const ReadGroupState& st, const Entry* e) {
+  if (e == nullptr || e->type() != ObjType::kStream) return true;
+  const auto* s = static_cast<const Stream*>(e->object());
+  const StreamCG* cg = LookupGroup(s->groups(), st.spec.group);
+  return cg == nullptr || s->last_id() > cg->last_id;
+}
+
+// Serves a ready waiter's key i (or records why it fails: Redis's -UNBLOCKED / -NOGROUP).
+void ServeWaiter(DbSlice& slice, DbIndex db, std::string_view key, ReadGroupState& st, size_t i) {
+  Slot* slot = slice.Find(db, key);
+  if (slot == nullptr || slot->entry()->type() != ObjType::kStream) {
+    st.key_error[i] = errors::kCgKeyGone;
+    return;
+  }
+  slot = slice.FindWrite(db, key);
+  Stream& s = *StreamOf(slot);
+  StreamCG* cg = LookupGroup(s.groups(), st.spec.group);
+  if (cg == nullptr) {
+    st.key_error[i] = errors::kCgGroupGone;
+    return;
+  }
+  st.served[i].clear();
+  ReplyBuilder out(&st.served[i], st.resp);
+  ServeGroupRead(slice, db, key, s, *cg, st.spec, StreamID::Max(), /*woken=*/true, out);
+}
+
+// Nothing could be served at once: wait (RunBlockingPop's immediate attempt runs once more in its
+// own transaction, so an entry added since is served rather than waited for).
+void Block(CommandContext& ctx, ArgSlice args, std::shared_ptr<ReadGroupState> st,
+           int64_t timeout) {
+  // A woken client gets at most this many entries when it gave no COUNT (Redis's
+  // XREAD_BLOCKED_DEFAULT_COUNT).
+  if (st->spec.count == 0) st->spec.count = 1000;
+  BlockingPop op;
+  op.type = ObjType::kStream;
+  op.keys = st->keys;
+  op.timeout_ms = timeout;
+  op.all_keys = true;
+  const uint32_t first = st->keys[0];
+  op.ready = [st](Shard&, DbIndex, uint32_t, const Entry* e) { return WaiterReady(*st, e); };
+  op.pop_at = [st, args, first](Shard& shard, DbIndex db, uint32_t pos) {
+    ServeWaiter(shard.db_slice(), db, args[pos], *st, pos - first);
+  };
+  op.reply = [st](ReplyBuilder& rb) {
+    if (std::string err = FirstError(*st); !err.empty()) return rb.Error(err);
+    ReplyServed(*st, rb);
+  };
+  RunBlockingPop(ctx, args, std::move(op));
 }
 
 void CmdXreadgroup(ArgSlice args, CommandContext& ctx) {
@@ -797,16 +853,16 @@ void CmdXreadgroup(ArgSlice args, CommandContext& ctx) {
     for (uint32_t p : mine) ServeKey(shard.db_slice(), db, args, *st, p - st->keys[0]);
   };
   CommandContext* c = &ctx;
-  RunPhases(ctx, args, std::move(phases), [st, c, timeout] {
+  RunPhases(ctx, args, std::move(phases), [st, c, args, timeout] {
     if (std::string err = FirstError(*st); !err.empty()) {
       c->rb->Error(err);
     } else if (std::any_of(st->served.begin(), st->served.end(),
                            [](const std::string& s) { return !s.empty(); })) {
       ReplyServed(*st, *c->rb);
+    } else if (timeout >= 0 && !c->deny_blocking) {
+      return Block(*c, args, st, timeout);  // it calls Done()
     } else {
-      // Blocking (BLOCK) comes with the stream's blocking reads; until then, as on timeout.
-      (void)timeout;
-      c->rb->NullArray();
+      c->rb->NullArray();  // no BLOCK, or inside MULTI: as a timeout
     }
     c->Done();
   });
