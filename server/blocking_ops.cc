@@ -120,7 +120,10 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
               if (!is_source) continue;
             }
             DbSlice::Slot* slot = slice.Find(self->db_, self->args_[p]);
-            if (slot == nullptr) continue;
+            if (slot == nullptr) {
+              if (self->op_.ready) self->op_.ready(s, self->db_, p, nullptr);
+              continue;
+            }
             const Entry* e = slot->entry();
             if (e->type() != self->op_.type)
               self->state_[p] = kWrong;
@@ -360,7 +363,10 @@ void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op) {
       std::vector<uint32_t> ready_keys;
       for (uint32_t p : op.keys) {
         DbSlice::Slot* s = slice.Find(ctx.db_index, args[p]);
-        if (s == nullptr) continue;
+        if (s == nullptr) {
+          ready(p, nullptr);
+          continue;
+        }
         if (s->entry()->type() != op.type) return ctx.rb->Error(errors::kWrongType);
         if (ready(p, s->entry())) ready_keys.push_back(p);
       }

@@ -51,10 +51,11 @@ struct BlockingPop {
   // transaction, or on the same shard): push the element.
   std::function<bool(Shard& shard, DbIndex db)> push;
   // Streams (XREAD, XREADGROUP): whether the key at argument position `pos` can be served now,
-  // given its value (nullptr when the key is missing, which only a waiter sees: the immediate
-  // path skips missing keys; of another type only for a waiter, after the key was replaced).
-  // Replaces "the key exists" on both paths, and may record what it saw (XREAD resolves `$` on its
-  // first call). On the key's shard; each call writes only state of its own position.
+  // given its value (nullptr when the key is missing; of another type only for a waiter, after
+  // the key was replaced). Replaces "the key exists" on both paths. The immediate path calls it
+  // once for every key of the right type or missing (a missing key stays not ready whatever it
+  // answers), before any waiter call, so it may record what it saw (XREAD resolves `$` there).
+  // On the key's shard; each call writes only state of its own position.
   std::function<bool(Shard& shard, DbIndex db, uint32_t pos, const Entry* e)> ready;
   // Immediate path: `pop` every ready key (on its shard, in parallel across shards; each writes
   // its own position's state), not just the first, after checking that no key has another type

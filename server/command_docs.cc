@@ -768,6 +768,24 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "group", .type = kString},
         {.name = "id", .type = kString, .flags = kMultiple}}}},
+    {"xadd", {.summary = "Appends a new entry to a stream", .since = "5.0.0", .group = "stream", .complexity = "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", .history = {{"6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."}, {"7.0.0", "Added support for the `<ms>-*` explicit ID form."}}, .tips = {"nondeterministic_output"}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "nomkstream", .type = kPureToken, .token = "NOMKSTREAM", .since = "6.2.0", .flags = kOptional},
+        {.name = "trim", .type = kBlock, .flags = kOptional, .args = {
+          {.name = "strategy", .type = kOneOf, .args = {
+            {.name = "maxlen", .type = kPureToken, .token = "MAXLEN"},
+            {.name = "minid", .type = kPureToken, .token = "MINID", .since = "6.2.0"}}},
+          {.name = "operator", .type = kOneOf, .flags = kOptional, .args = {
+            {.name = "equal", .type = kPureToken, .token = "="},
+            {.name = "approximately", .type = kPureToken, .token = "~"}}},
+          {.name = "threshold", .type = kString},
+          {.name = "count", .type = kInteger, .token = "LIMIT", .since = "6.2.0", .flags = kOptional}}},
+        {.name = "id_or_auto", .type = kOneOf, .args = {
+          {.name = "auto_id", .type = kPureToken, .token = "*"},
+          {.name = "id", .type = kString}}},
+        {.name = "field_value", .type = kBlock, .flags = kMultiple, .args = {
+          {.name = "field", .type = kString},
+          {.name = "value", .type = kString}}}}}},
     {"xautoclaim", {.summary = "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.", .since = "6.2.0", .group = "stream", .complexity = "O(1) if COUNT is small.", .history = {{"7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL"}}, .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "group", .type = kString},
@@ -788,6 +806,9 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "force", .type = kPureToken, .token = "FORCE", .flags = kOptional},
         {.name = "justid", .type = kPureToken, .token = "JUSTID", .flags = kOptional},
         {.name = "id", .type = kString, .token = "LASTID", .flags = kOptional}}}},
+    {"xdel", {.summary = "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.", .since = "5.0.0", .group = "stream", .complexity = "O(1) for each single item to delete in the stream, regardless of the stream size.", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "id", .type = kString, .flags = kMultiple}}}},
     {"xgroup", {.summary = "A container for consumer groups commands", .since = "5.0.0", .group = "stream", .complexity = "Depends on subcommand."}},
     {"xgroup|create", {.summary = "Create a consumer group.", .since = "5.0.0", .group = "stream", .complexity = "O(1)", .history = {{"7.0.0", "Added the `entries_read` named argument."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
@@ -816,6 +837,19 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "id", .type = kString},
           {.name = "new_id", .type = kPureToken, .token = "$"}}},
         {.name = "entries_read", .type = kInteger, .token = "ENTRIESREAD", .flags = kOptional}}}},
+    {"xinfo", {.summary = "A container for stream introspection commands", .since = "5.0.0", .group = "stream", .complexity = "Depends on subcommand."}},
+    {"xinfo|consumers", {.summary = "List the consumers in a consumer group", .since = "5.0.0", .group = "stream", .complexity = "O(1)", .tips = {"nondeterministic_output"}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "groupname", .type = kString}}}},
+    {"xinfo|groups", {.summary = "List the consumer groups of a stream", .since = "5.0.0", .group = "stream", .complexity = "O(1)", .history = {{"7.0.0", "Added the `entries-read` and `lag` fields"}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0}}}},
+    {"xinfo|help", {.summary = "Show helpful text about the different subcommands", .since = "5.0.0", .group = "stream", .complexity = "O(1)"}},
+    {"xinfo|stream", {.summary = "Get information about a stream", .since = "5.0.0", .group = "stream", .complexity = "O(1)", .history = {{"6.0.0", "Added the `FULL` modifier."}, {"7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields"}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "full", .type = kBlock, .token = "FULL", .flags = kOptional, .args = {
+          {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}}}},
+    {"xlen", {.summary = "Return the number of entries in a stream", .since = "5.0.0", .group = "stream", .complexity = "O(1)", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0}}}},
     {"xpending", {.summary = "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.", .since = "5.0.0", .group = "stream", .complexity = "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", .history = {{"6.2.0", "Added the `IDLE` option and exclusive range intervals."}}, .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "group", .type = kString},
@@ -825,6 +859,17 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "end", .type = kString},
           {.name = "count", .type = kInteger},
           {.name = "consumer", .type = kString, .flags = kOptional}}}}}},
+    {"xrange", {.summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval", .since = "5.0.0", .group = "stream", .complexity = "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", .history = {{"6.2.0", "Added exclusive ranges."}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "start", .type = kString},
+        {.name = "end", .type = kString},
+        {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}},
+    {"xread", {.summary = "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.", .since = "5.0.0", .group = "stream", .complexity = "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", .args = {
+        {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional},
+        {.name = "milliseconds", .type = kInteger, .token = "BLOCK", .flags = kOptional},
+        {.name = "streams", .type = kBlock, .token = "STREAMS", .args = {
+          {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
+          {.name = "id", .type = kString, .flags = kMultiple}}}}}},
     {"xreadgroup", {.summary = "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.", .since = "5.0.0", .group = "stream", .complexity = "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", .args = {
         {.name = "group_consumer", .type = kBlock, .token = "GROUP", .args = {
           {.name = "group", .type = kString},
@@ -835,6 +880,27 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "streams", .type = kBlock, .token = "STREAMS", .args = {
           {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
           {.name = "id", .type = kString, .flags = kMultiple}}}}}},
+    {"xrevrange", {.summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE", .since = "5.0.0", .group = "stream", .complexity = "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", .history = {{"6.2.0", "Added exclusive ranges."}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "end", .type = kString},
+        {.name = "start", .type = kString},
+        {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}},
+    {"xsetid", {.summary = "An internal command for replicating stream values", .since = "5.0.0", .group = "stream", .complexity = "O(1)", .history = {{"7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments."}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "last-id", .type = kString},
+        {.name = "entries_added", .type = kInteger, .token = "ENTRIESADDED", .since = "7.0.0", .flags = kOptional},
+        {.name = "max_deleted_entry_id", .type = kString, .token = "MAXDELETEDID", .since = "7.0.0", .flags = kOptional}}}},
+    {"xtrim", {.summary = "Trims the stream to (approximately if '~' is passed) a certain size", .since = "5.0.0", .group = "stream", .complexity = "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", .history = {{"6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option."}}, .tips = {"nondeterministic_output"}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "trim", .type = kBlock, .args = {
+          {.name = "strategy", .type = kOneOf, .args = {
+            {.name = "maxlen", .type = kPureToken, .token = "MAXLEN"},
+            {.name = "minid", .type = kPureToken, .token = "MINID", .since = "6.2.0"}}},
+          {.name = "operator", .type = kOneOf, .flags = kOptional, .args = {
+            {.name = "equal", .type = kPureToken, .token = "="},
+            {.name = "approximately", .type = kPureToken, .token = "~"}}},
+          {.name = "threshold", .type = kString},
+          {.name = "count", .type = kInteger, .token = "LIMIT", .since = "6.2.0", .flags = kOptional}}}}}},
     {"zadd", {.summary = "Add one or more members to a sorted set, or update its score if it already exists", .since = "1.2.0", .group = "sorted-set", .complexity = "O(log(N)) for each item added, where N is the number of elements in the sorted set.", .history = {{"2.4.0", "Accepts multiple elements."}, {"3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."}, {"6.2.0", "Added the `GT` and `LT` options."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "condition", .type = kOneOf, .since = "3.0.2", .flags = kOptional, .args = {

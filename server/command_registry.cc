@@ -323,6 +323,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterPubsubFamily(r);
   RegisterPersistenceFamily(r);
   RegisterAclFamily(r);
+  RegisterStreamFamily(r);
   RegisterStreamGroupFamily(r);
 }
 

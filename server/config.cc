@@ -610,6 +610,22 @@ const std::vector<Param>& Params() {
       TlsString("tls-protocols"),
       TlsString("tls-ciphers"),
       TlsString("tls-ciphersuites"),
+      {"stream-node-max-bytes",
+       Kind::kMemory,
+       true,
+       0,
+       LONG_MAX,
+       {},
+       &ShardSettings::stream_node_max_bytes,
+       nullptr},
+      {"stream-node-max-entries",
+       Kind::kInt,
+       true,
+       0,
+       LLONG_MAX,
+       {},
+       &ShardSettings::stream_node_max_entries,
+       nullptr},
   };
   return kParams;
 }

@@ -24,6 +24,8 @@ struct ShardSettings {
   static inline std::atomic<int64_t> zset_max_listpack_entries{128};
   static inline std::atomic<int64_t> zset_max_listpack_value{64};
   static inline std::atomic<int64_t> list_max_listpack_size{-2};
+  static inline std::atomic<int64_t> stream_node_max_bytes{4096};  // shard/stream.h node limits
+  static inline std::atomic<int64_t> stream_node_max_entries{100};
   // Cache mode (Redis's names; shard/evict.h).
   static inline std::atomic<int64_t> maxmemory{0};  // bytes; 0: no limit
   static inline std::atomic<int64_t> maxmemory_policy{
