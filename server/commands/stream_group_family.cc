@@ -106,7 +106,9 @@ void PropagateClaim(DbIndex db, std::string_view key, std::string_view group, co
   std::string time = std::to_string(nack.delivery_time);
   std::string count = std::to_string(nack.delivery_count);
   std::string last = StreamIDString(cg.last_id);
-  std::string_view consumer = nack.consumer != nullptr ? nack.consumer->name : "";
+  // (Both arms string_view: a std::string arm would make the view dangle on a temporary.)
+  std::string_view consumer =
+      nack.consumer != nullptr ? std::string_view(nack.consumer->name) : std::string_view();
   journal::Record(db, {"XCLAIM", key, group, consumer, "0", id, "TIME", time, "RETRYCOUNT", count,
                        "FORCE", "JUSTID", "LASTID", last});
 }
@@ -152,6 +154,8 @@ const char* const kXgroupHelp[] = {
 
 void CmdXgroup(ArgSlice args, CommandContext& ctx) {
   ReplyBuilder& rb = *ctx.rb;
+  // Unknown subcommands and wrong arities, as Redis's processCommand answers them.
+  if (!CheckSubcommand(args, rb)) return;
   const std::string_view sub = args[1];
   const size_t argc = args.size();
   if (argc == 2 && EqNoCase(sub, "help")) return ReplyHelp(rb, args[0], kXgroupHelp);
