@@ -691,6 +691,10 @@ struct ReadGroupState {
   std::vector<std::string> key_error;
   std::vector<std::string> served;  // per key: its reply element, "" when nothing was served
   std::string error;                // the first error in argument order
+  // Per key: the next readiness check is the blocking immediate attempt's (set where the check
+  // step found the key), which wants a live entry after the group's last ID; a woken waiter's
+  // later checks compare the stream's last ID, as Redis's serveClientsBlockedOnStreamKey.
+  std::vector<uint8_t> immediate_check;
   int resp = 2;
 };
 
@@ -738,12 +742,19 @@ void ReplyServed(const ReadGroupState& st, ReplyBuilder& rb) {
 }
 
 // A blocked XREADGROUP (all its IDs are '>'): ready when its stream has an entry after the
-// group's last ID, and also when the key or the group went away (it then fails).
-bool WaiterReady(const ReadGroupState& st, const Entry* e) {
+// group's last ID, and also when the key or the group went away (it then fails). On key i's
+// shard.
+bool WaiterReady(ReadGroupState& st, size_t i, const Entry* e) {
+  const bool immediate = st.immediate_check[i] != 0;
+  st.immediate_check[i] = 0;
   if (e == nullptr || e->type() != ObjType::kStream) return true;
   const auto* s = static_cast<const Stream*>(e->object());
   const StreamCG* cg = LookupGroup(s->groups(), st.spec.group);
-  return cg == nullptr || s->last_id() > cg->last_id;
+  if (cg == nullptr) return true;
+  // Redis serves a woken client when the stream's last ID moved past the group's, even if that
+  // entry is deleted again by then (it gets an empty list); a client about to block blocks.
+  if (immediate) return s->length() > 0 && s->EdgeID(false, true) > cg->last_id;
+  return s->last_id() > cg->last_id;
 }
 
 // Serves a ready waiter's key i (or records why it fails: Redis's -UNBLOCKED / -NOGROUP).
@@ -778,7 +789,9 @@ void Block(CommandContext& ctx, ArgSlice args, std::shared_ptr<ReadGroupState> s
   op.timeout_ms = timeout;
   op.all_keys = true;
   const uint32_t first = st->keys[0];
-  op.ready = [st](Shard&, DbIndex, uint32_t, const Entry* e) { return WaiterReady(*st, e); };
+  op.ready = [st, first](Shard&, DbIndex, uint32_t pos, const Entry* e) {
+    return WaiterReady(*st, pos - first, e);
+  };
   op.pop_at = [st, args, first](Shard& shard, DbIndex db, uint32_t pos) {
     ServeWaiter(shard.db_slice(), db, args[pos], *st, pos - first);
   };
@@ -827,6 +840,7 @@ void CmdXreadgroup(ArgSlice args, CommandContext& ctx) {
   st->id_error.resize(nkeys);
   st->key_error.resize(nkeys);
   st->served.resize(nkeys);
+  st->immediate_check.resize(nkeys);
   for (size_t i = 0; i < nkeys; ++i) {
     st->keys[i] = static_cast<uint32_t>(streams_at + i);
     std::string_view id = args[streams_at + nkeys + i];
@@ -849,6 +863,7 @@ void CmdXreadgroup(ArgSlice args, CommandContext& ctx) {
     for (uint32_t p : mine) {
       size_t i = p - st->keys[0];
       st->key_error[i] = ReadGroupKeyError(shard.db_slice(), db, args[p], st->spec.group);
+      st->immediate_check[i] = st->key_error[i].empty();
     }
   };
   phases[1].positions = st->keys;

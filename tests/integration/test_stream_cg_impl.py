@@ -349,7 +349,7 @@ def test_block_exactly_once_among_consumers(c, new_client, server):
     waiters = [new_client() for _ in range(n)]
     for i, w in enumerate(waiters):
         w.send("XREADGROUP", "GROUP", "g", "c%d" % i, "BLOCK", "0", "STREAMS", "s", ">")
-    wait_blocked(c, n)
+        wait_blocked(c, i + 1)  # blocked in this order
     for i in range(n):
         c.call("XADD", "s", "*", "i", str(i))
     got = [w.read() for w in waiters]
