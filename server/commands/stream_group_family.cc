@@ -14,8 +14,6 @@
 // entry they create, move or drop, `XGROUP SETID ... ENTRIESREAD n` when a NOACK read (or XCLAIM
 // LASTID alone) moved the group, and `XGROUP CREATECONSUMER` for a consumer a NOACK read created;
 // never themselves.
-#include "server/commands/stream_group_family.h"
-
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -50,6 +48,20 @@ namespace {
 // ---- shared pieces ----
 
 Stream* StreamOf(Slot* s) { return static_cast<Stream*>(s->entry()->object()); }
+
+// What XREADGROUP reads with, beyond its keys and IDs.
+struct ReadGroupSpec {
+  std::string group;
+  std::string consumer;
+  int64_t count = 0;  // 0: no limit
+  bool noack = false;
+};
+
+// XGROUP DESTROY: clients blocked in XREADGROUP on `key` look again and fail with -NOGROUP (the
+// keyspace signals a deleted or replaced stream itself).
+void SignalStreamWaiters(DbSlice& slice, DbIndex db, std::string_view key) {
+  slice.blocking().SignalReady(db, key);
+}
 
 // See the file comment: a change to a stream's groups that Redis does not signal.
 void GroupChanged(DbSlice& slice, DbIndex db, std::string_view key, uint64_t dirty = 1) {
@@ -550,56 +562,6 @@ void CmdXautoclaim(ArgSlice args, CommandContext& ctx) {
   for (StreamID id : deleted) ReplyId(rb, id);
 }
 
-// ---- XINFO GROUPS / CONSUMERS (the stream's XINFO calls these) ----
-
-}  // namespace
-
-void ReplyXinfoGroups(const Stream& s, ReplyBuilder& rb) {
-  rb.Array(s.groups().size());
-  for (const auto& [name, cg] : s.groups()) {
-    rb.Map(6);
-    rb.Bulk("name");
-    rb.Bulk(name);
-    rb.Bulk("consumers");
-    rb.Integer(static_cast<int64_t>(cg->consumers.size()));
-    rb.Bulk("pending");
-    rb.Integer(static_cast<int64_t>(cg->pel.size()));
-    rb.Bulk("last-delivered-id");
-    ReplyId(rb, cg->last_id);
-    rb.Bulk("entries-read");
-    if (cg->entries_read != kInvalidEntriesRead) {
-      rb.Integer(cg->entries_read);
-    } else {
-      rb.Null();
-    }
-    rb.Bulk("lag");
-    if (std::optional<int64_t> lag = GroupLag(s, *cg)) {
-      rb.Integer(*lag);
-    } else {
-      rb.Null();
-    }
-  }
-}
-
-void ReplyXinfoConsumers(const Stream& s, std::string_view key, std::string_view group,
-                         int64_t now_ms, ReplyBuilder& rb) {
-  const StreamCG* cg = LookupGroup(s.groups(), group);
-  if (cg == nullptr) return rb.Error(NoGroupForKey(key, group));
-  rb.Array(cg->consumers.size());
-  for (const auto& [name, c] : cg->consumers) {
-    int64_t idle = now_ms - static_cast<int64_t>(c->seen_time);
-    rb.Map(3);
-    rb.Bulk("name");
-    rb.Bulk(name);
-    rb.Bulk("pending");
-    rb.Integer(static_cast<int64_t>(c->pel.size()));
-    rb.Bulk("idle");
-    rb.Integer(idle < 0 ? 0 : idle);
-  }
-}
-
-namespace {
-
 // ---- XREADGROUP GROUP group consumer [COUNT count] [BLOCK ms] [NOACK] STREAMS key ... id ... ----
 
 // Serves one key of XREADGROUP on its shard (the immediate path and a blocked client's wake-up
@@ -888,10 +850,6 @@ void CmdXreadgroup(ArgSlice args, CommandContext& ctx) {
 }
 
 }  // namespace
-
-void SignalStreamWaiters(DbSlice& slice, DbIndex db, std::string_view key) {
-  slice.blocking().SignalReady(db, key);
-}
 
 void RegisterStreamGroupFamily(CommandRegistry& r) {
   // clang-format off
