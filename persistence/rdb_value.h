@@ -102,9 +102,10 @@ struct DecodeOptions {
 
 // Reads one value body of RDB type `type` from r (positioned after the key). Errors are DataLoss
 // / OutOfRange statuses naming what is wrong (Redis's rdbReportCorruptRDB texts where it has one,
-// e.g. "Duplicate set members detected"); module types and streams are refused (Unimplemented):
-// "streams are not supported yet", and for modules Redis's "The RDB file contains module data I
-// can't load: no matching module type '<name>'".
+// e.g. "Duplicate set members detected"); module types are refused (Unimplemented): Redis's "The
+// RDB file contains module data I can't load: no matching module type '<name>'". Streams (15, 19)
+// load with their groups; their nodes are always checked deeply (Redis's deep sanitization of
+// stream listpacks), since the stream code walks them trusting their layout.
 // Conversions read ShardSettings (the *-max-listpack-* / set-max-intset-entries thresholds, the
 // fill of lists from list-max-listpack-size) at the time of the call.
 absl::StatusOr<DecodedValue> DecodeValue(Reader& r, uint8_t type, const DecodeOptions& opts);
@@ -124,15 +125,13 @@ std::string ModuleNameFromId(uint64_t id);
 // DUMP: type byte + body + footer (rdb_encoding.h AppendDumpFooter). Redis's DUMP always allows
 // LZF when rdbcompression is on.
 std::string DumpPayload(const Entry* e, bool compress);
-// RESTORE's reply for a stream payload (Redis 7.0 would restore it; Shoal has no streams yet).
-inline constexpr char kErrStreamsUnsupported[] = "ERR streams are not supported yet";
 
 // RESTORE's parse: VerifyDumpPayload, then the type byte and DecodeValue of the body, with
 // Redis's restoreCommand rules (the body is read from the whole payload, footer included, and
 // what follows the value is not checked). Errors are InvalidArgument statuses carrying Redis's
 // reply text (kErrDumpPayload, kErrBadDataFormat; a module value is a kErrBadDataFormat, as in a
-// Redis without that module; so is an empty collection, which rdbLoadObject fails), or
-// Unimplemented with kErrStreamsUnsupported for a stream. A value returned is never empty.
+// Redis without that module; so is an empty collection, which rdbLoadObject fails). A value
+// returned is never empty.
 absl::StatusOr<DecodedValue> RestorePayload(std::string_view payload, const DecodeOptions& opts,
                                             bool skip_checksum = false);
 

@@ -417,6 +417,8 @@ struct XreadState {
   std::vector<std::string> keys;
   std::vector<StreamID> gt;
   std::vector<uint8_t> dollar;    // `$`: gt is the stream's last ID when the command ran
+  std::vector<uint8_t> seen;      // the immediate path looked at this key (later: a waiter)
+  std::vector<uint8_t> woken;     // served as a waiter
   std::vector<uint8_t> has;       // entries were read for this stream
   std::vector<std::string> body;  // [key, entries] reply part
 };
@@ -466,6 +468,8 @@ void CmdXread(ArgSlice args, CommandContext& ctx) {
   st->resp = ctx.rb->resp();
   st->gt.resize(streams_count);
   st->dollar.assign(streams_count, 0);
+  st->seen.assign(streams_count, 0);
+  st->woken.assign(streams_count, 0);
   st->has.assign(streams_count, 0);
   st->body.resize(streams_count);
   for (size_t k = 0; k < streams_count; k++) {
@@ -494,13 +498,22 @@ void CmdXread(ArgSlice args, CommandContext& ctx) {
     const Stream* s = e != nullptr && e->type() == ObjType::kStream
                           ? static_cast<const Stream*>(e->object())
                           : nullptr;
-    if (st->dollar[k]) {
-      // Resolved on the immediate path's call (the key as the command found it).
-      st->dollar[k] = 0;
-      st->gt[k] = s != nullptr ? s->last_id() : StreamID::Min();
-      return false;
+    if (!st->seen[k]) {
+      // The immediate path: `$` is the stream's last ID as the command found it; otherwise
+      // entries after the ID must be there (streamLastValidID, as xreadCommand).
+      st->seen[k] = 1;
+      if (st->dollar[k]) {
+        st->gt[k] = s != nullptr ? s->last_id() : StreamID::Min();
+        return false;
+      }
+      return s != nullptr && s->length() > 0 && s->EdgeID(false, true) > st->gt[k];
     }
-    return s != nullptr && s->length() > 0 && s->EdgeID(false, true) > st->gt[k];
+    // A waiter: Redis 7.0's serveClientsBlockedOnStreamKey compares the stream's last ID, so an
+    // entry added and gone again (XADD then XDEL in EXEC, XADD MAXLEN 0) still answers, with an
+    // empty list for the key.
+    if (s == nullptr || s->last_id() <= st->gt[k]) return false;
+    st->woken[k] = 1;
+    return true;
   };
   op.pop_at = [st](Shard& shard, DbIndex db, uint32_t pos) {
     size_t k = pos - st->streams_arg;
@@ -511,7 +524,9 @@ void CmdXread(ArgSlice args, CommandContext& ctx) {
     ReplyBuilder b(&st->body[k], st->resp);
     if (st->resp == 2) b.Array(2);
     b.Bulk(st->keys[k]);
-    ReplyRange(b, *StreamOf(slot), start, StreamID::Max(), st->count, false);
+    // A served waiter reads at most XREAD_BLOCKED_DEFAULT_COUNT entries without COUNT.
+    int64_t count = st->count == 0 && st->woken[k] ? 1000 : st->count;
+    ReplyRange(b, *StreamOf(slot), start, StreamID::Max(), count, false);
     st->has[k] = 1;
   };
   op.reply = [st](ReplyBuilder& rb) {
@@ -649,13 +664,15 @@ void CmdXinfo(ArgSlice args, CommandContext& ctx) {
     };
     return ReplyHelp(rb, args[0], kHelp);
   }
+  std::string_view opt = args[1];
+  if (!EqNoCase(opt, "consumers") && !EqNoCase(opt, "groups") && !EqNoCase(opt, "stream"))
+    return ReplyUnknownSubcommand(rb, args[0], args[1]);
   if (args.size() < 3) return ReplySubcommandSyntaxError(rb, args[0], args[1]);
   bool wrong;
   Slot* slot = FindTyped(ctx, args[2], ObjType::kStream, &wrong);
   if (wrong) return;
   if (slot == nullptr) return rb.Error(errors::kNoSuchKey);
   Stream& s = *StreamOf(slot);
-  std::string_view opt = args[1];
   if (EqNoCase(opt, "consumers") && args.size() == 4) {
     auto g = s.groups().find(std::string(args[3]));
     if (g == s.groups().end())

@@ -84,6 +84,8 @@ def _values(c, typed):
         b"set": lambda k: ("SMEMBERS", k),
         b"zset": lambda k: ("ZRANGE", k, "0", "-1", "WITHSCORES"),
         b"hash": lambda k: ("HGETALL", k),
+        # Entries and metadata (IDs, counters, groups) in one reply.
+        b"stream": lambda k: ("XINFO", "STREAM", k, "FULL", "COUNT", "0"),
     }
     for key, t in typed:
         assert t in read, "key %r has type %r, which the snapshot does not read" % (key, t)
@@ -98,6 +100,9 @@ def _values(c, typed):
             v = tuple(zip(v[0::2], v[1::2]))
         elif t == b"hash":
             v = tuple(sorted(zip(v[0::2], v[1::2])))
+        elif t == b"stream":
+            # radix-tree-nodes counts the inner nodes of Redis's rax, which Shoal does not have.
+            v = repr([(f, x) for f, x in zip(v[0::2], v[1::2]) if f != b"radix-tree-nodes"])
         out.append(v)
     return out
 
@@ -214,7 +219,8 @@ def fill_every_type(c, seed=0, with_function=True):
     incompressible), lists (small, many quicklist nodes, long elements), sets (intset of 16/32/64
     bit members, hashtable), zsets (listpack, skiplist; inf/-inf/fractional scores), hashes
     (listpack, hashtable), keys with near and far expiry times, binary key names; and a function
-    library. Leaves db 0 selected. Returns the number of keys made."""
+    library; streams (several nodes, tombstones, an empty one with XSETID's counters). Leaves db 0
+    selected. Returns the number of keys made."""
     rnd = random.Random(seed)
     far_ms = 7258118400000  # 2200-01-01
     cmds = []
@@ -272,6 +278,19 @@ def fill_every_type(c, seed=0, with_function=True):
         ("HSET", "ttl:hash", "f", "v"), ("EXPIRE", "ttl:hash", "600"),
         ("SET", "ttl:big", b"B" * 100000), ("EXPIRE", "ttl:big", "7200"),
     ]
+    # streams (each key made by its first XADD; the key count below counts those)
+    streams = [
+        ("XADD", "stream:small", "1-1", "f", "v", "n", "12"),
+        ("XADD", "stream:small", "1-2", "f", "w", "n", "-3"),
+        ("XADD", "stream:small", "2-0", "other", b"\x00bin"),
+        ("XDEL", "stream:small", "1-2"),
+        ("XADD", "stream:empty", "5-5", "a", "b"), ("XDEL", "stream:empty", "5-5"),
+        ("XSETID", "stream:empty", "9-9", "ENTRIESADDED", "3", "MAXDELETEDID", "5-5"),
+        ("XADD", "ttl:stream", "1-1", "a", "b"), ("EXPIRE", "ttl:stream", "900"),
+    ] + [("XADD", "stream:many-nodes", "%d-%d" % (1000 + i // 3, i % 3), "f", "v%d" % i,
+          "g", str(i)) for i in range(300)] + [("XTRIM", "stream:many-nodes", "MAXLEN", "250")]
+    db0 += streams
+    stream_keys = len({cmd[1] for cmd in streams})
     cmds += [("SELECT", "0")] + db0
     cmds += [("SELECT", "3"),
              ("SET", "str:int", "3"),  # the same names as in db 0, other values
@@ -285,7 +304,8 @@ def fill_every_type(c, seed=0, with_function=True):
     _call_all(c, cmds)
     if with_function:
         assert c("FUNCTION", "LOAD", "REPLACE", FUNCTION_LIBRARY) == b"shoal_persist"
-    return sum(1 for cmd in cmds if cmd[0] in ("SET", "RPUSH", "SADD", "ZADD", "HSET"))
+    return sum(1 for cmd in cmds if cmd[0] in ("SET", "RPUSH", "SADD", "ZADD", "HSET")) + \
+        stream_keys
 
 
 def fill_strings(c, n, prefix="fill:", size=16):

@@ -109,7 +109,6 @@ RESTORE_BAD_IDLETIME = "ERR Invalid IDLETIME value, must be >= 0"
 RESTORE_BAD_FREQ = "ERR Invalid FREQ value, must be >= 0 and <= 255"
 DUMP_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
 BAD_DATA_FORMAT = "ERR Bad data format"
-STREAMS_UNSUPPORTED = "ERR streams are not supported yet"  # Shoal only
 
 # protocol (each is followed by the server closing the connection)
 PROTO_INVALID_MULTIBULK = "ERR Protocol error: invalid multibulk length"
