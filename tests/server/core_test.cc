@@ -231,6 +231,10 @@ std::vector<WriteCase> WriteCases() {
       w("sadd {w}st c", "{w}st"),
       w("srem {w}st a", "{w}st"),
       w("xgroup create {w}n g $ MKSTREAM", "{w}n"),  // creates the key
+      w("xadd {w}xs * f v", "{w}xs"),
+      w("xdel {w}xs 1-0", "{w}xs"),
+      w("xtrim {w}xs MAXLEN 0", "{w}xs"),
+      w("xsetid {w}xs 5-0", "{w}xs"),
       w("spop {w}st", "{w}st"),
       w("smove {w}st {w}n a", "{w}st"),
       w("sinterstore {w}n {w}st", "{w}n"),
