@@ -735,7 +735,20 @@ void ServeWaiter(DbSlice& slice, DbIndex db, std::string_view key, ReadGroupStat
   }
   st.served[i].clear();
   ReplyBuilder out(&st.served[i], st.resp);
-  ServeGroupRead(slice, db, key, s, *cg, st.spec, StreamID::Max(), /*woken=*/true, out);
+  if (journal::tl_unit != nullptr || !journal::Enabled()) {
+    ServeGroupRead(slice, db, key, s, *cg, st.spec, StreamID::Max(), /*woken=*/true, out);
+    return;
+  }
+  // Woken after the write that served it: what it logs is one unit of its own (MULTI/EXEC when
+  // it is several ops, as Redis propagates one unblocked client), placed right after that write.
+  auto unit = std::make_unique<journal::Unit>();
+  {
+    journal::Scope scope(unit.get());
+    ServeGroupRead(slice, db, key, s, *cg, st.spec, StreamID::Max(), /*woken=*/true, out);
+  }
+  if (unit->empty()) return;
+  unit->ticket = journal::Reserve();
+  journal::Submit(std::move(unit));
 }
 
 // Nothing could be served at once: wait (RunBlockingPop's immediate attempt runs once more in its

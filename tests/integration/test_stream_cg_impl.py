@@ -494,3 +494,61 @@ def test_groups_survive_aof_replay(spawn_server):
     strip = lambda p: [[e[0], e[1], e[3]] for e in p]  # noqa: E731
     assert strip(after[0]) == strip(before[0]) == [[b"2-0", b"b", 5]]
     assert after[1:] == before[1:]
+
+
+def aof_ops(tmp_path):
+    """The incr AOF's commands, TIME arguments masked (they are delivery times)."""
+    import glob
+    ops = []
+    for path in sorted(glob.glob(str(tmp_path) + "/**/*.incr.aof", recursive=True)):
+        data = open(path, "rb").read().split(b"\r\n")
+        i = 0
+        while i < len(data) and data[i]:
+            n = int(data[i][1:])
+            args = [data[i + 2 + 2 * k].decode() for k in range(n)]
+            i += 1 + 2 * n
+            for k in range(len(args) - 1):
+                if args[k] == "TIME":
+                    args[k + 1] = "T"
+            ops.append(" ".join(args))
+    return ops
+
+
+def test_propagation_as_redis(spawn_server, new_client):
+    h = spawn_server("--appendonly", "yes", "--appendfsync", "always")
+    c = h.client()
+    for cmd in ["XADD s 1-0 f v1", "XADD s 2-0 f v2", "XADD s 3-0 f v3", "XADD s 4-0 f v4",
+                "XGROUP CREATE s g 0", "XREADGROUP GROUP g a COUNT 2 STREAMS s >",
+                "XREADGROUP GROUP g n NOACK COUNT 1 STREAMS s >",
+                "XREADGROUP GROUP g a STREAMS s 0",
+                "XCLAIM s g b 0 2-0 RETRYCOUNT 5 JUSTID", "XCLAIM s g b 0 4-0 FORCE",
+                "XDEL s 1-0", "XAUTOCLAIM s g c 0 0 COUNT 10 JUSTID",
+                "XCLAIM s g b 0 9-0 LASTID 9-0", "XACK s g 2-0",
+                "XGROUP SETID s g 0 ENTRIESREAD 0", "XGROUP CREATE t g $ MKSTREAM"]:
+        assert not isinstance(c.call(*cmd.split()), Err), cmd
+    # A blocked NOACK reader served by an XADD: its effects are one unit after the XADD.
+    w = h.client()
+    w.send("XREADGROUP", "GROUP", "g", "w", "NOACK", "BLOCK", "0", "STREAMS", "t", ">")
+    wait_blocked(c, 1)
+    c.call("XADD", "t", "1-0", "f", "v")
+    assert w.read() == [[b"t", [entry("1-0", "f", "v")]]]
+    c.call("PING")
+    w.close()
+    c.close()
+    assert h.stop() is None
+    claim = "XCLAIM s g %s 0 %s TIME T RETRYCOUNT %d FORCE JUSTID LASTID %s"
+    expected = [
+        "XGROUP CREATE s g 0",
+        "MULTI", claim % ("a", "1-0", 1, "1-0"), claim % ("a", "2-0", 1, "2-0"), "EXEC",
+        "MULTI", "XGROUP CREATECONSUMER s g n", "XGROUP SETID s g 3-0 ENTRIESREAD 3", "EXEC",
+        claim % ("b", "2-0", 5, "3-0"), claim % ("b", "4-0", 2, "3-0"),
+        "XDEL s 1-0",
+        "MULTI", claim % ("a", "1-0", 2, "3-0"), claim % ("c", "2-0", 5, "3-0"),
+        claim % ("c", "4-0", 2, "3-0"), "EXEC",
+        "XGROUP SETID s g 9-0 ENTRIESREAD 3",
+        "XACK s g 2-0",
+        "XGROUP SETID s g 0 ENTRIESREAD 0",
+        "XGROUP CREATE t g $ MKSTREAM",
+        "XADD t 1-0 f v",
+        "MULTI", "XGROUP CREATECONSUMER t g w", "XGROUP SETID t g 1-0 ENTRIESREAD 1", "EXEC"]
+    assert aof_ops(spawn_server.tmp_path)[-len(expected):] == expected
