@@ -14,6 +14,7 @@
 #include "server/collection_util.h"
 #include "server/command_context.h"
 #include "server/error_strings.h"
+#include "server/scripting/interpreter.h"
 #include "server/subcommand_reply.h"
 #include "shard/notify.h"
 #include "shard/settings.h"
@@ -375,7 +376,10 @@ void CmdXsetid(ArgSlice args, CommandContext& ctx) {
       return ctx.rb->Error(
           "ERR The entries_added specified in XSETID is smaller than the target stream length");
   }
-  slice.Modified(ctx.db_index, args[1]);
+  // Redis 7.0's xsetidCommand counts the change but does not signal the key (WATCH and
+  // client-side caching do not see it); the snapshot still must.
+  slice.PreWrite(ctx.db_index, args[1]);
+  slice.AddDirty(1);
   s->set_last_id(id);
   if (entries_added != -1) s->set_entries_added(static_cast<uint64_t>(entries_added));
   if (max_xdel != StreamID::Min()) s->set_max_deleted_entry_id(max_xdel);
@@ -431,6 +435,10 @@ void CmdXread(ArgSlice args, CommandContext& ctx) {
     size_t moreargs = args.size() - i - 1;
     std::string_view o = args[i];
     if (EqNoCase(o, "block") && moreargs) {
+      // Scripts never block; Redis refuses the option there (MULTI just does not block).
+      if (ctx.deny_blocking && scripting::RunningScripts::Mine().running.load())
+        return FailMulti(ctx, "ERR " + std::string(args[0]) +
+                                  " command is not allowed with BLOCK option from scripts");
       i++;
       if (!ParseInt64(args[i], &timeout))
         return FailMulti(ctx, "ERR timeout is not an integer or out of range");
