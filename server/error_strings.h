@@ -96,7 +96,5 @@ inline constexpr char kCgInvalidEnd[] = "ERR invalid end ID for the interval";
 inline constexpr char kCgCountPositive[] = "ERR COUNT must be > 0";
 inline constexpr char kCgTimeoutNotInt[] = "ERR timeout is not an integer or out of range";
 inline constexpr char kCgTimeoutNegative[] = "ERR timeout is negative";
-inline constexpr char kCgBlockInScript[] =
-    "ERR XREADGROUP command is not allowed with BLOCK option from scripts";
 
 }  // namespace shoal::errors

@@ -30,6 +30,7 @@
 #include "server/error_strings.h"
 #include "server/multi_key.h"
 #include "server/propagate.h"
+#include "server/scripting/interpreter.h"
 #include "server/subcommand_reply.h"
 #include "shard/journal.h"
 #include "shard/notify.h"
@@ -786,6 +787,10 @@ void CmdXreadgroup(ArgSlice args, CommandContext& ctx) {
     const size_t more = args.size() - i - 1;
     std::string_view o = args[i];
     if (EqNoCase(o, "block") && more > 0) {
+      // Scripts never block; Redis refuses the option there (MULTI just does not block).
+      if (ctx.deny_blocking && scripting::RunningScripts::Mine().running.load())
+        return FailMulti(ctx, "ERR " + std::string(args[0]) +
+                                  " command is not allowed with BLOCK option from scripts");
       if (const char* err = ParseBlockMs(args[++i], &timeout); *err != '\0')
         return FailMulti(ctx, err);
     } else if (EqNoCase(o, "count") && more > 0) {
