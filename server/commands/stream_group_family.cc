@@ -834,25 +834,22 @@ void CmdXreadgroup(ArgSlice args, CommandContext& ctx) {
   }
   ctx.propagate_self = false;  // it logs the XCLAIMs / XGROUP SETIDs of what it delivered
 
-  // One armed transaction: check every key (the first error in argument order wins and nothing
-  // is served), then serve.
+  // Check every key (the first error in argument order wins and nothing is served), then serve:
+  // one hop when the keys share a shard, else two in one armed transaction.
   const DbIndex db = ctx.db_index;
-  std::vector<Phase> phases(2);
-  phases[0].positions = st->keys;
-  phases[0].fn = [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+  auto check = [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
     for (uint32_t p : mine) {
       size_t i = p - st->keys[0];
       st->key_error[i] = ReadGroupKeyError(shard.db_slice(), db, args[p], st->spec.group);
       st->immediate_check[i] = st->key_error[i].empty();
     }
   };
-  phases[1].positions = st->keys;
-  phases[1].fn = [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+  auto serve = [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
     if (!FirstError(*st).empty()) return;
     for (uint32_t p : mine) ServeKey(shard.db_slice(), db, args, *st, p - st->keys[0]);
   };
   CommandContext* c = &ctx;
-  RunPhases(ctx, args, std::move(phases), [st, c, args, timeout] {
+  auto then = [st, c, args, timeout] {
     if (std::string err = FirstError(*st); !err.empty()) {
       c->rb->Error(err);
     } else if (std::any_of(st->served.begin(), st->served.end(),
@@ -864,7 +861,20 @@ void CmdXreadgroup(ArgSlice args, CommandContext& ctx) {
       c->rb->NullArray();  // no BLOCK, or inside MULTI: as a timeout
     }
     c->Done();
-  });
+  };
+  if (ctx.shard != nullptr || GroupKeys(args, st->keys).shards.size() == 1) {
+    return RunOnKeyShards(
+        ctx, args, st->keys, /*write=*/true,
+        [check, serve](Shard& shard, const std::vector<uint32_t>& mine) {
+          check(shard, mine);
+          serve(shard, mine);
+        },
+        std::move(then));
+  }
+  std::vector<Phase> phases(2);
+  phases[0] = {st->keys, std::move(check)};
+  phases[1] = {st->keys, std::move(serve)};
+  RunPhases(ctx, args, std::move(phases), std::move(then));
 }
 
 }  // namespace
