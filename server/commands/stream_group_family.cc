@@ -565,6 +565,29 @@ void CmdXautoclaim(ArgSlice args, CommandContext& ctx) {
 
 // ---- XREADGROUP GROUP group consumer [COUNT count] [BLOCK ms] [NOACK] STREAMS key ... id ... ----
 
+// xreadGetKeys: the keys are the first half of what follows the STREAMS option (found past the
+// options, so a group, consumer or key named "streams" is not taken for it).
+bool XreadgroupKeys(ArgSlice args, std::vector<uint32_t>* out) {
+  size_t streams_pos = 0;
+  for (size_t i = 1; i < args.size(); i++) {
+    std::string_view a = args[i];
+    if (EqNoCase(a, "block") || EqNoCase(a, "count")) {
+      i++;
+    } else if (EqNoCase(a, "group")) {
+      i += 2;
+    } else if (EqNoCase(a, "noack")) {
+      continue;
+    } else {
+      if (EqNoCase(a, "streams")) streams_pos = i;
+      break;
+    }
+  }
+  if (streams_pos == 0) return true;  // the command reports the syntax error
+  const size_t num = args.size() - streams_pos - 1;
+  if (num == 0 || num % 2 != 0) return true;
+  for (size_t k = 0; k < num / 2; k++) out->push_back(static_cast<uint32_t>(streams_pos + 1 + k));
+  return true;
+}
 // Serves one key of XREADGROUP on its shard (the immediate path and a blocked client's wake-up
 // alike): Redis's streamReplyWithRange with a group, or, for an explicit ID, the consumer's own
 // history (streamReplyWithRangeFromConsumerPEL). `gt` is StreamID::Max() for '>'. Appends the
@@ -891,7 +914,7 @@ void RegisterStreamGroupFamily(CommandRegistry& r) {
           {.name = "xgroup|setid", .arity = -5, .flags = kWrite},
       }},
       {.name = "xreadgroup", .arity = -7, .flags = kWrite | kBlocking, .mode = kMulti,
-       .fn = CmdXreadgroup},
+       .fn = CmdXreadgroup, .getkeys = XreadgroupKeys},
       {.name = "xack", .arity = -4, .flags = kWrite | kFast, .mode = kShard, .fn = CmdXack},
       {.name = "xpending", .arity = -3, .flags = kReadOnly, .mode = kShard, .fn = CmdXpending},
       {.name = "xclaim", .arity = -6, .flags = kWrite | kFast, .mode = kShard, .fn = CmdXclaim},
