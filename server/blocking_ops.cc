@@ -314,6 +314,12 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
         ctx_->rb->Error(errors::kUnblocked);
         break;
       case Outcome::kTimeout:
+        if (!op_.block && op_.none) {
+          op_.none(*ctx_->rb);
+          break;
+        }
+        ctx_->rb->NullArray();
+        break;
       case Outcome::kDisconnected:
       case Outcome::kRetry:
         ctx_->rb->NullArray();
@@ -372,6 +378,7 @@ void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op) {
       }
       for (uint32_t p : ready_keys) pop_at(p);
       if (!ready_keys.empty()) return op.reply(*ctx.rb);
+      if (!op.block && op.none) return op.none(*ctx.rb);
       return ctx.rb->NullArray();
     }
     for (uint32_t p : op.keys) {
@@ -387,6 +394,7 @@ void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op) {
     }
     // BLMOVE/BRPOPLPUSH that may not block answer a null bulk, the others a null array.
     if (op.block && op.dst >= 0) return ctx.rb->Null();
+    if (!op.block && op.none) return op.none(*ctx.rb);
     return ctx.rb->NullArray();
   }
   std::make_shared<BlockedCmd>(ctx, args, std::move(op))->Start();

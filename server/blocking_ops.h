@@ -65,6 +65,10 @@ struct BlockingPop {
   // Instead of `pop` when set: the same, told the key's argument position (streams keep state
   // per position; a key may be named twice).
   std::function<void(Shard& shard, DbIndex db, uint32_t pos)> pop_at;
+  // Connection thread, instead of the null array, when nothing was popped and the command may
+  // not block (block = false): XREAD reports a bad ID this way after the type checks of the keys
+  // before it, in Redis's order.
+  std::function<void(protocol::ReplyBuilder& rb)> none;
   // Connection thread, after a pop: the command's reply.
   std::function<void(protocol::ReplyBuilder& rb)> reply;
 };

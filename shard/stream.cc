@@ -1,8 +1,10 @@
 #include "shard/stream.h"
 
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "base/numbers.h"
 #include "shard/listpack.h"
@@ -437,6 +439,38 @@ int64_t Stream::EstimateDistanceFromFirstEverEntry(StreamID id) const {
     if (id == first_id_) return static_cast<int64_t>(entries_added_ - length_ + 1);
   }
   return kStreamInvalidEntriesRead;
+}
+
+namespace {
+
+// Nodes of the compressed trie holding keys[lo, hi) (sorted, distinct, 16 bytes) below `depth`
+// bytes already consumed.
+size_t TrieNodes(const std::vector<std::array<char, 16>>& keys, size_t lo, size_t hi,
+                 size_t depth) {
+  if (hi - lo == 1) return (depth < 16 ? 1 : 0) + 1;  // the rest of the key, then its leaf
+  size_t lcp = depth;
+  while (lcp < 16 && keys[lo][lcp] == keys[hi - 1][lcp]) ++lcp;
+  size_t n = (lcp > depth ? 1 : 0) + 1;  // the shared run, then the branch
+  for (size_t i = lo; i < hi;) {
+    size_t j = i + 1;
+    while (j < hi && keys[j][lcp] == keys[i][lcp]) ++j;
+    n += TrieNodes(keys, i, j, lcp + 1);
+    i = j;
+  }
+  return n;
+}
+
+}  // namespace
+
+size_t Stream::RaxNodeCount() const {
+  if (nodes_.empty()) return 1;
+  std::vector<std::array<char, 16>> keys;
+  keys.reserve(nodes_.size());
+  for (const auto& [id, lp] : nodes_) {
+    keys.emplace_back();
+    EncodeStreamIDBE(id, keys.back().data());
+  }
+  return TrieNodes(keys, 0, keys.size(), 0);
 }
 
 size_t Stream::MallocSize() const {

@@ -133,6 +133,10 @@ class Stream {
   // Heap bytes: nodes, the map and the groups (approximate for the map and groups).
   size_t MallocSize() const;
   size_t NodeCount() const { return nodes_.size(); }
+  // The nodes Redis's rax would have for these node keys (XINFO STREAM's radix-tree-nodes): a
+  // compressed trie over the 16-byte big-endian IDs, one node per run of shared bytes, per
+  // branch and per key end (1 when empty: the head). O(node keys * 16).
+  size_t RaxNodeCount() const;
 
   // Walks entries in [start, end] forward or backward (streamIterator). Tombstones are skipped
   // unless skip_tombstones is false.

@@ -480,24 +480,39 @@ void CmdXread(ArgSlice args, CommandContext& ctx) {
   st->woken.assign(streams_count, 0);
   st->has.assign(streams_count, 0);
   st->body.resize(streams_count);
+  std::string id_error;
+  size_t checked = streams_count;  // keys whose type Redis checks before answering id_error
   for (size_t k = 0; k < streams_count; k++) {
     std::string_view id = args[streams_arg + streams_count + k];
     st->keys.emplace_back(args[streams_arg + k]);
     if (id == "$") {
       st->dollar[k] = 1;
     } else if (id == ">") {
-      return FailMulti(ctx,
-                       "ERR The > ID can be specified only when calling XREADGROUP using the "
-                       "GROUP <group> <consumer> option.");
+      id_error =
+          "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
+          "<consumer> option.";
     } else if (!ParseStreamID(id, &st->gt[k], 0, true)) {
-      return FailMulti(ctx, kInvalidId);
+      id_error = kInvalidId;
+    }
+    if (!id_error.empty()) {
+      checked = k + 1;
+      break;
     }
   }
 
   BlockingPop op;
   op.type = ObjType::kStream;
-  for (size_t k = 0; k < streams_count; k++)
-    op.keys.push_back(static_cast<uint32_t>(streams_arg + k));
+  for (size_t k = 0; k < checked; k++) op.keys.push_back(static_cast<uint32_t>(streams_arg + k));
+  if (!id_error.empty()) {
+    // xreadCommand checks each key's type before parsing its ID: WRONGTYPE from a key up to the
+    // bad one wins, else the ID's error. Nothing is read.
+    op.block = false;
+    op.all_keys = true;
+    op.ready = [](Shard&, DbIndex, uint32_t, const Entry*) { return false; };
+    op.none = [id_error](ReplyBuilder& rb) { rb.Error(id_error); };
+    op.reply = [](ReplyBuilder& rb) { rb.NullArray(); };  // not reached: nothing is ready
+    return RunBlockingPop(ctx, args, std::move(op));
+  }
   op.timeout_ms = timeout > 0 ? timeout : 0;
   op.block = timeout != -1;
   op.all_keys = true;
@@ -581,13 +596,10 @@ void XinfoStream(ArgSlice args, CommandContext& ctx, Stream& s) {
   rb.Map(full ? 9 : 10);
   rb.Bulk("length");
   rb.Integer(static_cast<int64_t>(s.length()));
-  // Redis reports its rax's keys and inner nodes. The map here has no such inner nodes: the
-  // figure is a lower bound in the rax's terms (its head plus one node per key; Redis has more
-  // where keys share prefixes).
   rb.Bulk("radix-tree-keys");
   rb.Integer(static_cast<int64_t>(s.NodeCount()));
   rb.Bulk("radix-tree-nodes");
-  rb.Integer(static_cast<int64_t>(s.NodeCount()) + 1);
+  rb.Integer(static_cast<int64_t>(s.RaxNodeCount()));
   rb.Bulk("last-generated-id");
   rb.Bulk(StreamIDString(s.last_id()));
   rb.Bulk("max-deleted-entry-id");

@@ -101,8 +101,7 @@ def _values(c, typed):
         elif t == b"hash":
             v = tuple(sorted(zip(v[0::2], v[1::2])))
         elif t == b"stream":
-            # radix-tree-nodes counts the inner nodes of Redis's rax, which Shoal does not have.
-            v = repr([(f, x) for f, x in zip(v[0::2], v[1::2]) if f != b"radix-tree-nodes"])
+            v = repr(v)
         out.append(v)
     return out
 

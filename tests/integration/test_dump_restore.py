@@ -101,10 +101,8 @@ def value_of(cl, key):
         flat = cl("HGETALL", key)
         return t, sorted(zip(flat[::2], flat[1::2]))
     if t == "stream":
-        info = cl("XINFO", "STREAM", key, "FULL")
-        # radix-tree-nodes counts the inner nodes of Redis's rax, which Shoal does not have.
-        info = [(k, v) for k, v in zip(info[::2], info[1::2]) if k != b"radix-tree-nodes"]
-        return t, (cl("XRANGE", key, "-", "+"), cl("XREVRANGE", key, "+", "-"), info)
+        return t, (cl("XRANGE", key, "-", "+"), cl("XREVRANGE", key, "+", "-"),
+                   cl("XINFO", "STREAM", key, "FULL"))
     return t, None
 
 

@@ -78,6 +78,16 @@ def test_xread_errors(c):
     assert c("XREAD", "BLOCK", "-1", "STREAMS", "a", "0") == Err("ERR timeout is negative")
     assert c("XREAD", "COUNT", "1", "STREAMS", "a", "x-y") == Err(
         "ERR Invalid stream ID specified as stream command argument")
+    # Each key's type is checked before its ID is parsed (keys on any shards).
+    k = spread_keys("xe", 3)
+    assert c("SET", k[1], "x") == "OK"
+    assert c("XREAD", "STREAMS", k[0], k[1], "bad", "0") == Err(
+        "ERR Invalid stream ID specified as stream command argument")
+    assert c("XREAD", "STREAMS", k[0], k[2], k[1], "0", "0", "bad") == Err(
+        "WRONGTYPE Operation against a key holding the wrong kind of value")
+    assert c("MULTI") == "OK"
+    assert c("XREAD", "STREAMS", k[1], k[0], "0", ">") == "QUEUED"
+    assert c("EXEC") == [Err("WRONGTYPE Operation against a key holding the wrong kind of value")]
 
 
 def test_stream_keyspace_events(server, c):
@@ -138,6 +148,7 @@ def test_node_limits_are_configs(c):
         info = c("XINFO", "STREAM", "s")
         info = dict(zip(info[::2], info[1::2]))
         assert info[b"radix-tree-keys"] == 4
+        assert info[b"radix-tree-nodes"] == 10  # as Redis's rax: a shared run, a branch, 4 * 2
         assert info[b"length"] == 7
     finally:
         assert c("CONFIG", "SET", "stream-node-max-entries", "100") == "OK"

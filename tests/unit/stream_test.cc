@@ -376,3 +376,28 @@ TEST_CASE("stream random operations match a model", "[stream]") {
 }
 
 }  // namespace shoal
+
+namespace shoal {
+
+TEST_CASE("stream rax node count matches Redis's rax", "[stream]") {
+  // Figures read from redis-server 7.0.15 (XINFO STREAM radix-tree-nodes, one entry per node).
+  StreamNodeLimits lim{4096, 1};
+  Stream s;
+  REQUIRE(s.RaxNodeCount() == 1);
+  const size_t want[] = {2, 6, 8, 10, 12};
+  for (uint64_t i = 1; i <= 5; i++) {
+    StreamID id{i, 0};
+    Add(s, {{"a", "b"}}, &id, lim);
+    REQUIRE(s.RaxNodeCount() == want[i - 1]);
+  }
+  // Keys that differ in more than one byte: a shared run under each branch.
+  Stream t;
+  for (uint64_t ms : {1ull, 2ull, 1ull << 40, (1ull << 40) + 1}) {
+    StreamID id{ms, 0};
+    Add(t, {{"a", "b"}}, &id, lim);
+  }
+  // head run (3 bytes) + branch + [run + branch + 2 * (run + leaf)] * 2
+  REQUIRE(t.RaxNodeCount() == 2 + 2 * (2 + 2 * 2));
+}
+
+}  // namespace shoal
