@@ -100,7 +100,8 @@ bool ReplyEntry(Stream& s, StreamID id, ReplyBuilder& rb) {
   return true;
 }
 
-// streamParseStrictIDOrReply / streamParseIDOrReply: "" or the error.
+// streamParseStrictIDOrReply (strict) / streamParseIDOrReply: false on a bad ID, which the
+// caller answers with kCgInvalidStreamId.
 bool ParseId(std::string_view arg, StreamID* id, uint64_t missing_seq, bool strict) {
   return ParseStreamID(arg, id, missing_seq, strict);
 }
