@@ -8,6 +8,7 @@ what XREADGROUP/XCLAIM propagate, seen through an AOF restart. Names without a c
 land on different Shoal shards. Every reply was checked against redis-server 7.0.15.
 """
 
+import random
 import threading
 import time
 
@@ -552,3 +553,77 @@ def test_propagation_as_redis(spawn_server, new_client):
         "XADD t 1-0 f v",
         "MULTI", "XGROUP CREATECONSUMER t g w", "XGROUP SETID t g 1-0 ENTRIESREAD 1", "EXEC"]
     assert aof_ops(spawn_server.tmp_path)[-len(expected):] == expected
+
+
+# --------------------------------------------------------------------------
+# Random group operations, reply for reply against a reference redis-server
+# --------------------------------------------------------------------------
+
+
+def _masked(cmd, rep):
+    """Idle times are the only replies that may differ (milliseconds since a delivery)."""
+    if cmd[0] == "XPENDING" and len(cmd) > 3 and isinstance(rep, list):
+        return [[e[0], e[1], e[3]] if isinstance(e, list) and len(e) == 4 else e for e in rep]
+    if cmd[:2] == ["XINFO", "CONSUMERS"] and isinstance(rep, list):
+        return [x[:4] for x in rep]
+    return rep
+
+
+def _random_group_op(rnd, nid):
+    g, cn = rnd.choice(["g1", "g2"]), rnd.choice(["a", "b", "c"])
+    some = "%d-0" % rnd.randint(0, nid + 1)
+    op = rnd.randrange(16)
+    if op < 3:
+        return ["XADD", "s", "%d-0" % nid, "f", str(nid)]
+    if op == 3:
+        return ["XDEL", "s", some]
+    if op == 4:
+        return ["XGROUP", "CREATE", "s", g, rnd.choice(["0", "$", some])] + (
+            ["MKSTREAM"] if rnd.random() < .5 else [])
+    if op == 5:
+        return ["XGROUP", "SETID", "s", g, rnd.choice(["0", "$", some])] + (
+            ["ENTRIESREAD", str(rnd.randint(-1, 5))] if rnd.random() < .3 else [])
+    if op == 6:
+        return ["XGROUP", rnd.choice(["CREATECONSUMER", "DELCONSUMER"]), "s", g, cn]
+    if op == 7 and rnd.random() < .2:
+        return ["XGROUP", "DESTROY", "s", g]
+    if op in (7, 8, 9):
+        return (["XREADGROUP", "GROUP", g, cn] +
+                (["COUNT", str(rnd.randint(0, 3))] if rnd.random() < .6 else []) +
+                (["NOACK"] if rnd.random() < .2 else []) +
+                ["STREAMS", "s", rnd.choice([">", ">", "0", some])])
+    if op == 10:
+        return ["XACK", "s", g, some, "%d-0" % rnd.randint(0, nid)]
+    if op == 11:
+        return (["XCLAIM", "s", g, cn, rnd.choice(["0", "0", "100000"]), some,
+                 "%d-0" % rnd.randint(0, nid)] + (["JUSTID"] if rnd.random() < .5 else []) +
+                (["FORCE"] if rnd.random() < .3 else []) +
+                (["RETRYCOUNT", "3"] if rnd.random() < .3 else []))
+    if op == 12:
+        return (["XAUTOCLAIM", "s", g, cn, "0", rnd.choice(["0", some]), "COUNT",
+                 str(rnd.randint(1, 4))] + (["JUSTID"] if rnd.random() < .5 else []))
+    if op == 13:
+        if rnd.random() < .5:
+            return ["XPENDING", "s", g]
+        return ["XPENDING", "s", g, "-", "+", str(rnd.randint(0, 5))] + (
+            [cn] if rnd.random() < .5 else [])
+    if op == 14:
+        return ["XINFO", "GROUPS", "s"]
+    return ["XINFO", "CONSUMERS", "s", g]
+
+
+def test_random_group_ops_match_redis(c, servers):
+    ref = servers.start(reference=True).client()
+    for seed in range(12):
+        rnd = random.Random(seed)
+        assert c.call("FLUSHALL") == "OK" and ref.call("FLUSHALL") == "OK"
+        nid = 1
+        history = []
+        for _ in range(250):
+            cmd = _random_group_op(rnd, nid)
+            if cmd[0] == "XADD":
+                nid += 1
+            want = _masked(cmd, ref.call(*cmd))
+            history.append((cmd, want))
+            assert _masked(cmd, c.call(*cmd)) == want, (seed, history[-6:])
+    ref.close()
