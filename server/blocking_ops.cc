@@ -42,7 +42,8 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
 
   BlockedCmd(CommandContext& ctx, ArgSlice args, BlockingPop op)
       : Waiter(op.type), ctx_(&ctx), args_(args), op_(std::move(op)), db_(ctx.db_index) {
-    home_ = ctx.conn->home();
+    // No connection: a script's call (ctx.deny_blocking), which never waits.
+    home_ = ctx.conn != nullptr ? ctx.conn->home() : nullptr;
     // Ready() may run on a shard while the connection finishes the command (a timeout) and
     // reuses its buffer: it matches keys against copies.
     if (op_.ready)

@@ -79,7 +79,8 @@ extern std::atomic<int64_t> g_blocked_clients;
 // Runs op for the kMulti command in ctx (keys may span shards); calls ctx.Done() exactly once.
 // On timeout the reply is a null array (Redis 7.0 answers that for every blocking pop, BLMOVE
 // included; RESP3 null). The connection never runs a kBlocking command through the single-shard
-// shortcut, so a blocking op always has ctx.conn; a non-blocking one (LMPOP, ZMPOP) may run on its
+// shortcut, so a blocking op always has ctx.conn (except a script's call, which has
+// ctx.deny_blocking and never waits); a non-blocking one (LMPOP, ZMPOP) may run on its
 // only shard (ctx.shard set), inline.
 void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op);
 

@@ -134,7 +134,9 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
       *out = "Wrong number of args calling Redis command from script";
       return Outcome::kError;
     }
-    if (cid->flags & (cmd_flag::kNoScript | cmd_flag::kBlocking)) {
+    // Redis refuses NOSCRIPT commands only: the blocking ones without it (XREAD, XREADGROUP,
+    // BLMPOP, BZMPOP) run without blocking (ctx.deny_blocking), as inside EXEC.
+    if (cid->flags & cmd_flag::kNoScript) {
       *out = "This Redis command is not allowed from script";
       return Outcome::kError;
     }

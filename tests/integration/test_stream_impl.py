@@ -152,3 +152,14 @@ def test_node_limits_are_configs(c):
         assert info[b"length"] == 7
     finally:
         assert c("CONFIG", "SET", "stream-node-max-entries", "100") == "OK"
+
+
+def test_xread_in_scripts_does_not_block(c):
+    k1, k2 = spread_keys("xs", 2)
+    assert c("XADD", k1, "1-1", "f", "v") == b"1-1"
+    assert c("EVAL", "return redis.call('xread', 'streams', KEYS[1], KEYS[2], '0', '0')", "2",
+             k1, k2) == [[k1.encode(), [[b"1-1", [b"f", b"v"]]]]]
+    assert c("EVAL", "return redis.call('xread', 'streams', KEYS[1], KEYS[2], '$', '$')", "2",
+             k1, k2) is None
+    assert c("EVAL", "return redis.pcall('xread', 'block', '0', 'streams', KEYS[1], '0')", "1",
+             k1) == Err("ERR xread command is not allowed with BLOCK option from scripts")
