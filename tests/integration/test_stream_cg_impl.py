@@ -627,3 +627,15 @@ def test_random_group_ops_match_redis(c, servers):
             history.append((cmd, want))
             assert _masked(cmd, c.call(*cmd)) == want, (seed, history[-6:])
     ref.close()
+
+
+def test_scripts_read_but_do_not_block(c):
+    fill(c, "s", 1)
+    c.call("XGROUP", "CREATE", "s", "g", "0")
+    got = c.call("EVAL", "return redis.call('xreadgroup','group','g','c','streams',KEYS[1],'>')",
+                 "1", "s")
+    assert got == [[b"s", [entry("1-0", "f", "v1")]]]
+    err = c.call("EVAL", "return redis.call('xreadgroup','group','g','c','block','0','streams',"
+                 "KEYS[1],'>')", "1", "s")
+    assert isinstance(err, Err)
+    assert err.startswith("ERR xreadgroup command is not allowed with BLOCK option from scripts")
