@@ -250,7 +250,7 @@ void RegisterTransactionFamily(CommandRegistry& r);  // MULTI EXEC DISCARD WATCH
 void RegisterPubsubFamily(CommandRegistry& r);
 void RegisterPersistenceFamily(CommandRegistry& r);  // SAVE BGSAVE LASTSAVE
 void RegisterAclFamily(CommandRegistry& r);          // ACL AUTH
-void RegisterStreamFamily(CommandRegistry& r);  // XADD XRANGE XREAD XINFO ... (no groups)
+void RegisterStreamFamily(CommandRegistry& r);       // XADD XRANGE XREAD XINFO ... (no groups)
 void RegisterStreamGroupFamily(CommandRegistry& r);  // XGROUP XREADGROUP XACK XPENDING XCLAIM ...
 
 // The implicit ACL categories of these flags (see the top of this file).

@@ -1,6 +1,7 @@
 // Test helper (unit tests and fuzz targets): the contents of a collection value in a form to
 // compare across encodings: list elements in order, set members sorted, "member=score" in rank
-// order (scores as %.17g), "field=value" sorted, stream entries in ID order. Reads through each structure's own API.
+// order (scores as %.17g), "field=value" sorted, stream entries in ID order. Reads through each
+// structure's own API.
 #pragma once
 
 #include <algorithm>

@@ -106,8 +106,9 @@ struct AddTrimArgs {
   size_t id_pos = 0;  // XADD: position of the ID
 };
 
-// Returns "" or the error; *a filled.
-std::string ParseAddTrim(ArgSlice args, bool xadd, AddTrimArgs* a) {
+// Returns "" or the error; *a filled. `obey`: the AOF loader's command (Redis's mustObeyClient),
+// whose trim is never limited.
+std::string ParseAddTrim(ArgSlice args, bool xadd, bool obey, AddTrimArgs* a) {
   size_t i = 2;
   bool limit_given = false;
   for (; i < args.size(); i++) {
@@ -155,9 +156,10 @@ std::string ParseAddTrim(ArgSlice args, bool xadd, AddTrimArgs* a) {
   a->id_pos = i;
   if (a->trim.limit && a->trim.strategy == StreamTrimArgs::kNone) return kLimitNoStrategy;
   if (!xadd && a->trim.strategy == StreamTrimArgs::kNone) return kXtrimNoStrategy;
-  // Commands from the AOF loader would set no limit here (mustObeyClient); their `~` was
-  // rewritten to `=` when they were logged, so this branch never sees them with `~`.
-  if (limit_given) {
+  if (obey) {
+    // Logged `~ n [LIMIT m]` became `= <result> [LIMIT m]`: replayed exactly, no limit.
+    a->trim.limit = 0;
+  } else if (limit_given) {
     if (!a->trim.approx) return kLimitNoApprox;
   } else if (a->trim.approx) {
     int64_t limit = 100 * ShardSettings::Get(ShardSettings::stream_node_max_entries);
@@ -186,7 +188,8 @@ std::vector<std::string> ArgsCopy(ArgSlice args) {
 // ---- XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value ... --
 void CmdXadd(ArgSlice args, CommandContext& ctx) {
   AddTrimArgs a;
-  if (std::string err = ParseAddTrim(args, true, &a); !err.empty()) return ctx.rb->Error(err);
+  if (std::string err = ParseAddTrim(args, true, ctx.user == nullptr, &a); !err.empty())
+    return ctx.rb->Error(err);
   size_t field_pos = a.id_pos + 1;
   if (args.size() < field_pos + 2 || (args.size() - field_pos) % 2 == 1)
     return ctx.rb->Error("ERR wrong number of arguments for 'xadd' command");
@@ -318,7 +321,8 @@ void CmdXdel(ArgSlice args, CommandContext& ctx) {
 // ---- XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] ----
 void CmdXtrim(ArgSlice args, CommandContext& ctx) {
   AddTrimArgs a;
-  if (std::string err = ParseAddTrim(args, false, &a); !err.empty()) return ctx.rb->Error(err);
+  if (std::string err = ParseAddTrim(args, false, ctx.user == nullptr, &a); !err.empty())
+    return ctx.rb->Error(err);
   DbSlice& slice = ctx.slice();
   bool wrong;
   Slot* slot = slice.FindWrite(ctx.db_index, args[1], ObjType::kStream, &wrong);

@@ -130,6 +130,12 @@ def test_aof_logs_generated_ids_and_exact_trims(servers, logged):
     log.expect((0, "XTRIM", "t", "MAXLEN", "=", "199"))
     idx = c("XADD", "t", "MINID", "~", "250-0", "*", "x", "y")
     log.expect((0, "XADD", "t", "MINID", "=", "201-1", idx, "x", "y"))
+    # LIMIT stays in the logged command; the loader replays it as an exact trim (mustObeyClient).
+    assert c("XADD", "t", "MINID", "~", "1", "*", "x", "y")  # 101 entries
+    log.take()
+    # One full node goes; the next one would pass the limit.
+    assert c("XTRIM", "t", "MAXLEN", "~", "0", "LIMIT", "100") == 100
+    log.expect((0, "XTRIM", "t", "MAXLEN", "=", "1", "LIMIT", "100"))
     assert c("XTRIM", "t", "MAXLEN", "~", "5") == 0  # nothing whole to remove: not logged
     assert c("XDEL", "t", "9999-9") == 0
     assert c("XSETID", "t", "99999999999999-0", "ENTRIESADDED", "1000") == "OK"
