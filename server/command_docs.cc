@@ -942,6 +942,10 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"unwatch", {.summary = "Forget about all watched keys", .since = "2.2.0", .group = "transactions", .complexity = "O(1)"}},
     {"watch", {.summary = "Watch the given keys to determine execution of the MULTI/EXEC block", .since = "2.2.0", .group = "transactions", .complexity = "O(1) for every key.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple}}}},
+    {"xack", {.summary = "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.", .since = "5.0.0", .group = "stream", .complexity = "O(1) for each message ID processed.", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "group", .type = kString},
+        {.name = "id", .type = kString, .flags = kMultiple}}}},
     {"xadd", {.summary = "Appends a new entry to a stream", .since = "5.0.0", .group = "stream", .complexity = "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", .history = {{"6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."}, {"7.0.0", "Added support for the `<ms>-*` explicit ID form."}}, .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "nomkstream", .type = kPureToken, .token = "NOMKSTREAM", .since = "6.2.0", .flags = kOptional},
@@ -960,9 +964,57 @@ const std::vector<CommandDocRow>& CommandDocTable() {
         {.name = "field_value", .type = kBlock, .flags = kMultiple, .args = {
           {.name = "field", .type = kString},
           {.name = "value", .type = kString}}}}}},
+    {"xautoclaim", {.summary = "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.", .since = "6.2.0", .group = "stream", .complexity = "O(1) if COUNT is small.", .history = {{"7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL"}}, .tips = {"nondeterministic_output"}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "group", .type = kString},
+        {.name = "consumer", .type = kString},
+        {.name = "min-idle-time", .type = kString},
+        {.name = "start", .type = kString},
+        {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional},
+        {.name = "justid", .type = kPureToken, .token = "JUSTID", .flags = kOptional}}}},
+    {"xclaim", {.summary = "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.", .since = "5.0.0", .group = "stream", .complexity = "O(log N) with N being the number of messages in the PEL of the consumer group.", .tips = {"nondeterministic_output"}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "group", .type = kString},
+        {.name = "consumer", .type = kString},
+        {.name = "min-idle-time", .type = kString},
+        {.name = "id", .type = kString, .flags = kMultiple},
+        {.name = "ms", .type = kInteger, .token = "IDLE", .flags = kOptional},
+        {.name = "unix-time-milliseconds", .type = kUnixTime, .token = "TIME", .flags = kOptional},
+        {.name = "count", .type = kInteger, .token = "RETRYCOUNT", .flags = kOptional},
+        {.name = "force", .type = kPureToken, .token = "FORCE", .flags = kOptional},
+        {.name = "justid", .type = kPureToken, .token = "JUSTID", .flags = kOptional},
+        {.name = "id", .type = kString, .token = "LASTID", .flags = kOptional}}}},
     {"xdel", {.summary = "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.", .since = "5.0.0", .group = "stream", .complexity = "O(1) for each single item to delete in the stream, regardless of the stream size.", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "id", .type = kString, .flags = kMultiple}}}},
+    {"xgroup", {.summary = "A container for consumer groups commands", .since = "5.0.0", .group = "stream", .complexity = "Depends on subcommand."}},
+    {"xgroup|create", {.summary = "Create a consumer group.", .since = "5.0.0", .group = "stream", .complexity = "O(1)", .history = {{"7.0.0", "Added the `entries_read` named argument."}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "groupname", .type = kString},
+        {.name = "id", .type = kOneOf, .args = {
+          {.name = "id", .type = kString},
+          {.name = "new_id", .type = kPureToken, .token = "$"}}},
+        {.name = "mkstream", .type = kPureToken, .token = "MKSTREAM", .flags = kOptional},
+        {.name = "entries_read", .type = kInteger, .token = "ENTRIESREAD", .flags = kOptional}}}},
+    {"xgroup|createconsumer", {.summary = "Create a consumer in a consumer group.", .since = "6.2.0", .group = "stream", .complexity = "O(1)", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "groupname", .type = kString},
+        {.name = "consumername", .type = kString}}}},
+    {"xgroup|delconsumer", {.summary = "Delete a consumer from a consumer group.", .since = "5.0.0", .group = "stream", .complexity = "O(1)", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "groupname", .type = kString},
+        {.name = "consumername", .type = kString}}}},
+    {"xgroup|destroy", {.summary = "Destroy a consumer group.", .since = "5.0.0", .group = "stream", .complexity = "O(N) where N is the number of entries in the group's pending entries list (PEL).", .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "groupname", .type = kString}}}},
+    {"xgroup|help", {.summary = "Show helpful text about the different subcommands", .since = "5.0.0", .group = "stream", .complexity = "O(1)"}},
+    {"xgroup|setid", {.summary = "Set a consumer group to an arbitrary last delivered ID value.", .since = "5.0.0", .group = "stream", .complexity = "O(1)", .history = {{"7.0.0", "Added the optional `entries_read` argument."}}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "groupname", .type = kString},
+        {.name = "id", .type = kOneOf, .args = {
+          {.name = "id", .type = kString},
+          {.name = "new_id", .type = kPureToken, .token = "$"}}},
+        {.name = "entries_read", .type = kInteger, .token = "ENTRIESREAD", .flags = kOptional}}}},
     {"xinfo", {.summary = "A container for stream introspection commands", .since = "5.0.0", .group = "stream", .complexity = "Depends on subcommand."}},
     {"xinfo|consumers", {.summary = "List the consumers in a consumer group", .since = "5.0.0", .group = "stream", .complexity = "O(1)", .tips = {"nondeterministic_output"}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
@@ -976,6 +1028,15 @@ const std::vector<CommandDocRow>& CommandDocTable() {
           {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional}}}}}},
     {"xlen", {.summary = "Return the number of entries in a stream", .since = "5.0.0", .group = "stream", .complexity = "O(1)", .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0}}}},
+    {"xpending", {.summary = "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.", .since = "5.0.0", .group = "stream", .complexity = "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", .history = {{"6.2.0", "Added the `IDLE` option and exclusive range intervals."}}, .tips = {"nondeterministic_output"}, .args = {
+        {.name = "key", .type = kKey, .key_spec_index = 0},
+        {.name = "group", .type = kString},
+        {.name = "filters", .type = kBlock, .flags = kOptional, .args = {
+          {.name = "min-idle-time", .type = kInteger, .token = "IDLE", .since = "6.2.0", .flags = kOptional},
+          {.name = "start", .type = kString},
+          {.name = "end", .type = kString},
+          {.name = "count", .type = kInteger},
+          {.name = "consumer", .type = kString, .flags = kOptional}}}}}},
     {"xrange", {.summary = "Return a range of elements in a stream, with IDs matching the specified IDs interval", .since = "5.0.0", .group = "stream", .complexity = "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", .history = {{"6.2.0", "Added exclusive ranges."}}, .args = {
         {.name = "key", .type = kKey, .key_spec_index = 0},
         {.name = "start", .type = kString},
@@ -984,6 +1045,16 @@ const std::vector<CommandDocRow>& CommandDocTable() {
     {"xread", {.summary = "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.", .since = "5.0.0", .group = "stream", .complexity = "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", .args = {
         {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional},
         {.name = "milliseconds", .type = kInteger, .token = "BLOCK", .flags = kOptional},
+        {.name = "streams", .type = kBlock, .token = "STREAMS", .args = {
+          {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
+          {.name = "id", .type = kString, .flags = kMultiple}}}}}},
+    {"xreadgroup", {.summary = "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.", .since = "5.0.0", .group = "stream", .complexity = "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", .args = {
+        {.name = "group_consumer", .type = kBlock, .token = "GROUP", .args = {
+          {.name = "group", .type = kString},
+          {.name = "consumer", .type = kString}}},
+        {.name = "count", .type = kInteger, .token = "COUNT", .flags = kOptional},
+        {.name = "milliseconds", .type = kInteger, .token = "BLOCK", .flags = kOptional},
+        {.name = "noack", .type = kPureToken, .token = "NOACK", .flags = kOptional},
         {.name = "streams", .type = kBlock, .token = "STREAMS", .args = {
           {.name = "key", .type = kKey, .key_spec_index = 0, .flags = kMultiple},
           {.name = "id", .type = kString, .flags = kMultiple}}}}}},

@@ -326,6 +326,7 @@ void RegisterAllCommands(CommandRegistry& r) {
   RegisterGeoFamily(r);
   RegisterHllFamily(r);
   RegisterStreamFamily(r);
+  RegisterStreamGroupFamily(r);
 }
 
 }  // namespace shoal

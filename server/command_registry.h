@@ -253,6 +253,7 @@ void RegisterAclFamily(CommandRegistry& r);          // ACL AUTH
 void RegisterGeoFamily(CommandRegistry& r);          // GEO*
 void RegisterHllFamily(CommandRegistry& r);          // PFADD PFCOUNT PFMERGE PFDEBUG PFSELFTEST
 void RegisterStreamFamily(CommandRegistry& r);       // XADD XRANGE XREAD XINFO ... (no groups)
+void RegisterStreamGroupFamily(CommandRegistry& r);  // XGROUP XREADGROUP XACK XPENDING XCLAIM ...
 
 // The implicit ACL categories of these flags (see the top of this file).
 uint64_t ImplicitAcl(uint32_t flags, uint64_t acl);

@@ -205,6 +205,10 @@ void Transaction::Execute(ShardFn fn, bool write, Then then) {
     fn_ = nullptr;
     if (jb_ != nullptr) jb_->Merge();
     if (changed_.load(std::memory_order_relaxed) && changed_out_ != nullptr) *changed_out_ = true;
+    // Keys this made ready (a FLUSHALL failing XREADGROUP waiters) are served as after any shard
+    // message: by a message of their own, after this command (and its journal unit) completes.
+    if (coordinator_->db_slice().blocking().HasReady())
+      coordinator_->Post(/*deferrable=*/true, [](Shard&) {});
     then();
     return;
   }

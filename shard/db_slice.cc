@@ -141,6 +141,17 @@ void DbSlice::PreSwap(DbIndex a, DbIndex b) {
 void DbSlice::SwapDbs(DbIndex a, DbIndex b) {
   if (a == b) return;
   PreSwap(a, b);
+  // A waited key that holds a stream now and will not after the swap fails its XREADGROUP
+  // waiters (Redis's scanDatabaseForDeletedStreams(emptied, replaced_with)).
+  auto is_stream = [this](DbIndex db, std::string_view k) {
+    Slot* s = dbs_[db]->table->Find(k, HashKey(k));
+    return s != nullptr && s->entry()->type() == ObjType::kStream;
+  };
+  for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
+    blocking_.SignalDbReady(from, [&, from = from, to = to](std::string_view k) {
+      return is_stream(from, k) && !is_stream(to, k);
+    });
+  }
   std::swap(dbs_[a], dbs_[b]);
   // Clients stay blocked on their db index; keys they wait on may exist there now (Redis's
   // scanDatabaseForReadyKeys). An expired one is deleted when served, leaving them blocked.
@@ -180,12 +191,16 @@ void DbSlice::ReplaceEntry(DbIndex db, Slot* slot, Entry* e) {
   Db& d = *dbs_[db];
   // The slot's tag still holds the old expiry bit, also when `e` reused the old block.
   d.expires += static_cast<size_t>(e->has_expire()) - static_cast<size_t>(slot->has_expire());
+  // A stream replaced by another type fails its XREADGROUP waiters (Redis's
+  // signalDeletedKeyAsReady): signalled like a new blockable value.
+  const bool was_stream = old->type() == ObjType::kStream;
   if (old != e) {
     if (lfu_) e->set_lru(old->lru());
     FreeEntry(old, LazyServerDel());
   }
   slot->Set(e);
-  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet || e->type() == ObjType::kStream)
+  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet ||
+      e->type() == ObjType::kStream || was_stream)
     blocking_.SignalReady(db, e->key());
 }
 
@@ -230,6 +245,11 @@ bool DbSlice::DeleteKey(DbIndex db, std::string_view key, bool lazy) {
 void DbSlice::FlushDb(DbIndex db, bool lazy) {
   PreFlush(db);
   Db& d = *dbs_[db];
+  // XREADGROUP waiters on streams the flush removes fail (Redis's scanDatabaseForDeletedStreams).
+  blocking_.SignalDbReady(db, [&d](std::string_view k) {
+    Slot* s = d.table->Find(k, HashKey(k));
+    return s != nullptr && s->entry()->type() == ObjType::kStream;
+  });
   if (listener_ != nullptr && listener_->TakeTable(d.table)) {
     d.table = std::make_unique<DashTable>();
   } else if (lazy && d.table->size() > 0) {

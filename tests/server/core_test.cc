@@ -154,17 +154,25 @@ WriteCase ParseCase(std::string line, std::string watch) {
 }
 
 // The keys every case starts from (after FLUSHALL); {w}n and {w}x are missing.
-const std::vector<std::vector<std::string>> kWriteSetup = {{"SET", "{w}s", "10"},
-                                                           {"SET", "{w}t", "1", "EX", "100"},
-                                                           {"RPUSH", "{w}l", "a", "b", "c"},
-                                                           {"HSET", "{w}h", "f", "1"},
-                                                           {"ZADD", "{w}z", "1", "a", "2", "b"},
-                                                           {"SADD", "{w}st", "a", "b"},
-                                                           {"SADD", "{w}st2", "a"},
-                                                           {"PFADD", "{w}p", "a"},
-                                                           {"GEOADD", "{w}g", "13.361389", "38.115556",
-                                                            "Palermo", "15.087269", "37.502669",
-                                                            "Catania"}};
+const std::vector<std::vector<std::string>> kWriteSetup = {
+    {"SET", "{w}s", "10"},
+    {"SET", "{w}t", "1", "EX", "100"},
+    {"RPUSH", "{w}l", "a", "b", "c"},
+    {"HSET", "{w}h", "f", "1"},
+    {"ZADD", "{w}z", "1", "a", "2", "b"},
+    {"SADD", "{w}st", "a", "b"},
+    {"SADD", "{w}st2", "a"},
+    {"PFADD", "{w}p", "a"},
+    {"GEOADD", "{w}g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"},
+    {"XADD", "{w}xs", "1-0", "f", "v"},
+    {"XGROUP", "CREATE", "{w}xs", "g", "0"}};
+
+// Write commands that change data without signalling its key, as in Redis: t_stream.c's
+// consumer-group commands (and XSETID) change only a stream's groups or counters and count
+// server.dirty, without signalModifiedKey (no WATCH, no tracking). NoopWriteCases shows they leave
+// a watched key alone.
+const std::set<std::string> kUnsignalledWrites = {"xreadgroup", "xack", "xclaim", "xautoclaim",
+                                                  "xsetid"};
 
 std::vector<WriteCase> WriteCases() {
   auto w = ParseCase;
@@ -227,6 +235,10 @@ std::vector<WriteCase> WriteCases() {
       w("hincrbyfloat {w}h f 1.5", "{w}h"),
       w("sadd {w}st c", "{w}st"),
       w("srem {w}st a", "{w}st"),
+      w("xgroup create {w}n g $ MKSTREAM", "{w}n"),  // creates the key
+      w("xadd {w}xs * f v", "{w}xs"),
+      w("xdel {w}xs 1-0", "{w}xs"),
+      w("xtrim {w}xs MAXLEN 0", "{w}xs"),
       w("spop {w}st", "{w}st"),
       w("smove {w}st {w}n a", "{w}st"),
       w("sinterstore {w}n {w}st", "{w}n"),
@@ -402,6 +414,16 @@ std::vector<WriteCase> NoopWriteCases() {
       w("geoadd {w}g XX 1 1 Nowhere", "{w}g"),
       w("geosearchstore {w}n {w}x fromlonlat 0 0 byradius 1 km", "{w}n"),  // empty, no dest
       w("georadius {w}g 0 0 1 km store {w}n", "{w}n"),
+      w("xreadgroup GROUP g c STREAMS {w}xs >", "{w}xs"),  // delivers 1-0: groups only
+      w("xreadgroup GROUP g c STREAMS {w}xs 0", "{w}xs"),
+      w("xclaim {w}xs g c 0 1-0 FORCE", "{w}xs"),
+      w("xautoclaim {w}xs g c2 0 0", "{w}xs"),
+      w("xack {w}xs g 1-0", "{w}xs"),
+      w("xgroup setid {w}xs g 0", "{w}xs"),
+      w("xgroup createconsumer {w}xs g c3", "{w}xs"),
+      w("xgroup delconsumer {w}xs g c3", "{w}xs"),
+      w("xgroup destroy {w}xs g", "{w}xs"),
+      w("xsetid {w}xs 5-0", "{w}xs"),
   };
 }
 
@@ -422,7 +444,7 @@ TEST_CASE("Every write command passes the write path's hook for the key it chang
   for (const CommandId& c : Server().registry.all()) {
     if (!(c.flags & cmd_flag::kWrite)) continue;
     INFO("write command without a hook case: " << c.name);
-    CHECK(covered.count(c.name) == 1);
+    CHECK((covered.count(c.name) == 1 || kUnsignalledWrites.count(c.name) == 1));
   }
   auto a = ts.Connect();
   auto b = ts.Connect();
