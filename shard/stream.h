@@ -56,7 +56,6 @@ StreamID DecodeStreamIDBE(const char in[16]);
 
 inline constexpr int64_t kStreamItemDeleted = 1;                   // STREAM_ITEM_FLAG_DELETED
 inline constexpr int64_t kStreamItemSameFields = 2;                // STREAM_ITEM_FLAG_SAMEFIELDS
-inline constexpr int64_t kStreamInvalidEntriesRead = -1;           // SCG_INVALID_ENTRIES_READ
 inline constexpr size_t kStreamListpackMaxSize = size_t{1} << 30;  // STREAM_LISTPACK_MAX_SIZE
 
 // Node limits (stream-node-max-bytes / stream-node-max-entries; 0 = no limit).

@@ -167,17 +167,17 @@ std::optional<int64_t> GroupLag(const Stream& s, const StreamCG& cg) {
   const auto added = static_cast<int64_t>(s.entries_added());
   if (added == 0) return 0;  // a stream nothing was ever added to
   // No tombstone after the group's position: its counter (when known) is exact.
-  if (cg.entries_read != kInvalidEntriesRead && !s.RangeHasTombstones(&cg.last_id, nullptr)) {
+  if (cg.entries_read != kStreamInvalidEntriesRead && !s.RangeHasTombstones(&cg.last_id, nullptr)) {
     return added - cg.entries_read;
   }
   int64_t read = s.EstimateDistanceFromFirstEverEntry(cg.last_id);
-  if (read == kInvalidEntriesRead) return std::nullopt;
+  if (read == kStreamInvalidEntriesRead) return std::nullopt;
   return added - read;
 }
 
 bool AdvanceGroup(StreamCG& cg, const Stream& s, StreamID id) {
   if (id <= cg.last_id) return false;
-  if (cg.entries_read != kInvalidEntriesRead && !s.RangeHasTombstones(&id, nullptr)) {
+  if (cg.entries_read != kStreamInvalidEntriesRead && !s.RangeHasTombstones(&id, nullptr)) {
     ++cg.entries_read;
   } else if (s.entries_added() != 0) {
     cg.entries_read = s.EstimateDistanceFromFirstEverEntry(id);

@@ -51,8 +51,6 @@ struct StreamCG {
 // A stream's groups by name (byte order, as Redis's rax lists them).
 using StreamGroups = absl::btree_map<std::string, std::unique_ptr<StreamCG>>;
 
-inline constexpr int64_t kInvalidEntriesRead = -1;  // Redis's SCG_INVALID_ENTRIES_READ
-
 // --- Groups ---
 StreamCG* LookupGroup(const StreamGroups& groups, std::string_view name);
 // nullptr when a group of that name exists (-BUSYGROUP).

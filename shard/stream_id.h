@@ -7,6 +7,9 @@
 
 namespace shoal {
 
+// A consumer group's entries_read when it is not known (Redis's SCG_INVALID_ENTRIES_READ).
+inline constexpr int64_t kStreamInvalidEntriesRead = -1;
+
 struct StreamID {
   uint64_t ms = 0;
   uint64_t seq = 0;

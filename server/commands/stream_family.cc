@@ -1,8 +1,11 @@
 // Stream commands without consumer groups: XADD, XRANGE, XREVRANGE, XLEN, XDEL, XTRIM, XSETID,
 // XREAD (blocking through server/blocking_ops.h) and XINFO. The data structure and its
 // operations are shard/stream.h; replies, errors, events and propagation follow t_stream.c.
+#include "server/commands/stream_family.h"
+
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +22,7 @@
 #include "shard/notify.h"
 #include "shard/settings.h"
 #include "shard/stream.h"
+#include "shard/stream_group.h"
 
 namespace shoal {
 
@@ -62,15 +66,7 @@ size_t ReplyRange(ReplyBuilder& rb, Stream& s, StreamID start, StreamID end, int
   StreamID id;
   int64_t nf;
   while ((count == 0 || static_cast<int64_t>(n) < count) && it.Next(&id, &nf)) {
-    b.Array(2);
-    b.Bulk(StreamIDString(id));
-    b.Array(static_cast<size_t>(nf) * 2);
-    while (nf--) {
-      std::string_view f, v;
-      it.Field(&f, &v);
-      b.Bulk(f);
-      b.Bulk(v);
-    }
+    ReplyStreamEntry(b, it, id, nf);
     ++n;
   }
   rb.Array(n);
@@ -84,15 +80,7 @@ void ReplyEdgeEntry(ReplyBuilder& rb, Stream& s, bool rev) {
   StreamID id;
   int64_t nf;
   if (!it.Next(&id, &nf)) return rb.Null();
-  rb.Array(2);
-  rb.Bulk(StreamIDString(id));
-  rb.Array(static_cast<size_t>(nf) * 2);
-  while (nf--) {
-    std::string_view f, v;
-    it.Field(&f, &v);
-    rb.Bulk(f);
-    rb.Bulk(v);
-  }
+  ReplyStreamEntry(rb, it, id, nf);
 }
 
 // ---- XADD / XTRIM options (streamParseAddOrTrimArgsOrReply) ----
@@ -392,29 +380,6 @@ void CmdXsetid(ArgSlice args, CommandContext& ctx) {
 }
 
 // ---- XREAD [COUNT n] [BLOCK ms] STREAMS key ... id ... ----
-// xreadGetKeys: the keys are the first half of what follows STREAMS.
-bool XreadKeys(ArgSlice args, std::vector<uint32_t>* out) {
-  size_t streams_pos = 0;
-  for (size_t i = 1; i < args.size(); i++) {
-    std::string_view a = args[i];
-    if (EqNoCase(a, "block") || EqNoCase(a, "count")) {
-      i++;
-    } else if (EqNoCase(a, "group")) {
-      i += 2;
-    } else if (EqNoCase(a, "noack")) {
-    } else if (EqNoCase(a, "streams")) {
-      streams_pos = i;
-      break;
-    } else {
-      break;
-    }
-  }
-  if (streams_pos == 0) return true;
-  size_t num = args.size() - streams_pos - 1;
-  if (num == 0 || num % 2 != 0) return true;
-  for (size_t k = 0; k < num / 2; k++) out->push_back(static_cast<uint32_t>(streams_pos + 1 + k));
-  return true;
-}
 
 // What an XREAD collects: per stream, the ID its entries must follow and, once read, the reply
 // part for it. Each position is written only by its key's shard (blocking_ops.h's contract).
@@ -569,14 +534,8 @@ void CmdXread(ArgSlice args, CommandContext& ctx) {
 
 // ---- XINFO STREAM key [FULL [COUNT n]] / GROUPS key / CONSUMERS key group / HELP ----
 void ReplyLag(ReplyBuilder& rb, const Stream& s, const StreamCG& cg) {
-  // streamReplyWithCGLag.
-  if (s.entries_added() == 0) return rb.Integer(0);
-  if (cg.entries_read != kStreamInvalidEntriesRead && !s.RangeHasTombstones(&cg.last_id, nullptr))
-    return rb.Integer(static_cast<int64_t>(s.entries_added()) - cg.entries_read);
-  int64_t read = s.EstimateDistanceFromFirstEverEntry(cg.last_id);
-  if (read != kStreamInvalidEntriesRead)
-    return rb.Integer(static_cast<int64_t>(s.entries_added()) - read);
-  rb.Null();
+  std::optional<int64_t> lag = GroupLag(s, cg);  // streamReplyWithCGLag
+  lag ? rb.Integer(*lag) : rb.Null();
 }
 
 void ReplyEntriesRead(ReplyBuilder& rb, const StreamCG& cg) {
@@ -740,6 +699,41 @@ void CmdXinfo(ArgSlice args, CommandContext& ctx) {
 }
 
 }  // namespace
+
+void ReplyStreamEntry(ReplyBuilder& rb, Stream::Iterator& it, StreamID id, int64_t fields) {
+  rb.Array(2);
+  rb.Bulk(StreamIDString(id));
+  rb.Array(static_cast<size_t>(fields) * 2);
+  while (fields--) {
+    std::string_view f, v;
+    it.Field(&f, &v);
+    rb.Bulk(f);
+    rb.Bulk(v);
+  }
+}
+
+bool XreadKeys(ArgSlice args, std::vector<uint32_t>* out) {
+  size_t streams_pos = 0;
+  for (size_t i = 1; i < args.size(); i++) {
+    std::string_view a = args[i];
+    if (EqNoCase(a, "block") || EqNoCase(a, "count")) {
+      i++;
+    } else if (EqNoCase(a, "group")) {
+      i += 2;
+    } else if (EqNoCase(a, "noack")) {
+    } else if (EqNoCase(a, "streams")) {
+      streams_pos = i;
+      break;
+    } else {
+      break;
+    }
+  }
+  if (streams_pos == 0) return true;
+  size_t num = args.size() - streams_pos - 1;
+  if (num == 0 || num % 2 != 0) return true;
+  for (size_t k = 0; k < num / 2; k++) out->push_back(static_cast<uint32_t>(streams_pos + 1 + k));
+  return true;
+}
 
 void RegisterStreamFamily(CommandRegistry& r) {
   using namespace cmd_flag;

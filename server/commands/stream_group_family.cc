@@ -27,6 +27,7 @@
 #include "server/blocking_ops.h"
 #include "server/collection_util.h"
 #include "server/command_context.h"
+#include "server/commands/stream_family.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
 #include "server/propagate.h"
@@ -88,15 +89,7 @@ bool ReplyEntry(Stream& s, StreamID id, ReplyBuilder& rb) {
   StreamID got;
   int64_t fields;
   if (!it.Next(&got, &fields)) return false;
-  rb.Array(2);
-  ReplyId(rb, got);
-  rb.Array(static_cast<size_t>(fields) * 2);
-  for (int64_t i = 0; i < fields; ++i) {
-    std::string_view f, v;
-    it.Field(&f, &v);
-    rb.Bulk(f);
-    rb.Bulk(v);
-  }
+  ReplyStreamEntry(rb, it, got, fields);
   return true;
 }
 
@@ -177,7 +170,7 @@ void CmdXgroup(ArgSlice args, CommandContext& ctx) {
   const bool create = EqNoCase(sub, "create");
   const bool setid = EqNoCase(sub, "setid");
   bool mkstream = false;
-  int64_t entries_read = kInvalidEntriesRead;
+  int64_t entries_read = kStreamInvalidEntriesRead;
   Stream* s = nullptr;
   StreamCG* cg = nullptr;
   DbSlice& slice = ctx.slice();
@@ -189,7 +182,7 @@ void CmdXgroup(ArgSlice args, CommandContext& ctx) {
         ++i;
       } else if ((create || setid) && EqNoCase(args[i], "entriesread") && i + 1 < argc) {
         if (!ParseInt64(args[i + 1], &entries_read)) return rb.Error(errors::kNotInteger);
-        if (entries_read < 0 && entries_read != kInvalidEntriesRead)
+        if (entries_read < 0 && entries_read != kStreamInvalidEntriesRead)
           return rb.Error(errors::kCgEntriesRead);
         i += 2;
       } else {
@@ -566,29 +559,6 @@ void CmdXautoclaim(ArgSlice args, CommandContext& ctx) {
 
 // ---- XREADGROUP GROUP group consumer [COUNT count] [BLOCK ms] [NOACK] STREAMS key ... id ... ----
 
-// xreadGetKeys: the keys are the first half of what follows the STREAMS option (found past the
-// options, so a group, consumer or key named "streams" is not taken for it).
-bool XreadgroupKeys(ArgSlice args, std::vector<uint32_t>* out) {
-  size_t streams_pos = 0;
-  for (size_t i = 1; i < args.size(); i++) {
-    std::string_view a = args[i];
-    if (EqNoCase(a, "block") || EqNoCase(a, "count")) {
-      i++;
-    } else if (EqNoCase(a, "group")) {
-      i += 2;
-    } else if (EqNoCase(a, "noack")) {
-      continue;
-    } else {
-      if (EqNoCase(a, "streams")) streams_pos = i;
-      break;
-    }
-  }
-  if (streams_pos == 0) return true;  // the command reports the syntax error
-  const size_t num = args.size() - streams_pos - 1;
-  if (num == 0 || num % 2 != 0) return true;
-  for (size_t k = 0; k < num / 2; k++) out->push_back(static_cast<uint32_t>(streams_pos + 1 + k));
-  return true;
-}
 // Serves one key of XREADGROUP on its shard (the immediate path and a blocked client's wake-up
 // alike): Redis's streamReplyWithRange with a group, or, for an explicit ID, the consumer's own
 // history (streamReplyWithRangeFromConsumerPEL). `gt` is StreamID::Max() for '>'. Appends the
@@ -639,15 +609,7 @@ bool ServeGroupRead(DbSlice& slice, DbIndex db, std::string_view key, Stream& s,
     int64_t fields;
     while (n < limit && it.Next(&id, &fields)) {
       if (AdvanceGroup(cg, s, id) && spec.noack) propagate_last_id = true;
-      entries.Array(2);
-      ReplyId(entries, id);
-      entries.Array(static_cast<size_t>(fields) * 2);
-      for (int64_t i = 0; i < fields; ++i) {
-        std::string_view f, v;
-        it.Field(&f, &v);
-        entries.Bulk(f);
-        entries.Bulk(v);
-      }
+      ReplyStreamEntry(entries, it, id, fields);
       ++n;
       if (!spec.noack) {
         StreamNack* nack = DeliverNew(cg, *consumer, id, now);
@@ -915,7 +877,7 @@ void RegisterStreamGroupFamily(CommandRegistry& r) {
           {.name = "xgroup|setid", .arity = -5, .flags = kWrite},
       }},
       {.name = "xreadgroup", .arity = -7, .flags = kWrite | kBlocking, .mode = kMulti,
-       .fn = CmdXreadgroup, .getkeys = XreadgroupKeys},
+       .fn = CmdXreadgroup, .getkeys = XreadKeys},
       {.name = "xack", .arity = -4, .flags = kWrite | kFast, .mode = kShard, .fn = CmdXack},
       {.name = "xpending", .arity = -3, .flags = kReadOnly, .mode = kShard, .fn = CmdXpending},
       {.name = "xclaim", .arity = -6, .flags = kWrite | kFast, .mode = kShard, .fn = CmdXclaim},

@@ -236,7 +236,7 @@ TEST_CASE("lag and entries_read arithmetic", "[streamcg]") {
   REQUIRE(cg.entries_read == 4);
   REQUIRE(GroupLag(s, cg) == std::optional<int64_t>(1));
   // An unknown counter reading the last entry becomes exact.
-  cg.entries_read = kInvalidEntriesRead;
+  cg.entries_read = kStreamInvalidEntriesRead;
   cg.last_id = Id(3);
   REQUIRE(AdvanceGroup(cg, s, Id(5)));
   REQUIRE(cg.entries_read == 5);
