@@ -118,6 +118,27 @@ def bench(server, rb, test_args, requests, pipeline, clients):
     return {"ops_s": res["rps"], "p99": res["p99"], "cpu": cpu, "ops": requests, "secs": secs}
 
 
+def server_pair(a, workdir):
+    """redis-server and Shoal (a.shards) from the command line's paths, neither saving."""
+    redis = Server("redis 7.0", lambda p: [a.redis_server, "--port", str(p), "--bind", HOST,
+                                           "--save", "", "--appendonly", "no", "--daemonize", "no",
+                                           "--loglevel", "warning", "--dir", workdir], workdir)
+    shoal = Server("shoal --shards %d" % a.shards,
+                   lambda p: [a.shoal, "--port", str(p), "--bind", HOST, "--shards",
+                              str(a.shards), "--loglevel", "warning", "--save", ""], workdir)
+    return redis, shoal
+
+
+def ratio_row(name, pipeline, shoal_runs, redis_runs):
+    """A table row: median ops/s of each and the ratios of ops/s and of ops per server CPU-s."""
+    def agg(v):
+        return (statistics.median(x["ops_s"] for x in v),
+                sum(x["ops"] for x in v) / sum(x["cpu"] for x in v))
+    so, ro = agg(shoal_runs), agg(redis_runs)
+    return [name, str(pipeline), "%.0f" % so[0], "%.0f" % ro[0], "%.2f" % (so[0] / ro[0]),
+            "%.2f" % (so[1] / ro[1])]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="10%% data, fewer requests, 1 round")
@@ -142,12 +163,7 @@ def main():
     compare.raise_on_signals()
 
     workdir = tempfile.mkdtemp(prefix="shoal-collections-")
-    redis = Server("redis 7.0", lambda p: [a.redis_server, "--port", str(p), "--bind", HOST,
-                                           "--save", "", "--appendonly", "no", "--daemonize", "no",
-                                           "--loglevel", "warning", "--dir", workdir], workdir)
-    shoal = Server("shoal --shards %d" % a.shards,
-                   lambda p: [a.shoal, "--port", str(p), "--bind", HOST, "--shards",
-                              str(a.shards), "--loglevel", "warning", "--save", ""], workdir)
+    redis, shoal = server_pair(a, workdir)
     servers = [redis, shoal]
     md = []
     try:
@@ -186,12 +202,7 @@ def main():
                         runs[s.name].append(r)
                         log("  P=%-2d %-11s %-16s %10.0f ops/s p99 %.3f ms  %.0f ops/cpu-s" % (
                             pipeline, name, s.name, r["ops_s"], r["p99"], r["ops"] / r["cpu"]))
-                agg = {k: (statistics.median(x["ops_s"] for x in v),
-                           sum(x["ops"] for x in v) / sum(x["cpu"] for x in v))
-                       for k, v in runs.items()}
-                so, ro = agg[shoal.name], agg[redis.name]
-                rows.append([name, str(pipeline), "%.0f" % so[0], "%.0f" % ro[0],
-                             "%.2f" % (so[0] / ro[0]), "%.2f" % (so[1] / ro[1])])
+                rows.append(ratio_row(name, pipeline, runs[shoal.name], runs[redis.name]))
         if rows:
             md.append("\nThroughput (redis-benchmark, %d clients), %s vs redis-server 7.0:\n"
                       % (a.clients, shoal.name))
@@ -200,11 +211,7 @@ def main():
     finally:
         for s in servers:
             s.stop()
-    text = "\n".join(md)
-    print(text)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(text + "\n")
+    compare.write_report("\n".join(md), a.out, None, None)
 
 
 if __name__ == "__main__":

@@ -16,15 +16,14 @@ Throughput (ratios of ops per second and of ops per server CPU-second, utime+sti
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
-from collection_compare import bench, cmd, send_all  # noqa: E402
-from compare import HOST, REPO, Client, Server, cpu_seconds, log, markdown_table, rss_bytes  # noqa: E402
+from collection_compare import bench, cmd, ratio_row, send_all, server_pair  # noqa: E402
+from compare import REPO, Client, cpu_seconds, log, markdown_table, rss_bytes  # noqa: E402
 
 XADD_TESTS = [("XADD 1 stream", ["xadd", "bench:s", "*", "f", "__rand_int__"]),
               ("XADD 100k streams", ["xadd", "bench:s:__rand_int__", "*", "f", "v"])]
@@ -93,12 +92,7 @@ def main():
     compare.raise_on_signals()
 
     workdir = tempfile.mkdtemp(prefix="shoal-streams-")
-    redis = Server("redis 7.0", lambda p: [a.redis_server, "--port", str(p), "--bind", HOST,
-                                           "--save", "", "--appendonly", "no", "--daemonize", "no",
-                                           "--loglevel", "warning", "--dir", workdir], workdir)
-    shoal = Server("shoal --shards %d" % a.shards,
-                   lambda p: [a.shoal, "--port", str(p), "--bind", HOST, "--shards",
-                              str(a.shards), "--loglevel", "warning", "--save", ""], workdir)
+    redis, shoal = server_pair(a, workdir)
     md = []
     try:
         rows = []
@@ -122,17 +116,14 @@ def main():
                 runs = {shoal.name: [], redis.name: []}
                 for _ in range(a.rounds):
                     for s in (shoal, redis):
-                        Client(s.port).call("FLUSHALL")
+                        flush = Client(s.port)
+                        flush.call("FLUSHALL")
+                        flush.close()
                         r = bench(s, a.redis_benchmark, targs, n, pipeline, a.clients)
                         runs[s.name].append(r)
                         log("  P=%-2d %-18s %-16s %10.0f ops/s  %.0f ops/cpu-s" % (
                             pipeline, name, s.name, r["ops_s"], r["ops"] / r["cpu"]))
-                agg = {k: (statistics.median(x["ops_s"] for x in v),
-                           sum(x["ops"] for x in v) / sum(x["cpu"] for x in v))
-                       for k, v in runs.items()}
-                so, ro = agg[shoal.name], agg[redis.name]
-                rows.append([name, str(pipeline), "%.0f" % so[0], "%.0f" % ro[0],
-                             "%.2f" % (so[0] / ro[0]), "%.2f" % (so[1] / ro[1])])
+                rows.append(ratio_row(name, pipeline, runs[shoal.name], runs[redis.name]))
         runs = {shoal.name: [], redis.name: []}
         for _ in range(a.rounds):
             for s in (shoal, redis):
@@ -140,11 +131,8 @@ def main():
                 runs[s.name].append(r)
                 log("  XREADGROUP+XACK %-16s %10.0f entries/s  %.0f entries/cpu-s" % (
                     s.name, r["ops_s"], r["ops"] / r["cpu"]))
-        agg = {k: (statistics.median(x["ops_s"] for x in v),
-                   sum(x["ops"] for x in v) / sum(x["cpu"] for x in v)) for k, v in runs.items()}
-        so, ro = agg[shoal.name], agg[redis.name]
-        rows.append(["XREADGROUP COUNT 100 + XACK", "1", "%.0f" % so[0], "%.0f" % ro[0],
-                     "%.2f" % (so[0] / ro[0]), "%.2f" % (so[1] / ro[1])])
+        rows.append(ratio_row("XREADGROUP COUNT 100 + XACK", 1, runs[shoal.name],
+                              runs[redis.name]))
         md.append("\nThroughput (redis-benchmark, %d clients; the group drain: one client), "
                   "%s vs redis-server 7.0:\n" % (a.clients, shoal.name))
         md.append(markdown_table(["test", "P", "shoal ops/s", "redis ops/s", "ops/s ratio",
@@ -152,11 +140,7 @@ def main():
     finally:
         for s in (shoal, redis):
             s.stop()
-    text = "\n".join(md)
-    print(text)
-    if a.out:
-        with open(a.out, "w") as f:
-            f.write(text + "\n")
+    compare.write_report("\n".join(md), a.out, None, None)
 
 
 if __name__ == "__main__":
