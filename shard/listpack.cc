@@ -2,6 +2,7 @@
 // listpack.h.
 #include "shard/listpack.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -210,7 +211,8 @@ uint8_t* Splice(uint8_t* lp, size_t off, size_t old_size, const Pending* e, int 
   const size_t tail = total - off - old_size;
   const size_t new_total = total - old_size + new_size;
   if (new_size > old_size) {
-    lp = static_cast<uint8_t*>(mem::Realloc(lp, new_total));
+    // Within the block (a preallocated listpack: New(capacity)) it grows in place.
+    if (new_total > mem::UsableSize(lp)) lp = static_cast<uint8_t*>(mem::Realloc(lp, new_total));
     std::memmove(lp + off + new_size, lp + off + old_size, tail);
   } else if (new_size < old_size) {
     std::memmove(lp + off + new_size, lp + off + old_size, tail);
@@ -255,12 +257,22 @@ std::string_view Elem::Str(char* scratch) const {
   return std::string_view(scratch, FormatInt64(ival, scratch));
 }
 
-uint8_t* New() {
-  auto* lp = static_cast<uint8_t*>(mem::Malloc(kHeaderSize + 1));
+uint8_t* New(size_t capacity) {
+  auto* lp = static_cast<uint8_t*>(mem::Malloc(std::max<size_t>(kHeaderSize + 1, capacity)));
   SetBytes(lp, kHeaderSize + 1);
   SetLength(lp, 0);
   lp[kHeaderSize] = kEof;
   return lp;
+}
+
+uint8_t* ShrinkToFit(uint8_t* lp) {
+  const size_t total = Bytes(lp);
+  if (mem::UsableSize(lp) <= total) return lp;
+  // Not Realloc: mimalloc keeps a block that is still half used where it is.
+  auto* fit = static_cast<uint8_t*>(mem::Malloc(total));
+  std::memcpy(fit, lp, total);
+  mem::Free(lp);
+  return fit;
 }
 
 void Free(uint8_t* lp) { mem::Free(lp); }

@@ -24,7 +24,11 @@
 
 namespace shoal::lp {
 
-uint8_t* New();
+// An empty listpack. `capacity`: bytes to allocate up front, so that appends up to that size grow
+// in place (Redis's lpNew(prealloc); the stream's tail node uses it). Growth beyond the block
+// reallocates; ShrinkToFit gives the unused end back.
+uint8_t* New(size_t capacity = 0);
+uint8_t* ShrinkToFit(uint8_t* lp);
 void Free(uint8_t* lp);
 uint8_t* Clone(const uint8_t* lp);
 size_t MallocSize(const uint8_t* lp);  // mi_usable_size of the block

@@ -247,13 +247,20 @@ Stream::AppendResult Stream::Append(std::span<const std::string_view> fv, const 
       int64_t count = GetInt(p) + GetInt(lp::Next(lp, p));
       if (count >= limits.max_entries) new_node = true;
     }
-    if (new_node) lp = nullptr;
+    if (new_node) {
+      tail->second = lp::ShrinkToFit(lp);  // the preallocation's unused end (as Redis)
+      lp = nullptr;
+    }
   }
 
   int64_t flags = 0;
   if (lp == nullptr) {
     master_id = id;
-    lp = lp::New();
+    // Redis's STREAM_LISTPACK_MAX_PRE_ALLOCATE: the node's bytes up front, so that XADDs grow it
+    // in place instead of reallocating it through every allocator size class on the way.
+    size_t prealloc = kStreamListpackMaxPrealloc;
+    if (limits.max_bytes > 0 && limits.max_bytes < prealloc) prealloc = limits.max_bytes;
+    lp = lp::New(prealloc);
     lp = lp::AppendInt(lp, 1);
     lp = lp::AppendInt(lp, 0);
     lp = lp::AppendInt(lp, numfields);

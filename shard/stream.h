@@ -57,6 +57,7 @@ StreamID DecodeStreamIDBE(const char in[16]);
 inline constexpr int64_t kStreamItemDeleted = 1;                   // STREAM_ITEM_FLAG_DELETED
 inline constexpr int64_t kStreamItemSameFields = 2;                // STREAM_ITEM_FLAG_SAMEFIELDS
 inline constexpr size_t kStreamListpackMaxSize = size_t{1} << 30;  // STREAM_LISTPACK_MAX_SIZE
+inline constexpr size_t kStreamListpackMaxPrealloc = 4096;  // STREAM_LISTPACK_MAX_PRE_ALLOCATE
 
 // Node limits (stream-node-max-bytes / stream-node-max-entries; 0 = no limit).
 struct StreamNodeLimits {
