@@ -19,9 +19,9 @@ LLONG_MIN = -9223372036854775808
 
 @pytest.fixture
 def small_limits(c):
-    """Lets a test lower hash-max-listpack-entries/value; restores the defaults after."""
+    """Lets a test lower hash-max-listpack-entries/value; restores Redis 7.0's defaults after."""
     yield
-    assert c("CONFIG", "SET", "hash-max-listpack-entries", "128") == "OK"
+    assert c("CONFIG", "SET", "hash-max-listpack-entries", "512") == "OK"
     assert c("CONFIG", "SET", "hash-max-listpack-value", "64") == "OK"
 
 
@@ -325,10 +325,10 @@ def test_hrandfield_errors(c):
     assert c("HRANDFIELD", "h", "0", "withvalues") == []
 
 
-@pytest.mark.parametrize("n", [5, 300], ids=["listpack", "hashtable"])
+@pytest.mark.parametrize("n", [5, 600], ids=["listpack", "hashtable"])
 def test_hrandfield_counts(c, n):
     expected = fill(c, "h", n)
-    assert enc(c, "h") == (b"listpack" if n < 128 else b"hashtable")
+    assert enc(c, "h") == (b"listpack" if n <= 512 else b"hashtable")
     for _ in range(20):
         assert c("HRANDFIELD", "h") in expected
     # positive count: distinct fields, at most the hash's size
@@ -362,7 +362,7 @@ def test_hrandfield_all_fields_eventually(c):
     assert seen == set(expected)
 
 
-@pytest.mark.parametrize("n", [3, 200], ids=["listpack", "hashtable"])
+@pytest.mark.parametrize("n", [3, 600], ids=["listpack", "hashtable"])
 def test_hrandfield_resp3_withvalues(r3, n):
     expected = {}
     for i in range(n):
