@@ -52,7 +52,7 @@ std::string ParseBlockTimeout(std::string_view arg, int64_t* timeout_ms) {
   long double secs;
   if (!ParseLongDouble(arg, &secs)) return errors::kTimeoutNotFloat;
   long double ms = secs * 1000.0L;
-  if (ms < 0) return "ERR timeout is negative";
+  if (ms < 0) return errors::kTimeoutNegative;
   // Redis rounds up to whole milliseconds (ceill): any positive timeout, however small, is at
   // least 1 ms; only 0 means "forever".
   if (ms >= static_cast<long double>(LLONG_MAX - UnixMs())) return "ERR timeout is out of range";

@@ -72,29 +72,30 @@ inline constexpr char kInvalidTtl[] = "ERR Invalid TTL value, must be >= 0";
 inline constexpr char kInvalidIdletime[] = "ERR Invalid IDLETIME value, must be >= 0";
 inline constexpr char kInvalidFreq[] = "ERR Invalid FREQ value, must be >= 0 and <= 255";
 
-// Stream consumer groups (t_stream.c); the messages naming a key or group are built by
+// Streams and their consumer groups (t_stream.c; blocking timeouts also CLIENT PAUSE and the
+// blocking pops'); the messages naming a key or group are built by
 // server/commands/stream_group_family.cc.
 inline constexpr char kCgBusyGroup[] = "BUSYGROUP Consumer Group name already exists";
 inline constexpr char kCgXgroupNoKey[] =
     "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to "
     "use the MKSTREAM option to create an empty stream automatically.";
 inline constexpr char kCgEntriesRead[] = "ERR value for ENTRIESREAD must be positive or -1";
-inline constexpr char kCgInvalidStreamId[] =
+inline constexpr char kInvalidStreamId[] =
     "ERR Invalid stream ID specified as stream command argument";
 inline constexpr char kCgDollarInReadgroup[] =
     "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of "
     "this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would "
     "just return an empty result set.";
 inline constexpr char kCgMissingGroup[] = "ERR Missing GROUP option for XREADGROUP";
-inline constexpr char kCgUnbalanced[] =
+inline constexpr char kXreadUnbalanced[] =
     "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.";
 inline constexpr char kCgGroupGone[] =
     "NOGROUP the consumer group this client was blocked on no longer exists";
 inline constexpr char kCgKeyGone[] = "UNBLOCKED the stream key no longer exists";
-inline constexpr char kCgInvalidStart[] = "ERR invalid start ID for the interval";
-inline constexpr char kCgInvalidEnd[] = "ERR invalid end ID for the interval";
-inline constexpr char kCgCountPositive[] = "ERR COUNT must be > 0";
-inline constexpr char kCgTimeoutNotInt[] = "ERR timeout is not an integer or out of range";
-inline constexpr char kCgTimeoutNegative[] = "ERR timeout is negative";
+inline constexpr char kInvalidStartId[] = "ERR invalid start ID for the interval";
+inline constexpr char kInvalidEndId[] = "ERR invalid end ID for the interval";
+inline constexpr char kCountPositive[] = "ERR COUNT must be > 0";
+inline constexpr char kTimeoutNotInt[] = "ERR timeout is not an integer or out of range";
+inline constexpr char kTimeoutNegative[] = "ERR timeout is negative";
 
 }  // namespace shoal::errors

@@ -646,11 +646,11 @@ void CmdClient(ArgSlice args, CommandContext& ctx) {
     }
     int64_t ms;
     if (!ParseInt64(args[2], &ms)) {
-      ctx.rb->Error("ERR timeout is not an integer or out of range");
+      ctx.rb->Error(errors::kTimeoutNotInt);
       return ctx.Done();
     }
     if (ms < 0) {
-      ctx.rb->Error("ERR timeout is negative");
+      ctx.rb->Error(errors::kTimeoutNegative);
       return ctx.Done();
     }
     Connection::Pause(type, ms > 0 ? UnixMs() + ms : 0);

@@ -422,7 +422,7 @@ void Search(DbSlice& slice, DbIndex db, ArgSlice args, size_t src_idx, int flags
       sort = kDesc;
     } else if (EqNoCaseC(a, "count") && left >= 1) {
       if (!ParseInt64(args[i + 1], &count)) return fail(errors::kNotInteger);
-      if (count <= 0) return fail("ERR COUNT must be > 0");
+      if (count <= 0) return fail(errors::kCountPositive);
       ++i;
     } else if ((EqNoCaseC(a, "store") || EqNoCaseC(a, "storedist")) && left >= 1 &&
                !(flags & kNoStore) && !(flags & kSearch)) {

@@ -31,7 +31,6 @@ namespace {
 using protocol::ReplyBuilder;
 using Slot = DbSlice::Slot;
 
-constexpr char kInvalidId[] = "ERR Invalid stream ID specified as stream command argument";
 constexpr char kIdZero[] = "ERR The ID specified in XADD must be greater than 0-0";
 constexpr char kIdTooSmall[] =
     "ERR The ID specified in XADD is equal or smaller than the target stream top item";
@@ -119,7 +118,7 @@ std::string ParseAddTrim(ArgSlice args, bool xadd, bool obey, AddTrimArgs* a) {
         if (!ParseInt64(args[i + 1], &a->trim.maxlen)) return errors::kNotInteger;
         if (a->trim.maxlen < 0) return "ERR The MAXLEN argument must be >= 0.";
       } else if (!ParseStreamID(args[i + 1], &a->trim.minid, 0, true)) {
-        return kInvalidId;
+        return errors::kInvalidStreamId;
       }
       i++;
       a->trim.strategy = maxlen ? StreamTrimArgs::kMaxLen : StreamTrimArgs::kMinId;
@@ -133,7 +132,7 @@ std::string ParseAddTrim(ArgSlice args, bool xadd, bool obey, AddTrimArgs* a) {
       a->no_mkstream = true;
     } else if (xadd) {
       bool seq_given = true;
-      if (!ParseStreamID(opt, &a->id, 0, true, &seq_given)) return kInvalidId;
+      if (!ParseStreamID(opt, &a->id, 0, true, &seq_given)) return errors::kInvalidStreamId;
       a->seq_given = seq_given;
       a->id_given = true;
       break;
@@ -246,11 +245,12 @@ void RangeGeneric(ArgSlice args, CommandContext& ctx, bool rev) {
   std::string_view end_arg = rev ? args[2] : args[3];
   StreamID start, end;
   bool startex, endex;
-  if (!ParseInterval(start_arg, &start, &startex, 0)) return ctx.rb->Error(kInvalidId);
-  if (startex && !StreamIDIncr(&start))
-    return ctx.rb->Error("ERR invalid start ID for the interval");
-  if (!ParseInterval(end_arg, &end, &endex, UINT64_MAX)) return ctx.rb->Error(kInvalidId);
-  if (endex && !StreamIDDecr(&end)) return ctx.rb->Error("ERR invalid end ID for the interval");
+  if (!ParseInterval(start_arg, &start, &startex, 0))
+    return ctx.rb->Error(errors::kInvalidStreamId);
+  if (startex && !StreamIDIncr(&start)) return ctx.rb->Error(errors::kInvalidStartId);
+  if (!ParseInterval(end_arg, &end, &endex, UINT64_MAX))
+    return ctx.rb->Error(errors::kInvalidStreamId);
+  if (endex && !StreamIDDecr(&end)) return ctx.rb->Error(errors::kInvalidEndId);
   int64_t count = -1;
   for (size_t j = 4; j < args.size(); j++) {
     if (EqNoCase(args[j], "count") && j + 1 < args.size()) {
@@ -290,7 +290,8 @@ void CmdXdel(ArgSlice args, CommandContext& ctx) {
   // Every ID is checked before any is deleted (no half-done command on a bad ID).
   std::vector<StreamID> ids(args.size() - 2);
   for (size_t j = 2; j < args.size(); j++)
-    if (!ParseStreamID(args[j], &ids[j - 2], 0, true)) return ctx.rb->Error(kInvalidId);
+    if (!ParseStreamID(args[j], &ids[j - 2], 0, true))
+      return ctx.rb->Error(errors::kInvalidStreamId);
   Stream* s = StreamOf(slot);
   int64_t deleted = 0;
   for (StreamID id : ids) {
@@ -337,7 +338,7 @@ void CmdXtrim(ArgSlice args, CommandContext& ctx) {
 void CmdXsetid(ArgSlice args, CommandContext& ctx) {
   StreamID id, max_xdel;
   int64_t entries_added = -1;
-  if (!ParseStreamID(args[2], &id, 0, true)) return ctx.rb->Error(kInvalidId);
+  if (!ParseStreamID(args[2], &id, 0, true)) return ctx.rb->Error(errors::kInvalidStreamId);
   for (size_t i = 3; i < args.size();) {
     bool more = i + 1 < args.size();
     if (EqNoCase(args[i], "entriesadded") && more) {
@@ -345,7 +346,8 @@ void CmdXsetid(ArgSlice args, CommandContext& ctx) {
       if (entries_added < 0) return ctx.rb->Error("ERR entries_added must be positive");
       i += 2;
     } else if (EqNoCase(args[i], "maxdeletedid") && more) {
-      if (!ParseStreamID(args[i + 1], &max_xdel, 0, true)) return ctx.rb->Error(kInvalidId);
+      if (!ParseStreamID(args[i + 1], &max_xdel, 0, true))
+        return ctx.rb->Error(errors::kInvalidStreamId);
       if (id < max_xdel)
         return ctx.rb->Error(
             "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
@@ -409,9 +411,8 @@ void CmdXread(ArgSlice args, CommandContext& ctx) {
         return FailMulti(ctx, "ERR " + std::string(args[0]) +
                                   " command is not allowed with BLOCK option from scripts");
       i++;
-      if (!ParseInt64(args[i], &timeout))
-        return FailMulti(ctx, "ERR timeout is not an integer or out of range");
-      if (timeout < 0) return FailMulti(ctx, "ERR timeout is negative");
+      if (!ParseInt64(args[i], &timeout)) return FailMulti(ctx, errors::kTimeoutNotInt);
+      if (timeout < 0) return FailMulti(ctx, errors::kTimeoutNegative);
     } else if (EqNoCase(o, "count") && moreargs) {
       i++;
       if (!ParseInt64(args[i], &count)) return FailMulti(ctx, errors::kNotInteger);
@@ -419,10 +420,7 @@ void CmdXread(ArgSlice args, CommandContext& ctx) {
     } else if (EqNoCase(o, "streams") && moreargs) {
       streams_arg = i + 1;
       streams_count = args.size() - streams_arg;
-      if (streams_count % 2 != 0)
-        return FailMulti(ctx,
-                         "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' "
-                         "must be specified.");
+      if (streams_count % 2 != 0) return FailMulti(ctx, errors::kXreadUnbalanced);
       streams_count /= 2;
       break;
     } else if (EqNoCase(o, "group") && moreargs >= 2) {
@@ -461,7 +459,7 @@ void CmdXread(ArgSlice args, CommandContext& ctx) {
           "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
           "<consumer> option.";
     } else if (!ParseStreamID(id, &st->gt[k], 0, true)) {
-      id_error = kInvalidId;
+      id_error = errors::kInvalidStreamId;
     }
     if (!id_error.empty()) {
       checked = k + 1;

@@ -94,7 +94,7 @@ bool ReplyEntry(Stream& s, StreamID id, ReplyBuilder& rb) {
 }
 
 // streamParseStrictIDOrReply (strict) / streamParseIDOrReply: false on a bad ID, which the
-// caller answers with kCgInvalidStreamId.
+// caller answers with kInvalidStreamId.
 bool ParseId(std::string_view arg, StreamID* id, uint64_t missing_seq, bool strict) {
   return ParseStreamID(arg, id, missing_seq, strict);
 }
@@ -207,7 +207,7 @@ void CmdXgroup(ArgSlice args, CommandContext& ctx) {
     if (args[4] == "$") {
       id = s != nullptr ? s->last_id() : StreamID::Min();
     } else if (!ParseId(args[4], &id, 0, /*strict=*/true)) {
-      return rb.Error(errors::kCgInvalidStreamId);
+      return rb.Error(errors::kInvalidStreamId);
     }
     if (s == nullptr) {  // MKSTREAM, now that nothing can fail
       s = new Stream();
@@ -224,7 +224,7 @@ void CmdXgroup(ArgSlice args, CommandContext& ctx) {
     if (args[4] == "$") {
       id = s->last_id();
     } else if (!ParseId(args[4], &id, 0, /*strict=*/false)) {
-      return rb.Error(errors::kCgInvalidStreamId);
+      return rb.Error(errors::kInvalidStreamId);
     }
     GroupChanged(slice, db, key);
     cg->last_id = id;
@@ -271,7 +271,7 @@ void CmdXack(ArgSlice args, CommandContext& ctx) {
   std::vector<StreamID> ids(args.size() - 3);
   for (size_t j = 3; j < args.size(); ++j) {
     if (!ParseId(args[j], &ids[j - 3], 0, /*strict=*/true))
-      return ctx.rb->Error(errors::kCgInvalidStreamId);
+      return ctx.rb->Error(errors::kInvalidStreamId);
   }
   int64_t acked = 0;
   for (StreamID id : ids) {
@@ -303,11 +303,11 @@ void CmdXpending(ArgSlice args, CommandContext& ctx) {
     if (!ParseInt64(args[at + 2], &count)) return rb.Error(errors::kNotInteger);
     if (count < 0) count = 0;
     bool ex;
-    if (!ParseIntervalId(args[at], &start, &ex, 0)) return rb.Error(errors::kCgInvalidStreamId);
-    if (ex && !StreamIDIncr(&start)) return rb.Error(errors::kCgInvalidStart);
+    if (!ParseIntervalId(args[at], &start, &ex, 0)) return rb.Error(errors::kInvalidStreamId);
+    if (ex && !StreamIDIncr(&start)) return rb.Error(errors::kInvalidStartId);
     if (!ParseIntervalId(args[at + 1], &end, &ex, UINT64_MAX))
-      return rb.Error(errors::kCgInvalidStreamId);
-    if (ex && !StreamIDDecr(&end)) return rb.Error(errors::kCgInvalidEnd);
+      return rb.Error(errors::kInvalidStreamId);
+    if (ex && !StreamIDDecr(&end)) return rb.Error(errors::kInvalidEndId);
     if (at + 3 < argc) {
       consumer_name = args[at + 3];
       has_consumer = true;
@@ -405,7 +405,7 @@ void CmdXclaim(ArgSlice args, CommandContext& ctx) {
         return rb.Error("ERR Invalid RETRYCOUNT option argument for XCLAIM");
     } else if (EqNoCase(opt, "lastid") && more) {
       if (!ParseId(args[++j], &last_id, 0, /*strict=*/true))
-        return rb.Error(errors::kCgInvalidStreamId);
+        return rb.Error(errors::kInvalidStreamId);
     } else {
       return rb.Error("ERR Unrecognized XCLAIM option '" + std::string(opt) + "'");
     }
@@ -485,8 +485,8 @@ void CmdXautoclaim(ArgSlice args, CommandContext& ctx) {
   if (min_idle < 0) min_idle = 0;
   StreamID start;
   bool ex;
-  if (!ParseIntervalId(args[5], &start, &ex, 0)) return rb.Error(errors::kCgInvalidStreamId);
-  if (ex && !StreamIDIncr(&start)) return rb.Error(errors::kCgInvalidStart);
+  if (!ParseIntervalId(args[5], &start, &ex, 0)) return rb.Error(errors::kInvalidStreamId);
+  if (ex && !StreamIDIncr(&start)) return rb.Error(errors::kInvalidStartId);
   int64_t count = 100;
   bool justid = false;
   for (size_t j = 6; j < args.size(); ++j) {
@@ -494,7 +494,7 @@ void CmdXautoclaim(ArgSlice args, CommandContext& ctx) {
     if (EqNoCase(args[j], "count") && more) {
       constexpr int64_t kMaxCount = INT64_MAX / 16;  // LONG_MAX / max(sizeof(streamID), 10)
       if (!ParseInt64(args[j + 1], &count) || count < 1 || count > kMaxCount)
-        return rb.Error(errors::kCgCountPositive);
+        return rb.Error(errors::kCountPositive);
       ++j;
     } else if (EqNoCase(args[j], "justid")) {
       justid = true;
@@ -625,8 +625,8 @@ bool ServeGroupRead(DbSlice& slice, DbIndex db, std::string_view key, Stream& s,
 
 // Redis's getTimeoutFromObjectOrReply in milliseconds: "" or the error.
 const char* ParseBlockMs(std::string_view arg, int64_t* ms) {
-  if (!ParseInt64(arg, ms)) return errors::kCgTimeoutNotInt;
-  if (*ms < 0) return errors::kCgTimeoutNegative;
+  if (!ParseInt64(arg, ms)) return errors::kTimeoutNotInt;
+  if (*ms < 0) return errors::kTimeoutNegative;
   return "";
 }
 
@@ -784,7 +784,7 @@ void CmdXreadgroup(ArgSlice args, CommandContext& ctx) {
       if (st->spec.count < 0) st->spec.count = 0;
     } else if (EqNoCase(o, "streams") && more > 0) {
       streams_at = i + 1;
-      if ((args.size() - streams_at) % 2 != 0) return FailMulti(ctx, errors::kCgUnbalanced);
+      if ((args.size() - streams_at) % 2 != 0) return FailMulti(ctx, errors::kXreadUnbalanced);
       break;
     } else if (EqNoCase(o, "group") && more >= 2) {
       st->spec.group = std::string(args[i + 1]);
@@ -815,7 +815,7 @@ void CmdXreadgroup(ArgSlice args, CommandContext& ctx) {
     } else if (id == ">") {
       st->ids[i] = StreamID::Max();
     } else if (!ParseId(id, &st->ids[i], 0, /*strict=*/true)) {
-      st->id_error[i] = errors::kCgInvalidStreamId;
+      st->id_error[i] = errors::kInvalidStreamId;
     }
   }
   ctx.propagate_self = false;  // it logs the XCLAIMs / XGROUP SETIDs of what it delivered
