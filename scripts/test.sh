@@ -2,7 +2,7 @@
 # Installs what is missing, builds and runs the whole test suite: the Catch2 unit tests and the
 # integration tests (the real binary over TCP with redis-py), in three builds, after the include
 # layering check (scripts/check_layers.sh):
-#   scripts/test.sh            release, then ASan+UBSan, then TSan (what CI runs, ~30 min cold)
+#   scripts/test.sh            release, then ASan+UBSan, then TSan (what CI runs, ~21 min cold)
 #   scripts/test.sh release    only the Release build (build/)
 #   scripts/test.sh asan       only the ASan+UBSan build (build-asan/)
 #   scripts/test.sh tsan       only the TSan build (build-tsan/)
