@@ -199,8 +199,8 @@ void DbSlice::ReplaceEntry(DbIndex db, Slot* slot, Entry* e) {
     FreeEntry(old, LazyServerDel());
   }
   slot->Set(e);
-  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet ||
-      e->type() == ObjType::kStream || was_stream)
+  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet || e->type() == ObjType::kStream ||
+      was_stream)
     blocking_.SignalReady(db, e->key());
 }
 
