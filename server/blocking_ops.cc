@@ -26,6 +26,13 @@ void PostTo(uint32_t shard_id, bool deferrable, std::function<void(Shard&)> work
   Server().shards->shard(shard_id)->Post(deferrable, std::move(work));
 }
 
+// Pops the key at argument position p: op.pop_at when the command keeps state per position
+// (streams), op.pop otherwise. On that key's shard.
+void PopPosition(const BlockingPop& op, Shard& shard, DbIndex db, ArgSlice args, uint32_t p) {
+  if (op.pop_at) return op.pop_at(shard, db, p);
+  op.pop(shard, db, args[p]);
+}
+
 class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd> {
  public:
   // kRetry: woken for a BLMOVE whose destination is on another shard; nothing was popped.
@@ -100,10 +107,7 @@ class BlockedCmd : public Waiter, public std::enable_shared_from_this<BlockedCmd
     for (const auto& [p, k] : key_copies_)
       if (k == key) return op_.pop_at(shard, db, p);
   }
-  void PopAt(Shard& shard, uint32_t p) {
-    if (op_.pop_at) return op_.pop_at(shard, db_, p);
-    op_.pop(shard, db_, args_[p]);
-  }
+  void PopAt(Shard& shard, uint32_t p) { PopPosition(op_, shard, db_, args_, p); }
 
   // Hop 1 (all shards armed): the state of every key, and the destination's type.
   void Inspect() {
@@ -359,10 +363,7 @@ void RunBlockingPop(CommandContext& ctx, ArgSlice args, BlockingPop op) {
     // Every key on this shard and no waiting: LMPOP/ZMPOP, or any pop inside EXEC (which does not
     // block). The same choice of key as the transaction path below.
     DbSlice& slice = ctx.slice();
-    auto pop_at = [&](uint32_t p) {
-      if (op.pop_at) return op.pop_at(*ctx.shard, ctx.db_index, p);
-      op.pop(*ctx.shard, ctx.db_index, args[p]);
-    };
+    auto pop_at = [&](uint32_t p) { PopPosition(op, *ctx.shard, ctx.db_index, args, p); };
     auto ready = [&](uint32_t p, const Entry* e) {
       return !op.ready || op.ready(*ctx.shard, ctx.db_index, p, e);
     };

@@ -11,6 +11,15 @@
 
 namespace shoal {
 
+namespace {
+
+// The types blocked clients wait for (BLPOP & co., BZPOPMIN & co., XREAD/XREADGROUP).
+bool Blockable(ObjType t) {
+  return t == ObjType::kList || t == ObjType::kZSet || t == ObjType::kStream;
+}
+
+}  // namespace
+
 DbSlice::DbSlice(uint32_t shard_id, unsigned num_dbs)
     : shard_id_(shard_id), rng_(0x9E3779B97F4A7C15ull * (shard_id + 1)) {
   for (unsigned i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Db>());
@@ -159,9 +168,7 @@ void DbSlice::SwapDbs(DbIndex a, DbIndex b) {
     DashTable& t = *dbs_[db]->table;
     blocking_.SignalDbReady(db, [&t](std::string_view k) {
       Slot* s = t.Find(k, HashKey(k));
-      if (s == nullptr) return false;
-      ObjType type = s->entry()->type();
-      return type == ObjType::kList || type == ObjType::kZSet || type == ObjType::kStream;
+      return s != nullptr && Blockable(s->entry()->type());
     });
   }
 }
@@ -170,8 +177,7 @@ DbSlice::Slot* DbSlice::Add(DbIndex db, Entry* e) {
   PreChange(db, e->key(), WatchTable::Change::kWrite);
   Db& d = *dbs_[db];
   if (e->has_expire()) ++d.expires;
-  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet || e->type() == ObjType::kStream)
-    blocking_.SignalReady(db, e->key());
+  if (Blockable(e->type())) blocking_.SignalReady(db, e->key());
   size_t segments = d.table->segments();
   Slot* slot = d.table->Insert(e, HashKey(e->key()));
   if (d.table->segments() != segments) RecountTables();  // a segment split
@@ -199,9 +205,7 @@ void DbSlice::ReplaceEntry(DbIndex db, Slot* slot, Entry* e) {
     FreeEntry(old, LazyServerDel());
   }
   slot->Set(e);
-  if (e->type() == ObjType::kList || e->type() == ObjType::kZSet || e->type() == ObjType::kStream ||
-      was_stream)
-    blocking_.SignalReady(db, e->key());
+  if (Blockable(e->type()) || was_stream) blocking_.SignalReady(db, e->key());
 }
 
 void DbSlice::SetExpire(DbIndex db, Slot* slot, int64_t expire_ms) {

@@ -77,6 +77,12 @@ std::string StreamIDString(StreamID id) {
   return s;
 }
 
+bool ParseStreamInterval(std::string_view s, StreamID* id, bool* exclude, uint64_t missing_seq) {
+  *exclude = s.size() > 1 && s[0] == '(';
+  if (*exclude) return ParseStreamID(s.substr(1), id, missing_seq, /*strict=*/true);
+  return ParseStreamID(s, id, missing_seq, /*strict=*/false);
+}
+
 bool ParseStreamID(std::string_view s, StreamID* id, uint64_t missing_seq, bool strict,
                    bool* seq_given) {
   char buf[128];

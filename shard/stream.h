@@ -47,6 +47,9 @@ void AppendStreamID(StreamID id, std::string* out);
 // sets *seq_given false. False on anything else (the caller replies kStreamInvalidId).
 bool ParseStreamID(std::string_view s, StreamID* id, uint64_t missing_seq, bool strict,
                    bool* seq_given = nullptr);
+// streamParseIntervalIDOrReply (XRANGE, XPENDING, XAUTOCLAIM): "(<id>" is an exclusive bound and
+// strict; anything else a plain ID.
+bool ParseStreamInterval(std::string_view s, StreamID* id, bool* exclude, uint64_t missing_seq);
 // streamIncrID / streamDecrID: false (and a wrap to 0-0 / max) at the end of the ID space.
 bool StreamIDIncr(StreamID* id);
 bool StreamIDDecr(StreamID* id);

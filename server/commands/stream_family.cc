@@ -53,8 +53,6 @@ StreamNodeLimits NodeLimits() {
   return l;
 }
 
-Stream* StreamOf(Slot* s) { return static_cast<Stream*>(s->entry()->object()); }
-
 // The entries of [start, end] (at most count; 0 = all) as streamReplyWithRange writes them.
 size_t ReplyRange(ReplyBuilder& rb, Stream& s, StreamID start, StreamID end, int64_t count,
                   bool rev) {
@@ -233,22 +231,15 @@ void CmdXadd(ArgSlice args, CommandContext& ctx) {
 }
 
 // ---- XRANGE key start end [COUNT n] / XREVRANGE key end start [COUNT n] ----
-// streamParseIntervalIDOrReply: "(" makes the bound exclusive.
-bool ParseInterval(std::string_view arg, StreamID* id, bool* exclude, uint64_t missing_seq) {
-  *exclude = arg.size() > 1 && arg[0] == '(';
-  if (*exclude) return ParseStreamID(arg.substr(1), id, missing_seq, true);
-  return ParseStreamID(arg, id, missing_seq, false);
-}
-
 void RangeGeneric(ArgSlice args, CommandContext& ctx, bool rev) {
   std::string_view start_arg = rev ? args[3] : args[2];
   std::string_view end_arg = rev ? args[2] : args[3];
   StreamID start, end;
   bool startex, endex;
-  if (!ParseInterval(start_arg, &start, &startex, 0))
+  if (!ParseStreamInterval(start_arg, &start, &startex, 0))
     return ctx.rb->Error(errors::kInvalidStreamId);
   if (startex && !StreamIDIncr(&start)) return ctx.rb->Error(errors::kInvalidStartId);
-  if (!ParseInterval(end_arg, &end, &endex, UINT64_MAX))
+  if (!ParseStreamInterval(end_arg, &end, &endex, UINT64_MAX))
     return ctx.rb->Error(errors::kInvalidStreamId);
   if (endex && !StreamIDDecr(&end)) return ctx.rb->Error(errors::kInvalidEndId);
   int64_t count = -1;

@@ -1,6 +1,6 @@
 // What the stream family lends to the consumer-group family (server/commands/
 // stream_group_family.cc): the key positions of XREAD and XREADGROUP, which share their syntax,
-// and the reply form of one entry.
+// the reply form of one entry and the stream behind a slot.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,9 @@
 #include "shard/stream.h"
 
 namespace shoal {
+
+// The stream a slot of type kStream holds.
+inline Stream* StreamOf(DbSlice::Slot* s) { return static_cast<Stream*>(s->entry()->object()); }
 
 // xreadGetKeys: the keys are the first half of what follows STREAMS, found past the options (so
 // a group, consumer or key named "streams" is not taken for it). Nothing when the arguments are

@@ -49,8 +49,6 @@ namespace {
 
 // ---- shared pieces ----
 
-Stream* StreamOf(Slot* s) { return static_cast<Stream*>(s->entry()->object()); }
-
 // What XREADGROUP reads with, beyond its keys and IDs.
 struct ReadGroupSpec {
   std::string group;
@@ -91,19 +89,6 @@ bool ReplyEntry(Stream& s, StreamID id, ReplyBuilder& rb) {
   if (!it.Next(&got, &fields)) return false;
   ReplyStreamEntry(rb, it, got, fields);
   return true;
-}
-
-// streamParseStrictIDOrReply (strict) / streamParseIDOrReply: false on a bad ID, which the
-// caller answers with kInvalidStreamId.
-bool ParseId(std::string_view arg, StreamID* id, uint64_t missing_seq, bool strict) {
-  return ParseStreamID(arg, id, missing_seq, strict);
-}
-
-// streamParseIntervalIDOrReply: "(id" excludes (strict), else a plain (non-strict) ID.
-bool ParseIntervalId(std::string_view arg, StreamID* id, bool* exclude, uint64_t missing_seq) {
-  *exclude = arg.size() > 1 && arg[0] == '(';
-  if (*exclude) return ParseStreamID(arg.substr(1), id, missing_seq, /*strict=*/true);
-  return ParseStreamID(arg, id, missing_seq, /*strict=*/false);
 }
 
 // Redis's streamPropagateXCLAIM: the NACK's state after the change, as an idempotent XCLAIM.
@@ -206,7 +191,7 @@ void CmdXgroup(ArgSlice args, CommandContext& ctx) {
     StreamID id;
     if (args[4] == "$") {
       id = s != nullptr ? s->last_id() : StreamID::Min();
-    } else if (!ParseId(args[4], &id, 0, /*strict=*/true)) {
+    } else if (!ParseStreamID(args[4], &id, 0, /*strict=*/true)) {
       return rb.Error(errors::kInvalidStreamId);
     }
     if (s == nullptr) {  // MKSTREAM, now that nothing can fail
@@ -223,7 +208,7 @@ void CmdXgroup(ArgSlice args, CommandContext& ctx) {
     StreamID id;
     if (args[4] == "$") {
       id = s->last_id();
-    } else if (!ParseId(args[4], &id, 0, /*strict=*/false)) {
+    } else if (!ParseStreamID(args[4], &id, 0, /*strict=*/false)) {
       return rb.Error(errors::kInvalidStreamId);
     }
     GroupChanged(slice, db, key);
@@ -270,7 +255,7 @@ void CmdXack(ArgSlice args, CommandContext& ctx) {
   // All IDs first: the reply cannot be an error once something was acknowledged.
   std::vector<StreamID> ids(args.size() - 3);
   for (size_t j = 3; j < args.size(); ++j) {
-    if (!ParseId(args[j], &ids[j - 3], 0, /*strict=*/true))
+    if (!ParseStreamID(args[j], &ids[j - 3], 0, /*strict=*/true))
       return ctx.rb->Error(errors::kInvalidStreamId);
   }
   int64_t acked = 0;
@@ -303,9 +288,9 @@ void CmdXpending(ArgSlice args, CommandContext& ctx) {
     if (!ParseInt64(args[at + 2], &count)) return rb.Error(errors::kNotInteger);
     if (count < 0) count = 0;
     bool ex;
-    if (!ParseIntervalId(args[at], &start, &ex, 0)) return rb.Error(errors::kInvalidStreamId);
+    if (!ParseStreamInterval(args[at], &start, &ex, 0)) return rb.Error(errors::kInvalidStreamId);
     if (ex && !StreamIDIncr(&start)) return rb.Error(errors::kInvalidStartId);
-    if (!ParseIntervalId(args[at + 1], &end, &ex, UINT64_MAX))
+    if (!ParseStreamInterval(args[at + 1], &end, &ex, UINT64_MAX))
       return rb.Error(errors::kInvalidStreamId);
     if (ex && !StreamIDDecr(&end)) return rb.Error(errors::kInvalidEndId);
     if (at + 3 < argc) {
@@ -378,7 +363,7 @@ void CmdXclaim(ArgSlice args, CommandContext& ctx) {
   size_t j = 5;
   for (; j < args.size(); ++j) {
     StreamID id;
-    if (!ParseId(args[j], &id, 0, /*strict=*/true)) break;
+    if (!ParseStreamID(args[j], &id, 0, /*strict=*/true)) break;
     ids.push_back(id);
   }
   DbSlice& slice = ctx.slice();
@@ -404,7 +389,7 @@ void CmdXclaim(ArgSlice args, CommandContext& ctx) {
       if (!ParseInt64(args[++j], &retry_count))
         return rb.Error("ERR Invalid RETRYCOUNT option argument for XCLAIM");
     } else if (EqNoCase(opt, "lastid") && more) {
-      if (!ParseId(args[++j], &last_id, 0, /*strict=*/true))
+      if (!ParseStreamID(args[++j], &last_id, 0, /*strict=*/true))
         return rb.Error(errors::kInvalidStreamId);
     } else {
       return rb.Error("ERR Unrecognized XCLAIM option '" + std::string(opt) + "'");
@@ -485,7 +470,7 @@ void CmdXautoclaim(ArgSlice args, CommandContext& ctx) {
   if (min_idle < 0) min_idle = 0;
   StreamID start;
   bool ex;
-  if (!ParseIntervalId(args[5], &start, &ex, 0)) return rb.Error(errors::kInvalidStreamId);
+  if (!ParseStreamInterval(args[5], &start, &ex, 0)) return rb.Error(errors::kInvalidStreamId);
   if (ex && !StreamIDIncr(&start)) return rb.Error(errors::kInvalidStartId);
   int64_t count = 100;
   bool justid = false;
@@ -814,7 +799,7 @@ void CmdXreadgroup(ArgSlice args, CommandContext& ctx) {
       st->id_error[i] = errors::kCgDollarInReadgroup;
     } else if (id == ">") {
       st->ids[i] = StreamID::Max();
-    } else if (!ParseId(id, &st->ids[i], 0, /*strict=*/true)) {
+    } else if (!ParseStreamID(id, &st->ids[i], 0, /*strict=*/true)) {
       st->id_error[i] = errors::kInvalidStreamId;
     }
   }
