@@ -92,7 +92,10 @@ void ReplyBuilder::Push(size_t n) { AggregateHeader(resp_ >= 3 ? '>' : '*', n); 
 
 void ReplyBuilder::Double(double d) {
   char buf[kDoubleBufSize];
-  std::string_view repr(buf, FormatDouble(d, buf));
+  DoubleRepr(std::string_view(buf, FormatDouble(d, buf)));
+}
+
+void ReplyBuilder::DoubleRepr(std::string_view repr) {
   if (resp_ >= 3) {
     out_->push_back(',');
     out_->append(repr);

@@ -24,16 +24,17 @@ class ReplyBuilder {
   // Like addReplyErrorFormat: leading/trailing '\r'/'\n' are trimmed and any other '\r'/'\n'
   // becomes a space. A msg that already starts with '-' is not given a second one.
   void Error(std::string_view msg);
-  void Integer(int64_t v);        // :v
-  void Bulk(std::string_view s);  // $len s
-  void Null();                    // RESP2 $-1, RESP3 _
-  void NullArray();               // RESP2 *-1, RESP3 _
-  void Array(size_t n);           // *n
-  void Map(size_t n);             // RESP3 %n, RESP2 *2n
-  void Set(size_t n);             // RESP3 ~n, RESP2 *n
-  void Push(size_t n);            // RESP3 >n, RESP2 *n
-  void Double(double d);          // RESP3 ,repr  RESP2 bulk repr (repr = FormatDouble(d))
-  void Bool(bool b);              // RESP3 #t/#f, RESP2 :1/:0
+  void Integer(int64_t v);                 // :v
+  void Bulk(std::string_view s);           // $len s
+  void Null();                             // RESP2 $-1, RESP3 _
+  void NullArray();                        // RESP2 *-1, RESP3 _
+  void Array(size_t n);                    // *n
+  void Map(size_t n);                      // RESP3 %n, RESP2 *2n
+  void Set(size_t n);                      // RESP3 ~n, RESP2 *n
+  void Push(size_t n);                     // RESP3 >n, RESP2 *n
+  void Double(double d);                   // RESP3 ,repr  RESP2 bulk repr (repr = FormatDouble(d))
+  void DoubleRepr(std::string_view repr);  // the same with a repr already formatted
+  void Bool(bool b);                       // RESP3 #t/#f, RESP2 :1/:0
   // RESP3 "=len\r\nttt:text" where ttt is `type` truncated / space padded to 3 bytes (as
   // addReplyVerbatim); RESP2 a plain bulk of `text`.
   void Verbatim(std::string_view text, std::string_view type = "txt");

@@ -82,14 +82,7 @@ std::string DistanceString(double d) {
 }
 
 // addReplyHumanLongDouble: "%.17Lf" without trailing zeros; a bulk in RESP2, a double in RESP3.
-void ReplyHumanDouble(ReplyBuilder* rb, double d) {
-  std::string s = FormatLongDouble(d);
-  if (rb->resp() == 2) return rb->Bulk(s);
-  std::string* out = rb->out();
-  out->push_back(',');
-  out->append(s);
-  out->append("\r\n");
-}
+void ReplyHumanDouble(ReplyBuilder* rb, double d) { rb->DoubleRepr(FormatLongDouble(d)); }
 
 // `(long long)score` as x86-64 converts it (out of range: INT64_MIN).
 int64_t ScoreAsInteger(double score) {

@@ -202,6 +202,11 @@ std::vector<ReplyCase> ReplyCases() {
                ",inf\r\n", Str(Type::kBulk, "inf"), Dbl(kInf, "inf")});
   c.push_back({"double -inf", [kInf](ReplyBuilder& rb) { rb.Double(-kInf); }, "$4\r\n-inf\r\n",
                ",-inf\r\n", Str(Type::kBulk, "-inf"), Dbl(-kInf, "-inf")});
+  // GEOPOS's coordinates (addReplyHumanLongDouble): a repr formatted by the caller.
+  c.push_back({"double repr", [](ReplyBuilder& rb) { rb.DoubleRepr("13.36138933897018433"); },
+               "$20\r\n13.36138933897018433\r\n", ",13.36138933897018433\r\n",
+               Str(Type::kBulk, "13.36138933897018433"),
+               Dbl(13.36138933897018433, "13.36138933897018433")});
   c.push_back({"bool true", [](ReplyBuilder& rb) { rb.Bool(true); }, ":1\r\n", "#t\r\n", Int(1),
                Bool(true)});
   c.push_back({"bool false", [](ReplyBuilder& rb) { rb.Bool(false); }, ":0\r\n", "#f\r\n", Int(0),
