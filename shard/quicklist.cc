@@ -197,18 +197,29 @@ void QuickList::AppendListpack(uint8_t* lp) {
 
 // ---- Ends ----
 
+// A new end node after a full one: the list grows at that end, so the node gets the full node's
+// size up front (within the fill's byte limit) and fills in place. Grown by one realloc per push
+// instead, a node passed through every size class on its way to 8 KB, each step freeing a block
+// alone in its allocator page: mimalloc returned the page to the OS and the next step faulted a
+// new one (RPUSH to one list: ~1 madvise per 55 pushes, 0.7 s of system time per 1M pushes).
+uint8_t* QuickList::NewEndListpack(const Node* full_end) const {
+  if (full_end == nullptr) return lp::New();
+  const size_t limit = fill_ < 0 ? kSizeLimits[-fill_ - 1] : kSafetyLimit;
+  return lp::New(std::min(lp::Bytes(full_end->lp), limit));
+}
+
 void QuickList::Push(End end, std::string_view value) {
   size_t bytes = lp::EntrySize(value);
   if (end == End::kHead) {
     if (head_ != nullptr && AllowInsert(head_, bytes))
       head_->lp = lp::Prepend(head_->lp, value);
     else
-      LinkAfter(NewNode(lp::Append(lp::New(), value)), nullptr);
+      LinkAfter(NewNode(lp::Append(NewEndListpack(head_), value)), nullptr);
   } else {
     if (tail_ != nullptr && AllowInsert(tail_, bytes))
       tail_->lp = lp::Append(tail_->lp, value);
     else
-      LinkAfter(NewNode(lp::Append(lp::New(), value)), tail_);
+      LinkAfter(NewNode(lp::Append(NewEndListpack(tail_), value)), tail_);
   }
   ++count_;
 }

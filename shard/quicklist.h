@@ -108,6 +108,8 @@ class QuickList {
   void DeleteRange(int64_t index, int64_t count);
 
  private:
+  // The listpack for a new head or tail node pushed past `full_end` (null: the list is empty).
+  uint8_t* NewEndListpack(const Node* full_end) const;
   // Whether node may take one more element of `bytes` listpack bytes.
   bool AllowInsert(const Node* n, size_t bytes) const;
   // Whether a and b together fit in one node.

@@ -452,3 +452,36 @@ TEST_CASE("QuickList adopts whole listpacks that fit its fill", "[quicklist]") {
   CHECK(by_size.NodeCount() > 3);
   CHECK(by_size.Size() == 1000);
 }
+
+TEST_CASE("QuickList end nodes after a full one fill in place", "[quicklist]") {
+  for (End end : {End::kTail, End::kHead}) {
+    for (int fill : {-2, 128}) {
+      QuickList ql(fill);
+      auto end_lp = [&] {
+        const uint8_t* first = nullptr;
+        const uint8_t* last = nullptr;
+        ql.ForEachNode([&](const uint8_t* lp) {
+          if (first == nullptr) first = lp;
+          last = lp;
+        });
+        return end == End::kTail ? last : first;
+      };
+      // The first node grows as Redis's does (nothing preallocated for a small list).
+      ql.Push(end, "value-of-sixteen");
+      REQUIRE(lp::MallocSize(end_lp()) < 256);
+      while (ql.NodeCount() < 2) ql.Push(end, "value-of-sixteen");
+      // The second node took the first's size up front: every push until it is full stays in
+      // its block.
+      const uint8_t* second = end_lp();
+      REQUIRE(lp::MallocSize(second) >= (fill < 0 ? 8000u : 128u * 18));
+      while (ql.NodeCount() < 3) {
+        REQUIRE(end_lp() == second);
+        ql.Push(end, "value-of-sixteen");
+      }
+      REQUIRE(ql.Validate());
+      // Popping from the preallocated end shrinks it as usual.
+      while (ql.NodeCount() > 1) ql.Pop(end, nullptr);
+      REQUIRE(ql.Validate());
+    }
+  }
+}
