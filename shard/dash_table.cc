@@ -40,28 +40,26 @@ size_t DashTable::TableBytes() const {
   return dir_.capacity() * sizeof(Segment*) + segment_count_ * sizeof(Segment);
 }
 
-unsigned DashTable::HomeOf(const Segment* seg, unsigned b, const Slot& s) const {
-  (void)seg;
-  if (b < kBuckets) return (s.v & Slot::kDisplacedBit) ? ((b - 1) & (kBuckets - 1)) : b;
-  return HashKey(s.entry()->key()) & (kBuckets - 1);
+unsigned DashTable::SlotHome(unsigned b, const Slot& s) {
+  if (b < kBuckets) return (s.v & Slot::kDisplacedBit) ? (b == 0 ? kBuckets - 1 : b - 1) : b;
+  return HomeOf(HashKey(s.entry()->key()));
 }
 
 DashTable::Slot* DashTable::Find(std::string_view key, uint64_t hash) {
   Segment* seg = SegmentFor(hash);
-  unsigned home = hash & (kBuckets - 1);
+  unsigned home = HomeOf(hash);
   uint64_t fp = FingerprintBits(hash);
   constexpr uint64_t kFpMask = uint64_t{0x3FFF} << 48;
   for (auto& s : seg->buckets[home]) {
     if ((s.v & (kFpMask | Slot::kDisplacedBit)) == fp && !s.empty() && s.entry()->key() == key)
       return &s;
   }
-  unsigned next = (home + 1) & (kBuckets - 1);
-  for (auto& s : seg->buckets[next]) {
+  for (auto& s : seg->buckets[NextBucket(home)]) {
     if ((s.v & (kFpMask | Slot::kDisplacedBit)) == (fp | Slot::kDisplacedBit) &&
         s.entry()->key() == key)
       return &s;
   }
-  if (seg->stash_mask & (uint64_t{1} << home)) {
+  if (seg->stash_mask.test(home)) {
     for (unsigned b = kBuckets; b < kBuckets + kStashBuckets; ++b) {
       for (auto& s : seg->buckets[b]) {
         if ((s.v & kFpMask) == fp && !s.empty() && s.entry()->key() == key) return &s;
@@ -72,7 +70,7 @@ DashTable::Slot* DashTable::Find(std::string_view key, uint64_t hash) {
 }
 
 bool DashTable::TryInsert(Segment* seg, Entry* e, uint64_t hash, Slot** out) {
-  unsigned home = hash & (kBuckets - 1);
+  unsigned home = HomeOf(hash);
   uint64_t tag = FingerprintBits(hash) | reinterpret_cast<uint64_t>(e) |
                  (e->has_expire() ? Slot::kExpireBit : 0);
   auto place = [&](Slot& s, uint64_t extra) {
@@ -86,17 +84,31 @@ bool DashTable::TryInsert(Segment* seg, Entry* e, uint64_t hash, Slot** out) {
       return true;
     }
   }
-  for (auto& s : seg->buckets[(home + 1) & (kBuckets - 1)]) {
+  const unsigned next = NextBucket(home);
+  for (auto& s : seg->buckets[next]) {
     if (s.empty()) {
       place(s, Slot::kDisplacedBit);
       return true;
     }
   }
+  // Both full: an entry at home in `next` moves on to the bucket after it (still its group: its
+  // home bucket's neighbour, flagged displaced) and the new entry takes its slot.
+  for (auto& after : seg->buckets[NextBucket(next)]) {
+    if (!after.empty()) continue;
+    for (auto& s : seg->buckets[next]) {
+      if (!(s.v & Slot::kDisplacedBit)) {
+        after.v = s.v | Slot::kDisplacedBit;
+        place(s, Slot::kDisplacedBit);
+        return true;
+      }
+    }
+    break;
+  }
   for (unsigned b = kBuckets; b < kBuckets + kStashBuckets; ++b) {
     for (auto& s : seg->buckets[b]) {
       if (s.empty()) {
         place(s, 0);
-        seg->stash_mask |= uint64_t{1} << home;
+        seg->stash_mask.set(home);
         return true;
       }
     }
@@ -131,7 +143,7 @@ void DashTable::Split(Segment* seg, uint64_t hash) {
   right->snap_done = seg->snap_done;
   unsigned depth = seg->local_depth;  // bit index (from the top) that now tells the halves apart
   seg->local_depth = right->local_depth = depth + 1;
-  uint64_t new_stash_mask = 0;
+  HomeMask new_stash_mask;
   uint32_t left_size = 0;
   for (unsigned b = 0; b < kBuckets + kStashBuckets; ++b) {
     for (auto& s : seg->buckets[b]) {
@@ -144,7 +156,7 @@ void DashTable::Split(Segment* seg, uint64_t hash) {
         TryInsert(right, e, h, &dst);  // cannot fail: right holds a subset of one segment
       } else {
         ++left_size;
-        if (b >= kBuckets) new_stash_mask |= uint64_t{1} << (h & (kBuckets - 1));
+        if (b >= kBuckets) new_stash_mask.set(HomeOf(h));
       }
     }
   }

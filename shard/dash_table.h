@@ -1,14 +1,21 @@
 // DashTable: a shard's key table. Extendible hashing over fixed-size segments (the design of
 // Dragonfly's dashtable, written for Shoal):
 //  - A directory of 2^global_depth segment pointers, indexed by the top bits of the 64-bit hash.
-//  - A segment holds 64 buckets of 8 slots plus 4 stash buckets (544 slots, 4.3 KB). An entry
-//    lives in its home bucket (low 6 hash bits), the next bucket, or a stash bucket.
-//  - A full segment splits in two (only its own <= 544 entries move); the directory doubles when
+//  - A segment is exactly 5 KB (one of mimalloc's size classes, no slack): a 64-byte header, then
+//    72 buckets of 8 slots plus 7 stash buckets (632 slots), each bucket one cache line. An entry
+//    lives in its home bucket (HomeOf(hash): the low 32 hash bits mapped onto 0..71), the next
+//    bucket, or a stash bucket. When both the home and the next bucket are full, an entry of the
+//    next bucket that is at home there moves on to the bucket after it (its own "next"), making
+//    room before the stash is used, so segments split fuller (benchmarks/table_growth.cc: 12.45
+//    segment bytes per key averaged over growth, against 15.2 for the 4.3 KB segment that
+//    mimalloc served from 5 KB; docs/BENCHMARKS.md).
+//  - A full segment splits in two (only its own <= 632 entries move); the directory doubles when
 //    needed (a pointer copy). There is never a whole-table rehash, so the longest stall is bounded
 //    by one split plus one directory doubling.
-//  - Entries never move except when their segment splits, and a split keeps their home bucket, so
-//    a cursor made of (segment hash prefix, home bucket) visits every entry that stays in the
-//    table for the whole traversal at least once, while the table grows (see Traverse).
+//  - Entries never leave their group (home bucket) except when their segment splits, and a split
+//    keeps their home bucket, so a cursor made of (segment hash prefix, home bucket) visits every
+//    entry that stays in the table for the whole traversal at least once, while the table grows
+//    (see Traverse).
 // A slot is 8 bytes: a 48-bit Entry pointer plus tag bits (hash fingerprint, "displaced" and
 // "has expiry"), so lookups compare fingerprints without touching the entry.
 //
@@ -17,6 +24,7 @@
 // Erase and value replacement through the slot never move other entries.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -28,9 +36,9 @@ namespace shoal {
 
 class DashTable {
  public:
-  static constexpr unsigned kBucketBits = 6;
-  static constexpr unsigned kBuckets = 1u << kBucketBits;
-  static constexpr unsigned kStashBuckets = 4;
+  static constexpr unsigned kBucketBits = 7;  // cursor bits for the home bucket
+  static constexpr unsigned kBuckets = 72;    // home buckets; < 2^kBucketBits
+  static constexpr unsigned kStashBuckets = 7;
   static constexpr unsigned kSlotsPerBucket = 8;
   static constexpr unsigned kMaxDepth = 32;
 
@@ -49,6 +57,15 @@ class DashTable {
           (e->has_expire() ? kExpireBit : 0);
     }
   };
+
+  // The home bucket of a hash: its low 32 bits scaled onto 0..kBuckets-1 (the fingerprint uses
+  // bits 6..19 and the directory the top bits, so the three stay nearly independent).
+  static unsigned HomeOf(uint64_t hash) {
+    return static_cast<unsigned>(((hash & 0xFFFFFFFF) * kBuckets) >> 32);
+  }
+  static unsigned NextBucket(unsigned b) { return b + 1 == kBuckets ? 0 : b + 1; }
+  // A traversal cursor for a random position (RANDOMKEY, eviction sampling).
+  static uint64_t RandomCursor(uint64_t rnd) { return ((rnd >> 32) << kBucketBits) | HomeOf(rnd); }
 
   DashTable();
   ~DashTable();
@@ -88,13 +105,17 @@ class DashTable {
   // copies the marks to the new segment, so a group serialized before the split is not serialized
   // again in either half.
   struct Segment;
+  // One bit per home bucket.
+  struct HomeMask {
+    uint64_t w[2] = {0, 0};
+    bool test(unsigned h) const { return w[h >> 6] >> (h & 63) & 1; }
+    void set(unsigned h) { w[h >> 6] |= uint64_t{1} << (h & 63); }
+  };
   struct Group {
     Segment* seg;
     unsigned home;
   };
-  Group GroupOf(uint64_t hash) const {
-    return {SegmentFor(hash), static_cast<unsigned>(hash & (kBuckets - 1))};
-  }
+  Group GroupOf(uint64_t hash) const { return {SegmentFor(hash), HomeOf(hash)}; }
   static bool Marked(Group g, uint32_t epoch);
   static void Mark(Group g, uint32_t epoch);
   // fn(const Entry*) for each entry of the group.
@@ -117,8 +138,8 @@ class DashTable {
   Segment* SegmentForPrefix(uint32_t prefix) const {
     return dir_[global_depth_ == 0 ? 0 : prefix >> (32 - global_depth_)];
   }
-  // Home bucket of the slot at (bucket b, slot) of seg.
-  unsigned HomeOf(const Segment* seg, unsigned b, const Slot& s) const;
+  // Home bucket of the slot at (bucket b, slot) of a segment.
+  static unsigned SlotHome(unsigned b, const Slot& s);
   // Visits slots with home bucket `home` in seg.
   template <typename Fn>
   void VisitHome(Segment* seg, unsigned home, Fn&& fn);
@@ -129,52 +150,53 @@ class DashTable {
   size_t segment_count_ = 0;
 };
 
-struct DashTable::Segment {
+struct alignas(64) DashTable::Segment {
   uint32_t local_depth = 0;
   uint32_t size = 0;
-  uint64_t stash_mask = 0;  // bit h: an entry with home bucket h may sit in the stash
   uint32_t snap_epoch = 0;  // the snapshot epoch snap_done is for (0: none)
-  uint64_t snap_done = 0;   // bit h: group h is serialized for snap_epoch
-  Slot buckets[kBuckets + kStashBuckets][kSlotsPerBucket];
+  HomeMask stash_mask;      // bit h: an entry with home bucket h may sit in the stash
+  HomeMask snap_done;       // bit h: group h is serialized for snap_epoch
+  alignas(64) Slot buckets[kBuckets + kStashBuckets][kSlotsPerBucket];
 };
+static_assert(sizeof(DashTable::Segment) == 5120, "a segment fills one allocator size class");
+static_assert(DashTable::kBuckets <= 128 && DashTable::kBuckets < (1u << DashTable::kBucketBits),
+              "homes index 64-bit masks and fit the cursor's bucket bits");
 
-inline uint64_t FingerprintBits(uint64_t hash) {
-  return ((hash >> DashTable::kBucketBits) & 0x3FFF) << 48;
-}
+inline uint64_t FingerprintBits(uint64_t hash) { return ((hash >> 6) & 0x3FFF) << 48; }
 
 template <typename Fn>
 void DashTable::VisitHome(Segment* seg, unsigned home, Fn&& fn) {
   for (auto& s : seg->buckets[home]) {
     if (!s.empty() && !(s.v & Slot::kDisplacedBit)) fn(&s);
   }
-  unsigned next = (home + 1) & (kBuckets - 1);
-  for (auto& s : seg->buckets[next]) {
+  for (auto& s : seg->buckets[NextBucket(home)]) {
     if (!s.empty() && (s.v & Slot::kDisplacedBit)) fn(&s);
   }
-  if (seg->stash_mask & (uint64_t{1} << home)) {
+  if (seg->stash_mask.test(home)) {
     for (unsigned b = kBuckets; b < kBuckets + kStashBuckets; ++b) {
       for (auto& s : seg->buckets[b]) {
-        if (!s.empty() && HomeOf(seg, b, s) == home) fn(&s);
+        if (!s.empty() && SlotHome(b, s) == home) fn(&s);
       }
     }
   }
 }
 
 inline bool DashTable::Marked(Group g, uint32_t epoch) {
-  return g.seg->snap_epoch == epoch && (g.seg->snap_done >> g.home & 1);
+  return g.seg->snap_epoch == epoch && g.seg->snap_done.test(g.home);
 }
 
 inline void DashTable::Mark(Group g, uint32_t epoch) {
   if (g.seg->snap_epoch != epoch) {
     g.seg->snap_epoch = epoch;
-    g.seg->snap_done = 0;
+    g.seg->snap_done = HomeMask();
   }
-  g.seg->snap_done |= uint64_t{1} << g.home;
+  g.seg->snap_done.set(g.home);
 }
 
 inline uint64_t DashTable::TraverseGroups(uint64_t cursor, Group* g) const {
   uint32_t prefix = static_cast<uint32_t>(cursor >> kBucketBits);
-  unsigned home = cursor & (kBuckets - 1);
+  // A cursor from a client may name a bucket past the last home: it means the segment's last.
+  unsigned home = std::min<unsigned>(cursor & ((1u << kBucketBits) - 1), kBuckets - 1);
   Segment* seg = SegmentForPrefix(prefix);
   *g = {seg, home};
   uint64_t span = uint64_t{1} << (32 - seg->local_depth);

@@ -17,9 +17,6 @@ namespace {
 
 using Slot = DashTable::Slot;
 
-// DashTable traversal cursors: a 32-bit hash prefix and a home bucket.
-constexpr uint64_t kCursorMask = (uint64_t{1} << (32 + DashTable::kBucketBits)) - 1;
-
 // An eviction request to one shard; one per shard, reused: `requested` says it is in flight.
 // `help`: evict even below the fair share, for a shard that has nothing it may evict.
 struct EvictRequest : ShardMsg {
@@ -268,7 +265,8 @@ bool Evictor::Populate(EvictPolicy policy, uint32_t db) {
   };
   // Consecutive buckets from a random one (as Redis's dictGetSomeKeys), or for volatile-* from
   // where the last sample stopped; at most one full pass.
-  uint64_t start = is_volatile ? volatile_cursor_[db] : slice_->NextRandom() & kCursorMask;
+  uint64_t start =
+      is_volatile ? volatile_cursor_[db] : DashTable::RandomCursor(slice_->NextRandom());
   uint64_t cur = start;
   bool wrapped = false;
   while (sampled_.size() < want && !(wrapped && cur >= start)) {
@@ -340,7 +338,7 @@ bool Evictor::EvictRandom(EvictPolicy policy, int64_t* freed) {
       return true;
     }
     // The first key with a TTL from a random bucket on.
-    uint64_t start = slice_->NextRandom() & kCursorMask;
+    uint64_t start = DashTable::RandomCursor(slice_->NextRandom());
     uint64_t cur = start;
     Slot* hit = nullptr;
     bool wrapped = false;

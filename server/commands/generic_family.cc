@@ -519,7 +519,7 @@ bool RandomKeyOf(DbSlice& slice, DbIndex db, std::string* out) {
   std::vector<const Entry*> found;
   for (int probe = 0; probe < 64 && slice.DbSize(db) > 0; ++probe) {
     uint64_t r = Rand64();
-    uint64_t cursor = ((r >> 32) << DashTable::kBucketBits) | (r & (DashTable::kBuckets - 1));
+    uint64_t cursor = DashTable::RandomCursor(r);
     found.clear();
     slice.ScanStep(db, cursor, [&](const Entry* e) { found.push_back(e); });
     if (!found.empty()) {
