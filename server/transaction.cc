@@ -11,6 +11,7 @@
 #include "shard/alloc.h"
 #include "shard/clock.h"
 #include "shard/shard_set.h"
+#include "shard/slab.h"
 
 namespace shoal {
 
@@ -84,11 +85,15 @@ std::shared_ptr<Transaction> Transaction::CreateDirect(std::vector<uint32_t> sha
   return tx;
 }
 
-LentShardScope::LentShardScope(Shard& shard) : saved_(mem::tl_counter) {
+LentShardScope::LentShardScope(Shard& shard) : saved_(mem::tl_counter), saved_slab_(tl_slab) {
   mem::SetThreadCounter(shard.db_slice().heap_counter());
+  tl_slab = &shard.db_slice().slab();
 }
 
-LentShardScope::~LentShardScope() { mem::SetThreadCounter(saved_); }
+LentShardScope::~LentShardScope() {
+  mem::SetThreadCounter(saved_);
+  tl_slab = saved_slab_;
+}
 
 void Transaction::RunDirect(const ShardFn& fn) {
   for (uint32_t id : shards_) {

@@ -161,7 +161,8 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
 };
 
 // While alive, the calling thread works on `shard`'s data: its allocations count into that
-// shard's memory (the shard is parked and lent, or is the calling thread's own).
+// shard's memory and new entries come from its slab (tl_slab); the shard is parked and lent, or
+// is the calling thread's own.
 class LentShardScope {
  public:
   explicit LentShardScope(Shard& shard);
@@ -171,6 +172,7 @@ class LentShardScope {
 
  private:
   std::atomic<int64_t>* saved_;
+  Slab* saved_slab_;
 };
 
 }  // namespace shoal

@@ -17,6 +17,7 @@
 #include "shard/blocking.h"
 #include "shard/dash_table.h"
 #include "shard/hash.h"
+#include "shard/slab.h"
 #include "shard/tracking.h"
 #include "shard/watch.h"
 
@@ -229,6 +230,9 @@ class DbSlice {
   // Clients blocked on this shard's keys (Add/Replace signal it when a list or zset appears).
   BlockingController& blocking() { return blocking_; }
   uint32_t shard_id() const { return shard_id_; }
+  // The shard's small-block allocator for entries (shard/slab.h): the thread working on this
+  // shard's data installs it as tl_slab.
+  Slab& slab() { return slab_; }
 
  private:
   struct Db {
@@ -245,6 +249,8 @@ class DbSlice {
   void RecountTables();
   static bool LazyServerDel();
 
+  // First member, destroyed last: the tables' entries are freed before it.
+  Slab slab_;
   uint32_t shard_id_;
   int64_t now_ms_ = 0;
   uint32_t lru_clock_ = 0;

@@ -5,6 +5,7 @@
 #include "base/numbers.h"
 #include "shard/alloc.h"
 #include "shard/object.h"
+#include "shard/slab.h"
 #include "shard/varint.h"
 
 namespace shoal {
@@ -13,6 +14,34 @@ namespace {
 
 constexpr size_t kHeader = 5;
 
+// The entry block: a block of the running shard's slab when it has one and the block is small
+// (8-byte size classes; mimalloc's are 16 bytes apart, 25% above 128), else a heap block.
+// Sanitizer builds always take the heap: ASan must see each entry's own bounds.
+uint8_t* NewBlock(size_t need, bool* slab) {
+#ifndef SHOAL_SYSTEM_MALLOC
+  if (Slab* s = tl_slab; s != nullptr) {
+    if (void* b = s->Alloc(need)) {
+      *slab = true;
+      return static_cast<uint8_t*>(b);
+    }
+  }
+#endif
+  *slab = false;
+  return static_cast<uint8_t*>(mem::Malloc(need));
+}
+
+size_t BlockSize(const Entry* e) {
+  return e->slab_block() ? Slab::BlockSize(e) : mem::UsableSize(e);
+}
+
+void FreeBlock(Entry* e) {
+  if (e->slab_block()) {
+    Slab::Free(e);
+  } else {
+    mem::Free(e);
+  }
+}
+
 // Allocates a block (or reuses `reuse` when it is big enough) and writes header, key and expiry;
 // returns the block and the value offset.
 uint8_t* AllocEntry(std::string_view key, ObjType type, ObjEnc enc, int64_t expire_ms, uint32_t lru,
@@ -20,11 +49,16 @@ uint8_t* AllocEntry(std::string_view key, ObjType type, ObjEnc enc, int64_t expi
   size_t klen_size = VarintLen(key.size());
   size_t off = kHeader + klen_size + key.size() + (expire_ms ? 8 : 0);
   size_t need = off + value_size;
-  uint8_t* b = reuse != nullptr && mem::UsableSize(reuse) >= need
-                   ? reinterpret_cast<uint8_t*>(reuse)
-                   : static_cast<uint8_t*>(mem::Malloc(need));
+  uint8_t* b;
+  bool slab;
+  if (reuse != nullptr && BlockSize(reuse) >= need) {
+    b = reinterpret_cast<uint8_t*>(reuse);
+    slab = reuse->slab_block();  // the block keeps its allocator
+  } else {
+    b = NewBlock(need, &slab);
+  }
   b[0] = static_cast<uint8_t>(static_cast<uint8_t>(type) | (static_cast<uint8_t>(enc) << 4));
-  b[1] = expire_ms ? 1 : 0;
+  b[1] = static_cast<uint8_t>((expire_ms ? Entry::kFlagExpire : 0) | (slab ? Entry::kFlagSlab : 0));
   b[2] = lru & 0xFF;
   b[3] = (lru >> 8) & 0xFF;
   b[4] = (lru >> 16) & 0xFF;
@@ -163,7 +197,7 @@ Entry* Entry::Rekey(Entry* e, std::string_view new_key, int64_t expire_ms) {
   size_t off;
   uint8_t* b = AllocEntry(new_key, e->type(), e->enc(), expire_ms, e->lru(), vsize, &off);
   std::memcpy(b + off, e->bytes() + e->ValueOffset(), vsize);
-  mem::Free(e);  // value pointers (raw/objects) moved to the new block
+  FreeBlock(e);  // value pointers (raw/objects) moved to the new block
   return reinterpret_cast<Entry*>(b);
 }
 
@@ -194,7 +228,7 @@ void Entry::Free(Entry* e) {
   } else if (e->type() != ObjType::kString) {
     FreeObject(e->type(), e->enc(), e->object());
   }
-  mem::Free(e);
+  FreeBlock(e);
 }
 
 size_t Entry::KeyEnd() const {
@@ -263,7 +297,7 @@ std::string_view Entry::StringBytes(char* scratch) const {
 }
 
 size_t Entry::MallocSize() const {
-  size_t s = mem::UsableSize(this);
+  size_t s = BlockSize(this);
   if (enc() == ObjEnc::kRaw) s += mem::UsableSize(raw());
   return s;
 }

@@ -6,9 +6,14 @@
 // RawStr (separate block with spare capacity, for strings that grow: APPEND, SETRANGE, SETBIT);
 // collection types -> pointer to their object (shard/object.h says which structure per encoding).
 //
-// A 16-byte key with a 32-byte value takes 55 bytes (5 header, 1 key length, 16 key, 1 value
-// length, 32 value), served from mimalloc's 64-byte size class (tests/unit/entry_test.cc checks
-// both figures; docs/ARCHITECTURE.md and docs/BENCHMARKS.md quote them).
+// flags: bit 0 expire_ms present, bit 1 the block is a slab block.
+//
+// The block comes from the running shard's Slab (tl_slab, 8-byte size classes up to 256 bytes)
+// when the calling thread has one, else from mem::Malloc; the flag says which, so any thread
+// frees it the right way. A 16-byte key with a 32-byte value takes 55 bytes (5 header, 1 key
+// length, 16 key, 1 value length, 32 value): a 56-byte slab block (mimalloc's size class would
+// be 64; tests/unit/entry_test.cc checks the figures; docs/ARCHITECTURE.md and
+// docs/BENCHMARKS.md quote them). Sanitizer builds never use the slab.
 // Threading: an Entry belongs to the shard whose table holds it; only that shard's thread reads or
 // writes it. Any function returning a new Entry* may free the old one; callers re-store the
 // pointer in the table slot.
@@ -89,6 +94,8 @@ class Entry {
   ObjType type() const { return static_cast<ObjType>(bytes()[0] & 0xF); }
   ObjEnc enc() const { return static_cast<ObjEnc>(bytes()[0] >> 4); }
   bool has_expire() const { return bytes()[1] & kFlagExpire; }
+  // The block comes from a shard's Slab (shard/slab.h), not from mem::Malloc.
+  bool slab_block() const { return bytes()[1] & kFlagSlab; }
   int64_t expire_ms() const;  // 0 when none
   uint32_t lru() const {
     const uint8_t* b = bytes();
@@ -121,8 +128,11 @@ class Entry {
   // The whole cost, the collection object included (MEMORY USAGE, DEBUG).
   size_t TotalMallocSize() const;
 
- private:
+  // Header byte 1.
   static constexpr uint8_t kFlagExpire = 1;
+  static constexpr uint8_t kFlagSlab = 2;
+
+ private:
   const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(this); }
   uint8_t* bytes() { return reinterpret_cast<uint8_t*>(this); }
   size_t KeyEnd() const;

@@ -11,6 +11,7 @@
 
 #include "shard/alloc.h"
 #include "shard/clock.h"
+#include "shard/slab.h"
 
 namespace shoal {
 
@@ -180,6 +181,9 @@ void Shard::ScheduleExpire(int delay_ms) {
 }
 
 void Shard::ReturnFreedMemory(int64_t now_ms) {
+  // Entry blocks other threads freed (lazyfree, other shards) come back to the slab's lists, and
+  // its pages that became empty to the heap, before the heap's collect below looks.
+  db_slice_.slab().CollectRemote();
   // 4 MB: small churn never triggers it; a collect walks the heap's pages, so it runs only after
   // a real drop and at most once a second (a few hundred microseconds per GB of live pages).
   constexpr size_t kReturnMemoryDrop = 4 << 20;
@@ -197,12 +201,14 @@ void Shard::Start(std::function<void()> on_start) {
     tl_current_shard = this;
     mem::CreateThreadHeap();
     mem::SetThreadCounter(db_slice_.heap_counter());  // this thread's allocations are our data
+    tl_slab = &db_slice_.slab();                      // and entries come from our slab
     if (on_start) on_start();
     ArmWakeup();
     ScheduleExpire(100);
     io_->run();
     if (auto hook = g_loop_exit_hook.load()) hook();
     tl_current_shard = nullptr;
+    tl_slab = nullptr;
   });
 }
 

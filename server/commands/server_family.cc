@@ -36,6 +36,7 @@
 #include "shard/glob.h"
 #include "shard/lazyfree.h"
 #include "shard/shard_set.h"
+#include "shard/slab.h"
 
 namespace shoal {
 
@@ -65,6 +66,7 @@ struct ShardSnapshot {
   ShardMemory mem;
   uint64_t expired = 0, evicted = 0, hits = 0, misses = 0, clients = 0;
   size_t lua_eval = 0, lua_functions = 0;  // this thread's Lua heaps
+  size_t slab_pages = 0;                   // the shard's entry slab (shard/slab.h)
 };
 
 void AppendServer(std::string& s) {
@@ -198,6 +200,12 @@ void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   s += "active_defrag_running:0\r\n";
   num("lazyfree_pending_objects", static_cast<int64_t>(lazyfree::PendingObjects()));
   num("lazyfreed_objects", static_cast<int64_t>(lazyfree::FreedObjects()));
+  // Shoal's own, after Redis's fields: the shards' entry slabs (shard/slab.h), pages held
+  // whether full or not.
+  size_t slab_pages = 0;
+  for (const ShardSnapshot& sn : snaps) slab_pages += sn.slab_pages;
+  bytes("entry_slab_pages", slab_pages);
+  bytes("entry_slab_bytes", slab_pages * Slab::kPageSize);
 }
 
 void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
@@ -337,6 +345,7 @@ void CmdInfo(ArgSlice args, CommandContext& ctx) {
           sn.dbs.push_back({static_cast<int64_t>(slice.DbSize(db)),
                             static_cast<int64_t>(slice.ExpiresCount(db)), slice.AvgTtl(db)});
         sn.mem.Collect(shard, ndb);
+        sn.slab_pages = slice.slab().pages();
         sn.lua_eval = scripting::Interpreter::ThreadMemory(&sn.lua_functions);
         sn.expired = Load(slice.stats().expired_keys);
         sn.evicted = Load(slice.stats().evicted_keys);

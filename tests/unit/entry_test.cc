@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "shard/slab.h"
+
 using namespace shoal;
 
 TEST_CASE("Entry picks Redis's string encodings", "[entry]") {
@@ -60,9 +62,11 @@ TEST_CASE("Entry keeps key, value, expiry and LRU bits apart", "[entry]") {
 }
 
 TEST_CASE("Entry small strings take one small block", "[entry]") {
-  // 16-byte key + 32-byte value: header 5 + 1 + 16 + 1 + 32 = 55 bytes, which mimalloc serves
-  // from its 64-byte size class (the figure shard/entry.h and the docs quote).
+  // 16-byte key + 32-byte value: header 5 + 1 + 16 + 1 + 32 = 55 bytes, which the shard's slab
+  // serves from its 56-byte class and mimalloc from its 64-byte one (the figures shard/entry.h
+  // and the docs quote).
   Entry* e = Entry::NewString("key:000000012345", std::string(32, 'x'), 0, 0);
+  REQUIRE_FALSE(e->slab_block());
   REQUIRE(e->MallocSize() >= 55);
 #ifndef SHOAL_SYSTEM_MALLOC
   REQUIRE(e->MallocSize() == 64);
@@ -70,6 +74,44 @@ TEST_CASE("Entry small strings take one small block", "[entry]") {
   REQUIRE(e->MallocSize() <= 64);
 #endif
   Entry::Free(e);
+
+  Slab slab;
+  tl_slab = &slab;
+  e = Entry::NewString("key:000000012345", std::string(32, 'x'), 0, 0);
+#ifndef SHOAL_SYSTEM_MALLOC
+  REQUIRE(e->slab_block());
+  REQUIRE(e->MallocSize() == 56);
+  REQUIRE(slab.pages() == 1);
+#else
+  REQUIRE_FALSE(e->slab_block());  // sanitizer builds keep every entry a heap block
+  REQUIRE(slab.pages() == 0);
+#endif
+  // Reuse keeps the block (and its allocator) when it is big enough; the expiry path keeps the
+  // flag too.
+  Entry* r = Entry::NewString("key:000000012345", std::string(30, 'y'), 0, 0, e);
+  REQUIRE(r == e);
+  REQUIRE(r->slab_block() == e->slab_block());
+  r = Entry::WithExpire(r, 42);  // a new block with room for the expiry
+  REQUIRE(r->expire_ms() == 42);
+  REQUIRE(r->str_value() == std::string(30, 'y'));
+  r = Entry::WithExpire(r, 43);  // in place
+  REQUIRE(r->expire_ms() == 43);
+  REQUIRE(r->has_expire());
+#ifndef SHOAL_SYSTEM_MALLOC
+  REQUIRE(r->slab_block());
+  REQUIRE(r->MallocSize() == Slab::ClassSize(5 + 1 + 16 + 8 + 1 + 30));
+#endif
+  r = Entry::Rekey(r, "other", 0);
+  REQUIRE(r->key() == "other");
+  REQUIRE_FALSE(r->has_expire());
+  Entry::Free(r);
+  // Blocks above 256 bytes come from the heap.
+  e = Entry::NewString(std::string(300, 'k'), "v", 0, 0);
+  REQUIRE_FALSE(e->slab_block());
+  Entry::Free(e);
+  tl_slab = nullptr;
+  slab.CollectRemote();  // gives back the emptied current page
+  REQUIRE(slab.pages() == 0);
 }
 
 TEST_CASE("Entry raw strings grow greedily and clone deeply", "[entry]") {

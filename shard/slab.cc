@@ -1,0 +1,269 @@
+#include "shard/slab.h"
+
+#include <cstdlib>
+#include <new>
+
+#include "shard/alloc.h"
+
+namespace shoal {
+
+struct Slab::Page {
+  // Null once the Slab is gone with blocks of this page alive (every free is remote then).
+  std::atomic<Slab*> owner;
+  std::atomic<int64_t>* pending;
+  std::atomic<void*> remote{nullptr};  // blocks freed by other threads (a Treiber stack)
+  uint32_t block_size;
+  uint32_t capacity;
+  uint32_t live = 0;
+  uint32_t bumped = 0;    // blocks handed out from the never-used space
+  void* local = nullptr;  // owner's free list
+  Page* prev = nullptr;
+  Page* next = nullptr;
+  Page* pprev = nullptr;
+  Page* pnext = nullptr;
+  bool in_partial = false;
+  uint8_t cls;
+
+  uint8_t* blocks() { return reinterpret_cast<uint8_t*>(this) + kPageHeader; }
+};
+
+namespace {
+
+void* Next(void* b) { return *static_cast<void**>(b); }
+void SetNext(void* b, void* next) { *static_cast<void**>(b) = next; }
+
+void* AllocPageMemory() {
+#ifdef SHOAL_SYSTEM_MALLOC
+  return std::aligned_alloc(Slab::kPageSize, Slab::kPageSize);
+#else
+  // The shard's heap when this thread has one, as mem::Malloc. mimalloc serves an aligned 64 KiB
+  // block with exactly 64 KiB of resident memory.
+  return mem::tl_heap != nullptr
+             ? mi_heap_malloc_aligned(mem::tl_heap, Slab::kPageSize, Slab::kPageSize)
+             : mi_malloc_aligned(Slab::kPageSize, Slab::kPageSize);
+#endif
+}
+
+void FreePageMemory(void* p) {
+#ifdef SHOAL_SYSTEM_MALLOC
+  std::free(p);
+#else
+  mi_free(p);
+#endif
+}
+
+}  // namespace
+
+size_t Slab::CollectPage(Page* pg) {
+  // acquire: pairs with the pushers' release, so their writes to the blocks happened before.
+  void* list = pg->remote.exchange(nullptr, std::memory_order_acquire);
+  if (list == nullptr) return 0;
+  size_t n = 1;
+  void* tail = list;
+  while (Next(tail) != nullptr) {
+    tail = Next(tail);
+    n++;
+  }
+  SetNext(tail, pg->local);
+  pg->local = list;
+  pg->live -= static_cast<uint32_t>(n);
+  pg->pending->fetch_sub(static_cast<int64_t>(n), std::memory_order_relaxed);
+  return n;
+}
+
+inline void* Slab::Take(Page* pg) {
+  void* b = pg->local;
+  if (b == nullptr) {
+    if (pg->bumped < pg->capacity) {
+      b = pg->blocks() + size_t{pg->bumped++} * pg->block_size;
+      pg->live++;
+      return b;
+    }
+    if (pg->remote.load(std::memory_order_relaxed) == nullptr) return nullptr;
+    CollectPage(pg);
+    b = pg->local;
+  }
+  pg->local = Next(b);
+  pg->live++;
+  return b;
+}
+
+Slab::Slab() : pending_(new std::atomic<int64_t>(0)) {
+  static_assert(sizeof(Page) <= kPageHeader && kPageHeader % 16 == 0);
+}
+
+Slab::~Slab() {
+  // Every thread that touched this Slab as its owner has handed it back (the shard thread has
+  // ended); blocks may still be freed remotely, and those pages must outlive us.
+  bool orphans = false;
+  for (Class& k : classes_) {
+    Page* pg = k.all;
+    while (pg != nullptr) {
+      Page* next = pg->next;
+      CollectPage(pg);
+      if (pg->live == 0) {
+        pg->~Page();
+        FreePageMemory(pg);
+      } else {
+        pg->owner.store(nullptr, std::memory_order_relaxed);
+        orphans = true;
+      }
+      pg = next;
+    }
+  }
+  // With no live block left no thread can be inside a remote free (a block is pushed after the
+  // counter's increment and is live until collected), so the counter may go.
+  if (!orphans) delete pending_;
+}
+
+void* Slab::Alloc(size_t n) {
+  if (n > kMaxBlock) return nullptr;
+  size_t cls = n <= kMinBlock ? 0 : (n - kMinBlock + kStep - 1) / kStep;
+  void* b = nullptr;
+  if (Page* pg = classes_[cls].current; pg != nullptr) b = Take(pg);
+  if (b == nullptr) {
+    b = AllocSlow(cls);
+    if (b == nullptr) return nullptr;
+  }
+  mem::Count(static_cast<int64_t>(kMinBlock + cls * kStep));
+  return b;
+}
+
+void* Slab::AllocSlow(size_t cls) {
+  Class& k = classes_[cls];
+  // A page with free blocks the owner freed (or collected) before.
+  if (Page* pg = k.partial; pg != nullptr) {
+    RemovePartial(pg);
+    k.current = pg;
+    return Take(pg);
+  }
+  // Blocks other threads freed, before taking a new page: this class's may serve right away,
+  // and the other classes' pages that became empty go back to the heap.
+  if (pending_->load(std::memory_order_relaxed) != 0) {
+    Sweep();
+    if (k.current != nullptr) {
+      if (void* b = Take(k.current)) return b;
+    }
+    if (Page* pg = k.partial; pg != nullptr) {
+      RemovePartial(pg);
+      k.current = pg;
+      return Take(pg);
+    }
+  }
+  Page* pg = NewPage(cls);
+  if (pg == nullptr) return nullptr;
+  k.current = pg;
+  return Take(pg);
+}
+
+void Slab::Free(void* p) {
+  Page* pg = PageOf(p);
+  mem::Count(-static_cast<int64_t>(pg->block_size));
+  Slab* s = tl_slab;
+  if (s != nullptr && pg->owner.load(std::memory_order_relaxed) == s) {
+    s->FreeLocal(pg, p);
+    return;
+  }
+  // Counter first: while the block is not on the list it is live, which keeps the page and the
+  // counter allocated (see ~Slab). Only the owner takes the list, and whole (exchange), so a
+  // plain Treiber push has no ABA.
+  pg->pending->fetch_add(1, std::memory_order_relaxed);
+  void* head = pg->remote.load(std::memory_order_relaxed);
+  do {
+    SetNext(p, head);
+  } while (!pg->remote.compare_exchange_weak(head, p, std::memory_order_release,
+                                             std::memory_order_relaxed));
+}
+
+size_t Slab::BlockSize(const void* p) { return PageOf(p)->block_size; }
+
+void Slab::FreeLocal(Page* pg, void* p) {
+  SetNext(p, pg->local);
+  pg->local = p;
+  pg->live--;
+  Class& k = classes_[pg->cls];
+  if (pg == k.current) return;
+  if (pg->live == 0) {
+    ReleasePage(pg);
+  } else if (!pg->in_partial) {
+    AddPartial(pg);  // it was full
+  }
+}
+
+void Slab::CollectRemote() {
+  if (pending_->load(std::memory_order_relaxed) != 0) Sweep();
+  for (Class& k : classes_) {
+    if (k.current != nullptr && k.current->live == 0) ReleasePage(k.current);
+  }
+}
+
+void Slab::Sweep() {
+  for (Class& k : classes_) {
+    Page* pg = k.all;
+    while (pg != nullptr) {
+      Page* next = pg->next;
+      if (pg->remote.load(std::memory_order_relaxed) != nullptr && CollectPage(pg) != 0 &&
+          pg != k.current) {
+        if (pg->live == 0) {
+          ReleasePage(pg);
+        } else if (!pg->in_partial) {
+          AddPartial(pg);
+        }
+      }
+      pg = next;
+    }
+  }
+}
+
+Slab::Page* Slab::NewPage(size_t cls) {
+  void* mem = AllocPageMemory();
+  if (mem == nullptr) return nullptr;
+  auto* pg = new (mem) Page;
+  pg->owner.store(this, std::memory_order_relaxed);
+  pg->pending = pending_;
+  pg->block_size = static_cast<uint32_t>(kMinBlock + cls * kStep);
+  pg->capacity = static_cast<uint32_t>((kPageSize - kPageHeader) / pg->block_size);
+  pg->cls = static_cast<uint8_t>(cls);
+  Class& k = classes_[cls];
+  pg->next = k.all;
+  if (k.all != nullptr) k.all->prev = pg;
+  k.all = pg;
+  pages_.store(pages_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  return pg;
+}
+
+void Slab::ReleasePage(Page* pg) {
+  Class& k = classes_[pg->cls];
+  if (pg->in_partial) RemovePartial(pg);
+  if (pg->prev != nullptr)
+    pg->prev->next = pg->next;
+  else
+    k.all = pg->next;
+  if (pg->next != nullptr) pg->next->prev = pg->prev;
+  if (k.current == pg) k.current = nullptr;
+  pages_.store(pages_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  pg->~Page();
+  FreePageMemory(pg);
+}
+
+void Slab::AddPartial(Page* pg) {
+  Class& k = classes_[pg->cls];
+  pg->pprev = nullptr;
+  pg->pnext = k.partial;
+  if (k.partial != nullptr) k.partial->pprev = pg;
+  k.partial = pg;
+  pg->in_partial = true;
+}
+
+void Slab::RemovePartial(Page* pg) {
+  Class& k = classes_[pg->cls];
+  if (pg->pprev != nullptr)
+    pg->pprev->pnext = pg->pnext;
+  else
+    k.partial = pg->pnext;
+  if (pg->pnext != nullptr) pg->pnext->pprev = pg->pprev;
+  pg->pprev = pg->pnext = nullptr;
+  pg->in_partial = false;
+}
+
+}  // namespace shoal
