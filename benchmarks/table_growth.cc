@@ -11,6 +11,7 @@
 
 #include "shard/alloc.h"
 #include "shard/db_slice.h"
+#include "shard/slab.h"
 
 int main(int argc, char** argv) {
   using Clock = std::chrono::steady_clock;
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   size_t vlen = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 32;
   shoal::DbSlice slice(0, 1);
   shoal::mem::SetThreadCounter(slice.heap_counter());  // as a shard thread does
+  shoal::tl_slab = &slice.slab();                      // entries from the shard's slab, too
   slice.SetNow(1);
   std::string value(vlen, 'x');
   char key[32];
@@ -64,5 +66,6 @@ int main(int argc, char** argv) {
   std::printf("bytes/key (accounted): %.1f\n", static_cast<double>(slice.UsedBytes()) / n);
   std::printf("bytes/key (committed): %.1f\n", static_cast<double>(commit1 - commit0) / n);
   std::printf("bytes/key (rss):       %.1f\n", static_cast<double>(rss1 - rss0) / n);
+  shoal::tl_slab = nullptr;
   return 0;
 }

@@ -42,13 +42,21 @@ struct CountInto {
   ~CountInto() { mem::SetThreadCounter(nullptr); }
 };
 
+// A slab the calling thread owns (tl_slab) and counts into `counter`, while alive.
+struct OwnedSlab {
+  std::atomic<int64_t> counter{0};
+  CountInto scope{&counter};
+  Slab slab;
+  OwnedSlab() { tl_slab = &slab; }
+  ~OwnedSlab() { tl_slab = nullptr; }
+};
+
 }  // namespace
 
 TEST_CASE("Slab serves every class size and refuses bigger requests", "[slab]") {
-  std::atomic<int64_t> counter{0};
-  CountInto scope(&counter);
-  Slab s;
-  tl_slab = &s;
+  OwnedSlab owned;
+  Slab& s = owned.slab;
+  std::atomic<int64_t>& counter = owned.counter;
   for (size_t n = 0; n <= Slab::kMaxBlock; ++n) {
     void* p = s.Alloc(n);
     REQUIRE(p != nullptr);
@@ -67,14 +75,12 @@ TEST_CASE("Slab serves every class size and refuses bigger requests", "[slab]") 
   REQUIRE(s.page_bytes() == Slab::kClasses * Slab::kPageSize);
   s.CollectRemote();
   REQUIRE(s.pages() == 0);
-  tl_slab = nullptr;
 }
 
 TEST_CASE("Slab blocks do not overlap and keep their bytes through churn", "[slab]") {
-  std::atomic<int64_t> counter{0};
-  CountInto scope(&counter);
-  Slab s;
-  tl_slab = &s;
+  OwnedSlab owned;
+  Slab& s = owned.slab;
+  std::atomic<int64_t>& counter = owned.counter;
   std::mt19937_64 rng(7);
   std::vector<Block> live;
   uint8_t tag = 0;
@@ -108,14 +114,12 @@ TEST_CASE("Slab blocks do not overlap and keep their bytes through churn", "[sla
   REQUIRE(counter.load() == 0);
   s.CollectRemote();
   REQUIRE(s.pages() == 0);
-  tl_slab = nullptr;
 }
 
 TEST_CASE("Slab releases a page when its last block goes", "[slab]") {
-  std::atomic<int64_t> counter{0};
-  CountInto scope(&counter);
-  Slab s;
-  tl_slab = &s;
+  OwnedSlab owned;
+  Slab& s = owned.slab;
+  std::atomic<int64_t>& counter = owned.counter;
   const size_t per_page = Slab::BlocksPerPage(56);
   REQUIRE(per_page == (Slab::kPageSize - Slab::kPageHeader) / 56);
   std::vector<void*> blocks;
@@ -138,14 +142,12 @@ TEST_CASE("Slab releases a page when its last block goes", "[slab]") {
   s.CollectRemote();
   REQUIRE(s.pages() == 0);
   REQUIRE(counter.load() == 0);
-  tl_slab = nullptr;
 }
 
 TEST_CASE("Slab matches a model under random allocs and frees", "[slab]") {
-  std::atomic<int64_t> counter{0};
-  CountInto scope(&counter);
-  Slab s;
-  tl_slab = &s;
+  OwnedSlab owned;
+  Slab& s = owned.slab;
+  std::atomic<int64_t>& counter = owned.counter;
   std::mt19937_64 rng(GENERATE(1, 2, 3));
   std::vector<Block> live;
   std::vector<size_t> per_class(Slab::kClasses, 0);
@@ -196,7 +198,6 @@ TEST_CASE("Slab matches a model under random allocs and frees", "[slab]") {
   REQUIRE(s.pages() <= Slab::kClasses);  // only empty current pages remain
   s.CollectRemote();
   REQUIRE(s.pages() == 0);
-  tl_slab = nullptr;
 }
 
 TEST_CASE("Slab takes frees from other threads and reuses the blocks", "[slab]") {
