@@ -19,6 +19,7 @@ Fixtures:
                in a dir of its own, for the persistence tests
 """
 
+import collections
 import os
 import shlex
 import signal
@@ -72,13 +73,19 @@ _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
 _WORKER_INDEX = int(_WORKER[2:]) if _WORKER.startswith("gw") else 0
 
 
+# Ports this process handed out lately: the kernel may give a probe the port it gave the previous
+# probe, and a test that takes two (a server's port and its --tls-port) must not get one twice.
+_RECENT_PORTS = collections.deque(maxlen=64)
+
+
 def free_port():
     while True:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.bind((HOST, 0))
         port = s.getsockname()[1]
         s.close()
-        if (port >> 1) % _WORKERS == _WORKER_INDEX:
+        if (port >> 1) % _WORKERS == _WORKER_INDEX and port not in _RECENT_PORTS:
+            _RECENT_PORTS.append(port)
             return port
 
 
