@@ -49,6 +49,12 @@ struct OwnedSlab {
   Slab slab;
   OwnedSlab() { tl_slab = &slab; }
   ~OwnedSlab() { tl_slab = nullptr; }
+  // Every block freed: nothing counted, and once collected no page held.
+  void RequireAllReturned() {
+    REQUIRE(counter.load() == 0);
+    slab.CollectRemote();
+    REQUIRE(slab.pages() == 0);
+  }
 };
 
 }  // namespace
@@ -73,8 +79,7 @@ TEST_CASE("Slab serves every class size and refuses bigger requests", "[slab]") 
   REQUIRE(counter.load() == 0);
   REQUIRE(s.pages() == Slab::kClasses);  // each class keeps its (empty) current page
   REQUIRE(s.page_bytes() == Slab::kClasses * Slab::kPageSize);
-  s.CollectRemote();
-  REQUIRE(s.pages() == 0);
+  owned.RequireAllReturned();
 }
 
 TEST_CASE("Slab blocks do not overlap and keep their bytes through churn", "[slab]") {
@@ -111,15 +116,12 @@ TEST_CASE("Slab blocks do not overlap and keep their bytes through churn", "[sla
   }
   REQUIRE(counter.load() == bytes);
   for (const Block& b : live) Slab::Free(b.p);
-  REQUIRE(counter.load() == 0);
-  s.CollectRemote();
-  REQUIRE(s.pages() == 0);
+  owned.RequireAllReturned();
 }
 
 TEST_CASE("Slab releases a page when its last block goes", "[slab]") {
   OwnedSlab owned;
   Slab& s = owned.slab;
-  std::atomic<int64_t>& counter = owned.counter;
   const size_t per_page = Slab::BlocksPerPage(56);
   REQUIRE(per_page == (Slab::kPageSize - Slab::kPageHeader) / 56);
   std::vector<void*> blocks;
@@ -139,9 +141,7 @@ TEST_CASE("Slab releases a page when its last block goes", "[slab]") {
   REQUIRE(s.pages() == 4);
   for (size_t i = per_page; i < blocks.size(); ++i) Slab::Free(blocks[i]);
   REQUIRE(s.pages() == 1);  // the current page stays until the cron looks
-  s.CollectRemote();
-  REQUIRE(s.pages() == 0);
-  REQUIRE(counter.load() == 0);
+  owned.RequireAllReturned();
 }
 
 TEST_CASE("Slab matches a model under random allocs and frees", "[slab]") {
@@ -194,10 +194,8 @@ TEST_CASE("Slab matches a model under random allocs and frees", "[slab]") {
     REQUIRE(Intact(b));
     Slab::Free(b.p);
   }
-  REQUIRE(counter.load() == 0);
   REQUIRE(s.pages() <= Slab::kClasses);  // only empty current pages remain
-  s.CollectRemote();
-  REQUIRE(s.pages() == 0);
+  owned.RequireAllReturned();
 }
 
 TEST_CASE("Slab takes frees from other threads and reuses the blocks", "[slab]") {
