@@ -25,6 +25,7 @@ void RunOnThread(uint32_t thread, std::function<void()> work) {
     t->work();
     delete t;
   };
+  m->discard = [](ShardMsg* self) { delete static_cast<TaskMsg*>(self); };
   Server().shards->shard(thread)->Send(m);
 }
 

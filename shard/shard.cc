@@ -48,9 +48,10 @@ struct FnMsg : ShardMsg {
 
 Shard::~Shard() {
   // Messages sent after this loop stopped (another shard's last work at shutdown) never run: the
-  // ones Post allocated are freed here; the others belong to their senders.
+  // ones that own themselves (Post's, RunOnThread's) are freed here; the others belong to their
+  // senders.
   auto discard = [](ShardMsg* m) {
-    if (m->fn == &FnMsg::Run) delete static_cast<FnMsg*>(m);
+    if (m->discard != nullptr) m->discard(m);
   };
   while (MpscNode* node = queue_.Pop()) discard(static_cast<ShardMsg*>(node));
   for (ShardMsg* m : backlog_) discard(m);
@@ -81,6 +82,7 @@ void Shard::Post(bool deferrable, std::function<void(Shard&)> work) {
   m->work = std::move(work);
   m->deferrable = deferrable;
   m->fn = &FnMsg::Run;
+  m->discard = [](ShardMsg* self) { delete static_cast<FnMsg*>(self); };
   Send(m);
 }
 

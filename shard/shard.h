@@ -42,6 +42,9 @@ struct ShardMsg : MpscNode {
   // shard is lent, so two scripts lending each other's coordinators' shards cannot wait for each
   // other's completions.
   bool completion = false;
+  // Frees a message that never ran (sent to a shard whose loop had stopped: shutdown). Null for
+  // messages their senders own.
+  void (*discard)(ShardMsg* self) = nullptr;
 };
 
 class Shard {
