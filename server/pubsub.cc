@@ -148,7 +148,7 @@ void Enqueue(uint32_t thread, Kind kind, bool channel_subs, std::string_view cha
   if (d == nullptr) {
     d = new Delivery;
     d->fn = &RunDelivery;
-    d->discard = [](ShardMsg* self) { delete static_cast<Delivery*>(self); };
+    d->discard = &DeleteMsg<Delivery>;
     d->deferrable = false;
     d->completion = true;  // connection work only: runs while the shard is parked or lent
     ob.dirty.push_back(thread);

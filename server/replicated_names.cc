@@ -25,7 +25,7 @@ void RunOnThread(uint32_t thread, std::function<void()> work) {
     t->work();
     delete t;
   };
-  m->discard = [](ShardMsg* self) { delete static_cast<TaskMsg*>(self); };
+  m->discard = &DeleteMsg<TaskMsg>;
   Server().shards->shard(thread)->Send(m);
 }
 

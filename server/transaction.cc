@@ -161,7 +161,7 @@ Transaction::~Transaction() {
       if (s->parked_by(um->owner)) s->Unpark();
       delete um;
     };
-    m->discard = [](ShardMsg* self) { delete static_cast<UnparkMsg*>(self); };
+    m->discard = &DeleteMsg<UnparkMsg>;
     set_->shard(id)->Send(m);
   }
 }

@@ -146,7 +146,6 @@ void DashTable::Split(Segment* seg, uint64_t hash) {
   // Every entry's hash first, each entry's key prefetched a few slots ahead: a split reads all
   // the segment's entries, and their cache misses then overlap instead of queueing one by one
   // (the split is the longest single insert there is; table_growth counts them).
-  constexpr unsigned kSlots = (kBuckets + kStashBuckets) * kSlotsPerBucket;
   constexpr unsigned kAhead = 8;
   const Slot* slots = &seg->buckets[0][0];
   auto prefetch = [](const Slot& s) {
@@ -155,10 +154,10 @@ void DashTable::Split(Segment* seg, uint64_t hash) {
     __builtin_prefetch(e);
     __builtin_prefetch(e + 31);  // a short key may cross into the next line
   };
-  uint64_t hashes[kSlots];
+  uint64_t hashes[kSegmentSlots];
   for (unsigned i = 0; i < kAhead; ++i) prefetch(slots[i]);
-  for (unsigned i = 0; i < kSlots; ++i) {
-    if (i + kAhead < kSlots) prefetch(slots[i + kAhead]);
+  for (unsigned i = 0; i < kSegmentSlots; ++i) {
+    if (i + kAhead < kSegmentSlots) prefetch(slots[i + kAhead]);
     if (!slots[i].empty()) hashes[i] = HashKey(slots[i].entry()->key());
   }
   HomeMask new_stash_mask;
@@ -189,16 +188,15 @@ void DashTable::Split(Segment* seg, uint64_t hash) {
 
 DashTable::Slot* DashTable::RandomSlot(uint64_t rnd) {
   if (size_ == 0) return nullptr;
-  constexpr unsigned kSlots = (kBuckets + kStashBuckets) * kSlotsPerBucket;
   size_t start = rnd % dir_.size();
-  unsigned first = static_cast<unsigned>((rnd >> 24) % kSlots);
+  unsigned first = static_cast<unsigned>((rnd >> 24) % kSegmentSlots);
   for (size_t i = 0; i < dir_.size(); ++i) {
     Segment* seg = dir_[(start + i) % dir_.size()];
     if (seg->size == 0) continue;
     // The first occupied slot at or after a random position: every entry can be chosen.
     Slot* slots = &seg->buckets[0][0];
-    for (unsigned j = 0; j < kSlots; ++j) {
-      Slot* s = &slots[(first + j) % kSlots];
+    for (unsigned j = 0; j < kSegmentSlots; ++j) {
+      Slot* s = &slots[(first + j) % kSegmentSlots];
       if (!s->empty()) return s;
     }
   }

@@ -40,6 +40,7 @@ class DashTable {
   static constexpr unsigned kBuckets = 72;    // home buckets; < 2^kBucketBits
   static constexpr unsigned kStashBuckets = 7;
   static constexpr unsigned kSlotsPerBucket = 8;
+  static constexpr unsigned kSegmentSlots = (kBuckets + kStashBuckets) * kSlotsPerBucket;
   static constexpr unsigned kMaxDepth = 32;
 
   // One table slot: tagged entry pointer; 0 means empty.

@@ -48,8 +48,8 @@ struct FnMsg : ShardMsg {
 
 Shard::~Shard() {
   // Messages sent after this loop stopped (another shard's last work at shutdown) never run: the
-  // ones that own themselves (Post's, RunOnThread's) are freed here; the others belong to their
-  // senders.
+  // ones that own themselves (a discard hook: Post's, RunOnThread's, pub/sub deliveries, unparks)
+  // are freed here; the others belong to their senders.
   auto discard = [](ShardMsg* m) {
     if (m->discard != nullptr) m->discard(m);
   };
@@ -82,7 +82,7 @@ void Shard::Post(bool deferrable, std::function<void(Shard&)> work) {
   m->work = std::move(work);
   m->deferrable = deferrable;
   m->fn = &FnMsg::Run;
-  m->discard = [](ShardMsg* self) { delete static_cast<FnMsg*>(self); };
+  m->discard = &DeleteMsg<FnMsg>;
   Send(m);
 }
 

@@ -47,6 +47,12 @@ struct ShardMsg : MpscNode {
   void (*discard)(ShardMsg* self) = nullptr;
 };
 
+// The discard hook of a message type that owns itself (allocated with new, deleted by its fn).
+template <class T>
+void DeleteMsg(ShardMsg* self) {
+  delete static_cast<T*>(self);
+}
+
 class Shard {
  public:
   Shard(uint32_t id, unsigned num_dbs);

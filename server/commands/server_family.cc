@@ -204,7 +204,7 @@ void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   // whether full or not.
   size_t slab_pages = 0;
   for (const ShardSnapshot& sn : snaps) slab_pages += sn.slab_pages;
-  bytes("entry_slab_pages", slab_pages);
+  num("entry_slab_pages", static_cast<int64_t>(slab_pages));
   bytes("entry_slab_bytes", slab_pages * Slab::kPageSize);
 }
 
