@@ -485,6 +485,8 @@ def parse_args():
     ap.add_argument("--tool", choices=["auto", "memtier", "redis-benchmark"], default="auto",
                     help="auto: memtier_benchmark when on PATH, else redis-benchmark")
     ap.add_argument("--shoal", default=os.path.join(REPO, "build", "shoal-server"))
+    ap.add_argument("--baseline", help="an older shoal-server binary, run in the same alternation "
+                    "(before/after tables: both against Redis and against each other)")
     ap.add_argument("--redis-server", default=shutil.which("redis-server") or "/usr/bin/redis-server")
     ap.add_argument("--redis-benchmark",
                     default=shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark")
@@ -500,7 +502,7 @@ def parse_args():
     a.ratio_list = [tuple(int(y) for y in x.split(":")) for x in a.ratios.split(",") if x]
     if a.mem_keys < a.keyspace:
         ap.error("--mem-keys must be >= --keyspace (the loaded keys make every GET a hit)")
-    for path in (a.shoal, a.redis_server):
+    for path in (a.shoal, a.redis_server) + ((a.baseline,) if a.baseline else ()):
         if not (path and os.access(path, os.X_OK)):
             ap.error("not executable: %s" % path)
     return a
@@ -523,7 +525,7 @@ def main():
     started = time.time()
     workdir = tempfile.mkdtemp(prefix="shoal-compare-")
     servers = []
-    results = []   # (shards, pipeline, (s, g), shoal_agg, redis_agg)
+    results = []   # (shards, pipeline, (s, g), shoal_agg, redis_agg, baseline_agg or None)
     mem = []
     raw = {"cases": [], "memory": mem}
     log("tool: %s; requests/run %d (pipeline>1: x%d); rounds %d; memory keys %d; workdir %s"
@@ -546,24 +548,31 @@ def main():
             load(redis.port, mt_batches)
 
         for shards in a.shards:
-            shoal = Server("shoal --shards %d" % shards,
-                           lambda p, s=shards: [a.shoal, "--port", str(p), "--bind", HOST,
-                                                "--shards", str(s), "--loglevel", "warning", "--save", ""],
-                           workdir)
-            servers.append(shoal)
-            shoal.start()
-            log("%s pid %d port %d: loading %d keys" % (shoal.name, shoal.pid, shoal.port,
-                                                        a.mem_keys))
-            mem.append(memory_test(shoal, batches, a.mem_keys))
-            if mt_batches:
-                load(shoal.port, mt_batches)
+            shoals = []  # ("shoal", server), then ("base", server) with --baseline
+            for key, binary, label in (("shoal", a.shoal, ""), ("base", a.baseline, " (baseline)")):
+                if not binary:
+                    continue
+                srv = Server("shoal --shards %d%s" % (shards, label),
+                             lambda p, s=shards, b=binary: [b, "--port", str(p), "--bind", HOST,
+                                                            "--shards", str(s), "--loglevel",
+                                                            "warning", "--save", ""],
+                             workdir)
+                servers.append(srv)
+                srv.start()
+                log("%s pid %d port %d: loading %d keys" % (srv.name, srv.pid, srv.port,
+                                                            a.mem_keys))
+                mem.append(memory_test(srv, batches, a.mem_keys))
+                if mt_batches:
+                    load(srv.port, mt_batches)
+                shoals.append((key, srv))
 
             for pipeline in a.pipeline_list:
                 n = a.requests * (a.pipelined_factor if pipeline > 1 else 1)
                 for sets, gets in a.ratio_list:
-                    runs = {"shoal": [], "redis": []}
+                    runs = {"shoal": [], "redis": [], "base": []}
                     for rnd in range(a.rounds):
-                        for key, srv in (("shoal", shoal), ("redis", redis)):
+                        order = shoals + [("redis", redis)]
+                        for key, srv in order if rnd % 2 == 0 else order[::-1]:
                             r = gen.run(srv, sets, gets, n, pipeline)
                             runs[key].append(r)
                             log("  shards=%d P=%d %d:%d round %d %-16s %10s ops/s  p50 %.3f  "
@@ -572,13 +581,15 @@ def main():
                                    fmt_int(r["ops_s"]), r["p50"], r["p99"], r["cpu"],
                                    fmt_int(r["ops"] / r["cpu"]) if r["cpu"] else "n/a"))
                     sa, ra = aggregate(runs["shoal"]), aggregate(runs["redis"])
-                    results.append((shards, pipeline, (sets, gets), sa, ra))
+                    ba = aggregate(runs["base"]) if runs["base"] else None
+                    results.append((shards, pipeline, (sets, gets), sa, ra, ba))
                     raw["cases"].append({"shards": shards, "pipeline": pipeline,
                                          "ratio": "%d:%d" % (sets, gets), "runs": runs})
-            rc = shoal.stop()
-            if rc != 0:
-                log("warning: %s exited with status %s on SIGTERM" % (shoal.name, rc))
-                raw.setdefault("exit_status", {})[shoal.name] = rc
+            for _, srv in shoals:
+                rc = srv.stop()
+                if rc != 0:
+                    log("warning: %s exited with status %s on SIGTERM" % (srv.name, rc))
+                    raw.setdefault("exit_status", {})[srv.name] = rc
     except KeyboardInterrupt:
         log("interrupted; stopping servers")
         raise SystemExit(130)
@@ -612,13 +623,19 @@ def main():
     header = ["shards", "P", "SET:GET", "shoal ops/s", "redis ops/s", "ops/s ratio",
               "shoal p50", "redis p50", "shoal p99", "redis p99",
               "shoal ops/CPU-s", "redis ops/CPU-s", "CPU-eff ratio"]
+    if a.baseline:
+        header += ["base ops/CPU-s", "base CPU-eff ratio", "shoal vs base ops/CPU-s",
+                   "base p99"]
     rows = []
-    for shards, pipeline, (s, g), sa, ra in results:
+    for shards, pipeline, (s, g), sa, ra, ba in results:
         rows.append([shards, pipeline, "%d:%d" % (s, g), fmt_int(sa["ops_s"]), fmt_int(ra["ops_s"]),
                      ratio(sa["ops_s"], ra["ops_s"]),
                      "%.3f" % sa["p50"], "%.3f" % ra["p50"], "%.3f" % sa["p99"], "%.3f" % ra["p99"],
                      fmt_int(sa["ops_cpu"]), fmt_int(ra["ops_cpu"]),
                      ratio(sa["ops_cpu"], ra["ops_cpu"])])
+        if ba:
+            rows[-1] += [fmt_int(ba["ops_cpu"]), ratio(ba["ops_cpu"], ra["ops_cpu"]),
+                         ratio(sa["ops_cpu"], ba["ops_cpu"]), "%.3f" % ba["p99"]]
     lines.append(markdown_table(header, rows))
     lines.append("")
     lines.append("### Memory: %d keys, %d-byte values (key:%%012d)" % (a.mem_keys, a.data_size))

@@ -358,4 +358,31 @@ void RequestParser::Reset() {
   error_.clear();
 }
 
+size_t PeekSecondArgs(std::string_view buf, std::string_view* out, size_t max) {
+  constexpr int64_t kMaxArgs = 1024;  // a longer command is no usual batch member: stop there
+  size_t pos = 0, found = 0;
+  // "<prefix><digits>\r\n" at pos: its value, pos moved past the '\n'.
+  auto header = [&](char prefix, int64_t* value) {
+    if (pos >= buf.size() || buf[pos] != prefix) return false;
+    size_t cr;
+    if (!FastLengthLine(buf, pos + 1, value, &cr) || buf[cr + 1] != '\n') return false;
+    pos = cr + 2;
+    return true;
+  };
+  for (; found < max; ++found) {
+    int64_t argc;
+    if (!header('*', &argc) || argc < 1 || argc > kMaxArgs) break;
+    out[found] = std::string_view();
+    int64_t k = 0;
+    for (; k < argc; ++k) {
+      int64_t len;
+      if (!header('$', &len) || static_cast<uint64_t>(len) + 2 > buf.size() - pos) break;
+      if (k == 1) out[found] = std::string_view(buf.data() + pos, static_cast<size_t>(len));
+      pos += static_cast<size_t>(len) + 2;
+    }
+    if (k < argc) break;
+  }
+  return found;
+}
+
 }  // namespace shoal::protocol

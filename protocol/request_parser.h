@@ -101,4 +101,13 @@ class RequestParser {
   std::string error_;
 };
 
+// Looks ahead without parsing for real (Connection's batch prefetch): for each whole multibulk
+// command at the start of `buf`, in order, at most `max` of them, out[i] is its second argument
+// (for most commands, the first key), or a view with a null data() when it has only one.
+// Returns how many commands it looked at. Stops early at the first thing that is not a plainly
+// formed multibulk command (an inline command, a partial command, anything the real parser would
+// have to look at more closely). The views point into buf. A hint only: nothing it returns is
+// validated beyond what finding the argument needs.
+size_t PeekSecondArgs(std::string_view buf, std::string_view* out, size_t max);
+
 }  // namespace shoal::protocol

@@ -874,12 +874,62 @@ void Connection::ContinueBatch(int64_t now_ms) {
     }
     rpos_ += parser_.consumed();
     parser_.Reset();
+    if (prefetched_ > 0) {
+      --prefetched_;
+      PrefetchEntriesAhead();
+    } else if (rpos_ < rend_) {
+      PrefetchAhead();
+    }
     if (!Route(i)) break;
   }
   in_continue_ = false;
   SendBatches();
   if (outstanding_ == 0 && !waiting_multi_ && barrier_ < 0 && postponed_ < 0) FinishBatch();
   UpdateInflight();
+}
+
+namespace {
+// The keys PrefetchAhead found, between its two steps: per thread, as only one connection's batch
+// runs at a time; `owner` tells whose they are.
+constexpr size_t kPrefetchAhead = 16;
+struct PrefetchState {
+  const Connection* owner = nullptr;
+  DbIndex db = 0;
+  size_t n = 0;
+  uint64_t hashes[kPrefetchAhead];
+};
+thread_local PrefetchState tl_prefetch;
+}  // namespace
+
+void Connection::PrefetchAhead() {
+  // Valkey 8's memory access amortization: with more commands buffered behind this one, their
+  // keys' table buckets are fetched together now and the entries in them before the next
+  // command, so that a batch over a table larger than the caches waits for its misses at once,
+  // not once per command. Only the home shard's keys, and only while this thread owns its data;
+  // a key on another shard is prefetched there (RunBatch).
+  std::string_view keys[kPrefetchAhead];
+  size_t n = protocol::PeekSecondArgs(std::string_view(rbuf_.data() + rpos_, rend_ - rpos_), keys,
+                                      kPrefetchAhead);
+  prefetched_ = static_cast<uint32_t>(n);
+  if (home_->parked()) return;
+  const ShardSet& set = *Server().shards;
+  size_t m = 0;
+  for (size_t k = 0; k < n; ++k) {
+    if (keys[k].data() != nullptr && (set.size() == 1 || set.ShardOf(keys[k]) == home_->id()))
+      keys[m++] = keys[k];
+  }
+  PrefetchState& st = tl_prefetch;
+  st.owner = this;
+  st.db = db;
+  st.n = m;
+  home_->db_slice().PrefetchBuckets(db, keys, m, st.hashes);
+}
+
+void Connection::PrefetchEntriesAhead() {
+  PrefetchState& st = tl_prefetch;
+  if (st.owner != this || st.n == 0) return;
+  if (!home_->parked()) home_->db_slice().PrefetchEntries(st.db, st.hashes, st.n);
+  st.n = 0;
 }
 
 std::string* Connection::ReplyTarget(PendingCmd& pc) {
@@ -954,6 +1004,7 @@ bool Connection::Route(uint32_t i) {
     RejectCommand(pc, "ERR wrong number of arguments for '" + cid->name + "' command");
     return true;
   }
+  pc.first_key = keys.empty() ? 0 : keys[0];
   // A container's subcommand decides its flags and full name (client|list), as in Redis.
   const CommandId* eff = Server().registry.Resolve(*cid, pc.args);
   last_cmd_ = eff != nullptr ? eff->name : cid->name;
@@ -1256,7 +1307,29 @@ void Connection::SendBatches() {
 void Connection::RunBatch(ShardMsg* m, Shard* s) {
   Batch* b = static_cast<Batch*>(m);
   Connection* c = b->conn;
-  for (uint32_t idx : b->cmds) c->Execute(c->pending_[idx], s, nullptr, &c->pending_[idx].reply);
+  const std::vector<uint32_t>& cmds = b->cmds;
+  auto run = [&](size_t k) { c->Execute(c->pending_[cmds[k]], s, nullptr, &c->pending_[cmds[k]].reply); };
+  for (size_t at = 0; at < cmds.size(); at += kPrefetchAhead) {
+    size_t end = std::min(cmds.size(), at + kPrefetchAhead);
+    if (end - at < 2) {
+      run(at);
+      continue;
+    }
+    // As PrefetchAhead on the home thread: the buckets of this group's keys, the first command,
+    // the entries, the rest.
+    std::string_view keys[kPrefetchAhead];
+    uint64_t hashes[kPrefetchAhead];
+    size_t m = 0;
+    for (size_t k = at + 1; k < end; ++k) {
+      const PendingCmd& pc = c->pending_[cmds[k]];
+      if (pc.first_key != 0) keys[m++] = pc.args[pc.first_key];
+    }
+    DbIndex db = c->pending_[cmds[at]].db;
+    s->db_slice().PrefetchBuckets(db, keys, m, hashes);
+    run(at);
+    s->db_slice().PrefetchEntries(db, hashes, m);
+    for (size_t k = at + 1; k < end; ++k) run(k);
+  }
   b->fn = &Connection::RunBatchDone;
   b->deferrable = false;
   b->completion = true;

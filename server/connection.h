@@ -278,7 +278,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const CommandId* cid = nullptr;
     DbIndex db = 0;
     int resp = 2;
-    bool direct = false;   // reply went straight to out_buf_
+    uint32_t first_key = 0;  // index of its first key in args (0: none), for RunBatch's prefetch
+    bool direct = false;     // reply went straight to out_buf_
     bool discard = false;  // CLIENT REPLY OFF/SKIP
     bool track = false;    // a tracking client's read: remember its keys where it runs
     uint64_t ticket = 0;   // the journal unit it logged (appendfsync always: reply when durable)
@@ -304,6 +305,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Process(int64_t now_ms = 0);
   void ContinueBatch(int64_t now_ms = 0);
   bool Route(uint32_t i);  // false: stop parsing (waiting on a barrier)
+  // Pipelined input: prefetches the home shard's table buckets of the next commands' keys, and
+  // (PrefetchEntriesAhead, called before the next command) the entries in them.
+  void PrefetchAhead();
+  void PrefetchEntriesAhead();
   void RunMulti(uint32_t i);
 
   // Runs a kShard command on `shard` (conn null) or a kConnection one (shard null, conn this),
@@ -372,6 +377,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string wbuf_;                // replies being written (writing_)
   size_t batch_out0_ = 0;           // out_buf_'s size when the batch started
   uint32_t max_batch_ = 8;          // commands per batch: adapts to the size of their replies
+  uint32_t prefetched_ = 0;         // commands ahead whose keys PrefetchAhead already covered
   bool input_drained_ = true;       // the last batch parsed every complete command buffered
   bool paused_ = false;             // not reading: too much output pending (backpressure)
   bool push_flush_posted_ = false;  // a write of pushed output is scheduled for this loop turn

@@ -78,6 +78,12 @@ class DashTable {
   Slot* Insert(Entry* e, uint64_t hash);
   // Empties the slot; the caller frees the entry.
   void Erase(Slot* s);
+
+  // Batch prefetch (DbSlice::PrefetchKeys): pulls the home bucket of `hash` toward the cache;
+  // then, once that bucket has had time to arrive, the entries whose fingerprint matches.
+  // Hints only: they change nothing.
+  void PrefetchBucket(uint64_t hash) const;
+  void PrefetchEntries(uint64_t hash) const;
   // Frees every entry and returns to an empty table.
   void Clear();
 
@@ -180,6 +186,27 @@ void DashTable::VisitHome(Segment* seg, unsigned home, Fn&& fn) {
       }
     }
   }
+}
+
+inline void DashTable::PrefetchBucket(uint64_t hash) const {
+  __builtin_prefetch(&SegmentFor(hash)->buckets[HomeOf(hash)]);
+  asm volatile("");  // see PrefetchEntries
+}
+
+inline void DashTable::PrefetchEntries(uint64_t hash) const {
+  constexpr uint64_t kFpMask = uint64_t{0x3FFF} << 48;
+  const uint64_t fp = FingerprintBits(hash);
+  for (const Slot& s : SegmentFor(hash)->buckets[HomeOf(hash)]) {
+    if ((s.v & (kFpMask | Slot::kDisplacedBit)) == fp && !s.empty()) {
+      // The header and key, and the line after for a key or value that crosses into it.
+      const char* e = reinterpret_cast<const char*>(s.entry());
+      __builtin_prefetch(e);
+      __builtin_prefetch(e + 63);
+    }
+  }
+  // GCC treats prefetches as free of side effects, finds this function pure and, returning
+  // nothing, drops every call to it. An empty volatile asm is a side effect it keeps.
+  asm volatile("");
 }
 
 inline bool DashTable::Marked(Group g, uint32_t epoch) {

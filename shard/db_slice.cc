@@ -78,6 +78,20 @@ DbSlice::Slot* DbSlice::FindRead(DbIndex db, std::string_view key) {
   return s;
 }
 
+void DbSlice::PrefetchBuckets(DbIndex db, const std::string_view* keys, size_t n,
+                              uint64_t* hashes) const {
+  const DashTable& table = *dbs_[db]->table;
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = HashKey(keys[i]);
+    table.PrefetchBucket(hashes[i]);
+  }
+}
+
+void DbSlice::PrefetchEntries(DbIndex db, const uint64_t* hashes, size_t n) const {
+  const DashTable& table = *dbs_[db]->table;
+  for (size_t i = 0; i < n; ++i) table.PrefetchEntries(hashes[i]);
+}
+
 void DbSlice::Touch(Entry* e) {
   if (lfu_) {
     double uniform = static_cast<double>(NextRandom() >> 11) * 0x1.0p-53;

@@ -194,6 +194,62 @@ def test_pipeline_1000_commands(rawconn):
     assert got == want
 
 
+def test_pipeline_mixed_shapes_dbs_and_flushes(rawconn):
+    """Batch prefetching reads keys ahead of the commands that use them: a pipeline whose
+    commands switch databases, flush the table the look-ahead saw, mix inline commands,
+    one-argument commands, multi-key ones and binary keys must still get every reply right."""
+    conn = rawconn()
+    conn.send(encode_command(["SELECT", "0"]) + encode_command(["FLUSHALL"]))
+    assert conn.recv_until(nbytes=10, idle=5.0) == b"+OK\r\n+OK\r\n"
+    model = {0: {}, 1: {}}
+    db = 0
+    parts, expected = [], []
+
+    def bulk(v):
+        return b"$-1\r\n" if v is None else b"$%d\r\n%s\r\n" % (len(v), v)
+
+    for i in range(1200):
+        key = b"pf:%d\r\n\x00%d" % (i % 97, i % 3)
+        kind = i % 12
+        if kind in (0, 1, 2):
+            val = b"v%d" % i
+            parts.append(encode_command([b"SET", key, val]))
+            expected.append(b"+OK\r\n")
+            model[db][key] = val
+        elif kind in (3, 4, 5):
+            parts.append(encode_command([b"GET", key]))
+            expected.append(bulk(model[db].get(key)))
+        elif kind == 6:
+            parts.append(b"PING\r\n" if i % 24 == 6 else encode_command([b"PING"]))
+            expected.append(b"+PONG\r\n")
+        elif kind == 7:
+            db = 1 - db
+            parts.append(encode_command([b"SELECT", b"%d" % db]))
+            expected.append(b"+OK\r\n")
+        elif kind == 8:
+            k2 = b"pf:%d\r\n\x00%d" % ((i + 5) % 97, (i + 1) % 3)
+            parts.append(encode_command([b"MGET", key, k2]))
+            expected.append(b"*2\r\n" + bulk(model[db].get(key)) + bulk(model[db].get(k2)))
+        elif kind == 9:
+            parts.append(encode_command([b"DEL", key]))
+            expected.append(b":%d\r\n" % (1 if model[db].pop(key, None) is not None else 0))
+        elif kind == 10:
+            if i % 120 == 10:
+                parts.append(encode_command([b"FLUSHDB"]))
+                expected.append(b"+OK\r\n")
+                model[db] = {}
+            else:
+                parts.append(encode_command([b"EXISTS", key]))
+                expected.append(b":%d\r\n" % (1 if key in model[db] else 0))
+        else:
+            parts.append(encode_command([b"STRLEN", key]))
+            expected.append(b":%d\r\n" % len(model[db].get(key, b"")))
+    conn.send(b"".join(parts))
+    want = b"".join(expected)
+    got = conn.recv_until(nbytes=len(want), idle=5.0)
+    assert got == want
+
+
 def test_pipeline_with_redis_py(r):
     pipe = r.pipeline(transaction=False)
     for i in range(500):

@@ -680,5 +680,90 @@ TEST_CASE("Length lines: the one-pass digits path agrees with string2ll's rules"
   CHECK(FeedWhole("*1\r\n$3\0\r\nabc\r\n"s, limits) == Commands({}, 14));  // waits, as Redis
 }
 
+// ---- PeekSecondArgs: the batch prefetch's look-ahead ----
+
+// The second arguments PeekSecondArgs finds ("-" for a command with none), one per command.
+std::vector<std::string> Peek(std::string_view buf, size_t max = 64) {
+  std::vector<std::string_view> out(max);
+  size_t n = PeekSecondArgs(buf, out.data(), max);
+  REQUIRE(n <= max);
+  std::vector<std::string> got;
+  for (size_t i = 0; i < n; ++i) {
+    if (out[i].data() == nullptr) {
+      got.emplace_back("-");
+      continue;
+    }
+    // Every view lies inside buf.
+    REQUIRE(out[i].data() >= buf.data());
+    REQUIRE(out[i].data() + out[i].size() <= buf.data() + buf.size());
+    got.emplace_back(out[i]);
+  }
+  return got;
+}
+
+TEST_CASE("PeekSecondArgs finds each whole command's second argument", "[request_parser]") {
+  using V = std::vector<std::string>;
+  std::string pipeline = Multibulk({"GET", "k1"}) + Multibulk({"PING"}) +
+                         Multibulk({"SET", "k\r\n2", "v\r\n$3\r\n"}) +
+                         Multibulk({"MSET", "a", "1", "b", "2"}) + Multibulk({"GET", ""});
+  CHECK(Peek(pipeline) == V{"k1", "-", "k\r\n2", "a", ""});
+  CHECK(Peek(pipeline, 3) == V{"k1", "-", "k\r\n2"});
+  CHECK(Peek("").empty());
+  // It stops at what the real parser would have to look at closely, keeping what came before.
+  const std::string get = Multibulk({"GET", "x"});
+  for (std::string tail : {"GET y\r\n"s, "*2\r\n$3\r\nGET\r\n$-1\r\n"s, "*0\r\n"s, "*-1\r\n"s,
+                           "*02\r\n$3\r\nGET\r\n$1\r\ny\r\n"s, "*2\r\n$03\r\nGET\r\n$1\r\ny\r\n"s,
+                           "*2\r$3\r\nGET\r\n$1\r\ny\r\n"s, "*2\r\n$3\r\nGET\r\n$1\ry\r\n"s,
+                           "*1025\r\n"s, "*2\r\n$3\r\nGET\r\n+1\r\ny\r\n"s, "\r\n"s}) {
+    INFO(Escape(tail));
+    CHECK(Peek(get + tail + get) == V{"x"});
+  }
+  // A payload's CRLF is not checked (the real parser decides): the length alone finds the next.
+  CHECK(Peek("*2\r\n$3\r\nGET\r\n$1\r\nyXX" + get) == V{"y", "x"});
+}
+
+TEST_CASE("PeekSecondArgs agrees with the parser on every prefix of a pipeline",
+          "[request_parser]") {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 50; ++round) {
+    std::string stream;
+    std::vector<size_t> ends;         // where each command ends in stream
+    std::vector<std::string> second;  // its second argument, "-" when it has none
+    size_t commands = 1 + rng() % 12;
+    for (size_t c = 0; c < commands; ++c) {
+      Args args;
+      size_t argc = 1 + rng() % 4;
+      for (size_t k = 0; k < argc; ++k) {
+        std::string a;
+        size_t len = rng() % 3 == 0 ? rng() % 40 : rng() % 4;
+        for (size_t b = 0; b < len; ++b) a.push_back(static_cast<char>(rng() % 256));
+        args.push_back(a);
+      }
+      stream += Multibulk(args);
+      ends.push_back(stream.size());
+      second.push_back(argc >= 2 ? args[1] : "-");
+    }
+    // The real parser reads the same commands.
+    Outcome parsed = FeedWhole(stream);
+    REQUIRE(parsed.commands.size() == commands);
+    for (size_t cut = 0; cut <= stream.size(); ++cut) {
+      std::vector<std::string> want;
+      for (size_t c = 0; c < commands && ends[c] <= cut; ++c) {
+        if (parsed.commands[c].size() >= 2) REQUIRE(parsed.commands[c][1] == second[c]);
+        want.push_back(second[c]);
+      }
+      // Kept in a block of its own size, so that a read past `cut` is an ASan error.
+      auto prefix = std::make_unique<char[]>(cut);
+      std::memcpy(prefix.get(), stream.data(), cut);
+      INFO("round " << round << " cut " << cut);
+      std::string_view view(prefix.get(), cut);
+      REQUIRE(Peek(view) == want);
+      // At most `max` commands, the first ones.
+      want.resize(std::min<size_t>(want.size(), 3));
+      REQUIRE(Peek(view, 3) == want);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace shoal::protocol
