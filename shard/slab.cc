@@ -1,6 +1,9 @@
 #include "shard/slab.h"
 
-#include <cstdlib>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <bit>
 #include <new>
 
 #include "shard/alloc.h"
@@ -32,24 +35,19 @@ namespace {
 void* Next(void* b) { return *static_cast<void**>(b); }
 void SetNext(void* b, void* next) { *static_cast<void**>(b) = next; }
 
-void* AllocPageMemory() {
-#ifdef SHOAL_SYSTEM_MALLOC
-  return std::aligned_alloc(Slab::kPageSize, Slab::kPageSize);
-#else
-  // The shard's heap when this thread has one, as mem::Malloc. mimalloc serves an aligned 64 KiB
-  // block with exactly 64 KiB of resident memory.
-  return mem::tl_heap != nullptr
-             ? mi_heap_malloc_aligned(mem::tl_heap, Slab::kPageSize, Slab::kPageSize)
-             : mi_malloc_aligned(Slab::kPageSize, Slab::kPageSize);
-#endif
-}
-
-void FreePageMemory(void* p) {
-#ifdef SHOAL_SYSTEM_MALLOC
-  std::free(p);
-#else
-  mi_free(p);
-#endif
+// A 2 MiB-aligned, 2 MiB mapping: twice the size mapped, the ends trimmed.
+void* MapChunk(bool huge) {
+  constexpr size_t kSize = Slab::kChunkSize;
+  void* raw = mmap(nullptr, 2 * kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  uintptr_t start = reinterpret_cast<uintptr_t>(raw);
+  uintptr_t base = (start + kSize - 1) & ~(kSize - 1);
+  if (base > start) munmap(raw, base - start);
+  if (uintptr_t end = start + 2 * kSize; end > base + kSize)
+    munmap(reinterpret_cast<void*>(base + kSize), end - (base + kSize));
+  // Refused where the kernel has no transparent huge pages: the chunk then has 4 KiB pages.
+  if (huge) madvise(reinterpret_cast<void*>(base), kSize, MADV_HUGEPAGE);
+  return reinterpret_cast<void*>(base);
 }
 
 }  // namespace
@@ -103,7 +101,7 @@ Slab::~Slab() {
       CollectPage(pg);
       if (pg->live == 0) {
         pg->~Page();
-        FreePageMemory(pg);
+        GivePageMemory(pg);
       } else {
         pg->owner.store(nullptr, std::memory_order_relaxed);
         orphans = true;
@@ -215,8 +213,54 @@ void Slab::Sweep() {
   }
 }
 
+void* Slab::TakePageMemory() {
+  constexpr uint32_t kAll = ~uint32_t{0};
+  // The fullest chunk with room, so that the emptier ones may drain and be unmapped.
+  auto it = chunks_.end();
+  int best = -1;
+  for (auto c = chunks_.begin(); c != chunks_.end(); ++c) {
+    int n = std::popcount(c->used);
+    if (c->used != kAll && n > best) {
+      best = n;
+      it = c;
+    }
+  }
+  if (it == chunks_.end()) {
+    bool huge = !chunks_.empty();
+    void* base = MapChunk(huge);
+    if (base == nullptr) return nullptr;
+    Chunk c{reinterpret_cast<uintptr_t>(base), 0, huge};
+    it = chunks_.insert(std::upper_bound(chunks_.begin(), chunks_.end(), c.base,
+                                         [](uintptr_t b, const Chunk& x) { return b < x.base; }),
+                        c);
+    chunks_count_.store(chunks_.size(), std::memory_order_relaxed);
+    if (huge) huge_count_.store(huge_count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  unsigned i = static_cast<unsigned>(std::countr_one(it->used));
+  it->used |= uint32_t{1} << i;
+  return reinterpret_cast<void*>(it->base + i * kPageSize);
+}
+
+void Slab::GivePageMemory(void* p) {
+  uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+  uintptr_t base = addr & ~(kChunkSize - 1);
+  auto it = std::lower_bound(chunks_.begin(), chunks_.end(), base,
+                             [](const Chunk& x, uintptr_t b) { return x.base < b; });
+  it->used &= ~(uint32_t{1} << ((addr - base) / kPageSize));
+  if (it->used != 0) {
+    // The chunk stays: its other pages hold blocks. This page's memory goes back to the OS (a
+    // huge page is split for it); the next use of the page faults it in again.
+    madvise(p, kPageSize, MADV_DONTNEED);
+    return;
+  }
+  munmap(reinterpret_cast<void*>(base), kChunkSize);
+  if (it->huge) huge_count_.store(huge_count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  chunks_.erase(it);
+  chunks_count_.store(chunks_.size(), std::memory_order_relaxed);
+}
+
 Slab::Page* Slab::NewPage(size_t cls) {
-  void* mem = AllocPageMemory();
+  void* mem = TakePageMemory();
   if (mem == nullptr) return nullptr;
   auto* pg = new (mem) Page;
   pg->owner.store(this, std::memory_order_relaxed);
@@ -243,7 +287,7 @@ void Slab::ReleasePage(Page* pg) {
   if (k.current == pg) k.current = nullptr;
   pages_.store(pages_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   pg->~Page();
-  FreePageMemory(pg);
+  GivePageMemory(pg);
 }
 
 void Slab::AddPartial(Page* pg) {

@@ -23,6 +23,15 @@
 // list is still live), so live == 0 means no thread holds or is freeing a block of the page:
 // such a page (not the current one) goes back to the heap at once.
 //
+// Pages come from 2 MiB chunks mapped from the OS, 32 pages each, so a page costs 64 KiB of
+// address space (a 64 KiB-aligned block from the heap took 128), and from the second chunk on
+// the chunk asks for a transparent huge page (MADV_HUGEPAGE): a keyspace of millions of entries
+// is read through one TLB entry per 2 MiB instead of one per 4 KiB, which is most of what a
+// lookup's cache miss costs on a virtual machine (docs/BENCHMARKS.md). The first chunk stays on
+// 4 KiB pages, so a shard with few keys holds only the memory it touched. A page given back
+// inside a chunk still in use is returned to the OS (MADV_DONTNEED), a chunk with no page in
+// use is unmapped: resident memory follows the pages held, as with the heap before.
+//
 // Sanitizer builds (SHOAL_SYSTEM_MALLOC) compile and test this class, but entries do not use it
 // there: ASan must see each entry's own bounds (shard/entry.cc).
 #pragma once
@@ -30,6 +39,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace shoal {
 
@@ -41,6 +51,8 @@ class Slab {
   static constexpr size_t kStep = 8;
   static constexpr size_t kClasses = (kMaxBlock - kMinBlock) / kStep + 1;
   static constexpr size_t kPageHeader = 96;  // blocks start here, 16-byte aligned
+  static constexpr size_t kChunkSize = 2 << 20;  // one transparent huge page
+  static constexpr size_t kPagesPerChunk = kChunkSize / kPageSize;
 
   Slab();
   // Frees the pages without live blocks. A page whose blocks still live elsewhere (an entry moved
@@ -77,11 +89,20 @@ class Slab {
   // Any thread (relaxed reads): pages held and their bytes.
   size_t pages() const { return pages_.load(std::memory_order_relaxed); }
   size_t page_bytes() const { return pages() * kPageSize; }
+  // Any thread (a relaxed read): chunks mapped, and those of them marked for huge pages.
+  size_t chunks() const { return chunks_count_.load(std::memory_order_relaxed); }
+  size_t huge_chunks() const { return huge_count_.load(std::memory_order_relaxed); }
   // Remote frees not collected yet (a relaxed read; for tests).
   int64_t remote_pending() const { return pending_->load(std::memory_order_relaxed); }
 
  private:
   struct Page;
+  struct Chunk {
+    uintptr_t base;
+    uint32_t used;  // bit i: page i is in use
+    bool huge;
+  };
+  static_assert(kPagesPerChunk == 32, "Chunk::used has a bit per page");
   struct Class {
     Page* current = nullptr;
     Page* all = nullptr;      // every page of the class (doubly linked)
@@ -97,6 +118,10 @@ class Slab {
   // Moves the page's remote list to its local list; returns how many blocks it moved.
   static size_t CollectPage(Page* pg);
   void* AllocSlow(size_t cls);
+  // A page's memory from the fullest chunk with room, or a new chunk; nullptr when the OS
+  // refuses the mapping. GivePageMemory returns it (owner only, both).
+  void* TakePageMemory();
+  void GivePageMemory(void* p);
   void FreeLocal(Page* pg, void* p);
   Page* NewPage(size_t cls);
   void ReleasePage(Page* pg);
@@ -110,6 +135,9 @@ class Slab {
   // to it after this Slab is gone (see ~Slab).
   std::atomic<int64_t>* pending_;
   std::atomic<size_t> pages_{0};
+  std::vector<Chunk> chunks_;  // by base address
+  std::atomic<size_t> chunks_count_{0};
+  std::atomic<size_t> huge_count_{0};
 };
 
 // The Slab of the shard whose data the calling thread works on now; null elsewhere (connection

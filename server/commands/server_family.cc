@@ -67,6 +67,8 @@ struct ShardSnapshot {
   uint64_t expired = 0, evicted = 0, hits = 0, misses = 0, clients = 0;
   size_t lua_eval = 0, lua_functions = 0;  // this thread's Lua heaps
   size_t slab_pages = 0;                   // the shard's entry slab (shard/slab.h)
+  size_t slab_chunks = 0;                  // its 2 MiB chunks
+  size_t slab_huge_chunks = 0;             // those marked for transparent huge pages
 };
 
 void AppendServer(std::string& s) {
@@ -201,11 +203,17 @@ void AppendMemory(std::string& s, const std::vector<ShardSnapshot>& snaps) {
   num("lazyfree_pending_objects", static_cast<int64_t>(lazyfree::PendingObjects()));
   num("lazyfreed_objects", static_cast<int64_t>(lazyfree::FreedObjects()));
   // Shoal's own, after Redis's fields: the shards' entry slabs (shard/slab.h), pages held
-  // whether full or not.
-  size_t slab_pages = 0;
-  for (const ShardSnapshot& sn : snaps) slab_pages += sn.slab_pages;
+  // whether full or not, and the 2 MiB chunks they come from (those asking for huge pages).
+  size_t slab_pages = 0, slab_chunks = 0, slab_huge = 0;
+  for (const ShardSnapshot& sn : snaps) {
+    slab_pages += sn.slab_pages;
+    slab_chunks += sn.slab_chunks;
+    slab_huge += sn.slab_huge_chunks;
+  }
   num("entry_slab_pages", static_cast<int64_t>(slab_pages));
   bytes("entry_slab_bytes", slab_pages * Slab::kPageSize);
+  num("entry_slab_chunks", static_cast<int64_t>(slab_chunks));
+  num("entry_slab_huge_chunks", static_cast<int64_t>(slab_huge));
 }
 
 void AppendStats(std::string& s, const std::vector<ShardSnapshot>& snaps) {
@@ -346,6 +354,8 @@ void CmdInfo(ArgSlice args, CommandContext& ctx) {
                             static_cast<int64_t>(slice.ExpiresCount(db)), slice.AvgTtl(db)});
         sn.mem.Collect(shard, ndb);
         sn.slab_pages = slice.slab().pages();
+        sn.slab_chunks = slice.slab().chunks();
+        sn.slab_huge_chunks = slice.slab().huge_chunks();
         sn.lua_eval = scripting::Interpreter::ThreadMemory(&sn.lua_functions);
         sn.expired = Load(slice.stats().expired_keys);
         sn.evicted = Load(slice.stats().evicted_keys);

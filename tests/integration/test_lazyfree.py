@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from conftest import _is_shoal
 import shoal_errors as E
 from shoal_info import info
 from shoal_keys import SHARDS, shard_of
@@ -324,6 +325,7 @@ def slab_pages(c):
     return int(info(c, "memory")["entry_slab_pages"])
 
 
+@pytest.mark.skipif(not _is_shoal(), reason="Shoal's entry slab")
 def test_entry_slab_pages_return_after_flushall(lc):
     """Small entries live in each shard's slab (shard/slab.h). Blocks the lazyfree thread frees
     are remote frees that the shard's cron collects, so the slab's pages go back to the heap after
@@ -341,8 +343,38 @@ def test_entry_slab_pages_return_after_flushall(lc):
             pytest.skip("entries are heap blocks in this build (sanitizers)")
         # 20000 56-byte blocks fill about 18 pages of 64 KiB
         assert pages >= 17, pages
+        assert int(info(c, "memory")["entry_slab_chunks"]) >= 1
         assert c("FLUSHALL", mode) == "OK"
         assert wait_for(lambda: slab_pages(c) == 0), (mode, slab_pages(c))
+        # Every 2 MiB chunk is unmapped with its last page.
+        assert int(info(c, "memory")["entry_slab_chunks"]) == 0
+
+
+@pytest.mark.skipif(not _is_shoal(), reason="Shoal's entry slab")
+def test_entry_slab_chunks_past_the_first_ask_for_huge_pages(lc):
+    """A shard's first slab chunk keeps 4 KiB pages (a small dataset holds only what it
+    touched); the chunks after it are marked for transparent huge pages. 300k keys put over 32
+    pages (one chunk) on every shard."""
+    c = lc
+    for i in range(0, 300000, 5000):
+        args = []
+        for j in range(i, i + 5000):
+            args += ["key:%012d" % j, "v" * 32]
+        assert c("MSET", *args) == "OK"
+    m = info(c, "memory")
+    if int(m["entry_slab_pages"]) == 0:
+        pytest.skip("entries are heap blocks in this build (sanitizers)")
+    shards = int(info(c, "server")["shards"])
+    chunks, huge = int(m["entry_slab_chunks"]), int(m["entry_slab_huge_chunks"])
+    pages = int(m["entry_slab_pages"])
+    assert pages > 32 * shards
+    # Each shard: one small-page chunk, then huge ones; all but its last chunk full.
+    assert chunks - huge == shards
+    assert pages > (chunks - shards) * 32
+    assert chunks * 32 >= pages
+    assert c("FLUSHALL") == "OK"
+    assert wait_for(lambda: int(info(c, "memory")["entry_slab_chunks"]) == 0)
+    assert int(info(c, "memory")["entry_slab_huge_chunks"]) == 0
 
 
 # ---------------------------------------------------------------- server-del, expire, eviction

@@ -233,8 +233,8 @@ def test_memory_purge_and_malloc_stats(c, r3):
 def test_info_memory_fields(c, server):
     names, f = info_memory(c)
     # Shoal adds its entry slabs' pages (shard/slab.h) after Redis's fields.
-    assert names == INFO_MEMORY + (["entry_slab_pages", "entry_slab_bytes"] if server.is_shoal
-                                   else [])
+    assert names == INFO_MEMORY + (["entry_slab_pages", "entry_slab_bytes", "entry_slab_chunks",
+                                    "entry_slab_huge_chunks"] if server.is_shoal else [])
     used = int(f["used_memory"])
     assert used >= int(f["used_memory_dataset"])
     assert used == int(f["used_memory_overhead"]) + int(f["used_memory_dataset"])

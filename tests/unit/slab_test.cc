@@ -2,6 +2,8 @@
 // runs under TSan too) and the byte counting.
 #include "shard/slab.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -142,6 +144,62 @@ TEST_CASE("Slab releases a page when its last block goes", "[slab]") {
   for (size_t i = per_page; i < blocks.size(); ++i) Slab::Free(blocks[i]);
   REQUIRE(s.pages() == 1);  // the current page stays until the cron looks
   owned.RequireAllReturned();
+}
+
+// Whether every 4 KiB page of [p, p + n) is resident.
+std::vector<bool> Resident(void* p, size_t n) {
+  std::vector<unsigned char> v(n / 4096);
+  REQUIRE(mincore(p, n, v.data()) == 0);
+  std::vector<bool> out;
+  for (unsigned char c : v) out.push_back(c & 1);
+  return out;
+}
+
+TEST_CASE("Slab pages come from 2 MiB chunks and go back to the OS", "[slab]") {
+  OwnedSlab owned;
+  Slab& s = owned.slab;
+  const size_t per_page = Slab::BlocksPerPage(56);
+  // One chunk's pages and one more: the first chunk keeps 4 KiB pages, the second asks for a
+  // huge page.
+  std::vector<void*> blocks;
+  for (size_t i = 0; i < (Slab::kPagesPerChunk + 1) * per_page; ++i) {
+    blocks.push_back(s.Alloc(56));
+    std::memset(blocks.back(), 1, 56);
+  }
+  REQUIRE(s.pages() == Slab::kPagesPerChunk + 1);
+  REQUIRE(s.chunks() == 2);
+  REQUIRE(s.huge_chunks() == 1);
+  // Pages are 64 KiB apart inside 2 MiB-aligned chunks: 33 pages use 2 chunk bases.
+  std::vector<uintptr_t> bases;
+  for (void* b : blocks)
+    bases.push_back(reinterpret_cast<uintptr_t>(b) & ~(Slab::kChunkSize - 1));
+  std::sort(bases.begin(), bases.end());
+  bases.erase(std::unique(bases.begin(), bases.end()), bases.end());
+  REQUIRE(bases.size() == 2);
+  // A page given back while its chunk stays is no longer resident; its neighbours are.
+  auto page_of = [](void* b) {
+    return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(b) & ~(Slab::kPageSize - 1));
+  };
+  void* third = page_of(blocks[2 * per_page]);
+  REQUIRE(Resident(third, Slab::kPageSize) == std::vector<bool>(Slab::kPageSize / 4096, true));
+  for (size_t i = 2 * per_page; i < 3 * per_page; ++i) Slab::Free(blocks[i]);
+  REQUIRE(s.pages() == Slab::kPagesPerChunk);
+  REQUIRE(s.chunks() == 2);
+  REQUIRE(Resident(third, Slab::kPageSize) == std::vector<bool>(Slab::kPageSize / 4096, false));
+  REQUIRE(Resident(page_of(blocks[per_page]), 4096) == std::vector<bool>{true});
+  // The next page comes from the fullest chunk with room: the same memory, in use again.
+  std::vector<void*> more;
+  for (size_t i = 0; i < per_page; ++i) more.push_back(s.Alloc(120));
+  REQUIRE(page_of(more[0]) == third);
+  REQUIRE(s.chunks() == 2);
+  for (void* b : more) Slab::Free(b);
+  // Everything freed: every chunk is unmapped.
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (i < 2 * per_page || i >= 3 * per_page) Slab::Free(blocks[i]);
+  }
+  owned.RequireAllReturned();
+  REQUIRE(s.chunks() == 0);
+  REQUIRE(s.huge_chunks() == 0);
 }
 
 TEST_CASE("Slab matches a model under random allocs and frees", "[slab]") {
