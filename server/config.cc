@@ -328,6 +328,7 @@ const std::vector<Param>& Params() {
        {},
        &ShardSettings::lazyfree_lazy_user_flush,
        nullptr},
+      {"slab-huge-pages", Kind::kBool, true, 0, 1, {}, &ShardSettings::slab_huge_pages, nullptr},
       {"appendonly", Kind::kBool, true, 0, 1, {}, &Config::appendonly, nullptr},
       {"appendfilename",
        Kind::kCustom,

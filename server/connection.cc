@@ -1308,7 +1308,9 @@ void Connection::RunBatch(ShardMsg* m, Shard* s) {
   Batch* b = static_cast<Batch*>(m);
   Connection* c = b->conn;
   const std::vector<uint32_t>& cmds = b->cmds;
-  auto run = [&](size_t k) { c->Execute(c->pending_[cmds[k]], s, nullptr, &c->pending_[cmds[k]].reply); };
+  auto run = [&](size_t k) {
+    c->Execute(c->pending_[cmds[k]], s, nullptr, &c->pending_[cmds[k]].reply);
+  };
   for (size_t at = 0; at < cmds.size(); at += kPrefetchAhead) {
     size_t end = std::min(cmds.size(), at + kPrefetchAhead);
     if (end - at < 2) {

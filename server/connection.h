@@ -280,9 +280,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     int resp = 2;
     uint32_t first_key = 0;  // index of its first key in args (0: none), for RunBatch's prefetch
     bool direct = false;     // reply went straight to out_buf_
-    bool discard = false;  // CLIENT REPLY OFF/SKIP
-    bool track = false;    // a tracking client's read: remember its keys where it runs
-    uint64_t ticket = 0;   // the journal unit it logged (appendfsync always: reply when durable)
+    bool discard = false;    // CLIENT REPLY OFF/SKIP
+    bool track = false;      // a tracking client's read: remember its keys where it runs
+    uint64_t ticket = 0;     // the journal unit it logged (appendfsync always: reply when durable)
     const acl::User* user = nullptr;  // who runs it (user_ or a retired snapshot of it)
     std::string reply;
   };

@@ -39,6 +39,9 @@ struct ShardSettings {
   static inline std::atomic<int64_t> lazyfree_lazy_server_del{0};
   static inline std::atomic<int64_t> lazyfree_lazy_user_del{0};
   static inline std::atomic<int64_t> lazyfree_lazy_user_flush{0};
+  // slab-huge-pages (Shoal's own): the entry slabs' chunks after a shard's first ask for
+  // transparent huge pages (shard/slab.h); read when a chunk is mapped.
+  static inline std::atomic<int64_t> slab_huge_pages{1};
   // notify-keyspace-events, as Redis's NOTIFY_* flags (shard/notify.h); 0: none.
   static inline std::atomic<int64_t> notify_keyspace_events{0};
   // tracking-table-max-keys: keys in the client-side caching tables, all shards together (0: no

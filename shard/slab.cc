@@ -7,6 +7,7 @@
 #include <new>
 
 #include "shard/alloc.h"
+#include "shard/settings.h"
 
 namespace shoal {
 
@@ -226,7 +227,7 @@ void* Slab::TakePageMemory() {
     }
   }
   if (it == chunks_.end()) {
-    bool huge = !chunks_.empty();
+    bool huge = !chunks_.empty() && ShardSettings::Get(ShardSettings::slab_huge_pages) != 0;
     void* base = MapChunk(huge);
     if (base == nullptr) return nullptr;
     Chunk c{reinterpret_cast<uintptr_t>(base), 0, huge};
@@ -234,7 +235,8 @@ void* Slab::TakePageMemory() {
                                          [](uintptr_t b, const Chunk& x) { return b < x.base; }),
                         c);
     chunks_count_.store(chunks_.size(), std::memory_order_relaxed);
-    if (huge) huge_count_.store(huge_count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (huge)
+      huge_count_.store(huge_count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
   unsigned i = static_cast<unsigned>(std::countr_one(it->used));
   it->used |= uint32_t{1} << i;
@@ -254,7 +256,8 @@ void Slab::GivePageMemory(void* p) {
     return;
   }
   munmap(reinterpret_cast<void*>(base), kChunkSize);
-  if (it->huge) huge_count_.store(huge_count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  if (it->huge)
+    huge_count_.store(huge_count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   chunks_.erase(it);
   chunks_count_.store(chunks_.size(), std::memory_order_relaxed);
 }

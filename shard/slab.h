@@ -28,9 +28,10 @@
 // the chunk asks for a transparent huge page (MADV_HUGEPAGE): a keyspace of millions of entries
 // is read through one TLB entry per 2 MiB instead of one per 4 KiB, which is most of what a
 // lookup's cache miss costs on a virtual machine (docs/BENCHMARKS.md). The first chunk stays on
-// 4 KiB pages, so a shard with few keys holds only the memory it touched. A page given back
-// inside a chunk still in use is returned to the OS (MADV_DONTNEED), a chunk with no page in
-// use is unmapped: resident memory follows the pages held, as with the heap before.
+// 4 KiB pages, so a shard with few keys holds only the memory it touched (with
+// `slab-huge-pages no`, every chunk does: for hosts where the kernel's huge-page compaction
+// stalls). A page given back inside a chunk still in use is returned to the OS (MADV_DONTNEED), a
+// chunk with no page in use is unmapped: resident memory follows the pages held, as before.
 //
 // Sanitizer builds (SHOAL_SYSTEM_MALLOC) compile and test this class, but entries do not use it
 // there: ASan must see each entry's own bounds (shard/entry.cc).
@@ -50,7 +51,7 @@ class Slab {
   static constexpr size_t kMaxBlock = 256;
   static constexpr size_t kStep = 8;
   static constexpr size_t kClasses = (kMaxBlock - kMinBlock) / kStep + 1;
-  static constexpr size_t kPageHeader = 96;  // blocks start here, 16-byte aligned
+  static constexpr size_t kPageHeader = 96;      // blocks start here, 16-byte aligned
   static constexpr size_t kChunkSize = 2 << 20;  // one transparent huge page
   static constexpr size_t kPagesPerChunk = kChunkSize / kPageSize;
 

@@ -351,11 +351,14 @@ def test_entry_slab_pages_return_after_flushall(lc):
 
 
 @pytest.mark.skipif(not _is_shoal(), reason="Shoal's entry slab")
-def test_entry_slab_chunks_past_the_first_ask_for_huge_pages(lc):
+@pytest.mark.parametrize("huge", ["yes", "no"])
+def test_entry_slab_chunks_past_the_first_ask_for_huge_pages(lc, huge):
     """A shard's first slab chunk keeps 4 KiB pages (a small dataset holds only what it
-    touched); the chunks after it are marked for transparent huge pages. 300k keys put over 32
-    pages (one chunk) on every shard."""
+    touched); the chunks after it are marked for transparent huge pages, unless slab-huge-pages
+    is off. 300k keys put over 32 pages (one chunk) on every shard."""
     c = lc
+    assert c("CONFIG", "GET", "slab-huge-pages") == [b"slab-huge-pages", b"yes"]
+    assert c("CONFIG", "SET", "slab-huge-pages", huge) == "OK"
     for i in range(0, 300000, 5000):
         args = []
         for j in range(i, i + 5000):
@@ -365,14 +368,18 @@ def test_entry_slab_chunks_past_the_first_ask_for_huge_pages(lc):
     if int(m["entry_slab_pages"]) == 0:
         pytest.skip("entries are heap blocks in this build (sanitizers)")
     shards = int(info(c, "server")["shards"])
-    chunks, huge = int(m["entry_slab_chunks"]), int(m["entry_slab_huge_chunks"])
+    chunks, huge_chunks = int(m["entry_slab_chunks"]), int(m["entry_slab_huge_chunks"])
     pages = int(m["entry_slab_pages"])
     assert pages > 32 * shards
     # Each shard: one small-page chunk, then huge ones; all but its last chunk full.
-    assert chunks - huge == shards
+    if huge == "yes":
+        assert huge_chunks == chunks - shards
+    else:
+        assert huge_chunks == 0
     assert pages > (chunks - shards) * 32
     assert chunks * 32 >= pages
     assert c("FLUSHALL") == "OK"
+    assert c("CONFIG", "SET", "slab-huge-pages", "yes") == "OK"
     assert wait_for(lambda: int(info(c, "memory")["entry_slab_chunks"]) == 0)
     assert int(info(c, "memory")["entry_slab_huge_chunks"]) == 0
 

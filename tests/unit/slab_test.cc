@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "shard/alloc.h"
+#include "shard/settings.h"
 
 using namespace shoal;
 
@@ -171,8 +172,7 @@ TEST_CASE("Slab pages come from 2 MiB chunks and go back to the OS", "[slab]") {
   REQUIRE(s.huge_chunks() == 1);
   // Pages are 64 KiB apart inside 2 MiB-aligned chunks: 33 pages use 2 chunk bases.
   std::vector<uintptr_t> bases;
-  for (void* b : blocks)
-    bases.push_back(reinterpret_cast<uintptr_t>(b) & ~(Slab::kChunkSize - 1));
+  for (void* b : blocks) bases.push_back(reinterpret_cast<uintptr_t>(b) & ~(Slab::kChunkSize - 1));
   std::sort(bases.begin(), bases.end());
   bases.erase(std::unique(bases.begin(), bases.end()), bases.end());
   REQUIRE(bases.size() == 2);
@@ -200,6 +200,16 @@ TEST_CASE("Slab pages come from 2 MiB chunks and go back to the OS", "[slab]") {
   owned.RequireAllReturned();
   REQUIRE(s.chunks() == 0);
   REQUIRE(s.huge_chunks() == 0);
+
+  // slab-huge-pages no: chunks mapped from then on keep 4 KiB pages.
+  ShardSettings::slab_huge_pages.store(0);
+  for (size_t i = 0; i < (Slab::kPagesPerChunk + 1) * per_page; ++i) blocks[i] = s.Alloc(56);
+  ShardSettings::slab_huge_pages.store(1);
+  REQUIRE(s.chunks() == 2);
+  REQUIRE(s.huge_chunks() == 0);
+  for (size_t i = 0; i < (Slab::kPagesPerChunk + 1) * per_page; ++i) Slab::Free(blocks[i]);
+  owned.RequireAllReturned();
+  REQUIRE(s.chunks() == 0);
 }
 
 TEST_CASE("Slab matches a model under random allocs and frees", "[slab]") {
