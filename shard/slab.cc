@@ -2,6 +2,10 @@
 
 #include <sys/mman.h>
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <new>
@@ -106,6 +110,11 @@ Slab::~Slab() {
       } else {
         pg->owner.store(nullptr, std::memory_order_relaxed);
         orphans = true;
+#ifdef __SANITIZE_ADDRESS__
+        // The page is OS memory, which LeakSanitizer does not scan: it would report the
+        // counter the page points to (kept on purpose) as leaked.
+        __lsan_register_root_region(pg, kPageSize);
+#endif
       }
       pg = next;
     }
