@@ -907,12 +907,13 @@ void Connection::PrefetchAhead() {
   // command, so that a batch over a table larger than the caches waits for its misses at once,
   // not once per command. Only the home shard's keys, and only while this thread owns its data;
   // a key on another shard is prefetched there (RunBatch).
+  const ShardSet& set = *Server().shards;
+  prefetched_ = kPrefetchAhead;  // not looked at again for as many commands, if it does not pay
+  if (home_->parked() || !home_->db_slice().PrefetchPays(db, set.size())) return;
   std::string_view keys[kPrefetchAhead];
   size_t n = protocol::PeekSecondArgs(std::string_view(rbuf_.data() + rpos_, rend_ - rpos_), keys,
                                       kPrefetchAhead);
   prefetched_ = static_cast<uint32_t>(n);
-  if (home_->parked()) return;
-  const ShardSet& set = *Server().shards;
   size_t m = 0;
   for (size_t k = 0; k < n; ++k) {
     if (keys[k].data() != nullptr && (set.size() == 1 || set.ShardOf(keys[k]) == home_->id()))
@@ -1311,10 +1312,12 @@ void Connection::RunBatch(ShardMsg* m, Shard* s) {
   auto run = [&](size_t k) {
     c->Execute(c->pending_[cmds[k]], s, nullptr, &c->pending_[cmds[k]].reply);
   };
+  const bool prefetch = cmds.size() > 1 && s->db_slice().PrefetchPays(c->pending_[cmds[0]].db,
+                                                                       Server().shards->size());
   for (size_t at = 0; at < cmds.size(); at += kPrefetchAhead) {
     size_t end = std::min(cmds.size(), at + kPrefetchAhead);
-    if (end - at < 2) {
-      run(at);
+    if (!prefetch || end - at < 2) {
+      for (size_t k = at; k < end; ++k) run(k);
       continue;
     }
     // As PrefetchAhead on the home thread: the buckets of this group's keys, the first command,

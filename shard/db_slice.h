@@ -88,6 +88,13 @@ class DbSlice {
   // another. Hints: they change nothing.
   void PrefetchBuckets(DbIndex db, const std::string_view* keys, size_t n, uint64_t* hashes) const;
   void PrefetchEntries(DbIndex db, const uint64_t* hashes, size_t n) const;
+  // Whether prefetching pays for db: its table, times `shards` (the other shards' tables are
+  // about as big and share the caches), holds more keys than the caches do (~80 bytes a key).
+  // Below that the keys are mostly cached already and the look-ahead would only cost.
+  static constexpr size_t kPrefetchMinKeys = size_t{1} << 18;
+  bool PrefetchPays(DbIndex db, size_t shards) const {
+    return DbSize(db) * shards >= kPrefetchMinKeys;
+  }
 
   // Adds a new key (must be absent). Returns its slot (valid until the next Add).
   Slot* Add(DbIndex db, Entry* e);

@@ -194,13 +194,24 @@ def test_pipeline_1000_commands(rawconn):
     assert got == want
 
 
-def test_pipeline_mixed_shapes_dbs_and_flushes(rawconn):
-    """Batch prefetching reads keys ahead of the commands that use them: a pipeline whose
+@pytest.mark.parametrize("filler", [0, 300000], ids=["small", "prefetching"])
+def test_pipeline_mixed_shapes_dbs_and_flushes(rawconn, filler):
+    """Batch prefetching reads keys ahead of the commands that use them, on tables of more than
+    2^18 keys (DbSlice::PrefetchPays; `filler` other keys in both databases): a pipeline whose
     commands switch databases, flush the table the look-ahead saw, mix inline commands,
     one-argument commands, multi-key ones and binary keys must still get every reply right."""
     conn = rawconn()
-    conn.send(encode_command(["SELECT", "0"]) + encode_command(["FLUSHALL"]))
-    assert conn.recv_until(nbytes=10, idle=5.0) == b"+OK\r\n+OK\r\n"
+    conn.send(encode_command(["FLUSHALL"]))
+    assert conn.recv_until(nbytes=5, idle=5.0) == b"+OK\r\n"
+    for d in (1, 0):
+        conn.send(encode_command(["SELECT", str(d)]))
+        assert conn.recv_until(nbytes=5, idle=5.0) == b"+OK\r\n"
+        for start in range(0, filler, 10000):
+            args = ["MSET"]
+            for j in range(start, start + 10000):
+                args += ["filler:%d" % j, "x"]
+            conn.send(encode_command(args))
+            assert conn.recv_until(nbytes=5, idle=30.0) == b"+OK\r\n"
     model = {0: {}, 1: {}}
     db = 0
     parts, expected = [], []
@@ -234,7 +245,7 @@ def test_pipeline_mixed_shapes_dbs_and_flushes(rawconn):
             parts.append(encode_command([b"DEL", key]))
             expected.append(b":%d\r\n" % (1 if model[db].pop(key, None) is not None else 0))
         elif kind == 10:
-            if i % 120 == 10:
+            if i in (550, 1090):  # most of it runs with the fillers there
                 parts.append(encode_command([b"FLUSHDB"]))
                 expected.append(b"+OK\r\n")
                 model[db] = {}
