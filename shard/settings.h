@@ -39,7 +39,7 @@ struct ShardSettings {
   static inline std::atomic<int64_t> lazyfree_lazy_server_del{0};
   static inline std::atomic<int64_t> lazyfree_lazy_user_del{0};
   static inline std::atomic<int64_t> lazyfree_lazy_user_flush{0};
-  // slab-huge-pages (Shoal's own): the entry slabs' chunks after a shard's first ask for
+  // slab-huge-pages (Shoal's own): the entry slabs' chunks past a shard's first 16 MiB ask for
   // transparent huge pages (shard/slab.h); read when a chunk is mapped.
   static inline std::atomic<int64_t> slab_huge_pages{1};
   // notify-keyspace-events, as Redis's NOTIFY_* flags (shard/notify.h); 0: none.

@@ -24,14 +24,17 @@
 // such a page (not the current one) goes back to the heap at once.
 //
 // Pages come from 2 MiB chunks mapped from the OS, 32 pages each, so a page costs 64 KiB of
-// address space (a 64 KiB-aligned block from the heap took 128), and from the second chunk on
-// the chunk asks for a transparent huge page (MADV_HUGEPAGE): a keyspace of millions of entries
-// is read through one TLB entry per 2 MiB instead of one per 4 KiB, which is most of what a
-// lookup's cache miss costs on a virtual machine (docs/BENCHMARKS.md). The first chunk stays on
-// 4 KiB pages, so a shard with few keys holds only the memory it touched (with
-// `slab-huge-pages no`, every chunk does: for hosts where the kernel's huge-page compaction
-// stalls). A page given back inside a chunk still in use is returned to the OS (MADV_DONTNEED), a
-// chunk with no page in use is unmapped: resident memory follows the pages held, as before.
+// address space (a 64 KiB-aligned block from the heap took 128). Once a shard holds
+// kSmallChunks chunks (16 MiB of entries), each further chunk asks for a transparent huge page
+// (MADV_HUGEPAGE): a keyspace of millions of entries is read through one TLB entry per 2 MiB
+// instead of one per 4 KiB, which is most of what a lookup's cache miss costs on a virtual
+// machine (docs/BENCHMARKS.md). The small-page chunks first keep a shard with few keys at the
+// memory it touched: a huge page is resident whole, so each shard's last chunk may hold up to
+// 2 MiB it does not use yet, which only a shard of 16 MiB or more pays. `slab-huge-pages no`
+// keeps every chunk mapped from then on on 4 KiB pages (for hosts where the kernel's huge-page
+// compaction stalls). A page given back inside a chunk still in use is returned to the OS
+// (MADV_DONTNEED), a chunk with no page in use is unmapped: resident memory follows the pages
+// held, as before.
 //
 // Sanitizer builds (SHOAL_SYSTEM_MALLOC) compile and test this class, but entries do not use it
 // there: ASan must see each entry's own bounds (shard/entry.cc).
@@ -54,6 +57,7 @@ class Slab {
   static constexpr size_t kPageHeader = 96;      // blocks start here, 16-byte aligned
   static constexpr size_t kChunkSize = 2 << 20;  // one transparent huge page
   static constexpr size_t kPagesPerChunk = kChunkSize / kPageSize;
+  static constexpr size_t kSmallChunks = 8;  // chunks on 4 KiB pages before huge ones
 
   Slab();
   // Frees the pages without live blocks. A page whose blocks still live elsewhere (an entry moved

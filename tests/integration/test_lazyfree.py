@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import _is_shoal
+from conftest import _is_shoal, sharded_server
 import shoal_errors as E
 from shoal_info import info
 from shoal_keys import SHARDS, shard_of
@@ -350,38 +350,39 @@ def test_entry_slab_pages_return_after_flushall(lc):
         assert int(info(c, "memory")["entry_slab_chunks"]) == 0
 
 
+one_shard = sharded_server([1])
+
+
 @pytest.mark.skipif(not _is_shoal(), reason="Shoal's entry slab")
 @pytest.mark.parametrize("huge", ["yes", "no"])
-def test_entry_slab_chunks_past_the_first_ask_for_huge_pages(lc, huge):
-    """A shard's first slab chunk keeps 4 KiB pages (a small dataset holds only what it
-    touched); the chunks after it are marked for transparent huge pages, unless slab-huge-pages
-    is off. 300k keys put over 32 pages (one chunk) on every shard."""
-    c = lc
+def test_entry_slab_chunks_past_16_mib_ask_for_huge_pages(one_shard, huge):
+    """A shard's first 8 slab chunks (16 MiB of entries) keep 4 KiB pages, so a small dataset
+    holds only what it touched; the chunks after them are marked for transparent huge pages,
+    unless slab-huge-pages is off. 330k 56-byte entries on one shard need 9 chunks."""
+    c = one_shard.client()
     assert c("CONFIG", "GET", "slab-huge-pages") == [b"slab-huge-pages", b"yes"]
     assert c("CONFIG", "SET", "slab-huge-pages", huge) == "OK"
-    for i in range(0, 300000, 5000):
-        args = []
-        for j in range(i, i + 5000):
-            args += ["key:%012d" % j, "v" * 32]
-        assert c("MSET", *args) == "OK"
-    m = info(c, "memory")
-    if int(m["entry_slab_pages"]) == 0:
-        pytest.skip("entries are heap blocks in this build (sanitizers)")
-    shards = int(info(c, "server")["shards"])
-    chunks, huge_chunks = int(m["entry_slab_chunks"]), int(m["entry_slab_huge_chunks"])
-    pages = int(m["entry_slab_pages"])
-    assert pages > 32 * shards
-    # Each shard: one small-page chunk, then huge ones; all but its last chunk full.
-    if huge == "yes":
-        assert huge_chunks == chunks - shards
-    else:
-        assert huge_chunks == 0
-    assert pages > (chunks - shards) * 32
-    assert chunks * 32 >= pages
-    assert c("FLUSHALL") == "OK"
-    assert c("CONFIG", "SET", "slab-huge-pages", "yes") == "OK"
-    assert wait_for(lambda: int(info(c, "memory")["entry_slab_chunks"]) == 0)
-    assert int(info(c, "memory")["entry_slab_huge_chunks"]) == 0
+    try:
+        for i in range(0, 330000, 5000):
+            args = []
+            for j in range(i, i + 5000):
+                args += ["key:%012d" % j, "v" * 32]
+            assert c("MSET", *args) == "OK"
+        m = info(c, "memory")
+        if int(m["entry_slab_pages"]) == 0:
+            pytest.skip("entries are heap blocks in this build (sanitizers)")
+        chunks, huge_chunks = int(m["entry_slab_chunks"]), int(m["entry_slab_huge_chunks"])
+        pages = int(m["entry_slab_pages"])
+        assert pages > 8 * 32
+        # All but the last chunk full; the ninth on is huge, unless turned off.
+        assert (chunks - 1) * 32 < pages <= chunks * 32
+        assert huge_chunks == (chunks - 8 if huge == "yes" else 0)
+        assert c("FLUSHALL") == "OK"
+        assert wait_for(lambda: int(info(c, "memory")["entry_slab_chunks"]) == 0)
+        assert int(info(c, "memory")["entry_slab_huge_chunks"]) == 0
+    finally:
+        assert c("CONFIG", "SET", "slab-huge-pages", "yes") == "OK"
+        c.close()
 
 
 # ---------------------------------------------------------------- server-del, expire, eviction

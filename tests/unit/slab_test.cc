@@ -160,22 +160,24 @@ TEST_CASE("Slab pages come from 2 MiB chunks and go back to the OS", "[slab]") {
   OwnedSlab owned;
   Slab& s = owned.slab;
   const size_t per_page = Slab::BlocksPerPage(56);
-  // One chunk's pages and one more: the first chunk keeps 4 KiB pages, the second asks for a
-  // huge page.
+  // Eight chunks' pages and one more: the first kSmallChunks keep 4 KiB pages, the next asks for
+  // a huge page.
+  const size_t pages = Slab::kSmallChunks * Slab::kPagesPerChunk + 1;
   std::vector<void*> blocks;
-  for (size_t i = 0; i < (Slab::kPagesPerChunk + 1) * per_page; ++i) {
+  for (size_t i = 0; i < pages * per_page; ++i) {
     blocks.push_back(s.Alloc(56));
     std::memset(blocks.back(), 1, 56);
   }
-  REQUIRE(s.pages() == Slab::kPagesPerChunk + 1);
-  REQUIRE(s.chunks() == 2);
+  REQUIRE(s.pages() == pages);
+  REQUIRE(s.chunks() == Slab::kSmallChunks + 1);
   REQUIRE(s.huge_chunks() == 1);
-  // Pages are 64 KiB apart inside 2 MiB-aligned chunks: 33 pages use 2 chunk bases.
+  // Pages are 64 KiB apart inside 2 MiB-aligned chunks: one base per chunk.
   std::vector<uintptr_t> bases;
-  for (void* b : blocks) bases.push_back(reinterpret_cast<uintptr_t>(b) & ~(Slab::kChunkSize - 1));
+  for (void* b : blocks)
+    bases.push_back(reinterpret_cast<uintptr_t>(b) & ~(Slab::kChunkSize - 1));
   std::sort(bases.begin(), bases.end());
   bases.erase(std::unique(bases.begin(), bases.end()), bases.end());
-  REQUIRE(bases.size() == 2);
+  REQUIRE(bases.size() == Slab::kSmallChunks + 1);
   // A page given back while its chunk stays is no longer resident; its neighbours are.
   auto page_of = [](void* b) {
     return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(b) & ~(Slab::kPageSize - 1));
@@ -183,15 +185,15 @@ TEST_CASE("Slab pages come from 2 MiB chunks and go back to the OS", "[slab]") {
   void* third = page_of(blocks[2 * per_page]);
   REQUIRE(Resident(third, Slab::kPageSize) == std::vector<bool>(Slab::kPageSize / 4096, true));
   for (size_t i = 2 * per_page; i < 3 * per_page; ++i) Slab::Free(blocks[i]);
-  REQUIRE(s.pages() == Slab::kPagesPerChunk);
-  REQUIRE(s.chunks() == 2);
+  REQUIRE(s.pages() == pages - 1);
+  REQUIRE(s.chunks() == Slab::kSmallChunks + 1);
   REQUIRE(Resident(third, Slab::kPageSize) == std::vector<bool>(Slab::kPageSize / 4096, false));
   REQUIRE(Resident(page_of(blocks[per_page]), 4096) == std::vector<bool>{true});
   // The next page comes from the fullest chunk with room: the same memory, in use again.
   std::vector<void*> more;
   for (size_t i = 0; i < per_page; ++i) more.push_back(s.Alloc(120));
   REQUIRE(page_of(more[0]) == third);
-  REQUIRE(s.chunks() == 2);
+  REQUIRE(s.chunks() == Slab::kSmallChunks + 1);
   for (void* b : more) Slab::Free(b);
   // Everything freed: every chunk is unmapped.
   for (size_t i = 0; i < blocks.size(); ++i) {
@@ -203,11 +205,11 @@ TEST_CASE("Slab pages come from 2 MiB chunks and go back to the OS", "[slab]") {
 
   // slab-huge-pages no: chunks mapped from then on keep 4 KiB pages.
   ShardSettings::slab_huge_pages.store(0);
-  for (size_t i = 0; i < (Slab::kPagesPerChunk + 1) * per_page; ++i) blocks[i] = s.Alloc(56);
+  for (size_t i = 0; i < pages * per_page; ++i) blocks[i] = s.Alloc(56);
   ShardSettings::slab_huge_pages.store(1);
-  REQUIRE(s.chunks() == 2);
+  REQUIRE(s.chunks() == Slab::kSmallChunks + 1);
   REQUIRE(s.huge_chunks() == 0);
-  for (size_t i = 0; i < (Slab::kPagesPerChunk + 1) * per_page; ++i) Slab::Free(blocks[i]);
+  for (size_t i = 0; i < pages * per_page; ++i) Slab::Free(blocks[i]);
   owned.RequireAllReturned();
   REQUIRE(s.chunks() == 0);
 }
