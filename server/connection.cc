@@ -1313,7 +1313,7 @@ void Connection::RunBatch(ShardMsg* m, Shard* s) {
     c->Execute(c->pending_[cmds[k]], s, nullptr, &c->pending_[cmds[k]].reply);
   };
   const bool prefetch = cmds.size() > 1 && s->db_slice().PrefetchPays(c->pending_[cmds[0]].db,
-                                                                       Server().shards->size());
+                                                                      Server().shards->size());
   for (size_t at = 0; at < cmds.size(); at += kPrefetchAhead) {
     size_t end = std::min(cmds.size(), at + kPrefetchAhead);
     if (!prefetch || end - at < 2) {

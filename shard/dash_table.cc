@@ -49,20 +49,20 @@ DashTable::Slot* DashTable::Find(std::string_view key, uint64_t hash) {
   Segment* seg = SegmentFor(hash);
   unsigned home = HomeOf(hash);
   uint64_t fp = FingerprintBits(hash);
-  constexpr uint64_t kFpMask = uint64_t{0x3FFF} << 48;
   for (auto& s : seg->buckets[home]) {
-    if ((s.v & (kFpMask | Slot::kDisplacedBit)) == fp && !s.empty() && s.entry()->key() == key)
+    if ((s.v & (Slot::kFpMask | Slot::kDisplacedBit)) == fp && !s.empty() &&
+        s.entry()->key() == key)
       return &s;
   }
   for (auto& s : seg->buckets[NextBucket(home)]) {
-    if ((s.v & (kFpMask | Slot::kDisplacedBit)) == (fp | Slot::kDisplacedBit) &&
+    if ((s.v & (Slot::kFpMask | Slot::kDisplacedBit)) == (fp | Slot::kDisplacedBit) &&
         s.entry()->key() == key)
       return &s;
   }
   if (seg->stash_mask.test(home)) {
     for (unsigned b = kBuckets; b < kBuckets + kStashBuckets; ++b) {
       for (auto& s : seg->buckets[b]) {
-        if ((s.v & kFpMask) == fp && !s.empty() && s.entry()->key() == key) return &s;
+        if ((s.v & Slot::kFpMask) == fp && !s.empty() && s.entry()->key() == key) return &s;
       }
     }
   }

@@ -49,6 +49,7 @@ class DashTable {
     static constexpr uint64_t kPtrMask = (uint64_t{1} << 48) - 1;
     static constexpr uint64_t kExpireBit = uint64_t{1} << 63;
     static constexpr uint64_t kDisplacedBit = uint64_t{1} << 62;
+    static constexpr uint64_t kFpMask = uint64_t{0x3FFF} << 48;  // FingerprintBits
     Entry* entry() const { return reinterpret_cast<Entry*>(v & kPtrMask); }
     bool empty() const { return v == 0; }
     bool has_expire() const { return v & kExpireBit; }
@@ -79,9 +80,9 @@ class DashTable {
   // Empties the slot; the caller frees the entry.
   void Erase(Slot* s);
 
-  // Batch prefetch (DbSlice::PrefetchKeys): pulls the home bucket of `hash` toward the cache;
-  // then, once that bucket has had time to arrive, the entries whose fingerprint matches.
-  // Hints only: they change nothing.
+  // Batch prefetch (DbSlice::PrefetchBuckets / PrefetchEntries): pulls the home bucket of `hash`
+  // toward the cache; then, once that bucket has had time to arrive, the entries whose fingerprint
+  // matches. Hints only: they change nothing.
   void PrefetchBucket(uint64_t hash) const;
   void PrefetchEntries(uint64_t hash) const;
   // Frees every entry and returns to an empty table.
@@ -194,10 +195,9 @@ inline void DashTable::PrefetchBucket(uint64_t hash) const {
 }
 
 inline void DashTable::PrefetchEntries(uint64_t hash) const {
-  constexpr uint64_t kFpMask = uint64_t{0x3FFF} << 48;
   const uint64_t fp = FingerprintBits(hash);
   for (const Slot& s : SegmentFor(hash)->buckets[HomeOf(hash)]) {
-    if ((s.v & (kFpMask | Slot::kDisplacedBit)) == fp && !s.empty()) {
+    if ((s.v & (Slot::kFpMask | Slot::kDisplacedBit)) == fp && !s.empty()) {
       // The header and key, and the line after for a key or value that crosses into it.
       const char* e = reinterpret_cast<const char*>(s.entry());
       __builtin_prefetch(e);

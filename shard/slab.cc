@@ -236,8 +236,8 @@ void* Slab::TakePageMemory() {
     }
   }
   if (it == chunks_.end()) {
-    bool huge = chunks_.size() >= kSmallChunks &&
-                ShardSettings::Get(ShardSettings::slab_huge_pages) != 0;
+    bool huge =
+        chunks_.size() >= kSmallChunks && ShardSettings::Get(ShardSettings::slab_huge_pages) != 0;
     void* base = MapChunk(huge);
     if (base == nullptr) return nullptr;
     Chunk c{reinterpret_cast<uintptr_t>(base), 0, huge};

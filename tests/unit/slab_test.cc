@@ -173,8 +173,7 @@ TEST_CASE("Slab pages come from 2 MiB chunks and go back to the OS", "[slab]") {
   REQUIRE(s.huge_chunks() == 1);
   // Pages are 64 KiB apart inside 2 MiB-aligned chunks: one base per chunk.
   std::vector<uintptr_t> bases;
-  for (void* b : blocks)
-    bases.push_back(reinterpret_cast<uintptr_t>(b) & ~(Slab::kChunkSize - 1));
+  for (void* b : blocks) bases.push_back(reinterpret_cast<uintptr_t>(b) & ~(Slab::kChunkSize - 1));
   std::sort(bases.begin(), bases.end());
   bases.erase(std::unique(bases.begin(), bases.end()), bases.end());
   REQUIRE(bases.size() == Slab::kSmallChunks + 1);
