@@ -115,7 +115,7 @@ def test_move_to_other_db(c, kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_expire_deletes_collection(c, kind):
     fill(c, "ex", kind, True)
-    assert c.call("PEXPIRE", "ex", "30") == 1
+    assert c.call("PEXPIRE", "ex", "100000") == 1
     assert c.call("PERSIST", "ex") == 1
     assert c.call("TTL", "ex") == -1
     c.call("PEXPIRE", "ex", "20")

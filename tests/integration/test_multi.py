@@ -432,9 +432,9 @@ def test_watch_flushall_of_existing_key_aborts(x, other):
 
 def test_watch_key_expiring_before_exec_aborts(x):
     k = spread_keys("we", 1)[0]
-    assert x("SET", k, "v", "PX", "50") == "OK"
+    assert x("SET", k, "v", "PX", "300") == "OK"
     assert x("WATCH", k) == "OK"
-    time.sleep(0.15)
+    time.sleep(0.45)
     assert x("MULTI") == "OK"
     assert x("PING") == "QUEUED"
     assert x("EXEC") is None

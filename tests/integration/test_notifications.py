@@ -129,7 +129,7 @@ def test_expired_active(srv, c):
     ev = events(srv, "Ex")
     try:
         for i in range(20):
-            c.call("SET", "ae%d" % i, "v", "PX", "50")
+            c.call("SET", "ae%d" % i, "v", "PX", "300")
         assert ev.collect(c) == []
         deadline = time.time() + 5
         got = []

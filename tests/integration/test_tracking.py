@@ -426,7 +426,7 @@ def test_multi_exec_reads_are_tracked(srv, clients):
 def test_expiry_invalidates(clients):
     c = clients(3)
     w = clients()
-    assert w.call("SET", "e", "1", "PX", "30") == "OK"
+    assert w.call("SET", "e", "1", "PX", "300") == "OK"
     assert c.call("CLIENT", "TRACKING", "on") == "OK"
     assert c.call("GET", "e") == b"1"
     # The active expiry cycle deletes it: an invalidation with no client write.
