@@ -35,8 +35,10 @@ from shoal_resp import (HOST, SOCK_TIMEOUT, ConnectionClosed, Err, RawConn,  # n
                         RespClient)
 
 REDIS_BIN = "/usr/bin/redis-server"
-START_TIMEOUT = 10.0
-STOP_TIMEOUT = 10.0
+# Generous: a sanitized build starts and stops (leak check at exit) many times slower; a healthy
+# server is waited for only as long as it takes.
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 30.0
 
 
 # --------------------------------------------------------------------------

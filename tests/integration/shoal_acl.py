@@ -63,7 +63,7 @@ def pairs(reply):
     return {k.decode(): v for k, v in zip(reply[::2], reply[1::2])}
 
 
-def wait_closed(client, timeout=3.0):
+def wait_closed(client, timeout=10.0):
     """True once the server has closed `client`'s connection (polls; returns as soon as EOF)."""
     return client.is_closed(wait=timeout)
 

@@ -176,7 +176,7 @@ class RespClient:
         self.sock.sendall(b"".join(encode_command(c) for c in commands))
         return [self.read() for _ in commands]
 
-    def is_closed(self, wait=2.0):
+    def is_closed(self, wait=10.0):
         """True if the server closed the connection (EOF) within `wait` s."""
         self.sock.settimeout(wait)
         try:
@@ -209,7 +209,11 @@ class RawConn:
 
     def recv_until(self, terminator=None, nbytes=None, idle=0.5, total=10.0, first=None):
         """Read until `terminator` is at the end / `nbytes` read / EOF / idle timeout.
-        `first`: how long to wait for the first byte (defaults to `idle`)."""
+        `first`: how long to wait for the first byte; defaults to 5 s when a terminator or a byte
+        count says a reply is awaited (a slow, sanitized server may take a while to send it; the
+        read ends as soon as it is there), else to `idle`."""
+        if first is None and (terminator is not None or nbytes is not None):
+            first = 5.0
         out = b""
         deadline = time.time() + total
         while time.time() < deadline:
@@ -232,8 +236,8 @@ class RawConn:
                 break
         return out
 
-    def wait_closed(self, wait=3.0):
-        """Drain until EOF; returns (data, closed)."""
+    def wait_closed(self, wait=10.0):
+        """Drain until EOF (or `wait` s without a byte); returns (data, closed)."""
         data = self.recv_until(idle=wait, total=wait)
         return data, self.closed
 

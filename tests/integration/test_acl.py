@@ -1221,7 +1221,7 @@ def test_bad_aclfile_at_startup_is_refused(spawn_server):
     port = free_port()
     conf = _write(tmp / "acl.conf", "port %d\naclfile %s\n" % (port, aclfile))
     h = spawn_server(conf=conf, pass_port=False, port=port, wait=False)
-    rc = h.wait_exit(5)
+    rc = h.wait_exit(20)
     assert rc not in (None, 0), h.log()
 
 
@@ -1260,7 +1260,7 @@ def test_config_with_users_and_aclfile_is_refused(spawn_server):
     conf = _write(tmp / "both.conf",
                   "port %d\naclfile %s\nuser bob on nopass +@all\n" % (port, aclfile))
     h = spawn_server(conf=conf, pass_port=False, port=port, wait=False)
-    rc = h.wait_exit(5)
+    rc = h.wait_exit(20)
     assert rc == 1, h.log()
 
 
@@ -1271,5 +1271,5 @@ def test_bad_user_line_in_config_is_refused(spawn_server):
         port = free_port()
         conf = _write(tmp / ("bad%d.conf" % i), "port %d\n%s" % (port, text))
         h = spawn_server(conf=conf, pass_port=False, port=port, wait=False)
-        rc = h.wait_exit(5)
+        rc = h.wait_exit(20)
         assert rc not in (None, 0), h.log()

@@ -198,7 +198,7 @@ class AofLog:
     """Reads what a server appends to its current incr file. Create it while that file has only
     what the test has seen (e.g. just after the server started). Entries: (db, [args])."""
 
-    def __init__(self, h, wait=2.0):
+    def __init__(self, h, wait=10.0):
         self.h = h
         self.path = incr_path(h)
         self.seen = 0
@@ -266,7 +266,7 @@ def bgrewriteaof(c, timeout=30.0):
     return p
 
 
-def wait_files(h, names, timeout=5.0, dirname=AOF_DIR):
+def wait_files(h, names, timeout=15.0, dirname=AOF_DIR):
     """Waits until the AOF dir holds exactly `names` (history files go in the background)."""
     d = os.path.join(h.dir, dirname)
     wait_until(lambda: sorted(os.listdir(d)) == sorted(names), timeout,
@@ -528,7 +528,7 @@ def test_log_expire_family_becomes_pexpireat(servers, logged):
     log.expect((0, "SET", "g", "v"))
     assert c("GETEX", "g") == b"v"
     assert c("GETEX", "g", "PERSIST") == b"v"  # no TTL: nothing
-    for opt, arg, ms in [("EX", "100", 100000), ("PX", "2000", 2000)]:
+    for opt, arg, ms in [("EX", "100", 100000), ("PX", "20000", 20000)]:
         reply, t0, t1 = timed(c, "GETEX", "g", opt, arg)
         assert reply == b"v"
         log.expect((0, "PEXPIREAT", "g", At(t0 + ms, t1 + ms)))
@@ -1249,7 +1249,7 @@ def test_config_set_appendonly_at_runtime(servers):
     assert manifest_text(h) == MANIFEST_1
     wait_files(h, [MANIFEST, "appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof"])
     assert c("SET", "after", "2") == "OK"
-    wait_until(lambda: b"after" in read(incr_path(h)), 5, "the write in the incr file")
+    wait_until(lambda: b"after" in read(incr_path(h)), 15, "the write in the incr file")
     assert c("CONFIG", "SET", "appendonly", "no") == "OK"
     assert persistence(c)["aof_enabled"] == "0"
     size = os.path.getsize(incr_path(h))

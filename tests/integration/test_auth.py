@@ -134,9 +134,9 @@ def test_quit_and_reset_allowed_unauthenticated(fresh):
 
 
 def _raw_exchange(h, data):
-    """Sends raw bytes, returns everything read until the server closes (or 3 s)."""
+    """Sends raw bytes, returns everything read until the server closes (or 10 s)."""
     import socket
-    s = socket.create_connection((h.host, h.port), timeout=3)
+    s = socket.create_connection((h.host, h.port), timeout=10)
     try:
         s.sendall(data)
         out = b""

@@ -130,7 +130,7 @@ def test_client_unblock_exact_bytes(c, rawconn):
     assert c.call("CLIENT", "UNBLOCK", str(wid), "error") == 1
     assert w.recv_until(terminator=b"\r\n") == b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
     w.send(b"HELLO 3\r\n")
-    w.recv_until(idle=0.2)
+    w.recv_until(idle=0.2, first=5.0)
     w.send(b"BLPOP l 0\r\n")
     wait_blocked(c, 1)
     assert c.call("CLIENT", "UNBLOCK", str(wid)) == 1
@@ -184,11 +184,12 @@ def test_client_unblock_many_clients_on_every_thread(c, new_client):
 def test_client_unblock_with_timeout_pending(c, new_client):
     w = new_client()
     wid = str(w.call("CLIENT", "ID"))
-    w.send("BLPOP", "q", "0.5")
+    t0 = time.time()
+    w.send("BLPOP", "q", "1")  # 1 s: unblocked long before, even on a slow server
     wait_blocked(c, 1)
     assert c.call("CLIENT", "UNBLOCK", wid, "ERROR") == 1
     assert w.read() == UNBLOCKED
-    time.sleep(0.6)  # the old timeout must not answer again
+    time.sleep(max(0.0, t0 + 1.1 - time.time()))  # the old timeout must not answer again
     assert w.call("PING") == "PONG"
 
 

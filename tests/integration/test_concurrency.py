@@ -27,6 +27,7 @@ class Workers:
         self.lock = threading.Lock()
         self.threads = []
         self.counts = {}
+        self.progress = {}  # calls made so far, by worker name
 
     def fail(self, msg):
         with self.lock:
@@ -42,6 +43,7 @@ class Workers:
                 while not self.stop.is_set():
                     fn(cl, n)
                     n += 1
+                    self.progress[name] = n
             except AssertionError as e:
                 self.fail("%s: %s" % (name, e))
             except Exception as e:  # connection errors etc.
@@ -58,6 +60,12 @@ class Workers:
         for t in self.threads:
             t.start()
         self.stop.wait(duration)
+        # On a slow (sanitized) server a worker may not have finished a call yet: a little
+        # longer (up to 30 s) until each one has.
+        deadline = time.time() + 30
+        while not self.stop.is_set() and time.time() < deadline and \
+                any(self.progress.get(t.name, 0) == 0 for t in self.threads):
+            time.sleep(0.05)
         self.stop.set()
         for t in self.threads:
             t.join(timeout=15)

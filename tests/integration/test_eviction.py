@@ -140,7 +140,7 @@ def counted(c):
     return int(m["used_memory"]) - int(m["mem_not_counted_for_evict"])
 
 
-def wait_counted_at_most(c, limit, timeout=5.0):
+def wait_counted_at_most(c, limit, timeout=15.0):
     """Eviction happens before commands run (and may go on in the background): send commands
     until the counted memory is within limit; returns the last value seen."""
     deadline = time.time() + timeout
@@ -685,12 +685,12 @@ def test_sustained_write_load_stays_within_maxmemory(spawn_server):
         watch.start()
         for t in threads:
             t.start()
-        deadline = time.time() + 15
+        deadline = time.time() + 60  # a sanitized build is many times slower
         for t in threads:
             t.join(timeout=max(0.1, deadline - time.time()))
         stop.set()
         watch.join(timeout=5)
-        assert not any(t.is_alive() for t in threads), "writers did not finish in 15 s"
+        assert not any(t.is_alive() for t in threads), "writers did not finish in 60 s"
         assert not failures, failures[:5]
         assert len(samples) >= 5
         assert max(samples) <= limit * 1.05, (max(samples), limit)
@@ -856,12 +856,12 @@ def test_object_idletime_grows_and_resets(mc):
         assert c("OBJECT", "IDLETIME", k) in (0, 1)
     time.sleep(2.1)
     assert c("GET", "b") == b"v"
+    assert c("OBJECT", "IDLETIME", "b") <= 1  # at once: the clock ticks in whole seconds
     # OBJECT, EXISTS, TYPE and TTL do not touch the key
     assert c("OBJECT", "IDLETIME", "a") >= 2
     assert c("EXISTS", "a") == 1
     assert c("TYPE", "a") == "string"
     assert c("TTL", "a") == -1
     assert c("OBJECT", "IDLETIME", "a") >= 2
-    assert c("OBJECT", "IDLETIME", "b") <= 1
     assert c("STRLEN", "a") == 1
     assert c("OBJECT", "IDLETIME", "a") <= 1

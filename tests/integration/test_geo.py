@@ -119,7 +119,7 @@ def test_geopos_resp3_doubles(server):
     conn = RawConn(server.host, server.port)
     try:
         conn.send(b"HELLO 3\r\n")
-        conn.recv_until(idle=0.3)
+        conn.recv_until(idle=0.3, first=5.0)
         conn.send(b"FLUSHALL\r\nGEOADD Sicily 13.361389 38.115556 Palermo\r\n")
         assert conn.recv_until(b":1\r\n") == b"+OK\r\n:1\r\n"
         conn.send(b"GEOPOS Sicily Palermo nope\r\n")

@@ -46,7 +46,7 @@ def pending(c):
     return int(info(c, "memory")["lazyfree_pending_objects"])
 
 
-def wait_for(fn, timeout=5.0):
+def wait_for(fn, timeout=10.0):
     """Polls fn() until it is true or the deadline passes; returns its last value."""
     deadline = time.time() + timeout
     while True:

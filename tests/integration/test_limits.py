@@ -36,7 +36,7 @@ def cpu_seconds(proc):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wait_for(cond, timeout=5.0, step=0.05):
+def wait_for(cond, timeout=10.0, step=0.05):
     deadline = time.time() + timeout
     while time.time() < deadline:
         v = cond()
@@ -123,7 +123,7 @@ MAXCLIENTS_ERR = b"-ERR max number of clients reached\r\n"
 def refused(h):
     rc = RawConn(h.host, h.port)
     try:
-        data, closed = rc.wait_closed(wait=2.0)
+        data, closed = rc.wait_closed()
         return data == MAXCLIENTS_ERR and closed
     finally:
         rc.close()
@@ -131,8 +131,14 @@ def refused(h):
 
 def test_maxclients_refuses_extra_clients(spawn_server):
     h = spawn_server("--maxclients", "5")
-    time.sleep(0.2)  # the startup probe's connection is gone
-    clients = [h.client() for _ in range(5)]
+    clients = [h.client()]
+    # The start-up probe's connection is gone once the server has seen it close (a slow server
+    # may not have yet: then a fifth client would be refused).
+    deadline = time.time() + 10
+    while b"connected_clients:1\r\n" not in clients[0].call("INFO", "clients"):
+        assert time.time() < deadline
+        time.sleep(0.01)
+    clients += [h.client() for _ in range(4)]
     for cl in clients:
         assert cl.call("PING") == "PONG"
     assert refused(h)
@@ -343,10 +349,10 @@ def test_output_buffer_soft_limit_closes_after_soft_seconds(spawn_server):
     h = spawn_server()
     c = h.client()
     assert c.call("SET", "big", b"v" * MB) == "OK"
-    assert c.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 4mb 1") == "OK"
+    assert c.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 4mb 2") == "OK"
     s = non_reading_client(h, 200)
     time.sleep(0.5)
-    assert connected_clients(c) == 2  # over the soft limit, not for long enough yet
+    assert connected_clients(c) == 2  # over the soft limit, not for long enough yet (2 s)
     assert wait_for(lambda: connected_clients(c) == 1, timeout=10)
     s.close()
 
@@ -435,10 +441,10 @@ def test_timeout_closes_idle_clients(spawn_server):
     idle = RawConn(h.host, h.port)
     assert busy.call("PING") == "PONG"
     t0 = time.time()
-    # Redis checks timeouts in clientsCron; allow it a few seconds.
-    data, closed = idle.wait_closed(wait=6.0)
+    # Redis checks timeouts in clientsCron; allow it a few seconds (more on a sanitized build).
+    data, closed = idle.wait_closed(wait=10.0)
     assert closed and data == b""
-    assert 1.0 <= time.time() - t0 < 6.0
+    assert 1.0 <= time.time() - t0 < 10.0
     idle.close()
     busy.close()
 
@@ -457,7 +463,7 @@ def test_slow_clients_are_cut_off_while_others_are_served(spawn_server):
     # A client that pushes a bulk past the query buffer limit, slowly.
     pusher = RawConn(h.host, h.port)
     pusher.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % (8 * MB))
-    deadline = time.time() + 8
+    deadline = time.time() + 15
     pushed = 0
     while time.time() < deadline:
         assert active.call("SET", "x", "y") == "OK"
@@ -523,7 +529,7 @@ def test_connection_churn_leaves_counters_where_they_were(spawn_server):
     ]
     t0 = time.time()
     total = 0
-    while total < 2000 and time.time() - t0 < 15:
+    while total < 2000 and time.time() - t0 < 60:
         socks = []
         for i in range(100):
             s = socket.create_connection((h.host, h.port), timeout=5)

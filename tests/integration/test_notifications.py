@@ -128,8 +128,9 @@ def test_expired_lazy(srv, c):
 def test_expired_active(srv, c):
     ev = events(srv, "Ex")
     try:
-        for i in range(20):
-            c.call("SET", "ae%d" % i, "v", "PX", "300")
+        # One round trip for the 20 SETs: the collect below must come before the 300 ms are up.
+        assert c.pipeline([("SET", "ae%d" % i, "v", "PX", "300") for i in range(20)]) == \
+            ["OK"] * 20
         assert ev.collect(c) == []
         deadline = time.time() + 5
         got = []

@@ -361,7 +361,7 @@ def test_client_that_never_reads(server, c):
         t0 = time.time()
         assert c("PING") == "PONG"
         assert c("SET", "k", "v") == "OK"
-        assert time.time() - t0 < 2
+        assert time.time() - t0 < 5  # served at once (blocked, it would not answer at all)
     finally:
         s.close()
 
@@ -395,7 +395,7 @@ def test_client_query_buffer_limit(spawn_server):
             sent += len(chunk)
         if not disconnected:
             # all bytes went into kernel buffers; the server must still close us
-            s.settimeout(5)
+            s.settimeout(10)
             try:
                 data = s.recv(65536)
                 disconnected = data == b""

@@ -372,17 +372,17 @@ def test_redis_py_pubsub_object(srv):
     p = r.pubsub()
     p.subscribe("py")
     p.psubscribe("p?")
-    assert p.get_message(timeout=2)["type"] == "subscribe"
-    assert p.get_message(timeout=2)["type"] == "psubscribe"
+    assert p.get_message(timeout=10)["type"] == "subscribe"
+    assert p.get_message(timeout=10)["type"] == "psubscribe"
     assert r.publish("py", "data") == 2
-    got = [p.get_message(timeout=2) for _ in range(2)]
+    got = [p.get_message(timeout=10) for _ in range(2)]
     assert {m["type"] for m in got} == {"message", "pmessage"}
     assert all(m["data"] == b"data" for m in got)
     assert r.pubsub_numsub("py") == [(b"py", 1)]
     p.unsubscribe("py")
     p.punsubscribe()
-    assert p.get_message(timeout=2)["type"] == "unsubscribe"
-    assert p.get_message(timeout=2)["type"] == "punsubscribe"
+    assert p.get_message(timeout=10)["type"] == "unsubscribe"
+    assert p.get_message(timeout=10)["type"] == "punsubscribe"
     p.close()
     r.close()
 

@@ -962,11 +962,16 @@ def test_transfers_are_atomic(server, c, declared):
     errors, counts = [], {"moves": 0, "reads": 0}
     lock = threading.Lock()
 
+    def running():
+        # 1 s, or longer (up to 20 s) until a move and a read were made on a slow server.
+        now = time.time()
+        return now < stop or (now < stop + 20 and not (counts["moves"] and counts["reads"]))
+
     def mover(seed):
         cl = server.client()
         i = seed
         try:
-            while time.time() < stop:
+            while running():
                 src, dst = accounts[i % 8], accounts[(i * 3 + 1) % 8]
                 i += 1
                 if src == dst:
@@ -987,7 +992,7 @@ def test_transfers_are_atomic(server, c, declared):
     def reader(kind):
         cl = server.client()
         try:
-            while time.time() < stop:
+            while running():
                 if kind == "mget":
                     got = sum(int(v) for v in cl("MGET", *accounts))
                 elif declared:
@@ -1116,9 +1121,9 @@ def test_lock_mutual_exclusion(server, r):
         rel = cl.register_script(LOCK_RELEASE)
         token = "w%d" % wid
         done = 0
-        deadline = time.time() + 10
+        deadline = time.time() + 60
         while done < 20 and time.time() < deadline:
-            if cl.set(lock_key, token, nx=True, px=5000):
+            if cl.set(lock_key, token, nx=True, px=30000):
                 v = int(cl.get(counter_key))
                 cl.set(counter_key, v + 1)
                 if rel(keys=[lock_key], args=[token]) != 1:
@@ -1130,7 +1135,7 @@ def test_lock_mutual_exclusion(server, r):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=90)
     assert errors == []
     assert int(r.get(counter_key)) == 80
     assert release.sha == sha1(LOCK_RELEASE)

@@ -82,7 +82,7 @@ def _connected_clients(c):
     return int(info_fields(c("INFO", "clients"))["connected_clients"])
 
 
-def _wait_clients(c, want, timeout=3.0):
+def _wait_clients(c, want, timeout=10.0):
     deadline = time.time() + timeout
     now = _connected_clients(c)
     while now != want and time.time() < deadline:

@@ -442,11 +442,14 @@ def test_xreadgroup_block_consumers_on_keys_of_several_shards_served_in_order(c,
                                               [[b"c%d" % i, b"1"]]]
 
 
-def _consumer(host, port, name, keys, out, stop):
+def _consumer(host, port, name, keys, out, stop, ids):
     cl = RespClient(host, port)
+    ids.append(cl.call("CLIENT", "ID"))
     try:
         while not stop.is_set():
-            reply = cl.call("XREADGROUP", "GROUP", "g", name, "COUNT", "1", "BLOCK", "100",
+            # 1 s: all of them stay blocked together long enough for wait_blocked to see it on a
+            # slow server (they are unblocked at the end).
+            reply = cl.call("XREADGROUP", "GROUP", "g", name, "COUNT", "1", "BLOCK", "1000",
                             "STREAMS", *keys, *([">"] * len(keys)))
             if reply is None:
                 continue
@@ -463,9 +466,9 @@ def test_xreadgroup_block_every_entry_delivered_exactly_once(c, server):
     for k in keys:
         c.call("XGROUP", "CREATE", k, "g", "$", "MKSTREAM")
     n_consumers, n_entries = 8, 600
-    out, stop = [], threading.Event()
+    out, stop, ids = [], threading.Event(), []
     threads = [threading.Thread(target=_consumer,
-                                args=(server.host, server.port, "c%d" % i, keys, out, stop))
+                                args=(server.host, server.port, "c%d" % i, keys, out, stop, ids))
                for i in range(n_consumers)]
     for t in threads:
         t.start()
@@ -488,6 +491,8 @@ def test_xreadgroup_block_every_entry_delivered_exactly_once(c, server):
     while len(out) < n_entries and time.time() < deadline:
         time.sleep(0.01)
     stop.set()
+    for cid in ids:
+        c.call("CLIENT", "UNBLOCK", str(cid))
     for t in threads:
         t.join()
     for p in producers:
@@ -671,7 +676,6 @@ def test_woken_by_an_entry_gone_before_serving(c, new_client):
     # XADD MAXLEN 0) is answered with an empty list for the key, not left blocked.
     c.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
     w = new_client()
-    w.settimeout(3)
     w.send("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">")
     wait_blocked(c, 1)
     c.call("MULTI")
@@ -685,7 +689,6 @@ def test_woken_by_an_entry_gone_before_serving(c, new_client):
 def test_xread_woken_by_an_entry_gone_before_serving(c, new_client):
     # The same 7.0 quirk for XREAD.
     w = new_client()
-    w.settimeout(3)
     w.send("XREAD", "BLOCK", "0", "STREAMS", "y", "$")
     wait_blocked(c, 1)
     assert c.call("XADD", "y", "MAXLEN", "0", "1-0", "a", "1") == b"1-0"

@@ -423,7 +423,7 @@ def test_swapdb_wants_to_wake_but_the_key_already_expired(x, clients, no_active_
     assert x("PEXPIRE", "k", "100") == 1
     assert w("SELECT", "9") == "OK"
     wid = w("CLIENT", "ID")
-    w.send("BRPOP", "k", "3")
+    w.send("BRPOP", "k", "30")  # its timeout must not end the block before the checks below
     wait_blocked(x, 1)
     time.sleep(0.15)
     assert x("SWAPDB", "1", "9") == "OK"

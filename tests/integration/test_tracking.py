@@ -62,7 +62,7 @@ def info_field(cl, section, name):
     raise AssertionError("no %s in INFO %s" % (name, section))
 
 
-def wait_info(cl, section, name, want, timeout=5):
+def wait_info(cl, section, name, want, timeout=10):
     deadline = time.time() + timeout
     while True:
         got = info_field(cl, section, name)
@@ -529,7 +529,7 @@ def test_redirect_with_redis_py(srv, clients):
     r = redis.Redis(host=srv.host, port=srv.port)
     p = r.pubsub()
     p.subscribe("__redis__:invalidate")
-    assert p.get_message(timeout=2)["type"] == "subscribe"
+    assert p.get_message(timeout=10)["type"] == "subscribe"
     subs = [cl for cl in r.client_list() if "P" in cl["flags"]]
     assert len(subs) == 1
     rid = int(subs[0]["id"])
@@ -538,7 +538,7 @@ def test_redirect_with_redis_py(srv, clients):
     tr.set("pykey", "1")
     assert tr.get("pykey") == b"1"
     r.set("pykey", "2")
-    m = p.get_message(timeout=5)
+    m = p.get_message(timeout=10)
     assert m["type"] == "message"
     assert m["channel"] == b"__redis__:invalidate"
     assert m["data"] == [b"pykey"]
@@ -547,7 +547,7 @@ def test_redirect_with_redis_py(srv, clients):
     assert tr.execute_command("CLIENT", "TRACKING", "on", "REDIRECT", rid, "BCAST",
                               "PREFIX", "py:")
     r.set("py:a", "1")
-    m = p.get_message(timeout=5)
+    m = p.get_message(timeout=10)
     assert m["data"] == [b"py:a"]
     p.close()
     tr.close()
