@@ -47,6 +47,7 @@ RequestParser::Result RequestParser::Parse(std::string_view buf) {
     }
     if (unescaped_.capacity() > kMaxRetainedBytes) unescaped_ = std::string();
     if (buf.empty()) return Result::kNeedMore;
+    if (buf[0] == '*' && ParseWholeMultibulk(buf)) return Result::kCommand;
     pos_ = 0;
     scan_pos_ = 0;
     state_ = buf[0] == '*' ? State::kMultibulkLen : State::kInline;
@@ -312,6 +313,35 @@ RequestParser::Result RequestParser::ParseMultibulk(std::string_view buf) {
     state_ = State::kBulkLen;
   }
   return CompleteCommand(buf, pos_);
+}
+
+bool RequestParser::ParseWholeMultibulk(std::string_view buf) {
+  size_t cr;
+  int64_t count;
+  if (!FastLengthLine(buf, 1, &count, &cr) || count <= 0 || count > kMaxArgvPrealloc ||
+      (count > kUnauthMaxMultibulkLen && limits_.auth_required)) {
+    return false;
+  }
+  size_t pos = cr + 2;  // FastLengthLine saw the byte after '\r': pos <= buf.size()
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t len;
+    if (pos >= buf.size() || buf[pos] != '$' || !FastLengthLine(buf, pos + 1, &len, &cr) ||
+        len > limits_.max_bulk_len || (len > kUnauthMaxBulkLen && limits_.auth_required)) {
+      args_.clear();
+      return false;
+    }
+    pos = cr + 2;
+    // The payload and the two bytes after it, which Redis skips without checking them.
+    const size_t available = buf.size() - pos;
+    if (available < 2 || available - 2 < static_cast<uint64_t>(len)) {
+      args_.clear();
+      return false;
+    }
+    args_.emplace_back(buf.data() + pos, static_cast<size_t>(len));
+    pos += static_cast<size_t>(len) + 2;
+  }
+  consumed_ = pos;
+  return true;
 }
 
 RequestParser::Result RequestParser::CompleteCommand(std::string_view buf, size_t consumed) {

@@ -79,6 +79,11 @@ class RequestParser {
 
   Result ParseInline(std::string_view buf);
   Result ParseMultibulk(std::string_view buf);
+  // The common case in one pass, straight into args_: a whole, plainly formed multibulk command
+  // at the start of buf (the lengths FastLengthLine reads, within the limits). False, with args_
+  // empty and nothing else changed, for anything else (a partial command, a count <= 0, a
+  // length the general path must read or refuse): ParseMultibulk then decides, with its errors.
+  bool ParseWholeMultibulk(std::string_view buf);
   // Like strchr(buf + scan_pos_, ch) on a NUL terminated buffer: finds the first `ch` at or after
   // scan_pos_, but a NUL byte before it hides it (as in Redis). Advances scan_pos_.
   bool FindLineEnd(std::string_view buf, char ch, size_t* found);

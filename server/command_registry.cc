@@ -63,6 +63,11 @@ CommandId FromRow(const CommandRow& row, uint64_t family_acl) {
   c.channels_only = !c.key_specs.empty();
   for (const KeySpec& s : c.key_specs) c.channels_only &= (s.flags & key_flag::kNotKey) != 0;
   if (c.legacy.movable) c.flags |= cmd_flag::kMovableKeys;
+  const int min_argc = c.arity >= 0 ? c.arity : -c.arity;
+  if (c.getkeys == nullptr && row.subcommands.empty() && !c.channels_only && c.legacy.first > 0 &&
+      c.legacy.last == c.legacy.first && min_argc > c.legacy.first) {
+    c.fixed_key = static_cast<uint32_t>(c.legacy.first);
+  }
   for (const CommandRow& sub_row : row.subcommands) {
     CommandId sub = FromRow(sub_row, family_acl);
     if (sub.handler == nullptr) {

@@ -167,6 +167,10 @@ struct alignas(64) CommandId {
   // range, fixed flags), all with `acl_key_flags` (key_flag::*).
   bool acl_simple_keys = false;
   uint32_t acl_key_flags = 0;
+  // Routing's fast path: the position of the one key when every invocation that passes the
+  // arity check has exactly that key and no other (GET, SET, INCR...: first == last, below the
+  // arity, no getkeys, not a container). 0: ask KeyPositions.
+  uint32_t fixed_key = 0;
   const CommandDoc* doc = nullptr;  // complexity, history, tips, arguments
   const char* summary = "";         // COMMAND DOCS, from `doc`
   const char* since = "";

@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <span>
 
 #include "base/ascii.h"
 #include "server/aof.h"
@@ -691,7 +692,7 @@ void Connection::ReadMore() {
   if (closed_ || reading_) return;
   // Keep unconsumed bytes at the front; the parser's progress is relative to rpos_.
   if (rpos_ > 0) {
-    std::memmove(rbuf_.data(), rbuf_.data() + rpos_, rend_ - rpos_);
+    if (rend_ > rpos_) std::memmove(rbuf_.data(), rbuf_.data() + rpos_, rend_ - rpos_);
     rend_ -= rpos_;
     rpos_ = 0;
   }
@@ -999,12 +1000,14 @@ bool Connection::Route(uint32_t i) {
     return true;
   }
   int argc = static_cast<int>(pc.args.size());
-  static thread_local std::vector<uint32_t> keys;
+  static thread_local std::vector<uint32_t> keys_found;
+  std::span<const uint32_t> keys(&cid->fixed_key, 1);  // the usual shape: one key, known
   if ((cid->arity > 0 && argc != cid->arity) || (argc < -cid->arity) ||
-      !CommandRegistry::KeyPositions(*cid, pc.args, &keys)) {
+      (cid->fixed_key == 0 && !CommandRegistry::KeyPositions(*cid, pc.args, &keys_found))) {
     RejectCommand(pc, "ERR wrong number of arguments for '" + cid->name + "' command");
     return true;
   }
+  if (cid->fixed_key == 0) keys = keys_found;
   pc.first_key = keys.empty() ? 0 : keys[0];
   // A container's subcommand decides its flags and full name (client|list), as in Redis.
   const CommandId* eff = Server().registry.Resolve(*cid, pc.args);

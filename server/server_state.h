@@ -69,8 +69,9 @@ struct ServerState {
 };
 
 ServerState* NewServerState();
-// Inline: every command reads it several times (one guard-byte test once it exists).
-inline ServerState& Server() {
+// Inline: every command reads it several times (one guard-byte test once it exists). Forced:
+// GCC kept an out-of-line copy for the biggest callers (35 instructions per GET under callgrind).
+[[gnu::always_inline]] inline ServerState& Server() {
   static ServerState* const state = NewServerState();  // lives until exit; shard threads use it
   return *state;
 }

@@ -130,6 +130,33 @@ TEST_CASE("key specs agree with routing key positions", "[key_specs]") {
   }
 }
 
+TEST_CASE("a command's fixed key is what KeyPositions finds on every line the arity allows",
+          "[key_specs]") {
+  // Route skips KeyPositions for commands with a fixed_key: the shortcut must name the same keys.
+  size_t fixed = 0;
+  for (const CommandId& c : Registry().all()) {
+    if (c.fixed_key == 0) continue;
+    ++fixed;
+    INFO(c.name);
+    CHECK(c.subcommands.empty());
+    for (const auto& argv : Samples(c, {c.name})) {
+      std::set<uint32_t> routed;
+      REQUIRE(RoutingKeys(c, argv, &routed));
+      CHECK(routed == std::set<uint32_t>{c.fixed_key});
+    }
+  }
+  const CommandRegistry& r = Registry();
+  for (const char* name : {"get", "set", "incr", "hset", "lpush", "sadd", "zadd", "expire"}) {
+    INFO(name);
+    CHECK(r.Find(name)->fixed_key == 1);
+  }
+  for (const char* name : {"mget", "mset", "del", "exists", "eval", "ping", "sinter", "xread"}) {
+    INFO(name);
+    CHECK(r.Find(name)->fixed_key == 0);
+  }
+  CHECK(fixed > 100);
+}
+
 TEST_CASE("key specs agree with routing on option-bearing command lines", "[key_specs]") {
   static const char* kLines[] = {
       "set k v get",
