@@ -92,7 +92,7 @@ void KeepAlive(int fd, int interval) {
 
 }  // namespace
 
-Connection::Connection(boost::asio::generic::stream_protocol::socket socket, Shard* home,
+Connection::Connection(ClientSocket socket, Shard* home,
                        std::shared_ptr<tls::Context> tls)
     : socket_(std::move(socket)),
       home_(home),
@@ -304,7 +304,7 @@ void Connection::Adopt(std::shared_ptr<Connection> conn) {
 }
 
 void Connection::StartReplay(int fd, Shard* home) {
-  boost::asio::generic::stream_protocol::socket sock(home->io());
+  ClientSocket sock(home->io());
   boost::system::error_code ec;
   sock.assign(boost::asio::generic::stream_protocol(AF_UNIX, 0), fd, ec);
   auto c = std::make_shared<Connection>(std::move(sock), home);

@@ -38,6 +38,7 @@
 
 #include "protocol/request_parser.h"
 #include "server/acl.h"
+#include "server/client_socket.h"
 #include "server/command_context.h"
 #include "server/pubsub.h"
 #include "shard/shard.h"
@@ -76,7 +77,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // `tls`: the TLS context of the listener that accepted it (null: plaintext). Any thread (the
   // acceptor's); the socket must belong to home's io_context.
-  Connection(boost::asio::generic::stream_protocol::socket socket, Shard* home,
+  Connection(ClientSocket socket, Shard* home,
              std::shared_ptr<tls::Context> tls = nullptr);
   ~Connection();
   // Home thread: the TLS handshake (if any), then protected mode's admission, then reading.
@@ -347,7 +348,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static void RunBatch(ShardMsg* m, Shard* s);
   static void RunBatchDone(ShardMsg* m, Shard* s);
 
-  boost::asio::generic::stream_protocol::socket socket_;
+  ClientSocket socket_;
   std::unique_ptr<tls::Session> tls_;  // TLS clients only
   bool unix_ = false;                  // a unix socket client (flag U; always local)
   bool local_peer_ = false;            // 127.0.0.1, ::1 or a unix socket (protected mode)

@@ -22,6 +22,10 @@
 namespace shoal {
 
 namespace asio = boost::asio;
+// What an accept on a shard's io_context gives: sockets bound to its executor (ClientSocket's).
+using TcpSocket = asio::ip::tcp::socket::rebind_executor<asio::io_context::executor_type>::other;
+using LocalSocket =
+    asio::local::stream_protocol::socket::rebind_executor<asio::io_context::executor_type>::other;
 
 // One listening socket. TCP and TLS acceptors share the tcp type; a unix one has its own.
 struct Listener::Acceptor {
@@ -278,22 +282,27 @@ void Listener::Accept(Acceptor* acc) {
     std::shared_ptr<tls::Context> ctx;
     if (acc->kind == Kind::kTls) ctx = tls::Current();
     if ((acc->kind == Kind::kTls && ctx == nullptr) || OverMaxclients(sock.native_handle())) {
-      boost::system::error_code cec;
-      sock.close(cec);  // never serve the TLS port in the clear
+      // Never serve the TLS port in the clear. The socket is registered with target's reactor,
+      // whose sockets only target's thread may touch (Shard's io_context has no socket locks):
+      // closed there.
+      asio::post(target->io(), [s = std::make_shared<ClientSocket>(std::move(sock))] {
+        boost::system::error_code cec;
+        s->close(cec);
+      });
     } else {
-      asio::generic::stream_protocol::socket gs(std::move(sock));
+      ClientSocket gs(std::move(sock));  // bound to target's io_context
       Connection::Adopt(std::make_shared<Connection>(std::move(gs), target, std::move(ctx)));
     }
     Accept(acc);
   };
   if (acc->tcp) {
     acc->tcp->async_accept(
-        target->io(), [on_socket](const boost::system::error_code& ec, asio::ip::tcp::socket sock) {
+        target->io(), [on_socket](const boost::system::error_code& ec, TcpSocket sock) {
           on_socket(ec, std::move(sock));
         });
   } else {
     acc->local->async_accept(target->io(), [on_socket](const boost::system::error_code& ec,
-                                                       asio::local::stream_protocol::socket sock) {
+                                                       LocalSocket sock) {
       on_socket(ec, std::move(sock));
     });
   }

@@ -252,7 +252,7 @@ const char* ApplyConfig() {
 // (SSL_ERROR_WANT_READ / WANT_WRITE, in either direction: a read may need to write a key update)
 // waits for that readiness with the socket's async_wait and is retried.
 struct Session::Impl {
-  Impl(boost::asio::generic::stream_protocol::socket& s, std::shared_ptr<Context> c)
+  Impl(ClientSocket& s, std::shared_ptr<Context> c)
       : ctx(std::move(c)), sock(s), ssl(SSL_new(ctx->get())) {
     boost::system::error_code ec;
     sock.non_blocking(true, ec);  // SSL_read / SSL_write must never block the thread
@@ -359,12 +359,12 @@ struct Session::Impl {
   }
 
   std::shared_ptr<Context> ctx;  // the SSL_CTX outlives the SSL built on it
-  boost::asio::generic::stream_protocol::socket& sock;
+  ClientSocket& sock;
   SSL* ssl;
   bool failed = false;  // a fatal error: every later operation fails
 };
 
-Session::Session(boost::asio::generic::stream_protocol::socket& socket,
+Session::Session(ClientSocket& socket,
                  std::shared_ptr<Context> ctx)
     : impl_(std::make_unique<Impl>(socket, std::move(ctx))) {}
 

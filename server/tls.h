@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "server/client_socket.h"
+
 namespace shoal::tls {
 
 // One SSL_CTX built from the tls-* settings; immutable once built. A session keeps the context it
@@ -37,7 +39,7 @@ void Shutdown();
 // ends the operations in flight (their handlers get an error).
 class Session {
  public:
-  Session(boost::asio::generic::stream_protocol::socket& socket, std::shared_ptr<Context> ctx);
+  Session(ClientSocket& socket, std::shared_ptr<Context> ctx);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

@@ -29,7 +29,12 @@ struct Shard::Impl {
 };
 
 Shard::Shard(uint32_t id, unsigned num_dbs)
-    : id_(id), io_(std::make_unique<boost::asio::io_context>(1)), db_slice_(id, num_dbs) {
+    // UNSAFE_IO: no lock around a socket's reactor state (two lock/unlock pairs per read): only
+    // this thread touches its descriptors once registered (Listener::Accept closes a refused one
+    // here too). Posting to the io_context from other threads stays locked.
+    : id_(id),
+      io_(std::make_unique<boost::asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)),
+      db_slice_(id, num_dbs) {
   event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   impl_ = std::make_unique<Impl>(*io_);
   impl_->wake.assign(event_fd_);

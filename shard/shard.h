@@ -1,5 +1,6 @@
-// Shard: one thread, one boost::asio::io_context (concurrency hint 1), one partition of the
-// keyspace (DbSlice), and one inbound lock-free MPSC queue woken through an eventfd.
+// Shard: one thread, one boost::asio::io_context (no per-socket locks: only this thread touches
+// its sockets), one partition of the keyspace (DbSlice), and one inbound lock-free MPSC queue
+// woken through an eventfd.
 //
 // Messages (ShardMsg) are intrusive nodes owned by their sender; the shard runs msg->fn on its
 // thread. A multi-shard transaction may *park* a shard: from then on deferrable messages (those
