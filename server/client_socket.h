@@ -9,8 +9,7 @@ namespace shoal {
 
 // A client's socket: bound to its home shard's io_context executor, not the type-erased
 // any_io_executor (each read's handler bookkeeping goes through the erased executor otherwise).
-using ClientSocket =
-    boost::asio::basic_stream_socket<boost::asio::generic::stream_protocol,
-                                     boost::asio::io_context::executor_type>;
+using ClientSocket = boost::asio::basic_stream_socket<boost::asio::generic::stream_protocol,
+                                                      boost::asio::io_context::executor_type>;
 
 }  // namespace shoal

@@ -92,8 +92,7 @@ void KeepAlive(int fd, int interval) {
 
 }  // namespace
 
-Connection::Connection(ClientSocket socket, Shard* home,
-                       std::shared_ptr<tls::Context> tls)
+Connection::Connection(ClientSocket socket, Shard* home, std::shared_ptr<tls::Context> tls)
     : socket_(std::move(socket)),
       home_(home),
       id_(Server().next_client_id.fetch_add(1, std::memory_order_relaxed)) {

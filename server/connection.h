@@ -77,8 +77,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // `tls`: the TLS context of the listener that accepted it (null: plaintext). Any thread (the
   // acceptor's); the socket must belong to home's io_context.
-  Connection(ClientSocket socket, Shard* home,
-             std::shared_ptr<tls::Context> tls = nullptr);
+  Connection(ClientSocket socket, Shard* home, std::shared_ptr<tls::Context> tls = nullptr);
   ~Connection();
   // Home thread: the TLS handshake (if any), then protected mode's admission, then reading.
   void Start();

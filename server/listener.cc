@@ -296,15 +296,15 @@ void Listener::Accept(Acceptor* acc) {
     Accept(acc);
   };
   if (acc->tcp) {
-    acc->tcp->async_accept(
-        target->io(), [on_socket](const boost::system::error_code& ec, TcpSocket sock) {
-          on_socket(ec, std::move(sock));
-        });
+    acc->tcp->async_accept(target->io(),
+                           [on_socket](const boost::system::error_code& ec, TcpSocket sock) {
+                             on_socket(ec, std::move(sock));
+                           });
   } else {
-    acc->local->async_accept(target->io(), [on_socket](const boost::system::error_code& ec,
-                                                       LocalSocket sock) {
-      on_socket(ec, std::move(sock));
-    });
+    acc->local->async_accept(target->io(),
+                             [on_socket](const boost::system::error_code& ec, LocalSocket sock) {
+                               on_socket(ec, std::move(sock));
+                             });
   }
 }
 

@@ -364,8 +364,7 @@ struct Session::Impl {
   bool failed = false;  // a fatal error: every later operation fails
 };
 
-Session::Session(ClientSocket& socket,
-                 std::shared_ptr<Context> ctx)
+Session::Session(ClientSocket& socket, std::shared_ptr<Context> ctx)
     : impl_(std::make_unique<Impl>(socket, std::move(ctx))) {}
 
 Session::~Session() = default;
