@@ -714,15 +714,25 @@ void Connection::ReadMore() {
     rbuf_.Reallocate(kReadChunk, 0);
   } else if (rbuf_.size() == 0) {
     // No buffer (a new client, or an idle one whose buffer the sweep freed): hold none while
-    // waiting, allocate when there is something to read.
-    socket_.async_wait(boost::asio::socket_base::wait_read,
-                       [self = shared_from_this()](const boost::system::error_code& ec) {
-                         self->reading_ = false;
-                         if (ec || self->closed_) return self->Close();
-                         self->rbuf_.Reallocate(kReadChunk, 0);
-                         self->ReadMore();
-                       });
-    return;
+    // waiting, allocate when there is something to read. asio's wait never looks at what is
+    // there already (unlike its reads, it is not speculative), and under edge-triggered epoll an
+    // edge that came while nothing waited is gone: bytes sent before this point (a new client's
+    // first command, one sent while the sweep swapped the buffer) would wait for the client's
+    // next bytes. So look first; a byte that comes later raises an edge that finds the wait
+    // queued (this thread runs the reactor).
+    char probe;
+    if (::recv(fd_, &probe, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+        (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      socket_.async_wait(boost::asio::socket_base::wait_read,
+                         [self = shared_from_this()](const boost::system::error_code& ec) {
+                           self->reading_ = false;
+                           if (ec || self->closed_) return self->Close();
+                           self->rbuf_.Reallocate(kReadChunk, 0);
+                           self->ReadMore();
+                         });
+      return;
+    }
+    rbuf_.Reallocate(kReadChunk, 0);  // bytes to read, or an EOF or error for the read to report
   }
   // Grow as bytes arrive, at most doubling, never past the end of the bulk being read: memory is
   // committed only for input that came (Redis pre-sizes a big bulk, but leaves its pages alone).
