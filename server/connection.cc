@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/steady_timer.hpp>
@@ -92,14 +93,17 @@ void KeepAlive(int fd, int interval) {
 
 }  // namespace
 
-Connection::Connection(ClientSocket socket, Shard* home, std::shared_ptr<tls::Context> tls)
-    : socket_(std::move(socket)),
+Connection::Connection(int fd, Shard* home, std::shared_ptr<tls::Context> tls)
+    : socket_(home->io()),
+      tls_ctx_(std::move(tls)),
       home_(home),
       id_(Server().next_client_id.fetch_add(1, std::memory_order_relaxed)) {
   open_count.fetch_add(1, std::memory_order_relaxed);
-  fd_ = socket_.native_handle();
-  boost::system::error_code ec;
-  unix_ = socket_.local_endpoint(ec).protocol().family() == AF_UNIX;
+  fd_ = fd;
+  sockaddr_storage local{};
+  socklen_t local_len = sizeof(local);
+  unix_ = getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &local_len) == 0 &&
+          local.ss_family == AF_UNIX;
   addr_ = FormatAddr(fd_, /*peer=*/true);
   laddr_ = FormatAddr(fd_, /*peer=*/false);
   // Redis's islocalClient: the peer's address is exactly 127.0.0.1 or ::1.
@@ -110,7 +114,6 @@ Connection::Connection(ClientSocket socket, Shard* home, std::shared_ptr<tls::Co
     int64_t keepalive = Server().config.tcp_keepalive.load();
     if (keepalive > 0) KeepAlive(fd_, static_cast<int>(std::min<int64_t>(keepalive, INT_MAX)));
   }
-  if (tls != nullptr) tls_ = std::make_unique<tls::Session>(socket_, std::move(tls));
   created_ms_ = last_ms_ = UnixMs();
   batches_.resize(Server().shards->size());
   for (auto& b : batches_) {
@@ -124,7 +127,9 @@ Connection::Connection(ClientSocket socket, Shard* home, std::shared_ptr<tls::Co
   SetUser(acl::Default(), !acl::AuthRequired());
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  if (!assigned_ && fd_ >= 0) ::close(fd_);  // never started (dropped at shutdown)
+}
 
 void Connection::SetUser(acl::UserPtr u, bool authenticated) {
   if (user_ != nullptr && (outstanding_ > 0 || waiting_multi_))
@@ -303,10 +308,7 @@ void Connection::Adopt(std::shared_ptr<Connection> conn) {
 }
 
 void Connection::StartReplay(int fd, Shard* home) {
-  ClientSocket sock(home->io());
-  boost::system::error_code ec;
-  sock.assign(boost::asio::generic::stream_protocol(AF_UNIX, 0), fd, ec);
-  auto c = std::make_shared<Connection>(std::move(sock), home);
+  auto c = std::make_shared<Connection>(fd, home);
   c->replay_ = true;
   c->addr_ = "aof";
   // Redis's fake AOF client has no user: nothing it replays is checked.
@@ -326,6 +328,22 @@ void Connection::StartAdopted(uint32_t shard) {
 void Connection::Start() {
   tl_connections[id_] = this;
   Bump(Server().thread_stats[home_->id()]->connected_clients);
+  // Registered here, on the home thread: the shard's io_context takes no lock around a socket's
+  // reactor state (BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO), so no other thread may register,
+  // use or close its sockets.
+  sockaddr_storage local{};
+  socklen_t local_len = sizeof(local);
+  int family = getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &local_len) == 0
+                   ? local.ss_family
+                   : AF_INET;
+  boost::system::error_code ec;
+  socket_.assign(boost::asio::generic::stream_protocol(family, 0), fd_, ec);
+  if (ec) {
+    spdlog::warn("Registering client connection: {}", ec.message());
+    return Close();  // the destructor closes fd_
+  }
+  assigned_ = true;
+  if (tls_ctx_ != nullptr) tls_ = std::make_unique<tls::Session>(socket_, std::move(tls_ctx_));
   if (!tls_) return Admit();
   // Nothing is read or written in the clear. A client that never completes the handshake is
   // closed by the idle sweep after kTlsHandshakeTimeoutMs (Redis 7.0 has no such limit).

@@ -75,11 +75,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   enum class ReplyMode { kOn, kOff, kSkip };
 
-  // `tls`: the TLS context of the listener that accepted it (null: plaintext). Any thread (the
-  // acceptor's); the socket must belong to home's io_context.
-  Connection(ClientSocket socket, Shard* home, std::shared_ptr<tls::Context> tls = nullptr);
+  // `fd`: a connected stream socket the connection owns from here on (it closes it). `tls`: the
+  // TLS context of the listener that accepted it (null: plaintext). Any thread (the acceptor's):
+  // the descriptor is registered with home's io_context only in Start, on home's thread, which
+  // alone touches its sockets (see Shard).
+  Connection(int fd, Shard* home, std::shared_ptr<tls::Context> tls = nullptr);
   ~Connection();
-  // Home thread: the TLS handshake (if any), then protected mode's admission, then reading.
+  // Home thread: registers the socket, then the TLS handshake (if any), protected mode's
+  // admission, reading.
   void Start();
   bool unix_socket() const { return unix_; }
   // Redis's islocalClient: a unix socket client, or a peer address of exactly 127.0.0.1 or ::1.
@@ -348,9 +351,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static void RunBatchDone(ShardMsg* m, Shard* s);
 
   ClientSocket socket_;
-  std::unique_ptr<tls::Session> tls_;  // TLS clients only
-  bool unix_ = false;                  // a unix socket client (flag U; always local)
-  bool local_peer_ = false;            // 127.0.0.1, ::1 or a unix socket (protected mode)
+  std::unique_ptr<tls::Session> tls_;      // TLS clients only (from Start on)
+  std::shared_ptr<tls::Context> tls_ctx_;  // until Start builds tls_ with it
+  bool assigned_ = false;    // socket_ owns fd_ (Start); before that the destructor closes it
+  bool unix_ = false;        // a unix socket client (flag U; always local)
+  bool local_peer_ = false;  // 127.0.0.1, ::1 or a unix socket (protected mode)
   Shard* home_;
   uint64_t id_;
   std::string addr_, laddr_;

@@ -22,10 +22,6 @@
 namespace shoal {
 
 namespace asio = boost::asio;
-// What an accept on a shard's io_context gives: sockets bound to its executor (ClientSocket's).
-using TcpSocket = asio::ip::tcp::socket::rebind_executor<asio::io_context::executor_type>::other;
-using LocalSocket =
-    asio::local::stream_protocol::socket::rebind_executor<asio::io_context::executor_type>::other;
 
 // One listening socket. TCP and TLS acceptors share the tcp type; a unix one has its own.
 struct Listener::Acceptor {
@@ -260,7 +256,7 @@ void Listener::Accept(Acceptor* acc) {
   std::lock_guard<std::mutex> alock(accept_mu_);
   if (!acc->is_open()) return;
   Shard* target = shards_->shard(next_++ % shards_->size());
-  // What every kind of accept does with its socket (moved into a generic stream socket).
+  // What every kind of accept does with its socket (its descriptor goes to the connection).
   auto on_socket = [this, acc, target](const boost::system::error_code& ec, auto sock) {
     if (ec == asio::error::operation_aborted) return;
     if (ec) {
@@ -281,30 +277,30 @@ void Listener::Accept(Acceptor* acc) {
     }
     std::shared_ptr<tls::Context> ctx;
     if (acc->kind == Kind::kTls) ctx = tls::Current();
+    boost::system::error_code cec;
     if ((acc->kind == Kind::kTls && ctx == nullptr) || OverMaxclients(sock.native_handle())) {
-      // Never serve the TLS port in the clear. The socket is registered with target's reactor,
-      // whose sockets only target's thread may touch (Shard's io_context has no socket locks):
-      // closed there.
-      asio::post(target->io(), [s = std::make_shared<ClientSocket>(std::move(sock))] {
-        boost::system::error_code cec;
-        s->close(cec);
-      });
+      sock.close(cec);  // never serve the TLS port in the clear
     } else {
-      ClientSocket gs(std::move(sock));  // bound to target's io_context
-      Connection::Adopt(std::make_shared<Connection>(std::move(gs), target, std::move(ctx)));
+      // Accepted onto the control loop; the descriptor alone goes to the shard, whose thread
+      // registers it with its own io_context (no other thread may touch that one's sockets).
+      int fd = sock.release(cec);
+      if (cec) {
+        sock.close(cec);
+      } else {
+        Connection::Adopt(std::make_shared<Connection>(fd, target, std::move(ctx)));
+      }
     }
     Accept(acc);
   };
   if (acc->tcp) {
-    acc->tcp->async_accept(target->io(),
-                           [on_socket](const boost::system::error_code& ec, TcpSocket sock) {
-                             on_socket(ec, std::move(sock));
-                           });
+    acc->tcp->async_accept(
+        [on_socket](const boost::system::error_code& ec, asio::ip::tcp::socket sock) {
+          on_socket(ec, std::move(sock));
+        });
   } else {
-    acc->local->async_accept(target->io(),
-                             [on_socket](const boost::system::error_code& ec, LocalSocket sock) {
-                               on_socket(ec, std::move(sock));
-                             });
+    acc->local->async_accept(
+        [on_socket](const boost::system::error_code& ec,
+                    asio::local::stream_protocol::socket sock) { on_socket(ec, std::move(sock)); });
   }
 }
 

@@ -29,9 +29,10 @@ struct Shard::Impl {
 };
 
 Shard::Shard(uint32_t id, unsigned num_dbs)
-    // UNSAFE_IO: no lock around a socket's reactor state (two lock/unlock pairs per read): only
-    // this thread touches its descriptors once registered (Listener::Accept closes a refused one
-    // here too). Posting to the io_context from other threads stays locked.
+    // UNSAFE_IO: no lock around a socket's reactor state (two lock/unlock pairs per read). Only
+    // this thread registers, uses and closes its sockets (Connection::Start registers a client's
+    // descriptor here; the eventfd is registered before the thread starts). Posting to the
+    // io_context and timers from other threads stay locked.
     : id_(id),
       io_(std::make_unique<boost::asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)),
       db_slice_(id, num_dbs) {
