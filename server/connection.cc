@@ -737,20 +737,23 @@ void Connection::ReadMore() {
     // edge that came while nothing waited is gone: bytes sent before this point (a new client's
     // first command, one sent while the sweep swapped the buffer) would wait for the client's
     // next bytes. So look first; a byte that comes later raises an edge that finds the wait
-    // queued (this thread runs the reactor).
+    // queued (this thread runs the reactor). Bytes already there complete the wait from the
+    // loop, as the reactor would have: they stay unread until then (a busy script's hook still
+    // finds this client idle and answers it from a peek).
+    auto on_ready = [self = shared_from_this()](const boost::system::error_code& ec) {
+      self->reading_ = false;
+      if (ec || self->closed_) return self->Close();
+      self->rbuf_.Reallocate(kReadChunk, 0);
+      self->ReadMore();
+    };
     char probe;
     if (::recv(fd_, &probe, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
         (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      socket_.async_wait(boost::asio::socket_base::wait_read,
-                         [self = shared_from_this()](const boost::system::error_code& ec) {
-                           self->reading_ = false;
-                           if (ec || self->closed_) return self->Close();
-                           self->rbuf_.Reallocate(kReadChunk, 0);
-                           self->ReadMore();
-                         });
-      return;
+      socket_.async_wait(boost::asio::socket_base::wait_read, std::move(on_ready));
+    } else {
+      boost::asio::post(home_->io(), [on_ready = std::move(on_ready)] { on_ready({}); });
     }
-    rbuf_.Reallocate(kReadChunk, 0);  // bytes to read, or an EOF or error for the read to report
+    return;
   }
   // Grow as bytes arrive, at most doubling, never past the end of the bulk being read: memory is
   // committed only for input that came (Redis pre-sizes a big bulk, but leaves its pages alone).
