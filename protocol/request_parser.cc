@@ -236,6 +236,37 @@ bool FastLengthLine(std::string_view buf, size_t from, int64_t* value, size_t* c
   return true;
 }
 
+// A whole, plainly formed multibulk command at buf[pos]: the count and every length as
+// FastLengthLine reads them (and, when kLf, a '\n' after each of their '\r'), 1 to max_count
+// arguments of at most max_len bytes, each payload and the two bytes after it present. Calls
+// arg(k, view) for each argument in order; returns the offset just past the command, or 0 when
+// it is anything else (arg may have been called for the arguments before that point).
+template <bool kLf, typename ArgFn>
+size_t WalkWholeMultibulk(std::string_view buf, size_t pos, int64_t max_count, int64_t max_len,
+                          ArgFn&& arg) {
+  auto header = [&](char prefix, int64_t* value) {
+    size_t cr;
+    if (pos >= buf.size() || buf[pos] != prefix || !FastLengthLine(buf, pos + 1, value, &cr) ||
+        (kLf && buf[cr + 1] != '\n')) {
+      return false;
+    }
+    pos = cr + 2;  // FastLengthLine saw the byte after '\r': pos <= buf.size()
+    return true;
+  };
+  int64_t count;
+  if (!header('*', &count) || count < 1 || count > max_count) return 0;
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t len;
+    if (!header('$', &len) || len > max_len) return 0;
+    // The payload and the two bytes after it, which Redis skips without checking them.
+    const size_t available = buf.size() - pos;
+    if (available < 2 || available - 2 < static_cast<uint64_t>(len)) return 0;
+    arg(k, std::string_view(buf.data() + pos, static_cast<size_t>(len)));
+    pos += static_cast<size_t>(len) + 2;
+  }
+  return pos;
+}
+
 }  // namespace
 
 RequestParser::Result RequestParser::ParseMultibulk(std::string_view buf) {
@@ -316,31 +347,19 @@ RequestParser::Result RequestParser::ParseMultibulk(std::string_view buf) {
 }
 
 bool RequestParser::ParseWholeMultibulk(std::string_view buf) {
-  size_t cr;
-  int64_t count;
-  if (!FastLengthLine(buf, 1, &count, &cr) || count <= 0 || count > kMaxArgvPrealloc ||
-      (count > kUnauthMaxMultibulkLen && limits_.auth_required)) {
+  // Within the limits the general path enforces; anything past them is its to refuse.
+  int64_t max_count = kMaxArgvPrealloc, max_len = limits_.max_bulk_len;
+  if (limits_.auth_required) [[unlikely]] {
+    max_count = kUnauthMaxMultibulkLen;
+    max_len = std::min(max_len, kUnauthMaxBulkLen);
+  }
+  size_t end = WalkWholeMultibulk</*kLf=*/false>(
+      buf, 0, max_count, max_len, [this](int64_t, std::string_view a) { args_.emplace_back(a); });
+  if (end == 0) {
+    args_.clear();
     return false;
   }
-  size_t pos = cr + 2;  // FastLengthLine saw the byte after '\r': pos <= buf.size()
-  for (int64_t k = 0; k < count; ++k) {
-    int64_t len;
-    if (pos >= buf.size() || buf[pos] != '$' || !FastLengthLine(buf, pos + 1, &len, &cr) ||
-        len > limits_.max_bulk_len || (len > kUnauthMaxBulkLen && limits_.auth_required)) {
-      args_.clear();
-      return false;
-    }
-    pos = cr + 2;
-    // The payload and the two bytes after it, which Redis skips without checking them.
-    const size_t available = buf.size() - pos;
-    if (available < 2 || available - 2 < static_cast<uint64_t>(len)) {
-      args_.clear();
-      return false;
-    }
-    args_.emplace_back(buf.data() + pos, static_cast<size_t>(len));
-    pos += static_cast<size_t>(len) + 2;
-  }
-  consumed_ = pos;
+  consumed_ = end;
   return true;
 }
 
@@ -391,26 +410,15 @@ void RequestParser::Reset() {
 size_t PeekSecondArgs(std::string_view buf, std::string_view* out, size_t max) {
   constexpr int64_t kMaxArgs = 1024;  // a longer command is no usual batch member: stop there
   size_t pos = 0, found = 0;
-  // "<prefix><digits>\r\n" at pos: its value, pos moved past the '\n'.
-  auto header = [&](char prefix, int64_t* value) {
-    if (pos >= buf.size() || buf[pos] != prefix) return false;
-    size_t cr;
-    if (!FastLengthLine(buf, pos + 1, value, &cr) || buf[cr + 1] != '\n') return false;
-    pos = cr + 2;
-    return true;
-  };
   for (; found < max; ++found) {
-    int64_t argc;
-    if (!header('*', &argc) || argc < 1 || argc > kMaxArgs) break;
-    out[found] = std::string_view();
-    int64_t k = 0;
-    for (; k < argc; ++k) {
-      int64_t len;
-      if (!header('$', &len) || static_cast<uint64_t>(len) + 2 > buf.size() - pos) break;
-      if (k == 1) out[found] = std::string_view(buf.data() + pos, static_cast<size_t>(len));
-      pos += static_cast<size_t>(len) + 2;
-    }
-    if (k < argc) break;
+    std::string_view second;
+    size_t end = WalkWholeMultibulk</*kLf=*/true>(buf, pos, kMaxArgs, INT64_MAX,
+                                                  [&second](int64_t k, std::string_view a) {
+                                                    if (k == 1) second = a;
+                                                  });
+    if (end == 0) break;
+    out[found] = second;
+    pos = end;
   }
   return found;
 }

@@ -102,8 +102,9 @@ Connection::Connection(int fd, Shard* home, std::shared_ptr<tls::Context> tls)
   fd_ = fd;
   sockaddr_storage local{};
   socklen_t local_len = sizeof(local);
-  unix_ = getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &local_len) == 0 &&
-          local.ss_family == AF_UNIX;
+  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &local_len) == 0)
+    family_ = local.ss_family;
+  unix_ = family_ == AF_UNIX;
   addr_ = FormatAddr(fd_, /*peer=*/true);
   laddr_ = FormatAddr(fd_, /*peer=*/false);
   // Redis's islocalClient: the peer's address is exactly 127.0.0.1 or ::1.
@@ -331,13 +332,8 @@ void Connection::Start() {
   // Registered here, on the home thread: the shard's io_context takes no lock around a socket's
   // reactor state (BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO), so no other thread may register,
   // use or close its sockets.
-  sockaddr_storage local{};
-  socklen_t local_len = sizeof(local);
-  int family = getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &local_len) == 0
-                   ? local.ss_family
-                   : AF_INET;
   boost::system::error_code ec;
-  socket_.assign(boost::asio::generic::stream_protocol(family, 0), fd_, ec);
+  socket_.assign(boost::asio::generic::stream_protocol(family_, 0), fd_, ec);
   if (ec) {
     spdlog::warn("Registering client connection: {}", ec.message());
     return Close();  // the destructor closes fd_

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_set.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <boost/asio/generic/stream_protocol.hpp>
@@ -354,6 +355,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<tls::Session> tls_;      // TLS clients only (from Start on)
   std::shared_ptr<tls::Context> tls_ctx_;  // until Start builds tls_ with it
   bool assigned_ = false;    // socket_ owns fd_ (Start); before that the destructor closes it
+  int family_ = AF_INET;     // fd_'s address family (the constructor's getsockname)
   bool unix_ = false;        // a unix socket client (flag U; always local)
   bool local_peer_ = false;  // 127.0.0.1, ::1 or a unix socket (protected mode)
   Shard* home_;
