@@ -1,6 +1,7 @@
 #include "server/multi_key.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 
 #include "base/ascii.h"
@@ -90,6 +91,19 @@ struct PhaseRun {
   std::shared_ptr<Transaction> tx;
   std::function<void()> then;
   size_t next = 0;
+  // The phases' keys grouped by shard, and the transaction over every shard of any phase.
+  static std::shared_ptr<PhaseRun> Make(CommandContext& ctx, ArgSlice args,
+                                        std::vector<Phase> phases) {
+    auto run = std::make_shared<PhaseRun>();
+    std::vector<uint32_t> all;
+    for (auto& p : phases) {
+      run->groups.push_back(GroupKeys(args, p.positions));
+      all.insert(all.end(), p.positions.begin(), p.positions.end());
+    }
+    run->phases = std::move(phases);
+    run->tx = Transaction::Create(ctx, GroupKeys(args, all).shards);
+    return run;
+  }
   static void Step(const std::shared_ptr<PhaseRun>& run) {
     size_t i = run->next++;
     bool last = run->next == run->phases.size();
@@ -119,16 +133,71 @@ void RunPhases(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
     then();
     return;
   }
-  auto run = std::make_shared<PhaseRun>();
-  std::vector<uint32_t> all;
-  for (auto& p : phases) {
-    run->groups.push_back(GroupKeys(args, p.positions));
-    all.insert(all.end(), p.positions.begin(), p.positions.end());
-  }
-  run->phases = std::move(phases);
+  auto run = PhaseRun::Make(ctx, args, std::move(phases));
   run->then = std::move(then);
-  run->tx = Transaction::Create(ctx, GroupKeys(args, all).shards);
   run->tx->Arm([run] { PhaseRun::Step(run); });
+}
+
+bool CanRunInPlace(const CommandContext& ctx) {
+  // What Transaction::Create(ctx) makes: inline, own, or (in a script) direct, all lendable; a
+  // command inside EXEC joins its transaction, whose shards are parked but not lent.
+  return ctx.shard != nullptr || ctx.tx == nullptr || ctx.tx->kind() == Transaction::Kind::kDirect;
+}
+
+void RunPhasesInPlace(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
+                      std::function<void()> held, std::function<void()> then) {
+  if (ctx.shard != nullptr) {
+    for (auto& p : phases) p.fn(*ctx.shard, p.positions);
+    held();
+    then();
+    return;
+  }
+  auto run = PhaseRun::Make(ctx, args, std::move(phases));
+  run->tx->LendOnArm();
+  run->tx->Arm([run, held = std::move(held), then = std::move(then)]() mutable {
+    for (size_t i = 0; i < run->phases.size(); ++i) {
+      run->tx->RunLent([&run, i](Shard& s) {
+        const auto& mine = run->groups[i].For(s.id());
+        if (!mine.empty()) run->phases[i].fn(s, mine);
+      });
+    }
+    held();
+    run->tx->Hop([](Shard&) {}, /*conclude=*/true,
+                 [run, then = std::move(then)] {
+                   run->tx.reset();
+                   then();
+                 });
+  });
+}
+
+void ReadSources(CommandContext& ctx, ArgSlice args, std::vector<uint32_t> positions,
+                 SourceReads reads) {
+  auto r = std::make_shared<SourceReads>(std::move(reads));
+  CommandContext* c = &ctx;
+  auto in_place = [r, c, args, positions] {
+    std::vector<Phase> phases(1);
+    phases[0] = {positions, r->read};
+    RunPhasesInPlace(
+        *c, args, std::move(phases), [r] { r->compute(false); }, [c] { c->Done(); });
+  };
+  if (ctx.shard != nullptr || (ctx.tx != nullptr && ctx.tx->kind() == Transaction::Kind::kDirect))
+    return in_place();
+  const bool joined = ctx.tx != nullptr;  // inside EXEC: copies whatever their size
+  auto large = std::make_shared<std::atomic<bool>>(false);
+  RunOnKeyShards(
+      ctx, args, positions, /*write=*/false,
+      [r, large, joined](Shard& s, const std::vector<uint32_t>& mine) {
+        if (!joined && !r->small(s, mine)) {
+          large->store(true, std::memory_order_relaxed);
+          return;
+        }
+        r->copy(s, mine);
+      },
+      [r, large, c, in_place] {
+        if (large->load(std::memory_order_relaxed)) return in_place();
+        r->compute(true);
+        c->Done();
+      });
 }
 
 }  // namespace shoal

@@ -39,6 +39,36 @@ struct Phase {
 void RunPhases(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
                std::function<void()> then);
 
+// RunPhases without copies: when CanRunInPlace(ctx), every shard owning a key lends its data to
+// the coordinator thread (an own transaction arms with LendOnArm; a script's shards are lent
+// already; an inline command owns its only shard), the phases run there in order, then `held`
+// runs while the data is still held, so it may read what the phases found in place (a set
+// operation's sources); `then` runs after the shards are released. One arm and one concluding
+// message per shard, whatever the number of phases. Only when CanRunInPlace(ctx): a transaction
+// joined to EXEC stops the server (Transaction::RunLent).
+bool CanRunInPlace(const CommandContext& ctx);
+
+// A read of sources that may be large, on keys of several shards (the set algebra), done the
+// cheapest way the context allows, then compute(copied) and ctx.Done():
+//  - on one shard (ctx.shard) or in a script (its shards lent already): read() on each shard's
+//    sources in place;
+//  - inside EXEC across shards (parked, not lent): copy() on each shard, in one read hop;
+//  - alone across shards: one read hop in which each shard copy()s its sources if small() says
+//    they are small enough; if some shard's were not, the shards are held and lent
+//    (RunPhasesInPlace) and read() runs on each in place instead. Copying costs one round of
+//    messages and holding two, so small sources are copied and large ones never are.
+// compute(true) uses the copies; compute(false) the sources in place, while still held.
+struct SourceReads {
+  std::function<bool(Shard&, const std::vector<uint32_t>&)> small;
+  std::function<void(Shard&, const std::vector<uint32_t>&)> copy;
+  std::function<void(Shard&, const std::vector<uint32_t>&)> read;
+  std::function<void(bool copied)> compute;
+};
+void ReadSources(CommandContext& ctx, ArgSlice args, std::vector<uint32_t> positions,
+                 SourceReads reads);
+void RunPhasesInPlace(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
+                      std::function<void()> held, std::function<void()> then);
+
 // The dispatcher's one way to run a command's handler (connections, EXEC, later scripts). It adds
 // no write-path signal of its own: handlers signal exactly what they change (DbSlice::Modified
 // for in-place edits; the mutators for the rest).

@@ -264,6 +264,27 @@ void Transaction::Hop(ShardFn fn, bool conclude, Then then) {
   Send(/*sequenced=*/!armed_, /*deferrable=*/!armed_, &Transaction::RunHop);
 }
 
+void Transaction::RunLent(const ShardFn& fn) {
+  if (kind_ == Kind::kDirect) return RunDirect(fn);
+  if (kind_ == Kind::kInline || shards_.empty()) {
+    if (!shards_.empty()) fn(*inline_shard_);
+    return;
+  }
+  if (kind_ != Kind::kOwn || !armed_ || !lend_) Violation("RunLent on shards not lent");
+  fn_ = fn;
+  for (uint32_t id : shards_) {
+    Shard& s = *set_->shard(id);
+    LentShardScope scope(s);
+    s.db_slice().SetNow(now_ms_);
+    tracking::CurrentClientScope current(client_);
+    if (track_) tracking::RememberKeys(track_->keys, track_->client, s);
+    RunOn(s);
+  }
+  fn_ = nullptr;
+  if (jb_ != nullptr) jb_->Merge();
+  if (changed_out_ != nullptr && changed_.load(std::memory_order_relaxed)) *changed_out_ = true;
+}
+
 void Transaction::ControlAll(ShardFn fn, Then then) {
   CreateOwn(AllShards())->Control(std::move(fn), std::move(then));
 }

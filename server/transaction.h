@@ -92,6 +92,10 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   // kOwn, before Arm: the armed shards lend their data to this (the coordinator's) thread.
   void LendOnArm() { lend_ = true; }
   void Hop(ShardFn fn, bool conclude, Then then);
+  // After Arm (kOwn with LendOnArm; kDirect; kInline): runs fn on every shard's data right here,
+  // synchronously, as a hop would run it there (clock, current client, tracking, journal). What
+  // fn finds stays valid until the concluding Hop, since nothing else runs on lent shards.
+  void RunLent(const ShardFn& fn);
 
   // The journal (shard/journal.h): hops record into jb's per-shard buffers, merged after each
   // hop; an armed transaction takes jb's ticket when all its shards are armed, a single-shard

@@ -5,10 +5,12 @@
 // set-max-intset-entries members, else a StrMap with empty values; it never converts back, except
 // where Redis builds a fresh set (STORE results, SPOP rebuilding the remainder).
 //
-// Single-key commands are kShard. The multi-key ones are kMulti: reads (SINTER, SUNION, SDIFF,
-// SINTERCARD) clone every source on its shard in one atomic read hop and compute on the
-// coordinator; STORE and SMOVE are ordered writes through RunPhases. When all keys share one
-// shard the command runs there directly on the live objects, with no copy.
+// Single-key commands are kShard. The multi-key ones are kMulti. When all keys share one shard the
+// command runs there directly on the live objects. Across shards, SINTER, SUNION, SDIFF,
+// SINTERCARD and the STORE variants hold their shards lent to the coordinator thread and read
+// the live objects there too (RunPhasesInPlace: no copy, so SINTER of a small set with a huge one
+// costs what the small one does, as in Redis); only inside EXEC, whose shards are parked but not
+// lent, are the sources cloned on their shards first. SMOVE is an ordered write (RunPhases).
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -570,11 +572,13 @@ void CmdSmove(ArgSlice args, CommandContext& ctx) {
 
 enum class SetOp : uint8_t { kUnion, kDiff, kInter };
 
-// The sources of a set operation, one per key in argument order. On a single shard they are the
-// live objects; across shards, clones this struct owns.
+// The sources of a set operation, one per key in argument order: the live objects (on the
+// command's own shard, or on shards lent to its thread), or, inside EXEC across shards, clones
+// this struct owns.
 struct Sources {
   std::vector<SetRef> sets;
-  std::vector<char> wrong;  // per source: the key holds another type
+  std::vector<char> wrong;      // per source: the key holds another type
+  std::vector<char> looked_up;  // per source: its lookup was recorded (a first, copying attempt)
   bool owned = false;
 
   Sources() = default;
@@ -588,11 +592,22 @@ struct Sources {
   bool AnyWrong() const { return std::find(wrong.begin(), wrong.end(), 1) != wrong.end(); }
 };
 
-// Reads source i (key args[pos]) on the shard owning it; `clone` across shards.
+// Reads source i (key args[pos]) on the shard owning it; `clone`: a copy that outlives the hop.
+// `record`: the lookup counts as Redis's lookupKeyRead does (access time, keyspace hit or miss,
+// keymiss event); false for a key an earlier attempt of the same command looked up already.
 void ReadSource(DbSlice& slice, DbIndex db, std::string_view key, bool clone, size_t i,
-                Sources* src) {
-  bool wrong;
-  Slot* s = slice.FindRead(db, key, ObjType::kSet, &wrong);
+                Sources* src, bool record = true) {
+  bool wrong = false;
+  Slot* s;
+  if (record) {
+    s = slice.FindRead(db, key, ObjType::kSet, &wrong);
+  } else {
+    s = slice.Find(db, key);
+    if (s != nullptr && s->entry()->type() != ObjType::kSet) {
+      wrong = true;
+      s = nullptr;
+    }
+  }
   src->wrong[i] = wrong;
   if (s == nullptr) return;
   SetRef r = RefOf(s->entry());
@@ -722,6 +737,21 @@ bool FirstRepeats(ArgSlice args, const std::vector<uint32_t>& pos) {
   return false;
 }
 
+// The most members one shard's sources of a set read may hold for an own transaction to copy
+// them (one read hop) rather than hold the shards and read them in place (an arm and a
+// conclusion): copying a member costs about what a message round costs per hundred members.
+constexpr size_t kCopyMaxMembers = 128;
+
+// The members of the sets at `mine` (no access recorded: a size check before the real reads).
+size_t SourceMembers(DbSlice& slice, DbIndex db, ArgSlice args, const std::vector<uint32_t>& mine) {
+  size_t n = 0;
+  for (uint32_t p : mine) {
+    Slot* s = slice.Find(db, args[p]);
+    if (s != nullptr && s->entry()->type() == ObjType::kSet) n += RefOf(s->entry()).Size();
+  }
+  return n;
+}
+
 // The read commands: keys at `pos`.
 void SetOpRead(ArgSlice args, CommandContext& ctx, SetOp op, std::vector<uint32_t> pos, bool card,
                uint64_t limit) {
@@ -738,22 +768,41 @@ void SetOpRead(ArgSlice args, CommandContext& ctx, SetOp op, std::vector<uint32_
     ReplySetOp(op, card, limit, src, first_repeats, ctx.rb);
     return ctx.Done();
   }
-  auto src = std::make_shared<Sources>();
-  src->sets.resize(pos.size());
-  src->wrong.resize(pos.size());
-  src->owned = true;
+  // Across shards: copies of small sources, the others in place (ReadSources). A key the
+  // copying attempt looked up is not recorded again in place (one hit or miss, one keymiss).
+  struct State {
+    Sources copies, live;
+  };
+  auto st = std::make_shared<State>();
+  for (Sources* s : {&st->copies, &st->live}) {
+    s->sets.resize(pos.size());
+    s->wrong.resize(pos.size());
+  }
+  st->copies.owned = true;
+  st->copies.looked_up.resize(pos.size());
   const uint32_t first = pos[0];  // the keys are consecutive arguments
   CommandContext* c = &ctx;
-  RunOnKeyShards(
-      ctx, args, pos, /*write=*/false,
-      [src, first, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
-        for (uint32_t p : mine)
-          ReadSource(shard.db_slice(), db, args[p], /*clone=*/true, p - first, src.get());
-      },
-      [src, c, op, card, limit, first_repeats] {
-        ReplySetOp(op, card, limit, *src, first_repeats, c->rb);
-        c->Done();
-      });
+  SourceReads reads;
+  reads.small = [args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+    return SourceMembers(shard.db_slice(), db, args, mine) <= kCopyMaxMembers;
+  };
+  reads.copy = [st, first, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+    for (uint32_t p : mine) {
+      ReadSource(shard.db_slice(), db, args[p], /*clone=*/true, p - first, &st->copies);
+      st->copies.looked_up[p - first] = 1;
+    }
+  };
+  reads.read = [st, first, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+    for (uint32_t p : mine) {
+      const size_t i = p - first;
+      ReadSource(shard.db_slice(), db, args[p], /*clone=*/false, i, &st->live,
+                 /*record=*/st->copies.looked_up[i] == 0);
+    }
+  };
+  reads.compute = [st, c, op, card, limit, first_repeats](bool copied) {
+    ReplySetOp(op, card, limit, copied ? st->copies : st->live, first_repeats, c->rb);
+  };
+  ReadSources(ctx, args, std::move(pos), std::move(reads));
 }
 
 // The STORE commands: destination args[1], sources args[2...].
@@ -775,21 +824,23 @@ void SetOpStore(ArgSlice args, CommandContext& ctx, SetOp op) {
     ctx.rb->Integer(StoreSetOp(op, src, first_repeats, ctx.slice(), db, args[1]));
     return ctx.Done();
   }
-  // Read the sources (cloned), then build and store the result on the destination's shard, all
-  // in one armed transaction.
+  // Read the sources, then build and store the result on the destination's shard, all in one
+  // armed transaction: in place where the shards can lend their data to this thread, else
+  // (inside EXEC) from copies.
+  const bool in_place = CanRunInPlace(ctx);
   struct State {
     Sources src;
     int64_t stored = 0;
   };
   auto st = std::make_shared<State>();
-  st->src.owned = true;
+  st->src.owned = !in_place;
   st->src.sets.resize(pos.size());
   st->src.wrong.resize(pos.size());
   std::vector<Phase> phases(2);
   phases[0].positions = pos;
-  phases[0].fn = [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+  phases[0].fn = [st, args, db, in_place](Shard& shard, const std::vector<uint32_t>& mine) {
     for (uint32_t p : mine)
-      ReadSource(shard.db_slice(), db, args[p], /*clone=*/true, p - 2, &st->src);
+      ReadSource(shard.db_slice(), db, args[p], /*clone=*/!in_place, p - 2, &st->src);
   };
   phases[1].positions = {1};
   phases[1].fn = [st, args, db, op, first_repeats](Shard& shard, const std::vector<uint32_t>&) {
@@ -797,12 +848,17 @@ void SetOpStore(ArgSlice args, CommandContext& ctx, SetOp op) {
     st->stored = StoreSetOp(op, st->src, first_repeats, shard.db_slice(), db, args[1]);
   };
   CommandContext* c = &ctx;
-  RunPhases(ctx, args, std::move(phases), [st, c] {
+  auto reply = [st, c] {
     if (st->src.AnyWrong()) {
       c->rb->Error(errors::kWrongType);
     } else {
       c->rb->Integer(st->stored);
     }
+  };
+  if (in_place)
+    return RunPhasesInPlace(ctx, args, std::move(phases), std::move(reply), [c] { c->Done(); });
+  RunPhases(ctx, args, std::move(phases), [reply, c] {
+    reply();
     c->Done();
   });
 }

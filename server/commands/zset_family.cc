@@ -8,12 +8,15 @@
 // key's shard (kShard). Multi-key ones are kMulti: reads through RunOnKeyShards, writes through
 // RunPhases (read the sources, then write the destination; ZMPOP: inspect, then pop from the first
 // existing key), blocking pops through RunBlockingPop. Shard functions copy what they read into
-// the command's own state; nothing points into shard data after a hop.
+// the command's own state; nothing points into shard data after a hop. The exception is the
+// algebra (ZUNION/ZINTER/ZDIFF and their STOREs), which reads its sources where they lie
+// (SetOpGeneric).
 #include "server/commands/zset_family.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -35,6 +38,7 @@
 #include "shard/intset.h"
 #include "shard/listpack.h"
 #include "shard/notify.h"
+#include "shard/object.h"
 #include "shard/str_map.h"
 #include "shard/zset.h"
 
@@ -1069,44 +1073,96 @@ std::string ParseSetOp(ArgSlice args, size_t numkeys_idx, CommandContext& ctx, S
   return "";
 }
 
-// One source copied out of its shard: a sorted set, or a set (every score 1).
+// One source of the operation: a sorted set, or a set (every score 1), read where it lies (on the
+// command's own shard, or on shards lent to its thread) or, for a read across shards, a clone
+// (a copy that outlives its shard's hop; SetOpState frees it).
 struct Source {
   enum : uint8_t { kMissing, kPresent, kWrong };
   uint8_t state = kMissing;
-  std::vector<Element> elems;
+  ObjType type = ObjType::kZSet;
+  ObjEnc enc = ObjEnc::kListPack;
+  void* obj = nullptr;
+
+  size_t Size() const {
+    if (state != kPresent) return 0;
+    if (type == ObjType::kZSet) return ZView(enc, obj).size();
+    if (enc == ObjEnc::kIntSet) return intset::Length(static_cast<const uint8_t*>(obj));
+    return static_cast<const StrMap*>(obj)->size();
+  }
+  // The member's score (1 in a set); false when absent.
+  bool Score(std::string_view member, double* score) const {
+    if (state != kPresent) return false;
+    if (type == ObjType::kZSet) return ZView(enc, obj).Score(member, score);
+    *score = 1.0;
+    if (enc == ObjEnc::kIntSet) {
+      int64_t v;
+      return ParseInt64(member, &v) && intset::Contains(static_cast<const uint8_t*>(obj), v);
+    }
+    return static_cast<const StrMap*>(obj)->Contains(member);
+  }
+  // f(member, score) for every element, in the order Redis's iterator takes (a sorted set by
+  // rank, an intset ascending, a hash table in table order). The member is valid during the call.
+  template <class F>
+  void ForEach(F&& f) const {
+    if (state != kPresent) return;
+    if (type == ObjType::kZSet) {
+      ZView v(enc, obj);
+      for (ZIter it = v.First(); it.valid(); it.Next()) f(it.member(), it.score());
+    } else if (enc == ObjEnc::kIntSet) {
+      const auto* is = static_cast<const uint8_t*>(obj);
+      const uint32_t n = intset::Length(is);
+      char buf[24];
+      for (uint32_t i = 0; i < n; ++i) {
+        auto r = std::to_chars(buf, buf + sizeof(buf), intset::Get(is, i));
+        f(std::string_view(buf, static_cast<size_t>(r.ptr - buf)), 1.0);
+      }
+    } else {
+      static_cast<const StrMap*>(obj)->ForEach(
+          [&f](std::string_view m, std::string_view) { f(m, 1.0); });
+    }
+  }
 };
 
 // A read lookup for the STORE variants too (keymiss, keyspace hits and misses), as Redis's
-// lookupKeyRead of every source.
-void ReadSource(DbSlice& slice, DbIndex db, std::string_view key, Source* src) {
-  Slot* s = slice.FindRead(db, key);
+// lookupKeyRead of every source. `clone`: a copy that outlives the hop. `record`: false for a key
+// an earlier attempt of the same command looked up already (no second hit, miss or keymiss).
+void ReadSource(DbSlice& slice, DbIndex db, std::string_view key, bool clone, Source* src,
+                bool record = true) {
+  Slot* s = record ? slice.FindRead(db, key) : slice.Find(db, key);
   if (s == nullptr) return;
   const Entry* e = s->entry();
-  if (e->type() == ObjType::kZSet) {
-    src->state = Source::kPresent;
-    ZView v(e);
-    src->elems.reserve(v.size());
-    for (ZIter it = v.First(); it.valid(); it.Next())
-      src->elems.emplace_back(std::string(it.member()), it.score());
-  } else if (e->type() == ObjType::kSet) {
-    src->state = Source::kPresent;
-    if (e->enc() == ObjEnc::kIntSet) {
-      const auto* is = static_cast<const uint8_t*>(e->object());
-      uint32_t n = intset::Length(is);
-      src->elems.reserve(n);
-      for (uint32_t i = 0; i < n; ++i)
-        src->elems.emplace_back(std::to_string(intset::Get(is, i)), 1.0);
-    } else {
-      const auto* map = static_cast<const StrMap*>(e->object());
-      src->elems.reserve(map->size());
-      map->ForEach([src](std::string_view m, std::string_view) {
-        src->elems.emplace_back(std::string(m), 1.0);
-      });
-    }
-  } else {
+  if (e->type() != ObjType::kZSet && e->type() != ObjType::kSet) {
     src->state = Source::kWrong;
+    return;
   }
+  src->state = Source::kPresent;
+  src->type = e->type();
+  src->enc = e->enc();
+  src->obj = clone ? CloneObject(e->type(), e->enc(), e->object()) : e->object();
 }
+
+// The elements of the sources at `mine` (no access recorded: a size check before the reads).
+size_t SourceElements(DbSlice& slice, DbIndex db, ArgSlice args,
+                      const std::vector<uint32_t>& mine) {
+  size_t n = 0;
+  for (uint32_t p : mine) {
+    Slot* s = slice.Find(db, args[p]);
+    if (s == nullptr) continue;
+    const Entry* e = s->entry();
+    if (e->type() != ObjType::kZSet && e->type() != ObjType::kSet) continue;
+    Source src;
+    src.state = Source::kPresent;
+    src.type = e->type();
+    src.enc = e->enc();
+    src.obj = e->object();
+    n += src.Size();
+  }
+  return n;
+}
+
+// The most elements one shard's sources of a read may hold for an own transaction to copy them
+// (one read hop) rather than hold the shards and read them in place (ReadSources).
+constexpr size_t kCopyMaxElements = 128;
 
 void AggregateInto(double* target, double val, Aggregate agg) {
   switch (agg) {
@@ -1124,92 +1180,109 @@ void AggregateInto(double* target, double val, Aggregate agg) {
   }
 }
 
-// The operation over the copied sources: the result sorted by (score, member), or with
-// card_only just its cardinality (stopping at a->limit when set).
+// The operation over the sources: the result sorted by (score, member), or with card_only just
+// its cardinality (stopping at a->limit when set). Like Redis, an intersection walks the smallest
+// source and looks each member up in the others, and a difference walks the first one, so both
+// cost what that source costs, however large the others are.
 void ComputeSetOp(const SetOpArgs& a, const std::vector<Source>& src, std::vector<Element>* out,
                   int64_t* card) {
   std::vector<size_t> order(src.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   // Smallest first, as Redis sorts the inputs (DIFF keeps the first set first).
   if (a.op != SetOp::kDiff) {
-    std::stable_sort(order.begin(), order.end(), [&src](size_t x, size_t y) {
-      return src[x].elems.size() < src[y].elems.size();
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&src](size_t x, size_t y) { return src[x].Size() < src[y].Size(); });
   }
   auto weighted = [](double w, double s) {
     double v = w * s;
     return std::isnan(v) ? 0.0 : v;
   };
   if (a.op == SetOp::kUnion) {
-    absl::flat_hash_map<std::string_view, double> acc;
-    std::vector<std::string_view> members;
+    absl::flat_hash_map<std::string, size_t> at;  // member -> its index in out
     for (size_t i : order) {
-      for (const auto& [m, s] : src[i].elems) {
+      src[i].ForEach([&](std::string_view m, double s) {
         double score = weighted(a.weights[i], s);
-        auto [it, inserted] = acc.try_emplace(m, score);
+        auto [it, inserted] = at.try_emplace(absl::string_view(m.data(), m.size()), out->size());
         if (inserted)
-          members.push_back(m);
+          out->emplace_back(std::string(m), score);
         else
-          AggregateInto(&it->second, score, a.aggregate);
-      }
+          AggregateInto(&(*out)[it->second].second, score, a.aggregate);
+      });
     }
-    out->reserve(members.size());
-    for (std::string_view m : members) out->emplace_back(std::string(m), acc[m]);
   } else if (a.op == SetOp::kInter) {
-    const Source& first = src[order[0]];
-    if (!first.elems.empty()) {
-      std::vector<absl::flat_hash_map<std::string_view, double>> maps(order.size());
+    bool done = false;
+    src[order[0]].ForEach([&](std::string_view m, double s) {
+      if (done) return;
+      double score = weighted(a.weights[order[0]], s);
       for (size_t k = 1; k < order.size(); ++k) {
-        maps[k].reserve(src[order[k]].elems.size());
-        for (const auto& [m, s] : src[order[k]].elems) maps[k].emplace(m, s);
+        double other;
+        if (!src[order[k]].Score(m, &other)) return;
+        AggregateInto(&score, other * a.weights[order[k]], a.aggregate);
       }
-      for (const auto& [m, s] : first.elems) {
-        double score = weighted(a.weights[order[0]], s);
-        size_t k = 1;
-        for (; k < order.size(); ++k) {
-          auto it = maps[k].find(m);
-          if (it == maps[k].end()) break;
-          AggregateInto(&score, it->second * a.weights[order[k]], a.aggregate);
-        }
-        if (k != order.size()) continue;
-        if (a.card_only) {
-          ++*card;
-          if (a.limit != 0 && *card >= a.limit) break;
-        } else {
-          out->emplace_back(m, score);
-        }
+      if (a.card_only) {
+        ++*card;
+        done = a.limit != 0 && *card >= a.limit;
+      } else {
+        out->emplace_back(std::string(m), score);
       }
-    }
+    });
   } else {
-    absl::flat_hash_set<std::string_view> others;
-    for (size_t k = 1; k < src.size(); ++k)
-      for (const auto& e : src[k].elems) others.insert(e.first);
-    for (const auto& e : src[0].elems)
-      if (others.count(e.first) == 0) out->push_back(e);
+    src[0].ForEach([&](std::string_view m, double s) {
+      double ignored;
+      for (size_t k = 1; k < src.size(); ++k)
+        if (src[k].Score(m, &ignored)) return;
+      out->emplace_back(std::string(m), s);
+    });
   }
   if (!a.card_only) std::sort(out->begin(), out->end(), ElementLess);
 }
 
 struct SetOpState {
   SetOpArgs args;
-  std::vector<Source> src;
+  std::vector<Source> src;      // read in place (or, for a STORE inside EXEC, clones)
+  std::vector<Source> copies;   // a read across shards: clones of small sources (ReadSources)
+  std::vector<char> looked_up;  // per copied source: its lookup was recorded
+  bool owned = false;           // src holds clones
   std::vector<Element> result;
   int64_t card = 0;
   bool wrong = false;
+
+  SetOpState() = default;
+  SetOpState(const SetOpState&) = delete;
+  SetOpState& operator=(const SetOpState&) = delete;
+  ~SetOpState() {
+    auto free_all = [](std::vector<Source>& v) {
+      for (Source& s : v)
+        if (s.state == Source::kPresent) FreeObject(s.type, s.enc, s.obj);
+    };
+    free_all(copies);
+    if (owned) free_all(src);
+  }
   // WRONGTYPE (any source) wins over option errors, which win over the result.
   bool Failed() const { return wrong || !args.option_error.empty(); }
+  void Settle(const std::vector<Source>& from) {
+    for (const Source& s : from) wrong |= s.state == Source::kWrong;
+    if (!Failed()) ComputeSetOp(args, from, &result, &card);
+  }
 };
 
-void CollectSources(const std::shared_ptr<SetOpState>& st, ArgSlice args, DbIndex db, Shard& shard,
-                    const std::vector<uint32_t>& mine) {
-  uint32_t first_key = st->args.keys.front();
+// The sources at `mine` (a STORE's destination skipped) into `into`, indexed by key order.
+void CollectSources(SetOpState& st, ArgSlice args, DbIndex db, Shard& shard,
+                    const std::vector<uint32_t>& mine, bool clone, std::vector<Source>* into) {
+  uint32_t first_key = st.args.keys.front();
   for (uint32_t p : mine) {
     if (p < first_key) continue;  // the destination of a STORE command
-    Source& s = st->src[p - first_key];
-    ReadSource(shard.db_slice(), db, args[p], &s);
+    const size_t i = p - first_key;
+    const bool record = st.looked_up.empty() || st.looked_up[i] == 0;
+    ReadSource(shard.db_slice(), db, args[p], clone, &(*into)[i], record);
+    if (clone && into == &st.copies) st.looked_up[i] = 1;
   }
 }
 
+// Reads go through ReadSources: in place on one shard or in a script, copies of small sources
+// across shards, the shards held and the sources read in place when some are large. STOREs hold
+// every shard involved anyway: with them lent to this thread (RunPhasesInPlace) they read in
+// place too, and only inside EXEC across shards (parked, not lent) copy.
 void SetOpGeneric(ArgSlice args, CommandContext& ctx, SetOp op, bool store, bool card_only) {
   auto st = std::make_shared<SetOpState>();
   st->args.op = op;
@@ -1217,40 +1290,46 @@ void SetOpGeneric(ArgSlice args, CommandContext& ctx, SetOp op, bool store, bool
   st->args.card_only = card_only;
   std::string err = ParseSetOp(args, store ? 2 : 1, ctx, &st->args);
   if (!err.empty()) return FailMulti(ctx, err);
-  st->src.resize(st->args.keys.size());
+  const size_t n = st->args.keys.size();
+  st->src.resize(n);
   const DbIndex db = ctx.db_index;
   CommandContext* c = &ctx;
-  auto settle = [st] {
-    for (const Source& s : st->src) st->wrong |= s.state == Source::kWrong;
-    if (!st->Failed()) ComputeSetOp(st->args, st->src, &st->result, &st->card);
-  };
   auto reply_error = [st, c] {
     c->rb->Error(st->wrong ? std::string(errors::kWrongType) : st->args.option_error);
   };
   if (!store) {
-    RunOnKeyShards(
-        ctx, args, st->args.keys, /*write=*/false,
-        [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
-          CollectSources(st, args, db, shard, mine);
-        },
-        [st, c, settle, reply_error] {
-          settle();
-          if (st->Failed())
-            reply_error();
-          else if (st->args.card_only)
-            c->rb->Integer(st->card);
-          else
-            ReplyElements(c->rb, st->result, st->args.withscores);
-          c->Done();
-        });
-    return;
+    st->copies.resize(n);
+    st->looked_up.resize(n);
+    SourceReads reads;
+    reads.small = [args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+      return SourceElements(shard.db_slice(), db, args, mine) <= kCopyMaxElements;
+    };
+    reads.copy = [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+      CollectSources(*st, args, db, shard, mine, /*clone=*/true, &st->copies);
+    };
+    reads.read = [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
+      CollectSources(*st, args, db, shard, mine, /*clone=*/false, &st->src);
+    };
+    reads.compute = [st, c, reply_error](bool copied) {
+      st->Settle(copied ? st->copies : st->src);
+      if (st->Failed())
+        reply_error();
+      else if (st->args.card_only)
+        c->rb->Integer(st->card);
+      else
+        ReplyElements(c->rb, st->result, st->args.withscores);
+    };
+    return ReadSources(ctx, args, st->args.keys, std::move(reads));
   }
+  const bool in_place = CanRunInPlace(ctx);
+  st->owned = !in_place;
   std::vector<Phase> phases;
-  phases.push_back({st->args.keys, [st, args, db](Shard& shard, const std::vector<uint32_t>& mine) {
-                      CollectSources(st, args, db, shard, mine);
-                    }});
-  phases.push_back({{1}, [st, args, db, settle](Shard& shard, const std::vector<uint32_t>&) {
-                      settle();
+  phases.push_back(
+      {st->args.keys, [st, args, db, in_place](Shard& shard, const std::vector<uint32_t>& mine) {
+         CollectSources(*st, args, db, shard, mine, /*clone=*/!in_place, &st->src);
+       }});
+  phases.push_back({{1}, [st, args, db](Shard& shard, const std::vector<uint32_t>&) {
+                      st->Settle(st->src);
                       if (st->Failed()) return;
                       const SetOp op = st->args.op;
                       StoreResult(shard.db_slice(), db, args[1], st->result,
@@ -1258,11 +1337,16 @@ void SetOpGeneric(ArgSlice args, CommandContext& ctx, SetOp op, bool store, bool
                                   : op == SetOp::kInter ? "zinterstore"
                                                         : "zdiffstore");
                     }});
-  RunPhases(ctx, args, std::move(phases), [st, c, reply_error] {
+  auto reply = [st, c, reply_error] {
     if (st->Failed())
       reply_error();
     else
       c->rb->Integer(static_cast<int64_t>(st->result.size()));
+  };
+  if (in_place)
+    return RunPhasesInPlace(ctx, args, std::move(phases), std::move(reply), [c] { c->Done(); });
+  RunPhases(ctx, args, std::move(phases), [reply, c] {
+    reply();
     c->Done();
   });
 }

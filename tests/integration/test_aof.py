@@ -562,6 +562,31 @@ def test_log_past_expiry_is_unlink_with_lazyfree_lazy_expire(logged):
     log.expect((0, "UNLINK", "lz"))
 
 
+def test_log_set_stores_across_shards(servers, logged):
+    """SINTERSTORE/SUNIONSTORE/SDIFFSTORE with the destination and sources on different shards,
+    small sources and one large enough to be read in place (over 128 members), are logged as
+    sent; an empty result that deletes the destination is logged too; one that deletes nothing
+    is not."""
+    h, c, log = logged
+    d, k1, k2, k3 = spread_keys("st", 4)
+    big = ["m%d" % i for i in range(300)]
+    assert c("SADD", k1, *big) == 300
+    assert c("SADD", k2, "m1", "m2", "x") == 3
+    log.expect((0, "SADD", k1, *big), (0, "SADD", k2, "m1", "m2", "x"))
+    assert c("SINTERSTORE", d, k1, k2) == 2
+    log.expect((0, "SINTERSTORE", d, k1, k2))
+    assert c("SUNIONSTORE", d, k2, k3) == 3
+    log.expect((0, "SUNIONSTORE", d, k2, k3))
+    assert c("SDIFFSTORE", d, k1, k2) == 298
+    log.expect((0, "SDIFFSTORE", d, k1, k2))
+    assert c("SINTERSTORE", d, k2, k3) == 0
+    log.expect((0, "SINTERSTORE", d, k2, k3))
+    assert c("SINTERSTORE", d, k2, k3) == 0
+    assert c("SET", "marker", "1") == "OK"
+    log.expect((0, "SET", "marker", "1"))
+    _restart_and_compare(servers, h, snapshot(c))
+
+
 def test_log_getset_and_getdel_become_set_and_del(servers, logged):
     """GETSET is logged as SET k v; GETDEL as DEL k, or UNLINK k under lazyfree-lazy-user-del;
     a GETDEL of a missing key is not logged."""

@@ -381,3 +381,43 @@ def test_flushall_while_writing(server, c):
     assert c("PING") == "PONG"
     assert c("FLUSHALL") == "OK"
     assert c("DBSIZE") == 0
+
+
+def test_set_algebra_in_place_is_atomic(server, c):
+    """SINTER/SUNION/SDIFF/SINTERCARD and SUNIONSTORE over sets on several shards, each too large
+    to be copied (so Shoal holds the shards and reads them where they lie), while SMOVE writers
+    move tokens between them: every read sees each token in exactly one set, and ZUNION/ZINTER
+    over the same keys agree."""
+    src, dst, out = KEYS[0], KEYS[1], KEYS[2]
+    filler_src = ["s%d" % i for i in range(200)]
+    filler_dst = ["d%d" % i for i in range(200)]
+    tokens = ["t%d" % i for i in range(8)]
+    assert c("SADD", src, *(filler_src + tokens)) == 208
+    assert c("SADD", dst, *filler_dst) == 200
+    every = sorted(m.encode() for m in filler_src + filler_dst + tokens)
+    w = Workers(server)
+
+    def mover(i):
+        def fn(cl, n):
+            tok = tokens[(i + n) % len(tokens)]
+            a, z = (src, dst) if n % 2 == 0 else (dst, src)
+            assert cl("SMOVE", a, z, tok) in (0, 1)
+        return fn
+
+    def reader(cl, n):
+        union = cl("SUNION", src, dst)
+        assert sorted(union) == every, "missing: %r" % sorted(set(every) - set(union))
+        assert cl("SINTER", src, dst) == []
+        assert cl("SINTERCARD", "2", src, dst) == 0
+        assert len(cl("SDIFF", src, dst)) >= len(filler_src)
+        assert cl("SUNIONSTORE", out, src, dst) == len(every)
+        assert cl("ZINTER", "2", src, dst) == []
+        assert len(cl("ZUNION", "2", src, dst)) == len(every)
+
+    for i in range(3):
+        w.add("mover%d" % i, mover(i))
+    for i in range(2):
+        w.add("reader%d" % i, reader)
+    w.run()
+    assert sorted(c("SMEMBERS", src) + c("SMEMBERS", dst)) == every
+    assert sorted(c("SMEMBERS", out)) == every

@@ -9,8 +9,9 @@ import time
 import pytest
 
 import shoal_errors as E
+from shoal_events import Events
 from shoal_keys import key_slot
-from shoal_resp import RespClient
+from shoal_resp import Push, RespClient
 
 
 SINTERCARD_NUMKEYS = "ERR numkeys should be greater than 0"
@@ -665,16 +666,185 @@ def test_resp3_exact_bytes(rawconn):
     assert conn.recv_until(nbytes=len(want), first=5.0) == want
 
 
+# ---------------------------------------------------------------- large sources across shards
+
+# More members than a shard copies out for a read across shards (kCopyMaxMembers, 128, in
+# server/commands/set_family.cc): with sets this large Shoal holds the shards and reads the sets
+# where they are. The same assertions hold for keys on one shard and against Redis.
+BIG = 400
+
+
+def fill(c, key, items):
+    for i in range(0, len(items), 200):
+        c("SADD", key, *items[i:i + 200])
+
+
+@LAYOUTS
+def test_large_sources_match_set_math(c, keys):
+    k1, k2, k3, k4 = keys
+    A = ["m%d" % i for i in range(BIG)]
+    B = ["m%d" % i for i in range(0, 3 * BIG, 3)]
+    C = ["m1", "m3", "m6", "x"]
+    fill(c, k1, A)
+    fill(c, k2, B)
+    fill(c, k3, C)
+    sa, sb, sc = set(A), set(B), set(C)
+    assert sorted(c("SINTER", k1, k2)) == b(*(sa & sb))
+    assert sorted(c("SINTER", k1, k2, k3)) == b(*(sa & sb & sc))
+    assert sorted(c("SUNION", k1, k2, k3)) == b(*(sa | sb | sc))
+    assert sorted(c("SDIFF", k1, k2)) == b(*(sa - sb))
+    assert sorted(c("SDIFF", k3, k1)) == b(*(sc - sa))
+    assert sorted(c("SDIFF", k2, k1, k3)) == b(*(sb - sa - sc))
+    assert c("SINTERCARD", "2", k1, k2) == len(sa & sb)
+    assert c("SINTERCARD", "3", k1, k2, k3, "LIMIT", "1") == 1
+    assert c("SINTERCARD", "2", k1, k2, "LIMIT", "10") == 10
+    assert c("SINTERSTORE", k4, k1, k2) == len(sa & sb)
+    assert members(c, k4) == b(*(sa & sb))
+    assert c("SUNIONSTORE", k4, k1, k2, k3) == len(sa | sb | sc)
+    assert members(c, k4) == b(*(sa | sb | sc))
+    assert c("SDIFFSTORE", k4, k2, k1) == len(sb - sa)
+    assert members(c, k4) == b(*(sb - sa))
+    # The destination among the sources; an empty result deletes it.
+    assert c("SINTERSTORE", k1, k1, k2) == len(sa & sb)
+    assert members(c, k1) == b(*(sa & sb))
+    assert c("SDIFFSTORE", k2, k2, k2) == 0
+    assert c("EXISTS", k2) == 0
+
+
+@LAYOUTS
+def test_large_intsets_reply_in_order(c, keys):
+    """Intsets iterate in ascending order, so even the order of the replies is Redis's."""
+    k1, k2, k3, _ = keys
+    A = list(range(0, 2 * BIG, 2))
+    B = list(range(0, 3 * BIG, 3))
+    fill(c, k1, A)
+    fill(c, k2, B)
+    assert enc(c, k1) == enc(c, k2) == b"intset"
+    inter = [str(x).encode() for x in sorted(set(A) & set(B))]
+    diff = [str(x).encode() for x in sorted(set(A) - set(B))]
+    assert c("SINTER", k1, k2) == inter
+    assert c("SDIFF", k1, k2) == diff
+    assert c("SINTERSTORE", k3, k1, k2) == len(inter)
+    assert enc(c, k3) == b"intset"
+    assert c("SMEMBERS", k3) == inter
+
+
+def test_large_sources_missing_and_wrong_type(c):
+    k1, k2, k3, k4 = SPREAD
+    A = ["m%d" % i for i in range(BIG)]
+    fill(c, k1, A)
+    assert c("SET", k2, "str") == "OK"
+    assert c("SINTER", k1, k3) == []
+    assert sorted(c("SUNION", k1, k3)) == b(*A)
+    assert c("SDIFF", k3, k1) == []
+    assert c("SINTERCARD", "2", k1, k3) == 0
+    for args in (("SINTER", k1, k2), ("SUNION", k1, k2), ("SDIFF", k1, k2),
+                 ("SINTERCARD", "2", k1, k2), ("SUNIONSTORE", k4, k1, k2),
+                 ("SINTERSTORE", k4, k1, k2), ("SDIFFSTORE", k4, k1, k2)):
+        assert c(*args) == E.WRONGTYPE, args
+    assert c("EXISTS", k4) == 0
+    assert c("SINTERSTORE", k4, k1, k3) == 0  # empty: no destination
+    assert c("EXISTS", k4) == 0
+
+
+def test_large_sources_inside_exec_and_scripts(c):
+    """Inside EXEC the shards are parked, not lent: the sources are copied; inside a script they
+    are lent to its thread already. Same results either way."""
+    k1, k2, k3, _ = SPREAD
+    A = ["m%d" % i for i in range(BIG)]
+    B = ["m%d" % i for i in range(0, 3 * BIG, 3)]
+    fill(c, k1, A)
+    fill(c, k2, B)
+    inter = set(A) & set(B)
+    assert c("MULTI") == "OK"
+    assert c("SINTER", k1, k2) == "QUEUED"
+    assert c("SUNIONSTORE", k3, k1, k2) == "QUEUED"
+    assert c("SINTERCARD", "2", k1, k3) == "QUEUED"
+    got = c("EXEC")
+    assert sorted(got[0]) == b(*inter)
+    assert got[1:] == [len(set(A) | set(B)), len(A)]
+    assert c("EVAL", "return redis.call('SINTERCARD', 2, KEYS[1], KEYS[2])", "2", k1, k2) == \
+        len(inter)
+    assert c("EVAL", "return redis.call('SDIFFSTORE', KEYS[3], KEYS[1], KEYS[2])", "3",
+             k1, k2, k3) == len(set(A) - set(B))
+    assert members(c, k3) == b(*(set(A) - set(B)))
+    assert sorted(c("EVAL", "return redis.call('SINTER', KEYS[1], KEYS[2])", "2", k1, k2)) == \
+        b(*inter)
+
+
+def stats(c):
+    text = c("INFO", "stats").decode()
+    f = dict(line.split(":", 1) for line in text.split("\r\n") if ":" in line)
+    return int(f["keyspace_hits"]), int(f["keyspace_misses"])
+
+
+def test_large_read_counts_each_key_once(c):
+    """The size check before a read across shards records nothing: each source counts one
+    keyspace hit or miss, as Redis's lookupKeyRead does."""
+    k1, k2, k3, _ = SPREAD
+    fill(c, k1, ["m%d" % i for i in range(BIG)])
+    fill(c, k2, ["m%d" % i for i in range(BIG)])
+    h0, m0 = stats(c)
+    assert len(c("SINTER", k1, k2)) == BIG
+    assert c("SINTER", k1, k3) == []
+    assert c("SUNIONSTORE", k3, k1, k2) == BIG
+    assert stats(c) == (h0 + 5, m0 + 1)
+
+
+def test_large_read_is_tracked(server, c):
+    """A tracking client's read over large sets on two shards remembers both keys."""
+    k1, k2, _, _ = SPREAD
+    fill(c, k1, ["m%d" % i for i in range(BIG)])
+    fill(c, k2, ["m%d" % i for i in range(BIG)])
+    t = RespClient(server.host, server.port)
+    try:
+        assert isinstance(t.call("HELLO", "3"), dict)
+        assert t.call("CLIENT", "TRACKING", "on") == "OK"
+        assert len(t.call("SINTER", k1, k2)) == BIG
+        assert c("SADD", k2, "new") == 1
+        m = t.read()
+        assert isinstance(m, Push) and list(m) == [b"invalidate", [k2.encode()]], m
+        assert c("SREM", k1, "m0") == 1
+        m = t.read()
+        assert isinstance(m, Push) and list(m) == [b"invalidate", [k1.encode()]], m
+    finally:
+        t.close()
+
+
+def test_large_read_expires_a_source(server, c):
+    """A source that expired is deleted by the read that finds it (with its `expired` event), and
+    the operation sees it missing."""
+    k1, k2, _, _ = SPREAD
+    A = ["m%d" % i for i in range(BIG)]
+    fill(c, k1, A)
+    fill(c, k2, A)
+    assert c("DEBUG", "SET-ACTIVE-EXPIRE", "0") == "OK"
+    ev = Events(server.host, server.port, flags="KEA")
+    try:
+        assert c("PEXPIRE", k2, "20") == 1
+        time.sleep(0.1)
+        assert ev.collect(c) == [("expire", k2)]
+        assert c("SINTER", k1, k2) == []
+        assert ev.collect(c) == [("expired", k2)]
+        assert sorted(c("SUNION", k1, k2)) == b(*A)
+        assert c("EXISTS", k2) == 0
+    finally:
+        c("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        ev.close()
+
+
 # ---------------------------------------------------------------- across shards, concurrently
 
 
 def test_smove_atomic_across_shards(server, c):
     """SMOVE moves members back and forth between two sets on different shards while readers
-    check, each with one atomic command over both sets, that every member is in exactly one."""
+    check, each with one atomic command over both sets, that every member is in exactly one.
+    (test_concurrency.py has the same with sets large enough to be read in place.)"""
     src, dst = "{a}x", "{b}y"
     assert key_slot(src) % 4 != key_slot(dst) % 4
     tokens = ["t%d" % i for i in range(8)]
     assert c("SADD", src, *tokens) == 8
+    every = sorted(t.encode() for t in tokens)
     stop = threading.Event()
     failures = []
     counts = {}
@@ -703,7 +873,7 @@ def test_smove_atomic_across_shards(server, c):
 
     def reader(cl, n):
         union = cl("SUNION", src, dst)
-        assert sorted(union) == sorted(t.encode() for t in tokens), "missing: %r" % union
+        assert sorted(union) == every, "missing: %r" % sorted(set(every) - set(union))
         inter = cl("SINTER", src, dst)
         assert inter == [], "in both: %r" % inter
         assert cl("SINTERCARD", "2", src, dst) == 0
@@ -719,7 +889,7 @@ def test_smove_atomic_across_shards(server, c):
     assert not any(t.is_alive() for t in threads)
     assert not failures, failures
     assert all(counts[name] > 0 for name in counts), counts
-    assert sorted(members(c, src) + members(c, dst)) == sorted(t.encode() for t in tokens)
+    assert sorted(members(c, src) + members(c, dst)) == every
 
 
 def test_store_atomic_across_shards(server, c):

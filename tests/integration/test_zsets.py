@@ -812,6 +812,98 @@ def test_zintercard(c, keys):
     assert c("ZINTERCARD", "2", k1, "nokey") == 0
 
 
+# Sources over zset-max-listpack-entries (a skiplist), and sets over set-max-intset-entries:
+# the algebra reads them where they lie when it runs on their shard, looking each member of the
+# smallest (ZINTER) or first (ZDIFF) source up in the others rather than copying them.
+BIG = 300
+
+
+def zfill(c, key, scores):
+    items = [x for m, s in scores.items() for x in (str(s), m)]
+    for i in range(0, len(items), 400):
+        c("ZADD", key, *items[i:i + 400])
+
+
+def expect(scores):
+    """{member: score} -> the WITHSCORES reply: sorted by (score, member), integral scores."""
+    return [x for m, s in sorted(scores.items(), key=lambda kv: (kv[1], kv[0].encode()))
+            for x in (m.encode(), b"%d" % s)]
+
+
+@LAYOUTS
+def test_large_sources_match_math(c, keys):
+    k1, k2, k3, k4 = keys
+    A = {"m%d" % i: i for i in range(BIG)}
+    B = {"m%d" % i: 2 * i for i in range(0, 3 * BIG, 3)}
+    S = ["m%d" % i for i in range(0, 2 * BIG, 5)] + ["x"]
+    zfill(c, k1, A)
+    zfill(c, k2, B)
+    for i in range(0, len(S), 200):
+        c("SADD", k3, *S[i:i + 200])
+    assert enc(c, k1) == enc(c, k2) == "skiplist"
+    assert c("OBJECT", "ENCODING", k3) == b"hashtable"
+    inter = {m: 2 * A[m] + 3 * B[m] for m in A if m in B}
+    assert c("ZINTER", "2", k1, k2, "WEIGHTS", "2", "3", "WITHSCORES") == expect(inter)
+    inter3 = {m: max(A[m], B[m], 1) for m in A if m in B and m in S}
+    assert c("ZINTER", "3", k2, k3, k1, "AGGREGATE", "MAX", "WITHSCORES") == expect(inter3)
+    union = dict(A)
+    for m, v in B.items():
+        union[m] = min(union.get(m, v), v)
+    for m in S:
+        union[m] = min(union.get(m, 1), 1)
+    assert c("ZUNION", "3", k1, k2, k3, "AGGREGATE", "MIN", "WITHSCORES") == expect(union)
+    diff = {m: v for m, v in B.items() if m not in A and m not in S}
+    assert c("ZDIFF", "3", k2, k1, k3, "WITHSCORES") == expect(diff)
+    assert c("ZDIFF", "2", k3, k1, "WITHSCORES") == expect(
+        {m: 1 for m in S if m not in A})
+    assert c("ZINTERCARD", "2", k1, k2) == len(inter)
+    assert c("ZINTERCARD", "3", k1, k2, k3) == len(inter3)
+    assert c("ZINTERCARD", "2", k1, k2, "LIMIT", "7") == 7
+    assert c("ZINTERSTORE", k4, "2", k1, k2, "WEIGHTS", "2", "3") == len(inter)
+    assert c("ZRANGE", k4, "0", "-1", "WITHSCORES") == expect(inter)
+    assert c("ZDIFFSTORE", k4, "2", k2, k1) == len({m for m in B if m not in A})
+    assert c("ZUNIONSTORE", k1, "2", k1, k3) == len(set(A) | set(S))  # destination a source
+    assert c("ZINTER", "2", k1, "nokey") == []
+    assert c("ZDIFF", "2", "nokey", k1) == []
+
+
+@LAYOUTS
+def test_large_intset_source(c, keys):
+    """An intset's members are looked up by their integer value, and walked in ascending order."""
+    k1, k2, _, _ = keys
+    Z = {str(i): 1000 - i for i in range(BIG)}
+    zfill(c, k1, Z)
+    c("SADD", k2, *range(0, 2 * BIG, 2))
+    assert c("OBJECT", "ENCODING", k2) == b"intset"
+    both = {m: v + 1 for m, v in Z.items() if int(m) % 2 == 0}
+    assert c("ZINTER", "2", k2, k1, "WITHSCORES") == expect(both)
+    assert c("ZDIFF", "2", k2, k1, "WITHSCORES") == expect(
+        {str(i): 1 for i in range(0, 2 * BIG, 2) if i >= BIG})
+    assert c("ZINTERCARD", "2", k1, k2) == len(both)
+    assert c("ZINTER", "2", k1, k2, "WEIGHTS", "1", "0", "WITHSCORES") == expect(
+        {m: v for m, v in Z.items() if int(m) % 2 == 0})
+
+
+def test_large_sources_inside_exec_and_scripts(c):
+    k1, k2, k3, _ = SPREAD
+    A = {"m%d" % i: i for i in range(BIG)}
+    B = {"m%d" % i: i for i in range(0, 2 * BIG, 2)}
+    zfill(c, k1, A)
+    zfill(c, k2, B)
+    inter = {m: A[m] + B[m] for m in A if m in B}
+    assert c("MULTI") == "OK"
+    assert c("ZINTER", "2", k1, k2, "WITHSCORES") == "QUEUED"
+    assert c("ZINTERSTORE", k3, "2", k1, k2) == "QUEUED"
+    assert c("ZINTERCARD", "2", k3, k1) == "QUEUED"
+    assert c("EXEC") == [expect(inter), len(inter), len(inter)]
+    assert c("EVAL", "return redis.call('ZINTERCARD', 2, KEYS[1], KEYS[2])", "2", k1, k2) == \
+        len(inter)
+    assert c("EVAL", "return redis.call('ZUNIONSTORE', KEYS[3], 2, KEYS[1], KEYS[2])", "3",
+             k1, k2, k3) == len(set(A) | set(B))
+    assert c("EVAL", "return redis.call('ZDIFF', 2, KEYS[2], KEYS[1])", "2", k1, k2) == \
+        [m.encode() for m, _ in sorted(B.items(), key=lambda kv: kv[1]) if m not in A]
+
+
 def test_set_op_encodings(c, limits):
     c("ZADD", "{e}1", *[x for i in range(100) for x in (str(i), "m%d" % i)])
     c("ZADD", "{e}2", *[x for i in range(100, 200) for x in (str(i), "m%d" % i)])
