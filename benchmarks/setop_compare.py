@@ -33,6 +33,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "integration"))
+import collection_compare  # noqa: E402  (send_all)
 import compare  # noqa: E402  (Client, Server, cpu_seconds, run_cmd, markdown_table, ...)
 from shoal_keys import shard_of  # noqa: E402  (Redis Cluster's key slot mod N: Shoal's shard)
 
@@ -49,31 +50,13 @@ def key_on(prefix, shard, shards):
     return "%s%d" % (prefix, i)
 
 
-def peak_rss(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmHWM for pid %d" % pid)
-
-
 def load_big(port, key, zkey, members):
-    c = compare.Client(port, timeout=120)
-    try:
-        batch = 1000
-        cmds = []
-        for i in range(0, members, batch):
-            part = range(i, min(members, i + batch))
-            cmds.append(compare.encode("SADD", key, *["m%d" % j for j in part]))
-            cmds.append(compare.encode("ZADD", zkey, *[x for j in part for x in (j, "m%d" % j)]))
-        window = 16
-        for i in range(0, len(cmds), window):
-            chunk = cmds[i:i + window]
-            c.sock.sendall(b"".join(chunk))
-            for _ in chunk:
-                c.read_reply()
-    finally:
-        c.close()
+    cmds = []
+    for i in range(0, members, 1000):
+        part = range(i, min(members, i + 1000))
+        cmds.append(compare.encode("SADD", key, *["m%d" % j for j in part]))
+        cmds.append(compare.encode("ZADD", zkey, *[x for j in part for x in (j, "m%d" % j)]))
+    collection_compare.send_all(port, cmds, batch=16)
 
 
 def latency_part(server, args, keys):
@@ -104,7 +87,7 @@ def latency_part(server, args, keys):
                     c.call(*argv)
                     times.append((time.perf_counter() - t0) * 1e3)
                 out[(where, name)] = (statistics.median(times), max(times))
-        out["rss_rise_mb"] = max(0, peak_rss(server.pid) - rss0) / 1e6
+        out["rss_rise_mb"] = max(0, compare.rss_bytes(server.pid, "VmHWM") - rss0) / 1e6
     finally:
         c.close()
     server.check_alive()
