@@ -457,8 +457,11 @@ TEST_CASE("StrMap incremental rehash: model test across many grows and shrinks",
   }
   // The operations did run in the middle of both kinds of resize.
   INFO("grows " << grows << ", shrinks " << shrinks << ", ops mid-rehash " << ops_mid_rehash);
+  // The counts depend on the process's random hash seed (shard/hash.cc), through the keys Random
+  // picks: over 200 runs of the 6-seed (ASan) variant shrinks ranged 8-40 and grows 82-152, so
+  // the bounds leave room below the lowest seen. (2 x kSeeds shrinks failed about 1 run in 100.)
   REQUIRE(grows > 10 * kSeeds);
-  REQUIRE(shrinks > 2 * kSeeds);
+  REQUIRE(shrinks > kSeeds / 2);
   REQUIRE(ops_mid_rehash > 1000 * kSeeds);
   REQUIRE(steps_api > 10 * kSeeds);
 }
