@@ -8,9 +8,11 @@
 // Single-key commands are kShard. The multi-key ones are kMulti. When all keys share one shard the
 // command runs there directly on the live objects. Across shards, SINTER, SUNION, SDIFF,
 // SINTERCARD and the STORE variants hold their shards lent to the coordinator thread and read
-// the live objects there too (RunPhasesInPlace: no copy, so SINTER of a small set with a huge one
-// costs what the small one does, as in Redis); only inside EXEC, whose shards are parked but not
-// lent, are the sources cloned on their shards first. SMOVE is an ordered write (RunPhases).
+// the live objects there too (RunPhasesInPlace, ReadSources: no copy, so SINTER of a small set
+// with a huge one costs what the small one does, as in Redis); a read whose sources are all small
+// copies them in one read hop instead, which costs one round of messages less, and inside EXEC,
+// whose shards are parked but not lent, the sources are cloned on their shards. SMOVE is an
+// ordered write (RunPhases).
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -739,7 +741,8 @@ bool FirstRepeats(ArgSlice args, const std::vector<uint32_t>& pos) {
 
 // The most members one shard's sources of a set read may hold for an own transaction to copy
 // them (one read hop) rather than hold the shards and read them in place (an arm and a
-// conclusion): copying a member costs about what a message round costs per hundred members.
+// conclusion): on the development machine a round of messages costs about what copying a hundred
+// members does (~11 us against ~75 ns a member).
 constexpr size_t kCopyMaxMembers = 128;
 
 // The members of the sets at `mine` (no access recorded: a size check before the real reads).
