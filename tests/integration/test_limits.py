@@ -214,6 +214,12 @@ def test_fd_exhaustion_backs_off_and_recovers(spawn_server):
     h = spawn_server("--shards", "2", "--maxclients", "1000")
     a = h.client()
     assert a.call("PING") == "PONG"
+    # The start-up probe's connection must be closed before the descriptors are counted: one
+    # still open when counted would make room for a seventh client once it closes.
+    deadline = time.time() + 10
+    while b"connected_clients:1\r\n" not in a.call("INFO", "clients"):
+        assert time.time() < deadline
+        time.sleep(0.01)
     pid = h.proc.pid
     nfds = len(os.listdir("/proc/%d/fd" % pid))
     spare = 6
