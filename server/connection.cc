@@ -57,20 +57,17 @@ constexpr size_t kCollectAfterShrink = 4 * 1024 * 1024;
 
 // Redis's anetFormatFdAddr: "ip:port", "[ip6]:port"; a unix socket is "<unixsocket>:0"
 // (genClientAddrString), "?:0" when the address cannot be read.
-std::string FormatAddr(int fd, bool peer) {
-  sockaddr_storage sa;
-  socklen_t len = sizeof(sa);
-  int rc = peer ? getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len)
-                : getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+// ip:port of an address ("?:0" for none: rc == -1, as getpeername/getsockname return).
+std::string FormatAddr(int rc, const sockaddr_storage& sa) {
   if (rc == -1) return "?:0";
   char ip[INET6_ADDRSTRLEN];
   if (sa.ss_family == AF_INET) {
-    auto* s = reinterpret_cast<sockaddr_in*>(&sa);
+    auto* s = reinterpret_cast<const sockaddr_in*>(&sa);
     if (inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip)) == nullptr) return "?:0";
     return std::string(ip) + ":" + std::to_string(ntohs(s->sin_port));
   }
   if (sa.ss_family == AF_INET6) {
-    auto* s = reinterpret_cast<sockaddr_in6*>(&sa);
+    auto* s = reinterpret_cast<const sockaddr_in6*>(&sa);
     if (inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof(ip)) == nullptr) return "?:0";
     return "[" + std::string(ip) + "]:" + std::to_string(ntohs(s->sin6_port));
   }
@@ -100,13 +97,14 @@ Connection::Connection(int fd, Shard* home, std::shared_ptr<tls::Context> tls)
       id_(Server().next_client_id.fetch_add(1, std::memory_order_relaxed)) {
   open_count.fetch_add(1, std::memory_order_relaxed);
   fd_ = fd;
-  sockaddr_storage local{};
-  socklen_t local_len = sizeof(local);
-  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &local_len) == 0)
-    family_ = local.ss_family;
+  sockaddr_storage local{}, peer{};
+  socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+  const int local_rc = getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &local_len);
+  const int peer_rc = getpeername(fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len);
+  if (local_rc == 0) family_ = local.ss_family;
   unix_ = family_ == AF_UNIX;
-  addr_ = FormatAddr(fd_, /*peer=*/true);
-  laddr_ = FormatAddr(fd_, /*peer=*/false);
+  addr_ = FormatAddr(peer_rc, peer);
+  laddr_ = FormatAddr(local_rc, local);
   // Redis's islocalClient: the peer's address is exactly 127.0.0.1 or ::1.
   local_peer_ = unix_ || addr_.rfind("127.0.0.1:", 0) == 0 || addr_.rfind("[::1]:", 0) == 0;
   if (!unix_) {

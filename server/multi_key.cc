@@ -170,6 +170,17 @@ void RunPhasesInPlace(CommandContext& ctx, ArgSlice args, std::vector<Phase> pha
   });
 }
 
+void RunPhasesThenReply(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
+                        std::function<void()> reply) {
+  CommandContext* c = &ctx;
+  if (CanRunInPlace(ctx))
+    return RunPhasesInPlace(ctx, args, std::move(phases), std::move(reply), [c] { c->Done(); });
+  RunPhases(ctx, args, std::move(phases), [reply = std::move(reply), c] {
+    reply();
+    c->Done();
+  });
+}
+
 void ReadSources(CommandContext& ctx, ArgSlice args, std::vector<uint32_t> positions,
                  SourceReads reads) {
   auto r = std::make_shared<SourceReads>(std::move(reads));

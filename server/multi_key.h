@@ -47,6 +47,10 @@ void RunPhases(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
 // message per shard, whatever the number of phases. Only when CanRunInPlace(ctx): a transaction
 // joined to EXEC stops the server (Transaction::RunLent).
 bool CanRunInPlace(const CommandContext& ctx);
+// RunPhasesInPlace when CanRunInPlace(ctx), else RunPhases (whose phases must then copy what
+// later ones read); either way reply() builds the reply and ctx.Done() follows.
+void RunPhasesThenReply(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
+                        std::function<void()> reply);
 
 // A read of sources that may be large, on keys of several shards (the set algebra), done the
 // cheapest way the context allows, then compute(copied) and ctx.Done():

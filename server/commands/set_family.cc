@@ -27,6 +27,7 @@
 #include "server/command_context.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
+#include "server/set_ref.h"
 #include "server/string_util.h"
 #include "shard/glob.h"
 #include "shard/intset.h"
@@ -48,63 +49,6 @@ size_t MaxIntsetEntries() {
 }
 
 // ---- Set values ----
-
-// One member while iterating: intset members come with their integer, so checks against another
-// intset skip the parse.
-struct Member {
-  std::string_view str;
-  int64_t ll = 0;
-  bool is_int = false;
-};
-
-// A read-only view of a set value; obj == nullptr stands for a missing key (an empty set).
-struct SetRef {
-  ObjEnc enc = ObjEnc::kIntSet;
-  const void* obj = nullptr;
-
-  const uint8_t* is() const { return static_cast<const uint8_t*>(obj); }
-  const StrMap* map() const { return static_cast<const StrMap*>(obj); }
-  size_t Size() const {
-    if (obj == nullptr) return 0;
-    return enc == ObjEnc::kIntSet ? intset::Length(is()) : map()->size();
-  }
-  bool Contains(const Member& m) const {
-    if (obj == nullptr) return false;
-    if (enc != ObjEnc::kIntSet) return map()->Contains(m.str);
-    int64_t v = m.ll;
-    return (m.is_int || ParseInt64(m.str, &v)) && intset::Contains(is(), v);
-  }
-  bool Contains(std::string_view s) const { return Contains(Member{s}); }
-};
-
-SetRef RefOf(const Entry* e) { return {e->enc(), e->object()}; }
-
-// Calls f(const Member&) for every member until f returns false.
-template <class F>
-void ForEachMember(const SetRef& s, F&& f) {
-  if (s.obj == nullptr) return;
-  if (s.enc == ObjEnc::kIntSet) {
-    char buf[kInt64BufSize];
-    for (uint32_t i = 0, n = intset::Length(s.is()); i < n; ++i) {
-      Member m;
-      m.ll = intset::Get(s.is(), i);
-      m.is_int = true;
-      m.str = std::string_view(buf, FormatInt64(m.ll, buf));
-      if (!f(m)) return;
-    }
-    return;
-  }
-  // Scan steps rather than ForEach so that the walk can stop early (SINTERCARD LIMIT); on a table
-  // that does not change, the steps visit every bucket exactly once.
-  bool go = true;
-  const StrMap::Visit visit = [&](std::string_view k, std::string_view) {
-    if (go) go = f(Member{k});
-  };
-  uint64_t cursor = 0;
-  do {
-    cursor = s.map()->Scan(cursor, visit);
-  } while (cursor != 0 && go);
-}
 
 void ReplyInt(ReplyBuilder* rb, int64_t v) {
   char buf[kInt64BufSize];
@@ -858,12 +802,7 @@ void SetOpStore(ArgSlice args, CommandContext& ctx, SetOp op) {
       c->rb->Integer(st->stored);
     }
   };
-  if (in_place)
-    return RunPhasesInPlace(ctx, args, std::move(phases), std::move(reply), [c] { c->Done(); });
-  RunPhases(ctx, args, std::move(phases), [reply, c] {
-    reply();
-    c->Done();
-  });
+  RunPhasesThenReply(ctx, args, std::move(phases), std::move(reply));
 }
 
 std::vector<uint32_t> PositionsFrom(ArgSlice args, uint32_t first) {

@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +32,7 @@
 #include "server/command_context.h"
 #include "server/error_strings.h"
 #include "server/multi_key.h"
+#include "server/set_ref.h"
 #include "server/string_util.h"
 #include "shard/glob.h"
 #include "shard/intset.h"
@@ -1083,43 +1083,32 @@ struct Source {
   ObjEnc enc = ObjEnc::kListPack;
   void* obj = nullptr;
 
+  SetRef set() const { return {enc, obj}; }
   size_t Size() const {
     if (state != kPresent) return 0;
-    if (type == ObjType::kZSet) return ZView(enc, obj).size();
-    if (enc == ObjEnc::kIntSet) return intset::Length(static_cast<const uint8_t*>(obj));
-    return static_cast<const StrMap*>(obj)->size();
+    return type == ObjType::kZSet ? ZView(enc, obj).size() : set().Size();
   }
   // The member's score (1 in a set); false when absent.
   bool Score(std::string_view member, double* score) const {
     if (state != kPresent) return false;
     if (type == ObjType::kZSet) return ZView(enc, obj).Score(member, score);
     *score = 1.0;
-    if (enc == ObjEnc::kIntSet) {
-      int64_t v;
-      return ParseInt64(member, &v) && intset::Contains(static_cast<const uint8_t*>(obj), v);
-    }
-    return static_cast<const StrMap*>(obj)->Contains(member);
+    return set().Contains(member);
   }
-  // f(member, score) for every element, in the order Redis's iterator takes (a sorted set by
-  // rank, an intset ascending, a hash table in table order). The member is valid during the call.
+  // f(member, score) for every element (a sorted set by rank, a set as ForEachMember walks it).
+  // The member is valid during the call.
   template <class F>
   void ForEach(F&& f) const {
     if (state != kPresent) return;
     if (type == ObjType::kZSet) {
       ZView v(enc, obj);
       for (ZIter it = v.First(); it.valid(); it.Next()) f(it.member(), it.score());
-    } else if (enc == ObjEnc::kIntSet) {
-      const auto* is = static_cast<const uint8_t*>(obj);
-      const uint32_t n = intset::Length(is);
-      char buf[24];
-      for (uint32_t i = 0; i < n; ++i) {
-        auto r = std::to_chars(buf, buf + sizeof(buf), intset::Get(is, i));
-        f(std::string_view(buf, static_cast<size_t>(r.ptr - buf)), 1.0);
-      }
-    } else {
-      static_cast<const StrMap*>(obj)->ForEach(
-          [&f](std::string_view m, std::string_view) { f(m, 1.0); });
+      return;
     }
+    ForEachMember(set(), [&f](const Member& m) {
+      f(m.str, 1.0);
+      return true;
+    });
   }
 };
 
@@ -1343,12 +1332,7 @@ void SetOpGeneric(ArgSlice args, CommandContext& ctx, SetOp op, bool store, bool
     else
       c->rb->Integer(static_cast<int64_t>(st->result.size()));
   };
-  if (in_place)
-    return RunPhasesInPlace(ctx, args, std::move(phases), std::move(reply), [c] { c->Done(); });
-  RunPhases(ctx, args, std::move(phases), [reply, c] {
-    reply();
-    c->Done();
-  });
+  RunPhasesThenReply(ctx, args, std::move(phases), std::move(reply));
 }
 
 void CmdZunion(ArgSlice args, CommandContext& ctx) {
