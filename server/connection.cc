@@ -55,6 +55,14 @@ thread_local size_t tl_shrunk_bytes = 0;
 // Above this, the sweep asks the allocator to return the freed memory to the OS.
 constexpr size_t kCollectAfterShrink = 4 * 1024 * 1024;
 
+// A callback that runs `done` on its n-th call (n >= 1; every call on one thread).
+std::function<void()> AfterCalls(int n, std::function<void()> done) {
+  auto left = std::make_shared<int>(n);
+  return [left, done = std::move(done)] {
+    if (--*left == 0) done();
+  };
+}
+
 // Redis's anetFormatFdAddr: "ip:port", "[ip6]:port"; a unix socket is "<unixsocket>:0"
 // (genClientAddrString), "?:0" when the address cannot be read.
 // ip:port of an address ("?:0" for none: rc == -1, as getpeername/getsockname return).
@@ -388,7 +396,7 @@ void Connection::Close() {
   }
   DiscardMulti();
   Unwatch();
-  UnsubscribeAll();
+  UnsubscribeAll(nullptr);
   DisableTracking(nullptr);
 }
 
@@ -452,10 +460,18 @@ std::vector<std::string> Connection::Subscriptions(pubsub::Kind kind) const {
   return std::vector<std::string>(sub_names_[kind].begin(), sub_names_[kind].end());
 }
 
-void Connection::UnsubscribeAll() {
+void Connection::UnsubscribeAll(std::function<void()> done) {
+  int kinds = 0;
+  for (int k = 0; k < pubsub::kKinds; ++k)
+    kinds += SubscriptionCount(static_cast<pubsub::Kind>(k)) > 0;
+  if (kinds == 0) {
+    if (done) done();
+    return;
+  }
+  std::function<void()> each = done ? AfterCalls(kinds, std::move(done)) : nullptr;
   for (int k = 0; k < pubsub::kKinds; ++k) {
     auto kind = static_cast<pubsub::Kind>(k);
-    if (SubscriptionCount(kind) > 0) pubsub::Unsubscribe(this, kind, Subscriptions(kind), nullptr);
+    if (SubscriptionCount(kind) > 0) pubsub::Unsubscribe(this, kind, Subscriptions(kind), each);
   }
 }
 
@@ -516,11 +532,12 @@ void Connection::DiscardMulti() {
   multi.cmds.clear();
 }
 
-void Connection::ResetState() {
+void Connection::ResetState(std::function<void()> done) {
   DiscardMulti();
   Unwatch();
-  UnsubscribeAll();
-  DisableTracking(nullptr);
+  std::function<void()> each = AfterCalls(2, std::move(done));
+  UnsubscribeAll(each);
+  DisableTracking(each);
   db = 0;
   resp = 2;
   name.clear();

@@ -129,8 +129,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // CLIENT REPLY SKIP: the next command's reply is dropped.
   void SkipNextReply() { skip_next_reply_ = true; }
   // Clears per-connection state (RESET): also discards a MULTI and unwatches, and goes back to
-  // the default user (authenticated when it needs no password).
-  void ResetState();
+  // the default user (authenticated when it needs no password). `done` runs on this thread once
+  // every thread dropped the subscriptions and BCAST prefixes (a PUBLISH sent after RESET's reply
+  // reaches nobody, as in Redis).
+  void ResetState(std::function<void()> done);
 
   // --- ACL (server/acl.h), home thread only ---
   // The user this connection runs as (a snapshot refreshed when the user table changes).
@@ -180,8 +182,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool subscribed() const { return ChannelAndPatternCount() + sub_names_[2].size() > 0; }
   // MONITOR: a subscriber of the monitor feed.
   bool monitor() const { return !sub_names_[pubsub::kMonitor].empty(); }
-  // Drops every subscription (RESET, close); nobody is told.
-  void UnsubscribeAll();
+  // Drops every subscription (RESET, close); nobody is told. `done` once every thread dropped
+  // them (null: nobody waits, as on close).
+  void UnsubscribeAll(std::function<void()> done);
   // Out-of-band output (a published message, later an invalidation): `frame` is the RESP2
   // encoding (an array); a RESP3 client gets it as a push ('>'). Written now unless a batch is
   // being answered (it is then written with the batch), checked against the pubsub (or normal)

@@ -144,10 +144,14 @@ void CmdHello(ArgSlice args, CommandContext& ctx) {
   HelloReply(ctx);
 }
 
+// A coordinator (kMulti): it answers once every thread dropped the connection's subscriptions.
 void CmdReset(ArgSlice, CommandContext& ctx) {
-  ctx.conn->ResetState();
-  ctx.rb->set_resp(2);
-  ctx.rb->Simple("RESET");
+  CommandContext* c = &ctx;
+  ctx.conn->ResetState([c] {
+    c->rb->set_resp(2);
+    c->rb->Simple("RESET");
+    c->Done();
+  });
 }
 
 // CLIENT LIST / KILL TYPE: Redis's getClientTypeByName. Every client here is normal or pubsub
@@ -765,7 +769,7 @@ void RegisterConnectionFamily(CommandRegistry& r) {
        .mode = kConnection, .fn = CmdHello},
       {.name = "reset", .arity = 1,
        .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
-       .mode = kConnection, .fn = CmdReset, .runs_in_multi = true},
+       .mode = kMulti, .fn = CmdReset, .runs_in_multi = true},
       // The subcommands are for COMMAND INFO/DOCS; CmdClient dispatches.
       {.name = "client", .arity = -2, .mode = kMulti, .fn = CmdClient, .subcommands = {
            {.name = "client|getname", .arity = 2, .flags = kSub},
