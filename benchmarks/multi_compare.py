@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """MULTI/EXEC side by side: Shoal vs Redis 7.0.
 
-Each transaction is MULTI; SET k1 v; INCR k2; GET k3; EXEC, sent by several client processes,
-each pipelining a batch of transactions per write. Two cases:
+Each transaction is MULTI; SET k1 v; INCR k2; GET k3; EXEC (or MSET k1 v k2 v k3 v, across
+shards), sent by several client processes, each pipelining a batch of transactions per write.
+Two cases:
   * same shard:   k1 k2 k3 share a {tag} (one shard on Shoal: the EXEC runs as one message or
                   inline);
   * cross shard:  k1 k2 k3 live on different Shoal shards (one armed transaction over them).
@@ -14,6 +15,7 @@ Only ever connects to 127.0.0.1; standard library only; every server is stopped 
 
   /usr/bin/python3 benchmarks/multi_compare.py --quick            # ~20 s
   /usr/bin/python3 benchmarks/multi_compare.py --out /tmp/multi.md  # ~2 minutes
+  /usr/bin/python3 benchmarks/multi_compare.py --baseline /tmp/old/shoal-server  # + an older build
 """
 
 import argparse
@@ -48,23 +50,32 @@ def keys_for(case, shards):
     return out
 
 
-def worker(port, keys, batch, seconds, q):
-    c = compare.Client(port)
-    one = (compare.encode("MULTI") + compare.encode("SET", keys[0], "v" * 32) +
-           compare.encode("INCR", keys[1]) + compare.encode("GET", keys[2]) +
-           compare.encode("EXEC"))
+def pipelined(c, one, replies, batch, seconds, q):
+    """Sends `one` (a request of `replies` replies) `batch` times per write on client c until
+    `seconds` have passed, reads every reply, closes c and puts the number of requests on q."""
     payload = one * batch
     done = 0
     end = time.time() + seconds
     while time.time() < end:
         c.sock.sendall(payload)
-        for _ in range(batch):
-            for _ in range(4):
-                c.read_reply()  # +OK, +QUEUED x3
-            c.read_reply()      # the EXEC array
+        for _ in range(batch * replies):
+            c.read_reply()
         done += batch
     c.close()
     q.put(done)
+
+
+def worker(port, keys, batch, seconds, q):
+    one = (compare.encode("MULTI") + compare.encode("SET", keys[0], "v" * 32) +
+           compare.encode("INCR", keys[1]) + compare.encode("GET", keys[2]) +
+           compare.encode("EXEC"))
+    pipelined(compare.Client(port), one, 5, batch, seconds, q)  # +OK, +QUEUED x3, the EXEC array
+
+
+def mset_worker(port, keys, batch, seconds, q):
+    """MSET of the three keys (one armed transaction over their shards on Shoal)."""
+    one = compare.encode("MSET", *[x for k in keys for x in (k, "v" * 32)])
+    pipelined(compare.Client(port), one, 1, batch, seconds, q)
 
 
 def run(server, keys, a, work=None):
@@ -101,17 +112,25 @@ def servers(a, prefix):
 
 
 def side_by_side(a, cases, work, unit):
-    """Starts Shoal (a.shards) and Redis, runs `work` for each (case, keys) in alternating rounds;
-    returns [(case, {"shoal": (ops/s, ops/CPU-s), "redis": ...})] with medians."""
+    """Starts Shoal (a.shards), Redis and, with --baseline, the older Shoal binary; runs `work`
+    for each (case, keys) in alternating rounds; returns [(case, {"shoal": (ops/s, ops/CPU-s),
+    "redis": ..., "base": ...})] with medians."""
     shoal, redis = servers(a, "side-by-side-")
+    named = [("shoal", shoal), ("redis", redis)]
+    if a.baseline:
+        base = compare.Server("base", lambda p: [a.baseline, "--port", str(p), "--bind",
+                                                 compare.HOST, "--shards", str(a.shards),
+                                                 "--loglevel", "warning", "--save", ""],
+                              shoal.workdir)
+        named.append(("base", base))
     rows = []
     try:
-        shoal.start()
-        redis.start()
+        for _, srv in named:
+            srv.start()
         for case, keys in cases:
-            res = {"shoal": [], "redis": []}
+            res = {name: [] for name, _ in named}
             for _ in range(a.rounds):
-                for name, srv in (("shoal", shoal), ("redis", redis)):
+                for name, srv in named:
                     compare.Client(srv.port).call("FLUSHALL")
                     res[name].append(run(srv, keys, a, work))
                     compare.log("%s %s: %.0f %s/s, %.0f %s/CPU-s" % (
@@ -120,8 +139,8 @@ def side_by_side(a, cases, work, unit):
                    for n, v in res.items()}
             rows.append((case, med))
     finally:
-        shoal.stop()
-        redis.stop()
+        for _, srv in named:
+            srv.stop()
     return rows
 
 
@@ -130,12 +149,19 @@ def report(a, rows, title, unit, label):
     the row label with {} for the case."""
     header = [title, "Shoal %s/s" % unit, "Redis %s/s" % unit, "ratio",
               "Shoal %s/CPU-s" % unit, "Redis %s/CPU-s" % unit, "ratio"]
+    with_base = any("base" in med for _, med in rows)
+    if with_base:
+        header += ["base %s/s" % unit, "base %s/CPU-s" % unit, "Shoal/base per CPU-s"]
     table = []
     for case, med in rows:
         s, r = med["shoal"], med["redis"]
-        table.append([label.format(case), "%.0f" % s[0], "%.0f" % r[0],
-                      "**%.2f**" % (s[0] / r[0]), "%.0f" % s[1], "%.0f" % r[1],
-                      "**%.2f**" % (s[1] / r[1])])
+        row = [label.format(case), "%.0f" % s[0], "%.0f" % r[0],
+               "**%.2f**" % (s[0] / r[0]), "%.0f" % s[1], "%.0f" % r[1],
+               "**%.2f**" % (s[1] / r[1])]
+        if with_base:
+            b = med["base"]
+            row += ["%.0f" % b[0], "%.0f" % b[1], "**%.2f**" % (s[1] / b[1])]
+        table.append(row)
     text = compare.markdown_table(header, table)
     print(text)
     if a.out:
@@ -151,6 +177,7 @@ def common_args(ap, batch_default, batch_help):
     ap.add_argument("--seconds", type=float, default=None)
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--shoal", default=os.path.join(REPO, "build", "shoal-server"))
+    ap.add_argument("--baseline", help="an older shoal-server binary, run in the same alternation")
     ap.add_argument("--redis-server", default=shutil.which("redis-server") or "/usr/bin/redis-server")
     ap.add_argument("--out")
     a = ap.parse_args()
@@ -164,7 +191,11 @@ def main():
     a = common_args(ap, 16, "transactions per write (pipeline)")
     cases = [(case, keys_for(case, a.shards)) for case in ("same shard", "cross shard")]
     rows = side_by_side(a, cases, worker, "tx")
-    report(a, rows, "EXEC of SET+INCR+GET", "tx", "%s (%d shards)" % ("{}", a.shards))
+    rows += [("MSET " + case, med) for case, med in
+             side_by_side(a, [("cross shard", keys_for("cross shard", a.shards))], mset_worker,
+                          "tx")]
+    report(a, rows, "EXEC of SET+INCR+GET; MSET of 3 keys", "tx",
+           "%s (%d shards)" % ("{}", a.shards))
 
 if __name__ == "__main__":
     main()

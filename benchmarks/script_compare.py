@@ -19,7 +19,6 @@ Only ever connects to 127.0.0.1; standard library only; every server is stopped 
 import argparse
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
@@ -43,16 +42,7 @@ def worker(port, keys, batch, seconds, q, fcall=False):
         if isinstance(sha, bytes):
             sha = sha.decode()
         one = compare.encode("EVALSHA", sha, str(len(keys)), *keys, "1000")
-    payload = one * batch
-    done = 0
-    end = time.time() + seconds
-    while time.time() < end:
-        c.sock.sendall(payload)
-        for _ in range(batch):
-            c.read_reply()
-        done += batch
-    c.close()
-    q.put(done)
+    multi_compare.pipelined(c, one, 1, batch, seconds, q)
 
 
 def fcall_worker(port, keys, batch, seconds, q):

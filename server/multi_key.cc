@@ -162,11 +162,10 @@ void RunPhasesInPlace(CommandContext& ctx, ArgSlice args, std::vector<Phase> pha
       });
     }
     held();
-    run->tx->Hop([](Shard&) {}, /*conclude=*/true,
-                 [run, then = std::move(then)] {
-                   run->tx.reset();
-                   then();
-                 });
+    run->tx->Conclude([run, then = std::move(then)] {
+      run->tx.reset();
+      then();
+    });
   });
 }
 

@@ -147,23 +147,26 @@ Transaction::Transaction(std::vector<uint32_t> shards, Kind kind, const Transact
 
 namespace {
 struct UnparkMsg : ShardMsg {};
+
+// Unparks `shard` if `owner` parks it, by a message of its own (nobody waits for it).
+void SendUnpark(Shard* shard, const void* owner) {
+  auto* m = new UnparkMsg;
+  m->owner = owner;
+  m->deferrable = false;
+  m->fn = [](ShardMsg* self, Shard* s) {
+    auto* um = static_cast<UnparkMsg*>(self);
+    if (s->parked_by(um->owner)) s->Unpark();
+    delete um;
+  };
+  m->discard = &DeleteMsg<UnparkMsg>;
+  shard->Send(m);
+}
 }  // namespace
 
 Transaction::~Transaction() {
   if (kind_ != Kind::kOwn || !armed_) return;
   spdlog::critical("an armed transaction was dropped before concluding; unparking its shards");
-  for (uint32_t id : shards_) {
-    auto* m = new UnparkMsg;
-    m->owner = this;
-    m->deferrable = false;
-    m->fn = [](ShardMsg* self, Shard* s) {
-      auto* um = static_cast<UnparkMsg*>(self);
-      if (s->parked_by(um->owner)) s->Unpark();
-      delete um;
-    };
-    m->discard = &DeleteMsg<UnparkMsg>;
-    set_->shard(id)->Send(m);
-  }
+  for (uint32_t id : shards_) SendUnpark(set_->shard(id), this);
 }
 
 bool Transaction::Includes(uint32_t shard) const {
@@ -219,10 +222,17 @@ void Transaction::Execute(ShardFn fn, bool write, Then then) {
     return;
   }
   if (write && multi_shard()) {
-    auto self = shared_from_this();
-    Arm([self, fn = std::move(fn), then = std::move(then)]() mutable {
-      self->Hop(std::move(fn), true, std::move(then));
-    });
+    // Arms and runs in one message per shard (the header's protocol), then concludes.
+    fn_ = std::move(fn);
+    armed_ = true;
+    conclude_ = false;
+    // `this` lives while RunDone runs then_ (it holds self_).
+    then_ = [this, then = std::move(then)]() mutable {
+      fn_ = nullptr;
+      if (jb_ != nullptr && journal::Enabled()) jb_->ReserveNow();  // every shard is parked here
+      Conclude(std::move(then));
+    };
+    Send(/*sequenced=*/true, /*deferrable=*/true, &Transaction::RunArmHop);
     return;
   }
   fn_ = std::move(fn);
@@ -262,6 +272,23 @@ void Transaction::Hop(ShardFn fn, bool conclude, Then then) {
   conclude_ = conclude;
   // Armed hops bypass the backlog: the shards are parked waiting for exactly these messages.
   Send(/*sequenced=*/!armed_, /*deferrable=*/!armed_, &Transaction::RunHop);
+}
+
+void Transaction::Conclude(Then then) {
+  if (kind_ != Kind::kOwn || !armed_) return then();
+  armed_ = false;
+  bool own = false;
+  for (uint32_t id : shards_) {
+    if (id == coordinator_->id())
+      own = true;
+    else
+      SendUnpark(set_->shard(id), this);
+  }
+  // The coordinator's own shard needs no message: unparked here, it may run this connection's
+  // next command inline.
+  if (own) coordinator_->Unpark();
+  if (jb_ != nullptr) jb_->Merge();
+  then();
 }
 
 void Transaction::RunLent(const ShardFn& fn) {
@@ -320,6 +347,11 @@ void Transaction::RunArm(ShardMsg* m, Shard* s) {
     s->Park(tx);
   s->db_slice().SetNow(tx->now_ms_);
   tx->ShardFinished(s, false);
+}
+
+void Transaction::RunArmHop(ShardMsg* m, Shard* s) {
+  s->Park(static_cast<Msg*>(m)->tx);
+  RunHop(m, s);  // not concluding: the shard stays parked until Conclude
 }
 
 void Transaction::RunHop(ShardMsg* m, Shard* s) {

@@ -5,7 +5,12 @@
 //    so every shard sees armed transactions in one global order. A shard that dequeues an arm
 //    parks: later deferrable messages (other commands, other arms) wait in its backlog.
 //  - Hop: once every shard is armed, hops run non-deferrable messages on all the shards (each
-//    shard's part may do nothing); the last hop concludes, unparking each shard.
+//    shard's part may do nothing); the last hop concludes, unparking each shard, or Conclude
+//    unparks them with one message each that nobody waits for.
+//  - A write spanning shards in one hop (Execute: MSET, DEL, an EXEC without WATCH) arms and runs
+//    in the same message: each shard parks, runs its part and stays parked until every shard has
+//    run, then Conclude. One round trip instead of two: no shard shows its part before all have
+//    run, since each stays parked until then.
 //  - A read-only or single-shard transaction skips arming: its one hop is a deferrable message
 //    (sequenced when it spans shards), so it runs after any earlier armed transaction completes
 //    on each shard and before any later one starts: it sees a consistent cut.
@@ -81,17 +86,24 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   int64_t now_ms() const { return now_ms_; }
   bool Includes(uint32_t shard) const;
 
-  // One-hop execution: for writes spanning shards, arms first; then runs fn on every shard,
-  // concluding. `then` runs on the coordinator thread when all are done (possibly inline, before
-  // Execute returns, when the only shard is the caller's own and may run inline).
+  // One-hop execution: runs fn on every shard and concludes; a write spanning shards arms in the
+  // same message (see the protocol above). `then` runs on the coordinator thread when all are
+  // done (possibly inline, before Execute returns, when the only shard is the caller's own and may
+  // run inline).
   void Execute(ShardFn fn, bool write, Then then);
 
   // Multi-hop use: Arm, then Hop(..., conclude=false) any number of times, and a final
-  // Hop(..., conclude=true).
+  // Hop(..., conclude=true) or Conclude.
   void Arm(Then then);
   // kOwn, before Arm: the armed shards lend their data to this (the coordinator's) thread.
   void LendOnArm() { lend_ = true; }
   void Hop(ShardFn fn, bool conclude, Then then);
+  // Concludes without a last hop, when the last step has nothing left to run on the shards: each
+  // shard is unparked by a message nobody waits for (the coordinator's own at once), then `then`
+  // runs. What the transaction wrote is visible from here: a command that reaches a shard after
+  // `then` finds it unparked or waits behind the unpark in its queue. Nothing for a transaction
+  // that holds no shards of its own (joined, direct, inline, not armed).
+  void Conclude(Then then);
   // After Arm (kOwn with LendOnArm; kDirect; kInline): runs fn on every shard's data right here,
   // synchronously, as a hop would run it there (clock, current client, tracking, journal). What
   // fn finds stays valid until the concluding Hop, since nothing else runs on lent shards.
@@ -131,6 +143,7 @@ class Transaction : public std::enable_shared_from_this<Transaction> {
   void Control(ShardFn fn, Then then);
   void Send(bool sequenced, bool deferrable, ShardMsg::Fn fn);
   static void RunArm(ShardMsg* m, Shard* s);
+  static void RunArmHop(ShardMsg* m, Shard* s);
   static void RunHop(ShardMsg* m, Shard* s);
   static void RunDone(ShardMsg* m, Shard* s);
   void ShardFinished(Shard* s, bool unpark);

@@ -912,13 +912,11 @@ void CmdSwapdb(ArgSlice args, CommandContext& ctx) {
   }
   auto tx = Transaction::CreateAll(ctx);
   auto da = static_cast<DbIndex>(a), db = static_cast<DbIndex>(b);
-  tx->Arm([tx, c, da, db] {
-    tx->Hop([da, db](Shard& shard) { shard.db_slice().SwapDbs(da, db); }, /*conclude=*/true,
-            [c] {
-              c->rb->Ok();
-              c->Done();
-            });
-  });
+  tx->Execute([da, db](Shard& shard) { shard.db_slice().SwapDbs(da, db); }, /*write=*/true,
+              [c] {
+                c->rb->Ok();
+                c->Done();
+              });
 }
 
 }  // namespace

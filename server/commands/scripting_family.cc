@@ -367,11 +367,10 @@ class EvalRun final : public std::enable_shared_from_this<EvalRun>, public CallH
     own_->LendOnArm();
     own_->Arm([self] {
       self->RunHere();
-      self->own_->Hop([](Shard&) {}, /*conclude=*/true,
-                      [self] {
-                        self->own_.reset();
-                        self->AfterAttempt();
-                      });
+      self->own_->Conclude([self] {
+        self->own_.reset();
+        self->AfterAttempt();
+      });
     });
   }
 

@@ -858,7 +858,7 @@ void CmdShutdown(ArgSlice args, CommandContext& ctx) {
         },
         [stop, fail](absl::Status st, std::shared_ptr<Transaction> tx) {
           if (!st.ok()) {
-            if (tx) tx->Hop([](Shard&) {}, /*conclude=*/true, [] {});
+            if (tx) tx->Conclude([] {});
             return fail();
           }
           persistence::HoldUntilExit(std::move(tx));

@@ -124,11 +124,14 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     if (!any_coordinator && only_home && home->CanRunInline()) return RunInline(*home);
     std::sort(shards.begin(), shards.end());
     shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
-    if (!any_coordinator && !any_connection && shards.size() == 1) return RunOnOneShard(shards[0]);
+    bool lend = false;  // a script step works on the data directly
+    for (const Step& st : steps_) lend |= st.cid->runs_scripts;
+    if (!any_coordinator && !any_connection &&
+        (shards.size() == 1 || (conn_->watched.empty() && !conn_->watch_state->Dirty() && !lend)))
+      return RunInOneHop(std::move(shards));
     tx_ = Transaction::CreateOwn(std::move(shards));
     tx_->SetJournal(exec_ctx_->jb, nullptr);
-    for (const Step& st : steps_)
-      if (st.cid->runs_scripts) tx_->LendOnArm();  // a script step works on the data directly
+    if (lend) tx_->LendOnArm();
     auto self = shared_from_this();
     tx_->Arm([self] { self->CheckWatched(); });
   }
@@ -160,16 +163,19 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     Reply();
   }
 
-  // --- every step and watched key on one other shard: the whole EXEC is one message there ---
-  // (A single message is atomic on its shard: no arming needed.)
-  void RunOnOneShard(uint32_t shard) {
+  // --- only shard steps: the whole EXEC is one message per shard ---
+  // On one shard a single message is atomic: no arming, and the watched keys (all there) are
+  // checked in it. On several shards (no WATCH, so nothing to check between arming and running)
+  // each message arms and runs its shard's steps (Transaction::Execute of a write).
+  void RunInOneHop(std::vector<uint32_t> shards) {
     auto self = shared_from_this();
     for (Step& st : steps_) {
       st.db = conn_->db;
       st.resp = conn_->resp;
     }
     auto watch = conn_->watch_state;
-    auto tx = Transaction::CreateOwn({shard});
+    bool several = shards.size() > 1;
+    auto tx = Transaction::CreateOwn(std::move(shards));
     tx->SetJournal(exec_ctx_->jb, nullptr);
     tx->Execute(
         [self, watch](Shard& s) {
@@ -177,9 +183,10 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
             self->watched_expired_.store(true);
             return;
           }
-          for (Step& st : self->steps_) self->RunOnShard(st, s);
+          for (Step& st : self->steps_)
+            if (st.shard == s.id()) self->RunOnShard(st, s);
         },
-        /*write=*/false,
+        /*write=*/several,
         [self, tx] {
           self->conn_->Unwatch();
           if (self->watched_expired_.load()) return self->Abort();
@@ -219,7 +226,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
   void AfterWatchCheck() {
     auto self = shared_from_this();
     if (watched_expired_.load() || conn_->watch_state->Dirty()) {
-      return tx_->Hop([](Shard&) {}, true, [self] { self->Abort(); });
+      return tx_->Conclude([self] { self->Abort(); });
     }
     conn_->Unwatch();
     Next();
@@ -259,7 +266,7 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
       hop->SetJournal(exec_ctx_->jb, nullptr);
       return hop->Hop(fn, false, [self, hop] { self->Next(); });
     }
-    tx_->Hop([](Shard&) {}, true, [self] { self->Reply(); });
+    tx_->Conclude([self] { self->Reply(); });
   }
 
   // Redis's execCommand checks every queued command again: the rules may have changed since it

@@ -421,3 +421,50 @@ def test_set_algebra_in_place_is_atomic(server, c):
     w.run()
     assert sorted(c("SMEMBERS", src) + c("SMEMBERS", dst)) == every
     assert sorted(c("SMEMBERS", out)) == every
+
+
+def test_multi_shard_writes_are_seen_whole_and_in_order(server, c):
+    """One writer sets every key to n, n = 1, 2, ..., alternating MSET and MULTI/SET.../EXEC (no
+    WATCH: Shoal arms each shard and runs its part in one message, then releases the shards
+    without waiting). A reader that GETs the keys one by one never sees a later key older than an
+    earlier one (nothing is visible before every shard has run its part), and a reader's
+    MULTI/GET.../EXEC sees one n on every key."""
+    args = []
+    for k in KEYS:
+        args += [k, "0"]
+    assert c("MSET", *args) == "OK"
+    w = Workers(server)
+
+    def writer(cl, n):
+        val = str(n + 1)
+        if n % 2 == 0:
+            a = []
+            for k in KEYS:
+                a += [k, val]
+            assert cl("MSET", *a) == "OK"
+        else:
+            assert cl("MULTI") == "OK"
+            for k in KEYS:
+                assert cl("SET", k, val) == "QUEUED"
+            assert cl("EXEC") == ["OK"] * len(KEYS)
+
+    def one_by_one(order):
+        def fn(cl, n):
+            seen = [int(cl("GET", k)) for k in order]
+            assert seen == sorted(seen), "GETs saw an older value after a newer one: %r" % seen
+        return fn
+
+    def in_exec(cl, n):
+        assert cl("MULTI") == "OK"
+        for k in KEYS:
+            assert cl("GET", k) == "QUEUED"
+        vals = cl("EXEC")
+        assert len(set(vals)) == 1, "EXEC saw a torn write: %r" % vals
+
+    w.add("writer", writer)
+    w.add("forward", one_by_one(KEYS))
+    w.add("backward", one_by_one(KEYS[::-1]))
+    w.add("exec", in_exec)
+    w.run()
+    final = c("MGET", *KEYS)
+    assert len(set(final)) == 1 and int(final[0]) > 0

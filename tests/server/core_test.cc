@@ -1,10 +1,12 @@
 // The core, driven directly on a real in-process server (tests/server/test_server.h): transaction
 // kinds, the guard, one clock, composition inside EXEC, the inline-ordering rule, and the write
 // path's hook for every write command of the table.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <future>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "server/command_context.h"
 #include "server/server_state.h"
@@ -98,6 +100,64 @@ TEST_CASE("An armed transaction dropped before concluding unparks its shards", "
   ts.OnShard(0, [&](Shard&) { tx.reset(); });  // the guard concludes
   CHECK(ts.OnShardDeferred(1, [](Shard&) {}));
   CHECK(ts.OnShardDeferred(2, [](Shard&) {}));
+}
+
+TEST_CASE("A write spanning shards arms and runs in one message; no shard shows it early",
+          "[transaction]") {
+  auto& ts = TestServer::Get();
+  std::shared_ptr<Transaction> tx;
+  std::vector<std::atomic<int>> parked_while_running(TestServer::kShards);
+  std::atomic<int> ran{0};
+  std::promise<void> release, finished;
+  auto released = release.get_future().share();
+  ts.OnShard(0, [&](Shard&) {
+    tx = Transaction::CreateOwn({1, 2, 3});
+    tx->Execute(
+        [&, released](Shard& s) {
+          parked_while_running[s.id()] = s.parked() ? 1 : -1;
+          if (s.id() == 3) released.wait();  // shard 3 is slow to run its part
+          ++ran;
+        },
+        /*write=*/true, [&] { finished.set_value(); });
+  });
+  for (int i = 0; i < 1000 && ran.load() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(ran.load() == 2);  // shards 1 and 2 ran their parts...
+  // ...and stay parked while shard 3 has not: nothing else runs there (a reader would wait).
+  CHECK_FALSE(ts.OnShardDeferred(
+      1, [](Shard&) {}, 100));
+  CHECK_FALSE(ts.OnShardDeferred(
+      2, [](Shard&) {}, 100));
+  release.set_value();
+  REQUIRE(finished.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  for (uint32_t id : {1u, 2u, 3u}) CHECK(parked_while_running[id].load() == 1);
+  CHECK(parked_while_running[0].load() == 0);
+  // Concluded without a hop: every shard is released.
+  CHECK(ts.OnShardDeferred(1, [](Shard&) {}));
+  CHECK(ts.OnShardDeferred(2, [](Shard&) {}));
+  CHECK(ts.OnShardDeferred(3, [](Shard&) {}));
+  ts.OnShard(0, [&](Shard&) { tx.reset(); });
+}
+
+TEST_CASE("Conclude releases an armed transaction's shards without a last hop", "[transaction]") {
+  auto& ts = TestServer::Get();
+  std::shared_ptr<Transaction> tx;
+  bool coordinator_parked = false, coordinator_after = true;
+  OnCoordinator([&](std::function<void()> done) {
+    tx = Transaction::CreateOwn({0, 2});
+    tx->Arm([&, done] {
+      Shard& home = *Shard::Current();
+      coordinator_parked = home.parked();
+      tx->Conclude([&, done] {
+        coordinator_after = home.parked();  // its own shard is unparked at once
+        done();
+      });
+    });
+  });
+  CHECK(coordinator_parked);
+  CHECK_FALSE(coordinator_after);
+  CHECK(ts.OnShardDeferred(2, [](Shard&) {}));  // the other by a message of its own
+  ts.OnShard(0, [&](Shard&) { tx.reset(); });   // concluded: the guard has nothing to do
 }
 
 TEST_CASE("A shard with a queued message does not run commands inline", "[dispatch]") {
