@@ -98,13 +98,18 @@ def run(server, keys, a, work=None):
     return total / elapsed, total / cpu if cpu > 0 else float("nan")
 
 
+def shoal_server(name, binary, shards, workdir):
+    """A compare.Server for shoal-server `binary` with `shards` shards, not started."""
+    return compare.Server(name, lambda p: [binary, "--port", str(p), "--bind", compare.HOST,
+                                           "--shards", str(shards), "--loglevel", "warning",
+                                           "--save", ""], workdir)
+
+
 def servers(a, prefix):
     """Shoal (a.shoal, a.shards shards) and Redis (a.redis_server) as compare.Server objects, not
     started, sharing one temporary folder."""
     tmp = tempfile.mkdtemp(prefix=prefix)
-    shoal = compare.Server("shoal", lambda p: [a.shoal, "--port", str(p), "--bind", compare.HOST,
-                                               "--shards", str(a.shards), "--loglevel", "warning", "--save", ""],
-                           tmp)
+    shoal = shoal_server("shoal", a.shoal, a.shards, tmp)
     redis = compare.Server("redis", lambda p: [a.redis_server, "--port", str(p), "--bind",
                                                compare.HOST, "--save", "", "--appendonly", "no"],
                            tmp)
@@ -118,11 +123,7 @@ def side_by_side(a, cases, work, unit):
     shoal, redis = servers(a, "side-by-side-")
     named = [("shoal", shoal), ("redis", redis)]
     if a.baseline:
-        base = compare.Server("base", lambda p: [a.baseline, "--port", str(p), "--bind",
-                                                 compare.HOST, "--shards", str(a.shards),
-                                                 "--loglevel", "warning", "--save", ""],
-                              shoal.workdir)
-        named.append(("base", base))
+        named.append(("base", shoal_server("base", a.baseline, a.shards, shoal.workdir)))
     rows = []
     try:
         for _, srv in named:

@@ -43,8 +43,9 @@ void RunPhases(CommandContext& ctx, ArgSlice args, std::vector<Phase> phases,
 // the coordinator thread (an own transaction arms with LendOnArm; a script's shards are lent
 // already; an inline command owns its only shard), the phases run there in order, then `held`
 // runs while the data is still held, so it may read what the phases found in place (a set
-// operation's sources); `then` runs after the shards are released. One arm and one concluding
-// message per shard, whatever the number of phases. Only when CanRunInPlace(ctx): a transaction
+// operation's sources); `then` runs after the shards are released. One round of arm messages
+// and one release per shard that nobody waits for (Transaction::Conclude), whatever the number of
+// phases. Only when CanRunInPlace(ctx): a transaction
 // joined to EXEC stops the server (Transaction::RunLent).
 bool CanRunInPlace(const CommandContext& ctx);
 // RunPhasesInPlace when CanRunInPlace(ctx), else RunPhases (whose phases must then copy what
@@ -59,8 +60,10 @@ void RunPhasesThenReply(CommandContext& ctx, ArgSlice args, std::vector<Phase> p
 //  - inside EXEC across shards (parked, not lent): copy() on each shard, in one read hop;
 //  - alone across shards: one read hop in which each shard copy()s its sources if small() says
 //    they are small enough; if some shard's were not, the shards are held and lent
-//    (RunPhasesInPlace) and read() runs on each in place instead. Copying costs one round of
-//    messages and holding two, so small sources are copied and large ones never are.
+//    (RunPhasesInPlace) and read() runs on each in place instead. Holding also parks the shards
+//    while the coordinator computes and releases each with a message of its own: for small
+//    sources it measured 0.46x the copying hop's throughput (docs/BENCHMARKS.md), so small
+//    sources are copied and large ones never are.
 // compute(true) uses the copies; compute(false) the sources in place, while still held.
 struct SourceReads {
   std::function<bool(Shard&, const std::vector<uint32_t>&)> small;

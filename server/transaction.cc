@@ -287,7 +287,6 @@ void Transaction::Conclude(Then then) {
   // The coordinator's own shard needs no message: unparked here, it may run this connection's
   // next command inline.
   if (own) coordinator_->Unpark();
-  if (jb_ != nullptr) jb_->Merge();
   then();
 }
 
